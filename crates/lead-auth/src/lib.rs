@@ -1,0 +1,344 @@
+//! API keys of the lead gateway: how they are made, stored, presented and judged.
+//!
+//! A key is generated from the operating system's CSPRNG (256 bits, recognisable prefix
+//! `lgw_`), or imported unchanged from the hosted service. Only its SHA-256 ([`KeyHash`]) and a
+//! short non-secret display prefix are ever stored. [`credentials`] reads what a request
+//! presents (the `X-API-KEY` header wins over the `key` query parameter) and [`authorize`]
+//! turns a lookup result into the caller's tenant or into 401 / 403.
+//!
+//! This crate is pure: no web framework, no database, nothing that logs.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+/// The recognisable start of every generated key.
+pub const GENERATED_PREFIX: &str = "lgw_";
+/// The start of the display prefix of an imported key.
+pub const IMPORTED_PREFIX: &str = "imp_";
+/// The name of the HTTP header that carries a key.
+pub const HEADER: &str = "X-API-KEY";
+/// The name of the query parameter that carries a key (fallback).
+pub const QUERY_PARAMETER: &str = "key";
+
+const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/// 43 characters of a 62-letter alphabet carry 43 × log2(62) ≈ 256 bits.
+const RANDOM_CHARS: usize = 43;
+/// Random characters shown in a generated key's display prefix (≈ 48 of its 256 bits).
+const SHOWN_RANDOM_CHARS: usize = 8;
+
+/// Why a key cannot be issued or imported.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The operating system's random source failed.
+    #[error("the system's random number generator failed: {0}")]
+    Random(String),
+    /// An imported key is shorter than [`ApiKey::IMPORT_MIN_CHARS`].
+    #[error("an imported key must have at least {} characters", ApiKey::IMPORT_MIN_CHARS)]
+    TooShort,
+    /// An imported key is longer than [`ApiKey::IMPORT_MAX_CHARS`].
+    #[error("an imported key must have at most {} characters", ApiKey::IMPORT_MAX_CHARS)]
+    TooLong,
+    /// An imported key holds whitespace, control or non-ASCII characters.
+    #[error("an imported key may only hold visible ASCII characters (no spaces)")]
+    InvalidCharacter,
+}
+
+/// Why a request is not let in; the HTTP layer answers 401 or 403.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No key, or an empty one (401 `missing_api_key`).
+    #[error("no API key was presented")]
+    MissingKey,
+    /// Unknown, revoked, or of a deactivated company — deliberately not said which (403 `invalid_api_key`).
+    #[error("the API key is not valid")]
+    InvalidKey,
+}
+
+impl AuthError {
+    /// The stable machine-readable code of the published contract.
+    pub fn code(self) -> &'static str {
+        match self {
+            AuthError::MissingKey => "missing_api_key",
+            AuthError::InvalidKey => "invalid_api_key",
+        }
+    }
+}
+
+/// A full API key. Secret: its `Debug` shows only the display prefix.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// The shortest key accepted by [`ApiKey::import`].
+    pub const IMPORT_MIN_CHARS: usize = 8;
+    /// The longest key accepted by [`ApiKey::import`].
+    pub const IMPORT_MAX_CHARS: usize = 512;
+
+    /// A new random key: `lgw_` and 43 letters or digits from the OS CSPRNG (256 bits).
+    pub fn generate() -> Result<ApiKey, KeyError> {
+        let mut key = String::with_capacity(GENERATED_PREFIX.len() + RANDOM_CHARS);
+        key.push_str(GENERATED_PREFIX);
+        let mut chars = 0;
+        while chars < RANDOM_CHARS {
+            let mut bytes = [0u8; 64];
+            getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+            // 248 = 4 × 62: rejecting the top bytes keeps every letter equally likely.
+            for byte in bytes.into_iter().filter(|&b| b < 248).take(RANDOM_CHARS - chars) {
+                key.push(char::from(ALPHABET[usize::from(byte % 62)]));
+                chars += 1;
+            }
+        }
+        Ok(ApiKey(key))
+    }
+
+    /// An existing key string from another system, kept exactly as given.
+    pub fn import(text: &str) -> Result<ApiKey, KeyError> {
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(KeyError::InvalidCharacter);
+        }
+        match text.len() {
+            n if n < Self::IMPORT_MIN_CHARS => Err(KeyError::TooShort),
+            n if n > Self::IMPORT_MAX_CHARS => Err(KeyError::TooLong),
+            _ => Ok(ApiKey(text.to_owned())),
+        }
+    }
+
+    /// Whatever a request presented, unchecked; it only ever gets hashed and looked up.
+    pub fn presented(text: &str) -> ApiKey {
+        ApiKey(text.to_owned())
+    }
+
+    /// The SHA-256 under which the key is stored and looked up.
+    pub fn hash(&self) -> KeyHash {
+        KeyHash::of(&self.0)
+    }
+
+    /// The short non-secret prefix shown in listings: `lgw_` and 8 characters for generated
+    /// keys; `imp_` and the first 4 characters for imported ones (or, for imported keys under
+    /// 16 characters, 4 hex digits of the hash, so little of a short secret is revealed).
+    pub fn display_prefix(&self) -> String {
+        if let Some(random) = self.0.strip_prefix(GENERATED_PREFIX) {
+            if random.len() == RANDOM_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return format!("{GENERATED_PREFIX}{}", &random[..SHOWN_RANDOM_CHARS]);
+            }
+        }
+        if self.0.len() >= 16 {
+            format!("{IMPORTED_PREFIX}{}", &self.0[..4])
+        } else {
+            format!("{IMPORTED_PREFIX}{}", &self.hash().as_str()[..4])
+        }
+    }
+
+    /// The full key, for the one moment it is shown to the operator.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey({}…)", self.display_prefix())
+    }
+}
+
+/// The lowercase hex SHA-256 of a full key: what the database holds instead of the key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyHash(String);
+
+impl KeyHash {
+    /// The hash of a key's text.
+    pub fn of(key: &str) -> KeyHash {
+        let digest = Sha256::digest(key.as_bytes());
+        let mut hex = String::with_capacity(64);
+        for byte in digest {
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+        }
+        KeyHash(hex)
+    }
+
+    /// The 64 hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a request presented as its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// No key, or only empty ones.
+    Missing,
+    /// A key to look up.
+    Presented(ApiKey),
+}
+
+/// Reads the key from the `X-API-KEY` header value, else from the `key` query parameter.
+/// The header wins when both are there; a blank header counts as absent.
+pub fn credentials(header: Option<&[u8]>, query: &str) -> Credentials {
+    if let Some(value) = header {
+        let text = String::from_utf8_lossy(value);
+        if !text.trim().is_empty() {
+            return Credentials::Presented(ApiKey::presented(&text));
+        }
+    }
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| name == QUERY_PARAMETER && !value.is_empty())
+        .map_or(Credentials::Missing, |(_, value)| Credentials::Presented(ApiKey::presented(&value)))
+}
+
+/// Whether a stored key may be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    /// Active key of an active company.
+    Active,
+    /// The key was revoked.
+    Revoked,
+    /// The key's company is deactivated.
+    CompanyInactive,
+}
+
+/// Decides from what presenting and looking up found: the tenant, or 401 / 403. Unknown,
+/// revoked and deactivated-company keys are the same answer on purpose.
+pub fn authorize<T>(credentials: &Credentials, found: Option<(T, KeyState)>) -> Result<T, AuthError> {
+    match (credentials, found) {
+        (Credentials::Missing, _) => Err(AuthError::MissingKey),
+        (Credentials::Presented(_), Some((tenant, KeyState::Active))) => Ok(tenant),
+        (Credentials::Presented(_), _) => Err(AuthError::InvalidKey),
+    }
+}
+
+/// The query string with the value of every `key` parameter replaced by `REDACTED`, for
+/// access logs. Names are compared after percent-decoding and case-insensitively, so no
+/// spelling of the parameter slips through.
+pub fn redact_query(query: &str) -> Cow<'_, str> {
+    let is_key = |part: &str| {
+        form_urlencoded::parse(part.as_bytes())
+            .next()
+            .is_some_and(|(name, _)| name.eq_ignore_ascii_case(QUERY_PARAMETER))
+    };
+    if !query.split('&').any(is_key) {
+        return Cow::Borrowed(query);
+    }
+    let parts: Vec<&str> = query
+        .split('&')
+        .map(|part| if is_key(part) { "key=REDACTED" } else { part })
+        .collect();
+    Cow::Owned(parts.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_prefixed_alphanumeric_and_distinct() {
+        let a = ApiKey::generate().unwrap();
+        let b = ApiKey::generate().unwrap();
+        assert_ne!(a, b);
+        for key in [&a, &b] {
+            let random = key.expose().strip_prefix("lgw_").expect("prefix");
+            assert_eq!(random.len(), 43);
+            assert!(random.bytes().all(|c| c.is_ascii_alphanumeric()));
+        }
+    }
+
+    #[test]
+    fn generated_keys_use_the_whole_alphabet() {
+        // 200 keys × 43 characters: every one of the 62 letters shows up (a biased or
+        // truncated alphabet would not).
+        let mut seen = [false; 128];
+        for _ in 0..200 {
+            for c in ApiKey::generate().unwrap().expose()[4..].bytes() {
+                seen[usize::from(c)] = true;
+            }
+        }
+        assert!(ALPHABET.iter().all(|&c| seen[usize::from(c)]));
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        // SHA-256("abc") from FIPS 180-2.
+        assert_eq!(
+            KeyHash::of("abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn display_prefixes() {
+        let key = ApiKey::generate().unwrap();
+        let prefix = key.display_prefix();
+        assert_eq!(prefix.len(), 12);
+        assert!(key.expose().starts_with(&prefix));
+        assert_eq!(ApiKey::import("LEGACY-0123456789abcdef").unwrap().display_prefix(), "imp_LEGA");
+        let short = ApiKey::import("12345678").unwrap();
+        let prefix = short.display_prefix();
+        assert!(prefix.starts_with("imp_") && prefix.len() == 8);
+        assert_eq!(&prefix[4..], &short.hash().as_str()[..4]);
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let key = ApiKey::generate().unwrap();
+        let debug = format!("{key:?}");
+        assert!(!debug.contains(key.expose()), "{debug}");
+        let imported = ApiKey::import("LEGACY-0123456789abcdef").unwrap();
+        assert!(!format!("{imported:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn import_keeps_the_string_and_checks_it() {
+        assert_eq!(ApiKey::import("a1b2c3d4e5f6").unwrap().expose(), "a1b2c3d4e5f6");
+        assert!(matches!(ApiKey::import("short"), Err(KeyError::TooShort)));
+        assert!(matches!(ApiKey::import(&"x".repeat(513)), Err(KeyError::TooLong)));
+        for bad in ["with space1", "tab\there123", "umläut12345", "new\nline1234", ""] {
+            assert!(ApiKey::import(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn header_wins_over_query() {
+        assert_eq!(
+            credentials(Some(b"from-header"), "key=from-query"),
+            Credentials::Presented(ApiKey::presented("from-header"))
+        );
+        assert_eq!(
+            credentials(None, "a=1&key=from%2Dquery"),
+            Credentials::Presented(ApiKey::presented("from-query"))
+        );
+    }
+
+    #[test]
+    fn empty_keys_are_missing() {
+        assert_eq!(credentials(None, ""), Credentials::Missing);
+        assert_eq!(credentials(Some(b""), "key="), Credentials::Missing);
+        assert_eq!(credentials(Some(b"  "), ""), Credentials::Missing);
+        assert_eq!(credentials(None, "keys=abc&KEY=abc"), Credentials::Missing);
+        // A blank header does not hide a key in the query.
+        assert_eq!(credentials(Some(b""), "key=q"), Credentials::Presented(ApiKey::presented("q")));
+    }
+
+    #[test]
+    fn authorize_decides_401_and_403() {
+        let present = Credentials::Presented(ApiKey::presented("k"));
+        assert_eq!(authorize::<u8>(&Credentials::Missing, None), Err(AuthError::MissingKey));
+        assert_eq!(authorize::<u8>(&present, None), Err(AuthError::InvalidKey));
+        assert_eq!(authorize(&present, Some((7, KeyState::Revoked))), Err(AuthError::InvalidKey));
+        assert_eq!(authorize(&present, Some((7, KeyState::CompanyInactive))), Err(AuthError::InvalidKey));
+        assert_eq!(authorize(&present, Some((7, KeyState::Active))), Ok(7));
+        assert_eq!(AuthError::MissingKey.code(), "missing_api_key");
+        assert_eq!(AuthError::InvalidKey.code(), "invalid_api_key");
+    }
+
+    #[test]
+    fn redaction_hides_every_spelling_of_key() {
+        assert_eq!(redact_query("key=secret"), "key=REDACTED");
+        assert_eq!(redact_query("a=1&key=secret&b=2"), "a=1&key=REDACTED&b=2");
+        assert_eq!(redact_query("%6Bey=secret&KEY=s2&k%65y=s3"), "key=REDACTED&key=REDACTED&key=REDACTED");
+        assert_eq!(redact_query("key"), "key=REDACTED");
+        assert_eq!(redact_query("a=1&monkey=ok"), "a=1&monkey=ok");
+        assert!(matches!(redact_query("a=1"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,39 @@
+//! The lead gateway's domain: what a website may send and what it means.
+//!
+//! `lead-domain` parses the body of a Web-to-CRM request into a typed [`Lead`] — a web
+//! order or a ticket — with exact money in cents, trimmed and bounded texts, a checked email
+//! address and the German notification texts. A rejected payload yields a [`LeadError`] that
+//! carries the published error code and the field at fault.
+//!
+//! It performs no I/O and must never depend on a web framework or a database layer, so any
+//! Rust service can embed it.
+//!
+//! ```
+//! use lead_domain::{Lead, LeadError};
+//!
+//! let body = br#"{"type":"order","email":"kunde@beispiel.de","total":49.90,"coupon":"X1"}"#;
+//! match Lead::parse(body)? {
+//!     Lead::Order(order) => {
+//!         assert_eq!(order.total.cents(), 4990);
+//!         assert_eq!(order.title.as_str(), "Web-Bestellung");
+//!     }
+//!     Lead::Ticket(ticket) => unreachable!("a ticket from {}", ticket.email),
+//! }
+//!
+//! let error = Lead::parse(br#"{"type":"ticket","email":"kunde@beispiel.de"}"#).unwrap_err();
+//! assert_eq!(error.code(), "missing_field");
+//! assert_eq!(error.field().map(|f| f.as_str()), Some("message"));
+//! # Ok::<(), LeadError>(())
+//! ```
+
+mod email;
+mod lead;
+mod money;
+mod record;
+mod text;
+
+pub use email::{Email, EmailError};
+pub use lead::{Field, Invalid, JsonProblem, Lead, LeadError, LeadType, Ticket, WebOrder, MAX_NESTING};
+pub use money::{Money, MoneyError};
+pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};
+pub use text::{Message, TextError, Title};

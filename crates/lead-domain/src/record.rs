@@ -1,0 +1,171 @@
+//! What becomes of a lead once recorded: the statuses of orders and tickets, and timestamps.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A status word that is not one of the allowed values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {given:?}; expected one of: {expected}")]
+pub struct UnknownStatus {
+    /// What was given.
+    pub given: String,
+    /// The allowed words, comma-separated.
+    pub expected: &'static str,
+}
+
+/// Where a web order stands in the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Just arrived, awaiting review.
+    New,
+    /// Reviewed and taken.
+    Accepted,
+    /// Reviewed and turned down.
+    Rejected,
+}
+
+impl OrderStatus {
+    /// The stored and displayed word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::New => "new",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Rejected => "rejected",
+        }
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "new" => Ok(OrderStatus::New),
+            "accepted" => Ok(OrderStatus::Accepted),
+            "rejected" => Ok(OrderStatus::Rejected),
+            _ => Err(UnknownStatus { given: text.to_owned(), expected: "new, accepted, rejected" }),
+        }
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TicketStatus {
+    /// Awaiting an answer.
+    Open,
+    /// Dealt with.
+    Closed,
+}
+
+impl TicketStatus {
+    /// The stored and displayed word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Closed => "closed",
+        }
+    }
+}
+
+impl FromStr for TicketStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "open" => Ok(TicketStatus::Open),
+            "closed" => Ok(TicketStatus::Closed),
+            _ => Err(UnknownStatus { given: text.to_owned(), expected: "open, closed" }),
+        }
+    }
+}
+
+impl fmt::Display for TicketStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A point in time as Unix milliseconds (UTC), the form every record stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The current time.
+    pub fn now() -> Timestamp {
+        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        Timestamp(i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// A timestamp from Unix milliseconds.
+    pub fn from_millis(millis: i64) -> Timestamp {
+        Timestamp(millis)
+    }
+
+    /// Unix milliseconds.
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with milliseconds: `2026-11-28T17:41:55.123Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, ms_of_day) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
+        let (year, month, day) = civil_from_days(days);
+        let secs = ms_of_day / 1000;
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            ms_of_day % 1000
+        )
+    }
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in [OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected] {
+            assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
+        }
+        for status in [TicketStatus::Open, TicketStatus::Closed] {
+            assert_eq!(status.as_str().parse::<TicketStatus>(), Ok(status));
+        }
+        assert!("open".parse::<OrderStatus>().is_err());
+        assert!("New".parse::<OrderStatus>().is_err());
+    }
+
+    #[test]
+    fn timestamps_format_as_rfc3339_utc() {
+        assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(Timestamp::from_millis(951_782_400_000).to_string(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(Timestamp::from_millis(1_795_887_715_123).to_string(), "2026-11-28T17:41:55.123Z");
+        assert_eq!(Timestamp::from_millis(-1).to_string(), "1969-12-31T23:59:59.999Z");
+    }
+}

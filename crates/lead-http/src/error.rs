@@ -1,0 +1,176 @@
+//! The one place where every failure becomes an HTTP status and the contract's JSON body.
+
+use std::fmt;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use lead_auth::AuthError;
+use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError};
+use lead_store::StoreError;
+use serde::Serialize;
+
+/// Everything the HTTP layer can answer other than success.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401 / 403.
+    Auth(AuthError),
+    /// 400: the payload broke a rule.
+    Lead(LeadError),
+    /// 400: the body could not be read (the client broke off, bad chunked encoding).
+    UnreadableBody,
+    /// 413: the body is over the limit (in bytes).
+    PayloadTooLarge(usize),
+    /// 405: this path takes only the methods listed.
+    MethodNotAllowed(&'static str),
+    /// 404: no such path.
+    NotFound,
+    /// 503: the database does not answer (health check).
+    Unavailable(String),
+    /// 500: something failed inside; the cause goes to the log, never to the client.
+    Internal(String),
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.code(), self.message())
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        ApiError::Auth(error)
+    }
+}
+
+impl From<LeadError> for ApiError {
+    fn from(error: LeadError) -> Self {
+        ApiError::Lead(error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+/// The error body: `{"status":"error","code":…,"message":…,"field":…}`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    status: &'static str,
+    code: &'static str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+}
+
+impl ApiError {
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Auth(error) => error.code(),
+            ApiError::Lead(error) => error.code(),
+            ApiError::UnreadableBody => "invalid_json",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::NotFound => "not_found",
+            ApiError::Unavailable(_) | ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The field at fault, where exactly one is.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            ApiError::Lead(error) => error.field().map(|field| field.as_str()),
+            _ => None,
+        }
+    }
+
+    /// A German sentence for the person reading the answer.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Auth(AuthError::MissingKey) => {
+                "Es wurde kein API-Key übermittelt (Header X-API-KEY oder Parameter key).".into()
+            }
+            ApiError::Auth(AuthError::InvalidKey) => "Der API-Key ist ungültig oder deaktiviert.".into(),
+            ApiError::Lead(error) => lead_message(error),
+            ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),
+            ApiError::PayloadTooLarge(limit) => {
+                format!("Der Inhalt ist zu groß: höchstens {} KiB sind erlaubt.", limit / 1024)
+            }
+            ApiError::MethodNotAllowed(allow) => format!("Diese Adresse akzeptiert nur {allow}."),
+            ApiError::NotFound => "Diese Adresse gibt es nicht.".into(),
+            ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
+            ApiError::Internal(_) => {
+                "Interner Serverfehler: die Anfrage wurde nicht gespeichert. Bitte später erneut versuchen.".into()
+            }
+        }
+    }
+}
+
+fn lead_message(error: &LeadError) -> String {
+    match error {
+        LeadError::InvalidJson(JsonProblem::Syntax) => "Der Inhalt ist kein gültiges JSON.".into(),
+        LeadError::InvalidJson(JsonProblem::NotAnObject) => "Der Inhalt muss ein JSON-Objekt sein.".into(),
+        LeadError::InvalidJson(JsonProblem::DuplicateKey(key)) => {
+            format!("Das Feld „{key}“ kommt mehrfach vor; jedes Feld darf nur einmal gesendet werden.")
+        }
+        LeadError::InvalidJson(JsonProblem::TooDeep) => "Der Inhalt ist zu tief verschachtelt.".into(),
+        LeadError::MissingType => "Das Pflichtfeld „type“ fehlt.".into(),
+        LeadError::InvalidType => "Das Feld „type“ muss „order“ oder „ticket“ sein.".into(),
+        LeadError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
+        LeadError::InvalidField { field, reason } => match reason {
+            Invalid::WrongType | Invalid::Money(MoneyError::NotANumber) if field.as_str() == "total" => {
+                "Das Feld „total“ muss eine Zahl sein.".into()
+            }
+            Invalid::WrongType => format!("Das Feld „{field}“ muss Text sein."),
+            Invalid::TooLong(max) => format!("Das Feld „{field}“ ist länger als {max} Zeichen."),
+            Invalid::Email => format!("Das Feld „{field}“ enthält keine gültige E-Mail-Adresse."),
+            Invalid::Money(MoneyError::Negative) => "Der Betrag „total“ darf nicht negativ sein.".into(),
+            Invalid::Money(MoneyError::TooManyDecimals) => {
+                "Der Betrag „total“ darf höchstens zwei Nachkommastellen haben.".into()
+            }
+            Invalid::Money(MoneyError::TooLarge) => "Der Betrag „total“ darf höchstens 99999999.99 sein.".into(),
+            Invalid::Money(MoneyError::NotANumber) => "Das Feld „total“ muss eine Zahl sein.".into(),
+        },
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Auth(AuthError::MissingKey) => StatusCode::UNAUTHORIZED,
+            ApiError::Auth(AuthError::InvalidKey) => StatusCode::FORBIDDEN,
+            ApiError::Lead(_) | ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => log::error!("request failed, nothing was stored: {cause}"),
+            ApiError::Unavailable(cause) => log::warn!("health check failed: {cause}"),
+            _ => {}
+        }
+        let message = self.message();
+        let body = ErrorBody { status: "error", code: self.code(), message: &message, field: self.field() };
+        let mut response = crate::json(self.status_code(), &body);
+        if let ApiError::MethodNotAllowed(allow) = self {
+            response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        }
+        response
+    }
+}

@@ -1,0 +1,230 @@
+//! The command line: `lead-server [serve]` and the operator's subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Web-to-CRM lead gateway: receives orders and tickets from websites, files them per
+/// company and notifies the company's employees.
+#[derive(Debug, Parser)]
+#[command(name = "lead-server", version)]
+pub struct Cli {
+    /// Database URL (sqlite://PATH); overrides the config file.
+    #[arg(long, global = true, env = "LEAD_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// A config file over the built-in defaults (see config/default.toml).
+    #[arg(long, global = true, env = "LEAD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; without one, `serve`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run migrations, then serve HTTP.
+    Serve {
+        /// Listen address, e.g. 127.0.0.1:8080 (env LEAD_BIND).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Companies (tenants).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Employees (receive notifications).
+    #[command(subcommand)]
+    Employee(EmployeeCommand),
+    /// Customers (leads with their email are filed under them).
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Web orders.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Tickets.
+    #[command(subcommand)]
+    Tickets(TicketsCommand),
+    /// In-app notifications.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
+}
+
+/// Output options of list commands.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print a JSON array (one line) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many rows (newest first where that applies).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+/// `company …`
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add a company; prints its id.
+    Add {
+        /// Unique name (not all digits).
+        name: String,
+    },
+    /// List companies.
+    List(ListArgs),
+    /// Deactivate a company: its keys stop working.
+    Deactivate {
+        /// Id or exact name.
+        company: String,
+    },
+    /// Activate a company again.
+    Activate {
+        /// Id or exact name.
+        company: String,
+    },
+}
+
+/// `key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue a new key; prints it once, alone on the last line.
+    Issue {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// A note for the operator (e.g. the website).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Register an existing key string unchanged (migration); prints the key's id.
+    Import {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// The key string; `-` reads it from standard input (keeps it out of shell history).
+        #[arg(long)]
+        key: String,
+        /// A note for the operator.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        /// Only this company's keys (id or exact name).
+        #[arg(long)]
+        company: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's id, or its display prefix.
+        key: String,
+    },
+}
+
+/// `employee …`
+#[derive(Debug, Subcommand)]
+pub enum EmployeeCommand {
+    /// Add an employee; prints the id.
+    Add {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a company's employees.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Deactivate an employee: no further notifications.
+    Deactivate {
+        /// The employee's id.
+        employee: i64,
+    },
+    /// Activate an employee again.
+    Activate {
+        /// The employee's id.
+        employee: i64,
+    },
+}
+
+/// `customer …`
+#[derive(Debug, Subcommand)]
+pub enum CustomerCommand {
+    /// Add a customer (email unique per company); prints the id.
+    Add {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a company's customers.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+/// `orders …`
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// List a company's web orders, newest first.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Only this status: new, accepted, rejected.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+/// `tickets …`
+#[derive(Debug, Subcommand)]
+pub enum TicketsCommand {
+    /// List a company's tickets, newest first.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Only this status: open, closed.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+/// `notifications …`
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// List an employee's notifications, newest first.
+    List {
+        /// The employee's id.
+        #[arg(long)]
+        employee: i64,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}

@@ -1,0 +1,179 @@
+//! The operator's subcommands. Ids and keys go alone on the last line of stdout; everything
+//! said to a human goes to stderr.
+
+use std::io::BufRead;
+
+use anyhow::{bail, Context};
+use lead_auth::ApiKey;
+use lead_domain::{OrderStatus, TicketStatus};
+use lead_store::{Company, Store};
+
+use crate::cli::{
+    Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs, NotificationsCommand,
+    OrdersCommand, TicketsCommand,
+};
+use crate::output::{
+    print_rows, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow,
+};
+
+/// Runs one operator command against `store`.
+pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { .. } => unreachable!("serve is not an operator command"),
+        Command::Company(command) => company(command, store),
+        Command::Key(command) => key(command, store),
+        Command::Employee(command) => employee(command, store),
+        Command::Customer(command) => customer(command, store),
+        Command::Orders(OrdersCommand::List { company, status, list }) => {
+            let company = store.find_company(&company)?;
+            let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
+            list_rows(store.list_orders(company.id, status, limit(&list))?, &list, OrderRow::from)
+        }
+        Command::Tickets(TicketsCommand::List { company, status, list }) => {
+            let company = store.find_company(&company)?;
+            let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
+            list_rows(store.list_tickets(company.id, status, limit(&list))?, &list, TicketRow::from)
+        }
+        Command::Notifications(NotificationsCommand::List { employee, list }) => {
+            list_rows(store.list_notifications(employee, limit(&list))?, &list, NotificationRow::from)
+        }
+    }
+}
+
+fn limit(list: &ListArgs) -> Option<i64> {
+    list.limit.map(i64::from)
+}
+
+fn list_rows<T, R: Row>(items: Vec<T>, list: &ListArgs, row: impl Fn(T) -> R) -> anyhow::Result<()> {
+    let mut rows: Vec<R> = items.into_iter().map(row).collect();
+    if let Some(limit) = list.limit {
+        rows.truncate(limit as usize);
+    }
+    print_rows(&rows, list.json)
+}
+
+fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        CompanyCommand::Add { name } => {
+            let id = store.add_company(&name)?;
+            eprintln!("Added company {:?}.", name.trim());
+            println!("{id}");
+        }
+        CompanyCommand::List(list) => list_rows(store.list_companies()?, &list, CompanyRow::from)?,
+        CompanyCommand::Deactivate { company } => set_company_active(store, &company, false)?,
+        CompanyCommand::Activate { company } => set_company_active(store, &company, true)?,
+    }
+    Ok(())
+}
+
+fn set_company_active(store: &Store, selector: &str, active: bool) -> anyhow::Result<()> {
+    let company = store.find_company(selector)?;
+    store.set_company_active(company.id, active)?;
+    let what = if active { "activated: its keys work" } else { "deactivated: its keys stop working" };
+    eprintln!("Company {} ({:?}) {what}.", company.id, company.name);
+    Ok(())
+}
+
+fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        KeyCommand::Issue { company, label } => {
+            let company = store.find_company(&company)?;
+            let key = ApiKey::generate()?;
+            let id = store.add_key(company.id, &key.display_prefix(), key.hash().as_str(), &label)?;
+            warn_if_inactive(&company);
+            eprintln!(
+                "Issued key {id} ({}) for company {:?}. It is shown only now; store it safely:",
+                key.display_prefix(),
+                company.name
+            );
+            println!("{}", key.expose());
+        }
+        KeyCommand::Import { company, key, label } => {
+            let company = store.find_company(&company)?;
+            let text = if key == "-" { read_stdin_line()? } else { key };
+            let key = ApiKey::import(&text)?;
+            let id = store.add_key(company.id, &key.display_prefix(), key.hash().as_str(), &label)?;
+            warn_if_inactive(&company);
+            if text.len() < 24 {
+                eprintln!("warning: this key has only {} characters; consider issuing a new one soon.", text.len());
+            }
+            eprintln!("Imported key {id} ({}) for company {:?}.", key.display_prefix(), company.name);
+            println!("{id}");
+        }
+        KeyCommand::List { company, list } => {
+            let company_id = company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id);
+            list_rows(store.list_keys(company_id)?, &list, KeyRow::from)?;
+        }
+        KeyCommand::Revoke { key } => {
+            // The full key works too: an operator who only has the key at hand can revoke it.
+            let by_hash = store.find_key_by_hash(ApiKey::presented(key.trim()).hash().as_str())?;
+            let info = match by_hash {
+                Some(found) => store.find_key(&found.key_id.to_string())?,
+                None => store.find_key(&key)?,
+            };
+            store.revoke_key(info.id)?;
+            if info.active {
+                eprintln!("Revoked key {} ({}): it no longer works.", info.id, info.prefix);
+            } else {
+                eprintln!("Key {} ({}) was already revoked.", info.id, info.prefix);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn warn_if_inactive(company: &Company) {
+    if !company.active {
+        eprintln!("warning: company {:?} is deactivated; its keys work only once it is activated.", company.name);
+    }
+}
+
+fn read_stdin_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the key from standard input")?;
+    let key = line.trim_end_matches(['\r', '\n']).to_owned();
+    if key.is_empty() {
+        bail!("no key on standard input");
+    }
+    Ok(key)
+}
+
+fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        EmployeeCommand::Add { company, name, email } => {
+            let company = store.find_company(&company)?;
+            let id = store.add_employee(company.id, &name, &email)?;
+            eprintln!("Added employee {:?} to company {:?}.", name.trim(), company.name);
+            println!("{id}");
+        }
+        EmployeeCommand::List { company, list } => {
+            let company = store.find_company(&company)?;
+            list_rows(store.list_employees(company.id)?, &list, EmployeeRow::from)?;
+        }
+        EmployeeCommand::Deactivate { employee } => {
+            store.set_employee_active(employee, false)?;
+            eprintln!("Employee {employee} deactivated: no further notifications.");
+        }
+        EmployeeCommand::Activate { employee } => {
+            store.set_employee_active(employee, true)?;
+            eprintln!("Employee {employee} activated.");
+        }
+    }
+    Ok(())
+}
+
+fn customer(command: CustomerCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        CustomerCommand::Add { company, name, email } => {
+            let company = store.find_company(&company)?;
+            let id = store.add_customer(company.id, &name, &email)?;
+            eprintln!("Added customer {:?} to company {:?}.", name.trim(), company.name);
+            println!("{id}");
+        }
+        CustomerCommand::List { company, list } => {
+            let company = store.find_company(&company)?;
+            list_rows(store.list_customers(company.id)?, &list, CustomerRow::from)?;
+        }
+    }
+    Ok(())
+}

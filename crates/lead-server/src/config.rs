@@ -1,0 +1,140 @@
+//! Settings: the built-in `config/default.toml`, an optional file over it, then environment
+//! and command-line flags (applied by the caller).
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use lead_store::{Durability, StoreConfig};
+use serde::Deserialize;
+
+/// The documented defaults, compiled in so the binary runs anywhere.
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Every setting of the server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`
+    pub server: ServerConfig,
+    /// `[database]`
+    pub database: DatabaseConfig,
+    /// `[log]`
+    pub log: LogConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Listen address.
+    pub bind: String,
+    /// Worker threads (0: one per core).
+    pub workers: usize,
+    /// Largest request body in bytes.
+    pub body_limit_bytes: usize,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH`.
+    pub url: String,
+    /// Read connections.
+    pub read_pool_size: u32,
+    /// `synchronous`.
+    pub synchronous: Durability,
+    /// SQLite lock wait in milliseconds.
+    pub busy_timeout_ms: u64,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Default log filter.
+    pub level: String,
+}
+
+impl Config {
+    /// The defaults, overlaid with `file` if given.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut table: toml::Table = DEFAULT_TOML.parse().context("the built-in config/default.toml is broken")?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let overlay: toml::Table = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
+            merge(&mut table, overlay);
+        }
+        let config: Config = table
+            .try_into()
+            .with_context(|| format!("invalid configuration{}", file.map(|p| format!(" in {}", p.display())).unwrap_or_default()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.server.body_limit_bytes == 0 {
+            bail!("server.body_limit_bytes must be above 0");
+        }
+        if self.database.read_pool_size == 0 {
+            bail!("database.read_pool_size must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// How to open the store.
+    pub fn store(&self) -> StoreConfig {
+        let mut store = StoreConfig::new(self.database.url.clone());
+        store.read_pool_size = self.database.read_pool_size;
+        store.durability = self.database.synchronous;
+        store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
+        store
+    }
+}
+
+/// Overlays `overlay` onto `base`, table by table, so a file may set single keys.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over)) => merge(inner, over),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_defaults_parse() {
+        let config = Config::load(None).unwrap();
+        assert_eq!(config.server.bind, "127.0.0.1:8080");
+        assert_eq!(config.server.body_limit_bytes, 65_536);
+        assert_eq!(config.database.url, "sqlite://data/leads.db");
+        assert_eq!(config.database.synchronous, Durability::Full);
+        assert_eq!(config.log.level, "info");
+    }
+
+    #[test]
+    fn a_file_overrides_single_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("my.toml");
+        std::fs::write(&path, "[database]\nsynchronous = \"normal\"\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.database.synchronous, Durability::Normal);
+        assert_eq!(config.database.url, "sqlite://data/leads.db");
+    }
+
+    #[test]
+    fn unknown_or_wrong_settings_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "[server]\nbnd = \"x\"\n").unwrap();
+        assert!(format!("{:#}", Config::load(Some(&path)).unwrap_err()).contains("bnd"));
+        std::fs::write(&path, "[database]\nsynchronous = \"sometimes\"\n").unwrap();
+        assert!(Config::load(Some(&path)).is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! `lead-server`: the lead gateway's one binary — the HTTP server and the operator's tool.
+//!
+//! Thin by design: it reads the configuration, sets up logging, opens (and migrates) the
+//! store, and hands over to `lead-http` or to an operator command. No business rule lives here.
+
+mod cli;
+mod commands;
+mod config;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use lead_store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        config.database.url = url;
+    }
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let serving = matches!(command, Command::Serve { .. });
+    if let Command::Serve { bind } = &command {
+        // Also read here, not by clap: `lead-server` alone serves too, without the subcommand.
+        if let Some(bind) = bind.clone().or_else(|| std::env::var("LEAD_BIND").ok()) {
+            config.server.bind = bind;
+        }
+    }
+    // Operator commands stay quiet unless something is wrong.
+    let level = if serving { config.log.level.as_str() } else { "warn" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+
+    let store = Store::open(&config.store())?;
+    if serving {
+        serve::serve(&config, store)
+    } else {
+        commands::run(command, &store)
+    }
+}

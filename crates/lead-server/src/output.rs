@@ -1,0 +1,343 @@
+//! How the operator's lists are printed: a readable table, or one line of JSON.
+
+use lead_domain::Timestamp;
+use lead_store::{Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+/// A row that can be printed both ways.
+pub trait Row: Serialize {
+    /// Column headers of the table.
+    const HEADERS: &'static [&'static str];
+    /// The row's cells, in header order.
+    fn cells(&self) -> Vec<String>;
+}
+
+/// Prints `rows` as a JSON array on one line, or as a table.
+pub fn print_rows<R: Row>(rows: &[R], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(rows)?);
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> = rows.iter().map(|row| row.cells().into_iter().map(cell).collect()).collect();
+    let mut widths: Vec<usize> = R::HEADERS.iter().map(|h| h.chars().count()).collect();
+    for row in &cells {
+        for (width, text) in widths.iter_mut().zip(row) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    let line = |texts: Vec<&str>| {
+        let padded: Vec<String> =
+            texts.iter().zip(&widths).map(|(text, &width)| format!("{text:<width$}")).collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(R::HEADERS.to_vec());
+    for row in &cells {
+        line(row.iter().map(String::as_str).collect());
+    }
+    if rows.is_empty() {
+        println!("(none)");
+    }
+    Ok(())
+}
+
+/// One table cell: on one line, and long texts cut short (the JSON output has them whole).
+fn cell(text: String) -> String {
+    const MAX: usize = 48;
+    let flat: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if flat.chars().count() > MAX {
+        format!("{}…", flat.chars().take(MAX - 1).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+fn time(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_string()
+}
+
+fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// The stored request body as a JSON value, exactly as sent but on one line (whitespace
+/// outside strings removed; numbers and key order untouched).
+fn payload(raw: &str) -> Box<RawValue> {
+    let mut compact = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        compact.push(c);
+    }
+    RawValue::from_string(compact).unwrap_or_else(|_| {
+        // Stored payloads were valid JSON when accepted; keep anything else visible as text.
+        serde_json::value::to_raw_value(raw).expect("a string serialises")
+    })
+}
+
+/// `company list`
+#[derive(Serialize)]
+pub struct CompanyRow {
+    id: Id,
+    name: String,
+    active: bool,
+    created_at: String,
+}
+
+impl From<Company> for CompanyRow {
+    fn from(c: Company) -> Self {
+        CompanyRow { id: c.id, name: c.name, active: c.active, created_at: time(c.created_at) }
+    }
+}
+
+impl Row for CompanyRow {
+    const HEADERS: &'static [&'static str] = &["ID", "NAME", "ACTIVE", "CREATED"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.name.clone(), self.active.to_string(), self.created_at.clone()]
+    }
+}
+
+/// `key list`
+#[derive(Serialize)]
+pub struct KeyRow {
+    id: Id,
+    company_id: Id,
+    prefix: String,
+    label: String,
+    active: bool,
+    created_at: String,
+    last_used_at: Option<String>,
+}
+
+impl From<KeyInfo> for KeyRow {
+    fn from(k: KeyInfo) -> Self {
+        KeyRow {
+            id: k.id,
+            company_id: k.company_id,
+            prefix: k.prefix,
+            label: k.label,
+            active: k.active,
+            created_at: time(k.created_at),
+            last_used_at: k.last_used_at.map(time),
+        }
+    }
+}
+
+impl Row for KeyRow {
+    const HEADERS: &'static [&'static str] = &["ID", "COMPANY", "PREFIX", "LABEL", "ACTIVE", "CREATED", "LAST USED"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.company_id.to_string(),
+            self.prefix.clone(),
+            self.label.clone(),
+            self.active.to_string(),
+            self.created_at.clone(),
+            optional(self.last_used_at.as_ref()),
+        ]
+    }
+}
+
+/// `employee list`
+#[derive(Serialize)]
+pub struct EmployeeRow {
+    id: Id,
+    company_id: Id,
+    name: String,
+    email: String,
+    active: bool,
+    created_at: String,
+}
+
+impl From<Employee> for EmployeeRow {
+    fn from(e: Employee) -> Self {
+        EmployeeRow { id: e.id, company_id: e.company_id, name: e.name, email: e.email, active: e.active, created_at: time(e.created_at) }
+    }
+}
+
+impl Row for EmployeeRow {
+    const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "ACTIVE", "CREATED"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.name.clone(), self.email.clone(), self.active.to_string(), self.created_at.clone()]
+    }
+}
+
+/// `customer list`
+#[derive(Serialize)]
+pub struct CustomerRow {
+    id: Id,
+    company_id: Id,
+    name: String,
+    email: String,
+    created_at: String,
+}
+
+impl From<Customer> for CustomerRow {
+    fn from(c: Customer) -> Self {
+        CustomerRow { id: c.id, company_id: c.company_id, name: c.name, email: c.email, created_at: time(c.created_at) }
+    }
+}
+
+impl Row for CustomerRow {
+    const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "CREATED"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.name.clone(), self.email.clone(), self.created_at.clone()]
+    }
+}
+
+/// `orders list`
+#[derive(Serialize)]
+pub struct OrderRow {
+    id: Id,
+    email: String,
+    title: String,
+    message: Option<String>,
+    total_cents: i64,
+    status: String,
+    customer_id: Option<Id>,
+    payload: Box<RawValue>,
+    created_at: String,
+}
+
+impl From<OrderRecord> for OrderRow {
+    fn from(o: OrderRecord) -> Self {
+        OrderRow {
+            id: o.id,
+            email: o.email,
+            title: o.title,
+            message: o.message,
+            total_cents: o.total_cents,
+            status: o.status,
+            customer_id: o.customer_id,
+            payload: payload(&o.payload),
+            created_at: time(o.created_at),
+        }
+    }
+}
+
+impl Row for OrderRow {
+    const HEADERS: &'static [&'static str] =
+        &["ID", "CREATED", "STATUS", "TOTAL", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE"];
+    fn cells(&self) -> Vec<String> {
+        let total = u64::try_from(self.total_cents).ok().and_then(lead_domain::Money::from_cents);
+        vec![
+            self.id.to_string(),
+            self.created_at.clone(),
+            self.status.clone(),
+            total.map_or_else(|| self.total_cents.to_string(), |m| m.to_german()),
+            self.email.clone(),
+            optional(self.customer_id),
+            self.title.clone(),
+            self.message.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// `tickets list`
+#[derive(Serialize)]
+pub struct TicketRow {
+    id: Id,
+    email: String,
+    title: String,
+    message: String,
+    status: String,
+    customer_id: Option<Id>,
+    payload: Box<RawValue>,
+    created_at: String,
+}
+
+impl From<TicketRecord> for TicketRow {
+    fn from(t: TicketRecord) -> Self {
+        TicketRow {
+            id: t.id,
+            email: t.email,
+            title: t.title,
+            message: t.message,
+            status: t.status,
+            customer_id: t.customer_id,
+            payload: payload(&t.payload),
+            created_at: time(t.created_at),
+        }
+    }
+}
+
+impl Row for TicketRow {
+    const HEADERS: &'static [&'static str] = &["ID", "CREATED", "STATUS", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.created_at.clone(),
+            self.status.clone(),
+            self.email.clone(),
+            optional(self.customer_id),
+            self.title.clone(),
+            self.message.clone(),
+        ]
+    }
+}
+
+/// `notifications list`
+#[derive(Serialize)]
+pub struct NotificationRow {
+    id: Id,
+    kind: String,
+    text: String,
+    read: bool,
+    order_id: Option<Id>,
+    ticket_id: Option<Id>,
+    created_at: String,
+}
+
+impl From<Notification> for NotificationRow {
+    fn from(n: Notification) -> Self {
+        NotificationRow {
+            id: n.id,
+            kind: n.kind,
+            text: n.text,
+            read: n.read_at.is_some(),
+            order_id: n.order_id,
+            ticket_id: n.ticket_id,
+            created_at: time(n.created_at),
+        }
+    }
+}
+
+impl Row for NotificationRow {
+    const HEADERS: &'static [&'static str] = &["ID", "CREATED", "KIND", "READ", "TEXT"];
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.created_at.clone(), self.kind.clone(), self.read.to_string(), self.text.clone()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_goes_on_one_line_exactly_as_sent() {
+        let raw = "{\n  \"type\": \"order\",\n  \"note\": \"a  b\\\" \\n c\",\n  \"total\": 1.230,\n  \"big\": 12345678901234567890123\n}";
+        assert_eq!(
+            payload(raw).get(),
+            r#"{"type":"order","note":"a  b\" \n c","total":1.230,"big":12345678901234567890123}"#
+        );
+    }
+
+    #[test]
+    fn cells_are_flat_and_short() {
+        assert_eq!(cell("a\nb".into()), "a b");
+        let long = cell("x".repeat(100));
+        assert_eq!(long.chars().count(), 48);
+        assert!(long.ends_with('…'));
+    }
+}

@@ -1,0 +1,73 @@
+//! `serve`: first-start bootstrap, then the HTTP server until SIGINT / SIGTERM.
+
+use std::net::SocketAddr;
+
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use lead_auth::ApiKey;
+use lead_http::HttpConfig;
+use lead_store::Store;
+
+use crate::config::Config;
+
+/// Blocking threads per worker for database calls. Enough to queue many requests behind the
+/// single writer while reads go on; bounded so a burst cannot spawn threads without end.
+const BLOCKING_THREADS_PER_WORKER: usize = 64;
+
+/// Serves until the process is told to stop.
+pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
+    let demo_key = bootstrap_demo(&store)?;
+    let routes = lead_http::configure(store, HttpConfig { body_limit: config.server.body_limit_bytes });
+
+    actix_web::rt::System::new().block_on(async move {
+        let mut server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
+            .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER);
+        if config.server.workers > 0 {
+            server = server.workers(config.server.workers);
+        }
+        let server = server
+            .bind(&config.server.bind)
+            .with_context(|| format!("cannot listen on {}", config.server.bind))?;
+        let addrs = server.addrs();
+        for addr in &addrs {
+            log::info!("listening on http://{addr}");
+        }
+        if let (Some(key), Some(addr)) = (demo_key, addrs.first()) {
+            print_demo_banner(&key, *addr, &config.database.url);
+        }
+        server.run().await.context("the HTTP server failed")
+    })
+}
+
+/// On an empty database: the `Demo` company, one employee and a key, shown once.
+fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<ApiKey>> {
+    let key = ApiKey::generate()?;
+    let created = store.create_demo_if_empty(&key.display_prefix(), key.hash().as_str())?;
+    Ok(created.map(|_| key))
+}
+
+/// The one deliberate print of a key besides `key issue`: to stdout, never to the log.
+fn print_demo_banner(key: &ApiKey, addr: SocketAddr, database_url: &str) {
+    let host = match addr {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() => format!("127.0.0.1:{}", v4.port()),
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
+        other => other.to_string(),
+    };
+    let database = if database_url == crate::config::Config::load(None).map(|c| c.database.url).unwrap_or_default() {
+        String::new()
+    } else {
+        format!(" --database-url '{database_url}'")
+    };
+    let key = key.expose();
+    println!(
+        "\n\
+================================================================================\n\
+First start: created the company \"Demo\" with one employee and this API key.\n\
+The key is shown only this once - keep it:\n\n    {key}\n\n\
+Send a first lead:\n\n\
+curl -X POST 'http://{host}/api/v1/lead.php' -H 'X-API-KEY: {key}' -H 'Content-Type: application/json' -d '{{\"type\":\"order\",\"email\":\"kunde@example.com\",\"subject\":\"Testbestellung\",\"total\":49.90}}'\n\n\
+Then see it (from another terminal):\n\n\
+cargo run --release -- orders list --company Demo{database}\n\
+================================================================================\n"
+    );
+}

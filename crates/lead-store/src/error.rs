@@ -1,0 +1,58 @@
+//! The store's one error type.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What can go wrong in the store. Callers never see Diesel's types.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input to an operation is not acceptable (a blank name, a malformed email).
+    #[error("{0}")]
+    Invalid(String),
+    /// The company, key, employee or record does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The operation would duplicate something unique (company name, customer email, key).
+    #[error("{0}")]
+    Conflict(String),
+    /// The key was revoked, or its company deactivated, while the request was under way.
+    #[error("the API key is no longer valid")]
+    KeyNotValid,
+    /// The database URL cannot be used.
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    /// No connection could be had (file missing or unreadable, pool exhausted, timeout).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Applying the schema migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Database(#[source] DieselError),
+}
+
+/// The store's result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<DieselError> for StoreError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => StoreError::NotFound("not found".into()),
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        StoreError::Unavailable(error.to_string())
+    }
+}
+
+/// Turns a unique-constraint violation into a [`StoreError::Conflict`] saying `what`.
+pub(crate) fn conflict_on_unique(what: impl FnOnce() -> String) -> impl FnOnce(DieselError) -> StoreError {
+    move |error| match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict(what()),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,63 @@
+//! Storage for the lead gateway: the schema, its migrations, and the operations the product
+//! needs — "find the key with this hash", "record this lead for this company", the
+//! operator's administration and the inbox queries.
+//!
+//! Built on Diesel with SQLite (bundled, WAL mode). One connection writes — every write is a
+//! `BEGIN IMMEDIATE` transaction on it, so writers never contend for SQLite's lock — and a
+//! small pool of read-only connections serves reads. All calls block: from async code, run
+//! them on a blocking thread.
+//!
+//! Depends on `lead-domain` for the validated types; never on HTTP, and callers never see
+//! Diesel's types.
+
+mod admin;
+mod db;
+mod error;
+mod leads;
+mod models;
+mod queries;
+mod schema;
+
+use diesel::SqliteConnection;
+
+pub use admin::DemoSetup;
+pub use db::{sqlite_path, Durability, StoreConfig};
+pub use error::{Result, StoreError};
+pub use models::{
+    Company, Customer, Employee, Id, KeyInfo, KeyLookup, Notification, OrderRecord, Recorded, Tenant, TicketRecord,
+    Totals,
+};
+
+/// A handle on the database; cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct Store {
+    writer: db::SqlitePool,
+    readers: db::SqlitePool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("readers", &self.readers.max_size()).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database of `config`, creating file and folder if needed, and migrates it.
+    pub fn open(config: &StoreConfig) -> Result<Store> {
+        let (writer, readers) = db::open(config)?;
+        Ok(Store { writer, readers })
+    }
+
+    /// Runs `work` in one `BEGIN IMMEDIATE` transaction on the writer connection: all of it
+    /// commits, or none of it does.
+    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.get()?;
+        conn.immediate_transaction(work)
+    }
+
+    /// Runs `work` on a read-only connection.
+    fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> Result<T>) -> Result<T> {
+        let mut conn = self.readers.get()?;
+        work(&mut conn)
+    }
+}

@@ -1,0 +1,260 @@
+//! Rows as the product reads them. Flags are `bool`, timestamps Unix milliseconds.
+
+use diesel::prelude::*;
+
+use crate::schema::{api_keys, customers, employees, notifications, tickets, web_orders};
+
+/// A database id.
+pub type Id = i64;
+
+/// A company (tenant).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Company {
+    /// Its id.
+    pub id: Id,
+    /// Its unique name.
+    pub name: String,
+    /// Whether its keys work.
+    pub active: bool,
+    /// When it was added.
+    pub created_at: i64,
+}
+
+/// What may be shown of an API key: never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Its id.
+    pub id: Id,
+    /// The company it belongs to.
+    pub company_id: Id,
+    /// The non-secret display prefix.
+    pub prefix: String,
+    /// The operator's label.
+    pub label: String,
+    /// Whether it has been revoked.
+    pub active: bool,
+    /// When it was issued or imported.
+    pub created_at: i64,
+    /// When a lead was last accepted with it.
+    pub last_used_at: Option<i64>,
+}
+
+/// The result of looking a presented key up by its hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyLookup {
+    /// The key's id.
+    pub key_id: Id,
+    /// The company it belongs to.
+    pub company_id: Id,
+    /// Whether the key is active (not revoked).
+    pub key_active: bool,
+    /// Whether its company is active.
+    pub company_active: bool,
+}
+
+/// The key and company a lead is recorded for, once authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tenant {
+    /// The company.
+    pub company_id: Id,
+    /// The key that was presented.
+    pub key_id: Id,
+}
+
+/// An employee of a company: receives the in-app notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Employee {
+    /// Its id.
+    pub id: Id,
+    /// The company.
+    pub company_id: Id,
+    /// Name.
+    pub name: String,
+    /// Email address.
+    pub email: String,
+    /// Deactivated employees get no notifications.
+    pub active: bool,
+    /// When added.
+    pub created_at: i64,
+}
+
+/// A customer of a company: leads with a matching email are filed under it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Customer {
+    /// Its id.
+    pub id: Id,
+    /// The company.
+    pub company_id: Id,
+    /// Name.
+    pub name: String,
+    /// Email address as entered.
+    pub email: String,
+    /// When added.
+    pub created_at: i64,
+}
+
+/// A web order in a company's inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = web_orders)]
+pub struct OrderRecord {
+    /// Its id (the `id` of the success answer).
+    pub id: Id,
+    /// The company.
+    pub company_id: Id,
+    /// The matching customer, if any.
+    pub customer_id: Option<Id>,
+    /// Sender's email as sent (trimmed).
+    pub email: String,
+    /// Subject or `Web-Bestellung`.
+    pub title: String,
+    /// Optional note.
+    pub message: Option<String>,
+    /// Gross amount in cents.
+    pub total_cents: i64,
+    /// `new`, `accepted` or `rejected`.
+    pub status: String,
+    /// The original request body.
+    pub payload: String,
+    /// When it arrived.
+    pub created_at: i64,
+}
+
+/// A ticket in a company's ticket system.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub struct TicketRecord {
+    /// Its id.
+    pub id: Id,
+    /// The company.
+    pub company_id: Id,
+    /// The customer whose file holds it, if one matched.
+    pub customer_id: Option<Id>,
+    /// Sender's email as sent (trimmed).
+    pub email: String,
+    /// Subject or `Anfrage Webseite`.
+    pub title: String,
+    /// The request.
+    pub message: String,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The original request body.
+    pub payload: String,
+    /// When it arrived.
+    pub created_at: i64,
+}
+
+/// An in-app notification for one employee.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    /// Its id.
+    pub id: Id,
+    /// The employee it is for.
+    pub employee_id: Id,
+    /// `order` or `ticket`.
+    pub kind: String,
+    /// The German text.
+    pub text: String,
+    /// The order it is about.
+    pub order_id: Option<Id>,
+    /// The ticket it is about.
+    pub ticket_id: Option<Id>,
+    /// When it was read.
+    pub read_at: Option<i64>,
+    /// When it was created.
+    pub created_at: i64,
+}
+
+/// What recording a lead produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The new order's or ticket's id.
+    pub id: Id,
+    /// The customer it was filed under.
+    pub customer_id: Option<Id>,
+    /// How many employees were notified.
+    pub notified: usize,
+}
+
+/// Row counts of the whole database (for checks and the operator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Web orders.
+    pub orders: i64,
+    /// Tickets.
+    pub tickets: i64,
+    /// Notifications.
+    pub notifications: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = api_keys)]
+pub(crate) struct NewKey<'a> {
+    pub company_id: Id,
+    pub prefix: &'a str,
+    pub key_hash: &'a str,
+    pub label: &'a str,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = employees)]
+pub(crate) struct NewEmployee<'a> {
+    pub company_id: Id,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = customers)]
+pub(crate) struct NewCustomer<'a> {
+    pub company_id: Id,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = web_orders, treat_none_as_default_value = false)]
+pub(crate) struct NewOrder<'a> {
+    pub company_id: Id,
+    pub api_key_id: Id,
+    pub customer_id: Option<Id>,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub title: &'a str,
+    pub message: Option<&'a str>,
+    pub total_cents: i64,
+    pub status: &'a str,
+    pub payload: &'a str,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = tickets, treat_none_as_default_value = false)]
+pub(crate) struct NewTicket<'a> {
+    pub company_id: Id,
+    pub api_key_id: Id,
+    pub customer_id: Option<Id>,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub status: &'a str,
+    pub payload: &'a str,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+pub(crate) struct NewNotification<'a> {
+    pub company_id: Id,
+    pub employee_id: Id,
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub order_id: Option<Id>,
+    pub ticket_id: Option<Id>,
+    pub created_at: i64,
+}

@@ -1,0 +1,106 @@
+//! Diesel's view of the tables in `migrations/sqlite` (ids and timestamps are `BigInt`,
+//! flags `Integer`, so the same definitions fit PostgreSQL).
+
+diesel::table! {
+    companies (id) {
+        id -> BigInt,
+        name -> Text,
+        active -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        prefix -> Text,
+        key_hash -> Text,
+        label -> Text,
+        active -> Integer,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    employees (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        active -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        name -> Text,
+        email -> Text,
+        email_normalized -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    web_orders (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        api_key_id -> BigInt,
+        customer_id -> Nullable<BigInt>,
+        email -> Text,
+        email_normalized -> Text,
+        title -> Text,
+        message -> Nullable<Text>,
+        total_cents -> BigInt,
+        status -> Text,
+        payload -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tickets (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        api_key_id -> BigInt,
+        customer_id -> Nullable<BigInt>,
+        email -> Text,
+        email_normalized -> Text,
+        title -> Text,
+        message -> Text,
+        status -> Text,
+        payload -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        employee_id -> BigInt,
+        kind -> Text,
+        text -> Text,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        read_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(api_keys -> companies (company_id));
+diesel::joinable!(employees -> companies (company_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    companies,
+    api_keys,
+    employees,
+    customers,
+    web_orders,
+    tickets,
+    notifications,
+);

@@ -1,0 +1,7 @@
+DROP TABLE notifications;
+DROP TABLE tickets;
+DROP TABLE web_orders;
+DROP TABLE customers;
+DROP TABLE employees;
+DROP TABLE api_keys;
+DROP TABLE companies;
