@@ -185,7 +185,9 @@ pub fn credentials(header: Option<&[u8]>, query: &str) -> Credentials {
     }
     form_urlencoded::parse(query.as_bytes())
         .find(|(name, value)| name == QUERY_PARAMETER && !value.is_empty())
-        .map_or(Credentials::Missing, |(_, value)| Credentials::Presented(ApiKey::presented(&value)))
+        .map_or(Credentials::Missing, |(_, value)| {
+            Credentials::Presented(ApiKey::presented(&value))
+        })
 }
 
 /// Whether a stored key may be used right now.
@@ -272,7 +274,10 @@ mod tests {
         let prefix = key.display_prefix();
         assert_eq!(prefix.len(), 12);
         assert!(key.expose().starts_with(&prefix));
-        assert_eq!(ApiKey::import("LEGACY-0123456789abcdef").unwrap().display_prefix(), "imp_LEGA");
+        assert_eq!(
+            ApiKey::import("LEGACY-0123456789abcdef").unwrap().display_prefix(),
+            "imp_LEGA"
+        );
         let short = ApiKey::import("12345678").unwrap();
         let prefix = short.display_prefix();
         assert!(prefix.starts_with("imp_") && prefix.len() == 8);
@@ -317,7 +322,10 @@ mod tests {
         assert_eq!(credentials(Some(b"  "), ""), Credentials::Missing);
         assert_eq!(credentials(None, "keys=abc&KEY=abc"), Credentials::Missing);
         // A blank header does not hide a key in the query.
-        assert_eq!(credentials(Some(b""), "key=q"), Credentials::Presented(ApiKey::presented("q")));
+        assert_eq!(
+            credentials(Some(b""), "key=q"),
+            Credentials::Presented(ApiKey::presented("q"))
+        );
     }
 
     #[test]
@@ -325,8 +333,14 @@ mod tests {
         let present = Credentials::Presented(ApiKey::presented("k"));
         assert_eq!(authorize::<u8>(&Credentials::Missing, None), Err(AuthError::MissingKey));
         assert_eq!(authorize::<u8>(&present, None), Err(AuthError::InvalidKey));
-        assert_eq!(authorize(&present, Some((7, KeyState::Revoked))), Err(AuthError::InvalidKey));
-        assert_eq!(authorize(&present, Some((7, KeyState::CompanyInactive))), Err(AuthError::InvalidKey));
+        assert_eq!(
+            authorize(&present, Some((7, KeyState::Revoked))),
+            Err(AuthError::InvalidKey)
+        );
+        assert_eq!(
+            authorize(&present, Some((7, KeyState::CompanyInactive))),
+            Err(AuthError::InvalidKey)
+        );
         assert_eq!(authorize(&present, Some((7, KeyState::Active))), Ok(7));
         assert_eq!(AuthError::MissingKey.code(), "missing_api_key");
         assert_eq!(AuthError::InvalidKey.code(), "invalid_api_key");
@@ -336,7 +350,10 @@ mod tests {
     fn redaction_hides_every_spelling_of_key() {
         assert_eq!(redact_query("key=secret"), "key=REDACTED");
         assert_eq!(redact_query("a=1&key=secret&b=2"), "a=1&key=REDACTED&b=2");
-        assert_eq!(redact_query("%6Bey=secret&KEY=s2&k%65y=s3"), "key=REDACTED&key=REDACTED&key=REDACTED");
+        assert_eq!(
+            redact_query("%6Bey=secret&KEY=s2&k%65y=s3"),
+            "key=REDACTED&key=REDACTED&key=REDACTED"
+        );
         assert_eq!(redact_query("key"), "key=REDACTED");
         assert_eq!(redact_query("a=1&monkey=ok"), "a=1&monkey=ok");
         assert!(matches!(redact_query("a=1"), Cow::Borrowed(_)));

@@ -112,11 +112,15 @@ impl Lead {
             Some(text) => Message::parse(&text).map_err(|e| LeadError::text(Field::Message, e))?,
         };
         let subject = object.text(Field::Subject)?;
-        let title = Title::from_subject(subject.as_deref(), kind)
-            .map_err(|e| LeadError::text(Field::Subject, e))?;
+        let title = Title::from_subject(subject.as_deref(), kind).map_err(|e| LeadError::text(Field::Subject, e))?;
 
         Ok(match kind {
-            LeadType::Order => Lead::Order(WebOrder { email, title, message, total: object.total()? }),
+            LeadType::Order => Lead::Order(WebOrder {
+                email,
+                title,
+                message,
+                total: object.total()?,
+            }),
             LeadType::Ticket => Lead::Ticket(Ticket {
                 email,
                 title,
@@ -161,7 +165,10 @@ impl Lead {
     pub fn notification_text(&self) -> String {
         match self {
             Lead::Order(order) => {
-                format!("Neue Bestellung! Eine Web-Bestellung über {} ist eingegangen.", order.total)
+                format!(
+                    "Neue Bestellung! Eine Web-Bestellung über {} ist eingegangen.",
+                    order.total
+                )
             }
             Lead::Ticket(ticket) => {
                 format!("Neues Ticket! „{}“ von {} ist eingegangen.", ticket.title, ticket.email)
@@ -389,7 +396,10 @@ impl<'a> Fields<'a> {
 
     fn raw(&self, field: Field) -> Option<&'a str> {
         let name = field.as_str();
-        self.members.iter().find(|(key, _)| key == name).map(|(_, value)| value.get())
+        self.members
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.get())
     }
 
     /// A text field: `None` when absent, `null` or blank; an error for any other JSON type.
@@ -397,8 +407,8 @@ impl<'a> Fields<'a> {
         match self.raw(field) {
             None | Some("null") => Ok(None),
             Some(raw) if raw.starts_with('"') => {
-                let text: String = serde_json::from_str(raw)
-                    .map_err(|_| LeadError::invalid(field, Invalid::WrongType))?;
+                let text: String =
+                    serde_json::from_str(raw).map_err(|_| LeadError::invalid(field, Invalid::WrongType))?;
                 Ok((!text.trim().is_empty()).then_some(text))
             }
             Some(_) => Err(LeadError::invalid(field, Invalid::WrongType)),
@@ -437,10 +447,15 @@ mod tests {
                 "message":"Hallo, ich hätte gerne ein Angebot für Ihre Dienstleistungen.","total":0.00}"#,
         )
         .unwrap();
-        let Lead::Ticket(ticket) = &lead else { panic!("not a ticket: {lead:?}") };
+        let Lead::Ticket(ticket) = &lead else {
+            panic!("not a ticket: {lead:?}")
+        };
         assert_eq!(ticket.email.as_str(), "max.mustermann@beispiel.de");
         assert_eq!(ticket.title.as_str(), "Interesse an Beratung");
-        assert_eq!(ticket.message.as_str(), "Hallo, ich hätte gerne ein Angebot für Ihre Dienstleistungen.");
+        assert_eq!(
+            ticket.message.as_str(),
+            "Hallo, ich hätte gerne ein Angebot für Ihre Dienstleistungen."
+        );
         assert_eq!(
             lead.notification_text(),
             "Neues Ticket! „Interesse an Beratung“ von max.mustermann@beispiel.de ist eingegangen."
@@ -450,7 +465,9 @@ mod tests {
     #[test]
     fn an_order_carries_exact_cents_and_its_notification() {
         let lead = parse(r#"{"type":"order","email":"a@b.de","total":1234.50}"#).unwrap();
-        let Lead::Order(order) = &lead else { panic!("not an order") };
+        let Lead::Order(order) = &lead else {
+            panic!("not an order")
+        };
         assert_eq!(order.total.cents(), 123_450);
         assert_eq!(order.title.as_str(), "Web-Bestellung");
         assert_eq!(order.message, None);
@@ -474,7 +491,18 @@ mod tests {
         assert_eq!(total("null"), Ok(0));
         assert_eq!(total("-0"), Ok(0));
         let invalid = Err(("invalid_field", Some(Field::Total)));
-        for bad in ["1.234", "-1", "-0.01", "\"12.50\"", "100000000", "99999999.991", "1e400", "true", "[1]", "{}"] {
+        for bad in [
+            "1.234",
+            "-1",
+            "-0.01",
+            "\"12.50\"",
+            "100000000",
+            "99999999.991",
+            "1e400",
+            "true",
+            "[1]",
+            "{}",
+        ] {
             assert_eq!(total(bad), invalid, "{bad}");
         }
         assert_eq!(total("99999999.99"), Ok(9_999_999_999));
@@ -496,7 +524,11 @@ mod tests {
         assert_eq!(err(r#"{"type":null,"email":"a@b.de"}"#), ("missing_type", Some("type")));
         assert_eq!(err(r#"{"type":"  ","email":"a@b.de"}"#), ("missing_type", Some("type")));
         for bad in [r#""Order""#, r#""invoice""#, "5", "true", r#"["order"]"#, r#"" order""#] {
-            assert_eq!(err(&format!(r#"{{"type":{bad},"email":"a@b.de"}}"#)), ("invalid_type", Some("type")), "{bad}");
+            assert_eq!(
+                err(&format!(r#"{{"type":{bad},"email":"a@b.de"}}"#)),
+                ("invalid_type", Some("type")),
+                "{bad}"
+            );
         }
     }
 
@@ -525,11 +557,26 @@ mod tests {
 
     #[test]
     fn message_rules() {
-        assert_eq!(err(r#"{"type":"ticket","email":"a@b.de"}"#), ("missing_field", Some("message")));
-        assert_eq!(err(r#"{"type":"ticket","email":"a@b.de","message":" \n "}"#), ("missing_field", Some("message")));
-        assert_eq!(err(r#"{"type":"ticket","email":"a@b.de","message":null}"#), ("missing_field", Some("message")));
-        assert_eq!(err(r#"{"type":"ticket","email":"a@b.de","message":7}"#), ("invalid_field", Some("message")));
-        let long = format!(r#"{{"type":"order","email":"a@b.de","message":"{}"}}"#, "x".repeat(20_001));
+        assert_eq!(
+            err(r#"{"type":"ticket","email":"a@b.de"}"#),
+            ("missing_field", Some("message"))
+        );
+        assert_eq!(
+            err(r#"{"type":"ticket","email":"a@b.de","message":" \n "}"#),
+            ("missing_field", Some("message"))
+        );
+        assert_eq!(
+            err(r#"{"type":"ticket","email":"a@b.de","message":null}"#),
+            ("missing_field", Some("message"))
+        );
+        assert_eq!(
+            err(r#"{"type":"ticket","email":"a@b.de","message":7}"#),
+            ("invalid_field", Some("message"))
+        );
+        let long = format!(
+            r#"{{"type":"order","email":"a@b.de","message":"{}"}}"#,
+            "x".repeat(20_001)
+        );
         assert_eq!(err(&long), ("invalid_field", Some("message")));
         let lead = parse(r#"{"type":"order","email":"a@b.de","message":"  Bitte liefern  "}"#).unwrap();
         assert_eq!(lead.message().unwrap().as_str(), "Bitte liefern");
@@ -541,9 +588,18 @@ mod tests {
     fn subject_rules() {
         let ticket = |subject: &str| format!(r#"{{"type":"ticket","email":"a@b.de","message":"m"{subject}}}"#);
         assert_eq!(parse(&ticket("")).unwrap().title().as_str(), "Anfrage Webseite");
-        assert_eq!(parse(&ticket(r#","subject":"   ""#)).unwrap().title().as_str(), "Anfrage Webseite");
-        assert_eq!(parse(&ticket(r#","subject":null"#)).unwrap().title().as_str(), "Anfrage Webseite");
-        assert_eq!(parse(&ticket(r#","subject":" Rückruf ""#)).unwrap().title().as_str(), "Rückruf");
+        assert_eq!(
+            parse(&ticket(r#","subject":"   ""#)).unwrap().title().as_str(),
+            "Anfrage Webseite"
+        );
+        assert_eq!(
+            parse(&ticket(r#","subject":null"#)).unwrap().title().as_str(),
+            "Anfrage Webseite"
+        );
+        assert_eq!(
+            parse(&ticket(r#","subject":" Rückruf ""#)).unwrap().title().as_str(),
+            "Rückruf"
+        );
         assert_eq!(err(&ticket(r#","subject":5"#)), ("invalid_field", Some("subject")));
         let long = format!(r#","subject":"{}""#, "s".repeat(201));
         assert_eq!(err(&ticket(&long)), ("invalid_field", Some("subject")));
@@ -553,7 +609,19 @@ mod tests {
 
     #[test]
     fn bodies_that_are_not_objects_are_invalid_json() {
-        for body in ["", "   ", "{", "nope", "[]", "[1,2]", "\"order\"", "null", "42", "true", "{\"type\":}"] {
+        for body in [
+            "",
+            "   ",
+            "{",
+            "nope",
+            "[]",
+            "[1,2]",
+            "\"order\"",
+            "null",
+            "42",
+            "true",
+            "{\"type\":}",
+        ] {
             assert_eq!(err(body), ("invalid_json", None), "{body:?}");
         }
         assert_eq!(
@@ -569,8 +637,14 @@ mod tests {
             Err(LeadError::InvalidJson(JsonProblem::DuplicateKey("type".into())))
         );
         // Escaped spellings of the same key count as the same key.
-        assert_eq!(err(r#"{"type":"order","t\u0079pe":"order","email":"a@b.de"}"#), ("invalid_json", None));
-        assert_eq!(err(r#"{"type":"order","email":"a@b.de","x":1,"x":2}"#), ("invalid_json", None));
+        assert_eq!(
+            err(r#"{"type":"order","t\u0079pe":"order","email":"a@b.de"}"#),
+            ("invalid_json", None)
+        );
+        assert_eq!(
+            err(r#"{"type":"order","email":"a@b.de","x":1,"x":2}"#),
+            ("invalid_json", None)
+        );
     }
 
     #[test]
@@ -582,16 +656,28 @@ mod tests {
     #[test]
     fn nesting_up_to_the_limit_is_fine() {
         let inner = MAX_NESTING - 1; // the payload object itself is the first level
-        let body = format!(r#"{{"type":"order","email":"a@b.de","x":{}{},"s":"[[[[{{{{"}}"#, "[".repeat(inner), "]".repeat(inner));
+        let body = format!(
+            r#"{{"type":"order","email":"a@b.de","x":{}{},"s":"[[[[{{{{"}}"#,
+            "[".repeat(inner),
+            "]".repeat(inner)
+        );
         assert!(parse(&body).is_ok());
-        let body = format!(r#"{{"type":"order","email":"a@b.de","x":{}{}}}"#, "[".repeat(inner + 1), "]".repeat(inner + 1));
+        let body = format!(
+            r#"{{"type":"order","email":"a@b.de","x":{}{}}}"#,
+            "[".repeat(inner + 1),
+            "]".repeat(inner + 1)
+        );
         assert_eq!(parse(&body), Err(LeadError::InvalidJson(JsonProblem::TooDeep)));
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let depth = 100_000;
-        let body = format!(r#"{{"type":"order","email":"a@b.de","x":{}{}}}"#, "[".repeat(depth), "]".repeat(depth));
+        let body = format!(
+            r#"{{"type":"order","email":"a@b.de","x":{}{}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
         assert_eq!(err(&body), ("invalid_json", None));
     }
 }

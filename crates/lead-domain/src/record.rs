@@ -44,7 +44,10 @@ impl FromStr for OrderStatus {
             "new" => Ok(OrderStatus::New),
             "accepted" => Ok(OrderStatus::Accepted),
             "rejected" => Ok(OrderStatus::Rejected),
-            _ => Err(UnknownStatus { given: text.to_owned(), expected: "new, accepted, rejected" }),
+            _ => Err(UnknownStatus {
+                given: text.to_owned(),
+                expected: "new, accepted, rejected",
+            }),
         }
     }
 }
@@ -81,7 +84,10 @@ impl FromStr for TicketStatus {
         match text {
             "open" => Ok(TicketStatus::Open),
             "closed" => Ok(TicketStatus::Closed),
-            _ => Err(UnknownStatus { given: text.to_owned(), expected: "open, closed" }),
+            _ => Err(UnknownStatus {
+                given: text.to_owned(),
+                expected: "open, closed",
+            }),
         }
     }
 }
@@ -164,8 +170,14 @@ mod tests {
     #[test]
     fn timestamps_format_as_rfc3339_utc() {
         assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp::from_millis(951_782_400_000).to_string(), "2000-02-29T00:00:00.000Z");
-        assert_eq!(Timestamp::from_millis(1_795_887_715_123).to_string(), "2026-11-28T17:41:55.123Z");
+        assert_eq!(
+            Timestamp::from_millis(951_782_400_000).to_string(),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp::from_millis(1_795_887_715_123).to_string(),
+            "2026-11-28T17:41:55.123Z"
+        );
         assert_eq!(Timestamp::from_millis(-1).to_string(), "1969-12-31T23:59:59.999Z");
     }
 }

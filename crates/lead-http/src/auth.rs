@@ -42,7 +42,10 @@ impl FromRequest for Caller {
 }
 
 fn tenant(lookup: KeyLookup) -> Tenant {
-    Tenant { company_id: lookup.company_id, key_id: lookup.key_id }
+    Tenant {
+        company_id: lookup.company_id,
+        key_id: lookup.key_id,
+    }
 }
 
 fn state(lookup: KeyLookup) -> KeyState {

@@ -166,10 +166,17 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let message = self.message();
-        let body = ErrorBody { status: "error", code: self.code(), message: &message, field: self.field() };
+        let body = ErrorBody {
+            status: "error",
+            code: self.code(),
+            message: &message,
+            field: self.field(),
+        };
         let mut response = crate::json(self.status_code(), &body);
         if let ApiError::MethodNotAllowed(allow) = self {
-            response.headers_mut().insert(header::ALLOW, header::HeaderValue::from_static(allow));
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static(allow));
         }
         response
     }

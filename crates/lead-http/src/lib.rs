@@ -50,7 +50,12 @@ pub fn access_log() -> Logger {
         let query = req.query_string();
         let redacted = lead_auth::redact_query(query);
         let separator = if query.is_empty() { "" } else { "?" };
-        format!("{} {}{separator}{redacted} {:?}", req.method(), req.path(), req.version())
+        format!(
+            "{} {}{separator}{redacted} {:?}",
+            req.method(),
+            req.path(),
+            req.version()
+        )
     })
 }
 

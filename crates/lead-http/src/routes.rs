@@ -55,7 +55,12 @@ async fn create_lead(
 
     Ok(crate::json(
         StatusCode::OK,
-        &Accepted { status: "success", message: "Daten verarbeitet", lead_type, id: recorded.id },
+        &Accepted {
+            status: "success",
+            message: "Daten verarbeitet",
+            lead_type,
+            id: recorded.id,
+        },
     ))
 }
 
@@ -63,7 +68,10 @@ async fn create_lead(
 async fn preflight() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, X-API-KEY, Idempotency-Key"))
+        .insert_header((
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            "Content-Type, X-API-KEY, Idempotency-Key",
+        ))
         .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
         .finish()
 }
@@ -89,12 +97,16 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
             .route(web::post().to(create_lead))
             .route(web::method(actix_web::http::Method::OPTIONS).to(preflight))
-            .default_service(web::to(|| async { ApiError::MethodNotAllowed("POST").error_response_owned() })),
+            .default_service(web::to(|| async {
+                ApiError::MethodNotAllowed("POST").error_response_owned()
+            })),
     )
     .service(
         web::resource("/healthz")
             .route(web::get().to(healthz))
-            .default_service(web::to(|| async { ApiError::MethodNotAllowed("GET").error_response_owned() })),
+            .default_service(web::to(|| async {
+                ApiError::MethodNotAllowed("GET").error_response_owned()
+            })),
     )
     .default_service(web::to(|| async { ApiError::NotFound.error_response_owned() }));
 }

@@ -27,16 +27,26 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
         Command::Orders(OrdersCommand::List { company, status, list }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
-            list_rows(store.list_orders(company.id, status, limit(&list))?, &list, OrderRow::from)
+            list_rows(
+                store.list_orders(company.id, status, limit(&list))?,
+                &list,
+                OrderRow::from,
+            )
         }
         Command::Tickets(TicketsCommand::List { company, status, list }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
-            list_rows(store.list_tickets(company.id, status, limit(&list))?, &list, TicketRow::from)
+            list_rows(
+                store.list_tickets(company.id, status, limit(&list))?,
+                &list,
+                TicketRow::from,
+            )
         }
-        Command::Notifications(NotificationsCommand::List { employee, list }) => {
-            list_rows(store.list_notifications(employee, limit(&list))?, &list, NotificationRow::from)
-        }
+        Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
+            store.list_notifications(employee, limit(&list))?,
+            &list,
+            NotificationRow::from,
+        ),
     }
 }
 
@@ -69,7 +79,11 @@ fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<()> {
 fn set_company_active(store: &Store, selector: &str, active: bool) -> anyhow::Result<()> {
     let company = store.find_company(selector)?;
     store.set_company_active(company.id, active)?;
-    let what = if active { "activated: its keys work" } else { "deactivated: its keys stop working" };
+    let what = if active {
+        "activated: its keys work"
+    } else {
+        "deactivated: its keys stop working"
+    };
     eprintln!("Company {} ({:?}) {what}.", company.id, company.name);
     Ok(())
 }
@@ -95,9 +109,16 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
             let id = store.add_key(company.id, &key.display_prefix(), key.hash().as_str(), &label)?;
             warn_if_inactive(&company);
             if text.len() < 24 {
-                eprintln!("warning: this key has only {} characters; consider issuing a new one soon.", text.len());
+                eprintln!(
+                    "warning: this key has only {} characters; consider issuing a new one soon.",
+                    text.len()
+                );
             }
-            eprintln!("Imported key {id} ({}) for company {:?}.", key.display_prefix(), company.name);
+            eprintln!(
+                "Imported key {id} ({}) for company {:?}.",
+                key.display_prefix(),
+                company.name
+            );
             println!("{id}");
         }
         KeyCommand::List { company, list } => {
@@ -124,13 +145,19 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
 
 fn warn_if_inactive(company: &Company) {
     if !company.active {
-        eprintln!("warning: company {:?} is deactivated; its keys work only once it is activated.", company.name);
+        eprintln!(
+            "warning: company {:?} is deactivated; its keys work only once it is activated.",
+            company.name
+        );
     }
 }
 
 fn read_stdin_line() -> anyhow::Result<String> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the key from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the key from standard input")?;
     let key = line.trim_end_matches(['\r', '\n']).to_owned();
     if key.is_empty() {
         bail!("no key on standard input");

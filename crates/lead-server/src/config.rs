@@ -59,15 +59,22 @@ pub struct LogConfig {
 impl Config {
     /// The defaults, overlaid with `file` if given.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
-        let mut table: toml::Table = DEFAULT_TOML.parse().context("the built-in config/default.toml is broken")?;
+        let mut table: toml::Table = DEFAULT_TOML
+            .parse()
+            .context("the built-in config/default.toml is broken")?;
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            let overlay: toml::Table = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
+            let overlay: toml::Table = text
+                .parse()
+                .with_context(|| format!("{} is not valid TOML", path.display()))?;
             merge(&mut table, overlay);
         }
-        let config: Config = table
-            .try_into()
-            .with_context(|| format!("invalid configuration{}", file.map(|p| format!(" in {}", p.display())).unwrap_or_default()))?;
+        let config: Config = table.try_into().with_context(|| {
+            format!(
+                "invalid configuration{}",
+                file.map(|p| format!(" in {}", p.display())).unwrap_or_default()
+            )
+        })?;
         config.check()?;
         Ok(config)
     }

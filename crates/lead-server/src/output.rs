@@ -19,7 +19,10 @@ pub fn print_rows<R: Row>(rows: &[R], json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string(rows)?);
         return Ok(());
     }
-    let cells: Vec<Vec<String>> = rows.iter().map(|row| row.cells().into_iter().map(cell).collect()).collect();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.cells().into_iter().map(cell).collect())
+        .collect();
     let mut widths: Vec<usize> = R::HEADERS.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
         for (width, text) in widths.iter_mut().zip(row) {
@@ -27,8 +30,11 @@ pub fn print_rows<R: Row>(rows: &[R], json: bool) -> anyhow::Result<()> {
         }
     }
     let line = |texts: Vec<&str>| {
-        let padded: Vec<String> =
-            texts.iter().zip(&widths).map(|(text, &width)| format!("{text:<width$}")).collect();
+        let padded: Vec<String> = texts
+            .iter()
+            .zip(&widths)
+            .map(|(text, &width)| format!("{text:<width$}"))
+            .collect();
         println!("{}", padded.join("  ").trim_end());
     };
     line(R::HEADERS.to_vec());
@@ -97,14 +103,24 @@ pub struct CompanyRow {
 
 impl From<Company> for CompanyRow {
     fn from(c: Company) -> Self {
-        CompanyRow { id: c.id, name: c.name, active: c.active, created_at: time(c.created_at) }
+        CompanyRow {
+            id: c.id,
+            name: c.name,
+            active: c.active,
+            created_at: time(c.created_at),
+        }
     }
 }
 
 impl Row for CompanyRow {
     const HEADERS: &'static [&'static str] = &["ID", "NAME", "ACTIVE", "CREATED"];
     fn cells(&self) -> Vec<String> {
-        vec![self.id.to_string(), self.name.clone(), self.active.to_string(), self.created_at.clone()]
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            self.active.to_string(),
+            self.created_at.clone(),
+        ]
     }
 }
 
@@ -162,14 +178,27 @@ pub struct EmployeeRow {
 
 impl From<Employee> for EmployeeRow {
     fn from(e: Employee) -> Self {
-        EmployeeRow { id: e.id, company_id: e.company_id, name: e.name, email: e.email, active: e.active, created_at: time(e.created_at) }
+        EmployeeRow {
+            id: e.id,
+            company_id: e.company_id,
+            name: e.name,
+            email: e.email,
+            active: e.active,
+            created_at: time(e.created_at),
+        }
     }
 }
 
 impl Row for EmployeeRow {
     const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "ACTIVE", "CREATED"];
     fn cells(&self) -> Vec<String> {
-        vec![self.id.to_string(), self.name.clone(), self.email.clone(), self.active.to_string(), self.created_at.clone()]
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            self.email.clone(),
+            self.active.to_string(),
+            self.created_at.clone(),
+        ]
     }
 }
 
@@ -185,14 +214,25 @@ pub struct CustomerRow {
 
 impl From<Customer> for CustomerRow {
     fn from(c: Customer) -> Self {
-        CustomerRow { id: c.id, company_id: c.company_id, name: c.name, email: c.email, created_at: time(c.created_at) }
+        CustomerRow {
+            id: c.id,
+            company_id: c.company_id,
+            name: c.name,
+            email: c.email,
+            created_at: time(c.created_at),
+        }
     }
 }
 
 impl Row for CustomerRow {
     const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "CREATED"];
     fn cells(&self) -> Vec<String> {
-        vec![self.id.to_string(), self.name.clone(), self.email.clone(), self.created_at.clone()]
+        vec![
+            self.id.to_string(),
+            self.name.clone(),
+            self.email.clone(),
+            self.created_at.clone(),
+        ]
     }
 }
 
@@ -227,10 +267,13 @@ impl From<OrderRecord> for OrderRow {
 }
 
 impl Row for OrderRow {
-    const HEADERS: &'static [&'static str] =
-        &["ID", "CREATED", "STATUS", "TOTAL", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE"];
+    const HEADERS: &'static [&'static str] = &[
+        "ID", "CREATED", "STATUS", "TOTAL", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE",
+    ];
     fn cells(&self) -> Vec<String> {
-        let total = u64::try_from(self.total_cents).ok().and_then(lead_domain::Money::from_cents);
+        let total = u64::try_from(self.total_cents)
+            .ok()
+            .and_then(lead_domain::Money::from_cents);
         vec![
             self.id.to_string(),
             self.created_at.clone(),
@@ -316,7 +359,13 @@ impl From<Notification> for NotificationRow {
 impl Row for NotificationRow {
     const HEADERS: &'static [&'static str] = &["ID", "CREATED", "KIND", "READ", "TEXT"];
     fn cells(&self) -> Vec<String> {
-        vec![self.id.to_string(), self.created_at.clone(), self.kind.clone(), self.read.to_string(), self.text.clone()]
+        vec![
+            self.id.to_string(),
+            self.created_at.clone(),
+            self.kind.clone(),
+            self.read.to_string(),
+            self.text.clone(),
+        ]
     }
 }
 

@@ -17,7 +17,12 @@ const BLOCKING_THREADS_PER_WORKER: usize = 64;
 /// Serves until the process is told to stop.
 pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let demo_key = bootstrap_demo(&store)?;
-    let routes = lead_http::configure(store, HttpConfig { body_limit: config.server.body_limit_bytes });
+    let routes = lead_http::configure(
+        store,
+        HttpConfig {
+            body_limit: config.server.body_limit_bytes,
+        },
+    );
 
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
@@ -53,7 +58,11 @@ fn print_demo_banner(key: &ApiKey, addr: SocketAddr, database_url: &str) {
         SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
         other => other.to_string(),
     };
-    let database = if database_url == crate::config::Config::load(None).map(|c| c.database.url).unwrap_or_default() {
+    let database = if database_url
+        == crate::config::Config::load(None)
+            .map(|c| c.database.url)
+            .unwrap_or_default()
+    {
         String::new()
     } else {
         format!(" --database-url '{database_url}'")

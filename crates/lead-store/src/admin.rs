@@ -20,7 +20,9 @@ fn checked_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
         return Err(StoreError::Invalid(format!("the {what} name must not be empty")));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(StoreError::Invalid(format!("the {what} name is longer than {MAX_NAME_CHARS} characters")));
+        return Err(StoreError::Invalid(format!(
+            "the {what} name is longer than {MAX_NAME_CHARS} characters"
+        )));
     }
     Ok(name)
 }
@@ -32,7 +34,12 @@ fn checked_email(email: &str) -> Result<Email> {
 type CompanyRow = (Id, String, i32, i64);
 
 fn company(row: CompanyRow) -> Company {
-    Company { id: row.0, name: row.1, active: row.2 == 1, created_at: row.3 }
+    Company {
+        id: row.0,
+        name: row.1,
+        active: row.2 == 1,
+        created_at: row.3,
+    }
 }
 
 type KeyRow = (Id, Id, String, String, i32, i64, Option<i64>);
@@ -70,7 +77,14 @@ const KEY_COLUMNS: (
 type EmployeeRow = (Id, Id, String, String, i32, i64);
 
 fn employee(row: EmployeeRow) -> Employee {
-    Employee { id: row.0, company_id: row.1, name: row.2, email: row.3, active: row.4 == 1, created_at: row.5 }
+    Employee {
+        id: row.0,
+        company_id: row.1,
+        name: row.2,
+        email: row.3,
+        active: row.4 == 1,
+        created_at: row.5,
+    }
 }
 
 const EMPLOYEE_COLUMNS: (
@@ -80,10 +94,28 @@ const EMPLOYEE_COLUMNS: (
     employees::email,
     employees::active,
     employees::created_at,
-) = (employees::id, employees::company_id, employees::name, employees::email, employees::active, employees::created_at);
+) = (
+    employees::id,
+    employees::company_id,
+    employees::name,
+    employees::email,
+    employees::active,
+    employees::created_at,
+);
 
-const CUSTOMER_COLUMNS: (customers::id, customers::company_id, customers::name, customers::email, customers::created_at) =
-    (customers::id, customers::company_id, customers::name, customers::email, customers::created_at);
+const CUSTOMER_COLUMNS: (
+    customers::id,
+    customers::company_id,
+    customers::name,
+    customers::email,
+    customers::created_at,
+) = (
+    customers::id,
+    customers::company_id,
+    customers::name,
+    customers::email,
+    customers::created_at,
+);
 
 /// What the first start of an empty database created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,14 +133,22 @@ impl Store {
     pub fn add_company(&self, name: &str) -> Result<Id> {
         let name = checked_name("company", name)?;
         if name.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(StoreError::Invalid("a company name must not be all digits (those select companies by id)".into()));
+            return Err(StoreError::Invalid(
+                "a company name must not be all digits (those select companies by id)".into(),
+            ));
         }
         self.write(|conn| {
             diesel::insert_into(companies::table)
-                .values((companies::name.eq(name), companies::active.eq(1), companies::created_at.eq(Timestamp::now().millis())))
+                .values((
+                    companies::name.eq(name),
+                    companies::active.eq(1),
+                    companies::created_at.eq(Timestamp::now().millis()),
+                ))
                 .returning(companies::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| format!("a company named {name:?} already exists")))
+                .map_err(conflict_on_unique(|| {
+                    format!("a company named {name:?} already exists")
+                }))
         })
     }
 
@@ -159,11 +199,19 @@ impl Store {
     pub fn add_key(&self, company_id: Id, prefix: &str, key_hash: &str, label: &str) -> Result<Id> {
         let label = label.trim();
         if label.chars().count() > MAX_LABEL_CHARS {
-            return Err(StoreError::Invalid(format!("the label is longer than {MAX_LABEL_CHARS} characters")));
+            return Err(StoreError::Invalid(format!(
+                "the label is longer than {MAX_LABEL_CHARS} characters"
+            )));
         }
         self.write(|conn| {
             diesel::insert_into(api_keys::table)
-                .values(NewKey { company_id, prefix, key_hash, label, created_at: Timestamp::now().millis() })
+                .values(NewKey {
+                    company_id,
+                    prefix,
+                    key_hash,
+                    label,
+                    created_at: Timestamp::now().millis(),
+                })
                 .returning(api_keys::id)
                 .get_result(conn)
                 .map_err(conflict_on_unique(|| "this key is already registered".to_owned()))
@@ -218,7 +266,9 @@ impl Store {
     /// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
     pub fn revoke_key(&self, key_id: Id) -> Result<()> {
         self.write(|conn| {
-            let updated = diesel::update(api_keys::table.find(key_id)).set(api_keys::active.eq(0)).execute(conn)?;
+            let updated = diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::active.eq(0))
+                .execute(conn)?;
             match updated {
                 1 => Ok(()),
                 _ => Err(StoreError::NotFound(format!("no key with id {key_id}"))),
@@ -233,7 +283,12 @@ impl Store {
         self.write(|conn| {
             ensure_company(conn, company_id)?;
             Ok(diesel::insert_into(employees::table)
-                .values(NewEmployee { company_id, name, email: email.as_str(), created_at: Timestamp::now().millis() })
+                .values(NewEmployee {
+                    company_id,
+                    name,
+                    email: email.as_str(),
+                    created_at: Timestamp::now().millis(),
+                })
                 .returning(employees::id)
                 .get_result(conn)?)
         })
@@ -294,7 +349,10 @@ impl Store {
                 .returning(customers::id)
                 .get_result(conn)
                 .map_err(conflict_on_unique(|| {
-                    format!("a customer with the email {:?} already exists in this company", email.as_str())
+                    format!(
+                        "a customer with the email {:?} already exists in this company",
+                        email.as_str()
+                    )
                 }))
         })
     }
@@ -320,24 +378,46 @@ impl Store {
             }
             let now = Timestamp::now().millis();
             let company_id = diesel::insert_into(companies::table)
-                .values((companies::name.eq("Demo"), companies::active.eq(1), companies::created_at.eq(now)))
+                .values((
+                    companies::name.eq("Demo"),
+                    companies::active.eq(1),
+                    companies::created_at.eq(now),
+                ))
                 .returning(companies::id)
                 .get_result(conn)?;
             let employee_id = diesel::insert_into(employees::table)
-                .values(NewEmployee { company_id, name: "Demo-Mitarbeiter", email: "team@demo.example", created_at: now })
+                .values(NewEmployee {
+                    company_id,
+                    name: "Demo-Mitarbeiter",
+                    email: "team@demo.example",
+                    created_at: now,
+                })
                 .returning(employees::id)
                 .get_result(conn)?;
             let key_id = diesel::insert_into(api_keys::table)
-                .values(NewKey { company_id, prefix: key_prefix, key_hash, label: "Demo", created_at: now })
+                .values(NewKey {
+                    company_id,
+                    prefix: key_prefix,
+                    key_hash,
+                    label: "Demo",
+                    created_at: now,
+                })
                 .returning(api_keys::id)
                 .get_result(conn)?;
-            Ok(Some(DemoSetup { company_id, employee_id, key_id }))
+            Ok(Some(DemoSetup {
+                company_id,
+                employee_id,
+                key_id,
+            }))
         })
     }
 }
 
 fn ensure_company(conn: &mut diesel::SqliteConnection, company_id: Id) -> Result<()> {
-    let exists: i64 = companies::table.filter(companies::id.eq(company_id)).count().get_result(conn)?;
+    let exists: i64 = companies::table
+        .filter(companies::id.eq(company_id))
+        .count()
+        .get_result(conn)?;
     if exists == 1 {
         Ok(())
     } else {

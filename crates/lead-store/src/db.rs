@@ -76,7 +76,9 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
             }
         })?;
     if path.is_empty() || path.contains('?') {
-        return Err(StoreError::Url("expected sqlite://PATH with a file path and no options".into()));
+        return Err(StoreError::Url(
+            "expected sqlite://PATH with a file path and no options".into(),
+        ));
     }
     Ok(PathBuf::from(path))
 }
@@ -92,9 +94,16 @@ struct Setup {
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> std::result::Result<(), diesel::r2d2::Error> {
-        let run = |conn: &mut SqliteConnection, sql: &str| conn.batch_execute(sql).map_err(diesel::r2d2::Error::QueryError);
+        let run =
+            |conn: &mut SqliteConnection, sql: &str| conn.batch_execute(sql).map_err(diesel::r2d2::Error::QueryError);
         run(conn, &format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms))?;
-        run(conn, &format!("PRAGMA foreign_keys = ON; PRAGMA synchronous = {};", self.durability.pragma()))?;
+        run(
+            conn,
+            &format!(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+                self.durability.pragma()
+            ),
+        )?;
         if self.read_only {
             run(conn, "PRAGMA query_only = ON;")?;
         }
@@ -108,7 +117,9 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
 pub(crate) fn open(config: &StoreConfig) -> Result<(SqlitePool, SqlitePool)> {
     let path = sqlite_path(&config.url)?;
     create_parent_dir(&path)?;
-    let path_text = path.to_str().ok_or_else(|| StoreError::Url("the path is not valid UTF-8".into()))?;
+    let path_text = path
+        .to_str()
+        .ok_or_else(|| StoreError::Url("the path is not valid UTF-8".into()))?;
 
     let pool = |size: u32, read_only: bool| {
         Pool::builder()
@@ -129,7 +140,8 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(SqlitePool, SqlitePool)> {
     {
         let mut conn = writer.get()?;
         conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-        conn.run_pending_migrations(MIGRATIONS).map_err(|e| StoreError::Migration(e.to_string()))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
     }
     let readers = pool(config.read_pool_size.max(1), true)?;
     Ok((writer, readers))
@@ -149,8 +161,14 @@ mod tests {
 
     #[test]
     fn sqlite_urls() {
-        assert_eq!(sqlite_path("sqlite://data/leads.db").unwrap(), PathBuf::from("data/leads.db"));
-        assert_eq!(sqlite_path("sqlite:///var/lib/leads.db").unwrap(), PathBuf::from("/var/lib/leads.db"));
+        assert_eq!(
+            sqlite_path("sqlite://data/leads.db").unwrap(),
+            PathBuf::from("data/leads.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/leads.db").unwrap(),
+            PathBuf::from("/var/lib/leads.db")
+        );
         assert_eq!(sqlite_path("sqlite:leads.db").unwrap(), PathBuf::from("leads.db"));
         assert!(matches!(sqlite_path("postgres://x@y/z"), Err(StoreError::Url(m)) if m.contains("PostgreSQL")));
         assert!(matches!(sqlite_path("leads.db"), Err(StoreError::Url(_))));

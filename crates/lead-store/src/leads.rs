@@ -40,7 +40,13 @@ impl Store {
 }
 
 /// The body of [`Store::record_lead`], inside the caller's transaction.
-fn record_lead_in(conn: &mut SqliteConnection, tenant: Tenant, lead: &Lead, payload: &str, now: i64) -> Result<Recorded> {
+fn record_lead_in(
+    conn: &mut SqliteConnection,
+    tenant: Tenant,
+    lead: &Lead,
+    payload: &str,
+    now: i64,
+) -> Result<Recorded> {
     note_key_use(conn, tenant, now)?;
     let email = lead.email();
     let email_normalized = email.normalized();
@@ -92,7 +98,11 @@ fn record_lead_in(conn: &mut SqliteConnection, tenant: Tenant, lead: &Lead, payl
     };
 
     let notified = notify_employees(conn, tenant.company_id, lead, order_id, ticket_id, now)?;
-    Ok(Recorded { id, customer_id, notified })
+    Ok(Recorded {
+        id,
+        customer_id,
+        notified,
+    })
 }
 
 /// Marks the key as used, and in the same statement re-checks that it and its company are
@@ -136,7 +146,15 @@ fn notify_employees(
     let kind = lead.lead_type().as_str();
     let rows: Vec<NewNotification<'_>> = recipients
         .iter()
-        .map(|&employee_id| NewNotification { company_id, employee_id, kind, text: &text, order_id, ticket_id, created_at: now })
+        .map(|&employee_id| NewNotification {
+            company_id,
+            employee_id,
+            kind,
+            text: &text,
+            order_id,
+            ticket_id,
+            created_at: now,
+        })
         .collect();
     // Chunks keep each statement well below SQLite's limit on bound parameters.
     let mut inserted = 0;

@@ -9,7 +9,12 @@ use crate::{Result, Store, StoreError};
 
 impl Store {
     /// A company's web orders, newest first, optionally of one status, at most `limit`.
-    pub fn list_orders(&self, company_id: Id, status: Option<OrderStatus>, limit: Option<i64>) -> Result<Vec<OrderRecord>> {
+    pub fn list_orders(
+        &self,
+        company_id: Id,
+        status: Option<OrderStatus>,
+        limit: Option<i64>,
+    ) -> Result<Vec<OrderRecord>> {
         self.read(|conn| {
             let mut query = web_orders::table
                 .filter(web_orders::company_id.eq(company_id))
@@ -27,7 +32,12 @@ impl Store {
     }
 
     /// A company's tickets, newest first, optionally of one status, at most `limit`.
-    pub fn list_tickets(&self, company_id: Id, status: Option<TicketStatus>, limit: Option<i64>) -> Result<Vec<TicketRecord>> {
+    pub fn list_tickets(
+        &self,
+        company_id: Id,
+        status: Option<TicketStatus>,
+        limit: Option<i64>,
+    ) -> Result<Vec<TicketRecord>> {
         self.read(|conn| {
             let mut query = tickets::table
                 .filter(tickets::company_id.eq(company_id))

@@ -1,0 +1,512 @@
+//! The operator's command line, run as the built binary against a temporary database.
+
+mod common;
+
+use common::{cli, cli_with_stdin, last_line, Server, TestDb};
+use serde_json::Value;
+
+const ORDER: &str = r#"{"type":"order","email":"Kunde@Beispiel.de","subject":"Bestellung","total":49.90,"sku":"A-1"}"#;
+
+fn json_lines(output: &std::process::Output) -> Value {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.trim_end().lines().count(), 1, "--json prints one line: {stdout}");
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+fn assert_fails(output: &std::process::Output, needle: &str) {
+    assert!(
+        !output.status.success(),
+        "should fail: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "a one-line reason: {stderr}");
+    assert!(stderr.to_lowercase().contains(&needle.to_lowercase()), "{stderr}");
+}
+
+/// A database with company "Acme", one employee and an issued key.
+fn setup() -> (TestDb, String, String) {
+    let db = TestDb::new();
+    let company = last_line(&cli(&db.url, &["company", "add", "Acme"]));
+    last_line(&cli(
+        &db.url,
+        &[
+            "employee",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Erika",
+            "--email",
+            "erika@acme.example",
+        ],
+    ));
+    let key = last_line(&cli(
+        &db.url,
+        &["key", "issue", "--company", &company, "--label", "Website"],
+    ));
+    (db, company, key)
+}
+
+#[test]
+fn companies_are_added_listed_and_resolved_by_id_or_name() {
+    let db = TestDb::new();
+    let id = last_line(&cli(&db.url, &["company", "add", "Acme GmbH"]));
+    assert_eq!(id, "1");
+    last_line(&cli(&db.url, &["company", "add", "Beta"]));
+    let list = json_lines(&cli(&db.url, &["company", "list", "--json"]));
+    assert_eq!(list[0]["id"], 1);
+    assert_eq!(list[0]["name"], "Acme GmbH");
+    assert_eq!(list[0]["active"], true);
+    assert_eq!(list[1]["name"], "Beta");
+    let table = String::from_utf8(cli(&db.url, &["company", "list"]).stdout).unwrap();
+    assert!(table.starts_with("ID") && table.contains("Acme GmbH"), "{table}");
+
+    assert_fails(&cli(&db.url, &["company", "add", "Acme GmbH"]), "already exists");
+    assert_fails(&cli(&db.url, &["company", "add", "12345"]), "digits");
+    assert_fails(&cli(&db.url, &["company", "add", "  "]), "empty");
+    assert_fails(&cli(&db.url, &["company", "deactivate", "Nobody"]), "no company");
+    assert!(cli(&db.url, &["company", "deactivate", "1"]).status.success());
+    assert!(cli(&db.url, &["company", "deactivate", "Beta"]).status.success());
+    let list = json_lines(&cli(&db.url, &["company", "list", "--json"]));
+    assert_eq!(
+        (list[0]["active"].clone(), list[1]["active"].clone()),
+        (Value::Bool(false), Value::Bool(false))
+    );
+}
+
+#[test]
+fn an_issued_key_works_lists_without_the_key_and_is_revoked_by_prefix() {
+    let (db, _, key) = setup();
+    assert!(key.starts_with("lgw_") && key.len() == 47, "{key}");
+    let server = Server::start(&db.url, &[]);
+    let post = |key: &str| server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", key)], ORDER.as_bytes());
+    assert_eq!(post(&key).status, 200);
+
+    let output = cli(&db.url, &["key", "list", "--json"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(!stdout.contains(&key[4..]), "key list must never show the key");
+    let keys = json_lines(&output);
+    let prefix = keys[0]["prefix"].as_str().unwrap().to_owned();
+    assert!(key.starts_with(&prefix) && prefix.len() == 12);
+    assert_eq!(keys[0]["label"], "Website");
+    assert_eq!(keys[0]["active"], true);
+    assert!(keys[0]["last_used_at"].is_string(), "use is recorded: {keys}");
+
+    assert!(cli(&db.url, &["key", "revoke", &prefix]).status.success());
+    assert_eq!(post(&key).status, 403);
+    let keys = json_lines(&cli(&db.url, &["key", "list", "--company", "Acme", "--json"]));
+    assert_eq!(keys[0]["active"], false);
+}
+
+#[test]
+fn keys_are_revoked_by_id_and_ambiguous_prefixes_are_refused() {
+    let (db, company, _) = setup();
+    let second = last_line(&cli(&db.url, &["key", "issue", "--company", &company]));
+    let keys = json_lines(&cli(&db.url, &["key", "list", "--json"]));
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    assert_fails(&cli(&db.url, &["key", "revoke", "lgw_"]), "ambiguous");
+    assert_fails(&cli(&db.url, &["key", "revoke", "99"]), "no key");
+    assert!(cli(&db.url, &["key", "revoke", "2"]).status.success());
+    let keys = json_lines(&cli(&db.url, &["key", "list", "--json"]));
+    assert_eq!(
+        (keys[0]["active"].clone(), keys[1]["active"].clone()),
+        (Value::Bool(true), Value::Bool(false))
+    );
+    // The full key identifies itself too; revoking twice is harmless.
+    assert!(cli(&db.url, &["key", "revoke", &second]).status.success());
+}
+
+#[test]
+fn a_legacy_key_is_imported_unchanged_and_works() {
+    let db = TestDb::new();
+    last_line(&cli(&db.url, &["company", "add", "Legacy AG"]));
+    let legacy = "a3f9c2e8d1b7465f9e0c8b2a7d6e5f41";
+    let id = last_line(&cli(
+        &db.url,
+        &[
+            "key",
+            "import",
+            "--company",
+            "Legacy AG",
+            "--key",
+            legacy,
+            "--label",
+            "hosted",
+        ],
+    ));
+    assert_eq!(id, "1");
+    let from_stdin = "LEGACY-KEY-FROM-STDIN-0123456789";
+    let id = last_line(&cli_with_stdin(
+        &db.url,
+        &["key", "import", "--company", "Legacy AG", "--key", "-"],
+        &format!("{from_stdin}\n"),
+    ));
+    assert_eq!(id, "2");
+    assert_fails(
+        &cli(&db.url, &["key", "import", "--company", "Legacy AG", "--key", legacy]),
+        "already registered",
+    );
+    assert_fails(
+        &cli(
+            &db.url,
+            &["key", "import", "--company", "Legacy AG", "--key", "has space inside"],
+        ),
+        "visible ASCII",
+    );
+    assert_fails(
+        &cli(&db.url, &["key", "import", "--company", "Legacy AG", "--key", "short"]),
+        "at least",
+    );
+
+    let server = Server::start(&db.url, &[]);
+    for key in [legacy, from_stdin] {
+        let response = server.request("POST", &format!("/api/v1/lead.php?key={key}"), &[], ORDER.as_bytes());
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    let keys = String::from_utf8(cli(&db.url, &["key", "list"]).stdout).unwrap();
+    assert!(keys.contains("imp_a3f9") && !keys.contains(legacy), "{keys}");
+}
+
+#[test]
+fn employees_are_notified_until_deactivated() {
+    let (db, _, key) = setup();
+    let second = last_line(&cli(
+        &db.url,
+        &[
+            "employee",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Max",
+            "--email",
+            "max@acme.example",
+        ],
+    ));
+    assert_fails(
+        &cli(
+            &db.url,
+            &["employee", "add", "--company", "Acme", "--name", "X", "--email", "nope"],
+        ),
+        "not a valid email",
+    );
+    let server = Server::start(&db.url, &[]);
+    assert_eq!(
+        server
+            .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ORDER.as_bytes())
+            .status,
+        200
+    );
+    assert!(cli(&db.url, &["employee", "deactivate", &second]).status.success());
+    assert_eq!(
+        server
+            .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ORDER.as_bytes())
+            .status,
+        200
+    );
+
+    let first = json_lines(&cli(&db.url, &["notifications", "list", "--employee", "1", "--json"]));
+    let second_notes = json_lines(&cli(
+        &db.url,
+        &["notifications", "list", "--employee", &second, "--json"],
+    ));
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    assert_eq!(second_notes.as_array().unwrap().len(), 1, "nothing after deactivation");
+    let note = &first[0];
+    assert_eq!(note["kind"], "order");
+    assert_eq!(
+        note["text"],
+        "Neue Bestellung! Eine Web-Bestellung über 49,90 € ist eingegangen."
+    );
+    assert_eq!(note["read"], false);
+    assert!(note["id"].is_i64() && note["created_at"].is_string());
+    let employees = json_lines(&cli(&db.url, &["employee", "list", "--company", "Acme", "--json"]));
+    assert_eq!(employees[1]["active"], false);
+    assert_fails(
+        &cli(&db.url, &["notifications", "list", "--employee", "99"]),
+        "no employee",
+    );
+}
+
+#[test]
+fn customers_have_unique_emails_per_company() {
+    let (db, _, _) = setup();
+    let id = last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    assert_eq!(id, "1");
+    assert_fails(
+        &cli(
+            &db.url,
+            &[
+                "customer",
+                "add",
+                "--company",
+                "Acme",
+                "--name",
+                "Zwei",
+                "--email",
+                " KUNDE@beispiel.DE ",
+            ],
+        ),
+        "already exists",
+    );
+    last_line(&cli(&db.url, &["company", "add", "Other"]));
+    last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Other",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    assert_fails(
+        &cli(
+            &db.url,
+            &[
+                "customer",
+                "add",
+                "--company",
+                "Nobody",
+                "--name",
+                "K",
+                "--email",
+                "k@b.de",
+            ],
+        ),
+        "no company",
+    );
+    let customers = json_lines(&cli(&db.url, &["customer", "list", "--company", "Acme", "--json"]));
+    assert_eq!(customers.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn orders_and_tickets_are_listed_with_their_payload() {
+    let (db, _, key) = setup();
+    last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    let server = Server::start(&db.url, &[]);
+    let pretty_order = "{\n  \"type\": \"order\",\n  \"email\": \"Kunde@Beispiel.de\",\n  \"message\": \"Bitte schnell\",\n  \"total\": 12.5,\n  \"sku\": \"A-1\"\n}";
+    for body in [
+        ORDER,
+        pretty_order,
+        r#"{"type":"ticket","email":"x@y.de","message":"Frage"}"#,
+    ] {
+        assert_eq!(
+            server
+                .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], body.as_bytes())
+                .status,
+            200
+        );
+    }
+
+    let orders = json_lines(&cli(&db.url, &["orders", "list", "--company", "Acme", "--json"]));
+    assert_eq!(orders.as_array().unwrap().len(), 2);
+    let newest = &orders[0];
+    let mut keys: Vec<&str> = newest.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "customer_id",
+            "email",
+            "id",
+            "message",
+            "payload",
+            "status",
+            "title",
+            "total_cents"
+        ]
+    );
+    assert_eq!(newest["total_cents"], 1250);
+    assert_eq!(newest["status"], "new");
+    assert_eq!(newest["customer_id"], 1);
+    assert_eq!(newest["message"], "Bitte schnell");
+    assert_eq!(newest["payload"]["sku"], "A-1", "payload is a JSON object");
+    assert_eq!(orders[1]["title"], "Bestellung");
+    assert_eq!(orders[1]["message"], Value::Null);
+
+    let limited = json_lines(&cli(
+        &db.url,
+        &["orders", "list", "--company", "1", "--limit", "1", "--json"],
+    ));
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+    let accepted = json_lines(&cli(
+        &db.url,
+        &["orders", "list", "--company", "Acme", "--status", "accepted", "--json"],
+    ));
+    assert_eq!(accepted, Value::Array(vec![]));
+    assert_fails(
+        &cli(&db.url, &["orders", "list", "--company", "Acme", "--status", "done"]),
+        "unknown status",
+    );
+
+    let tickets = json_lines(&cli(&db.url, &["tickets", "list", "--company", "Acme", "--json"]));
+    let mut keys: Vec<&str> = tickets[0].as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "customer_id",
+            "email",
+            "id",
+            "message",
+            "payload",
+            "status",
+            "title"
+        ]
+    );
+    assert_eq!(tickets[0]["title"], "Anfrage Webseite");
+    assert_eq!(tickets[0]["customer_id"], Value::Null);
+    let table =
+        String::from_utf8(cli(&db.url, &["tickets", "list", "--company", "Acme", "--status", "open"]).stdout).unwrap();
+    assert!(table.contains("Anfrage Webseite"), "{table}");
+}
+
+#[test]
+fn a_deactivated_company_is_locked_out_until_activated() {
+    let (db, _, key) = setup();
+    let server = Server::start(&db.url, &[]);
+    assert!(cli(&db.url, &["company", "deactivate", "Acme"]).status.success());
+    let denied = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes());
+    assert_eq!(denied.status, 403);
+    assert!(cli(&db.url, &["company", "activate", "Acme"]).status.success());
+    assert_eq!(
+        server
+            .request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes())
+            .status,
+        200
+    );
+}
+
+#[test]
+fn global_options_go_before_or_after_the_subcommand() {
+    let db = TestDb::new();
+    let run = |args: &[&str]| {
+        std::process::Command::new(common::binary())
+            .args(args)
+            .env_remove("LEAD_DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    assert_eq!(
+        last_line(&run(&["--database-url", &db.url, "company", "add", "Vorne"])),
+        "1"
+    );
+    assert_eq!(
+        last_line(&run(&["company", "add", "Hinten", "--database-url", &db.url])),
+        "2"
+    );
+    let list = json_lines(&run(&["company", "list", "--json", "--database-url", &db.url]));
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let bad = run(&["company", "list", "--database-url", "mysql://x"]);
+    assert!(!bad.status.success());
+}
+
+#[test]
+fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
+    let db = TestDb::new();
+    let server = Server::start(&db.url, &[]);
+    let output = server.output();
+    let key = output
+        .split_whitespace()
+        .find(|word| word.starts_with("lgw_") && word.len() == 47)
+        .unwrap_or_else(|| panic!("no key printed:\n{output}"))
+        .to_owned();
+    assert!(output.contains("curl -X POST"), "{output}");
+    let response = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes());
+    assert_eq!(response.status, 200);
+    let orders = json_lines(&cli(&db.url, &["orders", "list", "--company", "Demo", "--json"]));
+    assert_eq!(orders[0]["total_cents"], 4990);
+    let notes = json_lines(&cli(&db.url, &["notifications", "list", "--employee", "1", "--json"]));
+    assert_eq!(notes.as_array().unwrap().len(), 1, "the demo employee is notified");
+    server.kill();
+
+    let again = Server::start(&db.url, &[]);
+    assert!(!again.output().contains("lgw_"), "the key is never shown again");
+    let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
+    assert_eq!(companies.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn no_bootstrap_when_a_company_exists() {
+    let (db, _, _) = setup();
+    let server = Server::start(&db.url, &[]);
+    assert!(!server.output().contains("Demo"));
+    let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
+    assert_eq!(companies.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn bind_and_database_come_from_config_file_env_and_flags_in_that_order() {
+    let db = TestDb::new();
+    let other = TestDb::new();
+    let config = db.dir.path().join("lead.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nbind = \"127.0.0.1:0\"\n[database]\nurl = \"{}\"\n",
+            other.url
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+
+    // The file alone: its database and bind address (no subcommand: serve).
+    let server = Server::spawn(&["--config", config], &[]);
+    assert!(other.path().exists() && !db.path().exists());
+    server.kill();
+    // Env beats the file; the flag beats env.
+    let server = Server::spawn(
+        &["--config", config],
+        &[("LEAD_DATABASE_URL", &db.url), ("LEAD_BIND", "127.0.0.1:0")],
+    );
+    assert!(db.path().exists());
+    server.kill();
+    let third = TestDb::new();
+    let server = Server::spawn(
+        &["--config", config, "--database-url", &third.url],
+        &[("LEAD_DATABASE_URL", &db.url)],
+    );
+    assert!(third.path().exists());
+    server.kill();
+
+    let broken = db.dir.path().join("broken.toml");
+    std::fs::write(&broken, "[server]\nport = 1\n").unwrap();
+    let output = std::process::Command::new(common::binary())
+        .args(["--config", broken.to_str().unwrap(), "company", "list"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
+}

@@ -1,0 +1,346 @@
+//! Test helpers: start the real `lead-server` binary on port 0 with a fresh temporary SQLite
+//! database, speak raw HTTP/1.1 to it, and capture everything it prints.
+
+#![allow(dead_code)] // each test file uses its own part of the helpers
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use lead_auth::ApiKey;
+use lead_store::{Id, Store, StoreConfig};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_lead-server")
+}
+
+/// A company made through the product's own operations, with a working key.
+#[derive(Debug, Clone)]
+pub struct Company {
+    pub id: Id,
+    pub key: String,
+    pub key_id: Id,
+    pub employees: Vec<Id>,
+}
+
+/// Creates a company with `employees` active employees and one key.
+pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
+    let id = store.add_company(name).unwrap();
+    let key = ApiKey::generate().unwrap();
+    let key_id = store
+        .add_key(id, &key.display_prefix(), key.hash().as_str(), "test")
+        .unwrap();
+    let employees = (0..employees)
+        .map(|i| {
+            store
+                .add_employee(id, &format!("Mitarbeiter {i}"), &format!("m{i}@company{id}.example"))
+                .unwrap()
+        })
+        .collect();
+    Company {
+        id,
+        key: key.expose().to_owned(),
+        key_id,
+        employees,
+    }
+}
+
+/// A temporary database folder and its URL.
+pub struct TestDb {
+    pub dir: TempDir,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("leads.db").display());
+        TestDb { dir, url }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("leads.db")
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&StoreConfig::new(self.url.clone())).unwrap()
+    }
+}
+
+/// A running server on a temporary database, with a company `Acme` (two employees).
+pub struct TestApp {
+    pub db: TestDb,
+    pub store: Store,
+    pub acme: Company,
+    pub server: Server,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        let db = TestDb::new();
+        let store = db.store();
+        let acme = add_company(&store, "Acme", 2);
+        let server = Server::start(&db.url, &[]);
+        TestApp {
+            db,
+            store,
+            acme,
+            server,
+        }
+    }
+
+    /// POSTs `body` to the documented path with the key in `X-API-KEY`.
+    pub fn post_lead(&self, key: &str, body: &str) -> Response {
+        self.server
+            .request("POST", "/api/v1/lead.php", &[("X-API-KEY", key)], body.as_bytes())
+    }
+
+    pub fn totals(&self) -> lead_store::Totals {
+        self.store.totals().unwrap()
+    }
+
+    /// Asserts that no order, ticket or notification exists.
+    pub fn assert_nothing_stored(&self) {
+        assert_eq!(self.totals(), lead_store::Totals::default(), "something was stored");
+    }
+}
+
+/// A `lead-server serve` child process and everything it printed.
+pub struct Server {
+    pub addr: SocketAddr,
+    child: Child,
+    output: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Starts `serve --bind 127.0.0.1:0` on `url` and waits until it listens.
+    pub fn start(url: &str, env: &[(&str, &str)]) -> Server {
+        Server::spawn(&["--database-url", url, "serve", "--bind", "127.0.0.1:0"], env)
+    }
+
+    /// Starts the binary with `args` (and `env`) and waits until it listens.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new(binary());
+        command
+            .args(args)
+            .env("RUST_LOG", "debug")
+            .env_remove("LEAD_BIND")
+            .env_remove("LEAD_CONFIG")
+            .env_remove("LEAD_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("start lead-server");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let (listening, addr) = mpsc::channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = Arc::clone(&output);
+            let listening = listening.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(at) = line.find("listening on http://") {
+                        let text = line[at + "listening on http://".len()..].trim();
+                        let _ = listening.send(text.parse::<SocketAddr>().unwrap());
+                    }
+                    output.lock().unwrap().push(line);
+                }
+            });
+        }
+        let addr = match addr.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("lead-server did not start:\n{}", output.lock().unwrap().join("\n"));
+            }
+        };
+        Server { addr, child, output }
+    }
+
+    /// Everything the process printed so far (stdout and stderr, line by line).
+    pub fn output(&self) -> String {
+        self.output.lock().unwrap().join("\n")
+    }
+
+    /// Stops the process (SIGKILL: like a crash, nothing is flushed on the way out).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends one request with `Connection: close` and reads the whole answer.
+    /// `Content-Length` is added unless `headers` has one.
+    pub fn request(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+        let mut head = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut raw = head.into_bytes();
+        raw.extend_from_slice(body);
+        self.send_raw(&raw)
+    }
+
+    /// Sends raw bytes and parses the answer.
+    pub fn send_raw(&self, raw: &[u8]) -> Response {
+        let mut stream = TcpStream::connect(self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        // The server may answer (and close) before reading everything; that is allowed.
+        let _ = stream.write_all(raw);
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match stream.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+                Err(e) if !answer.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("reading the answer failed: {e}"),
+            }
+            if Response::complete(&answer) {
+                break;
+            }
+        }
+        Response::parse(&answer)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP answer.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    fn split(raw: &[u8]) -> Option<(usize, usize)> {
+        let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&raw[..end]);
+        let length = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        Some((end + 4, length))
+    }
+
+    fn complete(raw: &[u8]) -> bool {
+        Self::split(raw).is_some_and(|(start, length)| raw.len() >= start + length)
+    }
+
+    fn parse(raw: &[u8]) -> Response {
+        let (start, length) =
+            Self::split(raw).unwrap_or_else(|| panic!("no HTTP answer: {:?}", String::from_utf8_lossy(raw)));
+        let head = String::from_utf8_lossy(&raw[..start - 4]).into_owned();
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap();
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        let body = raw[start..(start + length).min(raw.len())].to_vec();
+        Response { status, headers, body }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts an error answer: status, JSON content type, code, field, a German message.
+    pub fn assert_error(&self, status: u16, code: &str, field: Option<&str>) {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(self.header("content-type"), Some("application/json; charset=utf-8"));
+        let body = self.json();
+        let object = body.as_object().expect("an object");
+        assert_eq!(object["status"], "error", "{body}");
+        assert_eq!(object["code"], code, "{body}");
+        assert_eq!(object.get("field").and_then(Value::as_str), field, "{body}");
+        assert!(object["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+        let allowed = ["status", "code", "message", "field"];
+        assert!(object.keys().all(|k| allowed.contains(&k.as_str())), "{body}");
+    }
+}
+
+/// Runs the binary with `args` on the database at `url` and returns its output.
+pub fn cli(url: &str, args: &[&str]) -> Output {
+    cli_with_stdin(url, args, "")
+}
+
+pub fn cli_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .env("LEAD_DATABASE_URL", url)
+        .env_remove("LEAD_CONFIG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The last line of a successful command's stdout (where ids and keys go).
+pub fn last_line(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "command failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Opens a raw SQLite connection, for injecting faults only.
+pub fn raw_sqlite(path: &Path) -> diesel::SqliteConnection {
+    use diesel::Connection;
+    diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+}

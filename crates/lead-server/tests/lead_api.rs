@@ -1,0 +1,749 @@
+//! The published lead API, row by row of CONTRACT.md, against the real server on a fresh
+//! temporary SQLite database.
+
+mod common;
+
+use common::{add_company, Response, TestApp};
+use lead_domain::OrderStatus;
+use serde_json::{json, Value};
+
+const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":1234.50}"#;
+const TICKET: &str = r#"{"type":"ticket","email":"max.mustermann@beispiel.de","subject":"Interesse an Beratung","message":"Hallo, ich hätte gerne ein Angebot für Ihre Dienstleistungen.","total":0.00}"#;
+
+fn assert_success(response: &Response, lead_type: &str) -> i64 {
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
+    let body = response.json();
+    let object = body.as_object().unwrap();
+    assert_eq!(object.len(), 4, "exactly four keys: {body}");
+    assert_eq!(object["status"], "success");
+    assert_eq!(object["message"], "Daten verarbeitet");
+    assert_eq!(object["type"], lead_type);
+    object["id"].as_i64().expect("a numeric id")
+}
+
+#[test]
+fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
+    let app = TestApp::spawn();
+    let id = assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
+
+    let orders = app.store.list_orders(app.acme.id, None, None).unwrap();
+    assert_eq!(orders.len(), 1);
+    let order = &orders[0];
+    assert_eq!(order.id, id);
+    assert_eq!(order.status, OrderStatus::New.as_str());
+    assert_eq!(order.total_cents, 123_450);
+    assert_eq!(order.title, "Bestellung 4711");
+    assert_eq!(order.email, "kunde@beispiel.de");
+    assert_eq!(order.payload, ORDER, "the original body is kept as sent");
+    for &employee in &app.acme.employees {
+        let notes = app.store.list_notifications(employee, None).unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            notes[0].text,
+            "Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen."
+        );
+        assert_eq!(notes[0].order_id, Some(id));
+        assert_eq!(notes[0].read_at, None);
+    }
+}
+
+#[test]
+fn the_published_example_creates_an_open_ticket() {
+    let app = TestApp::spawn();
+    let id = assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
+    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0].id, id);
+    assert_eq!(tickets[0].status, "open");
+    assert_eq!(tickets[0].title, "Interesse an Beratung");
+    assert_eq!(tickets[0].customer_id, None);
+    assert_eq!(tickets[0].email, "max.mustermann@beispiel.de");
+    let notes = app.store.list_notifications(app.acme.employees[0], None).unwrap();
+    assert_eq!(
+        notes[0].text,
+        "Neues Ticket! „Interesse an Beratung“ von max.mustermann@beispiel.de ist eingegangen."
+    );
+    assert_eq!(notes[0].ticket_id, Some(id));
+}
+
+#[test]
+fn a_ticket_without_subject_is_titled_anfrage_webseite() {
+    let app = TestApp::spawn();
+    for subject in ["", r#","subject":"   ""#, r#","subject":null"#] {
+        let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"Hallo"{subject}}}"#);
+        assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
+    }
+    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    assert!(tickets.iter().all(|t| t.title == "Anfrage Webseite"));
+    let order = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#);
+    assert_success(&order, "order");
+    assert_eq!(
+        app.store.list_orders(app.acme.id, None, None).unwrap()[0].title,
+        "Web-Bestellung"
+    );
+}
+
+#[test]
+fn both_paths_serve_the_same_handler() {
+    let app = TestApp::spawn();
+    for path in ["/api/v1/lead.php", "/api/v1/lead"] {
+        let response = app
+            .server
+            .request("POST", path, &[("X-API-KEY", &app.acme.key)], ORDER.as_bytes());
+        assert_success(&response, "order");
+    }
+    assert_eq!(app.totals().orders, 2);
+}
+
+#[test]
+fn the_key_may_come_in_the_query() {
+    let app = TestApp::spawn();
+    let path = format!("/api/v1/lead.php?key={}", app.acme.key);
+    assert_success(&app.server.request("POST", &path, &[], ORDER.as_bytes()), "order");
+}
+
+#[test]
+fn the_header_wins_over_the_query() {
+    let app = TestApp::spawn();
+    let good_header = app.server.request(
+        "POST",
+        "/api/v1/lead.php?key=wrong-key-123",
+        &[("X-API-KEY", &app.acme.key)],
+        ORDER.as_bytes(),
+    );
+    assert_success(&good_header, "order");
+    let bad_header = app.server.request(
+        "POST",
+        &format!("/api/v1/lead?key={}", app.acme.key),
+        &[("X-API-KEY", "wrong-key-123")],
+        ORDER.as_bytes(),
+    );
+    bad_header.assert_error(403, "invalid_api_key", None);
+    assert_eq!(app.totals().orders, 1);
+}
+
+#[test]
+fn no_key_or_an_empty_key_is_401() {
+    let app = TestApp::spawn();
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("/api/v1/lead.php", &[]),
+        ("/api/v1/lead.php?key=", &[]),
+        ("/api/v1/lead.php", &[("X-API-KEY", "")]),
+        ("/api/v1/lead.php?other=1", &[("X-API-KEY", "   ")]),
+    ];
+    for (path, headers) in cases {
+        app.server
+            .request("POST", path, headers, ORDER.as_bytes())
+            .assert_error(401, "missing_api_key", None);
+    }
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
+    let app = TestApp::spawn();
+    let revoked = add_company(&app.store, "Revoked GmbH", 1);
+    app.store.revoke_key(revoked.key_id).unwrap();
+    let inactive = add_company(&app.store, "Inactive GmbH", 1);
+    app.store.set_company_active(inactive.id, false).unwrap();
+
+    let answers: Vec<Response> = [
+        "lgw_unknownunknownunknownunknownunknownunknow",
+        &revoked.key,
+        &inactive.key,
+    ]
+    .iter()
+    .map(|key| app.post_lead(key, ORDER))
+    .collect();
+    for answer in &answers {
+        answer.assert_error(403, "invalid_api_key", None);
+    }
+    assert!(
+        answers.windows(2).all(|pair| pair[0].body == pair[1].body),
+        "the answers must not tell the cases apart"
+    );
+    app.assert_nothing_stored();
+
+    app.store.set_company_active(inactive.id, true).unwrap();
+    assert_success(&app.post_lead(&inactive.key, ORDER), "order");
+}
+
+#[test]
+fn authentication_comes_before_the_body() {
+    let app = TestApp::spawn();
+    // Garbage and oversized bodies: the key decides first.
+    app.server
+        .request("POST", "/api/v1/lead.php", &[], b"not json at all")
+        .assert_error(401, "missing_api_key", None);
+    app.post_lead("wrong-key-123", "{{{{")
+        .assert_error(403, "invalid_api_key", None);
+    let huge = vec![b'x'; 200 * 1024];
+    app.server
+        .request("POST", "/api/v1/lead.php", &[], &huge)
+        .assert_error(401, "missing_api_key", None);
+    app.server
+        .request("POST", "/api/v1/lead.php", &[("X-API-KEY", "wrong-key-123")], &huge)
+        .assert_error(403, "invalid_api_key", None);
+    // A declared 1 MB body that never comes: answered at once, without waiting for it.
+    app.server
+        .request("POST", "/api/v1/lead.php", &[("Content-Length", "1000000")], b"{")
+        .assert_error(401, "missing_api_key", None);
+    // With a valid key, size comes before JSON.
+    app.server
+        .request("POST", "/api/v1/lead.php", &[("X-API-KEY", &app.acme.key)], &huge)
+        .assert_error(413, "payload_too_large", None);
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn bodies_over_64_kib_are_413_and_64_kib_is_fine() {
+    let app = TestApp::spawn();
+    let padded = |size: usize| {
+        let head = r#"{"type":"order","email":"a@b.de","pad":""#;
+        let tail = r#""}"#;
+        format!("{head}{}{tail}", "x".repeat(size - head.len() - tail.len()))
+    };
+    let exactly = padded(64 * 1024);
+    assert_eq!(exactly.len(), 65_536);
+    assert_success(&app.post_lead(&app.acme.key, &exactly), "order");
+    app.post_lead(&app.acme.key, &padded(64 * 1024 + 1))
+        .assert_error(413, "payload_too_large", None);
+    // Without Content-Length (chunked), the limit holds as well.
+    let body = padded(70_000);
+    let mut raw = format!(
+        "POST /api/v1/lead HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-KEY: {}\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n",
+        app.acme.key,
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(body.as_bytes());
+    raw.extend_from_slice(b"\r\n0\r\n\r\n");
+    app.server.send_raw(&raw).assert_error(413, "payload_too_large", None);
+    assert_eq!(app.totals().orders, 1);
+}
+
+#[test]
+fn the_body_is_json_whatever_the_content_type() {
+    let app = TestApp::spawn();
+    for content_type in [
+        "application/json",
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "image/png",
+    ] {
+        let response = app.server.request(
+            "POST",
+            "/api/v1/lead.php",
+            &[("X-API-KEY", &app.acme.key), ("Content-Type", content_type)],
+            ORDER.as_bytes(),
+        );
+        assert_success(&response, "order");
+    }
+    assert_success(&app.post_lead(&app.acme.key, ORDER), "order"); // no Content-Type at all
+    assert_eq!(app.totals().orders, 6);
+}
+
+#[test]
+fn bodies_that_are_not_json_objects_are_invalid_json() {
+    let app = TestApp::spawn();
+    for body in [
+        "",
+        "nicht json",
+        "{\"type\":\"order\",",
+        "[]",
+        "[{\"type\":\"order\"}]",
+        "\"order\"",
+        "null",
+        "42",
+        "true",
+        r#"{"type":"order","type":"ticket","email":"a@b.de","message":"m"}"#,
+    ] {
+        app.post_lead(&app.acme.key, body)
+            .assert_error(400, "invalid_json", None);
+    }
+    let invalid_utf8 = app.server.request(
+        "POST",
+        "/api/v1/lead.php",
+        &[("X-API-KEY", &app.acme.key)],
+        b"{\"type\":\"order\",\"email\":\"a@b.de\",\"subject\":\"\xff\xfe\"}",
+    );
+    invalid_utf8.assert_error(400, "invalid_json", None);
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn type_is_required_and_must_be_order_or_ticket() {
+    let app = TestApp::spawn();
+    for body in [
+        r#"{"email":"a@b.de"}"#,
+        r#"{"type":null,"email":"a@b.de"}"#,
+        r#"{"type":" ","email":"a@b.de"}"#,
+    ] {
+        app.post_lead(&app.acme.key, body)
+            .assert_error(400, "missing_type", Some("type"));
+    }
+    for body in [
+        r#"{"type":"Order","email":"a@b.de"}"#,
+        r#"{"type":"lead","email":"a@b.de"}"#,
+        r#"{"type":1,"email":"a@b.de"}"#,
+    ] {
+        app.post_lead(&app.acme.key, body)
+            .assert_error(400, "invalid_type", Some("type"));
+    }
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn email_is_required_valid_and_at_most_254_characters() {
+    let app = TestApp::spawn();
+    for kind in ["order", "ticket"] {
+        let missing = format!(r#"{{"type":"{kind}","message":"m"}}"#);
+        app.post_lead(&app.acme.key, &missing)
+            .assert_error(400, "missing_field", Some("email"));
+        let blank = format!(r#"{{"type":"{kind}","message":"m","email":"  "}}"#);
+        app.post_lead(&app.acme.key, &blank)
+            .assert_error(400, "missing_field", Some("email"));
+        for email in [
+            r#""keine-adresse""#,
+            r#"["a@b.de"]"#,
+            "42",
+            &format!(r#""{}@b.de""#, "a".repeat(250)),
+        ] {
+            let body = format!(r#"{{"type":"{kind}","message":"m","email":{email}}}"#);
+            app.post_lead(&app.acme.key, &body)
+                .assert_error(400, "invalid_field", Some("email"));
+        }
+    }
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn a_ticket_needs_a_message_an_order_does_not() {
+    let app = TestApp::spawn();
+    for message in ["", r#","message":"""#, r#","message":"  \n ""#, r#","message":null"#] {
+        let body = format!(r#"{{"type":"ticket","email":"a@b.de"{message}}}"#);
+        app.post_lead(&app.acme.key, &body)
+            .assert_error(400, "missing_field", Some("message"));
+    }
+    app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@b.de","message":5}"#)
+        .assert_error(400, "invalid_field", Some("message"));
+    let long = format!(
+        r#"{{"type":"ticket","email":"a@b.de","message":"{}"}}"#,
+        "x".repeat(20_001)
+    );
+    app.post_lead(&app.acme.key, &long)
+        .assert_error(400, "invalid_field", Some("message"));
+    app.assert_nothing_stored();
+    assert_success(
+        &app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#),
+        "order",
+    );
+}
+
+#[test]
+fn subject_must_be_text_of_at_most_200_characters() {
+    let app = TestApp::spawn();
+    app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de","subject":5}"#)
+        .assert_error(400, "invalid_field", Some("subject"));
+    let long = format!(r#"{{"type":"order","email":"a@b.de","subject":"{}"}}"#, "ä".repeat(201));
+    app.post_lead(&app.acme.key, &long)
+        .assert_error(400, "invalid_field", Some("subject"));
+    app.assert_nothing_stored();
+    let at_limit = format!(
+        r#"{{"type":"order","email":"a@b.de","subject":"  {}  "}}"#,
+        "ä".repeat(200)
+    );
+    assert_success(&app.post_lead(&app.acme.key, &at_limit), "order");
+    assert_eq!(
+        app.store.list_orders(app.acme.id, None, None).unwrap()[0].title,
+        "ä".repeat(200)
+    );
+}
+
+#[test]
+fn total_is_stored_as_exact_cents() {
+    let app = TestApp::spawn();
+    for (total, cents) in [
+        ("19.99", 1999),
+        ("0.1", 10),
+        ("1e2", 10_000),
+        ("1.230", 123),
+        ("1.5e1", 1500),
+        ("99999999.99", 9_999_999_999),
+        ("null", 0),
+        ("-0", 0),
+    ] {
+        let body = format!(r#"{{"type":"order","email":"a@b.de","total":{total}}}"#);
+        let id = assert_success(&app.post_lead(&app.acme.key, &body), "order");
+        let orders = app.store.list_orders(app.acme.id, None, Some(1)).unwrap();
+        assert_eq!((orders[0].id, orders[0].total_cents), (id, cents), "total {total}");
+    }
+    let absent = assert_success(
+        &app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#),
+        "order",
+    );
+    assert_eq!(app.store.list_orders(app.acme.id, None, Some(1)).unwrap()[0], {
+        let mut expected = app.store.list_orders(app.acme.id, None, Some(1)).unwrap().remove(0);
+        assert_eq!(expected.id, absent);
+        expected.total_cents = 0;
+        expected
+    });
+}
+
+#[test]
+fn bad_totals_are_invalid_field_and_store_nothing() {
+    let app = TestApp::spawn();
+    for total in [
+        "1.234",
+        "-1",
+        "-0.01",
+        "\"49.90\"",
+        "100000000",
+        "1e400",
+        "true",
+        "[1]",
+        "{}",
+    ] {
+        let body = format!(r#"{{"type":"order","email":"a@b.de","total":{total}}}"#);
+        app.post_lead(&app.acme.key, &body)
+            .assert_error(400, "invalid_field", Some("total"));
+    }
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn a_ticket_ignores_its_total() {
+    let app = TestApp::spawn();
+    for total in ["0.00", "\"abc\"", "-5", "1.234"] {
+        let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"Hallo","total":{total}}}"#);
+        assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
+    }
+}
+
+#[test]
+fn custom_fields_are_kept_in_the_stored_payload() {
+    let app = TestApp::spawn();
+    let body = r#"{
+  "type": "ticket", "email": "a@b.de", "message": "Rückruf bitte",
+  "phone": "+49 30 1234567", "utm": {"source": "newsletter"}, "consent": true, "big": 12345678901234567890
+}"#;
+    assert_success(&app.post_lead(&app.acme.key, body), "ticket");
+    assert_eq!(
+        app.store.list_tickets(app.acme.id, None, None).unwrap()[0].payload,
+        body
+    );
+}
+
+#[test]
+fn texts_are_stored_trimmed_with_case_kept() {
+    let app = TestApp::spawn();
+    let body = r#"{"type":"ticket","email":"  Max@Beispiel.DE ","subject":"  Frage  ","message":"\n Hallo Welt \n"}"#;
+    assert_success(&app.post_lead(&app.acme.key, body), "ticket");
+    let ticket = &app.store.list_tickets(app.acme.id, None, None).unwrap()[0];
+    assert_eq!(
+        (ticket.email.as_str(), ticket.title.as_str(), ticket.message.as_str()),
+        ("Max@Beispiel.DE", "Frage", "Hallo Welt")
+    );
+}
+
+#[test]
+fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_only() {
+    let app = TestApp::spawn();
+    let customer = app
+        .store
+        .add_customer(app.acme.id, "Max Mustermann", "max.mustermann@beispiel.de")
+        .unwrap();
+    let other = add_company(&app.store, "Other", 1);
+    let foreign = app
+        .store
+        .add_customer(other.id, "Fremder Max", "MAX.MUSTERMANN@beispiel.de")
+        .unwrap();
+
+    let ticket = r#"{"type":"ticket","email":"  Max.Mustermann@Beispiel.DE ","message":"Hallo"}"#;
+    assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
+    assert_success(
+        &app.post_lead(
+            &app.acme.key,
+            r#"{"type":"order","email":"MAX.MUSTERMANN@BEISPIEL.DE","total":5}"#,
+        ),
+        "order",
+    );
+    assert_success(
+        &app.post_lead(
+            &app.acme.key,
+            r#"{"type":"ticket","email":"unbekannt@beispiel.de","message":"Hi"}"#,
+        ),
+        "ticket",
+    );
+
+    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    assert_eq!(tickets[1].customer_id, Some(customer));
+    assert_eq!(tickets[0].customer_id, None, "no customer matches: unassigned");
+    assert_eq!(tickets[0].email, "unbekannt@beispiel.de");
+    assert_eq!(
+        app.store.list_orders(app.acme.id, None, None).unwrap()[0].customer_id,
+        Some(customer)
+    );
+
+    // The other company's lead with the same email goes to its own customer, never Acme's.
+    assert_success(&app.post_lead(&other.key, ticket), "ticket");
+    assert_eq!(
+        app.store.list_tickets(other.id, None, None).unwrap()[0].customer_id,
+        Some(foreign)
+    );
+}
+
+#[test]
+fn a_customer_of_another_company_never_matches() {
+    let app = TestApp::spawn();
+    let other = add_company(&app.store, "Other", 1);
+    app.store.add_customer(other.id, "Fremd", "kunde@beispiel.de").unwrap();
+    assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
+    assert_eq!(
+        app.store.list_orders(app.acme.id, None, None).unwrap()[0].customer_id,
+        None
+    );
+}
+
+#[test]
+fn only_the_companys_own_active_employees_are_notified() {
+    let app = TestApp::spawn();
+    let other = add_company(&app.store, "Other", 2);
+    app.store.set_employee_active(app.acme.employees[1], false).unwrap();
+
+    assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
+    assert_eq!(
+        app.store.list_notifications(app.acme.employees[0], None).unwrap().len(),
+        1
+    );
+    assert_eq!(
+        app.store.list_notifications(app.acme.employees[1], None).unwrap().len(),
+        0,
+        "deactivated"
+    );
+    for &employee in &other.employees {
+        assert!(
+            app.store.list_notifications(employee, None).unwrap().is_empty(),
+            "another company"
+        );
+    }
+    assert_eq!(app.totals().notifications, 1);
+    assert!(app.store.list_orders(other.id, None, None).unwrap().is_empty());
+    assert!(app.store.list_tickets(other.id, None, None).unwrap().is_empty());
+}
+
+#[test]
+fn a_company_without_employees_still_gets_its_lead() {
+    let app = TestApp::spawn();
+    let lonely = add_company(&app.store, "Lonely", 0);
+    assert_success(&app.post_lead(&lonely.key, ORDER), "order");
+    assert_eq!(app.totals().orders, 1);
+    assert_eq!(app.totals().notifications, 0);
+}
+
+#[test]
+fn other_methods_get_405_with_allow_post() {
+    let app = TestApp::spawn();
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        for path in ["/api/v1/lead.php", "/api/v1/lead"] {
+            let response = app.server.request(method, path, &[("X-API-KEY", &app.acme.key)], b"");
+            response.assert_error(405, "method_not_allowed", None);
+            assert_eq!(response.header("allow"), Some("POST"));
+        }
+    }
+    app.assert_nothing_stored();
+}
+
+#[test]
+fn cors_preflight_is_answered_without_a_key() {
+    let app = TestApp::spawn();
+    let preflight = app.server.request(
+        "OPTIONS",
+        "/api/v1/lead.php",
+        &[
+            ("Origin", "https://www.beispiel.de"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "content-type,x-api-key"),
+        ],
+        b"",
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(preflight.header("access-control-allow-methods"), Some("POST"));
+    let allowed = preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in ["content-type", "x-api-key", "idempotency-key"] {
+        assert!(allowed.contains(header), "{allowed}");
+    }
+    // Actual answers carry the origin header too, errors included.
+    let ok = app.server.request(
+        "POST",
+        "/api/v1/lead",
+        &[("X-API-KEY", &app.acme.key), ("Origin", "https://x.de")],
+        ORDER.as_bytes(),
+    );
+    assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
+    let denied = app
+        .server
+        .request("POST", "/api/v1/lead", &[("Origin", "https://x.de")], ORDER.as_bytes());
+    assert_eq!(denied.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn health_check_and_unknown_paths() {
+    let app = TestApp::spawn();
+    let health = app.server.request("GET", "/healthz", &[], b"");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json(), json!({"status": "ok"}));
+    assert_eq!(health.header("content-type"), Some("application/json; charset=utf-8"));
+    app.server
+        .request("GET", "/nope", &[], b"")
+        .assert_error(404, "not_found", None);
+    app.server
+        .request(
+            "POST",
+            "/api/v1/leads",
+            &[("X-API-KEY", &app.acme.key)],
+            ORDER.as_bytes(),
+        )
+        .assert_error(404, "not_found", None);
+    let post_health = app.server.request("POST", "/healthz", &[], b"");
+    post_health.assert_error(405, "method_not_allowed", None);
+    assert_eq!(post_health.header("allow"), Some("GET"));
+}
+
+#[test]
+fn a_database_failure_is_500_and_leaves_nothing_behind() {
+    let app = TestApp::spawn();
+    // Make the last step of the transaction fail: the notification insert.
+    {
+        use diesel::connection::SimpleConnection;
+        let mut conn = common::raw_sqlite(&app.db.path());
+        conn.batch_execute(
+            "CREATE TRIGGER fail_notifications BEFORE INSERT ON notifications BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
+        )
+        .unwrap();
+    }
+    for body in [ORDER, TICKET] {
+        app.post_lead(&app.acme.key, body)
+            .assert_error(500, "internal_error", None);
+    }
+    app.assert_nothing_stored();
+    let response = app.post_lead(&app.acme.key, ORDER);
+    assert!(!response.text().contains("disk on fire"), "no internals in the answer");
+    // The cause is in the log for the operator.
+    assert!(app.server.output().contains("disk on fire"));
+    let keys = app.store.list_keys(Some(app.acme.id)).unwrap();
+    assert_eq!(
+        keys[0].last_used_at, None,
+        "the key's use was rolled back with the rest"
+    );
+}
+
+#[test]
+fn two_hundred_concurrent_posts_are_all_stored_with_all_notifications() {
+    let app = TestApp::spawn();
+    let ids: Vec<i64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..200)
+            .map(|i| {
+                let app = &app;
+                scope.spawn(move || {
+                    let body = if i % 2 == 0 {
+                        format!(r#"{{"type":"order","email":"k{i}@b.de","total":{i}.5}}"#)
+                    } else {
+                        format!(r#"{{"type":"ticket","email":"k{i}@b.de","message":"Nr. {i}"}}"#)
+                    };
+                    let response = app.post_lead(&app.acme.key, &body);
+                    assert_eq!(response.status, 200, "{}", response.text());
+                    response.json()["id"].as_i64().unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(ids.len(), 200);
+    let totals = app.totals();
+    assert_eq!((totals.orders, totals.tickets, totals.notifications), (100, 100, 400));
+    for &employee in &app.acme.employees {
+        assert_eq!(app.store.list_notifications(employee, None).unwrap().len(), 200);
+    }
+}
+
+#[test]
+fn data_survives_a_restart() {
+    let TestApp {
+        db,
+        store,
+        acme,
+        server,
+    } = TestApp::spawn();
+    let first = server.request(
+        "POST",
+        "/api/v1/lead.php",
+        &[("X-API-KEY", &acme.key)],
+        ORDER.as_bytes(),
+    );
+    let id = assert_success(&first, "order");
+    server.kill();
+
+    let server = common::Server::start(&db.url, &[]);
+    assert!(!server.output().contains("First start"), "no second bootstrap");
+    let orders = store.list_orders(acme.id, None, None).unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].id, id);
+    let second = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &acme.key)], TICKET.as_bytes());
+    assert_success(&second, "ticket");
+}
+
+#[test]
+fn keys_never_reach_the_log() {
+    let app = TestApp::spawn();
+    let key = app.acme.key.clone();
+    let revoked = add_company(&app.store, "Revoked", 0);
+    app.store.revoke_key(revoked.key_id).unwrap();
+    let unknown = "lgw_thisKeyIsUnknownButStillASecretOfSomebody42";
+    for secret in [key.as_str(), revoked.key.as_str(), unknown] {
+        app.post_lead(secret, ORDER);
+        app.post_lead(secret, "{bad json");
+        app.server
+            .request("POST", &format!("/api/v1/lead.php?key={secret}"), &[], ORDER.as_bytes());
+        app.server
+            .request("POST", &format!("/api/v1/lead?a=1&key={secret}&b=2"), &[], b"[]");
+        app.server
+            .request("GET", &format!("/api/v1/lead.php?key={secret}"), &[], b"");
+        app.server.request(
+            "POST",
+            &format!("/api/v1/lead.php?%6Bey={secret}"),
+            &[],
+            ORDER.as_bytes(),
+        );
+    }
+    // The access log is written after each answer; give it a moment.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = app.server.output();
+    assert!(
+        log.contains("key=REDACTED"),
+        "the access log shows that a key was redacted:\n{log}"
+    );
+    for secret in [key.as_str(), revoked.key.as_str(), unknown] {
+        assert!(!log.contains(secret), "a key leaked into the log:\n{log}");
+        assert!(
+            !log.contains(&secret[4..20]),
+            "part of a key leaked into the log:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn error_bodies_name_the_field_only_when_one_is_at_fault() {
+    let app = TestApp::spawn();
+    let no_field: Value = app.post_lead(&app.acme.key, "[]").json();
+    assert!(no_field.get("field").is_none());
+    let with_field: Value = app.post_lead(&app.acme.key, r#"{"type":"order"}"#).json();
+    assert_eq!(with_field["field"], "email");
+    assert!(with_field["message"].as_str().unwrap().contains("email"));
+}

@@ -1,0 +1,111 @@
+//! lead-store's operations on a fresh temporary SQLite database.
+
+use lead_domain::Lead;
+use lead_store::{Store, StoreConfig, StoreError, Tenant, Totals};
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("nested/folder/leads.db").display());
+    let store = Store::open(&StoreConfig::new(url)).unwrap();
+    (dir, store)
+}
+
+fn tenant(store: &Store, name: &str, hash: &str) -> Tenant {
+    let company_id = store.add_company(name).unwrap();
+    let key_id = store.add_key(company_id, "lgw_test", hash, "").unwrap();
+    store.add_employee(company_id, "Erika", "erika@example.de").unwrap();
+    Tenant { company_id, key_id }
+}
+
+fn order() -> Lead {
+    Lead::parse(br#"{"type":"order","email":"a@b.de","total":10}"#).unwrap()
+}
+
+#[test]
+fn opening_creates_the_folder_and_migrates() {
+    let (dir, store) = open();
+    assert!(dir.path().join("nested/folder/leads.db").exists());
+    assert_eq!(store.totals().unwrap(), Totals::default());
+    store.check_health().unwrap();
+}
+
+#[test]
+fn a_key_revoked_after_lookup_records_nothing() {
+    let (_dir, store) = open();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let found = store.find_key_by_hash(&"a".repeat(64)).unwrap().unwrap();
+    assert!(found.key_active && found.company_active);
+    store.revoke_key(acme.key_id).unwrap();
+    assert!(matches!(
+        store.record_lead(acme, &order(), "{}"),
+        Err(StoreError::KeyNotValid)
+    ));
+    store.set_company_active(acme.company_id, false).unwrap();
+    assert_eq!(store.totals().unwrap(), Totals::default());
+
+    let beta = tenant(&store, "Beta", &"b".repeat(64));
+    store.set_company_active(beta.company_id, false).unwrap();
+    assert!(matches!(
+        store.record_lead(beta, &order(), "{}"),
+        Err(StoreError::KeyNotValid)
+    ));
+    store.set_company_active(beta.company_id, true).unwrap();
+    let recorded = store.record_lead(beta, &order(), "{}").unwrap();
+    assert_eq!(recorded.notified, 1);
+}
+
+#[test]
+fn a_key_of_one_company_cannot_record_for_another() {
+    let (_dir, store) = open();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let beta = tenant(&store, "Beta", &"b".repeat(64));
+    let forged = Tenant {
+        company_id: beta.company_id,
+        key_id: acme.key_id,
+    };
+    assert!(matches!(
+        store.record_lead(forged, &order(), "{}"),
+        Err(StoreError::KeyNotValid)
+    ));
+}
+
+#[test]
+fn keys_are_found_by_id_exact_prefix_or_unique_start() {
+    let (_dir, store) = open();
+    let company = store.add_company("Acme").unwrap();
+    store.add_key(company, "lgw_AAAA1111", &"1".repeat(64), "").unwrap();
+    store.add_key(company, "lgw_AAAA2222", &"2".repeat(64), "").unwrap();
+    store.add_key(company, "lgw_AAAA", &"3".repeat(64), "").unwrap();
+    assert_eq!(store.find_key("2").unwrap().prefix, "lgw_AAAA2222");
+    assert_eq!(store.find_key("lgw_AAAA1").unwrap().id, 1);
+    assert_eq!(store.find_key("lgw_AAAA").unwrap().id, 3, "an exact match wins");
+    assert!(matches!(store.find_key("lgw_A"), Err(StoreError::Conflict(m)) if m.contains("1, 2, 3")));
+    assert!(matches!(store.find_key("lgw_B"), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.find_key("9"), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.add_key(company, "x", &"1".repeat(64), ""),
+        Err(StoreError::Conflict(_))
+    ));
+}
+
+#[test]
+fn the_demo_is_created_once_and_only_on_an_empty_database() {
+    let (_dir, store) = open();
+    let demo = store
+        .create_demo_if_empty("lgw_demo", &"d".repeat(64))
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.find_company("Demo").unwrap().id, demo.company_id);
+    assert_eq!(store.create_demo_if_empty("lgw_demo", &"e".repeat(64)).unwrap(), None);
+    assert_eq!(store.list_companies().unwrap().len(), 1);
+
+    let (_dir, other) = open();
+    other.add_company("Existing").unwrap();
+    assert_eq!(other.create_demo_if_empty("lgw_demo", &"d".repeat(64)).unwrap(), None);
+}
+
+#[test]
+fn unknown_hashes_are_not_found() {
+    let (_dir, store) = open();
+    assert_eq!(store.find_key_by_hash(&"f".repeat(64)).unwrap(), None);
+}
