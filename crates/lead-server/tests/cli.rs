@@ -437,7 +437,7 @@ fn global_options_go_before_or_after_the_subcommand() {
 fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let db = TestDb::new();
     let server = Server::start(&db.url, &[]);
-    let output = server.output();
+    let output = server.wait_for_output("curl -X POST");
     let key = output
         .split_whitespace()
         .find(|word| word.starts_with("lgw_") && word.len() == 47)
@@ -453,7 +453,8 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     server.kill();
 
     let again = Server::start(&db.url, &[]);
-    assert!(!again.output().contains("lgw_"), "the key is never shown again");
+    assert_eq!(again.request("GET", "/healthz", &[], b"").status, 200);
+    assert!(!again.finish().contains("lgw_"), "the key is never shown again");
     let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
     assert_eq!(companies.as_array().unwrap().len(), 1);
 }
@@ -462,7 +463,8 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
 fn no_bootstrap_when_a_company_exists() {
     let (db, _, _) = setup();
     let server = Server::start(&db.url, &[]);
-    assert!(!server.output().contains("Demo"));
+    assert_eq!(server.request("GET", "/healthz", &[], b"").status, 200);
+    assert!(!server.finish().contains("Demo"));
     let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
     assert_eq!(companies.as_array().unwrap().len(), 1);
 }

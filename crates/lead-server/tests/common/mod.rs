@@ -116,6 +116,7 @@ pub struct Server {
     pub addr: SocketAddr,
     child: Child,
     output: Arc<Mutex<Vec<String>>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -141,13 +142,14 @@ impl Server {
         let mut child = command.spawn().expect("start lead-server");
         let output = Arc::new(Mutex::new(Vec::new()));
         let (listening, addr) = mpsc::channel();
+        let mut readers = Vec::new();
         for stream in [
             Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
             Box::new(child.stderr.take().unwrap()),
         ] {
             let output = Arc::clone(&output);
             let listening = listening.clone();
-            std::thread::spawn(move || {
+            readers.push(std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines() {
                     let Ok(line) = line else { break };
                     if let Some(at) = line.find("listening on http://") {
@@ -156,7 +158,7 @@ impl Server {
                     }
                     output.lock().unwrap().push(line);
                 }
-            });
+            }));
         }
         let addr = match addr.recv_timeout(Duration::from_secs(30)) {
             Ok(addr) => addr,
@@ -165,7 +167,12 @@ impl Server {
                 panic!("lead-server did not start:\n{}", output.lock().unwrap().join("\n"));
             }
         };
-        Server { addr, child, output }
+        Server {
+            addr,
+            child,
+            output,
+            readers,
+        }
     }
 
     /// Everything the process printed so far (stdout and stderr, line by line).
@@ -173,10 +180,32 @@ impl Server {
         self.output.lock().unwrap().join("\n")
     }
 
+    /// Waits until the output contains `needle` (stdout and stderr are read by separate
+    /// threads, so a line printed earlier may arrive later).
+    pub fn wait_for_output(&self, needle: &str) -> String {
+        for _ in 0..300 {
+            let output = self.output();
+            if output.contains(needle) {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("{needle:?} never appeared in the output:\n{}", self.output());
+    }
+
     /// Stops the process (SIGKILL: like a crash, nothing is flushed on the way out).
-    pub fn kill(mut self) {
+    pub fn kill(self) {
+        self.finish();
+    }
+
+    /// Stops the process and returns everything it printed, complete.
+    pub fn finish(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for reader in std::mem::take(&mut self.readers) {
+            let _ = reader.join();
+        }
+        self.output()
     }
 
     /// Sends one request with `Connection: close` and reads the whole answer.
