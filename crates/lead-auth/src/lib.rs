@@ -6,6 +6,10 @@
 //! presents (the `X-API-KEY` header wins over the `key` query parameter) and [`authorize`]
 //! turns a lookup result into the caller's tenant or into 401 / 403.
 //!
+//! Employees of the team API authenticate with an [`EmployeeToken`] (`lgt_…`, a bearer token
+//! made and stored the same way); [`authorize_employee`] judges it. Keys and tokens live in
+//! separate tables, so neither is ever accepted in place of the other.
+//!
 //! This crate is pure: no web framework, no database, nothing that logs.
 
 use std::borrow::Cow;
@@ -15,6 +19,8 @@ use sha2::{Digest, Sha256};
 
 /// The recognisable start of every generated key.
 pub const GENERATED_PREFIX: &str = "lgw_";
+/// The recognisable start of every employee token.
+pub const TOKEN_PREFIX: &str = "lgt_";
 /// The start of the display prefix of an imported key.
 pub const IMPORTED_PREFIX: &str = "imp_";
 /// The name of the HTTP header that carries a key.
@@ -54,16 +60,48 @@ pub enum AuthError {
     /// Unknown, revoked, or of a deactivated company — deliberately not said which (403 `invalid_api_key`).
     #[error("the API key is not valid")]
     InvalidKey,
+    /// No bearer token, or one that is unknown, revoked or of a deactivated employee (401 `unauthorized`).
+    #[error("no valid employee token was presented")]
+    Unauthorized,
+    /// A valid token of an employee whose company is deactivated (403 `forbidden`).
+    #[error("the company is deactivated")]
+    Forbidden,
 }
 
 impl AuthError {
-    /// The stable machine-readable code of the published contract.
+    /// The stable machine-readable code.
     pub fn code(self) -> &'static str {
         match self {
             AuthError::MissingKey => "missing_api_key",
             AuthError::InvalidKey => "invalid_api_key",
+            AuthError::Unauthorized => "unauthorized",
+            AuthError::Forbidden => "forbidden",
         }
     }
+}
+
+/// A random secret: `prefix` and 43 letters or digits from the OS CSPRNG (256 bits).
+fn random_secret(prefix: &str) -> Result<String, KeyError> {
+    let mut secret = String::with_capacity(prefix.len() + RANDOM_CHARS);
+    secret.push_str(prefix);
+    let mut chars = 0;
+    while chars < RANDOM_CHARS {
+        let mut bytes = [0u8; 64];
+        getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+        // 248 = 4 × 62: rejecting the top bytes keeps every letter equally likely.
+        for byte in bytes.into_iter().filter(|&b| b < 248).take(RANDOM_CHARS - chars) {
+            secret.push(char::from(ALPHABET[usize::from(byte % 62)]));
+            chars += 1;
+        }
+    }
+    Ok(secret)
+}
+
+/// The display prefix of a generated secret: its prefix and the first 8 random characters.
+fn generated_display_prefix(secret: &str, prefix: &str) -> Option<String> {
+    let random = secret.strip_prefix(prefix)?;
+    (random.len() == RANDOM_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| format!("{prefix}{}", &random[..SHOWN_RANDOM_CHARS]))
 }
 
 /// A full API key. Secret: its `Debug` shows only the display prefix.
@@ -78,19 +116,7 @@ impl ApiKey {
 
     /// A new random key: `lgw_` and 43 letters or digits from the OS CSPRNG (256 bits).
     pub fn generate() -> Result<ApiKey, KeyError> {
-        let mut key = String::with_capacity(GENERATED_PREFIX.len() + RANDOM_CHARS);
-        key.push_str(GENERATED_PREFIX);
-        let mut chars = 0;
-        while chars < RANDOM_CHARS {
-            let mut bytes = [0u8; 64];
-            getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
-            // 248 = 4 × 62: rejecting the top bytes keeps every letter equally likely.
-            for byte in bytes.into_iter().filter(|&b| b < 248).take(RANDOM_CHARS - chars) {
-                key.push(char::from(ALPHABET[usize::from(byte % 62)]));
-                chars += 1;
-            }
-        }
-        Ok(ApiKey(key))
+        random_secret(GENERATED_PREFIX).map(ApiKey)
     }
 
     /// An existing key string from another system, kept exactly as given.
@@ -119,13 +145,11 @@ impl ApiKey {
     /// keys; `imp_` and the first 4 characters for imported ones (or, for imported keys under
     /// 16 characters, 4 hex digits of the hash, so little of a short secret is revealed).
     pub fn display_prefix(&self) -> String {
-        if let Some(random) = self.0.strip_prefix(GENERATED_PREFIX) {
-            if random.len() == RANDOM_CHARS && random.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                return format!("{GENERATED_PREFIX}{}", &random[..SHOWN_RANDOM_CHARS]);
-            }
+        if let Some(prefix) = generated_display_prefix(&self.0, GENERATED_PREFIX) {
+            return prefix;
         }
-        if self.0.len() >= 16 {
-            format!("{IMPORTED_PREFIX}{}", &self.0[..4])
+        if self.0.chars().count() >= 16 {
+            format!("{IMPORTED_PREFIX}{}", self.0.chars().take(4).collect::<String>())
         } else {
             format!("{IMPORTED_PREFIX}{}", &self.hash().as_str()[..4])
         }
@@ -140,6 +164,73 @@ impl ApiKey {
 impl fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ApiKey({}…)", self.display_prefix())
+    }
+}
+
+/// A team-API bearer token of one employee. Secret: its `Debug` shows only the display prefix.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EmployeeToken(String);
+
+impl EmployeeToken {
+    /// A new random token: `lgt_` and 43 letters or digits from the OS CSPRNG (256 bits).
+    pub fn generate() -> Result<EmployeeToken, KeyError> {
+        random_secret(TOKEN_PREFIX).map(EmployeeToken)
+    }
+
+    /// The token of an `Authorization: Bearer …` header value; `None` when there is none.
+    pub fn from_authorization(header: Option<&[u8]>) -> Option<EmployeeToken> {
+        let text = std::str::from_utf8(header?).ok()?.trim();
+        let (scheme, token) = text.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| EmployeeToken(token.to_owned()))
+    }
+
+    /// Whatever was presented, unchecked; it only ever gets hashed and looked up.
+    pub fn presented(text: &str) -> EmployeeToken {
+        EmployeeToken(text.to_owned())
+    }
+
+    /// The SHA-256 under which the token is stored and looked up.
+    pub fn hash(&self) -> KeyHash {
+        KeyHash::of(&self.0)
+    }
+
+    /// `lgt_` and the first 8 random characters (for a token not made here: `lgt_?`).
+    pub fn display_prefix(&self) -> String {
+        generated_display_prefix(&self.0, TOKEN_PREFIX).unwrap_or_else(|| format!("{TOKEN_PREFIX}?"))
+    }
+
+    /// The full token, for the one moment it is shown.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for EmployeeToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EmployeeToken({}…)", self.display_prefix())
+    }
+}
+
+/// Whether a stored employee token may be used right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenState {
+    /// Active token of an active employee of an active company.
+    Active,
+    /// The token was revoked.
+    Revoked,
+    /// The employee is deactivated.
+    EmployeeInactive,
+    /// The employee's company is deactivated.
+    CompanyInactive,
+}
+
+/// Decides from a presented token and its lookup: the employee, 401 or 403.
+pub fn authorize_employee<T>(token: Option<&EmployeeToken>, found: Option<(T, TokenState)>) -> Result<T, AuthError> {
+    match (token, found) {
+        (Some(_), Some((employee, TokenState::Active))) => Ok(employee),
+        (Some(_), Some((_, TokenState::CompanyInactive))) => Err(AuthError::Forbidden),
+        _ => Err(AuthError::Unauthorized),
     }
 }
 
@@ -184,7 +275,7 @@ pub fn credentials(header: Option<&[u8]>, query: &str) -> Credentials {
         }
     }
     form_urlencoded::parse(query.as_bytes())
-        .find(|(name, value)| name == QUERY_PARAMETER && !value.is_empty())
+        .find(|(name, value)| name == QUERY_PARAMETER && !value.trim().is_empty())
         .map_or(Credentials::Missing, |(_, value)| {
             Credentials::Presented(ApiKey::presented(&value))
         })
@@ -285,6 +376,16 @@ mod tests {
     }
 
     #[test]
+    fn any_presented_text_has_a_display_prefix() {
+        // Whatever a request sends must never panic when shown (byte slicing would).
+        for text in ["äöüäöüäöüäöüäöüäöüä", "€", "", "a", "lgw_ä"] {
+            let key = ApiKey::presented(text);
+            assert!(key.display_prefix().starts_with("imp_"));
+            let _ = format!("{key:?}");
+        }
+    }
+
+    #[test]
     fn debug_never_shows_the_key() {
         let key = ApiKey::generate().unwrap();
         let debug = format!("{key:?}");
@@ -321,6 +422,7 @@ mod tests {
         assert_eq!(credentials(Some(b""), "key="), Credentials::Missing);
         assert_eq!(credentials(Some(b"  "), ""), Credentials::Missing);
         assert_eq!(credentials(None, "keys=abc&KEY=abc"), Credentials::Missing);
+        assert_eq!(credentials(None, "key=%20%20"), Credentials::Missing);
         // A blank header does not hide a key in the query.
         assert_eq!(
             credentials(Some(b""), "key=q"),
@@ -344,6 +446,52 @@ mod tests {
         assert_eq!(authorize(&present, Some((7, KeyState::Active))), Ok(7));
         assert_eq!(AuthError::MissingKey.code(), "missing_api_key");
         assert_eq!(AuthError::InvalidKey.code(), "invalid_api_key");
+    }
+
+    #[test]
+    fn tokens_are_distinct_from_keys_and_read_from_bearer_headers() {
+        let token = EmployeeToken::generate().unwrap();
+        assert!(token.expose().starts_with("lgt_") && token.expose().len() == 47);
+        assert_eq!(token.display_prefix(), &token.expose()[..12]);
+        assert!(!format!("{token:?}").contains(token.expose()));
+        let header = format!("Bearer {}", token.expose());
+        assert_eq!(
+            EmployeeToken::from_authorization(Some(header.as_bytes())),
+            Some(token.clone())
+        );
+        assert_eq!(
+            EmployeeToken::from_authorization(Some(b"bearer  abc "))
+                .unwrap()
+                .expose(),
+            "abc"
+        );
+        for bad in [&b"Basic abc"[..], b"Bearer", b"Bearer   ", b"", b"abc"] {
+            assert_eq!(EmployeeToken::from_authorization(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(EmployeeToken::from_authorization(None), None);
+    }
+
+    #[test]
+    fn authorize_employee_decides_401_and_403() {
+        let token = EmployeeToken::generate().unwrap();
+        let t = Some(&token);
+        assert_eq!(authorize_employee::<u8>(None, None), Err(AuthError::Unauthorized));
+        assert_eq!(authorize_employee::<u8>(t, None), Err(AuthError::Unauthorized));
+        assert_eq!(
+            authorize_employee(t, Some((1, TokenState::Revoked))),
+            Err(AuthError::Unauthorized)
+        );
+        assert_eq!(
+            authorize_employee(t, Some((1, TokenState::EmployeeInactive))),
+            Err(AuthError::Unauthorized)
+        );
+        assert_eq!(
+            authorize_employee(t, Some((1, TokenState::CompanyInactive))),
+            Err(AuthError::Forbidden)
+        );
+        assert_eq!(authorize_employee(t, Some((1, TokenState::Active))), Ok(1));
+        assert_eq!(AuthError::Unauthorized.code(), "unauthorized");
+        assert_eq!(AuthError::Forbidden.code(), "forbidden");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use lead_auth::AuthError;
-use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError};
+use lead_domain::{Field, Invalid, JsonProblem, LeadError, MoneyError};
 use lead_store::StoreError;
 use serde::Serialize;
 
@@ -22,8 +22,20 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     /// 405: this path takes only the methods listed.
     MethodNotAllowed(&'static str),
-    /// 404: no such path.
-    NotFound,
+    /// 404: no such path, or no such record in the caller's company (never a hint that it
+    /// exists elsewhere). The German sentence says what was not found.
+    NotFound(&'static str),
+    /// 409: the record is not in a state that allows this (a second decision on an order).
+    Conflict(String),
+    /// 400: a required field of a team-API body is missing.
+    MissingField(&'static str),
+    /// 400: a field or query parameter has a value that is not allowed.
+    InvalidField {
+        /// The field or parameter.
+        field: &'static str,
+        /// A German sentence saying what is wrong.
+        message: String,
+    },
     /// 503: the database does not answer (health check).
     Unavailable(String),
     /// 500: something failed inside; the cause goes to the log, never to the client.
@@ -49,11 +61,14 @@ impl From<LeadError> for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The generic mapping; routes that can meet `NotFound` or `Conflict` name the record
+    /// themselves (see [`ApiError::from_store`]).
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
-            other => ApiError::Internal(other.to_string()),
-        }
+        ApiError::from_store(
+            error,
+            "Der Datensatz wurde nicht gefunden.",
+            "Das ist in diesem Zustand nicht möglich.",
+        )
     }
 }
 
@@ -74,6 +89,21 @@ struct ErrorBody<'a> {
 }
 
 impl ApiError {
+    /// Maps a store error, with German sentences for "not found" and "conflict" that name
+    /// the record at hand.
+    pub fn from_store(error: StoreError, not_found: &'static str, conflict: &str) -> ApiError {
+        match error {
+            StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
+            StoreError::NotFound(_) => ApiError::NotFound(not_found),
+            StoreError::Conflict(detail) => ApiError::Conflict(format!("{conflict} ({detail})")),
+            StoreError::Invalid { field, message } => ApiError::InvalidField {
+                field,
+                message: format!("Das Feld „{field}“ ist ungültig: {message}"),
+            },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -82,7 +112,10 @@ impl ApiError {
             ApiError::UnreadableBody => "invalid_json",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
-            ApiError::NotFound => "not_found",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::MissingField(_) => "missing_field",
+            ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Internal(_) => "internal_error",
         }
     }
@@ -91,6 +124,7 @@ impl ApiError {
     fn field(&self) -> Option<&'static str> {
         match self {
             ApiError::Lead(error) => error.field().map(|field| field.as_str()),
+            ApiError::MissingField(field) | ApiError::InvalidField { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -102,13 +136,20 @@ impl ApiError {
                 "Es wurde kein API-Key übermittelt (Header X-API-KEY oder Parameter key).".into()
             }
             ApiError::Auth(AuthError::InvalidKey) => "Der API-Key ist ungültig oder deaktiviert.".into(),
+            ApiError::Auth(AuthError::Unauthorized) => {
+                "Anmeldung erforderlich: ein gültiges Mitarbeiter-Token im Header „Authorization: Bearer …“.".into()
+            }
+            ApiError::Auth(AuthError::Forbidden) => "Die Firma dieses Mitarbeiters ist deaktiviert.".into(),
             ApiError::Lead(error) => lead_message(error),
             ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),
             ApiError::PayloadTooLarge(limit) => {
                 format!("Der Inhalt ist zu groß: höchstens {} KiB sind erlaubt.", limit / 1024)
             }
             ApiError::MethodNotAllowed(allow) => format!("Diese Adresse akzeptiert nur {allow}."),
-            ApiError::NotFound => "Diese Adresse gibt es nicht.".into(),
+            ApiError::NotFound(message) => (*message).into(),
+            ApiError::Conflict(message) => message.clone(),
+            ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
+            ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
             ApiError::Internal(_) => {
                 "Interner Serverfehler: die Anfrage wurde nicht gespeichert. Bitte später erneut versuchen.".into()
@@ -129,7 +170,7 @@ fn lead_message(error: &LeadError) -> String {
         LeadError::InvalidType => "Das Feld „type“ muss „order“ oder „ticket“ sein.".into(),
         LeadError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
         LeadError::InvalidField { field, reason } => match reason {
-            Invalid::WrongType | Invalid::Money(MoneyError::NotANumber) if field.as_str() == "total" => {
+            Invalid::WrongType | Invalid::Money(MoneyError::NotANumber) if *field == Field::Total => {
                 "Das Feld „total“ muss eine Zahl sein.".into()
             }
             Invalid::WrongType => format!("Das Feld „{field}“ muss Text sein."),
@@ -148,12 +189,16 @@ fn lead_message(error: &LeadError) -> String {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Auth(AuthError::MissingKey) => StatusCode::UNAUTHORIZED,
-            ApiError::Auth(AuthError::InvalidKey) => StatusCode::FORBIDDEN,
-            ApiError::Lead(_) | ApiError::UnreadableBody => StatusCode::BAD_REQUEST,
+            ApiError::Auth(AuthError::MissingKey | AuthError::Unauthorized) => StatusCode::UNAUTHORIZED,
+            ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden) => StatusCode::FORBIDDEN,
+            ApiError::Lead(_)
+            | ApiError::UnreadableBody
+            | ApiError::MissingField(_)
+            | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

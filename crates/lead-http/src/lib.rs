@@ -1,35 +1,51 @@
 //! The HTTP face of the lead gateway, on actix-web: the lead endpoint (`/api/v1/lead.php` and
-//! `/api/v1/lead`), its CORS preflight, `/healthz`, the API-key extractor, the body limit,
-//! the mapping of every error to a status and the contract's JSON body, and an access log
-//! that never shows a key.
+//! `/api/v1/lead`), its CORS preflight, `/healthz`, the team's API (order inbox, tickets,
+//! customers, notifications and their live stream) for employees with a bearer token, the
+//! API-key and token extractors, the body limit, the mapping of every error to a status and
+//! the contract's JSON body, and an access log that never shows a key.
 //!
 //! It knows no SQL: storage goes through `lead-store`, rules through `lead-domain`, keys
 //! through `lead-auth`. Blocking store calls run on actix's blocking pool.
 
 mod auth;
 mod error;
-mod routes;
+mod lead;
+mod live;
+mod member;
+mod team;
+mod views;
+
+use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Logger;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use lead_store::Store;
 use serde::Serialize;
 
 pub use auth::Caller;
 pub use error::ApiError;
-pub use routes::LEAD_PATHS;
+pub use lead::LEAD_PATHS;
+pub use member::TeamMember;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone, Copy)]
 pub struct HttpConfig {
     /// The largest accepted request body, in bytes (the contract says 64 KiB).
     pub body_limit: usize,
+    /// How often an idle notification stream sends a heartbeat comment.
+    pub sse_heartbeat: Duration,
+    /// How often an idle notification stream re-reads the database even without a signal.
+    pub sse_recheck: Duration,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        HttpConfig { body_limit: 64 * 1024 }
+        HttpConfig {
+            body_limit: 64 * 1024,
+            sse_heartbeat: Duration::from_secs(15),
+            sse_recheck: Duration::from_secs(5),
+        }
     }
 }
 
@@ -39,8 +55,43 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(store.clone()).app_data(config.clone());
-        routes::register(cfg);
+        lead::register(cfg);
+        team::register(cfg);
+        cfg.default_service(web::to(|| async {
+            error_response(ApiError::NotFound("Diese Adresse gibt es nicht."))
+        }));
     }
+}
+
+/// `resource` with every other method answered `405`, `Allow: allow` and the JSON error body.
+pub(crate) fn allow_only(resource: actix_web::Resource, allow: &'static str) -> actix_web::Resource {
+    resource.default_service(web::to(move || async move {
+        error_response(ApiError::MethodNotAllowed(allow))
+    }))
+}
+
+fn error_response(error: ApiError) -> HttpResponse {
+    actix_web::ResponseError::error_response(&error)
+}
+
+/// Reads a request body of at most `limit` bytes: a declared `Content-Length` above it is
+/// refused before reading, a chunked body as soon as it grows past it.
+pub(crate) async fn read_body(
+    req: Option<&HttpRequest>,
+    body: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    let declared = req
+        .and_then(|req| req.headers().get(header::CONTENT_LENGTH))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    body.to_bytes_limited(limit)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(limit))?
+        .map_err(|_| ApiError::UnreadableBody)
 }
 
 /// The access log: peer, method, path with every `key` parameter redacted, status, size,

@@ -157,6 +157,24 @@ pub enum EmployeeCommand {
         /// The employee's id.
         employee: i64,
     },
+    /// Issue a team-API bearer token; prints it once, alone on the last line.
+    Token {
+        /// The employee's id.
+        employee: i64,
+    },
+    /// List tokens (never the tokens themselves).
+    TokenList {
+        /// Only this employee's tokens.
+        #[arg(long)]
+        employee: Option<i64>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Revoke a token: it stops working at once.
+    TokenRevoke {
+        /// The token's id, its display prefix, or the token itself.
+        token: String,
+    },
 }
 
 /// `customer …`

@@ -4,7 +4,7 @@
 use std::io::BufRead;
 
 use anyhow::{bail, Context};
-use lead_auth::ApiKey;
+use lead_auth::{ApiKey, EmployeeToken};
 use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{Company, Store};
 
@@ -13,7 +13,7 @@ use crate::cli::{
     OrdersCommand, TicketsCommand,
 };
 use crate::output::{
-    print_rows, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow,
+    print_rows, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow, TokenRow,
 };
 
 /// Runs one operator command against `store`.
@@ -28,7 +28,7 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
             list_rows(
-                store.list_orders(company.id, status, limit(&list))?,
+                store.list_orders(company.id, status, None, limit(&list))?,
                 &list,
                 OrderRow::from,
             )
@@ -37,13 +37,13 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
             list_rows(
-                store.list_tickets(company.id, status, limit(&list))?,
+                store.list_tickets(company.id, status, None, limit(&list))?,
                 &list,
                 TicketRow::from,
             )
         }
         Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
-            store.list_notifications(employee, limit(&list))?,
+            store.list_notifications(employee, false, None, limit(&list))?,
             &list,
             NotificationRow::from,
         ),
@@ -185,6 +185,39 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
             store.set_employee_active(employee, true)?;
             eprintln!("Employee {employee} activated.");
         }
+        EmployeeCommand::Token { employee } => {
+            let found = store.find_employee(employee)?;
+            let token = EmployeeToken::generate()?;
+            let id = store.add_employee_token(found.id, &token.display_prefix(), token.hash().as_str())?;
+            if !found.active {
+                eprintln!(
+                    "warning: employee {} is deactivated; the token works only once it is activated.",
+                    found.id
+                );
+            }
+            eprintln!(
+                "Issued token {id} ({}) for employee {} ({:?}). It is shown only now; use it as \"Authorization: Bearer <token>\":",
+                token.display_prefix(),
+                found.id,
+                found.name
+            );
+            println!("{}", token.expose());
+        }
+        EmployeeCommand::TokenList { employee, list } => {
+            list_rows(store.list_employee_tokens(employee)?, &list, TokenRow::from)?;
+        }
+        EmployeeCommand::TokenRevoke { token } => {
+            let by_hash = store.find_token_by_hash(EmployeeToken::presented(token.trim()).hash().as_str())?;
+            let info = match by_hash {
+                Some(found) => store.find_employee_token(&found.token_id.to_string())?,
+                None => store.find_employee_token(&token)?,
+            };
+            store.revoke_employee_token(info.id)?;
+            eprintln!(
+                "Revoked token {} ({}) of employee {}: it no longer works.",
+                info.id, info.prefix, info.employee_id
+            );
+        }
     }
     Ok(())
 }
@@ -193,13 +226,17 @@ fn customer(command: CustomerCommand, store: &Store) -> anyhow::Result<()> {
     match command {
         CustomerCommand::Add { company, name, email } => {
             let company = store.find_company(&company)?;
-            let id = store.add_customer(company.id, &name, &email)?;
+            let id = store.add_customer(company.id, &name, &email)?.id;
             eprintln!("Added customer {:?} to company {:?}.", name.trim(), company.name);
             println!("{id}");
         }
         CustomerCommand::List { company, list } => {
             let company = store.find_company(&company)?;
-            list_rows(store.list_customers(company.id)?, &list, CustomerRow::from)?;
+            list_rows(
+                store.list_customers(company.id, None, None, limit(&list))?,
+                &list,
+                CustomerRow::from,
+            )?;
         }
     }
     Ok(())

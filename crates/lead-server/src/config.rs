@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Largest request body in bytes.
     pub body_limit_bytes: usize,
+    /// Seconds between heartbeat comments on an idle notification stream.
+    pub sse_heartbeat_secs: u64,
 }
 
 /// `[database]`
@@ -83,10 +85,22 @@ impl Config {
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be above 0");
         }
+        if self.server.sse_heartbeat_secs == 0 {
+            bail!("server.sse_heartbeat_secs must be at least 1");
+        }
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
         Ok(())
+    }
+
+    /// Settings of the HTTP layer.
+    pub fn http(&self) -> lead_http::HttpConfig {
+        lead_http::HttpConfig {
+            body_limit: self.server.body_limit_bytes,
+            sse_heartbeat: std::time::Duration::from_secs(self.server.sse_heartbeat_secs),
+            ..lead_http::HttpConfig::default()
+        }
     }
 
     /// How to open the store.

@@ -1,7 +1,7 @@
 //! How the operator's lists are printed: a readable table, or one line of JSON.
 
 use lead_domain::Timestamp;
-use lead_store::{Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord};
+use lead_store::{Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord, TokenInfo};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -161,6 +161,41 @@ impl Row for KeyRow {
             self.active.to_string(),
             self.created_at.clone(),
             optional(self.last_used_at.as_ref()),
+        ]
+    }
+}
+
+/// `employee token-list`
+#[derive(Serialize)]
+pub struct TokenRow {
+    id: Id,
+    employee_id: Id,
+    prefix: String,
+    active: bool,
+    created_at: String,
+}
+
+impl From<TokenInfo> for TokenRow {
+    fn from(t: TokenInfo) -> Self {
+        TokenRow {
+            id: t.id,
+            employee_id: t.employee_id,
+            prefix: t.prefix,
+            active: t.active,
+            created_at: time(t.created_at),
+        }
+    }
+}
+
+impl Row for TokenRow {
+    const HEADERS: &'static [&'static str] = &["ID", "EMPLOYEE", "PREFIX", "ACTIVE", "CREATED"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.employee_id.to_string(),
+            self.prefix.clone(),
+            self.active.to_string(),
+            self.created_at.clone(),
         ]
     }
 }

@@ -1,44 +1,38 @@
-//! `serve`: first-start bootstrap, then the HTTP server until SIGINT / SIGTERM.
+//! `serve`: listen, first-start bootstrap, then the HTTP server until SIGINT / SIGTERM.
 
 use std::net::SocketAddr;
 
 use actix_web::{App, HttpServer};
 use anyhow::Context;
 use lead_auth::ApiKey;
-use lead_http::HttpConfig;
 use lead_store::Store;
 
 use crate::config::Config;
 
-/// Blocking threads per worker for database calls. Enough to queue many requests behind the
-/// single writer while reads go on; bounded so a burst cannot spawn threads without end.
-const BLOCKING_THREADS_PER_WORKER: usize = 64;
-
 /// Serves until the process is told to stop.
 pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
-    let demo_key = bootstrap_demo(&store)?;
-    let routes = lead_http::configure(
-        store,
-        HttpConfig {
-            body_limit: config.server.body_limit_bytes,
-        },
-    );
+    let routes = lead_http::configure(store.clone(), config.http());
+    // Database calls run on blocking threads. One per connection (the readers and the single
+    // writer) plus one: more would only wait for a connection, and the queue in front of
+    // them costs nothing but memory.
+    let blocking_threads = config.database.read_pool_size as usize + 2;
 
     actix_web::rt::System::new().block_on(async move {
         let mut server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
-            .worker_max_blocking_threads(BLOCKING_THREADS_PER_WORKER);
+            .worker_max_blocking_threads(blocking_threads);
         if config.server.workers > 0 {
             server = server.workers(config.server.workers);
         }
+        // Listen first: a first-start key must never be created and then lost to a busy port.
         let server = server
             .bind(&config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
         let addrs = server.addrs();
+        if let (Some(key), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
+            print_demo_banner(&key, *addr, &config.database.url);
+        }
         for addr in &addrs {
             log::info!("listening on http://{addr}");
-        }
-        if let (Some(key), Some(addr)) = (demo_key, addrs.first()) {
-            print_demo_banner(&key, *addr, &config.database.url);
         }
         server.run().await.context("the HTTP server failed")
     })
@@ -58,11 +52,8 @@ fn print_demo_banner(key: &ApiKey, addr: SocketAddr, database_url: &str) {
         SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
         other => other.to_string(),
     };
-    let database = if database_url
-        == crate::config::Config::load(None)
-            .map(|c| c.database.url)
-            .unwrap_or_default()
-    {
+    let default_url = Config::load(None).map(|c| c.database.url).unwrap_or_default();
+    let database = if database_url == default_url {
         String::new()
     } else {
         format!(" --database-url '{database_url}'")

@@ -434,6 +434,17 @@ fn global_options_go_before_or_after_the_subcommand() {
 }
 
 #[test]
+fn usage_errors_are_one_line_and_help_is_whole() {
+    let db = TestDb::new();
+    assert_fails(&cli(&db.url, &["employee", "deactivate", "abc"]), "invalid value");
+    assert_fails(&cli(&db.url, &["customer", "add", "--name", "X"]), "required");
+    assert_fails(&cli(&db.url, &["frobnicate"]), "unrecognized subcommand");
+    let help = cli(&db.url, &["--help"]);
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).lines().count() > 5);
+}
+
+#[test]
 fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let db = TestDb::new();
     let server = Server::start(&db.url, &[]);
@@ -450,7 +461,13 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     assert_eq!(orders[0]["total_cents"], 4990);
     let notes = json_lines(&cli(&db.url, &["notifications", "list", "--employee", "1", "--json"]));
     assert_eq!(notes.as_array().unwrap().len(), 1, "the demo employee is notified");
-    server.kill();
+
+    let first = server.stop();
+    assert!(
+        !first.log().contains(&key),
+        "the key goes to stdout, never into the log"
+    );
+    assert!(!first.log().contains(&key[4..20]));
 
     let again = Server::start(&db.url, &[]);
     assert_eq!(again.request("GET", "/healthz", &[], b"").status, 200);

@@ -27,7 +27,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
 
-    let orders = app.store.list_orders(app.acme.id, None, None).unwrap();
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order.id, id);
@@ -37,7 +37,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     assert_eq!(order.email, "kunde@beispiel.de");
     assert_eq!(order.payload, ORDER, "the original body is kept as sent");
     for &employee in &app.acme.employees {
-        let notes = app.store.list_notifications(employee, None).unwrap();
+        let notes = app.store.list_notifications(employee, false, None, None).unwrap();
         assert_eq!(notes.len(), 1);
         assert_eq!(
             notes[0].text,
@@ -52,14 +52,17 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
 fn the_published_example_creates_an_open_ticket() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
-    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].id, id);
     assert_eq!(tickets[0].status, "open");
     assert_eq!(tickets[0].title, "Interesse an Beratung");
     assert_eq!(tickets[0].customer_id, None);
     assert_eq!(tickets[0].email, "max.mustermann@beispiel.de");
-    let notes = app.store.list_notifications(app.acme.employees[0], None).unwrap();
+    let notes = app
+        .store
+        .list_notifications(app.acme.employees[0], false, None, None)
+        .unwrap();
     assert_eq!(
         notes[0].text,
         "Neues Ticket! „Interesse an Beratung“ von max.mustermann@beispiel.de ist eingegangen."
@@ -74,12 +77,12 @@ fn a_ticket_without_subject_is_titled_anfrage_webseite() {
         let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"Hallo"{subject}}}"#);
         assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
     }
-    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
     assert!(tickets.iter().all(|t| t.title == "Anfrage Webseite"));
     let order = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#);
     assert_success(&order, "order");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None).unwrap()[0].title,
+        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].title,
         "Web-Bestellung"
     );
 }
@@ -132,7 +135,7 @@ fn no_key_or_an_empty_key_is_401() {
         ("/api/v1/lead.php", &[("X-API-KEY", "")]),
         ("/api/v1/lead.php?other=1", &[("X-API-KEY", "   ")]),
     ];
-    for (path, headers) in cases {
+    for (path, headers) in cases.into_iter().chain([("/api/v1/lead?key=%20%20", &[][..])]) {
         app.server
             .request("POST", path, headers, ORDER.as_bytes())
             .assert_error(401, "missing_api_key", None);
@@ -357,7 +360,7 @@ fn subject_must_be_text_of_at_most_200_characters() {
     );
     assert_success(&app.post_lead(&app.acme.key, &at_limit), "order");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None).unwrap()[0].title,
+        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].title,
         "ä".repeat(200)
     );
 }
@@ -377,15 +380,19 @@ fn total_is_stored_as_exact_cents() {
     ] {
         let body = format!(r#"{{"type":"order","email":"a@b.de","total":{total}}}"#);
         let id = assert_success(&app.post_lead(&app.acme.key, &body), "order");
-        let orders = app.store.list_orders(app.acme.id, None, Some(1)).unwrap();
+        let orders = app.store.list_orders(app.acme.id, None, None, Some(1)).unwrap();
         assert_eq!((orders[0].id, orders[0].total_cents), (id, cents), "total {total}");
     }
     let absent = assert_success(
         &app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#),
         "order",
     );
-    assert_eq!(app.store.list_orders(app.acme.id, None, Some(1)).unwrap()[0], {
-        let mut expected = app.store.list_orders(app.acme.id, None, Some(1)).unwrap().remove(0);
+    assert_eq!(app.store.list_orders(app.acme.id, None, None, Some(1)).unwrap()[0], {
+        let mut expected = app
+            .store
+            .list_orders(app.acme.id, None, None, Some(1))
+            .unwrap()
+            .remove(0);
         assert_eq!(expected.id, absent);
         expected.total_cents = 0;
         expected
@@ -431,7 +438,7 @@ fn custom_fields_are_kept_in_the_stored_payload() {
 }"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
     assert_eq!(
-        app.store.list_tickets(app.acme.id, None, None).unwrap()[0].payload,
+        app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0].payload,
         body
     );
 }
@@ -441,7 +448,7 @@ fn texts_are_stored_trimmed_with_case_kept() {
     let app = TestApp::spawn();
     let body = r#"{"type":"ticket","email":"  Max@Beispiel.DE ","subject":"  Frage  ","message":"\n Hallo Welt \n"}"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
-    let ticket = &app.store.list_tickets(app.acme.id, None, None).unwrap()[0];
+    let ticket = &app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0];
     assert_eq!(
         (ticket.email.as_str(), ticket.title.as_str(), ticket.message.as_str()),
         ("Max@Beispiel.DE", "Frage", "Hallo Welt")
@@ -454,12 +461,14 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
     let customer = app
         .store
         .add_customer(app.acme.id, "Max Mustermann", "max.mustermann@beispiel.de")
-        .unwrap();
+        .unwrap()
+        .id;
     let other = add_company(&app.store, "Other", 1);
     let foreign = app
         .store
         .add_customer(other.id, "Fremder Max", "MAX.MUSTERMANN@beispiel.de")
-        .unwrap();
+        .unwrap()
+        .id;
 
     let ticket = r#"{"type":"ticket","email":"  Max.Mustermann@Beispiel.DE ","message":"Hallo"}"#;
     assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
@@ -478,19 +487,19 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
         "ticket",
     );
 
-    let tickets = app.store.list_tickets(app.acme.id, None, None).unwrap();
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
     assert_eq!(tickets[1].customer_id, Some(customer));
     assert_eq!(tickets[0].customer_id, None, "no customer matches: unassigned");
     assert_eq!(tickets[0].email, "unbekannt@beispiel.de");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None).unwrap()[0].customer_id,
+        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].customer_id,
         Some(customer)
     );
 
     // The other company's lead with the same email goes to its own customer, never Acme's.
     assert_success(&app.post_lead(&other.key, ticket), "ticket");
     assert_eq!(
-        app.store.list_tickets(other.id, None, None).unwrap()[0].customer_id,
+        app.store.list_tickets(other.id, None, None, None).unwrap()[0].customer_id,
         Some(foreign)
     );
 }
@@ -502,7 +511,7 @@ fn a_customer_of_another_company_never_matches() {
     app.store.add_customer(other.id, "Fremd", "kunde@beispiel.de").unwrap();
     assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None).unwrap()[0].customer_id,
+        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].customer_id,
         None
     );
 }
@@ -515,23 +524,32 @@ fn only_the_companys_own_active_employees_are_notified() {
 
     assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
     assert_eq!(
-        app.store.list_notifications(app.acme.employees[0], None).unwrap().len(),
+        app.store
+            .list_notifications(app.acme.employees[0], false, None, None)
+            .unwrap()
+            .len(),
         1
     );
     assert_eq!(
-        app.store.list_notifications(app.acme.employees[1], None).unwrap().len(),
+        app.store
+            .list_notifications(app.acme.employees[1], false, None, None)
+            .unwrap()
+            .len(),
         0,
         "deactivated"
     );
     for &employee in &other.employees {
         assert!(
-            app.store.list_notifications(employee, None).unwrap().is_empty(),
+            app.store
+                .list_notifications(employee, false, None, None)
+                .unwrap()
+                .is_empty(),
             "another company"
         );
     }
     assert_eq!(app.totals().notifications, 1);
-    assert!(app.store.list_orders(other.id, None, None).unwrap().is_empty());
-    assert!(app.store.list_tickets(other.id, None, None).unwrap().is_empty());
+    assert!(app.store.list_orders(other.id, None, None, None).unwrap().is_empty());
+    assert!(app.store.list_tickets(other.id, None, None, None).unwrap().is_empty());
 }
 
 #[test]
@@ -559,25 +577,27 @@ fn other_methods_get_405_with_allow_post() {
 #[test]
 fn cors_preflight_is_answered_without_a_key() {
     let app = TestApp::spawn();
-    let preflight = app.server.request(
-        "OPTIONS",
-        "/api/v1/lead.php",
-        &[
-            ("Origin", "https://www.beispiel.de"),
-            ("Access-Control-Request-Method", "POST"),
-            ("Access-Control-Request-Headers", "content-type,x-api-key"),
-        ],
-        b"",
-    );
-    assert_eq!(preflight.status, 204);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
-    assert_eq!(preflight.header("access-control-allow-methods"), Some("POST"));
-    let allowed = preflight
-        .header("access-control-allow-headers")
-        .unwrap()
-        .to_ascii_lowercase();
-    for header in ["content-type", "x-api-key", "idempotency-key"] {
-        assert!(allowed.contains(header), "{allowed}");
+    for path in ["/api/v1/lead.php", "/api/v1/lead"] {
+        let preflight = app.server.request(
+            "OPTIONS",
+            path,
+            &[
+                ("Origin", "https://www.beispiel.de"),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type,x-api-key"),
+            ],
+            b"",
+        );
+        assert_eq!(preflight.status, 204);
+        assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(preflight.header("access-control-allow-methods"), Some("POST"));
+        let allowed = preflight
+            .header("access-control-allow-headers")
+            .unwrap()
+            .to_ascii_lowercase();
+        for header in ["content-type", "x-api-key", "idempotency-key"] {
+            assert!(allowed.contains(header), "{allowed}");
+        }
     }
     // Actual answers carry the origin header too, errors included.
     let ok = app.server.request(
@@ -669,7 +689,10 @@ fn two_hundred_concurrent_posts_are_all_stored_with_all_notifications() {
     let totals = app.totals();
     assert_eq!((totals.orders, totals.tickets, totals.notifications), (100, 100, 400));
     for &employee in &app.acme.employees {
-        assert_eq!(app.store.list_notifications(employee, None).unwrap().len(), 200);
+        assert_eq!(
+            app.store.list_notifications(employee, false, None, None).unwrap().len(),
+            200
+        );
     }
 }
 
@@ -691,7 +714,7 @@ fn data_survives_a_restart() {
     server.kill();
 
     let server = common::Server::start(&db.url, &[]);
-    let orders = store.list_orders(acme.id, None, None).unwrap();
+    let orders = store.list_orders(acme.id, None, None, None).unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].id, id);
     let second = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &acme.key)], TICKET.as_bytes());
@@ -722,7 +745,7 @@ fn keys_never_reach_the_log() {
         );
     }
     let TestApp { server, .. } = app;
-    let log = server.finish();
+    let log = server.stop().log();
     assert!(
         log.contains("key=REDACTED"),
         "the access log shows that a key was redacted:\n{log}"

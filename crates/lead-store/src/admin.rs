@@ -4,8 +4,8 @@ use diesel::prelude::*;
 use lead_domain::{Email, Timestamp};
 
 use crate::error::conflict_on_unique;
-use crate::models::{Company, Customer, Employee, Id, KeyInfo, NewCustomer, NewEmployee, NewKey};
-use crate::schema::{api_keys, companies, customers, employees};
+use crate::models::{Company, Employee, Id, KeyInfo, NewEmployee, NewKey};
+use crate::schema::{api_keys, companies, employees};
 use crate::{Result, Store, StoreError};
 
 /// The longest company, employee or customer name, in characters.
@@ -14,21 +14,26 @@ const MAX_NAME_CHARS: usize = 200;
 const MAX_LABEL_CHARS: usize = 200;
 
 /// A trimmed, non-blank, bounded name.
-fn checked_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
+pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
+    let invalid = |message: String| StoreError::Invalid { field: "name", message };
     let name = name.trim();
     if name.is_empty() {
-        return Err(StoreError::Invalid(format!("the {what} name must not be empty")));
+        return Err(invalid(format!("the {what} name must not be empty")));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(StoreError::Invalid(format!(
+        return Err(invalid(format!(
             "the {what} name is longer than {MAX_NAME_CHARS} characters"
         )));
     }
     Ok(name)
 }
 
-fn checked_email(email: &str) -> Result<Email> {
-    Email::parse(email).map_err(|e| StoreError::Invalid(format!("{:?}: {e}", email.trim())))
+/// A valid email address.
+pub(crate) fn checked_email(email: &str) -> Result<Email> {
+    Email::parse(email).map_err(|e| StoreError::Invalid {
+        field: "email",
+        message: format!("{:?}: {e}", email.trim()),
+    })
 }
 
 type CompanyRow = (Id, String, i32, i64);
@@ -103,20 +108,6 @@ const EMPLOYEE_COLUMNS: (
     employees::created_at,
 );
 
-const CUSTOMER_COLUMNS: (
-    customers::id,
-    customers::company_id,
-    customers::name,
-    customers::email,
-    customers::created_at,
-) = (
-    customers::id,
-    customers::company_id,
-    customers::name,
-    customers::email,
-    customers::created_at,
-);
-
 /// What the first start of an empty database created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSetup {
@@ -133,9 +124,10 @@ impl Store {
     pub fn add_company(&self, name: &str) -> Result<Id> {
         let name = checked_name("company", name)?;
         if name.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(StoreError::Invalid(
-                "a company name must not be all digits (those select companies by id)".into(),
-            ));
+            return Err(StoreError::Invalid {
+                field: "name",
+                message: "a company name must not be all digits (those select companies by id)".into(),
+            });
         }
         self.write(|conn| {
             diesel::insert_into(companies::table)
@@ -199,9 +191,10 @@ impl Store {
     pub fn add_key(&self, company_id: Id, prefix: &str, key_hash: &str, label: &str) -> Result<Id> {
         let label = label.trim();
         if label.chars().count() > MAX_LABEL_CHARS {
-            return Err(StoreError::Invalid(format!(
-                "the label is longer than {MAX_LABEL_CHARS} characters"
-            )));
+            return Err(StoreError::Invalid {
+                field: "label",
+                message: format!("the label is longer than {MAX_LABEL_CHARS} characters"),
+            });
         }
         self.write(|conn| {
             diesel::insert_into(api_keys::table)
@@ -232,35 +225,7 @@ impl Store {
     /// The key with this id (all digits) or whose display prefix starts with `selector`.
     /// An exact prefix match wins; several candidates are an error that names them.
     pub fn find_key(&self, selector: &str) -> Result<KeyInfo> {
-        let selector = selector.trim();
-        if selector.is_empty() {
-            return Err(StoreError::Invalid("give a key id or display prefix".into()));
-        }
-        let keys = self.list_keys(None)?;
-        if selector.bytes().all(|b| b.is_ascii_digit()) {
-            let id = selector.parse::<Id>().ok();
-            return keys
-                .into_iter()
-                .find(|key| Some(key.id) == id)
-                .ok_or_else(|| StoreError::NotFound(format!("no key with id {selector}")));
-        }
-        let exact: Vec<&KeyInfo> = keys.iter().filter(|key| key.prefix == selector).collect();
-        let candidates = if exact.is_empty() {
-            keys.iter().filter(|key| key.prefix.starts_with(selector)).collect()
-        } else {
-            exact
-        };
-        match candidates.as_slice() {
-            [] => Err(StoreError::NotFound(format!("no key with prefix {selector:?}"))),
-            [one] => Ok((*one).clone()),
-            many => {
-                let ids: Vec<String> = many.iter().map(|key| key.id.to_string()).collect();
-                Err(StoreError::Conflict(format!(
-                    "the prefix {selector:?} is ambiguous: it matches keys {}; give the id",
-                    ids.join(", ")
-                )))
-            }
-        }
+        select_by_id_or_prefix(self.list_keys(None)?, selector, "key", |key| (key.id, &key.prefix))
     }
 
     /// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
@@ -332,42 +297,6 @@ impl Store {
         })
     }
 
-    /// Adds a customer; the email (compared case-insensitively) is unique within the company.
-    pub fn add_customer(&self, company_id: Id, name: &str, email: &str) -> Result<Id> {
-        let name = checked_name("customer", name)?;
-        let email = checked_email(email)?;
-        self.write(|conn| {
-            ensure_company(conn, company_id)?;
-            diesel::insert_into(customers::table)
-                .values(NewCustomer {
-                    company_id,
-                    name,
-                    email: email.as_str(),
-                    email_normalized: &email.normalized(),
-                    created_at: Timestamp::now().millis(),
-                })
-                .returning(customers::id)
-                .get_result(conn)
-                .map_err(conflict_on_unique(|| {
-                    format!(
-                        "a customer with the email {:?} already exists in this company",
-                        email.as_str()
-                    )
-                }))
-        })
-    }
-
-    /// A company's customers, by id.
-    pub fn list_customers(&self, company_id: Id) -> Result<Vec<Customer>> {
-        self.read(|conn| {
-            Ok(customers::table
-                .filter(customers::company_id.eq(company_id))
-                .select(CUSTOMER_COLUMNS)
-                .order(customers::id)
-                .load(conn)?)
-        })
-    }
-
     /// On an empty database only: creates the company `Demo` with one employee and the key
     /// given by its hash and prefix. Returns `None`, changing nothing, when any company exists.
     pub fn create_demo_if_empty(&self, key_prefix: &str, key_hash: &str) -> Result<Option<DemoSetup>> {
@@ -413,7 +342,57 @@ impl Store {
     }
 }
 
-fn ensure_company(conn: &mut diesel::SqliteConnection, company_id: Id) -> Result<()> {
+/// Picks the one item whose id is `selector` (all digits) or whose display prefix equals or
+/// starts with it. An exact prefix wins; several candidates are a conflict that names them.
+pub(crate) fn select_by_id_or_prefix<T>(
+    items: Vec<T>,
+    selector: &str,
+    what: &'static str,
+    id_and_prefix: impl Fn(&T) -> (Id, &str),
+) -> Result<T> {
+    let selector = selector.trim();
+    if selector.is_empty() {
+        return Err(StoreError::Invalid {
+            field: what,
+            message: format!("give a {what} id or prefix"),
+        });
+    }
+    let mut candidates: Vec<T> = if selector.bytes().all(|b| b.is_ascii_digit()) {
+        let id = selector.parse::<Id>().ok();
+        items
+            .into_iter()
+            .filter(|item| Some(id_and_prefix(item).0) == id)
+            .collect()
+    } else if items.iter().any(|item| id_and_prefix(item).1 == selector) {
+        items
+            .into_iter()
+            .filter(|item| id_and_prefix(item).1 == selector)
+            .collect()
+    } else {
+        items
+            .into_iter()
+            .filter(|item| id_and_prefix(item).1.starts_with(selector))
+            .collect()
+    };
+    match candidates.len() {
+        0 => Err(StoreError::NotFound(format!(
+            "no {what} with id or prefix {selector:?}"
+        ))),
+        1 => Ok(candidates.remove(0)),
+        _ => {
+            let ids: Vec<String> = candidates
+                .iter()
+                .map(|item| id_and_prefix(item).0.to_string())
+                .collect();
+            Err(StoreError::Conflict(format!(
+                "the prefix {selector:?} is ambiguous: it matches {what}s {}; give the id",
+                ids.join(", ")
+            )))
+        }
+    }
+}
+
+pub(crate) fn ensure_company(conn: &mut diesel::SqliteConnection, company_id: Id) -> Result<()> {
     let exists: i64 = companies::table
         .filter(companies::id.eq(company_id))
         .count()

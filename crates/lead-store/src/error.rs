@@ -6,8 +6,13 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The input to an operation is not acceptable (a blank name, a malformed email).
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The input at fault (`name`, `email`, …).
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The company, key, employee or record does not exist.
     #[error("{0}")]
     NotFound(String),

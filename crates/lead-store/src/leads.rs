@@ -35,7 +35,10 @@ impl Store {
     /// all in one transaction. Fails with [`StoreError::KeyNotValid`] if the key was revoked
     /// or the company deactivated since it was looked up; then nothing is written.
     pub fn record_lead(&self, tenant: Tenant, lead: &Lead, payload: &str) -> Result<Recorded> {
-        self.write(|conn| record_lead_in(conn, tenant, lead, payload, Timestamp::now().millis()))
+        let recorded = self.write(|conn| record_lead_in(conn, tenant, lead, payload, Timestamp::now().millis()))?;
+        // Nobody listening is fine: streams read the database when they start.
+        let _ = self.commits.send(tenant.company_id);
+        Ok(recorded)
     }
 }
 

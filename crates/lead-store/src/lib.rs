@@ -11,12 +11,17 @@
 //! Diesel's types.
 
 mod admin;
+mod customers;
 mod db;
 mod error;
+mod health;
 mod leads;
 mod models;
-mod queries;
+mod notifications;
+mod orders;
 mod schema;
+mod tickets;
+mod tokens;
 
 use diesel::SqliteConnection;
 
@@ -24,8 +29,8 @@ pub use admin::DemoSetup;
 pub use db::{sqlite_path, Durability, StoreConfig};
 pub use error::{Result, StoreError};
 pub use models::{
-    Company, Customer, Employee, Id, KeyInfo, KeyLookup, Notification, OrderRecord, Recorded, Tenant, TicketRecord,
-    Totals,
+    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Id, KeyInfo, KeyLookup, Member, Notification,
+    OrderRecord, Recorded, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
 
 /// A handle on the database; cheap to clone and share between threads.
@@ -33,6 +38,8 @@ pub use models::{
 pub struct Store {
     writer: db::SqlitePool,
     readers: db::SqlitePool,
+    /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
+    commits: tokio::sync::broadcast::Sender<Id>,
 }
 
 impl std::fmt::Debug for Store {
@@ -47,7 +54,13 @@ impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
         let (writer, readers) = db::open(config)?;
-        Ok(Store { writer, readers })
+        // A slow subscriber that falls this far behind just re-reads the database.
+        let (commits, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Store {
+            writer,
+            readers,
+            commits,
+        })
     }
 
     /// Runs `work` in one `BEGIN IMMEDIATE` transaction on the writer connection: all of it

@@ -93,9 +93,26 @@ pub struct Customer {
     pub created_at: i64,
 }
 
+/// An employee named on a record (who decided, who closed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmployeeRef {
+    /// The employee's id.
+    pub id: Id,
+    /// The employee's name.
+    pub name: String,
+}
+
+impl EmployeeRef {
+    pub(crate) fn from_parts(id: Option<Id>, name: Option<String>) -> Option<EmployeeRef> {
+        Some(EmployeeRef {
+            id: id?,
+            name: name.unwrap_or_default(),
+        })
+    }
+}
+
 /// A web order in a company's inbox.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = web_orders)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderRecord {
     /// Its id (the `id` of the success answer).
     pub id: Id,
@@ -117,11 +134,50 @@ pub struct OrderRecord {
     pub payload: String,
     /// When it arrived.
     pub created_at: i64,
+    /// Who accepted or rejected it.
+    pub decided_by: Option<EmployeeRef>,
+    /// When it was accepted or rejected.
+    pub decided_at: Option<i64>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = web_orders)]
+pub(crate) struct OrderRow {
+    id: Id,
+    company_id: Id,
+    customer_id: Option<Id>,
+    email: String,
+    title: String,
+    message: Option<String>,
+    total_cents: i64,
+    status: String,
+    payload: String,
+    created_at: i64,
+    decided_by: Option<Id>,
+    decided_at: Option<i64>,
+}
+
+impl From<(OrderRow, Option<String>)> for OrderRecord {
+    fn from((row, decider): (OrderRow, Option<String>)) -> Self {
+        OrderRecord {
+            id: row.id,
+            company_id: row.company_id,
+            customer_id: row.customer_id,
+            email: row.email,
+            title: row.title,
+            message: row.message,
+            total_cents: row.total_cents,
+            status: row.status,
+            payload: row.payload,
+            created_at: row.created_at,
+            decided_by: EmployeeRef::from_parts(row.decided_by, decider),
+            decided_at: row.decided_at,
+        }
+    }
 }
 
 /// A ticket in a company's ticket system.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = tickets)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketRecord {
     /// Its id.
     pub id: Id,
@@ -141,6 +197,105 @@ pub struct TicketRecord {
     pub payload: String,
     /// When it arrived.
     pub created_at: i64,
+    /// Who last closed or reopened it.
+    pub status_changed_by: Option<EmployeeRef>,
+    /// When it was last closed or reopened.
+    pub status_changed_at: Option<i64>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = tickets)]
+pub(crate) struct TicketRow {
+    id: Id,
+    company_id: Id,
+    customer_id: Option<Id>,
+    email: String,
+    title: String,
+    message: String,
+    status: String,
+    payload: String,
+    created_at: i64,
+    status_changed_by: Option<Id>,
+    status_changed_at: Option<i64>,
+}
+
+impl From<(TicketRow, Option<String>)> for TicketRecord {
+    fn from((row, changer): (TicketRow, Option<String>)) -> Self {
+        TicketRecord {
+            id: row.id,
+            company_id: row.company_id,
+            customer_id: row.customer_id,
+            email: row.email,
+            title: row.title,
+            message: row.message,
+            status: row.status,
+            payload: row.payload,
+            created_at: row.created_at,
+            status_changed_by: EmployeeRef::from_parts(row.status_changed_by, changer),
+            status_changed_at: row.status_changed_at,
+        }
+    }
+}
+
+/// The result of looking a presented employee token up by its hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenLookup {
+    /// The token's id.
+    pub token_id: Id,
+    /// Its employee.
+    pub employee_id: Id,
+    /// The employee's company.
+    pub company_id: Id,
+    /// Whether the token is active (not revoked).
+    pub token_active: bool,
+    /// Whether the employee is active.
+    pub employee_active: bool,
+    /// Whether the company is active.
+    pub company_active: bool,
+}
+
+/// An authenticated employee of the team API: every operation is scoped to its company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// The employee.
+    pub employee_id: Id,
+    /// The employee's company.
+    pub company_id: Id,
+}
+
+/// What may be shown of an employee token: never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Its id.
+    pub id: Id,
+    /// Its employee.
+    pub employee_id: Id,
+    /// The display prefix.
+    pub prefix: String,
+    /// Whether it has been revoked.
+    pub active: bool,
+    /// When it was issued.
+    pub created_at: i64,
+}
+
+/// A customer's file: the customer with its tickets and orders, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerFile {
+    /// The customer.
+    pub customer: Customer,
+    /// Its tickets, newest first.
+    pub tickets: Vec<TicketRecord>,
+    /// Its orders, newest first.
+    pub orders: Vec<OrderRecord>,
+}
+
+/// How many unassigned records a claim filed into a customer's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Claimed {
+    /// Tickets filed.
+    pub tickets: usize,
+    /// Orders filed.
+    pub orders: usize,
 }
 
 /// An in-app notification for one employee.

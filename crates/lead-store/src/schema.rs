@@ -35,6 +35,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    employee_tokens (id) {
+        id -> BigInt,
+        employee_id -> BigInt,
+        prefix -> Text,
+        token_hash -> Text,
+        active -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     customers (id) {
         id -> BigInt,
         company_id -> BigInt,
@@ -59,6 +70,8 @@ diesel::table! {
         status -> Text,
         payload -> Text,
         created_at -> BigInt,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<BigInt>,
     }
 }
 
@@ -75,6 +88,8 @@ diesel::table! {
         status -> Text,
         payload -> Text,
         created_at -> BigInt,
+        status_changed_by -> Nullable<BigInt>,
+        status_changed_at -> Nullable<BigInt>,
     }
 }
 
@@ -94,11 +109,13 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(employees -> companies (company_id));
+diesel::joinable!(employee_tokens -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
     api_keys,
     employees,
+    employee_tokens,
     customers,
     web_orders,
     tickets,

@@ -31,6 +31,17 @@ CREATE TABLE employees (
 );
 CREATE INDEX employees_company ON employees (company_id, active);
 
+-- Bearer tokens of the team API; like API keys, only the SHA-256 is stored.
+CREATE TABLE employee_tokens (
+    id           INTEGER PRIMARY KEY,
+    employee_id  BIGINT  NOT NULL REFERENCES employees (id),
+    prefix       TEXT    NOT NULL,
+    token_hash   TEXT    NOT NULL UNIQUE,
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at   BIGINT  NOT NULL
+);
+CREATE INDEX employee_tokens_employee ON employee_tokens (employee_id);
+
 CREATE TABLE customers (
     id                INTEGER PRIMARY KEY,
     company_id        BIGINT NOT NULL REFERENCES companies (id),
@@ -53,10 +64,14 @@ CREATE TABLE web_orders (
     total_cents       BIGINT  NOT NULL CHECK (total_cents >= 0),
     status            TEXT    NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'accepted', 'rejected')),
     payload           TEXT    NOT NULL,
-    created_at        BIGINT  NOT NULL
+    created_at        BIGINT  NOT NULL,
+    -- who accepted or rejected the order, and when
+    decided_by        BIGINT  REFERENCES employees (id),
+    decided_at        BIGINT
 );
 CREATE INDEX web_orders_company_status ON web_orders (company_id, status, id);
 CREATE INDEX web_orders_customer ON web_orders (customer_id);
+CREATE INDEX web_orders_unassigned ON web_orders (company_id, email_normalized) WHERE customer_id IS NULL;
 
 CREATE TABLE tickets (
     id                INTEGER PRIMARY KEY,
@@ -69,10 +84,14 @@ CREATE TABLE tickets (
     message           TEXT    NOT NULL,
     status            TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
     payload           TEXT    NOT NULL,
-    created_at        BIGINT  NOT NULL
+    created_at        BIGINT  NOT NULL,
+    -- who last closed or reopened the ticket, and when
+    status_changed_by BIGINT  REFERENCES employees (id),
+    status_changed_at BIGINT
 );
 CREATE INDEX tickets_company_status ON tickets (company_id, status, id);
 CREATE INDEX tickets_customer ON tickets (customer_id);
+CREATE INDEX tickets_unassigned ON tickets (company_id, email_normalized) WHERE customer_id IS NULL;
 
 CREATE TABLE notifications (
     id           INTEGER PRIMARY KEY,

@@ -115,7 +115,8 @@ impl TestApp {
 pub struct Server {
     pub addr: SocketAddr,
     child: Child,
-    output: Arc<Mutex<Vec<String>>>,
+    /// Every line printed, with `true` for standard error.
+    output: Arc<Mutex<Vec<(bool, String)>>>,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -143,10 +144,11 @@ impl Server {
         let output = Arc::new(Mutex::new(Vec::new()));
         let (listening, addr) = mpsc::channel();
         let mut readers = Vec::new();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
+        let streams = [
+            (false, Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>),
+            (true, Box::new(child.stderr.take().unwrap())),
+        ];
+        for (is_stderr, stream) in streams {
             let output = Arc::clone(&output);
             let listening = listening.clone();
             readers.push(std::thread::spawn(move || {
@@ -156,7 +158,7 @@ impl Server {
                         let text = line[at + "listening on http://".len()..].trim();
                         let _ = listening.send(text.parse::<SocketAddr>().unwrap());
                     }
-                    output.lock().unwrap().push(line);
+                    output.lock().unwrap().push((is_stderr, line));
                 }
             }));
         }
@@ -164,7 +166,8 @@ impl Server {
             Ok(addr) => addr,
             Err(_) => {
                 let _ = child.kill();
-                panic!("lead-server did not start:\n{}", output.lock().unwrap().join("\n"));
+                let printed: Vec<String> = output.lock().unwrap().iter().map(|(_, line)| line.clone()).collect();
+                panic!("lead-server did not start:\n{}", printed.join("\n"));
             }
         };
         Server {
@@ -177,7 +180,22 @@ impl Server {
 
     /// Everything the process printed so far (stdout and stderr, line by line).
     pub fn output(&self) -> String {
-        self.output.lock().unwrap().join("\n")
+        self.lines(|_| true)
+    }
+
+    /// What the process printed to standard error (its log) so far.
+    pub fn log(&self) -> String {
+        self.lines(|is_stderr| is_stderr)
+    }
+
+    fn lines(&self, keep: impl Fn(bool) -> bool) -> String {
+        let output = self.output.lock().unwrap();
+        output
+            .iter()
+            .filter(|(is_stderr, _)| keep(*is_stderr))
+            .map(|(_, line)| line.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Waits until the output contains `needle` (stdout and stderr are read by separate
@@ -199,13 +217,18 @@ impl Server {
     }
 
     /// Stops the process and returns everything it printed, complete.
-    pub fn finish(mut self) -> String {
+    pub fn finish(self) -> String {
+        self.stop().output()
+    }
+
+    /// Stops the process and returns it with its output complete (for `output()` / `log()`).
+    pub fn stop(mut self) -> Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         for reader in std::mem::take(&mut self.readers) {
             let _ = reader.join();
         }
-        self.output()
+        self
     }
 
     /// Sends one request with `Connection: close` and reads the whole answer.

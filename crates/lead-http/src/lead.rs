@@ -1,4 +1,4 @@
-//! The routes: the lead endpoint under both names, its CORS preflight, and the health check.
+//! The published lead endpoint under both names, its CORS preflight, and the health check.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -6,7 +6,7 @@ use lead_domain::Lead;
 use lead_store::Store;
 use serde::Serialize;
 
-use crate::{ApiError, Caller, HttpConfig};
+use crate::{allow_only, read_body, ApiError, Caller, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
 pub const LEAD_PATHS: [&str; 2] = ["/api/v1/lead.php", "/api/v1/lead"];
@@ -30,21 +30,7 @@ async fn create_lead(
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = config.body_limit;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    let bytes = body
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge(limit))?
-        .map_err(|_| ApiError::UnreadableBody)?;
-
+    let bytes = read_body(Some(&req), body, config.body_limit).await?;
     // The body is parsed as JSON whatever the Content-Type says.
     let lead = Lead::parse(&bytes)?;
     let payload = String::from_utf8(bytes.to_vec())
@@ -90,29 +76,13 @@ async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     Ok(crate::json(StatusCode::OK, &Healthy { status: "ok" }))
 }
 
-/// Registers the routes on an actix `App` or scope.
+/// Registers the lead endpoint and the health check.
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource(LEAD_PATHS)
+        allow_only(web::resource(LEAD_PATHS), "POST")
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
             .route(web::post().to(create_lead))
-            .route(web::method(actix_web::http::Method::OPTIONS).to(preflight))
-            .default_service(web::to(|| async {
-                ApiError::MethodNotAllowed("POST").error_response_owned()
-            })),
+            .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
     )
-    .service(
-        web::resource("/healthz")
-            .route(web::get().to(healthz))
-            .default_service(web::to(|| async {
-                ApiError::MethodNotAllowed("GET").error_response_owned()
-            })),
-    )
-    .default_service(web::to(|| async { ApiError::NotFound.error_response_owned() }));
-}
-
-impl ApiError {
-    fn error_response_owned(self) -> HttpResponse {
-        actix_web::ResponseError::error_response(&self)
-    }
+    .service(allow_only(web::resource("/healthz"), "GET").route(web::get().to(healthz)));
 }

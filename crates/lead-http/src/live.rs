@@ -1,0 +1,135 @@
+//! The live notification stream (Server-Sent Events).
+//!
+//! The database is the source of truth: a stream remembers the id of the last notification it
+//! sent and reads everything newer whenever the store signals a commit for the employee's
+//! company (and, as a safety net, every few seconds). A reconnect with `Last-Event-ID` resumes
+//! right after that id, so nothing is lost or repeated.
+
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest};
+use actix_web_lab::sse::{self, Sse};
+use lead_store::{Id, Member, Store};
+use tokio::sync::{broadcast, mpsc};
+
+use crate::views::NotificationView;
+use crate::{ApiError, HttpConfig, TeamMember};
+
+/// How many notifications one read delivers at most.
+const BATCH: i64 = 100;
+
+/// `GET /api/v1/notifications/stream`
+pub(crate) async fn stream(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<impl actix_web::Responder, ApiError> {
+    let member = member.0;
+    let resume_after = match req.headers().get("Last-Event-ID") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<Id>().ok())
+                .ok_or_else(|| ApiError::InvalidField {
+                    field: "Last-Event-ID",
+                    message: "„Last-Event-ID“ muss die Nummer einer Benachrichtigung sein.".into(),
+                })?,
+        ),
+    };
+    // Subscribe before reading where to start, so a commit in between is not missed.
+    let signals = store.subscribe_commits();
+    let start = match resume_after {
+        Some(id) => id,
+        None => {
+            let store = store.clone().into_inner();
+            web::block(move || store.latest_notification_id(member.employee_id)).await??
+        }
+    };
+    let (events, receiver) = mpsc::channel(2 * BATCH as usize);
+    actix_web::rt::spawn(deliver(
+        store.into_inner(),
+        member,
+        start,
+        signals,
+        events,
+        config.sse_recheck,
+    ));
+    Ok(Sse::from_infallible_receiver(receiver)
+        .with_keep_alive(config.sse_heartbeat)
+        .with_retry_duration(Duration::from_secs(3)))
+}
+
+/// Sends every notification newer than `after`, then waits for the next signal, until the
+/// client goes away.
+async fn deliver(
+    store: std::sync::Arc<Store>,
+    member: Member,
+    mut after: Id,
+    mut signals: broadcast::Receiver<Id>,
+    events: mpsc::Sender<sse::Event>,
+    recheck: Duration,
+) {
+    loop {
+        let batch = {
+            let store = store.clone();
+            web::block(move || store.notifications_after(member.employee_id, after, BATCH)).await
+        };
+        let batch = match batch {
+            Ok(Ok(batch)) => batch,
+            Ok(Err(error)) => {
+                log::warn!("notification stream of employee {}: {error}", member.employee_id);
+                Vec::new()
+            }
+            Err(error) => {
+                log::warn!("notification stream of employee {}: {error}", member.employee_id);
+                Vec::new()
+            }
+        };
+        let full = batch.len() as i64 == BATCH;
+        for note in batch {
+            let id = note.id;
+            let data = match serde_json::to_string(&NotificationView::from(note)) {
+                Ok(data) => data,
+                Err(_) => continue,
+            };
+            let event = sse::Data::new(data).id(id.to_string()).event("notification");
+            if events.send(event.into()).await.is_err() {
+                return; // the client went away
+            }
+            after = id;
+        }
+        if full {
+            continue;
+        }
+        if !wait_for_commit(&mut signals, &events, member.company_id, recheck).await {
+            return;
+        }
+    }
+}
+
+/// Waits until the store signals a commit for `company_id`, or `recheck` passes; `false`
+/// when the client has gone away.
+async fn wait_for_commit(
+    signals: &mut broadcast::Receiver<Id>,
+    events: &mpsc::Sender<sse::Event>,
+    company_id: Id,
+    recheck: Duration,
+) -> bool {
+    let deadline = actix_web::rt::time::sleep(recheck);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            signal = signals.recv() => match signal {
+                Ok(company) if company != company_id => continue,
+                // Ours, or we lagged behind and may have missed ours, or the store is gone:
+                // read the database either way.
+                _ => return true,
+            },
+            _ = &mut deadline => return true,
+            _ = events.closed() => return false,
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! The employee-token extractor: a team-API handler that takes a [`TeamMember`] runs only for a
+//! valid bearer token of an active employee of an active company.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use lead_auth::{authorize_employee, EmployeeToken, TokenState};
+use lead_store::{Member, Store, TokenLookup};
+
+use crate::ApiError;
+
+/// The authenticated employee; everything it touches is scoped to its company.
+#[derive(Debug, Clone, Copy)]
+pub struct TeamMember(pub Member);
+
+impl FromRequest for TeamMember {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<TeamMember, ApiError>>>>;
+
+    /// Reads `Authorization: Bearer …` and looks the token up. API keys are never accepted:
+    /// they live in another table, so their hash is simply not found here.
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = EmployeeToken::from_authorization(req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()));
+        let store = req.app_data::<web::Data<Store>>().cloned();
+        Box::pin(async move {
+            let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
+            let found = match &token {
+                None => None,
+                Some(token) => {
+                    let hash = token.hash();
+                    web::block(move || store.find_token_by_hash(hash.as_str())).await??
+                }
+            };
+            let member = authorize_employee(token.as_ref(), found.map(|lookup| (member(lookup), state(lookup))))?;
+            Ok(TeamMember(member))
+        })
+    }
+}
+
+fn member(lookup: TokenLookup) -> Member {
+    Member {
+        employee_id: lookup.employee_id,
+        company_id: lookup.company_id,
+    }
+}
+
+fn state(lookup: TokenLookup) -> TokenState {
+    if !lookup.token_active {
+        TokenState::Revoked
+    } else if !lookup.employee_active {
+        TokenState::EmployeeInactive
+    } else if !lookup.company_active {
+        TokenState::CompanyInactive
+    } else {
+        TokenState::Active
+    }
+}

@@ -1,0 +1,191 @@
+//! The JSON shapes of the team API.
+
+use lead_domain::Timestamp;
+use lead_store::{Customer, CustomerFile, EmployeeRef, Id, Notification, OrderRecord, TicketRecord};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+fn time(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_string()
+}
+
+/// The original request body as embedded JSON.
+fn payload(raw: &str) -> Box<RawValue> {
+    RawValue::from_string(raw.to_owned())
+        .unwrap_or_else(|_| serde_json::value::to_raw_value(raw).expect("a string serialises"))
+}
+
+/// An employee named on a record.
+#[derive(Serialize)]
+pub struct EmployeeView {
+    id: Id,
+    name: String,
+}
+
+impl From<EmployeeRef> for EmployeeView {
+    fn from(e: EmployeeRef) -> Self {
+        EmployeeView { id: e.id, name: e.name }
+    }
+}
+
+/// A web order; `payload` only where one order is shown.
+#[derive(Serialize)]
+pub struct OrderView {
+    id: Id,
+    status: String,
+    email: String,
+    title: String,
+    message: Option<String>,
+    total_cents: i64,
+    customer_id: Option<Id>,
+    created_at: String,
+    decided_by: Option<EmployeeView>,
+    decided_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<Box<RawValue>>,
+}
+
+impl OrderView {
+    /// The view of `order`, with its original payload if `with_payload`.
+    pub fn new(order: OrderRecord, with_payload: bool) -> OrderView {
+        OrderView {
+            payload: with_payload.then(|| payload(&order.payload)),
+            id: order.id,
+            status: order.status,
+            email: order.email,
+            title: order.title,
+            message: order.message,
+            total_cents: order.total_cents,
+            customer_id: order.customer_id,
+            created_at: time(order.created_at),
+            decided_by: order.decided_by.map(EmployeeView::from),
+            decided_at: order.decided_at.map(time),
+        }
+    }
+}
+
+/// A ticket; `payload` only where one ticket is shown.
+#[derive(Serialize)]
+pub struct TicketView {
+    id: Id,
+    status: String,
+    email: String,
+    title: String,
+    message: String,
+    customer_id: Option<Id>,
+    created_at: String,
+    status_changed_by: Option<EmployeeView>,
+    status_changed_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<Box<RawValue>>,
+}
+
+impl TicketView {
+    /// The view of `ticket`, with its original payload if `with_payload`.
+    pub fn new(ticket: TicketRecord, with_payload: bool) -> TicketView {
+        TicketView {
+            payload: with_payload.then(|| payload(&ticket.payload)),
+            id: ticket.id,
+            status: ticket.status,
+            email: ticket.email,
+            title: ticket.title,
+            message: ticket.message,
+            customer_id: ticket.customer_id,
+            created_at: time(ticket.created_at),
+            status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
+            status_changed_at: ticket.status_changed_at.map(time),
+        }
+    }
+}
+
+/// A customer.
+#[derive(Serialize)]
+pub struct CustomerView {
+    id: Id,
+    name: String,
+    email: String,
+    created_at: String,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> Self {
+        CustomerView {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            created_at: time(c.created_at),
+        }
+    }
+}
+
+/// A customer's file.
+#[derive(Serialize)]
+pub struct CustomerFileView {
+    #[serde(flatten)]
+    customer: CustomerView,
+    tickets: Vec<TicketView>,
+    orders: Vec<OrderView>,
+}
+
+impl From<CustomerFile> for CustomerFileView {
+    fn from(file: CustomerFile) -> Self {
+        CustomerFileView {
+            customer: file.customer.into(),
+            tickets: file.tickets.into_iter().map(|t| TicketView::new(t, false)).collect(),
+            orders: file.orders.into_iter().map(|o| OrderView::new(o, false)).collect(),
+        }
+    }
+}
+
+/// An in-app notification.
+#[derive(Serialize)]
+pub struct NotificationView {
+    id: Id,
+    kind: String,
+    text: String,
+    read: bool,
+    read_at: Option<String>,
+    order_id: Option<Id>,
+    ticket_id: Option<Id>,
+    created_at: String,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        NotificationView {
+            id: n.id,
+            kind: n.kind,
+            text: n.text,
+            read: n.read_at.is_some(),
+            read_at: n.read_at.map(time),
+            order_id: n.order_id,
+            ticket_id: n.ticket_id,
+            created_at: time(n.created_at),
+        }
+    }
+}
+
+/// One page of a list: the items, and the cursor of the next page (`null` on the last).
+#[derive(Serialize)]
+pub struct Page<T> {
+    items: Vec<T>,
+    next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page from up to `limit + 1` fetched records: the extra one only says that more exist.
+    pub fn from_fetched<R>(mut records: Vec<R>, limit: i64, id: impl Fn(&R) -> Id, view: impl Fn(R) -> T) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = records.len() > limit;
+        records.truncate(limit);
+        let next_cursor = if more {
+            records.last().map(|r| id(r).to_string())
+        } else {
+            None
+        };
+        Page {
+            items: records.into_iter().map(view).collect(),
+            next_cursor,
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Customers and their files: add, search, read, and claim unassigned leads.
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use crate::admin::{checked_email, checked_name, ensure_company};
+use crate::error::conflict_on_unique;
+use crate::models::{Claimed, Customer, CustomerFile, Id, NewCustomer, OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::orders::orders_with_decider;
+use crate::schema::{customers, employees, tickets, web_orders};
+use crate::tickets::tickets_with_changer;
+use crate::{Result, Store, StoreError};
+
+const CUSTOMER_COLUMNS: (
+    customers::id,
+    customers::company_id,
+    customers::name,
+    customers::email,
+    customers::created_at,
+) = (
+    customers::id,
+    customers::company_id,
+    customers::name,
+    customers::email,
+    customers::created_at,
+);
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: case-insensitive search on both backends.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+impl Store {
+    /// Adds a customer; the email (compared case-insensitively) is unique within the company.
+    pub fn add_customer(&self, company_id: Id, name: &str, email: &str) -> Result<Customer> {
+        let name = checked_name("customer", name)?;
+        let email = checked_email(email)?;
+        self.write(|conn| {
+            ensure_company(conn, company_id)?;
+            diesel::insert_into(customers::table)
+                .values(NewCustomer {
+                    company_id,
+                    name,
+                    email: email.as_str(),
+                    email_normalized: &email.normalized(),
+                    created_at: Timestamp::now().millis(),
+                })
+                .returning(CUSTOMER_COLUMNS)
+                .get_result(conn)
+                .map_err(conflict_on_unique(|| {
+                    format!(
+                        "a customer with the email {:?} already exists in this company",
+                        email.as_str()
+                    )
+                }))
+        })
+    }
+
+    /// A company's customers, newest first; with `search`, only those whose name or email
+    /// contains it (case-insensitively). Only ids below `before`, at most `limit`.
+    pub fn list_customers(
+        &self,
+        company_id: Id,
+        search: Option<&str>,
+        before: Option<Id>,
+        limit: Option<i64>,
+    ) -> Result<Vec<Customer>> {
+        self.read(|conn| {
+            let mut query = customers::table
+                .filter(customers::company_id.eq(company_id))
+                .select(CUSTOMER_COLUMNS)
+                .order(customers::id.desc())
+                .into_boxed();
+            if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+                let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+                query = query.filter(
+                    lower(customers::name)
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .or(customers::email_normalized.like(pattern).escape('\\')),
+                );
+            }
+            if let Some(before) = before {
+                query = query.filter(customers::id.lt(before));
+            }
+            if let Some(limit) = limit {
+                query = query.limit(limit);
+            }
+            Ok(query.load(conn)?)
+        })
+    }
+
+    /// One customer of the company; another company's customer is simply not found.
+    pub fn get_customer(&self, company_id: Id, customer_id: Id) -> Result<Customer> {
+        self.read(|conn| load_customer(conn, company_id, customer_id))
+    }
+
+    /// The customer with its tickets and orders, newest first.
+    pub fn customer_file(&self, company_id: Id, customer_id: Id) -> Result<CustomerFile> {
+        self.read(|conn| {
+            let customer = load_customer(conn, company_id, customer_id)?;
+            let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
+                .filter(tickets::company_id.eq(company_id))
+                .filter(tickets::customer_id.eq(customer_id))
+                .order(tickets::id.desc())
+                .load(conn)?;
+            let orders: Vec<(OrderRow, Option<String>)> = orders_with_decider!()
+                .filter(web_orders::company_id.eq(company_id))
+                .filter(web_orders::customer_id.eq(customer_id))
+                .order(web_orders::id.desc())
+                .load(conn)?;
+            Ok(CustomerFile {
+                customer,
+                tickets: tickets.into_iter().map(TicketRecord::from).collect(),
+                orders: orders.into_iter().map(OrderRecord::from).collect(),
+            })
+        })
+    }
+
+    /// Files the company's unassigned tickets and orders that carry the customer's email
+    /// (compared case-insensitively) into the customer's file.
+    pub fn claim_for_customer(&self, company_id: Id, customer_id: Id) -> Result<Claimed> {
+        self.write(|conn| {
+            load_customer(conn, company_id, customer_id)?;
+            let email: String = customers::table
+                .find(customer_id)
+                .select(customers::email_normalized)
+                .first(conn)?;
+            let tickets = diesel::update(
+                tickets::table
+                    .filter(tickets::company_id.eq(company_id))
+                    .filter(tickets::customer_id.is_null())
+                    .filter(tickets::email_normalized.eq(&email)),
+            )
+            .set(tickets::customer_id.eq(customer_id))
+            .execute(conn)?;
+            let orders = diesel::update(
+                web_orders::table
+                    .filter(web_orders::company_id.eq(company_id))
+                    .filter(web_orders::customer_id.is_null())
+                    .filter(web_orders::email_normalized.eq(&email)),
+            )
+            .set(web_orders::customer_id.eq(customer_id))
+            .execute(conn)?;
+            Ok(Claimed { tickets, orders })
+        })
+    }
+}
+
+fn load_customer(conn: &mut diesel::SqliteConnection, company_id: Id, customer_id: Id) -> Result<Customer> {
+    customers::table
+        .filter(customers::id.eq(customer_id))
+        .filter(customers::company_id.eq(company_id))
+        .select(CUSTOMER_COLUMNS)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no customer with id {customer_id}")))
+}
+
+/// Escapes `\`, `%` and `_` so a search text matches literally inside a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

@@ -1,0 +1,93 @@
+//! The web-order inbox: list, read, accept or reject.
+
+use diesel::prelude::*;
+use lead_domain::{OrderStatus, Timestamp};
+
+use crate::models::{Id, Member, OrderRecord, OrderRow};
+use crate::schema::{employees, web_orders};
+use crate::{Result, Store, StoreError};
+
+/// Orders joined with the name of the employee who decided them.
+macro_rules! orders_with_decider {
+    () => {
+        web_orders::table
+            .left_join(employees::table.on(web_orders::decided_by.eq(employees::id.nullable())))
+            .select((OrderRow::as_select(), employees::name.nullable()))
+    };
+}
+pub(crate) use orders_with_decider;
+
+impl Store {
+    /// A company's web orders, newest first: optionally of one status, only those with an id
+    /// below `before` (the cursor of the previous page), at most `limit`.
+    pub fn list_orders(
+        &self,
+        company_id: Id,
+        status: Option<OrderStatus>,
+        before: Option<Id>,
+        limit: Option<i64>,
+    ) -> Result<Vec<OrderRecord>> {
+        self.read(|conn| {
+            let mut query = orders_with_decider!()
+                .filter(web_orders::company_id.eq(company_id))
+                .order(web_orders::id.desc())
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(web_orders::status.eq(status.as_str()));
+            }
+            if let Some(before) = before {
+                query = query.filter(web_orders::id.lt(before));
+            }
+            if let Some(limit) = limit {
+                query = query.limit(limit);
+            }
+            let rows: Vec<(OrderRow, Option<String>)> = query.load(conn)?;
+            Ok(rows.into_iter().map(OrderRecord::from).collect())
+        })
+    }
+
+    /// One order of the company; another company's order is simply not found.
+    pub fn get_order(&self, company_id: Id, order_id: Id) -> Result<OrderRecord> {
+        self.read(|conn| load_order(conn, company_id, order_id))
+    }
+
+    /// Accepts or rejects a `new` order, recording who and when. A decided order is a
+    /// [`StoreError::Conflict`]: the first decision stands.
+    pub fn decide_order(&self, member: Member, order_id: Id, decision: OrderStatus) -> Result<OrderRecord> {
+        if decision == OrderStatus::New {
+            return Err(StoreError::Invalid {
+                field: "status",
+                message: "a decision is accepted or rejected".into(),
+            });
+        }
+        self.write(|conn| {
+            let updated = diesel::update(
+                web_orders::table
+                    .filter(web_orders::id.eq(order_id))
+                    .filter(web_orders::company_id.eq(member.company_id))
+                    .filter(web_orders::status.eq(OrderStatus::New.as_str())),
+            )
+            .set((
+                web_orders::status.eq(decision.as_str()),
+                web_orders::decided_by.eq(member.employee_id),
+                web_orders::decided_at.eq(Timestamp::now().millis()),
+            ))
+            .execute(conn)?;
+            let order = load_order(conn, member.company_id, order_id)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!("the order was already {}", order.status)));
+            }
+            Ok(order)
+        })
+    }
+}
+
+fn load_order(conn: &mut diesel::SqliteConnection, company_id: Id, order_id: Id) -> Result<OrderRecord> {
+    orders_with_decider!()
+        .filter(web_orders::id.eq(order_id))
+        .filter(web_orders::company_id.eq(company_id))
+        .first::<(OrderRow, Option<String>)>(conn)
+        .optional()?
+        .map(OrderRecord::from)
+        .ok_or_else(|| StoreError::NotFound(format!("no order with id {order_id}")))
+}

@@ -1,0 +1,120 @@
+//! The ticket system: list, read, close, reopen, assign to a customer.
+
+use diesel::prelude::*;
+use lead_domain::{TicketStatus, Timestamp};
+
+use crate::models::{Id, Member, TicketRecord, TicketRow};
+use crate::schema::{customers, employees, tickets};
+use crate::{Result, Store, StoreError};
+
+/// Tickets joined with the name of the employee who last changed their status.
+macro_rules! tickets_with_changer {
+    () => {
+        tickets::table
+            .left_join(employees::table.on(tickets::status_changed_by.eq(employees::id.nullable())))
+            .select((TicketRow::as_select(), employees::name.nullable()))
+    };
+}
+pub(crate) use tickets_with_changer;
+
+impl Store {
+    /// A company's tickets, newest first: optionally of one status, only ids below `before`,
+    /// at most `limit`.
+    pub fn list_tickets(
+        &self,
+        company_id: Id,
+        status: Option<TicketStatus>,
+        before: Option<Id>,
+        limit: Option<i64>,
+    ) -> Result<Vec<TicketRecord>> {
+        self.read(|conn| {
+            let mut query = tickets_with_changer!()
+                .filter(tickets::company_id.eq(company_id))
+                .order(tickets::id.desc())
+                .into_boxed();
+            if let Some(status) = status {
+                query = query.filter(tickets::status.eq(status.as_str()));
+            }
+            if let Some(before) = before {
+                query = query.filter(tickets::id.lt(before));
+            }
+            if let Some(limit) = limit {
+                query = query.limit(limit);
+            }
+            let rows: Vec<(TicketRow, Option<String>)> = query.load(conn)?;
+            Ok(rows.into_iter().map(TicketRecord::from).collect())
+        })
+    }
+
+    /// One ticket of the company; another company's ticket is simply not found.
+    pub fn get_ticket(&self, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
+        self.read(|conn| load_ticket(conn, company_id, ticket_id))
+    }
+
+    /// Closes an open ticket or reopens a closed one, recording who and when. A ticket
+    /// already in that status is a [`StoreError::Conflict`].
+    pub fn set_ticket_status(&self, member: Member, ticket_id: Id, status: TicketStatus) -> Result<TicketRecord> {
+        let from = match status {
+            TicketStatus::Open => TicketStatus::Closed,
+            TicketStatus::Closed => TicketStatus::Open,
+        };
+        self.write(|conn| {
+            let updated = diesel::update(
+                tickets::table
+                    .filter(tickets::id.eq(ticket_id))
+                    .filter(tickets::company_id.eq(member.company_id))
+                    .filter(tickets::status.eq(from.as_str())),
+            )
+            .set((
+                tickets::status.eq(status.as_str()),
+                tickets::status_changed_by.eq(member.employee_id),
+                tickets::status_changed_at.eq(Timestamp::now().millis()),
+            ))
+            .execute(conn)?;
+            let ticket = load_ticket(conn, member.company_id, ticket_id)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!("the ticket is already {}", ticket.status)));
+            }
+            Ok(ticket)
+        })
+    }
+
+    /// Files an unassigned ticket under a customer of the same company. A ticket that is
+    /// already in a customer's file is a [`StoreError::Conflict`].
+    pub fn assign_ticket(&self, company_id: Id, ticket_id: Id, customer_id: Id) -> Result<TicketRecord> {
+        self.write(|conn| {
+            let ticket = load_ticket(conn, company_id, ticket_id)?;
+            let customer_exists: i64 = customers::table
+                .filter(customers::id.eq(customer_id))
+                .filter(customers::company_id.eq(company_id))
+                .count()
+                .get_result(conn)?;
+            if customer_exists == 0 {
+                return Err(StoreError::NotFound(format!("no customer with id {customer_id}")));
+            }
+            if let Some(current) = ticket.customer_id {
+                return Err(StoreError::Conflict(format!(
+                    "the ticket is already filed under customer {current}"
+                )));
+            }
+            diesel::update(
+                tickets::table
+                    .filter(tickets::id.eq(ticket_id))
+                    .filter(tickets::customer_id.is_null()),
+            )
+            .set(tickets::customer_id.eq(customer_id))
+            .execute(conn)?;
+            load_ticket(conn, company_id, ticket_id)
+        })
+    }
+}
+
+fn load_ticket(conn: &mut diesel::SqliteConnection, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
+    tickets_with_changer!()
+        .filter(tickets::id.eq(ticket_id))
+        .filter(tickets::company_id.eq(company_id))
+        .first::<(TicketRow, Option<String>)>(conn)
+        .optional()?
+        .map(TicketRecord::from)
+        .ok_or_else(|| StoreError::NotFound(format!("no ticket with id {ticket_id}")))
+}
