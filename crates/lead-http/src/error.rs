@@ -218,10 +218,15 @@ impl ResponseError for ApiError {
             field: self.field(),
         };
         let mut response = crate::json(self.status_code(), &body);
-        if let ApiError::MethodNotAllowed(allow) = self {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        let headers = response.headers_mut();
+        match self {
+            ApiError::MethodNotAllowed(allow) => {
+                headers.insert(header::ALLOW, header::HeaderValue::from_static(allow));
+            }
+            ApiError::Auth(AuthError::Unauthorized) => {
+                headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
         }
         response
     }

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use lead_auth::ApiKey;
+use lead_auth::{ApiKey, EmployeeToken};
 use lead_store::{Id, Store, StoreConfig};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -51,6 +51,15 @@ pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
     }
 }
 
+/// Issues a team-API token for an employee through the product's own operations.
+pub fn token_for(store: &Store, employee_id: Id) -> String {
+    let token = EmployeeToken::generate().unwrap();
+    store
+        .add_employee_token(employee_id, &token.display_prefix(), token.hash().as_str())
+        .unwrap();
+    token.expose().to_owned()
+}
+
 /// A temporary database folder and its URL.
 pub struct TestDb {
     pub dir: TempDir,
@@ -83,16 +92,42 @@ pub struct TestApp {
 
 impl TestApp {
     pub fn spawn() -> TestApp {
+        Self::spawn_with_config("")
+    }
+
+    /// Like `spawn`, with `toml` as the server's config file (over the built-in defaults).
+    pub fn spawn_with_config(toml: &str) -> TestApp {
         let db = TestDb::new();
         let store = db.store();
         let acme = add_company(&store, "Acme", 2);
-        let server = Server::start(&db.url, &[]);
+        let config = db.dir.path().join("test.toml");
+        std::fs::write(&config, toml).unwrap();
+        let config = config.to_str().unwrap();
+        let server = Server::spawn(
+            &[
+                "--config",
+                config,
+                "--database-url",
+                &db.url,
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ],
+            &[],
+        );
         TestApp {
             db,
             store,
             acme,
             server,
         }
+    }
+
+    /// A request to the team API with `token` as the bearer.
+    pub fn team(&self, method: &str, path: &str, token: &str, body: &str) -> Response {
+        let bearer = format!("Bearer {token}");
+        self.server
+            .request(method, path, &[("Authorization", &bearer)], body.as_bytes())
     }
 
     /// POSTs `body` to the documented path with the key in `X-API-KEY`.
@@ -280,6 +315,118 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// A raw client of a `text/event-stream` answer (chunked transfer encoding decoded here).
+pub struct SseClient {
+    stream: TcpStream,
+    raw: Vec<u8>,
+    text: String,
+    pub status: u16,
+    pub head: String,
+    pub comments: usize,
+}
+
+impl SseClient {
+    /// Opens `GET path` with `headers` and reads the answer's head.
+    pub fn open(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> SseClient {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut client = SseClient {
+            stream,
+            raw: Vec::new(),
+            text: String::new(),
+            status: 0,
+            head: String::new(),
+            comments: 0,
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(end) = client.raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                client.head = String::from_utf8_lossy(&client.raw[..end]).into_owned();
+                client.raw.drain(..end + 4);
+                client.status = client.head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+                return client;
+            }
+            assert!(std::time::Instant::now() < deadline, "no answer head");
+            client.fill();
+        }
+    }
+
+    /// Reads what the socket has (waits at most 100 ms) and decodes complete chunks.
+    fn fill(&mut self) {
+        let mut buf = [0u8; 8192];
+        match self.stream.read(&mut buf) {
+            Ok(0) => {}
+            Ok(n) => self.raw.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => panic!("stream read failed: {e}"),
+        }
+        if self.status == 0 {
+            return;
+        }
+        loop {
+            let Some(line_end) = self.raw.windows(2).position(|w| w == b"\r\n") else {
+                return;
+            };
+            let size = usize::from_str_radix(String::from_utf8_lossy(&self.raw[..line_end]).trim(), 16).unwrap();
+            if self.raw.len() < line_end + 2 + size + 2 {
+                return;
+            }
+            let chunk = self.raw[line_end + 2..line_end + 2 + size].to_vec();
+            self.raw.drain(..line_end + 2 + size + 2);
+            self.text.push_str(&String::from_utf8(chunk).unwrap());
+        }
+    }
+
+    /// The next data event within `timeout` (comments are counted and skipped), or `None`.
+    pub fn next_event(&mut self, timeout: Duration) -> Option<SseEvent> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            while let Some(end) = self.text.find("\n\n") {
+                let block: String = self.text.drain(..end + 2).collect();
+                let mut event = SseEvent {
+                    id: None,
+                    event: None,
+                    data: String::new(),
+                };
+                let mut is_data = false;
+                for line in block.lines() {
+                    if line.starts_with(':') {
+                        self.comments += 1;
+                    } else if let Some(id) = line.strip_prefix("id: ") {
+                        event.id = Some(id.to_owned());
+                    } else if let Some(name) = line.strip_prefix("event: ") {
+                        event.event = Some(name.to_owned());
+                    } else if let Some(data) = line.strip_prefix("data: ") {
+                        event.data.push_str(data);
+                        is_data = true;
+                    }
+                }
+                if is_data {
+                    return Some(event);
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            self.fill();
+        }
     }
 }
 
