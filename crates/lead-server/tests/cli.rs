@@ -529,3 +529,30 @@ fn bind_and_database_come_from_config_file_env_and_flags_in_that_order() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
 }
+
+#[test]
+fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
+    let (db, _, key) = setup();
+    let token = last_line(&cli(&db.url, &["employee", "token", "1"]));
+    assert!(token.starts_with("lgt_") && token.len() == 47, "{token}");
+    assert_fails(&cli(&db.url, &["employee", "token", "99"]), "no employee");
+    let server = Server::start(&db.url, &[]);
+    let me = |token: &str| server.request("GET", "/api/v1/me", &[("Authorization", &format!("Bearer {token}"))], b"");
+    assert_eq!(me(&token).status, 200);
+    assert_eq!(me(&key).status, 401, "an API key is no employee token");
+
+    let output = cli(&db.url, &["employee", "token-list", "--employee", "1", "--json"]);
+    assert!(!String::from_utf8_lossy(&output.stdout).contains(&token[4..]));
+    let tokens = json_lines(&output);
+    let prefix = tokens[0]["prefix"].as_str().unwrap().to_owned();
+    assert!(token.starts_with(&prefix));
+    assert_eq!(tokens[0]["active"], true);
+
+    assert!(cli(&db.url, &["employee", "token-revoke", &prefix]).status.success());
+    assert_eq!(me(&token).status, 401);
+    let second = last_line(&cli(&db.url, &["employee", "token", "1"]));
+    assert!(cli(&db.url, &["employee", "token-revoke", &second]).status.success(), "the token itself works too");
+    assert_eq!(me(&second).status, 401);
+    let tokens = json_lines(&cli(&db.url, &["employee", "token-list", "--json"]));
+    assert!(tokens.as_array().unwrap().iter().all(|t| t["active"] == false));
+}
