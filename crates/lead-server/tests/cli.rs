@@ -537,7 +537,14 @@ fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
     assert!(token.starts_with("lgt_") && token.len() == 47, "{token}");
     assert_fails(&cli(&db.url, &["employee", "token", "99"]), "no employee");
     let server = Server::start(&db.url, &[]);
-    let me = |token: &str| server.request("GET", "/api/v1/me", &[("Authorization", &format!("Bearer {token}"))], b"");
+    let me = |token: &str| {
+        server.request(
+            "GET",
+            "/api/v1/me",
+            &[("Authorization", &format!("Bearer {token}"))],
+            b"",
+        )
+    };
     assert_eq!(me(&token).status, 200);
     assert_eq!(me(&key).status, 401, "an API key is no employee token");
 
@@ -551,7 +558,10 @@ fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
     assert!(cli(&db.url, &["employee", "token-revoke", &prefix]).status.success());
     assert_eq!(me(&token).status, 401);
     let second = last_line(&cli(&db.url, &["employee", "token", "1"]));
-    assert!(cli(&db.url, &["employee", "token-revoke", &second]).status.success(), "the token itself works too");
+    assert!(
+        cli(&db.url, &["employee", "token-revoke", &second]).status.success(),
+        "the token itself works too"
+    );
     assert_eq!(me(&second).status, 401);
     let tokens = json_lines(&cli(&db.url, &["employee", "token-list", "--json"]));
     assert!(tokens.as_array().unwrap().iter().all(|t| t["active"] == false));
