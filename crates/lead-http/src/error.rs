@@ -38,6 +38,8 @@ pub enum ApiError {
     },
     /// 503: the database does not answer (health check).
     Unavailable(String),
+    /// 503: the write queue is full; nothing was stored, retry after a second.
+    Busy,
     /// 500: something failed inside; the cause goes to the log, never to the client.
     Internal(String),
 }
@@ -94,6 +96,7 @@ impl ApiError {
     pub fn from_store(error: StoreError, not_found: &'static str, conflict: &str) -> ApiError {
         match error {
             StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
+            StoreError::Busy => ApiError::Busy,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(detail) => ApiError::Conflict(format!("{conflict} ({detail})")),
             StoreError::Invalid { field, message } => ApiError::InvalidField {
@@ -116,7 +119,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
-            ApiError::Unavailable(_) | ApiError::Internal(_) => "internal_error",
+            ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
         }
     }
 
@@ -151,6 +154,10 @@ impl ApiError {
             ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
             ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
+            ApiError::Busy => {
+                "Der Server ist gerade ausgelastet; die Anfrage wurde nicht gespeichert. Bitte in einer Sekunde erneut senden."
+                    .into()
+            }
             ApiError::Internal(_) => {
                 "Interner Serverfehler: die Anfrage wurde nicht gespeichert. Bitte später erneut versuchen.".into()
             }
@@ -199,7 +206,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -225,6 +232,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Auth(AuthError::Unauthorized) => {
                 headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Busy => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             }
             _ => {}
         }

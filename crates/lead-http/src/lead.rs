@@ -36,8 +36,9 @@ async fn create_lead(
     let payload = String::from_utf8(bytes.to_vec())
         .map_err(|_| ApiError::Lead(lead_domain::LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?;
     let lead_type = lead.lead_type().as_str();
-    let store = store.into_inner();
-    let recorded = web::block(move || store.record_lead(caller.0, &lead, &payload)).await??;
+    // Queued for the writer's next batch (no blocking thread needed); the answer waits for
+    // the commit. A full queue is refused at once.
+    let recorded = store.submit_lead(caller.0, lead, payload)?.committed().await?;
 
     Ok(crate::json(
         StatusCode::OK,

@@ -45,10 +45,13 @@ pub struct StoreConfig {
     pub busy_timeout: Duration,
     /// How long an operation waits for a free connection.
     pub connection_timeout: Duration,
+    /// How many leads may wait for the writer before new ones are refused as busy.
+    pub write_queue: usize,
 }
 
 impl StoreConfig {
-    /// Defaults for `url`: 4 readers, `FULL`, 5 s busy timeout, 10 s connection timeout.
+    /// Defaults for `url`: 4 readers, `FULL`, 5 s busy timeout, 10 s connection timeout,
+    /// 4096 queued leads.
     pub fn new(url: impl Into<String>) -> StoreConfig {
         StoreConfig {
             url: url.into(),
@@ -56,6 +59,7 @@ impl StoreConfig {
             durability: Durability::Full,
             busy_timeout: Duration::from_secs(5),
             connection_timeout: Duration::from_secs(10),
+            write_queue: 4096,
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The key was revoked, or its company deactivated, while the request was under way.
     #[error("the API key is no longer valid")]
     KeyNotValid,
+    /// The write queue is full: the server is at capacity right now; retry shortly.
+    #[error("the write queue is full")]
+    Busy,
     /// The database URL cannot be used.
     #[error("invalid database URL: {0}")]
     Url(String),

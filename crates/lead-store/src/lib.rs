@@ -4,8 +4,9 @@
 //!
 //! Built on Diesel with SQLite (bundled, WAL mode). One connection writes — every write is a
 //! `BEGIN IMMEDIATE` transaction on it, so writers never contend for SQLite's lock — and a
-//! small pool of read-only connections serves reads. All calls block: from async code, run
-//! them on a blocking thread.
+//! small pool of read-only connections serves reads. Leads take a faster road: a dedicated
+//! thread commits them in batches (group commit, see [`Store::submit_lead`]), answered
+//! through a future. All other calls block: from async code, run them on a blocking thread.
 //!
 //! Depends on `lead-domain` for the validated types; never on HTTP, and callers never see
 //! Diesel's types.
@@ -15,6 +16,7 @@ mod customers;
 mod db;
 mod error;
 mod health;
+mod ingest;
 mod leads;
 mod models;
 mod notifications;
@@ -28,6 +30,7 @@ use diesel::SqliteConnection;
 pub use admin::DemoSetup;
 pub use db::{sqlite_path, Durability, StoreConfig};
 pub use error::{Result, StoreError};
+pub use ingest::{PendingLead, MAX_BATCH};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Id, KeyInfo, KeyLookup, Member, Notification,
     OrderRecord, Recorded, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
@@ -40,6 +43,8 @@ pub struct Store {
     readers: db::SqlitePool,
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
     commits: tokio::sync::broadcast::Sender<Id>,
+    /// The queue of the group-commit writer thread.
+    ingest: ingest::Ingest,
 }
 
 impl std::fmt::Debug for Store {
@@ -56,10 +61,12 @@ impl Store {
         let (writer, readers) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
+        let ingest = ingest::Ingest::start(writer.clone(), config.write_queue, commits.clone())?;
         Ok(Store {
             writer,
             readers,
             commits,
+            ingest,
         })
     }
 

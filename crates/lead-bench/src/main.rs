@@ -1,0 +1,285 @@
+//! `lead-bench`: a load benchmark of the lead gateway that anyone can run from the repository.
+//!
+//! It creates a company with a few employees on a fresh database, starts the real server (this
+//! same executable, re-run as `lead-server`) on loopback, and drives keep-alive `POST`s of
+//! realistic leads from a built-in load generator. It reports throughput, latency
+//! percentiles, errors by status and the server's peak memory, measures the same requests
+//! against a path that skips the database (no key → 401) for comparison, and verifies that
+//! every `200` left exactly one record and one notification per employee behind.
+
+mod load;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, ValueEnum};
+use lead_auth::ApiKey;
+use lead_store::{Store, StoreConfig};
+
+use crate::load::{Mode, Outcome};
+
+/// The argument that makes this executable act as `lead-server` (the server under test).
+const SERVE: &str = "__serve";
+
+/// Load benchmark of the lead gateway.
+#[derive(Debug, Parser)]
+#[command(name = "lead-bench")]
+struct Args {
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Seconds of measured load per phase (after a one-second warm-up).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Open loop: offer this many leads per second in total, whatever the answers take, and
+    /// measure latency from each request's scheduled start (no coordinated omission).
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Which leads to send.
+    #[arg(long, value_enum, default_value_t = Kind::Orders)]
+    kind: Kind,
+    /// The database to run against; default: a fresh SQLite file in a temporary folder.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// SQLite durability setting for the server: full or normal.
+    #[arg(long, default_value = "full")]
+    synchronous: String,
+    /// Active employees of the company (each lead notifies every one).
+    #[arg(long, default_value_t = 3)]
+    employees: usize,
+    /// Log filter of the server (`info` includes one access-log line per request).
+    #[arg(long, default_value = "warn")]
+    server_log: String,
+}
+
+/// The mix of leads sent.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    /// Web orders only.
+    Orders,
+    /// Tickets only.
+    Tickets,
+    /// Alternating orders and tickets.
+    Mixed,
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os();
+    if std::env::args_os().nth(1).is_some_and(|a| a == SERVE) {
+        let _ = args.next();
+        let _ = args.next();
+        return lead_server::main_from(std::iter::once("lead-server".into()).chain(args));
+    }
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("lead-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    if args.connections == 0 || args.seconds == 0 {
+        bail!("--connections and --seconds must be at least 1");
+    }
+    let dir = tempfile::tempdir()?;
+    let url = args
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let key = create_company(&url, args.employees)?;
+    let config = dir.path().join("bench.toml");
+    std::fs::write(&config, format!("[database]\nsynchronous = \"{}\"\n", args.synchronous))?;
+
+    let mut server = ServerProcess::start(&url, &config, &args.server_log)?;
+    let rss_peak = server.watch_memory();
+    let bodies = load::bodies(
+        matches!(args.kind, Kind::Orders | Kind::Mixed),
+        matches!(args.kind, Kind::Tickets | Kind::Mixed),
+    );
+    let with_key = load::requests(&bodies, Some(key.expose()));
+    let without_key = load::requests(&bodies, None);
+    let seconds = Duration::from_secs(args.seconds);
+
+    println!(
+        "lead-bench: {:?}, {} connections, {} s per phase, synchronous={}, {} employees, server log {:?}",
+        args.kind, args.connections, args.seconds, args.synchronous, args.employees, args.server_log
+    );
+    println!("database: {url}");
+    let warmup = load::run(
+        server.addr,
+        &with_key,
+        args.connections,
+        Duration::from_secs(1),
+        Mode::Closed,
+    )?;
+    let measured = match args.rate {
+        Some(rate) => load::run(server.addr, &with_key, args.connections, seconds, Mode::Open { rate })?,
+        None => load::run(server.addr, &with_key, args.connections, seconds, Mode::Closed)?,
+    };
+    measured.print("database path (valid key)");
+    let baseline = match args.rate {
+        Some(_) => None,
+        None => {
+            let baseline = load::run(server.addr, &without_key, args.connections, seconds, Mode::Closed)?;
+            baseline.print("no-database path (no key, 401)");
+            Some(baseline)
+        }
+    };
+    if let Some(baseline) = &baseline {
+        println!(
+            "ratio: database path / no-database path = {:.2}",
+            measured.per_second() / baseline.per_second().max(f64::MIN_POSITIVE)
+        );
+    }
+    let peak = rss_peak.load(Ordering::Relaxed);
+    server.stop();
+    println!("server RSS peak: {:.1} MiB", peak as f64 / 1024.0);
+
+    verify(&url, warmup.ok() + measured.ok(), args.employees)
+}
+
+/// A company with `employees` employees and a key, made through the product's operations.
+fn create_company(url: &str, employees: usize) -> anyhow::Result<ApiKey> {
+    let store = Store::open(&StoreConfig::new(url)).context("cannot open the database")?;
+    let name = format!("Bench {}", std::process::id());
+    let company = store.add_company(&name)?;
+    for i in 0..employees {
+        store.add_employee(company, &format!("Mitarbeiter {i}"), &format!("m{i}@bench.example"))?;
+    }
+    let key = ApiKey::generate()?;
+    store.add_key(company, &key.display_prefix(), key.hash().as_str(), "lead-bench")?;
+    Ok(key)
+}
+
+/// Checks that every `200` is one stored record with one notification per employee.
+fn verify(url: &str, accepted: u64, employees: usize) -> anyhow::Result<()> {
+    let store = Store::open(&StoreConfig::new(url))?;
+    let totals = store.totals()?;
+    let records = (totals.orders + totals.tickets) as u64;
+    let notifications = totals.notifications as u64;
+    let expected_notifications = accepted * employees as u64;
+    if records == accepted && notifications == expected_notifications {
+        println!("verified: {records} records and {notifications} notifications for {accepted} answers 200");
+        Ok(())
+    } else {
+        bail!(
+            "verification failed: {accepted} answers 200, but {records} records and {notifications} notifications \
+             (expected {expected_notifications})"
+        )
+    }
+}
+
+/// The server under test, in a process of its own.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    fn start(url: &str, config: &std::path::Path, log: &str) -> anyhow::Result<ServerProcess> {
+        let mut child = Command::new(std::env::current_exe()?)
+            .arg(SERVE)
+            .arg("--config")
+            .arg(config)
+            .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
+            // The address comes from lead_server's own "listening on" line.
+            .env("RUST_LOG", format!("{log},lead_server=info"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start the server")?;
+        let stderr = child.stderr.take().expect("piped");
+        let (found, addr) = mpsc::channel();
+        // Keep draining the server's log so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some((_, rest)) = line.split_once("listening on http://") {
+                    let _ = found.send(rest.trim().parse::<SocketAddr>());
+                } else if line.contains("ERROR") || line.contains("WARN") {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
+        match addr.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(addr)) => Ok(ServerProcess { child, addr }),
+            _ => {
+                let _ = child.kill();
+                bail!("the server did not start")
+            }
+        }
+    }
+
+    /// Samples the server's resident memory every 50 ms; the peak in KiB.
+    fn watch_memory(&self) -> Arc<AtomicU64> {
+        let peak = Arc::new(AtomicU64::new(0));
+        let status = format!("/proc/{}/status", self.child.id());
+        let watched = Arc::clone(&peak);
+        std::thread::spawn(move || {
+            while let Ok(text) = std::fs::read_to_string(&status) {
+                // VmHWM is the kernel's own high-water mark of the resident set.
+                for field in ["VmHWM:", "VmRSS:"] {
+                    if let Some(kib) = text
+                        .lines()
+                        .find(|line| line.starts_with(field))
+                        .and_then(|line| line.split_whitespace().nth(1))
+                        .and_then(|v| v.parse::<u64>().ok())
+                    {
+                        watched.fetch_max(kib, Ordering::Relaxed);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        peak
+    }
+
+    fn stop(&mut self) {
+        // SIGTERM would be gentler, but every answer has been received already.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl Outcome {
+    fn print(&self, label: &str) {
+        println!("{label}:");
+        println!(
+            "  {:.0} requests/s ({} in {:.1} s)",
+            self.per_second(),
+            self.total(),
+            self.elapsed.as_secs_f64()
+        );
+        let p = |q: f64| {
+            self.percentile(q)
+                .map_or("-".to_owned(), |us| format!("{:.2} ms", us as f64 / 1000.0))
+        };
+        println!(
+            "  latency p50 {}  p90 {}  p99 {}  max {}",
+            p(0.50),
+            p(0.90),
+            p(0.99),
+            p(1.0)
+        );
+        let mut statuses: Vec<_> = self.statuses.iter().collect();
+        statuses.sort();
+        let by_status: Vec<String> = statuses.iter().map(|(status, n)| format!("{status} × {n}")).collect();
+        println!(
+            "  answers: {}; connection errors: {}",
+            by_status.join(", "),
+            self.io_errors
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! `lead-server`: the lead gateway's one binary — the HTTP server and the operator's tool.
+//!
+//! Thin by design: it reads the configuration, sets up logging, opens (and migrates) the
+//! store, and hands over to `lead-http` or to an operator command. No business rule lives here.
+//! It is a library too only so that the benchmark (`lead-bench`) can run the very same
+//! server in a process of its own.
+
+mod cli;
+mod commands;
+mod config;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use lead_store::Store;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+
+/// Runs `lead-server` with these command-line arguments (the first is the program name).
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // --help and --version print in full; a usage error is one line, like every error.
+        Err(error) if !error.use_stderr() => error.exit(),
+        Err(error) => {
+            let rendered = error.render().to_string();
+            let first = rendered.lines().next().unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see lead-server --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        config.database.url = url;
+    }
+    let command = cli.command.unwrap_or(Command::Serve { bind: None });
+    let serving = matches!(command, Command::Serve { .. });
+    if let Command::Serve { bind } = &command {
+        // Also read here, not by clap: `lead-server` alone serves too, without the subcommand.
+        if let Some(bind) = bind.clone().or_else(|| std::env::var("LEAD_BIND").ok()) {
+            config.server.bind = bind;
+        }
+    }
+    // Operator commands stay quiet unless something is wrong.
+    let level = if serving { config.log.level.as_str() } else { "warn" };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+
+    let store = Store::open(&config.store())?;
+    if serving {
+        serve::serve(&config, store)
+    } else {
+        commands::run(command, &store)
+    }
+}

@@ -1,0 +1,146 @@
+//! Group commit: one thread takes leads from a bounded queue and commits them in batches on
+//! the single write connection.
+//!
+//! SQLite has one writer at a time, and with `synchronous = FULL` every commit waits for the
+//! disk. Committing each lead on its own therefore caps throughput at the disk's sync rate.
+//! Here, while one batch commits, the next leads queue up; the thread then takes all of them
+//! (up to [`MAX_BATCH`]) into one `BEGIN IMMEDIATE` transaction, each lead inside its own
+//! savepoint so one bad lead cannot fail its neighbours. A lead's answer is released only
+//! after the commit holding it has returned, so an acknowledged lead is as durable as before.
+//! A full queue is refused at once ([`StoreError::Busy`]) instead of growing without bound.
+
+use std::collections::BTreeSet;
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+
+use diesel::{Connection, SqliteConnection};
+use lead_domain::{Lead, Timestamp};
+use tokio::sync::{broadcast, oneshot};
+
+use crate::db::SqlitePool;
+use crate::leads::{record_lead_in, Batch};
+use crate::models::{Id, Recorded, Tenant};
+use crate::{Result, StoreError};
+
+/// The most leads one transaction takes.
+pub const MAX_BATCH: usize = 512;
+
+/// A lead waiting for its batch.
+struct Job {
+    tenant: Tenant,
+    lead: Lead,
+    payload: String,
+    reply: oneshot::Sender<Result<Recorded>>,
+}
+
+/// The queue in front of the writer thread.
+#[derive(Clone)]
+pub(crate) struct Ingest {
+    queue: SyncSender<Job>,
+}
+
+/// The answer to a queued lead, once its batch has committed (or failed).
+pub struct PendingLead(oneshot::Receiver<Result<Recorded>>);
+
+impl PendingLead {
+    /// Waits, without blocking a thread, for the commit.
+    pub async fn committed(self) -> Result<Recorded> {
+        self.0
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer stopped".into())))
+    }
+
+    /// Waits, blocking this thread, for the commit. Not for async code.
+    pub fn wait(self) -> Result<Recorded> {
+        self.0
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(StoreError::Unavailable("the writer stopped".into())))
+    }
+}
+
+impl Ingest {
+    /// Starts the writer thread; it ends when the last `Ingest` is dropped.
+    pub(crate) fn start(writer: SqlitePool, capacity: usize, commits: broadcast::Sender<Id>) -> Result<Ingest> {
+        let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
+        std::thread::Builder::new()
+            .name("lead-writer".into())
+            .spawn(move || run(&writer, &jobs, &commits))
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        Ok(Ingest { queue })
+    }
+
+    /// Queues a lead; [`StoreError::Busy`] when the queue is full.
+    pub(crate) fn submit(&self, tenant: Tenant, lead: Lead, payload: String) -> Result<PendingLead> {
+        let (reply, answer) = oneshot::channel();
+        match self.queue.try_send(Job {
+            tenant,
+            lead,
+            payload,
+            reply,
+        }) {
+            Ok(()) => Ok(PendingLead(answer)),
+            Err(TrySendError::Full(_)) => Err(StoreError::Busy),
+            Err(TrySendError::Disconnected(_)) => Err(StoreError::Unavailable("the writer stopped".into())),
+        }
+    }
+}
+
+/// The writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
+fn run(writer: &SqlitePool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit(writer, batch, commits);
+    }
+}
+
+/// Commits one batch and answers every lead in it.
+fn commit(writer: &SqlitePool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
+    let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
+        let conn: &mut SqliteConnection = &mut conn;
+        conn.immediate_transaction(|conn| {
+            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
+            let outcomes: Vec<Result<Recorded>> = batch
+                .iter()
+                // A nested transaction is a savepoint: a failing lead is rolled back alone.
+                .map(|job| conn.transaction(|conn| record_lead_in(conn, &shared, job.tenant, &job.lead, &job.payload)))
+                .collect();
+            let used: BTreeSet<Id> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| o.is_ok())
+                .map(|(job, _)| job.tenant.key_id)
+                .collect();
+            shared.note_key_use(conn, used.into_iter())?;
+            Ok::<_, StoreError>(outcomes)
+        })
+    });
+    match outcomes {
+        Ok(outcomes) => {
+            let mut companies = BTreeSet::new();
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                if outcome.is_ok() {
+                    companies.insert(job.tenant.company_id);
+                }
+                let _ = job.reply.send(outcome);
+            }
+            // Nobody listening is fine: streams read the database when they start.
+            for company in companies {
+                let _ = commits.send(company);
+            }
+        }
+        Err(error) => {
+            // Nothing of the batch was committed: every lead in it failed.
+            let cause = error.to_string();
+            for job in batch {
+                let _ = job.reply.send(Err(StoreError::Unavailable(format!(
+                    "the batch was not committed: {cause}"
+                ))));
+            }
+        }
+    }
+}
