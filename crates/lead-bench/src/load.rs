@@ -26,8 +26,11 @@ pub enum Mode {
 /// What one phase produced.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    /// Latencies in microseconds, one per answer.
+    /// Latencies in microseconds, one per answer, from the scheduled start (open loop) or the
+    /// send (closed loop).
     latencies: Vec<u32>,
+    /// Open loop only: how late the generator itself sent each request, in microseconds.
+    lateness: Vec<u32>,
     /// Answers by HTTP status.
     pub statuses: HashMap<u16, u64>,
     /// Connections that failed or were closed under a request.
@@ -54,13 +57,23 @@ impl Outcome {
 
     /// The latency at quantile `q` (0..=1) in microseconds.
     pub fn percentile(&self, q: f64) -> Option<u32> {
-        if self.latencies.is_empty() {
-            return None;
-        }
-        let index = ((self.latencies.len() - 1) as f64 * q).round() as usize;
-        Some(self.latencies[index])
+        quantile(&self.latencies, q)
+    }
+
+    /// Open loop: the generator's own lateness at quantile `q`, in microseconds.
+    pub fn lateness(&self, q: f64) -> Option<u32> {
+        quantile(&self.lateness, q)
     }
 }
+
+fn quantile(sorted: &[u32], q: f64) -> Option<u32> {
+    if sorted.is_empty() {
+        return None;
+    }
+    Some(sorted[((sorted.len() - 1) as f64 * q).round() as usize])
+}
+
+impl Outcome {}
 
 /// Realistic lead bodies: a web order with a small cart, or a contact request.
 pub fn bodies(orders: bool, tickets: bool) -> Vec<String> {
@@ -98,6 +111,10 @@ pub fn requests(bodies: &[String], key: Option<&str>) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The send times of the open loop, shared by all connections: whichever is free takes the
+/// next one.
+type Schedule = Rc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Instant>>>;
+
 /// Drives `connections` connections with `requests` for `duration`.
 pub fn run(
     addr: SocketAddr,
@@ -112,23 +129,42 @@ pub fn run(
     let local = tokio::task::LocalSet::new();
     let start = Instant::now();
     let end = start + duration;
+    let schedule: Option<Schedule> = match mode {
+        Mode::Closed => None,
+        Mode::Open { rate } => Some(Rc::new(tokio::sync::Mutex::new(pace(start, end, rate)))),
+    };
     for connection in 0..connections {
-        let (outcome, requests) = (Rc::clone(&outcome), Rc::clone(&requests));
-        let pacing = match mode {
-            Mode::Closed => None,
-            Mode::Open { rate } => {
-                let interval = Duration::from_secs_f64(connections as f64 / rate.max(1) as f64);
-                let offset = Duration::from_secs_f64(connection as f64 / rate.max(1) as f64);
-                Some((start + offset, interval))
-            }
-        };
-        local.spawn_local(drive(addr, requests, connection, end, pacing, outcome));
+        let (outcome, requests, schedule) = (Rc::clone(&outcome), Rc::clone(&requests), schedule.clone());
+        local.spawn_local(drive(addr, requests, connection, end, schedule, outcome));
     }
     runtime.block_on(local);
     let mut outcome = Rc::try_unwrap(outcome).expect("all connections finished").into_inner();
     outcome.elapsed = start.elapsed();
     outcome.latencies.sort_unstable();
+    outcome.lateness.sort_unstable();
     Ok(outcome)
+}
+
+/// The open loop's clock: a thread of its own releases one send time every `1 / rate`
+/// seconds. (Tokio's timers tick in milliseconds, which alone would add up to a millisecond
+/// of the generator's own lateness to every latency.)
+fn pace(start: Instant, end: Instant, rate: u64) -> tokio::sync::mpsc::UnboundedReceiver<Instant> {
+    let (release, schedule) = tokio::sync::mpsc::unbounded_channel();
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    std::thread::spawn(move || {
+        let mut at = start;
+        while at < end {
+            let now = Instant::now();
+            if at > now {
+                std::thread::sleep(at - now);
+            }
+            if release.send(at).is_err() {
+                return;
+            }
+            at += interval;
+        }
+    });
+    schedule
 }
 
 /// One connection: send, read the answer, repeat until `end`; reconnect after a failure.
@@ -137,20 +173,20 @@ async fn drive(
     requests: Rc<Vec<Vec<u8>>>,
     connection: usize,
     end: Instant,
-    pacing: Option<(Instant, Duration)>,
+    schedule: Option<Schedule>,
     outcome: Rc<RefCell<Outcome>>,
 ) {
     let mut next = connection;
-    let mut scheduled = pacing.map(|(first, _)| first);
     let mut buffer = Vec::with_capacity(4096);
     let mut stream: Option<TcpStream> = None;
     loop {
-        let started = match scheduled {
-            Some(at) => {
-                if at >= end {
+        let started = match &schedule {
+            Some(schedule) => {
+                let Some(at) = schedule.lock().await.recv().await else {
                     return;
-                }
-                tokio::time::sleep_until(at.into()).await;
+                };
+                let late = u32::try_from(at.elapsed().as_micros()).unwrap_or(u32::MAX);
+                outcome.borrow_mut().lateness.push(late);
                 at
             }
             None => Instant::now(),
@@ -188,9 +224,6 @@ async fn drive(
                 outcome.borrow_mut().io_errors += 1;
                 stream = None;
             }
-        }
-        if let (Some(at), Some((_, interval))) = (scheduled.as_mut(), pacing) {
-            *at += interval;
         }
     }
 }

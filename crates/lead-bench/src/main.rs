@@ -141,8 +141,18 @@ fn run(args: Args) -> anyhow::Result<()> {
     let peak = rss_peak.load(Ordering::Relaxed);
     server.stop();
     println!("server RSS peak: {:.1} MiB", peak as f64 / 1024.0);
+    println!(
+        "server start on the fresh database: {} ms",
+        server.started_in.as_millis()
+    );
 
-    verify(&url, warmup.ok() + measured.ok(), args.employees)
+    verify(&url, warmup.ok() + measured.ok(), args.employees)?;
+    let restarted = ServerProcess::start(&url, &config, &args.server_log)?;
+    println!(
+        "server restart on the database it just filled: {} ms",
+        restarted.started_in.as_millis()
+    );
+    Ok(())
 }
 
 /// A company with `employees` employees and a key, made through the product's operations.
@@ -180,10 +190,13 @@ fn verify(url: &str, accepted: u64, employees: usize) -> anyhow::Result<()> {
 struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    /// From starting the process to its "listening" line (migrations and bootstrap included).
+    started_in: Duration,
 }
 
 impl ServerProcess {
     fn start(url: &str, config: &std::path::Path, log: &str) -> anyhow::Result<ServerProcess> {
+        let started = std::time::Instant::now();
         let mut child = Command::new(std::env::current_exe()?)
             .arg(SERVE)
             .arg("--config")
@@ -208,7 +221,11 @@ impl ServerProcess {
             }
         });
         match addr.recv_timeout(Duration::from_secs(30)) {
-            Ok(Ok(addr)) => Ok(ServerProcess { child, addr }),
+            Ok(Ok(addr)) => Ok(ServerProcess {
+                child,
+                addr,
+                started_in: started.elapsed(),
+            }),
             _ => {
                 let _ = child.kill();
                 bail!("the server did not start")
@@ -253,6 +270,10 @@ impl Drop for ServerProcess {
     }
 }
 
+fn ms(micros: Option<u32>) -> String {
+    micros.map_or("-".to_owned(), |us| format!("{:.2} ms", f64::from(us) / 1000.0))
+}
+
 impl Outcome {
     fn print(&self, label: &str) {
         println!("{label}:");
@@ -262,10 +283,7 @@ impl Outcome {
             self.total(),
             self.elapsed.as_secs_f64()
         );
-        let p = |q: f64| {
-            self.percentile(q)
-                .map_or("-".to_owned(), |us| format!("{:.2} ms", us as f64 / 1000.0))
-        };
+        let p = |q: f64| ms(self.percentile(q));
         println!(
             "  latency p50 {}  p90 {}  p99 {}  max {}",
             p(0.50),
@@ -273,6 +291,15 @@ impl Outcome {
             p(0.99),
             p(1.0)
         );
+        if self.lateness(0.5).is_some() {
+            let late = |q: f64| ms(self.lateness(q));
+            println!(
+                "  of which the generator's own lateness in sending: p50 {}  p99 {}  max {}",
+                late(0.5),
+                late(0.99),
+                late(1.0)
+            );
+        }
         let mut statuses: Vec<_> = self.statuses.iter().collect();
         statuses.sort();
         let by_status: Vec<String> = statuses.iter().map(|(status, n)| format!("{status} × {n}")).collect();

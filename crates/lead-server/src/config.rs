@@ -48,6 +48,8 @@ pub struct DatabaseConfig {
     pub synchronous: Durability,
     /// SQLite lock wait in milliseconds.
     pub busy_timeout_ms: u64,
+    /// Leads that may wait for the writer.
+    pub write_queue: usize,
 }
 
 /// `[log]`
@@ -88,6 +90,9 @@ impl Config {
         if self.server.sse_heartbeat_secs == 0 {
             bail!("server.sse_heartbeat_secs must be at least 1");
         }
+        if self.database.write_queue == 0 {
+            bail!("database.write_queue must be at least 1");
+        }
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
@@ -109,6 +114,7 @@ impl Config {
         store.read_pool_size = self.database.read_pool_size;
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
+        store.write_queue = self.database.write_queue;
         store
     }
 }

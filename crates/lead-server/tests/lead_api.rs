@@ -768,3 +768,35 @@ fn error_bodies_name_the_field_only_when_one_is_at_fault() {
     assert_eq!(with_field["field"], "email");
     assert!(with_field["message"].as_str().unwrap().contains("email"));
 }
+
+#[test]
+fn a_full_write_queue_answers_503_with_retry_after_and_loses_nothing() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::spawn_with_config("[database]\nwrite_queue = 1\nbusy_timeout_ms = 30000\n");
+    // Another process holds SQLite's write lock: the server's writer stalls, its queue fills.
+    let mut blocker = common::raw_sqlite(&app.db.path());
+    blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    let answers: Vec<Response> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| app.post_lead(&app.acme.key, ORDER)))
+            .collect();
+        // The refused ones answer at once; the others wait for the lock.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        blocker.batch_execute("COMMIT;").unwrap();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    let busy: Vec<&Response> = answers.iter().filter(|a| a.status == 503).collect();
+    let stored = answers.iter().filter(|a| a.status == 200).count();
+    assert!(
+        !busy.is_empty() && stored >= 1,
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    assert_eq!(busy.len() + stored, 8, "only 200 or 503");
+    for answer in busy {
+        answer.assert_error(503, "internal_error", None);
+        assert_eq!(answer.header("retry-after"), Some("1"));
+    }
+    assert_eq!(app.totals().orders as usize, stored, "every 200 is stored, no 503 is");
+    assert_eq!(app.totals().notifications as usize, stored * 2);
+}

@@ -109,3 +109,90 @@ fn unknown_hashes_are_not_found() {
     let (_dir, store) = open();
     assert_eq!(store.find_key_by_hash(&"f".repeat(64)).unwrap(), None);
 }
+
+/// Opens a second, raw connection to the same file: for injecting faults and holding locks.
+fn raw(dir: &tempfile::TempDir) -> diesel::SqliteConnection {
+    use diesel::Connection;
+    let path = dir.path().join("nested/folder/leads.db");
+    diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+}
+
+fn order_from(email: &str) -> Lead {
+    Lead::parse(format!(r#"{{"type":"order","email":"{email}","total":1}}"#).as_bytes()).unwrap()
+}
+
+#[test]
+fn one_bad_lead_does_not_fail_its_neighbours() {
+    use diesel::connection::SimpleConnection;
+    let (dir, store) = open();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    raw(&dir)
+        .batch_execute(
+            "CREATE TRIGGER no_bad BEFORE INSERT ON web_orders WHEN NEW.email = 'bad@x.de' \
+             BEGIN SELECT RAISE(ABORT, 'bad lead'); END;",
+        )
+        .unwrap();
+    // Queued without waiting, so the writer takes them in as few batches as it can.
+    let pending: Vec<_> = (0..50)
+        .map(|i| {
+            let email = if i == 25 {
+                "bad@x.de".to_owned()
+            } else {
+                format!("k{i}@x.de")
+            };
+            store.submit_lead(acme, order_from(&email), "{}".into()).unwrap()
+        })
+        .collect();
+    let outcomes: Vec<_> = pending.into_iter().map(|p| p.wait()).collect();
+    assert!(
+        matches!(outcomes[25], Err(StoreError::Database(_))),
+        "{:?}",
+        outcomes[25]
+    );
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 49);
+    let totals = store.totals().unwrap();
+    assert_eq!(
+        (totals.orders, totals.notifications),
+        (49, 49),
+        "the bad lead left nothing behind"
+    );
+}
+
+#[test]
+fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = StoreConfig::new(format!(
+        "sqlite://{}",
+        dir.path().join("nested/folder/leads.db").display()
+    ));
+    config.write_queue = 2;
+    config.busy_timeout = std::time::Duration::from_secs(30);
+    let store = Store::open(&config).unwrap();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+
+    // Another process holds the write lock: the writer stalls and the queue fills up.
+    let mut blocker = raw(&dir);
+    blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    for i in 0..10 {
+        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into()) {
+            Ok(pending) => accepted.push(pending),
+            Err(StoreError::Busy) => refused += 1,
+            Err(other) => panic!("unexpected: {other}"),
+        }
+    }
+    assert!(
+        refused >= 7,
+        "at most one lead in the writer and two in the queue: {refused} refused"
+    );
+    blocker.batch_execute("COMMIT;").unwrap();
+    let committed = accepted.into_iter().map(|p| p.wait()).filter(Result::is_ok).count();
+    assert_eq!(committed, 10 - refused);
+    assert_eq!(
+        store.totals().unwrap().orders as usize,
+        committed,
+        "every accepted lead is stored"
+    );
+}
