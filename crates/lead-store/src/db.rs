@@ -93,18 +93,7 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
 struct Setup {
     busy_timeout_ms: u128,
     durability: Durability,
-    role: Role,
-}
-
-/// What a pool's connections are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    /// The single writer: never pays for checkpoints itself.
-    Writer,
-    /// Read-only connections.
-    Reader,
-    /// The background checkpointer.
-    Checkpointer,
+    read_only: bool,
 }
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
@@ -119,15 +108,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
                 self.durability.pragma()
             ),
         )?;
-        match self.role {
-            Role::Reader => run(conn, "PRAGMA query_only = ON;")?,
-            // Checkpoints run on their own thread (see `Checkpointer`), not inside a commit;
-            // the WAL file is cut back to 64 MiB whenever it restarts.
-            Role::Writer => run(
-                conn,
-                "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;",
-            )?,
-            Role::Checkpointer => {}
+        if self.read_only {
+            run(conn, "PRAGMA query_only = ON;")?;
         }
         Ok(())
     }
@@ -136,68 +118,37 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
 /// Opens (creating if needed) the database, switches it to WAL and applies pending migrations.
 /// Returns the writer pool (exactly one connection: SQLite has one writer at a time, so one
 /// connection owns that role and nobody contends for the lock) and the reader pool.
-pub(crate) fn open(config: &StoreConfig) -> Result<(SqlitePool, SqlitePool, Checkpointer)> {
+pub(crate) fn open(config: &StoreConfig) -> Result<(SqlitePool, SqlitePool)> {
     let path = sqlite_path(&config.url)?;
     create_parent_dir(&path)?;
     let path_text = path
         .to_str()
         .ok_or_else(|| StoreError::Url("the path is not valid UTF-8".into()))?;
 
-    let pool = |size: u32, role: Role| {
+    let pool = |size: u32, read_only: bool| {
         Pool::builder()
             .max_size(size)
-            .min_idle(Some(if role == Role::Reader { 1 } else { size }))
+            .min_idle(Some(if read_only { 1 } else { size }))
             .connection_timeout(config.connection_timeout)
             .test_on_check_out(false)
             .connection_customizer(Box::new(Setup {
                 busy_timeout_ms: config.busy_timeout.as_millis(),
                 durability: config.durability,
-                role,
+                read_only,
             }))
             .build(ConnectionManager::<SqliteConnection>::new(path_text))
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
     };
 
-    let writer = pool(1, Role::Writer)?;
+    let writer = pool(1, false)?;
     {
         let mut conn = writer.get()?;
         conn.batch_execute("PRAGMA journal_mode = WAL;")?;
         conn.run_pending_migrations(MIGRATIONS)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
     }
-    let readers = pool(config.read_pool_size.max(1), Role::Reader)?;
-    let checkpointer = Checkpointer::start(pool(1, Role::Checkpointer)?)?;
-    Ok((writer, readers, checkpointer))
-}
-
-/// Copies committed pages from the WAL back into the database file, on a thread of its own,
-/// every 200 ms: a `PASSIVE` checkpoint never blocks the writer or readers, and the writer
-/// never stalls a batch of leads for one. Stops when the store is dropped.
-pub(crate) struct Checkpointer {
-    _stop: std::sync::mpsc::Sender<()>,
-}
-
-impl Checkpointer {
-    const EVERY: Duration = Duration::from_millis(200);
-
-    fn start(pool: SqlitePool) -> Result<Checkpointer> {
-        let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        std::thread::Builder::new()
-            .name("lead-checkpoint".into())
-            .spawn(move || {
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
-                    let done = pool.get().map_err(StoreError::from).and_then(|mut conn| {
-                        conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")
-                            .map_err(StoreError::from)
-                    });
-                    if let Err(error) = done {
-                        log::warn!("WAL checkpoint failed (will retry): {error}");
-                    }
-                }
-            })
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Checkpointer { _stop: stop })
-    }
+    let readers = pool(config.read_pool_size.max(1), true)?;
+    Ok((writer, readers))
 }
 
 fn create_parent_dir(path: &Path) -> Result<()> {

@@ -45,8 +45,6 @@ pub struct Store {
     commits: tokio::sync::broadcast::Sender<Id>,
     /// The queue of the group-commit writer thread.
     ingest: ingest::Ingest,
-    /// Keeps the checkpoint thread running while any clone of the store lives.
-    _checkpointer: std::sync::Arc<db::Checkpointer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -60,7 +58,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
-        let (writer, readers, checkpointer) = db::open(config)?;
+        let (writer, readers) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
         let ingest = ingest::Ingest::start(writer.clone(), config.write_queue, commits.clone())?;
@@ -69,7 +67,6 @@ impl Store {
             readers,
             commits,
             ingest,
-            _checkpointer: std::sync::Arc::new(checkpointer),
         })
     }
 
