@@ -17,6 +17,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
+# The load benchmark (see docs/performance.md).
+bench *ARGS:
+    cargo run --release -p lead-bench -- {{ARGS}}
+
 # Format everything.
 fmt:
     cargo fmt --all
