@@ -392,7 +392,7 @@ pub(crate) fn select_by_id_or_prefix<T>(
     }
 }
 
-pub(crate) fn ensure_company(conn: &mut diesel::SqliteConnection, company_id: Id) -> Result<()> {
+pub(crate) fn ensure_company(conn: &mut crate::db::DbConnection, company_id: Id) -> Result<()> {
     let exists: i64 = companies::table
         .filter(companies::id.eq(company_id))
         .count()

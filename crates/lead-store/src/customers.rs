@@ -147,7 +147,7 @@ impl Store {
     }
 }
 
-fn load_customer(conn: &mut diesel::SqliteConnection, company_id: Id, customer_id: Id) -> Result<Customer> {
+fn load_customer(conn: &mut crate::db::DbConnection, company_id: Id, customer_id: Id) -> Result<Customer> {
     customers::table
         .filter(customers::id.eq(customer_id))
         .filter(customers::company_id.eq(company_id))

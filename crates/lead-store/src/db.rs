@@ -1,16 +1,125 @@
-//! Opening the database: URL, connection setup, the single writer, the readers, migrations.
+//! Opening the database: the backend picked from the URL's scheme, connection setup, the
+//! single writer, the readers, migrations, and the write transaction. Every difference
+//! between SQLite and PostgreSQL lives in this file (and two small branches in `leads.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::SqliteConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::{Result, StoreError};
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// The advisory lock under which PostgreSQL migrations run, so that several instances can
+/// start at once: the first migrates, the others wait and then find nothing to do.
+const MIGRATION_LOCK: i64 = 0x1ead_5e4e;
+
+/// A connection to either backend. The variant is always chosen from the URL's scheme by
+/// [`Target::parse`], never by trying one after the other (SQLite accepts any text as a path).
+#[derive(diesel::MultiConnection)]
+pub(crate) enum DbConnection {
+    /// `postgres://` or `postgresql://`.
+    Postgres(PgConnection),
+    /// `sqlite://PATH`.
+    Sqlite(SqliteConnection),
+}
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: one file.
+    Sqlite,
+    /// The scale-out path: a PostgreSQL server shared by many instances.
+    Postgres,
+}
+
+/// Where a database URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    /// Reads the scheme: `sqlite://PATH` (or `sqlite:PATH`), `postgres://…` or `postgresql://…`.
+    pub(crate) fn parse(url: &str) -> Result<Target> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_owned()));
+        }
+        Ok(Target::Sqlite(sqlite_path(url)?))
+    }
+
+    fn backend(&self) -> Backend {
+        match self {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL with any password replaced, for messages.
+    fn display(&self) -> String {
+        match self {
+            Target::Sqlite(path) => path.display().to_string(),
+            Target::Postgres(url) => redact_password(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let redacted = match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => authority.to_owned(),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(tail) => format!("{scheme}://{redacted}/{tail}"),
+        None => format!("{scheme}://{redacted}"),
+    }
+}
+
+/// Opens connections of the URL's backend (r2d2's connection manager, without guessing).
+#[derive(Debug)]
+pub(crate) struct Manager {
+    target: Target,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<DbConnection, diesel::r2d2::Error> {
+        match &self.target {
+            Target::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| {
+                    diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::InvalidConnectionUrl(
+                        "the path is not valid UTF-8".into(),
+                    ))
+                })?;
+                SqliteConnection::establish(path).map(DbConnection::Sqlite)
+            }
+            Target::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
 
 /// How hard SQLite works to keep a committed transaction on power loss (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -64,7 +173,7 @@ impl StoreConfig {
     }
 }
 
-pub(crate) type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+pub(crate) type DbPool = Pool<Manager>;
 
 /// The file path of a `sqlite://PATH` URL.
 pub fn sqlite_path(url: &str) -> Result<PathBuf> {
@@ -73,11 +182,9 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
         .or_else(|| url.strip_prefix("sqlite:"))
         .ok_or_else(|| {
             let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-            if scheme.starts_with("postgres") {
-                StoreError::Url("PostgreSQL is not supported yet; use sqlite://PATH".into())
-            } else {
-                StoreError::Url("expected sqlite://PATH".into())
-            }
+            StoreError::Url(format!(
+                "unknown scheme {scheme:?}: expected sqlite://PATH, postgres://… or postgresql://…"
+            ))
         })?;
     if path.is_empty() || path.contains('?') {
         return Err(StoreError::Url(
@@ -87,8 +194,9 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
-/// Sets up every connection as it is opened: lock wait first (its own statement, so it
-/// applies to the rest), then foreign keys and durability; readers are made read-only.
+/// Sets up every connection as it is opened. SQLite: lock wait first (its own statement, so
+/// it applies to the rest), then foreign keys and durability; readers are made read-only.
+/// PostgreSQL: readers are made read-only; the server's own settings do the rest.
 #[derive(Debug)]
 struct Setup {
     busy_timeout_ms: u128,
@@ -96,59 +204,102 @@ struct Setup {
     read_only: bool,
 }
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Setup {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> std::result::Result<(), diesel::r2d2::Error> {
-        let run =
-            |conn: &mut SqliteConnection, sql: &str| conn.batch_execute(sql).map_err(diesel::r2d2::Error::QueryError);
-        run(conn, &format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms))?;
-        run(
-            conn,
-            &format!(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
-                self.durability.pragma()
-            ),
-        )?;
-        if self.read_only {
-            run(conn, "PRAGMA query_only = ON;")?;
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Setup {
+    fn on_acquire(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
+        let statements = match conn {
+            DbConnection::Sqlite(_) => {
+                let mut statements = vec![
+                    format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms),
+                    format!("PRAGMA foreign_keys = ON; PRAGMA synchronous = {};", self.durability.pragma()),
+                ];
+                if self.read_only {
+                    statements.push("PRAGMA query_only = ON;".into());
+                }
+                statements
+            }
+            DbConnection::Postgres(_) if self.read_only => {
+                vec!["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;".into()]
+            }
+            DbConnection::Postgres(_) => Vec::new(),
+        };
+        for sql in statements {
+            conn.batch_execute(&sql).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
 }
 
-/// Opens (creating if needed) the database, switches it to WAL and applies pending migrations.
-/// Returns the writer pool (exactly one connection: SQLite has one writer at a time, so one
-/// connection owns that role and nobody contends for the lock) and the reader pool.
-pub(crate) fn open(config: &StoreConfig) -> Result<(SqlitePool, SqlitePool)> {
-    let path = sqlite_path(&config.url)?;
-    create_parent_dir(&path)?;
-    let path_text = path
-        .to_str()
-        .ok_or_else(|| StoreError::Url("the path is not valid UTF-8".into()))?;
-
+/// Opens (creating the SQLite file and folder if needed) the database and applies pending
+/// migrations. Returns the backend, the writer pool (exactly one connection: it owns the
+/// writing, so writers never contend for SQLite's lock) and the reader pool.
+pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
+    let target = Target::parse(&config.url)?;
+    if let Target::Sqlite(path) = &target {
+        create_parent_dir(path)?;
+    }
+    let backend = target.backend();
+    let shown = target.display();
     let pool = |size: u32, read_only: bool| {
         Pool::builder()
             .max_size(size)
             .min_idle(Some(if read_only { 1 } else { size }))
             .connection_timeout(config.connection_timeout)
-            .test_on_check_out(false)
+            // A network connection can break between uses; a file cannot.
+            .test_on_check_out(backend == Backend::Postgres)
             .connection_customizer(Box::new(Setup {
                 busy_timeout_ms: config.busy_timeout.as_millis(),
                 durability: config.durability,
                 read_only,
             }))
-            .build(ConnectionManager::<SqliteConnection>::new(path_text))
-            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))
+            .build(Manager { target: target.clone() })
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))
     };
 
     let writer = pool(1, false)?;
-    {
-        let mut conn = writer.get()?;
-        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-        conn.run_pending_migrations(MIGRATIONS)
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
-    }
+    migrate(&mut *writer.get()?)?;
     let readers = pool(config.read_pool_size.max(1), true)?;
-    Ok((writer, readers))
+    Ok((backend, writer, readers))
+}
+
+/// Brings the schema up to date: SQLite in WAL mode; PostgreSQL under an advisory lock.
+fn migrate(conn: &mut DbConnection) -> Result<()> {
+    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    match conn {
+        DbConnection::Sqlite(conn) => {
+            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?;
+        }
+        DbConnection::Postgres(conn) => {
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK});"))?;
+            let migrated = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(migration_error);
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK});"))?;
+            migrated?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `work` in one write transaction: all of it commits, or none of it does. On SQLite
+/// the write lock is taken up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
+/// first fails with "database is locked" when another process wrote in between.
+pub(crate) fn write_transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T>,
+) -> Result<T> {
+    match conn {
+        DbConnection::Sqlite(conn) => AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgres(conn) => AnsiTransactionManager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
 }
 
 fn create_parent_dir(path: &Path) -> Result<()> {
@@ -164,6 +315,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_password("postgres://lead:s3cr3t@db:5432/leads"), "postgres://lead:***@db:5432/leads");
+        assert_eq!(redact_password("postgres://lead@db/leads"), "postgres://lead@db/leads");
+        assert_eq!(redact_password("postgresql://a:b@c"), "postgresql://a:***@c");
+        assert_eq!(redact_password("sqlite://data/leads.db"), "sqlite://data/leads.db");
+    }
+
+    #[test]
     fn sqlite_urls() {
         assert_eq!(
             sqlite_path("sqlite://data/leads.db").unwrap(),
@@ -174,7 +333,15 @@ mod tests {
             PathBuf::from("/var/lib/leads.db")
         );
         assert_eq!(sqlite_path("sqlite:leads.db").unwrap(), PathBuf::from("leads.db"));
-        assert!(matches!(sqlite_path("postgres://x@y/z"), Err(StoreError::Url(m)) if m.contains("PostgreSQL")));
+        assert_eq!(
+            Target::parse("postgres://u@h/db").unwrap(),
+            Target::Postgres("postgres://u@h/db".into())
+        );
+        assert_eq!(
+            Target::parse("postgresql://u@h/db").unwrap(),
+            Target::Postgres("postgresql://u@h/db".into())
+        );
+        assert!(matches!(Target::parse("mysql://x@y/z"), Err(StoreError::Url(m)) if m.contains("mysql")));
         assert!(matches!(sqlite_path("leads.db"), Err(StoreError::Url(_))));
         assert!(matches!(sqlite_path("sqlite://"), Err(StoreError::Url(_))));
     }

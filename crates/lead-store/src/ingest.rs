@@ -12,11 +12,11 @@
 use std::collections::BTreeSet;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 
-use diesel::{Connection, SqliteConnection};
+use diesel::Connection;
 use lead_domain::{Lead, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::db::SqlitePool;
+use crate::db::{write_transaction, DbConnection, DbPool};
 use crate::leads::{record_lead_in, Batch};
 use crate::models::{Id, Recorded, Tenant};
 use crate::{Result, StoreError};
@@ -59,7 +59,7 @@ impl PendingLead {
 
 impl Ingest {
     /// Starts the writer thread; it ends when the last `Ingest` is dropped.
-    pub(crate) fn start(writer: SqlitePool, capacity: usize, commits: broadcast::Sender<Id>) -> Result<Ingest> {
+    pub(crate) fn start(writer: DbPool, capacity: usize, commits: broadcast::Sender<Id>) -> Result<Ingest> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
         std::thread::Builder::new()
             .name("lead-writer".into())
@@ -85,7 +85,7 @@ impl Ingest {
 }
 
 /// The writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
-fn run(writer: &SqlitePool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id>) {
+fn run(writer: &DbPool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -99,10 +99,10 @@ fn run(writer: &SqlitePool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id
 }
 
 /// Commits one batch and answers every lead in it.
-fn commit(writer: &SqlitePool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
+fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
-        let conn: &mut SqliteConnection = &mut conn;
-        conn.immediate_transaction(|conn| {
+        let conn: &mut DbConnection = &mut conn;
+        write_transaction(conn, |conn| {
             let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
             let outcomes: Vec<Result<Recorded>> = batch
                 .iter()

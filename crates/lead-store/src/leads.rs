@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::SqliteConnection;
 use lead_domain::{Lead, OrderStatus, TicketStatus};
 
+use crate::db::DbConnection;
 use crate::ingest::PendingLead;
 use crate::models::{Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, Tenant};
 use crate::schema::{api_keys, companies, customers, employees, notifications, tickets, web_orders};
@@ -54,10 +54,21 @@ diesel::define_sql_function! {
     fn last_insert_rowid() -> diesel::sql_types::BigInt;
 }
 
-/// The id of the row just inserted. On the hot path instead of `RETURNING`, which SQLite
-/// re-prepares on every execution (measured: about a tenth of the writer's time).
-fn last_insert_id(conn: &mut SqliteConnection) -> Result<Id> {
-    Ok(diesel::select(last_insert_rowid()).get_result(conn)?)
+/// Inserts `values` into `table` and returns the new row's id: on SQLite with
+/// `last_insert_rowid()` rather than `RETURNING`, which SQLite re-prepares on every execution
+/// (measured: about a tenth of the writer's time); on PostgreSQL with `RETURNING`.
+macro_rules! insert_returning_id {
+    ($conn:expr, $table:ident, $values:expr) => {
+        match $conn {
+            DbConnection::Sqlite(conn) => {
+                diesel::insert_into($table::table).values($values).execute(conn)?;
+                diesel::select(last_insert_rowid()).get_result::<Id>(conn)?
+            }
+            DbConnection::Postgres(conn) => {
+                diesel::insert_into($table::table).values($values).returning($table::id).get_result::<Id>(conn)?
+            }
+        }
+    };
 }
 
 /// What the leads of one batch share: the time, which keys are still valid, and each
@@ -73,7 +84,7 @@ impl Batch {
     /// still active — inside the write transaction, so a key revoked a moment ago stops
     /// working at once — and loads the active employees of each company.
     pub(crate) fn prepare(
-        conn: &mut SqliteConnection,
+        conn: &mut DbConnection,
         tenants: impl Iterator<Item = Tenant>,
         now: i64,
     ) -> Result<Batch> {
@@ -111,7 +122,7 @@ impl Batch {
     }
 
     /// Notes the keys that had a lead accepted in this batch as used now.
-    pub(crate) fn note_key_use(&self, conn: &mut SqliteConnection, keys: impl Iterator<Item = Id>) -> Result<()> {
+    pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: impl Iterator<Item = Id>) -> Result<()> {
         for key_id in keys {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::last_used_at.eq(self.now))
@@ -124,7 +135,7 @@ impl Batch {
 /// Records one lead of a prepared batch inside the caller's transaction: the order or
 /// ticket, its customer link, and one notification per active employee.
 pub(crate) fn record_lead_in(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     batch: &Batch,
     tenant: Tenant,
     lead: &Lead,
@@ -146,8 +157,7 @@ pub(crate) fn record_lead_in(
 
     let (id, order_id, ticket_id) = match lead {
         Lead::Order(order) => {
-            diesel::insert_into(web_orders::table)
-                .values(NewOrder {
+            let values = NewOrder {
                     company_id: tenant.company_id,
                     api_key_id: tenant.key_id,
                     customer_id,
@@ -159,14 +169,12 @@ pub(crate) fn record_lead_in(
                     status: OrderStatus::New.as_str(),
                     payload,
                     created_at: now,
-                })
-                .execute(conn)?;
-            let id = last_insert_id(conn)?;
+            };
+            let id = insert_returning_id!(conn, web_orders, &values);
             (id, Some(id), None)
         }
         Lead::Ticket(ticket) => {
-            diesel::insert_into(tickets::table)
-                .values(NewTicket {
+            let values = NewTicket {
                     company_id: tenant.company_id,
                     api_key_id: tenant.key_id,
                     customer_id,
@@ -177,9 +185,8 @@ pub(crate) fn record_lead_in(
                     status: TicketStatus::Open.as_str(),
                     payload,
                     created_at: now,
-                })
-                .execute(conn)?;
-            let id = last_insert_id(conn)?;
+            };
+            let id = insert_returning_id!(conn, tickets, &values);
             (id, None, Some(id))
         }
     };

@@ -25,10 +25,8 @@ mod schema;
 mod tickets;
 mod tokens;
 
-use diesel::SqliteConnection;
-
 pub use admin::DemoSetup;
-pub use db::{sqlite_path, Durability, StoreConfig};
+pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};
 pub use models::{
@@ -39,8 +37,9 @@ pub use models::{
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Store {
-    writer: db::SqlitePool,
-    readers: db::SqlitePool,
+    backend: Backend,
+    writer: db::DbPool,
+    readers: db::DbPool,
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
     commits: tokio::sync::broadcast::Sender<Id>,
     /// The queue of the group-commit writer thread.
@@ -58,27 +57,27 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
-        let (writer, readers) = db::open(config)?;
+        let (backend, writer, readers) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
         let ingest = ingest::Ingest::start(writer.clone(), config.write_queue, commits.clone())?;
-        Ok(Store {
-            writer,
-            readers,
-            commits,
-            ingest,
-        })
+        Ok(Store { backend, writer, readers, commits, ingest })
     }
 
-    /// Runs `work` in one `BEGIN IMMEDIATE` transaction on the writer connection: all of it
-    /// commits, or none of it does.
-    fn write<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> Result<T>) -> Result<T> {
+    /// The database engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `work` in one write transaction on the writer connection: all of it commits, or
+    /// none of it does.
+    fn write<T>(&self, work: impl FnOnce(&mut db::DbConnection) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.get()?;
-        conn.immediate_transaction(work)
+        db::write_transaction(&mut conn, work)
     }
 
     /// Runs `work` on a read-only connection.
-    fn read<T>(&self, work: impl FnOnce(&mut SqliteConnection) -> Result<T>) -> Result<T> {
+    fn read<T>(&self, work: impl FnOnce(&mut db::DbConnection) -> Result<T>) -> Result<T> {
         let mut conn = self.readers.get()?;
         work(&mut conn)
     }

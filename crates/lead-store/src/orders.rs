@@ -82,7 +82,7 @@ impl Store {
     }
 }
 
-fn load_order(conn: &mut diesel::SqliteConnection, company_id: Id, order_id: Id) -> Result<OrderRecord> {
+fn load_order(conn: &mut crate::db::DbConnection, company_id: Id, order_id: Id) -> Result<OrderRecord> {
     orders_with_decider!()
         .filter(web_orders::id.eq(order_id))
         .filter(web_orders::company_id.eq(company_id))

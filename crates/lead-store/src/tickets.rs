@@ -109,7 +109,7 @@ impl Store {
     }
 }
 
-fn load_ticket(conn: &mut diesel::SqliteConnection, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
+fn load_ticket(conn: &mut crate::db::DbConnection, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
     tickets_with_changer!()
         .filter(tickets::id.eq(ticket_id))
         .filter(tickets::company_id.eq(company_id))
