@@ -50,6 +50,11 @@ impl Outcome {
         self.statuses.get(&200).copied().unwrap_or(0)
     }
 
+    /// Answers with status 200 per second (stored leads, on the database path).
+    pub fn ok_per_second(&self) -> f64 {
+        self.ok() as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+
     /// Answers per second (all statuses).
     pub fn per_second(&self) -> f64 {
         self.total() as f64 / self.elapsed.as_secs_f64().max(f64::MIN_POSITIVE)

@@ -19,7 +19,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
 use lead_auth::ApiKey;
-use lead_store::{Store, StoreConfig};
+use lead_store::{Store, StoreConfig, Totals};
 
 use crate::load::{Mode, Outcome};
 
@@ -93,7 +93,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let key = create_company(&url, args.employees)?;
+    let (key, before) = create_company(&url, args.employees)?;
     let config = dir.path().join("bench.toml");
     std::fs::write(&config, format!("[database]\nsynchronous = \"{}\"\n", args.synchronous))?;
 
@@ -134,8 +134,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     };
     if let Some(baseline) = &baseline {
         println!(
-            "ratio: database path / no-database path = {:.2}",
-            measured.per_second() / baseline.per_second().max(f64::MIN_POSITIVE)
+            "ratio: leads/s answered 200 on the database path / requests/s on the no-database path = {:.2}",
+            measured.ok_per_second() / baseline.per_second().max(f64::MIN_POSITIVE)
         );
     }
     let peak = rss_peak.load(Ordering::Relaxed);
@@ -146,7 +146,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         server.started_in.as_millis()
     );
 
-    verify(&url, warmup.ok() + measured.ok(), args.employees)?;
+    verify(&url, before, warmup.ok() + measured.ok(), args.employees)?;
     let restarted = ServerProcess::start(&url, &config, &args.server_log)?;
     println!(
         "server restart on the database it just filled: {} ms",
@@ -155,8 +155,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A company with `employees` employees and a key, made through the product's operations.
-fn create_company(url: &str, employees: usize) -> anyhow::Result<ApiKey> {
+/// A company with `employees` employees and a key, made through the product's operations,
+/// and the database's row counts before the run (it may hold other data).
+fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals)> {
     let store = Store::open(&StoreConfig::new(url)).context("cannot open the database")?;
     let name = format!("Bench {}", std::process::id());
     let company = store.add_company(&name)?;
@@ -165,15 +166,15 @@ fn create_company(url: &str, employees: usize) -> anyhow::Result<ApiKey> {
     }
     let key = ApiKey::generate()?;
     store.add_key(company, &key.display_prefix(), key.hash().as_str(), "lead-bench")?;
-    Ok(key)
+    Ok((key, store.totals()?))
 }
 
-/// Checks that every `200` is one stored record with one notification per employee.
-fn verify(url: &str, accepted: u64, employees: usize) -> anyhow::Result<()> {
+/// Checks that every `200` added one stored record with one notification per employee.
+fn verify(url: &str, before: Totals, accepted: u64, employees: usize) -> anyhow::Result<()> {
     let store = Store::open(&StoreConfig::new(url))?;
-    let totals = store.totals()?;
-    let records = (totals.orders + totals.tickets) as u64;
-    let notifications = totals.notifications as u64;
+    let after = store.totals()?;
+    let records = (after.orders + after.tickets - before.orders - before.tickets) as u64;
+    let notifications = (after.notifications - before.notifications) as u64;
     let expected_notifications = accepted * employees as u64;
     if records == accepted && notifications == expected_notifications {
         println!("verified: {records} records and {notifications} notifications for {accepted} answers 200");
@@ -278,10 +279,11 @@ impl Outcome {
     fn print(&self, label: &str) {
         println!("{label}:");
         println!(
-            "  {:.0} requests/s ({} in {:.1} s)",
+            "  {:.0} requests/s ({} in {:.1} s), of which {:.0}/s answered 200",
             self.per_second(),
             self.total(),
-            self.elapsed.as_secs_f64()
+            self.elapsed.as_secs_f64(),
+            self.ok_per_second()
         );
         let p = |q: f64| ms(self.percentile(q));
         println!(

@@ -69,7 +69,7 @@ impl From<StoreError> for ApiError {
         ApiError::from_store(
             error,
             "Der Datensatz wurde nicht gefunden.",
-            "Das ist in diesem Zustand nicht möglich.",
+            "Das ist in diesem Zustand nicht möglich",
         )
     }
 }
@@ -98,7 +98,7 @@ impl ApiError {
             StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
             StoreError::Busy => ApiError::Busy,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
-            StoreError::Conflict(detail) => ApiError::Conflict(format!("{conflict} ({detail})")),
+            StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
             StoreError::Invalid { field, message } => ApiError::InvalidField {
                 field,
                 message: format!("Das Feld „{field}“ ist ungültig: {message}"),

@@ -35,7 +35,8 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// How often an idle notification stream sends a heartbeat comment.
     pub sse_heartbeat: Duration,
-    /// How often an idle notification stream re-reads the database even without a signal.
+    /// How often an idle notification stream re-reads the database (and re-checks its
+    /// token) even without a signal.
     pub sse_recheck: Duration,
 }
 
@@ -44,7 +45,7 @@ impl Default for HttpConfig {
         HttpConfig {
             body_limit: 64 * 1024,
             sse_heartbeat: Duration::from_secs(15),
-            sse_recheck: Duration::from_secs(5),
+            sse_recheck: Duration::from_secs(1),
         }
     }
 }

@@ -63,7 +63,8 @@ pub(crate) async fn stream(
 }
 
 /// Sends every notification newer than `after`, then waits for the next signal, until the
-/// client goes away.
+/// client goes away — or its token stops being valid (revoked, employee or company
+/// deactivated), which every wake-up re-checks.
 async fn deliver(
     store: std::sync::Arc<Store>,
     member: Member,
@@ -73,12 +74,19 @@ async fn deliver(
     recheck: Duration,
 ) {
     loop {
-        let batch = {
+        let read = {
             let store = store.clone();
-            web::block(move || store.notifications_after(member.employee_id, after, BATCH)).await
+            web::block(move || {
+                if !store.token_is_valid(member.token_id)? {
+                    return Ok(None);
+                }
+                store.notifications_after(member.employee_id, after, BATCH).map(Some)
+            })
+            .await
         };
-        let batch = match batch {
-            Ok(Ok(batch)) => batch,
+        let batch = match read {
+            Ok(Ok(Some(batch))) => batch,
+            Ok(Ok(None)) => return, // the token no longer lets this employee in
             Ok(Err(error)) => {
                 log::warn!("notification stream of employee {}: {error}", member.employee_id);
                 Vec::new()
@@ -125,8 +133,11 @@ async fn wait_for_commit(
             signal = signals.recv() => match signal {
                 Ok(company) if company != company_id => continue,
                 // Ours, or we lagged behind and may have missed ours, or the store is gone:
-                // read the database either way.
-                _ => return true,
+                // read the database either way — once for all signals that are waiting.
+                _ => {
+                    while signals.try_recv().is_ok() {}
+                    return true;
+                }
             },
             _ = &mut deadline => return true,
             _ = events.closed() => return false,

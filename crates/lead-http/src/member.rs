@@ -42,6 +42,7 @@ impl FromRequest for TeamMember {
 
 fn member(lookup: TokenLookup) -> Member {
     Member {
+        token_id: lookup.token_id,
         employee_id: lookup.employee_id,
         company_id: lookup.company_id,
     }

@@ -50,6 +50,8 @@ pub struct DatabaseConfig {
     pub busy_timeout_ms: u64,
     /// Leads that may wait for the writer.
     pub write_queue: usize,
+    /// Bytes of leads that may wait for the writer.
+    pub write_queue_bytes: usize,
 }
 
 /// `[log]`
@@ -93,6 +95,9 @@ impl Config {
         if self.database.write_queue == 0 {
             bail!("database.write_queue must be at least 1");
         }
+        if self.database.write_queue_bytes < self.server.body_limit_bytes {
+            bail!("database.write_queue_bytes must hold at least one body of server.body_limit_bytes");
+        }
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
@@ -115,6 +120,7 @@ impl Config {
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
         store.write_queue = self.database.write_queue;
+        store.write_queue_bytes = self.database.write_queue_bytes;
         store
     }
 }

@@ -25,11 +25,6 @@ const CUSTOMER_COLUMNS: (
     customers::created_at,
 );
 
-diesel::define_sql_function! {
-    /// SQL `lower()`: case-insensitive search on both backends.
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
 impl Store {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
     pub fn add_customer(&self, company_id: Id, name: &str, email: &str) -> Result<Customer> {
@@ -41,6 +36,7 @@ impl Store {
                 .values(NewCustomer {
                     company_id,
                     name,
+                    name_normalized: &name.to_lowercase(),
                     email: email.as_str(),
                     email_normalized: &email.normalized(),
                     created_at: Timestamp::now().millis(),
@@ -74,7 +70,7 @@ impl Store {
             if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
                 let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
                 query = query.filter(
-                    lower(customers::name)
+                    customers::name_normalized
                         .like(pattern.clone())
                         .escape('\\')
                         .or(customers::email_normalized.like(pattern).escape('\\')),

@@ -72,7 +72,9 @@ impl Target {
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
 pub fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
     let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
     let redacted = match authority.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
@@ -156,11 +158,13 @@ pub struct StoreConfig {
     pub connection_timeout: Duration,
     /// How many leads may wait for the writer before new ones are refused as busy.
     pub write_queue: usize,
+    /// How many bytes of leads may wait for the writer (bounds memory whatever the bodies' size).
+    pub write_queue_bytes: usize,
 }
 
 impl StoreConfig {
     /// Defaults for `url`: 4 readers, `FULL`, 5 s busy timeout, 10 s connection timeout,
-    /// 4096 queued leads.
+    /// at most 4096 queued leads and 16 MiB of them.
     pub fn new(url: impl Into<String>) -> StoreConfig {
         StoreConfig {
             url: url.into(),
@@ -169,6 +173,7 @@ impl StoreConfig {
             busy_timeout: Duration::from_secs(5),
             connection_timeout: Duration::from_secs(10),
             write_queue: 4096,
+            write_queue_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -210,7 +215,10 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Setup {
             DbConnection::Sqlite(_) => {
                 let mut statements = vec![
                     format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms),
-                    format!("PRAGMA foreign_keys = ON; PRAGMA synchronous = {};", self.durability.pragma()),
+                    format!(
+                        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+                        self.durability.pragma()
+                    ),
                 ];
                 if self.read_only {
                     statements.push("PRAGMA query_only = ON;".into());
@@ -267,11 +275,15 @@ fn migrate(conn: &mut DbConnection) -> Result<()> {
     match conn {
         DbConnection::Sqlite(conn) => {
             conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-            conn.run_pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?;
+            conn.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(migration_error)?;
         }
         DbConnection::Postgres(conn) => {
             conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK});"))?;
-            let migrated = conn.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()).map_err(migration_error);
+            let migrated = conn
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|_| ())
+                .map_err(migration_error);
             conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK});"))?;
             migrated?;
         }
@@ -316,7 +328,10 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_password("postgres://lead:s3cr3t@db:5432/leads"), "postgres://lead:***@db:5432/leads");
+        assert_eq!(
+            redact_password("postgres://lead:s3cr3t@db:5432/leads"),
+            "postgres://lead:***@db:5432/leads"
+        );
         assert_eq!(redact_password("postgres://lead@db/leads"), "postgres://lead@db/leads");
         assert_eq!(redact_password("postgresql://a:b@c"), "postgresql://a:***@c");
         assert_eq!(redact_password("sqlite://data/leads.db"), "sqlite://data/leads.db");

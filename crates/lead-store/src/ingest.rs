@@ -10,7 +10,11 @@
 //! A full queue is refused at once ([`StoreError::Busy`]) instead of growing without bound.
 
 use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::Connection;
 use lead_domain::{Lead, Timestamp};
@@ -24,6 +28,9 @@ use crate::{Result, StoreError};
 /// The most leads one transaction takes.
 pub const MAX_BATCH: usize = 512;
 
+/// What a queued lead costs besides its payload (the parsed lead, the job), for the byte bound.
+const JOB_OVERHEAD: usize = 512;
+
 /// A lead waiting for its batch.
 struct Job {
     tenant: Tenant,
@@ -36,6 +43,18 @@ struct Job {
 #[derive(Clone)]
 pub(crate) struct Ingest {
     queue: SyncSender<Job>,
+    shared: Arc<Shared>,
+    max_bytes: usize,
+}
+
+/// What the writer thread and the rest of the store know of each other.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// Bytes of the leads waiting in the queue (payloads plus overhead).
+    queued_bytes: AtomicUsize,
+    /// Other writes (the team's, the operator's) waiting for the write connection; the
+    /// writer thread lets them go first so a stream of leads cannot starve them.
+    pub(crate) others_waiting: AtomicUsize,
 }
 
 /// The answer to a queued lead, once its batch has committed (or failed).
@@ -58,18 +77,36 @@ impl PendingLead {
 }
 
 impl Ingest {
-    /// Starts the writer thread; it ends when the last `Ingest` is dropped.
-    pub(crate) fn start(writer: DbPool, capacity: usize, commits: broadcast::Sender<Id>) -> Result<Ingest> {
+    /// Starts the writer thread; it ends when the last `Ingest` is dropped. At most
+    /// `capacity` leads and `max_bytes` bytes wait in the queue.
+    pub(crate) fn start(
+        writer: DbPool,
+        capacity: usize,
+        max_bytes: usize,
+        shared: Arc<Shared>,
+        commits: broadcast::Sender<Id>,
+    ) -> Result<Ingest> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
+        let thread_shared = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("lead-writer".into())
-            .spawn(move || run(&writer, &jobs, &commits))
+            .spawn(move || run(&writer, &jobs, &thread_shared, &commits))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
-        Ok(Ingest { queue })
+        Ok(Ingest {
+            queue,
+            shared,
+            max_bytes,
+        })
     }
 
-    /// Queues a lead; [`StoreError::Busy`] when the queue is full.
+    /// Queues a lead; [`StoreError::Busy`] when the queue is full (in leads or in bytes).
     pub(crate) fn submit(&self, tenant: Tenant, lead: Lead, payload: String) -> Result<PendingLead> {
+        let cost = payload.len() + JOB_OVERHEAD;
+        let before = self.shared.queued_bytes.fetch_add(cost, Ordering::SeqCst);
+        if before > 0 && before + cost > self.max_bytes {
+            self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
+            return Err(StoreError::Busy);
+        }
         let (reply, answer) = oneshot::channel();
         match self.queue.try_send(Job {
             tenant,
@@ -78,14 +115,19 @@ impl Ingest {
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
-            Err(TrySendError::Full(_)) => Err(StoreError::Busy),
-            Err(TrySendError::Disconnected(_)) => Err(StoreError::Unavailable("the writer stopped".into())),
+            Err(refused) => {
+                self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
+                match refused {
+                    TrySendError::Full(_) => Err(StoreError::Busy),
+                    TrySendError::Disconnected(_) => Err(StoreError::Unavailable("the writer stopped".into())),
+                }
+            }
         }
     }
 }
 
 /// The writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
-fn run(writer: &DbPool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id>) {
+fn run(writer: &DbPool, jobs: &Receiver<Job>, shared: &Shared, commits: &broadcast::Sender<Id>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -94,7 +136,22 @@ fn run(writer: &DbPool, jobs: &Receiver<Job>, commits: &broadcast::Sender<Id>) {
                 Err(_) => break,
             }
         }
-        commit(writer, batch, commits);
+        let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
+        shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        let_others_write_first(shared);
+        // A panic must not take the writer down: the leads of this batch get an error (their
+        // answers are dropped), and the next batch goes on.
+        if catch_unwind(AssertUnwindSafe(|| commit(writer, batch, commits))).is_err() {
+            log::error!("the writer failed on a batch of leads; they were answered with an error");
+        }
+    }
+}
+
+/// Waits (briefly, at most 50 ms) while other writes are waiting for the write connection.
+fn let_others_write_first(shared: &Shared) {
+    let deadline = Instant::now() + Duration::from_millis(50);
+    while shared.others_waiting.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_micros(100));
     }
 }
 

@@ -64,9 +64,10 @@ macro_rules! insert_returning_id {
                 diesel::insert_into($table::table).values($values).execute(conn)?;
                 diesel::select(last_insert_rowid()).get_result::<Id>(conn)?
             }
-            DbConnection::Postgres(conn) => {
-                diesel::insert_into($table::table).values($values).returning($table::id).get_result::<Id>(conn)?
-            }
+            DbConnection::Postgres(conn) => diesel::insert_into($table::table)
+                .values($values)
+                .returning($table::id)
+                .get_result::<Id>(conn)?,
         }
     };
 }
@@ -83,11 +84,7 @@ impl Batch {
     /// Prepares a batch of leads from `tenants`: checks that each key and its company are
     /// still active — inside the write transaction, so a key revoked a moment ago stops
     /// working at once — and loads the active employees of each company.
-    pub(crate) fn prepare(
-        conn: &mut DbConnection,
-        tenants: impl Iterator<Item = Tenant>,
-        now: i64,
-    ) -> Result<Batch> {
+    pub(crate) fn prepare(conn: &mut DbConnection, tenants: impl Iterator<Item = Tenant>, now: i64) -> Result<Batch> {
         let mut batch = Batch {
             now,
             valid_keys: HashMap::new(),
@@ -158,33 +155,33 @@ pub(crate) fn record_lead_in(
     let (id, order_id, ticket_id) = match lead {
         Lead::Order(order) => {
             let values = NewOrder {
-                    company_id: tenant.company_id,
-                    api_key_id: tenant.key_id,
-                    customer_id,
-                    email: email.as_str(),
-                    email_normalized: &email_normalized,
-                    title: order.title.as_str(),
-                    message: order.message.as_ref().map(|m| m.as_str()),
-                    total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
-                    status: OrderStatus::New.as_str(),
-                    payload,
-                    created_at: now,
+                company_id: tenant.company_id,
+                api_key_id: tenant.key_id,
+                customer_id,
+                email: email.as_str(),
+                email_normalized: &email_normalized,
+                title: order.title.as_str(),
+                message: order.message.as_ref().map(|m| m.as_str()),
+                total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
+                status: OrderStatus::New.as_str(),
+                payload,
+                created_at: now,
             };
             let id = insert_returning_id!(conn, web_orders, &values);
             (id, Some(id), None)
         }
         Lead::Ticket(ticket) => {
             let values = NewTicket {
-                    company_id: tenant.company_id,
-                    api_key_id: tenant.key_id,
-                    customer_id,
-                    email: email.as_str(),
-                    email_normalized: &email_normalized,
-                    title: ticket.title.as_str(),
-                    message: ticket.message.as_str(),
-                    status: TicketStatus::Open.as_str(),
-                    payload,
-                    created_at: now,
+                company_id: tenant.company_id,
+                api_key_id: tenant.key_id,
+                customer_id,
+                email: email.as_str(),
+                email_normalized: &email_normalized,
+                title: ticket.title.as_str(),
+                message: ticket.message.as_str(),
+                status: TicketStatus::Open.as_str(),
+                payload,
+                created_at: now,
             };
             let id = insert_returning_id!(conn, tickets, &values);
             (id, None, Some(id))

@@ -44,6 +44,8 @@ pub struct Store {
     commits: tokio::sync::broadcast::Sender<Id>,
     /// The queue of the group-commit writer thread.
     ingest: ingest::Ingest,
+    /// What the writer thread and other writers share.
+    shared: std::sync::Arc<ingest::Shared>,
 }
 
 impl std::fmt::Debug for Store {
@@ -60,8 +62,22 @@ impl Store {
         let (backend, writer, readers) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
-        let ingest = ingest::Ingest::start(writer.clone(), config.write_queue, commits.clone())?;
-        Ok(Store { backend, writer, readers, commits, ingest })
+        let shared = std::sync::Arc::new(ingest::Shared::default());
+        let ingest = ingest::Ingest::start(
+            writer.clone(),
+            config.write_queue,
+            config.write_queue_bytes,
+            shared.clone(),
+            commits.clone(),
+        )?;
+        Ok(Store {
+            backend,
+            writer,
+            readers,
+            commits,
+            ingest,
+            shared,
+        })
     }
 
     /// The database engine this store runs on.
@@ -72,8 +88,12 @@ impl Store {
     /// Runs `work` in one write transaction on the writer connection: all of it commits, or
     /// none of it does.
     fn write<T>(&self, work: impl FnOnce(&mut db::DbConnection) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.get()?;
-        db::write_transaction(&mut conn, work)
+        use std::sync::atomic::Ordering;
+        // Tell the lead writer to let us in between two batches.
+        self.shared.others_waiting.fetch_add(1, Ordering::SeqCst);
+        let conn = self.writer.get();
+        self.shared.others_waiting.fetch_sub(1, Ordering::SeqCst);
+        db::write_transaction(&mut *conn?, work)
     }
 
     /// Runs `work` on a read-only connection.

@@ -261,6 +261,8 @@ pub struct Member {
     pub employee_id: Id,
     /// The employee's company.
     pub company_id: Id,
+    /// The token it authenticated with (long-lived streams re-check it).
+    pub token_id: Id,
 }
 
 /// What may be shown of an employee token: never the token.
@@ -366,6 +368,7 @@ pub(crate) struct NewEmployee<'a> {
 pub(crate) struct NewCustomer<'a> {
     pub company_id: Id,
     pub name: &'a str,
+    pub name_normalized: &'a str,
     pub email: &'a str,
     pub email_normalized: &'a str,
     pub created_at: i64,

@@ -50,6 +50,7 @@ diesel::table! {
         id -> BigInt,
         company_id -> BigInt,
         name -> Text,
+        name_normalized -> Text,
         email -> Text,
         email_normalized -> Text,
         created_at -> BigInt,

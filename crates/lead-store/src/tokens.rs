@@ -69,6 +69,22 @@ impl Store {
         })
     }
 
+    /// Whether a token still lets its employee in: the token, the employee and the company
+    /// are all active.
+    pub fn token_is_valid(&self, token_id: Id) -> Result<bool> {
+        self.read(|conn| {
+            let found: i64 = employee_tokens::table
+                .inner_join(employees::table.inner_join(companies::table))
+                .filter(employee_tokens::id.eq(token_id))
+                .filter(employee_tokens::active.eq(1))
+                .filter(employees::active.eq(1))
+                .filter(companies::active.eq(1))
+                .count()
+                .get_result(conn)?;
+            Ok(found == 1)
+        })
+    }
+
     /// Tokens, all or of one employee, by id.
     pub fn list_employee_tokens(&self, employee_id: Option<Id>) -> Result<Vec<TokenInfo>> {
         self.read(|conn| {

@@ -156,6 +156,15 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
         (49, 49),
         "the bad lead left nothing behind"
     );
+    // Leads of one batch share its timestamp: fewer distinct times than leads proves that
+    // the bad lead's neighbours were committed in the same transaction as its attempt.
+    let orders = store.list_orders(acme.company_id, None, None, None).unwrap();
+    let mut times: Vec<i64> = orders.iter().map(|o| o.created_at).collect();
+    times.dedup();
+    assert!(
+        times.len() < 49,
+        "the 50 leads were committed in batches, not one by one"
+    );
 }
 
 #[test]
@@ -195,4 +204,38 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
         committed,
         "every accepted lead is stored"
     );
+}
+
+#[test]
+fn the_queue_is_bounded_in_bytes_too() {
+    use diesel::connection::SimpleConnection;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = StoreConfig::new(format!(
+        "sqlite://{}",
+        dir.path().join("nested/folder/leads.db").display()
+    ));
+    config.write_queue_bytes = 200 * 1024; // three bodies of 64 KiB, and a little
+    config.busy_timeout = std::time::Duration::from_secs(30);
+    let store = Store::open(&config).unwrap();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let mut blocker = raw(&dir);
+    blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    let first = store.submit_lead(acme, order_from("first@x.de"), "{}".into()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 12));
+    let outcomes: Vec<_> = (0..5)
+        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone()))
+        .collect();
+    let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
+    assert!(outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().err())
+        .all(|e| matches!(e, StoreError::Busy)));
+    blocker.batch_execute("COMMIT;").unwrap();
+    first.wait().unwrap();
+    for pending in outcomes.into_iter().flatten() {
+        pending.wait().unwrap();
+    }
+    assert_eq!(store.totals().unwrap().orders, 4);
 }

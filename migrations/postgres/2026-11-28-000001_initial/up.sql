@@ -46,6 +46,8 @@ CREATE TABLE customers (
     id                BIGSERIAL PRIMARY KEY,
     company_id        BIGINT NOT NULL REFERENCES companies (id),
     name              TEXT   NOT NULL,
+    -- lowercased by the application (SQLite's lower() knows only ASCII), for search
+    name_normalized   TEXT   NOT NULL,
     email             TEXT   NOT NULL,
     email_normalized  TEXT   NOT NULL,
     created_at        BIGINT NOT NULL,

@@ -334,6 +334,8 @@ pub struct SseClient {
     pub status: u16,
     pub head: String,
     pub comments: usize,
+    /// The server ended the stream (the last, empty chunk arrived, or the connection closed).
+    pub ended: bool,
 }
 
 impl SseClient {
@@ -354,6 +356,7 @@ impl SseClient {
             status: 0,
             head: String::new(),
             comments: 0,
+            ended: false,
         };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
@@ -372,7 +375,7 @@ impl SseClient {
     fn fill(&mut self) {
         let mut buf = [0u8; 8192];
         match self.stream.read(&mut buf) {
-            Ok(0) => {}
+            Ok(0) => self.ended = true,
             Ok(n) => self.raw.extend_from_slice(&buf[..n]),
             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
             Err(e) => panic!("stream read failed: {e}"),
@@ -385,6 +388,9 @@ impl SseClient {
                 return;
             };
             let size = usize::from_str_radix(String::from_utf8_lossy(&self.raw[..line_end]).trim(), 16).unwrap();
+            if size == 0 {
+                self.ended = true;
+            }
             if self.raw.len() < line_end + 2 + size + 2 {
                 return;
             }
@@ -422,7 +428,7 @@ impl SseClient {
                     return Some(event);
                 }
             }
-            if std::time::Instant::now() >= deadline {
+            if std::time::Instant::now() >= deadline || self.ended {
                 return None;
             }
             self.fill();
