@@ -49,7 +49,7 @@ fn setup() -> (TestDb, String, String) {
     (db, company, key)
 }
 
-#[test]
+backend_test! {
 fn companies_are_added_listed_and_resolved_by_id_or_name() {
     let db = TestDb::new();
     let id = last_line(&cli(&db.url, &["company", "add", "Acme GmbH"]));
@@ -75,8 +75,9 @@ fn companies_are_added_listed_and_resolved_by_id_or_name() {
         (Value::Bool(false), Value::Bool(false))
     );
 }
+}
 
-#[test]
+backend_test! {
 fn an_issued_key_works_lists_without_the_key_and_is_revoked_by_prefix() {
     let (db, _, key) = setup();
     assert!(key.starts_with("lgw_") && key.len() == 47, "{key}");
@@ -99,8 +100,9 @@ fn an_issued_key_works_lists_without_the_key_and_is_revoked_by_prefix() {
     let keys = json_lines(&cli(&db.url, &["key", "list", "--company", "Acme", "--json"]));
     assert_eq!(keys[0]["active"], false);
 }
+}
 
-#[test]
+backend_test! {
 fn keys_are_revoked_by_id_and_ambiguous_prefixes_are_refused() {
     let (db, company, _) = setup();
     let second = last_line(&cli(&db.url, &["key", "issue", "--company", &company]));
@@ -117,8 +119,9 @@ fn keys_are_revoked_by_id_and_ambiguous_prefixes_are_refused() {
     // The full key identifies itself too; revoking twice is harmless.
     assert!(cli(&db.url, &["key", "revoke", &second]).status.success());
 }
+}
 
-#[test]
+backend_test! {
 fn a_legacy_key_is_imported_unchanged_and_works() {
     let db = TestDb::new();
     last_line(&cli(&db.url, &["company", "add", "Legacy AG"]));
@@ -168,8 +171,9 @@ fn a_legacy_key_is_imported_unchanged_and_works() {
     let keys = String::from_utf8(cli(&db.url, &["key", "list"]).stdout).unwrap();
     assert!(keys.contains("imp_a3f9") && !keys.contains(legacy), "{keys}");
 }
+}
 
-#[test]
+backend_test! {
 fn employees_are_notified_until_deactivated() {
     let (db, _, key) = setup();
     let second = last_line(&cli(
@@ -229,8 +233,9 @@ fn employees_are_notified_until_deactivated() {
         "no employee",
     );
 }
+}
 
-#[test]
+backend_test! {
 fn customers_have_unique_emails_per_company() {
     let (db, _, _) = setup();
     let id = last_line(&cli(
@@ -296,8 +301,9 @@ fn customers_have_unique_emails_per_company() {
     let customers = json_lines(&cli(&db.url, &["customer", "list", "--company", "Acme", "--json"]));
     assert_eq!(customers.as_array().unwrap().len(), 1);
 }
+}
 
-#[test]
+backend_test! {
 fn orders_and_tickets_are_listed_with_their_payload() {
     let (db, _, key) = setup();
     last_line(&cli(
@@ -392,8 +398,9 @@ fn orders_and_tickets_are_listed_with_their_payload() {
         String::from_utf8(cli(&db.url, &["tickets", "list", "--company", "Acme", "--status", "open"]).stdout).unwrap();
     assert!(table.contains("Anfrage Webseite"), "{table}");
 }
+}
 
-#[test]
+backend_test! {
 fn a_deactivated_company_is_locked_out_until_activated() {
     let (db, _, key) = setup();
     let server = Server::start(&db.url, &[]);
@@ -407,6 +414,7 @@ fn a_deactivated_company_is_locked_out_until_activated() {
             .status,
         200
     );
+}
 }
 
 #[test]
@@ -444,7 +452,7 @@ fn usage_errors_are_one_line_and_help_is_whole() {
     assert!(String::from_utf8_lossy(&help.stdout).lines().count() > 5);
 }
 
-#[test]
+backend_test! {
 fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let db = TestDb::new();
     let server = Server::start(&db.url, &[]);
@@ -475,8 +483,9 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
     assert_eq!(companies.as_array().unwrap().len(), 1);
 }
+}
 
-#[test]
+backend_test! {
 fn no_bootstrap_when_a_company_exists() {
     let (db, _, _) = setup();
     let server = Server::start(&db.url, &[]);
@@ -484,6 +493,7 @@ fn no_bootstrap_when_a_company_exists() {
     assert!(!server.finish().contains("Demo"));
     let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
     assert_eq!(companies.as_array().unwrap().len(), 1);
+}
 }
 
 #[test]
@@ -530,7 +540,7 @@ fn bind_and_database_come_from_config_file_env_and_flags_in_that_order() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("port"));
 }
 
-#[test]
+backend_test! {
 fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
     let (db, _, key) = setup();
     let token = last_line(&cli(&db.url, &["employee", "token", "1"]));
@@ -565,4 +575,5 @@ fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
     assert_eq!(me(&second).status, 401);
     let tokens = json_lines(&cli(&db.url, &["employee", "token-list", "--json"]));
     assert!(tokens.as_array().unwrap().iter().all(|t| t["active"] == false));
+}
 }

@@ -22,7 +22,7 @@ fn assert_success(response: &Response, lead_type: &str) -> i64 {
     object["id"].as_i64().expect("a numeric id")
 }
 
-#[test]
+backend_test! {
 fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
@@ -47,8 +47,9 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
         assert_eq!(notes[0].read_at, None);
     }
 }
+}
 
-#[test]
+backend_test! {
 fn the_published_example_creates_an_open_ticket() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
@@ -69,8 +70,9 @@ fn the_published_example_creates_an_open_ticket() {
     );
     assert_eq!(notes[0].ticket_id, Some(id));
 }
+}
 
-#[test]
+backend_test! {
 fn a_ticket_without_subject_is_titled_anfrage_webseite() {
     let app = TestApp::spawn();
     for subject in ["", r#","subject":"   ""#, r#","subject":null"#] {
@@ -86,8 +88,9 @@ fn a_ticket_without_subject_is_titled_anfrage_webseite() {
         "Web-Bestellung"
     );
 }
+}
 
-#[test]
+backend_test! {
 fn both_paths_serve_the_same_handler() {
     let app = TestApp::spawn();
     for path in ["/api/v1/lead.php", "/api/v1/lead"] {
@@ -98,15 +101,17 @@ fn both_paths_serve_the_same_handler() {
     }
     assert_eq!(app.totals().orders, 2);
 }
+}
 
-#[test]
+backend_test! {
 fn the_key_may_come_in_the_query() {
     let app = TestApp::spawn();
     let path = format!("/api/v1/lead.php?key={}", app.acme.key);
     assert_success(&app.server.request("POST", &path, &[], ORDER.as_bytes()), "order");
 }
+}
 
-#[test]
+backend_test! {
 fn the_header_wins_over_the_query() {
     let app = TestApp::spawn();
     let good_header = app.server.request(
@@ -125,8 +130,9 @@ fn the_header_wins_over_the_query() {
     bad_header.assert_error(403, "invalid_api_key", None);
     assert_eq!(app.totals().orders, 1);
 }
+}
 
-#[test]
+backend_test! {
 fn no_key_or_an_empty_key_is_401() {
     let app = TestApp::spawn();
     let cases: [(&str, &[(&str, &str)]); 4] = [
@@ -142,8 +148,9 @@ fn no_key_or_an_empty_key_is_401() {
     }
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
     let app = TestApp::spawn();
     let revoked = add_company(&app.store, "Revoked GmbH", 1);
@@ -171,8 +178,9 @@ fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
     app.store.set_company_active(inactive.id, true).unwrap();
     assert_success(&app.post_lead(&inactive.key, ORDER), "order");
 }
+}
 
-#[test]
+backend_test! {
 fn authentication_comes_before_the_body() {
     let app = TestApp::spawn();
     // Garbage and oversized bodies: the key decides first.
@@ -198,8 +206,9 @@ fn authentication_comes_before_the_body() {
         .assert_error(413, "payload_too_large", None);
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn bodies_over_64_kib_are_413_and_64_kib_is_fine() {
     let app = TestApp::spawn();
     let padded = |size: usize| {
@@ -225,8 +234,9 @@ fn bodies_over_64_kib_are_413_and_64_kib_is_fine() {
     app.server.send_raw(&raw).assert_error(413, "payload_too_large", None);
     assert_eq!(app.totals().orders, 1);
 }
+}
 
-#[test]
+backend_test! {
 fn the_body_is_json_whatever_the_content_type() {
     let app = TestApp::spawn();
     for content_type in [
@@ -247,8 +257,9 @@ fn the_body_is_json_whatever_the_content_type() {
     assert_success(&app.post_lead(&app.acme.key, ORDER), "order"); // no Content-Type at all
     assert_eq!(app.totals().orders, 6);
 }
+}
 
-#[test]
+backend_test! {
 fn bodies_that_are_not_json_objects_are_invalid_json() {
     let app = TestApp::spawn();
     for body in [
@@ -275,8 +286,9 @@ fn bodies_that_are_not_json_objects_are_invalid_json() {
     invalid_utf8.assert_error(400, "invalid_json", None);
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn type_is_required_and_must_be_order_or_ticket() {
     let app = TestApp::spawn();
     for body in [
@@ -297,8 +309,9 @@ fn type_is_required_and_must_be_order_or_ticket() {
     }
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn email_is_required_valid_and_at_most_254_characters() {
     let app = TestApp::spawn();
     for kind in ["order", "ticket"] {
@@ -321,8 +334,9 @@ fn email_is_required_valid_and_at_most_254_characters() {
     }
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn a_ticket_needs_a_message_an_order_does_not() {
     let app = TestApp::spawn();
     for message in ["", r#","message":"""#, r#","message":"  \n ""#, r#","message":null"#] {
@@ -344,8 +358,9 @@ fn a_ticket_needs_a_message_an_order_does_not() {
         "order",
     );
 }
+}
 
-#[test]
+backend_test! {
 fn subject_must_be_text_of_at_most_200_characters() {
     let app = TestApp::spawn();
     app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de","subject":5}"#)
@@ -364,8 +379,9 @@ fn subject_must_be_text_of_at_most_200_characters() {
         "ä".repeat(200)
     );
 }
+}
 
-#[test]
+backend_test! {
 fn total_is_stored_as_exact_cents() {
     let app = TestApp::spawn();
     for (total, cents) in [
@@ -398,8 +414,9 @@ fn total_is_stored_as_exact_cents() {
         expected
     });
 }
+}
 
-#[test]
+backend_test! {
 fn bad_totals_are_invalid_field_and_store_nothing() {
     let app = TestApp::spawn();
     for total in [
@@ -419,8 +436,9 @@ fn bad_totals_are_invalid_field_and_store_nothing() {
     }
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn a_ticket_ignores_its_total() {
     let app = TestApp::spawn();
     for total in ["0.00", "\"abc\"", "-5", "1.234"] {
@@ -428,8 +446,9 @@ fn a_ticket_ignores_its_total() {
         assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
     }
 }
+}
 
-#[test]
+backend_test! {
 fn custom_fields_are_kept_in_the_stored_payload() {
     let app = TestApp::spawn();
     let body = r#"{
@@ -442,8 +461,9 @@ fn custom_fields_are_kept_in_the_stored_payload() {
         body
     );
 }
+}
 
-#[test]
+backend_test! {
 fn texts_are_stored_trimmed_with_case_kept() {
     let app = TestApp::spawn();
     let body = r#"{"type":"ticket","email":"  Max@Beispiel.DE ","subject":"  Frage  ","message":"\n Hallo Welt \n"}"#;
@@ -454,8 +474,9 @@ fn texts_are_stored_trimmed_with_case_kept() {
         ("Max@Beispiel.DE", "Frage", "Hallo Welt")
     );
 }
+}
 
-#[test]
+backend_test! {
 fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_only() {
     let app = TestApp::spawn();
     let customer = app
@@ -503,8 +524,9 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
         Some(foreign)
     );
 }
+}
 
-#[test]
+backend_test! {
 fn a_customer_of_another_company_never_matches() {
     let app = TestApp::spawn();
     let other = add_company(&app.store, "Other", 1);
@@ -515,8 +537,9 @@ fn a_customer_of_another_company_never_matches() {
         None
     );
 }
+}
 
-#[test]
+backend_test! {
 fn only_the_companys_own_active_employees_are_notified() {
     let app = TestApp::spawn();
     let other = add_company(&app.store, "Other", 2);
@@ -551,8 +574,9 @@ fn only_the_companys_own_active_employees_are_notified() {
     assert!(app.store.list_orders(other.id, None, None, None).unwrap().is_empty());
     assert!(app.store.list_tickets(other.id, None, None, None).unwrap().is_empty());
 }
+}
 
-#[test]
+backend_test! {
 fn a_company_without_employees_still_gets_its_lead() {
     let app = TestApp::spawn();
     let lonely = add_company(&app.store, "Lonely", 0);
@@ -560,8 +584,9 @@ fn a_company_without_employees_still_gets_its_lead() {
     assert_eq!(app.totals().orders, 1);
     assert_eq!(app.totals().notifications, 0);
 }
+}
 
-#[test]
+backend_test! {
 fn other_methods_get_405_with_allow_post() {
     let app = TestApp::spawn();
     for method in ["GET", "PUT", "DELETE", "PATCH"] {
@@ -573,8 +598,9 @@ fn other_methods_get_405_with_allow_post() {
     }
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn cors_preflight_is_answered_without_a_key() {
     let app = TestApp::spawn();
     for path in ["/api/v1/lead.php", "/api/v1/lead"] {
@@ -612,8 +638,9 @@ fn cors_preflight_is_answered_without_a_key() {
         .request("POST", "/api/v1/lead", &[("Origin", "https://x.de")], ORDER.as_bytes());
     assert_eq!(denied.header("access-control-allow-origin"), Some("*"));
 }
+}
 
-#[test]
+backend_test! {
 fn health_check_and_unknown_paths() {
     let app = TestApp::spawn();
     let health = app.server.request("GET", "/healthz", &[], b"");
@@ -635,19 +662,13 @@ fn health_check_and_unknown_paths() {
     post_health.assert_error(405, "method_not_allowed", None);
     assert_eq!(post_health.header("allow"), Some("GET"));
 }
+}
 
-#[test]
+backend_test! {
 fn a_database_failure_is_500_and_leaves_nothing_behind() {
     let app = TestApp::spawn();
     // Make the last step of the transaction fail: the notification insert.
-    {
-        use diesel::connection::SimpleConnection;
-        let mut conn = common::raw_sqlite(&app.db.path());
-        conn.batch_execute(
-            "CREATE TRIGGER fail_notifications BEFORE INSERT ON notifications BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-        )
-        .unwrap();
-    }
+    app.db.fail_notification_inserts("disk on fire");
     for body in [ORDER, TICKET] {
         app.post_lead(&app.acme.key, body)
             .assert_error(500, "internal_error", None);
@@ -663,8 +684,9 @@ fn a_database_failure_is_500_and_leaves_nothing_behind() {
         "the key's use was rolled back with the rest"
     );
 }
+}
 
-#[test]
+backend_test! {
 fn two_hundred_concurrent_posts_are_all_stored_with_all_notifications() {
     let app = TestApp::spawn();
     let ids: Vec<i64> = std::thread::scope(|scope| {
@@ -695,8 +717,9 @@ fn two_hundred_concurrent_posts_are_all_stored_with_all_notifications() {
         );
     }
 }
+}
 
-#[test]
+backend_test! {
 fn data_survives_a_restart() {
     let TestApp {
         db,
@@ -720,8 +743,9 @@ fn data_survives_a_restart() {
     let second = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &acme.key)], TICKET.as_bytes());
     assert_success(&second, "ticket");
 }
+}
 
-#[test]
+backend_test! {
 fn keys_never_reach_the_log() {
     let app = TestApp::spawn();
     let key = app.acme.key.clone();
@@ -758,8 +782,9 @@ fn keys_never_reach_the_log() {
         );
     }
 }
+}
 
-#[test]
+backend_test! {
 fn error_bodies_name_the_field_only_when_one_is_at_fault() {
     let app = TestApp::spawn();
     let no_field: Value = app.post_lead(&app.acme.key, "[]").json();
@@ -768,21 +793,20 @@ fn error_bodies_name_the_field_only_when_one_is_at_fault() {
     assert_eq!(with_field["field"], "email");
     assert!(with_field["message"].as_str().unwrap().contains("email"));
 }
+}
 
-#[test]
+backend_test! {
 fn a_full_write_queue_answers_503_with_retry_after_and_loses_nothing() {
-    use diesel::connection::SimpleConnection;
     let app = TestApp::spawn_with_config("[database]\nwrite_queue = 1\nbusy_timeout_ms = 30000\n");
-    // Another process holds SQLite's write lock: the server's writer stalls, its queue fills.
-    let mut blocker = common::raw_sqlite(&app.db.path());
-    blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    // Another connection holds the write path: the server's writer stalls, its queue fills.
+    let blocker = app.db.hold_writes();
     let answers: Vec<Response> = std::thread::scope(|scope| {
         let posts: Vec<_> = (0..8)
             .map(|_| scope.spawn(|| app.post_lead(&app.acme.key, ORDER)))
             .collect();
         // The refused ones answer at once; the others wait for the lock.
         std::thread::sleep(std::time::Duration::from_millis(500));
-        blocker.batch_execute("COMMIT;").unwrap();
+        blocker.release();
         posts.into_iter().map(|p| p.join().unwrap()).collect()
     });
     let busy: Vec<&Response> = answers.iter().filter(|a| a.status == 503).collect();
@@ -799,4 +823,5 @@ fn a_full_write_queue_answers_503_with_retry_after_and_loses_nothing() {
     }
     assert_eq!(app.totals().orders as usize, stored, "every 200 is stored, no 503 is");
     assert_eq!(app.totals().notifications as usize, stored * 2);
+}
 }

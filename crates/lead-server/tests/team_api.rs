@@ -43,7 +43,7 @@ fn intruder(app: &TestApp) -> (Company, String) {
     (other, token)
 }
 
-#[test]
+backend_test! {
 fn a_token_identifies_the_employee() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -52,8 +52,9 @@ fn a_token_identifies_the_employee() {
     assert_eq!(me["company_id"], app.acme.id);
     assert_eq!(me["name"], "Mitarbeiter 0");
 }
+}
 
-#[test]
+backend_test! {
 fn missing_or_wrong_credentials_are_401_unauthorized() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -79,8 +80,9 @@ fn missing_or_wrong_credentials_are_401_unauthorized() {
     app.post_lead(&token, ORDER).assert_error(403, "invalid_api_key", None);
     app.assert_nothing_stored();
 }
+}
 
-#[test]
+backend_test! {
 fn revoked_tokens_and_deactivated_employees_stop_at_once() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -103,8 +105,9 @@ fn revoked_tokens_and_deactivated_employees_stop_at_once() {
     app.team("GET", "/api/v1/orders", &second, "")
         .assert_error(403, "forbidden", None);
 }
+}
 
-#[test]
+backend_test! {
 fn the_inbox_lists_orders_newest_first_by_status() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -143,8 +146,9 @@ fn the_inbox_lists_orders_newest_first_by_status() {
             .assert_error(400, "invalid_field", Some(field));
     }
 }
+}
 
-#[test]
+backend_test! {
 fn one_order_shows_its_original_payload() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -157,8 +161,9 @@ fn one_order_shows_its_original_payload() {
             .assert_error(404, "not_found", None);
     }
 }
+}
 
-#[test]
+backend_test! {
 fn an_order_is_decided_once_and_who_and_when_is_kept() {
     let app = TestApp::spawn();
     let erika = token_for(&app.store, app.acme.employees[0]);
@@ -190,8 +195,9 @@ fn an_order_is_decided_once_and_who_and_when_is_kept() {
     app.team("GET", &format!("/api/v1/orders/{accepted}/accept"), &max, "")
         .assert_error(405, "method_not_allowed", None);
 }
+}
 
-#[test]
+backend_test! {
 fn concurrent_decisions_have_exactly_one_winner() {
     let app = TestApp::spawn();
     let tokens = [
@@ -215,8 +221,9 @@ fn concurrent_decisions_have_exactly_one_winner() {
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 9, "{statuses:?}");
 }
+}
 
-#[test]
+backend_test! {
 fn pages_are_stable_under_concurrent_inserts() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -241,8 +248,9 @@ fn pages_are_stable_under_concurrent_inserts() {
         "every original order once, in order, none of the new ones"
     );
 }
+}
 
-#[test]
+backend_test! {
 fn tickets_are_listed_read_closed_and_reopened() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -276,8 +284,9 @@ fn tickets_are_listed_read_closed_and_reopened() {
     app.team("GET", "/api/v1/tickets?status=new", &token, "")
         .assert_error(400, "invalid_field", Some("status"));
 }
+}
 
-#[test]
+backend_test! {
 fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -307,8 +316,9 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
         Some(customer)
     );
 }
+}
 
-#[test]
+backend_test! {
 fn customers_are_created_searched_and_filed() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -389,6 +399,7 @@ fn customers_are_created_searched_and_filed() {
     assert_eq!(file["orders"][0]["id"], o1);
     assert_eq!(file["orders"].as_array().unwrap().len(), 1);
 }
+}
 
 trait Created {
     fn map_status_201(self) -> Self;
@@ -403,7 +414,7 @@ impl Created for common::Response {
     }
 }
 
-#[test]
+backend_test! {
 fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -434,8 +445,9 @@ fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let again = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
     assert_eq!(again, json!({"tickets": 0, "orders": 0}));
 }
+}
 
-#[test]
+backend_test! {
 fn notifications_are_listed_and_marked_read() {
     let app = TestApp::spawn();
     let erika = token_for(&app.store, app.acme.employees[0]);
@@ -483,8 +495,9 @@ fn notifications_are_listed_and_marked_read() {
         "Max's are untouched"
     );
 }
+}
 
-#[test]
+backend_test! {
 fn another_companys_ids_are_not_found_on_every_route() {
     let app = TestApp::spawn();
     let acme_token = token_for(&app.store, app.acme.employees[0]);
@@ -566,6 +579,7 @@ fn another_companys_ids_are_not_found_on_every_route() {
     )
     .assert_error(404, "not_found", None);
 }
+}
 
 fn open_stream(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseClient {
     let bearer = format!("Bearer {token}");
@@ -586,7 +600,7 @@ fn open_stream(app: &TestApp, token: &str, last_event_id: Option<&str>) -> SseCl
     stream
 }
 
-#[test]
+backend_test! {
 fn a_stream_opened_first_receives_the_lead_posted_afterwards() {
     let app = TestApp::spawn();
     let erika = token_for(&app.store, app.acme.employees[0]);
@@ -634,8 +648,9 @@ fn a_stream_opened_first_receives_the_lead_posted_afterwards() {
         "but its own leads"
     );
 }
+}
 
-#[test]
+backend_test! {
 fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -679,8 +694,9 @@ fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
         .request("GET", "/api/v1/notifications/stream", &[], b"")
         .assert_error(401, "unauthorized", None);
 }
+}
 
-#[test]
+backend_test! {
 fn idle_streams_get_heartbeat_comments() {
     let app = TestApp::spawn_with_config("[server]\nsse_heartbeat_secs = 1\n");
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -688,8 +704,9 @@ fn idle_streams_get_heartbeat_comments() {
     assert_eq!(stream.next_event(Duration::from_millis(2500)), None);
     assert!(stream.comments >= 1, "a heartbeat comment within 2.5 s at a 1 s period");
 }
+}
 
-#[test]
+backend_test! {
 fn an_open_stream_ends_when_its_token_is_revoked_or_its_employee_deactivated() {
     let app = TestApp::spawn();
     let revoked = token_for(&app.store, app.acme.employees[0]);
@@ -707,8 +724,9 @@ fn an_open_stream_ends_when_its_token_is_revoked_or_its_employee_deactivated() {
         assert!(stream.ended, "the server ended the stream");
     }
 }
+}
 
-#[test]
+backend_test! {
 fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -739,8 +757,9 @@ fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
     assert_eq!(ids, expected, "all 130, in order, once");
     assert_eq!(resumed.next_event(Duration::from_millis(300)), None);
 }
+}
 
-#[test]
+backend_test! {
 fn customer_search_ignores_case_beyond_ascii() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -757,4 +776,5 @@ fn customer_search_ignores_case_beyond_ascii() {
         ids(&ok(app.team("GET", "/api/v1/customers?q=J%C3%BCrgen", &token, ""))),
         [id]
     );
+}
 }
