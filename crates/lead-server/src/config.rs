@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Seconds between heartbeat comments on an idle notification stream.
     pub sse_heartbeat_secs: u64,
+    /// Seconds between a stream's safety-net re-reads of the database.
+    pub sse_recheck_secs: u64,
 }
 
 /// `[database]`
@@ -89,8 +91,8 @@ impl Config {
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be above 0");
         }
-        if self.server.sse_heartbeat_secs == 0 {
-            bail!("server.sse_heartbeat_secs must be at least 1");
+        if self.server.sse_heartbeat_secs == 0 || self.server.sse_recheck_secs == 0 {
+            bail!("server.sse_heartbeat_secs and server.sse_recheck_secs must be at least 1");
         }
         if self.database.write_queue == 0 {
             bail!("database.write_queue must be at least 1");
@@ -109,7 +111,7 @@ impl Config {
         lead_http::HttpConfig {
             body_limit: self.server.body_limit_bytes,
             sse_heartbeat: std::time::Duration::from_secs(self.server.sse_heartbeat_secs),
-            ..lead_http::HttpConfig::default()
+            sse_recheck: std::time::Duration::from_secs(self.server.sse_recheck_secs),
         }
     }
 

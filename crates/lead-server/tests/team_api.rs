@@ -778,3 +778,40 @@ fn customer_search_ignores_case_beyond_ascii() {
     );
 }
 }
+
+#[test]
+fn a_lead_taken_by_one_instance_reaches_a_stream_on_another() {
+    common::with_backend(common::Backend::Postgres, || {
+        let app = TestApp::spawn(); // instance A
+                                    // Instance B on the same database, its safety-net re-read made an hour long: whatever
+                                    // reaches its stream came through PostgreSQL's NOTIFY.
+        let config = app.db.dir.path().join("b.toml");
+        std::fs::write(&config, "[server]\nsse_recheck_secs = 3600\n").unwrap();
+        let b = common::Server::spawn(
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--database-url",
+                &app.db.url,
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ],
+            &[],
+        );
+        let token = token_for(&app.store, app.acme.employees[0]);
+        let bearer = format!("Bearer {token}");
+        let mut stream = SseClient::open(b.addr, "/api/v1/notifications/stream", &[("Authorization", &bearer)]);
+        assert_eq!(stream.status, 200, "{}", stream.head);
+
+        let started = std::time::Instant::now();
+        let id = post(&app, &app.acme, &ticket("instanz@kunde.de")); // to instance A
+        let event = stream
+            .next_event(Duration::from_secs(10))
+            .expect("instance B delivers A's lead");
+        let data: Value = serde_json::from_str(&event.data).unwrap();
+        assert_eq!(data["ticket_id"], id);
+        eprintln!("cross-instance delivery took {:?}", started.elapsed());
+        assert_eq!(stream.next_event(Duration::from_millis(300)), None, "exactly once");
+    });
+}

@@ -291,6 +291,26 @@ fn migrate(conn: &mut DbConnection) -> Result<()> {
     Ok(())
 }
 
+/// Tells the other instances (PostgreSQL) that leads of these companies are being committed:
+/// sent inside the transaction, the notification is delivered exactly when it commits.
+/// Nothing to do on SQLite, where there is only one instance.
+pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator<Item = crate::Id>) -> Result<()> {
+    if let DbConnection::Postgres(conn) = conn {
+        for company in companies {
+            conn.batch_execute(&format!("NOTIFY {}, '{company}';", crate::listen::CHANNEL))?;
+        }
+    }
+    Ok(())
+}
+
+/// The PostgreSQL URL, for the listener of other instances' commits.
+pub(crate) fn postgres_url(url: &str) -> Option<String> {
+    match Target::parse(url) {
+        Ok(Target::Postgres(url)) => Some(url),
+        _ => None,
+    }
+}
+
 /// Runs `work` in one write transaction: all of it commits, or none of it does. On SQLite
 /// the write lock is taken up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
 /// first fails with "database is locked" when another process wrote in between.

@@ -20,7 +20,7 @@ use diesel::Connection;
 use lead_domain::{Lead, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::db::{write_transaction, DbConnection, DbPool};
+use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
 use crate::leads::{record_lead_in, Batch};
 use crate::models::{Id, Recorded, Tenant};
 use crate::{Result, StoreError};
@@ -173,6 +173,13 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
                 .map(|(job, _)| job.tenant.key_id)
                 .collect();
             shared.note_key_use(conn, used.into_iter())?;
+            let companies: BTreeSet<Id> = batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| o.is_ok())
+                .map(|(job, _)| job.tenant.company_id)
+                .collect();
+            announce_commits(conn, companies.into_iter())?;
             Ok::<_, StoreError>(outcomes)
         })
     });

@@ -18,6 +18,7 @@ mod error;
 mod health;
 mod ingest;
 mod leads;
+mod listen;
 mod models;
 mod notifications;
 mod orders;
@@ -46,6 +47,9 @@ pub struct Store {
     ingest: ingest::Ingest,
     /// What the writer thread and other writers share.
     shared: std::sync::Arc<ingest::Shared>,
+    /// PostgreSQL: the URL to listen on for other instances' commits, and the listener,
+    /// started by the first live stream (operator commands never need one).
+    listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
 }
 
 impl std::fmt::Debug for Store {
@@ -70,6 +74,7 @@ impl Store {
             shared.clone(),
             commits.clone(),
         )?;
+        let listener = db::postgres_url(&config.url).map(|url| (url, Default::default()));
         Ok(Store {
             backend,
             writer,
@@ -77,6 +82,7 @@ impl Store {
             commits,
             ingest,
             shared,
+            listener,
         })
     }
 

@@ -94,7 +94,19 @@ impl Store {
     /// A receiver that gets a company's id whenever leads of that company (and so new
     /// notifications) have been committed. Only a wake-up call: the database stays the source
     /// of truth, so a missed or lagging signal loses nothing.
+    /// On PostgreSQL this includes other instances' commits (LISTEN/NOTIFY).
     pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<Id> {
+        if let Some((url, listener)) = &self.listener {
+            if listener.get().is_none() {
+                match crate::listen::Listener::start(url.clone(), self.commits.clone()) {
+                    Ok(started) => {
+                        // Two streams racing here start two listeners; the loser's ends at once.
+                        let _ = listener.set(started);
+                    }
+                    Err(error) => log::warn!("{error}"),
+                }
+            }
+        }
         self.commits.subscribe()
     }
 }
