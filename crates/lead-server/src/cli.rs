@@ -50,6 +50,11 @@ pub enum Command {
     /// In-app notifications.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and verify it.
+    CopyTo {
+        /// The target database URL (postgres://… or sqlite://…); it must be empty.
+        target: String,
+    },
 }
 
 /// Output options of list commands.

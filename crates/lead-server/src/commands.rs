@@ -42,6 +42,7 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
                 TicketRow::from,
             )
         }
+        Command::CopyTo { target } => copy_to(store, &target),
         Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
             store.list_notifications(employee, false, None, limit(&list))?,
             &list,
@@ -239,5 +240,20 @@ fn customer(command: CustomerCommand, store: &Store) -> anyhow::Result<()> {
             )?;
         }
     }
+    Ok(())
+}
+
+fn copy_to(store: &Store, target_url: &str) -> anyhow::Result<()> {
+    let shown = lead_store::redact_password(target_url);
+    let target = Store::open(&lead_store::StoreConfig::new(target_url))
+        .with_context(|| format!("cannot open the target {shown}"))?;
+    let report = store
+        .copy_to(&target)
+        .with_context(|| format!("copying to {shown} failed; nothing was copied"))?;
+    for (table, rows) in &report.tables {
+        eprintln!("{table:<16} {rows:>10} rows");
+    }
+    let total: i64 = report.tables.iter().map(|(_, rows)| rows).sum();
+    println!("copied and verified {total} rows into {shown}");
     Ok(())
 }

@@ -577,3 +577,102 @@ fn employee_tokens_are_issued_once_listed_without_the_token_and_revoked() {
     assert!(tokens.as_array().unwrap().iter().all(|t| t["active"] == false));
 }
 }
+
+#[test]
+fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
+    common::with_backend(common::Backend::Postgres, || {
+        let source = TestDb::new_on(common::Backend::Sqlite);
+        last_line(&cli(&source.url, &["company", "add", "Acme"]));
+        last_line(&cli(
+            &source.url,
+            &[
+                "employee",
+                "add",
+                "--company",
+                "Acme",
+                "--name",
+                "Erika",
+                "--email",
+                "erika@acme.example",
+            ],
+        ));
+        let key = last_line(&cli(&source.url, &["key", "issue", "--company", "Acme"]));
+        last_line(&cli(
+            &source.url,
+            &[
+                "customer",
+                "add",
+                "--company",
+                "Acme",
+                "--name",
+                "Kunde",
+                "--email",
+                "kunde@beispiel.de",
+            ],
+        ));
+        let token = last_line(&cli(&source.url, &["employee", "token", "1"]));
+        {
+            let server = Server::start(&source.url, &[]);
+            for _ in 0..3 {
+                let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ORDER.as_bytes());
+                assert_eq!(sent.status, 200);
+            }
+            let ticket = r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Hallo"}"#;
+            assert_eq!(
+                server
+                    .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ticket.as_bytes())
+                    .status,
+                200
+            );
+        }
+        let target = TestDb::new_on(common::Backend::Postgres);
+        let copied = cli(&source.url, &["copy-to", &target.url]);
+        assert!(
+            last_line(&copied).starts_with("copied and verified"),
+            "{}",
+            String::from_utf8_lossy(&copied.stderr)
+        );
+        let report = String::from_utf8_lossy(&copied.stderr).into_owned();
+        for table in [
+            "companies",
+            "api_keys",
+            "employees",
+            "employee_tokens",
+            "customers",
+            "web_orders",
+            "tickets",
+            "notifications",
+        ] {
+            assert!(report.contains(table), "{report}");
+        }
+        // The same lists from both databases.
+        for args in [
+            &["orders", "list", "--company", "Acme", "--json"][..],
+            &["tickets", "list", "--company", "Acme", "--json"],
+            &["notifications", "list", "--employee", "1", "--json"],
+            &["key", "list", "--json"],
+            &["customer", "list", "--company", "Acme", "--json"],
+        ] {
+            assert_eq!(
+                json_lines(&cli(&source.url, args)),
+                json_lines(&cli(&target.url, args)),
+                "{args:?}"
+            );
+        }
+        // A second copy into the now filled target is refused and changes nothing.
+        assert_fails(&cli(&source.url, &["copy-to", &target.url]), "not empty");
+
+        // The key and the token work against PostgreSQL, and new ids continue after the copied.
+        let server = Server::start(&target.url, &[]);
+        let sent = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes());
+        assert_eq!(sent.status, 200, "{}", sent.text());
+        assert_eq!(sent.json()["id"], 4, "ids go on after the copied orders");
+        let me = server.request(
+            "GET",
+            "/api/v1/me",
+            &[("Authorization", &format!("Bearer {token}"))],
+            b"",
+        );
+        assert_eq!(me.status, 200);
+    });
+}

@@ -12,6 +12,7 @@
 //! Diesel's types.
 
 mod admin;
+mod copy;
 mod customers;
 mod db;
 mod error;
@@ -27,6 +28,7 @@ mod tickets;
 mod tokens;
 
 pub use admin::DemoSetup;
+pub use copy::CopyReport;
 pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};

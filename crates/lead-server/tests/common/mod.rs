@@ -122,9 +122,15 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A fresh database of the test's backend.
     pub fn new() -> TestDb {
+        Self::new_on(BACKEND.with(|b| b.get()))
+    }
+
+    /// A fresh database of `backend`.
+    pub fn new_on(backend: Backend) -> TestDb {
         let dir = tempfile::tempdir().unwrap();
-        match BACKEND.with(|b| b.get()) {
+        match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("leads.db").display());
                 TestDb {

@@ -1,0 +1,181 @@
+//! Copying a whole database into an empty one — the way from one SQLite file to PostgreSQL.
+
+use diesel::prelude::*;
+
+use crate::db::{write_transaction, DbConnection};
+use crate::models::Id;
+use crate::schema::{api_keys, companies, customers, employee_tokens, employees, notifications, tickets, web_orders};
+use crate::{Backend, Result, Store, StoreError};
+
+/// How many rows of each table were copied (and found in the target afterwards).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyReport {
+    /// `(table, rows)`, in the order they were copied.
+    pub tables: Vec<(&'static str, i64)>,
+}
+
+/// Rows per statement while copying.
+const CHUNK: i64 = 1000;
+
+/// Full rows of every table, ids included.
+mod rows {
+    use diesel::prelude::*;
+
+    use crate::schema::*;
+
+    macro_rules! full_row {
+        ($name:ident, $table:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+            #[derive(Queryable, Selectable, Insertable)]
+            #[diesel(table_name = $table)]
+            pub(super) struct $name {
+                pub(super) id: i64,
+                $(pub(super) $field: $ty,)*
+            }
+        };
+    }
+
+    full_row!(
+        Company,
+        companies {
+            name: String,
+            active: i32,
+            created_at: i64
+        }
+    );
+    full_row!(ApiKey, api_keys {
+        company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
+        last_used_at: Option<i64>,
+    });
+    full_row!(
+        Employee,
+        employees {
+            company_id: i64,
+            name: String,
+            email: String,
+            active: i32,
+            created_at: i64
+        }
+    );
+    full_row!(
+        EmployeeToken,
+        employee_tokens {
+            employee_id: i64,
+            prefix: String,
+            token_hash: String,
+            active: i32,
+            created_at: i64,
+        }
+    );
+    full_row!(
+        Customer,
+        customers {
+            company_id: i64,
+            name: String,
+            name_normalized: String,
+            email: String,
+            email_normalized: String,
+            created_at: i64,
+        }
+    );
+    full_row!(Order, web_orders {
+        company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
+        title: String, message: Option<String>, total_cents: i64, status: String, payload: String, created_at: i64,
+        decided_by: Option<i64>, decided_at: Option<i64>,
+    });
+    full_row!(Ticket, tickets {
+        company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
+        title: String, message: String, status: String, payload: String, created_at: i64,
+        status_changed_by: Option<i64>, status_changed_at: Option<i64>,
+    });
+    full_row!(Notification, notifications {
+        company_id: i64, employee_id: i64, kind: String, text: String, order_id: Option<i64>,
+        ticket_id: Option<i64>, read_at: Option<i64>, created_at: i64,
+    });
+}
+
+/// Copies one table in chunks of [`CHUNK`] rows, ids kept; returns how many rows.
+macro_rules! copy_table {
+    ($source:expr, $target:expr, $table:ident, $row:ty) => {{
+        let mut last: Id = 0;
+        let mut copied: i64 = 0;
+        loop {
+            let chunk: Vec<$row> = $table::table
+                .filter($table::id.gt(last))
+                .order($table::id)
+                .limit(CHUNK)
+                .select(<$row>::as_select())
+                .load($source)?;
+            let Some(newest) = chunk.last() else { break };
+            last = newest.id;
+            // Multi-row inserts need the concrete backend (Diesel's multi-backend has none).
+            let insert = diesel::insert_into($table::table).values(&chunk);
+            copied += match &mut *$target {
+                DbConnection::Postgres(conn) => insert.execute(conn)?,
+                DbConnection::Sqlite(conn) => insert.execute(conn)?,
+            } as i64;
+        }
+        let found: i64 = $table::table.count().get_result($target)?;
+        if found != copied {
+            return Err(StoreError::Conflict(format!(
+                "{}: copied {copied} rows but found {found} in the target",
+                stringify!($table)
+            )));
+        }
+        (stringify!($table), copied)
+    }};
+}
+
+impl Store {
+    /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
+    /// notifications, ids included — into `target`, which must be empty, in one transaction
+    /// there, from one consistent snapshot here. Verifies each table's row count.
+    pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
+        let empty = target.totals()?;
+        if empty != crate::Totals::default() || !target.list_companies()?.is_empty() {
+            return Err(StoreError::Conflict("the target database is not empty".into()));
+        }
+        let mut source = self.readers.get()?;
+        let source: &mut DbConnection = &mut source;
+        // One read transaction: a snapshot, even if the server keeps writing meanwhile.
+        source.transaction(|source| {
+            let mut target_conn = target.writer.get()?;
+            write_transaction(&mut target_conn, |target| {
+                let tables = vec![
+                    copy_table!(source, target, companies, rows::Company),
+                    copy_table!(source, target, api_keys, rows::ApiKey),
+                    copy_table!(source, target, employees, rows::Employee),
+                    copy_table!(source, target, employee_tokens, rows::EmployeeToken),
+                    copy_table!(source, target, customers, rows::Customer),
+                    copy_table!(source, target, web_orders, rows::Order),
+                    copy_table!(source, target, tickets, rows::Ticket),
+                    copy_table!(source, target, notifications, rows::Notification),
+                ];
+                if target.backend() == Backend::Postgres {
+                    continue_sequences(target, &tables)?;
+                }
+                Ok(CopyReport { tables })
+            })
+        })
+    }
+}
+
+/// PostgreSQL: rows were inserted with their ids, so each id sequence goes on after the
+/// largest id copied.
+fn continue_sequences(conn: &mut DbConnection, tables: &[(&'static str, i64)]) -> Result<()> {
+    use diesel::connection::SimpleConnection;
+    for (table, _) in tables {
+        conn.batch_execute(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table};"
+        ))?;
+    }
+    Ok(())
+}
+
+impl DbConnection {
+    fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
