@@ -46,6 +46,8 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Read connections.
     pub read_pool_size: u32,
+    /// PostgreSQL: parallel lead writers.
+    pub postgres_writers: u32,
     /// `synchronous`.
     pub synchronous: Durability,
     /// SQLite lock wait in milliseconds.
@@ -119,6 +121,7 @@ impl Config {
     pub fn store(&self) -> StoreConfig {
         let mut store = StoreConfig::new(self.database.url.clone());
         store.read_pool_size = self.database.read_pool_size;
+        store.postgres_writers = self.database.postgres_writers;
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
         store.write_queue = self.database.write_queue;

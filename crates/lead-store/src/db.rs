@@ -160,6 +160,8 @@ pub struct StoreConfig {
     pub write_queue: usize,
     /// How many bytes of leads may wait for the writer (bounds memory whatever the bodies' size).
     pub write_queue_bytes: usize,
+    /// PostgreSQL: how many connections write leads in parallel (SQLite always has one).
+    pub postgres_writers: u32,
 }
 
 impl StoreConfig {
@@ -174,6 +176,7 @@ impl StoreConfig {
             connection_timeout: Duration::from_secs(10),
             write_queue: 4096,
             write_queue_bytes: 16 * 1024 * 1024,
+            postgres_writers: 4,
         }
     }
 }
@@ -238,8 +241,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Setup {
 }
 
 /// Opens (creating the SQLite file and folder if needed) the database and applies pending
-/// migrations. Returns the backend, the writer pool (exactly one connection: it owns the
-/// writing, so writers never contend for SQLite's lock) and the reader pool.
+/// migrations. Returns the backend, the writer pool (SQLite: exactly one connection, so
+/// writers never contend for its lock) and the reader pool.
 pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
     let target = Target::parse(&config.url)?;
     if let Target::Sqlite(path) = &target {
@@ -263,7 +266,13 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
             .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))
     };
 
-    let writer = pool(1, false)?;
+    // SQLite: exactly one writer, so writers never contend for its lock. PostgreSQL: several
+    // (row locks, not a file lock), each paying network round trips in parallel.
+    let writers = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => config.postgres_writers.max(1),
+    };
+    let writer = pool(writers, false)?;
     migrate(&mut *writer.get()?)?;
     let readers = pool(config.read_pool_size.max(1), true)?;
     Ok((backend, writer, readers))

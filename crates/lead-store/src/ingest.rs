@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
@@ -81,17 +81,24 @@ impl Ingest {
     /// `capacity` leads and `max_bytes` bytes wait in the queue.
     pub(crate) fn start(
         writer: DbPool,
+        writers: usize,
         capacity: usize,
         max_bytes: usize,
         shared: Arc<Shared>,
         commits: broadcast::Sender<Id>,
     ) -> Result<Ingest> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
-        let thread_shared = Arc::clone(&shared);
-        std::thread::Builder::new()
-            .name("lead-writer".into())
-            .spawn(move || run(&writer, &jobs, &thread_shared, &commits))
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
+        // Several writers take turns at the queue (PostgreSQL: they commit in parallel, which
+        // hides the network round trips); SQLite has exactly one.
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..writers.max(1) {
+            let (writer, jobs, shared, commits) =
+                (writer.clone(), Arc::clone(&jobs), Arc::clone(&shared), commits.clone());
+            std::thread::Builder::new()
+                .name(format!("lead-writer-{n}"))
+                .spawn(move || run(&writer, &jobs, &shared, &commits))
+                .map_err(|e| StoreError::Unavailable(format!("cannot start a writer thread: {e}")))?;
+        }
         Ok(Ingest {
             queue,
             shared,
@@ -126,16 +133,9 @@ impl Ingest {
     }
 }
 
-/// The writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
-fn run(writer: &DbPool, jobs: &Receiver<Job>, shared: &Shared, commits: &broadcast::Sender<Id>) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
+/// A writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
+fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &broadcast::Sender<Id>) {
+    while let Some(batch) = next_batch(jobs) {
         let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
         let_others_write_first(shared);
@@ -145,6 +145,20 @@ fn run(writer: &DbPool, jobs: &Receiver<Job>, shared: &Shared, commits: &broadca
             log::error!("the writer failed on a batch of leads; they were answered with an error");
         }
     }
+}
+
+/// Waits for a lead and takes whatever else has queued up (at most [`MAX_BATCH`]); `None`
+/// when the store is gone.
+fn next_batch(jobs: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
+    let jobs = jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut batch = vec![jobs.recv().ok()?];
+    while batch.len() < MAX_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
 }
 
 /// Waits (briefly, at most 50 ms) while other writes are waiting for the write connection.

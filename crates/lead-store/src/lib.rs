@@ -71,6 +71,7 @@ impl Store {
         let shared = std::sync::Arc::new(ingest::Shared::default());
         let ingest = ingest::Ingest::start(
             writer.clone(),
+            writer.max_size() as usize,
             config.write_queue,
             config.write_queue_bytes,
             shared.clone(),
