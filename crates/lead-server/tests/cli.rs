@@ -676,3 +676,27 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
         assert_eq!(me.status, 200);
     });
 }
+
+#[test]
+fn several_instances_start_at_once_on_an_empty_postgresql_database() {
+    common::with_backend(common::Backend::Postgres, || {
+        let db = TestDb::new();
+        // Three servers at the same moment: migrations under an advisory lock, and exactly
+        // one first-start bootstrap.
+        let servers: Vec<Server> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..3).map(|_| scope.spawn(|| Server::start(&db.url, &[]))).collect();
+            starts.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        for server in &servers {
+            assert_eq!(server.request("GET", "/healthz", &[], b"").status, 200);
+        }
+        let banners = servers
+            .into_iter()
+            .map(Server::finish)
+            .filter(|out| out.contains("First start"))
+            .count();
+        assert_eq!(banners, 1, "exactly one instance bootstraps");
+        let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
+        assert_eq!(companies.as_array().unwrap().len(), 1);
+    });
+}

@@ -312,6 +312,16 @@ pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator
     Ok(())
 }
 
+/// PostgreSQL: makes concurrent transactions of several instances that reach this point take
+/// turns (a transaction-scoped advisory lock), for check-then-insert work such as the
+/// first-start bootstrap. SQLite's write transactions take turns anyway.
+pub(crate) fn serialize_with_other_instances(conn: &mut DbConnection) -> Result<()> {
+    if let DbConnection::Postgres(conn) = conn {
+        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK});"))?;
+    }
+    Ok(())
+}
+
 /// The PostgreSQL URL, for the listener of other instances' commits.
 pub(crate) fn postgres_url(url: &str) -> Option<String> {
     match Target::parse(url) {
