@@ -21,7 +21,7 @@ use lead_domain::{Lead, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
-use crate::leads::{record_lead_in, Batch};
+use crate::leads::{record_batch_set_based, record_lead_in, Batch};
 use crate::models::{Id, Recorded, Tenant};
 use crate::{Result, StoreError};
 
@@ -175,11 +175,30 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
         let conn: &mut DbConnection = &mut conn;
         write_transaction(conn, |conn| {
             let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
-            let outcomes: Vec<Result<Recorded>> = batch
+            let leads: Vec<(Tenant, &Lead, &str)> = batch
                 .iter()
-                // A nested transaction is a savepoint: a failing lead is rolled back alone.
-                .map(|job| conn.transaction(|conn| record_lead_in(conn, &shared, job.tenant, &job.lead, &job.payload)))
+                .map(|job| (job.tenant, &job.lead, job.payload.as_str()))
                 .collect();
+            // PostgreSQL: the whole batch set-based first (a few statements per batch instead
+            // of several per lead: each is a round trip); if that fails, nothing of it is
+            // kept and the leads go one by one below, so only the failing lead is refused.
+            let set_based = match conn {
+                DbConnection::Postgres(_) => conn
+                    .transaction(|conn| record_batch_set_based(conn, &shared, &leads))
+                    .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", leads.len()))
+                    .ok(),
+                DbConnection::Sqlite(_) => None,
+            };
+            let outcomes: Vec<Result<Recorded>> = match set_based {
+                Some(outcomes) => outcomes,
+                None => leads
+                    .iter()
+                    // A nested transaction is a savepoint: a failing lead is rolled back alone.
+                    .map(|(tenant, lead, payload)| {
+                        conn.transaction(|conn| record_lead_in(conn, &shared, *tenant, lead, payload))
+                    })
+                    .collect(),
+            };
             let used: BTreeSet<Id> = batch
                 .iter()
                 .zip(&outcomes)

@@ -211,3 +211,130 @@ pub(crate) fn record_lead_in(
         notified: recipients.len(),
     })
 }
+
+/// Records a whole batch with a handful of statements: one customer lookup, one multi-row
+/// insert each for orders, tickets and notifications. Used on PostgreSQL, where every
+/// statement is a network round trip. All or nothing: the caller runs it in a savepoint and
+/// falls back to [`record_lead_in`] lead by lead if it fails.
+pub(crate) fn record_batch_set_based(
+    conn: &mut DbConnection,
+    batch: &Batch,
+    leads: &[(Tenant, &Lead, &str)],
+) -> Result<Vec<Result<Recorded>>> {
+    let now = batch.now;
+    let normalized: Vec<String> = leads.iter().map(|(_, lead, _)| lead.email().normalized()).collect();
+    let customers: HashMap<(Id, String), Id> = customers::table
+        .filter(customers::email_normalized.eq_any(&normalized))
+        .select((customers::id, customers::company_id, customers::email_normalized))
+        .load::<(Id, Id, String)>(conn)?
+        .into_iter()
+        .map(|(id, company, email)| ((company, email), id))
+        .collect();
+    let valid = |tenant: &Tenant| batch.valid_keys.get(&tenant.key_id) == Some(&true);
+    let customer_of = |tenant: &Tenant, email: &String| customers.get(&(tenant.company_id, email.clone())).copied();
+
+    let mut new_orders = Vec::new();
+    let mut new_tickets = Vec::new();
+    for ((tenant, lead, payload), email_normalized) in leads.iter().zip(&normalized) {
+        if !valid(tenant) {
+            continue;
+        }
+        let customer_id = customer_of(tenant, email_normalized);
+        match lead {
+            Lead::Order(order) => new_orders.push(NewOrder {
+                company_id: tenant.company_id,
+                api_key_id: tenant.key_id,
+                customer_id,
+                email: order.email.as_str(),
+                email_normalized,
+                title: order.title.as_str(),
+                message: order.message.as_ref().map(|m| m.as_str()),
+                total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
+                status: OrderStatus::New.as_str(),
+                payload,
+                created_at: now,
+            }),
+            Lead::Ticket(ticket) => new_tickets.push(NewTicket {
+                company_id: tenant.company_id,
+                api_key_id: tenant.key_id,
+                customer_id,
+                email: ticket.email.as_str(),
+                email_normalized,
+                title: ticket.title.as_str(),
+                message: ticket.message.as_str(),
+                status: TicketStatus::Open.as_str(),
+                payload,
+                created_at: now,
+            }),
+        }
+    }
+    let DbConnection::Postgres(pg) = conn else {
+        return Err(StoreError::Unavailable("set-based batches are for PostgreSQL".into()));
+    };
+    // PostgreSQL returns the rows of a multi-row INSERT … RETURNING in the order of its VALUES.
+    let order_ids: Vec<Id> = if new_orders.is_empty() {
+        Vec::new()
+    } else {
+        diesel::insert_into(web_orders::table)
+            .values(&new_orders)
+            .returning(web_orders::id)
+            .get_results(pg)?
+    };
+    let ticket_ids: Vec<Id> = if new_tickets.is_empty() {
+        Vec::new()
+    } else {
+        diesel::insert_into(tickets::table)
+            .values(&new_tickets)
+            .returning(tickets::id)
+            .get_results(pg)?
+    };
+
+    let (mut next_order, mut next_ticket) = (order_ids.iter(), ticket_ids.iter());
+    let mut outcomes = Vec::with_capacity(leads.len());
+    let mut texts = Vec::new();
+    let mut targets = Vec::new();
+    for ((tenant, lead, _), email_normalized) in leads.iter().zip(&normalized) {
+        if !valid(tenant) {
+            outcomes.push(Err(StoreError::KeyNotValid));
+            continue;
+        }
+        let (id, order_id, ticket_id) = match lead {
+            Lead::Order(_) => {
+                let id = *next_order.next().expect("one id per order");
+                (id, Some(id), None)
+            }
+            Lead::Ticket(_) => {
+                let id = *next_ticket.next().expect("one id per ticket");
+                (id, None, Some(id))
+            }
+        };
+        let recipients = batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice);
+        texts.push(lead.notification_text());
+        targets.push((*tenant, lead.lead_type().as_str(), order_id, ticket_id, recipients));
+        outcomes.push(Ok(Recorded {
+            id,
+            customer_id: customer_of(tenant, email_normalized),
+            notified: recipients.len(),
+        }));
+    }
+    let notifications: Vec<NewNotification<'_>> = targets
+        .iter()
+        .zip(&texts)
+        .flat_map(|((tenant, kind, order_id, ticket_id, recipients), text)| {
+            recipients.iter().map(move |&employee_id| NewNotification {
+                company_id: tenant.company_id,
+                employee_id,
+                kind,
+                text,
+                order_id: *order_id,
+                ticket_id: *ticket_id,
+                created_at: now,
+            })
+        })
+        .collect();
+    // Chunks keep each statement below PostgreSQL's 65,535 bound parameters (7 per row).
+    for chunk in notifications.chunks(5000) {
+        diesel::insert_into(notifications::table).values(chunk).execute(pg)?;
+    }
+    Ok(outcomes)
+}
