@@ -154,35 +154,12 @@ pub(crate) fn record_lead_in(
 
     let (id, order_id, ticket_id) = match lead {
         Lead::Order(order) => {
-            let values = NewOrder {
-                company_id: tenant.company_id,
-                api_key_id: tenant.key_id,
-                customer_id,
-                email: email.as_str(),
-                email_normalized: &email_normalized,
-                title: order.title.as_str(),
-                message: order.message.as_ref().map(|m| m.as_str()),
-                total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
-                status: OrderStatus::New.as_str(),
-                payload,
-                created_at: now,
-            };
+            let values = NewOrder::of(tenant, order, &email_normalized, customer_id, payload, now);
             let id = insert_returning_id!(conn, web_orders, &values);
             (id, Some(id), None)
         }
         Lead::Ticket(ticket) => {
-            let values = NewTicket {
-                company_id: tenant.company_id,
-                api_key_id: tenant.key_id,
-                customer_id,
-                email: email.as_str(),
-                email_normalized: &email_normalized,
-                title: ticket.title.as_str(),
-                message: ticket.message.as_str(),
-                status: TicketStatus::Open.as_str(),
-                payload,
-                created_at: now,
-            };
+            let values = NewTicket::of(tenant, ticket, &email_normalized, customer_id, payload, now);
             let id = insert_returning_id!(conn, tickets, &values);
             (id, None, Some(id))
         }
@@ -241,31 +218,22 @@ pub(crate) fn record_batch_set_based(
         }
         let customer_id = customer_of(tenant, email_normalized);
         match lead {
-            Lead::Order(order) => new_orders.push(NewOrder {
-                company_id: tenant.company_id,
-                api_key_id: tenant.key_id,
-                customer_id,
-                email: order.email.as_str(),
+            Lead::Order(order) => new_orders.push(NewOrder::of(
+                *tenant,
+                order,
                 email_normalized,
-                title: order.title.as_str(),
-                message: order.message.as_ref().map(|m| m.as_str()),
-                total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
-                status: OrderStatus::New.as_str(),
-                payload,
-                created_at: now,
-            }),
-            Lead::Ticket(ticket) => new_tickets.push(NewTicket {
-                company_id: tenant.company_id,
-                api_key_id: tenant.key_id,
                 customer_id,
-                email: ticket.email.as_str(),
-                email_normalized,
-                title: ticket.title.as_str(),
-                message: ticket.message.as_str(),
-                status: TicketStatus::Open.as_str(),
                 payload,
-                created_at: now,
-            }),
+                now,
+            )),
+            Lead::Ticket(ticket) => new_tickets.push(NewTicket::of(
+                *tenant,
+                ticket,
+                email_normalized,
+                customer_id,
+                payload,
+                now,
+            )),
         }
     }
     let DbConnection::Postgres(pg) = conn else {
@@ -337,4 +305,55 @@ pub(crate) fn record_batch_set_based(
         diesel::insert_into(notifications::table).values(chunk).execute(pg)?;
     }
     Ok(outcomes)
+}
+
+impl<'a> NewOrder<'a> {
+    /// The row of a new web order (status `new`).
+    fn of(
+        tenant: Tenant,
+        order: &'a lead_domain::WebOrder,
+        email_normalized: &'a str,
+        customer_id: Option<Id>,
+        payload: &'a str,
+        now: i64,
+    ) -> NewOrder<'a> {
+        NewOrder {
+            company_id: tenant.company_id,
+            api_key_id: tenant.key_id,
+            customer_id,
+            email: order.email.as_str(),
+            email_normalized,
+            title: order.title.as_str(),
+            message: order.message.as_ref().map(|m| m.as_str()),
+            total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
+            status: OrderStatus::New.as_str(),
+            payload,
+            created_at: now,
+        }
+    }
+}
+
+impl<'a> NewTicket<'a> {
+    /// The row of a new ticket (status `open`).
+    fn of(
+        tenant: Tenant,
+        ticket: &'a lead_domain::Ticket,
+        email_normalized: &'a str,
+        customer_id: Option<Id>,
+        payload: &'a str,
+        now: i64,
+    ) -> NewTicket<'a> {
+        NewTicket {
+            company_id: tenant.company_id,
+            api_key_id: tenant.key_id,
+            customer_id,
+            email: ticket.email.as_str(),
+            email_normalized,
+            title: ticket.title.as_str(),
+            message: ticket.message.as_str(),
+            status: TicketStatus::Open.as_str(),
+            payload,
+            created_at: now,
+        }
+    }
 }
