@@ -2,11 +2,14 @@
 //! needs — "find the key with this hash", "record this lead for this company", the
 //! operator's administration and the inbox queries.
 //!
-//! Built on Diesel with SQLite (bundled, WAL mode). One connection writes — every write is a
-//! `BEGIN IMMEDIATE` transaction on it, so writers never contend for SQLite's lock — and a
-//! small pool of read-only connections serves reads. Leads take a faster road: a dedicated
-//! thread commits them in batches (group commit, see [`Store::submit_lead`]), answered
-//! through a future. All other calls block: from async code, run them on a blocking thread.
+//! Built on Diesel, for SQLite (bundled, WAL mode; the default) and PostgreSQL (many
+//! instances on one database), chosen by the URL's scheme. On SQLite one connection writes —
+//! every write is a `BEGIN IMMEDIATE` transaction on it, so writers never contend for the
+//! lock; on PostgreSQL a few connections write in parallel. A small pool of read-only
+//! connections serves reads. Leads take a faster road: writer threads commit them in batches
+//! (group commit, see [`Store::submit_lead`]), answered through a future; on PostgreSQL the
+//! commits of other instances are heard through LISTEN/NOTIFY. All other calls block: from
+//! async code, run them on a blocking thread.
 //!
 //! Depends on `lead-domain` for the validated types; never on HTTP, and callers never see
 //! Diesel's types.
