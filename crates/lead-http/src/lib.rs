@@ -111,10 +111,13 @@ pub fn access_log() -> Logger {
     })
 }
 
-/// A JSON response with the contract's content type.
+/// A JSON response with the contract's content type. Browsers must not guess another type
+/// (`nosniff`), and no cache may keep an answer that can hold a customer's data (`no-store`).
 pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
     let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"status":"error","code":"internal_error"}"#.into());
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(text)
 }

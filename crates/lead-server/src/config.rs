@@ -39,7 +39,7 @@ pub struct ServerConfig {
 }
 
 /// `[database]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH`.
@@ -56,6 +56,21 @@ pub struct DatabaseConfig {
     pub write_queue: usize,
     /// Bytes of leads that may wait for the writer.
     pub write_queue_bytes: usize,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    /// Like the derived one, but a password in the URL is shown as `***`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &lead_store::redact_password(&self.url))
+            .field("read_pool_size", &self.read_pool_size)
+            .field("postgres_writers", &self.postgres_writers)
+            .field("synchronous", &self.synchronous)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("write_queue", &self.write_queue)
+            .field("write_queue_bytes", &self.write_queue_bytes)
+            .finish()
+    }
 }
 
 /// `[log]`
@@ -164,6 +179,16 @@ mod tests {
         let config = Config::load(Some(&path)).unwrap();
         assert_eq!(config.database.synchronous, Durability::Normal);
         assert_eq!(config.database.url, "sqlite://data/leads.db");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_database_password() {
+        let mut config = Config::load(None).unwrap();
+        config.database.url = "postgres://lead:s3cr3t-pw@db.internal:5432/leads".into();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(shown.contains("postgres://lead:***@db.internal:5432/leads"), "{shown}");
+        assert!(shown.contains("127.0.0.1:8080"), "the default binds to loopback only");
     }
 
     #[test]

@@ -13,6 +13,8 @@ const TICKET: &str = r#"{"type":"ticket","email":"max.mustermann@beispiel.de","s
 fn assert_success(response: &Response, lead_type: &str) -> i64 {
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
     let body = response.json();
     let object = body.as_object().unwrap();
     assert_eq!(object.len(), 4, "exactly four keys: {body}");

@@ -677,6 +677,8 @@ impl Response {
     pub fn assert_error(&self, status: u16, code: &str, field: Option<&str>) {
         assert_eq!(self.status, status, "{}", self.text());
         assert_eq!(self.header("content-type"), Some("application/json; charset=utf-8"));
+        assert_eq!(self.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(self.header("cache-control"), Some("no-store"));
         let body = self.json();
         let object = body.as_object().expect("an object");
         assert_eq!(object["status"], "error", "{body}");
