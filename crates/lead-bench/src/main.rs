@@ -95,7 +95,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let (key, before) = create_company(&url, args.employees)?;
     let config = dir.path().join("bench.toml");
-    std::fs::write(&config, format!("[database]\nsynchronous = \"{}\"\n", args.synchronous))?;
+    // The load comes from one address with one key: the rate limits would measure themselves.
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nsynchronous = \"{}\"\n[limits]\nper_ip = 0\nper_key = 0\n",
+            args.synchronous
+        ),
+    )?;
 
     let mut server = ServerProcess::start(&url, &config, &args.server_log)?;
     let rss_peak = server.watch_memory();
@@ -205,6 +212,8 @@ impl ServerProcess {
             .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
             // The address comes from lead_server's own "listening on" line.
             .env("RUST_LOG", format!("{log},lead_server=info"))
+            .env_remove("LEAD_RATE_LIMIT_PER_IP")
+            .env_remove("LEAD_RATE_LIMIT_PER_KEY")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

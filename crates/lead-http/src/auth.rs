@@ -8,6 +8,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use lead_auth::{authorize, credentials, Credentials, KeyState};
 use lead_store::{KeyLookup, Store, Tenant};
 
+use crate::limits::RateLimits;
 use crate::ApiError;
 
 /// The authenticated sender of a lead: the company and key it came with.
@@ -26,7 +27,11 @@ impl FromRequest for Caller {
             req.query_string(),
         );
         let store = req.app_data::<web::Data<Store>>().cloned();
+        let limits = req.app_data::<web::Data<RateLimits>>().cloned();
+        // The client's own limit comes first, before any database work.
+        let client_allowed = limits.as_ref().map_or(Ok(()), |limits| limits.check_client(req));
         Box::pin(async move {
+            client_allowed?;
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
             let found = match &presented {
                 Credentials::Missing => None,
@@ -36,6 +41,9 @@ impl FromRequest for Caller {
                 }
             };
             let tenant = authorize(&presented, found.map(|lookup| (tenant(lookup), state(lookup))))?;
+            if let Some(limits) = &limits {
+                limits.check_key(tenant.key_id)?;
+            }
             Ok(Caller(tenant))
         })
     }

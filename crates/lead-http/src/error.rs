@@ -40,6 +40,8 @@ pub enum ApiError {
     Unavailable(String),
     /// 503: the write queue is full; nothing was stored, retry after a second.
     Busy,
+    /// 429: too many requests from this client or with this key; retry after this many seconds.
+    RateLimited(u64),
     /// 500: something failed inside; the cause goes to the log, never to the client.
     Internal(String),
 }
@@ -120,6 +122,7 @@ impl ApiError {
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
+            ApiError::RateLimited(_) => "rate_limited",
         }
     }
 
@@ -154,6 +157,9 @@ impl ApiError {
             ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
             ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
+            ApiError::RateLimited(seconds) => {
+                format!("Zu viele Anfragen; die Anfrage wurde nicht gespeichert. Bitte in {seconds} s erneut senden.")
+            }
             ApiError::Busy => {
                 "Der Server ist gerade ausgelastet; die Anfrage wurde nicht gespeichert. Bitte in einer Sekunde erneut senden."
                     .into()
@@ -207,6 +213,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -235,6 +242,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Busy => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            ApiError::RateLimited(seconds) => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
             }
             _ => {}
         }

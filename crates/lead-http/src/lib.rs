@@ -10,6 +10,7 @@
 mod auth;
 mod error;
 mod lead;
+mod limits;
 mod live;
 mod member;
 mod team;
@@ -26,10 +27,11 @@ use serde::Serialize;
 pub use auth::Caller;
 pub use error::ApiError;
 pub use lead::LEAD_PATHS;
+pub use limits::RateLimitConfig;
 pub use member::TeamMember;
 
 /// Settings of the HTTP layer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HttpConfig {
     /// The largest accepted request body, in bytes (the contract says 64 KiB).
     pub body_limit: usize,
@@ -38,6 +40,8 @@ pub struct HttpConfig {
     /// How often an idle notification stream re-reads the database (and re-checks its
     /// token) even without a signal.
     pub sse_recheck: Duration,
+    /// Rate limits on the lead endpoint.
+    pub rate_limits: RateLimitConfig,
 }
 
 impl Default for HttpConfig {
@@ -46,6 +50,7 @@ impl Default for HttpConfig {
             body_limit: 64 * 1024,
             sse_heartbeat: Duration::from_secs(15),
             sse_recheck: Duration::from_secs(1),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 }
@@ -53,9 +58,12 @@ impl Default for HttpConfig {
 /// Everything the app needs: hand the result to `App::configure`.
 pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceConfig) + Clone {
     let store = web::Data::new(store);
+    let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
-        cfg.app_data(store.clone()).app_data(config.clone());
+        cfg.app_data(store.clone())
+            .app_data(config.clone())
+            .app_data(limits.clone());
         lead::register(cfg);
         team::register(cfg);
         cfg.default_service(web::to(|| async {

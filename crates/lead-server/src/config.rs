@@ -18,8 +18,22 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[database]`
     pub database: DatabaseConfig,
+    /// `[limits]`
+    pub limits: LimitsConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[limits]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Requests per second per client IP (0: off).
+    pub per_ip: u32,
+    /// Requests per second per API key (0: off).
+    pub per_key: u32,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `[server]`
@@ -129,7 +143,28 @@ impl Config {
             body_limit: self.server.body_limit_bytes,
             sse_heartbeat: std::time::Duration::from_secs(self.server.sse_heartbeat_secs),
             sse_recheck: std::time::Duration::from_secs(self.server.sse_recheck_secs),
+            rate_limits: lead_http::RateLimitConfig {
+                per_ip: self.limits.per_ip,
+                per_key: self.limits.per_key,
+                trusted_proxies: self.limits.trusted_proxies.clone(),
+            },
         }
+    }
+
+    /// Applies `LEAD_RATE_LIMIT_PER_IP` and `LEAD_RATE_LIMIT_PER_KEY` from the environment.
+    pub fn apply_env(&mut self) -> anyhow::Result<()> {
+        for (name, value) in [
+            ("LEAD_RATE_LIMIT_PER_IP", &mut self.limits.per_ip),
+            ("LEAD_RATE_LIMIT_PER_KEY", &mut self.limits.per_key),
+        ] {
+            if let Ok(text) = std::env::var(name) {
+                *value = text
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("{name} must be a whole number of requests per second, got {text:?}"))?;
+            }
+        }
+        Ok(())
     }
 
     /// How to open the store.

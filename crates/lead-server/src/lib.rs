@@ -47,6 +47,7 @@ where
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
+    config.apply_env()?;
     if let Some(url) = cli.database_url {
         config.database.url = url;
     }

@@ -269,8 +269,9 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Without rate limits: most tests send bursts from one address with one key.
     pub fn spawn() -> TestApp {
-        Self::spawn_with_config("")
+        Self::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n")
     }
 
     /// Like `spawn`, with `toml` as the server's config file (over the built-in defaults).
@@ -348,6 +349,8 @@ impl Server {
             .env_remove("LEAD_BIND")
             .env_remove("LEAD_CONFIG")
             .env_remove("LEAD_DATABASE_URL")
+            .env_remove("LEAD_RATE_LIMIT_PER_IP")
+            .env_remove("LEAD_RATE_LIMIT_PER_KEY")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {

@@ -1,0 +1,106 @@
+//! Rate limits on the lead endpoint: per client IP (before the key is even looked up) and per
+//! API key, answered `429 rate_limited` with `Retry-After`.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use lead_store::Id;
+
+use crate::ApiError;
+
+/// Settings of the rate limits.
+#[derive(Debug, Clone, Default)]
+pub struct RateLimitConfig {
+    /// Requests per second per client IP; 0 turns the limit off.
+    pub per_ip: u32,
+    /// Requests per second per API key; 0 turns the limit off.
+    pub per_key: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// The limiters, shared by all workers.
+pub(crate) struct RateLimits {
+    per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    per_key: Option<DefaultKeyedRateLimiter<Id>>,
+    trusted_proxies: Vec<IpAddr>,
+    checks: AtomicU64,
+}
+
+/// Forget the state of idle clients and keys every so many checks, so memory stays bounded.
+const PRUNE_EVERY: u64 = 10_000;
+
+/// A rate of `per_second`, with bursts of twice that.
+fn limiter<K: Clone + std::hash::Hash + Eq>(per_second: u32) -> Option<DefaultKeyedRateLimiter<K>> {
+    let rate = NonZeroU32::new(per_second)?;
+    let burst = NonZeroU32::new(per_second.saturating_mul(2)).unwrap_or(rate);
+    Some(DefaultKeyedRateLimiter::keyed(
+        Quota::per_second(rate).allow_burst(burst),
+    ))
+}
+
+impl RateLimits {
+    pub(crate) fn new(config: &RateLimitConfig) -> RateLimits {
+        RateLimits {
+            per_ip: limiter(config.per_ip),
+            per_key: limiter(config.per_key),
+            trusted_proxies: config.trusted_proxies.clone(),
+            checks: AtomicU64::new(0),
+        }
+    }
+
+    /// The client's address: the peer, or — when the peer is a trusted proxy — the nearest
+    /// address in `X-Forwarded-For` that is not one of the trusted proxies.
+    fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+        let peer = req.peer_addr()?.ip();
+        if !self.trusted_proxies.contains(&peer) {
+            return Some(peer);
+        }
+        let forwarded = req.headers().get_all("X-Forwarded-For").filter_map(|v| v.to_str().ok());
+        let hops: Vec<IpAddr> = forwarded
+            .flat_map(|v| v.split(','))
+            .filter_map(|hop| hop.trim().parse().ok())
+            .collect();
+        Some(
+            hops.into_iter()
+                .rev()
+                .find(|hop| !self.trusted_proxies.contains(hop))
+                .unwrap_or(peer),
+        )
+    }
+
+    /// The per-IP limit (checked before anything else).
+    pub(crate) fn check_client(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        match (&self.per_ip, self.client_ip(req)) {
+            (Some(limiter), Some(ip)) => self.check(limiter, &ip),
+            _ => Ok(()),
+        }
+    }
+
+    /// The per-key limit (checked once the key is known to be valid).
+    pub(crate) fn check_key(&self, key_id: Id) -> Result<(), ApiError> {
+        match &self.per_key {
+            Some(limiter) => self.check(limiter, &key_id),
+            None => Ok(()),
+        }
+    }
+
+    fn check<K: Clone + std::hash::Hash + Eq>(
+        &self,
+        limiter: &DefaultKeyedRateLimiter<K>,
+        key: &K,
+    ) -> Result<(), ApiError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            limiter.retain_recent();
+        }
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            // Whole seconds, rounded up: Retry-After cannot say less than one.
+            ApiError::RateLimited((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
+        })
+    }
+}
