@@ -42,6 +42,8 @@ pub enum ApiError {
     Busy,
     /// 429: too many requests from this client or with this key; retry after this many seconds.
     RateLimited(u64),
+    /// 422: the Idempotency-Key was used before for a different body.
+    IdempotencyConflict,
     /// 500: something failed inside; the cause goes to the log, never to the client.
     Internal(String),
 }
@@ -99,6 +101,7 @@ impl ApiError {
         match error {
             StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
             StoreError::Busy => ApiError::Busy,
+            StoreError::IdempotencyConflict => ApiError::IdempotencyConflict,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
             StoreError::Invalid { field, message } => ApiError::InvalidField {
@@ -123,6 +126,7 @@ impl ApiError {
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
             ApiError::RateLimited(_) => "rate_limited",
+            ApiError::IdempotencyConflict => "idempotency_conflict",
         }
     }
 
@@ -157,6 +161,9 @@ impl ApiError {
             ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
             ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
+            ApiError::IdempotencyConflict => "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet; \
+                 nichts wurde gespeichert."
+                .into(),
             ApiError::RateLimited(seconds) => {
                 format!("Zu viele Anfragen; die Anfrage wurde nicht gespeichert. Bitte in {seconds} s erneut senden.")
             }
@@ -214,6 +221,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

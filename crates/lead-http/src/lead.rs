@@ -38,7 +38,11 @@ async fn create_lead(
     let lead_type = lead.lead_type().as_str();
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
-    let recorded = store.submit_lead(caller.0, lead, payload)?.committed().await?;
+    let idempotency_key = idempotency_key(&req)?;
+    let recorded = store
+        .submit_lead(caller.0, lead, payload, idempotency_key)?
+        .committed()
+        .await?;
 
     Ok(crate::json(
         StatusCode::OK,
@@ -49,6 +53,21 @@ async fn create_lead(
             id: recorded.id,
         },
     ))
+}
+
+/// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters.
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::InvalidField {
+            field: "Idempotency-Key",
+            message: "Der Header „Idempotency-Key“ muss 1 bis 255 sichtbare ASCII-Zeichen enthalten.".into(),
+        });
+    }
+    Ok(Some(key.to_owned()))
 }
 
 /// CORS preflight: answered without a key.

@@ -929,3 +929,87 @@ fn rate_limits_come_from_the_environment_too() {
         .collect();
     assert!(answers.iter().all(|s| *s == 200), "0 turns the limits off");
 }
+
+/// Posts `body` with an `Idempotency-Key`.
+fn post_idempotent(app: &TestApp, key: &str, idempotency_key: &str, body: &str) -> Response {
+    app.server.request(
+        "POST",
+        "/api/v1/lead.php",
+        &[("X-API-KEY", key), ("Idempotency-Key", idempotency_key)],
+        body.as_bytes(),
+    )
+}
+
+backend_test! {
+fn a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_stores_nothing() {
+    let app = TestApp::spawn();
+    let first = post_idempotent(&app, &app.acme.key, "bestellung-4711", ORDER);
+    let id = assert_success(&first, "order");
+    for _ in 0..3 {
+        let retry = post_idempotent(&app, &app.acme.key, "bestellung-4711", ORDER);
+        assert_eq!(retry.status, 200);
+        assert_eq!(retry.body, first.body, "byte for byte the first answer");
+    }
+    assert_eq!((app.totals().orders, app.totals().notifications), (1, 2));
+    // Without the header, or with another key, it is a new lead.
+    assert_ne!(assert_success(&app.post_lead(&app.acme.key, ORDER), "order"), id);
+    assert_ne!(assert_success(&post_idempotent(&app, &app.acme.key, "bestellung-4712", ORDER), "order"), id);
+    // Another website's same Idempotency-Key is its own.
+    let other = add_company(&app.store, "Other", 0);
+    assert_success(&post_idempotent(&app, &other.key, "bestellung-4711", ORDER), "order");
+    assert_eq!(app.totals().orders, 4);
+}
+}
+
+backend_test! {
+fn the_same_idempotency_key_with_another_body_is_422_and_stores_nothing() {
+    let app = TestApp::spawn();
+    assert_success(&post_idempotent(&app, &app.acme.key, "k-1", ORDER), "order");
+    let other_body = r#"{"type":"order","email":"kunde@beispiel.de","total":1}"#;
+    post_idempotent(&app, &app.acme.key, "k-1", other_body).assert_error(422, "idempotency_conflict", None);
+    post_idempotent(&app, &app.acme.key, "k-1", TICKET).assert_error(422, "idempotency_conflict", None);
+    assert_eq!((app.totals().orders, app.totals().tickets), (1, 0));
+}
+}
+
+backend_test! {
+fn simultaneous_duplicates_create_exactly_one_record() {
+    let app = TestApp::spawn();
+    let answers: Vec<Response> = std::thread::scope(|scope| {
+        let posts: Vec<_> = (0..12)
+            .map(|_| scope.spawn(|| post_idempotent(&app, &app.acme.key, "doppelklick", TICKET)))
+            .collect();
+        posts.into_iter().map(|p| p.join().unwrap()).collect()
+    });
+    let ids: std::collections::BTreeSet<i64> = answers.iter().map(|a| assert_success(a, "ticket")).collect();
+    assert_eq!(ids.len(), 1, "every answer names the one ticket");
+    assert_eq!((app.totals().tickets, app.totals().notifications), (1, 2));
+}
+}
+
+backend_test! {
+fn a_rejected_request_does_not_use_up_its_idempotency_key_and_keys_expire_after_a_day() {
+    let app = TestApp::spawn();
+    post_idempotent(&app, &app.acme.key, "k-2", r#"{"type":"order"}"#).assert_error(400, "missing_field", Some("email"));
+    let first = assert_success(&post_idempotent(&app, &app.acme.key, "k-2", ORDER), "order");
+    // A day and a second later the key is new again.
+    let day_ago = "created_at - 86401000";
+    app.db.execute(
+        &format!("UPDATE idempotency_keys SET created_at = {day_ago};"),
+        &format!("UPDATE idempotency_keys SET created_at = {day_ago};"),
+    );
+    let later = assert_success(&post_idempotent(&app, &app.acme.key, "k-2", ORDER), "order");
+    assert_ne!(later, first);
+    assert_eq!(app.totals().orders, 2);
+}
+}
+
+backend_test! {
+fn malformed_idempotency_keys_are_400() {
+    let app = TestApp::spawn();
+    for bad in [" ", &"k".repeat(256), "mit leerzeichen"] {
+        post_idempotent(&app, &app.acme.key, bad, ORDER).assert_error(400, "invalid_field", Some("Idempotency-Key"));
+    }
+    app.assert_nothing_stored();
+}
+}

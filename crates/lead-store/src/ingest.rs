@@ -36,6 +36,7 @@ struct Job {
     tenant: Tenant,
     lead: Lead,
     payload: String,
+    idempotency_key: Option<String>,
     reply: oneshot::Sender<Result<Recorded>>,
 }
 
@@ -107,7 +108,13 @@ impl Ingest {
     }
 
     /// Queues a lead; [`StoreError::Busy`] when the queue is full (in leads or in bytes).
-    pub(crate) fn submit(&self, tenant: Tenant, lead: Lead, payload: String) -> Result<PendingLead> {
+    pub(crate) fn submit(
+        &self,
+        tenant: Tenant,
+        lead: Lead,
+        payload: String,
+        idempotency_key: Option<String>,
+    ) -> Result<PendingLead> {
         let cost = payload.len() + JOB_OVERHEAD;
         let before = self.shared.queued_bytes.fetch_add(cost, Ordering::SeqCst);
         if before > 0 && before + cost > self.max_bytes {
@@ -119,6 +126,7 @@ impl Ingest {
             tenant,
             lead,
             payload,
+            idempotency_key,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
@@ -169,6 +177,28 @@ fn let_others_write_first(shared: &Shared) {
     }
 }
 
+/// Records one lead of the batch in a savepoint of its own, so a failing lead is rolled back
+/// alone. A lead whose Idempotency-Key another writer stored at the same moment is tried
+/// once more: the second time it finds that lead and answers with it.
+fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Recorded> {
+    let attempt = |conn: &mut DbConnection| {
+        conn.transaction(|conn| {
+            record_lead_in(
+                conn,
+                shared,
+                job.tenant,
+                &job.lead,
+                &job.payload,
+                job.idempotency_key.as_deref(),
+            )
+        })
+    };
+    match attempt(conn) {
+        Err(StoreError::IdempotencyRace) => attempt(conn),
+        outcome => outcome,
+    }
+}
+
 /// Commits one batch and answers every lead in it.
 fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
@@ -182,22 +212,17 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
             // PostgreSQL: the whole batch set-based first (a few statements per batch instead
             // of several per lead: each is a round trip); if that fails, nothing of it is
             // kept and the leads go one by one below, so only the failing lead is refused.
+            // Leads with an Idempotency-Key always go one by one.
             let set_based = match conn {
-                DbConnection::Postgres(_) => conn
+                DbConnection::Postgres(_) if batch.iter().all(|job| job.idempotency_key.is_none()) => conn
                     .transaction(|conn| record_batch_set_based(conn, &shared, &leads))
                     .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", leads.len()))
                     .ok(),
-                DbConnection::Sqlite(_) => None,
+                _ => None,
             };
             let outcomes: Vec<Result<Recorded>> = match set_based {
                 Some(outcomes) => outcomes,
-                None => leads
-                    .iter()
-                    // A nested transaction is a savepoint: a failing lead is rolled back alone.
-                    .map(|(tenant, lead, payload)| {
-                        conn.transaction(|conn| record_lead_in(conn, &shared, *tenant, lead, payload))
-                    })
-                    .collect(),
+                None => batch.iter().map(|job| record_one(conn, &shared, job)).collect(),
             };
             let used: BTreeSet<Id> = batch
                 .iter()

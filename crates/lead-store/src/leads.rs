@@ -8,7 +8,7 @@ use lead_domain::{Lead, OrderStatus, TicketStatus};
 use crate::db::DbConnection;
 use crate::ingest::PendingLead;
 use crate::models::{Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, Tenant};
-use crate::schema::{api_keys, companies, customers, employees, notifications, tickets, web_orders};
+use crate::schema::{api_keys, companies, customers, employees, idempotency_keys, notifications, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 
 impl Store {
@@ -39,13 +39,23 @@ impl Store {
     /// returned [`PendingLead`] resolves once the batch has committed — with
     /// [`StoreError::KeyNotValid`] if the key was revoked or its company deactivated in the
     /// meantime (then nothing was written).
-    pub fn submit_lead(&self, tenant: Tenant, lead: Lead, payload: String) -> Result<PendingLead> {
-        self.ingest.submit(tenant, lead, payload)
+    ///
+    /// With an `idempotency_key`, a retry (same API key, within 24 hours) with the same body
+    /// resolves to the first lead's answer (`replayed`) and stores nothing; with another body
+    /// it is [`StoreError::IdempotencyConflict`].
+    pub fn submit_lead(
+        &self,
+        tenant: Tenant,
+        lead: Lead,
+        payload: String,
+        idempotency_key: Option<String>,
+    ) -> Result<PendingLead> {
+        self.ingest.submit(tenant, lead, payload, idempotency_key)
     }
 
     /// [`Store::submit_lead`], waiting (blocking this thread) for the commit.
     pub fn record_lead(&self, tenant: Tenant, lead: &Lead, payload: &str) -> Result<Recorded> {
-        self.submit_lead(tenant, lead.clone(), payload.to_owned())?.wait()
+        self.submit_lead(tenant, lead.clone(), payload.to_owned(), None)?.wait()
     }
 }
 
@@ -137,11 +147,17 @@ pub(crate) fn record_lead_in(
     tenant: Tenant,
     lead: &Lead,
     payload: &str,
+    idempotency_key: Option<&str>,
 ) -> Result<Recorded> {
     if batch.valid_keys.get(&tenant.key_id) != Some(&true) {
         return Err(StoreError::KeyNotValid);
     }
     let now = batch.now;
+    if let Some(key) = idempotency_key {
+        if let Some(first) = earlier_answer(conn, tenant, key, lead, payload, now)? {
+            return Ok(first);
+        }
+    }
     let email = lead.email();
     let email_normalized = email.normalized();
     let customer_id = customers::table
@@ -182,11 +198,84 @@ pub(crate) fn record_lead_in(
             })
             .execute(conn)?;
     }
+    if let Some(key) = idempotency_key {
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::api_key_id.eq(tenant.key_id),
+                idempotency_keys::idem_key.eq(key),
+                idempotency_keys::lead_type.eq(lead.lead_type().as_str()),
+                idempotency_keys::record_id.eq(id),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn)
+            // Another writer (PostgreSQL) took the same key a moment ago: try again, and
+            // the lookup above answers with its lead.
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    StoreError::IdempotencyRace
+                }
+                other => other.into(),
+            })?;
+    }
     Ok(Recorded {
         id,
         customer_id,
         notified: recipients.len(),
+        replayed: false,
     })
+}
+
+/// How long an `Idempotency-Key` is remembered.
+const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The answer already given for this `Idempotency-Key` (same API key, last 24 hours) if the
+/// body is the same; [`StoreError::IdempotencyConflict`] if it is not; `None` if the key is new.
+fn earlier_answer(
+    conn: &mut DbConnection,
+    tenant: Tenant,
+    key: &str,
+    lead: &Lead,
+    payload: &str,
+    now: i64,
+) -> Result<Option<Recorded>> {
+    let mine = idempotency_keys::table
+        .filter(idempotency_keys::api_key_id.eq(tenant.key_id))
+        .filter(idempotency_keys::idem_key.eq(key));
+    diesel::delete(mine.filter(idempotency_keys::created_at.lt(now - IDEMPOTENCY_WINDOW_MS))).execute(conn)?;
+    let Some((lead_type, record_id)) = mine
+        .select((idempotency_keys::lead_type, idempotency_keys::record_id))
+        .load::<(String, Id)>(conn)?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let stored: Option<(String, Option<Id>)> = if lead_type == "order" {
+        web_orders::table
+            .find(record_id)
+            .select((web_orders::payload, web_orders::customer_id))
+            .load(conn)?
+            .into_iter()
+            .next()
+    } else {
+        tickets::table
+            .find(record_id)
+            .select((tickets::payload, tickets::customer_id))
+            .load(conn)?
+            .into_iter()
+            .next()
+    };
+    match stored {
+        Some((first_payload, customer_id)) if first_payload == payload && lead_type == lead.lead_type().as_str() => {
+            Ok(Some(Recorded {
+                id: record_id,
+                customer_id,
+                notified: 0,
+                replayed: true,
+            }))
+        }
+        _ => Err(StoreError::IdempotencyConflict),
+    }
 }
 
 /// Records a whole batch with a handful of statements: one customer lookup, one multi-row
@@ -280,6 +369,7 @@ pub(crate) fn record_batch_set_based(
         texts.push(lead.notification_text());
         targets.push((*tenant, lead.lead_type().as_str(), order_id, ticket_id, recipients));
         outcomes.push(Ok(Recorded {
+            replayed: false,
             id,
             customer_id: customer_of(tenant, email_normalized),
             notified: recipients.len(),

@@ -331,6 +331,8 @@ pub struct Recorded {
     pub customer_id: Option<Id>,
     /// How many employees were notified.
     pub notified: usize,
+    /// A retry with the same `Idempotency-Key`: the first lead's answer, nothing new stored.
+    pub replayed: bool,
 }
 
 /// Row counts of the whole database (for checks and the operator).

@@ -108,6 +108,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (api_key_id, idem_key) {
+        api_key_id -> BigInt,
+        idem_key -> Text,
+        lead_type -> Text,
+        record_id -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(employees -> companies (company_id));
 diesel::joinable!(employee_tokens -> employees (employee_id));
@@ -121,4 +131,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_orders,
     tickets,
     notifications,
+    idempotency_keys,
 );

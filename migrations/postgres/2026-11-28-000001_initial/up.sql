@@ -110,3 +110,14 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_employee ON notifications (employee_id, id);
 -- Notifications are found by employee only; no index on order_id / ticket_id, so each lead
 -- costs three index updates fewer (records are never deleted, so no foreign-key lookups).
+
+-- Idempotency-Key of accepted leads: a retry with the same key (and API key) within 24 hours
+-- gets the first answer instead of a second record.
+CREATE TABLE idempotency_keys (
+    api_key_id  BIGINT NOT NULL REFERENCES api_keys (id),
+    idem_key    TEXT   NOT NULL,
+    lead_type   TEXT   NOT NULL CHECK (lead_type IN ('order', 'ticket')),
+    record_id   BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (api_key_id, idem_key)
+);

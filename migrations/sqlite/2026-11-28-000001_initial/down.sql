@@ -1,3 +1,4 @@
+DROP TABLE idempotency_keys;
 DROP TABLE notifications;
 DROP TABLE tickets;
 DROP TABLE web_orders;
