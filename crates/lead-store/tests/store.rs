@@ -140,7 +140,7 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
             } else {
                 format!("k{i}@x.de")
             };
-            store.submit_lead(acme, order_from(&email), "{}".into()).unwrap()
+            store.submit_lead(acme, order_from(&email), "{}".into(), None).unwrap()
         })
         .collect();
     let outcomes: Vec<_> = pending.into_iter().map(|p| p.wait()).collect();
@@ -184,7 +184,9 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     let mut blocker = raw(&dir);
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
     // The first lead reaches the writer, which then waits for the lock…
-    let mut accepted = vec![store.submit_lead(acme, order_from("first@x.de"), "{}".into()).unwrap()];
+    let mut accepted = vec![store
+        .submit_lead(acme, order_from("first@x.de"), "{}".into(), None)
+        .unwrap()];
     std::thread::sleep(std::time::Duration::from_millis(200));
     // …so two more fit the queue, and the rest are refused at once.
     let mut refused = 0;
@@ -220,7 +222,9 @@ fn the_queue_is_bounded_in_bytes_too() {
     let acme = tenant(&store, "Acme", &"a".repeat(64));
     let mut blocker = raw(&dir);
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
-    let first = store.submit_lead(acme, order_from("first@x.de"), "{}".into()).unwrap();
+    let first = store
+        .submit_lead(acme, order_from("first@x.de"), "{}".into(), None)
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 12));
     let outcomes: Vec<_> = (0..5)
