@@ -191,7 +191,7 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     // …so two more fit the queue, and the rest are refused at once.
     let mut refused = 0;
     for i in 0..9 {
-        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into()) {
+        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into(), None) {
             Ok(pending) => accepted.push(pending),
             Err(StoreError::Busy) => refused += 1,
             Err(other) => panic!("unexpected: {other}"),
