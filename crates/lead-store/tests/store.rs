@@ -228,7 +228,7 @@ fn the_queue_is_bounded_in_bytes_too() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 12));
     let outcomes: Vec<_> = (0..5)
-        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone()))
+        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone(), None))
         .collect();
     let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
