@@ -471,24 +471,34 @@ impl Server {
 
     /// Sends raw bytes and parses the answer.
     pub fn send_raw(&self, raw: &[u8]) -> Response {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        // The server may answer (and close) before reading everything; that is allowed.
-        let _ = stream.write_all(raw);
-        let mut answer = Vec::new();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match stream.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => answer.extend_from_slice(&chunk[..n]),
-                Err(e) if !answer.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
-                Err(e) => panic!("reading the answer failed: {e}"),
-            }
-            if Response::complete(&answer) {
-                break;
-            }
+        try_send(self.addr, raw).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Sends raw bytes to `addr` and parses the answer; an error when there is no complete answer
+/// (the connection failed or the server died).
+pub fn try_send(addr: SocketAddr, raw: &[u8]) -> Result<Response, String> {
+    let mut stream = TcpStream::connect(addr).map_err(|e| format!("cannot connect: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // The server may answer (and close) before reading everything; that is allowed.
+    let _ = stream.write_all(raw);
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(e) if !answer.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(format!("reading the answer failed: {e}")),
         }
-        Response::parse(&answer)
+        if Response::complete(&answer) {
+            break;
+        }
+    }
+    if Response::complete(&answer) {
+        Ok(Response::parse(&answer))
+    } else {
+        Err(format!("no complete answer: {:?}", String::from_utf8_lossy(&answer)))
     }
 }
 
