@@ -50,6 +50,9 @@ pub enum Command {
     /// In-app notifications.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// The audit log: keys issued, imported, revoked; companies, employees, tokens changed.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and verify it.
     CopyTo {
         /// The target database URL (postgres://… or sqlite://…); it must be empty.
@@ -250,4 +253,11 @@ pub enum NotificationsCommand {
         #[command(flatten)]
         list: ListArgs,
     },
+}
+
+/// `audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List the audit log, newest first.
+    List(ListArgs),
 }

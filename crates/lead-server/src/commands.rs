@@ -9,11 +9,12 @@ use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{Company, Store};
 
 use crate::cli::{
-    Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs, NotificationsCommand,
-    OrdersCommand, TicketsCommand,
+    AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs,
+    NotificationsCommand, OrdersCommand, TicketsCommand,
 };
 use crate::output::{
-    print_rows, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow, TokenRow,
+    print_rows, AuditRow, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow,
+    TokenRow,
 };
 
 /// Runs one operator command against `store`.
@@ -43,6 +44,7 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             )
         }
         Command::CopyTo { target } => copy_to(store, &target),
+        Command::Audit(AuditCommand::List(list)) => list_rows(store.list_audit(limit(&list))?, &list, AuditRow::from),
         Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
             store.list_notifications(employee, false, None, limit(&list))?,
             &list,

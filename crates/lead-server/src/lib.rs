@@ -64,6 +64,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
 
     let store = Store::open(&config.store())?;
+    // The audit log names who changed access: the operator at the command line, or the server.
+    let store = if serving {
+        store
+    } else {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "operator".into());
+        store.acting_as(format!("{user} (command line)"))
+    };
     if serving {
         serve::serve(&config, store)
     } else {

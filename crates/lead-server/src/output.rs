@@ -1,7 +1,9 @@
 //! How the operator's lists are printed: a readable table, or one line of JSON.
 
 use lead_domain::Timestamp;
-use lead_store::{Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord, TokenInfo};
+use lead_store::{
+    AuditEntry, Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord, TokenInfo,
+};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -90,6 +92,41 @@ fn payload(raw: &str) -> Box<RawValue> {
         // Stored payloads were valid JSON when accepted; keep anything else visible as text.
         serde_json::value::to_raw_value(raw).expect("a string serialises")
     })
+}
+
+/// `audit list`
+#[derive(Serialize)]
+pub struct AuditRow {
+    id: Id,
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+}
+
+impl From<AuditEntry> for AuditRow {
+    fn from(e: AuditEntry) -> Self {
+        AuditRow {
+            id: e.id,
+            at: time(e.at),
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+        }
+    }
+}
+
+impl Row for AuditRow {
+    const HEADERS: &'static [&'static str] = &["ID", "AT", "ACTOR", "ACTION", "SUBJECT"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.at.clone(),
+            self.actor.clone(),
+            self.action.clone(),
+            self.subject.clone(),
+        ]
+    }
 }
 
 /// `company list`

@@ -642,6 +642,8 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "web_orders",
             "tickets",
             "notifications",
+            "audit_log",
+            "idempotency_keys",
         ] {
             assert!(report.contains(table), "{report}");
         }
@@ -652,6 +654,7 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             &["notifications", "list", "--employee", "1", "--json"],
             &["key", "list", "--json"],
             &["customer", "list", "--company", "Acme", "--json"],
+            &["audit", "list", "--json"],
         ] {
             assert_eq!(
                 json_lines(&cli(&source.url, args)),
@@ -699,4 +702,43 @@ fn several_instances_start_at_once_on_an_empty_postgresql_database() {
         let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
         assert_eq!(companies.as_array().unwrap().len(), 1);
     });
+}
+
+backend_test! {
+fn the_audit_log_names_who_changed_access_and_never_a_key() {
+    let (db, _, key) = setup();
+    let legacy = "LEGACY-KEY-0123456789abcdef";
+    last_line(&cli(&db.url, &["key", "import", "--company", "Acme", "--key", legacy]));
+    assert!(cli(&db.url, &["key", "revoke", "1"]).status.success());
+    assert!(cli(&db.url, &["company", "deactivate", "Acme"]).status.success());
+    assert!(cli(&db.url, &["company", "activate", "Acme"]).status.success());
+    assert!(cli(&db.url, &["employee", "deactivate", "1"]).status.success());
+    let token = last_line(&cli(&db.url, &["employee", "token", "1"]));
+    assert!(cli(&db.url, &["employee", "token-revoke", "1"]).status.success());
+
+    let output = cli(&db.url, &["audit", "list", "--json"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    for secret in [key.as_str(), legacy, token.as_str()] {
+        assert!(!stdout.contains(secret), "no key or token in the audit log");
+    }
+    let entries = json_lines(&output);
+    let actions: Vec<&str> = entries.as_array().unwrap().iter().rev().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "key.issue",
+            "key.import",
+            "key.revoke",
+            "company.deactivate",
+            "company.activate",
+            "employee.deactivate",
+            "token.issue",
+            "token.revoke"
+        ]
+    );
+    let newest = &entries[0];
+    assert!(newest["actor"].as_str().unwrap().ends_with("(command line)"), "{newest}");
+    assert!(newest["at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(entries[7]["subject"].as_str().unwrap(), format!("key 1 ({}) of company 1", &key[..12]));
+}
 }

@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use lead_domain::{Email, Timestamp};
 
+use crate::audit;
 use crate::error::conflict_on_unique;
 use crate::models::{Company, Employee, Id, KeyInfo, NewEmployee, NewKey};
 use crate::schema::{api_keys, companies, employees};
@@ -180,10 +181,15 @@ impl Store {
             let updated = diesel::update(companies::table.find(company_id))
                 .set(companies::active.eq(i32::from(active)))
                 .execute(conn)?;
-            match updated {
-                1 => Ok(()),
-                _ => Err(StoreError::NotFound(format!("no company with id {company_id}"))),
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no company with id {company_id}")));
             }
+            let action = if active {
+                "company.activate"
+            } else {
+                "company.deactivate"
+            };
+            audit::record(conn, &self.actor, action, &format!("company {company_id}"))
         })
     }
 
@@ -197,7 +203,7 @@ impl Store {
             });
         }
         self.write(|conn| {
-            diesel::insert_into(api_keys::table)
+            let id: Id = diesel::insert_into(api_keys::table)
                 .values(NewKey {
                     company_id,
                     prefix,
@@ -207,7 +213,19 @@ impl Store {
                 })
                 .returning(api_keys::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| "this key is already registered".to_owned()))
+                .map_err(conflict_on_unique(|| "this key is already registered".to_owned()))?;
+            let action = if prefix.starts_with("imp_") {
+                "key.import"
+            } else {
+                "key.issue"
+            };
+            audit::record(
+                conn,
+                &self.actor,
+                action,
+                &format!("key {id} ({prefix}) of company {company_id}"),
+            )?;
+            Ok(id)
         })
     }
 
@@ -234,10 +252,11 @@ impl Store {
             let updated = diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::active.eq(0))
                 .execute(conn)?;
-            match updated {
-                1 => Ok(()),
-                _ => Err(StoreError::NotFound(format!("no key with id {key_id}"))),
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no key with id {key_id}")));
             }
+            let prefix: String = api_keys::table.find(key_id).select(api_keys::prefix).first(conn)?;
+            audit::record(conn, &self.actor, "key.revoke", &format!("key {key_id} ({prefix})"))
         })
     }
 
@@ -290,10 +309,15 @@ impl Store {
             let updated = diesel::update(employees::table.find(employee_id))
                 .set(employees::active.eq(i32::from(active)))
                 .execute(conn)?;
-            match updated {
-                1 => Ok(()),
-                _ => Err(StoreError::NotFound(format!("no employee with id {employee_id}"))),
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
             }
+            let action = if active {
+                "employee.activate"
+            } else {
+                "employee.deactivate"
+            };
+            audit::record(conn, &self.actor, action, &format!("employee {employee_id}"))
         })
     }
 
@@ -335,6 +359,8 @@ impl Store {
                 })
                 .returning(api_keys::id)
                 .get_result(conn)?;
+            let subject = format!("key {key_id} ({key_prefix}) of company {company_id} (first start)");
+            audit::record(conn, &self.actor, "key.issue", &subject)?;
             Ok(Some(DemoSetup {
                 company_id,
                 employee_id,

@@ -4,7 +4,9 @@ use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
 use crate::models::Id;
-use crate::schema::{api_keys, companies, customers, employee_tokens, employees, notifications, tickets, web_orders};
+use crate::schema::{
+    api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, tickets, web_orders,
+};
 use crate::{Backend, Result, Store, StoreError};
 
 /// How many rows of each table were copied (and found in the target afterwards).
@@ -87,6 +89,15 @@ mod rows {
         title: String, message: String, status: String, payload: String, created_at: i64,
         status_changed_by: Option<i64>, status_changed_at: Option<i64>,
     });
+    full_row!(
+        Audit,
+        audit_log {
+            at: i64,
+            actor: String,
+            action: String,
+            subject: String
+        }
+    );
     full_row!(Notification, notifications {
         company_id: i64, employee_id: i64, kind: String, text: String, order_id: Option<i64>,
         ticket_id: Option<i64>, read_at: Option<i64>, created_at: i64,
@@ -127,7 +138,7 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
-    /// notifications, ids included — into `target`, which must be empty, in one transaction
+    /// notifications, the audit log and the remembered Idempotency-Keys, ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here. Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
         let empty = target.totals()?;
@@ -149,14 +160,51 @@ impl Store {
                     copy_table!(source, target, web_orders, rows::Order),
                     copy_table!(source, target, tickets, rows::Ticket),
                     copy_table!(source, target, notifications, rows::Notification),
+                    copy_table!(source, target, audit_log, rows::Audit),
+                    copy_idempotency_keys(source, target)?,
                 ];
                 if target.backend() == Backend::Postgres {
-                    continue_sequences(target, &tables)?;
+                    // Every copied table but idempotency_keys has an id sequence.
+                    continue_sequences(target, &tables[..tables.len() - 1])?;
                 }
                 Ok(CopyReport { tables })
             })
         })
     }
+}
+
+/// The remembered Idempotency-Keys (they have no id of their own), so that a retry across the
+/// move still finds its first lead.
+fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::idempotency_keys as keys;
+    let rows: Vec<(Id, String, String, Id, i64)> = keys::table
+        .select((
+            keys::api_key_id,
+            keys::idem_key,
+            keys::lead_type,
+            keys::record_id,
+            keys::created_at,
+        ))
+        .load(source)?;
+    for (api_key_id, idem_key, lead_type, record_id, created_at) in &rows {
+        diesel::insert_into(keys::table)
+            .values((
+                keys::api_key_id.eq(api_key_id),
+                keys::idem_key.eq(idem_key),
+                keys::lead_type.eq(lead_type),
+                keys::record_id.eq(record_id),
+                keys::created_at.eq(created_at),
+            ))
+            .execute(target)?;
+    }
+    let found: i64 = keys::table.count().get_result(target)?;
+    if found != rows.len() as i64 {
+        return Err(StoreError::Conflict(format!(
+            "idempotency_keys: copied {} rows but found {found} in the target",
+            rows.len()
+        )));
+    }
+    Ok(("idempotency_keys", found))
 }
 
 /// PostgreSQL: rows were inserted with their ids, so each id sequence goes on after the

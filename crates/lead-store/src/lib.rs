@@ -15,6 +15,7 @@
 //! Diesel's types.
 
 mod admin;
+mod audit;
 mod copy;
 mod customers;
 mod db;
@@ -31,6 +32,7 @@ mod tickets;
 mod tokens;
 
 pub use admin::DemoSetup;
+pub use audit::AuditEntry;
 pub use copy::CopyReport;
 pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Result, StoreError};
@@ -55,6 +57,8 @@ pub struct Store {
     /// PostgreSQL: the URL to listen on for other instances' commits, and the listener,
     /// started by the first live stream (operator commands never need one).
     listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
+    /// Who the audit log names for changes made through this handle.
+    actor: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -89,6 +93,7 @@ impl Store {
             ingest,
             shared,
             listener,
+            actor: "lead-server".into(),
         })
     }
 

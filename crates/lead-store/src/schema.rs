@@ -118,6 +118,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        subject -> Text,
+    }
+}
+
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(employees -> companies (company_id));
 diesel::joinable!(employee_tokens -> employees (employee_id));
@@ -132,4 +142,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tickets,
     notifications,
     idempotency_keys,
+    audit_log,
 );

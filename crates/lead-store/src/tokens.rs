@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::admin::select_by_id_or_prefix;
+use crate::audit;
 use crate::error::conflict_on_unique;
 use crate::models::{Id, TokenInfo, TokenLookup};
 use crate::schema::{companies, employee_tokens, employees};
@@ -26,7 +27,7 @@ impl Store {
     pub fn add_employee_token(&self, employee_id: Id, prefix: &str, token_hash: &str) -> Result<Id> {
         self.find_employee(employee_id)?;
         self.write(|conn| {
-            diesel::insert_into(employee_tokens::table)
+            let id: Id = diesel::insert_into(employee_tokens::table)
                 .values((
                     employee_tokens::employee_id.eq(employee_id),
                     employee_tokens::prefix.eq(prefix),
@@ -36,7 +37,14 @@ impl Store {
                 ))
                 .returning(employee_tokens::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| "this token is already registered".to_owned()))
+                .map_err(conflict_on_unique(|| "this token is already registered".to_owned()))?;
+            audit::record(
+                conn,
+                &self.actor,
+                "token.issue",
+                &format!("token {id} ({prefix}) of employee {employee_id}"),
+            )?;
+            Ok(id)
         })
     }
 
@@ -118,10 +126,10 @@ impl Store {
             let updated = diesel::update(employee_tokens::table.find(token_id))
                 .set(employee_tokens::active.eq(0))
                 .execute(conn)?;
-            match updated {
-                1 => Ok(()),
-                _ => Err(StoreError::NotFound(format!("no token with id {token_id}"))),
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no token with id {token_id}")));
             }
+            audit::record(conn, &self.actor, "token.revoke", &format!("token {token_id}"))
         })
     }
 }

@@ -1,3 +1,4 @@
+DROP TABLE audit_log;
 DROP TABLE idempotency_keys;
 DROP TABLE notifications;
 DROP TABLE tickets;

@@ -121,3 +121,14 @@ CREATE TABLE idempotency_keys (
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (api_key_id, idem_key)
 );
+
+-- Who changed what about access: keys issued, imported, revoked; companies and employees
+-- (de)activated; employee tokens issued and revoked. Written in the same transaction as the
+-- change itself.
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY,
+    at       BIGINT NOT NULL,
+    actor    TEXT   NOT NULL,
+    action   TEXT   NOT NULL,
+    subject  TEXT   NOT NULL
+);
