@@ -129,6 +129,26 @@ impl Lead {
         })
     }
 
+    /// The lead as a canonical JSON payload: `type`, `email`, `subject` (the title),
+    /// `message` when there is one and, for orders, `total` with two decimals. Parsing it
+    /// again gives back an equal lead, so a lead can be forwarded or replayed as is.
+    pub fn to_json(&self) -> String {
+        let mut object = serde_json::Map::new();
+        object.insert("type".into(), self.lead_type().as_str().into());
+        object.insert("email".into(), self.email().as_str().into());
+        object.insert("subject".into(), self.title().as_str().into());
+        if let Some(message) = self.message() {
+            object.insert("message".into(), message.as_str().into());
+        }
+        let mut json = serde_json::Value::Object(object).to_string();
+        if let Lead::Order(order) = self {
+            // A number's exact decimal text; a float could not carry every amount exactly.
+            json.pop();
+            json.push_str(&format!(",\"total\":{}}}", order.total.to_decimal()));
+        }
+        json
+    }
+
     /// Order or ticket.
     pub fn lead_type(&self) -> LeadType {
         match self {
@@ -266,6 +286,8 @@ pub enum Invalid {
     Email,
     /// Not an acceptable amount.
     Money(MoneyError),
+    /// Holds a NUL character (`\u0000`).
+    Nul,
 }
 
 /// Why a payload was rejected; every variant maps to one stable error code.
@@ -321,6 +343,7 @@ impl LeadError {
     fn text(field: Field, error: TextError) -> LeadError {
         match error {
             TextError::TooLong { max } => LeadError::invalid(field, Invalid::TooLong(max)),
+            TextError::Nul => LeadError::invalid(field, Invalid::Nul),
         }
     }
 }
@@ -628,6 +651,19 @@ mod tests {
             Lead::parse(b"{\"type\":\"order\",\"email\":\"a@b.de\",\"message\":\"\xff\"}").map_err(|e| e.code()),
             Err("invalid_json")
         );
+    }
+
+    #[test]
+    fn nul_characters_in_known_texts_are_invalid_but_elsewhere_kept() {
+        for (json, field) in [
+            (r#"{"type":"ticket","email":"a@b.de","message":"x\u0000y"}"#, "message"),
+            (r#"{"type":"order","email":"a@b.de","subject":"\u0000"}"#, "subject"),
+            (r#"{"type":"order","email":"a\u0000@b.de"}"#, "email"),
+        ] {
+            assert_eq!(err(json), ("invalid_field", Some(field)), "{json}");
+        }
+        // An unknown field is kept as sent, escape and all: the raw payload stays JSON text.
+        assert!(parse(r#"{"type":"order","email":"a@b.de","note":"\u0000"}"#).is_ok());
     }
 
     #[test]

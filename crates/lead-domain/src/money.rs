@@ -90,6 +90,12 @@ impl Money {
         Money::from_cents(cents).ok_or(MoneyError::TooLarge)
     }
 
+    /// The amount as a plain decimal with two places, `1234.50`: the text of a JSON number
+    /// that [`Money::from_json_number`] reads back exactly.
+    pub fn to_decimal(self) -> String {
+        format!("{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+
     /// The amount in German notation: `1.234,50 €` (thousands `.`, decimal `,`, `€` after a space).
     pub fn to_german(self) -> String {
         let euros = (self.0 / 100).to_string();

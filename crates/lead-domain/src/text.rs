@@ -13,12 +13,18 @@ pub enum TextError {
         /// The most characters the field takes.
         max: usize,
     },
+    /// Holds a NUL character (U+0000), which no form produces and PostgreSQL's text type
+    /// cannot store.
+    #[error("contains a NUL character")]
+    Nul,
 }
 
 /// Trims `text`; `None` when nothing is left, an error when it is too long.
 fn bounded(text: &str, max: usize) -> Result<Option<String>, TextError> {
     let trimmed = text.trim();
-    if trimmed.is_empty() {
+    if trimmed.contains('\0') {
+        Err(TextError::Nul)
+    } else if trimmed.is_empty() {
         Ok(None)
     } else if trimmed.chars().count() > max {
         Err(TextError::TooLong { max })
@@ -121,6 +127,12 @@ mod tests {
             Title::from_subject(Some(&format!("{two_hundred}x")), LeadType::Order),
             Err(TextError::TooLong { max: 200 })
         );
+    }
+
+    #[test]
+    fn a_nul_character_is_refused() {
+        assert_eq!(Message::parse("Hallo\0Welt"), Err(TextError::Nul));
+        assert_eq!(Title::from_subject(Some("\0"), LeadType::Order), Err(TextError::Nul));
     }
 
     #[test]

@@ -195,6 +195,7 @@ fn lead_message(error: &LeadError) -> String {
             }
             Invalid::WrongType => format!("Das Feld „{field}“ muss Text sein."),
             Invalid::TooLong(max) => format!("Das Feld „{field}“ ist länger als {max} Zeichen."),
+            Invalid::Nul => format!("Das Feld „{field}“ enthält ein NUL-Zeichen (\\u0000)."),
             Invalid::Email => format!("Das Feld „{field}“ enthält keine gültige E-Mail-Adresse."),
             Invalid::Money(MoneyError::Negative) => "Der Betrag „total“ darf nicht negativ sein.".into(),
             Invalid::Money(MoneyError::TooManyDecimals) => {
