@@ -302,23 +302,67 @@ pub fn authorize<T>(credentials: &Credentials, found: Option<(T, KeyState)>) -> 
     }
 }
 
-/// The query string with the value of every `key` parameter replaced by `REDACTED`, for
-/// access logs. Names are compared after percent-decoding and case-insensitively, so no
-/// spelling of the parameter slips through.
+/// Query parameters whose value is treated as a secret in logs, whatever it looks like: the
+/// API key's own `key`, and the names clients commonly (and wrongly) use for tokens.
+const SECRET_PARAMETERS: [&str; 8] = [
+    QUERY_PARAMETER,
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "x-api-key",
+    "authorization",
+    "password",
+];
+
+/// Whether `text` holds something shaped like one of our keys or tokens.
+fn holds_secret(text: &str) -> bool {
+    text.contains(GENERATED_PREFIX) || text.contains(TOKEN_PREFIX)
+}
+
+/// The query string for access logs: the value of every secret parameter (`key`, `token`,
+/// `access_token`, …) becomes `REDACTED`, and so does any parameter holding something shaped
+/// like a key or token. Names are compared after percent-decoding and case-insensitively, so
+/// no spelling slips through.
 pub fn redact_query(query: &str) -> Cow<'_, str> {
-    let is_key = |part: &str| {
-        form_urlencoded::parse(part.as_bytes())
-            .next()
-            .is_some_and(|(name, _)| name.eq_ignore_ascii_case(QUERY_PARAMETER))
+    let redacted = |part: &str| -> Option<String> {
+        let (name, value) = form_urlencoded::parse(part.as_bytes()).next()?;
+        let name = name.to_ascii_lowercase();
+        if SECRET_PARAMETERS.contains(&name.as_str()) {
+            Some(format!("{name}=REDACTED"))
+        } else if holds_secret(&name) || holds_secret(&value) {
+            Some("REDACTED".into())
+        } else {
+            None
+        }
     };
-    if !query.split('&').any(is_key) {
+    if !query.split('&').any(|part| redacted(part).is_some()) {
         return Cow::Borrowed(query);
     }
-    let parts: Vec<&str> = query
+    let parts: Vec<String> = query
         .split('&')
-        .map(|part| if is_key(part) { "key=REDACTED" } else { part })
+        .map(|part| redacted(part).unwrap_or_else(|| part.to_owned()))
         .collect();
     Cow::Owned(parts.join("&"))
+}
+
+/// The request path for access logs, with any segment shaped like a key or token (someone
+/// pasted one into the address) replaced by `REDACTED`.
+pub fn redact_path(path: &str) -> Cow<'_, str> {
+    let decoded = |segment: &str| {
+        form_urlencoded::parse(format!("x={segment}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    let secret = |segment: &str| holds_secret(segment) || decoded(segment).is_some_and(|s| holds_secret(&s));
+    if !path.split('/').any(secret) {
+        return Cow::Borrowed(path);
+    }
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|segment| if secret(segment) { "REDACTED" } else { segment })
+        .collect();
+    Cow::Owned(segments.join("/"))
 }
 
 #[cfg(test)]
@@ -505,5 +549,20 @@ mod tests {
         assert_eq!(redact_query("key"), "key=REDACTED");
         assert_eq!(redact_query("a=1&monkey=ok"), "a=1&monkey=ok");
         assert!(matches!(redact_query("a=1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn redaction_hides_tokens_and_anything_shaped_like_a_secret() {
+        assert_eq!(
+            redact_query("token=t&Access_Token=u&password=p&limit=5"),
+            "token=REDACTED&access_token=REDACTED&password=REDACTED&limit=5"
+        );
+        assert_eq!(
+            redact_query("q=lgt_abc&lgw_abc&x=%6Cgw_abc"),
+            "REDACTED&REDACTED&REDACTED"
+        );
+        assert_eq!(redact_path("/api/v1/lgw_abc/x"), "/api/v1/REDACTED/x");
+        assert_eq!(redact_path("/api/v1/%6Cgt_abc"), "/api/v1/REDACTED");
+        assert!(matches!(redact_path("/api/v1/lead.php"), Cow::Borrowed(_)));
     }
 }

@@ -18,6 +18,8 @@ pub enum ApiError {
     Lead(LeadError),
     /// 400: the body could not be read (the client broke off, bad chunked encoding).
     UnreadableBody,
+    /// 408: the body did not arrive in time; the connection is closed after the answer.
+    RequestTimeout,
     /// 413: the body is over the limit (in bytes).
     PayloadTooLarge(usize),
     /// 405: this path takes only the methods listed.
@@ -118,6 +120,7 @@ impl ApiError {
             ApiError::Auth(error) => error.code(),
             ApiError::Lead(error) => error.code(),
             ApiError::UnreadableBody => "invalid_json",
+            ApiError::RequestTimeout => "request_timeout",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NotFound(_) => "not_found",
@@ -152,6 +155,9 @@ impl ApiError {
             ApiError::Auth(AuthError::Forbidden) => "Die Firma dieses Mitarbeiters ist deaktiviert.".into(),
             ApiError::Lead(error) => lead_message(error),
             ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),
+            ApiError::RequestTimeout => {
+                "Der Inhalt der Anfrage kam nicht rechtzeitig an; nichts wurde gespeichert.".into()
+            }
             ApiError::PayloadTooLarge(limit) => {
                 format!("Der Inhalt ist zu groß: höchstens {} KiB sind erlaubt.", limit / 1024)
             }
@@ -216,6 +222,7 @@ impl ResponseError for ApiError {
             | ApiError::UnreadableBody
             | ApiError::MissingField(_)
             | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -248,6 +255,12 @@ impl ResponseError for ApiError {
             }
             ApiError::Auth(AuthError::Unauthorized) => {
                 headers.insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RequestTimeout => {
+                // The rest of the body may still trickle in: do not read it, hang up.
+                response
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
             }
             ApiError::Busy => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

@@ -30,7 +30,7 @@ async fn create_lead(
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = read_body(Some(&req), body, config.body_limit).await?;
+    let bytes = read_body(Some(&req), body, &config).await?;
     // The body is parsed as JSON whatever the Content-Type says.
     let lead = Lead::parse(&bytes)?;
     let payload = String::from_utf8(bytes.to_vec())

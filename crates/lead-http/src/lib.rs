@@ -35,6 +35,8 @@ pub use member::TeamMember;
 pub struct HttpConfig {
     /// The largest accepted request body, in bytes (the contract says 64 KiB).
     pub body_limit: usize,
+    /// How long a client may take to send a request body; slower ones get `408`.
+    pub body_timeout: Duration,
     /// How often an idle notification stream sends a heartbeat comment.
     pub sse_heartbeat: Duration,
     /// How often an idle notification stream re-reads the database (and re-checks its
@@ -48,6 +50,7 @@ impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             body_limit: 64 * 1024,
+            body_timeout: Duration::from_secs(10),
             sse_heartbeat: Duration::from_secs(15),
             sse_recheck: Duration::from_secs(1),
             rate_limits: RateLimitConfig::default(),
@@ -83,13 +86,15 @@ fn error_response(error: ApiError) -> HttpResponse {
     actix_web::ResponseError::error_response(&error)
 }
 
-/// Reads a request body of at most `limit` bytes: a declared `Content-Length` above it is
-/// refused before reading, a chunked body as soon as it grows past it.
+/// Reads a request body of at most `config.body_limit` bytes: a declared `Content-Length`
+/// above it is refused before reading, a chunked body as soon as it grows past it, and a
+/// body that takes longer than `config.body_timeout` to arrive is given up on (`408`).
 pub(crate) async fn read_body(
     req: Option<&HttpRequest>,
     body: web::Payload,
-    limit: usize,
+    config: &HttpConfig,
 ) -> Result<web::Bytes, ApiError> {
+    let limit = config.body_limit;
     let declared = req
         .and_then(|req| req.headers().get(header::CONTENT_LENGTH))
         .and_then(|value| value.to_str().ok())
@@ -97,14 +102,16 @@ pub(crate) async fn read_body(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    body.to_bytes_limited(limit)
+    actix_web::rt::time::timeout(config.body_timeout, body.to_bytes_limited(limit))
         .await
+        .map_err(|_| ApiError::RequestTimeout)?
         .map_err(|_| ApiError::PayloadTooLarge(limit))?
         .map_err(|_| ApiError::UnreadableBody)
 }
 
-/// The access log: peer, method, path with every `key` parameter redacted, status, size,
-/// duration. Headers are never logged, so `X-API-KEY` cannot leak either.
+/// The access log: peer, method, path and query with every secret redacted (the `key`
+/// parameter, token-like parameters, anything shaped like a key or token), status, size,
+/// duration. Headers are never logged, so `X-API-KEY` and `Authorization` cannot leak either.
 pub fn access_log() -> Logger {
     Logger::new(r#"%a "%{request}xi" %s %b %Dms"#).custom_request_replace("request", |req| {
         let query = req.query_string();
@@ -113,7 +120,7 @@ pub fn access_log() -> Logger {
         format!(
             "{} {}{separator}{redacted} {:?}",
             req.method(),
-            req.path(),
+            lead_auth::redact_path(req.path()),
             req.version()
         )
     })

@@ -254,7 +254,7 @@ async fn assign_ticket(
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let id = record_id(&path, TICKET_NOT_FOUND)?;
-    let body = json_object(&read_body(None, body, config.body_limit).await?)?;
+    let body = json_object(&read_body(None, body, &config).await?)?;
     let customer_id = match body.get("customer_id") {
         None | Some(Value::Null) => return Err(ApiError::MissingField("customer_id")),
         Some(value) => value
@@ -298,7 +298,7 @@ async fn create_customer(
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = json_object(&read_body(None, body, config.body_limit).await?)?;
+    let body = json_object(&read_body(None, body, &config).await?)?;
     let name = required_text(&body, "name")?;
     let email = required_text(&body, "email")?;
     let customer = blocking(&store, move |s| {

@@ -46,6 +46,12 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Largest request body in bytes.
     pub body_limit_bytes: usize,
+    /// Seconds a client has to send the headers, and then the body, of a request.
+    pub request_timeout_secs: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_secs: u64,
+    /// Open connections at most, all workers together.
+    pub max_connections: usize,
     /// Seconds between heartbeat comments on an idle notification stream.
     pub sse_heartbeat_secs: u64,
     /// Seconds between a stream's safety-net re-reads of the database.
@@ -122,6 +128,12 @@ impl Config {
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be above 0");
         }
+        if self.server.request_timeout_secs == 0 || self.server.keep_alive_secs == 0 {
+            bail!("server.request_timeout_secs and server.keep_alive_secs must be at least 1");
+        }
+        if self.server.max_connections == 0 {
+            bail!("server.max_connections must be at least 1");
+        }
         if self.server.sse_heartbeat_secs == 0 || self.server.sse_recheck_secs == 0 {
             bail!("server.sse_heartbeat_secs and server.sse_recheck_secs must be at least 1");
         }
@@ -141,6 +153,7 @@ impl Config {
     pub fn http(&self) -> lead_http::HttpConfig {
         lead_http::HttpConfig {
             body_limit: self.server.body_limit_bytes,
+            body_timeout: std::time::Duration::from_secs(self.server.request_timeout_secs),
             sse_heartbeat: std::time::Duration::from_secs(self.server.sse_heartbeat_secs),
             sse_recheck: std::time::Duration::from_secs(self.server.sse_recheck_secs),
             rate_limits: lead_http::RateLimitConfig {

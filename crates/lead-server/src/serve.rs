@@ -1,6 +1,7 @@
 //! `serve`: listen, first-start bootstrap, then the HTTP server until SIGINT / SIGTERM.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use actix_web::{App, HttpServer};
 use anyhow::Context;
@@ -18,11 +19,20 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let blocking_threads = config.database.read_pool_size as usize + 2;
 
     actix_web::rt::System::new().block_on(async move {
-        let mut server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
-            .worker_max_blocking_threads(blocking_threads);
-        if config.server.workers > 0 {
-            server = server.workers(config.server.workers);
-        }
+        let workers = match config.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        let timeout = Duration::from_secs(config.server.request_timeout_secs);
+        let server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
+            .worker_max_blocking_threads(blocking_threads)
+            .workers(workers)
+            // actix counts connections per worker.
+            .max_connections(config.server.max_connections.div_ceil(workers))
+            .keep_alive(Duration::from_secs(config.server.keep_alive_secs))
+            // The headers must arrive within this; the body's own deadline is in lead-http.
+            .client_request_timeout(timeout)
+            .client_disconnect_timeout(Duration::from_secs(1));
         // Listen first: a first-start key must never be created and then lost to a busy port.
         let server = server
             .bind(&config.server.bind)
