@@ -72,6 +72,8 @@ pub struct DatabaseConfig {
     pub synchronous: Durability,
     /// SQLite lock wait in milliseconds.
     pub busy_timeout_ms: u64,
+    /// Wait for a database connection in milliseconds.
+    pub pool_timeout_ms: u64,
     /// Leads that may wait for the writer.
     pub write_queue: usize,
     /// Bytes of leads that may wait for the writer.
@@ -87,6 +89,7 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("postgres_writers", &self.postgres_writers)
             .field("synchronous", &self.synchronous)
             .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .field("pool_timeout_ms", &self.pool_timeout_ms)
             .field("write_queue", &self.write_queue)
             .field("write_queue_bytes", &self.write_queue_bytes)
             .finish()
@@ -143,6 +146,9 @@ impl Config {
         if self.database.write_queue_bytes < self.server.body_limit_bytes {
             bail!("database.write_queue_bytes must hold at least one body of server.body_limit_bytes");
         }
+        if self.database.pool_timeout_ms == 0 {
+            bail!("database.pool_timeout_ms must be at least 1");
+        }
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
@@ -187,6 +193,7 @@ impl Config {
         store.postgres_writers = self.database.postgres_writers;
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
+        store.connection_timeout = std::time::Duration::from_millis(self.database.pool_timeout_ms);
         store.write_queue = self.database.write_queue;
         store.write_queue_bytes = self.database.write_queue_bytes;
         store

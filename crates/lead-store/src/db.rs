@@ -3,6 +3,8 @@
 //! between SQLite and PostgreSQL lives in this file (and two small branches in `leads.rs`).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -90,36 +92,132 @@ pub fn redact_password(url: &str) -> String {
 }
 
 /// Opens connections of the URL's backend (r2d2's connection manager, without guessing).
+/// Which file a SQLite connection has open (device and inode), to notice when the file at
+/// the configured path was deleted or replaced under a running server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId(u64, u64);
+
+impl FileId {
+    /// The file at `path` now; `None` when there is none.
+    fn of(path: &Path) -> Option<FileId> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(FileId(metadata.dev(), metadata.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = metadata;
+            Some(FileId(0, 0))
+        }
+    }
+}
+
+/// A pooled connection; for SQLite, with the file it opened.
+pub(crate) struct Pooled {
+    conn: DbConnection,
+    file: Option<(Arc<PathBuf>, FileId)>,
+}
+
+impl Pooled {
+    /// Fails unless the SQLite file this connection writes to is still the one at the
+    /// configured path. A deleted file would otherwise take writes that vanish with the
+    /// process: better refuse them than acknowledge leads nobody will ever see.
+    fn ensure_in_place(&self) -> Result<()> {
+        match &self.file {
+            Some((path, opened)) if FileId::of(path) != Some(*opened) => Err(StoreError::Unavailable(format!(
+                "the database file {} was deleted or replaced; restore it and the server uses it again",
+                path.display()
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// Opens connections for r2d2: SQLite or PostgreSQL, by the URL's scheme.
 #[derive(Debug)]
 pub(crate) struct Manager {
     target: Target,
+    /// SQLite: once the database exists, a missing file is an error, never a new empty one.
+    created: AtomicBool,
+}
+
+impl Manager {
+    fn new(target: Target) -> Manager {
+        Manager {
+            target,
+            created: AtomicBool::new(false),
+        }
+    }
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> std::result::Result<DbConnection, diesel::r2d2::Error> {
+    fn connect(&self) -> std::result::Result<Pooled, diesel::r2d2::Error> {
+        let error =
+            |message: String| diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(message));
         match &self.target {
             Target::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| {
-                    diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::InvalidConnectionUrl(
-                        "the path is not valid UTF-8".into(),
-                    ))
-                })?;
-                SqliteConnection::establish(path).map(DbConnection::Sqlite)
+                if self.created.load(Ordering::SeqCst) && !path.exists() {
+                    return Err(error(format!(
+                        "the database file {} is gone; restore it and the server uses it again",
+                        path.display()
+                    )));
+                }
+                let text = path
+                    .to_str()
+                    .ok_or_else(|| error("the path is not valid UTF-8".into()))?;
+                let conn = SqliteConnection::establish(text).map_err(diesel::r2d2::Error::ConnectionError)?;
+                self.created.store(true, Ordering::SeqCst);
+                let file = FileId::of(path).ok_or_else(|| error(format!("{} vanished", path.display())))?;
+                Ok(Pooled {
+                    conn: DbConnection::Sqlite(conn),
+                    file: Some((Arc::new(path.clone()), file)),
+                })
             }
-            Target::Postgres(url) => PgConnection::establish(url).map(DbConnection::Postgres),
+            Target::Postgres(url) => Ok(Pooled {
+                conn: PgConnection::establish(url)
+                    .map(DbConnection::Postgres)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?,
+                file: None,
+            }),
         }
-        .map_err(diesel::r2d2::Error::ConnectionError)
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    /// PostgreSQL: the server still answers. SQLite: no other file has taken the path's place
+    /// (a restored backup): then this connection is dropped and one to the new file opened.
+    /// A path with no file at all keeps the connection, whose writes then fail at once.
+    fn is_valid(&self, conn: &mut Pooled) -> std::result::Result<(), diesel::r2d2::Error> {
+        match &conn.file {
+            Some((path, opened)) => match FileId::of(path) {
+                Some(now) if now != *opened => Err(diesel::r2d2::Error::ConnectionError(
+                    diesel::ConnectionError::BadConnection("the database file was replaced".into()),
+                )),
+                _ => Ok(()),
+            },
+            None => conn.conn.ping().map_err(diesel::r2d2::Error::QueryError),
+        }
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        conn.conn.is_broken()
     }
 }
 
@@ -173,7 +271,7 @@ impl StoreConfig {
             read_pool_size: 4,
             durability: Durability::Full,
             busy_timeout: Duration::from_secs(5),
-            connection_timeout: Duration::from_secs(10),
+            connection_timeout: Duration::from_secs(5),
             write_queue: 4096,
             write_queue_bytes: 16 * 1024 * 1024,
             postgres_writers: 4,
@@ -212,9 +310,9 @@ struct Setup {
     read_only: bool,
 }
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Setup {
-    fn on_acquire(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
-        let statements = match conn {
+impl CustomizeConnection<Pooled, diesel::r2d2::Error> for Setup {
+    fn on_acquire(&self, conn: &mut Pooled) -> std::result::Result<(), diesel::r2d2::Error> {
+        let statements = match &conn.conn {
             DbConnection::Sqlite(_) => {
                 let mut statements = vec![
                     format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms),
@@ -256,13 +354,13 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
             .min_idle(Some(if read_only { 1 } else { size }))
             .connection_timeout(config.connection_timeout)
             // A network connection can break between uses; a file cannot.
-            .test_on_check_out(backend == Backend::Postgres)
+            .test_on_check_out(true)
             .connection_customizer(Box::new(Setup {
                 busy_timeout_ms: config.busy_timeout.as_millis(),
                 durability: config.durability,
                 read_only,
             }))
-            .build(Manager { target: target.clone() })
+            .build(Manager::new(target.clone()))
             .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))
     };
 
@@ -334,20 +432,23 @@ pub(crate) fn postgres_url(url: &str) -> Option<String> {
 /// the write lock is taken up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
 /// first fails with "database is locked" when another process wrote in between.
 pub(crate) fn write_transaction<T>(
-    conn: &mut DbConnection,
+    pooled: &mut Pooled,
     work: impl FnOnce(&mut DbConnection) -> Result<T>,
 ) -> Result<T> {
+    pooled.ensure_in_place()?;
+    let conn = &mut pooled.conn;
     match conn {
         DbConnection::Sqlite(conn) => AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")?,
         DbConnection::Postgres(conn) => AnsiTransactionManager::begin_transaction(conn)?,
     }
-    match work(conn) {
+    // Checked again right before the commit: that is the moment a lead is acknowledged.
+    match work(conn).and_then(|value| pooled.ensure_in_place().map(|()| value)) {
         Ok(value) => {
-            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(&mut pooled.conn)?;
             Ok(value)
         }
         Err(error) => {
-            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn)?;
+            <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(&mut pooled.conn)?;
             Err(error)
         }
     }

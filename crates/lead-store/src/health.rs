@@ -18,10 +18,22 @@ impl Store {
         })
     }
 
-    /// Whether the database answers a trivial query.
+    /// Whether the database takes writes: a read, then a one-row write that commits. A full
+    /// disk, a read-only or deleted SQLite file, an unreachable PostgreSQL fail here, so
+    /// `/healthz` reports what a lead would meet.
     pub fn check_health(&self) -> Result<()> {
         self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn).map_err(StoreError::from)?;
+            Ok(())
+        })?;
+        let now = lead_domain::Timestamp::now().millis();
+        self.write(|conn| {
+            // The same SQL on both backends; `now` is a number, not text from outside.
+            diesel::sql_query(format!(
+                "INSERT INTO health_probe (id, checked_at) VALUES (1, {now}) \
+                 ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at"
+            ))
+            .execute(conn)?;
             Ok(())
         })
     }

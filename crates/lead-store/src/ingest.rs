@@ -202,8 +202,7 @@ fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Reco
 /// Commits one batch and answers every lead in it.
 fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
-        let conn: &mut DbConnection = &mut conn;
-        write_transaction(conn, |conn| {
+        write_transaction(&mut conn, |conn| {
             let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
             let leads: Vec<(Tenant, &Lead, &str)> = batch
                 .iter()

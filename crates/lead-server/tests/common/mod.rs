@@ -117,6 +117,8 @@ pub struct TestDb {
     pub dir: TempDir,
     pub url: String,
     pub backend: Backend,
+    /// SQLite: the database file.
+    file: PathBuf,
     /// PostgreSQL: the database's name, and the maintenance URL it was created through.
     postgres: Option<(String, String)>,
 }
@@ -132,13 +134,8 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap();
         match backend {
             Backend::Sqlite => {
-                let url = format!("sqlite://{}", dir.path().join("leads.db").display());
-                TestDb {
-                    dir,
-                    url,
-                    backend: Backend::Sqlite,
-                    postgres: None,
-                }
+                let file = dir.path().join("leads.db");
+                Self::sqlite_at(dir, file)
             }
             Backend::Postgres => {
                 use diesel::connection::SimpleConnection;
@@ -167,16 +164,41 @@ impl TestDb {
                     dir,
                     url,
                     backend: Backend::Postgres,
+                    file: PathBuf::new(),
                     postgres: Some((name, server)),
                 }
             }
         }
     }
 
+    /// A SQLite database in `file`, which `dir` holds (and removes at the end).
+    pub fn sqlite_at(dir: TempDir, file: PathBuf) -> TestDb {
+        TestDb {
+            url: format!("sqlite://{}", file.display()),
+            dir,
+            backend: Backend::Sqlite,
+            file,
+            postgres: None,
+        }
+    }
+
     /// The SQLite file (SQLite tests only).
     pub fn path(&self) -> PathBuf {
         assert_eq!(self.backend, Backend::Sqlite, "a file path exists only for SQLite");
-        self.dir.path().join("leads.db")
+        self.file.clone()
+    }
+
+    /// PostgreSQL: runs `sql` on the maintenance database (where the test database can be
+    /// closed to connections and opened again).
+    pub fn execute_on_server(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        let (_, server) = self.postgres.as_ref().expect("a PostgreSQL test database");
+        admin(server).batch_execute(sql).unwrap();
+    }
+
+    /// PostgreSQL: the test database's name.
+    pub fn postgres_name(&self) -> Option<&str> {
+        self.postgres.as_ref().map(|(name, _)| name.as_str())
     }
 
     pub fn store(&self) -> Store {
@@ -276,7 +298,11 @@ impl TestApp {
 
     /// Like `spawn`, with `toml` as the server's config file (over the built-in defaults).
     pub fn spawn_with_config(toml: &str) -> TestApp {
-        let db = TestDb::new();
+        Self::spawn_on(TestDb::new(), toml)
+    }
+
+    /// Like `spawn_with_config`, on `db`.
+    pub fn spawn_on(db: TestDb, toml: &str) -> TestApp {
         let store = db.store();
         let acme = add_company(&store, "Acme", 2);
         let config = db.dir.path().join("test.toml");
