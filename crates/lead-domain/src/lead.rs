@@ -184,17 +184,21 @@ impl Lead {
     /// The German in-app notification every active employee receives for this lead.
     pub fn notification_text(&self) -> String {
         match self {
-            Lead::Order(order) => {
-                format!(
-                    "Neue Bestellung! Eine Web-Bestellung über {} ist eingegangen.",
-                    order.total
-                )
-            }
-            Lead::Ticket(ticket) => {
-                format!("Neues Ticket! „{}“ von {} ist eingegangen.", ticket.title, ticket.email)
-            }
+            Lead::Order(order) => order_notification(order.total),
+            Lead::Ticket(ticket) => ticket_notification(ticket.title.as_str(), ticket.email.as_str()),
         }
     }
+}
+
+/// The published notification text of a web order of `total`:
+/// `Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen.`
+pub fn order_notification(total: Money) -> String {
+    format!("Neue Bestellung! Eine Web-Bestellung über {total} ist eingegangen.")
+}
+
+/// The published notification text of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`
+pub fn ticket_notification(title: &str, email: &str) -> String {
+    format!("Neues Ticket! „{title}“ von {email} ist eingegangen.")
 }
 
 /// A known field of the payload.

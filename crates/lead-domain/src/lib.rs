@@ -33,7 +33,10 @@ mod record;
 mod text;
 
 pub use email::{Email, EmailError};
-pub use lead::{Field, Invalid, JsonProblem, Lead, LeadError, LeadType, Ticket, WebOrder, MAX_NESTING};
+pub use lead::{
+    order_notification, ticket_notification, Field, Invalid, JsonProblem, Lead, LeadError, LeadType, Ticket, WebOrder,
+    MAX_NESTING,
+};
 pub use money::{Money, MoneyError};
 pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};
 pub use text::{Message, TextError, Title};

@@ -130,6 +130,15 @@ pub enum KeyCommand {
         /// The key's id, or its display prefix.
         key: String,
     },
+    /// Cap the leads a key brings to the team per day (UTC). Past the cap, leads are still
+    /// stored and answered 200, but quarantined: they notify nobody and wait for the operator
+    /// (`orders list --quarantined`, `orders release`).
+    Cap {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// Leads per day, or `off`.
+        cap: String,
+    },
 }
 
 /// `employee …`
@@ -221,8 +230,17 @@ pub enum OrdersCommand {
         /// Only this status: new, accepted, rejected.
         #[arg(long)]
         status: Option<String>,
+        /// Only the orders held back because their key was past its daily cap.
+        #[arg(long, conflicts_with = "status")]
+        quarantined: bool,
         #[command(flatten)]
         list: ListArgs,
+    },
+    /// Release a quarantined order to the team: it appears in the inbox and every active
+    /// employee is notified.
+    Release {
+        /// The order's id.
+        id: i64,
     },
 }
 
@@ -237,8 +255,17 @@ pub enum TicketsCommand {
         /// Only this status: open, closed.
         #[arg(long)]
         status: Option<String>,
+        /// Only the tickets held back because their key was past its daily cap.
+        #[arg(long, conflicts_with = "status")]
+        quarantined: bool,
         #[command(flatten)]
         list: ListArgs,
+    },
+    /// Release a quarantined ticket to the team: it appears in the ticket system and every
+    /// active employee is notified.
+    Release {
+        /// The ticket's id.
+        id: i64,
     },
 }
 

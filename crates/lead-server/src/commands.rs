@@ -6,7 +6,7 @@ use std::io::BufRead;
 use anyhow::{bail, Context};
 use lead_auth::{ApiKey, EmployeeToken};
 use lead_domain::{OrderStatus, TicketStatus};
-use lead_store::{Company, Store};
+use lead_store::{Company, Hold, Store};
 
 use crate::cli::{
     AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs,
@@ -25,23 +25,49 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
         Command::Key(command) => key(command, store),
         Command::Employee(command) => employee(command, store),
         Command::Customer(command) => customer(command, store),
-        Command::Orders(OrdersCommand::List { company, status, list }) => {
+        Command::Orders(OrdersCommand::List {
+            company,
+            status,
+            quarantined,
+            list,
+        }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
-            list_rows(
-                store.list_orders(company.id, status, None, limit(&list))?,
-                &list,
-                OrderRow::from,
-            )
+            let orders = match quarantined {
+                true => store.list_held_orders(company.id, Hold::Quarantine, limit(&list))?,
+                false => store.list_orders(company.id, status, None, limit(&list))?,
+            };
+            list_rows(orders, &list, OrderRow::from)
         }
-        Command::Tickets(TicketsCommand::List { company, status, list }) => {
+        Command::Orders(OrdersCommand::Release { id }) => {
+            let order = store.release_order(id)?;
+            eprintln!(
+                "Released order {}: it is in the inbox, and the team was notified.",
+                order.id
+            );
+            Ok(())
+        }
+        Command::Tickets(TicketsCommand::List {
+            company,
+            status,
+            quarantined,
+            list,
+        }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
-            list_rows(
-                store.list_tickets(company.id, status, None, limit(&list))?,
-                &list,
-                TicketRow::from,
-            )
+            let tickets = match quarantined {
+                true => store.list_held_tickets(company.id, Hold::Quarantine, limit(&list))?,
+                false => store.list_tickets(company.id, status, None, limit(&list))?,
+            };
+            list_rows(tickets, &list, TicketRow::from)
+        }
+        Command::Tickets(TicketsCommand::Release { id }) => {
+            let ticket = store.release_ticket(id)?;
+            eprintln!(
+                "Released ticket {}: it is in the ticket system, and the team was notified.",
+                ticket.id
+            );
+            Ok(())
         }
         Command::CopyTo { target } => copy_to(store, &target),
         Command::Audit(AuditCommand::List(list)) => list_rows(store.list_audit(limit(&list))?, &list, AuditRow::from),
@@ -127,6 +153,23 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
         KeyCommand::List { company, list } => {
             let company_id = company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id);
             list_rows(store.list_keys(company_id)?, &list, KeyRow::from)?;
+        }
+        KeyCommand::Cap { key, cap } => {
+            let info = store.find_key(&key)?;
+            let cap = match cap.trim() {
+                "off" => None,
+                number => Some(number.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    anyhow::anyhow!("the cap must be a number of leads (0 or more) or `off`, not {number:?}")
+                })?),
+            };
+            store.set_daily_cap(info.id, cap)?;
+            match cap {
+                Some(cap) => eprintln!(
+                    "Key {} ({}): at most {cap} leads a day (UTC) reach the team; further ones are quarantined.",
+                    info.id, info.prefix
+                ),
+                None => eprintln!("Key {} ({}): no daily cap.", info.id, info.prefix),
+            }
         }
         KeyCommand::Revoke { key } => {
             // The full key works too: an operator who only has the key at hand can revoke it.

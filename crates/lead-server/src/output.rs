@@ -64,6 +64,14 @@ fn time(millis: i64) -> String {
     Timestamp::from_millis(millis).to_string()
 }
 
+/// A lead's status, with the reason it is held back if it is (`new (quarantine)`).
+fn status(status: &str, held: Option<&str>) -> String {
+    match held {
+        Some(hold) => format!("{status} ({hold})"),
+        None => status.to_owned(),
+    }
+}
+
 fn optional<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
@@ -171,6 +179,7 @@ pub struct KeyRow {
     active: bool,
     created_at: String,
     last_used_at: Option<String>,
+    daily_cap: Option<i64>,
 }
 
 impl From<KeyInfo> for KeyRow {
@@ -183,12 +192,22 @@ impl From<KeyInfo> for KeyRow {
             active: k.active,
             created_at: time(k.created_at),
             last_used_at: k.last_used_at.map(time),
+            daily_cap: k.daily_cap,
         }
     }
 }
 
 impl Row for KeyRow {
-    const HEADERS: &'static [&'static str] = &["ID", "COMPANY", "PREFIX", "LABEL", "ACTIVE", "CREATED", "LAST USED"];
+    const HEADERS: &'static [&'static str] = &[
+        "ID",
+        "COMPANY",
+        "PREFIX",
+        "LABEL",
+        "ACTIVE",
+        "CREATED",
+        "LAST USED",
+        "DAILY CAP",
+    ];
     fn cells(&self) -> Vec<String> {
         vec![
             self.id.to_string(),
@@ -198,6 +217,7 @@ impl Row for KeyRow {
             self.active.to_string(),
             self.created_at.clone(),
             optional(self.last_used_at.as_ref()),
+            optional(self.daily_cap),
         ]
     }
 }
@@ -320,6 +340,9 @@ pub struct OrderRow {
     customer_id: Option<Id>,
     payload: Box<RawValue>,
     created_at: String,
+    /// Only for leads held back from the team (`quarantine`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    held: Option<String>,
 }
 
 impl From<OrderRecord> for OrderRow {
@@ -334,6 +357,7 @@ impl From<OrderRecord> for OrderRow {
             customer_id: o.customer_id,
             payload: payload(&o.payload),
             created_at: time(o.created_at),
+            held: o.held,
         }
     }
 }
@@ -349,7 +373,7 @@ impl Row for OrderRow {
         vec![
             self.id.to_string(),
             self.created_at.clone(),
-            self.status.clone(),
+            status(&self.status, self.held.as_deref()),
             total.map_or_else(|| self.total_cents.to_string(), |m| m.to_german()),
             self.email.clone(),
             optional(self.customer_id),
@@ -370,6 +394,9 @@ pub struct TicketRow {
     customer_id: Option<Id>,
     payload: Box<RawValue>,
     created_at: String,
+    /// Only for leads held back from the team (`quarantine`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    held: Option<String>,
 }
 
 impl From<TicketRecord> for TicketRow {
@@ -383,6 +410,7 @@ impl From<TicketRecord> for TicketRow {
             customer_id: t.customer_id,
             payload: payload(&t.payload),
             created_at: time(t.created_at),
+            held: t.held,
         }
     }
 }
@@ -393,7 +421,7 @@ impl Row for TicketRow {
         vec![
             self.id.to_string(),
             self.created_at.clone(),
-            self.status.clone(),
+            status(&self.status, self.held.as_deref()),
             self.email.clone(),
             optional(self.customer_id),
             self.title.clone(),

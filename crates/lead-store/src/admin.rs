@@ -48,7 +48,7 @@ fn company(row: CompanyRow) -> Company {
     }
 }
 
-type KeyRow = (Id, Id, String, String, i32, i64, Option<i64>);
+type KeyRow = (Id, Id, String, String, i32, i64, Option<i64>, Option<i64>);
 
 fn key_info(row: KeyRow) -> KeyInfo {
     KeyInfo {
@@ -59,6 +59,7 @@ fn key_info(row: KeyRow) -> KeyInfo {
         active: row.4 == 1,
         created_at: row.5,
         last_used_at: row.6,
+        daily_cap: row.7,
     }
 }
 
@@ -70,6 +71,7 @@ const KEY_COLUMNS: (
     api_keys::active,
     api_keys::created_at,
     api_keys::last_used_at,
+    api_keys::daily_cap,
 ) = (
     api_keys::id,
     api_keys::company_id,
@@ -78,6 +80,7 @@ const KEY_COLUMNS: (
     api_keys::active,
     api_keys::created_at,
     api_keys::last_used_at,
+    api_keys::daily_cap,
 );
 
 type EmployeeRow = (Id, Id, String, String, i32, i64);
@@ -257,6 +260,28 @@ impl Store {
             }
             let prefix: String = api_keys::table.find(key_id).select(api_keys::prefix).first(conn)?;
             audit::record(conn, &self.actor, "key.revoke", &format!("key {key_id} ({prefix})"))
+        })
+    }
+
+    /// Sets a key's daily cap (`None`: no cap). Past it, the day's further leads (UTC) are
+    /// stored but quarantined: they notify nobody and wait for the operator.
+    pub fn set_daily_cap(&self, key_id: Id, cap: Option<i64>) -> Result<()> {
+        if cap.is_some_and(|cap| cap < 0) {
+            return Err(StoreError::Invalid {
+                field: "cap",
+                message: "a daily cap is a number of leads, 0 or more".into(),
+            });
+        }
+        self.write(|conn| {
+            let updated = diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::daily_cap.eq(cap))
+                .execute(conn)?;
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no key with id {key_id}")));
+            }
+            let prefix: String = api_keys::table.find(key_id).select(api_keys::prefix).first(conn)?;
+            let cap = cap.map_or("off".to_owned(), |cap| format!("{cap} leads a day"));
+            audit::record(conn, &self.actor, "key.cap", &format!("key {key_id} ({prefix}): {cap}"))
         })
     }
 

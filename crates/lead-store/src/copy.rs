@@ -46,7 +46,7 @@ mod rows {
     );
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
-        last_used_at: Option<i64>,
+        last_used_at: Option<i64>, daily_cap: Option<i64>,
     });
     full_row!(
         Employee,
@@ -82,12 +82,12 @@ mod rows {
     full_row!(Order, web_orders {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: Option<String>, total_cents: i64, status: String, payload: String, created_at: i64,
-        decided_by: Option<i64>, decided_at: Option<i64>,
+        decided_by: Option<i64>, decided_at: Option<i64>, held: Option<String>,
     });
     full_row!(Ticket, tickets {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: String, status: String, payload: String, created_at: i64,
-        status_changed_by: Option<i64>, status_changed_at: Option<i64>,
+        status_changed_by: Option<i64>, status_changed_at: Option<i64>, held: Option<String>,
     });
     full_row!(
         Audit,

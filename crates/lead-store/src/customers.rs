@@ -98,11 +98,13 @@ impl Store {
             let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
                 .filter(tickets::company_id.eq(company_id))
                 .filter(tickets::customer_id.eq(customer_id))
+                .filter(tickets::held.is_null())
                 .order(tickets::id.desc())
                 .load(conn)?;
             let orders: Vec<(OrderRow, Option<String>)> = orders_with_decider!()
                 .filter(web_orders::company_id.eq(company_id))
                 .filter(web_orders::customer_id.eq(customer_id))
+                .filter(web_orders::held.is_null())
                 .order(web_orders::id.desc())
                 .load(conn)?;
             Ok(CustomerFile {
@@ -126,6 +128,7 @@ impl Store {
                 tickets::table
                     .filter(tickets::company_id.eq(company_id))
                     .filter(tickets::customer_id.is_null())
+                    .filter(tickets::held.is_null())
                     .filter(tickets::email_normalized.eq(&email)),
             )
             .set(tickets::customer_id.eq(customer_id))
@@ -134,6 +137,7 @@ impl Store {
                 web_orders::table
                     .filter(web_orders::company_id.eq(company_id))
                     .filter(web_orders::customer_id.is_null())
+                    .filter(web_orders::held.is_null())
                     .filter(web_orders::email_normalized.eq(&email)),
             )
             .set(web_orders::customer_id.eq(customer_id))

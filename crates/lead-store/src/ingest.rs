@@ -230,6 +230,7 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
                 .map(|(job, _)| job.tenant.key_id)
                 .collect();
             shared.note_key_use(conn, used.into_iter())?;
+            shared.save_counts(conn)?;
             let companies: BTreeSet<Id> = batch
                 .iter()
                 .zip(&outcomes)

@@ -1,14 +1,17 @@
 //! The ingestion path: find a key by its hash, record a lead in one transaction.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use lead_domain::{Lead, OrderStatus, TicketStatus};
 
 use crate::db::DbConnection;
 use crate::ingest::PendingLead;
-use crate::models::{Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, Tenant};
-use crate::schema::{api_keys, companies, customers, employees, idempotency_keys, notifications, tickets, web_orders};
+use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, Tenant};
+use crate::schema::{
+    api_keys, companies, customers, employees, idempotency_keys, key_daily_counts, notifications, tickets, web_orders,
+};
 use crate::{Result, Store, StoreError};
 
 impl Store {
@@ -82,12 +85,61 @@ macro_rules! insert_returning_id {
     };
 }
 
-/// What the leads of one batch share: the time, which keys are still valid, and each
-/// company's active employees — looked up once per batch instead of once per lead.
+/// What the leads of one batch share: the time, which keys are still valid, each company's
+/// active employees, and each capped key's allowance for the day — looked up once per batch
+/// instead of once per lead.
 pub(crate) struct Batch {
     now: i64,
     valid_keys: HashMap<Id, bool>,
     recipients: HashMap<Id, Vec<Id>>,
+    allowances: HashMap<Id, Allowance>,
+}
+
+/// A capped key's day: its cap, the leads it had stored before this batch, and those this
+/// batch has stored so far.
+struct Allowance {
+    cap: i64,
+    before: i64,
+    stored: Cell<i64>,
+}
+
+/// The leads `key_id` has stored on `day`, locked until the transaction ends: on PostgreSQL
+/// parallel writers take turns at a capped key, so none of them counts from a stale number
+/// (on SQLite the one writer holds the database's write lock anyway).
+fn day_count_locked(conn: &mut DbConnection, key_id: Id, day: i64) -> Result<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        leads: i64,
+    }
+    match conn {
+        DbConnection::Postgres(pg) => {
+            // The row must exist to be locked; every value is a number.
+            diesel::sql_query(format!(
+                "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, 0) \
+                 ON CONFLICT (api_key_id, day) DO NOTHING"
+            ))
+            .execute(pg)?;
+            let count: Count = diesel::sql_query(format!(
+                "SELECT leads FROM key_daily_counts WHERE api_key_id = {key_id} AND day = {day} FOR UPDATE"
+            ))
+            .get_result(pg)?;
+            Ok(count.leads)
+        }
+        DbConnection::Sqlite(_) => Ok(key_daily_counts::table
+            .filter(key_daily_counts::api_key_id.eq(key_id))
+            .filter(key_daily_counts::day.eq(day))
+            .select(key_daily_counts::leads)
+            .load::<i64>(conn)?
+            .into_iter()
+            .next()
+            .unwrap_or(0)),
+    }
+}
+
+/// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
+fn day_of(millis: i64) -> i64 {
+    millis.div_euclid(24 * 60 * 60 * 1000)
 }
 
 impl Batch {
@@ -99,22 +151,26 @@ impl Batch {
             now,
             valid_keys: HashMap::new(),
             recipients: HashMap::new(),
+            allowances: HashMap::new(),
         };
+        let mut capped = BTreeMap::new();
         for tenant in tenants {
             if batch.valid_keys.contains_key(&tenant.key_id) {
                 continue;
             }
-            let valid = api_keys::table
+            let found = api_keys::table
                 .inner_join(companies::table)
                 .filter(api_keys::id.eq(tenant.key_id))
                 .filter(api_keys::company_id.eq(tenant.company_id))
                 .filter(api_keys::active.eq(1))
                 .filter(companies::active.eq(1))
-                .select(api_keys::id)
-                .load::<Id>(conn)?
-                .len()
-                == 1;
+                .select(api_keys::daily_cap)
+                .load::<Option<i64>>(conn)?;
+            let valid = found.len() == 1;
             batch.valid_keys.insert(tenant.key_id, valid);
+            if let Some(&Some(cap)) = found.first() {
+                capped.insert(tenant.key_id, cap);
+            }
             if valid && !batch.recipients.contains_key(&tenant.company_id) {
                 let recipients = employees::table
                     .filter(employees::company_id.eq(tenant.company_id))
@@ -125,7 +181,45 @@ impl Batch {
                 batch.recipients.insert(tenant.company_id, recipients);
             }
         }
+        // In key order, so that parallel writers (PostgreSQL) cannot deadlock on them.
+        for (key_id, cap) in capped {
+            let before = day_count_locked(conn, key_id, day_of(now))?;
+            let stored = Cell::new(0);
+            batch.allowances.insert(key_id, Allowance { cap, before, stored });
+        }
         Ok(batch)
+    }
+
+    /// Whether the next lead of `key_id` is held back, when `pending` more of its leads are
+    /// about to be stored ahead of it: past the key's daily cap it is quarantined.
+    fn hold_after(&self, key_id: Id, pending: i64) -> Option<Hold> {
+        let allowance = self.allowances.get(&key_id)?;
+        (allowance.before + allowance.stored.get() + pending >= allowance.cap).then_some(Hold::Quarantine)
+    }
+
+    /// Counts `leads` more stored leads of `key_id` against its cap.
+    fn count_stored(&self, key_id: Id, leads: i64) {
+        if let Some(allowance) = self.allowances.get(&key_id) {
+            allowance.stored.set(allowance.stored.get() + leads);
+        }
+    }
+
+    /// Writes the day's new lead counts of the capped keys (in the batch's transaction).
+    pub(crate) fn save_counts(&self, conn: &mut DbConnection) -> Result<()> {
+        let day = day_of(self.now);
+        for (key_id, allowance) in &self.allowances {
+            if allowance.stored.get() == 0 {
+                continue;
+            }
+            let leads = allowance.before + allowance.stored.get();
+            // The same SQL on both backends; every value is a number.
+            diesel::sql_query(format!(
+                "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
+                 ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
     }
 
     /// Notes the keys that had a lead accepted in this batch as used now.
@@ -158,6 +252,7 @@ pub(crate) fn record_lead_in(
             return Ok(first);
         }
     }
+    let held = batch.hold_after(tenant.key_id, 0);
     let email = lead.email();
     let email_normalized = email.normalized();
     let customer_id = customers::table
@@ -170,21 +265,25 @@ pub(crate) fn record_lead_in(
 
     let (id, order_id, ticket_id) = match lead {
         Lead::Order(order) => {
-            let values = NewOrder::of(tenant, order, &email_normalized, customer_id, payload, now);
+            let values = NewOrder::of(tenant, order, &email_normalized, customer_id, payload, now, held);
             let id = insert_returning_id!(conn, web_orders, &values);
             (id, Some(id), None)
         }
         Lead::Ticket(ticket) => {
-            let values = NewTicket::of(tenant, ticket, &email_normalized, customer_id, payload, now);
+            let values = NewTicket::of(tenant, ticket, &email_normalized, customer_id, payload, now, held);
             let id = insert_returning_id!(conn, tickets, &values);
             (id, None, Some(id))
         }
     };
 
-    // One single-row insert per employee: the same prepared statement every time.
+    // One single-row insert per employee: the same prepared statement every time. A held
+    // lead notifies nobody.
     let text = lead.notification_text();
     let kind = lead.lead_type().as_str();
-    let recipients = batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice);
+    let recipients = match held {
+        Some(_) => &[][..],
+        None => batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice),
+    };
     for &employee_id in recipients {
         diesel::insert_into(notifications::table)
             .values(NewNotification {
@@ -217,11 +316,13 @@ pub(crate) fn record_lead_in(
                 other => other.into(),
             })?;
     }
+    batch.count_stored(tenant.key_id, 1);
     Ok(Recorded {
         id,
         customer_id,
         notified: recipients.len(),
         replayed: false,
+        held,
     })
 }
 
@@ -272,6 +373,7 @@ fn earlier_answer(
                 customer_id,
                 notified: 0,
                 replayed: true,
+                held: None,
             }))
         }
         _ => Err(StoreError::IdempotencyConflict),
@@ -299,12 +401,21 @@ pub(crate) fn record_batch_set_based(
     let valid = |tenant: &Tenant| batch.valid_keys.get(&tenant.key_id) == Some(&true);
     let customer_of = |tenant: &Tenant, email: &String| customers.get(&(tenant.company_id, email.clone())).copied();
 
+    // Counted against the daily caps here, but only applied to the batch once all of it is
+    // in: if anything fails, the leads go one by one and count themselves.
+    let mut pending: HashMap<Id, i64> = HashMap::new();
+    let mut holds = Vec::with_capacity(leads.len());
     let mut new_orders = Vec::new();
     let mut new_tickets = Vec::new();
     for ((tenant, lead, payload), email_normalized) in leads.iter().zip(&normalized) {
         if !valid(tenant) {
+            holds.push(None);
             continue;
         }
+        let counted = pending.entry(tenant.key_id).or_insert(0);
+        let held = batch.hold_after(tenant.key_id, *counted);
+        *counted += 1;
+        holds.push(held);
         let customer_id = customer_of(tenant, email_normalized);
         match lead {
             Lead::Order(order) => new_orders.push(NewOrder::of(
@@ -314,6 +425,7 @@ pub(crate) fn record_batch_set_based(
                 customer_id,
                 payload,
                 now,
+                held,
             )),
             Lead::Ticket(ticket) => new_tickets.push(NewTicket::of(
                 *tenant,
@@ -322,6 +434,7 @@ pub(crate) fn record_batch_set_based(
                 customer_id,
                 payload,
                 now,
+                held,
             )),
         }
     }
@@ -350,7 +463,7 @@ pub(crate) fn record_batch_set_based(
     let mut outcomes = Vec::with_capacity(leads.len());
     let mut texts = Vec::new();
     let mut targets = Vec::new();
-    for ((tenant, lead, _), email_normalized) in leads.iter().zip(&normalized) {
+    for (((tenant, lead, _), email_normalized), held) in leads.iter().zip(&normalized).zip(holds) {
         if !valid(tenant) {
             outcomes.push(Err(StoreError::KeyNotValid));
             continue;
@@ -365,7 +478,10 @@ pub(crate) fn record_batch_set_based(
                 (id, None, Some(id))
             }
         };
-        let recipients = batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice);
+        let recipients = match held {
+            Some(_) => &[][..],
+            None => batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice),
+        };
         texts.push(lead.notification_text());
         targets.push((*tenant, lead.lead_type().as_str(), order_id, ticket_id, recipients));
         outcomes.push(Ok(Recorded {
@@ -373,6 +489,7 @@ pub(crate) fn record_batch_set_based(
             id,
             customer_id: customer_of(tenant, email_normalized),
             notified: recipients.len(),
+            held,
         }));
     }
     let notifications: Vec<NewNotification<'_>> = targets
@@ -394,6 +511,9 @@ pub(crate) fn record_batch_set_based(
     for chunk in notifications.chunks(5000) {
         diesel::insert_into(notifications::table).values(chunk).execute(pg)?;
     }
+    for (key_id, leads) in pending {
+        batch.count_stored(key_id, leads);
+    }
     Ok(outcomes)
 }
 
@@ -406,6 +526,7 @@ impl<'a> NewOrder<'a> {
         customer_id: Option<Id>,
         payload: &'a str,
         now: i64,
+        held: Option<Hold>,
     ) -> NewOrder<'a> {
         NewOrder {
             company_id: tenant.company_id,
@@ -419,6 +540,7 @@ impl<'a> NewOrder<'a> {
             status: OrderStatus::New.as_str(),
             payload,
             created_at: now,
+            held: held.map(Hold::as_str),
         }
     }
 }
@@ -432,6 +554,7 @@ impl<'a> NewTicket<'a> {
         customer_id: Option<Id>,
         payload: &'a str,
         now: i64,
+        held: Option<Hold>,
     ) -> NewTicket<'a> {
         NewTicket {
             company_id: tenant.company_id,
@@ -444,6 +567,7 @@ impl<'a> NewTicket<'a> {
             status: TicketStatus::Open.as_str(),
             payload,
             created_at: now,
+            held: held.map(Hold::as_str),
         }
     }
 }

@@ -38,8 +38,8 @@ pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};
 pub use models::{
-    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Id, KeyInfo, KeyLookup, Member, Notification,
-    OrderRecord, Recorded, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
+    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
+    Notification, OrderRecord, Recorded, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
 
 /// A handle on the database; cheap to clone and share between threads.

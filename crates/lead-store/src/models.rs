@@ -20,6 +20,23 @@ pub struct Company {
     pub created_at: i64,
 }
 
+/// Why a stored lead is held back from the team: it notifies nobody and appears in no team
+/// view until the operator releases it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hold {
+    /// Past its key's daily cap.
+    Quarantine,
+}
+
+impl Hold {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hold::Quarantine => "quarantine",
+        }
+    }
+}
+
 /// What may be shown of an API key: never the key itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
@@ -37,6 +54,8 @@ pub struct KeyInfo {
     pub created_at: i64,
     /// When a lead was last accepted with it.
     pub last_used_at: Option<i64>,
+    /// At most this many leads a day (UTC) reach the team; the rest are quarantined.
+    pub daily_cap: Option<i64>,
 }
 
 /// The result of looking a presented key up by its hash.
@@ -138,6 +157,8 @@ pub struct OrderRecord {
     pub decided_by: Option<EmployeeRef>,
     /// When it was accepted or rejected.
     pub decided_at: Option<i64>,
+    /// Held back from the team (`quarantine`), or `None`.
+    pub held: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -155,6 +176,7 @@ pub(crate) struct OrderRow {
     created_at: i64,
     decided_by: Option<Id>,
     decided_at: Option<i64>,
+    held: Option<String>,
 }
 
 impl From<(OrderRow, Option<String>)> for OrderRecord {
@@ -172,6 +194,22 @@ impl From<(OrderRow, Option<String>)> for OrderRecord {
             created_at: row.created_at,
             decided_by: EmployeeRef::from_parts(row.decided_by, decider),
             decided_at: row.decided_at,
+            held: row.held,
+        }
+    }
+}
+
+impl OrderRecord {
+    /// The notification this order sends the team.
+    pub(crate) fn notification(&self) -> crate::notifications::LeadNote {
+        let total = u64::try_from(self.total_cents)
+            .ok()
+            .and_then(lead_domain::Money::from_cents);
+        crate::notifications::LeadNote {
+            kind: "order",
+            text: lead_domain::order_notification(total.unwrap_or_default()),
+            order_id: Some(self.id),
+            ticket_id: None,
         }
     }
 }
@@ -201,6 +239,8 @@ pub struct TicketRecord {
     pub status_changed_by: Option<EmployeeRef>,
     /// When it was last closed or reopened.
     pub status_changed_at: Option<i64>,
+    /// Held back from the team (`quarantine`), or `None`.
+    pub held: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -217,6 +257,7 @@ pub(crate) struct TicketRow {
     created_at: i64,
     status_changed_by: Option<Id>,
     status_changed_at: Option<i64>,
+    held: Option<String>,
 }
 
 impl From<(TicketRow, Option<String>)> for TicketRecord {
@@ -233,6 +274,19 @@ impl From<(TicketRow, Option<String>)> for TicketRecord {
             created_at: row.created_at,
             status_changed_by: EmployeeRef::from_parts(row.status_changed_by, changer),
             status_changed_at: row.status_changed_at,
+            held: row.held,
+        }
+    }
+}
+
+impl TicketRecord {
+    /// The notification this ticket sends the team.
+    pub(crate) fn notification(&self) -> crate::notifications::LeadNote {
+        crate::notifications::LeadNote {
+            kind: "ticket",
+            text: lead_domain::ticket_notification(&self.title, &self.email),
+            order_id: None,
+            ticket_id: Some(self.id),
         }
     }
 }
@@ -333,6 +387,8 @@ pub struct Recorded {
     pub notified: usize,
     /// A retry with the same `Idempotency-Key`: the first lead's answer, nothing new stored.
     pub replayed: bool,
+    /// Stored, but held back from the team (and so nobody was notified).
+    pub held: Option<Hold>,
 }
 
 /// Row counts of the whole database (for checks and the operator).
@@ -390,6 +446,7 @@ pub(crate) struct NewOrder<'a> {
     pub status: &'a str,
     pub payload: &'a str,
     pub created_at: i64,
+    pub held: Option<&'a str>,
 }
 
 #[derive(Insertable)]
@@ -405,6 +462,7 @@ pub(crate) struct NewTicket<'a> {
     pub status: &'a str,
     pub payload: &'a str,
     pub created_at: i64,
+    pub held: Option<&'a str>,
 }
 
 #[derive(Insertable)]

@@ -3,8 +3,9 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::models::{Id, Member, Notification};
-use crate::schema::notifications;
+use crate::db::DbConnection;
+use crate::models::{Id, Member, NewNotification, Notification};
+use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
 
 impl Store {
@@ -109,4 +110,37 @@ impl Store {
         }
         self.commits.subscribe()
     }
+}
+
+/// What a lead tells the team: its kind, the text, and which record it points to.
+pub(crate) struct LeadNote {
+    pub kind: &'static str,
+    pub text: String,
+    pub order_id: Option<Id>,
+    pub ticket_id: Option<Id>,
+}
+
+/// Notifies every active employee of `company_id` (inside the caller's transaction).
+pub(crate) fn notify_team(conn: &mut DbConnection, company_id: Id, note: &LeadNote) -> Result<()> {
+    let now = Timestamp::now().millis();
+    let recipients: Vec<Id> = employees::table
+        .filter(employees::company_id.eq(company_id))
+        .filter(employees::active.eq(1))
+        .select(employees::id)
+        .order(employees::id)
+        .load(conn)?;
+    for employee_id in recipients {
+        diesel::insert_into(notifications::table)
+            .values(NewNotification {
+                company_id,
+                employee_id,
+                kind: note.kind,
+                text: &note.text,
+                order_id: note.order_id,
+                ticket_id: note.ticket_id,
+                created_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
 }

@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 use lead_domain::{OrderStatus, Timestamp};
 
-use crate::models::{Id, Member, OrderRecord, OrderRow};
+use crate::audit;
+use crate::models::{Hold, Id, Member, OrderRecord, OrderRow};
 use crate::schema::{employees, web_orders};
 use crate::{Result, Store, StoreError};
 
@@ -27,22 +28,39 @@ impl Store {
         before: Option<Id>,
         limit: Option<i64>,
     ) -> Result<Vec<OrderRecord>> {
-        self.read(|conn| {
-            let mut query = orders_with_decider!()
-                .filter(web_orders::company_id.eq(company_id))
-                .order(web_orders::id.desc())
-                .into_boxed();
-            if let Some(status) = status {
-                query = query.filter(web_orders::status.eq(status.as_str()));
+        self.read(|conn| list(conn, company_id, None, status, before, limit))
+    }
+
+    /// A company's orders held back from the team for `hold`, newest first: what the
+    /// operator reviews (and may release).
+    pub fn list_held_orders(&self, company_id: Id, hold: Hold, limit: Option<i64>) -> Result<Vec<OrderRecord>> {
+        self.read(|conn| list(conn, company_id, Some(hold), None, None, limit))
+    }
+
+    /// Releases a held order to the team: from now on it is like any other, and every active
+    /// employee gets the notification it would have sent when it arrived.
+    pub fn release_order(&self, order_id: Id) -> Result<OrderRecord> {
+        self.write(|conn| {
+            let released = diesel::update(web_orders::table.find(order_id).filter(web_orders::held.is_not_null()))
+                .set(web_orders::held.eq(None::<String>))
+                .execute(conn)?;
+            if released != 1 {
+                return Err(StoreError::NotFound(format!("no held order with id {order_id}")));
             }
-            if let Some(before) = before {
-                query = query.filter(web_orders::id.lt(before));
-            }
-            if let Some(limit) = limit {
-                query = query.limit(limit);
-            }
-            let rows: Vec<(OrderRow, Option<String>)> = query.load(conn)?;
-            Ok(rows.into_iter().map(OrderRecord::from).collect())
+            let company_id: Id = web_orders::table
+                .find(order_id)
+                .select(web_orders::company_id)
+                .first(conn)?;
+            let record = load_order(conn, company_id, order_id)?;
+            crate::notifications::notify_team(conn, company_id, &record.notification())?;
+            crate::db::announce_commits(conn, std::iter::once(company_id))?;
+            audit::record(
+                conn,
+                &self.actor,
+                "order.release",
+                &format!("order {order_id} of company {company_id}"),
+            )?;
+            Ok(record)
         })
     }
 
@@ -82,10 +100,43 @@ impl Store {
     }
 }
 
+/// The orders of a company, newest first: those shown to the team (`hold` is `None`) or
+/// those held for `hold`.
+fn list(
+    conn: &mut crate::db::DbConnection,
+    company_id: Id,
+    hold: Option<Hold>,
+    status: Option<OrderStatus>,
+    before: Option<Id>,
+    limit: Option<i64>,
+) -> Result<Vec<OrderRecord>> {
+    let mut query = orders_with_decider!()
+        .filter(web_orders::company_id.eq(company_id))
+        .order(web_orders::id.desc())
+        .into_boxed();
+    query = match hold {
+        None => query.filter(web_orders::held.is_null()),
+        Some(hold) => query.filter(web_orders::held.eq(hold.as_str())),
+    };
+    if let Some(status) = status {
+        query = query.filter(web_orders::status.eq(status.as_str()));
+    }
+    if let Some(before) = before {
+        query = query.filter(web_orders::id.lt(before));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    let rows: Vec<(OrderRow, Option<String>)> = query.load(conn)?;
+    Ok(rows.into_iter().map(OrderRecord::from).collect())
+}
+
+/// One order of the company as the team sees it: a held one is not found.
 fn load_order(conn: &mut crate::db::DbConnection, company_id: Id, order_id: Id) -> Result<OrderRecord> {
     orders_with_decider!()
         .filter(web_orders::id.eq(order_id))
         .filter(web_orders::company_id.eq(company_id))
+        .filter(web_orders::held.is_null())
         .first::<(OrderRow, Option<String>)>(conn)
         .optional()?
         .map(OrderRecord::from)

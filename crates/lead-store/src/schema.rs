@@ -20,6 +20,7 @@ diesel::table! {
         active -> Integer,
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
+        daily_cap -> Nullable<BigInt>,
     }
 }
 
@@ -73,6 +74,7 @@ diesel::table! {
         created_at -> BigInt,
         decided_by -> Nullable<BigInt>,
         decided_at -> Nullable<BigInt>,
+        held -> Nullable<Text>,
     }
 }
 
@@ -91,6 +93,7 @@ diesel::table! {
         created_at -> BigInt,
         status_changed_by -> Nullable<BigInt>,
         status_changed_at -> Nullable<BigInt>,
+        held -> Nullable<Text>,
     }
 }
 
@@ -144,3 +147,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     audit_log,
 );
+
+diesel::table! {
+    key_daily_counts (api_key_id, day) {
+        api_key_id -> BigInt,
+        day -> BigInt,
+        leads -> BigInt,
+    }
+}

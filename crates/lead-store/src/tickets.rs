@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 use lead_domain::{TicketStatus, Timestamp};
 
-use crate::models::{Id, Member, TicketRecord, TicketRow};
+use crate::audit;
+use crate::models::{Hold, Id, Member, TicketRecord, TicketRow};
 use crate::schema::{customers, employees, tickets};
 use crate::{Result, Store, StoreError};
 
@@ -27,22 +28,36 @@ impl Store {
         before: Option<Id>,
         limit: Option<i64>,
     ) -> Result<Vec<TicketRecord>> {
-        self.read(|conn| {
-            let mut query = tickets_with_changer!()
-                .filter(tickets::company_id.eq(company_id))
-                .order(tickets::id.desc())
-                .into_boxed();
-            if let Some(status) = status {
-                query = query.filter(tickets::status.eq(status.as_str()));
+        self.read(|conn| list(conn, company_id, None, status, before, limit))
+    }
+
+    /// A company's tickets held back from the team for `hold`, newest first: what the
+    /// operator reviews (and may release).
+    pub fn list_held_tickets(&self, company_id: Id, hold: Hold, limit: Option<i64>) -> Result<Vec<TicketRecord>> {
+        self.read(|conn| list(conn, company_id, Some(hold), None, None, limit))
+    }
+
+    /// Releases a held ticket to the team: from now on it is like any other, and every active
+    /// employee gets the notification it would have sent when it arrived.
+    pub fn release_ticket(&self, ticket_id: Id) -> Result<TicketRecord> {
+        self.write(|conn| {
+            let released = diesel::update(tickets::table.find(ticket_id).filter(tickets::held.is_not_null()))
+                .set(tickets::held.eq(None::<String>))
+                .execute(conn)?;
+            if released != 1 {
+                return Err(StoreError::NotFound(format!("no held ticket with id {ticket_id}")));
             }
-            if let Some(before) = before {
-                query = query.filter(tickets::id.lt(before));
-            }
-            if let Some(limit) = limit {
-                query = query.limit(limit);
-            }
-            let rows: Vec<(TicketRow, Option<String>)> = query.load(conn)?;
-            Ok(rows.into_iter().map(TicketRecord::from).collect())
+            let company_id: Id = tickets::table.find(ticket_id).select(tickets::company_id).first(conn)?;
+            let record = load_ticket(conn, company_id, ticket_id)?;
+            crate::notifications::notify_team(conn, company_id, &record.notification())?;
+            crate::db::announce_commits(conn, std::iter::once(company_id))?;
+            audit::record(
+                conn,
+                &self.actor,
+                "ticket.release",
+                &format!("ticket {ticket_id} of company {company_id}"),
+            )?;
+            Ok(record)
         })
     }
 
@@ -109,10 +124,43 @@ impl Store {
     }
 }
 
+/// The tickets of a company, newest first: those shown to the team (`hold` is `None`) or
+/// those held for `hold`.
+fn list(
+    conn: &mut crate::db::DbConnection,
+    company_id: Id,
+    hold: Option<Hold>,
+    status: Option<TicketStatus>,
+    before: Option<Id>,
+    limit: Option<i64>,
+) -> Result<Vec<TicketRecord>> {
+    let mut query = tickets_with_changer!()
+        .filter(tickets::company_id.eq(company_id))
+        .order(tickets::id.desc())
+        .into_boxed();
+    query = match hold {
+        None => query.filter(tickets::held.is_null()),
+        Some(hold) => query.filter(tickets::held.eq(hold.as_str())),
+    };
+    if let Some(status) = status {
+        query = query.filter(tickets::status.eq(status.as_str()));
+    }
+    if let Some(before) = before {
+        query = query.filter(tickets::id.lt(before));
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    let rows: Vec<(TicketRow, Option<String>)> = query.load(conn)?;
+    Ok(rows.into_iter().map(TicketRecord::from).collect())
+}
+
+/// One ticket of the company as the team sees it: a held one is not found.
 fn load_ticket(conn: &mut crate::db::DbConnection, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
     tickets_with_changer!()
         .filter(tickets::id.eq(ticket_id))
         .filter(tickets::company_id.eq(company_id))
+        .filter(tickets::held.is_null())
         .first::<(TicketRow, Option<String>)>(conn)
         .optional()?
         .map(TicketRecord::from)
