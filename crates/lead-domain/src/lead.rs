@@ -190,6 +190,22 @@ impl Lead {
     }
 }
 
+/// What a payload carries beyond the known fields (`type`, `email`, `message`, `subject`,
+/// `total`): a form's phone number, a shop's cart, a campaign tag — so that nothing a website
+/// sends is invisible. Empty when the payload is not a JSON object.
+pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value> {
+    const KNOWN: [Field; 5] = [Field::Type, Field::Email, Field::Message, Field::Subject, Field::Total];
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(serde_json::Value::Object(mut members)) => {
+            for field in KNOWN {
+                members.remove(field.as_str());
+            }
+            members
+        }
+        _ => serde_json::Map::new(),
+    }
+}
+
 /// The published notification text of a web order of `total`:
 /// `Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen.`
 pub fn order_notification(total: Money) -> String {
@@ -668,6 +684,16 @@ mod tests {
         }
         // An unknown field is kept as sent, escape and all: the raw payload stays JSON text.
         assert!(parse(r#"{"type":"order","email":"a@b.de","note":"\u0000"}"#).is_ok());
+    }
+
+    #[test]
+    fn extra_fields_are_whatever_is_not_a_known_field() {
+        let extra = extra_fields(r#"{"type":"order","email":"a@b.de","total":1,"phone":"0301","cart":[1,2]}"#);
+        assert_eq!(
+            serde_json::Value::Object(extra).to_string(),
+            r#"{"cart":[1,2],"phone":"0301"}"#
+        );
+        assert!(extra_fields("[1]").is_empty());
     }
 
     #[test]

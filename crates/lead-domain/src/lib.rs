@@ -34,8 +34,8 @@ mod text;
 
 pub use email::{Email, EmailError};
 pub use lead::{
-    order_notification, ticket_notification, Field, Invalid, JsonProblem, Lead, LeadError, LeadType, Ticket, WebOrder,
-    MAX_NESTING,
+    extra_fields, order_notification, ticket_notification, Field, Invalid, JsonProblem, Lead, LeadError, LeadType,
+    Ticket, WebOrder, MAX_NESTING,
 };
 pub use money::{Money, MoneyError};
 pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};

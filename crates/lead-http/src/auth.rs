@@ -1,62 +1,72 @@
-//! The API-key extractor: a handler that takes a [`Caller`] runs only for a valid key.
+//! Who sends a lead: the API key, looked up and checked against its company, its rate and
+//! the websites it may be used from.
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use lead_auth::{authorize, credentials, Credentials, KeyState};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use lead_auth::{authorize, Credentials, KeyState};
 use lead_store::{KeyLookup, Store, Tenant};
 
 use crate::limits::RateLimits;
 use crate::ApiError;
 
-/// The authenticated sender of a lead: the company and key it came with.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller(pub Tenant);
+/// The authenticated sender of a lead: the company and key it came with, and the origins the
+/// key may be used from (empty: any).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The company and key.
+    pub tenant: Tenant,
+    /// The websites the key is limited to (empty: any).
+    pub origins: Vec<String>,
+}
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
-
-    /// Reads the key from `X-API-KEY`, else `?key=`, and looks it up, before the body is
-    /// touched: unauthenticated callers get 401 / 403 whatever they send.
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = credentials(
-            req.headers().get(lead_auth::HEADER).map(|value| value.as_bytes()),
-            req.query_string(),
-        );
-        let store = req.app_data::<web::Data<Store>>().cloned();
-        let limits = req.app_data::<web::Data<RateLimits>>().cloned();
-        // The client's own limit comes first, before any database work.
-        let client_allowed = limits.as_ref().map_or(Ok(()), |limits| limits.check_client(req));
-        Box::pin(async move {
-            client_allowed?;
-            let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
-            let found = match &presented {
-                Credentials::Missing => None,
-                Credentials::Presented(key) => {
-                    let hash = key.hash();
-                    web::block(move || store.find_key_by_hash(hash.as_str())).await??
-                }
-            };
-            let tenant = authorize(&presented, found.map(|lookup| (tenant(lookup), state(lookup))))?;
-            if let Some(limits) = &limits {
-                limits.check_key(tenant.key_id)?;
+impl Caller {
+    /// Looks `presented` up: 401 without a key, 403 for an unknown, revoked or deactivated
+    /// one, 429 past the key's rate, 403 `origin_not_allowed` for a browser on a website the
+    /// key is not meant for (requests without `Origin`, from servers, are not limited by it).
+    pub(crate) async fn authenticate(req: &HttpRequest, presented: Credentials) -> Result<Caller, ApiError> {
+        let store = req
+            .app_data::<web::Data<Store>>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
+        let found = match &presented {
+            Credentials::Missing => None,
+            Credentials::Presented(key) => {
+                let hash = key.hash();
+                web::block(move || store.find_key_by_hash(hash.as_str())).await??
             }
-            Ok(Caller(tenant))
-        })
+        };
+        let found = found.map(|lookup| ((tenant(&lookup), lookup.origins.clone()), state(&lookup)));
+        let (tenant, origins) = authorize(&presented, found)?;
+        if let Some(limits) = req.app_data::<web::Data<RateLimits>>() {
+            limits.check_key(tenant.key_id)?;
+        }
+        let origin = req.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok());
+        if let Some(origin) = origin {
+            let normalized = crate::origin::origin_of(origin);
+            if !origins.is_empty() && !normalized.is_some_and(|o| origins.contains(&o)) {
+                return Err(ApiError::OriginNotAllowed);
+            }
+        }
+        Ok(Caller { tenant, origins })
     }
 }
 
-fn tenant(lookup: KeyLookup) -> Tenant {
+/// The per-client rate limit: checked first, before any database work.
+pub(crate) fn check_client(req: &HttpRequest) -> Result<(), ApiError> {
+    match req.app_data::<web::Data<RateLimits>>() {
+        Some(limits) => limits.check_client(req),
+        None => Ok(()),
+    }
+}
+
+fn tenant(lookup: &KeyLookup) -> Tenant {
     Tenant {
         company_id: lookup.company_id,
         key_id: lookup.key_id,
     }
 }
 
-fn state(lookup: KeyLookup) -> KeyState {
+fn state(lookup: &KeyLookup) -> KeyState {
     match (lookup.key_active, lookup.company_active) {
         (true, true) => KeyState::Active,
         (false, _) => KeyState::Revoked,

@@ -14,6 +14,8 @@ use serde::Serialize;
 pub enum ApiError {
     /// 401 / 403.
     Auth(AuthError),
+    /// 403: the key may not be used from the website (`Origin`) the request came from.
+    OriginNotAllowed,
     /// 400: the payload broke a rule.
     Lead(LeadError),
     /// 400: the body could not be read (the client broke off, bad chunked encoding).
@@ -88,10 +90,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// The error body: `{"status":"error","code":…,"message":…,"field":…}`.
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+pub(crate) struct ErrorBody {
     status: &'static str,
     code: &'static str,
-    message: &'a str,
+    message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'static str>,
 }
@@ -118,6 +120,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Auth(error) => error.code(),
+            ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::Lead(error) => error.code(),
             ApiError::UnreadableBody => "invalid_json",
             ApiError::RequestTimeout => "request_timeout",
@@ -133,8 +136,27 @@ impl ApiError {
         }
     }
 
+    /// The contract's error body.
+    pub(crate) fn body(&self) -> ErrorBody {
+        ErrorBody {
+            status: "error",
+            code: self.code(),
+            message: self.message(),
+            field: self.field(),
+        }
+    }
+
+    /// Logs what the operator must see: the cause of an internal failure.
+    pub(crate) fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => log::error!("request failed, nothing was stored: {cause}"),
+            ApiError::Unavailable(cause) => log::warn!("health check failed: {cause}"),
+            _ => {}
+        }
+    }
+
     /// The field at fault, where exactly one is.
-    fn field(&self) -> Option<&'static str> {
+    pub(crate) fn field(&self) -> Option<&'static str> {
         match self {
             ApiError::Lead(error) => error.field().map(|field| field.as_str()),
             ApiError::MissingField(field) | ApiError::InvalidField { field, .. } => Some(field),
@@ -153,6 +175,9 @@ impl ApiError {
                 "Anmeldung erforderlich: ein gültiges Mitarbeiter-Token im Header „Authorization: Bearer …“.".into()
             }
             ApiError::Auth(AuthError::Forbidden) => "Die Firma dieses Mitarbeiters ist deaktiviert.".into(),
+            ApiError::OriginNotAllowed => {
+                "Dieser API-Key darf von dieser Webseite (Origin) aus nicht verwendet werden.".into()
+            }
             ApiError::Lead(error) => lead_message(error),
             ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),
             ApiError::RequestTimeout => {
@@ -217,7 +242,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Auth(AuthError::MissingKey | AuthError::Unauthorized) => StatusCode::UNAUTHORIZED,
-            ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden) => StatusCode::FORBIDDEN,
+            ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden) | ApiError::OriginNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::Lead(_)
             | ApiError::UnreadableBody
             | ApiError::MissingField(_)
@@ -235,19 +262,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(cause) => log::error!("request failed, nothing was stored: {cause}"),
-            ApiError::Unavailable(cause) => log::warn!("health check failed: {cause}"),
-            _ => {}
-        }
-        let message = self.message();
-        let body = ErrorBody {
-            status: "error",
-            code: self.code(),
-            message: &message,
-            field: self.field(),
-        };
-        let mut response = crate::json(self.status_code(), &body);
+        self.log();
+        let mut response = crate::json(self.status_code(), &self.body());
         let headers = response.headers_mut();
         match self {
             ApiError::MethodNotAllowed(allow) => {

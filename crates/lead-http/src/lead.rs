@@ -1,12 +1,20 @@
 //! The published lead endpoint under both names, its CORS preflight, and the health check.
 
-use actix_web::http::{header, StatusCode};
+use actix_cors::{Cors, CorsError};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_domain::Lead;
+use lead_auth::{credentials, ApiKey, AuthError, Credentials};
+use lead_domain::{Lead, LeadError};
 use lead_store::Store;
 use serde::Serialize;
 
-use crate::{allow_only, read_body, ApiError, Caller, HttpConfig};
+use crate::auth::{self, Caller};
+use crate::form::{self, BodyKind, Form};
+use crate::origin::origin_of;
+use crate::{allow_only, read_body, ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
 pub const LEAD_PATHS: [&str; 2] = ["/api/v1/lead.php", "/api/v1/lead"];
@@ -22,37 +30,122 @@ struct Accepted {
 }
 
 /// `POST` a lead: key first (401/403), then size (413), then JSON and fields (400), then one
-/// transaction (500 if it fails, with nothing stored).
+/// transaction (500 if it fails, with nothing stored). A plain HTML form may carry the key in
+/// a hidden field — then the body is read to find it — and may ask for a `303` redirect.
 async fn create_lead(
-    caller: Caller,
     req: HttpRequest,
     body: web::Payload,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let bytes = read_body(Some(&req), body, &config).await?;
-    // The body is parsed as JSON whatever the Content-Type says.
-    let lead = Lead::parse(&bytes)?;
-    let payload = String::from_utf8(bytes.to_vec())
-        .map_err(|_| ApiError::Lead(lead_domain::LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?;
+    auth::check_client(&req)?;
+    let kind = BodyKind::of(req.headers());
+    let presented = credentials(
+        req.headers().get(lead_auth::HEADER).map(|value| value.as_bytes()),
+        req.query_string(),
+    );
+    let (caller, bytes) = match presented {
+        Credentials::Missing if kind != BodyKind::Json => {
+            // Perhaps a form with the key in a hidden field: nothing else is looked at before
+            // the key. Too big or unreadable, it has no key we could find.
+            let bytes = read_body(Some(&req), body, &config)
+                .await
+                .map_err(|error| match error {
+                    ApiError::RequestTimeout => error,
+                    _ => ApiError::Auth(AuthError::MissingKey),
+                })?;
+            let form = Form::read(kind, req.headers(), &bytes).await.ok().flatten();
+            let presented = match form.as_ref().and_then(|form| form.value(form::KEY_FIELD)) {
+                Some(key) => Credentials::Presented(ApiKey::presented(key)),
+                None => Credentials::Missing,
+            };
+            (Caller::authenticate(&req, presented).await?, bytes)
+        }
+        presented => {
+            let caller = Caller::authenticate(&req, presented).await?;
+            (caller, read_body(Some(&req), body, &config).await?)
+        }
+    };
+    let form = Form::read(kind, req.headers(), &bytes).await?;
+    // Checked before anything is stored: a form that asks for a redirect nobody allowed
+    // gets a plain answer, never a redirect to a stranger's site.
+    let redirect = form
+        .as_ref()
+        .and_then(|form| form.value(form::REDIRECT_FIELD))
+        .map(|url| allowed_redirect(url, &caller.origins))
+        .transpose()?;
+    let payload = match &form {
+        Some(form) => form.to_json(),
+        None => String::from_utf8(bytes.to_vec())
+            .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
+    };
+    let outcome = record(&req, &store, caller, payload).await;
+    match redirect {
+        None => outcome.map(|accepted| crate::json(StatusCode::OK, &accepted)),
+        Some(target) => Ok(see_other(&target, outcome)),
+    }
+}
+
+/// Parses, queues and waits for the commit of one lead.
+async fn record(req: &HttpRequest, store: &Store, caller: Caller, payload: String) -> Result<Accepted, ApiError> {
+    let lead = Lead::parse(payload.as_bytes())?;
     let lead_type = lead.lead_type().as_str();
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
-    let idempotency_key = idempotency_key(&req)?;
+    let idempotency_key = idempotency_key(req)?;
     let recorded = store
-        .submit_lead(caller.0, lead, payload, idempotency_key)?
+        .submit_lead(caller.tenant, lead, payload, idempotency_key)?
         .committed()
         .await?;
+    Ok(Accepted {
+        status: "success",
+        message: "Daten verarbeitet",
+        lead_type,
+        id: recorded.id,
+    })
+}
 
-    Ok(crate::json(
-        StatusCode::OK,
-        &Accepted {
-            status: "success",
-            message: "Daten verarbeitet",
-            lead_type,
-            id: recorded.id,
-        },
-    ))
+/// The redirect target if its origin is one of the key's; a key without origins allows none
+/// (an open redirect would let anyone bounce visitors through this server).
+fn allowed_redirect(url: &str, origins: &[String]) -> Result<String, ApiError> {
+    match origin_of(url) {
+        Some(origin) if origins.contains(&origin) => Ok(url.trim().to_owned()),
+        _ => Err(ApiError::InvalidField {
+            field: form::REDIRECT_FIELD,
+            message: "Das Feld „redirect“ muss auf eine der für diesen API-Key eingetragenen Webseiten zeigen.".into(),
+        }),
+    }
+}
+
+/// `303 See Other` to `target` with `status=success`, or `status=error&code=…[&field=…]`,
+/// added to its query; the body is the JSON answer the request would otherwise have had.
+fn see_other(target: &str, outcome: Result<Accepted, ApiError>) -> HttpResponse {
+    let (base, fragment) = target.split_once('#').map_or((target, None), |(b, f)| (b, Some(f)));
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    let body = match &outcome {
+        Ok(accepted) => {
+            query.append_pair("status", "success");
+            serde_json::to_string(accepted).unwrap_or_default()
+        }
+        Err(error) => {
+            error.log();
+            query.append_pair("status", "error").append_pair("code", error.code());
+            if let Some(field) = error.field() {
+                query.append_pair("field", field);
+            }
+            serde_json::to_string(&error.body()).unwrap_or_default()
+        }
+    };
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let mut location = format!("{base}{separator}{}", query.finish());
+    if let Some(fragment) = fragment {
+        location = format!("{location}#{fragment}");
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 /// The `Idempotency-Key` header, if any: 1 to 255 visible ASCII characters.
@@ -70,16 +163,59 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// CORS preflight: answered without a key.
-async fn preflight() -> HttpResponse {
+/// `OPTIONS` that is not a CORS preflight (those are answered by [`cors`]): the methods.
+async fn options() -> HttpResponse {
     HttpResponse::NoContent()
-        .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
-        .insert_header((
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            "Content-Type, X-API-KEY, Idempotency-Key",
-        ))
-        .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
+        .insert_header((header::ALLOW, "POST, OPTIONS"))
         .finish()
+}
+
+/// CORS for browsers: preflights answered without a key, any origin (per-key origins are
+/// checked once the key is known, see [`Caller::authenticate`]), `POST` with the three headers.
+fn cors() -> Cors {
+    Cors::default()
+        .allow_any_origin()
+        .send_wildcard()
+        .allowed_methods(["POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("x-api-key"),
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .max_age(86_400)
+}
+
+/// What [`cors`] answers, in the contract's terms: a preflight is `204 No Content`, and a
+/// refused one gets the JSON error body instead of plain text.
+async fn cors_in_contract_terms(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let preflight = req.method() == Method::OPTIONS;
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    let refused = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<CorsError>())
+        .map(|e| match e {
+            CorsError::OriginNotAllowed => ApiError::OriginNotAllowed,
+            CorsError::HeadersNotAllowed | CorsError::BadRequestHeaders => ApiError::InvalidField {
+                field: "Access-Control-Request-Headers",
+                message: "Erlaubt sind nur die Header Content-Type, X-API-KEY und Idempotency-Key.".into(),
+            },
+            _ => ApiError::InvalidField {
+                field: "Access-Control-Request-Method",
+                message: "Diese Adresse akzeptiert nur POST.".into(),
+            },
+        });
+    if let Some(error) = refused {
+        let (req, _) = res.into_parts();
+        return Ok(ServiceResponse::new(req, crate::error_response(error)));
+    }
+    if preflight && res.status() == StatusCode::OK {
+        *res.response_mut().status_mut() = StatusCode::NO_CONTENT;
+    }
+    Ok(res)
 }
 
 #[derive(Serialize)]
@@ -100,9 +236,10 @@ async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(
         allow_only(web::resource(LEAD_PATHS), "POST")
-            .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
+            .wrap(cors())
+            .wrap(from_fn(cors_in_contract_terms))
             .route(web::post().to(create_lead))
-            .route(web::method(actix_web::http::Method::OPTIONS).to(preflight)),
+            .route(web::method(Method::OPTIONS).to(options)),
     )
     .service(allow_only(web::resource("/healthz"), "GET").route(web::get().to(healthz)));
 }

@@ -9,10 +9,12 @@
 
 mod auth;
 mod error;
+mod form;
 mod lead;
 mod limits;
 mod live;
 mod member;
+mod origin;
 mod team;
 mod views;
 
@@ -29,6 +31,7 @@ pub use error::ApiError;
 pub use lead::LEAD_PATHS;
 pub use limits::RateLimitConfig;
 pub use member::TeamMember;
+pub use origin::{origin_of, parse_origin};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -82,7 +85,7 @@ pub(crate) fn allow_only(resource: actix_web::Resource, allow: &'static str) -> 
     }))
 }
 
-fn error_response(error: ApiError) -> HttpResponse {
+pub(crate) fn error_response(error: ApiError) -> HttpResponse {
     actix_web::ResponseError::error_response(&error)
 }
 

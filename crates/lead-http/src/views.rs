@@ -41,6 +41,8 @@ pub struct OrderView {
     created_at: String,
     decided_by: Option<EmployeeView>,
     decided_at: Option<String>,
+    /// What the website sent beyond the known fields.
+    extra: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<Box<RawValue>>,
 }
@@ -50,6 +52,7 @@ impl OrderView {
     pub fn new(order: OrderRecord, with_payload: bool) -> OrderView {
         OrderView {
             payload: with_payload.then(|| payload(&order.payload)),
+            extra: lead_domain::extra_fields(&order.payload),
             id: order.id,
             status: order.status,
             email: order.email,
@@ -76,6 +79,8 @@ pub struct TicketView {
     created_at: String,
     status_changed_by: Option<EmployeeView>,
     status_changed_at: Option<String>,
+    /// What the website sent beyond the known fields.
+    extra: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     payload: Option<Box<RawValue>>,
 }
@@ -85,6 +90,7 @@ impl TicketView {
     pub fn new(ticket: TicketRecord, with_payload: bool) -> TicketView {
         TicketView {
             payload: with_payload.then(|| payload(&ticket.payload)),
+            extra: lead_domain::extra_fields(&ticket.payload),
             id: ticket.id,
             status: ticket.status,
             email: ticket.email,

@@ -130,6 +130,15 @@ pub enum KeyCommand {
         /// The key's id, or its display prefix.
         key: String,
     },
+    /// Limit a key to these websites: a browser request from any other origin gets 403
+    /// origin_not_allowed, and a form's `redirect` must point to one of them. `any` lifts it.
+    Origins {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// Origins like https://www.example.de, or `any`.
+        #[arg(required = true)]
+        origins: Vec<String>,
+    },
     /// Cap the leads a key brings to the team per day (UTC). Past the cap, leads are still
     /// stored and answered 200, but quarantined: they notify nobody and wait for the operator
     /// (`orders list --quarantined`, `orders release`).

@@ -154,6 +154,26 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
             let company_id = company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id);
             list_rows(store.list_keys(company_id)?, &list, KeyRow::from)?;
         }
+        KeyCommand::Origins { key, origins } => {
+            let info = store.find_key(&key)?;
+            let origins: Vec<String> = match origins.as_slice() {
+                [any] if any == "any" => Vec::new(),
+                list => list
+                    .iter()
+                    .map(|o| lead_http::parse_origin(o))
+                    .collect::<Result<_, _>>()
+                    .map_err(anyhow::Error::msg)?,
+            };
+            store.set_key_origins(info.id, &origins)?;
+            if origins.is_empty() {
+                eprintln!(
+                    "Key {} ({}): usable from any website; no form redirects.",
+                    info.id, info.prefix
+                );
+            } else {
+                eprintln!("Key {} ({}): usable from {}.", info.id, info.prefix, origins.join(", "));
+            }
+        }
         KeyCommand::Cap { key, cap } => {
             let info = store.find_key(&key)?;
             let cap = match cap.trim() {

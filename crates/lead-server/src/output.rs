@@ -180,6 +180,7 @@ pub struct KeyRow {
     created_at: String,
     last_used_at: Option<String>,
     daily_cap: Option<i64>,
+    origins: Vec<String>,
 }
 
 impl From<KeyInfo> for KeyRow {
@@ -193,6 +194,7 @@ impl From<KeyInfo> for KeyRow {
             created_at: time(k.created_at),
             last_used_at: k.last_used_at.map(time),
             daily_cap: k.daily_cap,
+            origins: k.origins,
         }
     }
 }
@@ -207,6 +209,7 @@ impl Row for KeyRow {
         "CREATED",
         "LAST USED",
         "DAILY CAP",
+        "ORIGINS",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -218,6 +221,11 @@ impl Row for KeyRow {
             self.created_at.clone(),
             optional(self.last_used_at.as_ref()),
             optional(self.daily_cap),
+            if self.origins.is_empty() {
+                "any".into()
+            } else {
+                self.origins.join(" ")
+            },
         ]
     }
 }
@@ -339,6 +347,8 @@ pub struct OrderRow {
     status: String,
     customer_id: Option<Id>,
     payload: Box<RawValue>,
+    /// What the website sent beyond the known fields.
+    extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
     /// Only for leads held back from the team (`quarantine`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -356,6 +366,7 @@ impl From<OrderRecord> for OrderRow {
             status: o.status,
             customer_id: o.customer_id,
             payload: payload(&o.payload),
+            extra: lead_domain::extra_fields(&o.payload),
             created_at: time(o.created_at),
             held: o.held,
         }
@@ -393,6 +404,8 @@ pub struct TicketRow {
     status: String,
     customer_id: Option<Id>,
     payload: Box<RawValue>,
+    /// What the website sent beyond the known fields.
+    extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
     /// Only for leads held back from the team (`quarantine`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -409,6 +422,7 @@ impl From<TicketRecord> for TicketRow {
             status: t.status,
             customer_id: t.customer_id,
             payload: payload(&t.payload),
+            extra: lead_domain::extra_fields(&t.payload),
             created_at: time(t.created_at),
             held: t.held,
         }

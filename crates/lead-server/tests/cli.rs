@@ -345,6 +345,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "created_at",
             "customer_id",
             "email",
+            "extra",
             "id",
             "message",
             "payload",
@@ -353,6 +354,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "total_cents"
         ]
     );
+    assert_eq!(newest["extra"], serde_json::json!({"sku": "A-1"}), "what the website sent on top");
     assert_eq!(newest["total_cents"], 1250);
     assert_eq!(newest["status"], "new");
     assert_eq!(newest["customer_id"], 1);
@@ -385,6 +387,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "created_at",
             "customer_id",
             "email",
+            "extra",
             "id",
             "message",
             "payload",

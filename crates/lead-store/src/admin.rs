@@ -48,7 +48,17 @@ fn company(row: CompanyRow) -> Company {
     }
 }
 
-type KeyRow = (Id, Id, String, String, i32, i64, Option<i64>, Option<i64>);
+type KeyRow = (
+    Id,
+    Id,
+    String,
+    String,
+    i32,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
 
 fn key_info(row: KeyRow) -> KeyInfo {
     KeyInfo {
@@ -60,6 +70,7 @@ fn key_info(row: KeyRow) -> KeyInfo {
         created_at: row.5,
         last_used_at: row.6,
         daily_cap: row.7,
+        origins: crate::models::origins_from_column(row.8),
     }
 }
 
@@ -72,6 +83,7 @@ const KEY_COLUMNS: (
     api_keys::created_at,
     api_keys::last_used_at,
     api_keys::daily_cap,
+    api_keys::origins,
 ) = (
     api_keys::id,
     api_keys::company_id,
@@ -81,6 +93,7 @@ const KEY_COLUMNS: (
     api_keys::created_at,
     api_keys::last_used_at,
     api_keys::daily_cap,
+    api_keys::origins,
 );
 
 type EmployeeRow = (Id, Id, String, String, i32, i64);
@@ -282,6 +295,28 @@ impl Store {
             let prefix: String = api_keys::table.find(key_id).select(api_keys::prefix).first(conn)?;
             let cap = cap.map_or("off".to_owned(), |cap| format!("{cap} leads a day"));
             audit::record(conn, &self.actor, "key.cap", &format!("key {key_id} ({prefix}): {cap}"))
+        })
+    }
+
+    /// Sets the origins a key may be used from (normalised, like `https://www.example.de`);
+    /// an empty list allows any origin again (and no form redirects).
+    pub fn set_key_origins(&self, key_id: Id, origins: &[String]) -> Result<()> {
+        let column = (!origins.is_empty()).then(|| origins.join(" "));
+        self.write(|conn| {
+            let updated = diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::origins.eq(&column))
+                .execute(conn)?;
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no key with id {key_id}")));
+            }
+            let prefix: String = api_keys::table.find(key_id).select(api_keys::prefix).first(conn)?;
+            let shown = column.as_deref().unwrap_or("any");
+            audit::record(
+                conn,
+                &self.actor,
+                "key.origins",
+                &format!("key {key_id} ({prefix}): {shown}"),
+            )
         })
     }
 

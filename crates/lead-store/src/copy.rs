@@ -46,7 +46,7 @@ mod rows {
     );
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
-        last_used_at: Option<i64>, daily_cap: Option<i64>,
+        last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>,
     });
     full_row!(
         Employee,

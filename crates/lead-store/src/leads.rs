@@ -21,15 +21,22 @@ impl Store {
             api_keys::table
                 .inner_join(companies::table)
                 .filter(api_keys::key_hash.eq(key_hash))
-                .select((api_keys::id, api_keys::company_id, api_keys::active, companies::active))
-                .first::<(Id, Id, i32, i32)>(conn)
+                .select((
+                    api_keys::id,
+                    api_keys::company_id,
+                    api_keys::active,
+                    companies::active,
+                    api_keys::origins,
+                ))
+                .first::<(Id, Id, i32, i32, Option<String>)>(conn)
                 .optional()
                 .map(|found| {
-                    found.map(|(key_id, company_id, key_active, company_active)| KeyLookup {
+                    found.map(|(key_id, company_id, key_active, company_active, origins)| KeyLookup {
                         key_id,
                         company_id,
                         key_active: key_active == 1,
                         company_active: company_active == 1,
+                        origins: crate::models::origins_from_column(origins),
                     })
                 })
                 .map_err(StoreError::from)

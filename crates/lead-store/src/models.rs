@@ -28,6 +28,13 @@ pub enum Hold {
     Quarantine,
 }
 
+/// The stored form of a key's origins: space-separated, or NULL for none.
+pub(crate) fn origins_from_column(column: Option<String>) -> Vec<String> {
+    column
+        .map(|text| text.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 impl Hold {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
@@ -56,10 +63,12 @@ pub struct KeyInfo {
     pub last_used_at: Option<i64>,
     /// At most this many leads a day (UTC) reach the team; the rest are quarantined.
     pub daily_cap: Option<i64>,
+    /// The websites it may be used from (empty: any).
+    pub origins: Vec<String>,
 }
 
 /// The result of looking a presented key up by its hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyLookup {
     /// The key's id.
     pub key_id: Id,
@@ -69,6 +78,8 @@ pub struct KeyLookup {
     pub key_active: bool,
     /// Whether its company is active.
     pub company_active: bool,
+    /// The origins it may be used from, like `https://www.example.de` (empty: any).
+    pub origins: Vec<String>,
 }
 
 /// The key and company a lead is recorded for, once authenticated.

@@ -21,6 +21,7 @@ diesel::table! {
         created_at -> BigInt,
         last_used_at -> Nullable<BigInt>,
         daily_cap -> Nullable<BigInt>,
+        origins -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,79 @@
+//! Web origins (`https://www.example.de`): the websites a key may be used from, and the
+//! targets a form's `redirect` may go to.
+
+/// The origin of an absolute `http(s)` URL, normalised: lowercase scheme and host, no default
+/// port, no path. `None` for anything else — relative URLs, other schemes, user names in the
+/// address (`https://good.de@evil.de`), or no host.
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    let authority = rest
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if authority.is_empty() || !authority.chars().all(valid) || authority.starts_with(':') {
+        return None;
+    }
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}"))
+}
+
+/// An origin as the operator writes it (`https://www.example.de`, a trailing `/` is fine),
+/// normalised; an error sentence for anything with a path, query or another scheme.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let after_scheme = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+    match origin_of(trimmed) {
+        Some(origin) if !after_scheme.contains(['/', '?', '#']) => Ok(origin),
+        _ => Err(format!(
+            "{text:?} is not an origin: write it like https://www.example.de (scheme and host, no path)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(
+            origin_of("https://www.Example.de/danke?x=1").as_deref(),
+            Some("https://www.example.de")
+        );
+        assert_eq!(origin_of("HTTPS://shop.de:443/").as_deref(), Some("https://shop.de"));
+        assert_eq!(
+            origin_of("http://localhost:8080#top").as_deref(),
+            Some("http://localhost:8080")
+        );
+        for bad in [
+            "/danke",
+            "javascript:alert(1)",
+            "https://good.de@evil.de/",
+            "ftp://x.de",
+            "https://",
+            "//x.de",
+        ] {
+            assert_eq!(origin_of(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn operators_write_origins_without_paths() {
+        assert_eq!(
+            parse_origin("https://www.example.de/").unwrap(),
+            "https://www.example.de"
+        );
+        assert_eq!(parse_origin(" HTTP://Shop.de:8080 ").unwrap(), "http://shop.de:8080");
+        assert!(parse_origin("https://www.example.de/kontakt").is_err());
+        assert!(parse_origin("www.example.de").is_err());
+    }
+}

@@ -1,0 +1,230 @@
+//! What websites send besides JSON from a script: plain HTML forms (urlencoded and multipart,
+//! the key in the action URL or a hidden field, an optional redirect), browser calls limited
+//! to a key's origins, and custom fields that show up as `extra`.
+
+mod common;
+
+use common::{cli, token_for, Response, TestApp};
+use serde_json::{json, Value};
+
+const FORM: &str =
+    "type=order&email=kunde%40beispiel.de&subject=Bestellung+4711&total=49.90&phone=0301234&interest=a&interest=b";
+
+fn post_form(app: &TestApp, target: &str, content_type: &str, body: &[u8], extra: &[(&str, &str)]) -> Response {
+    let mut headers = vec![("Content-Type", content_type)];
+    headers.extend_from_slice(extra);
+    app.server.request("POST", target, &headers, body)
+}
+
+fn urlencoded(app: &TestApp, target: &str, body: &str, extra: &[(&str, &str)]) -> Response {
+    post_form(app, target, "application/x-www-form-urlencoded", body.as_bytes(), extra)
+}
+
+/// A multipart/form-data body of `fields`, plus one (ignored) file upload.
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----lead-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str(&format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"cv.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 binary\r\n--{boundary}--\r\n"
+    ));
+    (format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+}
+
+fn set_origins(app: &TestApp, origins: &[&str]) {
+    let id = app.acme.key_id.to_string();
+    let mut args = vec!["key", "origins", id.as_str()];
+    args.extend_from_slice(origins);
+    let output = cli(&app.db.url, &args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+backend_test! {
+fn a_urlencoded_form_is_a_lead_like_json() {
+    let app = TestApp::spawn();
+    let response = urlencoded(&app, &format!("/api/v1/lead.php?key={}", app.acme.key), FORM, &[]);
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(response.json()["type"], "order");
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert_eq!(orders[0].total_cents, 4990);
+    assert_eq!(orders[0].title, "Bestellung 4711");
+    let payload: Value = serde_json::from_str(&orders[0].payload).unwrap();
+    assert_eq!(
+        payload,
+        json!({"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":49.90,
+               "phone":"0301234","interest":["a","b"]})
+    );
+    assert_eq!(app.totals().notifications, 2);
+
+    // The same rules as JSON: a missing email, an amount that is not a number.
+    let target = format!("/api/v1/lead?key={}", app.acme.key);
+    urlencoded(&app, &target, "type=ticket&message=Hallo", &[]).assert_error(400, "missing_field", Some("email"));
+    urlencoded(&app, &target, "type=order&email=a%40b.de&total=49%2C90", &[])
+        .assert_error(400, "invalid_field", Some("total"));
+    urlencoded(&app, &target, "type=order&email=a%40b.de&total=1.234", &[])
+        .assert_error(400, "invalid_field", Some("total"));
+    urlencoded(&app, &target, "email=a%40b.de", &[]).assert_error(400, "missing_type", Some("type"));
+    assert_eq!(app.totals().orders, 1);
+
+    // curl -d '{…}' sends JSON as urlencoded: it stays JSON, as published.
+    let json_body = r#"{"type":"ticket","email":"a@b.de","message":"per curl"}"#;
+    assert_eq!(urlencoded(&app, &target, json_body, &[]).status, 200);
+    assert_eq!(app.totals().tickets, 1);
+}
+}
+
+backend_test! {
+fn the_key_may_be_a_hidden_field_and_is_never_stored() {
+    let app = TestApp::spawn();
+    let body = format!("{FORM}&key={}", app.acme.key);
+    let response = urlencoded(&app, "/api/v1/lead.php", &body, &[]);
+    assert_eq!(response.status, 200, "{}", response.text());
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert!(!orders[0].payload.contains(&app.acme.key), "the key is not part of the lead");
+
+    // Wrong, missing or unreadable: the same answers as ever, and nothing stored.
+    urlencoded(&app, "/api/v1/lead.php", &format!("{FORM}&key=lgw_wrong"), &[]).assert_error(403, "invalid_api_key", None);
+    urlencoded(&app, "/api/v1/lead.php", FORM, &[]).assert_error(401, "missing_api_key", None);
+    let huge = format!("{FORM}&key={}&pad={}", app.acme.key, "x".repeat(70_000));
+    urlencoded(&app, "/api/v1/lead.php", &huge, &[]).assert_error(401, "missing_api_key", None);
+    // A key header wins and is checked first, as for JSON.
+    urlencoded(&app, "/api/v1/lead.php", &body, &[("X-API-KEY", "lgw_wrong")]).assert_error(403, "invalid_api_key", None);
+    assert_eq!(app.totals().orders, 1);
+}
+}
+
+backend_test! {
+fn a_multipart_form_is_a_lead_and_files_are_ignored() {
+    let app = TestApp::spawn();
+    let (content_type, body) = multipart(&[
+        ("type", "ticket"),
+        ("email", "max@beispiel.de"),
+        ("message", "Zeilen\r\nmit Umbruch und Ümlaut"),
+        ("key", &app.acme.key),
+        ("company", "Muster GmbH"),
+    ]);
+    let response = post_form(&app, "/api/v1/lead", &content_type, &body, &[]);
+    assert_eq!(response.status, 200, "{}", response.text());
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    assert_eq!(tickets[0].message, "Zeilen\r\nmit Umbruch und Ümlaut");
+    assert_eq!(
+        serde_json::from_str::<Value>(&tickets[0].payload).unwrap(),
+        json!({"type":"ticket","email":"max@beispiel.de","message":"Zeilen\r\nmit Umbruch und Ümlaut","company":"Muster GmbH"})
+    );
+    // A broken multipart body is not readable (and carries no key we could trust).
+    let key_header = [("X-API-KEY", app.acme.key.as_str())];
+    post_form(&app, "/api/v1/lead", "multipart/form-data; boundary=x", b"garbage", &key_header)
+        .assert_error(400, "invalid_json", None);
+    assert_eq!(app.totals().tickets, 1);
+}
+}
+
+backend_test! {
+fn a_form_may_redirect_to_the_keys_own_website() {
+    let app = TestApp::spawn();
+    let target = format!("/api/v1/lead.php?key={}", app.acme.key);
+    let redirect = "redirect=https%3A%2F%2Fwww.example.de%2Fdanke%3Fref%3Dform%23top";
+    // Without origins for the key, no redirect is allowed: an open redirect helps only phishers.
+    urlencoded(&app, &target, &format!("{FORM}&{redirect}"), &[]).assert_error(400, "invalid_field", Some("redirect"));
+    app.assert_nothing_stored();
+
+    set_origins(&app, &["https://www.example.de"]);
+    let ok = urlencoded(&app, &target, &format!("{FORM}&{redirect}"), &[]);
+    assert_eq!(ok.status, 303, "{}", ok.text());
+    assert_eq!(ok.header("location"), Some("https://www.example.de/danke?ref=form&status=success#top"));
+    assert_eq!(app.totals().orders, 1);
+
+    let failed = urlencoded(&app, &target, &format!("type=ticket&email=a%40b.de&{redirect}"), &[]);
+    assert_eq!(failed.status, 303);
+    assert_eq!(
+        failed.header("location"),
+        Some("https://www.example.de/danke?ref=form&status=error&code=missing_field&field=message#top")
+    );
+    for elsewhere in ["https%3A%2F%2Fevil.de%2F", "%2Fdanke", "javascript%3Aalert(1)", "https%3A%2F%2Fwww.example.de%40evil.de%2F"] {
+        urlencoded(&app, &target, &format!("{FORM}&redirect={elsewhere}"), &[])
+            .assert_error(400, "invalid_field", Some("redirect"));
+    }
+    assert_eq!(app.totals().orders, 1);
+}
+}
+
+backend_test! {
+fn a_key_with_origins_refuses_other_websites() {
+    let app = TestApp::spawn();
+    let order = r#"{"type":"order","email":"a@b.de"}"#;
+    let from = |origin: &str| {
+        app.server.request(
+            "POST",
+            "/api/v1/lead",
+            &[("X-API-KEY", &app.acme.key), ("Origin", origin)],
+            order.as_bytes(),
+        )
+    };
+    // No list: any website, as published.
+    assert_eq!(from("https://irgendwo.de").status, 200);
+    set_origins(&app, &["https://www.example.de", "https://shop.example.de/"]);
+    let keys = app.store.list_keys(None).unwrap();
+    assert_eq!(keys[0].origins, ["https://www.example.de", "https://shop.example.de"]);
+
+    let refused = from("https://evil.de");
+    refused.assert_error(403, "origin_not_allowed", None);
+    assert_eq!(refused.header("access-control-allow-origin"), Some("*"), "the page can read why");
+    assert_eq!(from("https://WWW.example.de").status, 200);
+    assert_eq!(from("https://shop.example.de").status, 200);
+    // Servers send no Origin: the list is about browsers.
+    assert_eq!(app.post_lead(&app.acme.key, order).status, 200);
+    assert_eq!(app.totals().orders, 4);
+
+    // Back to any website.
+    set_origins(&app, &["any"]);
+    assert_eq!(from("https://evil.de").status, 200);
+    let bad = cli(&app.db.url, &["key", "origins", &app.acme.key_id.to_string(), "www.example.de/kontakt"]);
+    assert!(!bad.status.success());
+}
+}
+
+#[test]
+fn preflights_are_answered_in_the_contracts_terms() {
+    let app = TestApp::spawn();
+    let preflight = |headers: &str| {
+        app.server.request(
+            "OPTIONS",
+            "/api/v1/lead",
+            &[
+                ("Origin", "https://www.beispiel.de"),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", headers),
+            ],
+            b"",
+        )
+    };
+    let ok = preflight("content-type, x-api-key, idempotency-key");
+    assert_eq!(ok.status, 204);
+    assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
+    preflight("x-secret-header").assert_error(400, "invalid_field", Some("Access-Control-Request-Headers"));
+    // A plain OPTIONS is no preflight.
+    let plain = app.server.request("OPTIONS", "/api/v1/lead", &[], b"");
+    assert_eq!(plain.status, 204);
+    assert_eq!(plain.header("allow"), Some("POST, OPTIONS"));
+}
+
+backend_test! {
+fn custom_fields_show_up_as_extra_for_the_team() {
+    let app = TestApp::spawn();
+    let body = r#"{"type":"ticket","email":"a@b.de","message":"Hallo","phone":"0301","cart":{"sku":"A-1","qty":2}}"#;
+    assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let list = app.team("GET", "/api/v1/tickets", &token, "").json();
+    let extra = json!({"phone":"0301","cart":{"sku":"A-1","qty":2}});
+    assert_eq!(list["items"][0]["extra"], extra, "{list}");
+    let id = list["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(app.team("GET", &format!("/api/v1/tickets/{id}"), &token, "").json()["extra"], extra);
+    let output = cli(&app.db.url, &["tickets", "list", "--company", "Acme", "--json"]);
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed[0]["extra"], extra);
+}
+}
