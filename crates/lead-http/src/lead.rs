@@ -8,7 +8,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_auth::{credentials, ApiKey, AuthError, Credentials};
 use lead_domain::{Lead, LeadError};
-use lead_store::Store;
+use lead_store::{Store, SubmitOptions};
 use serde::Serialize;
 
 use crate::auth::{self, Caller};
@@ -79,7 +79,7 @@ async fn create_lead(
         None => String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
     };
-    let outcome = record(&req, &store, caller, payload).await;
+    let outcome = record(&req, &store, &config, caller, payload).await;
     match redirect {
         None => outcome.map(|accepted| crate::json(StatusCode::OK, &accepted)),
         Some(target) => Ok(see_other(&target, outcome)),
@@ -87,14 +87,23 @@ async fn create_lead(
 }
 
 /// Parses, queues and waits for the commit of one lead.
-async fn record(req: &HttpRequest, store: &Store, caller: Caller, payload: String) -> Result<Accepted, ApiError> {
+async fn record(
+    req: &HttpRequest,
+    store: &Store,
+    config: &HttpConfig,
+    caller: Caller,
+    payload: String,
+) -> Result<Accepted, ApiError> {
     let lead = Lead::parse(payload.as_bytes())?;
     let lead_type = lead.lead_type().as_str();
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
-    let idempotency_key = idempotency_key(req)?;
+    let options = SubmitOptions {
+        idempotency_key: idempotency_key(req)?,
+        spam: config.honeypot.as_deref().is_some_and(|field| fills(&payload, field)),
+    };
     let recorded = store
-        .submit_lead(caller.tenant, lead, payload, idempotency_key)?
+        .submit_lead(caller.tenant, lead, payload, options)?
         .committed()
         .await?;
     Ok(Accepted {
@@ -103,6 +112,23 @@ async fn record(req: &HttpRequest, store: &Store, caller: Caller, payload: Strin
         lead_type,
         id: recorded.id,
     })
+}
+
+/// Whether the payload fills the honeypot `field` (any value but blank or `null`): a field
+/// people never see, so only bots fill it.
+fn fills(payload: &str, field: &str) -> bool {
+    // Most leads do not even mention it: no second parse for them.
+    if !payload.contains(field) {
+        return false;
+    }
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(payload) {
+        Ok(members) => match members.get(field) {
+            None | Some(serde_json::Value::Null) => false,
+            Some(serde_json::Value::String(text)) => !text.trim().is_empty(),
+            Some(_) => true,
+        },
+        Err(_) => false,
+    }
 }
 
 /// The redirect target if its origin is one of the key's; a key without origins allows none

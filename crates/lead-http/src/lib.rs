@@ -47,6 +47,8 @@ pub struct HttpConfig {
     pub sse_recheck: Duration,
     /// Rate limits on the lead endpoint.
     pub rate_limits: RateLimitConfig,
+    /// The spam honeypot: a field people never see; a lead that fills it is stored as spam.
+    pub honeypot: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -57,6 +59,7 @@ impl Default for HttpConfig {
             sse_heartbeat: Duration::from_secs(15),
             sse_recheck: Duration::from_secs(1),
             rate_limits: RateLimitConfig::default(),
+            honeypot: Some("_gotcha".into()),
         }
     }
 }

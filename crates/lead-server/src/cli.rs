@@ -242,11 +242,14 @@ pub enum OrdersCommand {
         /// Only the orders held back because their key was past its daily cap.
         #[arg(long, conflicts_with = "status")]
         quarantined: bool,
+        /// Only the orders caught by the spam honeypot.
+        #[arg(long, conflicts_with_all = ["status", "quarantined"])]
+        spam: bool,
         #[command(flatten)]
         list: ListArgs,
     },
-    /// Release a quarantined order to the team: it appears in the inbox and every active
-    /// employee is notified.
+    /// Release a quarantined (or spam) order to the team: it appears in the inbox and every
+    /// active employee is notified.
     Release {
         /// The order's id.
         id: i64,
@@ -267,11 +270,14 @@ pub enum TicketsCommand {
         /// Only the tickets held back because their key was past its daily cap.
         #[arg(long, conflicts_with = "status")]
         quarantined: bool,
+        /// Only the tickets caught by the spam honeypot.
+        #[arg(long, conflicts_with_all = ["status", "quarantined"])]
+        spam: bool,
         #[command(flatten)]
         list: ListArgs,
     },
-    /// Release a quarantined ticket to the team: it appears in the ticket system and every
-    /// active employee is notified.
+    /// Release a quarantined (or spam) ticket to the team: it appears in the ticket system and
+    /// every active employee is notified.
     Release {
         /// The ticket's id.
         id: i64,

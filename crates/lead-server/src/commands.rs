@@ -17,6 +17,15 @@ use crate::output::{
     TokenRow,
 };
 
+/// Which held-back leads a list asks for, if any.
+fn held(quarantined: bool, spam: bool) -> Option<Hold> {
+    match (quarantined, spam) {
+        (true, _) => Some(Hold::Quarantine),
+        (_, true) => Some(Hold::Spam),
+        _ => None,
+    }
+}
+
 /// Runs one operator command against `store`.
 pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
     match command {
@@ -29,13 +38,14 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             company,
             status,
             quarantined,
+            spam,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
-            let orders = match quarantined {
-                true => store.list_held_orders(company.id, Hold::Quarantine, limit(&list))?,
-                false => store.list_orders(company.id, status, None, limit(&list))?,
+            let orders = match held(quarantined, spam) {
+                Some(hold) => store.list_held_orders(company.id, hold, limit(&list))?,
+                None => store.list_orders(company.id, status, None, limit(&list))?,
             };
             list_rows(orders, &list, OrderRow::from)
         }
@@ -51,13 +61,14 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             company,
             status,
             quarantined,
+            spam,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
-            let tickets = match quarantined {
-                true => store.list_held_tickets(company.id, Hold::Quarantine, limit(&list))?,
-                false => store.list_tickets(company.id, status, None, limit(&list))?,
+            let tickets = match held(quarantined, spam) {
+                Some(hold) => store.list_held_tickets(company.id, hold, limit(&list))?,
+                None => store.list_tickets(company.id, status, None, limit(&list))?,
             };
             list_rows(tickets, &list, TicketRow::from)
         }

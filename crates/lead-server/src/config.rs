@@ -20,8 +20,18 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// `[limits]`
     pub limits: LimitsConfig,
+    /// `[forms]`
+    pub forms: FormsConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[forms]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormsConfig {
+    /// The honeypot field's name ("": none).
+    pub honeypot: String,
 }
 
 /// `[limits]`
@@ -167,6 +177,7 @@ impl Config {
                 per_key: self.limits.per_key,
                 trusted_proxies: self.limits.trusted_proxies.clone(),
             },
+            honeypot: Some(self.forms.honeypot.trim().to_owned()).filter(|name| !name.is_empty()),
         }
     }
 

@@ -155,3 +155,53 @@ fn a_cap_must_be_a_number_or_off() {
     assert!(cli(&app.db.url, &["key", "list", "--json"]).status.success());
     assert_eq!(app.store.list_keys(None).unwrap()[0].daily_cap, None);
 }
+
+backend_test! {
+fn the_honeypot_stores_spam_quietly_and_the_operator_can_release_it() {
+    let app = TestApp::spawn();
+    run(&app, &["key", "cap", &app.acme.key_id.to_string(), "1"]);
+    let target = format!("/api/v1/lead.php?key={}", app.acme.key);
+    let form = |body: &str| {
+        app.server.request(
+            "POST",
+            &target,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+    };
+    // A bot fills every field it finds, the hidden one too: it gets the normal answer.
+    let bot = form("type=order&email=bot%40spam.example&total=1&_gotcha=http%3A%2F%2Fcheap.example");
+    assert_eq!(bot.status, 200, "{}", bot.text());
+    assert_eq!(bot.json()["status"], "success");
+    let bot_json = r#"{"type":"ticket","email":"bot@spam.example","message":"Buy","_gotcha":"x"}"#;
+    assert_eq!(app.post_lead(&app.acme.key, bot_json).status, 200);
+    // People leave it empty; spam does not use up the daily cap.
+    assert_eq!(form("type=order&email=kunde%40beispiel.de&_gotcha=").status, 200);
+
+    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 1);
+    let spam = json(&app, &["orders", "list", "--company", "Acme", "--spam", "--json"]);
+    assert_eq!(spam.len(), 1);
+    assert_eq!(spam[0]["held"], "spam");
+    assert_eq!(spam[0]["extra"]["_gotcha"], "http://cheap.example", "kept as evidence");
+    assert_eq!(json(&app, &["tickets", "list", "--company", "Acme", "--spam", "--json"]).len(), 1);
+    assert!(json(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]).is_empty());
+    for &employee in &app.acme.employees {
+        assert_eq!(notifications_of(&app, employee), 1, "only the real order");
+    }
+
+    // A false alarm is released like a quarantined lead.
+    run(&app, &["orders", "release", &spam[0]["id"].to_string()]);
+    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 2);
+    for &employee in &app.acme.employees {
+        assert_eq!(notifications_of(&app, employee), 2);
+    }
+}
+}
+
+#[test]
+fn the_honeypot_can_be_turned_off() {
+    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[forms]\nhoneypot = \"\"\n");
+    let body = r#"{"type":"order","email":"a@b.de","_gotcha":"filled"}"#;
+    assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
+    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);
+}

@@ -22,7 +22,7 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
 use crate::leads::{record_batch_set_based, record_lead_in, Batch};
-use crate::models::{Id, Recorded, Tenant};
+use crate::models::{Id, Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
 /// The most leads one transaction takes.
@@ -36,7 +36,7 @@ struct Job {
     tenant: Tenant,
     lead: Lead,
     payload: String,
-    idempotency_key: Option<String>,
+    options: SubmitOptions,
     reply: oneshot::Sender<Result<Recorded>>,
 }
 
@@ -113,7 +113,7 @@ impl Ingest {
         tenant: Tenant,
         lead: Lead,
         payload: String,
-        idempotency_key: Option<String>,
+        options: SubmitOptions,
     ) -> Result<PendingLead> {
         let cost = payload.len() + JOB_OVERHEAD;
         let before = self.shared.queued_bytes.fetch_add(cost, Ordering::SeqCst);
@@ -126,7 +126,7 @@ impl Ingest {
             tenant,
             lead,
             payload,
-            idempotency_key,
+            options,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
@@ -182,16 +182,7 @@ fn let_others_write_first(shared: &Shared) {
 /// once more: the second time it finds that lead and answers with it.
 fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Recorded> {
     let attempt = |conn: &mut DbConnection| {
-        conn.transaction(|conn| {
-            record_lead_in(
-                conn,
-                shared,
-                job.tenant,
-                &job.lead,
-                &job.payload,
-                job.idempotency_key.as_deref(),
-            )
-        })
+        conn.transaction(|conn| record_lead_in(conn, shared, job.tenant, &job.lead, &job.payload, &job.options))
     };
     match attempt(conn) {
         Err(StoreError::IdempotencyRace) => attempt(conn),
@@ -204,16 +195,16 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
             let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
-            let leads: Vec<(Tenant, &Lead, &str)> = batch
+            let leads: Vec<(Tenant, &Lead, &str, bool)> = batch
                 .iter()
-                .map(|job| (job.tenant, &job.lead, job.payload.as_str()))
+                .map(|job| (job.tenant, &job.lead, job.payload.as_str(), job.options.spam))
                 .collect();
             // PostgreSQL: the whole batch set-based first (a few statements per batch instead
             // of several per lead: each is a round trip); if that fails, nothing of it is
             // kept and the leads go one by one below, so only the failing lead is refused.
             // Leads with an Idempotency-Key always go one by one.
             let set_based = match conn {
-                DbConnection::Postgres(_) if batch.iter().all(|job| job.idempotency_key.is_none()) => conn
+                DbConnection::Postgres(_) if batch.iter().all(|job| job.options.idempotency_key.is_none()) => conn
                     .transaction(|conn| record_batch_set_based(conn, &shared, &leads))
                     .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", leads.len()))
                     .ok(),

@@ -8,7 +8,7 @@ use lead_domain::{Lead, OrderStatus, TicketStatus};
 
 use crate::db::DbConnection;
 use crate::ingest::PendingLead;
-use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, Tenant};
+use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, SubmitOptions, Tenant};
 use crate::schema::{
     api_keys, companies, customers, employees, idempotency_keys, key_daily_counts, notifications, tickets, web_orders,
 };
@@ -50,7 +50,7 @@ impl Store {
     /// [`StoreError::KeyNotValid`] if the key was revoked or its company deactivated in the
     /// meantime (then nothing was written).
     ///
-    /// With an `idempotency_key`, a retry (same API key, within 24 hours) with the same body
+    /// With an `options.idempotency_key`, a retry (same API key, within 24 hours) with the same body
     /// resolves to the first lead's answer (`replayed`) and stores nothing; with another body
     /// it is [`StoreError::IdempotencyConflict`].
     pub fn submit_lead(
@@ -58,14 +58,15 @@ impl Store {
         tenant: Tenant,
         lead: Lead,
         payload: String,
-        idempotency_key: Option<String>,
+        options: SubmitOptions,
     ) -> Result<PendingLead> {
-        self.ingest.submit(tenant, lead, payload, idempotency_key)
+        self.ingest.submit(tenant, lead, payload, options)
     }
 
     /// [`Store::submit_lead`], waiting (blocking this thread) for the commit.
     pub fn record_lead(&self, tenant: Tenant, lead: &Lead, payload: &str) -> Result<Recorded> {
-        self.submit_lead(tenant, lead.clone(), payload.to_owned(), None)?.wait()
+        self.submit_lead(tenant, lead.clone(), payload.to_owned(), SubmitOptions::default())?
+            .wait()
     }
 }
 
@@ -248,8 +249,9 @@ pub(crate) fn record_lead_in(
     tenant: Tenant,
     lead: &Lead,
     payload: &str,
-    idempotency_key: Option<&str>,
+    options: &SubmitOptions,
 ) -> Result<Recorded> {
+    let idempotency_key = options.idempotency_key.as_deref();
     if batch.valid_keys.get(&tenant.key_id) != Some(&true) {
         return Err(StoreError::KeyNotValid);
     }
@@ -259,7 +261,10 @@ pub(crate) fn record_lead_in(
             return Ok(first);
         }
     }
-    let held = batch.hold_after(tenant.key_id, 0);
+    let held = match options.spam {
+        true => Some(Hold::Spam),
+        false => batch.hold_after(tenant.key_id, 0),
+    };
     let email = lead.email();
     let email_normalized = email.normalized();
     let customer_id = customers::table
@@ -323,7 +328,9 @@ pub(crate) fn record_lead_in(
                 other => other.into(),
             })?;
     }
-    batch.count_stored(tenant.key_id, 1);
+    if !options.spam {
+        batch.count_stored(tenant.key_id, 1);
+    }
     Ok(Recorded {
         id,
         customer_id,
@@ -394,10 +401,10 @@ fn earlier_answer(
 pub(crate) fn record_batch_set_based(
     conn: &mut DbConnection,
     batch: &Batch,
-    leads: &[(Tenant, &Lead, &str)],
+    leads: &[(Tenant, &Lead, &str, bool)],
 ) -> Result<Vec<Result<Recorded>>> {
     let now = batch.now;
-    let normalized: Vec<String> = leads.iter().map(|(_, lead, _)| lead.email().normalized()).collect();
+    let normalized: Vec<String> = leads.iter().map(|(_, lead, _, _)| lead.email().normalized()).collect();
     let customers: HashMap<(Id, String), Id> = customers::table
         .filter(customers::email_normalized.eq_any(&normalized))
         .select((customers::id, customers::company_id, customers::email_normalized))
@@ -414,14 +421,19 @@ pub(crate) fn record_batch_set_based(
     let mut holds = Vec::with_capacity(leads.len());
     let mut new_orders = Vec::new();
     let mut new_tickets = Vec::new();
-    for ((tenant, lead, payload), email_normalized) in leads.iter().zip(&normalized) {
+    for ((tenant, lead, payload, spam), email_normalized) in leads.iter().zip(&normalized) {
         if !valid(tenant) {
             holds.push(None);
             continue;
         }
-        let counted = pending.entry(tenant.key_id).or_insert(0);
-        let held = batch.hold_after(tenant.key_id, *counted);
-        *counted += 1;
+        let held = if *spam {
+            Some(Hold::Spam)
+        } else {
+            let counted = pending.entry(tenant.key_id).or_insert(0);
+            let held = batch.hold_after(tenant.key_id, *counted);
+            *counted += 1;
+            held
+        };
         holds.push(held);
         let customer_id = customer_of(tenant, email_normalized);
         match lead {
@@ -470,7 +482,7 @@ pub(crate) fn record_batch_set_based(
     let mut outcomes = Vec::with_capacity(leads.len());
     let mut texts = Vec::new();
     let mut targets = Vec::new();
-    for (((tenant, lead, _), email_normalized), held) in leads.iter().zip(&normalized).zip(holds) {
+    for (((tenant, lead, _, _), email_normalized), held) in leads.iter().zip(&normalized).zip(holds) {
         if !valid(tenant) {
             outcomes.push(Err(StoreError::KeyNotValid));
             continue;

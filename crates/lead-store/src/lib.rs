@@ -39,7 +39,7 @@ pub use error::{Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
-    Notification, OrderRecord, Recorded, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
+    Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
 
 /// A handle on the database; cheap to clone and share between threads.

@@ -26,6 +26,8 @@ pub struct Company {
 pub enum Hold {
     /// Past its key's daily cap.
     Quarantine,
+    /// Caught by the spam honeypot.
+    Spam,
 }
 
 /// The stored form of a key's origins: space-separated, or NULL for none.
@@ -40,8 +42,20 @@ impl Hold {
     pub fn as_str(self) -> &'static str {
         match self {
             Hold::Quarantine => "quarantine",
+            Hold::Spam => "spam",
         }
     }
+}
+
+/// How a lead is submitted, besides what it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmitOptions {
+    /// An `Idempotency-Key`: a retry (same API key, within 24 hours) with the same body gets
+    /// the first lead's answer and stores nothing.
+    pub idempotency_key: Option<String>,
+    /// Caught by the spam honeypot: stored whole but held back as spam, notifying nobody and
+    /// counted against no daily cap.
+    pub spam: bool,
 }
 
 /// What may be shown of an API key: never the key itself.

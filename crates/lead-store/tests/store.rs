@@ -140,7 +140,9 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
             } else {
                 format!("k{i}@x.de")
             };
-            store.submit_lead(acme, order_from(&email), "{}".into(), None).unwrap()
+            store
+                .submit_lead(acme, order_from(&email), "{}".into(), Default::default())
+                .unwrap()
         })
         .collect();
     let outcomes: Vec<_> = pending.into_iter().map(|p| p.wait()).collect();
@@ -185,13 +187,13 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
     // The first lead reaches the writer, which then waits for the lock…
     let mut accepted = vec![store
-        .submit_lead(acme, order_from("first@x.de"), "{}".into(), None)
+        .submit_lead(acme, order_from("first@x.de"), "{}".into(), Default::default())
         .unwrap()];
     std::thread::sleep(std::time::Duration::from_millis(200));
     // …so two more fit the queue, and the rest are refused at once.
     let mut refused = 0;
     for i in 0..9 {
-        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into(), None) {
+        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into(), Default::default()) {
             Ok(pending) => accepted.push(pending),
             Err(StoreError::Busy) => refused += 1,
             Err(other) => panic!("unexpected: {other}"),
@@ -223,12 +225,12 @@ fn the_queue_is_bounded_in_bytes_too() {
     let mut blocker = raw(&dir);
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
     let first = store
-        .submit_lead(acme, order_from("first@x.de"), "{}".into(), None)
+        .submit_lead(acme, order_from("first@x.de"), "{}".into(), Default::default())
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 12));
     let outcomes: Vec<_> = (0..5)
-        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone(), None))
+        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone(), Default::default()))
         .collect();
     let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
