@@ -346,6 +346,27 @@ pub fn redact_query(query: &str) -> Cow<'_, str> {
     Cow::Owned(parts.join("&"))
 }
 
+/// `text` (a request body kept for the submission log) with every key or token in it replaced
+/// by `REDACTED`: the `presented` key wherever it appears, and anything shaped like one of
+/// our keys or tokens (`lgw_…`, `lgt_…`).
+pub fn redact_secrets(text: &str, presented: Option<&str>) -> String {
+    let mut text = match presented.map(str::trim).filter(|key| key.len() >= 4) {
+        Some(key) => text.replace(key, "REDACTED"),
+        None => text.to_owned(),
+    };
+    for prefix in [GENERATED_PREFIX, TOKEN_PREFIX] {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(prefix).map(|i| from + i) {
+            let end = text[at + prefix.len()..]
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(text.len(), |i| at + prefix.len() + i);
+            text.replace_range(at..end, "REDACTED");
+            from = at + "REDACTED".len();
+        }
+    }
+    text
+}
+
 /// The request path for access logs, with any segment shaped like a key or token (someone
 /// pasted one into the address) replaced by `REDACTED`.
 pub fn redact_path(path: &str) -> Cow<'_, str> {
@@ -549,6 +570,18 @@ mod tests {
         assert_eq!(redact_query("key"), "key=REDACTED");
         assert_eq!(redact_query("a=1&monkey=ok"), "a=1&monkey=ok");
         assert!(matches!(redact_query("a=1"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn secrets_in_bodies_are_redacted() {
+        assert_eq!(
+            redact_secrets(
+                "type=order&key=lgw_Abc123&x=lgt_Z9 and legacy-key-1",
+                Some("legacy-key-1")
+            ),
+            "type=order&key=REDACTED&x=REDACTED and REDACTED"
+        );
+        assert_eq!(redact_secrets("nothing here", None), "nothing here");
     }
 
     #[test]

@@ -21,8 +21,7 @@ pub struct Caller {
 
 impl Caller {
     /// Looks `presented` up: 401 without a key, 403 for an unknown, revoked or deactivated
-    /// one, 429 past the key's rate, 403 `origin_not_allowed` for a browser on a website the
-    /// key is not meant for (requests without `Origin`, from servers, are not limited by it).
+    /// one. The caller then [`admit`](Caller::admit)s it.
     pub(crate) async fn authenticate(req: &HttpRequest, presented: Credentials) -> Result<Caller, ApiError> {
         let store = req
             .app_data::<web::Data<Store>>()
@@ -37,17 +36,27 @@ impl Caller {
         };
         let found = found.map(|lookup| ((tenant(&lookup), lookup.origins.clone()), state(&lookup)));
         let (tenant, origins) = authorize(&presented, found)?;
+        Ok(Caller { tenant, origins })
+    }
+
+    /// What a valid key must pass next: 429 past the key's rate, 403 `origin_not_allowed`
+    /// for a browser on a website the key is not meant for (requests without `Origin`, from
+    /// servers, are not limited by it).
+    pub(crate) fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
         if let Some(limits) = req.app_data::<web::Data<RateLimits>>() {
-            limits.check_key(tenant.key_id)?;
+            limits.check_key(self.tenant.key_id)?;
         }
         let origin = req.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok());
-        if let Some(origin) = origin {
-            let normalized = crate::origin::origin_of(origin);
-            if !origins.is_empty() && !normalized.is_some_and(|o| origins.contains(&o)) {
-                return Err(ApiError::OriginNotAllowed);
+        match origin {
+            Some(origin) if !self.origins.is_empty() => {
+                let normalized = crate::origin::origin_of(origin);
+                match normalized.is_some_and(|o| self.origins.contains(&o)) {
+                    true => Ok(()),
+                    false => Err(ApiError::OriginNotAllowed),
+                }
             }
+            _ => Ok(()),
         }
-        Ok(Caller { tenant, origins })
     }
 }
 

@@ -8,11 +8,12 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_auth::{credentials, ApiKey, AuthError, Credentials};
 use lead_domain::{Lead, LeadError};
-use lead_store::{Store, SubmitOptions};
+use lead_store::{NewSubmission, Store, SubmitOptions};
 use serde::Serialize;
 
 use crate::auth::{self, Caller};
 use crate::form::{self, BodyKind, Form};
+use crate::limits::RateLimits;
 use crate::origin::origin_of;
 use crate::{allow_only, read_body, ApiError, HttpConfig};
 
@@ -29,41 +30,124 @@ struct Accepted {
     id: i64,
 }
 
-/// `POST` a lead: key first (401/403), then size (413), then JSON and fields (400), then one
-/// transaction (500 if it fails, with nothing stored). A plain HTML form may carry the key in
-/// a hidden field — then the body is read to find it — and may ask for a `303` redirect.
-async fn create_lead(
+/// The largest part of a failed request's body the submission log keeps.
+const LOGGED_BODY_BYTES: usize = 8 * 1024;
+
+/// What the submission log keeps of a request, gathered while it is handled.
+#[derive(Default)]
+struct Trace {
+    /// The key as presented: only to redact it from the logged body, never logged itself.
+    presented: Option<String>,
+    company_id: Option<lead_store::Id>,
+    body: Option<web::Bytes>,
+    /// The error code, also of a failure answered with a redirect.
+    code: Option<&'static str>,
+}
+
+impl Trace {
+    fn present(&mut self, credentials: &Credentials) {
+        if let Credentials::Presented(key) = credentials {
+            self.presented = Some(key.expose().to_owned());
+        }
+    }
+
+    /// The log entry of the request, answered with `status`.
+    fn entry(self, req: &HttpRequest, status: StatusCode) -> NewSubmission {
+        let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+        let size = match &self.body {
+            Some(body) => body.len() as i64,
+            None => header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or(0),
+        };
+        let client_ip = match req.app_data::<web::Data<RateLimits>>() {
+            Some(limits) => limits.client_ip(req),
+            None => req.peer_addr().map(|addr| addr.ip()),
+        };
+        let body = self.code.and(self.body.as_ref()).map(|body| {
+            let text = String::from_utf8_lossy(body);
+            let mut end = text.len().min(LOGGED_BODY_BYTES);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            lead_auth::redact_secrets(&text[..end], self.presented.as_deref())
+        });
+        NewSubmission {
+            at: lead_domain::Timestamp::now().millis(),
+            company_id: self.company_id,
+            key_prefix: self.presented.map(|key| ApiKey::presented(&key).display_prefix()),
+            origin: header(header::ORIGIN).map(str::to_owned),
+            client_ip: client_ip.map(|ip| ip.to_string()),
+            status: i32::from(status.as_u16()),
+            code: self.code.map(str::to_owned),
+            size,
+            body,
+        }
+    }
+}
+
+/// The lead endpoint: handles the request and logs it in the submission log.
+async fn lead_endpoint(
     req: HttpRequest,
     body: web::Payload,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
+) -> HttpResponse {
+    let mut trace = Trace::default();
+    let response = match create_lead(&req, body, &store, &config, &mut trace).await {
+        Ok(response) => response,
+        Err(error) => {
+            trace.code = Some(error.code());
+            crate::error_response(error)
+        }
+    };
+    store.log_submission(trace.entry(&req, response.status()));
+    response
+}
+
+/// `POST` a lead: key first (401/403), then size (413), then JSON and fields (400), then one
+/// transaction (500 if it fails, with nothing stored). A plain HTML form may carry the key in
+/// a hidden field — then the body is read to find it — and may ask for a `303` redirect.
+async fn create_lead(
+    req: &HttpRequest,
+    body: web::Payload,
+    store: &Store,
+    config: &HttpConfig,
+    trace: &mut Trace,
 ) -> Result<HttpResponse, ApiError> {
+    let req = req.clone();
     auth::check_client(&req)?;
     let kind = BodyKind::of(req.headers());
     let presented = credentials(
         req.headers().get(lead_auth::HEADER).map(|value| value.as_bytes()),
         req.query_string(),
     );
+    trace.present(&presented);
     let (caller, bytes) = match presented {
         Credentials::Missing if kind != BodyKind::Json => {
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
             // the key. Too big or unreadable, it has no key we could find.
-            let bytes = read_body(Some(&req), body, &config)
-                .await
-                .map_err(|error| match error {
-                    ApiError::RequestTimeout => error,
-                    _ => ApiError::Auth(AuthError::MissingKey),
-                })?;
+            let bytes = read_body(Some(&req), body, config).await.map_err(|error| match error {
+                ApiError::RequestTimeout => error,
+                _ => ApiError::Auth(AuthError::MissingKey),
+            })?;
+            trace.body = Some(bytes.clone());
             let form = Form::read(kind, req.headers(), &bytes).await.ok().flatten();
             let presented = match form.as_ref().and_then(|form| form.value(form::KEY_FIELD)) {
                 Some(key) => Credentials::Presented(ApiKey::presented(key)),
                 None => Credentials::Missing,
             };
-            (Caller::authenticate(&req, presented).await?, bytes)
+            trace.present(&presented);
+            let caller = Caller::authenticate(&req, presented).await?;
+            trace.company_id = Some(caller.tenant.company_id);
+            caller.admit(&req)?;
+            (caller, bytes)
         }
         presented => {
             let caller = Caller::authenticate(&req, presented).await?;
-            (caller, read_body(Some(&req), body, &config).await?)
+            trace.company_id = Some(caller.tenant.company_id);
+            caller.admit(&req)?;
+            let bytes = read_body(Some(&req), body, config).await?;
+            trace.body = Some(bytes.clone());
+            (caller, bytes)
         }
     };
     let form = Form::read(kind, req.headers(), &bytes).await?;
@@ -79,10 +163,13 @@ async fn create_lead(
         None => String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
     };
-    let outcome = record(&req, &store, &config, caller, payload).await;
+    let outcome = record(&req, store, config, caller, payload).await;
     match redirect {
         None => outcome.map(|accepted| crate::json(StatusCode::OK, &accepted)),
-        Some(target) => Ok(see_other(&target, outcome)),
+        Some(target) => {
+            trace.code = outcome.as_ref().err().map(ApiError::code);
+            Ok(see_other(&target, outcome))
+        }
     }
 }
 
@@ -264,7 +351,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         allow_only(web::resource(LEAD_PATHS), "POST")
             .wrap(cors())
             .wrap(from_fn(cors_in_contract_terms))
-            .route(web::post().to(create_lead))
+            .route(web::post().to(lead_endpoint))
             .route(web::method(Method::OPTIONS).to(options)),
     )
     .service(allow_only(web::resource("/healthz"), "GET").route(web::get().to(healthz)));

@@ -55,7 +55,7 @@ impl RateLimits {
 
     /// The client's address: the peer, or — when the peer is a trusted proxy — the nearest
     /// address in `X-Forwarded-For` that is not one of the trusted proxies.
-    fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
+    pub(crate) fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         let peer = req.peer_addr()?.ip();
         if !self.trusted_proxies.contains(&peer) {
             return Some(peer);

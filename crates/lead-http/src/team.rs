@@ -8,7 +8,7 @@ use lead_store::{Id, Store};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::views::{CustomerFileView, CustomerView, NotificationView, OrderView, Page, TicketView};
+use crate::views::{CustomerFileView, CustomerView, NotificationView, OrderView, Page, SubmissionView, TicketView};
 use crate::{json, read_body, ApiError, HttpConfig, TeamMember};
 
 const ORDER_NOT_FOUND: &str = "Diese Bestellung gibt es nicht.";
@@ -131,6 +131,41 @@ async fn list_orders(member: TeamMember, req: HttpRequest, store: web::Data<Stor
         limit,
         |o| o.id,
         |o| OrderView::new(o, false),
+    )))
+}
+
+/// `GET /api/v1/submissions[?failed=true]`: the company's requests to the lead endpoint,
+/// newest first — why did that form fail?
+async fn list_submissions(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::parse(&req)?;
+    let failed_only = match query.get("failed") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::InvalidField {
+                field: "failed",
+                message: "„failed“ muss „true“ oder „false“ sein.".into(),
+            })
+        }
+    };
+    let filter = lead_store::SubmissionFilter {
+        company_id: Some(member.0.company_id),
+        key_prefix: query.get("key").map(str::to_owned),
+        failed_only,
+        before: query.before,
+        limit: query.fetch(),
+    };
+    let limit = query.limit;
+    let submissions = blocking(&store, move |s| Ok(s.list_submissions(&filter)?)).await?;
+    Ok(ok(&Page::from_fetched(
+        submissions,
+        limit,
+        |s| s.id,
+        SubmissionView::from,
     )))
 }
 
@@ -445,6 +480,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(allow_only(web::resource("/api/v1/customers/{id}"), "GET").route(web::get().to(customer_file)))
         .service(allow_only(web::resource("/api/v1/customers/{id}/claim"), "POST").route(web::post().to(claim)))
         .service(allow_only(web::resource("/api/v1/notifications"), "GET").route(web::get().to(list_notifications)))
+        .service(allow_only(web::resource("/api/v1/submissions"), "GET").route(web::get().to(list_submissions)))
         .service(
             allow_only(web::resource("/api/v1/notifications/stream"), "GET").route(web::get().to(crate::live::stream)),
         )

@@ -1,7 +1,7 @@
 //! The JSON shapes of the team API.
 
 use lead_domain::Timestamp;
-use lead_store::{Customer, CustomerFile, EmployeeRef, Id, Notification, OrderRecord, TicketRecord};
+use lead_store::{Customer, CustomerFile, EmployeeRef, Id, Notification, OrderRecord, Submission, TicketRecord};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -192,6 +192,37 @@ impl<T> Page<T> {
         Page {
             items: records.into_iter().map(view).collect(),
             next_cursor,
+        }
+    }
+}
+
+/// A request to the lead endpoint, as the submission log kept it.
+#[derive(Serialize)]
+pub struct SubmissionView {
+    id: Id,
+    at: String,
+    key_prefix: Option<String>,
+    origin: Option<String>,
+    client_ip: Option<String>,
+    status: i32,
+    code: Option<String>,
+    size: i64,
+    /// For failures: the body as sent (at most 8 KiB, keys redacted).
+    body: Option<String>,
+}
+
+impl From<Submission> for SubmissionView {
+    fn from(s: Submission) -> Self {
+        SubmissionView {
+            id: s.id,
+            at: time(s.at),
+            key_prefix: s.key_prefix,
+            origin: s.origin,
+            client_ip: s.client_ip,
+            status: s.status,
+            code: s.code,
+            size: s.size,
+            body: s.body,
         }
     }
 }

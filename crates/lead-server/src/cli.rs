@@ -50,6 +50,9 @@ pub enum Command {
     /// In-app notifications.
     #[command(subcommand)]
     Notifications(NotificationsCommand),
+    /// The submission log: every request to the lead endpoint, accepted or not.
+    #[command(subcommand)]
+    Submissions(SubmissionsCommand),
     /// The audit log: keys issued, imported, revoked; companies, employees, tokens changed.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -223,6 +226,25 @@ pub enum CustomerCommand {
         /// Id or exact name of the company.
         #[arg(long)]
         company: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+/// `submissions …`
+#[derive(Debug, Subcommand)]
+pub enum SubmissionsCommand {
+    /// List requests to the lead endpoint, newest first: why did a form fail?
+    List {
+        /// Only this company's (id or exact name).
+        #[arg(long)]
+        company: Option<String>,
+        /// Only keys whose display prefix starts with this.
+        #[arg(long)]
+        key: Option<String>,
+        /// Only failed requests.
+        #[arg(long)]
+        failed: bool,
         #[command(flatten)]
         list: ListArgs,
     },

@@ -10,11 +10,11 @@ use lead_store::{Company, Hold, Store};
 
 use crate::cli::{
     AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs,
-    NotificationsCommand, OrdersCommand, TicketsCommand,
+    NotificationsCommand, OrdersCommand, SubmissionsCommand, TicketsCommand,
 };
 use crate::output::{
-    print_rows, AuditRow, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, TicketRow,
-    TokenRow,
+    print_rows, AuditRow, CompanyRow, CustomerRow, EmployeeRow, KeyRow, NotificationRow, OrderRow, Row, SubmissionRow,
+    TicketRow, TokenRow,
 };
 
 /// Which held-back leads a list asks for, if any.
@@ -81,6 +81,21 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CopyTo { target } => copy_to(store, &target),
+        Command::Submissions(SubmissionsCommand::List {
+            company,
+            key,
+            failed,
+            list,
+        }) => {
+            let filter = lead_store::SubmissionFilter {
+                company_id: company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id),
+                key_prefix: key,
+                failed_only: failed,
+                before: None,
+                limit: limit(&list),
+            };
+            list_rows(store.list_submissions(&filter)?, &list, SubmissionRow::from)
+        }
         Command::Audit(AuditCommand::List(list)) => list_rows(store.list_audit(limit(&list))?, &list, AuditRow::from),
         Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
             store.list_notifications(employee, false, None, limit(&list))?,

@@ -22,8 +22,18 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// `[forms]`
     pub forms: FormsConfig,
+    /// `[submissions]`
+    pub submissions: SubmissionsConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[submissions]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionsConfig {
+    /// Days the submission log keeps its entries.
+    pub retention_days: u32,
 }
 
 /// `[forms]`
@@ -156,6 +166,9 @@ impl Config {
         if self.database.write_queue_bytes < self.server.body_limit_bytes {
             bail!("database.write_queue_bytes must hold at least one body of server.body_limit_bytes");
         }
+        if self.submissions.retention_days == 0 {
+            bail!("submissions.retention_days must be at least 1");
+        }
         if self.database.pool_timeout_ms == 0 {
             bail!("database.pool_timeout_ms must be at least 1");
         }
@@ -205,6 +218,8 @@ impl Config {
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
         store.connection_timeout = std::time::Duration::from_millis(self.database.pool_timeout_ms);
+        store.submission_retention =
+            std::time::Duration::from_secs(u64::from(self.submissions.retention_days) * 24 * 3600);
         store.write_queue = self.database.write_queue;
         store.write_queue_bytes = self.database.write_queue_bytes;
         store

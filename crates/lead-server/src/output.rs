@@ -2,7 +2,8 @@
 
 use lead_domain::Timestamp;
 use lead_store::{
-    AuditEntry, Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, TicketRecord, TokenInfo,
+    AuditEntry, Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, Submission, TicketRecord,
+    TokenInfo,
 };
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -440,6 +441,58 @@ impl Row for TicketRow {
             optional(self.customer_id),
             self.title.clone(),
             self.message.clone(),
+        ]
+    }
+}
+
+/// `submissions list`
+#[derive(Serialize)]
+pub struct SubmissionRow {
+    id: Id,
+    at: String,
+    company_id: Option<Id>,
+    key_prefix: Option<String>,
+    origin: Option<String>,
+    client_ip: Option<String>,
+    status: i32,
+    code: Option<String>,
+    size: i64,
+    body: Option<String>,
+}
+
+impl From<Submission> for SubmissionRow {
+    fn from(s: Submission) -> Self {
+        SubmissionRow {
+            id: s.id,
+            at: time(s.at),
+            company_id: s.company_id,
+            key_prefix: s.key_prefix,
+            origin: s.origin,
+            client_ip: s.client_ip,
+            status: s.status,
+            code: s.code,
+            size: s.size,
+            body: s.body,
+        }
+    }
+}
+
+impl Row for SubmissionRow {
+    const HEADERS: &'static [&'static str] = &[
+        "ID", "AT", "COMPANY", "KEY", "ORIGIN", "CLIENT", "STATUS", "CODE", "SIZE", "BODY",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            self.at.clone(),
+            optional(self.company_id),
+            self.key_prefix.clone().unwrap_or_default(),
+            self.origin.clone().unwrap_or_default(),
+            self.client_ip.clone().unwrap_or_default(),
+            self.status.to_string(),
+            self.code.clone().unwrap_or_default(),
+            self.size.to_string(),
+            self.body.clone().unwrap_or_default(),
         ]
     }
 }

@@ -228,3 +228,100 @@ fn custom_fields_show_up_as_extra_for_the_team() {
     assert_eq!(listed[0]["extra"], extra);
 }
 }
+
+/// Waits until the submission log (written in batches) holds `n` entries of `filter`.
+fn submissions(app: &TestApp, filter: &lead_store::SubmissionFilter, n: usize) -> Vec<lead_store::Submission> {
+    for _ in 0..100 {
+        let found = app.store.list_submissions(filter).unwrap();
+        if found.len() >= n {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "the submission log never held {n} entries: {:?}",
+        app.store.list_submissions(filter)
+    );
+}
+
+backend_test! {
+fn the_submission_log_shows_why_a_form_fails() {
+    let app = TestApp::spawn();
+    let key = app.acme.key.clone();
+    set_origins(&app, &["https://www.example.de"]);
+    let from_site = [("Origin", "https://www.example.de")];
+    assert_eq!(urlencoded(&app, &format!("/api/v1/lead?key={key}"), FORM, &from_site).status, 200);
+    let broken = format!("type=ticket&message=Hallo&key={key}");
+    urlencoded(&app, "/api/v1/lead", &broken, &from_site).assert_error(400, "missing_field", Some("email"));
+    urlencoded(&app, "/api/v1/lead", "type=order&key=lgw_unknownKey123", &[]).assert_error(403, "invalid_api_key", None);
+    urlencoded(&app, &format!("/api/v1/lead?key={key}"), FORM, &[("Origin", "https://evil.de")])
+        .assert_error(403, "origin_not_allowed", None);
+    let redirect = format!("type=order&key={key}&redirect=https%3A%2F%2Fwww.example.de%2Fdanke");
+    assert_eq!(urlencoded(&app, "/api/v1/lead", &redirect, &from_site).status, 303);
+
+    let all = submissions(&app, &Default::default(), 5);
+    assert_eq!(all.len(), 5);
+    let (ok, failed): (Vec<_>, Vec<_>) = all.iter().partition(|s| !s.failed());
+    assert_eq!((ok.len(), failed.len()), (1, 4));
+    assert_eq!(ok[0].status, 200);
+    assert_eq!(ok[0].body, None, "accepted bodies are not kept twice");
+    let codes: Vec<_> = all.iter().map(|s| (s.status, s.code.as_deref())).collect();
+    assert_eq!(
+        codes,
+        [
+            (303, Some("missing_field")),
+            (403, Some("origin_not_allowed")),
+            (403, Some("invalid_api_key")),
+            (400, Some("missing_field")),
+            (200, None)
+        ]
+    );
+    let bad = &all[3];
+    assert_eq!(bad.origin.as_deref(), Some("https://www.example.de"));
+    assert_eq!(bad.client_ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(bad.size, broken.len() as i64);
+    assert_eq!(bad.body.as_deref(), Some("type=ticket&message=Hallo&key=REDACTED"));
+    assert!(bad.key_prefix.as_deref().is_some_and(|p| key.starts_with(p) && p.len() < key.len()));
+    assert_eq!(all[2].company_id, None, "an unknown key belongs to nobody");
+
+    // The operator sees everything; the team sees its own company's, never a key.
+    let output = cli(&app.db.url, &["submissions", "list", "--failed", "--json"]);
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(4));
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let page = app.team("GET", "/api/v1/submissions", &token, "");
+    assert_eq!(page.json()["items"].as_array().map(Vec::len), Some(4), "{}", page.text());
+    let failed_page = app.team("GET", "/api/v1/submissions?failed=true", &token, "").json();
+    assert_eq!(failed_page["items"].as_array().map(Vec::len), Some(3));
+    for text in [String::from_utf8_lossy(&output.stdout).into_owned(), page.text()] {
+        assert!(!text.contains(&key), "no key in the submission log");
+    }
+    app.team("GET", "/api/v1/submissions?failed=maybe", &token, "").assert_error(400, "invalid_field", Some("failed"));
+}
+}
+
+#[test]
+fn old_submissions_are_pruned_automatically() {
+    let app = TestApp::spawn();
+    let day = 24 * 3600 * 1000;
+    let now = lead_domain::Timestamp::now().millis();
+    for age in [15 * day, 13 * day] {
+        app.store.log_submission(lead_store::NewSubmission {
+            at: now - age,
+            company_id: None,
+            key_prefix: None,
+            origin: None,
+            client_ip: None,
+            status: 401,
+            code: Some("missing_api_key".into()),
+            size: 0,
+            body: None,
+        });
+    }
+    // Written and pruned by the log's own thread (14 days by default): only the younger stays.
+    let kept = submissions(&app, &Default::default(), 1);
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let kept_later = app.store.list_submissions(&Default::default()).unwrap();
+    assert_eq!(kept_later.len(), 1, "{kept:?}");
+    assert_eq!(kept_later[0].at, now - 13 * day);
+}

@@ -260,6 +260,8 @@ pub struct StoreConfig {
     pub write_queue_bytes: usize,
     /// PostgreSQL: how many connections write leads in parallel (SQLite always has one).
     pub postgres_writers: u32,
+    /// How long the submission log keeps its entries.
+    pub submission_retention: Duration,
 }
 
 impl StoreConfig {
@@ -275,6 +277,7 @@ impl StoreConfig {
             write_queue: 4096,
             write_queue_bytes: 16 * 1024 * 1024,
             postgres_writers: 4,
+            submission_retention: Duration::from_secs(14 * 24 * 3600),
         }
     }
 }

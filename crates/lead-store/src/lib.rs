@@ -28,6 +28,7 @@ mod models;
 mod notifications;
 mod orders;
 mod schema;
+mod submissions;
 mod tickets;
 mod tokens;
 
@@ -41,6 +42,7 @@ pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
     Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
+pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]
@@ -59,6 +61,10 @@ pub struct Store {
     listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
     /// Who the audit log names for changes made through this handle.
     actor: std::sync::Arc<str>,
+    /// The submission log's queue, started by the first entry (operator commands need none).
+    submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::SubmissionLog>>>,
+    /// How long submission log entries are kept.
+    submission_retention: std::time::Duration,
 }
 
 impl std::fmt::Debug for Store {
@@ -94,6 +100,8 @@ impl Store {
             shared,
             listener,
             actor: "lead-server".into(),
+            submission_log: Default::default(),
+            submission_retention: config.submission_retention,
         })
     }
 

@@ -156,3 +156,18 @@ diesel::table! {
         leads -> BigInt,
     }
 }
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        at -> BigInt,
+        company_id -> Nullable<BigInt>,
+        key_prefix -> Nullable<Text>,
+        origin -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+        status -> Integer,
+        code -> Nullable<Text>,
+        size -> BigInt,
+        body -> Nullable<Text>,
+    }
+}

@@ -1,0 +1,224 @@
+//! The submission log: every request to the lead endpoint, accepted or not — what a website
+//! developer looks at to see why a form fails. Entries are queued and written in batches by a
+//! thread of their own (a log must never slow down or block a lead), and pruned after the
+//! retention period.
+
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use crate::db::{write_transaction, DbConnection, DbPool};
+use crate::ingest::Shared;
+use crate::models::Id;
+use crate::schema::submissions;
+use crate::{Result, Store};
+
+/// Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log).
+const QUEUE: usize = 65_536;
+/// Rows per insert statement (well below both databases' limits on bound parameters).
+const ROWS_PER_INSERT: usize = 1_000;
+/// How often the queue is written out.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+/// How often old entries are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// One request to the lead endpoint, as it is logged.
+#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
+#[diesel(table_name = submissions, treat_none_as_default_value = false)]
+pub struct NewSubmission {
+    /// When it arrived, in Unix milliseconds.
+    pub at: i64,
+    /// The company of its key, when the key was valid.
+    pub company_id: Option<Id>,
+    /// The display prefix of the key it presented, if any (never the key).
+    pub key_prefix: Option<String>,
+    /// Its `Origin` header: the website it came from.
+    pub origin: Option<String>,
+    /// The client's address (behind a trusted proxy: from `X-Forwarded-For`).
+    pub client_ip: Option<String>,
+    /// The answer's status.
+    pub status: i32,
+    /// The error code of the answer, for failures.
+    pub code: Option<String>,
+    /// The body's size in bytes.
+    pub size: i64,
+    /// For failures: the body, at most 8 KiB, with keys redacted.
+    pub body: Option<String>,
+}
+
+/// A logged request.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Submission {
+    /// Its id.
+    pub id: Id,
+    /// When it arrived, in Unix milliseconds.
+    pub at: i64,
+    /// The company of its key, when the key was valid.
+    pub company_id: Option<Id>,
+    /// The display prefix of the presented key.
+    pub key_prefix: Option<String>,
+    /// Its `Origin`.
+    pub origin: Option<String>,
+    /// The client's address.
+    pub client_ip: Option<String>,
+    /// The answer's status.
+    pub status: i32,
+    /// The error code, for failures.
+    pub code: Option<String>,
+    /// The body's size in bytes.
+    pub size: i64,
+    /// For failures: the body (at most 8 KiB, keys redacted).
+    pub body: Option<String>,
+}
+
+impl Submission {
+    /// Whether the request failed (anything but a stored lead).
+    pub fn failed(&self) -> bool {
+        self.code.is_some()
+    }
+}
+
+/// Which logged requests to list.
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    /// Only this company's (requests with its valid keys).
+    pub company_id: Option<Id>,
+    /// Only keys whose display prefix starts with this.
+    pub key_prefix: Option<String>,
+    /// Only failures.
+    pub failed_only: bool,
+    /// Only ids below this (the previous page's cursor).
+    pub before: Option<Id>,
+    /// At most this many.
+    pub limit: Option<i64>,
+}
+
+/// The queue in front of the log's writer thread, started with the first entry.
+pub(crate) struct SubmissionLog {
+    queue: SyncSender<NewSubmission>,
+}
+
+impl SubmissionLog {
+    pub(crate) fn start(writer: DbPool, shared: Arc<Shared>, retention: Duration) -> Result<SubmissionLog> {
+        let (queue, entries) = mpsc::sync_channel(QUEUE);
+        std::thread::Builder::new()
+            .name("submission-log".into())
+            .spawn(move || run(&writer, &shared, &entries, retention))
+            .map_err(|e| crate::StoreError::Unavailable(format!("cannot start the submission log: {e}")))?;
+        Ok(SubmissionLog { queue })
+    }
+}
+
+impl Store {
+    /// Logs a request to the lead endpoint. Never blocks and never fails a request: when the
+    /// log cannot keep up, entries are dropped (and that is logged).
+    pub fn log_submission(&self, entry: NewSubmission) {
+        let log = self.submission_log.get_or_init(|| {
+            SubmissionLog::start(self.writer.clone(), self.shared.clone(), self.submission_retention)
+                .map_err(|e| log::error!("{e}"))
+                .ok()
+        });
+        if let Some(log) = log {
+            if let Err(TrySendError::Full(_)) = log.queue.try_send(entry) {
+                log::warn!("the submission log is behind: an entry was dropped");
+            }
+        }
+    }
+
+    /// Logged requests, newest first.
+    pub fn list_submissions(&self, filter: &SubmissionFilter) -> Result<Vec<Submission>> {
+        self.read(|conn| {
+            let mut query = submissions::table.order(submissions::id.desc()).into_boxed();
+            if let Some(company) = filter.company_id {
+                query = query.filter(submissions::company_id.eq(company));
+            }
+            if let Some(prefix) = &filter.key_prefix {
+                query = query.filter(
+                    submissions::key_prefix
+                        .like(format!("{}%", escape_like(prefix)))
+                        .escape('\\'),
+                );
+            }
+            if filter.failed_only {
+                query = query.filter(submissions::code.is_not_null());
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(submissions::id.lt(before));
+            }
+            if let Some(limit) = filter.limit {
+                query = query.limit(limit);
+            }
+            Ok(query.load(conn)?)
+        })
+    }
+
+    /// Deletes log entries older than `retention`; returns how many.
+    pub fn prune_submissions(&self, retention: Duration) -> Result<usize> {
+        self.write(|conn| prune(conn, retention))
+    }
+}
+
+fn prune(conn: &mut DbConnection, retention: Duration) -> Result<usize> {
+    let cutoff = Timestamp::now().millis() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
+    Ok(diesel::delete(submissions::table.filter(submissions::at.lt(cutoff))).execute(conn)?)
+}
+
+fn escape_like(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
+}
+
+/// The log's thread: collect for a moment, write in one transaction, prune now and then.
+fn run(writer: &DbPool, shared: &Shared, entries: &Receiver<NewSubmission>, retention: Duration) {
+    let mut last_prune: Option<Instant> = None;
+    let mut open = true;
+    while open {
+        let mut batch = Vec::new();
+        let deadline = Instant::now() + FLUSH_EVERY;
+        while batch.len() < 10 * ROWS_PER_INSERT {
+            match entries.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(entry) => batch.push(entry),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            }
+        }
+        let prune_now = last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
+        if batch.is_empty() && !prune_now {
+            continue;
+        }
+        shared.others_waiting.fetch_add(1, Ordering::SeqCst);
+        let conn = writer.get();
+        shared.others_waiting.fetch_sub(1, Ordering::SeqCst);
+        let written = conn.map_err(crate::StoreError::from).and_then(|mut conn| {
+            write_transaction(&mut conn, |conn| {
+                for rows in batch.chunks(ROWS_PER_INSERT) {
+                    let insert = diesel::insert_into(submissions::table).values(rows);
+                    match conn {
+                        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+                        DbConnection::Postgres(conn) => insert.execute(conn)?,
+                    };
+                }
+                if prune_now {
+                    prune(conn, retention)?;
+                }
+                Ok(())
+            })
+        });
+        match written {
+            Ok(()) if prune_now => last_prune = Some(Instant::now()),
+            Ok(()) => {}
+            Err(error) => log::warn!("{} submission log entries were not written: {error}", batch.len()),
+        }
+    }
+}
