@@ -89,7 +89,7 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 /// The error body: `{"status":"error","code":…,"message":…,"field":…}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ErrorBody {
     status: &'static str,
     code: &'static str,

@@ -12,6 +12,7 @@ use lead_store::{NewSubmission, Store, SubmitOptions};
 use serde::Serialize;
 
 use crate::auth::{self, Caller};
+use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
 use crate::limits::RateLimits;
 use crate::origin::origin_of;
@@ -21,13 +22,36 @@ use crate::{allow_only, read_body, ApiError, HttpConfig};
 pub const LEAD_PATHS: [&str; 2] = ["/api/v1/lead.php", "/api/v1/lead"];
 
 /// The success body: the three documented keys plus the new record's id.
-#[derive(Serialize)]
-struct Accepted {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Accepted {
+    /// Always `success`.
     status: &'static str,
+    /// Always `Daten verarbeitet`.
     message: &'static str,
+    /// `order` or `ticket`.
     #[serde(rename = "type")]
     lead_type: &'static str,
+    /// The new order's or ticket's id.
     id: i64,
+}
+
+/// A lead as a website sends it (JSON, or the same fields as a plain HTML form).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes what `lead_domain::Lead::parse` reads
+pub(crate) struct LeadRequest {
+    /// `order` (a web order for the inbox) or `ticket` (a contact or support request).
+    #[schema(rename = "type", example = "ticket")]
+    lead_type: String,
+    /// The sender's email address, at most 254 characters.
+    #[schema(example = "max.mustermann@beispiel.de")]
+    email: String,
+    /// The request; required for tickets, at most 20 000 characters.
+    message: Option<String>,
+    /// The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`).
+    subject: Option<String>,
+    /// Orders: the gross amount in euro, a JSON number with at most two decimals.
+    #[schema(value_type = Option<f64>, example = 49.90)]
+    total: Option<String>,
 }
 
 /// The largest part of a failed request's body the submission log keeps.
@@ -84,8 +108,32 @@ impl Trace {
     }
 }
 
-/// The lead endpoint: handles the request and logs it in the submission log.
-async fn lead_endpoint(
+/// Send a lead: a web order or a ticket.
+///
+/// The key goes in `X-API-KEY` (or `?key=`, or a form's hidden `key` field). Also served
+/// as `/api/v1/lead`. Checks in order: 429 per client, 401/403 key, 429 per key, 403 origin,
+/// 413 size, 400 JSON and fields. A plain HTML form may add `redirect` for a `303`.
+#[utoipa::path(post, path = "/api/v1/lead.php", tag = "leads",
+    security(("api_key" = []), ("api_key_query" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry within 24 h returns the first answer and stores nothing")),
+    request_body(content(
+        (LeadRequest = "application/json"),
+        (LeadRequest = "application/x-www-form-urlencoded"),
+        (LeadRequest = "multipart/form-data"))),
+    responses(
+        (status = 200, description = "Stored; the team is notified", body = Accepted),
+        (status = 303, description = "A form's `redirect`, with `status=success` or `status=error&code=…` appended"),
+        (status = 400, description = "invalid_json, missing_type, invalid_type, missing_field, invalid_field", body = ErrorBody),
+        (status = 401, description = "missing_api_key", body = ErrorBody),
+        (status = 403, description = "invalid_api_key, origin_not_allowed", body = ErrorBody),
+        (status = 405, description = "method_not_allowed", body = ErrorBody),
+        (status = 408, description = "request_timeout", body = ErrorBody),
+        (status = 413, description = "payload_too_large", body = ErrorBody),
+        (status = 422, description = "idempotency_conflict", body = ErrorBody),
+        (status = 429, description = "rate_limited (see Retry-After)", body = ErrorBody),
+        (status = 500, description = "internal_error: nothing was stored", body = ErrorBody),
+        (status = 503, description = "internal_error: busy, nothing stored (see Retry-After)", body = ErrorBody)))]
+pub(crate) async fn lead_endpoint(
     req: HttpRequest,
     body: web::Payload,
     store: web::Data<Store>,
@@ -276,8 +324,14 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// `OPTIONS` that is not a CORS preflight (those are answered by [`cors`]): the methods.
-async fn options() -> HttpResponse {
+/// CORS preflight, answered without a key.
+///
+/// Allows `POST` with `Content-Type`, `X-API-KEY` and `Idempotency-Key` from any origin (a
+/// key limited to certain websites refuses the others on the real request). An `OPTIONS`
+/// without `Access-Control-Request-Method` just lists the methods in `Allow`.
+#[utoipa::path(options, path = "/api/v1/lead.php", tag = "leads",
+    responses((status = 204, description = "Allowed"), (status = 400, description = "A header or method that is not allowed", body = ErrorBody)))]
+pub(crate) async fn options() -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header((header::ALLOW, "POST, OPTIONS"))
         .finish()
@@ -331,13 +385,16 @@ async fn cors_in_contract_terms(
     Ok(res)
 }
 
-#[derive(Serialize)]
-struct Healthy {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Healthy {
+    /// Always `ok`.
     status: &'static str,
 }
 
-/// `GET /healthz`: 200 once the database answers, 503 when it does not.
-async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+/// Health check: 200 while the database answers and takes a write, 503 when it does not.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Healthy), (status = 503, description = "The database is unreachable, full, read-only or gone", body = ErrorBody)))]
+pub(crate) async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     let store = store.into_inner();
     web::block(move || store.check_health())
         .await?
@@ -348,11 +405,11 @@ async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
 /// Registers the lead endpoint and the health check.
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        allow_only(web::resource(LEAD_PATHS), "POST")
+        allow_only(LEAD_PATHS, "POST")
             .wrap(cors())
             .wrap(from_fn(cors_in_contract_terms))
             .route(web::post().to(lead_endpoint))
             .route(web::method(Method::OPTIONS).to(options)),
     )
-    .service(allow_only(web::resource("/healthz"), "GET").route(web::get().to(healthz)));
+    .service(allow_only(["/healthz"], "GET").route(web::get().to(healthz)));
 }

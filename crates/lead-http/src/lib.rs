@@ -14,6 +14,7 @@ mod lead;
 mod limits;
 mod live;
 mod member;
+mod openapi;
 mod origin;
 mod team;
 mod views;
@@ -31,6 +32,7 @@ pub use error::ApiError;
 pub use lead::LEAD_PATHS;
 pub use limits::RateLimitConfig;
 pub use member::TeamMember;
+pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin};
 
 /// Settings of the HTTP layer.
@@ -75,15 +77,31 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
             .app_data(limits.clone());
         lead::register(cfg);
         team::register(cfg);
+        openapi::register(cfg);
         cfg.default_service(web::to(|| async {
             error_response(ApiError::NotFound("Diese Adresse gibt es nicht."))
         }));
     }
 }
 
-/// `resource` with every other method answered `405`, `Allow: allow` and the JSON error body.
-pub(crate) fn allow_only(resource: actix_web::Resource, allow: &'static str) -> actix_web::Resource {
-    resource.default_service(web::to(move || async move {
+/// Every path registered in this process, with the methods it takes (its `Allow` header).
+static ROUTES: std::sync::Mutex<std::collections::BTreeMap<&str, &str>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+/// The routes this process serves: path template → allowed methods (as in `Allow`). What
+/// the OpenAPI description is checked against.
+pub fn registered_routes() -> std::collections::BTreeMap<&'static str, &'static str> {
+    ROUTES.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+}
+
+/// The resource at `paths`, every other method answered `405`, `Allow: allow` and the JSON
+/// error body; recorded in [`registered_routes`]. Every route is made here.
+pub(crate) fn allow_only<const N: usize>(paths: [&'static str; N], allow: &'static str) -> actix_web::Resource {
+    let mut routes = ROUTES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for path in paths {
+        routes.insert(path, allow);
+    }
+    web::resource(paths.to_vec()).default_service(web::to(move || async move {
         error_response(ApiError::MethodNotAllowed(allow))
     }))
 }

@@ -18,7 +18,11 @@ use crate::{ApiError, HttpConfig, TeamMember};
 /// How many notifications one read delivers at most.
 const BATCH: i64 = 100;
 
-/// `GET /api/v1/notifications/stream`
+/// `GET /api/v1/notifications/stream`: your notifications as Server-Sent Events, live.
+#[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "team", security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<i64>, Header, description = "resume after this notification")),
+    responses((status = 200, description = "text/event-stream: one `notification` event per notification, heartbeats in between", content_type = "text/event-stream"),
+        (status = 401, description = "No valid bearer token", body = crate::error::ErrorBody)))]
 pub(crate) async fn stream(
     member: TeamMember,
     req: HttpRequest,

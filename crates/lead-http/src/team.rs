@@ -8,6 +8,7 @@ use lead_store::{Id, Store};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::error::ErrorBody;
 use crate::views::{CustomerFileView, CustomerView, NotificationView, OrderView, Page, SubmissionView, TicketView};
 use crate::{json, read_body, ApiError, HttpConfig, TeamMember};
 
@@ -98,15 +99,16 @@ fn ok(body: &impl Serialize) -> HttpResponse {
 
 // --- who am I -------------------------------------------------------------------------------
 
-#[derive(Serialize)]
-struct Me {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Me {
     id: Id,
     name: String,
     email: String,
     company_id: Id,
 }
 
-async fn me(member: TeamMember, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/me", tag = "team", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn me(member: TeamMember, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
     let employee = blocking(&store, move |s| Ok(s.find_employee(member.0.employee_id)?)).await?;
     Ok(ok(&Me {
         id: employee.id,
@@ -118,7 +120,12 @@ async fn me(member: TeamMember, store: web::Data<Store>) -> Result<HttpResponse,
 
 // --- orders ---------------------------------------------------------------------------------
 
-async fn list_orders(member: TeamMember, req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/orders", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "new, accepted or rejected"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<OrderView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_orders(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::parse(&req)?;
     let status = query.status::<OrderStatus>("new, accepted, rejected")?;
     let (before, fetch, limit) = (query.before, query.fetch(), query.limit);
@@ -136,7 +143,8 @@ async fn list_orders(member: TeamMember, req: HttpRequest, store: web::Data<Stor
 
 /// `GET /api/v1/submissions[?failed=true]`: the company's requests to the lead endpoint,
 /// newest first — why did that form fail?
-async fn list_submissions(
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "team", security(("bearer" = [])), params(("failed" = Option<bool>, Query, description = "only failures"), ("key" = Option<String>, Query, description = "only keys whose prefix starts with this"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<SubmissionView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_submissions(
     member: TeamMember,
     req: HttpRequest,
     store: web::Data<Store>,
@@ -169,7 +177,8 @@ async fn list_submissions(
     )))
 }
 
-async fn get_order(
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = OrderView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn get_order(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -198,7 +207,8 @@ async fn decide_order(
     Ok(ok(&OrderView::new(order, true)))
 }
 
-async fn accept_order(
+#[utoipa::path(post, path = "/api/v1/orders/{id}/accept", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = OrderView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already decided", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn accept_order(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -206,7 +216,8 @@ async fn accept_order(
     decide_order(member, path, store, OrderStatus::Accepted).await
 }
 
-async fn reject_order(
+#[utoipa::path(post, path = "/api/v1/orders/{id}/reject", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = OrderView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already decided", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn reject_order(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -216,7 +227,12 @@ async fn reject_order(
 
 // --- tickets --------------------------------------------------------------------------------
 
-async fn list_tickets(member: TeamMember, req: HttpRequest, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "open or closed"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_tickets(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::parse(&req)?;
     let status = query.status::<TicketStatus>("open, closed")?;
     let (before, fetch, limit) = (query.before, query.fetch(), query.limit);
@@ -232,7 +248,8 @@ async fn list_tickets(member: TeamMember, req: HttpRequest, store: web::Data<Sto
     )))
 }
 
-async fn get_ticket(
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn get_ticket(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -265,7 +282,8 @@ async fn set_ticket_status(
     Ok(ok(&TicketView::new(ticket, true)))
 }
 
-async fn close_ticket(
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already closed", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn close_ticket(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -273,7 +291,8 @@ async fn close_ticket(
     set_ticket_status(member, path, store, TicketStatus::Closed).await
 }
 
-async fn reopen_ticket(
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already open", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn reopen_ticket(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -281,7 +300,8 @@ async fn reopen_ticket(
     set_ticket_status(member, path, store, TicketStatus::Open).await
 }
 
-async fn assign_ticket(
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), request_body(content = AssignBody, description = "The customer to file the ticket under"), responses((status = 200, body = TicketView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already in a file", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn assign_ticket(
     member: TeamMember,
     path: web::Path<String>,
     body: web::Payload,
@@ -312,7 +332,8 @@ async fn assign_ticket(
 
 // --- customers ------------------------------------------------------------------------------
 
-async fn list_customers(
+#[utoipa::path(get, path = "/api/v1/customers", tag = "team", security(("bearer" = [])), params(("q" = Option<String>, Query, description = "part of the name or email"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<CustomerView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_customers(
     member: TeamMember,
     req: HttpRequest,
     store: web::Data<Store>,
@@ -327,7 +348,8 @@ async fn list_customers(
     Ok(ok(&Page::from_fetched(customers, limit, |c| c.id, CustomerView::from)))
 }
 
-async fn create_customer(
+#[utoipa::path(post, path = "/api/v1/customers", tag = "team", security(("bearer" = [])), request_body = NewCustomerBody, responses((status = 201, body = CustomerView), (status = 400, body = ErrorBody), (status = 409, description = "The email belongs to another customer", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn create_customer(
     member: TeamMember,
     body: web::Payload,
     store: web::Data<Store>,
@@ -349,7 +371,8 @@ async fn create_customer(
     Ok(json(StatusCode::CREATED, &CustomerView::from(customer)))
 }
 
-async fn customer_file(
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = CustomerFileView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn customer_file(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -363,13 +386,18 @@ async fn customer_file(
     Ok(ok(&CustomerFileView::from(file)))
 }
 
-#[derive(Serialize)]
-struct ClaimedView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ClaimedView {
     tickets: usize,
     orders: usize,
 }
 
-async fn claim(member: TeamMember, path: web::Path<String>, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(post, path = "/api/v1/customers/{id}/claim", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = ClaimedView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn claim(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let id = record_id(&path, CUSTOMER_NOT_FOUND)?;
     let claimed = blocking(&store, move |s| {
         s.claim_for_customer(member.0.company_id, id)
@@ -384,7 +412,8 @@ async fn claim(member: TeamMember, path: web::Path<String>, store: web::Data<Sto
 
 // --- notifications --------------------------------------------------------------------------
 
-async fn list_notifications(
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "team", security(("bearer" = [])), params(("unread" = Option<bool>, Query, description = "only unread ones"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NotificationView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_notifications(
     member: TeamMember,
     req: HttpRequest,
     store: web::Data<Store>,
@@ -408,7 +437,8 @@ async fn list_notifications(
     Ok(ok(&Page::from_fetched(notes, limit, |n| n.id, NotificationView::from)))
 }
 
-async fn read_notification(
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = NotificationView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn read_notification(
     member: TeamMember,
     path: web::Path<String>,
     store: web::Data<Store>,
@@ -422,12 +452,16 @@ async fn read_notification(
     Ok(ok(&NotificationView::from(note)))
 }
 
-#[derive(Serialize)]
-struct MarkedRead {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct MarkedRead {
     marked_read: usize,
 }
 
-async fn read_all_notifications(member: TeamMember, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "team", security(("bearer" = [])), responses((status = 200, body = MarkedRead), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn read_all_notifications(
+    member: TeamMember,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
     let marked_read = blocking(&store, move |s| Ok(s.mark_all_notifications_read(member.0)?)).await?;
     Ok(ok(&MarkedRead { marked_read }))
 }
@@ -462,34 +496,44 @@ fn required_text(body: &serde_json::Map<String, Value>, field: &'static str) -> 
 /// Registers the team routes.
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     use crate::allow_only;
-    cfg.service(allow_only(web::resource("/api/v1/me"), "GET").route(web::get().to(me)))
-        .service(allow_only(web::resource("/api/v1/orders"), "GET").route(web::get().to(list_orders)))
-        .service(allow_only(web::resource("/api/v1/orders/{id}"), "GET").route(web::get().to(get_order)))
-        .service(allow_only(web::resource("/api/v1/orders/{id}/accept"), "POST").route(web::post().to(accept_order)))
-        .service(allow_only(web::resource("/api/v1/orders/{id}/reject"), "POST").route(web::post().to(reject_order)))
-        .service(allow_only(web::resource("/api/v1/tickets"), "GET").route(web::get().to(list_tickets)))
-        .service(allow_only(web::resource("/api/v1/tickets/{id}"), "GET").route(web::get().to(get_ticket)))
-        .service(allow_only(web::resource("/api/v1/tickets/{id}/close"), "POST").route(web::post().to(close_ticket)))
-        .service(allow_only(web::resource("/api/v1/tickets/{id}/reopen"), "POST").route(web::post().to(reopen_ticket)))
-        .service(allow_only(web::resource("/api/v1/tickets/{id}/assign"), "POST").route(web::post().to(assign_ticket)))
+    cfg.service(allow_only(["/api/v1/me"], "GET").route(web::get().to(me)))
+        .service(allow_only(["/api/v1/orders"], "GET").route(web::get().to(list_orders)))
+        .service(allow_only(["/api/v1/orders/{id}"], "GET").route(web::get().to(get_order)))
+        .service(allow_only(["/api/v1/orders/{id}/accept"], "POST").route(web::post().to(accept_order)))
+        .service(allow_only(["/api/v1/orders/{id}/reject"], "POST").route(web::post().to(reject_order)))
+        .service(allow_only(["/api/v1/tickets"], "GET").route(web::get().to(list_tickets)))
+        .service(allow_only(["/api/v1/tickets/{id}"], "GET").route(web::get().to(get_ticket)))
+        .service(allow_only(["/api/v1/tickets/{id}/close"], "POST").route(web::post().to(close_ticket)))
+        .service(allow_only(["/api/v1/tickets/{id}/reopen"], "POST").route(web::post().to(reopen_ticket)))
+        .service(allow_only(["/api/v1/tickets/{id}/assign"], "POST").route(web::post().to(assign_ticket)))
         .service(
-            allow_only(web::resource("/api/v1/customers"), "GET, POST")
+            allow_only(["/api/v1/customers"], "GET, POST")
                 .route(web::get().to(list_customers))
                 .route(web::post().to(create_customer)),
         )
-        .service(allow_only(web::resource("/api/v1/customers/{id}"), "GET").route(web::get().to(customer_file)))
-        .service(allow_only(web::resource("/api/v1/customers/{id}/claim"), "POST").route(web::post().to(claim)))
-        .service(allow_only(web::resource("/api/v1/notifications"), "GET").route(web::get().to(list_notifications)))
-        .service(allow_only(web::resource("/api/v1/submissions"), "GET").route(web::get().to(list_submissions)))
-        .service(
-            allow_only(web::resource("/api/v1/notifications/stream"), "GET").route(web::get().to(crate::live::stream)),
-        )
-        .service(
-            allow_only(web::resource("/api/v1/notifications/read-all"), "POST")
-                .route(web::post().to(read_all_notifications)),
-        )
-        .service(
-            allow_only(web::resource("/api/v1/notifications/{id}/read"), "POST")
-                .route(web::post().to(read_notification)),
-        );
+        .service(allow_only(["/api/v1/customers/{id}"], "GET").route(web::get().to(customer_file)))
+        .service(allow_only(["/api/v1/customers/{id}/claim"], "POST").route(web::post().to(claim)))
+        .service(allow_only(["/api/v1/notifications"], "GET").route(web::get().to(list_notifications)))
+        .service(allow_only(["/api/v1/submissions"], "GET").route(web::get().to(list_submissions)))
+        .service(allow_only(["/api/v1/notifications/stream"], "GET").route(web::get().to(crate::live::stream)))
+        .service(allow_only(["/api/v1/notifications/read-all"], "POST").route(web::post().to(read_all_notifications)))
+        .service(allow_only(["/api/v1/notifications/{id}/read"], "POST").route(web::post().to(read_notification)));
+}
+
+/// The body of `POST /api/v1/tickets/{id}/assign`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the JSON the handler reads
+pub(crate) struct AssignBody {
+    /// A customer of your company.
+    customer_id: i64,
+}
+
+/// The body of `POST /api/v1/customers`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the JSON the handler reads
+pub(crate) struct NewCustomerBody {
+    /// The customer's name.
+    name: String,
+    /// The customer's email, unique in your company.
+    email: String,
 }

@@ -16,7 +16,7 @@ fn payload(raw: &str) -> Box<RawValue> {
 }
 
 /// An employee named on a record.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EmployeeView {
     id: Id,
     name: String,
@@ -29,7 +29,7 @@ impl From<EmployeeRef> for EmployeeView {
 }
 
 /// A web order; `payload` only where one order is shown.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderView {
     id: Id,
     status: String,
@@ -42,8 +42,11 @@ pub struct OrderView {
     decided_by: Option<EmployeeView>,
     decided_at: Option<String>,
     /// What the website sent beyond the known fields.
+    #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
+    /// The original request body (only where one record is shown).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     payload: Option<Box<RawValue>>,
 }
 
@@ -68,7 +71,7 @@ impl OrderView {
 }
 
 /// A ticket; `payload` only where one ticket is shown.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketView {
     id: Id,
     status: String,
@@ -80,8 +83,11 @@ pub struct TicketView {
     status_changed_by: Option<EmployeeView>,
     status_changed_at: Option<String>,
     /// What the website sent beyond the known fields.
+    #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
+    /// The original request body (only where one record is shown).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     payload: Option<Box<RawValue>>,
 }
 
@@ -105,7 +111,7 @@ impl TicketView {
 }
 
 /// A customer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
     id: Id,
     name: String,
@@ -125,7 +131,7 @@ impl From<Customer> for CustomerView {
 }
 
 /// A customer's file.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CustomerFileView {
     #[serde(flatten)]
     customer: CustomerView,
@@ -144,7 +150,7 @@ impl From<CustomerFile> for CustomerFileView {
 }
 
 /// An in-app notification.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
     id: Id,
     kind: String,
@@ -172,7 +178,7 @@ impl From<Notification> for NotificationView {
 }
 
 /// One page of a list: the items, and the cursor of the next page (`null` on the last).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     items: Vec<T>,
     next_cursor: Option<String>,
@@ -197,7 +203,7 @@ impl<T> Page<T> {
 }
 
 /// A request to the lead endpoint, as the submission log kept it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SubmissionView {
     id: Id,
     at: String,

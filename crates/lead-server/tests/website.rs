@@ -325,3 +325,28 @@ fn old_submissions_are_pruned_automatically() {
     assert_eq!(kept_later.len(), 1, "{kept:?}");
     assert_eq!(kept_later[0].at, now - 13 * day);
 }
+
+#[test]
+fn the_openapi_description_is_served() {
+    let app = TestApp::spawn();
+    let response = app.server.request("GET", "/api/v1/openapi.json", &[], b"");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
+    let doc = response.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let lead = &doc["paths"]["/api/v1/lead.php"]["post"];
+    assert!(lead["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    assert_eq!(
+        lead["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Accepted"
+    );
+    assert_eq!(
+        doc["components"]["schemas"]["LeadRequest"]["properties"]["type"]["type"],
+        "string"
+    );
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    assert!(doc["paths"]["/api/v1/submissions"]["get"].is_object());
+    app.server
+        .request("POST", "/api/v1/openapi.json", &[], b"")
+        .assert_error(405, "method_not_allowed", None);
+}
