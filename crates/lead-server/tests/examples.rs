@@ -1,0 +1,433 @@
+//! Every example in docs/examples/, run against the real server: the HTML form and the
+//! fetch() page in headless Chromium (driven over WebDriver), the PHP cURL script and the
+//! WordPress hook with PHP, the shop webhook relay with Node.js. Each test is skipped, saying
+//! so, where its tool is not installed (`.ci/run` installs them, and sets
+//! `LEAD_TEST_REQUIRE_TOOLS` so that there a missing tool fails instead).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{cli, TestApp};
+use serde_json::{json, Value};
+
+fn example(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples")
+        .join(name)
+}
+
+/// The example's text with its placeholders replaced.
+fn filled(name: &str, replacements: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(example(name)).unwrap();
+    for (placeholder, value) in replacements {
+        assert!(text.contains(placeholder), "{name} has no {placeholder}");
+        text = text.replace(placeholder, value);
+    }
+    text
+}
+
+fn installed(program: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        // CI installs every tool: there a missing one is a failure, not a skip.
+        assert!(
+            std::env::var_os("LEAD_TEST_REQUIRE_TOOLS").is_none(),
+            "{program} is not installed, but LEAD_TEST_REQUIRE_TOOLS is set"
+        );
+        eprintln!("skipped: {program} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+fn set_origins(app: &TestApp, origin: &str) {
+    let output = cli(&app.db.url, &["key", "origins", &app.acme.key_id.to_string(), origin]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// Waits for `check` to give something, at most 15 seconds.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A website on a port of its own: serves its pages, any other path a plain page.
+struct Website {
+    listener: TcpListener,
+    addr: SocketAddr,
+}
+
+impl Website {
+    fn new() -> Website {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        Website { listener, addr }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves `pages` (path → HTML) from now on.
+    fn serve(self, pages: Vec<(&'static str, String)>) -> String {
+        let origin = self.origin();
+        std::thread::spawn(move || {
+            for mut stream in self.listener.incoming().flatten() {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let target = head.split_whitespace().nth(1).unwrap_or("/");
+                let path = target.split('?').next().unwrap_or("/");
+                let body = pages.iter().find(|(p, _)| *p == path).map_or_else(
+                    || format!("<!doctype html><title>{path}</title><p id=page>{path}</p>"),
+                    |(_, b)| b.clone(),
+                );
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        origin
+    }
+}
+
+/// Headless Chromium under chromedriver, spoken to over the W3C WebDriver protocol.
+struct Browser {
+    driver: Child,
+    addr: SocketAddr,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Option<Browser> {
+        if !installed("chromium") || !installed("chromedriver") {
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let profile = tempfile::tempdir().unwrap();
+        let mut browser = Browser {
+            driver,
+            addr,
+            session: String::new(),
+            _profile: profile,
+        };
+        eventually("chromedriver", || TcpStream::connect(addr).ok());
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            &format!("--user-data-dir={}", browser._profile.path().display()),
+        ];
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
+        }}});
+        let session = browser.call("POST", "/session", Some(capabilities));
+        browser.session = session["sessionId"].as_str().expect("a WebDriver session").to_owned();
+        Some(browser)
+    }
+
+    /// One WebDriver command; its `value`.
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let raw = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        let response = common::try_send(self.addr, raw.as_bytes()).unwrap();
+        let answer = response.json();
+        assert!(response.status < 400, "WebDriver {method} {path}: {answer}");
+        answer["value"].clone()
+    }
+
+    fn session(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.call(method, &format!("/session/{}{path}", self.session), body)
+    }
+
+    fn open(&self, url: &str) {
+        self.session("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = self.session("POST", "/element", Some(json!({"using": "css selector", "value": css})));
+        // A web element is an object with one member: the W3C element key and the reference.
+        found
+            .as_object()
+            .and_then(|object| object.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css);
+        self.session(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let element = self.find(css);
+        self.session("POST", &format!("/element/{element}/click"), Some(json!({})));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let element = self.find(css);
+        self.session("GET", &format!("/element/{element}/text"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    fn url(&self) -> String {
+        self.session("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let raw = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+                self.session, self.addr
+            );
+            let _ = common::try_send(self.addr, raw.as_bytes());
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn the_html_form_example_works_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let app = TestApp::spawn();
+    let lead_server = format!("http://{}", app.server.addr);
+    // The form posts from the website's origin and is redirected back to it.
+    let site = Website::new();
+    let page = filled(
+        "contact-form.html",
+        &[
+            ("https://YOUR-SERVER", &lead_server),
+            ("YOUR_API_KEY", &app.acme.key),
+            ("https://www.example.de", &site.origin()),
+        ],
+    );
+    let site = site.serve(vec![("/kontakt.html", page)]);
+    set_origins(&app, &site);
+
+    browser.open(&format!("{site}/kontakt.html"));
+    browser.type_into("#email", "max@beispiel.de");
+    browser.type_into("#subject", "Rückruf");
+    browser.type_into("#message", "Bitte rufen Sie mich an.");
+    browser.type_into("#phone", "030 123456");
+    browser.click("#send");
+
+    let landed = eventually("the redirect back to the website", || {
+        let url = browser.url();
+        url.contains("status=").then_some(url)
+    });
+    assert!(landed.starts_with(&site), "{landed}");
+    assert!(landed.ends_with("/danke.html?status=success"), "{landed}");
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    assert_eq!(tickets.len(), 1, "stored once, and not as spam");
+    assert_eq!(tickets[0].title, "Rückruf");
+    assert_eq!(tickets[0].message, "Bitte rufen Sie mich an.");
+    assert_eq!(lead_domain::extra_fields(&tickets[0].payload)["phone"], "030 123456");
+}
+
+#[test]
+fn the_fetch_example_works_across_origins_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let app = TestApp::spawn();
+    let page = filled(
+        "fetch.html",
+        &[
+            ("https://YOUR-SERVER", &format!("http://{}", app.server.addr)),
+            ("YOUR_API_KEY", &app.acme.key),
+        ],
+    );
+    let site = Website::new().serve(vec![("/bestellen.html", page)]);
+    set_origins(&app, &site);
+
+    browser.open(&format!("{site}/bestellen.html"));
+    browser.click("#order");
+    let result = eventually("the answer on the page", || {
+        let text = browser.text("#result");
+        (!text.is_empty()).then_some(text)
+    });
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert_eq!(result, format!("Danke! Bestellung {} ist eingegangen.", orders[0].id));
+    assert_eq!(orders[0].total_cents, 4990);
+
+    // A second click is a retry of the same order: still one.
+    browser.click("#order");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);
+}
+
+fn php(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new("php");
+    command.args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn the_php_example_sends_an_order_once() {
+    if !installed("php") {
+        return;
+    }
+    let app = TestApp::spawn();
+    let url = format!("http://{}/api/v1/lead.php", app.server.addr);
+    let script = example("lead.php");
+    let env = [("LEAD_URL", url.as_str()), ("LEAD_KEY", app.acme.key.as_str())];
+    for _ in 0..2 {
+        let output = php(&[script.to_str().unwrap()], &env);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("stored: order "));
+    }
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert_eq!(orders.len(), 1, "the Idempotency-Key makes the second run a retry");
+    assert_eq!(orders[0].total_cents, 123_450);
+    // A wrong key: the script says why and fails.
+    let output = php(
+        &[script.to_str().unwrap()],
+        &[("LEAD_URL", url.as_str()), ("LEAD_KEY", "lgw_wrong")],
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("403 invalid_api_key"));
+}
+
+#[test]
+fn the_wordpress_hook_sends_each_submission_as_a_ticket() {
+    if !installed("php") {
+        return;
+    }
+    let app = TestApp::spawn();
+    let url = format!("http://{}/api/v1/lead.php", app.server.addr);
+    let harness = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/examples/wordpress-harness.php");
+    let hook = example("wordpress-cf7.php");
+    let run = |posted: Value| {
+        let posted = posted.to_string();
+        let env = [
+            ("LEAD_URL", url.as_str()),
+            ("LEAD_KEY", app.acme.key.as_str()),
+            ("CF7_POSTED", &posted),
+        ];
+        php(&[harness.to_str().unwrap(), hook.to_str().unwrap()], &env)
+    };
+    let output = run(
+        json!({"your-name": "Max", "your-email": "max@beispiel.de", "your-subject": "Angebot",
+                            "your-message": "Was kostet das?", "acceptance": "1"}),
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(
+        (tickets[0].title.as_str(), tickets[0].message.as_str()),
+        ("Angebot", "Was kostet das?")
+    );
+    let extra = lead_domain::extra_fields(&tickets[0].payload);
+    assert_eq!(
+        (extra["your-name"].as_str(), extra["form"].as_str()),
+        (Some("Max"), Some("Kontaktformular"))
+    );
+
+    // A broken submission is logged by WordPress, and nothing is stored.
+    let output = run(json!({"your-email": "kein-at-zeichen", "your-message": "x"}));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("lead-server: "),
+        "logged"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid_field"));
+    assert_eq!(app.totals().tickets, 1);
+}
+
+#[test]
+fn the_shop_webhook_relay_forwards_each_order_once() {
+    if !installed("node") {
+        return;
+    }
+    let app = TestApp::spawn();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut relay = Command::new("node")
+        .arg(example("shop-webhook.mjs"))
+        .env("LEAD_URL", format!("http://{}/api/v1/lead", app.server.addr))
+        .env("LEAD_KEY", &app.acme.key)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    eventually("the relay", || TcpStream::connect(addr).ok());
+    let deliver = |order: &Value| {
+        let body = order.to_string();
+        let raw = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        common::try_send(addr, raw.as_bytes()).unwrap()
+    };
+    let paid = json!({"number": 1001, "total": "99.90", "billing": {"email": "kunde@beispiel.de"},
+                      "line_items": [{"sku": "A-1", "quantity": 2}]});
+    // Shops deliver a webhook again when in doubt.
+    assert_eq!(deliver(&paid).status, 200);
+    assert_eq!(deliver(&paid).status, 200);
+    let broken = json!({"number": 1002, "total": "5", "billing": {}});
+    assert_eq!(deliver(&broken).status, 422, "a broken order is not retried forever");
+    let _ = relay.kill();
+    let _ = relay.wait();
+
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(
+        (orders[0].total_cents, orders[0].title.as_str()),
+        (9990, "Bestellung 1001")
+    );
+    assert_eq!(
+        lead_domain::extra_fields(&orders[0].payload)["items"],
+        json!([{"sku": "A-1", "quantity": 2}])
+    );
+}
