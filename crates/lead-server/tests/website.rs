@@ -210,6 +210,9 @@ fn preflights_are_answered_in_the_contracts_terms() {
     let plain = app.server.request("OPTIONS", "/api/v1/lead", &[], b"");
     assert_eq!(plain.status, 204);
     assert_eq!(plain.header("allow"), Some("POST, OPTIONS"));
+    // As published, every answer allows any origin, also one to a request without Origin.
+    let server_to_server = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#);
+    assert_eq!(server_to_server.header("access-control-allow-origin"), Some("*"));
 }
 
 backend_test! {
