@@ -12,6 +12,13 @@
 //!
 //! This crate is pure: no web framework, no database, nothing that logs.
 
+mod password;
+
+pub use password::{
+    check_new_password, generate_password, hash_password, verify_password, PasswordError, MAX_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS,
+};
+
 use std::borrow::Cow;
 use std::fmt;
 
@@ -365,6 +372,13 @@ pub fn redact_secrets(text: &str, presented: Option<&str>) -> String {
         }
     }
     text
+}
+
+/// The CSRF token of a dashboard session: derived from the session's secret (SHA-256), so it
+/// needs no storage, and only a page that was given it — never another site — can send it.
+pub fn csrf_token(session_secret: &str) -> String {
+    let digest = Sha256::digest(format!("lead-gateway csrf:{session_secret}").as_bytes());
+    digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// The request path for access logs, with any segment shaped like a key or token (someone

@@ -52,6 +52,10 @@ struct Args {
     /// Active employees of the company (each lead notifies every one).
     #[arg(long, default_value_t = 3)]
     employees: usize,
+    /// PostgreSQL: connections that write leads in parallel (the server's
+    /// database.postgres_writers).
+    #[arg(long, default_value_t = 2)]
+    postgres_writers: u32,
     /// Log filter of the server (`info` includes one access-log line per request).
     #[arg(long, default_value = "warn")]
     server_log: String,
@@ -99,8 +103,8 @@ fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(
         &config,
         format!(
-            "[database]\nsynchronous = \"{}\"\n[limits]\nper_ip = 0\nper_key = 0\n",
-            args.synchronous
+            "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n",
+            args.synchronous, args.postgres_writers
         ),
     )?;
 

@@ -120,6 +120,20 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// German notation in UTC, to the minute: `28.11.2026, 17:41 UTC`.
+    pub fn to_german(self) -> String {
+        let (days, ms_of_day) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
+        let (year, month, day) = civil_from_days(days);
+        let minutes = ms_of_day / 60_000;
+        format!(
+            "{day:02}.{month:02}.{year:04}, {:02}:{:02} UTC",
+            minutes / 60,
+            minutes % 60
+        )
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with milliseconds: `2026-11-28T17:41:55.123Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -165,6 +179,14 @@ mod tests {
         }
         assert!("open".parse::<OrderStatus>().is_err());
         assert!("New".parse::<OrderStatus>().is_err());
+    }
+
+    #[test]
+    fn timestamps_format_in_german_too() {
+        assert_eq!(
+            Timestamp::from_millis(1_795_887_715_123).to_german(),
+            "28.11.2026, 17:41 UTC"
+        );
     }
 
     #[test]

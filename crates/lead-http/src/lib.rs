@@ -8,6 +8,7 @@
 //! through `lead-auth`. Blocking store calls run on actix's blocking pool.
 
 mod auth;
+mod dashboard;
 mod error;
 mod form;
 mod lead;
@@ -28,6 +29,7 @@ use lead_store::Store;
 use serde::Serialize;
 
 pub use auth::Caller;
+pub use dashboard::DashboardConfig;
 pub use error::ApiError;
 pub use lead::LEAD_PATHS;
 pub use limits::RateLimitConfig;
@@ -51,6 +53,8 @@ pub struct HttpConfig {
     pub rate_limits: RateLimitConfig,
     /// The spam honeypot: a field people never see; a lead that fills it is stored as spam.
     pub honeypot: Option<String>,
+    /// The team's dashboard under `/app`.
+    pub dashboard: DashboardConfig,
 }
 
 impl Default for HttpConfig {
@@ -62,6 +66,7 @@ impl Default for HttpConfig {
             sse_recheck: Duration::from_secs(1),
             rate_limits: RateLimitConfig::default(),
             honeypot: Some("_gotcha".into()),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -78,6 +83,7 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
         lead::register(cfg);
         team::register(cfg);
         openapi::register(cfg);
+        dashboard::register(cfg);
         cfg.default_service(web::to(|| async {
             error_response(ApiError::NotFound("Diese Adresse gibt es nicht."))
         }));

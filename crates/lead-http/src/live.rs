@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_lab::sse::{self, Sse};
 use lead_store::{Id, Member, Store};
 use tokio::sync::{broadcast, mpsc};
@@ -28,8 +28,18 @@ pub(crate) async fn stream(
     req: HttpRequest,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
-) -> Result<impl actix_web::Responder, ApiError> {
-    let member = member.0;
+) -> Result<HttpResponse, ApiError> {
+    open(member.0, &req, store, config).await
+}
+
+/// The stream of `member`'s notifications (for the team API's bearer token or the
+/// dashboard's session), resuming after `Last-Event-ID` if the request has one.
+pub(crate) async fn open(
+    member: Member,
+    req: &HttpRequest,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
     let resume_after = match req.headers().get("Last-Event-ID") {
         None => None,
         Some(value) => Some(
@@ -61,9 +71,10 @@ pub(crate) async fn stream(
         events,
         config.sse_recheck,
     ));
-    Ok(Sse::from_infallible_receiver(receiver)
+    let stream = Sse::from_infallible_receiver(receiver)
         .with_keep_alive(config.sse_heartbeat)
-        .with_retry_duration(Duration::from_secs(3)))
+        .with_retry_duration(Duration::from_secs(3));
+    Ok(actix_web::Responder::respond_to(stream, req).map_into_boxed_body())
 }
 
 /// Sends every notification newer than `after`, then waits for the next signal, until the

@@ -186,6 +186,12 @@ pub enum EmployeeCommand {
         /// The employee's id.
         employee: i64,
     },
+    /// Set the employee's password for the dashboard (/app), read from standard input (the
+    /// first line); at least 10 characters. Also lifts a lockout after wrong passwords.
+    Password {
+        /// The employee's id.
+        employee: i64,
+    },
     /// Issue a team-API bearer token; prints it once, alone on the last line.
     Token {
         /// The employee's id.

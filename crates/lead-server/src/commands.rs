@@ -277,6 +277,22 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
             store.set_employee_active(employee, true)?;
             eprintln!("Employee {employee} activated.");
         }
+        EmployeeCommand::Password { employee } => {
+            let found = store.find_employee(employee)?;
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            lead_auth::check_new_password(password)?;
+            let hash = lead_auth::hash_password(password)?;
+            store.set_employee_password(found.id, Some(&hash))?;
+            eprintln!(
+                "Employee {} ({}) can now log in at /app with {} and this password.",
+                found.id, found.name, found.email
+            );
+        }
         EmployeeCommand::Token { employee } => {
             let found = store.find_employee(employee)?;
             let token = EmployeeToken::generate()?;

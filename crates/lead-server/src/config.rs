@@ -24,8 +24,24 @@ pub struct Config {
     pub forms: FormsConfig,
     /// `[submissions]`
     pub submissions: SubmissionsConfig,
+    /// `[dashboard]`
+    pub dashboard: DashboardSettings,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[dashboard]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardSettings {
+    /// Hours a login lasts.
+    pub session_hours: u64,
+    /// Wrong passwords in a row that lock an account.
+    pub max_failed_logins: u32,
+    /// Minutes a locked account stays locked.
+    pub lockout_minutes: u64,
+    /// Mark the session cookie Secure always.
+    pub always_secure_cookies: bool,
 }
 
 /// `[submissions]`
@@ -166,6 +182,12 @@ impl Config {
         if self.database.write_queue_bytes < self.server.body_limit_bytes {
             bail!("database.write_queue_bytes must hold at least one body of server.body_limit_bytes");
         }
+        if self.dashboard.session_hours == 0
+            || self.dashboard.max_failed_logins == 0
+            || self.dashboard.lockout_minutes == 0
+        {
+            bail!("dashboard.session_hours, max_failed_logins and lockout_minutes must be at least 1");
+        }
         if self.submissions.retention_days == 0 {
             bail!("submissions.retention_days must be at least 1");
         }
@@ -191,6 +213,12 @@ impl Config {
                 trusted_proxies: self.limits.trusted_proxies.clone(),
             },
             honeypot: Some(self.forms.honeypot.trim().to_owned()).filter(|name| !name.is_empty()),
+            dashboard: lead_http::DashboardConfig {
+                session: std::time::Duration::from_secs(self.dashboard.session_hours * 3600),
+                max_failed_logins: self.dashboard.max_failed_logins,
+                lockout: std::time::Duration::from_secs(self.dashboard.lockout_minutes * 60),
+                always_secure_cookies: self.dashboard.always_secure_cookies,
+            },
         }
     }
 

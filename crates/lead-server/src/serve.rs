@@ -38,8 +38,8 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             .bind(&config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
         let addrs = server.addrs();
-        if let (Some(key), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
-            print_demo_banner(&key, *addr, &config.database.url);
+        if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
+            print_demo_banner(&key, &password, *addr, &config.database.url);
         }
         for addr in &addrs {
             log::info!("listening on http://{addr}");
@@ -48,15 +48,20 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     })
 }
 
-/// On an empty database: the `Demo` company, one employee and a key, shown once.
-fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<ApiKey>> {
+/// On an empty database: the `Demo` company, one employee with a dashboard password, and a
+/// key — key and password shown once.
+fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<(ApiKey, String)>> {
     let key = ApiKey::generate()?;
-    let created = store.create_demo_if_empty(&key.display_prefix(), key.hash().as_str())?;
-    Ok(created.map(|_| key))
+    let Some(demo) = store.create_demo_if_empty(&key.display_prefix(), key.hash().as_str())? else {
+        return Ok(None);
+    };
+    let password = lead_auth::generate_password()?;
+    store.set_employee_password(demo.employee_id, Some(&lead_auth::hash_password(&password)?))?;
+    Ok(Some((key, password)))
 }
 
 /// The one deliberate print of a key besides `key issue`: to stdout, never to the log.
-fn print_demo_banner(key: &ApiKey, addr: SocketAddr, database_url: &str) {
+fn print_demo_banner(key: &ApiKey, password: &str, addr: SocketAddr, database_url: &str) {
     let host = match addr {
         SocketAddr::V4(v4) if v4.ip().is_unspecified() => format!("127.0.0.1:{}", v4.port()),
         SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
@@ -77,7 +82,9 @@ The key is shown only this once - keep it:\n\n    {key}\n\n\
 Send a first lead:\n\n\
 curl -X POST 'http://{host}/api/v1/lead.php' -H 'X-API-KEY: {key}' -H 'Content-Type: application/json' -d '{{\"type\":\"order\",\"email\":\"kunde@example.com\",\"subject\":\"Testbestellung\",\"total\":49.90}}'\n\n\
 Then see it (from another terminal):\n\n\
-cargo run --release -- orders list --company Demo{database}\n\
+cargo run --release -- orders list --company Demo{database}\n\n\
+or in the team's dashboard: http://{host}/app/ - log in as team@demo.example\n\
+with the password (also shown only this once):\n\n    {password}\n\
 ================================================================================\n"
     );
 }

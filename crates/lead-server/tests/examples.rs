@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
+use common::browser::{eventually, installed, Browser, Website};
 use common::{cli, TestApp};
 use serde_json::{json, Value};
 
@@ -31,210 +31,9 @@ fn filled(name: &str, replacements: &[(&str, &str)]) -> String {
     text
 }
 
-fn installed(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        // CI installs every tool: there a missing one is a failure, not a skip.
-        assert!(
-            std::env::var_os("LEAD_TEST_REQUIRE_TOOLS").is_none(),
-            "{program} is not installed, but LEAD_TEST_REQUIRE_TOOLS is set"
-        );
-        eprintln!("skipped: {program} is not installed (.ci/run installs it)");
-    }
-    found
-}
-
 fn set_origins(app: &TestApp, origin: &str) {
     let output = cli(&app.db.url, &["key", "origins", &app.acme.key_id.to_string(), origin]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
-
-/// Waits for `check` to give something, at most 15 seconds.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A website on a port of its own: serves its pages, any other path a plain page.
-struct Website {
-    listener: TcpListener,
-    addr: SocketAddr,
-}
-
-impl Website {
-    fn new() -> Website {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        Website { listener, addr }
-    }
-
-    fn origin(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Serves `pages` (path → HTML) from now on.
-    fn serve(self, pages: Vec<(&'static str, String)>) -> String {
-        let origin = self.origin();
-        std::thread::spawn(move || {
-            for mut stream in self.listener.incoming().flatten() {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head);
-                let target = head.split_whitespace().nth(1).unwrap_or("/");
-                let path = target.split('?').next().unwrap_or("/");
-                let body = pages.iter().find(|(p, _)| *p == path).map_or_else(
-                    || format!("<!doctype html><title>{path}</title><p id=page>{path}</p>"),
-                    |(_, b)| b.clone(),
-                );
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        origin
-    }
-}
-
-/// Headless Chromium under chromedriver, spoken to over the W3C WebDriver protocol.
-struct Browser {
-    driver: Child,
-    addr: SocketAddr,
-    session: String,
-    _profile: tempfile::TempDir,
-}
-
-impl Browser {
-    fn start() -> Option<Browser> {
-        if !installed("chromium") || !installed("chromedriver") {
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let profile = tempfile::tempdir().unwrap();
-        let mut browser = Browser {
-            driver,
-            addr,
-            session: String::new(),
-            _profile: profile,
-        };
-        eventually("chromedriver", || TcpStream::connect(addr).ok());
-        let args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            &format!("--user-data-dir={}", browser._profile.path().display()),
-        ];
-        let capabilities = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
-        }}});
-        let session = browser.call("POST", "/session", Some(capabilities));
-        browser.session = session["sessionId"].as_str().expect("a WebDriver session").to_owned();
-        Some(browser)
-    }
-
-    /// One WebDriver command; its `value`.
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let raw = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        let response = common::try_send(self.addr, raw.as_bytes()).unwrap();
-        let answer = response.json();
-        assert!(response.status < 400, "WebDriver {method} {path}: {answer}");
-        answer["value"].clone()
-    }
-
-    fn session(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        self.call(method, &format!("/session/{}{path}", self.session), body)
-    }
-
-    fn open(&self, url: &str) {
-        self.session("POST", "/url", Some(json!({ "url": url })));
-    }
-
-    fn find(&self, css: &str) -> String {
-        let found = self.session("POST", "/element", Some(json!({"using": "css selector", "value": css})));
-        // A web element is an object with one member: the W3C element key and the reference.
-        found
-            .as_object()
-            .and_then(|object| object.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("no element {css}: {found}"))
-            .to_owned()
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let element = self.find(css);
-        self.session(
-            "POST",
-            &format!("/element/{element}/value"),
-            Some(json!({ "text": text })),
-        );
-    }
-
-    fn click(&self, css: &str) {
-        let element = self.find(css);
-        self.session("POST", &format!("/element/{element}/click"), Some(json!({})));
-    }
-
-    fn text(&self, css: &str) -> String {
-        let element = self.find(css);
-        self.session("GET", &format!("/element/{element}/text"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn url(&self) -> String {
-        self.session("GET", "/url", None)
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let raw = format!(
-                "DELETE /session/{} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-                self.session, self.addr
-            );
-            let _ = common::try_send(self.addr, raw.as_bytes());
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
 }
 
 #[test]

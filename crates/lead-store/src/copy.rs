@@ -55,7 +55,10 @@ mod rows {
             name: String,
             email: String,
             active: i32,
-            created_at: i64
+            created_at: i64,
+            password_hash: Option<String>,
+            failed_logins: i32,
+            locked_until: Option<i64>,
         }
     );
     full_row!(
@@ -66,6 +69,7 @@ mod rows {
             token_hash: String,
             active: i32,
             created_at: i64,
+            expires_at: Option<i64>,
         }
     );
     full_row!(

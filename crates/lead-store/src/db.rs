@@ -276,7 +276,7 @@ impl StoreConfig {
             connection_timeout: Duration::from_secs(5),
             write_queue: 4096,
             write_queue_bytes: 16 * 1024 * 1024,
-            postgres_writers: 4,
+            postgres_writers: 2,
             submission_retention: Duration::from_secs(14 * 24 * 3600),
         }
     }

@@ -24,6 +24,7 @@ mod health;
 mod ingest;
 mod leads;
 mod listen;
+mod logins;
 mod models;
 mod notifications;
 mod orders;
@@ -38,6 +39,7 @@ pub use copy::CopyReport;
 pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};
+pub use logins::LoginCandidate;
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
     Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,

@@ -33,6 +33,9 @@ diesel::table! {
         email -> Text,
         active -> Integer,
         created_at -> BigInt,
+        password_hash -> Nullable<Text>,
+        failed_logins -> Integer,
+        locked_until -> Nullable<BigInt>,
     }
 }
 
@@ -44,6 +47,7 @@ diesel::table! {
         token_hash -> Text,
         active -> Integer,
         created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
     }
 }
 

@@ -61,15 +61,18 @@ impl Store {
                     employee_tokens::active,
                     employees::active,
                     companies::active,
+                    employee_tokens::expires_at,
                 ))
-                .first::<(Id, Id, Id, i32, i32, i32)>(conn)
+                .first::<(Id, Id, Id, i32, i32, i32, Option<i64>)>(conn)
                 .optional()?;
+            let now = Timestamp::now().millis();
             Ok(found.map(
-                |(token_id, employee_id, company_id, token, employee, company)| TokenLookup {
+                |(token_id, employee_id, company_id, token, employee, company, expires)| TokenLookup {
                     token_id,
                     employee_id,
                     company_id,
-                    token_active: token == 1,
+                    // An expired session is as good as revoked.
+                    token_active: token == 1 && expires.is_none_or(|at| at > now),
                     employee_active: employee == 1,
                     company_active: company == 1,
                 },
@@ -85,6 +88,11 @@ impl Store {
                 .inner_join(employees::table.inner_join(companies::table))
                 .filter(employee_tokens::id.eq(token_id))
                 .filter(employee_tokens::active.eq(1))
+                .filter(
+                    employee_tokens::expires_at
+                        .is_null()
+                        .or(employee_tokens::expires_at.gt(Timestamp::now().millis())),
+                )
                 .filter(employees::active.eq(1))
                 .filter(companies::active.eq(1))
                 .count()

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses its own part of the helpers
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,359 @@
+//! The dashboard's HTML, in German. maud escapes every value it interpolates, so whatever a
+//! website sent (a ticket whose message is `<script>…`) is shown as text.
+
+use lead_domain::{Money, Timestamp};
+use lead_store::{Customer, CustomerFile, Notification, OrderRecord, TicketRecord};
+use maud::{html, Markup, DOCTYPE};
+
+/// Who is looking, for the page header.
+pub(crate) struct Viewer<'a> {
+    pub name: &'a str,
+    pub csrf: &'a str,
+    pub unread: usize,
+    pub recent: &'a [Notification],
+}
+
+fn when(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_german()
+}
+
+fn euro(cents: i64) -> String {
+    u64::try_from(cents)
+        .ok()
+        .and_then(Money::from_cents)
+        .map_or_else(|| cents.to_string(), Money::to_german)
+}
+
+fn order_status(status: &str) -> &'static str {
+    match status {
+        "new" => "Neu",
+        "accepted" => "Angenommen",
+        "rejected" => "Abgelehnt",
+        _ => "Unbekannt",
+    }
+}
+
+fn ticket_status(status: &str) -> &'static str {
+    match status {
+        "open" => "Offen",
+        "closed" => "Geschlossen",
+        _ => "Unbekannt",
+    }
+}
+
+/// A form that posts to `action` with the session's CSRF token.
+fn post_form(action: &str, csrf: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class="inline" {
+            input type="hidden" name="csrf" value=(csrf);
+            button type="submit" class=(class) { (label) }
+        }
+    }
+}
+
+/// The frame of every page: header with navigation, the bell and logout.
+pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -> Markup {
+    let nav = [
+        ("/app/orders", "orders", "Web-Bestellungen"),
+        ("/app/tickets", "tickets", "Tickets"),
+        ("/app/customers", "customers", "Kunden"),
+    ];
+    html! {
+        (DOCTYPE)
+        html lang="de" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – CRM" }
+                link rel="stylesheet" href="/app/app.css";
+                script src="/app/app.js" defer {}
+            }
+            body {
+                a href="#main" class="skip" { "Zum Inhalt springen" }
+                header {
+                    nav aria-label="Hauptnavigation" {
+                        @for (href, key, label) in nav {
+                            a href=(href) aria-current=[(key == active).then_some("page")] { (label) }
+                        }
+                    }
+                    div class="bell" {
+                        button type="button" id="bell-button" aria-expanded="false" aria-controls="bell-panel" {
+                            "Benachrichtigungen "
+                            span id="bell-count" class="count" data-count=(viewer.unread) { (viewer.unread) }
+                        }
+                        div id="bell-panel" hidden {
+                            ul id="bell-list" {
+                                @for note in viewer.recent {
+                                    li class=(if note.read_at.is_none() { "unread" } else { "" }) { (note.text) }
+                                }
+                            }
+                            a href="/app/notifications" { "Alle Benachrichtigungen" }
+                        }
+                    }
+                    div class="me" {
+                        span { (viewer.name) }
+                        (post_form("/app/logout", viewer.csrf, "Abmelden", "link"))
+                    }
+                }
+                main id="main" { (body) }
+            }
+        }
+    }
+}
+
+/// The login page.
+pub(crate) fn login(csrf: &str, email: &str, error: Option<&str>) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="de" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "Anmelden – CRM" }
+                link rel="stylesheet" href="/app/app.css";
+            }
+            body {
+                main id="main" class="login" {
+                    h1 { "Anmelden" }
+                    @if let Some(error) = error {
+                        p class="error" role="alert" { (error) }
+                    }
+                    form method="post" action="/app/login" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for="email" { "E-Mail" }
+                        input type="email" id="email" name="email" value=(email) autocomplete="username" required autofocus;
+                        label for="password" { "Passwort" }
+                        input type="password" id="password" name="password" autocomplete="current-password" required;
+                        button type="submit" id="login" { "Anmelden" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A small filter by status, as links.
+fn status_filter(base: &str, current: Option<&str>, options: &[(&str, &str)]) -> Markup {
+    html! {
+        nav class="filter" aria-label="Nach Status filtern" {
+            a href=(base) aria-current=[current.is_none().then_some("true")] { "Alle" }
+            @for (value, label) in options {
+                a href={ (base) "?status=" (value) } aria-current=[(current == Some(*value)).then_some("true")] { (label) }
+            }
+        }
+    }
+}
+
+/// The order inbox ("Web-Bestellungen").
+pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -> Markup {
+    let back = match status {
+        Some(status) => format!("/app/orders?status={status}"),
+        None => "/app/orders".to_owned(),
+    };
+    html! {
+        h1 { "Web-Bestellungen" }
+        (status_filter("/app/orders", status, &[("new", "Neu"), ("accepted", "Angenommen"), ("rejected", "Abgelehnt")]))
+        div data-live="orders" {
+            @if orders.is_empty() {
+                p class="empty" { "Keine Bestellungen." }
+            } @else {
+                table {
+                    thead { tr { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } } }
+                    tbody {
+                        @for order in orders {
+                            tr id={ "order-" (order.id) } {
+                                td { (when(order.created_at)) }
+                                td class="amount" { (euro(order.total_cents)) }
+                                td {
+                                    @if let Some(customer) = order.customer_id {
+                                        a href={ "/app/customers/" (customer) } { (order.email) }
+                                    } @else { (order.email) }
+                                }
+                                td { (order.title) }
+                                td class="status" { (order_status(&order.status)) }
+                                td class="actions" {
+                                    @if order.status == "new" {
+                                        form method="post" action={ "/app/orders/" (order.id) "/accept" } class="inline" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="back" value=(back);
+                                            button type="submit" class="accept" { "Annehmen" }
+                                        }
+                                        form method="post" action={ "/app/orders/" (order.id) "/reject" } class="inline" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="back" value=(back);
+                                            button type="submit" class="reject" { "Ablehnen" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The ticket list.
+pub(crate) fn tickets(tickets: &[TicketRecord], status: Option<&str>) -> Markup {
+    html! {
+        h1 { "Tickets" }
+        (status_filter("/app/tickets", status, &[("open", "Offen"), ("closed", "Geschlossen")]))
+        div data-live="tickets" {
+            @if tickets.is_empty() {
+                p class="empty" { "Keine Tickets." }
+            } @else {
+                table {
+                    thead { tr { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } } }
+                    tbody {
+                        @for ticket in tickets {
+                            tr {
+                                td { (when(ticket.created_at)) }
+                                td { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } }
+                                td { (ticket.email) }
+                                td { (ticket_status(&ticket.status)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a website sent beyond the known fields, as a definition list.
+fn extra(payload: &str) -> Markup {
+    let fields = lead_domain::extra_fields(payload);
+    html! {
+        @if !fields.is_empty() {
+            h2 { "Weitere Angaben" }
+            dl class="extra" {
+                @for (name, value) in &fields {
+                    dt { (name) }
+                    dd { @match value { serde_json::Value::String(text) => (text), other => (other.to_string()) } }
+                }
+            }
+        }
+    }
+}
+
+/// One ticket: the original message, custom fields, status, customer file.
+pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], csrf: &str) -> Markup {
+    let base = format!("/app/tickets/{}", ticket.id);
+    html! {
+        p { a href="/app/tickets" { "← Alle Tickets" } }
+        h1 { (ticket.title) }
+        p class="meta" {
+            (ticket_status(&ticket.status)) " · von " (ticket.email) " · " (when(ticket.created_at))
+        }
+        h2 { "Nachricht" }
+        pre class="message" id="message" { (ticket.message) }
+        (extra(&ticket.payload))
+        div class="actions" {
+            @if ticket.status == "open" {
+                (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
+            } @else {
+                (post_form(&format!("{base}/reopen"), csrf, "Wieder öffnen", "accept"))
+            }
+        }
+        h2 { "Kundenakte" }
+        @if let Some(customer) = ticket.customer_id {
+            p { a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" } }
+        } @else if customers.is_empty() {
+            p { "Noch keiner Kundenakte zugeordnet; es gibt noch keine Kunden." }
+        } @else {
+            form method="post" action={ (base) "/assign" } {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="customer_id" { "Einem Kunden zuordnen" }
+                select id="customer_id" name="customer_id" {
+                    @for customer in customers {
+                        option value=(customer.id) { (customer.name) " (" (customer.email) ")" }
+                    }
+                }
+                button type="submit" { "Zuordnen" }
+            }
+        }
+    }
+}
+
+/// The customer list, with a search.
+pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
+    html! {
+        h1 { "Kunden" }
+        form method="get" action="/app/customers" class="search" {
+            label for="q" { "Suchen (Name oder E-Mail)" }
+            input type="search" id="q" name="q" value=(q);
+            button type="submit" { "Suchen" }
+        }
+        @if customers.is_empty() {
+            p class="empty" { "Keine Kunden gefunden." }
+        } @else {
+            ul class="plain" {
+                @for customer in customers {
+                    li { a href={ "/app/customers/" (customer.id) } { (customer.name) } " · " (customer.email) }
+                }
+            }
+        }
+    }
+}
+
+/// A customer's file: details, tickets and orders, newest first.
+pub(crate) fn customer_file(file: &CustomerFile) -> Markup {
+    let customer = &file.customer;
+    html! {
+        p { a href="/app/customers" { "← Alle Kunden" } }
+        h1 { (customer.name) }
+        p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at)) }
+        h2 { "Tickets" }
+        @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
+        ul class="plain" {
+            @for ticket in &file.tickets {
+                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(&ticket.status)) " · " (when(ticket.created_at)) }
+            }
+        }
+        h2 { "Bestellungen" }
+        @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
+        ul class="plain" {
+            @for order in &file.orders {
+                li { (order.title) " · " (euro(order.total_cents)) " · " (order_status(&order.status)) " · " (when(order.created_at)) }
+            }
+        }
+    }
+}
+
+/// All of one's notifications.
+pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
+    html! {
+        h1 { "Benachrichtigungen" }
+        (post_form("/app/notifications/read-all", csrf, "Alle als gelesen markieren", "accept"))
+        div data-live="notifications" {
+            @if notes.is_empty() { p class="empty" { "Keine Benachrichtigungen." } }
+            ul class="plain notes" {
+                @for note in notes {
+                    li class=(if note.read_at.is_none() { "unread" } else { "" }) {
+                        @if let Some(order) = note.order_id {
+                            a href={ "/app/orders#order-" (order) } { (note.text) }
+                        } @else if let Some(ticket) = note.ticket_id {
+                            a href={ "/app/tickets/" (ticket) } { (note.text) }
+                        } @else { (note.text) }
+                        " · " (when(note.created_at))
+                        @if note.read_at.is_none() {
+                            " " (post_form(&format!("/app/notifications/{}/read", note.id), csrf, "Gelesen", "link"))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error page (not found, refused) with a way back.
+pub(crate) fn message(title: &str, text: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="de" {
+            head { meta charset="utf-8"; title { (title) " – CRM" } link rel="stylesheet" href="/app/app.css"; }
+            body { main id="main" { h1 { (title) } p { (text) } p { a href="/app/orders" { "Zur Übersicht" } } } }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The team's dashboard under /app, end to end: in real headless Chromium (login, a lead
+//! arriving live in the inbox and on the bell, accepting it, a ticket and its customer file,
+//! an XSS payload shown as text, the lockout), and over raw HTTP (CSRF, sessions). Each
+//! browser page is saved under target/screenshots/.
+
+mod common;
+
+use std::time::Duration;
+
+use common::browser::{eventually, Browser};
+use common::{cli_with_stdin, Response, TestApp};
+use lead_domain::OrderStatus;
+
+const PASSWORD: &str = "Sehr-geheim-2026";
+
+/// A server whose first Acme employee can log in with [`PASSWORD`]; three wrong passwords
+/// lock an account.
+fn app() -> TestApp {
+    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[dashboard]\nmax_failed_logins = 3\n");
+    let employee = app.acme.employees[0].to_string();
+    let output = cli_with_stdin(
+        &app.db.url,
+        &["employee", "password", &employee],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    app
+}
+
+fn email(app: &TestApp) -> String {
+    app.store.find_employee(app.acme.employees[0]).unwrap().email
+}
+
+fn log_in(browser: &Browser, app: &TestApp, password: &str) {
+    browser.open(&format!("http://{}/app/login", app.server.addr));
+    browser.type_into("#email", &email(app));
+    browser.type_into("#password", password);
+    browser.click("#login");
+}
+
+#[test]
+fn the_team_works_through_a_lead_live_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let app = app();
+    let base = format!("http://{}", app.server.addr);
+    browser.open(&format!("{base}/app/login"));
+    browser.screenshot("login");
+    log_in(&browser, &app, PASSWORD);
+    eventually("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+    assert_eq!(browser.text("#bell-count"), "0");
+    browser.screenshot("inbox-empty");
+
+    // A website sends an order: it appears in the inbox and on the bell without a reload.
+    let order = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":1234.50}"#;
+    assert_eq!(app.post_lead(&app.acme.key, order).status, 200);
+    eventually("the bell", || (browser.text("#bell-count") == "1").then_some(()));
+    let amount = eventually("the order in the inbox", || {
+        let text = browser.execute("return document.querySelector('td.amount')?.textContent ?? ''");
+        text.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
+    });
+    assert_eq!(amount, "1.234,50 €");
+    assert_eq!(
+        browser.execute("return performance.getEntriesByType('navigation').length"),
+        1,
+        "no reload"
+    );
+    browser.click("#bell-button");
+    assert!(browser
+        .text("#bell-list")
+        .contains("Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen."));
+    browser.screenshot("inbox-live");
+
+    // Accept it.
+    browser.click("button.accept");
+    eventually("the accepted order", || {
+        (browser.text("td.status") == "Angenommen").then_some(())
+    });
+    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    assert_eq!(orders[0].status, OrderStatus::Accepted.as_str());
+    assert_eq!(orders[0].decided_by.as_ref().map(|e| e.id), Some(app.acme.employees[0]));
+    browser.screenshot("inbox-accepted");
+
+    // A ticket from a known customer, with a message that tries to run a script.
+    let customer = app
+        .store
+        .add_customer(app.acme.id, "Max Mustermann", "max@beispiel.de")
+        .unwrap();
+    let attack = r#"<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">"#;
+    let ticket = serde_json::json!({"type": "ticket", "email": "max@beispiel.de", "subject": "Rückruf <b>bitte</b>",
+                                    "message": attack, "phone": "030 123456"});
+    let response = app.post_lead(&app.acme.key, &ticket.to_string());
+    let ticket_id = response.json()["id"].as_i64().unwrap();
+    browser.open(&format!("{base}/app/tickets"));
+    browser.screenshot("tickets");
+    browser.open(&format!("{base}/app/tickets/{ticket_id}"));
+    assert_eq!(browser.text("#message"), attack, "shown as text");
+    assert_eq!(browser.text("h1"), "Rückruf <b>bitte</b>");
+    assert_eq!(
+        browser.execute("return window.pwned === undefined"),
+        true,
+        "nothing ran"
+    );
+    assert!(
+        browser.text("dl.extra").contains("030 123456"),
+        "custom fields are shown"
+    );
+    browser.screenshot("ticket");
+
+    browser.click("#customer-link");
+    eventually("the customer file", || {
+        browser
+            .url()
+            .ends_with(&format!("/app/customers/{}", customer.id))
+            .then_some(())
+    });
+    assert_eq!(browser.text("h1"), "Max Mustermann");
+    assert!(browser.text("main").contains("Rückruf <b>bitte</b>"));
+    browser.screenshot("customer");
+
+    browser.open(&format!("{base}/app/notifications"));
+    browser.screenshot("notifications");
+    browser.click("form[action='/app/notifications/read-all'] button");
+    eventually("all read", || (browser.text("#bell-count") == "0").then_some(()));
+}
+
+#[test]
+fn wrong_passwords_lock_the_account_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let app = app();
+    for _ in 0..3 {
+        log_in(&browser, &app, "falsch-falsch-falsch");
+        eventually("the error", || browser.text("main").contains("falsch").then_some(()));
+    }
+    // Locked now: even the right password does not get in.
+    log_in(&browser, &app, PASSWORD);
+    eventually("the refusal", || {
+        browser.text("main").contains("gesperrt").then_some(())
+    });
+    assert!(browser.url().ends_with("/app/login"), "{}", browser.url());
+    browser.screenshot("login-locked");
+    // The operator sets a new password: the lock is lifted.
+    let employee = app.acme.employees[0].to_string();
+    let output = cli_with_stdin(
+        &app.db.url,
+        &["employee", "password", &employee],
+        "Ein-neues-Passwort\n",
+    );
+    assert!(output.status.success());
+    log_in(&browser, &app, "Ein-neues-Passwort");
+    eventually("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+}
+
+/// A logged-in session over raw HTTP: the session cookie and the page's CSRF token.
+fn raw_login(app: &TestApp, password: &str) -> (Response, Option<(String, String)>) {
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    let login_cookie = set_cookie(&page, "lead_login_csrf").unwrap();
+    let csrf = hidden_csrf(&page);
+    let body = format!(
+        "csrf={csrf}&email={}&password={password}",
+        email(app).replace('@', "%40")
+    );
+    let cookie = format!("lead_login_csrf={login_cookie}");
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let answer = app.server.request("POST", "/app/login", &headers, body.as_bytes());
+    let session = set_cookie(&answer, "lead_session").filter(|s| !s.is_empty());
+    let session = session.map(|session| {
+        let cookie = format!("lead_session={session}");
+        let inbox = app.server.request("GET", "/app/orders", &[("Cookie", &cookie)], b"");
+        (cookie, hidden_csrf(&inbox))
+    });
+    (answer, session)
+}
+
+fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    response
+        .headers
+        .iter()
+        .filter(|(header, _)| header == "set-cookie")
+        .find_map(|(_, value)| value.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+fn hidden_csrf(page: &Response) -> String {
+    let text = page.text();
+    let start = text.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
+    text[start..].split('"').next().unwrap().to_owned()
+}
+
+#[test]
+fn forms_without_the_csrf_token_change_nothing() {
+    let app = app();
+    assert_eq!(
+        app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#)
+            .status,
+        200
+    );
+    let order = app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].id;
+    let (answer, session) = raw_login(&app, PASSWORD);
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), Some("/app/orders"));
+    let set = answer
+        .headers
+        .iter()
+        .find(|(h, v)| h == "set-cookie" && v.starts_with("lead_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/app", "Max-Age=43200"] {
+        assert!(set.1.contains(attribute), "{attribute} in {}", set.1);
+    }
+    let (cookie, csrf) = session.unwrap();
+    let accept = format!("/app/orders/{order}/accept");
+    let post = |body: &str| {
+        app.server.request(
+            "POST",
+            &accept,
+            &[
+                ("Cookie", cookie.as_str()),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            body.as_bytes(),
+        )
+    };
+    // Another site can make the browser send the cookie, but not the token.
+    assert_eq!(post("back=%2Fapp%2Forders").status, 403);
+    assert_eq!(post("csrf=0123456789abcdef0123456789abcdef").status, 403);
+    assert_eq!(
+        app.store.get_order(app.acme.id, order).unwrap().status,
+        "new",
+        "nothing changed"
+    );
+    assert_eq!(post(&format!("csrf={csrf}")).status, 303);
+    assert_eq!(app.store.get_order(app.acme.id, order).unwrap().status, "accepted");
+
+    // The login form has its own token (a double-submit cookie): a cross-site login fails.
+    let forged = app.server.request(
+        "POST",
+        "/app/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("csrf=x&email={}&password={PASSWORD}", email(&app)).as_bytes(),
+    );
+    assert_eq!(forged.status, 403);
+
+    // Pages without a session go to the login; logout ends the session for good.
+    let anonymous = app.server.request("GET", "/app/orders", &[], b"");
+    assert_eq!(
+        (anonymous.status, anonymous.header("location")),
+        (303, Some("/app/login"))
+    );
+    let logout = app.server.request(
+        "POST",
+        "/app/logout",
+        &[
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        format!("csrf={csrf}").as_bytes(),
+    );
+    assert_eq!(logout.status, 303);
+    let after = app
+        .server
+        .request("GET", "/app/orders", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(after.header("location"), Some("/app/login"));
+    let stream = app
+        .server
+        .request("GET", "/app/notifications/stream", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(stream.status, 303, "no live stream without a session");
+}
+
+#[test]
+fn only_the_right_password_of_an_active_employee_gets_in() {
+    let app = app();
+    assert_eq!(raw_login(&app, "falsch-falsch").0.status, 401);
+    assert!(raw_login(&app, PASSWORD).1.is_some());
+    // A deactivated employee, or one of a deactivated company, is out — sessions included.
+    let (_, session) = raw_login(&app, PASSWORD);
+    let (cookie, _) = session.unwrap();
+    app.store.set_employee_active(app.acme.employees[0], false).unwrap();
+    assert_eq!(raw_login(&app, PASSWORD).0.status, 401);
+    let page = app
+        .server
+        .request("GET", "/app/orders", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(page.header("location"), Some("/app/login"));
+    // Passwords are at least 10 characters.
+    let employee = app.acme.employees[1].to_string();
+    let short = cli_with_stdin(&app.db.url, &["employee", "password", &employee], "kurz\n");
+    assert!(!short.status.success());
+    std::thread::sleep(Duration::from_millis(10));
+}
