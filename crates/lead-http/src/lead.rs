@@ -64,6 +64,11 @@ struct Trace {
     presented: Option<String>,
     company_id: Option<lead_store::Id>,
     body: Option<web::Bytes>,
+    /// A form's fields as the JSON that was checked: what is logged instead of the raw form,
+    /// which may carry the key in a hidden field.
+    form: Option<String>,
+    /// The body is a urlencoded form: its `key` parameter is redacted whatever its spelling.
+    urlencoded: bool,
     /// The error code, also of a failure answered with a redirect.
     code: Option<&'static str>,
 }
@@ -86,13 +91,25 @@ impl Trace {
             Some(limits) => limits.client_ip(req),
             None => req.peer_addr().map(|addr| addr.ip()),
         };
-        let body = self.code.and(self.body.as_ref()).map(|body| {
-            let text = String::from_utf8_lossy(body);
+        // Only what a valid key sent is kept: the log is no free storage for strangers. Keys
+        // are redacted before the cut, so no half key is left at the end; NUL, which
+        // PostgreSQL's text cannot hold, becomes U+FFFD.
+        let body = match (self.code, self.company_id, &self.form, &self.body) {
+            (Some(_), Some(_), Some(form), _) => Some(form.clone()),
+            (Some(_), Some(_), None, Some(body)) => Some(String::from_utf8_lossy(body).into_owned()),
+            _ => None,
+        }
+        .map(|text| {
+            let text = match self.urlencoded {
+                true => lead_auth::redact_query(&text).into_owned(),
+                false => text,
+            };
+            let text = lead_auth::redact_secrets(&text, self.presented.as_deref()).replace('\0', "\u{FFFD}");
             let mut end = text.len().min(LOGGED_BODY_BYTES);
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            lead_auth::redact_secrets(&text[..end], self.presented.as_deref())
+            text[..end].to_owned()
         });
         NewSubmission {
             at: lead_domain::Timestamp::now().millis(),
@@ -164,6 +181,7 @@ async fn create_lead(
     let req = req.clone();
     auth::check_client(&req)?;
     let kind = BodyKind::of(req.headers());
+    trace.urlencoded = kind == BodyKind::UrlEncoded;
     let presented = credentials(
         req.headers().get(lead_auth::HEADER).map(|value| value.as_bytes()),
         req.query_string(),
@@ -173,10 +191,10 @@ async fn create_lead(
         Credentials::Missing if kind != BodyKind::Json => {
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
             // the key. Too big or unreadable, it has no key we could find.
-            let bytes = read_body(Some(&req), body, config).await.map_err(|error| match error {
-                ApiError::RequestTimeout => error,
-                _ => ApiError::Auth(AuthError::MissingKey),
-            })?;
+            // Whatever goes wrong reading it (too big, too slow), it had no key we could find.
+            let bytes = read_body(Some(&req), body, config)
+                .await
+                .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
             trace.body = Some(bytes.clone());
             let form = Form::read(kind, req.headers(), &bytes).await.ok().flatten();
             let presented = match form.as_ref().and_then(|form| form.value(form::KEY_FIELD)) {
@@ -199,6 +217,7 @@ async fn create_lead(
         }
     };
     let form = Form::read(kind, req.headers(), &bytes).await?;
+    trace.form = form.as_ref().map(Form::to_json);
     // Checked before anything is stored: a form that asks for a redirect nobody allowed
     // gets a plain answer, never a redirect to a stranger's site.
     let redirect = form
@@ -269,8 +288,12 @@ fn fills(payload: &str, field: &str) -> bool {
 /// The redirect target if its origin is one of the key's; a key without origins allows none
 /// (an open redirect would let anyone bounce visitors through this server).
 fn allowed_redirect(url: &str, origins: &[String]) -> Result<String, ApiError> {
+    let url = url.trim();
+    // It goes into a Location header: no control characters (a line break would fail the
+    // answer after the lead was stored).
+    let printable = !url.chars().any(char::is_control) && header::HeaderValue::from_str(url).is_ok();
     match origin_of(url) {
-        Some(origin) if origins.contains(&origin) => Ok(url.trim().to_owned()),
+        Some(origin) if printable && origins.contains(&origin) => Ok(url.to_owned()),
         _ => Err(ApiError::InvalidField {
             field: form::REDIRECT_FIELD,
             message: "Das Feld „redirect“ muss auf eine der für diesen API-Key eingetragenen Webseiten zeigen.".into(),

@@ -142,7 +142,8 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
-    /// notifications, the audit log and the remembered Idempotency-Keys, ids included — into `target`, which must be empty, in one transaction
+    /// notifications, the audit log, the remembered Idempotency-Keys and the daily caps' counts,
+    /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here. Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
         let empty = target.totals()?;
@@ -166,10 +167,11 @@ impl Store {
                     copy_table!(source, target, notifications, rows::Notification),
                     copy_table!(source, target, audit_log, rows::Audit),
                     copy_idempotency_keys(source, target)?,
+                    copy_daily_counts(source, target)?,
                 ];
                 if target.backend() == Backend::Postgres {
-                    // Every copied table but idempotency_keys has an id sequence.
-                    continue_sequences(target, &tables[..tables.len() - 1])?;
+                    // The tables with an id sequence (the last two have none).
+                    continue_sequences(target, &tables[..tables.len() - 2])?;
                 }
                 Ok(CopyReport { tables })
             })
@@ -209,6 +211,31 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
         )));
     }
     Ok(("idempotency_keys", found))
+}
+
+/// Today's (and earlier days') lead counts of capped keys, so a daily cap holds across the move.
+fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::key_daily_counts as counts;
+    let rows: Vec<(Id, i64, i64)> = counts::table
+        .select((counts::api_key_id, counts::day, counts::leads))
+        .load(source)?;
+    for (api_key_id, day, leads) in &rows {
+        diesel::insert_into(counts::table)
+            .values((
+                counts::api_key_id.eq(api_key_id),
+                counts::day.eq(day),
+                counts::leads.eq(leads),
+            ))
+            .execute(target)?;
+    }
+    let found: i64 = counts::table.count().get_result(target)?;
+    if found != rows.len() as i64 {
+        return Err(StoreError::Conflict(format!(
+            "key_daily_counts: copied {} rows but found {found} in the target",
+            rows.len()
+        )));
+    }
+    Ok(("key_daily_counts", found))
 }
 
 /// PostgreSQL: rows were inserted with their ids, so each id sequence goes on after the

@@ -20,8 +20,24 @@ impl Store {
 
     /// Whether the database takes writes: a read, then a one-row write that commits. A full
     /// disk, a read-only or deleted SQLite file, an unreachable PostgreSQL fail here, so
-    /// `/healthz` reports what a lead would meet.
+    /// `/healthz` reports what a lead would meet. The answer is reused for a second, so a
+    /// flood of health checks cannot crowd out the leads' writer.
     pub fn check_health(&self) -> Result<()> {
+        let mut last = self.last_health.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((at, outcome)) = last.as_ref() {
+            if at.elapsed() < HEALTH_REUSE {
+                return outcome.clone().map_err(StoreError::Unavailable);
+            }
+        }
+        let outcome = self.probe();
+        *last = Some((
+            std::time::Instant::now(),
+            outcome.as_ref().map(|_| ()).map_err(ToString::to_string),
+        ));
+        outcome
+    }
+
+    fn probe(&self) -> Result<()> {
         self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn).map_err(StoreError::from)?;
             Ok(())
@@ -38,3 +54,9 @@ impl Store {
         })
     }
 }
+
+/// A health check's time and finding (the error's text).
+pub(crate) type Checked = (std::time::Instant, std::result::Result<(), String>);
+
+/// How long a health check's answer is reused.
+const HEALTH_REUSE: std::time::Duration = std::time::Duration::from_secs(1);

@@ -67,6 +67,8 @@ pub struct Store {
     submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::SubmissionLog>>>,
     /// How long submission log entries are kept.
     submission_retention: std::time::Duration,
+    /// The last health check: when, and what it found (reused briefly, see `check_health`).
+    last_health: std::sync::Arc<std::sync::Mutex<Option<health::Checked>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -104,6 +106,7 @@ impl Store {
             actor: "lead-server".into(),
             submission_log: Default::default(),
             submission_retention: config.submission_retention,
+            last_health: Default::default(),
         })
     }
 

@@ -162,6 +162,15 @@ impl Store {
     }
 }
 
+fn insert(conn: &mut DbConnection, rows: &[NewSubmission]) -> Result<()> {
+    let insert = diesel::insert_into(submissions::table).values(rows);
+    match conn {
+        DbConnection::Sqlite(conn) => insert.execute(conn)?,
+        DbConnection::Postgres(conn) => insert.execute(conn)?,
+    };
+    Ok(())
+}
+
 fn prune(conn: &mut DbConnection, retention: Duration) -> Result<usize> {
     let cutoff = Timestamp::now().millis() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
     Ok(diesel::delete(submissions::table.filter(submissions::at.lt(cutoff))).execute(conn)?)
@@ -203,11 +212,16 @@ fn run(writer: &DbPool, shared: &Shared, entries: &Receiver<NewSubmission>, rete
         let written = conn.map_err(crate::StoreError::from).and_then(|mut conn| {
             write_transaction(&mut conn, |conn| {
                 for rows in batch.chunks(ROWS_PER_INSERT) {
-                    let insert = diesel::insert_into(submissions::table).values(rows);
-                    match conn {
-                        DbConnection::Sqlite(conn) => insert.execute(conn)?,
-                        DbConnection::Postgres(conn) => insert.execute(conn)?,
-                    };
+                    // A chunk that fails (one odd entry) is written row by row in savepoints,
+                    // so one entry cannot cost the others.
+                    let chunk = conn.transaction(|conn| insert(conn, rows));
+                    if chunk.is_err() {
+                        for row in rows {
+                            if let Err(error) = conn.transaction(|conn| insert(conn, std::slice::from_ref(row))) {
+                                log::warn!("a submission log entry was not written: {error}");
+                            }
+                        }
+                    }
                 }
                 if prune_now {
                     prune(conn, retention)?;

@@ -245,3 +245,28 @@ fn the_queue_is_bounded_in_bytes_too() {
     }
     assert_eq!(store.totals().unwrap().orders, 4);
 }
+
+#[test]
+fn an_expired_dashboard_session_lets_nobody_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreConfig::new(format!(
+        "sqlite://{}",
+        dir.path().join("s.db").display()
+    )))
+    .unwrap();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let now = lead_domain::Timestamp::now().millis();
+    let live = store
+        .start_session(employee, "lgt_live", "hash-live", now + 60_000)
+        .unwrap();
+    let expired = store.start_session(employee, "lgt_old", "hash-old", now - 1).unwrap();
+    assert!(store.token_is_valid(live).unwrap());
+    assert!(!store.token_is_valid(expired).unwrap());
+    assert!(store
+        .find_token_by_hash("hash-old")
+        .unwrap()
+        .is_some_and(|t| !t.token_active));
+    store.end_session(live).unwrap();
+    assert!(!store.token_is_valid(live).unwrap(), "logged out");
+}
