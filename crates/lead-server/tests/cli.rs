@@ -473,7 +473,26 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let notes = json_lines(&cli(&db.url, &["notifications", "list", "--employee", "1", "--json"]));
     assert_eq!(notes.as_array().unwrap().len(), 1, "the demo employee is notified");
 
+    // The Demo employee's dashboard password is printed too, and works.
+    let output = server.wait_for_output("log in as team@demo.example");
+    let password = output
+        .lines()
+        .skip_while(|line| !line.contains("with the password"))
+        .map(str::trim)
+        .find(|line| line.len() == 16 && line.chars().all(|c| c.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| panic!("no password printed:\n{output}"))
+        .to_owned();
+    let login = server.request("GET", "/app/login", &[], b"");
+    let page = login.text();
+    let csrf = page.split(r#"name="csrf" value=""#).nth(1).unwrap().split('"').next().unwrap();
+    let cookie = format!("lead_login_csrf={csrf}");
+    let body = format!("csrf={csrf}&email=team%40demo.example&password={password}");
+    let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    let answer = server.request("POST", "/app/login", &headers, body.as_bytes());
+    assert_eq!((answer.status, answer.header("location")), (303, Some("/app/orders")));
+
     let first = server.stop();
+    assert!(!first.log().contains(&password), "the password goes to stdout, never into the log");
     assert!(
         !first.log().contains(&key),
         "the key goes to stdout, never into the log"
