@@ -50,9 +50,26 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     assert_eq!(browser.text("#bell-count"), "0");
     browser.screenshot("inbox-empty");
 
-    // A website sends an order: it appears in the inbox and on the bell without a reload.
+    // A website sends an order with curl: it appears in the inbox and on the bell without a
+    // reload.
     let order = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":1234.50}"#;
-    assert_eq!(app.post_lead(&app.acme.key, order).status, 200);
+    let sent = std::process::Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .arg(format!("{base}/api/v1/lead.php"))
+        .args([
+            "-H",
+            &format!("X-API-KEY: {}", app.acme.key),
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            order,
+        ])
+        .output();
+    match sent {
+        Ok(output) => assert_eq!(String::from_utf8_lossy(&output.stdout), "200"),
+        // No curl on this machine: the same request from the tests' own client.
+        Err(_) => assert_eq!(app.post_lead(&app.acme.key, order).status, 200),
+    }
     eventually("the bell", || (browser.text("#bell-count") == "1").then_some(()));
     let amount = eventually("the order in the inbox", || {
         let text = browser.execute("return document.querySelector('td.amount')?.textContent ?? ''");
