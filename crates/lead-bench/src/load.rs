@@ -101,14 +101,15 @@ pub fn bodies(orders: bool, tickets: bool) -> Vec<String> {
     bodies
 }
 
-/// Complete keep-alive requests for the bodies, with the key in `X-API-KEY` or without one.
-pub fn requests(bodies: &[String], key: Option<&str>) -> Vec<Vec<u8>> {
+/// Complete keep-alive requests for the bodies with `method`, with the key in `X-API-KEY` or
+/// without one.
+pub fn requests(bodies: &[String], method: &str, key: Option<&str>) -> Vec<Vec<u8>> {
     bodies
         .iter()
         .map(|body| {
             let key_header = key.map(|k| format!("X-API-KEY: {k}\r\n")).unwrap_or_default();
             format!(
-                "POST /api/v1/lead.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{key_header}Content-Length: {}\r\n\r\n{body}",
+                "{method} /api/v1/lead.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{key_header}Content-Length: {}\r\n\r\n{body}",
                 body.len()
             )
             .into_bytes()

@@ -4,7 +4,7 @@
 //! same executable, re-run as `lead-server`) on loopback, and drives keep-alive `POST`s of
 //! realistic leads from a built-in load generator. It reports throughput, latency
 //! percentiles, errors by status and the server's peak memory, measures the same requests
-//! against a path that skips the database (no key → 401) for comparison, and verifies that
+//! against a path that skips the database (the same requests as `PUT` → 405) for comparison, and verifies that
 //! every `200` left exactly one record and one notification per employee behind.
 
 mod load;
@@ -114,8 +114,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         matches!(args.kind, Kind::Orders | Kind::Mixed),
         matches!(args.kind, Kind::Tickets | Kind::Mixed),
     );
-    let with_key = load::requests(&bodies, Some(key.expose()));
-    let without_key = load::requests(&bodies, None);
+    let with_key = load::requests(&bodies, "POST", Some(key.expose()));
+    let without_key = load::requests(&bodies, "PUT", None);
     let seconds = Duration::from_secs(args.seconds);
 
     println!(
@@ -139,7 +139,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Some(_) => None,
         None => {
             let baseline = load::run(server.addr, &without_key, args.connections, seconds, Mode::Closed)?;
-            baseline.print("no-database path (no key, 401)");
+            baseline.print("no-database path (the same requests as PUT: 405, no key lookup, no log)");
             Some(baseline)
         }
     };

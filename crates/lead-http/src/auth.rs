@@ -31,7 +31,18 @@ impl Caller {
             Credentials::Missing => None,
             Credentials::Presented(key) => {
                 let hash = key.hash();
-                web::block(move || store.find_key_by_hash(hash.as_str())).await??
+                let cache = req.app_data::<web::Data<KeyCache>>().cloned();
+                match cache.as_ref().and_then(|cache| cache.get(hash.as_str())) {
+                    Some(lookup) => Some(lookup),
+                    None => {
+                        let key = hash.as_str().to_owned();
+                        let found = web::block(move || store.find_key_by_hash(hash.as_str())).await??;
+                        if let (Some(cache), Some(lookup)) = (&cache, &found) {
+                            cache.put(key, lookup.clone());
+                        }
+                        found
+                    }
+                }
             }
         };
         let found = found.map(|lookup| ((tenant(&lookup), lookup.origins.clone()), state(&lookup)));
@@ -57,6 +68,42 @@ impl Caller {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Valid keys looked up in the last second, so that a busy website's leads do not each cost
+/// a database read. Safe to reuse: the writer checks key and company again inside the
+/// transaction that stores a lead, so a key revoked a moment ago still stores nothing. Only
+/// active keys are kept (a newly issued key works at once), at most [`KeyCache::CAPACITY`].
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (KeyLookup, std::time::Instant)>>,
+}
+
+impl KeyCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
+    const CAPACITY: usize = 10_000;
+
+    fn get(&self, hash: &str) -> Option<KeyLookup> {
+        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .map(|(lookup, _)| lookup.clone())
+    }
+
+    fn put(&self, hash: String, lookup: KeyLookup) {
+        if !(lookup.key_active && lookup.company_active) {
+            return;
+        }
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if entries.len() >= Self::CAPACITY {
+            entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(hash, (lookup, std::time::Instant::now()));
     }
 }
 

@@ -75,11 +75,13 @@ impl Default for HttpConfig {
 pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceConfig) + Clone {
     let store = web::Data::new(store);
     let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
+    let keys = web::Data::new(auth::KeyCache::default());
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(store.clone())
             .app_data(config.clone())
-            .app_data(limits.clone());
+            .app_data(limits.clone())
+            .app_data(keys.clone());
         lead::register(cfg);
         team::register(cfg);
         openapi::register(cfg);

@@ -41,6 +41,8 @@ fn set_origins(app: &TestApp, origins: &[&str]) {
     args.extend_from_slice(origins);
     let output = cli(&app.db.url, &args);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // The server reuses a key it looked up for a second: a change of origins applies then.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
 }
 
 backend_test! {
