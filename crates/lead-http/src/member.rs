@@ -40,7 +40,7 @@ impl FromRequest for TeamMember {
     }
 }
 
-fn member(lookup: TokenLookup) -> Member {
+pub(crate) fn member(lookup: TokenLookup) -> Member {
     Member {
         token_id: lookup.token_id,
         employee_id: lookup.employee_id,
@@ -48,7 +48,7 @@ fn member(lookup: TokenLookup) -> Member {
     }
 }
 
-fn state(lookup: TokenLookup) -> TokenState {
+pub(crate) fn state(lookup: TokenLookup) -> TokenState {
     if !lookup.token_active {
         TokenState::Revoked
     } else if !lookup.employee_active {

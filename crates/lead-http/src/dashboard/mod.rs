@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use lead_auth::{authorize_employee, csrf_token, EmployeeToken, TokenState};
+use lead_auth::{authorize_employee, csrf_token, EmployeeToken};
 use lead_domain::{OrderStatus, TicketStatus, Timestamp};
 use lead_store::{Id, Member, Notification, Store};
 use maud::Markup;
@@ -188,21 +188,8 @@ async fn session(req: &HttpRequest, store: &web::Data<Store>) -> Result<Session,
     })
     .await??;
     let (lookup, name) = found.ok_or(PageError::Login)?;
-    let state = if !lookup.token_active {
-        TokenState::Revoked
-    } else if !lookup.employee_active {
-        TokenState::EmployeeInactive
-    } else if !lookup.company_active {
-        TokenState::CompanyInactive
-    } else {
-        TokenState::Active
-    };
-    let member = Member {
-        token_id: lookup.token_id,
-        employee_id: lookup.employee_id,
-        company_id: lookup.company_id,
-    };
-    let member = authorize_employee(Some(&token), Some((member, state))).map_err(|_| PageError::Login)?;
+    let found = Some((crate::member::member(lookup), crate::member::state(lookup)));
+    let member = authorize_employee(Some(&token), found).map_err(|_| PageError::Login)?;
     Ok(Session {
         member,
         name,
