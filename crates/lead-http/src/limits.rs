@@ -55,6 +55,18 @@ impl RateLimits {
 
     /// The client's address: the peer, or — when the peer is a trusted proxy — the nearest
     /// address in `X-Forwarded-For` that is not one of the trusted proxies.
+    /// Whether a trusted reverse proxy says the client came over HTTPS (`X-Forwarded-Proto`;
+    /// from anyone else the header means nothing).
+    pub(crate) fn forwarded_https(&self, req: &HttpRequest) -> bool {
+        req.peer_addr()
+            .is_some_and(|peer| self.trusted_proxies.contains(&peer.ip()))
+            && req
+                .headers()
+                .get("X-Forwarded-Proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+    }
+
     pub(crate) fn client_ip(&self, req: &HttpRequest) -> Option<IpAddr> {
         let peer = req.peer_addr()?.ip();
         if !self.trusted_proxies.contains(&peer) {

@@ -206,7 +206,7 @@ fn hidden_csrf(page: &Response) -> String {
     text[start..].split('"').next().unwrap().to_owned()
 }
 
-#[test]
+backend_test! {
 fn forms_without_the_csrf_token_change_nothing() {
     let app = app();
     assert_eq!(
@@ -284,8 +284,9 @@ fn forms_without_the_csrf_token_change_nothing() {
         .request("GET", "/app/notifications/stream", &[("Cookie", cookie.as_str())], b"");
     assert_eq!(stream.status, 303, "no live stream without a session");
 }
+}
 
-#[test]
+backend_test! {
 fn only_the_right_password_of_an_active_employee_gets_in() {
     let app = app();
     assert_eq!(raw_login(&app, "falsch-falsch").0.status, 401);
@@ -304,4 +305,36 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     let short = cli_with_stdin(&app.db.url, &["employee", "password", &employee], "kurz\n");
     assert!(!short.status.success());
     std::thread::sleep(Duration::from_millis(10));
+}
+}
+
+backend_test! {
+fn wrong_passwords_lock_out_only_the_address_they_come_from_even_sent_at_once() {
+    let app = TestApp::spawn_with_config(
+        "[limits]\nper_ip = 0\nper_key = 0\ntrusted_proxies = [\"127.0.0.1\"]\n[dashboard]\nmax_failed_logins = 3\n",
+    );
+    let employee = app.acme.employees[0].to_string();
+    let output = cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{PASSWORD}\n"));
+    assert!(output.status.success());
+    let attempt = |from: &str, password: &str| {
+        let page = app.server.request("GET", "/app/login", &[], b"");
+        let cookie = format!("lead_login_csrf={}", set_cookie(&page, "lead_login_csrf").unwrap());
+        let body = format!("csrf={}&email={}&password={password}", hidden_csrf(&page), email(&app).replace('@', "%40"));
+        let headers = [
+            ("Cookie", cookie.as_str()),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("X-Forwarded-For", from),
+        ];
+        app.server.request("POST", "/app/login", &headers, body.as_bytes()).status
+    };
+    // Ten wrong passwords at once from one address: none slips past the count.
+    std::thread::scope(|scope| {
+        for _ in 0..10 {
+            scope.spawn(|| assert_eq!(attempt("203.0.113.9", "falsch-falsch"), 401));
+        }
+    });
+    assert_eq!(attempt("203.0.113.9", PASSWORD), 401, "that address is locked out");
+    // The employee, elsewhere, still gets in: an attacker cannot lock them out.
+    assert_eq!(attempt("198.51.100.1", PASSWORD), 303);
+}
 }

@@ -57,8 +57,6 @@ mod rows {
             active: i32,
             created_at: i64,
             password_hash: Option<String>,
-            failed_logins: i32,
-            locked_until: Option<i64>,
         }
     );
     full_row!(

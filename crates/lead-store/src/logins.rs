@@ -1,12 +1,13 @@
-//! Dashboard logins: passwords, failed attempts and lockouts, and sessions — employee tokens
-//! that expire.
+//! Dashboard logins: passwords, wrong attempts and lockouts per account and client address,
+//! and sessions — employee tokens that expire.
 
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::audit;
+use crate::db::DbConnection;
 use crate::models::Id;
-use crate::schema::{companies, employee_tokens, employees};
+use crate::schema::{companies, employee_tokens, employees, login_failures};
 use crate::{Result, Store, StoreError};
 
 diesel::define_sql_function! {
@@ -14,7 +15,7 @@ diesel::define_sql_function! {
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// An employee who may log in with an email address: what a login needs to decide.
+/// An employee who may log in with an email address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginCandidate {
     /// The employee.
@@ -23,24 +24,20 @@ pub struct LoginCandidate {
     pub company_id: Id,
     /// The argon2id hash of the password; `None` until the operator sets one.
     pub password_hash: Option<String>,
-    /// Locked until then (Unix milliseconds) after too many wrong passwords.
-    pub locked_until: Option<i64>,
 }
 
 impl Store {
-    /// Sets (or with `None` removes) an employee's dashboard password hash, and lifts a lockout.
+    /// Sets (or with `None` removes) an employee's dashboard password hash, and lifts every
+    /// lockout of the account.
     pub fn set_employee_password(&self, employee_id: Id, password_hash: Option<&str>) -> Result<()> {
         self.write(|conn| {
             let updated = diesel::update(employees::table.find(employee_id))
-                .set((
-                    employees::password_hash.eq(password_hash),
-                    employees::failed_logins.eq(0),
-                    employees::locked_until.eq(None::<i64>),
-                ))
+                .set(employees::password_hash.eq(password_hash))
                 .execute(conn)?;
             if updated != 1 {
                 return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
             }
+            diesel::delete(login_failures::table.filter(login_failures::employee_id.eq(employee_id))).execute(conn)?;
             let what = if password_hash.is_some() { "set" } else { "removed" };
             audit::record(
                 conn,
@@ -52,80 +49,114 @@ impl Store {
     }
 
     /// The active employees of active companies with this email (compared case-insensitively;
-    /// the same person may work for two companies).
+    /// the same person may work for two companies) who have a password.
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {
         let email = email.trim().to_lowercase();
         self.read(|conn| {
-            let rows: Vec<(Id, Id, Option<String>, Option<i64>)> = employees::table
+            let rows: Vec<(Id, Id, Option<String>)> = employees::table
                 .inner_join(companies::table)
                 .filter(lower(employees::email).eq(&email))
                 .filter(employees::active.eq(1))
                 .filter(companies::active.eq(1))
-                .select((
-                    employees::id,
-                    employees::company_id,
-                    employees::password_hash,
-                    employees::locked_until,
-                ))
+                .filter(employees::password_hash.is_not_null())
+                .select((employees::id, employees::company_id, employees::password_hash))
                 .order(employees::id)
                 .load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(
-                    |(employee_id, company_id, password_hash, locked_until)| LoginCandidate {
-                        employee_id,
-                        company_id,
-                        password_hash,
-                        locked_until,
-                    },
-                )
+                .map(|(employee_id, company_id, password_hash)| LoginCandidate {
+                    employee_id,
+                    company_id,
+                    password_hash,
+                })
                 .collect())
         })
     }
 
-    /// Counts a wrong password; the `max_failed`-th in a row locks the account for `lockout_ms`.
-    /// Returns whether the account is locked now.
-    pub fn note_failed_login(&self, employee_id: Id, max_failed: u32, lockout_ms: i64) -> Result<bool> {
+    /// Reserves one login attempt on `employee_id` from `client`, before the password is
+    /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
+    /// `client` is locked out of the account — then the password must not even be checked.
+    /// One statement, so attempts sent at once cannot slip past the count.
+    pub fn reserve_login_attempt(&self, employee_id: Id, client: &str) -> Result<bool> {
+        let now = Timestamp::now().millis();
         self.write(|conn| {
-            let failed: i32 = employees::table
-                .find(employee_id)
-                .select(employees::failed_logins)
-                .first(conn)?;
-            let failed = failed.saturating_add(1);
-            let lock = u32::try_from(failed).is_ok_and(|f| f >= max_failed.max(1));
-            let locked_until = lock.then(|| Timestamp::now().millis() + lockout_ms);
-            diesel::update(employees::table.find(employee_id))
-                .set((
-                    employees::failed_logins.eq(if lock { 0 } else { failed }),
-                    employees::locked_until.eq(locked_until),
-                ))
-                .execute(conn)?;
-            if lock {
+            // The same SQL on both backends but for the spelling of the bound client text.
+            let client_param = match conn {
+                DbConnection::Postgres(_) => "$1",
+                DbConnection::Sqlite(_) => "?",
+            };
+            let query = diesel::sql_query(format!(
+                "INSERT INTO login_failures (employee_id, client, failed, locked_until) \
+                 VALUES ({employee_id}, {client_param}, 1, NULL) \
+                 ON CONFLICT (employee_id, client) DO UPDATE SET failed = login_failures.failed + 1 \
+                 WHERE login_failures.locked_until IS NULL OR login_failures.locked_until <= {now}"
+            ))
+            .bind::<diesel::sql_types::Text, _>(client);
+            let rows = match conn {
+                DbConnection::Postgres(pg) => query.execute(pg)?,
+                DbConnection::Sqlite(sqlite) => query.execute(sqlite)?,
+            };
+            Ok(rows == 1)
+        })
+    }
+
+    /// After a wrong password: when `client` has now reached `max_failed` wrong attempts in a
+    /// row on the account, it is locked out of it for `lockout_ms`. Returns whether it is.
+    pub fn note_failed_login(&self, employee_id: Id, client: &str, max_failed: u32, lockout_ms: i64) -> Result<bool> {
+        let until = Timestamp::now().millis() + lockout_ms;
+        let max_failed = i32::try_from(max_failed.max(1)).unwrap_or(i32::MAX);
+        self.write(|conn| {
+            let locked = diesel::update(
+                login_failures::table
+                    .filter(login_failures::employee_id.eq(employee_id))
+                    .filter(login_failures::client.eq(client))
+                    .filter(login_failures::failed.ge(max_failed)),
+            )
+            .set((
+                login_failures::failed.eq(0),
+                login_failures::locked_until.eq(Some(until)),
+            ))
+            .execute(conn)?;
+            if locked == 1 {
                 audit::record(
                     conn,
                     &self.actor,
                     "employee.locked",
-                    &format!("employee {employee_id}: {failed} wrong passwords in a row"),
+                    &format!("employee {employee_id}: {max_failed} wrong passwords in a row from {client}"),
                 )?;
             }
-            Ok(lock)
+            Ok(locked == 1)
         })
     }
 
-    /// Starts a dashboard session: an employee token that expires at `expires_at`. Resets the
-    /// count of wrong passwords and drops the employee's expired sessions.
-    pub fn start_session(&self, employee_id: Id, prefix: &str, token_hash: &str, expires_at: i64) -> Result<Id> {
+    /// Starts a dashboard session for the right password from `client`: an employee token
+    /// that expires at `expires_at`. Clears that client's wrong attempts — unless it was
+    /// locked out meanwhile by attempts sent at the same time, which is a refusal
+    /// ([`StoreError::Conflict`]). Drops the employee's expired sessions.
+    pub fn start_session(
+        &self,
+        employee_id: Id,
+        client: &str,
+        prefix: &str,
+        token_hash: &str,
+        expires_at: i64,
+    ) -> Result<Id> {
         let now = Timestamp::now().millis();
         self.write(|conn| {
+            let mine = login_failures::table
+                .filter(login_failures::employee_id.eq(employee_id))
+                .filter(login_failures::client.eq(client));
+            let locked: Option<Option<i64>> = mine.select(login_failures::locked_until).first(conn).optional()?;
+            if locked.flatten().is_some_and(|until| until > now) {
+                return Err(StoreError::Conflict("locked out".into()));
+            }
+            diesel::delete(mine).execute(conn)?;
             diesel::delete(
                 employee_tokens::table
                     .filter(employee_tokens::employee_id.eq(employee_id))
                     .filter(employee_tokens::expires_at.le(now)),
             )
             .execute(conn)?;
-            diesel::update(employees::table.find(employee_id))
-                .set((employees::failed_logins.eq(0), employees::locked_until.eq(None::<i64>)))
-                .execute(conn)?;
             let id = diesel::insert_into(employee_tokens::table)
                 .values((
                     employee_tokens::employee_id.eq(employee_id),

@@ -34,8 +34,6 @@ diesel::table! {
         active -> Integer,
         created_at -> BigInt,
         password_hash -> Nullable<Text>,
-        failed_logins -> Integer,
-        locked_until -> Nullable<BigInt>,
     }
 }
 
@@ -173,5 +171,14 @@ diesel::table! {
         code -> Nullable<Text>,
         size -> BigInt,
         body -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_failures (employee_id, client) {
+        employee_id -> BigInt,
+        client -> Text,
+        failed -> Integer,
+        locked_until -> Nullable<BigInt>,
     }
 }

@@ -258,9 +258,11 @@ fn an_expired_dashboard_session_lets_nobody_in() {
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
     let now = lead_domain::Timestamp::now().millis();
     let live = store
-        .start_session(employee, "lgt_live", "hash-live", now + 60_000)
+        .start_session(employee, "127.0.0.1", "lgt_live", "hash-live", now + 60_000)
         .unwrap();
-    let expired = store.start_session(employee, "lgt_old", "hash-old", now - 1).unwrap();
+    let expired = store
+        .start_session(employee, "127.0.0.1", "lgt_old", "hash-old", now - 1)
+        .unwrap();
     assert!(store.token_is_valid(live).unwrap());
     assert!(!store.token_is_valid(expired).unwrap());
     assert!(store
@@ -269,4 +271,38 @@ fn an_expired_dashboard_session_lets_nobody_in() {
         .is_some_and(|t| !t.token_active));
     store.end_session(live).unwrap();
     assert!(!store.token_is_valid(live).unwrap(), "logged out");
+}
+
+#[test]
+fn login_attempts_are_reserved_and_locked_per_account_and_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&StoreConfig::new(format!(
+        "sqlite://{}",
+        dir.path().join("s.db").display()
+    )))
+    .unwrap();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    for _ in 0..3 {
+        assert!(store.reserve_login_attempt(employee, "203.0.113.7").unwrap());
+    }
+    assert!(
+        store.note_failed_login(employee, "203.0.113.7", 3, 60_000).unwrap(),
+        "the third wrong one locks"
+    );
+    assert!(
+        !store.reserve_login_attempt(employee, "203.0.113.7").unwrap(),
+        "locked: not even checked"
+    );
+    assert!(
+        store.reserve_login_attempt(employee, "198.51.100.1").unwrap(),
+        "another address is not locked"
+    );
+    let refused = store.start_session(employee, "203.0.113.7", "lgt_x", "hash-x", i64::MAX);
+    assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+    store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
+    assert!(
+        store.reserve_login_attempt(employee, "203.0.113.7").unwrap(),
+        "a new password lifts the lock"
+    );
 }

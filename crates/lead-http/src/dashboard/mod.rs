@@ -14,6 +14,7 @@ use lead_domain::{OrderStatus, TicketStatus, Timestamp};
 use lead_store::{Id, Member, Notification, Store};
 use maud::Markup;
 
+use crate::limits::RateLimits;
 use crate::{read_body, HttpConfig};
 use pages::Viewer;
 
@@ -59,6 +60,8 @@ enum PageError {
     NotFound,
     /// A request the page cannot take (a bad form value).
     Invalid(String),
+    /// Too many requests from this client (the per-IP rate limit).
+    TooMany,
     /// Something failed inside; the cause is logged.
     Internal(String),
 }
@@ -92,6 +95,7 @@ impl ResponseError for PageError {
             PageError::Csrf => StatusCode::FORBIDDEN,
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Invalid(_) => StatusCode::BAD_REQUEST,
+            PageError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +114,10 @@ impl ResponseError for PageError {
                 "Diese Seite oder diesen Eintrag gibt es nicht.".to_owned(),
             ),
             PageError::Invalid(message) => ("Nicht möglich", format!("Das ging nicht: {message}")),
+            PageError::TooMany => (
+                "Zu viele Versuche",
+                "Von Ihrer Adresse kamen gerade zu viele Anfragen. Bitte warten Sie einen Moment.".to_owned(),
+            ),
             PageError::Internal(cause) => {
                 log::error!("dashboard page failed: {cause}");
                 (
@@ -155,9 +163,13 @@ fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// A `Set-Cookie` value for the dashboard: HttpOnly, SameSite=Lax, Path=/app, Secure behind TLS.
+/// A `Set-Cookie` value for the dashboard: HttpOnly, SameSite=Lax, Path=/app, and Secure
+/// behind TLS (as a trusted proxy reports it) or always if so configured.
 fn set_cookie(req: &HttpRequest, config: &DashboardConfig, name: &str, value: &str, max_age: Duration) -> String {
-    let secure = config.always_secure_cookies || req.connection_info().scheme() == "https";
+    let behind_tls = req
+        .app_data::<web::Data<RateLimits>>()
+        .is_some_and(|limits| limits.forwarded_https(req));
+    let secure = config.always_secure_cookies || behind_tls;
     format!(
         "{name}={value}; Path=/app; Max-Age={}; HttpOnly; SameSite=Lax{}",
         max_age.as_secs(),
@@ -247,8 +259,12 @@ async fn posted(
 
 /// Where to go after a form: the given `back` path inside the dashboard, else `fallback`.
 fn back(fields: &[(String, String)], fallback: &str) -> HttpResponse {
+    // Only a path inside the dashboard, and one a Location header can carry.
+    let usable = |path: &str| {
+        path.starts_with("/app/") && !path.chars().any(char::is_control) && header::HeaderValue::from_str(path).is_ok()
+    };
     match field(fields, "back") {
-        Some(path) if path.starts_with("/app/") && !path.starts_with("//") => see_other(path),
+        Some(path) if usable(path) => see_other(path),
         _ => see_other(fallback),
     }
 }
@@ -291,14 +307,18 @@ async fn login_page(req: HttpRequest, store: web::Data<Store>, config: web::Data
 }
 
 /// Email and password: the first active employee with that email whose password matches.
-/// Every wrong password counts towards a lockout; the answer never tells which was wrong, or
-/// whether the account is locked, or exists.
+/// Wrong passwords count per account and client address: past the limit that address is
+/// locked out of that account for a while (an attacker elsewhere cannot lock the employee
+/// out). Each attempt is reserved before the password is checked, so attempts sent at once
+/// cannot slip past the count. The answer never tells whether the email exists, or which
+/// part was wrong, or whether a lock is in place.
 async fn login(
     req: HttpRequest,
     body: web::Payload,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> PageResult {
+    crate::auth::check_client(&req).map_err(|_| PageError::TooMany)?;
     let fields = form(body, &config).await?;
     let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if csrf.is_empty() || field(&fields, "csrf") != Some(csrf.as_str()) {
@@ -306,49 +326,68 @@ async fn login(
     }
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
     let password = field(&fields, "password").unwrap_or_default().to_owned();
+    let client = match req.app_data::<web::Data<RateLimits>>() {
+        Some(limits) => limits.client_ip(&req),
+        None => req.peer_addr().map(|addr| addr.ip()),
+    }
+    .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // argon2 takes tens of milliseconds of a core: a few at a time, the others wait without
+    // holding a thread the database calls need.
+    let _turn = password_checks()
+        .acquire()
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
     let dashboard = config.dashboard.clone();
+    let who = client.clone();
     let found = blocking(&store, move |store| {
-        let now = Timestamp::now().millis();
-        let candidates = store.login_candidates(&email)?;
-        let open: Vec<_> = candidates
-            .iter()
-            .filter(|c| c.password_hash.is_some() && c.locked_until.is_none_or(|until| until <= now))
-            .collect();
-        if open.is_empty() {
-            // The same work as a real check, so the time taken does not tell whether the
-            // email exists.
-            lead_auth::verify_password(&password, DUMMY_HASH);
-            return Ok(None);
-        }
-        for candidate in &open {
+        let lockout = i64::try_from(dashboard.lockout.as_millis()).unwrap_or(i64::MAX);
+        let mut checked = false;
+        for candidate in store.login_candidates(&email)? {
+            if !store.reserve_login_attempt(candidate.employee_id, &who)? {
+                continue; // this address is locked out of this account
+            }
+            checked = true;
             if lead_auth::verify_password(&password, candidate.password_hash.as_deref().unwrap_or_default()) {
                 return Ok(Some(candidate.employee_id));
             }
+            store.note_failed_login(candidate.employee_id, &who, dashboard.max_failed_logins, lockout)?;
         }
-        let lockout = i64::try_from(dashboard.lockout.as_millis()).unwrap_or(i64::MAX);
-        for candidate in open {
-            store.note_failed_login(candidate.employee_id, dashboard.max_failed_logins, lockout)?;
+        if !checked {
+            // The same work as a real check, so the time taken tells nothing.
+            lead_auth::verify_password(&password, DUMMY_HASH);
         }
         Ok(None)
     })
     .await?;
-    let email = field(&fields, "email").unwrap_or_default();
-    let Some(employee_id) = found else {
+    drop(_turn);
+    let refused = || {
         let minutes = config.dashboard.lockout.as_secs() / 60;
         let error = format!(
-            "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird das Konto für {minutes} Minuten gesperrt.",
+            "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird die Anmeldung von Ihrer Adresse aus für {minutes} Minuten gesperrt.",
             config.dashboard.max_failed_logins
         );
-        return Ok(html(StatusCode::UNAUTHORIZED, pages::login(&csrf, email, Some(&error))));
+        html(
+            StatusCode::UNAUTHORIZED,
+            pages::login(&csrf, field(&fields, "email").unwrap_or_default(), Some(&error)),
+        )
+    };
+    let Some(employee_id) = found else {
+        return Ok(refused());
     };
     let token = EmployeeToken::generate().map_err(|e| PageError::Internal(e.to_string()))?;
     let lifetime = config.dashboard.session;
     let expires_at = Timestamp::now().millis() + i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
     let (prefix, hash) = (token.display_prefix(), token.hash());
-    blocking(&store, move |store| {
-        store.start_session(employee_id, &prefix, hash.as_str(), expires_at)
+    let started = blocking(&store, move |store| {
+        store.start_session(employee_id, &client, &prefix, hash.as_str(), expires_at)
     })
-    .await?;
+    .await;
+    match started {
+        Ok(_) => {}
+        // Locked out meanwhile by wrong attempts sent at the same time.
+        Err(PageError::Invalid(_)) => return Ok(refused()),
+        Err(other) => return Err(other),
+    }
     let mut response = see_other("/app/orders");
     for cookie in [
         set_cookie(&req, &config.dashboard, SESSION_COOKIE, token.expose(), lifetime),
@@ -359,6 +398,12 @@ async fn login(
         }
     }
     Ok(response)
+}
+
+/// Password checks running at once: one per core.
+fn password_checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from)))
 }
 
 /// An argon2id hash of nothing anyone knows, to spend the same time on unknown emails.
