@@ -178,8 +178,7 @@ async fn create_lead(
     config: &HttpConfig,
     trace: &mut Trace,
 ) -> Result<HttpResponse, ApiError> {
-    let req = req.clone();
-    auth::check_client(&req)?;
+    auth::check_client(req)?;
     let kind = BodyKind::of(req.headers());
     trace.urlencoded = kind == BodyKind::UrlEncoded;
     let presented = credentials(
@@ -187,12 +186,12 @@ async fn create_lead(
         req.query_string(),
     );
     trace.present(&presented);
-    let (caller, bytes) = match presented {
+    let (caller, bytes, form) = match presented {
         Credentials::Missing if kind != BodyKind::Json => {
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
-            // the key. Too big or unreadable, it has no key we could find.
-            // Whatever goes wrong reading it (too big, too slow), it had no key we could find.
-            let bytes = read_body(Some(&req), body, config)
+            // the key. Whatever goes wrong reading it (too big, too slow, unreadable), it has
+            // no key we could find.
+            let bytes = read_body(Some(req), body, config)
                 .await
                 .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
             trace.body = Some(bytes.clone());
@@ -202,21 +201,21 @@ async fn create_lead(
                 None => Credentials::Missing,
             };
             trace.present(&presented);
-            let caller = Caller::authenticate(&req, presented).await?;
+            let caller = Caller::authenticate(req, presented).await?;
             trace.company_id = Some(caller.tenant.company_id);
-            caller.admit(&req)?;
-            (caller, bytes)
+            caller.admit(req)?;
+            (caller, bytes, form)
         }
         presented => {
-            let caller = Caller::authenticate(&req, presented).await?;
+            let caller = Caller::authenticate(req, presented).await?;
             trace.company_id = Some(caller.tenant.company_id);
-            caller.admit(&req)?;
-            let bytes = read_body(Some(&req), body, config).await?;
+            caller.admit(req)?;
+            let bytes = read_body(Some(req), body, config).await?;
             trace.body = Some(bytes.clone());
-            (caller, bytes)
+            let form = Form::read(kind, req.headers(), &bytes).await?;
+            (caller, bytes, form)
         }
     };
-    let form = Form::read(kind, req.headers(), &bytes).await?;
     trace.form = form.as_ref().map(Form::to_json);
     // Checked before anything is stored: a form that asks for a redirect nobody allowed
     // gets a plain answer, never a redirect to a stranger's site.
@@ -225,12 +224,12 @@ async fn create_lead(
         .and_then(|form| form.value(form::REDIRECT_FIELD))
         .map(|url| allowed_redirect(url, &caller.origins))
         .transpose()?;
-    let payload = match &form {
-        Some(form) => form.to_json(),
+    let payload = match &trace.form {
+        Some(json) => json.clone(),
         None => String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
     };
-    let outcome = record(&req, store, config, caller, payload).await;
+    let outcome = record(req, store, config, caller, payload).await;
     match redirect {
         None => outcome.map(|accepted| crate::json(StatusCode::OK, &accepted)),
         Some(target) => {
