@@ -356,7 +356,7 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
             .max_size(size)
             .min_idle(Some(if read_only { 1 } else { size }))
             .connection_timeout(config.connection_timeout)
-            // A network connection can break between uses; a file cannot.
+            // A network connection can break between uses, a file can be deleted or replaced.
             .test_on_check_out(true)
             .connection_customizer(Box::new(Setup {
                 busy_timeout_ms: config.busy_timeout.as_millis(),
