@@ -54,7 +54,12 @@ pub(crate) async fn open(
         ),
     };
     // Subscribe before reading where to start, so a commit in between is not missed.
-    let signals = store.subscribe_commits();
+    // The first subscription starts the listener for other instances' commits and waits for
+    // it: off the async worker.
+    let signals = {
+        let store = store.clone().into_inner();
+        web::block(move || store.subscribe_commits()).await?
+    };
     let start = match resume_after {
         Some(id) => id,
         None => {

@@ -38,6 +38,9 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             .bind(&config.server.bind)
             .with_context(|| format!("cannot listen on {}", config.server.bind))?;
         let addrs = server.addrs();
+        // PostgreSQL: listen for other instances' commits from the start, so the first live
+        // stream misses nothing committed elsewhere.
+        drop(store.subscribe_commits());
         if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
             print_demo_banner(&key, &password, *addr, &config.database.url);
         }

@@ -59,7 +59,8 @@ pub struct Store {
     /// What the writer thread and other writers share.
     shared: std::sync::Arc<ingest::Shared>,
     /// PostgreSQL: the URL to listen on for other instances' commits, and the listener,
-    /// started by the first live stream (operator commands never need one).
+    /// started by the first subscription (the server subscribes at start; operator commands
+    /// never need one).
     listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
     /// Who the audit log names for changes made through this handle.
     actor: std::sync::Arc<str>,

@@ -22,6 +22,8 @@ pub(crate) const CHANNEL: &str = "lead_commits";
 const POLL: Duration = Duration::from_millis(50);
 /// How long the listener waits before connecting again after a failure.
 const RECONNECT: Duration = Duration::from_secs(1);
+/// How long starting the listener waits for its first LISTEN.
+const READY_WAIT: Duration = Duration::from_secs(2);
 
 /// Keeps the listener thread running while any clone of the store lives.
 pub(crate) struct Listener {
@@ -29,20 +31,24 @@ pub(crate) struct Listener {
 }
 
 impl Listener {
-    /// Starts listening on `url`, passing each committed company's id to `commits`.
+    /// Starts listening on `url`, passing each committed company's id to `commits`. Returns
+    /// once the connection LISTENs (so a commit right after cannot be missed), or after
+    /// [`READY_WAIT`] if the database does not answer — the thread keeps trying.
     pub(crate) fn start(url: String, commits: broadcast::Sender<Id>) -> Result<Listener> {
         let (stop, stopped) = mpsc::channel::<()>();
+        let (ready, listening) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("lead-listen".into())
-            .spawn(move || listen(&url, &commits, &stopped))
+            .spawn(move || listen(&url, &commits, &stopped, &ready))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the listener thread: {e}")))?;
+        let _ = listening.recv_timeout(READY_WAIT);
         Ok(Listener { _stop: stop })
     }
 }
 
 /// Connects, LISTENs and forwards notifications until the store is dropped; reconnects after
 /// any failure.
-fn listen(url: &str, commits: &broadcast::Sender<Id>, stopped: &mpsc::Receiver<()>) {
+fn listen(url: &str, commits: &broadcast::Sender<Id>, stopped: &mpsc::Receiver<()>, ready: &mpsc::Sender<()>) {
     let mut failing = false;
     loop {
         let connected = PgConnection::establish(url)
@@ -54,6 +60,7 @@ fn listen(url: &str, commits: &broadcast::Sender<Id>, stopped: &mpsc::Receiver<(
             });
         match connected {
             Ok(mut conn) => {
+                let _ = ready.send(());
                 if failing {
                     log::info!("listening for other instances' commits again");
                     failing = false;
