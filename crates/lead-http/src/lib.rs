@@ -1,8 +1,10 @@
 //! The HTTP face of the lead gateway, on actix-web: the lead endpoint (`/api/v1/lead.php` and
-//! `/api/v1/lead`), its CORS preflight, `/healthz`, the team's API (order inbox, tickets,
-//! customers, notifications and their live stream) for employees with a bearer token, the
-//! API-key and token extractors, the body limit, the mapping of every error to a status and
-//! the contract's JSON body, and an access log that never shows a key.
+//! `/api/v1/lead`) for JSON and plain HTML forms, with CORS (actix-cors), per-key origins and
+//! redirects, `/healthz`, the team's API (order inbox, tickets, customers, notifications and
+//! their live stream, the submission log) for employees with a bearer token, the team's
+//! dashboard under `/app`, the OpenAPI description, the body limit and timeout, rate limits,
+//! the mapping of every error to a status and the contract's JSON body, and an access log
+//! that never shows a key or token.
 //!
 //! It knows no SQL: storage goes through `lead-store`, rules through `lead-domain`, keys
 //! through `lead-auth`. Blocking store calls run on actix's blocking pool.
