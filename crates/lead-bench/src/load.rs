@@ -80,41 +80,59 @@ fn quantile(sorted: &[u32], q: f64) -> Option<u32> {
 
 impl Outcome {}
 
-/// Realistic lead bodies: a web order with a small cart, or a contact request.
+/// Where each request's own number goes into a body: every lead sent is a different one.
+/// The server answers the same body with the same key again as a duplicate (the first answer,
+/// nothing stored), so a benchmark that repeats bodies would measure that shortcut.
+const SEQUENCE: &str = "{seq}";
+
+/// Realistic lead bodies: a web order with a small cart, or a contact request, each with
+/// [`SEQUENCE`] in its subject.
 pub fn bodies(orders: bool, tickets: bool) -> Vec<String> {
     let mut bodies = Vec::new();
     for n in 0..32u32 {
         if orders {
             bodies.push(format!(
-                r#"{{"type":"order","email":"kunde{n}@beispiel.de","subject":"Bestellung #{}","message":"Bitte an die Packstation 123 liefern.","total":{}.{:02},"cart":[{{"sku":"A-{n}","qty":2,"price":19.99}},{{"sku":"B-7","qty":1,"price":9.50}}],"utm_source":"newsletter"}}"#,
-                10_000 + n,
+                r#"{{"type":"order","email":"kunde{n}@beispiel.de","subject":"Bestellung #{SEQUENCE}","message":"Bitte an die Packstation 123 liefern.","total":{}.{:02},"cart":[{{"sku":"A-{n}","qty":2,"price":19.99}},{{"sku":"B-7","qty":1,"price":9.50}}],"utm_source":"newsletter"}}"#,
                 40 + n,
                 (n * 7) % 100
             ));
         }
         if tickets {
             bodies.push(format!(
-                r#"{{"type":"ticket","email":"interessent{n}@beispiel.de","subject":"Rückrufbitte","message":"Hallo, bitte rufen Sie mich wegen eines Angebots für {n} Geräte zurück. Erreichbar werktags ab 9 Uhr.","phone":"+49 30 1234{n:03}"}}"#
+                r#"{{"type":"ticket","email":"interessent{n}@beispiel.de","subject":"Rückrufbitte {SEQUENCE}","message":"Hallo, bitte rufen Sie mich wegen eines Angebots für {n} Geräte zurück. Erreichbar werktags ab 9 Uhr.","phone":"+49 30 1234{n:03}"}}"#
             ));
         }
     }
     bodies
 }
 
-/// Complete keep-alive requests for the bodies with `method`, with the key in `X-API-KEY` or
-/// without one.
-pub fn requests(bodies: &[String], method: &str, key: Option<&str>) -> Vec<Vec<u8>> {
-    bodies
-        .iter()
-        .map(|body| {
-            let key_header = key.map(|k| format!("X-API-KEY: {k}\r\n")).unwrap_or_default();
-            format!(
-                "{method} /api/v1/lead.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{key_header}Content-Length: {}\r\n\r\n{body}",
-                body.len()
-            )
-            .into_bytes()
-        })
-        .collect()
+/// Keep-alive requests made from the bodies with `method`, with the key in `X-API-KEY` or
+/// without one; each one built when it is sent, with a number of its own in the body.
+pub struct Requests {
+    /// The request line and headers up to (not including) `Content-Length`.
+    head: String,
+    bodies: Vec<String>,
+}
+
+impl Requests {
+    /// The `n`-th request of a connection: the next body, with the next number of the run.
+    fn build(&self, n: usize, sequence: &std::cell::Cell<u64>) -> Vec<u8> {
+        let number = sequence.get();
+        sequence.set(number + 1);
+        let body = self.bodies[n % self.bodies.len()].replacen(SEQUENCE, &number.to_string(), 1);
+        format!("{}Content-Length: {}\r\n\r\n{body}", self.head, body.len()).into_bytes()
+    }
+}
+
+/// The [`Requests`] for `bodies` with `method`, with the key in `X-API-KEY` or without one.
+pub fn requests(bodies: &[String], method: &str, key: Option<&str>) -> Requests {
+    let key_header = key.map(|k| format!("X-API-KEY: {k}\r\n")).unwrap_or_default();
+    Requests {
+        head: format!(
+            "{method} /api/v1/lead.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n{key_header}"
+        ),
+        bodies: bodies.to_vec(),
+    }
 }
 
 /// The send times of the open loop, shared by all connections: whichever is free takes the
@@ -124,14 +142,19 @@ type Schedule = Rc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Insta
 /// Drives `connections` connections with `requests` for `duration`.
 pub fn run(
     addr: SocketAddr,
-    requests: &[Vec<u8>],
+    requests: &Rc<Requests>,
     connections: usize,
     duration: Duration,
     mode: Mode,
 ) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let outcome = Rc::new(RefCell::new(Outcome::default()));
-    let requests: Rc<Vec<Vec<u8>>> = Rc::new(requests.to_vec());
+    // Numbers for the bodies: one sequence per run, shared by its connections, starting where
+    // the last run of this process ended (warm-up and measurement never send the same lead).
+    thread_local! {
+        static SEQUENCE_START: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let sequence = Rc::new(std::cell::Cell::new(SEQUENCE_START.with(|start| start.get())));
     let local = tokio::task::LocalSet::new();
     let start = Instant::now();
     let end = start + duration;
@@ -140,10 +163,12 @@ pub fn run(
         Mode::Open { rate } => Some(Rc::new(tokio::sync::Mutex::new(pace(start, end, rate)))),
     };
     for connection in 0..connections {
-        let (outcome, requests, schedule) = (Rc::clone(&outcome), Rc::clone(&requests), schedule.clone());
-        local.spawn_local(drive(addr, requests, connection, end, schedule, outcome));
+        let (outcome, requests, schedule) = (Rc::clone(&outcome), Rc::clone(requests), schedule.clone());
+        let sequence = Rc::clone(&sequence);
+        local.spawn_local(drive(addr, requests, sequence, connection, end, schedule, outcome));
     }
     runtime.block_on(local);
+    SEQUENCE_START.with(|start| start.set(sequence.get()));
     let mut outcome = Rc::try_unwrap(outcome).expect("all connections finished").into_inner();
     outcome.elapsed = start.elapsed();
     outcome.latencies.sort_unstable();
@@ -176,7 +201,8 @@ fn pace(start: Instant, end: Instant, rate: u64) -> tokio::sync::mpsc::Unbounded
 /// One connection: send, read the answer, repeat until `end`; reconnect after a failure.
 async fn drive(
     addr: SocketAddr,
-    requests: Rc<Vec<Vec<u8>>>,
+    requests: Rc<Requests>,
+    sequence: Rc<std::cell::Cell<u64>>,
     connection: usize,
     end: Instant,
     schedule: Option<Schedule>,
@@ -214,9 +240,9 @@ async fn drive(
             }
         }
         let conn = stream.as_mut().expect("connected");
-        let request = &requests[next % requests.len()];
+        let request = requests.build(next, &sequence);
         next += 1;
-        match exchange(conn, request, &mut buffer).await {
+        match exchange(conn, &request, &mut buffer).await {
             Some((status, keep_alive)) => {
                 let micros = u32::try_from(started.elapsed().as_micros()).unwrap_or(u32::MAX);
                 let mut outcome = outcome.borrow_mut();

@@ -53,7 +53,8 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
                         let body = if n % 3 == 0 {
                             format!(r#"{{"type":"ticket","email":"k{worker}@x.de","message":"Runde {round} Nr. {n}"}}"#)
                         } else {
-                            format!(r#"{{"type":"order","email":"k{worker}@x.de","total":{n}.5}}"#)
+                            // Distinct in every round: a repeated body would be a duplicate.
+                            format!(r#"{{"type":"order","email":"k{worker}@x.de","subject":"Runde {round} Nr. {n}","total":{n}.5}}"#)
                         };
                         let raw = format!(
                             "POST /api/v1/lead HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-API-KEY: {key}\r\nContent-Length: {}\r\n\r\n{body}",
