@@ -1,9 +1,11 @@
 // A shop's "order paid" webhook → lead-server, as a tiny relay (Node.js 18 or newer, no
 // packages). Point the shop's webhook at http://THIS-HOST:8787/ and run:
 //   LEAD_URL=https://YOUR-SERVER/api/v1/lead LEAD_KEY=YOUR_API_KEY node shop-webhook.mjs
-// The shop's order number becomes the Idempotency-Key: a webhook the shop delivers twice
-// (they all retry) still creates one order. Answers 200 only once the lead is stored, so
-// the shop retries whatever did not arrive.
+// The Idempotency-Key is made from the webhook's own body: a webhook the shop delivers again
+// (they all retry, for hours) creates one order, while a changed order is a new one. Not the
+// order number alone: it can be guessed, and anyone with the key could send under it first.
+// Answers 200 only once the lead is stored, so the shop retries whatever did not arrive.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 
 const LEAD_URL = process.env.LEAD_URL ?? "https://YOUR-SERVER/api/v1/lead";
@@ -26,14 +28,22 @@ const server = createServer(async (request, response) => {
   let body = "";
   for await (const chunk of request) body += chunk;
   try {
-    const order = JSON.parse(body);
+    let order;
+    try {
+      order = JSON.parse(body);
+    } catch {
+      // Not JSON: no retry will make it one.
+      response.writeHead(422, { "Content-Type": "application/json" });
+      response.end(JSON.stringify({ status: "error", message: "the webhook body is not JSON" }));
+      return;
+    }
     const lead = toLead(order);
     const answer = await fetch(LEAD_URL, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
         "X-API-KEY": LEAD_KEY,
-        "Idempotency-Key": `shop-order-${lead.order_number}`,
+        "Idempotency-Key": `shop-${createHash("sha256").update(body).digest("hex")}`,
       },
       body: JSON.stringify(lead),
     });

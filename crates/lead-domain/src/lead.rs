@@ -37,12 +37,15 @@ impl fmt::Display for LeadType {
 impl FromStr for LeadType {
     type Err = LeadError;
 
-    /// Exactly `order` or `ticket` (case-sensitive, as published).
+    /// `order` or `ticket`, trimmed and in any case (`" Order "` is an order).
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "order" => Ok(LeadType::Order),
-            "ticket" => Ok(LeadType::Ticket),
-            _ => Err(LeadError::InvalidType),
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("order") {
+            Ok(LeadType::Order)
+        } else if text.eq_ignore_ascii_case("ticket") {
+            Ok(LeadType::Ticket)
+        } else {
+            Err(LeadError::InvalidType)
         }
     }
 }
@@ -270,7 +273,7 @@ pub const MAX_NESTING: usize = 64;
 
 /// The deepest nesting of `[` and `{` outside strings. Only meaningful for valid JSON; for
 /// anything else the parser reports the syntax error.
-fn nesting_depth(body: &[u8]) -> usize {
+pub(crate) fn nesting_depth(body: &[u8]) -> usize {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
     for &byte in body {
         if in_string {
@@ -298,14 +301,20 @@ fn nesting_depth(body: &[u8]) -> usize {
 /// Why a known field's value is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {
-    /// The JSON type is wrong (a number for `subject`, a string for `total`, …).
+    /// The JSON type is wrong (a number for `subject`, an array for `email`, …).
     WrongType,
     /// Longer than this many characters after trimming.
     TooLong(usize),
     /// Not the syntax of an email address.
     Email,
-    /// Not an acceptable amount.
-    Money(MoneyError),
+    /// Not an acceptable amount: why, and the value as sent (a string's text, or the JSON
+    /// text of anything else) so that the message can name it.
+    Money {
+        /// What is wrong with it.
+        reason: MoneyError,
+        /// The value that could not be read.
+        value: String,
+    },
     /// Holds a NUL character (`\u0000`).
     Nul,
 }
@@ -369,7 +378,7 @@ impl LeadError {
 }
 
 /// The top level of a body: an object's members, each value kept as raw JSON text.
-enum TopLevel<'a> {
+pub(crate) enum TopLevel<'a> {
     Object(Vec<(String, &'a RawValue)>),
     NotAnObject,
 }
@@ -429,10 +438,10 @@ struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(members: Vec<(String, &'a RawValue)>) -> Result<Self, LeadError> {
-        let mut names: Vec<&str> = members.iter().map(|(name, _)| name.as_str()).collect();
-        names.sort_unstable();
-        if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(LeadError::InvalidJson(JsonProblem::DuplicateKey(pair[0].to_owned())));
+        // A set, not pairwise comparisons: a body of thousands of members costs linear time.
+        let mut names = std::collections::HashSet::with_capacity(members.len());
+        if let Some((name, _)) = members.iter().find(|(name, _)| !names.insert(name.as_str())) {
+            return Err(LeadError::InvalidJson(JsonProblem::DuplicateKey(name.clone())));
         }
         Ok(Fields { members })
     }
@@ -458,14 +467,31 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// `total`: absent or `null` is zero; otherwise a JSON number with exact cents.
+    /// `total`: absent, `null` or a blank string is zero; a JSON number is rounded to cents
+    /// on its decimal text; a string is read as people write amounts (`"1.234,50 €"`).
     fn total(&self) -> Result<Money, LeadError> {
+        let invalid = |reason, value: &str| {
+            LeadError::invalid(
+                Field::Total,
+                Invalid::Money {
+                    reason,
+                    value: value.to_owned(),
+                },
+            )
+        };
         match self.raw(Field::Total) {
             None | Some("null") => Ok(Money::ZERO),
             Some(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
-                Money::from_json_number(raw).map_err(|e| LeadError::invalid(Field::Total, Invalid::Money(e)))
+                Money::from_json_number(raw).map_err(|reason| invalid(reason, raw))
             }
-            Some(_) => Err(LeadError::invalid(Field::Total, Invalid::WrongType)),
+            Some(raw) if raw.starts_with('"') => {
+                let text: String = serde_json::from_str(raw).map_err(|_| invalid(MoneyError::NotAnAmount, raw))?;
+                if text.trim().is_empty() {
+                    return Ok(Money::ZERO);
+                }
+                Money::from_text(&text).map_err(|reason| invalid(reason, &text))
+            }
+            Some(raw) => Err(invalid(MoneyError::NotAnAmount, raw)),
         }
     }
 }
@@ -533,24 +559,66 @@ mod tests {
         assert_eq!(total("1.230"), Ok(123));
         assert_eq!(total("null"), Ok(0));
         assert_eq!(total("-0"), Ok(0));
+        // Formatting noise is rounded, never refused.
+        assert_eq!(total("30.279999999999998"), Ok(3028));
+        assert_eq!(total("0.30000000000000004"), Ok(30));
+        assert_eq!(total("1.005"), Ok(101));
+        assert_eq!(total("1.234"), Ok(123));
+        assert_eq!(total("99999999.991"), Ok(9_999_999_999));
+        // Strings are amounts as people write them.
+        assert_eq!(total("\"49.90\""), Ok(4990));
+        assert_eq!(total("\"1.234,50 €\""), Ok(123_450));
+        assert_eq!(total("\"1.234\""), Ok(123_400));
+        assert_eq!(total("\"\""), Ok(0));
+        assert_eq!(total("\"  \""), Ok(0));
+        assert_eq!(
+            total("\"\\u0034\\u0039,90\""),
+            Ok(4990),
+            "escapes are read as the text they spell"
+        );
         let invalid = Err(("invalid_field", Some(Field::Total)));
         for bad in [
-            "1.234",
             "-1",
             "-0.01",
-            "\"12.50\"",
             "100000000",
-            "99999999.991",
+            "99999999.995",
             "1e400",
             "true",
             "[1]",
             "{}",
+            "\"ca. 50\"",
+            "\"1.23.4\"",
+            "\"12 Euro 50\"",
+            "\"-5\"",
         ] {
             assert_eq!(total(bad), invalid, "{bad}");
         }
         assert_eq!(total("99999999.99"), Ok(9_999_999_999));
         let absent = parse(r#"{"type":"order","email":"a@b.de"}"#).unwrap();
         assert!(matches!(absent, Lead::Order(WebOrder { total: Money::ZERO, .. })));
+    }
+
+    #[test]
+    fn a_bad_total_names_the_value_that_could_not_be_read() {
+        let reason = |json: &str| match parse(json) {
+            Err(LeadError::InvalidField {
+                reason: Invalid::Money { reason, value },
+                ..
+            }) => (reason, value),
+            other => panic!("{json}: {other:?}"),
+        };
+        assert_eq!(
+            reason(r#"{"type":"order","email":"a@b.de","total":"ca. 50"}"#),
+            (MoneyError::NotAnAmount, "ca. 50".to_owned())
+        );
+        assert_eq!(
+            reason(r#"{"type":"order","email":"a@b.de","total":-5}"#),
+            (MoneyError::Negative, "-5".to_owned())
+        );
+        assert_eq!(
+            reason(r#"{"type":"order","email":"a@b.de","total":[1]}"#),
+            (MoneyError::NotAnAmount, "[1]".to_owned())
+        );
     }
 
     #[test]
@@ -566,12 +634,30 @@ mod tests {
         assert_eq!(err(r#"{"email":"a@b.de"}"#), ("missing_type", Some("type")));
         assert_eq!(err(r#"{"type":null,"email":"a@b.de"}"#), ("missing_type", Some("type")));
         assert_eq!(err(r#"{"type":"  ","email":"a@b.de"}"#), ("missing_type", Some("type")));
-        for bad in [r#""Order""#, r#""invoice""#, "5", "true", r#"["order"]"#, r#"" order""#] {
+        for bad in [
+            r#""invoice""#,
+            "5",
+            "true",
+            r#"["order"]"#,
+            r#""or der""#,
+            r#""orders""#,
+        ] {
             assert_eq!(
                 err(&format!(r#"{{"type":{bad},"email":"a@b.de"}}"#)),
                 ("invalid_type", Some("type")),
                 "{bad}"
             );
+        }
+        // Trimmed and in any case; the lead carries the canonical type.
+        for (sent, kind) in [
+            ("Order", LeadType::Order),
+            (" ORDER ", LeadType::Order),
+            ("order\\n", LeadType::Order),
+            (" TICKET ", LeadType::Ticket),
+            ("Ticket", LeadType::Ticket),
+        ] {
+            let lead = parse(&format!(r#"{{"type":"{sent}","email":"a@b.de","message":"m"}}"#)).unwrap();
+            assert_eq!(lead.lead_type(), kind, "{sent:?}");
         }
     }
 

@@ -26,12 +26,14 @@
 //! # Ok::<(), LeadError>(())
 //! ```
 
+mod canonical;
 mod email;
 mod lead;
 mod money;
 mod record;
 mod text;
 
+pub use canonical::canonical_json;
 pub use email::{Email, EmailError};
 pub use lead::{
     extra_fields, order_notification, ticket_notification, Field, Invalid, JsonProblem, Lead, LeadError, LeadType,

@@ -5,7 +5,7 @@ use std::fmt;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use lead_auth::AuthError;
-use lead_domain::{Field, Invalid, JsonProblem, LeadError, MoneyError};
+use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError};
 use lead_store::StoreError;
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub enum ApiError {
     Lead(LeadError),
     /// 400: the body could not be read (the client broke off, bad chunked encoding).
     UnreadableBody,
+    /// 400: a form with more fields than this: refused before it is parsed further.
+    TooManyFields(usize),
     /// 408: the body did not arrive in time; the connection is closed after the answer.
     RequestTimeout,
     /// 413: the body is over the limit (in bytes).
@@ -46,7 +48,8 @@ pub enum ApiError {
     Busy,
     /// 429: too many requests from this client or with this key; retry after this many seconds.
     RateLimited(u64),
-    /// 422: the Idempotency-Key was used before for a different body.
+    /// 422: the Idempotency-Key was used before for a different body; this one was stored
+    /// nevertheless, held for the operator's review.
     IdempotencyConflict,
     /// 500: something failed inside; the cause goes to the log, never to the client.
     Internal(String),
@@ -105,7 +108,6 @@ impl ApiError {
         match error {
             StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
             StoreError::Busy => ApiError::Busy,
-            StoreError::IdempotencyConflict => ApiError::IdempotencyConflict,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
             StoreError::Invalid { field, message } => ApiError::InvalidField {
@@ -123,6 +125,7 @@ impl ApiError {
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::Lead(error) => error.code(),
             ApiError::UnreadableBody => "invalid_json",
+            ApiError::TooManyFields(_) => "invalid_field",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
@@ -180,6 +183,7 @@ impl ApiError {
             }
             ApiError::Lead(error) => lead_message(error),
             ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),
+            ApiError::TooManyFields(max) => format!("Das Formular hat mehr als {max} Felder."),
             ApiError::RequestTimeout => {
                 "Der Inhalt der Anfrage kam nicht rechtzeitig an; nichts wurde gespeichert.".into()
             }
@@ -192,8 +196,9 @@ impl ApiError {
             ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
             ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
-            ApiError::IdempotencyConflict => "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet; \
-                 nichts wurde gespeichert."
+            ApiError::IdempotencyConflict => "Dieser Idempotency-Key wurde bereits für eine andere Anfrage verwendet. \
+                 Die Anfrage wurde trotzdem gespeichert und wartet auf die Prüfung durch den Betreiber; \
+                 bitte nicht erneut senden."
                 .into(),
             ApiError::RateLimited(seconds) => {
                 format!("Zu viele Anfragen; die Anfrage wurde nicht gespeichert. Bitte in {seconds} s erneut senden.")
@@ -221,20 +226,33 @@ fn lead_message(error: &LeadError) -> String {
         LeadError::InvalidType => "Das Feld „type“ muss „order“ oder „ticket“ sein.".into(),
         LeadError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
         LeadError::InvalidField { field, reason } => match reason {
-            Invalid::WrongType | Invalid::Money(MoneyError::NotANumber) if *field == Field::Total => {
-                "Das Feld „total“ muss eine Zahl sein.".into()
-            }
             Invalid::WrongType => format!("Das Feld „{field}“ muss Text sein."),
             Invalid::TooLong(max) => format!("Das Feld „{field}“ ist länger als {max} Zeichen."),
             Invalid::Nul => format!("Das Feld „{field}“ enthält ein NUL-Zeichen (\\u0000)."),
             Invalid::Email => format!("Das Feld „{field}“ enthält keine gültige E-Mail-Adresse."),
-            Invalid::Money(MoneyError::Negative) => "Der Betrag „total“ darf nicht negativ sein.".into(),
-            Invalid::Money(MoneyError::TooManyDecimals) => {
-                "Der Betrag „total“ darf höchstens zwei Nachkommastellen haben.".into()
+            Invalid::Money { reason, value } => {
+                let value = shortened(value);
+                match reason {
+                    MoneyError::NotAnAmount => format!(
+                        "Der Betrag „{value}“ im Feld „{field}“ ist nicht lesbar: erwartet wird eine Zahl \
+                         wie 49.90 oder ein Betrag wie „1.234,50 €“."
+                    ),
+                    MoneyError::Negative => format!("Der Betrag „{value}“ im Feld „{field}“ darf nicht negativ sein."),
+                    MoneyError::TooLarge => format!(
+                        "Der Betrag „{value}“ im Feld „{field}“ ist zu groß: höchstens 99.999.999,99 € sind erlaubt."
+                    ),
+                }
             }
-            Invalid::Money(MoneyError::TooLarge) => "Der Betrag „total“ darf höchstens 99999999.99 sein.".into(),
-            Invalid::Money(MoneyError::NotANumber) => "Das Feld „total“ muss eine Zahl sein.".into(),
         },
+    }
+}
+
+/// A value for a message: at most 40 characters, `…` marking a cut.
+fn shortened(value: &str) -> String {
+    const MAX: usize = 40;
+    match value.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &value[..end]),
+        None => value.to_owned(),
     }
 }
 
@@ -247,6 +265,7 @@ impl ResponseError for ApiError {
             }
             ApiError::Lead(_)
             | ApiError::UnreadableBody
+            | ApiError::TooManyFields(_)
             | ApiError::MissingField(_)
             | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

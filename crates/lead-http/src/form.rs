@@ -1,6 +1,10 @@
 //! Plain HTML forms: `application/x-www-form-urlencoded` and `multipart/form-data` bodies
 //! become the same JSON object a script would send, so one parser and one set of rules apply.
 
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::web::Bytes;
 use futures_util::StreamExt;
@@ -11,6 +15,8 @@ use crate::ApiError;
 pub const KEY_FIELD: &str = "key";
 /// The optional field naming where the browser goes afterwards.
 pub const REDIRECT_FIELD: &str = "redirect";
+/// The most fields a form may have; one with more is refused before it is parsed further.
+pub const MAX_FIELDS: usize = 1000;
 
 /// How a body is to be read, by its `Content-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,14 +56,22 @@ pub struct Form {
 
 impl Form {
     /// Reads a form body of `kind`. `None` for a urlencoded body that is really JSON (`curl
-    /// -d '{…}'` sends that type by default): such bodies stay JSON, as published.
+    /// -d '{…}'` sends that type by default): such bodies stay JSON, as published. More than
+    /// [`MAX_FIELDS`] fields are refused before they are decoded.
     pub async fn read(kind: BodyKind, headers: &HeaderMap, body: &Bytes) -> Result<Option<Form>, ApiError> {
         match kind {
             BodyKind::Json => Ok(None),
             BodyKind::UrlEncoded if looks_like_json(body) => Ok(None),
-            BodyKind::UrlEncoded => Ok(Some(Form {
-                fields: form_urlencoded::parse(body).into_owned().collect(),
-            })),
+            BodyKind::UrlEncoded => {
+                // What form_urlencoded yields: one field per non-empty `&`-separated part.
+                let fields = body.split(|&b| b == b'&').filter(|part| !part.is_empty());
+                if fields.take(MAX_FIELDS + 1).count() > MAX_FIELDS {
+                    return Err(ApiError::TooManyFields(MAX_FIELDS));
+                }
+                Ok(Some(Form {
+                    fields: form_urlencoded::parse(body).into_owned().collect(),
+                }))
+            }
             BodyKind::Multipart => multipart(headers, body.clone()).await.map(Some),
         }
     }
@@ -70,31 +84,22 @@ impl Form {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The form as a JSON object: every field but the key and the redirect, a repeated name as
-    /// an array, `total` as a number when its text is one (a form has only text), an empty
-    /// field as absent. This is what is parsed, checked and stored.
+    /// The form as a JSON object: every field but the key and the redirect, in the order of
+    /// first appearance, a repeated name as an array, an empty field as absent (`null`). Every
+    /// value stays text — `total` too, which is read as an amount people write (`49,90`).
+    /// This is what is parsed, checked and stored. Linear in the number of fields.
     pub fn to_json(&self) -> String {
-        let mut names: Vec<&str> = Vec::new();
-        for (name, _) in &self.fields {
-            if !names.contains(&name.as_str()) && name != KEY_FIELD && name != REDIRECT_FIELD {
-                names.push(name);
-            }
-        }
-        let members: Vec<String> = names
+        let fields = self
+            .fields
+            .iter()
+            .filter(|(name, _)| name != KEY_FIELD && name != REDIRECT_FIELD)
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        let members: Vec<String> = group_by_name(fields)
             .into_iter()
-            .map(|name| {
-                let values: Vec<&str> = self
-                    .fields
-                    .iter()
-                    .filter(|(field, _)| field == name)
-                    .map(|(_, value)| value.as_str())
-                    .collect();
+            .map(|(name, values)| {
                 let value = match values.as_slice() {
-                    [one] => scalar(name, one),
-                    many => format!(
-                        "[{}]",
-                        many.iter().map(|v| scalar(name, v)).collect::<Vec<_>>().join(",")
-                    ),
+                    [one] => scalar(one),
+                    many => format!("[{}]", many.iter().map(|v| scalar(v)).collect::<Vec<_>>().join(",")),
                 };
                 format!("{}:{value}", serde_json::Value::from(name))
             })
@@ -103,27 +108,35 @@ impl Form {
     }
 }
 
-/// One form value as JSON: `total` as the number it spells (if it is one), blank as `null`.
-fn scalar(name: &str, value: &str) -> String {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
+/// The values of each name, the names in the order they first appear: one hash lookup per
+/// field, so the widest form costs linear time (comparing every name with every other made
+/// 17,000 fields cost a second of CPU).
+fn group_by_name<K: Hash + Eq + Copy, V>(fields: impl IntoIterator<Item = (K, V)>) -> Vec<(K, Vec<V>)> {
+    let mut index: HashMap<K, usize> = HashMap::new();
+    let mut groups: Vec<(K, Vec<V>)> = Vec::new();
+    for (name, value) in fields {
+        match index.entry(name) {
+            Entry::Occupied(at) => groups[*at.get()].1.push(value),
+            Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push((name, vec![value]));
+            }
+        }
+    }
+    groups
+}
+
+/// One form value as JSON: text, or `null` when blank.
+fn scalar(value: &str) -> String {
+    if value.trim().is_empty() {
         "null".to_owned()
-    } else if name == "total" && is_json_number(trimmed) {
-        trimmed.to_owned()
     } else {
         serde_json::Value::from(value).to_string()
     }
 }
 
-/// Whether `text` is a JSON number exactly (`49.90`, `1e2`; not `49,90`, `.5` or `0x10`).
-fn is_json_number(text: &str) -> bool {
-    matches!(
-        serde_json::from_str::<serde_json::Value>(text),
-        Ok(serde_json::Value::Number(_))
-    )
-}
-
-fn looks_like_json(body: &[u8]) -> bool {
+/// Whether a body declared as a form is really JSON (it starts with `{` or `[`).
+pub(crate) fn looks_like_json(body: &[u8]) -> bool {
     body.iter()
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'{' || b == b'[')
@@ -134,7 +147,12 @@ async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Form, ApiError> {
     let stream = futures_util::stream::once(async move { Ok(body) });
     let mut parts = actix_multipart::Multipart::new(headers, stream);
     let mut form = Form::default();
+    let mut count = 0;
     while let Some(part) = parts.next().await {
+        count += 1;
+        if count > MAX_FIELDS {
+            return Err(ApiError::TooManyFields(MAX_FIELDS));
+        }
         let mut part = part.map_err(|_| ApiError::UnreadableBody)?;
         let name = part.name().unwrap_or_default().to_owned();
         let is_file = part
@@ -168,7 +186,7 @@ mod tests {
         let f = form(&[
             ("type", "order"),
             ("email", "a@b.de"),
-            ("total", "49.90"),
+            ("total", "49,90"),
             ("key", "lgw_secret"),
             ("redirect", "https://x.de/danke"),
             ("interest", "a"),
@@ -177,15 +195,112 @@ mod tests {
         ]);
         assert_eq!(
             f.to_json(),
-            r#"{"type":"order","email":"a@b.de","total":49.90,"interest":["a","b"],"subject":null}"#
+            r#"{"type":"order","email":"a@b.de","total":"49,90","interest":["a","b"],"subject":null}"#
         );
         assert_eq!(f.value("key"), Some("lgw_secret"));
-        assert_eq!(form(&[("total", "49,90")]).to_json(), r#"{"total":"49,90"}"#);
-        assert_eq!(
-            form(&[("note", "12")]).to_json(),
-            r#"{"note":"12"}"#,
-            "only total is a number"
+        assert_eq!(form(&[("note", "12")]).to_json(), r#"{"note":"12"}"#);
+        assert_eq!(form(&[]).to_json(), "{}");
+    }
+
+    fn headers(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_str(content_type).unwrap(),
         );
+        headers
+    }
+
+    fn read(kind: BodyKind, content_type: &str, body: String) -> Result<Option<Form>, ApiError> {
+        futures_util::FutureExt::now_or_never(Form::read(kind, &headers(content_type), &Bytes::from(body)))
+            .expect("reading a form in memory never waits")
+    }
+
+    #[test]
+    fn a_form_of_up_to_a_thousand_fields_is_read_and_more_are_refused() {
+        let fields = |n: usize| (0..n).map(|i| format!("f{i}=v")).collect::<Vec<_>>().join("&");
+        let form = read(
+            BodyKind::UrlEncoded,
+            "application/x-www-form-urlencoded",
+            fields(MAX_FIELDS),
+        );
+        assert_eq!(form.unwrap().unwrap().fields.len(), MAX_FIELDS);
+        // Empty parts are no fields (form_urlencoded skips them too).
+        let sparse = format!("&&{}&&", fields(MAX_FIELDS));
+        assert!(read(BodyKind::UrlEncoded, "application/x-www-form-urlencoded", sparse).is_ok());
+        let refused = read(
+            BodyKind::UrlEncoded,
+            "application/x-www-form-urlencoded",
+            fields(MAX_FIELDS + 1),
+        );
+        assert!(matches!(refused, Err(ApiError::TooManyFields(MAX_FIELDS))));
+
+        let part = |i: usize| format!("--b\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n");
+        let multipart = |n: usize| (0..n).map(part).collect::<String>() + "--b--\r\n";
+        let form = read(
+            BodyKind::Multipart,
+            "multipart/form-data; boundary=b",
+            multipart(MAX_FIELDS),
+        );
+        assert_eq!(form.unwrap().unwrap().fields.len(), MAX_FIELDS);
+        let refused = read(
+            BodyKind::Multipart,
+            "multipart/form-data; boundary=b",
+            multipart(MAX_FIELDS + 1),
+        );
+        assert!(matches!(refused, Err(ApiError::TooManyFields(MAX_FIELDS))));
+    }
+
+    /// A field name that counts how often it is compared or hashed.
+    #[derive(Clone, Copy)]
+    struct Counted<'a>(&'a str, &'a std::cell::Cell<usize>);
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == other.0
+        }
+    }
+    impl Eq for Counted<'_> {}
+    impl Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.1.set(self.1.get() + 1);
+            self.0.hash(state);
+        }
+    }
+
+    #[test]
+    fn grouping_a_form_costs_linear_work() {
+        // 17,000 short names fit into 64 KiB: comparing every name with every other made that
+        // 144 million comparisons (~0.9 s of CPU per request). Now each field costs one hash
+        // and about one comparison, distinct names or repeated ones.
+        let operations = |names: &[String]| {
+            let work = std::cell::Cell::new(0);
+            let groups = group_by_name(names.iter().map(|name| (Counted(name, &work), ())));
+            (groups.len(), work.get())
+        };
+        let distinct: Vec<String> = (0..17_000).map(|i| format!("f{i}")).collect();
+        let (groups, work) = operations(&distinct);
+        assert_eq!(groups, 17_000);
+        assert!(work <= 3 * 17_000, "{work} operations for 17,000 fields");
+        let repeated: Vec<String> = (0..17_000).map(|i| format!("f{}", i % 3)).collect();
+        let (groups, work) = operations(&repeated);
+        assert_eq!(groups, 3);
+        assert!(work <= 3 * 17_000, "{work} operations for 17,000 fields");
+    }
+
+    #[test]
+    fn the_widest_form_becomes_json_with_every_field() {
+        let f = Form {
+            fields: (0..17_000).map(|i| (format!("f{i}"), "v".to_owned())).collect(),
+        };
+        let wide: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&f.to_json()).unwrap();
+        assert_eq!(wide.len(), 17_000);
+        let f = Form {
+            fields: (0..17_000).map(|_| ("x".to_owned(), "v".to_owned())).collect(),
+        };
+        let same: serde_json::Value = serde_json::from_str(&f.to_json()).unwrap();
+        assert_eq!(same["x"].as_array().unwrap().len(), 17_000);
     }
 
     #[test]

@@ -8,14 +8,14 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_auth::{credentials, ApiKey, AuthError, Credentials};
 use lead_domain::{Lead, LeadError};
-use lead_store::{NewSubmission, Store, SubmitOptions};
+use lead_store::{Hold, NewSubmission, Store, SubmitOptions};
 use serde::Serialize;
 
 use crate::auth::{self, Caller};
+use crate::browser;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
 use crate::limits::RateLimits;
-use crate::origin::origin_of;
 use crate::{allow_only, read_body, ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
@@ -28,18 +28,19 @@ pub(crate) struct Accepted {
     status: &'static str,
     /// Always `Daten verarbeitet`.
     message: &'static str,
-    /// `order` or `ticket`.
+    /// `order` or `ticket` (in this spelling, however the request wrote it).
     #[serde(rename = "type")]
-    lead_type: &'static str,
+    pub(crate) lead_type: &'static str,
     /// The new order's or ticket's id.
-    id: i64,
+    pub(crate) id: i64,
 }
 
 /// A lead as a website sends it (JSON, or the same fields as a plain HTML form).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // describes what `lead_domain::Lead::parse` reads
 pub(crate) struct LeadRequest {
-    /// `order` (a web order for the inbox) or `ticket` (a contact or support request).
+    /// `order` (a web order for the inbox) or `ticket` (a contact or support request), in any
+    /// case and with any surrounding whitespace; the answer names it in lower case.
     #[schema(rename = "type", example = "ticket")]
     lead_type: String,
     /// The sender's email address, at most 254 characters.
@@ -49,15 +50,45 @@ pub(crate) struct LeadRequest {
     message: Option<String>,
     /// The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`).
     subject: Option<String>,
-    /// Orders: the gross amount in euro, a JSON number with at most two decimals.
-    #[schema(value_type = Option<f64>, example = 49.90)]
+    /// Orders: the gross amount in euro (see [`amount_schema`]).
+    #[schema(schema_with = amount_schema)]
     total: Option<String>,
+}
+
+/// `total`: a JSON number, or a text as people write amounts.
+fn amount_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .minimum(Some(0))
+                .maximum(Some(99_999_999.99))
+                .description(Some("rounded to cents half away from zero on its decimal text (30.279999999999998 is 30.28)"))
+                .examples([serde_json::json!(49.9)]),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "an amount as people write it: German or English notation, optional € or EUR \
+                     (\"1.234,50 €\", \"1,234.50\", \"49,90\"; \"1.234\" is one thousand two hundred and \
+                     thirty-four euros); an empty text counts as absent",
+                ))
+                .examples([serde_json::json!("1.234,50 €")]),
+        )
+        .description(Some(
+            "Orders only (ignored for tickets): the gross amount in euro, 0 to 99 999 999.99, stored as exact cents; absent is 0.",
+        ))
+        .build()
+        .into()
 }
 
 /// The largest part of a failed request's body the submission log keeps.
 const LOGGED_BODY_BYTES: usize = 8 * 1024;
 
-/// What the submission log keeps of a request, gathered while it is handled.
+/// What the submission log keeps of a request, and what its answer needs to know, gathered
+/// while it is handled.
 #[derive(Default)]
 struct Trace {
     /// The key as presented: only to redact it from the logged body, never logged itself.
@@ -67,10 +98,16 @@ struct Trace {
     /// A form's fields as the JSON that was checked: what is logged instead of the raw form,
     /// which may carry the key in a hidden field.
     form: Option<String>,
-    /// The body is a urlencoded form: its `key` parameter is redacted whatever its spelling.
+    /// The body is a urlencoded form: read raw, its `key` parameter is redacted whatever its
+    /// spelling.
     urlencoded: bool,
     /// The error code, also of a failure answered with a redirect.
     code: Option<&'static str>,
+    /// Why the answer is not what the request asked for (a redirect that was not followed).
+    note: Option<String>,
+    /// The page a browser came from, when it is one of the key's websites: an HTML answer
+    /// links back to it.
+    back: Option<String>,
 }
 
 impl Trace {
@@ -91,19 +128,22 @@ impl Trace {
             Some(limits) => limits.client_ip(req),
             None => req.peer_addr().map(|addr| addr.ip()),
         };
-        // Only what a valid key sent is kept: the log is no free storage for strangers. Keys
-        // are redacted before the cut, so no half key is left at the end; NUL, which
-        // PostgreSQL's text cannot hold, becomes U+FFFD.
-        let body = match (self.code, self.company_id, &self.form, &self.body) {
-            (Some(_), Some(_), Some(form), _) => Some(form.clone()),
-            (Some(_), Some(_), None, Some(body)) => Some(String::from_utf8_lossy(body).into_owned()),
+        // Only what a valid key sent is kept, and not when it was over its rate: the log is
+        // no free storage for strangers or floods. Keys are redacted before the cut, so no
+        // half key is left at the end; NUL, which PostgreSQL's text cannot hold, becomes U+FFFD.
+        let keep = self.code.is_some_and(|code| code != "rate_limited") && self.company_id.is_some();
+        let body = match (keep, &self.form, &self.body) {
+            (true, Some(form), _) => Some(form.clone()),
+            (true, None, Some(body)) => {
+                let text = String::from_utf8_lossy(body);
+                Some(match self.urlencoded && !form::looks_like_json(body) {
+                    true => lead_auth::redact_query(&text).into_owned(),
+                    false => text.into_owned(),
+                })
+            }
             _ => None,
         }
         .map(|text| {
-            let text = match self.urlencoded {
-                true => lead_auth::redact_query(&text).into_owned(),
-                false => text,
-            };
             let text = lead_auth::redact_secrets(&text, self.presented.as_deref()).replace('\0', "\u{FFFD}");
             let mut end = text.len().min(LOGGED_BODY_BYTES);
             while !text.is_char_boundary(end) {
@@ -121,8 +161,17 @@ impl Trace {
             code: self.code.map(str::to_owned),
             size,
             body,
+            note: self.note,
         }
     }
+}
+
+/// What a lead request is answered with, besides an error.
+enum Answer {
+    /// Stored (or a retry of a stored lead).
+    Stored(Accepted),
+    /// A form's `redirect` to one of the key's websites, with how the lead fared.
+    Redirect(String, Result<Accepted, ApiError>),
 }
 
 /// Send a lead: a web order or a ticket.
@@ -132,21 +181,27 @@ impl Trace {
 /// 413 size, 400 JSON and fields. A plain HTML form may add `redirect` for a `303`.
 #[utoipa::path(post, path = "/api/v1/lead.php", tag = "leads",
     security(("api_key" = []), ("api_key_query" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "a retry within 24 h returns the first answer and stores nothing")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a random UUID per submission, the same for its retries: \
+        a retry within 24 h returns the first answer and stores nothing. Without it, the same body within 10 minutes is answered \
+        as a duplicate the same way")),
     request_body(content(
         (LeadRequest = "application/json"),
         (LeadRequest = "application/x-www-form-urlencoded"),
         (LeadRequest = "multipart/form-data"))),
     responses(
-        (status = 200, description = "Stored; the team is notified", body = Accepted),
-        (status = 303, description = "A form's `redirect`, with `status=success` or `status=error&code=…` appended"),
-        (status = 400, description = "invalid_json, missing_type, invalid_type, missing_field, invalid_field", body = ErrorBody),
+        (status = 200, description = "Stored (or a retry or a duplicate of a stored lead: its first answer); the team is notified. \
+            A form posted by a browser (Accept preferring text/html) gets a German HTML page instead, for every status below", content(
+            (Accepted = "application/json"),
+            (String = "text/html"))),
+        (status = 303, description = "A form's `redirect` to one of the key's websites, with `status=success` or `status=error&code=…` appended \
+            (a `redirect` elsewhere is not followed: the lead is stored and answered as without it)"),
+        (status = 400, description = "invalid_json, missing_type, invalid_type, missing_field, invalid_field (also: a form of more than 1000 fields)", body = ErrorBody),
         (status = 401, description = "missing_api_key", body = ErrorBody),
         (status = 403, description = "invalid_api_key, origin_not_allowed", body = ErrorBody),
         (status = 405, description = "method_not_allowed", body = ErrorBody),
         (status = 408, description = "request_timeout", body = ErrorBody),
         (status = 413, description = "payload_too_large", body = ErrorBody),
-        (status = 422, description = "idempotency_conflict", body = ErrorBody),
+        (status = 422, description = "idempotency_conflict: the key was used for another body; this one is stored, held for the operator's review", body = ErrorBody),
         (status = 429, description = "rate_limited (see Retry-After)", body = ErrorBody),
         (status = 500, description = "internal_error: nothing was stored", body = ErrorBody),
         (status = 503, description = "internal_error: busy, nothing stored (see Retry-After)", body = ErrorBody)))]
@@ -157,11 +212,21 @@ pub(crate) async fn lead_endpoint(
     config: web::Data<HttpConfig>,
 ) -> HttpResponse {
     let mut trace = Trace::default();
+    // A browser submitting a plain HTML form shows the answer to a person: a page for it.
+    let page = BodyKind::of(req.headers()) != BodyKind::Json && browser::prefers_html(req.headers());
     let response = match create_lead(&req, body, &store, &config, &mut trace).await {
-        Ok(response) => response,
+        Ok(Answer::Redirect(target, outcome)) => {
+            trace.code = outcome.as_ref().err().map(ApiError::code);
+            see_other(&target, outcome)
+        }
+        Ok(Answer::Stored(accepted)) if page => browser::thanks(&accepted, trace.back.as_deref()),
+        Ok(Answer::Stored(accepted)) => crate::json(StatusCode::OK, &accepted),
         Err(error) => {
             trace.code = Some(error.code());
-            crate::error_response(error)
+            match page {
+                true => browser::sorry(&error, trace.back.as_deref()),
+                false => crate::error_response(error),
+            }
         }
     };
     store.log_submission(trace.entry(&req, response.status()));
@@ -177,7 +242,7 @@ async fn create_lead(
     store: &Store,
     config: &HttpConfig,
     trace: &mut Trace,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Answer, ApiError> {
     auth::check_client(req)?;
     let kind = BodyKind::of(req.headers());
     trace.urlencoded = kind == BodyKind::UrlEncoded;
@@ -189,8 +254,8 @@ async fn create_lead(
     let (caller, bytes, form) = match presented {
         Credentials::Missing if kind != BodyKind::Json => {
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
-            // the key. Whatever goes wrong reading it (too big, too slow, unreadable), it has
-            // no key we could find.
+            // the key. Whatever goes wrong reading it (too big, too slow, unreadable, too
+            // many fields), it has no key we could find.
             let bytes = read_body(Some(req), body, config)
                 .await
                 .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
@@ -203,12 +268,14 @@ async fn create_lead(
             trace.present(&presented);
             let caller = Caller::authenticate(req, presented).await?;
             trace.company_id = Some(caller.tenant.company_id);
+            trace.back = browser::back_link(req, &caller.origins);
             caller.admit(req)?;
             (caller, bytes, form)
         }
         presented => {
             let caller = Caller::authenticate(req, presented).await?;
             trace.company_id = Some(caller.tenant.company_id);
+            trace.back = browser::back_link(req, &caller.origins);
             caller.admit(req)?;
             let bytes = read_body(Some(req), body, config).await?;
             trace.body = Some(bytes.clone());
@@ -217,13 +284,19 @@ async fn create_lead(
         }
     };
     trace.form = form.as_ref().map(Form::to_json);
-    // Checked before anything is stored: a form that asks for a redirect nobody allowed
-    // gets a plain answer, never a redirect to a stranger's site.
-    let redirect = form
-        .as_ref()
-        .and_then(|form| form.value(form::REDIRECT_FIELD))
-        .map(|url| allowed_redirect(url, &caller.origins))
-        .transpose()?;
+    // A redirect goes only to one of the key's websites (never an open redirect). One that
+    // is not costs the visitor nothing: the lead is stored and answered as without one, and
+    // the log says why.
+    let redirect = match form.as_ref().and_then(|form| form.value(form::REDIRECT_FIELD)) {
+        Some(url) => match allowed_redirect(url, &caller.origins) {
+            Ok(target) => Some(target),
+            Err(reason) => {
+                trace.note = Some(reason);
+                None
+            }
+        },
+        None => None,
+    };
     let payload = match &trace.form {
         Some(json) => json.clone(),
         None => String::from_utf8(bytes.to_vec())
@@ -231,11 +304,8 @@ async fn create_lead(
     };
     let outcome = record(req, store, config, caller, payload).await;
     match redirect {
-        None => outcome.map(|accepted| crate::json(StatusCode::OK, &accepted)),
-        Some(target) => {
-            trace.code = outcome.as_ref().err().map(ApiError::code);
-            Ok(see_other(&target, outcome))
-        }
+        None => outcome.map(Answer::Stored),
+        Some(target) => Ok(Answer::Redirect(target, outcome)),
     }
 }
 
@@ -259,6 +329,10 @@ async fn record(
         .submit_lead(caller.tenant, lead, payload, options)?
         .committed()
         .await?;
+    if recorded.held == Some(Hold::Conflict) {
+        // Stored for review, but the key belongs to another body: the sender must know.
+        return Err(ApiError::IdempotencyConflict);
+    }
     Ok(Accepted {
         status: "success",
         message: "Daten verarbeitet",
@@ -284,20 +358,21 @@ fn fills(payload: &str, field: &str) -> bool {
     }
 }
 
-/// The redirect target if its origin is one of the key's; a key without origins allows none
-/// (an open redirect would let anyone bounce visitors through this server).
-fn allowed_redirect(url: &str, origins: &[String]) -> Result<String, ApiError> {
+/// The redirect target if its origin is one of the key's; otherwise why it is not followed
+/// (for the submission log). A key without origins allows none (an open redirect would let
+/// anyone bounce visitors through this server).
+fn allowed_redirect(url: &str, origins: &[String]) -> Result<String, String> {
     let url = url.trim();
     // It goes into a Location header: no control characters (a line break would fail the
     // answer after the lead was stored).
-    let printable = !url.chars().any(char::is_control) && header::HeaderValue::from_str(url).is_ok();
-    match origin_of(url) {
-        Some(origin) if printable && origins.contains(&origin) => Ok(url.to_owned()),
-        _ => Err(ApiError::InvalidField {
-            field: form::REDIRECT_FIELD,
-            message: "Das Feld „redirect“ muss auf eine der für diesen API-Key eingetragenen Webseiten zeigen.".into(),
-        }),
+    if crate::origin::is_on(url, origins) {
+        return Ok(url.to_owned());
     }
+    let shown: String = url.chars().take(200).filter(|c| !c.is_control()).collect();
+    Err(match origins.is_empty() {
+        true => format!("redirect not followed: {shown} (the key has no websites; set them with `key origins`)"),
+        false => format!("redirect not followed: {shown} is not one of the key's websites"),
+    })
 }
 
 /// `303 See Other` to `target` with `status=success`, or `status=error&code=…[&field=…]`,

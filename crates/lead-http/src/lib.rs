@@ -10,6 +10,7 @@
 //! through `lead-auth`. Blocking store calls run on actix's blocking pool.
 
 mod auth;
+mod browser;
 mod dashboard;
 mod error;
 mod form;
@@ -158,6 +159,30 @@ pub fn access_log() -> Logger {
             req.version()
         )
     })
+}
+
+/// The headers of every HTML page: its type, no sniffing, no caching, no framing, and a
+/// content security policy that lets the page load nothing but this server's own files.
+pub(crate) fn html_headers(headers: &mut header::HeaderMap) {
+    for (name, value) in [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ] {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+}
+
+/// An HTML page with [`html_headers`].
+pub(crate) fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
+    let mut response = HttpResponse::build(status).body(markup.into_string());
+    html_headers(response.headers_mut());
+    response
 }
 
 /// A JSON response with the contract's content type. Browsers must not guess another type

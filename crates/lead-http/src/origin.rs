@@ -26,6 +26,13 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{authority}"))
 }
 
+/// Whether `url` is an absolute `http(s)` URL on one of `origins` that may be sent back to a
+/// browser as it is (in a `Location` header or a link): no control characters, so no line
+/// break can split a header and nothing hides in an attribute.
+pub(crate) fn is_on(url: &str, origins: &[String]) -> bool {
+    !url.chars().any(char::is_control) && origin_of(url).is_some_and(|origin| origins.contains(&origin))
+}
+
 /// An origin as the operator writes it (`https://www.example.de`, a trailing `/` is fine),
 /// normalised; an error sentence for anything with a path, query or another scheme.
 pub fn parse_origin(text: &str) -> Result<String, String> {
@@ -64,6 +71,24 @@ mod tests {
         ] {
             assert_eq!(origin_of(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn only_printable_urls_on_the_keys_websites_go_back_to_a_browser() {
+        let origins = vec!["https://www.example.de".to_owned()];
+        assert!(is_on("https://www.example.de/danke?x=1#top", &origins));
+        assert!(is_on("HTTPS://WWW.example.de:443/", &origins));
+        for elsewhere in [
+            "https://evil.de/",
+            "https://www.example.de@evil.de/",
+            "https://www.example.de/a\r\nSet-Cookie: x=1",
+            "https://www.example.de/\u{85}",
+            "/danke",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_on(elsewhere, &origins), "{elsewhere:?}");
+        }
+        assert!(!is_on("https://www.example.de/", &[]), "no websites, no links");
     }
 
     #[test]

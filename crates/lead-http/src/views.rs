@@ -215,6 +215,9 @@ pub struct SubmissionView {
     size: i64,
     /// For failures: the body as sent (at most 8 KiB, keys redacted).
     body: Option<String>,
+    /// Why it was answered as it was, where the status does not say it (a form's
+    /// `redirect` that was not followed).
+    note: Option<String>,
 }
 
 impl From<Submission> for SubmissionView {
@@ -229,6 +232,7 @@ impl From<Submission> for SubmissionView {
             code: s.code,
             size: s.size,
             body: s.body,
+            note: s.note,
         }
     }
 }

@@ -273,11 +273,15 @@ pub enum OrdersCommand {
         /// Only the orders caught by the spam honeypot.
         #[arg(long, conflicts_with_all = ["status", "quarantined"])]
         spam: bool,
+        /// Only the orders held back for any reason: quarantine, spam, or `conflict` (sent with
+        /// an Idempotency-Key already used for another body).
+        #[arg(long, conflicts_with_all = ["status", "quarantined", "spam"])]
+        held: bool,
         #[command(flatten)]
         list: ListArgs,
     },
-    /// Release a quarantined (or spam) order to the team: it appears in the inbox and every
-    /// active employee is notified.
+    /// Release a held order (quarantine, spam or conflict) to the team: it appears in the
+    /// inbox and every active employee is notified.
     Release {
         /// The order's id.
         id: i64,
@@ -301,11 +305,15 @@ pub enum TicketsCommand {
         /// Only the tickets caught by the spam honeypot.
         #[arg(long, conflicts_with_all = ["status", "quarantined"])]
         spam: bool,
+        /// Only the tickets held back for any reason: quarantine, spam, or `conflict` (sent with
+        /// an Idempotency-Key already used for another body).
+        #[arg(long, conflicts_with_all = ["status", "quarantined", "spam"])]
+        held: bool,
         #[command(flatten)]
         list: ListArgs,
     },
-    /// Release a quarantined (or spam) ticket to the team: it appears in the ticket system and
-    /// every active employee is notified.
+    /// Release a held ticket (quarantine, spam or conflict) to the team: it appears in the
+    /// ticket system and every active employee is notified.
     Release {
         /// The ticket's id.
         id: i64,

@@ -17,11 +17,13 @@ use crate::output::{
     TicketRow, TokenRow,
 };
 
-/// Which held-back leads a list asks for, if any.
-fn held(quarantined: bool, spam: bool) -> Option<Hold> {
-    match (quarantined, spam) {
-        (true, _) => Some(Hold::Quarantine),
-        (_, true) => Some(Hold::Spam),
+/// Which held-back leads a list asks for: `None` for the team's view, `Some(None)` for
+/// every held lead, `Some(Some(hold))` for those held for one reason.
+fn held(quarantined: bool, spam: bool, any: bool) -> Option<Option<Hold>> {
+    match (quarantined, spam, any) {
+        (true, _, _) => Some(Some(Hold::Quarantine)),
+        (_, true, _) => Some(Some(Hold::Spam)),
+        (_, _, true) => Some(None),
         _ => None,
     }
 }
@@ -39,11 +41,12 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             status,
             quarantined,
             spam,
+            held: any_held,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
-            let orders = match held(quarantined, spam) {
+            let orders = match held(quarantined, spam, any_held) {
                 Some(hold) => store.list_held_orders(company.id, hold, limit(&list))?,
                 None => store.list_orders(company.id, status, None, limit(&list))?,
             };
@@ -62,11 +65,12 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
             status,
             quarantined,
             spam,
+            held: any_held,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
-            let tickets = match held(quarantined, spam) {
+            let tickets = match held(quarantined, spam, any_held) {
                 Some(hold) => store.list_held_tickets(company.id, hold, limit(&list))?,
                 None => store.list_tickets(company.id, status, None, limit(&list))?,
             };

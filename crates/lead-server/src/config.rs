@@ -20,6 +20,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// `[limits]`
     pub limits: LimitsConfig,
+    /// `[intake]`
+    pub intake: IntakeConfig,
     /// `[forms]`
     pub forms: FormsConfig,
     /// `[submissions]`
@@ -50,6 +52,14 @@ pub struct DashboardSettings {
 pub struct SubmissionsConfig {
     /// Days the submission log keeps its entries.
     pub retention_days: u32,
+}
+
+/// `[intake]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Seconds within which the same body with the same key is a duplicate (0: off).
+    pub duplicate_window_secs: u64,
 }
 
 /// `[forms]`
@@ -250,6 +260,7 @@ impl Config {
             std::time::Duration::from_secs(u64::from(self.submissions.retention_days) * 24 * 3600);
         store.write_queue = self.database.write_queue;
         store.write_queue_bytes = self.database.write_queue_bytes;
+        store.duplicate_window = std::time::Duration::from_secs(self.intake.duplicate_window_secs);
         store
     }
 }

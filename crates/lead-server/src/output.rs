@@ -351,8 +351,7 @@ pub struct OrderRow {
     /// What the website sent beyond the known fields.
     extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
-    /// Only for leads held back from the team (`quarantine`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
     held: Option<String>,
 }
 
@@ -408,8 +407,7 @@ pub struct TicketRow {
     /// What the website sent beyond the known fields.
     extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
-    /// Only for leads held back from the team (`quarantine`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
     held: Option<String>,
 }
 
@@ -458,6 +456,8 @@ pub struct SubmissionRow {
     code: Option<String>,
     size: i64,
     body: Option<String>,
+    /// Why it was answered as it was, where the status does not say it.
+    note: Option<String>,
 }
 
 impl From<Submission> for SubmissionRow {
@@ -473,13 +473,14 @@ impl From<Submission> for SubmissionRow {
             code: s.code,
             size: s.size,
             body: s.body,
+            note: s.note,
         }
     }
 }
 
 impl Row for SubmissionRow {
     const HEADERS: &'static [&'static str] = &[
-        "ID", "AT", "COMPANY", "KEY", "ORIGIN", "CLIENT", "STATUS", "CODE", "SIZE", "BODY",
+        "ID", "AT", "COMPANY", "KEY", "ORIGIN", "CLIENT", "STATUS", "CODE", "SIZE", "NOTE", "BODY",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -492,6 +493,7 @@ impl Row for SubmissionRow {
             self.status.to_string(),
             self.code.clone().unwrap_or_default(),
             self.size.to_string(),
+            self.note.clone().unwrap_or_default(),
             self.body.clone().unwrap_or_default(),
         ]
     }

@@ -7,6 +7,11 @@ use serde_json::Value;
 
 const ORDER: &str = r#"{"type":"order","email":"Kunde@Beispiel.de","subject":"Bestellung","total":49.90,"sku":"A-1"}"#;
 
+/// Another order each time (the same body again would be answered as a duplicate).
+fn order(n: usize) -> String {
+    ORDER.replace("\"Bestellung\"", &format!("\"Bestellung {n}\""))
+}
+
 fn json_lines(output: &std::process::Output) -> Value {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -206,7 +211,7 @@ fn employees_are_notified_until_deactivated() {
     assert!(cli(&db.url, &["employee", "deactivate", &second]).status.success());
     assert_eq!(
         server
-            .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ORDER.as_bytes())
+            .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], order(2).as_bytes())
             .status,
         200
     );
@@ -346,6 +351,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "customer_id",
             "email",
             "extra",
+            "held",
             "id",
             "message",
             "payload",
@@ -357,6 +363,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     assert_eq!(newest["extra"], serde_json::json!({"sku": "A-1"}), "what the website sent on top");
     assert_eq!(newest["total_cents"], 1250);
     assert_eq!(newest["status"], "new");
+    assert_eq!(newest["held"], serde_json::Value::Null, "not held back");
     assert_eq!(newest["customer_id"], 1);
     assert_eq!(newest["message"], "Bitte schnell");
     assert_eq!(newest["payload"]["sku"], "A-1", "payload is a JSON object");
@@ -388,6 +395,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "customer_id",
             "email",
             "extra",
+            "held",
             "id",
             "message",
             "payload",
@@ -635,8 +643,8 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
         let token = last_line(&cli(&source.url, &["employee", "token", "1"]));
         {
             let server = Server::start(&source.url, &[]);
-            for _ in 0..3 {
-                let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ORDER.as_bytes());
+            for n in 0..3 {
+                let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], order(n).as_bytes());
                 assert_eq!(sent.status, 200);
             }
             let ticket = r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Hallo"}"#;
@@ -689,7 +697,7 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
 
         // The key and the token work against PostgreSQL, and new ids continue after the copied.
         let server = Server::start(&target.url, &[]);
-        let sent = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes());
+        let sent = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], order(3).as_bytes());
         assert_eq!(sent.status, 200, "{}", sent.text());
         assert_eq!(sent.json()["id"], 4, "ids go on after the copied orders");
         let me = server.request(

@@ -10,6 +10,11 @@ use serde_json::{json, Value};
 const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":1234.50}"#;
 const TICKET: &str = r#"{"type":"ticket","email":"max.mustermann@beispiel.de","subject":"Interesse an Beratung","message":"Hallo, ich hätte gerne ein Angebot für Ihre Dienstleistungen.","total":0.00}"#;
 
+/// Another order each time: the same body again within ten minutes is answered as a duplicate.
+fn order(n: usize) -> String {
+    ORDER.replace("Bestellung 4711", &format!("Bestellung {n}"))
+}
+
 fn assert_success(response: &Response, lead_type: &str) -> i64 {
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
@@ -95,10 +100,10 @@ fn a_ticket_without_subject_is_titled_anfrage_webseite() {
 backend_test! {
 fn both_paths_serve_the_same_handler() {
     let app = TestApp::spawn();
-    for path in ["/api/v1/lead.php", "/api/v1/lead"] {
+    for (n, path) in ["/api/v1/lead.php", "/api/v1/lead"].into_iter().enumerate() {
         let response = app
             .server
-            .request("POST", path, &[("X-API-KEY", &app.acme.key)], ORDER.as_bytes());
+            .request("POST", path, &[("X-API-KEY", &app.acme.key)], order(n).as_bytes());
         assert_success(&response, "order");
     }
     assert_eq!(app.totals().orders, 2);
@@ -241,18 +246,21 @@ fn bodies_over_64_kib_are_413_and_64_kib_is_fine() {
 backend_test! {
 fn the_body_is_json_whatever_the_content_type() {
     let app = TestApp::spawn();
-    for content_type in [
+    for (n, content_type) in [
         "application/json",
         "text/plain",
         "text/plain;charset=UTF-8",
         "application/x-www-form-urlencoded",
         "image/png",
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let response = app.server.request(
             "POST",
             "/api/v1/lead.php",
             &[("X-API-KEY", &app.acme.key), ("Content-Type", content_type)],
-            ORDER.as_bytes(),
+            order(n).as_bytes(),
         );
         assert_success(&response, "order");
     }
@@ -302,8 +310,8 @@ fn type_is_required_and_must_be_order_or_ticket() {
             .assert_error(400, "missing_type", Some("type"));
     }
     for body in [
-        r#"{"type":"Order","email":"a@b.de"}"#,
         r#"{"type":"lead","email":"a@b.de"}"#,
+        r#"{"type":"or der","email":"a@b.de"}"#,
         r#"{"type":1,"email":"a@b.de"}"#,
     ] {
         app.post_lead(&app.acme.key, body)
@@ -422,11 +430,16 @@ backend_test! {
 fn bad_totals_are_invalid_field_and_store_nothing() {
     let app = TestApp::spawn();
     for total in [
-        "1.234",
         "-1",
         "-0.01",
-        "\"49.90\"",
+        "\"-5\"",
+        "\"ca. 50\"",
+        "\"1.23.4\"",
+        "\"12 Euro 50\"",
+        "\"abc\"",
         "100000000",
+        "99999999.995",
+        "\"100.000.000\"",
         "1e400",
         "true",
         "[1]",
@@ -763,9 +776,10 @@ fn a_full_write_queue_answers_503_with_retry_after_and_loses_nothing() {
     let app = TestApp::spawn_with_config("[database]\nwrite_queue = 1\nbusy_timeout_ms = 30000\n");
     // Another connection holds the write path: the server's writer stalls, its queue fills.
     let blocker = app.db.hold_writes();
+    let app = &app;
     let answers: Vec<Response> = std::thread::scope(|scope| {
         let posts: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| app.post_lead(&app.acme.key, ORDER)))
+            .map(|n| scope.spawn(move || app.post_lead(&app.acme.key, &order(n))))
             .collect();
         // The refused ones answer at once; the others wait for the lock.
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -792,9 +806,9 @@ fn a_full_write_queue_answers_503_with_retry_after_and_loses_nothing() {
 /// Posts `n` orders one after the other and returns the statuses.
 fn statuses(app: &TestApp, n: usize, headers: &[(&str, &str)]) -> Vec<u16> {
     (0..n)
-        .map(|_| {
+        .map(|n| {
             app.server
-                .request("POST", "/api/v1/lead.php", headers, ORDER.as_bytes())
+                .request("POST", "/api/v1/lead.php", headers, order(n).as_bytes())
                 .status
         })
         .collect()
@@ -817,7 +831,7 @@ fn a_client_over_its_rate_gets_429_with_retry_after_and_nothing_is_stored() {
     app.server.request("POST", "/api/v1/lead.php", &[], ORDER.as_bytes()).assert_error(429, "rate_limited", None);
     // The limit refills with time.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200);
+    assert_eq!(app.post_lead(&app.acme.key, &order(99)).status, 200);
 }
 }
 
@@ -923,13 +937,23 @@ fn a_retry_with_the_same_idempotency_key_gets_the_first_answer_and_stores_nothin
 }
 
 backend_test! {
-fn the_same_idempotency_key_with_another_body_is_422_and_stores_nothing() {
+fn the_same_idempotency_key_with_another_body_is_422_and_kept_for_review() {
     let app = TestApp::spawn();
     assert_success(&post_idempotent(&app, &app.acme.key, "k-1", ORDER), "order");
     let other_body = r#"{"type":"order","email":"kunde@beispiel.de","total":1}"#;
-    post_idempotent(&app, &app.acme.key, "k-1", other_body).assert_error(422, "idempotency_conflict", None);
-    post_idempotent(&app, &app.acme.key, "k-1", TICKET).assert_error(422, "idempotency_conflict", None);
-    assert_eq!((app.totals().orders, app.totals().tickets), (1, 0));
+    for body in [other_body, TICKET] {
+        let answer = post_idempotent(&app, &app.acme.key, "k-1", body);
+        answer.assert_error(422, "idempotency_conflict", None);
+        assert!(answer.json()["message"].as_str().unwrap().contains("gespeichert"), "{}", answer.text());
+    }
+    // Both are stored, held back for the operator, and nobody was told about them.
+    assert_eq!((app.totals().orders, app.totals().tickets, app.totals().notifications), (2, 1, 2));
+    let held = app.store.list_held_orders(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].total_cents, 100);
+    let held = app.store.list_held_tickets(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1, "the team sees the first");
 }
 }
 

@@ -9,6 +9,11 @@ use serde_json::Value;
 const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","total":10}"#;
 const TICKET: &str = r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Hallo"}"#;
 
+/// `body` made distinct by a number, `n` (the same body again would be a duplicate).
+fn nth(body: &str, n: usize) -> String {
+    body.replacen('{', &format!("{{\"n\":{n},"), 1)
+}
+
 /// Runs the operator's command line; asserts success and returns stdout.
 fn run(app: &TestApp, args: &[&str]) -> String {
     let output = cli(&app.db.url, args);
@@ -39,8 +44,8 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
     run(&app, &["key", "cap", &key_id, "2"]);
     assert_eq!(json(&app, &["key", "list", "--json"])[0]["daily_cap"], 2);
 
-    for body in [ORDER, TICKET, ORDER, TICKET] {
-        let response = app.post_lead(&app.acme.key, body);
+    for (n, body) in [ORDER, TICKET, ORDER, TICKET].into_iter().enumerate() {
+        let response = app.post_lead(&app.acme.key, &nth(body, n));
         assert_eq!(response.status, 200, "the website cannot tell: {}", response.text());
     }
     // The first two reach the team; the rest is stored, held back, and notifies nobody.
@@ -51,7 +56,12 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
     assert_eq!((held_orders.len(), held_tickets.len()), (1, 1));
     assert_eq!(held_orders[0]["held"], "quarantine");
     assert_eq!(held_orders[0]["payload"]["total"], 10, "stored whole");
-    assert!(json(&app, &["orders", "list", "--company", "Acme", "--json"])[0].get("held").is_none());
+    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"])[0]["held"], Value::Null);
+    assert_eq!(
+        json(&app, &["orders", "list", "--company", "Acme", "--held", "--json"]).len(),
+        1,
+        "--held lists every held lead"
+    );
     for &employee in &app.acme.employees {
         assert_eq!(notifications_of(&app, employee), 2);
     }
@@ -94,7 +104,7 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
 
     // Without a cap, everything goes to the team again.
     run(&app, &["key", "cap", &key_id, "off"]);
-    assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200);
+    assert_eq!(app.post_lead(&app.acme.key, &nth(ORDER, 9)).status, 200);
     assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 3);
     let audit = run(&app, &["audit", "list", "--json"]);
     for action in ["key.cap", "order.release", "ticket.release"] {
@@ -114,14 +124,15 @@ fn a_burst_is_capped_exactly() {
         assert_eq!(response.status, 200);
     }
     // Sent at once, so that they share the writer's batches.
+    let app = &app;
     std::thread::scope(|scope| {
-        for _ in 0..24 {
-            scope.spawn(|| assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200));
+        for n in 0..24 {
+            scope.spawn(move || assert_eq!(app.post_lead(&app.acme.key, &nth(ORDER, n)).status, 200));
         }
     });
     // The retried lead and four of the burst reach the team; twenty are held back.
     assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 5);
-    let held = app.store.list_held_orders(app.acme.id, lead_store::Hold::Quarantine, None).unwrap();
+    let held = app.store.list_held_orders(app.acme.id, Some(lead_store::Hold::Quarantine), None).unwrap();
     assert_eq!(held.len(), 20);
     assert_eq!(app.totals().notifications, 10, "two employees, five orders");
 }

@@ -10,6 +10,14 @@ use serde_json::{json, Value};
 
 const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung","total":49.90,"sku":"A-1"}"#;
 
+/// Another order each time: the same body again within ten minutes would be answered as a
+/// duplicate of the first.
+fn fresh_order() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ORDER.replace("\"Bestellung\"", &format!("\"Bestellung {n}\""))
+}
+
 fn ticket(email: &str) -> String {
     format!(r#"{{"type":"ticket","email":"{email}","subject":"Frage","message":"Hallo"}}"#)
 }
@@ -168,8 +176,8 @@ fn an_order_is_decided_once_and_who_and_when_is_kept() {
     let app = TestApp::spawn();
     let erika = token_for(&app.store, app.acme.employees[0]);
     let max = token_for(&app.store, app.acme.employees[1]);
-    let accepted = post(&app, &app.acme, ORDER);
-    let rejected = post(&app, &app.acme, ORDER);
+    let accepted = post(&app, &app.acme, &fresh_order());
+    let rejected = post(&app, &app.acme, &fresh_order());
 
     let order = ok(app.team("POST", &format!("/api/v1/orders/{accepted}/accept"), &erika, ""));
     assert_eq!(order["status"], "accepted");
@@ -204,7 +212,7 @@ fn concurrent_decisions_have_exactly_one_winner() {
         token_for(&app.store, app.acme.employees[0]),
         token_for(&app.store, app.acme.employees[1]),
     ];
-    let id = post(&app, &app.acme, ORDER);
+    let id = post(&app, &app.acme, &fresh_order());
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..10)
             .map(|i| {
@@ -227,7 +235,7 @@ backend_test! {
 fn pages_are_stable_under_concurrent_inserts() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
-    let mut original: Vec<i64> = (0..23).map(|_| post(&app, &app.acme, ORDER)).collect();
+    let mut original: Vec<i64> = (0..23).map(|_| post(&app, &app.acme, &fresh_order())).collect();
     original.reverse(); // newest first, as the inbox lists them
 
     let mut seen = Vec::new();
@@ -236,8 +244,8 @@ fn pages_are_stable_under_concurrent_inserts() {
         let page = ok(app.team("GET", &path, &token, ""));
         seen.extend(ids(&page));
         // New orders arrive between the pages.
-        post(&app, &app.acme, ORDER);
-        post(&app, &app.acme, ORDER);
+        post(&app, &app.acme, &fresh_order());
+        post(&app, &app.acme, &fresh_order());
         match page["next_cursor"].as_str() {
             Some(cursor) => path = format!("/api/v1/orders?limit=5&cursor={cursor}"),
             None => break,
@@ -452,9 +460,9 @@ fn notifications_are_listed_and_marked_read() {
     let app = TestApp::spawn();
     let erika = token_for(&app.store, app.acme.employees[0]);
     let max = token_for(&app.store, app.acme.employees[1]);
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
     post(&app, &app.acme, &ticket("a@b.de"));
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
 
     let all = ok(app.team("GET", "/api/v1/notifications", &erika, ""));
     let mine = ids(&all);
@@ -502,7 +510,7 @@ fn another_companys_ids_are_not_found_on_every_route() {
     let app = TestApp::spawn();
     let acme_token = token_for(&app.store, app.acme.employees[0]);
     let (_, intruder_token) = intruder(&app);
-    let order = post(&app, &app.acme, ORDER);
+    let order = post(&app, &app.acme, &fresh_order());
     let ticket_id = post(&app, &app.acme, &ticket("max@acme-kunde.de"));
     let customer = app
         .store
@@ -606,7 +614,7 @@ fn a_stream_opened_first_receives_the_lead_posted_afterwards() {
     let erika = token_for(&app.store, app.acme.employees[0]);
     let max = token_for(&app.store, app.acme.employees[1]);
     let (other, intruder_token) = intruder(&app);
-    post(&app, &app.acme, ORDER); // before the stream: not replayed
+    post(&app, &app.acme, &fresh_order()); // before the stream: not replayed
     let mut first = open_stream(&app, &erika, None);
     let mut second = open_stream(&app, &erika, None);
     let mut colleague = open_stream(&app, &max, None);
@@ -642,7 +650,7 @@ fn a_stream_opened_first_receives_the_lead_posted_afterwards() {
         None,
         "another company hears nothing"
     );
-    post(&app, &other, ORDER);
+    post(&app, &other, &fresh_order());
     assert!(
         outsider.next_event(Duration::from_secs(10)).is_some(),
         "but its own leads"
@@ -655,13 +663,13 @@ fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
     let mut stream = open_stream(&app, &token, None);
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
     let seen = stream.next_event(Duration::from_secs(10)).unwrap().id.unwrap();
     drop(stream);
 
     // Three leads while disconnected.
     for _ in 0..3 {
-        post(&app, &app.acme, ORDER);
+        post(&app, &app.acme, &fresh_order());
     }
     let mut resumed = open_stream(&app, &token, Some(&seen));
     let missed: Vec<String> = (0..3)
@@ -678,7 +686,7 @@ fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
     assert_eq!(missed, expected);
     assert_eq!(resumed.next_event(Duration::from_millis(300)), None, "nothing repeated");
     // …and it goes on live.
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
     let next = resumed.next_event(Duration::from_secs(10)).unwrap().id.unwrap();
     assert!(next.parse::<i64>().unwrap() > missed[2].parse::<i64>().unwrap());
 
@@ -717,7 +725,7 @@ fn an_open_stream_ends_when_its_token_is_revoked_or_its_employee_deactivated() {
     let token_id = app.store.list_employee_tokens(Some(app.acme.employees[0])).unwrap()[0].id;
     app.store.revoke_employee_token(token_id).unwrap();
     app.store.set_employee_active(app.acme.employees[1], false).unwrap();
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
     for stream in [&mut first, &mut second] {
         // The commit wakes the stream; it re-checks its token and ends instead of delivering.
         assert_eq!(stream.next_event(Duration::from_secs(5)), None);
@@ -731,12 +739,12 @@ fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
     let mut stream = open_stream(&app, &token, None);
-    post(&app, &app.acme, ORDER);
+    post(&app, &app.acme, &fresh_order());
     let seen = stream.next_event(Duration::from_secs(10)).unwrap().id.unwrap();
     drop(stream);
     // More than one read's worth (100) of missed notifications.
     for _ in 0..130 {
-        post(&app, &app.acme, ORDER);
+        post(&app, &app.acme, &fresh_order());
     }
     let mut resumed = open_stream(&app, &token, Some(&seen));
     let mut ids = Vec::new();

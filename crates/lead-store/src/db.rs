@@ -262,11 +262,15 @@ pub struct StoreConfig {
     pub postgres_writers: u32,
     /// How long the submission log keeps its entries.
     pub submission_retention: Duration,
+    /// A lead with the same body and key as one stored this recently (and no
+    /// `Idempotency-Key`) is answered with the first one and not stored again; zero turns
+    /// duplicate suppression off.
+    pub duplicate_window: Duration,
 }
 
 impl StoreConfig {
     /// Defaults for `url`: 4 readers, `FULL`, 5 s busy timeout, 10 s connection timeout,
-    /// at most 4096 queued leads and 16 MiB of them.
+    /// at most 4096 queued leads and 16 MiB of them, duplicates suppressed for 10 minutes.
     pub fn new(url: impl Into<String>) -> StoreConfig {
         StoreConfig {
             url: url.into(),
@@ -278,6 +282,7 @@ impl StoreConfig {
             write_queue_bytes: 16 * 1024 * 1024,
             postgres_writers: 2,
             submission_retention: Duration::from_secs(14 * 24 * 3600),
+            duplicate_window: Duration::from_secs(600),
         }
     }
 }

@@ -22,12 +22,10 @@ pub enum StoreError {
     /// The key was revoked, or its company deactivated, while the request was under way.
     #[error("the API key is no longer valid")]
     KeyNotValid,
-    /// An `Idempotency-Key` already used (within 24 h, with the same API key) for another body.
-    #[error("the idempotency key was already used for a different request")]
-    IdempotencyConflict,
-    /// Two writers stored the same `Idempotency-Key` at once; the writer retries the lead.
-    #[error("the idempotency key was taken concurrently")]
-    IdempotencyRace,
+    /// Two writers stored the same `Idempotency-Key`, or the same body, at once; the writer
+    /// retries the lead, which then finds the other one and answers with it.
+    #[error("the same lead was stored concurrently")]
+    ConcurrentDuplicate,
     /// The write queue is full: the server is at capacity right now; retry shortly.
     #[error("the write queue is full")]
     Busy,

@@ -21,7 +21,7 @@ use lead_domain::{Lead, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
-use crate::leads::{record_batch_set_based, record_lead_in, Batch};
+use crate::leads::{fingerprint, prune_fingerprints, record_batch_set_based, record_lead_in, Batch, Fingerprint};
 use crate::models::{Id, Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
@@ -31,12 +31,17 @@ pub const MAX_BATCH: usize = 512;
 /// What a queued lead costs besides its payload (the parsed lead, the job), for the byte bound.
 const JOB_OVERHEAD: usize = 512;
 
+/// How often a writer deletes the fingerprints that have left the duplicate window.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
 /// A lead waiting for its batch.
-struct Job {
-    tenant: Tenant,
-    lead: Lead,
-    payload: String,
-    options: SubmitOptions,
+pub(crate) struct Job {
+    pub(crate) tenant: Tenant,
+    pub(crate) lead: Lead,
+    pub(crate) payload: String,
+    pub(crate) options: SubmitOptions,
+    /// The body's fingerprint, when duplicates of it are to be suppressed.
+    pub(crate) fingerprint: Option<Fingerprint>,
     reply: oneshot::Sender<Result<Recorded>>,
 }
 
@@ -46,6 +51,7 @@ pub(crate) struct Ingest {
     queue: SyncSender<Job>,
     shared: Arc<Shared>,
     max_bytes: usize,
+    duplicate_window: Duration,
 }
 
 /// What the writer thread and the rest of the store know of each other.
@@ -79,12 +85,14 @@ impl PendingLead {
 
 impl Ingest {
     /// Starts the writer thread; it ends when the last `Ingest` is dropped. At most
-    /// `capacity` leads and `max_bytes` bytes wait in the queue.
+    /// `capacity` leads and `max_bytes` bytes wait in the queue. A body stored with the same
+    /// key within `duplicate_window` is not stored again (zero: off).
     pub(crate) fn start(
         writer: DbPool,
         writers: usize,
         capacity: usize,
         max_bytes: usize,
+        duplicate_window: Duration,
         shared: Arc<Shared>,
         commits: broadcast::Sender<Id>,
     ) -> Result<Ingest> {
@@ -97,17 +105,20 @@ impl Ingest {
                 (writer.clone(), Arc::clone(&jobs), Arc::clone(&shared), commits.clone());
             std::thread::Builder::new()
                 .name(format!("lead-writer-{n}"))
-                .spawn(move || run(&writer, &jobs, &shared, &commits))
+                .spawn(move || run(&writer, &jobs, &shared, &commits, duplicate_window))
                 .map_err(|e| StoreError::Unavailable(format!("cannot start a writer thread: {e}")))?;
         }
         Ok(Ingest {
             queue,
             shared,
             max_bytes,
+            duplicate_window,
         })
     }
 
     /// Queues a lead; [`StoreError::Busy`] when the queue is full (in leads or in bytes).
+    /// Its fingerprint is taken here, on the caller's thread, when duplicates of it are to be
+    /// suppressed: not for spam, and not where an `Idempotency-Key` rules instead.
     pub(crate) fn submit(
         &self,
         tenant: Tenant,
@@ -121,12 +132,15 @@ impl Ingest {
             self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
             return Err(StoreError::Busy);
         }
+        let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
+        let fingerprint = suppress.then(|| fingerprint(&payload));
         let (reply, answer) = oneshot::channel();
         match self.queue.try_send(Job {
             tenant,
             lead,
             payload,
             options,
+            fingerprint,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
@@ -141,16 +155,36 @@ impl Ingest {
     }
 }
 
-/// A writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat.
-fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &broadcast::Sender<Id>) {
+/// A writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat;
+/// now and then, delete the fingerprints that have left the duplicate window.
+fn run(
+    writer: &DbPool,
+    jobs: &Mutex<Receiver<Job>>,
+    shared: &Shared,
+    commits: &broadcast::Sender<Id>,
+    duplicate_window: Duration,
+) {
+    let window_ms = i64::try_from(duplicate_window.as_millis()).unwrap_or(i64::MAX);
+    let mut last_prune = Instant::now();
     while let Some(batch) = next_batch(jobs) {
         let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
         let_others_write_first(shared);
         // A panic must not take the writer down: the leads of this batch get an error (their
         // answers are dropped), and the next batch goes on.
-        if catch_unwind(AssertUnwindSafe(|| commit(writer, batch, commits))).is_err() {
+        if catch_unwind(AssertUnwindSafe(|| commit(writer, batch, commits, window_ms))).is_err() {
             log::error!("the writer failed on a batch of leads; they were answered with an error");
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = Instant::now();
+            let cutoff = Timestamp::now().millis().saturating_sub(window_ms);
+            let pruned = writer
+                .get()
+                .map_err(StoreError::from)
+                .and_then(|mut conn| write_transaction(&mut conn, |conn| prune_fingerprints(conn, cutoff)));
+            if let Err(error) = pruned {
+                log::warn!("old lead fingerprints were not pruned (next try in a minute): {error}");
+            }
         }
     }
 }
@@ -178,36 +212,32 @@ fn let_others_write_first(shared: &Shared) {
 }
 
 /// Records one lead of the batch in a savepoint of its own, so a failing lead is rolled back
-/// alone. A lead whose Idempotency-Key another writer stored at the same moment is tried
-/// once more: the second time it finds that lead and answers with it.
+/// alone. A lead whose Idempotency-Key or fingerprint another writer stored at the same
+/// moment is tried once more: the second time it finds that lead and answers with it.
 fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Recorded> {
-    let attempt = |conn: &mut DbConnection| {
-        conn.transaction(|conn| record_lead_in(conn, shared, job.tenant, &job.lead, &job.payload, &job.options))
-    };
+    let attempt = |conn: &mut DbConnection| conn.transaction(|conn| record_lead_in(conn, shared, job));
     match attempt(conn) {
-        Err(StoreError::IdempotencyRace) => attempt(conn),
+        Err(StoreError::ConcurrentDuplicate) => attempt(conn),
         outcome => outcome,
     }
 }
 
 /// Commits one batch and answers every lead in it.
-fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>) {
+fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>, duplicate_window_ms: i64) {
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), Timestamp::now().millis())?;
-            let leads: Vec<(Tenant, &Lead, &str, bool)> = batch
-                .iter()
-                .map(|job| (job.tenant, &job.lead, job.payload.as_str(), job.options.spam))
-                .collect();
+            let now = Timestamp::now().millis();
+            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), now, duplicate_window_ms)?;
             // PostgreSQL: the whole batch set-based first (a few statements per batch instead
             // of several per lead: each is a round trip); if that fails, nothing of it is
             // kept and the leads go one by one below, so only the failing lead is refused.
-            // Leads with an Idempotency-Key always go one by one.
+            // Leads with an Idempotency-Key, and batches with a duplicate, go one by one.
             let set_based = match conn {
                 DbConnection::Postgres(_) if batch.iter().all(|job| job.options.idempotency_key.is_none()) => conn
-                    .transaction(|conn| record_batch_set_based(conn, &shared, &leads))
-                    .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", leads.len()))
-                    .ok(),
+                    .transaction(|conn| record_batch_set_based(conn, &shared, &batch))
+                    .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", batch.len()))
+                    .ok()
+                    .flatten(),
                 _ => None,
             };
             let outcomes: Vec<Result<Recorded>> = match set_based {

@@ -4,13 +4,15 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
-use lead_domain::{Lead, OrderStatus, TicketStatus};
+use lead_domain::{Lead, LeadType, OrderStatus, TicketStatus};
+use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
-use crate::ingest::PendingLead;
+use crate::ingest::{Job, PendingLead};
 use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, SubmitOptions, Tenant};
 use crate::schema::{
-    api_keys, companies, customers, employees, idempotency_keys, key_daily_counts, notifications, tickets, web_orders,
+    api_keys, companies, customers, employees, idempotency_keys, key_daily_counts, lead_fingerprints, notifications,
+    tickets, web_orders,
 };
 use crate::{Result, Store, StoreError};
 
@@ -50,9 +52,12 @@ impl Store {
     /// [`StoreError::KeyNotValid`] if the key was revoked or its company deactivated in the
     /// meantime (then nothing was written).
     ///
-    /// With an `options.idempotency_key`, a retry (same API key, within 24 hours) with the same body
-    /// resolves to the first lead's answer (`replayed`) and stores nothing; with another body
-    /// it is [`StoreError::IdempotencyConflict`].
+    /// With an `options.idempotency_key`, a retry (same API key, within 24 hours) with the same
+    /// body resolves to the first lead's answer (`replayed`) and stores nothing; another body
+    /// is stored held as [`Hold::Conflict`], for the operator to review. Without one, the same
+    /// body (in a canonical spelling) with the same API key within the configured duplicate
+    /// window resolves to the first lead's answer too. Spam is always stored, and records
+    /// neither its key nor its fingerprint.
     pub fn submit_lead(
         &self,
         tenant: Tenant,
@@ -93,11 +98,34 @@ macro_rules! insert_returning_id {
     };
 }
 
+/// The fingerprint of a lead's body for duplicate suppression: the first 128 bits of the
+/// SHA-256 of its canonical spelling (whitespace, member order and escapes do not count), in
+/// hex. A body that is not JSON is taken as it is.
+pub(crate) type Fingerprint = String;
+
+/// The [`Fingerprint`] of `payload`.
+pub(crate) fn fingerprint(payload: &str) -> Fingerprint {
+    use std::fmt::Write;
+    let canonical = lead_domain::canonical_json(payload);
+    let digest = Sha256::digest(canonical.as_deref().unwrap_or(payload).as_bytes());
+    digest[..16].iter().fold(String::with_capacity(32), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+/// Deletes the fingerprints stored before `cutoff` (milliseconds): they have left the window.
+pub(crate) fn prune_fingerprints(conn: &mut DbConnection, cutoff: i64) -> Result<usize> {
+    Ok(diesel::delete(lead_fingerprints::table.filter(lead_fingerprints::created_at.lt(cutoff))).execute(conn)?)
+}
+
 /// What the leads of one batch share: the time, which keys are still valid, each company's
 /// active employees, and each capped key's allowance for the day — looked up once per batch
 /// instead of once per lead.
 pub(crate) struct Batch {
     now: i64,
+    /// Fingerprints stored before this (milliseconds) no longer count as duplicates.
+    duplicate_cutoff: i64,
     valid_keys: HashMap<Id, bool>,
     recipients: HashMap<Id, Vec<Id>>,
     allowances: HashMap<Id, Allowance>,
@@ -153,10 +181,17 @@ fn day_of(millis: i64) -> i64 {
 impl Batch {
     /// Prepares a batch of leads from `tenants`: checks that each key and its company are
     /// still active — inside the write transaction, so a key revoked a moment ago stops
-    /// working at once — and loads the active employees of each company.
-    pub(crate) fn prepare(conn: &mut DbConnection, tenants: impl Iterator<Item = Tenant>, now: i64) -> Result<Batch> {
+    /// working at once — and loads the active employees of each company. Duplicates count
+    /// within `duplicate_window_ms` before `now`.
+    pub(crate) fn prepare(
+        conn: &mut DbConnection,
+        tenants: impl Iterator<Item = Tenant>,
+        now: i64,
+        duplicate_window_ms: i64,
+    ) -> Result<Batch> {
         let mut batch = Batch {
             now,
+            duplicate_cutoff: now.saturating_sub(duplicate_window_ms),
             valid_keys: HashMap::new(),
             recipients: HashMap::new(),
             allowances: HashMap::new(),
@@ -242,29 +277,31 @@ impl Batch {
 }
 
 /// Records one lead of a prepared batch inside the caller's transaction: the order or
-/// ticket, its customer link, and one notification per active employee.
-pub(crate) fn record_lead_in(
-    conn: &mut DbConnection,
-    batch: &Batch,
-    tenant: Tenant,
-    lead: &Lead,
-    payload: &str,
-    options: &SubmitOptions,
-) -> Result<Recorded> {
-    let idempotency_key = options.idempotency_key.as_deref();
+/// ticket, its customer link, one notification per active employee (none while it is held),
+/// and its `Idempotency-Key` or fingerprint — or, for a retry or a duplicate, nothing but the
+/// first lead's answer.
+pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch, job: &Job) -> Result<Recorded> {
+    let (tenant, lead, payload) = (job.tenant, &job.lead, job.payload.as_str());
     if batch.valid_keys.get(&tenant.key_id) != Some(&true) {
         return Err(StoreError::KeyNotValid);
     }
     let now = batch.now;
-    if let Some(key) = idempotency_key {
-        if let Some(first) = earlier_answer(conn, tenant, key, lead, payload, now)? {
+    let idempotency_key = job.options.idempotency_key.as_deref();
+    let mut held = None;
+    if job.options.spam {
+        held = Some(Hold::Spam);
+    } else if let Some(key) = idempotency_key {
+        match earlier_answer(conn, tenant, key, lead, payload, now)? {
+            Earlier::Same(first) => return Ok(first),
+            Earlier::Different => held = Some(Hold::Conflict),
+            Earlier::Unknown => {}
+        }
+    } else if let Some(fingerprint) = &job.fingerprint {
+        if let Some(first) = earlier_duplicate(conn, batch, tenant, fingerprint)? {
             return Ok(first);
         }
     }
-    let held = match options.spam {
-        true => Some(Hold::Spam),
-        false => batch.hold_after(tenant.key_id, 0),
-    };
+    let held = held.or_else(|| batch.hold_after(tenant.key_id, 0));
     let email = lead.email();
     let email_normalized = email.normalized();
     let customer_id = customers::table
@@ -309,26 +346,28 @@ pub(crate) fn record_lead_in(
             })
             .execute(conn)?;
     }
-    if let Some(key) = idempotency_key {
+    // Spam records no key (a bot must not use up a real lead's key), and a conflicting lead
+    // leaves the key to the lead that has it.
+    let counts = matches!(held, None | Some(Hold::Quarantine));
+    if let (Some(key), true) = (idempotency_key, counts) {
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::api_key_id.eq(tenant.key_id),
                 idempotency_keys::idem_key.eq(key),
-                idempotency_keys::lead_type.eq(lead.lead_type().as_str()),
+                idempotency_keys::lead_type.eq(kind),
                 idempotency_keys::record_id.eq(id),
                 idempotency_keys::created_at.eq(now),
             ))
             .execute(conn)
-            // Another writer (PostgreSQL) took the same key a moment ago: try again, and
-            // the lookup above answers with its lead.
-            .map_err(|e| match e {
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                    StoreError::IdempotencyRace
-                }
-                other => other.into(),
-            })?;
+            .map_err(concurrent_duplicate)?;
     }
-    if !options.spam {
+    if let Some(fingerprint) = &job.fingerprint {
+        diesel::insert_into(lead_fingerprints::table)
+            .values(NewFingerprint::of(tenant, fingerprint, lead.lead_type(), id, now))
+            .execute(conn)
+            .map_err(concurrent_duplicate)?;
+    }
+    if counts {
         batch.count_stored(tenant.key_id, 1);
     }
     Ok(Recorded {
@@ -340,11 +379,54 @@ pub(crate) fn record_lead_in(
     })
 }
 
+/// A unique violation on an `Idempotency-Key` or a fingerprint: another writer (PostgreSQL)
+/// stored the same lead a moment ago. The lead is tried again, and the lookup answers with it.
+fn concurrent_duplicate(error: diesel::result::Error) -> StoreError {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            StoreError::ConcurrentDuplicate
+        }
+        other => other.into(),
+    }
+}
+
+/// A row of `lead_fingerprints`.
+#[derive(Insertable)]
+#[diesel(table_name = lead_fingerprints)]
+struct NewFingerprint<'a> {
+    api_key_id: Id,
+    fingerprint: &'a str,
+    lead_type: &'static str,
+    record_id: Id,
+    created_at: i64,
+}
+
+impl<'a> NewFingerprint<'a> {
+    fn of(tenant: Tenant, fingerprint: &'a str, lead_type: LeadType, record_id: Id, now: i64) -> Self {
+        NewFingerprint {
+            api_key_id: tenant.key_id,
+            fingerprint,
+            lead_type: lead_type.as_str(),
+            record_id,
+            created_at: now,
+        }
+    }
+}
+
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// The answer already given for this `Idempotency-Key` (same API key, last 24 hours) if the
-/// body is the same; [`StoreError::IdempotencyConflict`] if it is not; `None` if the key is new.
+/// What an `Idempotency-Key` was used for before.
+enum Earlier {
+    /// Nothing (within 24 hours): the key is new.
+    Unknown,
+    /// The same body: this is the first lead's answer.
+    Same(Recorded),
+    /// Another body.
+    Different,
+}
+
+/// What this `Idempotency-Key` (same API key, last 24 hours) was used for before.
 fn earlier_answer(
     conn: &mut DbConnection,
     tenant: Tenant,
@@ -352,7 +434,7 @@ fn earlier_answer(
     lead: &Lead,
     payload: &str,
     now: i64,
-) -> Result<Option<Recorded>> {
+) -> Result<Earlier> {
     let mine = idempotency_keys::table
         .filter(idempotency_keys::api_key_id.eq(tenant.key_id))
         .filter(idempotency_keys::idem_key.eq(key));
@@ -363,48 +445,122 @@ fn earlier_answer(
         .into_iter()
         .next()
     else {
-        return Ok(None);
+        return Ok(Earlier::Unknown);
     };
-    let stored: Option<(String, Option<Id>)> = if lead_type == "order" {
-        web_orders::table
-            .find(record_id)
-            .select((web_orders::payload, web_orders::customer_id))
-            .load(conn)?
-            .into_iter()
-            .next()
-    } else {
-        tickets::table
-            .find(record_id)
-            .select((tickets::payload, tickets::customer_id))
-            .load(conn)?
-            .into_iter()
-            .next()
-    };
-    match stored {
-        Some((first_payload, customer_id)) if first_payload == payload && lead_type == lead.lead_type().as_str() => {
-            Ok(Some(Recorded {
-                id: record_id,
-                customer_id,
-                notified: 0,
-                replayed: true,
-                held: None,
-            }))
+    match stored_lead(conn, &lead_type, record_id)? {
+        Some((first_payload, customer_id))
+            if same_body(&first_payload, payload) && lead_type == lead.lead_type().as_str() =>
+        {
+            Ok(Earlier::Same(replayed(record_id, customer_id)))
         }
-        _ => Err(StoreError::IdempotencyConflict),
+        _ => Ok(Earlier::Different),
     }
 }
 
-/// Records a whole batch with a handful of statements: one customer lookup, one multi-row
-/// insert each for orders, tickets and notifications. Used on PostgreSQL, where every
-/// statement is a network round trip. All or nothing: the caller runs it in a savepoint and
-/// falls back to [`record_lead_in`] lead by lead if it fails.
+/// The answer of a lead with the same `fingerprint` and key stored within the batch's
+/// duplicate window, if there is one. A fingerprint from before the window is deleted.
+fn earlier_duplicate(
+    conn: &mut DbConnection,
+    batch: &Batch,
+    tenant: Tenant,
+    fingerprint: &str,
+) -> Result<Option<Recorded>> {
+    let mine = lead_fingerprints::table.find((tenant.key_id, fingerprint));
+    let found = mine
+        .select((
+            lead_fingerprints::lead_type,
+            lead_fingerprints::record_id,
+            lead_fingerprints::created_at,
+        ))
+        .load::<(String, Id, i64)>(conn)?
+        .into_iter()
+        .next();
+    match found {
+        Some((lead_type, record_id, at)) if at >= batch.duplicate_cutoff => {
+            let customer_id = stored_lead(conn, &lead_type, record_id)?.and_then(|(_, customer)| customer);
+            Ok(Some(replayed(record_id, customer_id)))
+        }
+        Some(_) => {
+            diesel::delete(mine).execute(conn)?;
+            Ok(None)
+        }
+        None => Ok(None),
+    }
+}
+
+/// Whether two bodies say the same: the same text, or the same canonical spelling (as for
+/// duplicates: whitespace and the order of the fields do not count).
+fn same_body(first: &str, again: &str) -> bool {
+    first == again
+        || lead_domain::canonical_json(first).is_some_and(|first| Some(first) == lead_domain::canonical_json(again))
+}
+
+/// The payload and customer of a stored order or ticket.
+fn stored_lead(conn: &mut DbConnection, lead_type: &str, id: Id) -> Result<Option<(String, Option<Id>)>> {
+    let found = if lead_type == LeadType::Order.as_str() {
+        web_orders::table
+            .find(id)
+            .select((web_orders::payload, web_orders::customer_id))
+            .load(conn)?
+    } else {
+        tickets::table
+            .find(id)
+            .select((tickets::payload, tickets::customer_id))
+            .load(conn)?
+    };
+    Ok(found.into_iter().next())
+}
+
+/// The answer of a retry: the first lead's, with nothing new stored or notified.
+fn replayed(id: Id, customer_id: Option<Id>) -> Recorded {
+    Recorded {
+        id,
+        customer_id,
+        notified: 0,
+        replayed: true,
+        held: None,
+    }
+}
+
+/// Records a whole batch with a handful of statements: one customer lookup, one fingerprint
+/// lookup, one multi-row insert each for orders, tickets, notifications and fingerprints.
+/// Used on PostgreSQL, where every statement is a network round trip. All or nothing: the
+/// caller runs it in a savepoint and falls back to [`record_lead_in`] lead by lead if it
+/// fails — or if it answers `None`: the batch holds a duplicate (of a lead in it or of an
+/// earlier one), which is answered lead by lead.
 pub(crate) fn record_batch_set_based(
     conn: &mut DbConnection,
     batch: &Batch,
-    leads: &[(Tenant, &Lead, &str, bool)],
-) -> Result<Vec<Result<Recorded>>> {
+    jobs: &[Job],
+) -> Result<Option<Vec<Result<Recorded>>>> {
     let now = batch.now;
-    let normalized: Vec<String> = leads.iter().map(|(_, lead, _, _)| lead.email().normalized()).collect();
+    let valid = |tenant: &Tenant| batch.valid_keys.get(&tenant.key_id) == Some(&true);
+    let mut fingerprints: Vec<(Id, &str)> = jobs
+        .iter()
+        .filter(|job| valid(&job.tenant))
+        .filter_map(|job| Some((job.tenant.key_id, job.fingerprint.as_deref()?)))
+        .collect();
+    fingerprints.sort_unstable();
+    if fingerprints.windows(2).any(|pair| pair[0] == pair[1]) {
+        return Ok(None);
+    }
+    if !fingerprints.is_empty() {
+        // Any earlier row of these (even one past the window, which the lead-by-lead path
+        // deletes) means a duplicate: rare, so that path answers it.
+        let texts: Vec<&str> = fingerprints.iter().map(|(_, fingerprint)| *fingerprint).collect();
+        let earlier = lead_fingerprints::table
+            .filter(lead_fingerprints::fingerprint.eq_any(&texts))
+            .select((lead_fingerprints::api_key_id, lead_fingerprints::fingerprint))
+            .load::<(Id, String)>(conn)?;
+        if earlier
+            .iter()
+            .any(|(key, text)| fingerprints.binary_search(&(*key, text.as_str())).is_ok())
+        {
+            return Ok(None);
+        }
+    }
+
+    let normalized: Vec<String> = jobs.iter().map(|job| job.lead.email().normalized()).collect();
     let customers: HashMap<(Id, String), Id> = customers::table
         .filter(customers::email_normalized.eq_any(&normalized))
         .select((customers::id, customers::company_id, customers::email_normalized))
@@ -412,21 +568,21 @@ pub(crate) fn record_batch_set_based(
         .into_iter()
         .map(|(id, company, email)| ((company, email), id))
         .collect();
-    let valid = |tenant: &Tenant| batch.valid_keys.get(&tenant.key_id) == Some(&true);
     let customer_of = |tenant: &Tenant, email: &String| customers.get(&(tenant.company_id, email.clone())).copied();
 
     // Counted against the daily caps here, but only applied to the batch once all of it is
     // in: if anything fails, the leads go one by one and count themselves.
     let mut pending: HashMap<Id, i64> = HashMap::new();
-    let mut holds = Vec::with_capacity(leads.len());
+    let mut holds = Vec::with_capacity(jobs.len());
     let mut new_orders = Vec::new();
     let mut new_tickets = Vec::new();
-    for ((tenant, lead, payload, spam), email_normalized) in leads.iter().zip(&normalized) {
+    for (job, email_normalized) in jobs.iter().zip(&normalized) {
+        let tenant = &job.tenant;
         if !valid(tenant) {
             holds.push(None);
             continue;
         }
-        let held = if *spam {
+        let held = if job.options.spam {
             Some(Hold::Spam)
         } else {
             let counted = pending.entry(tenant.key_id).or_insert(0);
@@ -436,7 +592,8 @@ pub(crate) fn record_batch_set_based(
         };
         holds.push(held);
         let customer_id = customer_of(tenant, email_normalized);
-        match lead {
+        let payload = job.payload.as_str();
+        match &job.lead {
             Lead::Order(order) => new_orders.push(NewOrder::of(
                 *tenant,
                 order,
@@ -479,10 +636,12 @@ pub(crate) fn record_batch_set_based(
     };
 
     let (mut next_order, mut next_ticket) = (order_ids.iter(), ticket_ids.iter());
-    let mut outcomes = Vec::with_capacity(leads.len());
+    let mut outcomes = Vec::with_capacity(jobs.len());
     let mut texts = Vec::new();
     let mut targets = Vec::new();
-    for (((tenant, lead, _, _), email_normalized), held) in leads.iter().zip(&normalized).zip(holds) {
+    let mut new_fingerprints = Vec::new();
+    for ((job, email_normalized), held) in jobs.iter().zip(&normalized).zip(holds) {
+        let (tenant, lead) = (&job.tenant, &job.lead);
         if !valid(tenant) {
             outcomes.push(Err(StoreError::KeyNotValid));
             continue;
@@ -497,6 +656,9 @@ pub(crate) fn record_batch_set_based(
                 (id, None, Some(id))
             }
         };
+        if let Some(fingerprint) = &job.fingerprint {
+            new_fingerprints.push(NewFingerprint::of(*tenant, fingerprint, lead.lead_type(), id, now));
+        }
         let recipients = match held {
             Some(_) => &[][..],
             None => batch.recipients.get(&tenant.company_id).map_or(&[][..], Vec::as_slice),
@@ -530,10 +692,19 @@ pub(crate) fn record_batch_set_based(
     for chunk in notifications.chunks(5000) {
         diesel::insert_into(notifications::table).values(chunk).execute(pg)?;
     }
+    if !new_fingerprints.is_empty() {
+        // In key order, so that parallel writers meeting the same fingerprints wait for each
+        // other instead of deadlocking; a unique violation (another writer stored the same
+        // body a moment ago) sends the batch lead by lead, where it is answered as a duplicate.
+        new_fingerprints.sort_unstable_by(|a, b| (a.api_key_id, a.fingerprint).cmp(&(b.api_key_id, b.fingerprint)));
+        diesel::insert_into(lead_fingerprints::table)
+            .values(&new_fingerprints)
+            .execute(pg)?;
+    }
     for (key_id, leads) in pending {
         batch.count_stored(key_id, leads);
     }
-    Ok(outcomes)
+    Ok(Some(outcomes))
 }
 
 impl<'a> NewOrder<'a> {

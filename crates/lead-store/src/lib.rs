@@ -44,7 +44,7 @@ pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
     Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
-pub use submissions::{NewSubmission, Submission, SubmissionFilter};
+pub use submissions::{NewSubmission, Submission, SubmissionFilter, MAX_ORIGIN_CHARS};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]
@@ -92,6 +92,7 @@ impl Store {
             writer.max_size() as usize,
             config.write_queue,
             config.write_queue_bytes,
+            config.duplicate_window,
             shared.clone(),
             commits.clone(),
         )?;

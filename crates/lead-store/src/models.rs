@@ -28,6 +28,17 @@ pub enum Hold {
     Quarantine,
     /// Caught by the spam honeypot.
     Spam,
+    /// Sent with an `Idempotency-Key` already used for another body: kept for review instead
+    /// of refused, so that a reused or forged key costs no lead.
+    Conflict,
+}
+
+/// Which leads a list shows: those the team sees, or those held back (for one reason, or
+/// for any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    Team,
+    Held(Option<Hold>),
 }
 
 /// The stored form of a key's origins: space-separated, or NULL for none.
@@ -43,6 +54,7 @@ impl Hold {
         match self {
             Hold::Quarantine => "quarantine",
             Hold::Spam => "spam",
+            Hold::Conflict => "conflict",
         }
     }
 }
@@ -51,10 +63,13 @@ impl Hold {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SubmitOptions {
     /// An `Idempotency-Key`: a retry (same API key, within 24 hours) with the same body gets
-    /// the first lead's answer and stores nothing.
+    /// the first lead's answer and stores nothing; another body with the same key is stored
+    /// held as [`Hold::Conflict`]. Without one, the same body within the store's duplicate
+    /// window gets the first lead's answer (see [`StoreConfig::duplicate_window`](crate::StoreConfig)).
     pub idempotency_key: Option<String>,
-    /// Caught by the spam honeypot: stored whole but held back as spam, notifying nobody and
-    /// counted against no daily cap.
+    /// Caught by the spam honeypot: stored whole but held back as spam, notifying nobody,
+    /// counted against no daily cap, and recording neither its `Idempotency-Key` nor its
+    /// fingerprint (so a bot cannot use up the key or the body of a real lead).
     pub spam: bool,
 }
 
@@ -410,7 +425,8 @@ pub struct Recorded {
     pub customer_id: Option<Id>,
     /// How many employees were notified.
     pub notified: usize,
-    /// A retry with the same `Idempotency-Key`: the first lead's answer, nothing new stored.
+    /// A retry (the same `Idempotency-Key`, or the same body within the duplicate window):
+    /// the first lead's answer, nothing new stored.
     pub replayed: bool,
     /// Stored, but held back from the team (and so nobody was notified).
     pub held: Option<Hold>,

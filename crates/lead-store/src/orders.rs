@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use lead_domain::{OrderStatus, Timestamp};
 
 use crate::audit;
-use crate::models::{Hold, Id, Member, OrderRecord, OrderRow};
+use crate::models::{Hold, Id, Listing, Member, OrderRecord, OrderRow};
 use crate::schema::{employees, web_orders};
 use crate::{Result, Store, StoreError};
 
@@ -28,13 +28,13 @@ impl Store {
         before: Option<Id>,
         limit: Option<i64>,
     ) -> Result<Vec<OrderRecord>> {
-        self.read(|conn| list(conn, company_id, None, status, before, limit))
+        self.read(|conn| list(conn, company_id, Listing::Team, status, before, limit))
     }
 
-    /// A company's orders held back from the team for `hold`, newest first: what the
-    /// operator reviews (and may release).
-    pub fn list_held_orders(&self, company_id: Id, hold: Hold, limit: Option<i64>) -> Result<Vec<OrderRecord>> {
-        self.read(|conn| list(conn, company_id, Some(hold), None, None, limit))
+    /// A company's orders held back from the team for `hold` (any reason: `None`),
+    /// newest first: what the operator reviews (and may release).
+    pub fn list_held_orders(&self, company_id: Id, hold: Option<Hold>, limit: Option<i64>) -> Result<Vec<OrderRecord>> {
+        self.read(|conn| list(conn, company_id, Listing::Held(hold), None, None, limit))
     }
 
     /// Releases a held order to the team: from now on it is like any other, and every active
@@ -100,12 +100,12 @@ impl Store {
     }
 }
 
-/// The orders of a company, newest first: those shown to the team (`hold` is `None`) or
-/// those held for `hold`.
+/// The orders of a company, newest first: those shown to the team, or those held back
+/// (see [`Listing`]).
 fn list(
     conn: &mut crate::db::DbConnection,
     company_id: Id,
-    hold: Option<Hold>,
+    listing: Listing,
     status: Option<OrderStatus>,
     before: Option<Id>,
     limit: Option<i64>,
@@ -114,9 +114,10 @@ fn list(
         .filter(web_orders::company_id.eq(company_id))
         .order(web_orders::id.desc())
         .into_boxed();
-    query = match hold {
-        None => query.filter(web_orders::held.is_null()),
-        Some(hold) => query.filter(web_orders::held.eq(hold.as_str())),
+    query = match listing {
+        Listing::Team => query.filter(web_orders::held.is_null()),
+        Listing::Held(None) => query.filter(web_orders::held.is_not_null()),
+        Listing::Held(Some(hold)) => query.filter(web_orders::held.eq(hold.as_str())),
     };
     if let Some(status) = status {
         query = query.filter(web_orders::status.eq(status.as_str()));

@@ -171,6 +171,17 @@ diesel::table! {
         code -> Nullable<Text>,
         size -> BigInt,
         body -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    lead_fingerprints (api_key_id, fingerprint) {
+        api_key_id -> BigInt,
+        fingerprint -> Text,
+        lead_type -> Text,
+        record_id -> BigInt,
+        created_at -> BigInt,
     }
 }
 

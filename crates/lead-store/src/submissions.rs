@@ -3,7 +3,7 @@
 //! thread of their own (a log must never slow down or block a lead), and pruned after the
 //! retention period.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +19,13 @@ use crate::{Result, Store};
 
 /// Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log).
 const QUEUE: usize = 65_536;
+/// Bytes of entries waiting to be written at most (their texts plus [`ENTRY_OVERHEAD`]), so
+/// that a flood of large failed bodies cannot grow the queue's memory past this.
+const QUEUE_BYTES: usize = 8 * 1024 * 1024;
+/// What an entry costs besides its texts, for the byte bound.
+const ENTRY_OVERHEAD: usize = 128;
+/// The most characters of an `Origin` header that are kept (a real origin is far shorter).
+pub const MAX_ORIGIN_CHARS: usize = 255;
 /// Rows per insert statement (well below both databases' limits on bound parameters).
 const ROWS_PER_INSERT: usize = 1_000;
 /// How often the queue is written out.
@@ -48,6 +55,28 @@ pub struct NewSubmission {
     pub size: i64,
     /// For failures: the body, at most 8 KiB, with keys redacted.
     pub body: Option<String>,
+    /// Why it was answered as it was, where the status does not say it (a form's redirect
+    /// that was not followed).
+    pub note: Option<String>,
+}
+
+impl NewSubmission {
+    /// What the entry costs in the queue.
+    fn cost(&self) -> usize {
+        let texts = [
+            &self.key_prefix,
+            &self.origin,
+            &self.client_ip,
+            &self.code,
+            &self.body,
+            &self.note,
+        ];
+        ENTRY_OVERHEAD
+            + texts
+                .iter()
+                .map(|text| text.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+    }
 }
 
 /// A logged request.
@@ -73,6 +102,8 @@ pub struct Submission {
     pub size: i64,
     /// For failures: the body (at most 8 KiB, keys redacted).
     pub body: Option<String>,
+    /// Why it was answered as it was, where the status does not say it.
+    pub note: Option<String>,
 }
 
 impl Submission {
@@ -100,30 +131,60 @@ pub struct SubmissionFilter {
 /// The queue in front of the log's writer thread, started with the first entry.
 pub(crate) struct SubmissionLog {
     queue: SyncSender<NewSubmission>,
+    /// Bytes of the entries in the queue (see [`NewSubmission::cost`]).
+    queued_bytes: Arc<AtomicUsize>,
 }
 
 impl SubmissionLog {
     pub(crate) fn start(writer: DbPool, shared: Arc<Shared>, retention: Duration) -> Result<SubmissionLog> {
         let (queue, entries) = mpsc::sync_channel(QUEUE);
+        let queued_bytes = Arc::new(AtomicUsize::new(0));
+        let written = Arc::clone(&queued_bytes);
         std::thread::Builder::new()
             .name("submission-log".into())
-            .spawn(move || run(&writer, &shared, &entries, retention))
+            .spawn(move || run(&writer, &shared, &entries, &written, retention))
             .map_err(|e| crate::StoreError::Unavailable(format!("cannot start the submission log: {e}")))?;
-        Ok(SubmissionLog { queue })
+        Ok(SubmissionLog { queue, queued_bytes })
+    }
+
+    /// Queues `entry` unless the queue is full, in entries or in bytes.
+    fn push(&self, entry: NewSubmission) -> bool {
+        let cost = entry.cost();
+        if self.queued_bytes.fetch_add(cost, Ordering::SeqCst) + cost > QUEUE_BYTES {
+            self.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
+            return false;
+        }
+        match self.queue.try_send(entry) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
+                false
+            }
+        }
+    }
+}
+
+/// `text` cut to at most `max` characters.
+fn at_most(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text,
     }
 }
 
 impl Store {
     /// Logs a request to the lead endpoint. Never blocks and never fails a request: when the
-    /// log cannot keep up, entries are dropped (and that is logged).
-    pub fn log_submission(&self, entry: NewSubmission) {
+    /// log cannot keep up (its queue is bounded in entries and in bytes), entries are dropped
+    /// (and that is logged). At most [`MAX_ORIGIN_CHARS`] of the `Origin` are kept.
+    pub fn log_submission(&self, mut entry: NewSubmission) {
         let log = self.submission_log.get_or_init(|| {
             SubmissionLog::start(self.writer.clone(), self.shared.clone(), self.submission_retention)
                 .map_err(|e| log::error!("{e}"))
                 .ok()
         });
+        entry.origin = entry.origin.map(|origin| at_most(origin, MAX_ORIGIN_CHARS));
         if let Some(log) = log {
-            if let Err(TrySendError::Full(_)) = log.queue.try_send(entry) {
+            if !log.push(entry) {
                 log::warn!("the submission log is behind: an entry was dropped");
             }
         }
@@ -186,7 +247,13 @@ fn escape_like(text: &str) -> String {
 }
 
 /// The log's thread: collect for a moment, write in one transaction, prune now and then.
-fn run(writer: &DbPool, shared: &Shared, entries: &Receiver<NewSubmission>, retention: Duration) {
+fn run(
+    writer: &DbPool,
+    shared: &Shared,
+    entries: &Receiver<NewSubmission>,
+    queued_bytes: &AtomicUsize,
+    retention: Duration,
+) {
     let mut last_prune: Option<Instant> = None;
     let mut open = true;
     while open {
@@ -202,6 +269,7 @@ fn run(writer: &DbPool, shared: &Shared, entries: &Receiver<NewSubmission>, rete
                 }
             }
         }
+        queued_bytes.fetch_sub(batch.iter().map(NewSubmission::cost).sum(), Ordering::SeqCst);
         let prune_now = last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
         if batch.is_empty() && !prune_now {
             continue;

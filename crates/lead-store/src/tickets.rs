@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use lead_domain::{TicketStatus, Timestamp};
 
 use crate::audit;
-use crate::models::{Hold, Id, Member, TicketRecord, TicketRow};
+use crate::models::{Hold, Id, Listing, Member, TicketRecord, TicketRow};
 use crate::schema::{customers, employees, tickets};
 use crate::{Result, Store, StoreError};
 
@@ -28,13 +28,18 @@ impl Store {
         before: Option<Id>,
         limit: Option<i64>,
     ) -> Result<Vec<TicketRecord>> {
-        self.read(|conn| list(conn, company_id, None, status, before, limit))
+        self.read(|conn| list(conn, company_id, Listing::Team, status, before, limit))
     }
 
-    /// A company's tickets held back from the team for `hold`, newest first: what the
-    /// operator reviews (and may release).
-    pub fn list_held_tickets(&self, company_id: Id, hold: Hold, limit: Option<i64>) -> Result<Vec<TicketRecord>> {
-        self.read(|conn| list(conn, company_id, Some(hold), None, None, limit))
+    /// A company's tickets held back from the team for `hold` (any reason: `None`),
+    /// newest first: what the operator reviews (and may release).
+    pub fn list_held_tickets(
+        &self,
+        company_id: Id,
+        hold: Option<Hold>,
+        limit: Option<i64>,
+    ) -> Result<Vec<TicketRecord>> {
+        self.read(|conn| list(conn, company_id, Listing::Held(hold), None, None, limit))
     }
 
     /// Releases a held ticket to the team: from now on it is like any other, and every active
@@ -124,12 +129,12 @@ impl Store {
     }
 }
 
-/// The tickets of a company, newest first: those shown to the team (`hold` is `None`) or
-/// those held for `hold`.
+/// The tickets of a company, newest first: those shown to the team, or those held back
+/// (see [`Listing`]).
 fn list(
     conn: &mut crate::db::DbConnection,
     company_id: Id,
-    hold: Option<Hold>,
+    listing: Listing,
     status: Option<TicketStatus>,
     before: Option<Id>,
     limit: Option<i64>,
@@ -138,9 +143,10 @@ fn list(
         .filter(tickets::company_id.eq(company_id))
         .order(tickets::id.desc())
         .into_boxed();
-    query = match hold {
-        None => query.filter(tickets::held.is_null()),
-        Some(hold) => query.filter(tickets::held.eq(hold.as_str())),
+    query = match listing {
+        Listing::Team => query.filter(tickets::held.is_null()),
+        Listing::Held(None) => query.filter(tickets::held.is_not_null()),
+        Listing::Held(Some(hold)) => query.filter(tickets::held.eq(hold.as_str())),
     };
     if let Some(status) = status {
         query = query.filter(tickets::status.eq(status.as_str()));

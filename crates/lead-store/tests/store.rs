@@ -1,7 +1,7 @@
 //! lead-store's operations on a fresh temporary SQLite database.
 
 use lead_domain::Lead;
-use lead_store::{Store, StoreConfig, StoreError, Tenant, Totals};
+use lead_store::{Hold, Store, StoreConfig, StoreError, SubmitOptions, Tenant, Totals};
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -121,6 +121,13 @@ fn order_from(email: &str) -> Lead {
     Lead::parse(format!(r#"{{"type":"order","email":"{email}","total":1}}"#).as_bytes()).unwrap()
 }
 
+/// Queues an order from `email` with its own JSON as the body.
+fn submit(store: &Store, tenant: Tenant, email: &str) -> lead_store::Result<lead_store::PendingLead> {
+    let lead = order_from(email);
+    let payload = lead.to_json();
+    store.submit_lead(tenant, lead, payload, Default::default())
+}
+
 #[test]
 fn one_bad_lead_does_not_fail_its_neighbours() {
     use diesel::connection::SimpleConnection;
@@ -140,9 +147,7 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
             } else {
                 format!("k{i}@x.de")
             };
-            store
-                .submit_lead(acme, order_from(&email), "{}".into(), Default::default())
-                .unwrap()
+            submit(&store, acme, &email).unwrap()
         })
         .collect();
     let outcomes: Vec<_> = pending.into_iter().map(|p| p.wait()).collect();
@@ -186,14 +191,12 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     let mut blocker = raw(&dir);
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
     // The first lead reaches the writer, which then waits for the lock…
-    let mut accepted = vec![store
-        .submit_lead(acme, order_from("first@x.de"), "{}".into(), Default::default())
-        .unwrap()];
+    let mut accepted = vec![submit(&store, acme, "first@x.de").unwrap()];
     std::thread::sleep(std::time::Duration::from_millis(200));
     // …so two more fit the queue, and the rest are refused at once.
     let mut refused = 0;
     for i in 0..9 {
-        match store.submit_lead(acme, order_from(&format!("k{i}@x.de")), "{}".into(), Default::default()) {
+        match submit(&store, acme, &format!("k{i}@x.de")) {
             Ok(pending) => accepted.push(pending),
             Err(StoreError::Busy) => refused += 1,
             Err(other) => panic!("unexpected: {other}"),
@@ -224,13 +227,11 @@ fn the_queue_is_bounded_in_bytes_too() {
     let acme = tenant(&store, "Acme", &"a".repeat(64));
     let mut blocker = raw(&dir);
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
-    let first = store
-        .submit_lead(acme, order_from("first@x.de"), "{}".into(), Default::default())
-        .unwrap();
+    let first = submit(&store, acme, "first@x.de").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 12));
+    let big = |i: usize| format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 20));
     let outcomes: Vec<_> = (0..5)
-        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big.clone(), Default::default()))
+        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big(i), Default::default()))
         .collect();
     let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
@@ -244,6 +245,143 @@ fn the_queue_is_bounded_in_bytes_too() {
         pending.wait().unwrap();
     }
     assert_eq!(store.totals().unwrap().orders, 4);
+}
+
+fn open_with(configure: impl FnOnce(&mut StoreConfig)) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = StoreConfig::new(format!("sqlite://{}", dir.path().join("leads.db").display()));
+    configure(&mut config);
+    let store = Store::open(&config).unwrap();
+    (dir, store)
+}
+
+fn submit_body(store: &Store, tenant: Tenant, body: &str, options: SubmitOptions) -> lead_store::Recorded {
+    let lead = Lead::parse(body.as_bytes()).unwrap();
+    store
+        .submit_lead(tenant, lead, body.to_owned(), options)
+        .unwrap()
+        .wait()
+        .unwrap()
+}
+
+#[test]
+fn the_same_body_again_is_answered_with_the_first_lead() {
+    let (_dir, store) = open();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let body = r#"{"type":"order","email":"a@x.de","total":1,"cart":[{"sku":"A","qty":1}]}"#;
+    let first = submit_body(&store, acme, body, Default::default());
+    assert!(!first.replayed);
+    // Whitespace and the order of the fields do not make another lead.
+    let respelled =
+        "{ \"cart\": [ {\"qty\":1, \"sku\":\"A\"} ], \"total\": 1, \"email\": \"a@x.de\", \"type\": \"order\" }";
+    let again = submit_body(&store, acme, respelled, Default::default());
+    assert_eq!((again.id, again.replayed, again.notified), (first.id, true, 0));
+    assert_eq!(store.totals().unwrap().orders, 1);
+    // Another body is another lead; so is the same body with another key.
+    let other = submit_body(
+        &store,
+        acme,
+        r#"{"type":"order","email":"a@x.de","total":2}"#,
+        Default::default(),
+    );
+    assert!(!other.replayed);
+    let second_key = Tenant {
+        key_id: store
+            .add_key(acme.company_id, "lgw_other", &"c".repeat(64), "")
+            .unwrap(),
+        ..acme
+    };
+    assert!(!submit_body(&store, second_key, body, Default::default()).replayed);
+    assert_eq!(store.totals().unwrap().orders, 3);
+}
+
+#[test]
+fn duplicates_queued_together_are_stored_once_and_the_window_can_be_off() {
+    for (window, stored) in [(std::time::Duration::from_secs(600), 1), (std::time::Duration::ZERO, 5)] {
+        let (_dir, store) = open_with(|config| config.duplicate_window = window);
+        let acme = tenant(&store, "Acme", &"a".repeat(64));
+        let body = r#"{"type":"ticket","email":"a@x.de","message":"Doppelklick"}"#;
+        // Queued without waiting: most of them land in the same batch.
+        let pending: Vec<_> = (0..5)
+            .map(|_| {
+                store
+                    .submit_lead(
+                        acme,
+                        Lead::parse(body.as_bytes()).unwrap(),
+                        body.into(),
+                        Default::default(),
+                    )
+                    .unwrap()
+            })
+            .collect();
+        let ids: std::collections::BTreeSet<_> = pending.into_iter().map(|p| p.wait().unwrap().id).collect();
+        assert_eq!(ids.len(), stored, "window {window:?}");
+        assert_eq!(store.totals().unwrap().tickets, stored as i64);
+        assert_eq!(
+            store.totals().unwrap().notifications,
+            stored as i64,
+            "a duplicate notifies nobody"
+        );
+    }
+}
+
+#[test]
+fn a_body_older_than_the_window_is_a_new_lead() {
+    let window = std::time::Duration::from_millis(100);
+    let (_dir, store) = open_with(|config| config.duplicate_window = window);
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let body = r#"{"type":"order","email":"a@x.de"}"#;
+    let first = submit_body(&store, acme, body, Default::default());
+    assert!(submit_body(&store, acme, body, Default::default()).replayed);
+    // The window is what is under test here: let it pass.
+    std::thread::sleep(window * 2);
+    let later = submit_body(&store, acme, body, Default::default());
+    assert!(!later.replayed);
+    assert_ne!(later.id, first.id);
+    assert!(
+        submit_body(&store, acme, body, Default::default()).replayed,
+        "and that one counts now"
+    );
+}
+
+#[test]
+fn a_conflicting_idempotency_key_is_kept_for_review_and_spam_uses_up_nothing() {
+    let (_dir, store) = open();
+    let acme = tenant(&store, "Acme", &"a".repeat(64));
+    let keyed = |key: &str, spam: bool| SubmitOptions {
+        idempotency_key: Some(key.into()),
+        spam,
+    };
+    // A bot fills the honeypot with the shop's order number as its key: stored as spam, and
+    // neither the key nor the body is used up.
+    let bot = r#"{"type":"order","email":"x@example.org","_gotcha":"1"}"#;
+    let spam = submit_body(&store, acme, bot, keyed("W-1002", true));
+    assert_eq!(spam.held, Some(Hold::Spam));
+    let spam_again = submit_body(&store, acme, bot, keyed("W-1002", true));
+    assert_ne!(spam_again.id, spam.id, "spam records no key");
+    let real = r#"{"type":"order","email":"kunde@x.de","total":49.9}"#;
+    let order = submit_body(&store, acme, real, keyed("W-1002", false));
+    assert_eq!((order.held, order.replayed, order.notified), (None, false, 1));
+    assert!(submit_body(&store, acme, real, keyed("W-1002", false)).replayed);
+    let respelled = r#"{ "total": 49.9, "email": "kunde@x.de", "type": "order" }"#;
+    assert!(
+        submit_body(&store, acme, respelled, keyed("W-1002", false)).replayed,
+        "the same body, spelled otherwise"
+    );
+
+    // The same key with another body: stored, held as a conflict, nobody notified.
+    let other = r#"{"type":"order","email":"kunde@x.de","total":59.9}"#;
+    let conflict = submit_body(&store, acme, other, keyed("W-1002", false));
+    assert_eq!((conflict.held, conflict.notified), (Some(Hold::Conflict), 0));
+    let held = store
+        .list_held_orders(acme.company_id, Some(Hold::Conflict), None)
+        .unwrap();
+    assert_eq!(held.iter().map(|o| o.id).collect::<Vec<_>>(), [conflict.id]);
+    assert_eq!(store.list_held_orders(acme.company_id, None, None).unwrap().len(), 3);
+    // The key still belongs to the first order, and the operator can release the conflict.
+    assert_eq!(submit_body(&store, acme, real, keyed("W-1002", false)).id, order.id);
+    store.release_order(conflict.id).unwrap();
+    assert_eq!(store.list_orders(acme.company_id, None, None, None).unwrap().len(), 2);
 }
 
 #[test]

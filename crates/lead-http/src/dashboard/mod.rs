@@ -126,24 +126,11 @@ impl ResponseError for PageError {
                 )
             }
         };
-        html(self.status_code(), pages::message(title, &text))
+        crate::html(self.status_code(), pages::message(title, &text))
     }
 }
 
 type PageResult = Result<HttpResponse, PageError>;
-
-fn html(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        ))
-        .body(markup.into_string())
-}
 
 fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
@@ -226,7 +213,7 @@ async fn page(store: &web::Data<Store>, session: &Session, title: &str, active: 
         unread: unread.len(),
         recent: &recent,
     };
-    Ok(html(StatusCode::OK, pages::layout(title, active, &viewer, body)))
+    Ok(crate::html(StatusCode::OK, pages::layout(title, active, &viewer, body)))
 }
 
 /// The fields of a submitted form.
@@ -292,7 +279,7 @@ async fn login_page(req: HttpRequest, store: web::Data<Store>, config: web::Data
         Ok(token) => csrf_token(token.expose()),
         Err(error) => return PageError::Internal(error.to_string()).error_response(),
     };
-    let mut response = html(StatusCode::OK, pages::login(&csrf, "", None));
+    let mut response = crate::html(StatusCode::OK, pages::login(&csrf, "", None));
     let cookie = set_cookie(
         &req,
         &config.dashboard,
@@ -366,7 +353,7 @@ async fn login(
             "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird die Anmeldung von Ihrer Adresse aus für {minutes} Minuten gesperrt.",
             config.dashboard.max_failed_logins
         );
-        html(
+        crate::html(
             StatusCode::UNAUTHORIZED,
             pages::login(&csrf, field(&fields, "email").unwrap_or_default(), Some(&error)),
         )

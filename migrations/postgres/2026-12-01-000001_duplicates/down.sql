@@ -1,0 +1,2 @@
+ALTER TABLE submissions DROP COLUMN note;
+DROP TABLE lead_fingerprints;
