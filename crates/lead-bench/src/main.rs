@@ -56,6 +56,10 @@ struct Args {
     /// database.postgres_writers).
     #[arg(long, default_value_t = 2)]
     postgres_writers: u32,
+    /// Seconds within which the same body is a duplicate (the server's
+    /// intake.duplicate_window_secs; 0 turns duplicate suppression off, to measure its cost).
+    #[arg(long, default_value_t = 600)]
+    duplicate_window_secs: u64,
     /// Log filter of the server (`info` includes one access-log line per request).
     #[arg(long, default_value = "warn")]
     server_log: String,
@@ -103,8 +107,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     std::fs::write(
         &config,
         format!(
-            "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n",
-            args.synchronous, args.postgres_writers
+            "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n\
+             [intake]\nduplicate_window_secs = {}\n",
+            args.synchronous, args.postgres_writers, args.duplicate_window_secs
         ),
     )?;
 

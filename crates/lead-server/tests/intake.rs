@@ -340,6 +340,21 @@ fn simultaneous_identical_posts_are_one_record() {
 }
 
 backend_test! {
+fn a_double_post_across_a_restart_is_one_record() {
+    let app = TestApp::spawn();
+    let order = r#"{"type":"order","email":"kunde@beispiel.de","subject":"vor dem Neustart","total":5}"#;
+    let first = assert_stored(&app.post_lead(&app.acme.key, order), "order");
+    // Killed (no clean shutdown), started again on the same database.
+    app.server.stop();
+    let server = common::Server::start(&app.db.url, &[]);
+    let again = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &app.acme.key)], order.as_bytes());
+    assert_eq!(assert_stored(&again, "order"), first);
+    let totals = app.store.totals().unwrap();
+    assert_eq!((totals.orders, totals.notifications), (1, 2));
+}
+}
+
+backend_test! {
 fn duplicate_suppression_can_be_turned_off() {
     let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[intake]\nduplicate_window_secs = 0\n");
     let order = r#"{"type":"order","email":"a@b.de","total":1}"#;

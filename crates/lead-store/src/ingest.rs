@@ -21,7 +21,8 @@ use lead_domain::{Lead, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
-use crate::leads::{fingerprint, prune_fingerprints, record_batch_set_based, record_lead_in, Batch, Fingerprint};
+use crate::duplicates::{fingerprint, prune_table, Fingerprint, Fingerprints};
+use crate::leads::{record_batch_set_based, record_lead_in, Batch};
 use crate::models::{Id, Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
@@ -31,7 +32,8 @@ pub const MAX_BATCH: usize = 512;
 /// What a queued lead costs besides its payload (the parsed lead, the job), for the byte bound.
 const JOB_OVERHEAD: usize = 512;
 
-/// How often a writer deletes the fingerprints that have left the duplicate window.
+/// How often a writer deletes the fingerprints that have left the duplicate window from the
+/// table (PostgreSQL; in memory they go with every batch).
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// A lead waiting for its batch.
@@ -100,12 +102,13 @@ impl Ingest {
         // Several writers take turns at the queue (PostgreSQL: they commit in parallel, which
         // hides the network round trips); SQLite has exactly one.
         let jobs = Arc::new(Mutex::new(jobs));
+        let window_ms = i64::try_from(duplicate_window.as_millis()).unwrap_or(i64::MAX);
         for n in 0..writers.max(1) {
             let (writer, jobs, shared, commits) =
                 (writer.clone(), Arc::clone(&jobs), Arc::clone(&shared), commits.clone());
             std::thread::Builder::new()
                 .name(format!("lead-writer-{n}"))
-                .spawn(move || run(&writer, &jobs, &shared, &commits, duplicate_window))
+                .spawn(move || run(&writer, &jobs, &shared, &commits, window_ms))
                 .map_err(|e| StoreError::Unavailable(format!("cannot start a writer thread: {e}")))?;
         }
         Ok(Ingest {
@@ -117,8 +120,8 @@ impl Ingest {
     }
 
     /// Queues a lead; [`StoreError::Busy`] when the queue is full (in leads or in bytes).
-    /// Its fingerprint is taken here, on the caller's thread, when duplicates of it are to be
-    /// suppressed: not for spam, and not where an `Idempotency-Key` rules instead.
+    /// Its fingerprint is taken here, on the caller's thread, when duplicates are suppressed:
+    /// not for spam, which leaves none, and not with an `Idempotency-Key`, which rules instead.
     pub(crate) fn submit(
         &self,
         tenant: Tenant,
@@ -157,31 +160,51 @@ impl Ingest {
 
 /// A writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat;
 /// now and then, delete the fingerprints that have left the duplicate window.
-fn run(
-    writer: &DbPool,
-    jobs: &Mutex<Receiver<Job>>,
-    shared: &Shared,
-    commits: &broadcast::Sender<Id>,
-    duplicate_window: Duration,
-) {
-    let window_ms = i64::try_from(duplicate_window.as_millis()).unwrap_or(i64::MAX);
+fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &broadcast::Sender<Id>, window_ms: i64) {
     let mut last_prune = Instant::now();
+    // Opened with the first lead (SQLite: read back from the window's leads), not when the
+    // store opens: the operator's commands never store a lead, so they never pay for it.
+    let mut opened: Option<Fingerprints> = None;
     while let Some(batch) = next_batch(jobs) {
         let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
         let_others_write_first(shared);
+        let fingerprints = match &mut opened {
+            Some(fingerprints) => fingerprints,
+            None => {
+                let cutoff = Timestamp::now().millis().saturating_sub(window_ms);
+                match writer
+                    .get()
+                    .map_err(StoreError::from)
+                    .and_then(|mut conn| Fingerprints::open(&mut conn, cutoff))
+                {
+                    Ok(fingerprints) => opened.insert(fingerprints),
+                    Err(error) => {
+                        let cause = format!("the recent leads could not be read: {error}");
+                        for job in batch {
+                            let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone())));
+                        }
+                        continue;
+                    }
+                }
+            }
+        };
         // A panic must not take the writer down: the leads of this batch get an error (their
         // answers are dropped), and the next batch goes on.
-        if catch_unwind(AssertUnwindSafe(|| commit(writer, batch, commits, window_ms))).is_err() {
+        if catch_unwind(AssertUnwindSafe(|| {
+            commit(writer, batch, commits, fingerprints, window_ms)
+        }))
+        .is_err()
+        {
             log::error!("the writer failed on a batch of leads; they were answered with an error");
         }
-        if last_prune.elapsed() >= PRUNE_EVERY {
+        if matches!(opened, Some(Fingerprints::Table)) && last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = Instant::now();
             let cutoff = Timestamp::now().millis().saturating_sub(window_ms);
             let pruned = writer
                 .get()
                 .map_err(StoreError::from)
-                .and_then(|mut conn| write_transaction(&mut conn, |conn| prune_fingerprints(conn, cutoff)));
+                .and_then(|mut conn| write_transaction(&mut conn, |conn| prune_table(conn, cutoff)));
             if let Err(error) = pruned {
                 log::warn!("old lead fingerprints were not pruned (next try in a minute): {error}");
             }
@@ -214,7 +237,7 @@ fn let_others_write_first(shared: &Shared) {
 /// Records one lead of the batch in a savepoint of its own, so a failing lead is rolled back
 /// alone. A lead whose Idempotency-Key or fingerprint another writer stored at the same
 /// moment is tried once more: the second time it finds that lead and answers with it.
-fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Recorded> {
+fn record_one(conn: &mut DbConnection, shared: &Batch<'_>, job: &Job) -> Result<Recorded> {
     let attempt = |conn: &mut DbConnection| conn.transaction(|conn| record_lead_in(conn, shared, job));
     match attempt(conn) {
         Err(StoreError::ConcurrentDuplicate) => attempt(conn),
@@ -223,11 +246,18 @@ fn record_one(conn: &mut DbConnection, shared: &Batch, job: &Job) -> Result<Reco
 }
 
 /// Commits one batch and answers every lead in it.
-fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>, duplicate_window_ms: i64) {
+fn commit(
+    writer: &DbPool,
+    batch: Vec<Job>,
+    commits: &broadcast::Sender<Id>,
+    fingerprints: &mut Fingerprints,
+    duplicate_window_ms: i64,
+) {
+    let now = Timestamp::now().millis();
+    let cutoff = now.saturating_sub(duplicate_window_ms);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let now = Timestamp::now().millis();
-            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), now, duplicate_window_ms)?;
+            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), now, cutoff, fingerprints)?;
             // PostgreSQL: the whole batch set-based first (a few statements per batch instead
             // of several per lead: each is a round trip); if that fails, nothing of it is
             // kept and the leads go one by one below, so only the failing lead is refused.
@@ -240,9 +270,19 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>, dup
                     .flatten(),
                 _ => None,
             };
+            // (A set-based batch holds no duplicate: `stored` matters for the lead-by-lead path.)
             let outcomes: Vec<Result<Recorded>> = match set_based {
                 Some(outcomes) => outcomes,
-                None => batch.iter().map(|job| record_one(conn, &shared, job)).collect(),
+                None => batch
+                    .iter()
+                    .map(|job| {
+                        let outcome = record_one(conn, &shared, job);
+                        if let Ok(recorded) = &outcome {
+                            shared.stored(job, recorded);
+                        }
+                        outcome
+                    })
+                    .collect(),
             };
             let used: BTreeSet<Id> = batch
                 .iter()
@@ -259,11 +299,12 @@ fn commit(writer: &DbPool, batch: Vec<Job>, commits: &broadcast::Sender<Id>, dup
                 .map(|(job, _)| job.tenant.company_id)
                 .collect();
             announce_commits(conn, companies.into_iter())?;
-            Ok::<_, StoreError>(outcomes)
+            Ok::<_, StoreError>((outcomes, shared.into_added()))
         })
     });
     match outcomes {
-        Ok(outcomes) => {
+        Ok((outcomes, added)) => {
+            fingerprints.committed(added, cutoff);
             let mut companies = BTreeSet::new();
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 if outcome.is_ok() {

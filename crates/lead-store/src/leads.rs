@@ -1,13 +1,13 @@
 //! The ingestion path: find a key by its hash, record a lead in one transaction.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
 use lead_domain::{Lead, LeadType, OrderStatus, TicketStatus};
-use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
+use crate::duplicates::{Fingerprint, Fingerprints, FirstLead, NewFingerprint};
 use crate::ingest::{Job, PendingLead};
 use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, SubmitOptions, Tenant};
 use crate::schema::{
@@ -98,34 +98,17 @@ macro_rules! insert_returning_id {
     };
 }
 
-/// The fingerprint of a lead's body for duplicate suppression: the first 128 bits of the
-/// SHA-256 of its canonical spelling (whitespace, member order and escapes do not count), in
-/// hex. A body that is not JSON is taken as it is.
-pub(crate) type Fingerprint = String;
-
-/// The [`Fingerprint`] of `payload`.
-pub(crate) fn fingerprint(payload: &str) -> Fingerprint {
-    use std::fmt::Write;
-    let canonical = lead_domain::canonical_json(payload);
-    let digest = Sha256::digest(canonical.as_deref().unwrap_or(payload).as_bytes());
-    digest[..16].iter().fold(String::with_capacity(32), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
-}
-
-/// Deletes the fingerprints stored before `cutoff` (milliseconds): they have left the window.
-pub(crate) fn prune_fingerprints(conn: &mut DbConnection, cutoff: i64) -> Result<usize> {
-    Ok(diesel::delete(lead_fingerprints::table.filter(lead_fingerprints::created_at.lt(cutoff))).execute(conn)?)
-}
-
 /// What the leads of one batch share: the time, which keys are still valid, each company's
 /// active employees, and each capped key's allowance for the day — looked up once per batch
 /// instead of once per lead.
-pub(crate) struct Batch {
+pub(crate) struct Batch<'a> {
     now: i64,
-    /// Fingerprints stored before this (milliseconds) no longer count as duplicates.
+    /// Leads stored before this (milliseconds) are no longer duplicated by the same body.
     duplicate_cutoff: i64,
+    /// The fingerprints of the leads stored before this batch…
+    fingerprints: &'a Fingerprints,
+    /// …and of those this batch has stored so far.
+    added: RefCell<HashMap<(Id, Fingerprint), FirstLead>>,
     valid_keys: HashMap<Id, bool>,
     recipients: HashMap<Id, Vec<Id>>,
     allowances: HashMap<Id, Allowance>,
@@ -178,20 +161,23 @@ fn day_of(millis: i64) -> i64 {
     millis.div_euclid(24 * 60 * 60 * 1000)
 }
 
-impl Batch {
+impl<'a> Batch<'a> {
     /// Prepares a batch of leads from `tenants`: checks that each key and its company are
     /// still active — inside the write transaction, so a key revoked a moment ago stops
-    /// working at once — and loads the active employees of each company. Duplicates count
-    /// within `duplicate_window_ms` before `now`.
+    /// working at once — and loads the active employees of each company. A body stored
+    /// since `duplicate_cutoff` (as in `fingerprints`) is a duplicate.
     pub(crate) fn prepare(
         conn: &mut DbConnection,
         tenants: impl Iterator<Item = Tenant>,
         now: i64,
-        duplicate_window_ms: i64,
-    ) -> Result<Batch> {
+        duplicate_cutoff: i64,
+        fingerprints: &'a Fingerprints,
+    ) -> Result<Batch<'a>> {
         let mut batch = Batch {
             now,
-            duplicate_cutoff: now.saturating_sub(duplicate_window_ms),
+            duplicate_cutoff,
+            fingerprints,
+            added: RefCell::default(),
             valid_keys: HashMap::new(),
             recipients: HashMap::new(),
             allowances: HashMap::new(),
@@ -265,6 +251,39 @@ impl Batch {
         Ok(())
     }
 
+    /// The first lead with `fingerprint` for `tenant`'s key: stored by this batch, or before
+    /// it within the window.
+    fn earlier_duplicate(
+        &self,
+        conn: &mut DbConnection,
+        tenant: Tenant,
+        fingerprint: Fingerprint,
+    ) -> Result<Option<FirstLead>> {
+        if let Some(first) = self.added.borrow().get(&(tenant.key_id, fingerprint)) {
+            return Ok(Some(*first));
+        }
+        self.fingerprints
+            .earlier(conn, tenant.key_id, fingerprint, self.duplicate_cutoff)
+    }
+
+    /// Notes that `job` was stored as `recorded` (once its savepoint is released): a later
+    /// lead of the batch with the same body is its duplicate.
+    pub(crate) fn stored(&self, job: &Job, recorded: &Recorded) {
+        if let (Some(fingerprint), true) = (job.fingerprint, leaves_fingerprint(recorded)) {
+            let first = FirstLead {
+                lead_type: job.lead.lead_type(),
+                id: recorded.id,
+                at: self.now,
+            };
+            self.added.borrow_mut().insert((job.tenant.key_id, fingerprint), first);
+        }
+    }
+
+    /// The fingerprints of the leads this batch stored, for [`Fingerprints::committed`].
+    pub(crate) fn into_added(self) -> HashMap<(Id, Fingerprint), FirstLead> {
+        self.added.into_inner()
+    }
+
     /// Notes the keys that had a lead accepted in this batch as used now.
     pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: impl Iterator<Item = Id>) -> Result<()> {
         for key_id in keys {
@@ -280,7 +299,7 @@ impl Batch {
 /// ticket, its customer link, one notification per active employee (none while it is held),
 /// and its `Idempotency-Key` or fingerprint — or, for a retry or a duplicate, nothing but the
 /// first lead's answer.
-pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch, job: &Job) -> Result<Recorded> {
+pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch<'_>, job: &Job) -> Result<Recorded> {
     let (tenant, lead, payload) = (job.tenant, &job.lead, job.payload.as_str());
     if batch.valid_keys.get(&tenant.key_id) != Some(&true) {
         return Err(StoreError::KeyNotValid);
@@ -296,9 +315,10 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch, job: &Job) 
             Earlier::Different => held = Some(Hold::Conflict),
             Earlier::Unknown => {}
         }
-    } else if let Some(fingerprint) = &job.fingerprint {
-        if let Some(first) = earlier_duplicate(conn, batch, tenant, fingerprint)? {
-            return Ok(first);
+    } else if let Some(fingerprint) = job.fingerprint {
+        if let Some(first) = batch.earlier_duplicate(conn, tenant, fingerprint)? {
+            let customer_id = stored_lead(conn, first.lead_type.as_str(), first.id)?.and_then(|(_, customer)| customer);
+            return Ok(replayed(first.id, customer_id));
         }
     }
     let held = held.or_else(|| batch.hold_after(tenant.key_id, 0));
@@ -361,11 +381,13 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch, job: &Job) 
             .execute(conn)
             .map_err(concurrent_duplicate)?;
     }
-    if let Some(fingerprint) = &job.fingerprint {
-        diesel::insert_into(lead_fingerprints::table)
-            .values(NewFingerprint::of(tenant, fingerprint, lead.lead_type(), id, now))
-            .execute(conn)
-            .map_err(concurrent_duplicate)?;
+    if let (Some(fingerprint), true) = (job.fingerprint, counts) {
+        let first = FirstLead {
+            lead_type: lead.lead_type(),
+            id,
+            at: now,
+        };
+        batch.fingerprints.insert(conn, tenant.key_id, fingerprint, first)?;
     }
     if counts {
         batch.count_stored(tenant.key_id, 1);
@@ -379,37 +401,21 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch, job: &Job) 
     })
 }
 
+/// Whether a stored lead leaves its fingerprint: one that reaches the team or its quarantine.
+/// Spam leaves none (a bot cannot use up a real lead's body), nor does a lead held for a
+/// conflicting `Idempotency-Key` (its key belongs to another lead), nor a retry.
+fn leaves_fingerprint(recorded: &Recorded) -> bool {
+    !recorded.replayed && matches!(recorded.held, None | Some(Hold::Quarantine))
+}
+
 /// A unique violation on an `Idempotency-Key` or a fingerprint: another writer (PostgreSQL)
 /// stored the same lead a moment ago. The lead is tried again, and the lookup answers with it.
-fn concurrent_duplicate(error: diesel::result::Error) -> StoreError {
+pub(crate) fn concurrent_duplicate(error: diesel::result::Error) -> StoreError {
     match error {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
             StoreError::ConcurrentDuplicate
         }
         other => other.into(),
-    }
-}
-
-/// A row of `lead_fingerprints`.
-#[derive(Insertable)]
-#[diesel(table_name = lead_fingerprints)]
-struct NewFingerprint<'a> {
-    api_key_id: Id,
-    fingerprint: &'a str,
-    lead_type: &'static str,
-    record_id: Id,
-    created_at: i64,
-}
-
-impl<'a> NewFingerprint<'a> {
-    fn of(tenant: Tenant, fingerprint: &'a str, lead_type: LeadType, record_id: Id, now: i64) -> Self {
-        NewFingerprint {
-            api_key_id: tenant.key_id,
-            fingerprint,
-            lead_type: lead_type.as_str(),
-            record_id,
-            created_at: now,
-        }
     }
 }
 
@@ -457,37 +463,6 @@ fn earlier_answer(
     }
 }
 
-/// The answer of a lead with the same `fingerprint` and key stored within the batch's
-/// duplicate window, if there is one. A fingerprint from before the window is deleted.
-fn earlier_duplicate(
-    conn: &mut DbConnection,
-    batch: &Batch,
-    tenant: Tenant,
-    fingerprint: &str,
-) -> Result<Option<Recorded>> {
-    let mine = lead_fingerprints::table.find((tenant.key_id, fingerprint));
-    let found = mine
-        .select((
-            lead_fingerprints::lead_type,
-            lead_fingerprints::record_id,
-            lead_fingerprints::created_at,
-        ))
-        .load::<(String, Id, i64)>(conn)?
-        .into_iter()
-        .next();
-    match found {
-        Some((lead_type, record_id, at)) if at >= batch.duplicate_cutoff => {
-            let customer_id = stored_lead(conn, &lead_type, record_id)?.and_then(|(_, customer)| customer);
-            Ok(Some(replayed(record_id, customer_id)))
-        }
-        Some(_) => {
-            diesel::delete(mine).execute(conn)?;
-            Ok(None)
-        }
-        None => Ok(None),
-    }
-}
-
 /// Whether two bodies say the same: the same text, or the same canonical spelling (as for
 /// duplicates: whitespace and the order of the fields do not count).
 fn same_body(first: &str, again: &str) -> bool {
@@ -530,15 +505,16 @@ fn replayed(id: Id, customer_id: Option<Id>) -> Recorded {
 /// earlier one), which is answered lead by lead.
 pub(crate) fn record_batch_set_based(
     conn: &mut DbConnection,
-    batch: &Batch,
+    batch: &Batch<'_>,
     jobs: &[Job],
 ) -> Result<Option<Vec<Result<Recorded>>>> {
     let now = batch.now;
     let valid = |tenant: &Tenant| batch.valid_keys.get(&tenant.key_id) == Some(&true);
-    let mut fingerprints: Vec<(Id, &str)> = jobs
+    // (fingerprint, key): the order of lead_fingerprints' primary key.
+    let mut fingerprints: Vec<(Fingerprint, Id)> = jobs
         .iter()
-        .filter(|job| valid(&job.tenant))
-        .filter_map(|job| Some((job.tenant.key_id, job.fingerprint.as_deref()?)))
+        .filter(|job| valid(&job.tenant) && !job.options.spam)
+        .filter_map(|job| Some((job.fingerprint?, job.tenant.key_id)))
         .collect();
     fingerprints.sort_unstable();
     if fingerprints.windows(2).any(|pair| pair[0] == pair[1]) {
@@ -546,16 +522,14 @@ pub(crate) fn record_batch_set_based(
     }
     if !fingerprints.is_empty() {
         // Any earlier row of these (even one past the window, which the lead-by-lead path
-        // deletes) means a duplicate: rare, so that path answers it.
-        let texts: Vec<&str> = fingerprints.iter().map(|(_, fingerprint)| *fingerprint).collect();
+        // deletes) means a duplicate: rare, so that path answers it. The fingerprint leads
+        // the primary key: one index probe per body, whatever the table's size.
+        let values: Vec<Fingerprint> = fingerprints.iter().map(|(fingerprint, _)| *fingerprint).collect();
         let earlier = lead_fingerprints::table
-            .filter(lead_fingerprints::fingerprint.eq_any(&texts))
-            .select((lead_fingerprints::api_key_id, lead_fingerprints::fingerprint))
-            .load::<(Id, String)>(conn)?;
-        if earlier
-            .iter()
-            .any(|(key, text)| fingerprints.binary_search(&(*key, text.as_str())).is_ok())
-        {
+            .filter(lead_fingerprints::fingerprint.eq_any(&values))
+            .select((lead_fingerprints::fingerprint, lead_fingerprints::api_key_id))
+            .load::<(Fingerprint, Id)>(conn)?;
+        if earlier.iter().any(|found| fingerprints.binary_search(found).is_ok()) {
             return Ok(None);
         }
     }
@@ -656,8 +630,13 @@ pub(crate) fn record_batch_set_based(
                 (id, None, Some(id))
             }
         };
-        if let Some(fingerprint) = &job.fingerprint {
-            new_fingerprints.push(NewFingerprint::of(*tenant, fingerprint, lead.lead_type(), id, now));
+        if let (Some(fingerprint), None | Some(Hold::Quarantine)) = (job.fingerprint, held) {
+            let first = FirstLead {
+                lead_type: lead.lead_type(),
+                id,
+                at: now,
+            };
+            new_fingerprints.push(NewFingerprint::of(tenant.key_id, fingerprint, first));
         }
         let recipients = match held {
             Some(_) => &[][..],
@@ -696,7 +675,7 @@ pub(crate) fn record_batch_set_based(
         // In key order, so that parallel writers meeting the same fingerprints wait for each
         // other instead of deadlocking; a unique violation (another writer stored the same
         // body a moment ago) sends the batch lead by lead, where it is answered as a duplicate.
-        new_fingerprints.sort_unstable_by(|a, b| (a.api_key_id, a.fingerprint).cmp(&(b.api_key_id, b.fingerprint)));
+        new_fingerprints.sort_unstable_by_key(|row| (row.fingerprint, row.api_key_id));
         diesel::insert_into(lead_fingerprints::table)
             .values(&new_fingerprints)
             .execute(pg)?;

@@ -19,6 +19,7 @@ mod audit;
 mod copy;
 mod customers;
 mod db;
+mod duplicates;
 mod error;
 mod health;
 mod ingest;

@@ -176,9 +176,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    lead_fingerprints (api_key_id, fingerprint) {
+    /// PostgreSQL only (see `duplicates.rs`).
+    lead_fingerprints (fingerprint, api_key_id) {
+        fingerprint -> BigInt,
         api_key_id -> BigInt,
-        fingerprint -> Text,
         lead_type -> Text,
         record_id -> BigInt,
         created_at -> BigInt,

@@ -345,6 +345,46 @@ fn a_body_older_than_the_window_is_a_new_lead() {
 }
 
 #[test]
+fn duplicates_are_still_recognised_after_the_store_is_opened_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("leads.db").display());
+    let order = r#"{"type":"order","email":"a@x.de","total":1}"#;
+    let spam = r#"{"type":"order","email":"bot@x.de","_gotcha":"1"}"#;
+    let keyed = r#"{"type":"ticket","email":"a@x.de","message":"mit Schlüssel"}"#;
+    let (first, acme) = {
+        let store = Store::open(&StoreConfig::new(url.clone())).unwrap();
+        let acme = tenant(&store, "Acme", &"a".repeat(64));
+        let first = submit_body(&store, acme, order, Default::default());
+        submit_body(
+            &store,
+            acme,
+            spam,
+            SubmitOptions {
+                spam: true,
+                ..Default::default()
+            },
+        );
+        let with_key = SubmitOptions {
+            idempotency_key: Some("k-1".into()),
+            ..Default::default()
+        };
+        submit_body(&store, acme, keyed, with_key);
+        (first, acme)
+    };
+    // A new process: the fingerprints are read back from the stored leads of the window.
+    let store = Store::open(&StoreConfig::new(url)).unwrap();
+    let again = submit_body(&store, acme, order, Default::default());
+    assert_eq!((again.id, again.replayed), (first.id, true));
+    // Spam and a lead sent with an Idempotency-Key left no fingerprint.
+    assert!(!submit_body(&store, acme, spam, Default::default()).replayed);
+    assert!(!submit_body(&store, acme, keyed, Default::default()).replayed);
+    assert_eq!(
+        (store.totals().unwrap().orders, store.totals().unwrap().tickets),
+        (3, 2)
+    );
+}
+
+#[test]
 fn a_conflicting_idempotency_key_is_kept_for_review_and_spam_uses_up_nothing() {
     let (_dir, store) = open();
     let acme = tenant(&store, "Acme", &"a".repeat(64));

@@ -1,2 +1,1 @@
 ALTER TABLE submissions DROP COLUMN note;
-DROP TABLE lead_fingerprints;

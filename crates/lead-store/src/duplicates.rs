@@ -1,0 +1,338 @@
+//! Duplicate suppression: the same body sent again with the same key within the window (a
+//! double click, a blind retry) is answered with the first lead and not stored again.
+//!
+//! Every stored lead sent without an `Idempotency-Key` (which rules where it is sent) that
+//! reaches the team or its quarantine leaves a fingerprint of its body. Where the fingerprints are kept is the one difference between the backends:
+//!
+//! - **PostgreSQL**, where several writers and instances store leads at once, keeps them in
+//!   `lead_fingerprints`, unique per key and written in the lead's own transaction, so two
+//!   writers storing the same body find each other (the second one's insert fails and it
+//!   tries again, finding the first).
+//! - **SQLite** has exactly one writer, in this process. An index keyed by a hash puts every
+//!   lead on a random page of it, and each commit writes all those pages again: measured,
+//!   that halved the write rate. So the writer keeps the fingerprints in memory instead,
+//!   rebuilt when the store opens from the leads stored within the window (their bodies are
+//!   stored, and a fingerprint is a function of the body).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use diesel::prelude::*;
+use lead_domain::LeadType;
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConnection;
+use crate::models::{Hold, Id};
+use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
+use crate::{Result, StoreError};
+
+/// The fingerprint of a lead's body: the first 64 bits of the SHA-256 of its canonical
+/// spelling (whitespace, the order of the members and escapes do not count), per key. A
+/// body that is not JSON is taken as it is.
+pub(crate) type Fingerprint = i64;
+
+/// The [`Fingerprint`] of `payload`.
+pub(crate) fn fingerprint(payload: &str) -> Fingerprint {
+    let canonical = lead_domain::canonical_json(payload);
+    let digest = Sha256::digest(canonical.as_deref().unwrap_or(payload).as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// The lead a fingerprint stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FirstLead {
+    pub(crate) lead_type: LeadType,
+    pub(crate) id: Id,
+    /// When it was stored (Unix milliseconds).
+    pub(crate) at: i64,
+}
+
+/// Where a writer keeps the fingerprints of the leads stored within the window.
+pub(crate) enum Fingerprints {
+    /// SQLite: in this process, the one writer's (see the module's documentation).
+    Memory(RecentLeads),
+    /// PostgreSQL: in `lead_fingerprints`, shared by every writer and instance.
+    Table,
+}
+
+impl Fingerprints {
+    /// The fingerprints for a writer on `conn`'s backend, with those of the leads stored since
+    /// `cutoff` (milliseconds).
+    pub(crate) fn open(conn: &mut DbConnection, cutoff: i64) -> Result<Fingerprints> {
+        match conn {
+            DbConnection::Postgres(_) => Ok(Fingerprints::Table),
+            DbConnection::Sqlite(_) => RecentLeads::rebuild(conn, cutoff).map(Fingerprints::Memory),
+        }
+    }
+
+    /// The lead stored with `fingerprint` and `key_id` since `cutoff`, if there is one. In the
+    /// table, a row from before the cutoff is deleted on the way.
+    pub(crate) fn earlier(
+        &self,
+        conn: &mut DbConnection,
+        key_id: Id,
+        fingerprint: Fingerprint,
+        cutoff: i64,
+    ) -> Result<Option<FirstLead>> {
+        match self {
+            Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint).filter(|first| first.at >= cutoff)),
+            Fingerprints::Table => {
+                let mine = lead_fingerprints::table.find((fingerprint, key_id));
+                let found = mine
+                    .select((
+                        lead_fingerprints::lead_type,
+                        lead_fingerprints::record_id,
+                        lead_fingerprints::created_at,
+                    ))
+                    .load::<(String, Id, i64)>(conn)?
+                    .into_iter()
+                    .next();
+                match found {
+                    Some((lead_type, id, at)) if at >= cutoff => Ok(Some(FirstLead {
+                        lead_type: lead_type.parse().map_err(|_| StoreError::Invalid {
+                            field: "lead_type",
+                            message: format!("unknown lead type {lead_type:?} in lead_fingerprints"),
+                        })?,
+                        id,
+                        at,
+                    })),
+                    Some(_) => {
+                        diesel::delete(mine).execute(conn)?;
+                        Ok(None)
+                    }
+                    None => Ok(None),
+                }
+            }
+        }
+    }
+
+    /// Notes `first` under `fingerprint` and `key_id`, inside the lead's transaction. In the
+    /// table, another writer's lead with the same fingerprint is
+    /// [`StoreError::ConcurrentDuplicate`]; in memory, nothing happens until
+    /// [`Fingerprints::committed`].
+    pub(crate) fn insert(
+        &self,
+        conn: &mut DbConnection,
+        key_id: Id,
+        fingerprint: Fingerprint,
+        first: FirstLead,
+    ) -> Result<()> {
+        match self {
+            Fingerprints::Memory(_) => Ok(()),
+            Fingerprints::Table => {
+                diesel::insert_into(lead_fingerprints::table)
+                    .values(NewFingerprint::of(key_id, fingerprint, first))
+                    .execute(conn)
+                    .map_err(crate::leads::concurrent_duplicate)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes in the fingerprints of a batch that has committed, and forgets those from before
+    /// `cutoff` (in memory; the table is pruned by [`prune_table`]).
+    pub(crate) fn committed(&mut self, stored: impl IntoIterator<Item = ((Id, Fingerprint), FirstLead)>, cutoff: i64) {
+        if let Fingerprints::Memory(recent) = self {
+            for ((key_id, fingerprint), first) in stored {
+                recent.insert(key_id, fingerprint, first);
+            }
+            recent.forget_before(cutoff);
+        }
+    }
+}
+
+/// Deletes the table's fingerprints from before `cutoff` (milliseconds).
+pub(crate) fn prune_table(conn: &mut DbConnection, cutoff: i64) -> Result<usize> {
+    Ok(diesel::delete(lead_fingerprints::table.filter(lead_fingerprints::created_at.lt(cutoff))).execute(conn)?)
+}
+
+/// A row of `lead_fingerprints`.
+#[derive(Insertable)]
+#[diesel(table_name = lead_fingerprints)]
+pub(crate) struct NewFingerprint {
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) api_key_id: Id,
+    lead_type: &'static str,
+    record_id: Id,
+    created_at: i64,
+}
+
+impl NewFingerprint {
+    pub(crate) fn of(key_id: Id, fingerprint: Fingerprint, first: FirstLead) -> NewFingerprint {
+        NewFingerprint {
+            fingerprint,
+            api_key_id: key_id,
+            lead_type: first.lead_type.as_str(),
+            record_id: first.id,
+            created_at: first.at,
+        }
+    }
+}
+
+/// The fingerprints of the leads stored within the window, in memory: at most
+/// [`RecentLeads::CAPACITY`] of them (beyond, the oldest are forgotten first, so under a
+/// flood the window is shorter than configured).
+#[derive(Default)]
+pub(crate) struct RecentLeads {
+    by_fingerprint: HashMap<(Id, Fingerprint), FirstLead>,
+    /// In the order they were stored, to forget the oldest.
+    stored: VecDeque<(Id, Fingerprint, i64)>,
+}
+
+impl RecentLeads {
+    /// 200,000 leads (some 17 MiB): ten minutes of 333 leads a second. Beyond that rate the
+    /// window is shorter; a double click, seconds apart, is still caught.
+    pub(crate) const CAPACITY: usize = 200_000;
+
+    fn get(&self, key_id: Id, fingerprint: Fingerprint) -> Option<FirstLead> {
+        self.by_fingerprint.get(&(key_id, fingerprint)).copied()
+    }
+
+    fn insert(&mut self, key_id: Id, fingerprint: Fingerprint, first: FirstLead) {
+        if self.stored.len() >= Self::CAPACITY {
+            self.forget_oldest();
+        }
+        self.by_fingerprint.insert((key_id, fingerprint), first);
+        self.stored.push_back((key_id, fingerprint, first.at));
+    }
+
+    fn forget_before(&mut self, cutoff: i64) {
+        while self.stored.front().is_some_and(|&(_, _, at)| at < cutoff) {
+            self.forget_oldest();
+        }
+    }
+
+    fn forget_oldest(&mut self) {
+        if let Some((key_id, fingerprint, at)) = self.stored.pop_front() {
+            // A later lead may have taken the fingerprint over (after its window): keep that.
+            if self
+                .by_fingerprint
+                .get(&(key_id, fingerprint))
+                .is_some_and(|first| first.at == at)
+            {
+                self.by_fingerprint.remove(&(key_id, fingerprint));
+            }
+        }
+    }
+
+    /// The fingerprints of the orders and tickets stored since `cutoff` (newest first, at most
+    /// [`RecentLeads::CAPACITY`]) that left one: not spam or conflicts, nor those sent with an
+    /// `Idempotency-Key`.
+    fn rebuild(conn: &mut DbConnection, cutoff: i64) -> Result<RecentLeads> {
+        const CHUNK: i64 = 1000;
+        let mut found: Vec<(Id, Fingerprint, FirstLead)> = Vec::new();
+        for lead_type in [LeadType::Order, LeadType::Ticket] {
+            // Ids grow with time (one writer): walk back from the newest until the cutoff.
+            let mut below = Id::MAX;
+            'table: loop {
+                let rows: Vec<(Id, Id, String, i64, Option<String>)> = match lead_type {
+                    LeadType::Order => web_orders::table
+                        .filter(web_orders::id.lt(below))
+                        .order(web_orders::id.desc())
+                        .limit(CHUNK)
+                        .select((
+                            web_orders::id,
+                            web_orders::api_key_id,
+                            web_orders::payload,
+                            web_orders::created_at,
+                            web_orders::held,
+                        ))
+                        .load(conn)?,
+                    LeadType::Ticket => tickets::table
+                        .filter(tickets::id.lt(below))
+                        .order(tickets::id.desc())
+                        .limit(CHUNK)
+                        .select((
+                            tickets::id,
+                            tickets::api_key_id,
+                            tickets::payload,
+                            tickets::created_at,
+                            tickets::held,
+                        ))
+                        .load(conn)?,
+                };
+                let last = rows.len() < CHUNK as usize;
+                let ids: Vec<Id> = rows.iter().map(|(id, ..)| *id).collect();
+                let keyed: HashSet<Id> = idempotency_keys::table
+                    .filter(idempotency_keys::lead_type.eq(lead_type.as_str()))
+                    .filter(idempotency_keys::record_id.eq_any(&ids))
+                    .select(idempotency_keys::record_id)
+                    .load::<Id>(conn)?
+                    .into_iter()
+                    .collect();
+                for (id, key_id, payload, at, held) in rows {
+                    if at < cutoff || found.len() >= Self::CAPACITY {
+                        break 'table;
+                    }
+                    below = id;
+                    let leaves_one = held.is_none_or(|hold| hold == Hold::Quarantine.as_str()) && !keyed.contains(&id);
+                    if leaves_one {
+                        found.push((key_id, fingerprint(&payload), FirstLead { lead_type, id, at }));
+                    }
+                }
+                if last {
+                    break;
+                }
+            }
+        }
+        // Oldest first, as they were stored (the newest win where two share a fingerprint),
+        // and no more than fit.
+        found.sort_by_key(|(_, _, first)| (first.at, first.id));
+        let surplus = found.len().saturating_sub(Self::CAPACITY);
+        let mut recent = RecentLeads::default();
+        for (key_id, fingerprint, first) in found.into_iter().skip(surplus) {
+            recent.insert(key_id, fingerprint, first);
+        }
+        Ok(recent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(id: Id, at: i64) -> FirstLead {
+        FirstLead {
+            lead_type: LeadType::Order,
+            id,
+            at,
+        }
+    }
+
+    #[test]
+    fn a_fingerprint_ignores_spelling_but_not_content() {
+        let a = fingerprint(r#"{"type":"order","email":"a@b.de","total":1}"#);
+        assert_eq!(
+            a,
+            fingerprint("{ \"total\": 1, \"email\": \"a@b.de\",\n \"type\": \"order\" }")
+        );
+        assert_ne!(a, fingerprint(r#"{"type":"order","email":"a@b.de","total":2}"#));
+        assert_ne!(a, fingerprint(r#"{"type":"order","email":"a@b.de","total":1.0}"#));
+        assert_eq!(fingerprint("not json"), fingerprint("not json"));
+    }
+
+    #[test]
+    fn recent_leads_are_forgotten_after_the_window_and_beyond_the_capacity() {
+        let mut recent = RecentLeads::default();
+        recent.insert(1, 7, first(10, 1_000));
+        recent.insert(2, 7, first(11, 2_000));
+        assert_eq!(recent.get(1, 7), Some(first(10, 1_000)));
+        assert_eq!(recent.get(2, 7), Some(first(11, 2_000)), "per key");
+        recent.forget_before(1_500);
+        assert_eq!((recent.get(1, 7), recent.get(2, 7).map(|f| f.id)), (None, Some(11)));
+        // The same body after its window: the newer lead takes over, and forgetting the
+        // older entry keeps it.
+        recent.insert(2, 7, first(12, 3_000));
+        recent.forget_before(2_500);
+        assert_eq!(recent.get(2, 7).map(|f| f.id), Some(12));
+
+        let mut full = RecentLeads::default();
+        for n in 0..RecentLeads::CAPACITY as i64 + 1 {
+            full.insert(1, n, first(n, n));
+        }
+        assert_eq!(full.stored.len(), RecentLeads::CAPACITY);
+        assert_eq!(full.get(1, 0), None, "the oldest went first");
+        assert!(full.get(1, 1).is_some());
+    }
+}
