@@ -5,8 +5,9 @@
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 
+use crate::dashboard::standalone;
 use crate::lead::Accepted;
 use crate::ApiError;
 
@@ -67,7 +68,7 @@ pub(crate) fn thanks(accepted: &Accepted, back: Option<&str>) -> HttpResponse {
         p { (what) " ist bei uns eingegangen (Nummer " (accepted.id) ")." }
         (link_back(back, "Zurück zur Website"))
     };
-    crate::html(StatusCode::OK, page("Vielen Dank", body))
+    crate::html(StatusCode::OK, standalone("Vielen Dank", body))
 }
 
 /// The error's status and headers (`Retry-After`, …) with a page that says what went wrong.
@@ -90,7 +91,7 @@ pub(crate) fn sorry(error: &ApiError, back: Option<&str>) -> HttpResponse {
     // The status and headers of the JSON answer (Retry-After, Allow, …), this page as body.
     let mut response = error
         .error_response()
-        .set_body(page("Nicht gesendet", body).into_string())
+        .set_body(standalone("Nicht gesendet", body).into_string())
         .map_into_boxed_body();
     crate::html_headers(response.headers_mut());
     response
@@ -100,22 +101,6 @@ fn link_back(back: Option<&str>, label: &str) -> Markup {
     html! {
         @if let Some(back) = back {
             p { a href=(back) { (label) } }
-        }
-    }
-}
-
-/// The frame: German, the dashboard's stylesheet from this server, nothing from elsewhere.
-fn page(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="de" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href="/app/app.css";
-            }
-            body { main id="main" { (body) } }
         }
     }
 }

@@ -5,6 +5,8 @@
 
 mod pages;
 
+pub(crate) use pages::standalone;
+
 use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};

@@ -349,11 +349,25 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
 
 /// An error page (not found, refused) with a way back.
 pub(crate) fn message(title: &str, text: &str) -> Markup {
+    standalone(
+        &format!("{title} – CRM"),
+        html! { h1 { (title) } p { (text) } p { a href="/app/orders" { "Zur Übersicht" } } },
+    )
+}
+
+/// A page of its own, without the dashboard's frame: German, this server's stylesheet,
+/// nothing from elsewhere, no script.
+pub(crate) fn standalone(title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="de" {
-            head { meta charset="utf-8"; title { (title) " – CRM" } link rel="stylesheet" href="/app/app.css"; }
-            body { main id="main" { h1 { (title) } p { (text) } p { a href="/app/orders" { "Zur Übersicht" } } } }
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/app/app.css";
+            }
+            body { main id="main" { (body) } }
         }
     }
 }
