@@ -265,7 +265,12 @@ fn commit(
             let set_based = match conn {
                 DbConnection::Postgres(_) if batch.iter().all(|job| job.options.idempotency_key.is_none()) => conn
                     .transaction(|conn| record_batch_set_based(conn, &shared, &batch))
-                    .map_err(|error| log::warn!("a batch of {} leads goes lead by lead: {error}", batch.len()))
+                    .map_err(|error| match error {
+                        StoreError::ConcurrentDuplicate => {
+                            log::debug!("a batch of {} leads with a duplicate goes lead by lead", batch.len())
+                        }
+                        error => log::warn!("a batch of {} leads goes lead by lead: {error}", batch.len()),
+                    })
                     .ok()
                     .flatten(),
                 _ => None,

@@ -520,20 +520,6 @@ pub(crate) fn record_batch_set_based(
     if fingerprints.windows(2).any(|pair| pair[0] == pair[1]) {
         return Ok(None);
     }
-    if !fingerprints.is_empty() {
-        // Any earlier row of these (even one past the window, which the lead-by-lead path
-        // deletes) means a duplicate: rare, so that path answers it. The fingerprint leads
-        // the primary key: one index probe per body, whatever the table's size.
-        let values: Vec<Fingerprint> = fingerprints.iter().map(|(fingerprint, _)| *fingerprint).collect();
-        let earlier = lead_fingerprints::table
-            .filter(lead_fingerprints::fingerprint.eq_any(&values))
-            .select((lead_fingerprints::fingerprint, lead_fingerprints::api_key_id))
-            .load::<(Fingerprint, Id)>(conn)?;
-        if earlier.iter().any(|found| fingerprints.binary_search(found).is_ok()) {
-            return Ok(None);
-        }
-    }
-
     let normalized: Vec<String> = jobs.iter().map(|job| job.lead.email().normalized()).collect();
     let customers: HashMap<(Id, String), Id> = customers::table
         .filter(customers::email_normalized.eq_any(&normalized))
@@ -673,12 +659,14 @@ pub(crate) fn record_batch_set_based(
     }
     if !new_fingerprints.is_empty() {
         // In key order, so that parallel writers meeting the same fingerprints wait for each
-        // other instead of deadlocking; a unique violation (another writer stored the same
-        // body a moment ago) sends the batch lead by lead, where it is answered as a duplicate.
+        // other instead of deadlocking. No lookup first: a duplicate is rare, and its unique
+        // violation (an earlier lead's fingerprint, or another writer's a moment ago) sends
+        // the batch lead by lead, where it is answered as one.
         new_fingerprints.sort_unstable_by_key(|row| (row.fingerprint, row.api_key_id));
         diesel::insert_into(lead_fingerprints::table)
             .values(&new_fingerprints)
-            .execute(pg)?;
+            .execute(pg)
+            .map_err(crate::leads::concurrent_duplicate)?;
     }
     for (key_id, leads) in pending {
         batch.count_stored(key_id, leads);
