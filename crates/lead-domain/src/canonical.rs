@@ -1,18 +1,17 @@
 //! One spelling for one JSON document, so that two bodies that say the same thing can be
 //! recognised as the same (a double click, a blind retry).
 
-use serde_json::value::RawValue;
+use serde::de::IgnoredAny;
 
-use crate::lead::{nesting_depth, TopLevel};
-
-/// The deepest nesting [`canonical_json`] reads: each level costs one more pass over its part
-/// of the document, so the work stays linear in the size.
+/// The deepest nesting of arrays and objects [`canonical_json`] reads.
 const MAX_DEPTH: usize = 128;
 
-/// `json` in a canonical spelling: no whitespace, object members sorted by name, strings
-/// with the escapes `serde_json` writes. Numbers keep their text exactly as sent (`1.0` and
-/// `1` stay different), so no digit a website sent can be lost to a float. `None` when
-/// `json` is not JSON, or nests arrays and objects deeper than 128 levels.
+/// `json` in a canonical spelling: no whitespace, object members sorted by name (members of
+/// the same name keep their order), strings with the escapes `serde_json` writes. Numbers
+/// keep their text exactly as sent (`1.0` and `1` stay different), so no digit a website sent
+/// can be lost to a float. `None` when `json` is not JSON, or nests arrays and objects deeper
+/// than 128 levels. The work grows with the size of the document (and the sorting of each
+/// object's members), not with its depth.
 ///
 /// ```
 /// use lead_domain::canonical_json;
@@ -23,56 +22,155 @@ const MAX_DEPTH: usize = 128;
 /// assert_eq!(a.as_deref(), Some(r#"{"email":"a@b.de","total":49.90,"type":"order"}"#));
 /// ```
 pub fn canonical_json(json: &str) -> Option<String> {
-    if nesting_depth(json.as_bytes()) > MAX_DEPTH {
+    // Checked by serde_json first (in one pass), so the reader below only meets valid JSON.
+    if crate::lead::nesting_depth(json.as_bytes()) > MAX_DEPTH || serde_json::from_str::<IgnoredAny>(json).is_err() {
         return None;
     }
-    let value: &RawValue = serde_json::from_str(json).ok()?;
+    let mut reader = Reader { text: json, at: 0 };
+    let value = reader.value()?;
     let mut out = String::with_capacity(json.len());
-    write(value, &mut out)?;
+    value.write(&mut out)?;
     Some(out)
 }
 
-/// Writes `value` canonically. Each level re-reads its own members, so the work is the size
-/// of the document times its depth (at most [`MAX_DEPTH`]).
-fn write(value: &RawValue, out: &mut String) -> Option<()> {
-    let text = value.get().trim();
-    match text.as_bytes().first()? {
-        b'{' => {
-            let TopLevel::Object(mut members) = serde_json::from_str::<TopLevel<'_>>(text).ok()? else {
-                return None;
-            };
-            // Stable: members of the same name (JSON allows them) keep their order.
-            members.sort_by(|(a, _), (b, _)| a.cmp(b));
-            out.push('{');
-            for (i, (name, member)) in members.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+/// A JSON value read once: numbers and literals as their text, strings decoded.
+enum Node<'a> {
+    Literal(&'a str),
+    Text(String),
+    Array(Vec<Node<'a>>),
+    Object(Vec<(String, Node<'a>)>),
+}
+
+impl Node<'_> {
+    fn write(&self, out: &mut String) -> Option<()> {
+        match self {
+            Node::Literal(text) => out.push_str(text),
+            Node::Text(text) => out.push_str(&serde_json::to_string(text).ok()?),
+            Node::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write(out)?;
                 }
-                out.push_str(&serde_json::to_string(name).ok()?);
-                out.push(':');
-                write(member, out)?;
+                out.push(']');
             }
-            out.push('}');
-        }
-        b'[' => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).ok()?;
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
+            Node::Object(members) => {
+                out.push('{');
+                for (i, (name, member)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&serde_json::to_string(name).ok()?);
+                    out.push(':');
+                    member.write(out)?;
                 }
-                write(item, out)?;
+                out.push('}');
             }
-            out.push(']');
         }
-        b'"' => {
-            let string: String = serde_json::from_str(text).ok()?;
-            out.push_str(&serde_json::to_string(&string).ok()?);
-        }
-        // Numbers, true, false, null: their text is already canonical but for whitespace.
-        _ => out.push_str(text),
+        Some(())
     }
-    Some(())
+}
+
+/// Reads valid JSON (checked beforehand) into [`Node`]s, each byte once.
+struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn skip_whitespace(&mut self) {
+        while self.text.as_bytes().get(self.at).is_some_and(u8::is_ascii_whitespace) {
+            self.at += 1;
+        }
+    }
+
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_whitespace();
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    fn value(&mut self) -> Option<Node<'a>> {
+        match self.peek()? {
+            b'{' => {
+                self.at += 1;
+                let mut members = Vec::new();
+                if self.peek()? == b'}' {
+                    self.at += 1;
+                } else {
+                    loop {
+                        let name = self.string()?;
+                        self.expect(b':')?;
+                        members.push((name, self.value()?));
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b'}' => {
+                                self.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                // Stable: members of the same name (JSON allows them) keep their order.
+                members.sort_by(|(a, _), (b, _)| a.cmp(b));
+                Some(Node::Object(members))
+            }
+            b'[' => {
+                self.at += 1;
+                let mut items = Vec::new();
+                if self.peek()? == b']' {
+                    self.at += 1;
+                } else {
+                    loop {
+                        items.push(self.value()?);
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b']' => {
+                                self.at += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(Node::Array(items))
+            }
+            b'"' => self.string().map(Node::Text),
+            _ => {
+                // A number, true, false or null: up to the next delimiter.
+                let start = self.at;
+                let bytes = self.text.as_bytes();
+                while bytes
+                    .get(self.at)
+                    .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b',' | b']' | b'}'))
+                {
+                    self.at += 1;
+                }
+                (self.at > start).then(|| Node::Literal(&self.text[start..self.at]))
+            }
+        }
+    }
+
+    /// A string literal, decoded (escapes and all) by serde_json.
+    fn string(&mut self) -> Option<String> {
+        if self.peek()? != b'"' {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut end = start + 1;
+        while *bytes.get(end)? != b'"' {
+            end += if bytes[end] == b'\\' { 2 } else { 1 };
+        }
+        self.at = end + 1;
+        serde_json::from_str(&self.text[start..self.at]).ok()
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +185,10 @@ mod tests {
             canonical_json("\n{ \"a\" : null ,\t\"b\":[ 1 ,{\"x\":\"ü\",\"y\":2}] }\n").unwrap(),
             canonical
         );
+        assert_eq!(
+            canonical_json(r#"{"k\"ey":"a\\b\"c","":[]}"#).as_deref(),
+            Some(r#"{"":[],"k\"ey":"a\\b\"c"}"#)
+        );
     }
 
     #[test]
@@ -95,7 +197,10 @@ mod tests {
             canonical_json(r#"{"n":12345678901234567890123}"#),
             canonical_json(r#"{"n":12345678901234567890124}"#)
         );
-        assert_eq!(canonical_json("[1.0]").as_deref(), Some("[1.0]"));
+        assert_eq!(
+            canonical_json("[1.0, -2e-3,true ,false,null]").as_deref(),
+            Some("[1.0,-2e-3,true,false,null]")
+        );
     }
 
     #[test]
@@ -103,17 +208,32 @@ mod tests {
         assert_eq!(canonical_json(" \"x\" ").as_deref(), Some("\"x\""));
         assert_eq!(canonical_json("true").as_deref(), Some("true"));
         assert_eq!(canonical_json("{}").as_deref(), Some("{}"));
+        assert_eq!(canonical_json("[]").as_deref(), Some("[]"));
         assert_eq!(
             canonical_json("{\"a\":1,\"a\":2}").as_deref(),
             Some("{\"a\":1,\"a\":2}")
         );
-        assert_eq!(canonical_json("{"), None);
-        assert_eq!(canonical_json("type=order"), None);
+        for not_json in ["{", "type=order", "", "[1,]", "{\"a\"}", "\"\\x\"", "[1] 2"] {
+            assert_eq!(canonical_json(not_json), None, "{not_json:?}");
+        }
         assert!(canonical_json(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_some());
         assert_eq!(canonical_json(&format!("{}{}", "[".repeat(129), "]".repeat(129))), None);
         assert_eq!(
             canonical_json(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))),
             None
         );
+    }
+
+    #[test]
+    fn the_canonical_spelling_is_canonical() {
+        for json in [
+            r#"{"z":{"b":[{"d":1,"c":"\n"}],"a":"é"},"y":[3,2,1]}"#,
+            r#"[{"b":1,"a":2},"\u20ac",-0.0]"#,
+        ] {
+            let once = canonical_json(json).unwrap();
+            assert_eq!(canonical_json(&once).as_deref(), Some(once.as_str()));
+            let reread: serde_json::Value = serde_json::from_str(&once).unwrap();
+            assert_eq!(reread, serde_json::from_str::<serde_json::Value>(json).unwrap());
+        }
     }
 }

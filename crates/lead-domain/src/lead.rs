@@ -378,7 +378,7 @@ impl LeadError {
 }
 
 /// The top level of a body: an object's members, each value kept as raw JSON text.
-pub(crate) enum TopLevel<'a> {
+enum TopLevel<'a> {
     Object(Vec<(String, &'a RawValue)>),
     NotAnObject,
 }

@@ -176,6 +176,21 @@ proptest! {
     }
 
     #[test]
+    fn the_canonical_spelling_says_the_same_and_is_a_fixed_point(body in payload()) {
+        let canonical = lead_domain::canonical_json(&body).expect("the payloads are JSON");
+        prop_assert_eq!(lead_domain::canonical_json(&canonical), Some(canonical.clone()));
+        // The same value (where serde_json can hold its numbers as floats at all).
+        let as_value = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        if let Some(value) = as_value(&body) {
+            prop_assert_eq!(as_value(&canonical), Some(value.clone()));
+            let spaced = body.replace(',', " ,\n ").replace(':', " : ");
+            if as_value(&spaced) == Some(value) {
+                prop_assert_eq!(lead_domain::canonical_json(&spaced), Some(canonical));
+            }
+        }
+    }
+
+    #[test]
     fn valid_leads_are_accepted_and_round_trip(body in valid_payload()) {
         let lead = Lead::parse(body.as_bytes());
         // Only an over-long subject may reject these.
@@ -205,7 +220,9 @@ proptest! {
         extra_zeros in 0usize..4,
     ) {
         // The value cents + offset / 10 000 (in cents), strictly within half a cent of
-        // `cents` or exactly half a cent below it (which rounds away from zero, up).
+        // `cents`, or exactly half a cent below it, which rounds away from zero: up to `cents`
+        // (but -0.005 € rounds to -0.01 €, negative: so not for zero).
+        let offset = if cents == 0 { offset.max(-4_999) } else { offset };
         let ten_thousandths = i128::from(cents) * 10_000 + i128::from(offset);
         let (sign, magnitude) = if ten_thousandths < 0 { ("-", -ten_thousandths) } else { ("", ten_thousandths) };
         // In euro: magnitude × 10^-6, written as a decimal and in exponent notation.

@@ -86,7 +86,7 @@ pub(crate) fn sorry(error: &ApiError, back: Option<&str>) -> HttpResponse {
         @if back.is_none() {
             p { "Mit der Zurück-Taste Ihres Browsers kommen Sie zum Formular zurück; Ihre Eingaben sind dort meist noch da." }
         }
-        (link_back(back, "Zurück zum Formular"))
+        (link_back(back, "Zurück zur Website"))
     };
     // The status and headers of the JSON answer (Retry-After, Allow, …), this page as body.
     let mut response = error

@@ -154,14 +154,20 @@ impl Trace {
         NewSubmission {
             at: lead_domain::Timestamp::now().millis(),
             company_id: self.company_id,
-            key_prefix: self.presented.map(|key| ApiKey::presented(&key).display_prefix()),
+            key_prefix: self
+                .presented
+                .as_deref()
+                .map(|key| ApiKey::presented(key).display_prefix()),
             origin: header(header::ORIGIN).map(str::to_owned),
             client_ip: client_ip.map(|ip| ip.to_string()),
             status: i32::from(status.as_u16()),
             code: self.code.map(str::to_owned),
             size,
             body,
-            note: self.note,
+            // It may quote a URL the form sent: a key in it is redacted like in a body.
+            note: self
+                .note
+                .map(|note| lead_auth::redact_secrets(&note, self.presented.as_deref())),
         }
     }
 }
@@ -182,8 +188,8 @@ enum Answer {
 #[utoipa::path(post, path = "/api/v1/lead.php", tag = "leads",
     security(("api_key" = []), ("api_key_query" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "a random UUID per submission, the same for its retries: \
-        a retry within 24 h returns the first answer and stores nothing. Without it, the same body within 10 minutes is answered \
-        as a duplicate the same way")),
+        a retry within 24 h returns the first answer and stores nothing. Without it, the same body within the duplicate window \
+        (10 minutes unless the operator changed it) is answered as a duplicate the same way")),
     request_body(content(
         (LeadRequest = "application/json"),
         (LeadRequest = "application/x-www-form-urlencoded"),

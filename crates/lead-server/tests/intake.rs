@@ -235,7 +235,7 @@ fn the_page_links_back_only_to_the_keys_own_websites() {
     );
     assert!(page.contains(r#"<a href="https://www.example.de/kontakt?x=1&amp;y=2">"#), "{page}");
     let page = assert_page(&from("https://www.example.de/kontakt", "type=ticket&email=a%40b.de"), 400);
-    assert!(page.contains(r#"<a href="https://www.example.de/kontakt">Zurück zum Formular</a>"#), "{page}");
+    assert!(page.contains(r#"<a href="https://www.example.de/kontakt">Zurück zur Website</a>"#), "{page}");
     for elsewhere in ["https://evil.de/", "javascript:alert(1)", "/kontakt"] {
         let page = assert_page(&from(elsewhere, "type=ticket&email=a%40b.de&message=zwei"), 200);
         assert!(!page.contains("<a href"), "{elsewhere}: {page}");
@@ -355,6 +355,21 @@ fn a_double_post_across_a_restart_is_one_record() {
 }
 
 backend_test! {
+fn the_same_body_after_the_window_is_a_new_lead() {
+    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[intake]\nduplicate_window_secs = 1\n");
+    let ticket = r#"{"type":"ticket","email":"a@b.de","message":"Noch einmal, später"}"#;
+    let first = assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket");
+    assert_eq!(assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket"), first);
+    // The window (one second here) is what is under test: let it pass.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let later = assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket");
+    assert_ne!(later, first, "past the window, the same body is a new lead");
+    assert_eq!(assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket"), later);
+    assert_eq!(app.totals().tickets, 2);
+}
+}
+
+backend_test! {
 fn duplicate_suppression_can_be_turned_off() {
     let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[intake]\nduplicate_window_secs = 0\n");
     let order = r#"{"type":"order","email":"a@b.de","total":1}"#;
@@ -427,6 +442,13 @@ fn a_poisoned_idempotency_key_loses_no_order() {
     assert_eq!(kept["total_cents"], 12_000);
     let table = String::from_utf8(cli(&app.db.url, &["orders", "list", "--company", "Acme", "--held"]).stdout).unwrap();
     assert!(table.contains("new (conflict)") && table.contains("new (spam)"), "{table}");
+    // A ticket the same way: held, listed with --held.
+    post("W-1003", r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Wo bleibt W-1003?"}"#)
+        .assert_error(422, "idempotency_conflict", None);
+    let held_tickets = json_list(&app, &["tickets", "list", "--company", "Acme", "--held", "--json"]);
+    assert_eq!(held_tickets.len(), 1);
+    assert_eq!(held_tickets[0]["held"], "conflict");
+    assert_eq!(json_list(&app, &["tickets", "list", "--company", "Acme", "--json"]).len(), 0);
     let released = cli(&app.db.url, &["orders", "release", &kept["id"].to_string()]);
     assert!(released.status.success(), "{}", String::from_utf8_lossy(&released.stderr));
     assert_eq!(listed_order(&app, kept["id"].as_i64().unwrap())["held"], Value::Null);

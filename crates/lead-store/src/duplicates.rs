@@ -21,9 +21,9 @@ use lead_domain::LeadType;
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
-use crate::models::{Hold, Id};
+use crate::models::{counts_as_lead, Hold, Id};
 use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
-use crate::{Result, StoreError};
+use crate::Result;
 
 /// The fingerprint of a lead's body: the first 64 bits of the SHA-256 of its canonical
 /// spelling (whitespace, the order of the members and escapes do not count), per key. A
@@ -78,8 +78,8 @@ impl Fingerprints {
         match self {
             Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint).filter(|first| first.at >= cutoff)),
             Fingerprints::Table => {
-                let mine = lead_fingerprints::table.find((fingerprint, key_id));
-                let found = mine
+                let found = lead_fingerprints::table
+                    .find((fingerprint, key_id))
                     .select((
                         lead_fingerprints::lead_type,
                         lead_fingerprints::record_id,
@@ -90,21 +90,31 @@ impl Fingerprints {
                     .next();
                 match found {
                     Some((lead_type, id, at)) if at >= cutoff => Ok(Some(FirstLead {
-                        lead_type: lead_type.parse().map_err(|_| StoreError::Invalid {
-                            field: "lead_type",
-                            message: format!("unknown lead type {lead_type:?} in lead_fingerprints"),
-                        })?,
+                        // The column's CHECK allows these two.
+                        lead_type: match lead_type.as_str() {
+                            "order" => LeadType::Order,
+                            _ => LeadType::Ticket,
+                        },
                         id,
                         at,
                     })),
                     Some(_) => {
-                        diesel::delete(mine).execute(conn)?;
+                        self.forget(conn, key_id, fingerprint)?;
                         Ok(None)
                     }
                     None => Ok(None),
                 }
             }
         }
+    }
+
+    /// Drops what `fingerprint` and `key_id` stand for (past the window, or its lead is gone),
+    /// so that a new lead can take them. In memory the new lead simply replaces it.
+    pub(crate) fn forget(&self, conn: &mut DbConnection, key_id: Id, fingerprint: Fingerprint) -> Result<()> {
+        if let Fingerprints::Table = self {
+            diesel::delete(lead_fingerprints::table.find((fingerprint, key_id))).execute(conn)?;
+        }
+        Ok(())
     }
 
     /// Notes `first` under `fingerprint` and `key_id`, inside the lead's transaction. In the
@@ -223,6 +233,8 @@ impl RecentLeads {
         const CHUNK: i64 = 1000;
         let mut found: Vec<(Id, Fingerprint, FirstLead)> = Vec::new();
         for lead_type in [LeadType::Order, LeadType::Ticket] {
+            // At most CAPACITY of each, the newest: the merge below keeps the newest of all.
+            let from_this_table = found.len();
             // Ids grow with time (one writer): walk back from the newest until the cutoff.
             let mut below = Id::MAX;
             'table: loop {
@@ -262,12 +274,16 @@ impl RecentLeads {
                     .into_iter()
                     .collect();
                 for (id, key_id, payload, at, held) in rows {
-                    if at < cutoff || found.len() >= Self::CAPACITY {
+                    if at < cutoff || found.len() - from_this_table >= Self::CAPACITY {
                         break 'table;
                     }
                     below = id;
-                    let leaves_one = held.is_none_or(|hold| hold == Hold::Quarantine.as_str()) && !keyed.contains(&id);
-                    if leaves_one {
+                    // A real lead (one released since it was stored counts now too).
+                    let counts = match held.as_deref() {
+                        None => true,
+                        Some(name) => Hold::parse(name).is_some_and(|hold| counts_as_lead(Some(hold))),
+                    };
+                    if counts && !keyed.contains(&id) {
                         found.push((key_id, fingerprint(&payload), FirstLead { lead_type, id, at }));
                     }
                 }

@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use lead_domain::{Lead, LeadType, OrderStatus, TicketStatus};
 
 use crate::db::DbConnection;
-use crate::duplicates::{Fingerprint, Fingerprints, FirstLead, NewFingerprint};
+use crate::duplicates::{fingerprint as fingerprint_of, Fingerprint, Fingerprints, FirstLead, NewFingerprint};
 use crate::ingest::{Job, PendingLead};
-use crate::models::{Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, SubmitOptions, Tenant};
+use crate::models::{
+    counts_as_lead, Hold, Id, KeyLookup, NewNotification, NewOrder, NewTicket, Recorded, SubmitOptions, Tenant,
+};
 use crate::schema::{
     api_keys, companies, customers, employees, idempotency_keys, key_daily_counts, lead_fingerprints, notifications,
     tickets, web_orders,
@@ -317,8 +319,17 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch<'_>, job: &J
         }
     } else if let Some(fingerprint) = job.fingerprint {
         if let Some(first) = batch.earlier_duplicate(conn, tenant, fingerprint)? {
-            let customer_id = stored_lead(conn, first.lead_type.as_str(), first.id)?.and_then(|(_, customer)| customer);
-            return Ok(replayed(first.id, customer_id));
+            // Checked against the stored lead, so that a fingerprint that outlived its lead (a
+            // database file restored from a backup under a running server) never answers
+            // for a lead that is not there.
+            match stored_lead(conn, first.lead_type, first.id)? {
+                Some(stored)
+                    if stored.api_key_id == tenant.key_id && fingerprint_of(&stored.payload) == fingerprint =>
+                {
+                    return Ok(replayed(first.id, stored.customer_id));
+                }
+                _ => batch.fingerprints.forget(conn, tenant.key_id, fingerprint)?,
+            }
         }
     }
     let held = held.or_else(|| batch.hold_after(tenant.key_id, 0));
@@ -368,7 +379,7 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch<'_>, job: &J
     }
     // Spam records no key (a bot must not use up a real lead's key), and a conflicting lead
     // leaves the key to the lead that has it.
-    let counts = matches!(held, None | Some(Hold::Quarantine));
+    let counts = counts_as_lead(held);
     if let (Some(key), true) = (idempotency_key, counts) {
         diesel::insert_into(idempotency_keys::table)
             .values((
@@ -401,11 +412,10 @@ pub(crate) fn record_lead_in(conn: &mut DbConnection, batch: &Batch<'_>, job: &J
     })
 }
 
-/// Whether a stored lead leaves its fingerprint: one that reaches the team or its quarantine.
-/// Spam leaves none (a bot cannot use up a real lead's body), nor does a lead held for a
-/// conflicting `Idempotency-Key` (its key belongs to another lead), nor a retry.
+/// Whether a recorded lead left its fingerprint: a real lead (see [`counts_as_lead`]) that
+/// was stored, not a retry.
 fn leaves_fingerprint(recorded: &Recorded) -> bool {
-    !recorded.replayed && matches!(recorded.held, None | Some(Hold::Quarantine))
+    !recorded.replayed && counts_as_lead(recorded.held)
 }
 
 /// A unique violation on an `Idempotency-Key` or a fingerprint: another writer (PostgreSQL)
@@ -453,11 +463,14 @@ fn earlier_answer(
     else {
         return Ok(Earlier::Unknown);
     };
-    match stored_lead(conn, &lead_type, record_id)? {
-        Some((first_payload, customer_id))
-            if same_body(&first_payload, payload) && lead_type == lead.lead_type().as_str() =>
-        {
-            Ok(Earlier::Same(replayed(record_id, customer_id)))
+    let first_type = if lead_type == LeadType::Order.as_str() {
+        LeadType::Order
+    } else {
+        LeadType::Ticket
+    };
+    match stored_lead(conn, first_type, record_id)? {
+        Some(first) if first_type == lead.lead_type() && same_body(&first.payload, payload) => {
+            Ok(Earlier::Same(replayed(record_id, first.customer_id)))
         }
         _ => Ok(Earlier::Different),
     }
@@ -470,20 +483,33 @@ fn same_body(first: &str, again: &str) -> bool {
         || lead_domain::canonical_json(first).is_some_and(|first| Some(first) == lead_domain::canonical_json(again))
 }
 
-/// The payload and customer of a stored order or ticket.
-fn stored_lead(conn: &mut DbConnection, lead_type: &str, id: Id) -> Result<Option<(String, Option<Id>)>> {
-    let found = if lead_type == LeadType::Order.as_str() {
-        web_orders::table
+/// What a stored order or ticket was sent with, to tell a retry of it.
+struct StoredLead {
+    payload: String,
+    customer_id: Option<Id>,
+    api_key_id: Id,
+}
+
+/// The payload, customer and key of a stored order or ticket.
+fn stored_lead(conn: &mut DbConnection, lead_type: LeadType, id: Id) -> Result<Option<StoredLead>> {
+    let found: Vec<(String, Option<Id>, Id)> = match lead_type {
+        LeadType::Order => web_orders::table
             .find(id)
-            .select((web_orders::payload, web_orders::customer_id))
-            .load(conn)?
-    } else {
-        tickets::table
+            .select((web_orders::payload, web_orders::customer_id, web_orders::api_key_id))
+            .load(conn)?,
+        LeadType::Ticket => tickets::table
             .find(id)
-            .select((tickets::payload, tickets::customer_id))
-            .load(conn)?
+            .select((tickets::payload, tickets::customer_id, tickets::api_key_id))
+            .load(conn)?,
     };
-    Ok(found.into_iter().next())
+    Ok(found
+        .into_iter()
+        .next()
+        .map(|(payload, customer_id, api_key_id)| StoredLead {
+            payload,
+            customer_id,
+            api_key_id,
+        }))
 }
 
 /// The answer of a retry: the first lead's, with nothing new stored or notified.
@@ -616,7 +642,7 @@ pub(crate) fn record_batch_set_based(
                 (id, None, Some(id))
             }
         };
-        if let (Some(fingerprint), None | Some(Hold::Quarantine)) = (job.fingerprint, held) {
+        if let (Some(fingerprint), true) = (job.fingerprint, counts_as_lead(held)) {
             let first = FirstLead {
                 lead_type: lead.lead_type(),
                 id,

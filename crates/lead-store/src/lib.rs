@@ -45,7 +45,7 @@ pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
     Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
 };
-pub use submissions::{NewSubmission, Submission, SubmissionFilter, MAX_ORIGIN_CHARS};
+pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]

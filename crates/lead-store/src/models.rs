@@ -48,7 +48,21 @@ pub(crate) fn origins_from_column(column: Option<String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether a stored lead, held for `held` (or not: `None`), is a real lead: it counts against
+/// its key's daily cap and keeps its `Idempotency-Key` and its fingerprint. Spam is not, nor is
+/// a lead whose `Idempotency-Key` belongs to another one.
+pub(crate) fn counts_as_lead(held: Option<Hold>) -> bool {
+    matches!(held, None | Some(Hold::Quarantine))
+}
+
 impl Hold {
+    /// The hold of a stored name; `None` for one that is not.
+    pub fn parse(name: &str) -> Option<Hold> {
+        [Hold::Quarantine, Hold::Spam, Hold::Conflict]
+            .into_iter()
+            .find(|hold| hold.as_str() == name)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

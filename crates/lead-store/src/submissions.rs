@@ -25,7 +25,7 @@ const QUEUE_BYTES: usize = 8 * 1024 * 1024;
 /// What an entry costs besides its texts, for the byte bound.
 const ENTRY_OVERHEAD: usize = 128;
 /// The most characters of an `Origin` header that are kept (a real origin is far shorter).
-pub const MAX_ORIGIN_CHARS: usize = 255;
+const MAX_ORIGIN_CHARS: usize = 255;
 /// Rows per insert statement (well below both databases' limits on bound parameters).
 const ROWS_PER_INSERT: usize = 1_000;
 /// How often the queue is written out.
@@ -175,7 +175,7 @@ fn at_most(text: String, max: usize) -> String {
 impl Store {
     /// Logs a request to the lead endpoint. Never blocks and never fails a request: when the
     /// log cannot keep up (its queue is bounded in entries and in bytes), entries are dropped
-    /// (and that is logged). At most [`MAX_ORIGIN_CHARS`] of the `Origin` are kept.
+    /// (and that is logged). At most 255 characters of the `Origin` are kept.
     pub fn log_submission(&self, mut entry: NewSubmission) {
         let log = self.submission_log.get_or_init(|| {
             SubmissionLog::start(self.writer.clone(), self.shared.clone(), self.submission_retention)
@@ -302,5 +302,59 @@ fn run(
             Ok(()) => {}
             Err(error) => log::warn!("{} submission log entries were not written: {error}", batch.len()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(body_bytes: usize) -> NewSubmission {
+        NewSubmission {
+            at: 0,
+            company_id: Some(1),
+            key_prefix: Some("lgw_abcdefgh".into()),
+            origin: None,
+            client_ip: Some("127.0.0.1".into()),
+            status: 400,
+            code: Some("missing_field".into()),
+            size: 0,
+            body: Some("x".repeat(body_bytes)),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_bytes_as_well_as_entries() {
+        let (queue, entries) = mpsc::sync_channel(QUEUE);
+        let log = SubmissionLog {
+            queue,
+            queued_bytes: Arc::new(AtomicUsize::new(0)),
+        };
+        // Failed bodies of 8 KiB: the byte bound comes long before the entry bound.
+        let cost = entry(8 * 1024).cost();
+        let fit = (0..QUEUE).take_while(|_| log.push(entry(8 * 1024))).count();
+        assert_eq!(fit, QUEUE_BYTES / cost);
+        assert!(fit < QUEUE, "{fit}");
+        assert_eq!(
+            log.queued_bytes.load(Ordering::SeqCst),
+            fit * cost,
+            "a refused entry costs nothing"
+        );
+        // Small entries still fit in what is left; once the writer took some, big ones again.
+        assert!(log.push(entry(0)));
+        let taken: Vec<NewSubmission> = entries.try_iter().take(10).collect();
+        log.queued_bytes
+            .fetch_sub(taken.iter().map(NewSubmission::cost).sum(), Ordering::SeqCst);
+        assert!(log.push(entry(8 * 1024)));
+    }
+
+    #[test]
+    fn origins_are_cut_by_characters() {
+        assert_eq!(
+            at_most("ä".repeat(300), MAX_ORIGIN_CHARS).chars().count(),
+            MAX_ORIGIN_CHARS
+        );
+        assert_eq!(at_most("https://x.de".into(), MAX_ORIGIN_CHARS), "https://x.de");
     }
 }
