@@ -98,49 +98,16 @@ impl<'a> Reader<'a> {
     fn value(&mut self) -> Option<Node<'a>> {
         match self.peek()? {
             b'{' => {
-                self.at += 1;
-                let mut members = Vec::new();
-                if self.peek()? == b'}' {
-                    self.at += 1;
-                } else {
-                    loop {
-                        let name = self.string()?;
-                        self.expect(b':')?;
-                        members.push((name, self.value()?));
-                        match self.peek()? {
-                            b',' => self.at += 1,
-                            b'}' => {
-                                self.at += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
+                let mut members = self.items(b'}', |reader| {
+                    let name = reader.string()?;
+                    reader.expect(b':')?;
+                    Some((name, reader.value()?))
+                })?;
                 // Stable: members of the same name (JSON allows them) keep their order.
                 members.sort_by(|(a, _), (b, _)| a.cmp(b));
                 Some(Node::Object(members))
             }
-            b'[' => {
-                self.at += 1;
-                let mut items = Vec::new();
-                if self.peek()? == b']' {
-                    self.at += 1;
-                } else {
-                    loop {
-                        items.push(self.value()?);
-                        match self.peek()? {
-                            b',' => self.at += 1,
-                            b']' => {
-                                self.at += 1;
-                                break;
-                            }
-                            _ => return None,
-                        }
-                    }
-                }
-                Some(Node::Array(items))
-            }
+            b'[' => self.items(b']', Self::value).map(Node::Array),
             b'"' => self.string().map(Node::Text),
             _ => {
                 // A number, true, false or null: up to the next delimiter.
@@ -153,6 +120,28 @@ impl<'a> Reader<'a> {
                     self.at += 1;
                 }
                 (self.at > start).then(|| Node::Literal(&self.text[start..self.at]))
+            }
+        }
+    }
+
+    /// The items of an array or the members of an object, from the opening bracket up to
+    /// `close`; `item` reads one.
+    fn items<T>(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        self.at += 1;
+        let mut items = Vec::new();
+        if self.peek()? == close {
+            self.at += 1;
+            return Some(items);
+        }
+        loop {
+            items.push(item(self)?);
+            match self.peek()? {
+                b',' => self.at += 1,
+                byte if byte == close => {
+                    self.at += 1;
+                    return Some(items);
+                }
+                _ => return None,
             }
         }
     }

@@ -53,7 +53,7 @@ fn valid_payload() -> impl Strategy<Value = String> {
         prop_oneof![Just("order"), Just("ticket")],
         "[a-zA-Z0-9_%+-]{1,12}(\\.[a-z0-9]{1,5})?@[a-z0-9]{1,12}\\.[a-z]{2,6}",
         proptest::option::of(any::<String>()),
-        "\\PC{1,40}",
+        "\\PC{0,39}[a-zA-Z0-9]", // never blank (a blank message is missing)
         0..=Money::MAX_CENTS,
     )
         .prop_map(|(kind, email, subject, message, cents)| {

@@ -289,6 +289,8 @@ mod tests {
         assert_eq!(config.database.url, "sqlite://data/leads.db");
         assert_eq!(config.database.synchronous, Durability::Full);
         assert_eq!(config.log.level, "info");
+        assert_eq!(config.intake.duplicate_window_secs, 600);
+        assert_eq!(config.store().duplicate_window, std::time::Duration::from_secs(600));
     }
 
     #[test]
