@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use lead_auth::AuthError;
 use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError};
-use lead_store::StoreError;
+use lead_store::{Problem, StoreError};
 use serde::Serialize;
 
 /// Everything the HTTP layer can answer other than success.
@@ -110,9 +110,15 @@ impl ApiError {
             StoreError::Busy => ApiError::Busy,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
-            StoreError::Invalid { field, message } => ApiError::InvalidField {
+            StoreError::Invalid { field, problem } => ApiError::InvalidField {
                 field,
-                message: format!("Das Feld „{field}“ ist ungültig: {message}"),
+                // In German, whatever the store said for the operator.
+                message: match problem {
+                    Problem::Blank => format!("Das Feld „{field}“ darf nicht leer sein."),
+                    Problem::TooLong(max) => format!("Das Feld „{field}“ ist länger als {max} Zeichen."),
+                    Problem::NotAnEmail(_) => format!("Das Feld „{field}“ enthält keine gültige E-Mail-Adresse."),
+                    Problem::Other(_) => format!("Das Feld „{field}“ ist ungültig."),
+                },
             },
             other => ApiError::Internal(other.to_string()),
         }

@@ -348,8 +348,19 @@ fn customers_are_created_searched_and_filed() {
     .assert_error(409, "conflict", None);
     app.team("POST", "/api/v1/customers", &token, r#"{"email":"a@b.de"}"#)
         .assert_error(400, "missing_field", Some("name"));
-    app.team("POST", "/api/v1/customers", &token, r#"{"name":"A","email":"kaputt"}"#)
-        .assert_error(400, "invalid_field", Some("email"));
+    // Every message in German, never a library's English.
+    for (body, field, message) in [
+        (r#"{"name":"A","email":"kaputt"}"#, "email", "Das Feld „email“ enthält keine gültige E-Mail-Adresse."),
+        (r#"{"name":"   ","email":"a@b.de"}"#, "name", "Das Pflichtfeld „name“ fehlt."),
+    ] {
+        let answer = app.team("POST", "/api/v1/customers", &token, body);
+        let code = if field == "name" { "missing_field" } else { "invalid_field" };
+        answer.assert_error(400, code, Some(field));
+        assert_eq!(answer.json()["message"], message);
+    }
+    let long = format!(r#"{{"name":"{}","email":"a@b.de"}}"#, "n".repeat(201));
+    let answer = app.team("POST", "/api/v1/customers", &token, &long);
+    assert_eq!(answer.json()["message"], "Das Feld „name“ ist länger als 200 Zeichen.");
     app.team("POST", "/api/v1/customers", &token, "[]")
         .assert_error(400, "invalid_json", None);
     let erika = ok(app

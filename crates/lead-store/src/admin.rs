@@ -1,13 +1,13 @@
 //! What the operator manages: companies, API keys, employees, customers.
 
 use diesel::prelude::*;
-use lead_domain::{Email, Timestamp};
+use lead_domain::{Email, EmailError, Timestamp};
 
 use crate::audit;
 use crate::error::conflict_on_unique;
 use crate::models::{Company, Employee, Id, KeyInfo, NewEmployee, NewKey};
 use crate::schema::{api_keys, companies, employees};
-use crate::{Result, Store, StoreError};
+use crate::{Problem, Result, Store, StoreError};
 
 /// The longest company, employee or customer name, in characters.
 const MAX_NAME_CHARS: usize = 200;
@@ -15,16 +15,14 @@ const MAX_NAME_CHARS: usize = 200;
 const MAX_LABEL_CHARS: usize = 200;
 
 /// A trimmed, non-blank, bounded name.
-pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
-    let invalid = |message: String| StoreError::Invalid { field: "name", message };
+pub(crate) fn checked_name(name: &str) -> Result<&str> {
+    let invalid = |problem| StoreError::Invalid { field: "name", problem };
     let name = name.trim();
     if name.is_empty() {
-        return Err(invalid(format!("the {what} name must not be empty")));
+        return Err(invalid(Problem::Blank));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(invalid(format!(
-            "the {what} name is longer than {MAX_NAME_CHARS} characters"
-        )));
+        return Err(invalid(Problem::TooLong(MAX_NAME_CHARS)));
     }
     Ok(name)
 }
@@ -33,7 +31,11 @@ pub(crate) fn checked_name<'a>(what: &str, name: &'a str) -> Result<&'a str> {
 pub(crate) fn checked_email(email: &str) -> Result<Email> {
     Email::parse(email).map_err(|e| StoreError::Invalid {
         field: "email",
-        message: format!("{:?}: {e}", email.trim()),
+        problem: match e {
+            EmailError::Empty => Problem::Blank,
+            EmailError::TooLong => Problem::TooLong(Email::MAX_CHARS),
+            EmailError::Malformed => Problem::NotAnEmail(email.trim().to_owned()),
+        },
     })
 }
 
@@ -139,11 +141,11 @@ pub struct DemoSetup {
 impl Store {
     /// Adds a company; its name must be unique and not all digits (digits select by id).
     pub fn add_company(&self, name: &str) -> Result<Id> {
-        let name = checked_name("company", name)?;
+        let name = checked_name(name)?;
         if name.bytes().all(|b| b.is_ascii_digit()) {
             return Err(StoreError::Invalid {
                 field: "name",
-                message: "a company name must not be all digits (those select companies by id)".into(),
+                problem: Problem::Other("a company name must not be all digits (those select companies by id)".into()),
             });
         }
         self.write(|conn| {
@@ -215,7 +217,7 @@ impl Store {
         if label.chars().count() > MAX_LABEL_CHARS {
             return Err(StoreError::Invalid {
                 field: "label",
-                message: format!("the label is longer than {MAX_LABEL_CHARS} characters"),
+                problem: Problem::TooLong(MAX_LABEL_CHARS),
             });
         }
         self.write(|conn| {
@@ -282,7 +284,7 @@ impl Store {
         if cap.is_some_and(|cap| cap < 0) {
             return Err(StoreError::Invalid {
                 field: "cap",
-                message: "a daily cap is a number of leads, 0 or more".into(),
+                problem: Problem::Other("a daily cap is a number of leads, 0 or more".into()),
             });
         }
         self.write(|conn| {
@@ -322,7 +324,7 @@ impl Store {
 
     /// Adds an employee to a company.
     pub fn add_employee(&self, company_id: Id, name: &str, email: &str) -> Result<Id> {
-        let name = checked_name("employee", name)?;
+        let name = checked_name(name)?;
         let email = checked_email(email)?;
         self.write(|conn| {
             ensure_company(conn, company_id)?;
@@ -442,7 +444,7 @@ pub(crate) fn select_by_id_or_prefix<T>(
     if selector.is_empty() {
         return Err(StoreError::Invalid {
             field: what,
-            message: format!("give a {what} id or prefix"),
+            problem: Problem::Other(format!("give a {what} id or prefix")),
         });
     }
     let mut candidates: Vec<T> = if selector.bytes().all(|b| b.is_ascii_digit()) {

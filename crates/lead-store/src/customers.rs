@@ -28,7 +28,7 @@ const CUSTOMER_COLUMNS: (
 impl Store {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
     pub fn add_customer(&self, company_id: Id, name: &str, email: &str) -> Result<Customer> {
-        let name = checked_name("customer", name)?;
+        let name = checked_name(name)?;
         let email = checked_email(email)?;
         self.write(|conn| {
             ensure_company(conn, company_id)?;

@@ -6,12 +6,12 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The input to an operation is not acceptable (a blank name, a malformed email).
-    #[error("{field}: {message}")]
+    #[error("{field}: {problem}")]
     Invalid {
         /// The input at fault (`name`, `email`, …).
         field: &'static str,
         /// What is wrong with it.
-        message: String,
+        problem: Problem,
     },
     /// The company, key, employee or record does not exist.
     #[error("{0}")]
@@ -41,6 +41,31 @@ pub enum StoreError {
     /// A query failed.
     #[error("database error: {0}")]
     Database(#[source] DieselError),
+}
+
+/// What is wrong with an input to an operation: typed, so that each face of the product (the
+/// operator's English, the team's German) says it in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Empty, or only whitespace.
+    Blank,
+    /// Longer than this many characters.
+    TooLong(usize),
+    /// Not the syntax of an email address (the value given).
+    NotAnEmail(String),
+    /// Anything else, said in English for the operator.
+    Other(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Blank => f.write_str("must not be empty"),
+            Problem::TooLong(max) => write!(f, "longer than {max} characters"),
+            Problem::NotAnEmail(value) => write!(f, "{value:?} is not a valid email address"),
+            Problem::Other(text) => f.write_str(text),
+        }
+    }
 }
 
 /// The store's result type.

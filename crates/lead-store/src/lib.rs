@@ -38,7 +38,7 @@ pub use admin::DemoSetup;
 pub use audit::AuditEntry;
 pub use copy::CopyReport;
 pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
-pub use error::{Result, StoreError};
+pub use error::{Problem, Result, StoreError};
 pub use ingest::{PendingLead, MAX_BATCH};
 pub use logins::LoginCandidate;
 pub use models::{

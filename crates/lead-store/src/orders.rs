@@ -75,7 +75,7 @@ impl Store {
         if decision == OrderStatus::New {
             return Err(StoreError::Invalid {
                 field: "status",
-                message: "a decision is accepted or rejected".into(),
+                problem: crate::Problem::Other("a decision is accepted or rejected".into()),
             });
         }
         self.write(|conn| {
