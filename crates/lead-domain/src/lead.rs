@@ -195,7 +195,9 @@ impl Lead {
 
 /// What a payload carries beyond the known fields (`type`, `email`, `message`, `subject`,
 /// `total`): a form's phone number, a shop's cart, a campaign tag — so that nothing a website
-/// sends is invisible. Empty when the payload is not a JSON object.
+/// sends is invisible. As for the known fields, `null` and blank text count as absent: a form's
+/// empty field (the spam honeypot of every real lead, say) is not shown. Empty when the
+/// payload is not a JSON object.
 pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value> {
     const KNOWN: [Field; 5] = [Field::Type, Field::Email, Field::Message, Field::Subject, Field::Total];
     match serde_json::from_str::<serde_json::Value>(payload) {
@@ -203,6 +205,11 @@ pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value>
             for field in KNOWN {
                 members.remove(field.as_str());
             }
+            members.retain(|_, value| match value {
+                serde_json::Value::Null => false,
+                serde_json::Value::String(text) => !text.trim().is_empty(),
+                _ => true,
+            });
             members
         }
         _ => serde_json::Map::new(),
@@ -780,6 +787,12 @@ mod tests {
             r#"{"cart":[1,2],"phone":"0301"}"#
         );
         assert!(extra_fields("[1]").is_empty());
+        // Absent is absent: a form's empty fields (a real lead's honeypot) are not extra.
+        let extra = extra_fields(r#"{"type":"ticket","_gotcha":null,"fax":"  ","phone":"0301","zero":0,"no":false}"#);
+        assert_eq!(
+            serde_json::Value::Object(extra).to_string(),
+            r#"{"no":false,"phone":"0301","zero":0}"#
+        );
     }
 
     #[test]

@@ -480,7 +480,13 @@ async fn cors_in_contract_terms(
         });
     if let Some(error) = refused {
         let (req, _) = res.into_parts();
-        return Ok(ServiceResponse::new(req, crate::error_response(error)));
+        // Outside the layer that adds it to every other answer: so the page can read why.
+        let mut refusal = crate::error_response(error);
+        refusal.headers_mut().insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            header::HeaderValue::from_static("*"),
+        );
+        return Ok(ServiceResponse::new(req, refusal));
     }
     if preflight && res.status() == StatusCode::OK {
         *res.response_mut().status_mut() = StatusCode::NO_CONTENT;

@@ -15,6 +15,10 @@ pub struct Cli {
     /// A config file over the built-in defaults (see config/default.toml).
     #[arg(long, global = true, env = "LEAD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Operator commands: log what happens (at info, to stderr); an error is otherwise one
+    /// line. RUST_LOG, if set, decides instead.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do; without one, `serve`.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -160,7 +160,7 @@ impl Config {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             let overlay: toml::Table = text
                 .parse()
-                .with_context(|| format!("{} is not valid TOML", path.display()))?;
+                .map_err(|e| anyhow::anyhow!("{} is not valid TOML: {}", path.display(), toml_error(&e, &text)))?;
             merge(&mut table, overlay);
         }
         let config: Config = table.try_into().with_context(|| {
@@ -262,6 +262,20 @@ impl Config {
         store.write_queue_bytes = self.database.write_queue_bytes;
         store.duplicate_window = std::time::Duration::from_secs(self.intake.duplicate_window_secs);
         store
+    }
+}
+
+/// A TOML syntax error in one line: where (line and column) and what.
+fn toml_error(error: &toml::de::Error, text: &str) -> String {
+    let message = error.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
     }
 }
 

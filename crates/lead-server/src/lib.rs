@@ -39,7 +39,10 @@ where
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // One line, as promised: causes joined by `: `, line breaks inside them (libpq's
+            // hints, TOML's snippets) folded.
+            let text = format!("{error:#}");
+            eprintln!("error: {}", text.split_whitespace().collect::<Vec<_>>().join(" "));
             ExitCode::FAILURE
         }
     }
@@ -59,8 +62,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config.server.bind = bind;
         }
     }
-    // Operator commands stay quiet unless something is wrong.
-    let level = if serving { config.log.level.as_str() } else { "warn" };
+    // Operator commands stay quiet: what went wrong is their one line on stderr (the
+    // connection pool would log every failed attempt on its own), `--verbose` shows more.
+    let level = match (serving, cli.verbose) {
+        (true, _) => config.log.level.as_str(),
+        (false, true) => "info",
+        (false, false) => "off",
+    };
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
 
     let store = Store::open(&config.store())?;

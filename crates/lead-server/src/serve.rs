@@ -63,6 +63,26 @@ fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<(ApiKey, String)>> {
     Ok(Some((key, password)))
 }
 
+/// How the operator runs this binary again: `cargo run --release --` under cargo (which
+/// says so in the environment), otherwise the path it was started by.
+fn operator_command() -> String {
+    let program = std::env::args().next().unwrap_or_else(|| "lead-server".into());
+    if std::env::var_os("CARGO_MANIFEST_DIR").is_some_and(|dir| !dir.is_empty()) {
+        let release = program.contains("/release/") || program.contains("\\release\\");
+        return if release {
+            "cargo run --release --"
+        } else {
+            "cargo run --"
+        }
+        .into();
+    }
+    if program.contains(char::is_whitespace) {
+        format!("'{program}'")
+    } else {
+        program
+    }
+}
+
 /// The one deliberate print of a key besides `key issue`: to stdout, never to the log.
 fn print_demo_banner(key: &ApiKey, password: &str, addr: SocketAddr, database_url: &str) {
     let host = match addr {
@@ -77,6 +97,7 @@ fn print_demo_banner(key: &ApiKey, password: &str, addr: SocketAddr, database_ur
         format!(" --database-url '{database_url}'")
     };
     let key = key.expose();
+    let command = operator_command();
     println!(
         "\n\
 ================================================================================\n\
@@ -85,7 +106,7 @@ The key is shown only this once - keep it:\n\n    {key}\n\n\
 Send a first lead:\n\n\
 curl -X POST 'http://{host}/api/v1/lead.php' -H 'X-API-KEY: {key}' -H 'Content-Type: application/json' -d '{{\"type\":\"order\",\"email\":\"kunde@example.com\",\"subject\":\"Testbestellung\",\"total\":49.90}}'\n\n\
 Then see it (from another terminal):\n\n\
-cargo run --release -- orders list --company Demo{database}\n\n\
+{command} orders list --company Demo{database}\n\n\
 or in the team's dashboard: http://{host}/app/ - log in as team@demo.example\n\
 with the password (also shown only this once):\n\n    {password}\n\
 ================================================================================\n"

@@ -461,13 +461,63 @@ fn usage_errors_are_one_line_and_help_is_whole() {
     let help = cli(&db.url, &["--help"]);
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).lines().count() > 5);
+
+    // Configuration errors and an unreachable database are one line too (TOML's snippets,
+    // libpq's hints and the pool's log of every attempt folded into it or left out).
+    let dir = tempfile::tempdir().unwrap();
+    let config = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let unknown = config("unknown.toml", "[server]\nbnd = \"x\"\n");
+    assert_fails(
+        &cli(&db.url, &["--config", &unknown, "company", "list"]),
+        "unknown field `bnd`",
+    );
+    let broken = config("broken.toml", "[server\nbind = 1\n");
+    assert_fails(
+        &cli(&db.url, &["--config", &broken, "company", "list"]),
+        "line 1, column 8",
+    );
+    let quick = config("quick.toml", "[database]\npool_timeout_ms = 200\n");
+    let nowhere = "postgres://nobody@127.0.0.1:1/nothing";
+    assert_fails(
+        &cli(
+            &db.url,
+            &["--config", &quick, "--database-url", nowhere, "company", "list"],
+        ),
+        "Connection refused",
+    );
+    assert_fails(
+        &cli(&db.url, &["--config", &quick, "copy-to", nowhere]),
+        "Connection refused",
+    );
+    // --verbose shows what happened on the way.
+    let verbose = cli(
+        &db.url,
+        &[
+            "--config",
+            &quick,
+            "--database-url",
+            nowhere,
+            "--verbose",
+            "company",
+            "list",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&verbose.stderr).lines().count() > 1);
 }
 
 backend_test! {
 fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let db = TestDb::new();
-    let server = Server::start(&db.url, &[]);
+    // Started as the built binary (not by cargo): the banner says how to run it again.
+    let server = Server::start(&db.url, &[("CARGO_MANIFEST_DIR", "")]);
     let output = server.wait_for_output("curl -X POST");
+    let again = format!("{} orders list --company Demo", common::binary());
+    assert!(output.contains(&again), "{again:?} in {output}");
+    assert!(!output.contains("cargo run"), "{output}");
     let key = output
         .split_whitespace()
         .find(|word| word.starts_with("lgw_") && word.len() == 47)

@@ -73,7 +73,12 @@ fn the_html_form_example_works_in_a_real_browser() {
     assert_eq!(tickets.len(), 1, "stored once, and not as spam");
     assert_eq!(tickets[0].title, "Rückruf");
     assert_eq!(tickets[0].message, "Bitte rufen Sie mich an.");
-    assert_eq!(lead_domain::extra_fields(&tickets[0].payload)["phone"], "030 123456");
+    let extra = lead_domain::extra_fields(&tickets[0].payload);
+    assert_eq!(extra["phone"], "030 123456");
+    assert!(
+        !extra.contains_key("_gotcha"),
+        "an empty honeypot is no extra field: {extra:?}"
+    );
 }
 
 #[test]

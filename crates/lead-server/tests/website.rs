@@ -237,7 +237,13 @@ fn preflights_are_answered_in_the_contracts_terms() {
     let ok = preflight("content-type, x-api-key, idempotency-key");
     assert_eq!(ok.status, 204);
     assert_eq!(ok.header("access-control-allow-origin"), Some("*"));
-    preflight("x-secret-header").assert_error(400, "invalid_field", Some("Access-Control-Request-Headers"));
+    let refused = preflight("x-secret-header");
+    refused.assert_error(400, "invalid_field", Some("Access-Control-Request-Headers"));
+    assert_eq!(
+        refused.header("access-control-allow-origin"),
+        Some("*"),
+        "the page can read why"
+    );
     // A plain OPTIONS is no preflight.
     let plain = app.server.request("OPTIONS", "/api/v1/lead", &[], b"");
     assert_eq!(plain.status, 204);
@@ -338,6 +344,29 @@ fn the_submission_log_shows_why_a_form_fails() {
         assert!(!text.contains(&key), "no key in the submission log");
     }
     app.team("GET", "/api/v1/submissions?failed=maybe", &token, "").assert_error(400, "invalid_field", Some("failed"));
+}
+}
+
+backend_test! {
+fn a_logged_json_body_is_redacted_the_same_way_whatever_its_content_type() {
+    let app = TestApp::spawn();
+    let secret = "lgw_SomeoneElsesKey123";
+    let body = format!(r#"{{"type":"ticket","email":"a@b.de","note":"{secret}"}}"#);
+    // curl -d sends JSON as a form; a script as JSON; some send no type at all.
+    for content_type in [Some("application/x-www-form-urlencoded"), Some("application/json"), None] {
+        let headers: Vec<(&str, &str)> = [("X-API-KEY", app.acme.key.as_str())]
+            .into_iter()
+            .chain(content_type.map(|t| ("Content-Type", t)))
+            .collect();
+        app.server
+            .request("POST", "/api/v1/lead", &headers, body.as_bytes())
+            .assert_error(400, "missing_field", Some("message"));
+    }
+    let logged = submissions(&app, &Default::default(), 3);
+    let expected = body.replace(secret, "REDACTED");
+    for entry in &logged {
+        assert_eq!(entry.body.as_deref(), Some(expected.as_str()), "only the key is replaced: {entry:?}");
+    }
 }
 }
 
