@@ -201,6 +201,42 @@ fn the_wordpress_hook_sends_each_submission_as_a_ticket() {
     assert_eq!(app.totals().tickets, 1);
 }
 
+/// HMAC-SHA256 (RFC 2104) of `message` under `key`, in base64: how shops sign webhooks.
+fn hmac_sha256_base64(key: &[u8], message: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
+    let inner = Sha256::digest([pad(0x36).as_slice(), message].concat());
+    let mac = Sha256::digest([pad(0x5c).as_slice(), inner.as_slice()].concat());
+    base64(&mac)
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            let sextet = (n >> (18 - 6 * i)) as usize & 63;
+            out.push(if i <= chunk.len() {
+                char::from(ALPHABET[sextet])
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
 #[test]
 fn the_shop_webhook_relay_forwards_each_order_once() {
     if !installed("node") {
@@ -208,23 +244,38 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
     }
     let app = TestApp::spawn();
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let secret = "the-shops-webhook-secret";
     let mut relay = Command::new("node")
         .arg(example("shop-webhook.mjs"))
         .env("LEAD_URL", format!("http://{}/api/v1/lead", app.server.addr))
         .env("LEAD_KEY", &app.acme.key)
+        .env("SHOP_SECRET", secret)
         .env("PORT", port.to_string())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     eventually("the relay", || TcpStream::connect(addr).ok());
-    let deliver = |order: &Value| {
-        let body = order.to_string();
+    // As WooCommerce signs a delivery: base64 of the HMAC-SHA256 of the body.
+    let send = |body: &str, signature: Option<String>| {
+        let header = signature
+            .map(|s| format!("X-WC-Webhook-Signature: {s}\r\n"))
+            .unwrap_or_default();
         let raw = format!(
-            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n{header}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         common::try_send(addr, raw.as_bytes()).unwrap()
+    };
+    // The signing itself, checked against RFC 4231's second test case.
+    assert_eq!(
+        hmac_sha256_base64(b"Jefe", b"what do ya want for nothing?"),
+        "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="
+    );
+    let signed = |body: &str| Some(hmac_sha256_base64(secret.as_bytes(), body.as_bytes()));
+    let deliver = |order: &Value| {
+        let body = order.to_string();
+        send(&body, signed(&body))
     };
     let paid = json!({"number": 1001, "total": "99.90", "billing": {"email": "kunde@beispiel.de"},
                       "line_items": [{"sku": "A-1", "quantity": 2}]});
@@ -233,11 +284,17 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
     assert_eq!(deliver(&paid).status, 200);
     let broken = json!({"number": 1002, "total": "5", "billing": {}});
     assert_eq!(deliver(&broken).status, 422, "a broken order is not retried forever");
-    let raw = "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 9\r\n\r\nnot json!";
     assert_eq!(
-        common::try_send(addr, raw.as_bytes()).unwrap().status,
+        send("not json!", signed("not json!")).status,
         422,
         "nor is a body that is not JSON"
+    );
+    // Without the shop's signature, or with another one: refused, nothing stored.
+    let forged = json!({"number": 666, "total": "1", "billing": {"email": "x@evil.example"}}).to_string();
+    assert_eq!(send(&forged, None).status, 401);
+    assert_eq!(
+        send(&forged, Some(hmac_sha256_base64(b"guess", forged.as_bytes()))).status,
+        401
     );
     let _ = relay.kill();
     let _ = relay.wait();
