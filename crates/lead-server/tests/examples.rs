@@ -111,6 +111,44 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
     assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);
 }
 
+/// docs/api.md: the way without a CORS preflight is the key in the address and
+/// `Content-Type: text/plain`; the `X-API-KEY` header costs a preflight.
+#[test]
+fn text_plain_with_the_key_in_the_address_needs_no_preflight_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let app = TestApp::spawn();
+    let server = format!("http://{}", app.server.addr);
+    let page = format!(
+        r#"<!doctype html><html><body>
+<p id="plain"></p><p id="header"></p><button id="with-header">X-API-KEY</button>
+<script>
+const lead = (n) => JSON.stringify({{type: "ticket", email: "a@b.de", message: "Nr. " + n}});
+fetch("{server}/api/v1/lead.php?key={key}", {{method: "POST", headers: {{"Content-Type": "text/plain"}}, body: lead(1)}})
+  .then((r) => document.getElementById("plain").textContent = r.status);
+document.getElementById("with-header").addEventListener("click", () =>
+  fetch("{server}/api/v1/lead.php", {{method: "POST", headers: {{"X-API-KEY": "{key}"}}, body: lead(2)}})
+    .then((r) => document.getElementById("header").textContent = r.status));
+</script></body></html>"#,
+        key = app.acme.key
+    );
+    let site = Website::new().serve(vec![("/anfrage.html", page)]);
+    let preflights = || app.server.log().matches("\"OPTIONS /api/v1/lead.php").count();
+
+    browser.open(&format!("{site}/anfrage.html"));
+    let status = eventually("the text/plain answer", || {
+        Some(browser.text("#plain")).filter(|t| !t.is_empty())
+    });
+    assert_eq!(status, "200");
+    assert_eq!(preflights(), 0, "no preflight for ?key= and text/plain");
+    browser.click("#with-header");
+    let status = eventually("the X-API-KEY answer", || {
+        Some(browser.text("#header")).filter(|t| !t.is_empty())
+    });
+    assert_eq!(status, "200");
+    eventually("the preflight in the access log", || (preflights() == 1).then_some(()));
+    assert_eq!(app.totals().tickets, 2);
+}
+
 fn php(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new("php");
     command.args(args);
