@@ -37,7 +37,6 @@ for ($attempt = 1; $attempt <= 3; $attempt++) {
     ]);
     $body   = curl_exec($ch);
     $status = curl_getinfo($ch, CURLINFO_HTTP_CODE);
-    curl_close($ch);
     if ($status !== 0 && $status !== 429 && $status < 500) {
         break;
     }

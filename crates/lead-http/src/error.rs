@@ -185,7 +185,7 @@ impl ApiError {
             }
             ApiError::Auth(AuthError::Forbidden) => "Die Firma dieses Mitarbeiters ist deaktiviert.".into(),
             ApiError::OriginNotAllowed => {
-                "Dieser API-Key darf von dieser Webseite (Origin) aus nicht verwendet werden.".into()
+                "Dieser API-Key darf von dieser Website (Origin) aus nicht verwendet werden.".into()
             }
             ApiError::Lead(error) => lead_message(error),
             ApiError::UnreadableBody => "Der Inhalt der Anfrage konnte nicht gelesen werden.".into(),

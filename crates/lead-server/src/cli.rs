@@ -15,8 +15,8 @@ pub struct Cli {
     /// A config file over the built-in defaults (see config/default.toml).
     #[arg(long, global = true, env = "LEAD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Operator commands: log what happens (at info, to stderr); an error is otherwise one
-    /// line. RUST_LOG, if set, decides instead.
+    /// Operator commands: log what happens (at info, or as RUST_LOG says, to stderr);
+    /// without it they log nothing, and an error is one line.
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// What to do; without one, `serve`.

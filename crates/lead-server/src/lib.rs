@@ -63,22 +63,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     // Operator commands stay quiet: what went wrong is their one line on stderr (the
-    // connection pool would log every failed attempt on its own), `--verbose` shows more.
-    let level = match (serving, cli.verbose) {
-        (true, _) => config.log.level.as_str(),
-        (false, true) => "info",
-        (false, false) => "off",
-    };
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    // connection pool would log every failed attempt on its own), whatever RUST_LOG says for
+    // the server; `--verbose` logs (at info, or as RUST_LOG says).
+    match (serving, cli.verbose) {
+        (true, _) => {
+            env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(&config.log.level)).init()
+        }
+        (false, true) => env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init(),
+        (false, false) => {}
+    }
 
     let store = Store::open(&config.store())?;
     // The audit log names who changed access: the operator at the command line, or the server.
     let store = if serving {
         store
     } else {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "operator".into());
+        let named = |variable| {
+            std::env::var(variable)
+                .ok()
+                .filter(|name: &String| !name.trim().is_empty())
+        };
+        let user = named("USER")
+            .or_else(|| named("LOGNAME"))
+            .unwrap_or_else(|| "operator".into());
         store.acting_as(format!("{user} (command line)"))
     };
     if serving {

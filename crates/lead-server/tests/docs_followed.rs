@@ -1,8 +1,9 @@
 //! The docs, followed literally: every `curl` command in README.md, docs/api.md and
 //! docs/team-api.md runs against a real server, with only what the text tells a reader to
 //! replace (the server's address, the key, the token, the ids of the reader's own records),
-//! and where the text shows the answer, the answer must be that (ids aside). The PHP and
-//! JavaScript examples of docs/api.md run as they stand, with PHP and Node.js.
+//! and where the text shows the answer, the answer must be exactly that. The PHP and
+//! JavaScript examples of docs/api.md run as they stand, with PHP and Node.js, and its German
+//! and English halves must show the same examples.
 
 mod common;
 
@@ -18,49 +19,70 @@ fn doc(path: &str) -> String {
     std::fs::read_to_string(file).unwrap()
 }
 
-/// A command as the text shows it (continuation lines joined), with the answer shown right
-/// after it (`# {…}`), if any.
+/// A command as the text shows it (continuation lines joined, a trailing comment dropped),
+/// with the answer shown right after it (`# {…}`), if any.
 #[derive(Debug)]
 struct Shown {
     command: String,
     answer: Option<String>,
 }
 
+/// The fenced code blocks of `markdown` in `language` ("" for a fence without one), in order.
+fn code_blocks(markdown: &str, language: &str) -> Vec<String> {
+    enum State {
+        Outside,
+        Taking(String),
+        Passing,
+    }
+    let mut blocks = Vec::new();
+    let mut state = State::Outside;
+    for line in markdown.lines() {
+        let fence = line.trim_end().strip_prefix("```");
+        state = match (state, fence) {
+            (State::Outside, Some(kind)) if kind == language => State::Taking(String::new()),
+            (State::Outside, Some(_)) => State::Passing,
+            (State::Taking(block), Some("")) => {
+                blocks.push(block);
+                State::Outside
+            }
+            (State::Passing, Some("")) => State::Outside,
+            (State::Taking(mut block), _) => {
+                block.push_str(line);
+                block.push('\n');
+                State::Taking(block)
+            }
+            (state, _) => state,
+        };
+    }
+    blocks
+}
+
 /// The shell commands of the ```sh blocks of `markdown`, in order.
 fn shell_commands(markdown: &str) -> Vec<Shown> {
     let mut shown: Vec<Shown> = Vec::new();
-    let mut in_shell = false;
-    let mut pending = String::new();
-    for line in markdown.lines() {
-        if line.starts_with("```") {
-            in_shell = !in_shell && line.trim() == "```sh";
-            continue;
-        }
-        if !in_shell {
-            continue;
-        }
-        let trimmed = line.trim();
-        if let Some(answer) = trimmed.strip_prefix("# {") {
-            let answer = format!("{{{}", answer.split("   (").next().unwrap_or(answer).trim_end());
-            if let Some(last) = shown.last_mut() {
-                last.answer = Some(answer);
+    for block in code_blocks(markdown, "sh") {
+        let mut pending = String::new();
+        for line in block.lines().map(str::trim) {
+            if let Some(answer) = line.strip_prefix("# {") {
+                let answer = format!("{{{}", answer.split("   (").next().unwrap_or(answer).trim_end());
+                shown.last_mut().expect("an answer follows its command").answer = Some(answer);
+                continue;
             }
-            continue;
-        }
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        match trimmed.strip_suffix('\\') {
-            Some(start) => {
-                pending.push_str(start);
-                pending.push(' ');
+            if line.is_empty() || line.starts_with('#') {
+                continue;
             }
-            None => {
-                pending.push_str(without_comment(trimmed));
-                shown.push(Shown {
-                    command: std::mem::take(&mut pending),
-                    answer: None,
-                });
+            match line.strip_suffix('\\') {
+                Some(start) => {
+                    pending.push_str(start);
+                    pending.push(' ');
+                }
+                None => {
+                    pending.push_str(without_comment(line));
+                    shown.push(Shown {
+                        command: std::mem::take(&mut pending),
+                        answer: None,
+                    });
+                }
             }
         }
     }
@@ -82,107 +104,112 @@ fn without_comment(line: &str) -> &str {
 }
 
 /// What a command printed and how it ended.
+#[derive(Debug)]
 struct Ran {
+    command: String,
     status: Option<u16>,
     body: String,
-    success: bool,
 }
 
-/// Runs `command` (after `prelude`, the block's variable settings) in bash. A `curl` gets
-/// `-sS`, a time limit and the HTTP status appended to its output.
+/// Runs `command` (after `prelude`, the variables set before it) in bash and asserts that it
+/// succeeds. A `curl` gets `-sS` and the HTTP status appended to its output, and a time
+/// limit: a generous one, and two seconds for a live stream (`-N`), which stays open.
 fn run(prelude: &str, command: &str) -> Ran {
     let is_curl = command.starts_with("curl ");
-    let command = match is_curl {
-        // The time limit ends the live stream, which stays open by design.
-        true => format!("{command} -sS --max-time 2 -w '\\n%{{http_code}}'"),
-        false => command.to_owned(),
+    let stream = command.starts_with("curl -N");
+    let full = match (is_curl, stream) {
+        (true, true) => format!("{command} -sS --max-time 2 -w '\\n%{{http_code}}'"),
+        (true, false) => format!("{command} -sS --max-time 30 -w '\\n%{{http_code}}'"),
+        (false, _) => command.to_owned(),
     };
     let output = Command::new("bash")
         .arg("-c")
-        .arg(format!("{prelude}\n{command}"))
+        .arg(format!("{prelude}\n{full}"))
         .env_remove("LEAD_CONFIG")
         .env_remove("RUST_LOG")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stream_cut = output.status.code() == Some(28) && command.contains("curl -N");
-    if !is_curl {
-        return Ran {
-            status: None,
-            body: stdout,
-            success: output.status.success(),
-        };
-    }
-    let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+    // curl's 28 is its time limit: how a live stream ends here.
+    let ended_well = output.status.success() || (stream && output.status.code() == Some(28));
+    assert!(
+        ended_well,
+        "{command}\nprinted {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (body, status) = match is_curl {
+        true => {
+            let (body, status) = stdout.rsplit_once('\n').unwrap_or(("", &stdout));
+            (body.to_owned(), status.trim().parse().ok())
+        }
+        false => (stdout, None),
+    };
     Ran {
-        status: status.trim().parse().ok(),
-        body: body.to_owned(),
-        success: output.status.success() || stream_cut,
+        command: command.to_owned(),
+        status,
+        body,
     }
 }
 
-/// `answer` with its `id` replaced: ids depend on what ran before.
-fn without_id(answer: &str) -> Value {
-    let mut value: Value = serde_json::from_str(answer).unwrap_or_else(|e| panic!("not JSON ({e}): {answer}"));
-    if let Some(id) = value.get_mut("id") {
-        assert!(id.is_i64(), "{answer}");
-        *id = Value::from(0);
+/// The status of a documented answer: 200 for a success, the error's status otherwise.
+fn status_of(answer: &Value) -> u16 {
+    match answer["code"].as_str() {
+        None => 200,
+        Some("missing_api_key") => 401,
+        Some("invalid_api_key" | "origin_not_allowed") => 403,
+        Some("payload_too_large") => 413,
+        Some("idempotency_conflict") => 422,
+        Some("rate_limited") => 429,
+        Some("internal_error") => 500,
+        Some(_) => 400,
     }
-    value
 }
 
-/// Runs every shown command of `markdown` that `runnable` picks, with `replacements`, and
-/// checks each: it succeeds, a `curl` gets no error status unless `expected_status` says
-/// otherwise, and a shown answer is the answer.
+/// Runs every shown command of `markdown` that `runnable` picks, in order, with
+/// `replacements`. A variable setting is kept for the commands after it; a `curl` must get the
+/// documented answer exactly where one is shown (and its status), `success` otherwise.
 fn follow(
     markdown: &str,
     replacements: &[(&str, String)],
     runnable: impl Fn(&str) -> bool,
-    expected_status: impl Fn(&str) -> u16,
-) -> usize {
+    success: impl Fn(&str) -> u16,
+) -> Vec<Ran> {
     let mut prelude = String::new();
-    let mut ran = 0;
+    let mut ran = Vec::new();
     for shown in shell_commands(markdown) {
         if !runnable(&shown.command) {
             continue;
         }
-        let mut command = shown.command.clone();
-        for (from, to) in replacements {
-            command = command.replace(from, to);
-        }
+        let command = replacements
+            .iter()
+            .fold(shown.command.clone(), |command, (from, to)| command.replace(from, to));
         // A variable set for the commands after it (T=…; A=…, TOKEN=$(…)).
-        if command.split_whitespace().next().is_some_and(|word| {
-            word.split_once('=')
-                .is_some_and(|(name, _)| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic()))
-        }) {
+        let first = command.split_whitespace().next().unwrap_or_default();
+        if first
+            .split_once('=')
+            .is_some_and(|(name, _)| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic()))
+        {
             prelude.push_str(&command);
             prelude.push('\n');
             continue;
         }
         let result = run(&prelude, &command);
-        assert!(result.success, "{command}\nprinted {}", result.body);
+        let documented: Option<Value> = shown
+            .answer
+            .as_deref()
+            .map(|answer| serde_json::from_str(answer).unwrap_or_else(|e| panic!("not JSON ({e}): {answer}")));
         if let Some(status) = result.status {
-            assert_eq!(
-                status,
-                expected_status(&shown.command),
-                "{command}\nanswered {}",
-                result.body
-            );
+            let expected = documented.as_ref().map_or_else(|| success(&shown.command), status_of);
+            assert_eq!(status, expected, "{command}\nanswered {}", result.body);
         }
-        if let Some(answer) = &shown.answer {
-            assert_eq!(without_id(result.body.trim()), without_id(answer), "{command}");
+        if let Some(documented) = documented {
+            let answered: Value = serde_json::from_str(result.body.trim())
+                .unwrap_or_else(|e| panic!("{command}: not JSON ({e}): {}", result.body));
+            assert_eq!(answered, documented, "{command}");
         }
-        ran += 1;
+        ran.push(result);
     }
     ran
-}
-
-/// The status a lead command is documented to get: an error example shows its error.
-fn lead_status(command: &str) -> u16 {
-    match command.contains(r#"-d '{"type":"ticket","email":"max.mustermann@beispiel.de"}'"#) {
-        true => 400,
-        false => 200,
-    }
 }
 
 #[test]
@@ -190,26 +217,32 @@ fn the_readme_followed_literally() {
     if !installed("curl") {
         return;
     }
-    // The Quickstart: a first start on an empty database prints a key and a curl command.
+    // The Quickstart: a first start on an empty database prints a key, a curl command and how
+    // to see the order (started as the built binary, so it names the binary).
     let db = TestDb::new();
-    let server = Server::start(&db.url, &[]);
-    let banner = server.wait_for_output("curl -X POST");
+    let server = Server::start(&db.url, &[("CARGO_MANIFEST_DIR", "")]);
+    let banner = server.wait_for_output("orders list --company Demo");
     let key = banner
         .split_whitespace()
         .find(|word| word.starts_with("lgw_") && word.len() == 47)
         .unwrap()
         .to_owned();
-    let curl = banner.lines().find(|line| line.starts_with("curl -X POST")).unwrap();
-    let sent = run("", curl);
+    let line = |start: &str| banner.lines().find(|line| line.contains(start)).unwrap().to_owned();
+    let sent = run("", &line("curl -X POST"));
     assert_eq!(sent.status, Some(200), "{}", sent.body);
+    // The banner names the database where it is not the default.
+    let listed = run("", &line("orders list --company Demo"));
+    assert!(listed.body.contains("Testbestellung"), "{}", listed.body);
+
     let cli = format!("{} --database-url {}", binary(), db.url);
     let replacements = [
         ("http://127.0.0.1:8080", format!("http://{}", server.addr)),
         ("lgw_…", key),
         ("cargo run --release --", cli),
     ];
-    // Every curl, and the operator commands the text walks a reader through (not the
-    // reference list of every command, whose <PLACEHOLDERS> are the reader's to fill).
+    // Every curl, and the operator commands the text walks a reader through — not the
+    // reference list of every command (`lead-server …`, with <PLACEHOLDERS> to fill), nor
+    // starting the server or the benchmark.
     let runnable = |command: &str| {
         command.starts_with("curl ")
             || command.starts_with("TOKEN=")
@@ -218,7 +251,8 @@ fn the_readme_followed_literally() {
                 && !command.contains("-p lead-bench"))
     };
     let ran = follow(&doc("README.md"), &replacements, runnable, |_| 200);
-    assert!(ran >= 6, "only {ran} commands ran");
+    let what: Vec<&str> = ran.iter().map(|r| r.command.as_str()).collect();
+    assert_eq!(ran.len(), 6, "{what:#?}");
 }
 
 #[test]
@@ -235,36 +269,39 @@ fn the_api_docs_followed_literally_in_both_languages() {
         ("IHR_API_KEY", app.acme.key.clone()),
         ("YOUR_API_KEY", app.acme.key.clone()),
     ];
-    let ran = follow(&api, &replacements, |command| command.starts_with("curl "), lead_status);
-    assert_eq!(ran, 4, "two curl examples in each language");
+    // The same ticket in both languages: the second is a duplicate, answered with the first's id.
+    let ran = follow(&api, &replacements, |command| command.starts_with("curl "), |_| 200);
+    assert_eq!(ran.len(), 4, "two curl examples in each language");
 
-    // The PHP and JavaScript examples, as they stand, in both languages.
-    let blocks = |language: &str| -> Vec<String> {
-        api.split(&format!("```{language}\n"))
-            .skip(1)
-            .map(|rest| rest.split("```").next().unwrap().to_owned())
-            .map(|code| {
-                replacements
-                    .iter()
-                    .fold(code, |code, (from, to)| code.replace(from, to))
-            })
-            .collect()
-    };
+    // Both halves show the same examples: equal but for the placeholders' language, the
+    // comments, and what the scripts print for a person.
+    let (german, english) = api.split_once("## English").unwrap();
+    for language in ["sh", "js", "php"] {
+        let examples =
+            |half: &str| -> Vec<String> { code_blocks(half, language).iter().map(|code| neutral(code)).collect() };
+        assert_eq!(
+            examples(german),
+            examples(english),
+            "the {language} examples of both halves"
+        );
+    }
+
+    // The PHP and JavaScript examples, as they stand.
     let dir = tempfile::tempdir().unwrap();
     let mut runs = Vec::new();
-    if installed("php") {
-        for (n, code) in blocks("php").into_iter().enumerate() {
-            let script = dir.path().join(format!("example{n}.php"));
-            std::fs::write(&script, code).unwrap();
-            runs.push(Command::new("php").arg(&script).output().unwrap());
+    for (language, program, extension) in [("php", "php", "php"), ("js", "node", "mjs")] {
+        if !installed(program) {
+            continue;
         }
-        assert_eq!(runs.len(), 2);
-    }
-    if installed("node") {
-        for (n, code) in blocks("js").into_iter().enumerate() {
-            let script = dir.path().join(format!("example{n}.mjs"));
+        let blocks = code_blocks(&api, language);
+        assert_eq!(blocks.len(), 2, "a {language} example in each language");
+        for (n, code) in blocks.into_iter().enumerate() {
+            let code = replacements
+                .iter()
+                .fold(code, |code, (from, to)| code.replace(from, to));
+            let script = dir.path().join(format!("example{n}.{extension}"));
             std::fs::write(&script, code).unwrap();
-            runs.push(Command::new("node").arg(&script).output().unwrap());
+            runs.push(Command::new(program).arg(&script).output().unwrap());
         }
     }
     for output in &runs {
@@ -275,11 +312,36 @@ fn the_api_docs_followed_literally_in_both_languages() {
         let stored = printed.starts_with("gespeichert als Nr. ") || printed.starts_with("stored as no. ");
         assert!(stored, "{printed}");
     }
-    // Each run sent an order of its own (a random Idempotency-Key per submission), with the
-    // amount rounded to cents: 2 * 24.95 is 49.9 in JavaScript.
+    // Each run sent an order of its own (a random Idempotency-Key per submission), its float
+    // sum 30.279999999999998 rounded to 30,28 €.
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
     assert_eq!(orders.len(), runs.len());
-    assert!(orders.iter().all(|o| o.total_cents == 4990), "{orders:?}");
+    assert!(orders.iter().all(|o| o.total_cents == 3028), "{orders:?}");
+}
+
+/// An example without what differs by language: placeholders, comments, and the texts printed
+/// for a person.
+fn neutral(code: &str) -> String {
+    const WORDS: [(&str, &str); 5] = [
+        ("IHR-SERVER", "YOUR-SERVER"),
+        ("IHR_API_KEY", "YOUR_API_KEY"),
+        ("gespeichert als Nr.", "stored as no."),
+        ("abgelehnt", "refused"),
+        ("keine Antwort", "no answer"),
+    ];
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .map(|line| {
+            let line = match line.find(" // ") {
+                Some(at) => &line[..at],
+                None => line,
+            };
+            WORDS
+                .iter()
+                .fold(line.trim_end().to_owned(), |line, (de, en)| line.replace(de, en))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -304,7 +366,9 @@ fn the_team_api_docs_followed_literally() {
         .add_customer(app.acme.id, "Max Müller", "max@mueller.de")
         .unwrap()
         .id;
-    let notification = app.store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    // The employee's notifications, newest first: resuming after the oldest brings the next.
+    let notes = app.store.list_notifications(employee, false, None, None).unwrap();
+    let (notification, next) = (notes[2].id, notes[1].id);
     let replacements = [
         ("lgt_…", token),
         ("http://127.0.0.1:8080", format!("http://{}", app.server.addr)),
@@ -317,7 +381,8 @@ fn the_team_api_docs_followed_literally() {
         ("/notifications/57", format!("/notifications/{notification}")),
         ("Last-Event-ID: 57", format!("Last-Event-ID: {notification}")),
     ];
-    let expected = |command: &str| {
+    let team = doc("docs/team-api.md");
+    let created = |command: &str| {
         if command.contains("-X POST $A/customers -d") {
             201
         } else {
@@ -325,12 +390,46 @@ fn the_team_api_docs_followed_literally() {
         }
     };
     let ran = follow(
-        &doc("docs/team-api.md"),
+        &team,
         &replacements,
         |c| c.starts_with("curl ") || c.starts_with("T="),
-        expected,
+        created,
     );
-    assert_eq!(ran, 21, "every route");
-    let decided = app.store.get_order(app.acme.id, accepted).unwrap();
-    assert_eq!(decided.status, "accepted");
+    assert_eq!(ran.len(), 21, "every route");
+    assert_eq!(app.store.get_order(app.acme.id, accepted).unwrap().status, "accepted");
+
+    // The shapes the text shows: an order and a notification, member for member.
+    let shapes = code_blocks(&team, "json");
+    let keys = |value: &Value| {
+        let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    let shown = |member: &str| {
+        let shape = shapes.iter().find(|shape| shape.contains(member)).unwrap();
+        serde_json::from_str::<Value>(shape).unwrap()
+    };
+    let order: Value = serde_json::from_str(&ran[3].body).unwrap();
+    assert_eq!(keys(&order), keys(&shown("\"total_cents\"")), "{}", ran[3].command);
+    let notes: Value = serde_json::from_str(&ran[15].body).unwrap();
+    assert_eq!(
+        keys(&notes["items"][0]),
+        keys(&shown("\"kind\"")),
+        "{}",
+        ran[15].command
+    );
+    // The live stream's frames as the text shows them: retry first, then id, event, data.
+    let resumed = &ran[19];
+    assert!(resumed.command.contains("Last-Event-ID"), "{}", resumed.command);
+    assert!(resumed.body.starts_with("retry: 3000\n"), "{:?}", resumed.body);
+    let frame = format!("id: {next}\nevent: notification\ndata: {{");
+    assert!(resumed.body.contains(&frame), "{frame:?} in {:?}", resumed.body);
+    let frame_shown = code_blocks(&team, "")
+        .into_iter()
+        .find(|block| block.contains("event: notification"))
+        .unwrap();
+    assert!(
+        frame_shown.starts_with("id: 57\nevent: notification\ndata: {"),
+        "{frame_shown}"
+    );
 }

@@ -294,13 +294,13 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
         .unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     eventually("the relay", || TcpStream::connect(addr).ok());
-    // As WooCommerce signs a delivery: base64 of the HMAC-SHA256 of the body.
-    let send = |body: &str, signature: Option<String>| {
+    // How shops sign a delivery: base64 of the HMAC-SHA256 of the body, in their header.
+    let send = |body: &str, content_type: &str, signature: Option<(&str, String)>| {
         let header = signature
-            .map(|s| format!("X-WC-Webhook-Signature: {s}\r\n"))
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
             .unwrap_or_default();
         let raw = format!(
-            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n{header}Content-Length: {}\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: {content_type}\r\n{header}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         common::try_send(addr, raw.as_bytes()).unwrap()
@@ -310,41 +310,78 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
         hmac_sha256_base64(b"Jefe", b"what do ya want for nothing?"),
         "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="
     );
-    let signed = |body: &str| Some(hmac_sha256_base64(secret.as_bytes(), body.as_bytes()));
+    let woocommerce = |body: &str| {
+        Some((
+            "X-WC-Webhook-Signature",
+            hmac_sha256_base64(secret.as_bytes(), body.as_bytes()),
+        ))
+    };
     let deliver = |order: &Value| {
         let body = order.to_string();
-        send(&body, signed(&body))
+        send(&body, "application/json", woocommerce(&body))
     };
+    // Saving the webhook, WooCommerce tests it with an unsigned ping, which must get 200.
+    assert_eq!(
+        send("webhook_id=7", "application/x-www-form-urlencoded", None).status,
+        200
+    );
     let paid = json!({"number": 1001, "total": "99.90", "billing": {"email": "kunde@beispiel.de"},
                       "line_items": [{"sku": "A-1", "quantity": 2}]});
     // Shops deliver a webhook again when in doubt.
     assert_eq!(deliver(&paid).status, 200);
     assert_eq!(deliver(&paid).status, 200);
-    let broken = json!({"number": 1002, "total": "5", "billing": {}});
-    assert_eq!(deliver(&broken).status, 422, "a broken order is not retried forever");
+    // A Shopify order, signed Shopify's way.
+    let shopify = json!({"id": 450789469, "name": "#1003", "email": "bob@beispiel.de", "total_price": "12.30",
+                         "line_items": [{"sku": "S-9", "quantity": 1}]})
+    .to_string();
+    let signature = hmac_sha256_base64(secret.as_bytes(), shopify.as_bytes());
     assert_eq!(
-        send("not json!", signed("not json!")).status,
-        422,
-        "nor is a body that is not JSON"
+        send(&shopify, "application/json", Some(("X-Shopify-Hmac-Sha256", signature))).status,
+        200
     );
+    // What no retry can fix is refused for good (422): no email, no amount, not an order.
+    for broken in [
+        json!({"number": 1002, "total": "5", "billing": {}}).to_string(),
+        json!({"number": 1004, "billing": {"email": "a@b.de"}}).to_string(),
+        "null".to_owned(),
+        "not json!".to_owned(),
+    ] {
+        assert_eq!(
+            send(&broken, "application/json", woocommerce(&broken)).status,
+            422,
+            "{broken}"
+        );
+    }
     // Without the shop's signature, or with another one: refused, nothing stored.
     let forged = json!({"number": 666, "total": "1", "billing": {"email": "x@evil.example"}}).to_string();
-    assert_eq!(send(&forged, None).status, 401);
+    assert_eq!(send(&forged, "application/json", None).status, 401);
+    let guessed = hmac_sha256_base64(b"guess", forged.as_bytes());
     assert_eq!(
-        send(&forged, Some(hmac_sha256_base64(b"guess", forged.as_bytes()))).status,
+        send(&forged, "application/json", Some(("X-WC-Webhook-Signature", guessed))).status,
         401
     );
+    // A delivery over 1 MiB is refused before its signature is computed.
+    let huge = "x".repeat(1024 * 1024 + 1);
+    assert_eq!(send(&huge, "application/json", woocommerce(&huge)).status, 413);
     let _ = relay.kill();
     let _ = relay.wait();
 
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
-    assert_eq!(orders.len(), 1);
+    assert_eq!(orders.len(), 2);
     assert_eq!(
-        (orders[0].total_cents, orders[0].title.as_str()),
+        (
+            orders[0].total_cents,
+            orders[0].title.as_str(),
+            orders[0].email.as_str()
+        ),
+        (1230, "Bestellung #1003", "bob@beispiel.de")
+    );
+    assert_eq!(
+        (orders[1].total_cents, orders[1].title.as_str()),
         (9990, "Bestellung 1001")
     );
     assert_eq!(
-        lead_domain::extra_fields(&orders[0].payload)["items"],
+        lead_domain::extra_fields(&orders[1].payload)["items"],
         json!([{"sku": "A-1", "quantity": 2}])
     );
 }
