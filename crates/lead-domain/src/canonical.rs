@@ -33,6 +33,32 @@ pub fn canonical_json(json: &str) -> Option<String> {
     Some(out)
 }
 
+/// The canonical spelling of an object whose members (name, raw value) were read and checked
+/// already — as [`canonical_json`] spells the whole object, without reading it again.
+pub(crate) fn canonical_members(members: &[(String, &serde_json::value::RawValue)]) -> Option<String> {
+    // Stable: members of the same name keep their order, as in `Reader::value`.
+    let mut sorted: Vec<&(String, &serde_json::value::RawValue)> = members.iter().collect();
+    sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let mut out = String::with_capacity(
+        members
+            .iter()
+            .map(|(name, value)| name.len() + value.get().len() + 4)
+            .sum(),
+    );
+    out.push('{');
+    for (i, (name, value)) in sorted.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(name).ok()?);
+        out.push(':');
+        let text = value.get();
+        Reader { text, at: 0 }.value()?.write(&mut out)?;
+    }
+    out.push('}');
+    Some(out)
+}
+
 /// A JSON value read once: numbers and literals as their text, strings decoded.
 enum Node<'a> {
     Literal(&'a str),

@@ -88,48 +88,7 @@ impl Lead {
     /// (the caller keeps the raw body). Checks run in the order type, email, message,
     /// subject, total; the first failure is returned.
     pub fn parse(body: &[u8]) -> Result<Lead, LeadError> {
-        if nesting_depth(body) > MAX_NESTING {
-            return Err(LeadError::InvalidJson(JsonProblem::TooDeep));
-        }
-        let object = match serde_json::from_slice::<TopLevel<'_>>(body) {
-            Ok(TopLevel::Object(fields)) => Fields::new(fields)?,
-            Ok(TopLevel::NotAnObject) => return Err(LeadError::InvalidJson(JsonProblem::NotAnObject)),
-            Err(_) => return Err(LeadError::InvalidJson(JsonProblem::Syntax)),
-        };
-
-        let kind = match object.text(Field::Type) {
-            Ok(None) => return Err(LeadError::MissingType),
-            Ok(Some(text)) => text.parse::<LeadType>()?,
-            Err(_) => return Err(LeadError::InvalidType),
-        };
-        let email = match object.text(Field::Email)? {
-            None => return Err(LeadError::MissingField(Field::Email)),
-            Some(text) => Email::parse(&text).map_err(|e| match e {
-                EmailError::Empty => LeadError::MissingField(Field::Email),
-                EmailError::TooLong => LeadError::invalid(Field::Email, Invalid::TooLong(Email::MAX_CHARS)),
-                EmailError::Malformed => LeadError::invalid(Field::Email, Invalid::Email),
-            })?,
-        };
-        let message = match object.text(Field::Message)? {
-            None => None,
-            Some(text) => Message::parse(&text).map_err(|e| LeadError::text(Field::Message, e))?,
-        };
-        let subject = object.text(Field::Subject)?;
-        let title = Title::from_subject(subject.as_deref(), kind).map_err(|e| LeadError::text(Field::Subject, e))?;
-
-        Ok(match kind {
-            LeadType::Order => Lead::Order(WebOrder {
-                email,
-                title,
-                message,
-                total: object.total()?,
-            }),
-            LeadType::Ticket => Lead::Ticket(Ticket {
-                email,
-                title,
-                message: message.ok_or(LeadError::MissingField(Field::Message))?,
-            }),
-        })
+        read(body).map(|(lead, _)| lead)
     }
 
     /// The lead as a canonical JSON payload: `type`, `email`, `subject` (the title),
@@ -193,6 +152,53 @@ impl Lead {
     }
 }
 
+/// The lead in `body`, and the body's members (for what else is read from them).
+pub(crate) fn read(body: &[u8]) -> Result<(Lead, Fields<'_>), LeadError> {
+    if nesting_depth(body) > MAX_NESTING {
+        return Err(LeadError::InvalidJson(JsonProblem::TooDeep));
+    }
+    let object = match serde_json::from_slice::<TopLevel<'_>>(body) {
+        Ok(TopLevel::Object(fields)) => Fields::new(fields)?,
+        Ok(TopLevel::NotAnObject) => return Err(LeadError::InvalidJson(JsonProblem::NotAnObject)),
+        Err(_) => return Err(LeadError::InvalidJson(JsonProblem::Syntax)),
+    };
+
+    let kind = match object.text(Field::Type) {
+        Ok(None) => return Err(LeadError::MissingType),
+        Ok(Some(text)) => text.parse::<LeadType>()?,
+        Err(_) => return Err(LeadError::InvalidType),
+    };
+    let email = match object.text(Field::Email)? {
+        None => return Err(LeadError::MissingField(Field::Email)),
+        Some(text) => Email::parse(&text).map_err(|e| match e {
+            EmailError::Empty => LeadError::MissingField(Field::Email),
+            EmailError::TooLong => LeadError::invalid(Field::Email, Invalid::TooLong(Email::MAX_CHARS)),
+            EmailError::Malformed => LeadError::invalid(Field::Email, Invalid::Email),
+        })?,
+    };
+    let message = match object.text(Field::Message)? {
+        None => None,
+        Some(text) => Message::parse(&text).map_err(|e| LeadError::text(Field::Message, e))?,
+    };
+    let subject = object.text(Field::Subject)?;
+    let title = Title::from_subject(subject.as_deref(), kind).map_err(|e| LeadError::text(Field::Subject, e))?;
+
+    let lead = match kind {
+        LeadType::Order => Lead::Order(WebOrder {
+            email,
+            title,
+            message,
+            total: object.total()?,
+        }),
+        LeadType::Ticket => Lead::Ticket(Ticket {
+            email,
+            title,
+            message: message.ok_or(LeadError::MissingField(Field::Message))?,
+        }),
+    };
+    Ok((lead, object))
+}
+
 /// What a payload carries beyond the known fields (`type`, `email`, `message`, `subject`,
 /// `total`): a form's phone number, a shop's cart, a campaign tag — so that nothing a website
 /// sends is invisible. As for the known fields, `null` and blank text count as absent: a form's
@@ -200,19 +206,22 @@ impl Lead {
 /// payload is not a JSON object.
 pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value> {
     const KNOWN: [Field; 5] = [Field::Type, Field::Email, Field::Message, Field::Subject, Field::Total];
-    match serde_json::from_str::<serde_json::Value>(payload) {
-        Ok(serde_json::Value::Object(mut members)) => {
-            for field in KNOWN {
-                members.remove(field.as_str());
-            }
-            members.retain(|_, value| match value {
-                serde_json::Value::Null => false,
-                serde_json::Value::String(text) => !text.trim().is_empty(),
-                _ => true,
-            });
-            members
-        }
+    match serde_json::from_str::<TopLevel<'_>>(payload) {
+        Ok(TopLevel::Object(members)) => members
+            .into_iter()
+            .filter(|(name, value)| !KNOWN.iter().any(|known| known.as_str() == name) && is_filled(value.get()))
+            .filter_map(|(name, value)| Some((name, serde_json::from_str(value.get()).ok()?)))
+            .collect(),
         _ => serde_json::Map::new(),
+    }
+}
+
+/// Whether a member's raw JSON `value` fills it: anything but `null` and blank text.
+pub(crate) fn is_filled(value: &str) -> bool {
+    match value {
+        "null" => false,
+        text if text.starts_with('"') => serde_json::from_str::<String>(text).is_ok_and(|text| !text.trim().is_empty()),
+        _ => true,
     }
 }
 
@@ -439,8 +448,8 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
 }
 
 /// The members of the payload object, looked up by field.
-struct Fields<'a> {
-    members: Vec<(String, &'a RawValue)>,
+pub(crate) struct Fields<'a> {
+    pub(crate) members: Vec<(String, &'a RawValue)>,
 }
 
 impl<'a> Fields<'a> {

@@ -26,6 +26,7 @@
 //! # Ok::<(), LeadError>(())
 //! ```
 
+mod body;
 mod canonical;
 mod email;
 mod lead;
@@ -33,6 +34,7 @@ mod money;
 mod record;
 mod text;
 
+pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use email::{Email, EmailError};
 pub use lead::{

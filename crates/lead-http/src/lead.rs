@@ -7,7 +7,7 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_auth::{credentials, ApiKey, AuthError, Credentials};
-use lead_domain::{Lead, LeadError};
+use lead_domain::{LeadBody, LeadError};
 use lead_store::{Hold, NewSubmission, Store, SubmitOptions};
 use serde::Serialize;
 
@@ -323,18 +323,16 @@ async fn record(
     caller: Caller,
     payload: String,
 ) -> Result<Accepted, ApiError> {
-    let lead = Lead::parse(payload.as_bytes())?;
-    let lead_type = lead.lead_type().as_str();
+    let body = LeadBody::parse(payload)?;
+    let lead_type = body.lead().lead_type().as_str();
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
     let options = SubmitOptions {
         idempotency_key: idempotency_key(req)?,
-        spam: config.honeypot.as_deref().is_some_and(|field| fills(&payload, field)),
+        // A field people never see: only bots fill it.
+        spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
     };
-    let recorded = store
-        .submit_lead(caller.tenant, lead, payload, options)?
-        .committed()
-        .await?;
+    let recorded = store.submit_lead(caller.tenant, body, options)?.committed().await?;
     if recorded.held == Some(Hold::Conflict) {
         // Stored for review, but the key belongs to another body: the sender must know.
         return Err(ApiError::IdempotencyConflict);
@@ -345,23 +343,6 @@ async fn record(
         lead_type,
         id: recorded.id,
     })
-}
-
-/// Whether the payload fills the honeypot `field` (any value but blank or `null`): a field
-/// people never see, so only bots fill it.
-fn fills(payload: &str, field: &str) -> bool {
-    // Most leads do not even mention it: no second parse for them.
-    if !payload.contains(field) {
-        return false;
-    }
-    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(payload) {
-        Ok(members) => match members.get(field) {
-            None | Some(serde_json::Value::Null) => false,
-            Some(serde_json::Value::String(text)) => !text.trim().is_empty(),
-            Some(_) => true,
-        },
-        Err(_) => false,
-    }
 }
 
 /// The redirect target if its origin is one of the key's; otherwise why it is not followed
@@ -504,10 +485,14 @@ pub(crate) struct Healthy {
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, body = Healthy), (status = 503, description = "The database is unreachable, full, read-only or gone", body = ErrorBody)))]
 pub(crate) async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let store = store.into_inner();
-    web::block(move || store.check_health())
-        .await?
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let checked = match store.recent_health() {
+        Some(recent) => recent,
+        None => {
+            let store = store.into_inner();
+            web::block(move || store.check_health()).await?
+        }
+    };
+    checked.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(crate::json(StatusCode::OK, &Healthy { status: "ok" }))
 }
 

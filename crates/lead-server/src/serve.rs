@@ -24,15 +24,25 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             n => n,
         };
         let timeout = Duration::from_secs(config.server.request_timeout_secs);
-        let server = HttpServer::new(move || App::new().wrap(lead_http::access_log()).configure(routes.clone()))
-            .worker_max_blocking_threads(blocking_threads)
-            .workers(workers)
-            // actix counts connections per worker.
-            .max_connections(config.server.max_connections.div_ceil(workers))
-            .keep_alive(Duration::from_secs(config.server.keep_alive_secs))
-            // The headers must arrive within this; the body's own deadline is in lead-http.
-            .client_request_timeout(timeout)
-            .client_disconnect_timeout(Duration::from_secs(1));
+        // Every request's log line is worked out before the logger decides to drop it: with
+        // the access log filtered out (below `info`), it is not wrapped at all.
+        let access_log = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::Condition::new(
+                    access_log,
+                    lead_http::access_log(),
+                ))
+                .configure(routes.clone())
+        })
+        .worker_max_blocking_threads(blocking_threads)
+        .workers(workers)
+        // actix counts connections per worker.
+        .max_connections(config.server.max_connections.div_ceil(workers))
+        .keep_alive(Duration::from_secs(config.server.keep_alive_secs))
+        // The headers must arrive within this; the body's own deadline is in lead-http.
+        .client_request_timeout(timeout)
+        .client_disconnect_timeout(Duration::from_secs(1));
         // Listen first: a first-start key must never be created and then lost to a busy port.
         let server = server
             .bind(&config.server.bind)

@@ -388,7 +388,7 @@ impl Store {
     pub fn create_demo_if_empty(&self, key_prefix: &str, key_hash: &str) -> Result<Option<DemoSetup>> {
         self.write(|conn| {
             // Several instances starting at once on one PostgreSQL database: one at a time here.
-            crate::db::serialize_with_other_instances(conn)?;
+            crate::dialect::serialize_with_other_instances(conn)?;
             let companies_now: i64 = companies::table.count().get_result(conn)?;
             if companies_now > 0 {
                 return Ok(None);

@@ -7,7 +7,7 @@ use crate::models::Id;
 use crate::schema::{
     api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, tickets, web_orders,
 };
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// How many rows of each table were copied (and found in the target afterwards).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,10 +122,7 @@ macro_rules! copy_table {
             last = newest.id;
             // Multi-row inserts need the concrete backend (Diesel's multi-backend has none).
             let insert = diesel::insert_into($table::table).values(&chunk);
-            copied += match &mut *$target {
-                DbConnection::Postgres(conn) => insert.execute(conn)?,
-                DbConnection::Sqlite(conn) => insert.execute(conn)?,
-            } as i64;
+            copied += crate::dialect::each_backend!(&mut *$target, c => insert.execute(c))? as i64;
         }
         let found: i64 = $table::table.count().get_result($target)?;
         if found != copied {
@@ -167,10 +164,9 @@ impl Store {
                     copy_idempotency_keys(source, target)?,
                     copy_daily_counts(source, target)?,
                 ];
-                if target.backend() == Backend::Postgres {
-                    // The tables with an id sequence (the last two have none).
-                    continue_sequences(target, &tables[..tables.len() - 2])?;
-                }
+                // The tables with an id sequence (the last two have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 2].iter().map(|(table, _)| *table).collect();
+                crate::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables })
             })
         })
@@ -234,25 +230,4 @@ fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Re
         )));
     }
     Ok(("key_daily_counts", found))
-}
-
-/// PostgreSQL: rows were inserted with their ids, so each id sequence goes on after the
-/// largest id copied.
-fn continue_sequences(conn: &mut DbConnection, tables: &[(&'static str, i64)]) -> Result<()> {
-    use diesel::connection::SimpleConnection;
-    for (table, _) in tables {
-        conn.batch_execute(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table};"
-        ))?;
-    }
-    Ok(())
-}
-
-impl DbConnection {
-    fn backend(&self) -> Backend {
-        match self {
-            DbConnection::Sqlite(_) => Backend::Sqlite,
-            DbConnection::Postgres(_) => Backend::Postgres,
-        }
-    }
 }

@@ -1,25 +1,18 @@
-//! Opening the database: the backend picked from the URL's scheme, connection setup, the
-//! single writer, the readers, migrations, and the write transaction. Every difference
-//! between SQLite and PostgreSQL lives in this file (and two small branches in `leads.rs`).
+//! Opening the database: the backend picked from the URL's scheme, the pools (the single
+//! writer, the readers), and the write transaction. What differs between SQLite and
+//! PostgreSQL in the SQL they run lives in `dialect.rs`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::dialect;
 use crate::{Result, StoreError};
-
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
-
-/// The advisory lock under which PostgreSQL migrations run, so that several instances can
-/// start at once: the first migrates, the others wait and then find nothing to do.
-const MIGRATION_LOCK: i64 = 0x1ead_5e4e;
 
 /// A connection to either backend. The variant is always chosen from the URL's scheme by
 /// [`Target::parse`], never by trying one after the other (SQLite accepts any text as a path).
@@ -232,15 +225,6 @@ pub enum Durability {
     Normal,
 }
 
-impl Durability {
-    fn pragma(self) -> &'static str {
-        match self {
-            Durability::Full => "FULL",
-            Durability::Normal => "NORMAL",
-        }
-    }
-}
-
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -308,9 +292,7 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
-/// Sets up every connection as it is opened. SQLite: lock wait first (its own statement, so
-/// it applies to the rest), then foreign keys and durability; readers are made read-only.
-/// PostgreSQL: readers are made read-only; the server's own settings do the rest.
+/// Sets up every connection as it is opened (see [`dialect::setup_statements`]).
 #[derive(Debug)]
 struct Setup {
     busy_timeout_ms: u128,
@@ -320,26 +302,7 @@ struct Setup {
 
 impl CustomizeConnection<Pooled, diesel::r2d2::Error> for Setup {
     fn on_acquire(&self, conn: &mut Pooled) -> std::result::Result<(), diesel::r2d2::Error> {
-        let statements = match &conn.conn {
-            DbConnection::Sqlite(_) => {
-                let mut statements = vec![
-                    format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms),
-                    format!(
-                        "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
-                        self.durability.pragma()
-                    ),
-                ];
-                if self.read_only {
-                    statements.push("PRAGMA query_only = ON;".into());
-                }
-                statements
-            }
-            DbConnection::Postgres(_) if self.read_only => {
-                vec!["SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY;".into()]
-            }
-            DbConnection::Postgres(_) => Vec::new(),
-        };
-        for sql in statements {
+        for sql in dialect::setup_statements(&conn.conn, self.busy_timeout_ms, self.durability, self.read_only) {
             conn.batch_execute(&sql).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
@@ -349,7 +312,7 @@ impl CustomizeConnection<Pooled, diesel::r2d2::Error> for Setup {
 /// Opens (creating the SQLite file and folder if needed) the database and applies pending
 /// migrations. Returns the backend, the writer pool (SQLite: exactly one connection, so
 /// writers never contend for its lock) and the reader pool.
-pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
+pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Option<Checkpointer>)> {
     let target = Target::parse(&config.url)?;
     if let Target::Sqlite(path) = &target {
         create_parent_dir(path)?;
@@ -379,53 +342,44 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool)> {
         Backend::Postgres => config.postgres_writers.max(1),
     };
     let writer = pool(writers, false)?;
-    migrate(&mut *writer.get()?)?;
+    dialect::migrate(&mut *writer.get()?)?;
     let readers = pool(config.read_pool_size.max(1), true)?;
-    Ok((backend, writer, readers))
+    let checkpointer = match backend {
+        Backend::Sqlite => Some(Checkpointer::start(pool(1, false)?)?),
+        Backend::Postgres => None,
+    };
+    Ok((backend, writer, readers, checkpointer))
 }
 
-/// Brings the schema up to date: SQLite in WAL mode; PostgreSQL under an advisory lock.
-fn migrate(conn: &mut DbConnection) -> Result<()> {
-    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
-    match conn {
-        DbConnection::Sqlite(conn) => {
-            conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-            conn.run_pending_migrations(SQLITE_MIGRATIONS)
-                .map_err(migration_error)?;
-        }
-        DbConnection::Postgres(conn) => {
-            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK});"))?;
-            let migrated = conn
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|_| ())
-                .map_err(migration_error);
-            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK});"))?;
-            migrated?;
-        }
-    }
-    Ok(())
+/// SQLite: copies the write-ahead log into the database file on a thread of its own, so the
+/// writer never stops for it (see [`dialect::setup_statements`]). Stops with the store.
+pub(crate) struct Checkpointer {
+    _stop: std::sync::mpsc::Sender<()>,
 }
 
-/// Tells the other instances (PostgreSQL) that leads of these companies are being committed:
-/// sent inside the transaction, the notification is delivered exactly when it commits.
-/// Nothing to do on SQLite, where there is only one instance.
-pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator<Item = crate::Id>) -> Result<()> {
-    if let DbConnection::Postgres(conn) = conn {
-        for company in companies {
-            conn.batch_execute(&format!("NOTIFY {}, '{company}';", crate::listen::CHANNEL))?;
-        }
-    }
-    Ok(())
-}
+impl Checkpointer {
+    /// How often the log is copied while leads come in.
+    const EVERY: Duration = Duration::from_millis(100);
 
-/// PostgreSQL: makes concurrent transactions of several instances that reach this point take
-/// turns (a transaction-scoped advisory lock), for check-then-insert work such as the
-/// first-start bootstrap. SQLite's write transactions take turns anyway.
-pub(crate) fn serialize_with_other_instances(conn: &mut DbConnection) -> Result<()> {
-    if let DbConnection::Postgres(conn) = conn {
-        conn.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK});"))?;
+    fn start(pool: DbPool) -> Result<Checkpointer> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(Self::EVERY) {
+                    // PASSIVE: copies what it can without waiting for anyone.
+                    let done = pool
+                        .get()
+                        .map_err(StoreError::from)
+                        .and_then(|mut conn| Ok(conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")?));
+                    if let Err(error) = done {
+                        log::debug!("no checkpoint this time: {error}");
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer { _stop: stop })
     }
-    Ok(())
 }
 
 /// The PostgreSQL URL, for the listener of other instances' commits.
@@ -436,21 +390,16 @@ pub(crate) fn postgres_url(url: &str) -> Option<String> {
     }
 }
 
-/// Runs `work` in one write transaction: all of it commits, or none of it does. On SQLite
-/// the write lock is taken up front (`BEGIN IMMEDIATE`): a deferred transaction that reads
-/// first fails with "database is locked" when another process wrote in between.
+/// Runs `work` in one write transaction (see [`dialect::begin_write`]): all of it commits,
+/// or none of it does.
 pub(crate) fn write_transaction<T>(
     pooled: &mut Pooled,
     work: impl FnOnce(&mut DbConnection) -> Result<T>,
 ) -> Result<T> {
     pooled.ensure_in_place()?;
-    let conn = &mut pooled.conn;
-    match conn {
-        DbConnection::Sqlite(conn) => AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgres(conn) => AnsiTransactionManager::begin_transaction(conn)?,
-    }
+    dialect::begin_write(&mut pooled.conn)?;
     // Checked again right before the commit: that is the moment a lead is acknowledged.
-    match work(conn).and_then(|value| pooled.ensure_in_place().map(|()| value)) {
+    match work(&mut pooled.conn).and_then(|value| pooled.ensure_in_place().map(|()| value)) {
         Ok(value) => {
             <DbConnection as TransactionManager<DbConnection>>::commit_transaction(&mut pooled.conn)?;
             Ok(value)

@@ -20,7 +20,7 @@ use diesel::prelude::*;
 use lead_domain::LeadType;
 use sha2::{Digest, Sha256};
 
-use crate::db::DbConnection;
+use crate::db::{Backend, DbConnection};
 use crate::models::{counts_as_lead, Hold, Id};
 use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
 use crate::Result;
@@ -33,7 +33,12 @@ pub(crate) type Fingerprint = i64;
 /// The [`Fingerprint`] of `payload`.
 pub(crate) fn fingerprint(payload: &str) -> Fingerprint {
     let canonical = lead_domain::canonical_json(payload);
-    let digest = Sha256::digest(canonical.as_deref().unwrap_or(payload).as_bytes());
+    fingerprint_of_canonical(canonical.as_deref().unwrap_or(payload))
+}
+
+/// The [`Fingerprint`] of a body in its canonical spelling (as [`lead_domain::LeadBody`] has it).
+pub(crate) fn fingerprint_of_canonical(canonical: &str) -> Fingerprint {
+    let digest = Sha256::digest(canonical.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
@@ -60,10 +65,15 @@ impl Fingerprints {
     /// The fingerprints for a writer on `conn`'s backend, with those of the leads stored since
     /// `cutoff` (milliseconds).
     pub(crate) fn open(conn: &mut DbConnection, cutoff: i64) -> Result<Fingerprints> {
-        match conn {
-            DbConnection::Postgres(_) => Ok(Fingerprints::Table),
-            DbConnection::Sqlite(_) => RecentLeads::rebuild(conn, cutoff).map(Fingerprints::Memory),
+        match conn.backend() {
+            Backend::Postgres => Ok(Fingerprints::Table),
+            Backend::Sqlite => RecentLeads::rebuild(conn, cutoff).map(Fingerprints::Memory),
         }
+    }
+
+    /// Whether they are kept in `lead_fingerprints`, written with each lead.
+    pub(crate) fn in_table(&self) -> bool {
+        matches!(self, Fingerprints::Table)
     }
 
     /// The lead stored with `fingerprint` and `key_id` since `cutoff`, if there is one. In the
@@ -115,29 +125,6 @@ impl Fingerprints {
             diesel::delete(lead_fingerprints::table.find((fingerprint, key_id))).execute(conn)?;
         }
         Ok(())
-    }
-
-    /// Notes `first` under `fingerprint` and `key_id`, inside the lead's transaction. In the
-    /// table, another writer's lead with the same fingerprint is
-    /// [`StoreError::ConcurrentDuplicate`]; in memory, nothing happens until
-    /// [`Fingerprints::committed`].
-    pub(crate) fn insert(
-        &self,
-        conn: &mut DbConnection,
-        key_id: Id,
-        fingerprint: Fingerprint,
-        first: FirstLead,
-    ) -> Result<()> {
-        match self {
-            Fingerprints::Memory(_) => Ok(()),
-            Fingerprints::Table => {
-                diesel::insert_into(lead_fingerprints::table)
-                    .values(NewFingerprint::of(key_id, fingerprint, first))
-                    .execute(conn)
-                    .map_err(crate::leads::concurrent_duplicate)?;
-                Ok(())
-            }
-        }
     }
 
     /// Takes in the fingerprints of a batch that has committed, and forgets those from before

@@ -37,6 +37,15 @@ impl Store {
         outcome
     }
 
+    /// The last health check's answer while it is still reused, without waiting or touching
+    /// the database (for async code: `None` means call [`Store::check_health`] on a blocking
+    /// thread).
+    pub fn recent_health(&self) -> Option<Result<()>> {
+        let last = self.last_health.try_lock().ok()?;
+        let (at, outcome) = last.as_ref()?;
+        (at.elapsed() < HEALTH_REUSE).then(|| outcome.clone().map_err(StoreError::Unavailable))
+    }
+
     fn probe(&self) -> Result<()> {
         self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn).map_err(StoreError::from)?;

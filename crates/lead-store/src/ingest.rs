@@ -16,18 +16,19 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use lead_domain::{Lead, Timestamp};
+use lead_domain::{Lead, LeadBody, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
-use crate::db::{announce_commits, write_transaction, DbConnection, DbPool};
-use crate::duplicates::{fingerprint, prune_table, Fingerprint, Fingerprints};
-use crate::leads::{record_batch_set_based, record_lead_in, Batch};
+use crate::db::{write_transaction, DbPool};
+use crate::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
 use crate::models::{Id, Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
 /// The most leads one transaction takes.
 pub const MAX_BATCH: usize = 512;
+
+/// The most submission log entries a batch of leads writes along.
+const LOG_ENTRIES_PER_BATCH: usize = 2 * MAX_BATCH;
 
 /// What a queued lead costs besides its payload (the parsed lead, the job), for the byte bound.
 const JOB_OVERHEAD: usize = 512;
@@ -44,6 +45,10 @@ pub(crate) struct Job {
     pub(crate) options: SubmitOptions,
     /// The body's fingerprint, when duplicates of it are to be suppressed.
     pub(crate) fingerprint: Option<Fingerprint>,
+    /// The sender's address, normalized (to find the customer).
+    pub(crate) email_normalized: String,
+    /// The text of the team's notification.
+    pub(crate) notice: String,
     reply: oneshot::Sender<Result<Recorded>>,
 }
 
@@ -64,6 +69,8 @@ pub(crate) struct Shared {
     /// Other writes (the team's, the operator's) waiting for the write connection; the
     /// writer thread lets them go first so a stream of leads cannot starve them.
     pub(crate) others_waiting: AtomicUsize,
+    /// The submission log's entries, written along with the next batch.
+    pub(crate) log: crate::submissions::LogQueue,
 }
 
 /// The answer to a queued lead, once its batch has committed (or failed).
@@ -122,28 +129,28 @@ impl Ingest {
     /// Queues a lead; [`StoreError::Busy`] when the queue is full (in leads or in bytes).
     /// Its fingerprint is taken here, on the caller's thread, when duplicates are suppressed:
     /// not for spam, which leaves none, and not with an `Idempotency-Key`, which rules instead.
-    pub(crate) fn submit(
-        &self,
-        tenant: Tenant,
-        lead: Lead,
-        payload: String,
-        options: SubmitOptions,
-    ) -> Result<PendingLead> {
-        let cost = payload.len() + JOB_OVERHEAD;
+    pub(crate) fn submit(&self, tenant: Tenant, body: LeadBody, options: SubmitOptions) -> Result<PendingLead> {
+        let cost = body.text().len() + JOB_OVERHEAD;
         let before = self.shared.queued_bytes.fetch_add(cost, Ordering::SeqCst);
         if before > 0 && before + cost > self.max_bytes {
             self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
             return Err(StoreError::Busy);
         }
         let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
-        let fingerprint = suppress.then(|| fingerprint(&payload));
+        let fingerprint = suppress.then(|| fingerprint_of_canonical(body.canonical()));
         let (reply, answer) = oneshot::channel();
+        // Worked out here, on the caller's thread: the one writer thread has enough to do.
+        let email_normalized = body.lead().email().normalized();
+        let notice = body.lead().notification_text();
+        let (lead, payload) = body.into_parts();
         match self.queue.try_send(Job {
             tenant,
             lead,
             payload,
             options,
             fingerprint,
+            email_normalized,
+            notice,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
@@ -192,7 +199,7 @@ fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &
         // A panic must not take the writer down: the leads of this batch get an error (their
         // answers are dropped), and the next batch goes on.
         if catch_unwind(AssertUnwindSafe(|| {
-            commit(writer, batch, commits, fingerprints, window_ms)
+            commit(writer, batch, shared, commits, fingerprints, window_ms)
         }))
         .is_err()
         {
@@ -234,102 +241,52 @@ fn let_others_write_first(shared: &Shared) {
     }
 }
 
-/// Records one lead of the batch in a savepoint of its own, so a failing lead is rolled back
-/// alone. A lead whose Idempotency-Key or fingerprint another writer stored at the same
-/// moment is tried once more: the second time it finds that lead and answers with it.
-fn record_one(conn: &mut DbConnection, shared: &Batch<'_>, job: &Job) -> Result<Recorded> {
-    let attempt = |conn: &mut DbConnection| conn.transaction(|conn| record_lead_in(conn, shared, job));
-    match attempt(conn) {
-        Err(StoreError::ConcurrentDuplicate) => attempt(conn),
-        outcome => outcome,
-    }
-}
-
 /// Commits one batch and answers every lead in it.
 fn commit(
     writer: &DbPool,
     batch: Vec<Job>,
+    shared: &Shared,
     commits: &broadcast::Sender<Id>,
     fingerprints: &mut Fingerprints,
     duplicate_window_ms: i64,
 ) {
     let now = Timestamp::now().millis();
     let cutoff = now.saturating_sub(duplicate_window_ms);
+    // The submission log's waiting entries ride along (see `submissions.rs`).
+    let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let shared = Batch::prepare(conn, batch.iter().map(|job| job.tenant), now, cutoff, fingerprints)?;
-            // PostgreSQL: the whole batch set-based first (a few statements per batch instead
-            // of several per lead: each is a round trip); if that fails, nothing of it is
-            // kept and the leads go one by one below, so only the failing lead is refused.
-            // Leads with an Idempotency-Key, and batches with a duplicate, go one by one.
-            let set_based = match conn {
-                DbConnection::Postgres(_) if batch.iter().all(|job| job.options.idempotency_key.is_none()) => conn
-                    .transaction(|conn| record_batch_set_based(conn, &shared, &batch))
-                    .map_err(|error| match error {
-                        StoreError::ConcurrentDuplicate => {
-                            log::debug!("a batch of {} leads with a duplicate goes lead by lead", batch.len())
-                        }
-                        error => log::warn!("a batch of {} leads goes lead by lead: {error}", batch.len()),
-                    })
-                    .ok()
-                    .flatten(),
-                _ => None,
-            };
-            // (A set-based batch holds no duplicate: `stored` matters for the lead-by-lead path.)
-            let outcomes: Vec<Result<Recorded>> = match set_based {
-                Some(outcomes) => outcomes,
-                None => batch
-                    .iter()
-                    .map(|job| {
-                        let outcome = record_one(conn, &shared, job);
-                        if let Ok(recorded) = &outcome {
-                            shared.stored(job, recorded);
-                        }
-                        outcome
-                    })
-                    .collect(),
-            };
-            let used: BTreeSet<Id> = batch
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| o.is_ok())
-                .map(|(job, _)| job.tenant.key_id)
-                .collect();
-            shared.note_key_use(conn, used.into_iter())?;
-            shared.save_counts(conn)?;
-            let companies: BTreeSet<Id> = batch
-                .iter()
-                .zip(&outcomes)
-                .filter(|(_, o)| o.is_ok())
-                .map(|(job, _)| job.tenant.company_id)
-                .collect();
-            announce_commits(conn, companies.into_iter())?;
-            Ok::<_, StoreError>((outcomes, shared.into_added()))
+            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff)?;
+            crate::submissions::write_entries(conn, &entries);
+            Ok(written)
         })
     });
-    match outcomes {
-        Ok((outcomes, added)) => {
-            fingerprints.committed(added, cutoff);
-            let mut companies = BTreeSet::new();
-            for (job, outcome) in batch.into_iter().zip(outcomes) {
-                if outcome.is_ok() {
-                    companies.insert(job.tenant.company_id);
-                }
-                let _ = job.reply.send(outcome);
-            }
-            // Nobody listening is fine: streams read the database when they start.
-            for company in companies {
-                let _ = commits.send(company);
-            }
+    if outcomes.is_err() {
+        shared.log.put_back(entries);
+    }
+    let outcomes = match outcomes {
+        Ok(written) => {
+            fingerprints.committed(written.fingerprints, cutoff);
+            written.answers
         }
         Err(error) => {
             // Nothing of the batch was committed: every lead in it failed.
             let cause = error.to_string();
-            for job in batch {
-                let _ = job.reply.send(Err(StoreError::Unavailable(format!(
-                    "the batch was not committed: {cause}"
-                ))));
-            }
+            batch
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(format!("the batch was not committed: {cause}"))))
+                .collect()
         }
+    };
+    let mut companies = BTreeSet::new();
+    for (job, outcome) in batch.into_iter().zip(outcomes) {
+        if outcome.is_ok() {
+            companies.insert(job.tenant.company_id);
+        }
+        let _ = job.reply.send(outcome);
+    }
+    // Nobody listening is fine: streams read the database when they start.
+    for company in companies {
+        let _ = commits.send(company);
     }
 }

@@ -19,6 +19,7 @@ mod audit;
 mod copy;
 mod customers;
 mod db;
+mod dialect;
 mod duplicates;
 mod error;
 mod health;
@@ -33,6 +34,7 @@ mod schema;
 mod submissions;
 mod tickets;
 mod tokens;
+mod write;
 
 pub use admin::DemoSetup;
 pub use audit::AuditEntry;
@@ -65,12 +67,14 @@ pub struct Store {
     listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
     /// Who the audit log names for changes made through this handle.
     actor: std::sync::Arc<str>,
-    /// The submission log's queue, started by the first entry (operator commands need none).
-    submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::SubmissionLog>>>,
+    /// The submission log's thread, started by the first entry (operator commands need none).
+    submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
     /// How long submission log entries are kept.
     submission_retention: std::time::Duration,
     /// The last health check: when, and what it found (reused briefly, see `check_health`).
     last_health: std::sync::Arc<std::sync::Mutex<Option<health::Checked>>>,
+    /// SQLite: the thread that checkpoints the write-ahead log, while any handle lives.
+    _checkpointer: Option<std::sync::Arc<db::Checkpointer>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -84,7 +88,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
-        let (backend, writer, readers) = db::open(config)?;
+        let (backend, writer, readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
         let shared = std::sync::Arc::new(ingest::Shared::default());
@@ -110,6 +114,7 @@ impl Store {
             submission_log: Default::default(),
             submission_retention: config.submission_retention,
             last_health: Default::default(),
+            _checkpointer: checkpointer.map(std::sync::Arc::new),
         })
     }
 

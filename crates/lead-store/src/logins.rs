@@ -5,7 +5,6 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::audit;
-use crate::db::DbConnection;
 use crate::models::Id;
 use crate::schema::{companies, employee_tokens, employees, login_failures};
 use crate::{Result, Store, StoreError};
@@ -81,10 +80,7 @@ impl Store {
         let now = Timestamp::now().millis();
         self.write(|conn| {
             // The same SQL on both backends but for the spelling of the bound client text.
-            let client_param = match conn {
-                DbConnection::Postgres(_) => "$1",
-                DbConnection::Sqlite(_) => "?",
-            };
+            let client_param = crate::dialect::parameter(conn, 1);
             let query = diesel::sql_query(format!(
                 "INSERT INTO login_failures (employee_id, client, failed, locked_until) \
                  VALUES ({employee_id}, {client_param}, 1, NULL) \
@@ -92,10 +88,7 @@ impl Store {
                  WHERE login_failures.locked_until IS NULL OR login_failures.locked_until <= {now}"
             ))
             .bind::<diesel::sql_types::Text, _>(client);
-            let rows = match conn {
-                DbConnection::Postgres(pg) => query.execute(pg)?,
-                DbConnection::Sqlite(sqlite) => query.execute(sqlite)?,
-            };
+            let rows = crate::dialect::each_backend!(conn, c => query.execute(c))?;
             Ok(rows == 1)
         })
     }

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::schema::{api_keys, customers, employees, notifications, tickets, web_orders};
+use crate::schema::{api_keys, customers, employees, idempotency_keys, notifications, tickets, web_orders};
 
 /// A database id.
 pub type Id = i64;
@@ -487,47 +487,62 @@ pub(crate) struct NewCustomer<'a> {
     pub created_at: i64,
 }
 
+// The rows the writer inserts own their values: a multi-row insert of a fixed number of
+// rows is prepared once and reused only when its rows' types are `'static` (Diesel keys its
+// statement cache by type). `None` is NULL, never the column's default, so that SQLite takes
+// them in one multi-row statement.
+
 #[derive(Insertable)]
 #[diesel(table_name = web_orders, treat_none_as_default_value = false)]
-pub(crate) struct NewOrder<'a> {
+pub(crate) struct NewOrder {
     pub company_id: Id,
     pub api_key_id: Id,
     pub customer_id: Option<Id>,
-    pub email: &'a str,
-    pub email_normalized: &'a str,
-    pub title: &'a str,
-    pub message: Option<&'a str>,
+    pub email: String,
+    pub email_normalized: String,
+    pub title: String,
+    pub message: Option<String>,
     pub total_cents: i64,
-    pub status: &'a str,
-    pub payload: &'a str,
+    pub status: &'static str,
+    pub payload: String,
     pub created_at: i64,
-    pub held: Option<&'a str>,
+    pub held: Option<&'static str>,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = tickets, treat_none_as_default_value = false)]
-pub(crate) struct NewTicket<'a> {
+pub(crate) struct NewTicket {
     pub company_id: Id,
     pub api_key_id: Id,
     pub customer_id: Option<Id>,
-    pub email: &'a str,
-    pub email_normalized: &'a str,
-    pub title: &'a str,
-    pub message: &'a str,
-    pub status: &'a str,
-    pub payload: &'a str,
+    pub email: String,
+    pub email_normalized: String,
+    pub title: String,
+    pub message: String,
+    pub status: &'static str,
+    pub payload: String,
     pub created_at: i64,
-    pub held: Option<&'a str>,
+    pub held: Option<&'static str>,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = notifications, treat_none_as_default_value = false)]
-pub(crate) struct NewNotification<'a> {
+pub(crate) struct NewNotification {
     pub company_id: Id,
     pub employee_id: Id,
-    pub kind: &'a str,
-    pub text: &'a str,
+    pub kind: &'static str,
+    pub text: String,
     pub order_id: Option<Id>,
     pub ticket_id: Option<Id>,
+    pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = idempotency_keys, treat_none_as_default_value = false)]
+pub(crate) struct NewIdempotencyKey {
+    pub api_key_id: Id,
+    pub idem_key: String,
+    pub lead_type: &'static str,
+    pub record_id: Id,
     pub created_at: i64,
 }

@@ -135,7 +135,7 @@ pub(crate) fn notify_team(conn: &mut DbConnection, company_id: Id, note: &LeadNo
                 company_id,
                 employee_id,
                 kind: note.kind,
-                text: &note.text,
+                text: note.text.clone(),
                 order_id: note.order_id,
                 ticket_id: note.ticket_id,
                 created_at: now,

@@ -53,7 +53,7 @@ impl Store {
                 .first(conn)?;
             let record = load_order(conn, company_id, order_id)?;
             crate::notifications::notify_team(conn, company_id, &record.notification())?;
-            crate::db::announce_commits(conn, std::iter::once(company_id))?;
+            crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
             audit::record(
                 conn,
                 &self.actor,

@@ -55,7 +55,7 @@ impl Store {
             let company_id: Id = tickets::table.find(ticket_id).select(tickets::company_id).first(conn)?;
             let record = load_ticket(conn, company_id, ticket_id)?;
             crate::notifications::notify_team(conn, company_id, &record.notification())?;
-            crate::db::announce_commits(conn, std::iter::once(company_id))?;
+            crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
             audit::record(
                 conn,
                 &self.actor,

@@ -1,6 +1,6 @@
 //! lead-store's operations on a fresh temporary SQLite database.
 
-use lead_domain::Lead;
+use lead_domain::LeadBody;
 use lead_store::{Hold, Store, StoreConfig, StoreError, SubmitOptions, Tenant, Totals};
 
 fn open() -> (tempfile::TempDir, Store) {
@@ -17,8 +17,8 @@ fn tenant(store: &Store, name: &str, hash: &str) -> Tenant {
     Tenant { company_id, key_id }
 }
 
-fn order() -> Lead {
-    Lead::parse(br#"{"type":"order","email":"a@b.de","total":10}"#).unwrap()
+fn order() -> LeadBody {
+    LeadBody::parse(r#"{"type":"order","email":"a@b.de","total":10}"#.into()).unwrap()
 }
 
 #[test]
@@ -36,21 +36,15 @@ fn a_key_revoked_after_lookup_records_nothing() {
     let found = store.find_key_by_hash(&"a".repeat(64)).unwrap().unwrap();
     assert!(found.key_active && found.company_active);
     store.revoke_key(acme.key_id).unwrap();
-    assert!(matches!(
-        store.record_lead(acme, &order(), "{}"),
-        Err(StoreError::KeyNotValid)
-    ));
+    assert!(matches!(store.record_lead(acme, order()), Err(StoreError::KeyNotValid)));
     store.set_company_active(acme.company_id, false).unwrap();
     assert_eq!(store.totals().unwrap(), Totals::default());
 
     let beta = tenant(&store, "Beta", &"b".repeat(64));
     store.set_company_active(beta.company_id, false).unwrap();
-    assert!(matches!(
-        store.record_lead(beta, &order(), "{}"),
-        Err(StoreError::KeyNotValid)
-    ));
+    assert!(matches!(store.record_lead(beta, order()), Err(StoreError::KeyNotValid)));
     store.set_company_active(beta.company_id, true).unwrap();
-    let recorded = store.record_lead(beta, &order(), "{}").unwrap();
+    let recorded = store.record_lead(beta, order()).unwrap();
     assert_eq!(recorded.notified, 1);
 }
 
@@ -64,7 +58,7 @@ fn a_key_of_one_company_cannot_record_for_another() {
         key_id: acme.key_id,
     };
     assert!(matches!(
-        store.record_lead(forged, &order(), "{}"),
+        store.record_lead(forged, order()),
         Err(StoreError::KeyNotValid)
     ));
 }
@@ -117,15 +111,13 @@ fn raw(dir: &tempfile::TempDir) -> diesel::SqliteConnection {
     diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap()
 }
 
-fn order_from(email: &str) -> Lead {
-    Lead::parse(format!(r#"{{"type":"order","email":"{email}","total":1}}"#).as_bytes()).unwrap()
+fn order_from(email: &str) -> LeadBody {
+    LeadBody::parse(format!(r#"{{"type":"order","email":"{email}","total":1}}"#)).unwrap()
 }
 
 /// Queues an order from `email` with its own JSON as the body.
 fn submit(store: &Store, tenant: Tenant, email: &str) -> lead_store::Result<lead_store::PendingLead> {
-    let lead = order_from(email);
-    let payload = lead.to_json();
-    store.submit_lead(tenant, lead, payload, Default::default())
+    store.submit_lead(tenant, order_from(email), Default::default())
 }
 
 #[test]
@@ -229,9 +221,15 @@ fn the_queue_is_bounded_in_bytes_too() {
     blocker.batch_execute("BEGIN IMMEDIATE;").unwrap();
     let first = submit(&store, acme, "first@x.de").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let big = |i: usize| format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(64 * 1024 - 20));
+    let big = |i: usize| {
+        let body = format!(
+            r#"{{"type":"order","email":"k{i}@x.de","total":1,"pad":"{}"}}"#,
+            "x".repeat(64 * 1024 - 60)
+        );
+        LeadBody::parse(body).unwrap()
+    };
     let outcomes: Vec<_> = (0..5)
-        .map(|i| store.submit_lead(acme, order_from(&format!("k{i}@x.de")), big(i), Default::default()))
+        .map(|i| store.submit_lead(acme, big(i), Default::default()))
         .collect();
     let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
@@ -256,9 +254,8 @@ fn open_with(configure: impl FnOnce(&mut StoreConfig)) -> (tempfile::TempDir, St
 }
 
 fn submit_body(store: &Store, tenant: Tenant, body: &str, options: SubmitOptions) -> lead_store::Recorded {
-    let lead = Lead::parse(body.as_bytes()).unwrap();
     store
-        .submit_lead(tenant, lead, body.to_owned(), options)
+        .submit_lead(tenant, LeadBody::parse(body.to_owned()).unwrap(), options)
         .unwrap()
         .wait()
         .unwrap()
@@ -305,12 +302,7 @@ fn duplicates_queued_together_are_stored_once_and_the_window_can_be_off() {
         let pending: Vec<_> = (0..5)
             .map(|_| {
                 store
-                    .submit_lead(
-                        acme,
-                        Lead::parse(body.as_bytes()).unwrap(),
-                        body.into(),
-                        Default::default(),
-                    )
+                    .submit_lead(acme, LeadBody::parse(body.into()).unwrap(), Default::default())
                     .unwrap()
             })
             .collect();

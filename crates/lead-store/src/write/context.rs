@@ -1,0 +1,168 @@
+//! Step 1 of writing a batch: what its leads share, looked up once — which keys may still
+//! act and their daily caps, each company's active employees, and the customers the
+//! senders' addresses belong to.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::dialect;
+use crate::duplicates::Fingerprints;
+use crate::ingest::Job;
+use crate::models::{Hold, Id};
+use crate::schema::{api_keys, companies, employees};
+use crate::Result;
+
+/// What the leads of one batch share.
+pub(crate) struct Context<'a> {
+    /// The batch's time: every row it writes carries it.
+    pub(crate) now: i64,
+    /// Leads stored before this (milliseconds) no longer make the same body a duplicate.
+    pub(crate) duplicate_cutoff: i64,
+    /// The fingerprints of the leads stored before this batch.
+    pub(crate) fingerprints: &'a Fingerprints,
+    /// The keys that may still act (active, of an active company), with their company.
+    valid_keys: HashMap<Id, Id>,
+    /// Each company's active employees, in id order.
+    recipients: HashMap<Id, Vec<Id>>,
+    /// Each capped key's cap and the leads it had stored today before this batch.
+    allowances: BTreeMap<Id, (i64, i64)>,
+    /// The customer of each company and normalized address the batch's leads come from.
+    customers: HashMap<Id, HashMap<String, Id>>,
+}
+
+impl<'a> Context<'a> {
+    /// Looks up what `jobs` share — inside the write transaction, so a key revoked a moment
+    /// ago stops working at once. A body stored since `duplicate_cutoff` (as in
+    /// `fingerprints`) is a duplicate.
+    pub(crate) fn load(
+        conn: &mut DbConnection,
+        jobs: &[Job],
+        now: i64,
+        duplicate_cutoff: i64,
+        fingerprints: &'a Fingerprints,
+    ) -> Result<Context<'a>> {
+        // One query per distinct key and company (a batch rarely has more than a few): each
+        // a statement prepared once, where one `IN` list of whatever length would be parsed
+        // anew for every batch.
+        let mut keys: BTreeMap<Id, (Id, Option<i64>)> = BTreeMap::new();
+        for tenant in jobs.iter().map(|job| job.tenant) {
+            if keys.contains_key(&tenant.key_id) {
+                continue;
+            }
+            let found = api_keys::table
+                .inner_join(companies::table)
+                .filter(api_keys::id.eq(tenant.key_id))
+                .filter(api_keys::active.eq(1))
+                .filter(companies::active.eq(1))
+                .select((api_keys::company_id, api_keys::daily_cap))
+                .load::<(Id, Option<i64>)>(conn)?;
+            if let Some(&(company_id, cap)) = found.first() {
+                keys.insert(tenant.key_id, (company_id, cap));
+            }
+        }
+        let valid_keys: HashMap<Id, Id> = keys.iter().map(|(&key, &(company, _))| (key, company)).collect();
+
+        let mut recipients: HashMap<Id, Vec<Id>> = HashMap::new();
+        let mut customers: HashMap<Id, HashMap<String, Id>> = HashMap::new();
+        for &company_id in valid_keys.values() {
+            if recipients.contains_key(&company_id) {
+                continue;
+            }
+            let employees = employees::table
+                .filter(employees::company_id.eq(company_id))
+                .filter(employees::active.eq(1))
+                .select(employees::id)
+                .order(employees::id)
+                .load(conn)?;
+            recipients.insert(company_id, employees);
+            let mut addresses: Vec<&str> = jobs
+                .iter()
+                .filter(|job| job.tenant.company_id == company_id)
+                .map(|job| job.email_normalized.as_str())
+                .collect();
+            addresses.sort_unstable();
+            addresses.dedup();
+            let found = dialect::customers_by_address(conn, company_id, &addresses)?;
+            customers.insert(company_id, found.into_iter().collect());
+        }
+
+        // In key order, so that parallel writers (PostgreSQL) cannot deadlock on the counts.
+        let mut allowances = BTreeMap::new();
+        for (&key_id, &(_, cap)) in &keys {
+            if let Some(cap) = cap {
+                allowances.insert(key_id, (cap, dialect::day_count_locked(conn, key_id, day_of(now))?));
+            }
+        }
+
+        Ok(Context {
+            now,
+            duplicate_cutoff,
+            fingerprints,
+            valid_keys,
+            recipients,
+            allowances,
+            customers,
+        })
+    }
+
+    /// Whether a lead of `job`'s key and company may still be stored.
+    pub(crate) fn may_act(&self, job: &Job) -> bool {
+        self.valid_keys.get(&job.tenant.key_id) == Some(&job.tenant.company_id)
+    }
+
+    /// The employees a lead for `company_id` notifies.
+    pub(crate) fn recipients(&self, company_id: Id) -> &[Id] {
+        self.recipients.get(&company_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The customer `job`'s sender is, if any.
+    pub(crate) fn customer(&self, job: &Job) -> Option<Id> {
+        self.customers
+            .get(&job.tenant.company_id)?
+            .get(&job.email_normalized)
+            .copied()
+    }
+
+    /// Whether the next lead of `key_id` is held back when `counted` of its leads were
+    /// already stored in this batch: past the key's daily cap it is quarantined.
+    pub(crate) fn hold_after(&self, key_id: Id, counted: i64) -> Option<Hold> {
+        let &(cap, before) = self.allowances.get(&key_id)?;
+        (before + counted >= cap).then_some(Hold::Quarantine)
+    }
+
+    /// Writes the day's new lead counts of the capped keys, `counted` of which this batch
+    /// stored (in the batch's transaction).
+    pub(crate) fn save_counts(&self, conn: &mut DbConnection, counted: &HashMap<Id, i64>) -> Result<()> {
+        let day = day_of(self.now);
+        for (key_id, &(_, before)) in &self.allowances {
+            let Some(&stored) = counted.get(key_id).filter(|&&stored| stored > 0) else {
+                continue;
+            };
+            let leads = before + stored;
+            // The same SQL on both backends; every value is a number.
+            diesel::sql_query(format!(
+                "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
+                 ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Notes `keys`, which had a lead accepted in this batch, as used now.
+    pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: &[Id]) -> Result<()> {
+        if !keys.is_empty() {
+            diesel::update(api_keys::table.filter(api_keys::id.eq_any(keys)))
+                .set(api_keys::last_used_at.eq(self.now))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
+fn day_of(millis: i64) -> i64 {
+    millis.div_euclid(24 * 60 * 60 * 1000)
+}

@@ -1,0 +1,194 @@
+//! Step 3 of writing a batch: the rows of a plan, with one multi-row insert per table —
+//! orders, tickets, notifications, Idempotency-Keys, fingerprints — on both backends.
+
+use diesel::prelude::*;
+use lead_domain::{Lead, OrderStatus, TicketStatus};
+
+use super::context::Context;
+use super::plan::{replayed, Decision, Plan};
+use super::Passed;
+use crate::db::DbConnection;
+use crate::dialect::{insert_ids, insert_rows};
+use crate::duplicates::{Fingerprint, FirstLead, NewFingerprint};
+use crate::ingest::Job;
+use crate::models::{Hold, Id, NewIdempotencyKey, NewNotification, NewOrder, NewTicket, Recorded};
+use crate::schema::{idempotency_keys, lead_fingerprints, notifications, tickets, web_orders};
+use crate::{Result, StoreError};
+
+/// Writes the rows `plan` decided for `jobs`: the answer of each lead, and what the pass
+/// leaves for the leads after it (to be taken in once its savepoint is released).
+pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job], plan: Plan) -> Result<Passed> {
+    let now = context.now;
+    let stored = || {
+        jobs.iter()
+            .zip(&plan.decisions)
+            .zip(&plan.customers)
+            .enumerate()
+            .filter_map(|(position, ((job, decision), customer))| match decision {
+                Decision::Store(held) => Some((position, job, *held, *customer)),
+                _ => None,
+            })
+    };
+
+    let mut ids: Vec<Option<Id>> = vec![None; jobs.len()];
+    let mut order_positions = Vec::new();
+    let mut orders = Vec::new();
+    let mut ticket_positions = Vec::new();
+    let mut new_tickets = Vec::new();
+    for (position, job, held, customer_id) in stored() {
+        match &job.lead {
+            Lead::Order(order) => {
+                order_positions.push(position);
+                orders.push(NewOrder {
+                    company_id: job.tenant.company_id,
+                    api_key_id: job.tenant.key_id,
+                    customer_id,
+                    email: order.email.as_str().to_owned(),
+                    email_normalized: job.email_normalized.clone(),
+                    title: order.title.as_str().to_owned(),
+                    message: order.message.as_ref().map(|m| m.as_str().to_owned()),
+                    total_cents: i64::try_from(order.total.cents()).expect("at most 99 999 999.99 €"),
+                    status: OrderStatus::New.as_str(),
+                    payload: job.payload.clone(),
+                    created_at: now,
+                    held: held.map(Hold::as_str),
+                });
+            }
+            Lead::Ticket(ticket) => {
+                ticket_positions.push(position);
+                new_tickets.push(NewTicket {
+                    company_id: job.tenant.company_id,
+                    api_key_id: job.tenant.key_id,
+                    customer_id,
+                    email: ticket.email.as_str().to_owned(),
+                    email_normalized: job.email_normalized.clone(),
+                    title: ticket.title.as_str().to_owned(),
+                    message: ticket.message.as_str().to_owned(),
+                    status: TicketStatus::Open.as_str(),
+                    payload: job.payload.clone(),
+                    created_at: now,
+                    held: held.map(Hold::as_str),
+                });
+            }
+        }
+    }
+    if !orders.is_empty() {
+        let new = insert_ids!(conn, web_orders, orders);
+        for (position, id) in order_positions.into_iter().zip(new) {
+            ids[position] = Some(id);
+        }
+    }
+    if !new_tickets.is_empty() {
+        let new = insert_ids!(conn, tickets, new_tickets);
+        for (position, id) in ticket_positions.into_iter().zip(new) {
+            ids[position] = Some(id);
+        }
+    }
+    let id_of = |position: usize| ids[position].expect("every stored lead has an id");
+
+    // A held lead notifies nobody.
+    let mut notes = Vec::new();
+    for (position, job, _, _) in stored().filter(|(_, _, held, _)| held.is_none()) {
+        let id = id_of(position);
+        let (order_id, ticket_id) = match job.lead {
+            Lead::Order(_) => (Some(id), None),
+            Lead::Ticket(_) => (None, Some(id)),
+        };
+        notes.extend(
+            context
+                .recipients(job.tenant.company_id)
+                .iter()
+                .map(|&employee_id| NewNotification {
+                    company_id: job.tenant.company_id,
+                    employee_id,
+                    kind: job.lead.lead_type().as_str(),
+                    text: job.notice.clone(),
+                    order_id,
+                    ticket_id,
+                    created_at: now,
+                }),
+        );
+    }
+    if !notes.is_empty() {
+        insert_rows!(conn, notifications, notes);
+    }
+
+    // The keys and fingerprints of the leads that keep them: another writer (PostgreSQL)
+    // that stored the same a moment ago makes this fail as a concurrent duplicate.
+    let keys: Vec<NewIdempotencyKey> = stored()
+        .filter(|(_, _, held, _)| crate::models::counts_as_lead(*held))
+        .filter_map(|(position, job, _, _)| {
+            Some(NewIdempotencyKey {
+                api_key_id: job.tenant.key_id,
+                idem_key: job.options.idempotency_key.clone()?,
+                lead_type: job.lead.lead_type().as_str(),
+                record_id: id_of(position),
+                created_at: now,
+            })
+        })
+        .collect();
+    if !keys.is_empty() {
+        concurrent_duplicate(|| Ok(insert_rows!(conn, idempotency_keys, keys)))?;
+    }
+    let left: Vec<((Id, Fingerprint), FirstLead)> = plan
+        .fingerprints
+        .iter()
+        .map(|&(position, fingerprint)| {
+            let job = &jobs[position];
+            let first = FirstLead {
+                lead_type: job.lead.lead_type(),
+                id: id_of(position),
+                at: now,
+            };
+            ((job.tenant.key_id, fingerprint), first)
+        })
+        .collect();
+    if context.fingerprints.in_table() && !left.is_empty() {
+        // In key order, so that parallel writers meeting the same fingerprints wait for each
+        // other instead of deadlocking.
+        let mut rows: Vec<NewFingerprint> = left
+            .iter()
+            .map(|&((key_id, fingerprint), first)| NewFingerprint::of(key_id, fingerprint, first))
+            .collect();
+        rows.sort_unstable_by_key(|row| (row.fingerprint, row.api_key_id));
+        concurrent_duplicate(|| Ok(insert_rows!(conn, lead_fingerprints, rows)))?;
+    }
+
+    let answers = jobs
+        .iter()
+        .zip(&plan.decisions)
+        .zip(&plan.customers)
+        .enumerate()
+        .map(|(position, ((job, decision), customer_id))| match decision {
+            Decision::Refused => Err(StoreError::KeyNotValid),
+            Decision::Replay(first) => Ok(*first),
+            Decision::SameAs(first) => Ok(replayed(id_of(*first), plan.customers[*first])),
+            Decision::Store(held) => Ok(Recorded {
+                id: id_of(position),
+                customer_id: *customer_id,
+                notified: match held {
+                    Some(_) => 0,
+                    None => context.recipients(job.tenant.company_id).len(),
+                },
+                replayed: false,
+                held: *held,
+            }),
+        })
+        .collect();
+    Ok(Passed {
+        answers,
+        counted: plan.counted,
+        fingerprints: left,
+    })
+}
+
+/// A unique violation on an `Idempotency-Key` or a fingerprint: another writer (PostgreSQL)
+/// stored the same lead a moment ago. The lead is tried again, and the lookup answers with it.
+fn concurrent_duplicate(insert: impl FnOnce() -> Result<usize, diesel::result::Error>) -> Result<usize> {
+    insert().map_err(|error| match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            StoreError::ConcurrentDuplicate
+        }
+        other => other.into(),
+    })
+}

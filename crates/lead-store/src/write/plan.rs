@@ -1,0 +1,270 @@
+//! Step 2 of writing a batch: what becomes of each lead, decided in the order they came —
+//! refused, answered as a retry or duplicate of an earlier lead, or stored (held or not).
+//!
+//! A plan covers a *pass*: the whole batch at once, or (after the batch failed) one lead at
+//! a time. What the leads before the pass stored is in [`Written`]; what the pass's own
+//! leads would store is in the plan, so a later lead of the pass can be the duplicate of an
+//! earlier one before either has an id.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use lead_domain::LeadType;
+
+use super::context::Context;
+use crate::db::DbConnection;
+use crate::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
+use crate::ingest::Job;
+use crate::models::{counts_as_lead, Hold, Id, Recorded};
+use crate::schema::{idempotency_keys, tickets, web_orders};
+use crate::Result;
+
+/// How long an `Idempotency-Key` is remembered.
+const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// How much a pass looks up before it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// The whole batch: fingerprints kept in a table (PostgreSQL) are not looked up — a
+    /// duplicate is rare, and the table's unique index refuses it, which sends the batch
+    /// lead by lead.
+    Batch,
+    /// One lead after the batch failed: everything is looked up.
+    Alone,
+}
+
+/// What becomes of one lead.
+pub(crate) enum Decision {
+    /// Its key was revoked or its company deactivated since it was queued: nothing stored.
+    Refused,
+    /// A retry or duplicate of a lead stored before this pass: that lead's answer.
+    Replay(Recorded),
+    /// A retry or duplicate of an earlier lead of this pass (by position): its answer.
+    SameAs(usize),
+    /// Stored: held back for this reason, or (`None`) for the team.
+    Store(Option<Hold>),
+}
+
+/// What the leads of the batch stored so far (in passes whose savepoint was released) left
+/// behind for the leads after them.
+#[derive(Default)]
+pub(crate) struct Written {
+    /// Their fingerprints (in memory until the batch commits; see `Fingerprints::committed`).
+    pub(crate) fingerprints: HashMap<(Id, Fingerprint), FirstLead>,
+    /// How many leads each key stored (counted against its daily cap).
+    pub(crate) counted: HashMap<Id, i64>,
+}
+
+/// The decisions of one pass, and what they need to be written.
+pub(crate) struct Plan {
+    /// One per lead of the pass, in order.
+    pub(crate) decisions: Vec<Decision>,
+    /// The customer of each lead (stored ones only).
+    pub(crate) customers: Vec<Option<Id>>,
+    /// The leads of the pass that keep their fingerprint, by position.
+    pub(crate) fingerprints: Vec<(usize, Fingerprint)>,
+    /// How many leads of each key the pass stores that count against its cap.
+    pub(crate) counted: HashMap<Id, i64>,
+}
+
+impl Plan {
+    /// Decides, in order, what becomes of each of `jobs`, after the leads in `written`.
+    pub(crate) fn make(
+        conn: &mut DbConnection,
+        context: &Context<'_>,
+        written: &Written,
+        jobs: &[Job],
+        pass: Pass,
+    ) -> Result<Plan> {
+        let mut plan = Plan {
+            decisions: Vec::with_capacity(jobs.len()),
+            customers: Vec::with_capacity(jobs.len()),
+            fingerprints: Vec::new(),
+            counted: HashMap::new(),
+        };
+        // The pass's own leads that keep an Idempotency-Key or a fingerprint, by position.
+        let mut keyed: HashMap<(Id, &str), usize> = HashMap::new();
+        let mut printed: HashMap<(Id, Fingerprint), usize> = HashMap::new();
+        for (position, job) in jobs.iter().enumerate() {
+            let key_id = job.tenant.key_id;
+            let decision = if !context.may_act(job) {
+                Decision::Refused
+            } else if job.options.spam {
+                Decision::Store(Some(Hold::Spam))
+            } else if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {
+                match keyed.get(&(key_id, idempotency_key)) {
+                    Some(&first) if same_lead(&jobs[first], job) => Decision::SameAs(first),
+                    Some(_) => Decision::Store(Some(Hold::Conflict)),
+                    None => match earlier_answer(conn, context.now, job, idempotency_key)? {
+                        Earlier::Same(first) => Decision::Replay(first),
+                        Earlier::Different => Decision::Store(Some(Hold::Conflict)),
+                        Earlier::Unknown => Decision::Store(None),
+                    },
+                }
+            } else if let Some(fingerprint) = job.fingerprint {
+                match printed.get(&(key_id, fingerprint)) {
+                    Some(&first) => Decision::SameAs(first),
+                    None => match earlier_duplicate(conn, context, written, job, fingerprint, pass)? {
+                        Some(first) => Decision::Replay(first),
+                        None => Decision::Store(None),
+                    },
+                }
+            } else {
+                Decision::Store(None)
+            };
+            // Past the daily cap, a lead for the team is quarantined instead.
+            let decision = match decision {
+                Decision::Store(None) => {
+                    let counted = written.counted.get(&key_id).copied().unwrap_or(0)
+                        + plan.counted.get(&key_id).copied().unwrap_or(0);
+                    Decision::Store(context.hold_after(key_id, counted))
+                }
+                other => other,
+            };
+            let mut customer = None;
+            if let Decision::Store(held) = decision {
+                customer = context.customer(job);
+                // Spam leaves nothing a real lead could need (a bot must not use up its key
+                // or its body), and a conflicting lead leaves the key to the lead that has it.
+                if counts_as_lead(held) {
+                    *plan.counted.entry(key_id).or_default() += 1;
+                    if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {
+                        keyed.insert((key_id, idempotency_key), position);
+                    }
+                    if let Some(fingerprint) = job.fingerprint {
+                        printed.insert((key_id, fingerprint), position);
+                        plan.fingerprints.push((position, fingerprint));
+                    }
+                }
+            }
+            plan.decisions.push(decision);
+            plan.customers.push(customer);
+        }
+        Ok(plan)
+    }
+}
+
+/// Whether `again` repeats `first`: the same type and the same body (as for duplicates:
+/// whitespace and the order of the fields do not count).
+fn same_lead(first: &Job, again: &Job) -> bool {
+    first.lead.lead_type() == again.lead.lead_type() && same_body(&first.payload, &again.payload)
+}
+
+/// Whether two bodies say the same: the same text, or the same canonical spelling.
+fn same_body(first: &str, again: &str) -> bool {
+    first == again
+        || lead_domain::canonical_json(first).is_some_and(|first| Some(first) == lead_domain::canonical_json(again))
+}
+
+/// What an `Idempotency-Key` was used for before.
+enum Earlier {
+    /// Nothing (within 24 hours): the key is new.
+    Unknown,
+    /// The same lead: this is the first lead's answer.
+    Same(Recorded),
+    /// Another body.
+    Different,
+}
+
+/// What `job`'s `Idempotency-Key` (same API key, last 24 hours) was used for before.
+fn earlier_answer(conn: &mut DbConnection, now: i64, job: &Job, idempotency_key: &str) -> Result<Earlier> {
+    let mine = idempotency_keys::table
+        .filter(idempotency_keys::api_key_id.eq(job.tenant.key_id))
+        .filter(idempotency_keys::idem_key.eq(idempotency_key));
+    diesel::delete(mine.filter(idempotency_keys::created_at.lt(now - IDEMPOTENCY_WINDOW_MS))).execute(conn)?;
+    let Some((lead_type, record_id)) = mine
+        .select((idempotency_keys::lead_type, idempotency_keys::record_id))
+        .load::<(String, Id)>(conn)?
+        .into_iter()
+        .next()
+    else {
+        return Ok(Earlier::Unknown);
+    };
+    // The column's CHECK allows these two.
+    let first_type = match lead_type.as_str() {
+        "order" => LeadType::Order,
+        _ => LeadType::Ticket,
+    };
+    match stored_lead(conn, first_type, record_id)? {
+        Some(first) if first_type == job.lead.lead_type() && same_body(&first.payload, &job.payload) => {
+            Ok(Earlier::Same(replayed(record_id, first.customer_id)))
+        }
+        _ => Ok(Earlier::Different),
+    }
+}
+
+/// The answer of the lead stored before this pass whose body `job` repeats within the
+/// duplicate window, if there is one.
+fn earlier_duplicate(
+    conn: &mut DbConnection,
+    context: &Context<'_>,
+    written: &Written,
+    job: &Job,
+    fingerprint: Fingerprint,
+    pass: Pass,
+) -> Result<Option<Recorded>> {
+    let key_id = job.tenant.key_id;
+    let first = match written.fingerprints.get(&(key_id, fingerprint)) {
+        Some(first) => *first,
+        None if pass == Pass::Batch && context.fingerprints.in_table() => return Ok(None),
+        None => match context
+            .fingerprints
+            .earlier(conn, key_id, fingerprint, context.duplicate_cutoff)?
+        {
+            Some(first) => first,
+            None => return Ok(None),
+        },
+    };
+    // Checked against the stored lead, so that a fingerprint that outlived its lead (a
+    // database file restored from a backup under a running server) never answers for a
+    // lead that is not there.
+    match stored_lead(conn, first.lead_type, first.id)? {
+        Some(stored) if stored.api_key_id == key_id && fingerprint_of(&stored.payload) == fingerprint => {
+            Ok(Some(replayed(first.id, stored.customer_id)))
+        }
+        _ => {
+            context.fingerprints.forget(conn, key_id, fingerprint)?;
+            Ok(None)
+        }
+    }
+}
+
+/// What a stored order or ticket was sent with, to tell a retry of it.
+struct StoredLead {
+    payload: String,
+    customer_id: Option<Id>,
+    api_key_id: Id,
+}
+
+/// The payload, customer and key of a stored order or ticket.
+fn stored_lead(conn: &mut DbConnection, lead_type: LeadType, id: Id) -> Result<Option<StoredLead>> {
+    let found: Vec<(String, Option<Id>, Id)> = match lead_type {
+        LeadType::Order => web_orders::table
+            .find(id)
+            .select((web_orders::payload, web_orders::customer_id, web_orders::api_key_id))
+            .load(conn)?,
+        LeadType::Ticket => tickets::table
+            .find(id)
+            .select((tickets::payload, tickets::customer_id, tickets::api_key_id))
+            .load(conn)?,
+    };
+    Ok(found
+        .into_iter()
+        .next()
+        .map(|(payload, customer_id, api_key_id)| StoredLead {
+            payload,
+            customer_id,
+            api_key_id,
+        }))
+}
+
+/// The answer of a retry: the first lead's, with nothing new stored or notified.
+pub(crate) fn replayed(id: Id, customer_id: Option<Id>) -> Recorded {
+    Recorded {
+        id,
+        customer_id,
+        notified: 0,
+        replayed: true,
+        held: None,
+    }
+}
