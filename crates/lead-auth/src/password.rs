@@ -54,7 +54,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 /// A new random password of 16 letters and digits (about 95 bits), for the first-start Demo
 /// employee.
 pub fn generate_password() -> Result<String, KeyError> {
-    crate::random_secret("").map(|secret| secret.chars().take(16).collect())
+    crate::secret::random_secret("").map(|secret| secret.chars().take(16).collect())
 }
 
 #[cfg(test)]
