@@ -183,7 +183,7 @@ fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals
         store.add_employee(company, &format!("Mitarbeiter {i}"), &format!("m{i}@bench.example"))?;
     }
     let key = ApiKey::generate()?;
-    store.add_key(company, &key.display_prefix(), key.hash().as_str(), "lead-bench")?;
+    store.add_key(company, &key, "lead-bench")?;
     Ok((key, store.totals()?))
 }
 

@@ -52,6 +52,14 @@ impl FromStr for OrderStatus {
     }
 }
 
+impl TryFrom<String> for OrderStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -92,6 +100,14 @@ impl FromStr for TicketStatus {
     }
 }
 
+impl TryFrom<String> for TicketStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
 impl fmt::Display for TicketStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -117,6 +133,13 @@ impl Timestamp {
     /// Unix milliseconds.
     pub fn millis(self) -> i64 {
         self.0
+    }
+}
+
+impl From<i64> for Timestamp {
+    /// A timestamp from Unix milliseconds.
+    fn from(millis: i64) -> Timestamp {
+        Timestamp(millis)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
-use lead_auth::{authorize, Credentials, KeyState};
+use lead_auth::{authorize, Credentials, KeyHash, KeyState};
 use lead_store::{KeyLookup, Store, Tenant};
 
 use crate::limits::RateLimits;
@@ -32,20 +32,20 @@ impl Caller {
             Credentials::Presented(key) => {
                 let hash = key.hash();
                 let cache = req.app_data::<web::Data<KeyCache>>().cloned();
-                match cache.as_ref().and_then(|cache| cache.get(hash.as_str())) {
+                match cache.as_ref().and_then(|cache| cache.get(&hash)) {
                     Some(lookup) => Some(lookup),
                     None => {
-                        let key = hash.as_str().to_owned();
-                        let found = web::block(move || store.find_key_by_hash(hash.as_str())).await??;
+                        let looked_up = hash.clone();
+                        let found = web::block(move || store.find_key_by_hash(&looked_up)).await??;
                         if let (Some(cache), Some(lookup)) = (&cache, &found) {
-                            cache.put(key, lookup.clone());
+                            cache.put(hash, lookup.clone());
                         }
                         found
                     }
                 }
             }
         };
-        let found = found.map(|lookup| ((tenant(&lookup), lookup.origins.clone()), state(&lookup)));
+        let found = found.map(|lookup| ((lookup.tenant, lookup.origins), lookup.state));
         let (tenant, origins) = authorize(&presented, found)?;
         Ok(Caller { tenant, origins })
     }
@@ -77,14 +77,14 @@ impl Caller {
 /// active keys are kept (a newly issued key works at once), at most [`KeyCache::CAPACITY`].
 #[derive(Default)]
 pub(crate) struct KeyCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (KeyLookup, std::time::Instant)>>,
+    entries: std::sync::RwLock<std::collections::HashMap<KeyHash, (KeyLookup, std::time::Instant)>>,
 }
 
 impl KeyCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(1);
     const CAPACITY: usize = 10_000;
 
-    fn get(&self, hash: &str) -> Option<KeyLookup> {
+    fn get(&self, hash: &KeyHash) -> Option<KeyLookup> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries
             .get(hash)
@@ -92,8 +92,8 @@ impl KeyCache {
             .map(|(lookup, _)| lookup.clone())
     }
 
-    fn put(&self, hash: String, lookup: KeyLookup) {
-        if !(lookup.key_active && lookup.company_active) {
+    fn put(&self, hash: KeyHash, lookup: KeyLookup) {
+        if lookup.state != KeyState::Active {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -112,20 +112,5 @@ pub(crate) fn check_client(req: &HttpRequest) -> Result<(), ApiError> {
     match req.app_data::<web::Data<RateLimits>>() {
         Some(limits) => limits.check_client(req),
         None => Ok(()),
-    }
-}
-
-fn tenant(lookup: &KeyLookup) -> Tenant {
-    Tenant {
-        company_id: lookup.company_id,
-        key_id: lookup.key_id,
-    }
-}
-
-fn state(lookup: &KeyLookup) -> KeyState {
-    match (lookup.key_active, lookup.company_active) {
-        (true, true) => KeyState::Active,
-        (false, _) => KeyState::Revoked,
-        (true, false) => KeyState::CompanyInactive,
     }
 }

@@ -1,4 +1,6 @@
-//! The one place where every failure becomes an HTTP status and the contract's JSON body.
+//! The one classification of every failure: its status, its stable code, its German
+//! message. Two renderers show it — the contract's JSON body here (the lead endpoint and the
+//! team API), a German page for the dashboard (`dashboard::PageError`).
 
 use std::fmt;
 
@@ -33,6 +35,11 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 409: the record is not in a state that allows this (a second decision on an order).
     Conflict(String),
+    /// 403: a dashboard form without the session's CSRF token (another site made the
+    /// browser send it); nothing was changed.
+    Csrf,
+    /// 401: this client is locked out of the account after too many wrong passwords.
+    LockedOut,
     /// 400: a required field of a team-API body is missing.
     MissingField(&'static str),
     /// 400: a field or query parameter has a value that is not allowed.
@@ -110,6 +117,7 @@ impl ApiError {
             StoreError::Busy => ApiError::Busy,
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
+            StoreError::LockedOut => ApiError::LockedOut,
             StoreError::Invalid { field, problem } => ApiError::InvalidField {
                 field,
                 // In German, whatever the store said for the operator.
@@ -137,6 +145,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Csrf => "forbidden",
+            ApiError::LockedOut => "unauthorized",
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
@@ -199,6 +209,12 @@ impl ApiError {
             ApiError::MethodNotAllowed(allow) => format!("Diese Adresse akzeptiert nur {allow}."),
             ApiError::NotFound(message) => (*message).into(),
             ApiError::Conflict(message) => message.clone(),
+            ApiError::Csrf => "Das Formular war abgelaufen oder kam nicht von dieser Seite; es wurde nichts geändert. \
+                 Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+                .into(),
+            ApiError::LockedOut => {
+                "Zu viele falsche Passwörter: die Anmeldung von Ihrer Adresse aus ist vorübergehend gesperrt.".into()
+            }
             ApiError::MissingField(field) => format!("Das Pflichtfeld „{field}“ fehlt."),
             ApiError::InvalidField { message, .. } => message.clone(),
             ApiError::Unavailable(_) => "Die Datenbank ist nicht erreichbar.".into(),
@@ -265,10 +281,12 @@ fn shortened(value: &str) -> String {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Auth(AuthError::MissingKey | AuthError::Unauthorized) => StatusCode::UNAUTHORIZED,
-            ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden) | ApiError::OriginNotAllowed => {
-                StatusCode::FORBIDDEN
+            ApiError::Auth(AuthError::MissingKey | AuthError::Unauthorized) | ApiError::LockedOut => {
+                StatusCode::UNAUTHORIZED
             }
+            ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden)
+            | ApiError::OriginNotAllowed
+            | ApiError::Csrf => StatusCode::FORBIDDEN,
             ApiError::Lead(_)
             | ApiError::UnreadableBody
             | ApiError::TooManyFields(_)

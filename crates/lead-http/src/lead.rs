@@ -15,8 +15,8 @@ use crate::auth::{self, Caller};
 use crate::browser;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
-use crate::limits::RateLimits;
-use crate::{allow_only, read_body, ApiError, HttpConfig};
+use crate::request::read_body;
+use crate::{allow_only, ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
 pub const LEAD_PATHS: [&str; 2] = ["/api/v1/lead.php", "/api/v1/lead"];
@@ -35,25 +35,54 @@ pub(crate) struct Accepted {
     pub(crate) id: i64,
 }
 
-/// A lead as a website sends it (JSON, or the same fields as a plain HTML form).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // describes what `lead_domain::Lead::parse` reads
-pub(crate) struct LeadRequest {
-    /// `order` (a web order for the inbox) or `ticket` (a contact or support request), in any
-    /// case and with any surrounding whitespace; the answer names it in lower case.
-    #[schema(rename = "type", example = "ticket")]
-    lead_type: String,
-    /// The sender's email address, at most 254 characters.
-    #[schema(example = "max.mustermann@beispiel.de")]
-    email: String,
-    /// The request; required for tickets, at most 20 000 characters.
-    message: Option<String>,
-    /// The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`).
-    subject: Option<String>,
-    /// Orders: the gross amount in euro (see [`amount_schema`]).
-    #[schema(schema_with = amount_schema)]
-    total: Option<String>,
+/// A lead as a website sends it (JSON, or the same fields as a plain HTML form). Read by
+/// `lead_domain::LeadBody::parse`, not by serde: this type only carries its description.
+pub(crate) struct LeadRequest;
+
+impl utoipa::PartialSchema for LeadRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description.to_owned()))
+        };
+        let optional_text = |description: &str| {
+            text(description).schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        };
+        ObjectBuilder::new()
+            .description(Some(
+                "A lead as a website sends it (JSON, or the same fields as a plain HTML form).",
+            ))
+            .property(
+                "type",
+                text(
+                    "`order` (a web order for the inbox) or `ticket` (a contact or support request), in any \
+                     case and with any surrounding whitespace; the answer names it in lower case.",
+                )
+                .examples([serde_json::json!("ticket")]),
+            )
+            .required("type")
+            .property(
+                "email",
+                text("The sender's email address, at most 254 characters.")
+                    .examples([serde_json::json!("max.mustermann@beispiel.de")]),
+            )
+            .required("email")
+            .property(
+                "message",
+                optional_text("The request; required for tickets, at most 20 000 characters."),
+            )
+            .property(
+                "subject",
+                optional_text("The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`)."),
+            )
+            .property("total", amount_schema())
+            .into()
+    }
 }
+
+impl utoipa::ToSchema for LeadRequest {}
 
 /// `total`: a JSON number, or a text as people write amounts.
 fn amount_schema() -> utoipa::openapi::schema::Schema {
@@ -93,7 +122,7 @@ const LOGGED_BODY_BYTES: usize = 8 * 1024;
 struct Trace {
     /// The key as presented: only to redact it from the logged body, never logged itself.
     presented: Option<String>,
-    company_id: Option<lead_store::Id>,
+    company_id: Option<lead_store::CompanyId>,
     body: Option<web::Bytes>,
     /// A form's fields as the JSON that was checked: what is logged instead of the raw form,
     /// which may carry the key in a hidden field.
@@ -124,10 +153,7 @@ impl Trace {
             Some(body) => body.len() as i64,
             None => header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or(0),
         };
-        let client_ip = match req.app_data::<web::Data<RateLimits>>() {
-            Some(limits) => limits.client_ip(req),
-            None => req.peer_addr().map(|addr| addr.ip()),
-        };
+        let client_ip = crate::request::client_ip(req);
         // Only what a valid key sent is kept, and not when it was over its rate: the log is
         // no free storage for strangers or floods. Keys are redacted before the cut, so no
         // half key is left at the end; NUL, which PostgreSQL's text cannot hold, becomes U+FFFD.
@@ -152,7 +178,7 @@ impl Trace {
             text[..end].to_owned()
         });
         NewSubmission {
-            at: lead_domain::Timestamp::now().millis(),
+            at: lead_domain::Timestamp::now(),
             company_id: self.company_id,
             key_prefix: self
                 .presented
@@ -341,7 +367,7 @@ async fn record(
         status: "success",
         message: "Daten verarbeitet",
         lead_type,
-        id: recorded.id,
+        id: recorded.id.get(),
     })
 }
 

@@ -20,6 +20,7 @@ mod live;
 mod member;
 mod openapi;
 mod origin;
+mod request;
 mod team;
 mod views;
 
@@ -27,7 +28,7 @@ use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Logger;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use lead_store::Store;
 use serde::Serialize;
 
@@ -119,29 +120,6 @@ pub(crate) fn allow_only<const N: usize>(paths: [&'static str; N], allow: &'stat
 
 pub(crate) fn error_response(error: ApiError) -> HttpResponse {
     actix_web::ResponseError::error_response(&error)
-}
-
-/// Reads a request body of at most `config.body_limit` bytes: a declared `Content-Length`
-/// above it is refused before reading, a chunked body as soon as it grows past it, and a
-/// body that takes longer than `config.body_timeout` to arrive is given up on (`408`).
-pub(crate) async fn read_body(
-    req: Option<&HttpRequest>,
-    body: web::Payload,
-    config: &HttpConfig,
-) -> Result<web::Bytes, ApiError> {
-    let limit = config.body_limit;
-    let declared = req
-        .and_then(|req| req.headers().get(header::CONTENT_LENGTH))
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return Err(ApiError::PayloadTooLarge(limit));
-    }
-    actix_web::rt::time::timeout(config.body_timeout, body.to_bytes_limited(limit))
-        .await
-        .map_err(|_| ApiError::RequestTimeout)?
-        .map_err(|_| ApiError::PayloadTooLarge(limit))?
-        .map_err(|_| ApiError::UnreadableBody)
 }
 
 /// The access log: peer, method, path and query with every secret redacted (the `key`

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use lead_store::Id;
+use lead_store::KeyId;
 
 use crate::ApiError;
 
@@ -26,7 +26,7 @@ pub struct RateLimitConfig {
 /// The limiters, shared by all workers.
 pub(crate) struct RateLimits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    per_key: Option<DefaultKeyedRateLimiter<Id>>,
+    per_key: Option<DefaultKeyedRateLimiter<KeyId>>,
     trusted_proxies: Vec<IpAddr>,
     checks: AtomicU64,
 }
@@ -94,7 +94,7 @@ impl RateLimits {
     }
 
     /// The per-key limit (checked once the key is known to be valid).
-    pub(crate) fn check_key(&self, key_id: Id) -> Result<(), ApiError> {
+    pub(crate) fn check_key(&self, key_id: KeyId) -> Result<(), ApiError> {
         match &self.per_key {
             Some(limiter) => self.check(limiter, &key_id),
             None => Ok(()),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_lab::sse::{self, Sse};
-use lead_store::{Id, Member, Store};
+use lead_store::{CompanyId, Member, NotificationId, Store};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::views::NotificationView;
@@ -46,7 +46,7 @@ pub(crate) async fn open(
             value
                 .to_str()
                 .ok()
-                .and_then(|v| v.trim().parse::<Id>().ok())
+                .and_then(|v| v.trim().parse::<NotificationId>().ok())
                 .ok_or_else(|| ApiError::InvalidField {
                     field: "Last-Event-ID",
                     message: "„Last-Event-ID“ muss die Nummer einer Benachrichtigung sein.".into(),
@@ -88,8 +88,8 @@ pub(crate) async fn open(
 async fn deliver(
     store: std::sync::Arc<Store>,
     member: Member,
-    mut after: Id,
-    mut signals: broadcast::Receiver<Id>,
+    mut after: NotificationId,
+    mut signals: broadcast::Receiver<CompanyId>,
     events: mpsc::Sender<sse::Event>,
     recheck: Duration,
 ) {
@@ -141,9 +141,9 @@ async fn deliver(
 /// Waits until the store signals a commit for `company_id`, or `recheck` passes; `false`
 /// when the client has gone away.
 async fn wait_for_commit(
-    signals: &mut broadcast::Receiver<Id>,
+    signals: &mut broadcast::Receiver<CompanyId>,
     events: &mpsc::Sender<sse::Event>,
-    company_id: Id,
+    company_id: CompanyId,
     recheck: Duration,
 ) -> bool {
     let deadline = actix_web::rt::time::sleep(recheck);

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use lead_auth::{authorize_employee, EmployeeToken, TokenState};
-use lead_store::{Member, Store, TokenLookup};
+use lead_auth::{authorize_employee, EmployeeToken};
+use lead_store::{Member, Store};
 
 use crate::ApiError;
 
@@ -31,31 +31,11 @@ impl FromRequest for TeamMember {
                 None => None,
                 Some(token) => {
                     let hash = token.hash();
-                    web::block(move || store.find_token_by_hash(hash.as_str())).await??
+                    web::block(move || store.find_token_by_hash(&hash)).await??
                 }
             };
-            let member = authorize_employee(token.as_ref(), found.map(|lookup| (member(lookup), state(lookup))))?;
+            let member = authorize_employee(token.as_ref(), found.map(|lookup| (lookup.member, lookup.state)))?;
             Ok(TeamMember(member))
         })
-    }
-}
-
-pub(crate) fn member(lookup: TokenLookup) -> Member {
-    Member {
-        token_id: lookup.token_id,
-        employee_id: lookup.employee_id,
-        company_id: lookup.company_id,
-    }
-}
-
-pub(crate) fn state(lookup: TokenLookup) -> TokenState {
-    if !lookup.token_active {
-        TokenState::Revoked
-    } else if !lookup.employee_active {
-        TokenState::EmployeeInactive
-    } else if !lookup.company_active {
-        TokenState::CompanyInactive
-    } else {
-        TokenState::Active
     }
 }

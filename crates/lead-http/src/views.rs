@@ -1,12 +1,16 @@
 //! The JSON shapes of the team API.
 
 use lead_domain::Timestamp;
-use lead_store::{Customer, CustomerFile, EmployeeRef, Id, Notification, OrderRecord, Submission, TicketRecord};
+use lead_store::{
+    Customer, CustomerFile, CustomerId, EmployeeId, EmployeeRef, LeadId, Notification, NotificationId, OrderId,
+    OrderRecord, Submission, SubmissionId, TicketId, TicketRecord,
+};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-fn time(millis: i64) -> String {
-    Timestamp::from_millis(millis).to_string()
+/// RFC 3339 in UTC with milliseconds.
+fn time(at: Timestamp) -> String {
+    at.to_string()
 }
 
 /// The original request body as embedded JSON.
@@ -18,7 +22,8 @@ fn payload(raw: &str) -> Box<RawValue> {
 /// An employee named on a record.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EmployeeView {
-    id: Id,
+    #[schema(value_type = i64)]
+    id: EmployeeId,
     name: String,
 }
 
@@ -31,13 +36,17 @@ impl From<EmployeeRef> for EmployeeView {
 /// A web order; `payload` only where one order is shown.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct OrderView {
-    id: Id,
-    status: String,
+    #[schema(value_type = i64)]
+    id: OrderId,
+    /// `new`, `accepted` or `rejected`.
+    #[schema(value_type = String)]
+    status: &'static str,
     email: String,
     title: String,
     message: Option<String>,
-    total_cents: i64,
-    customer_id: Option<Id>,
+    total_cents: u64,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
     created_at: String,
     decided_by: Option<EmployeeView>,
     decided_at: Option<String>,
@@ -57,11 +66,11 @@ impl OrderView {
             payload: with_payload.then(|| payload(&order.payload)),
             extra: lead_domain::extra_fields(&order.payload),
             id: order.id,
-            status: order.status,
+            status: order.status.as_str(),
             email: order.email,
             title: order.title,
             message: order.message,
-            total_cents: order.total_cents,
+            total_cents: order.total.cents(),
             customer_id: order.customer_id,
             created_at: time(order.created_at),
             decided_by: order.decided_by.map(EmployeeView::from),
@@ -73,12 +82,16 @@ impl OrderView {
 /// A ticket; `payload` only where one ticket is shown.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TicketView {
-    id: Id,
-    status: String,
+    #[schema(value_type = i64)]
+    id: TicketId,
+    /// `open` or `closed`.
+    #[schema(value_type = String)]
+    status: &'static str,
     email: String,
     title: String,
     message: String,
-    customer_id: Option<Id>,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
     created_at: String,
     status_changed_by: Option<EmployeeView>,
     status_changed_at: Option<String>,
@@ -98,7 +111,7 @@ impl TicketView {
             payload: with_payload.then(|| payload(&ticket.payload)),
             extra: lead_domain::extra_fields(&ticket.payload),
             id: ticket.id,
-            status: ticket.status,
+            status: ticket.status.as_str(),
             email: ticket.email,
             title: ticket.title,
             message: ticket.message,
@@ -113,7 +126,8 @@ impl TicketView {
 /// A customer.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
-    id: Id,
+    #[schema(value_type = i64)]
+    id: CustomerId,
     name: String,
     email: String,
     created_at: String,
@@ -152,26 +166,35 @@ impl From<CustomerFile> for CustomerFileView {
 /// An in-app notification.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationView {
-    id: Id,
-    kind: String,
+    #[schema(value_type = i64)]
+    id: NotificationId,
+    /// `order` or `ticket`.
+    #[schema(value_type = String)]
+    kind: &'static str,
     text: String,
     read: bool,
     read_at: Option<String>,
-    order_id: Option<Id>,
-    ticket_id: Option<Id>,
+    #[schema(value_type = Option<i64>)]
+    order_id: Option<OrderId>,
+    #[schema(value_type = Option<i64>)]
+    ticket_id: Option<TicketId>,
     created_at: String,
 }
 
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
+        let (order_id, ticket_id) = match n.lead {
+            LeadId::Order(id) => (Some(id), None),
+            LeadId::Ticket(id) => (None, Some(id)),
+        };
         NotificationView {
             id: n.id,
-            kind: n.kind,
+            kind: n.lead.lead_type().as_str(),
             text: n.text,
             read: n.read_at.is_some(),
             read_at: n.read_at.map(time),
-            order_id: n.order_id,
-            ticket_id: n.ticket_id,
+            order_id,
+            ticket_id,
             created_at: time(n.created_at),
         }
     }
@@ -186,7 +209,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// A page from up to `limit + 1` fetched records: the extra one only says that more exist.
-    pub fn from_fetched<R>(mut records: Vec<R>, limit: i64, id: impl Fn(&R) -> Id, view: impl Fn(R) -> T) -> Page<T> {
+    pub fn from_fetched<R>(mut records: Vec<R>, limit: i64, id: impl Fn(&R) -> i64, view: impl Fn(R) -> T) -> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
         let more = records.len() > limit;
         records.truncate(limit);
@@ -205,7 +228,8 @@ impl<T> Page<T> {
 /// A request to the lead endpoint, as the submission log kept it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SubmissionView {
-    id: Id,
+    #[schema(value_type = i64)]
+    id: SubmissionId,
     at: String,
     key_prefix: Option<String>,
     origin: Option<String>,

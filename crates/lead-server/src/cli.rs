@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use lead_store::{EmployeeId, OrderId, TicketId};
 
 /// Web-to-CRM lead gateway: receives orders and tickets from websites, files them per
 /// company and notifies the company's employees.
@@ -183,29 +184,29 @@ pub enum EmployeeCommand {
     /// Deactivate an employee: no further notifications.
     Deactivate {
         /// The employee's id.
-        employee: i64,
+        employee: EmployeeId,
     },
     /// Activate an employee again.
     Activate {
         /// The employee's id.
-        employee: i64,
+        employee: EmployeeId,
     },
     /// Set the employee's password for the dashboard (/app), read from standard input (the
     /// first line); at least 10 characters. Also lifts a lockout after wrong passwords.
     Password {
         /// The employee's id.
-        employee: i64,
+        employee: EmployeeId,
     },
     /// Issue a team-API bearer token; prints it once, alone on the last line.
     Token {
         /// The employee's id.
-        employee: i64,
+        employee: EmployeeId,
     },
     /// List tokens (never the tokens themselves).
     TokenList {
         /// Only this employee's tokens.
         #[arg(long)]
-        employee: Option<i64>,
+        employee: Option<EmployeeId>,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -288,7 +289,7 @@ pub enum OrdersCommand {
     /// inbox and every active employee is notified.
     Release {
         /// The order's id.
-        id: i64,
+        id: OrderId,
     },
 }
 
@@ -320,7 +321,7 @@ pub enum TicketsCommand {
     /// ticket system and every active employee is notified.
     Release {
         /// The ticket's id.
-        id: i64,
+        id: TicketId,
     },
 }
 
@@ -331,7 +332,7 @@ pub enum NotificationsCommand {
     List {
         /// The employee's id.
         #[arg(long)]
-        employee: i64,
+        employee: EmployeeId,
         #[command(flatten)]
         list: ListArgs,
     },

@@ -152,7 +152,7 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
         KeyCommand::Issue { company, label } => {
             let company = store.find_company(&company)?;
             let key = ApiKey::generate()?;
-            let id = store.add_key(company.id, &key.display_prefix(), key.hash().as_str(), &label)?;
+            let id = store.add_key(company.id, &key, &label)?;
             warn_if_inactive(&company);
             eprintln!(
                 "Issued key {id} ({}) for company {:?}. It is shown only now; store it safely:",
@@ -165,7 +165,7 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
             let company = store.find_company(&company)?;
             let text = if key == "-" { read_stdin_line()? } else { key };
             let key = ApiKey::import(&text)?;
-            let id = store.add_key(company.id, &key.display_prefix(), key.hash().as_str(), &label)?;
+            let id = store.add_key(company.id, &key, &label)?;
             warn_if_inactive(&company);
             if text.len() < 24 {
                 eprintln!(
@@ -223,9 +223,9 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
         }
         KeyCommand::Revoke { key } => {
             // The full key works too: an operator who only has the key at hand can revoke it.
-            let by_hash = store.find_key_by_hash(ApiKey::presented(key.trim()).hash().as_str())?;
+            let by_hash = store.find_key_by_hash(&ApiKey::presented(key.trim()).hash())?;
             let info = match by_hash {
-                Some(found) => store.find_key(&found.key_id.to_string())?,
+                Some(found) => store.find_key(&found.tenant.key_id.to_string())?,
                 None => store.find_key(&key)?,
             };
             store.revoke_key(info.id)?;
@@ -300,7 +300,7 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
         EmployeeCommand::Token { employee } => {
             let found = store.find_employee(employee)?;
             let token = EmployeeToken::generate()?;
-            let id = store.add_employee_token(found.id, &token.display_prefix(), token.hash().as_str())?;
+            let id = store.add_employee_token(found.id, &token)?;
             if !found.active {
                 eprintln!(
                     "warning: employee {} is deactivated; the token works only once it is activated.",
@@ -319,9 +319,9 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
             list_rows(store.list_employee_tokens(employee)?, &list, TokenRow::from)?;
         }
         EmployeeCommand::TokenRevoke { token } => {
-            let by_hash = store.find_token_by_hash(EmployeeToken::presented(token.trim()).hash().as_str())?;
+            let by_hash = store.find_token_by_hash(&EmployeeToken::presented(token.trim()).hash())?;
             let info = match by_hash {
-                Some(found) => store.find_employee_token(&found.token_id.to_string())?,
+                Some(found) => store.find_employee_token(&found.member.token_id.to_string())?,
                 None => store.find_employee_token(&token)?,
             };
             store.revoke_employee_token(info.id)?;

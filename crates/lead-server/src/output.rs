@@ -2,7 +2,8 @@
 
 use lead_domain::Timestamp;
 use lead_store::{
-    AuditEntry, Company, Customer, Employee, Id, KeyInfo, Notification, OrderRecord, Submission, TicketRecord,
+    AuditEntry, AuditId, Company, CompanyId, Customer, CustomerId, Employee, EmployeeId, KeyId, KeyInfo, LeadId,
+    Notification, NotificationId, OrderId, OrderRecord, Submission, SubmissionId, TicketId, TicketRecord, TokenId,
     TokenInfo,
 };
 use serde::Serialize;
@@ -61,8 +62,8 @@ fn cell(text: String) -> String {
     }
 }
 
-fn time(millis: i64) -> String {
-    Timestamp::from_millis(millis).to_string()
+fn time(at: Timestamp) -> String {
+    at.to_string()
 }
 
 /// A lead's status, with the reason it is held back if it is (`new (quarantine)`).
@@ -106,7 +107,7 @@ fn payload(raw: &str) -> Box<RawValue> {
 /// `audit list`
 #[derive(Serialize)]
 pub struct AuditRow {
-    id: Id,
+    id: AuditId,
     at: String,
     actor: String,
     action: String,
@@ -141,7 +142,7 @@ impl Row for AuditRow {
 /// `company list`
 #[derive(Serialize)]
 pub struct CompanyRow {
-    id: Id,
+    id: CompanyId,
     name: String,
     active: bool,
     created_at: String,
@@ -173,8 +174,8 @@ impl Row for CompanyRow {
 /// `key list`
 #[derive(Serialize)]
 pub struct KeyRow {
-    id: Id,
-    company_id: Id,
+    id: KeyId,
+    company_id: CompanyId,
     prefix: String,
     label: String,
     active: bool,
@@ -234,8 +235,8 @@ impl Row for KeyRow {
 /// `employee token-list`
 #[derive(Serialize)]
 pub struct TokenRow {
-    id: Id,
-    employee_id: Id,
+    id: TokenId,
+    employee_id: EmployeeId,
     prefix: String,
     active: bool,
     created_at: String,
@@ -269,8 +270,8 @@ impl Row for TokenRow {
 /// `employee list`
 #[derive(Serialize)]
 pub struct EmployeeRow {
-    id: Id,
-    company_id: Id,
+    id: EmployeeId,
+    company_id: CompanyId,
     name: String,
     email: String,
     active: bool,
@@ -306,8 +307,8 @@ impl Row for EmployeeRow {
 /// `customer list`
 #[derive(Serialize)]
 pub struct CustomerRow {
-    id: Id,
-    company_id: Id,
+    id: CustomerId,
+    company_id: CompanyId,
     name: String,
     email: String,
     created_at: String,
@@ -340,19 +341,19 @@ impl Row for CustomerRow {
 /// `orders list`
 #[derive(Serialize)]
 pub struct OrderRow {
-    id: Id,
+    id: OrderId,
     email: String,
     title: String,
     message: Option<String>,
-    total_cents: i64,
-    status: String,
-    customer_id: Option<Id>,
+    total_cents: u64,
+    status: &'static str,
+    customer_id: Option<CustomerId>,
     payload: Box<RawValue>,
     /// What the website sent beyond the known fields.
     extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
     /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
-    held: Option<String>,
+    held: Option<&'static str>,
 }
 
 impl From<OrderRecord> for OrderRow {
@@ -362,13 +363,13 @@ impl From<OrderRecord> for OrderRow {
             email: o.email,
             title: o.title,
             message: o.message,
-            total_cents: o.total_cents,
-            status: o.status,
+            total_cents: o.total.cents(),
+            status: o.status.as_str(),
             customer_id: o.customer_id,
             payload: payload(&o.payload),
             extra: lead_domain::extra_fields(&o.payload),
             created_at: time(o.created_at),
-            held: o.held,
+            held: o.held.map(lead_store::Hold::as_str),
         }
     }
 }
@@ -378,13 +379,11 @@ impl Row for OrderRow {
         "ID", "CREATED", "STATUS", "TOTAL", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE",
     ];
     fn cells(&self) -> Vec<String> {
-        let total = u64::try_from(self.total_cents)
-            .ok()
-            .and_then(lead_domain::Money::from_cents);
+        let total = lead_domain::Money::from_cents(self.total_cents);
         vec![
             self.id.to_string(),
             self.created_at.clone(),
-            status(&self.status, self.held.as_deref()),
+            status(self.status, self.held),
             total.map_or_else(|| self.total_cents.to_string(), |m| m.to_german()),
             self.email.clone(),
             optional(self.customer_id),
@@ -397,18 +396,18 @@ impl Row for OrderRow {
 /// `tickets list`
 #[derive(Serialize)]
 pub struct TicketRow {
-    id: Id,
+    id: TicketId,
     email: String,
     title: String,
     message: String,
-    status: String,
-    customer_id: Option<Id>,
+    status: &'static str,
+    customer_id: Option<CustomerId>,
     payload: Box<RawValue>,
     /// What the website sent beyond the known fields.
     extra: serde_json::Map<String, serde_json::Value>,
     created_at: String,
     /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
-    held: Option<String>,
+    held: Option<&'static str>,
 }
 
 impl From<TicketRecord> for TicketRow {
@@ -418,12 +417,12 @@ impl From<TicketRecord> for TicketRow {
             email: t.email,
             title: t.title,
             message: t.message,
-            status: t.status,
+            status: t.status.as_str(),
             customer_id: t.customer_id,
             payload: payload(&t.payload),
             extra: lead_domain::extra_fields(&t.payload),
             created_at: time(t.created_at),
-            held: t.held,
+            held: t.held.map(lead_store::Hold::as_str),
         }
     }
 }
@@ -434,7 +433,7 @@ impl Row for TicketRow {
         vec![
             self.id.to_string(),
             self.created_at.clone(),
-            status(&self.status, self.held.as_deref()),
+            status(self.status, self.held),
             self.email.clone(),
             optional(self.customer_id),
             self.title.clone(),
@@ -446,9 +445,9 @@ impl Row for TicketRow {
 /// `submissions list`
 #[derive(Serialize)]
 pub struct SubmissionRow {
-    id: Id,
+    id: SubmissionId,
     at: String,
-    company_id: Option<Id>,
+    company_id: Option<CompanyId>,
     key_prefix: Option<String>,
     origin: Option<String>,
     client_ip: Option<String>,
@@ -502,24 +501,28 @@ impl Row for SubmissionRow {
 /// `notifications list`
 #[derive(Serialize)]
 pub struct NotificationRow {
-    id: Id,
-    kind: String,
+    id: NotificationId,
+    kind: &'static str,
     text: String,
     read: bool,
-    order_id: Option<Id>,
-    ticket_id: Option<Id>,
+    order_id: Option<OrderId>,
+    ticket_id: Option<TicketId>,
     created_at: String,
 }
 
 impl From<Notification> for NotificationRow {
     fn from(n: Notification) -> Self {
+        let (order_id, ticket_id) = match n.lead {
+            LeadId::Order(id) => (Some(id), None),
+            LeadId::Ticket(id) => (None, Some(id)),
+        };
         NotificationRow {
             id: n.id,
-            kind: n.kind,
+            kind: n.lead.lead_type().as_str(),
             text: n.text,
             read: n.read_at.is_some(),
-            order_id: n.order_id,
-            ticket_id: n.ticket_id,
+            order_id,
+            ticket_id,
             created_at: time(n.created_at),
         }
     }
@@ -531,7 +534,7 @@ impl Row for NotificationRow {
         vec![
             self.id.to_string(),
             self.created_at.clone(),
-            self.kind.clone(),
+            self.kind.to_owned(),
             self.read.to_string(),
             self.text.clone(),
         ]

@@ -65,7 +65,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
 /// key — key and password shown once.
 fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<(ApiKey, String)>> {
     let key = ApiKey::generate()?;
-    let Some(demo) = store.create_demo_if_empty(&key.display_prefix(), key.hash().as_str())? else {
+    let Some(demo) = store.create_demo_if_empty(&key)? else {
         return Ok(None);
     };
     let password = lead_auth::generate_password()?;

@@ -515,7 +515,7 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     // Started as the built binary (not by cargo): the banner says how to run it again.
     let server = Server::start(&db.url, &[("CARGO_MANIFEST_DIR", "")]);
     let output = server.wait_for_output("curl -X POST");
-    let again = format!("{} orders list --company Demo", common::binary());
+    let again = format!("{} orders list --company Demo", common::binary().display());
     assert!(output.contains(&again), "{again:?} in {output}");
     assert!(!output.contains("cargo run"), "{output}");
     let key = output

@@ -93,7 +93,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
         (browser.text("td.status") == "Angenommen").then_some(())
     });
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
-    assert_eq!(orders[0].status, OrderStatus::Accepted.as_str());
+    assert_eq!(orders[0].status, OrderStatus::Accepted);
     assert_eq!(orders[0].decided_by.as_ref().map(|e| e.id), Some(app.acme.employees[0]));
     browser.screenshot("inbox-accepted");
 
@@ -244,11 +244,11 @@ fn forms_without_the_csrf_token_change_nothing() {
     assert_eq!(post("csrf=0123456789abcdef0123456789abcdef").status, 403);
     assert_eq!(
         app.store.get_order(app.acme.id, order).unwrap().status,
-        "new",
+        OrderStatus::New,
         "nothing changed"
     );
     assert_eq!(post(&format!("csrf={csrf}")).status, 303);
-    assert_eq!(app.store.get_order(app.acme.id, order).unwrap().status, "accepted");
+    assert_eq!(app.store.get_order(app.acme.id, order).unwrap().status, OrderStatus::Accepted);
 
     // The login form has its own token (a double-submit cookie): a cross-site login fails.
     let forged = app.server.request(

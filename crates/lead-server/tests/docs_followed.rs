@@ -234,7 +234,7 @@ fn the_readme_followed_literally() {
     let listed = run("", &line("orders list --company Demo"));
     assert!(listed.body.contains("Testbestellung"), "{}", listed.body);
 
-    let cli = format!("{} --database-url {}", binary(), db.url);
+    let cli = format!("{} --database-url {}", binary().display(), db.url);
     let replacements = [
         ("http://127.0.0.1:8080", format!("http://{}", server.addr)),
         ("lgw_…", key),
@@ -316,7 +316,7 @@ fn the_api_docs_followed_literally_in_both_languages() {
     // sum 30.279999999999998 rounded to 30,28 €.
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
     assert_eq!(orders.len(), runs.len());
-    assert!(orders.iter().all(|o| o.total_cents == 3028), "{orders:?}");
+    assert!(orders.iter().all(|o| o.total.cents() == 3028), "{orders:?}");
 }
 
 /// An example without what differs by language: placeholders, comments, and the texts printed
@@ -396,7 +396,13 @@ fn the_team_api_docs_followed_literally() {
         created,
     );
     assert_eq!(ran.len(), 21, "every route");
-    assert_eq!(app.store.get_order(app.acme.id, accepted).unwrap().status, "accepted");
+    assert_eq!(
+        app.store
+            .get_order(app.acme.id, lead_store::OrderId::new(accepted))
+            .unwrap()
+            .status,
+        lead_domain::OrderStatus::Accepted
+    );
 
     // The shapes the text shows: an order and a notification, member for member.
     let shapes = code_blocks(&team, "json");

@@ -103,7 +103,7 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
     });
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
     assert_eq!(result, format!("Danke! Bestellung {} ist eingegangen.", orders[0].id));
-    assert_eq!(orders[0].total_cents, 4990);
+    assert_eq!(orders[0].total.cents(), 4990);
 
     // A second click is a retry of the same order: still one.
     browser.click("#order");
@@ -180,7 +180,7 @@ fn the_php_example_sends_an_order_once() {
     }
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
     assert_eq!(orders.len(), 1, "the Idempotency-Key makes the second run a retry");
-    assert_eq!(orders[0].total_cents, 123_450);
+    assert_eq!(orders[0].total.cents(), 123_450);
     // A new submission (a random id of its own) is a new order.
     let output = php(&[script.to_str().unwrap()], &env[..2]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -370,14 +370,14 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
     assert_eq!(orders.len(), 2);
     assert_eq!(
         (
-            orders[0].total_cents,
+            orders[0].total.cents(),
             orders[0].title.as_str(),
             orders[0].email.as_str()
         ),
         (1230, "Bestellung #1003", "bob@beispiel.de")
     );
     assert_eq!(
-        (orders[1].total_cents, orders[1].title.as_str()),
+        (orders[1].total.cents(), orders[1].title.as_str()),
         (9990, "Bestellung 1001")
     );
     assert_eq!(

@@ -4,7 +4,8 @@
 mod common;
 
 use common::{add_company, Response, TestApp};
-use lead_domain::OrderStatus;
+use lead_domain::{OrderStatus, TicketStatus};
+use lead_store::{LeadId, OrderId, TicketId};
 use serde_json::{json, Value};
 
 const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":1234.50}"#;
@@ -38,8 +39,8 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order.id, id);
-    assert_eq!(order.status, OrderStatus::New.as_str());
-    assert_eq!(order.total_cents, 123_450);
+    assert_eq!(order.status, OrderStatus::New);
+    assert_eq!(order.total.cents(), 123_450);
     assert_eq!(order.title, "Bestellung 4711");
     assert_eq!(order.email, "kunde@beispiel.de");
     assert_eq!(order.payload, ORDER, "the original body is kept as sent");
@@ -50,7 +51,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
             notes[0].text,
             "Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen."
         );
-        assert_eq!(notes[0].order_id, Some(id));
+        assert_eq!(notes[0].lead, LeadId::Order(OrderId::new(id)));
         assert_eq!(notes[0].read_at, None);
     }
 }
@@ -63,7 +64,7 @@ fn the_published_example_creates_an_open_ticket() {
     let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].id, id);
-    assert_eq!(tickets[0].status, "open");
+    assert_eq!(tickets[0].status, TicketStatus::Open);
     assert_eq!(tickets[0].title, "Interesse an Beratung");
     assert_eq!(tickets[0].customer_id, None);
     assert_eq!(tickets[0].email, "max.mustermann@beispiel.de");
@@ -75,7 +76,7 @@ fn the_published_example_creates_an_open_ticket() {
         notes[0].text,
         "Neues Ticket! „Interesse an Beratung“ von max.mustermann@beispiel.de ist eingegangen."
     );
-    assert_eq!(notes[0].ticket_id, Some(id));
+    assert_eq!(notes[0].lead, LeadId::Ticket(TicketId::new(id)));
 }
 }
 
@@ -407,7 +408,7 @@ fn total_is_stored_as_exact_cents() {
         let body = format!(r#"{{"type":"order","email":"a@b.de","total":{total}}}"#);
         let id = assert_success(&app.post_lead(&app.acme.key, &body), "order");
         let orders = app.store.list_orders(app.acme.id, None, None, Some(1)).unwrap();
-        assert_eq!((orders[0].id, orders[0].total_cents), (id, cents), "total {total}");
+        assert_eq!((orders[0].id.get(), orders[0].total.cents()), (id, cents), "total {total}");
     }
     let absent = assert_success(
         &app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#),
@@ -420,7 +421,7 @@ fn total_is_stored_as_exact_cents() {
             .unwrap()
             .remove(0);
         assert_eq!(expected.id, absent);
-        expected.total_cents = 0;
+        expected.total = lead_domain::Money::ZERO;
         expected
     });
 }
@@ -950,7 +951,7 @@ fn the_same_idempotency_key_with_another_body_is_422_and_kept_for_review() {
     assert_eq!((app.totals().orders, app.totals().tickets, app.totals().notifications), (2, 1, 2));
     let held = app.store.list_held_orders(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
     assert_eq!(held.len(), 1);
-    assert_eq!(held[0].total_cents, 100);
+    assert_eq!(held[0].total.cents(), 100);
     let held = app.store.list_held_tickets(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1, "the team sees the first");

@@ -33,7 +33,7 @@ fn json(app: &TestApp, args: &[&str]) -> Vec<Value> {
         .clone()
 }
 
-fn notifications_of(app: &TestApp, employee: i64) -> usize {
+fn notifications_of(app: &TestApp, employee: lead_store::EmployeeId) -> usize {
     app.store.list_notifications(employee, false, None, None).unwrap().len()
 }
 

@@ -6,6 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{add_company, token_for, Company, SseClient, TestApp};
+use lead_domain::OrderStatus;
+use lead_store::{OrderId, TicketId};
 use serde_json::{json, Value};
 
 const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung","total":49.90,"sku":"A-1"}"#;
@@ -56,8 +58,8 @@ fn a_token_identifies_the_employee() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
     let me = ok(app.team("GET", "/api/v1/me", &token, ""));
-    assert_eq!(me["id"], app.acme.employees[0]);
-    assert_eq!(me["company_id"], app.acme.id);
+    assert_eq!(me["id"], app.acme.employees[0].get());
+    assert_eq!(me["company_id"], app.acme.id.get());
     assert_eq!(me["name"], "Mitarbeiter 0");
 }
 }
@@ -188,7 +190,7 @@ fn an_order_is_decided_once_and_who_and_when_is_kept() {
     assert!(order["decided_at"].as_str().unwrap().ends_with('Z'));
     let order = ok(app.team("POST", &format!("/api/v1/orders/{rejected}/reject"), &max, ""));
     assert_eq!(order["status"], "rejected");
-    assert_eq!(order["decided_by"]["id"], app.acme.employees[1]);
+    assert_eq!(order["decided_by"]["id"], app.acme.employees[1].get());
 
     // A second decision, either way, by anyone: 409, and the first stands.
     for (id, action) in [(accepted, "reject"), (accepted, "accept"), (rejected, "accept")] {
@@ -198,7 +200,7 @@ fn an_order_is_decided_once_and_who_and_when_is_kept() {
     let order = ok(app.team("GET", &format!("/api/v1/orders/{accepted}"), &max, ""));
     assert_eq!(
         (order["status"].as_str(), order["decided_by"]["id"].as_i64()),
-        (Some("accepted"), Some(app.acme.employees[0]))
+        (Some("accepted"), Some(app.acme.employees[0].get()))
     );
     app.team("GET", &format!("/api/v1/orders/{accepted}/accept"), &max, "")
         .assert_error(405, "method_not_allowed", None);
@@ -274,7 +276,7 @@ fn tickets_are_listed_read_closed_and_reopened() {
 
     let closed = ok(app.team("POST", &format!("/api/v1/tickets/{first}/close"), &token, ""));
     assert_eq!(closed["status"], "closed");
-    assert_eq!(closed["status_changed_by"]["id"], app.acme.employees[0]);
+    assert_eq!(closed["status_changed_by"]["id"], app.acme.employees[0].get());
     app.team("POST", &format!("/api/v1/tickets/{first}/close"), &token, "")
         .assert_error(409, "conflict", None);
     assert_eq!(
@@ -311,7 +313,7 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     app.team("POST", &path, &token, r#"{"customer_id":999}"#)
         .assert_error(404, "not_found", None);
     let assigned = ok(app.team("POST", &path, &token, &format!(r#"{{"customer_id":{customer}}}"#)));
-    assert_eq!(assigned["customer_id"], customer);
+    assert_eq!(assigned["customer_id"], customer.get());
     let other = app
         .store
         .add_customer(app.acme.id, "Erika", "erika@firma.de")
@@ -320,7 +322,7 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     app.team("POST", &path, &token, &format!(r#"{{"customer_id":{other}}}"#))
         .assert_error(409, "conflict", None);
     assert_eq!(
-        app.store.get_ticket(app.acme.id, id).unwrap().customer_id,
+        app.store.get_ticket(app.acme.id, TicketId::new(id)).unwrap().customer_id,
         Some(customer)
     );
 }
@@ -448,16 +450,16 @@ fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let claimed = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
     assert_eq!(claimed, json!({"tickets": 1, "orders": 1}));
     assert_eq!(
-        app.store.get_ticket(app.acme.id, t1).unwrap().customer_id,
+        app.store.get_ticket(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
         Some(customer)
     );
     assert_eq!(
-        app.store.get_order(app.acme.id, o1).unwrap().customer_id,
+        app.store.get_order(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
         Some(customer)
     );
-    assert_eq!(app.store.get_ticket(app.acme.id, unrelated).unwrap().customer_id, None);
+    assert_eq!(app.store.get_ticket(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
     assert_eq!(
-        app.store.get_ticket(other.id, foreign).unwrap().customer_id,
+        app.store.get_ticket(other.id, TicketId::new(foreign)).unwrap().customer_id,
         None,
         "another company's lead"
     );
@@ -574,8 +576,8 @@ fn another_companys_ids_are_not_found_on_every_route() {
         assert_eq!(page["items"], json!([]), "{list}");
     }
     // And nothing changed.
-    assert_eq!(app.store.get_order(app.acme.id, order).unwrap().status, "new");
-    let t = app.store.get_ticket(app.acme.id, ticket_id).unwrap();
+    assert_eq!(app.store.get_order(app.acme.id, OrderId::new(order)).unwrap().status, OrderStatus::New);
+    let t = app.store.get_ticket(app.acme.id, TicketId::new(ticket_id)).unwrap();
     assert_eq!((t.status.as_str(), t.customer_id), ("open", None));
     assert_eq!(
         ids(&ok(app.team(
@@ -771,7 +773,7 @@ fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
         .unwrap()
         .iter()
         .rev()
-        .map(|n| n.id)
+        .map(|n| n.id.get())
         .collect();
     assert_eq!(ids, expected, "all 130, in order, once");
     assert_eq!(resumed.next_event(Duration::from_millis(300)), None);
@@ -786,7 +788,8 @@ fn customer_search_ignores_case_beyond_ascii() {
         .store
         .add_customer(app.acme.id, "JÜRGEN MÜLLER", "j.mueller@example.de")
         .unwrap()
-        .id;
+        .id
+        .get();
     assert_eq!(
         ids(&ok(app.team("GET", "/api/v1/customers?q=m%C3%BCller", &token, ""))),
         [id]

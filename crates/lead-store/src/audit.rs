@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::models::Id;
+use crate::ids::AuditId;
 use crate::schema::audit_log;
 use crate::{Result, Store};
 
@@ -12,9 +12,10 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct AuditEntry {
     /// Its id.
-    pub id: Id,
-    /// When, in Unix milliseconds.
-    pub at: i64,
+    pub id: AuditId,
+    /// When.
+    #[diesel(deserialize_as = i64)]
+    pub at: Timestamp,
     /// Who (the store's actor, e.g. `root (command line)`).
     pub actor: String,
     /// What, e.g. `key.revoke`.

@@ -3,7 +3,6 @@
 use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
-use crate::models::Id;
 use crate::schema::{
     api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, tickets, web_orders,
 };
@@ -109,7 +108,7 @@ mod rows {
 /// Copies one table in chunks of [`CHUNK`] rows, ids kept; returns how many rows.
 macro_rules! copy_table {
     ($source:expr, $target:expr, $table:ident, $row:ty) => {{
-        let mut last: Id = 0;
+        let mut last: i64 = 0;
         let mut copied: i64 = 0;
         loop {
             let chunk: Vec<$row> = $table::table
@@ -177,7 +176,7 @@ impl Store {
 /// move still finds its first lead.
 fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
     use crate::schema::idempotency_keys as keys;
-    let rows: Vec<(Id, String, String, Id, i64)> = keys::table
+    let rows: Vec<(i64, String, String, i64, i64)> = keys::table
         .select((
             keys::api_key_id,
             keys::idem_key,
@@ -210,7 +209,7 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
 /// Today's (and earlier days') lead counts of capped keys, so a daily cap holds across the move.
 fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
     use crate::schema::key_daily_counts as counts;
-    let rows: Vec<(Id, i64, i64)> = counts::table
+    let rows: Vec<(i64, i64, i64)> = counts::table
         .select((counts::api_key_id, counts::day, counts::leads))
         .load(source)?;
     for (api_key_id, day, leads) in &rows {

@@ -3,10 +3,14 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::admin::{checked_email, checked_name, ensure_company};
+use crate::companies::ensure_company;
 use crate::error::conflict_on_unique;
-use crate::models::{Claimed, Customer, CustomerFile, Id, NewCustomer, OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::ids::{CompanyId, CustomerId};
+use crate::input::{checked_email, checked_name};
+use crate::models::{Claimed, Customer, CustomerFile};
 use crate::orders::orders_with_decider;
+use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::rows::NewCustomer;
 use crate::schema::{customers, employees, tickets, web_orders};
 use crate::tickets::tickets_with_changer;
 use crate::{Result, Store, StoreError};
@@ -27,7 +31,7 @@ const CUSTOMER_COLUMNS: (
 
 impl Store {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
-    pub fn add_customer(&self, company_id: Id, name: &str, email: &str) -> Result<Customer> {
+    pub fn add_customer(&self, company_id: CompanyId, name: &str, email: &str) -> Result<Customer> {
         let name = checked_name(name)?;
         let email = checked_email(email)?;
         self.write(|conn| {
@@ -56,9 +60,9 @@ impl Store {
     /// contains it (case-insensitively). Only ids below `before`, at most `limit`.
     pub fn list_customers(
         &self,
-        company_id: Id,
+        company_id: CompanyId,
         search: Option<&str>,
-        before: Option<Id>,
+        before: Option<CustomerId>,
         limit: Option<i64>,
     ) -> Result<Vec<Customer>> {
         self.read(|conn| {
@@ -87,12 +91,12 @@ impl Store {
     }
 
     /// One customer of the company; another company's customer is simply not found.
-    pub fn get_customer(&self, company_id: Id, customer_id: Id) -> Result<Customer> {
+    pub fn get_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Customer> {
         self.read(|conn| load_customer(conn, company_id, customer_id))
     }
 
     /// The customer with its tickets and orders, newest first.
-    pub fn customer_file(&self, company_id: Id, customer_id: Id) -> Result<CustomerFile> {
+    pub fn customer_file(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<CustomerFile> {
         self.read(|conn| {
             let customer = load_customer(conn, company_id, customer_id)?;
             let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
@@ -109,15 +113,15 @@ impl Store {
                 .load(conn)?;
             Ok(CustomerFile {
                 customer,
-                tickets: tickets.into_iter().map(TicketRecord::from).collect(),
-                orders: orders.into_iter().map(OrderRecord::from).collect(),
+                tickets: tickets.into_iter().map(TicketRecord::try_from).collect::<Result<_>>()?,
+                orders: orders.into_iter().map(OrderRecord::try_from).collect::<Result<_>>()?,
             })
         })
     }
 
     /// Files the company's unassigned tickets and orders that carry the customer's email
     /// (compared case-insensitively) into the customer's file.
-    pub fn claim_for_customer(&self, company_id: Id, customer_id: Id) -> Result<Claimed> {
+    pub fn claim_for_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Claimed> {
         self.write(|conn| {
             load_customer(conn, company_id, customer_id)?;
             let email: String = customers::table
@@ -147,7 +151,11 @@ impl Store {
     }
 }
 
-fn load_customer(conn: &mut crate::db::DbConnection, company_id: Id, customer_id: Id) -> Result<Customer> {
+fn load_customer(
+    conn: &mut crate::db::DbConnection,
+    company_id: CompanyId,
+    customer_id: CustomerId,
+) -> Result<Customer> {
     customers::table
         .filter(customers::id.eq(customer_id))
         .filter(customers::company_id.eq(company_id))

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::{Backend, DbConnection, Durability};
-use crate::models::Id;
+use crate::ids::{CompanyId, CustomerId, KeyId};
 use crate::schema::{customers, key_daily_counts};
 use crate::{Result, StoreError};
 
@@ -73,7 +73,7 @@ macro_rules! insert_rows {
 }
 pub(crate) use insert_rows;
 
-/// [`insert_rows!`], returning the new rows' ids in the order of `$rows`.
+/// [`insert_rows!`], returning the new rows' ids (of type `$id`) in the order of `$rows`.
 ///
 /// SQLite: the one writer's multi-row insert gives the rows consecutive ids ending at
 /// `last_insert_rowid()` (an `INTEGER PRIMARY KEY` without `AUTOINCREMENT` takes the largest
@@ -81,20 +81,19 @@ pub(crate) use insert_rows;
 /// re-prepares such statements on every execution. PostgreSQL: `RETURNING id`, sorted — the
 /// sequence hands out ids in the order the rows are inserted.
 macro_rules! insert_ids {
-    ($conn:expr, $table:ident, $rows:expr) => {{
-        let mut ids: Vec<$crate::models::Id> = Vec::with_capacity($rows.len());
+    ($conn:expr, $table:ident, $rows:expr, $id:ty) => {{
+        let mut ids: Vec<$id> = Vec::with_capacity($rows.len());
         $crate::dialect::in_fixed_chunks!($rows, |chunk| {
             let insert = diesel::insert_into($table::table).values(chunk);
             match &mut *$conn {
                 $crate::db::DbConnection::Sqlite(c) => {
                     insert.execute(c)?;
-                    let last: $crate::models::Id =
-                        diesel::select($crate::dialect::last_insert_rowid()).get_result(c)?;
-                    let n = chunk.len() as $crate::models::Id;
-                    ids.extend(last - n + 1..=last);
+                    let last: i64 = diesel::select($crate::dialect::last_insert_rowid()).get_result(c)?;
+                    let n = chunk.len() as i64;
+                    ids.extend((last - n + 1..=last).map(<$id>::new));
                 }
                 $crate::db::DbConnection::Postgres(c) => {
-                    let mut new: Vec<$crate::models::Id> = insert.returning($table::id).get_results(c)?;
+                    let mut new: Vec<$id> = insert.returning($table::id).get_results(c)?;
                     new.sort_unstable();
                     ids.extend(new);
                 }
@@ -200,7 +199,7 @@ pub(crate) fn begin_write(conn: &mut DbConnection) -> Result<()> {
 /// Tells the other instances (PostgreSQL) that leads of these companies are being committed:
 /// sent inside the transaction, the notification is delivered exactly when it commits.
 /// Nothing to do on SQLite, where there is only one instance.
-pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator<Item = Id>) -> Result<()> {
+pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator<Item = CompanyId>) -> Result<()> {
     if let DbConnection::Postgres(conn) = conn {
         for company in companies {
             conn.batch_execute(&format!("NOTIFY {}, '{company}';", crate::listen::CHANNEL))?;
@@ -222,7 +221,7 @@ pub(crate) fn serialize_with_other_instances(conn: &mut DbConnection) -> Result<
 /// The leads `key_id` has stored on `day`, locked until the transaction ends: on PostgreSQL
 /// parallel writers take turns at a capped key, so none of them counts from a stale number
 /// (on SQLite the one writer holds the database's write lock anyway).
-pub(crate) fn day_count_locked(conn: &mut DbConnection, key_id: Id, day: i64) -> Result<i64> {
+pub(crate) fn day_count_locked(conn: &mut DbConnection, key_id: KeyId, day: i64) -> Result<i64> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -271,9 +270,9 @@ pub(crate) fn continue_sequences(conn: &mut DbConnection, tables: &[&str]) -> Re
 /// JSON array (`json_each`), PostgreSQL from an array (`= ANY`).
 pub(crate) fn customers_by_address(
     conn: &mut DbConnection,
-    company_id: Id,
+    company_id: CompanyId,
     addresses: &[&str],
-) -> Result<Vec<(String, Id)>> {
+) -> Result<Vec<(String, CustomerId)>> {
     let mine = customers::table
         .filter(customers::company_id.eq(company_id))
         .select((customers::email_normalized, customers::id));

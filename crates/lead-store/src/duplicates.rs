@@ -21,7 +21,8 @@ use lead_domain::LeadType;
 use sha2::{Digest, Sha256};
 
 use crate::db::{Backend, DbConnection};
-use crate::models::{counts_as_lead, Hold, Id};
+use crate::ids::{KeyId, LeadId};
+use crate::records::{counts_as_lead, Hold};
 use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
 use crate::Result;
 
@@ -47,8 +48,7 @@ pub(crate) fn fingerprint_of_canonical(canonical: &str) -> Fingerprint {
 /// The lead a fingerprint stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FirstLead {
-    pub(crate) lead_type: LeadType,
-    pub(crate) id: Id,
+    pub(crate) id: LeadId,
     /// When it was stored (Unix milliseconds).
     pub(crate) at: i64,
 }
@@ -81,7 +81,7 @@ impl Fingerprints {
     pub(crate) fn earlier(
         &self,
         conn: &mut DbConnection,
-        key_id: Id,
+        key_id: KeyId,
         fingerprint: Fingerprint,
         cutoff: i64,
     ) -> Result<Option<FirstLead>> {
@@ -95,17 +95,19 @@ impl Fingerprints {
                         lead_fingerprints::record_id,
                         lead_fingerprints::created_at,
                     ))
-                    .load::<(String, Id, i64)>(conn)?
+                    .load::<(String, i64, i64)>(conn)?
                     .into_iter()
                     .next();
                 match found {
                     Some((lead_type, id, at)) if at >= cutoff => Ok(Some(FirstLead {
                         // The column's CHECK allows these two.
-                        lead_type: match lead_type.as_str() {
-                            "order" => LeadType::Order,
-                            _ => LeadType::Ticket,
-                        },
-                        id,
+                        id: LeadId::of(
+                            match lead_type.as_str() {
+                                "order" => LeadType::Order,
+                                _ => LeadType::Ticket,
+                            },
+                            id,
+                        ),
                         at,
                     })),
                     Some(_) => {
@@ -120,7 +122,7 @@ impl Fingerprints {
 
     /// Drops what `fingerprint` and `key_id` stand for (past the window, or its lead is gone),
     /// so that a new lead can take them. In memory the new lead simply replaces it.
-    pub(crate) fn forget(&self, conn: &mut DbConnection, key_id: Id, fingerprint: Fingerprint) -> Result<()> {
+    pub(crate) fn forget(&self, conn: &mut DbConnection, key_id: KeyId, fingerprint: Fingerprint) -> Result<()> {
         if let Fingerprints::Table = self {
             diesel::delete(lead_fingerprints::table.find((fingerprint, key_id))).execute(conn)?;
         }
@@ -129,7 +131,11 @@ impl Fingerprints {
 
     /// Takes in the fingerprints of a batch that has committed, and forgets those from before
     /// `cutoff` (in memory; the table is pruned by [`prune_table`]).
-    pub(crate) fn committed(&mut self, stored: impl IntoIterator<Item = ((Id, Fingerprint), FirstLead)>, cutoff: i64) {
+    pub(crate) fn committed(
+        &mut self,
+        stored: impl IntoIterator<Item = ((KeyId, Fingerprint), FirstLead)>,
+        cutoff: i64,
+    ) {
         if let Fingerprints::Memory(recent) = self {
             for ((key_id, fingerprint), first) in stored {
                 recent.insert(key_id, fingerprint, first);
@@ -149,19 +155,19 @@ pub(crate) fn prune_table(conn: &mut DbConnection, cutoff: i64) -> Result<usize>
 #[diesel(table_name = lead_fingerprints)]
 pub(crate) struct NewFingerprint {
     pub(crate) fingerprint: Fingerprint,
-    pub(crate) api_key_id: Id,
+    pub(crate) api_key_id: KeyId,
     lead_type: &'static str,
-    record_id: Id,
+    record_id: i64,
     created_at: i64,
 }
 
 impl NewFingerprint {
-    pub(crate) fn of(key_id: Id, fingerprint: Fingerprint, first: FirstLead) -> NewFingerprint {
+    pub(crate) fn of(key_id: KeyId, fingerprint: Fingerprint, first: FirstLead) -> NewFingerprint {
         NewFingerprint {
             fingerprint,
             api_key_id: key_id,
-            lead_type: first.lead_type.as_str(),
-            record_id: first.id,
+            lead_type: first.id.lead_type().as_str(),
+            record_id: first.id.get(),
             created_at: first.at,
         }
     }
@@ -172,9 +178,9 @@ impl NewFingerprint {
 /// flood the window is shorter than configured).
 #[derive(Default)]
 pub(crate) struct RecentLeads {
-    by_fingerprint: HashMap<(Id, Fingerprint), FirstLead>,
+    by_fingerprint: HashMap<(KeyId, Fingerprint), FirstLead>,
     /// In the order they were stored, to forget the oldest.
-    stored: VecDeque<(Id, Fingerprint, i64)>,
+    stored: VecDeque<(KeyId, Fingerprint, i64)>,
 }
 
 impl RecentLeads {
@@ -182,11 +188,11 @@ impl RecentLeads {
     /// window is shorter; a double click, seconds apart, is still caught.
     pub(crate) const CAPACITY: usize = 200_000;
 
-    fn get(&self, key_id: Id, fingerprint: Fingerprint) -> Option<FirstLead> {
+    fn get(&self, key_id: KeyId, fingerprint: Fingerprint) -> Option<FirstLead> {
         self.by_fingerprint.get(&(key_id, fingerprint)).copied()
     }
 
-    fn insert(&mut self, key_id: Id, fingerprint: Fingerprint, first: FirstLead) {
+    fn insert(&mut self, key_id: KeyId, fingerprint: Fingerprint, first: FirstLead) {
         if self.stored.len() >= Self::CAPACITY {
             self.forget_oldest();
         }
@@ -218,14 +224,14 @@ impl RecentLeads {
     /// `Idempotency-Key`.
     fn rebuild(conn: &mut DbConnection, cutoff: i64) -> Result<RecentLeads> {
         const CHUNK: i64 = 1000;
-        let mut found: Vec<(Id, Fingerprint, FirstLead)> = Vec::new();
+        let mut found: Vec<(KeyId, Fingerprint, FirstLead)> = Vec::new();
         for lead_type in [LeadType::Order, LeadType::Ticket] {
             // At most CAPACITY of each, the newest: the merge below keeps the newest of all.
             let from_this_table = found.len();
             // Ids grow with time (one writer): walk back from the newest until the cutoff.
-            let mut below = Id::MAX;
+            let mut below = i64::MAX;
             'table: loop {
-                let rows: Vec<(Id, Id, String, i64, Option<String>)> = match lead_type {
+                let rows: Vec<(i64, KeyId, String, i64, Option<String>)> = match lead_type {
                     LeadType::Order => web_orders::table
                         .filter(web_orders::id.lt(below))
                         .order(web_orders::id.desc())
@@ -252,12 +258,12 @@ impl RecentLeads {
                         .load(conn)?,
                 };
                 let last = rows.len() < CHUNK as usize;
-                let ids: Vec<Id> = rows.iter().map(|(id, ..)| *id).collect();
-                let keyed: HashSet<Id> = idempotency_keys::table
+                let ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
+                let keyed: HashSet<i64> = idempotency_keys::table
                     .filter(idempotency_keys::lead_type.eq(lead_type.as_str()))
                     .filter(idempotency_keys::record_id.eq_any(&ids))
                     .select(idempotency_keys::record_id)
-                    .load::<Id>(conn)?
+                    .load::<i64>(conn)?
                     .into_iter()
                     .collect();
                 for (id, key_id, payload, at, held) in rows {
@@ -271,7 +277,11 @@ impl RecentLeads {
                         Some(name) => Hold::parse(name).is_some_and(|hold| counts_as_lead(Some(hold))),
                     };
                     if counts && !keyed.contains(&id) {
-                        found.push((key_id, fingerprint(&payload), FirstLead { lead_type, id, at }));
+                        let first = FirstLead {
+                            id: LeadId::of(lead_type, id),
+                            at,
+                        };
+                        found.push((key_id, fingerprint(&payload), first));
                     }
                 }
                 if last {
@@ -281,7 +291,7 @@ impl RecentLeads {
         }
         // Oldest first, as they were stored (the newest win where two share a fingerprint),
         // and no more than fit.
-        found.sort_by_key(|(_, _, first)| (first.at, first.id));
+        found.sort_by_key(|(_, _, first)| (first.at, first.id.get()));
         let surplus = found.len().saturating_sub(Self::CAPACITY);
         let mut recent = RecentLeads::default();
         for (key_id, fingerprint, first) in found.into_iter().skip(surplus) {
@@ -295,13 +305,15 @@ impl RecentLeads {
 mod tests {
     use super::*;
 
-    fn first(id: Id, at: i64) -> FirstLead {
+    fn first(id: i64, at: i64) -> FirstLead {
         FirstLead {
-            lead_type: LeadType::Order,
-            id,
+            id: LeadId::of(LeadType::Order, id),
             at,
         }
     }
+
+    const K1: KeyId = KeyId::new(1);
+    const K2: KeyId = KeyId::new(2);
 
     #[test]
     fn a_fingerprint_ignores_spelling_but_not_content() {
@@ -318,24 +330,27 @@ mod tests {
     #[test]
     fn recent_leads_are_forgotten_after_the_window_and_beyond_the_capacity() {
         let mut recent = RecentLeads::default();
-        recent.insert(1, 7, first(10, 1_000));
-        recent.insert(2, 7, first(11, 2_000));
-        assert_eq!(recent.get(1, 7), Some(first(10, 1_000)));
-        assert_eq!(recent.get(2, 7), Some(first(11, 2_000)), "per key");
+        recent.insert(K1, 7, first(10, 1_000));
+        recent.insert(K2, 7, first(11, 2_000));
+        assert_eq!(recent.get(K1, 7), Some(first(10, 1_000)));
+        assert_eq!(recent.get(K2, 7), Some(first(11, 2_000)), "per key");
         recent.forget_before(1_500);
-        assert_eq!((recent.get(1, 7), recent.get(2, 7).map(|f| f.id)), (None, Some(11)));
+        assert_eq!(
+            (recent.get(K1, 7), recent.get(K2, 7).map(|f| f.id.get())),
+            (None, Some(11))
+        );
         // The same body after its window: the newer lead takes over, and forgetting the
         // older entry keeps it.
-        recent.insert(2, 7, first(12, 3_000));
+        recent.insert(K2, 7, first(12, 3_000));
         recent.forget_before(2_500);
-        assert_eq!(recent.get(2, 7).map(|f| f.id), Some(12));
+        assert_eq!(recent.get(K2, 7).map(|f| f.id.get()), Some(12));
 
         let mut full = RecentLeads::default();
         for n in 0..RecentLeads::CAPACITY as i64 + 1 {
-            full.insert(1, n, first(n, n));
+            full.insert(K1, n, first(n, n));
         }
         assert_eq!(full.stored.len(), RecentLeads::CAPACITY);
-        assert_eq!(full.get(1, 0), None, "the oldest went first");
-        assert!(full.get(1, 1).is_some());
+        assert_eq!(full.get(K1, 0), None, "the oldest went first");
+        assert!(full.get(K1, 1).is_some());
     }
 }

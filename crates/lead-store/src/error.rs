@@ -38,9 +38,20 @@ pub enum StoreError {
     /// Applying the schema migrations failed.
     #[error("database migration failed: {0}")]
     Migration(String),
-    /// A query failed.
+    /// The employee's account is locked for this client after too many wrong passwords.
+    #[error("locked out after too many wrong passwords")]
+    LockedOut,
+    /// A query failed, or a stored value is not what the schema allows. The cause is the
+    /// database's own error, kept opaque: callers never see Diesel's types.
     #[error("database error: {0}")]
-    Database(#[source] DieselError),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A stored value that the schema does not allow (a damaged or hand-edited database).
+    pub(crate) fn corrupt(what: String) -> StoreError {
+        StoreError::Database(format!("unexpected stored value: {what}").into())
+    }
 }
 
 /// What is wrong with an input to an operation: typed, so that each face of the product (the
@@ -75,7 +86,7 @@ impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => StoreError::NotFound("not found".into()),
-            other => StoreError::Database(other),
+            other => StoreError::Database(Box::new(other)),
         }
     }
 }

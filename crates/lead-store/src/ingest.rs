@@ -21,7 +21,8 @@ use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{write_transaction, DbPool};
 use crate::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
-use crate::models::{Id, Recorded, SubmitOptions, Tenant};
+use crate::ids::CompanyId;
+use crate::models::{Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
 /// The most leads one transaction takes.
@@ -64,13 +65,33 @@ pub(crate) struct Ingest {
 /// What the writer thread and the rest of the store know of each other.
 #[derive(Default)]
 pub(crate) struct Shared {
-    /// Bytes of the leads waiting in the queue (payloads plus overhead).
+    /// Leads waiting in the queue, and their bytes (payloads plus overhead).
+    queued_leads: AtomicUsize,
     queued_bytes: AtomicUsize,
     /// Other writes (the team's, the operator's) waiting for the write connection; the
     /// writer thread lets them go first so a stream of leads cannot starve them.
     pub(crate) others_waiting: AtomicUsize,
     /// The submission log's entries, written along with the next batch.
     pub(crate) log: crate::submissions::LogQueue,
+}
+
+impl Shared {
+    /// What waits in the queue for the writer right now.
+    pub(crate) fn queued(&self) -> QueueLoad {
+        QueueLoad {
+            leads: self.queued_leads.load(Ordering::SeqCst),
+            bytes: self.queued_bytes.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// What waits in the write queue (see [`Store::queue_load`](crate::Store::queue_load)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueLoad {
+    /// Leads not yet taken by a writer.
+    pub leads: usize,
+    /// Their bytes, with what each costs besides its body.
+    pub bytes: usize,
 }
 
 /// The answer to a queued lead, once its batch has committed (or failed).
@@ -103,7 +124,7 @@ impl Ingest {
         max_bytes: usize,
         duplicate_window: Duration,
         shared: Arc<Shared>,
-        commits: broadcast::Sender<Id>,
+        commits: broadcast::Sender<CompanyId>,
     ) -> Result<Ingest> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
         // Several writers take turns at the queue (PostgreSQL: they commit in parallel, which
@@ -136,6 +157,7 @@ impl Ingest {
             self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
             return Err(StoreError::Busy);
         }
+        self.shared.queued_leads.fetch_add(1, Ordering::SeqCst);
         let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
         let fingerprint = suppress.then(|| fingerprint_of_canonical(body.canonical()));
         let (reply, answer) = oneshot::channel();
@@ -156,6 +178,7 @@ impl Ingest {
             Ok(()) => Ok(PendingLead(answer)),
             Err(refused) => {
                 self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
+                self.shared.queued_leads.fetch_sub(1, Ordering::SeqCst);
                 match refused {
                     TrySendError::Full(_) => Err(StoreError::Busy),
                     TrySendError::Disconnected(_) => Err(StoreError::Unavailable("the writer stopped".into())),
@@ -167,7 +190,13 @@ impl Ingest {
 
 /// A writer thread: wait for a lead, take whatever else is queued, commit, answer, repeat;
 /// now and then, delete the fingerprints that have left the duplicate window.
-fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &broadcast::Sender<Id>, window_ms: i64) {
+fn run(
+    writer: &DbPool,
+    jobs: &Mutex<Receiver<Job>>,
+    shared: &Shared,
+    commits: &broadcast::Sender<CompanyId>,
+    window_ms: i64,
+) {
     let mut last_prune = Instant::now();
     // Opened with the first lead (SQLite: read back from the window's leads), not when the
     // store opens: the operator's commands never store a lead, so they never pay for it.
@@ -175,6 +204,7 @@ fn run(writer: &DbPool, jobs: &Mutex<Receiver<Job>>, shared: &Shared, commits: &
     while let Some(batch) = next_batch(jobs) {
         let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
+        shared.queued_leads.fetch_sub(batch.len(), Ordering::SeqCst);
         let_others_write_first(shared);
         let fingerprints = match &mut opened {
             Some(fingerprints) => fingerprints,
@@ -246,7 +276,7 @@ fn commit(
     writer: &DbPool,
     batch: Vec<Job>,
     shared: &Shared,
-    commits: &broadcast::Sender<Id>,
+    commits: &broadcast::Sender<CompanyId>,
     fingerprints: &mut Fingerprints,
     duplicate_window_ms: i64,
 ) {

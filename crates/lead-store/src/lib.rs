@@ -11,42 +11,54 @@
 //! commits of other instances are heard through LISTEN/NOTIFY. All other calls block: from
 //! async code, run them on a blocking thread.
 //!
-//! Depends on `lead-domain` for the validated types; never on HTTP, and callers never see
-//! Diesel's types.
+//! It speaks in types, not strings: one id type per entity, lead-domain's statuses and
+//! timestamps, lead-auth's keys, tokens and their states. Depends on `lead-domain` and
+//! `lead-auth`; never on HTTP, and callers never see Diesel's types.
 
-mod admin;
 mod audit;
+mod companies;
 mod copy;
 mod customers;
 mod db;
 mod dialect;
 mod duplicates;
+mod employees;
 mod error;
 mod health;
+mod held;
+mod ids;
 mod ingest;
+mod input;
+mod keys;
 mod leads;
 mod listen;
 mod logins;
 mod models;
 mod notifications;
 mod orders;
+mod records;
+mod rows;
 mod schema;
 mod submissions;
 mod tickets;
 mod tokens;
 mod write;
 
-pub use admin::DemoSetup;
 pub use audit::AuditEntry;
+pub use companies::DemoSetup;
 pub use copy::CopyReport;
 pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Problem, Result, StoreError};
-pub use ingest::{PendingLead, MAX_BATCH};
+pub use ids::{
+    AuditId, CompanyId, CustomerId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, SubmissionId, TicketId, TokenId,
+};
+pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use logins::LoginCandidate;
 pub use models::{
-    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, Hold, Id, KeyInfo, KeyLookup, Member,
-    Notification, OrderRecord, Recorded, SubmitOptions, Tenant, TicketRecord, TokenInfo, TokenLookup, Totals,
+    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
+    Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
+pub use records::{Hold, OrderRecord, TicketRecord};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
 /// A handle on the database; cheap to clone and share between threads.
@@ -56,7 +68,7 @@ pub struct Store {
     writer: db::DbPool,
     readers: db::DbPool,
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
-    commits: tokio::sync::broadcast::Sender<Id>,
+    commits: tokio::sync::broadcast::Sender<CompanyId>,
     /// The queue of the group-commit writer thread.
     ingest: ingest::Ingest,
     /// What the writer thread and other writers share.

@@ -13,7 +13,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use tokio::sync::broadcast;
 
-use crate::models::Id;
+use crate::ids::CompanyId;
 use crate::{Result, StoreError};
 
 /// The channel the writers notify and the listeners listen on.
@@ -34,7 +34,7 @@ impl Listener {
     /// Starts listening on `url`, passing each committed company's id to `commits`. Returns
     /// once the connection LISTENs (so a commit right after cannot be missed), or after
     /// [`READY_WAIT`] if the database does not answer — the thread keeps trying.
-    pub(crate) fn start(url: String, commits: broadcast::Sender<Id>) -> Result<Listener> {
+    pub(crate) fn start(url: String, commits: broadcast::Sender<CompanyId>) -> Result<Listener> {
         let (stop, stopped) = mpsc::channel::<()>();
         let (ready, listening) = mpsc::channel::<()>();
         std::thread::Builder::new()
@@ -48,7 +48,7 @@ impl Listener {
 
 /// Connects, LISTENs and forwards notifications until the store is dropped; reconnects after
 /// any failure.
-fn listen(url: &str, commits: &broadcast::Sender<Id>, stopped: &mpsc::Receiver<()>, ready: &mpsc::Sender<()>) {
+fn listen(url: &str, commits: &broadcast::Sender<CompanyId>, stopped: &mpsc::Receiver<()>, ready: &mpsc::Sender<()>) {
     let mut failing = false;
     loop {
         let connected = PgConnection::establish(url)
@@ -69,7 +69,7 @@ fn listen(url: &str, commits: &broadcast::Sender<Id>, stopped: &mpsc::Receiver<(
                     for notification in conn.notifications_iter() {
                         match notification {
                             Ok(n) => {
-                                if let Ok(company) = n.payload.parse::<Id>() {
+                                if let Ok(company) = n.payload.parse::<CompanyId>() {
                                     let _ = commits.send(company);
                                 }
                             }

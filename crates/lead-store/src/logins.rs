@@ -5,9 +5,10 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::audit;
-use crate::models::Id;
+use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::schema::{companies, employee_tokens, employees, login_failures};
 use crate::{Result, Store, StoreError};
+use lead_auth::EmployeeToken;
 
 diesel::define_sql_function! {
     /// SQL `lower()`: emails compare case-insensitively.
@@ -18,9 +19,9 @@ diesel::define_sql_function! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginCandidate {
     /// The employee.
-    pub employee_id: Id,
+    pub employee_id: EmployeeId,
     /// The employee's company.
-    pub company_id: Id,
+    pub company_id: CompanyId,
     /// The argon2id hash of the password; `None` until the operator sets one.
     pub password_hash: Option<String>,
 }
@@ -28,7 +29,7 @@ pub struct LoginCandidate {
 impl Store {
     /// Sets (or with `None` removes) an employee's dashboard password hash, and lifts every
     /// lockout of the account.
-    pub fn set_employee_password(&self, employee_id: Id, password_hash: Option<&str>) -> Result<()> {
+    pub fn set_employee_password(&self, employee_id: EmployeeId, password_hash: Option<&str>) -> Result<()> {
         self.write(|conn| {
             let updated = diesel::update(employees::table.find(employee_id))
                 .set(employees::password_hash.eq(password_hash))
@@ -52,7 +53,7 @@ impl Store {
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {
         let email = email.trim().to_lowercase();
         self.read(|conn| {
-            let rows: Vec<(Id, Id, Option<String>)> = employees::table
+            let rows: Vec<(EmployeeId, CompanyId, Option<String>)> = employees::table
                 .inner_join(companies::table)
                 .filter(lower(employees::email).eq(&email))
                 .filter(employees::active.eq(1))
@@ -76,7 +77,7 @@ impl Store {
     /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
     /// `client` is locked out of the account — then the password must not even be checked.
     /// One statement, so attempts sent at once cannot slip past the count.
-    pub fn reserve_login_attempt(&self, employee_id: Id, client: &str) -> Result<bool> {
+    pub fn reserve_login_attempt(&self, employee_id: EmployeeId, client: &str) -> Result<bool> {
         let now = Timestamp::now().millis();
         self.write(|conn| {
             // The same SQL on both backends but for the spelling of the bound client text.
@@ -95,7 +96,13 @@ impl Store {
 
     /// After a wrong password: when `client` has now reached `max_failed` wrong attempts in a
     /// row on the account, it is locked out of it for `lockout_ms`. Returns whether it is.
-    pub fn note_failed_login(&self, employee_id: Id, client: &str, max_failed: u32, lockout_ms: i64) -> Result<bool> {
+    pub fn note_failed_login(
+        &self,
+        employee_id: EmployeeId,
+        client: &str,
+        max_failed: u32,
+        lockout_ms: i64,
+    ) -> Result<bool> {
         let until = Timestamp::now().millis() + lockout_ms;
         let max_failed = i32::try_from(max_failed.max(1)).unwrap_or(i32::MAX);
         self.write(|conn| {
@@ -122,26 +129,26 @@ impl Store {
         })
     }
 
-    /// Starts a dashboard session for the right password from `client`: an employee token
-    /// that expires at `expires_at`. Clears that client's wrong attempts — unless it was
-    /// locked out meanwhile by attempts sent at the same time, which is a refusal
-    /// ([`StoreError::Conflict`]). Drops the employee's expired sessions.
+    /// Starts a dashboard session for the right password from `client`: `token`, which
+    /// expires at `expires_at`. Clears that client's wrong attempts — unless it was locked out
+    /// meanwhile by attempts sent at the same time, which is a refusal
+    /// ([`StoreError::LockedOut`]). Drops the employee's expired sessions.
     pub fn start_session(
         &self,
-        employee_id: Id,
+        employee_id: EmployeeId,
         client: &str,
-        prefix: &str,
-        token_hash: &str,
-        expires_at: i64,
-    ) -> Result<Id> {
+        token: &EmployeeToken,
+        expires_at: Timestamp,
+    ) -> Result<TokenId> {
         let now = Timestamp::now().millis();
+        let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
             let mine = login_failures::table
                 .filter(login_failures::employee_id.eq(employee_id))
                 .filter(login_failures::client.eq(client));
             let locked: Option<Option<i64>> = mine.select(login_failures::locked_until).first(conn).optional()?;
             if locked.flatten().is_some_and(|until| until > now) {
-                return Err(StoreError::Conflict("locked out".into()));
+                return Err(StoreError::LockedOut);
             }
             diesel::delete(mine).execute(conn)?;
             diesel::delete(
@@ -153,11 +160,11 @@ impl Store {
             let id = diesel::insert_into(employee_tokens::table)
                 .values((
                     employee_tokens::employee_id.eq(employee_id),
-                    employee_tokens::prefix.eq(prefix),
-                    employee_tokens::token_hash.eq(token_hash),
+                    employee_tokens::prefix.eq(&prefix),
+                    employee_tokens::token_hash.eq(hash.as_str()),
                     employee_tokens::active.eq(1),
                     employee_tokens::created_at.eq(now),
-                    employee_tokens::expires_at.eq(Some(expires_at)),
+                    employee_tokens::expires_at.eq(Some(expires_at.millis())),
                 ))
                 .returning(employee_tokens::id)
                 .get_result(conn)?;
@@ -166,7 +173,7 @@ impl Store {
     }
 
     /// Ends a session (logout): its token stops working at once.
-    pub fn end_session(&self, token_id: Id) -> Result<()> {
+    pub fn end_session(&self, token_id: TokenId) -> Result<()> {
         self.write(|conn| {
             diesel::update(employee_tokens::table.find(token_id))
                 .set(employee_tokens::active.eq(0))

@@ -4,7 +4,9 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::models::{Id, Member, NewNotification, Notification};
+use crate::ids::{CompanyId, EmployeeId, LeadId, NotificationId};
+use crate::models::{Member, Notification, NotificationRow};
+use crate::rows::NewNotification;
 use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
 
@@ -13,16 +15,16 @@ impl Store {
     /// `before`, at most `limit`.
     pub fn list_notifications(
         &self,
-        employee_id: Id,
+        employee_id: EmployeeId,
         unread_only: bool,
-        before: Option<Id>,
+        before: Option<NotificationId>,
         limit: Option<i64>,
     ) -> Result<Vec<Notification>> {
         self.find_employee(employee_id)?;
         self.read(|conn| {
             let mut query = notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
-                .select(Notification::as_select())
+                .select(NotificationRow::as_select())
                 .order(notifications::id.desc())
                 .into_boxed();
             if unread_only {
@@ -34,37 +36,46 @@ impl Store {
             if let Some(limit) = limit {
                 query = query.limit(limit);
             }
-            Ok(query.load(conn)?)
+            query.load(conn)?.into_iter().map(Notification::try_from).collect()
         })
     }
 
     /// An employee's notifications with an id above `after`, oldest first, at most `limit`:
     /// what a live stream has not delivered yet.
-    pub fn notifications_after(&self, employee_id: Id, after: Id, limit: i64) -> Result<Vec<Notification>> {
+    pub fn notifications_after(
+        &self,
+        employee_id: EmployeeId,
+        after: NotificationId,
+        limit: i64,
+    ) -> Result<Vec<Notification>> {
         self.read(|conn| {
-            Ok(notifications::table
+            notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
                 .filter(notifications::id.gt(after))
-                .select(Notification::as_select())
+                .select(NotificationRow::as_select())
                 .order(notifications::id.asc())
                 .limit(limit)
-                .load(conn)?)
+                .load(conn)?
+                .into_iter()
+                .map(Notification::try_from)
+                .collect()
         })
     }
 
-    /// The id of the employee's newest notification (0 when there is none).
-    pub fn latest_notification_id(&self, employee_id: Id) -> Result<Id> {
+    /// The id of the employee's newest notification (0 when there is none: every
+    /// notification comes after it).
+    pub fn latest_notification_id(&self, employee_id: EmployeeId) -> Result<NotificationId> {
         self.read(|conn| {
-            let latest: Option<Id> = notifications::table
+            let latest: Option<NotificationId> = notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
                 .select(diesel::dsl::max(notifications::id))
                 .first(conn)?;
-            Ok(latest.unwrap_or(0))
+            Ok(latest.unwrap_or(NotificationId::new(0)))
         })
     }
 
     /// Marks one of the member's own notifications read (reading it twice keeps the first time).
-    pub fn mark_notification_read(&self, member: Member, notification_id: Id) -> Result<Notification> {
+    pub fn mark_notification_read(&self, member: Member, notification_id: NotificationId) -> Result<Notification> {
         self.write(|conn| {
             let own = notifications::table
                 .filter(notifications::id.eq(notification_id))
@@ -72,10 +83,11 @@ impl Store {
             diesel::update(own.filter(notifications::read_at.is_null()))
                 .set(notifications::read_at.eq(Timestamp::now().millis()))
                 .execute(conn)?;
-            own.select(Notification::as_select())
+            own.select(NotificationRow::as_select())
                 .first(conn)
                 .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no notification with id {notification_id}")))
+                .ok_or_else(|| StoreError::NotFound(format!("no notification with id {notification_id}")))?
+                .try_into()
         })
     }
 
@@ -96,7 +108,7 @@ impl Store {
     /// notifications) have been committed. Only a wake-up call: the database stays the source
     /// of truth, so a missed or lagging signal loses nothing.
     /// On PostgreSQL this includes other instances' commits (LISTEN/NOTIFY).
-    pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<Id> {
+    pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<CompanyId> {
         if let Some((url, listener)) = &self.listener {
             if listener.get().is_none() {
                 match crate::listen::Listener::start(url.clone(), self.commits.clone()) {
@@ -112,35 +124,45 @@ impl Store {
     }
 }
 
-/// What a lead tells the team: its kind, the text, and which record it points to.
-pub(crate) struct LeadNote {
-    pub kind: &'static str,
-    pub text: String,
-    pub order_id: Option<Id>,
-    pub ticket_id: Option<Id>,
+/// The notifications of one lead for `recipients` (the active employees of `company_id`).
+/// Every notification is made here: for a new lead, and for a held one that is released.
+pub(crate) fn notes_to_team<'a>(
+    company_id: CompanyId,
+    recipients: &'a [EmployeeId],
+    lead: LeadId,
+    text: &'a str,
+    now: i64,
+) -> impl Iterator<Item = NewNotification> + 'a {
+    let (order_id, ticket_id) = match lead {
+        LeadId::Order(id) => (Some(id), None),
+        LeadId::Ticket(id) => (None, Some(id)),
+    };
+    recipients.iter().map(move |&employee_id| NewNotification {
+        company_id,
+        employee_id,
+        kind: lead.lead_type().as_str(),
+        text: text.to_owned(),
+        order_id,
+        ticket_id,
+        created_at: now,
+    })
 }
 
-/// Notifies every active employee of `company_id` (inside the caller's transaction).
-pub(crate) fn notify_team(conn: &mut DbConnection, company_id: Id, note: &LeadNote) -> Result<()> {
-    let now = Timestamp::now().millis();
-    let recipients: Vec<Id> = employees::table
+/// The active employees of `company_id`, in id order: who a lead notifies.
+pub(crate) fn recipients(conn: &mut DbConnection, company_id: CompanyId) -> Result<Vec<EmployeeId>> {
+    Ok(employees::table
         .filter(employees::company_id.eq(company_id))
         .filter(employees::active.eq(1))
         .select(employees::id)
         .order(employees::id)
-        .load(conn)?;
-    for employee_id in recipients {
-        diesel::insert_into(notifications::table)
-            .values(NewNotification {
-                company_id,
-                employee_id,
-                kind: note.kind,
-                text: note.text.clone(),
-                order_id: note.order_id,
-                ticket_id: note.ticket_id,
-                created_at: now,
-            })
-            .execute(conn)?;
-    }
+        .load(conn)?)
+}
+
+/// Notifies the team of `company_id` of `lead` (inside the caller's transaction).
+pub(crate) fn notify_team(conn: &mut DbConnection, company_id: CompanyId, lead: LeadId, text: &str) -> Result<()> {
+    let recipients = recipients(conn, company_id)?;
+    let notes: Vec<NewNotification> =
+        notes_to_team(company_id, &recipients, lead, text, Timestamp::now().millis()).collect();
+    crate::dialect::insert_rows!(conn, notifications, notes);
     Ok(())
 }

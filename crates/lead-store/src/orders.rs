@@ -3,8 +3,9 @@
 use diesel::prelude::*;
 use lead_domain::{OrderStatus, Timestamp};
 
-use crate::audit;
-use crate::models::{Hold, Id, Listing, Member, OrderRecord, OrderRow};
+use crate::ids::{CompanyId, LeadId, OrderId};
+use crate::models::Member;
+use crate::records::{Hold, Listing, OrderRecord, OrderRow};
 use crate::schema::{employees, web_orders};
 use crate::{Result, Store, StoreError};
 
@@ -23,9 +24,9 @@ impl Store {
     /// below `before` (the cursor of the previous page), at most `limit`.
     pub fn list_orders(
         &self,
-        company_id: Id,
+        company_id: CompanyId,
         status: Option<OrderStatus>,
-        before: Option<Id>,
+        before: Option<OrderId>,
         limit: Option<i64>,
     ) -> Result<Vec<OrderRecord>> {
         self.read(|conn| list(conn, company_id, Listing::Team, status, before, limit))
@@ -33,45 +34,33 @@ impl Store {
 
     /// A company's orders held back from the team for `hold` (any reason: `None`),
     /// newest first: what the operator reviews (and may release).
-    pub fn list_held_orders(&self, company_id: Id, hold: Option<Hold>, limit: Option<i64>) -> Result<Vec<OrderRecord>> {
+    pub fn list_held_orders(
+        &self,
+        company_id: CompanyId,
+        hold: Option<Hold>,
+        limit: Option<i64>,
+    ) -> Result<Vec<OrderRecord>> {
         self.read(|conn| list(conn, company_id, Listing::Held(hold), None, None, limit))
     }
 
     /// Releases a held order to the team: from now on it is like any other, and every active
     /// employee gets the notification it would have sent when it arrived.
-    pub fn release_order(&self, order_id: Id) -> Result<OrderRecord> {
-        self.write(|conn| {
-            let released = diesel::update(web_orders::table.find(order_id).filter(web_orders::held.is_not_null()))
-                .set(web_orders::held.eq(None::<String>))
-                .execute(conn)?;
-            if released != 1 {
-                return Err(StoreError::NotFound(format!("no held order with id {order_id}")));
-            }
-            let company_id: Id = web_orders::table
-                .find(order_id)
-                .select(web_orders::company_id)
-                .first(conn)?;
-            let record = load_order(conn, company_id, order_id)?;
-            crate::notifications::notify_team(conn, company_id, &record.notification())?;
-            crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
-            audit::record(
-                conn,
-                &self.actor,
-                "order.release",
-                &format!("order {order_id} of company {company_id}"),
-            )?;
-            Ok(record)
+    pub fn release_order(&self, order_id: OrderId) -> Result<OrderRecord> {
+        self.release(LeadId::Order(order_id), |conn, company_id| {
+            let order = load_order(conn, company_id, order_id)?;
+            let text = lead_domain::order_notification(order.total);
+            Ok((order, text))
         })
     }
 
     /// One order of the company; another company's order is simply not found.
-    pub fn get_order(&self, company_id: Id, order_id: Id) -> Result<OrderRecord> {
+    pub fn get_order(&self, company_id: CompanyId, order_id: OrderId) -> Result<OrderRecord> {
         self.read(|conn| load_order(conn, company_id, order_id))
     }
 
     /// Accepts or rejects a `new` order, recording who and when. A decided order is a
     /// [`StoreError::Conflict`]: the first decision stands.
-    pub fn decide_order(&self, member: Member, order_id: Id, decision: OrderStatus) -> Result<OrderRecord> {
+    pub fn decide_order(&self, member: Member, order_id: OrderId, decision: OrderStatus) -> Result<OrderRecord> {
         if decision == OrderStatus::New {
             return Err(StoreError::Invalid {
                 field: "status",
@@ -104,10 +93,10 @@ impl Store {
 /// (see [`Listing`]).
 fn list(
     conn: &mut crate::db::DbConnection,
-    company_id: Id,
+    company_id: CompanyId,
     listing: Listing,
     status: Option<OrderStatus>,
-    before: Option<Id>,
+    before: Option<OrderId>,
     limit: Option<i64>,
 ) -> Result<Vec<OrderRecord>> {
     let mut query = orders_with_decider!()
@@ -129,17 +118,17 @@ fn list(
         query = query.limit(limit);
     }
     let rows: Vec<(OrderRow, Option<String>)> = query.load(conn)?;
-    Ok(rows.into_iter().map(OrderRecord::from).collect())
+    rows.into_iter().map(OrderRecord::try_from).collect()
 }
 
 /// One order of the company as the team sees it: a held one is not found.
-fn load_order(conn: &mut crate::db::DbConnection, company_id: Id, order_id: Id) -> Result<OrderRecord> {
+fn load_order(conn: &mut crate::db::DbConnection, company_id: CompanyId, order_id: OrderId) -> Result<OrderRecord> {
     orders_with_decider!()
         .filter(web_orders::id.eq(order_id))
         .filter(web_orders::company_id.eq(company_id))
         .filter(web_orders::held.is_null())
         .first::<(OrderRow, Option<String>)>(conn)
         .optional()?
-        .map(OrderRecord::from)
-        .ok_or_else(|| StoreError::NotFound(format!("no order with id {order_id}")))
+        .ok_or_else(|| StoreError::NotFound(format!("no order with id {order_id}")))?
+        .try_into()
 }

@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::{write_transaction, DbConnection, DbPool};
+use crate::ids::{CompanyId, SubmissionId};
 use crate::ingest::Shared;
-use crate::models::Id;
 use crate::schema::submissions;
 use crate::{Result, Store};
 
@@ -37,13 +37,12 @@ const FLUSH_EVERY: Duration = Duration::from_millis(250);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// One request to the lead endpoint, as it is logged.
-#[derive(Debug, Clone, PartialEq, Eq, Insertable)]
-#[diesel(table_name = submissions, treat_none_as_default_value = false)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSubmission {
-    /// When it arrived, in Unix milliseconds.
-    pub at: i64,
+    /// When it arrived.
+    pub at: Timestamp,
     /// The company of its key, when the key was valid.
-    pub company_id: Option<Id>,
+    pub company_id: Option<CompanyId>,
     /// The display prefix of the key it presented, if any (never the key).
     pub key_prefix: Option<String>,
     /// Its `Origin` header: the website it came from.
@@ -63,7 +62,41 @@ pub struct NewSubmission {
     pub note: Option<String>,
 }
 
-impl NewSubmission {
+/// An entry as it waits in the queue and is written (a row of `submissions`).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = submissions, treat_none_as_default_value = false)]
+pub(crate) struct LoggedSubmission {
+    at: i64,
+    company_id: Option<CompanyId>,
+    key_prefix: Option<String>,
+    origin: Option<String>,
+    client_ip: Option<String>,
+    status: i32,
+    code: Option<String>,
+    size: i64,
+    body: Option<String>,
+    note: Option<String>,
+}
+
+impl From<NewSubmission> for LoggedSubmission {
+    fn from(entry: NewSubmission) -> Self {
+        LoggedSubmission {
+            at: entry.at.millis(),
+            company_id: entry.company_id,
+            key_prefix: entry.key_prefix,
+            // A real origin is far shorter.
+            origin: entry.origin.map(|origin| at_most(origin, MAX_ORIGIN_CHARS)),
+            client_ip: entry.client_ip,
+            status: entry.status,
+            code: entry.code,
+            size: entry.size,
+            body: entry.body,
+            note: entry.note,
+        }
+    }
+}
+
+impl LoggedSubmission {
     /// What the entry costs in the queue.
     fn cost(&self) -> usize {
         let texts = [
@@ -86,11 +119,12 @@ impl NewSubmission {
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
 pub struct Submission {
     /// Its id.
-    pub id: Id,
-    /// When it arrived, in Unix milliseconds.
-    pub at: i64,
+    pub id: SubmissionId,
+    /// When it arrived.
+    #[diesel(deserialize_as = i64)]
+    pub at: Timestamp,
     /// The company of its key, when the key was valid.
-    pub company_id: Option<Id>,
+    pub company_id: Option<CompanyId>,
     /// The display prefix of the presented key.
     pub key_prefix: Option<String>,
     /// Its `Origin`.
@@ -120,21 +154,21 @@ impl Submission {
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionFilter {
     /// Only this company's (requests with its valid keys).
-    pub company_id: Option<Id>,
+    pub company_id: Option<CompanyId>,
     /// Only keys whose display prefix starts with this.
     pub key_prefix: Option<String>,
     /// Only failures.
     pub failed_only: bool,
     /// Only ids below this (the previous page's cursor).
-    pub before: Option<Id>,
+    pub before: Option<SubmissionId>,
     /// At most this many.
     pub limit: Option<i64>,
 }
 
 /// The entries waiting to be written, bounded in entries and in bytes.
 pub(crate) struct LogQueue {
-    sender: SyncSender<NewSubmission>,
-    receiver: Mutex<Receiver<NewSubmission>>,
+    sender: SyncSender<LoggedSubmission>,
+    receiver: Mutex<Receiver<LoggedSubmission>>,
     /// Bytes of the entries in the queue (see [`NewSubmission::cost`]).
     queued_bytes: AtomicUsize,
 }
@@ -152,7 +186,7 @@ impl Default for LogQueue {
 
 impl LogQueue {
     /// Queues `entry` unless the queue is full, in entries or in bytes.
-    fn push(&self, entry: NewSubmission) -> bool {
+    fn push(&self, entry: LoggedSubmission) -> bool {
         let cost = entry.cost();
         if self.queued_bytes.fetch_add(cost, Ordering::SeqCst) + cost > QUEUE_BYTES {
             self.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
@@ -168,18 +202,18 @@ impl LogQueue {
     }
 
     /// Takes at most `max` waiting entries, oldest first (none while another writer takes).
-    pub(crate) fn take(&self, max: usize) -> Vec<NewSubmission> {
+    pub(crate) fn take(&self, max: usize) -> Vec<LoggedSubmission> {
         let Ok(receiver) = self.receiver.try_lock() else {
             return Vec::new();
         };
-        let taken: Vec<NewSubmission> = receiver.try_iter().take(max).collect();
+        let taken: Vec<LoggedSubmission> = receiver.try_iter().take(max).collect();
         self.queued_bytes
-            .fetch_sub(taken.iter().map(NewSubmission::cost).sum(), Ordering::SeqCst);
+            .fetch_sub(taken.iter().map(LoggedSubmission::cost).sum(), Ordering::SeqCst);
         taken
     }
 
     /// Queues again what a transaction that did not commit had taken (as far as it fits).
-    pub(crate) fn put_back(&self, entries: Vec<NewSubmission>) {
+    pub(crate) fn put_back(&self, entries: Vec<LoggedSubmission>) {
         let total = entries.len();
         let lost = entries.into_iter().filter(|entry| !self.push(entry.clone())).count();
         if lost > 0 {
@@ -190,7 +224,7 @@ impl LogQueue {
 
 /// Writes `entries` in the caller's transaction, never failing it: a chunk that fails (one
 /// odd entry) is written row by row in savepoints, so one entry cannot cost the others.
-pub(crate) fn write_entries(conn: &mut DbConnection, entries: &[NewSubmission]) {
+pub(crate) fn write_entries(conn: &mut DbConnection, entries: &[LoggedSubmission]) {
     for rows in entries.chunks(ROWS_PER_INSERT) {
         if conn.transaction(|conn| insert(conn, rows)).is_err() {
             for row in rows {
@@ -231,14 +265,13 @@ impl Store {
     /// Logs a request to the lead endpoint. Never blocks and never fails a request: when the
     /// log cannot keep up (its queue is bounded in entries and in bytes), entries are dropped
     /// (and that is logged). At most 255 characters of the `Origin` are kept.
-    pub fn log_submission(&self, mut entry: NewSubmission) {
+    pub fn log_submission(&self, entry: NewSubmission) {
         self.submission_log.get_or_init(|| {
             LogThread::start(self.writer.clone(), self.shared.clone(), self.submission_retention)
                 .map_err(|e| log::error!("{e}"))
                 .ok()
         });
-        entry.origin = entry.origin.map(|origin| at_most(origin, MAX_ORIGIN_CHARS));
-        if !self.shared.log.push(entry) {
+        if !self.shared.log.push(entry.into()) {
             log::warn!("the submission log is behind: an entry was dropped");
         }
     }
@@ -276,7 +309,7 @@ impl Store {
     }
 }
 
-fn insert(conn: &mut DbConnection, rows: &[NewSubmission]) -> Result<()> {
+fn insert(conn: &mut DbConnection, rows: &[LoggedSubmission]) -> Result<()> {
     crate::dialect::insert_rows!(conn, submissions, rows);
     Ok(())
 }
@@ -332,10 +365,10 @@ fn run(writer: &DbPool, shared: &Shared, stopped: &Receiver<()>, retention: Dura
 mod tests {
     use super::*;
 
-    fn entry(body_bytes: usize) -> NewSubmission {
-        NewSubmission {
-            at: 0,
-            company_id: Some(1),
+    fn entry(body_bytes: usize) -> LoggedSubmission {
+        let entry = NewSubmission {
+            at: Timestamp::from_millis(0),
+            company_id: Some(CompanyId::new(1)),
             key_prefix: Some("lgw_abcdefgh".into()),
             origin: None,
             client_ip: Some("127.0.0.1".into()),
@@ -344,7 +377,8 @@ mod tests {
             size: 0,
             body: Some("x".repeat(body_bytes)),
             note: None,
-        }
+        };
+        entry.into()
     }
 
     #[test]

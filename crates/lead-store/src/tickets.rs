@@ -3,8 +3,9 @@
 use diesel::prelude::*;
 use lead_domain::{TicketStatus, Timestamp};
 
-use crate::audit;
-use crate::models::{Hold, Id, Listing, Member, TicketRecord, TicketRow};
+use crate::ids::{CompanyId, CustomerId, LeadId, TicketId};
+use crate::models::Member;
+use crate::records::{Hold, Listing, TicketRecord, TicketRow};
 use crate::schema::{customers, employees, tickets};
 use crate::{Result, Store, StoreError};
 
@@ -23,9 +24,9 @@ impl Store {
     /// at most `limit`.
     pub fn list_tickets(
         &self,
-        company_id: Id,
+        company_id: CompanyId,
         status: Option<TicketStatus>,
-        before: Option<Id>,
+        before: Option<TicketId>,
         limit: Option<i64>,
     ) -> Result<Vec<TicketRecord>> {
         self.read(|conn| list(conn, company_id, Listing::Team, status, before, limit))
@@ -35,7 +36,7 @@ impl Store {
     /// newest first: what the operator reviews (and may release).
     pub fn list_held_tickets(
         &self,
-        company_id: Id,
+        company_id: CompanyId,
         hold: Option<Hold>,
         limit: Option<i64>,
     ) -> Result<Vec<TicketRecord>> {
@@ -44,36 +45,22 @@ impl Store {
 
     /// Releases a held ticket to the team: from now on it is like any other, and every active
     /// employee gets the notification it would have sent when it arrived.
-    pub fn release_ticket(&self, ticket_id: Id) -> Result<TicketRecord> {
-        self.write(|conn| {
-            let released = diesel::update(tickets::table.find(ticket_id).filter(tickets::held.is_not_null()))
-                .set(tickets::held.eq(None::<String>))
-                .execute(conn)?;
-            if released != 1 {
-                return Err(StoreError::NotFound(format!("no held ticket with id {ticket_id}")));
-            }
-            let company_id: Id = tickets::table.find(ticket_id).select(tickets::company_id).first(conn)?;
-            let record = load_ticket(conn, company_id, ticket_id)?;
-            crate::notifications::notify_team(conn, company_id, &record.notification())?;
-            crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
-            audit::record(
-                conn,
-                &self.actor,
-                "ticket.release",
-                &format!("ticket {ticket_id} of company {company_id}"),
-            )?;
-            Ok(record)
+    pub fn release_ticket(&self, ticket_id: TicketId) -> Result<TicketRecord> {
+        self.release(LeadId::Ticket(ticket_id), |conn, company_id| {
+            let ticket = load_ticket(conn, company_id, ticket_id)?;
+            let text = lead_domain::ticket_notification(&ticket.title, &ticket.email);
+            Ok((ticket, text))
         })
     }
 
     /// One ticket of the company; another company's ticket is simply not found.
-    pub fn get_ticket(&self, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
+    pub fn get_ticket(&self, company_id: CompanyId, ticket_id: TicketId) -> Result<TicketRecord> {
         self.read(|conn| load_ticket(conn, company_id, ticket_id))
     }
 
     /// Closes an open ticket or reopens a closed one, recording who and when. A ticket
     /// already in that status is a [`StoreError::Conflict`].
-    pub fn set_ticket_status(&self, member: Member, ticket_id: Id, status: TicketStatus) -> Result<TicketRecord> {
+    pub fn set_ticket_status(&self, member: Member, ticket_id: TicketId, status: TicketStatus) -> Result<TicketRecord> {
         let from = match status {
             TicketStatus::Open => TicketStatus::Closed,
             TicketStatus::Closed => TicketStatus::Open,
@@ -101,7 +88,12 @@ impl Store {
 
     /// Files an unassigned ticket under a customer of the same company. A ticket that is
     /// already in a customer's file is a [`StoreError::Conflict`].
-    pub fn assign_ticket(&self, company_id: Id, ticket_id: Id, customer_id: Id) -> Result<TicketRecord> {
+    pub fn assign_ticket(
+        &self,
+        company_id: CompanyId,
+        ticket_id: TicketId,
+        customer_id: CustomerId,
+    ) -> Result<TicketRecord> {
         self.write(|conn| {
             let ticket = load_ticket(conn, company_id, ticket_id)?;
             let customer_exists: i64 = customers::table
@@ -133,10 +125,10 @@ impl Store {
 /// (see [`Listing`]).
 fn list(
     conn: &mut crate::db::DbConnection,
-    company_id: Id,
+    company_id: CompanyId,
     listing: Listing,
     status: Option<TicketStatus>,
-    before: Option<Id>,
+    before: Option<TicketId>,
     limit: Option<i64>,
 ) -> Result<Vec<TicketRecord>> {
     let mut query = tickets_with_changer!()
@@ -158,17 +150,17 @@ fn list(
         query = query.limit(limit);
     }
     let rows: Vec<(TicketRow, Option<String>)> = query.load(conn)?;
-    Ok(rows.into_iter().map(TicketRecord::from).collect())
+    rows.into_iter().map(TicketRecord::try_from).collect()
 }
 
 /// One ticket of the company as the team sees it: a held one is not found.
-fn load_ticket(conn: &mut crate::db::DbConnection, company_id: Id, ticket_id: Id) -> Result<TicketRecord> {
+fn load_ticket(conn: &mut crate::db::DbConnection, company_id: CompanyId, ticket_id: TicketId) -> Result<TicketRecord> {
     tickets_with_changer!()
         .filter(tickets::id.eq(ticket_id))
         .filter(tickets::company_id.eq(company_id))
         .filter(tickets::held.is_null())
         .first::<(TicketRow, Option<String>)>(conn)
         .optional()?
-        .map(TicketRecord::from)
-        .ok_or_else(|| StoreError::NotFound(format!("no ticket with id {ticket_id}")))
+        .ok_or_else(|| StoreError::NotFound(format!("no ticket with id {ticket_id}")))?
+        .try_into()
 }

@@ -3,14 +3,17 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::admin::select_by_id_or_prefix;
+use lead_auth::{EmployeeToken, TokenHash, TokenState};
+
 use crate::audit;
 use crate::error::conflict_on_unique;
-use crate::models::{Id, TokenInfo, TokenLookup};
+use crate::ids::{CompanyId, EmployeeId, TokenId};
+use crate::input::select_by_id_or_prefix;
+use crate::models::{Member, TokenInfo, TokenLookup};
 use crate::schema::{companies, employee_tokens, employees};
 use crate::{Result, Store, StoreError};
 
-type TokenRow = (Id, Id, String, i32, i64);
+type TokenRow = (TokenId, EmployeeId, String, i32, i64);
 
 fn token_info(row: TokenRow) -> TokenInfo {
     TokenInfo {
@@ -18,20 +21,62 @@ fn token_info(row: TokenRow) -> TokenInfo {
         employee_id: row.1,
         prefix: row.2,
         active: row.3 == 1,
-        created_at: row.4,
+        created_at: row.4.into(),
     }
 }
 
+/// A token with what decides whether it may act: (token, employee, company, token active,
+/// expires at, employee active, company active).
+type StateRow = (TokenId, EmployeeId, CompanyId, i32, Option<i64>, i32, i32);
+
+/// The token of `row` and whether it may act now (see [`TokenState::of`]).
+fn lookup(row: StateRow) -> TokenLookup {
+    let (token_id, employee_id, company_id, token, expires_at, employee, company) = row;
+    TokenLookup {
+        member: Member {
+            employee_id,
+            company_id,
+            token_id,
+        },
+        state: TokenState::of(
+            token == 1,
+            expires_at,
+            Timestamp::now().millis(),
+            employee == 1,
+            company == 1,
+        ),
+    }
+}
+
+/// Tokens with their employee's and company's state, as [`StateRow`]s.
+macro_rules! tokens_with_state {
+    () => {
+        employee_tokens::table
+            .inner_join(employees::table.inner_join(companies::table))
+            .select((
+                employee_tokens::id,
+                employees::id,
+                employees::company_id,
+                employee_tokens::active,
+                employee_tokens::expires_at,
+                employees::active,
+                companies::active,
+            ))
+    };
+}
+
 impl Store {
-    /// Registers a token for an employee by its hash and display prefix.
-    pub fn add_employee_token(&self, employee_id: Id, prefix: &str, token_hash: &str) -> Result<Id> {
+    /// Registers `token` for an employee: its hash and display prefix (the token itself is
+    /// never stored).
+    pub fn add_employee_token(&self, employee_id: EmployeeId, token: &EmployeeToken) -> Result<TokenId> {
         self.find_employee(employee_id)?;
+        let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
-            let id: Id = diesel::insert_into(employee_tokens::table)
+            let id: TokenId = diesel::insert_into(employee_tokens::table)
                 .values((
                     employee_tokens::employee_id.eq(employee_id),
-                    employee_tokens::prefix.eq(prefix),
-                    employee_tokens::token_hash.eq(token_hash),
+                    employee_tokens::prefix.eq(&prefix),
+                    employee_tokens::token_hash.eq(hash.as_str()),
                     employee_tokens::active.eq(1),
                     employee_tokens::created_at.eq(Timestamp::now().millis()),
                 ))
@@ -48,61 +93,31 @@ impl Store {
         })
     }
 
-    /// Looks a presented token up by its SHA-256 hex, with its employee's and company's state.
-    pub fn find_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenLookup>> {
+    /// Looks a presented token up by its hash, with whether it may act.
+    pub fn find_token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenLookup>> {
         self.read(|conn| {
-            let found = employee_tokens::table
-                .inner_join(employees::table.inner_join(companies::table))
-                .filter(employee_tokens::token_hash.eq(token_hash))
-                .select((
-                    employee_tokens::id,
-                    employees::id,
-                    employees::company_id,
-                    employee_tokens::active,
-                    employees::active,
-                    companies::active,
-                    employee_tokens::expires_at,
-                ))
-                .first::<(Id, Id, Id, i32, i32, i32, Option<i64>)>(conn)
+            let found: Option<StateRow> = tokens_with_state!()
+                .filter(employee_tokens::token_hash.eq(hash.as_str()))
+                .first(conn)
                 .optional()?;
-            let now = Timestamp::now().millis();
-            Ok(found.map(
-                |(token_id, employee_id, company_id, token, employee, company, expires)| TokenLookup {
-                    token_id,
-                    employee_id,
-                    company_id,
-                    // An expired session is as good as revoked.
-                    token_active: token == 1 && expires.is_none_or(|at| at > now),
-                    employee_active: employee == 1,
-                    company_active: company == 1,
-                },
-            ))
+            Ok(found.map(lookup))
         })
     }
 
-    /// Whether a token still lets its employee in: the token, the employee and the company
-    /// are all active.
-    pub fn token_is_valid(&self, token_id: Id) -> Result<bool> {
+    /// Whether a token may still act (long-lived streams re-check it): the same rule as when
+    /// it was presented.
+    pub fn token_is_valid(&self, token_id: TokenId) -> Result<bool> {
         self.read(|conn| {
-            let found: i64 = employee_tokens::table
-                .inner_join(employees::table.inner_join(companies::table))
+            let found: Option<StateRow> = tokens_with_state!()
                 .filter(employee_tokens::id.eq(token_id))
-                .filter(employee_tokens::active.eq(1))
-                .filter(
-                    employee_tokens::expires_at
-                        .is_null()
-                        .or(employee_tokens::expires_at.gt(Timestamp::now().millis())),
-                )
-                .filter(employees::active.eq(1))
-                .filter(companies::active.eq(1))
-                .count()
-                .get_result(conn)?;
-            Ok(found == 1)
+                .first(conn)
+                .optional()?;
+            Ok(found.is_some_and(|row| lookup(row).state == TokenState::Active))
         })
     }
 
     /// Tokens, all or of one employee, by id.
-    pub fn list_employee_tokens(&self, employee_id: Option<Id>) -> Result<Vec<TokenInfo>> {
+    pub fn list_employee_tokens(&self, employee_id: Option<EmployeeId>) -> Result<Vec<TokenInfo>> {
         self.read(|conn| {
             let mut query = employee_tokens::table
                 .select((
@@ -124,12 +139,12 @@ impl Store {
     /// The token with this id or (unique) display prefix.
     pub fn find_employee_token(&self, selector: &str) -> Result<TokenInfo> {
         select_by_id_or_prefix(self.list_employee_tokens(None)?, selector, "token", |t| {
-            (t.id, &t.prefix)
+            (t.id.get(), &t.prefix)
         })
     }
 
     /// Revokes a token: it stops working at once.
-    pub fn revoke_employee_token(&self, token_id: Id) -> Result<()> {
+    pub fn revoke_employee_token(&self, token_id: TokenId) -> Result<()> {
         self.write(|conn| {
             let updated = diesel::update(employee_tokens::table.find(token_id))
                 .set(employee_tokens::active.eq(0))

@@ -1,8 +1,8 @@
 //! The dashboard's HTML, in German. maud escapes every value it interpolates, so whatever a
 //! website sent (a ticket whose message is `<script>…`) is shown as text.
 
-use lead_domain::{Money, Timestamp};
-use lead_store::{Customer, CustomerFile, Notification, OrderRecord, TicketRecord};
+use lead_domain::{OrderStatus, TicketStatus, Timestamp};
+use lead_store::{Customer, CustomerFile, LeadId, Notification, OrderRecord, TicketRecord};
 use maud::{html, Markup, DOCTYPE};
 
 /// Who is looking, for the page header.
@@ -13,31 +13,22 @@ pub(crate) struct Viewer<'a> {
     pub recent: &'a [Notification],
 }
 
-fn when(millis: i64) -> String {
-    Timestamp::from_millis(millis).to_german()
+fn when(at: Timestamp) -> String {
+    at.to_german()
 }
 
-fn euro(cents: i64) -> String {
-    u64::try_from(cents)
-        .ok()
-        .and_then(Money::from_cents)
-        .map_or_else(|| cents.to_string(), Money::to_german)
-}
-
-fn order_status(status: &str) -> &'static str {
+fn order_status(status: OrderStatus) -> &'static str {
     match status {
-        "new" => "Neu",
-        "accepted" => "Angenommen",
-        "rejected" => "Abgelehnt",
-        _ => "Unbekannt",
+        OrderStatus::New => "Neu",
+        OrderStatus::Accepted => "Angenommen",
+        OrderStatus::Rejected => "Abgelehnt",
     }
 }
 
-fn ticket_status(status: &str) -> &'static str {
+fn ticket_status(status: TicketStatus) -> &'static str {
     match status {
-        "open" => "Offen",
-        "closed" => "Geschlossen",
-        _ => "Unbekannt",
+        TicketStatus::Open => "Offen",
+        TicketStatus::Closed => "Geschlossen",
     }
 }
 
@@ -152,7 +143,7 @@ pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -
     };
     html! {
         h1 { "Web-Bestellungen" }
-        (status_filter("/app/orders", status, &[("new", "Neu"), ("accepted", "Angenommen"), ("rejected", "Abgelehnt")]))
+        (status_filter("/app/orders", status, &[OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected].map(|s| (s.as_str(), order_status(s)))))
         div data-live="orders" {
             @if orders.is_empty() {
                 p class="empty" { "Keine Bestellungen." }
@@ -163,16 +154,16 @@ pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -
                         @for order in orders {
                             tr id={ "order-" (order.id) } {
                                 td { (when(order.created_at)) }
-                                td class="amount" { (euro(order.total_cents)) }
+                                td class="amount" { (order.total.to_german()) }
                                 td {
                                     @if let Some(customer) = order.customer_id {
                                         a href={ "/app/customers/" (customer) } { (order.email) }
                                     } @else { (order.email) }
                                 }
                                 td { (order.title) }
-                                td class="status" { (order_status(&order.status)) }
+                                td class="status" { (order_status(order.status)) }
                                 td class="actions" {
-                                    @if order.status == "new" {
+                                    @if order.status == OrderStatus::New {
                                         form method="post" action={ "/app/orders/" (order.id) "/accept" } class="inline" {
                                             input type="hidden" name="csrf" value=(csrf);
                                             input type="hidden" name="back" value=(back);
@@ -198,7 +189,7 @@ pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -
 pub(crate) fn tickets(tickets: &[TicketRecord], status: Option<&str>) -> Markup {
     html! {
         h1 { "Tickets" }
-        (status_filter("/app/tickets", status, &[("open", "Offen"), ("closed", "Geschlossen")]))
+        (status_filter("/app/tickets", status, &[TicketStatus::Open, TicketStatus::Closed].map(|s| (s.as_str(), ticket_status(s)))))
         div data-live="tickets" {
             @if tickets.is_empty() {
                 p class="empty" { "Keine Tickets." }
@@ -211,7 +202,7 @@ pub(crate) fn tickets(tickets: &[TicketRecord], status: Option<&str>) -> Markup 
                                 td { (when(ticket.created_at)) }
                                 td { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } }
                                 td { (ticket.email) }
-                                td { (ticket_status(&ticket.status)) }
+                                td { (ticket_status(ticket.status)) }
                             }
                         }
                     }
@@ -244,13 +235,13 @@ pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], csrf: &str) 
         p { a href="/app/tickets" { "← Alle Tickets" } }
         h1 { (ticket.title) }
         p class="meta" {
-            (ticket_status(&ticket.status)) " · von " (ticket.email) " · " (when(ticket.created_at))
+            (ticket_status(ticket.status)) " · von " (ticket.email) " · " (when(ticket.created_at))
         }
         h2 { "Nachricht" }
         pre class="message" id="message" { (ticket.message) }
         (extra(&ticket.payload))
         div class="actions" {
-            @if ticket.status == "open" {
+            @if ticket.status == TicketStatus::Open {
                 (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
             } @else {
                 (post_form(&format!("{base}/reopen"), csrf, "Wieder öffnen", "accept"))
@@ -308,14 +299,14 @@ pub(crate) fn customer_file(file: &CustomerFile) -> Markup {
         @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
         ul class="plain" {
             @for ticket in &file.tickets {
-                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(&ticket.status)) " · " (when(ticket.created_at)) }
+                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(ticket.status)) " · " (when(ticket.created_at)) }
             }
         }
         h2 { "Bestellungen" }
         @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
         ul class="plain" {
             @for order in &file.orders {
-                li { (order.title) " · " (euro(order.total_cents)) " · " (order_status(&order.status)) " · " (when(order.created_at)) }
+                li { (order.title) " · " (order.total.to_german()) " · " (order_status(order.status)) " · " (when(order.created_at)) }
             }
         }
     }
@@ -331,11 +322,10 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
             ul class="plain notes" {
                 @for note in notes {
                     li class=(if note.read_at.is_none() { "unread" } else { "" }) {
-                        @if let Some(order) = note.order_id {
-                            a href={ "/app/orders#order-" (order) } { (note.text) }
-                        } @else if let Some(ticket) = note.ticket_id {
-                            a href={ "/app/tickets/" (ticket) } { (note.text) }
-                        } @else { (note.text) }
+                        @match note.lead {
+                            LeadId::Order(order) => a href={ "/app/orders#order-" (order) } { (note.text) },
+                            LeadId::Ticket(ticket) => a href={ "/app/tickets/" (ticket) } { (note.text) },
+                        }
                         " · " (when(note.created_at))
                         @if note.read_at.is_none() {
                             " " (post_form(&format!("/app/notifications/{}/read", note.id), csrf, "Gelesen", "link"))

@@ -5,12 +5,14 @@
 use std::collections::{BTreeMap, HashMap};
 
 use diesel::prelude::*;
+use lead_auth::KeyState;
 
 use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::Fingerprints;
+use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
 use crate::ingest::Job;
-use crate::models::{Hold, Id};
+use crate::records::Hold;
 use crate::schema::{api_keys, companies, employees};
 use crate::Result;
 
@@ -22,14 +24,14 @@ pub(crate) struct Context<'a> {
     pub(crate) duplicate_cutoff: i64,
     /// The fingerprints of the leads stored before this batch.
     pub(crate) fingerprints: &'a Fingerprints,
-    /// The keys that may still act (active, of an active company), with their company.
-    valid_keys: HashMap<Id, Id>,
+    /// The keys that may still act (see [`KeyState::of`]), with their company.
+    valid_keys: HashMap<KeyId, CompanyId>,
     /// Each company's active employees, in id order.
-    recipients: HashMap<Id, Vec<Id>>,
+    recipients: HashMap<CompanyId, Vec<EmployeeId>>,
     /// Each capped key's cap and the leads it had stored today before this batch.
-    allowances: BTreeMap<Id, (i64, i64)>,
+    allowances: BTreeMap<KeyId, (i64, i64)>,
     /// The customer of each company and normalized address the batch's leads come from.
-    customers: HashMap<Id, HashMap<String, Id>>,
+    customers: HashMap<CompanyId, HashMap<String, CustomerId>>,
 }
 
 impl<'a> Context<'a> {
@@ -46,26 +48,33 @@ impl<'a> Context<'a> {
         // One query per distinct key and company (a batch rarely has more than a few): each
         // a statement prepared once, where one `IN` list of whatever length would be parsed
         // anew for every batch.
-        let mut keys: BTreeMap<Id, (Id, Option<i64>)> = BTreeMap::new();
+        let mut keys: BTreeMap<KeyId, (CompanyId, Option<i64>)> = BTreeMap::new();
+        let mut looked_up = Vec::new();
         for tenant in jobs.iter().map(|job| job.tenant) {
-            if keys.contains_key(&tenant.key_id) {
+            if looked_up.contains(&tenant.key_id) {
                 continue;
             }
+            looked_up.push(tenant.key_id);
             let found = api_keys::table
                 .inner_join(companies::table)
                 .filter(api_keys::id.eq(tenant.key_id))
-                .filter(api_keys::active.eq(1))
-                .filter(companies::active.eq(1))
-                .select((api_keys::company_id, api_keys::daily_cap))
-                .load::<(Id, Option<i64>)>(conn)?;
-            if let Some(&(company_id, cap)) = found.first() {
-                keys.insert(tenant.key_id, (company_id, cap));
+                .select((
+                    api_keys::company_id,
+                    api_keys::daily_cap,
+                    api_keys::active,
+                    companies::active,
+                ))
+                .load::<(CompanyId, Option<i64>, i32, i32)>(conn)?;
+            if let Some(&(company_id, cap, key_active, company_active)) = found.first() {
+                if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
+                    keys.insert(tenant.key_id, (company_id, cap));
+                }
             }
         }
-        let valid_keys: HashMap<Id, Id> = keys.iter().map(|(&key, &(company, _))| (key, company)).collect();
+        let valid_keys: HashMap<KeyId, CompanyId> = keys.iter().map(|(&key, &(company, _))| (key, company)).collect();
 
-        let mut recipients: HashMap<Id, Vec<Id>> = HashMap::new();
-        let mut customers: HashMap<Id, HashMap<String, Id>> = HashMap::new();
+        let mut recipients: HashMap<CompanyId, Vec<EmployeeId>> = HashMap::new();
+        let mut customers: HashMap<CompanyId, HashMap<String, CustomerId>> = HashMap::new();
         for &company_id in valid_keys.values() {
             if recipients.contains_key(&company_id) {
                 continue;
@@ -113,12 +122,12 @@ impl<'a> Context<'a> {
     }
 
     /// The employees a lead for `company_id` notifies.
-    pub(crate) fn recipients(&self, company_id: Id) -> &[Id] {
+    pub(crate) fn recipients(&self, company_id: CompanyId) -> &[EmployeeId] {
         self.recipients.get(&company_id).map_or(&[], Vec::as_slice)
     }
 
     /// The customer `job`'s sender is, if any.
-    pub(crate) fn customer(&self, job: &Job) -> Option<Id> {
+    pub(crate) fn customer(&self, job: &Job) -> Option<CustomerId> {
         self.customers
             .get(&job.tenant.company_id)?
             .get(&job.email_normalized)
@@ -127,14 +136,14 @@ impl<'a> Context<'a> {
 
     /// Whether the next lead of `key_id` is held back when `counted` of its leads were
     /// already stored in this batch: past the key's daily cap it is quarantined.
-    pub(crate) fn hold_after(&self, key_id: Id, counted: i64) -> Option<Hold> {
+    pub(crate) fn hold_after(&self, key_id: KeyId, counted: i64) -> Option<Hold> {
         let &(cap, before) = self.allowances.get(&key_id)?;
         (before + counted >= cap).then_some(Hold::Quarantine)
     }
 
     /// Writes the day's new lead counts of the capped keys, `counted` of which this batch
     /// stored (in the batch's transaction).
-    pub(crate) fn save_counts(&self, conn: &mut DbConnection, counted: &HashMap<Id, i64>) -> Result<()> {
+    pub(crate) fn save_counts(&self, conn: &mut DbConnection, counted: &HashMap<KeyId, i64>) -> Result<()> {
         let day = day_of(self.now);
         for (key_id, &(_, before)) in &self.allowances {
             let Some(&stored) = counted.get(key_id).filter(|&&stored| stored > 0) else {
@@ -152,7 +161,7 @@ impl<'a> Context<'a> {
     }
 
     /// Notes `keys`, which had a lead accepted in this batch, as used now.
-    pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: &[Id]) -> Result<()> {
+    pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: &[KeyId]) -> Result<()> {
         if !keys.is_empty() {
             diesel::update(api_keys::table.filter(api_keys::id.eq_any(keys)))
                 .set(api_keys::last_used_at.eq(self.now))

@@ -10,8 +10,12 @@ use super::Passed;
 use crate::db::DbConnection;
 use crate::dialect::{insert_ids, insert_rows};
 use crate::duplicates::{Fingerprint, FirstLead, NewFingerprint};
+use crate::ids::{KeyId, LeadId, OrderId, TicketId};
 use crate::ingest::Job;
-use crate::models::{Hold, Id, NewIdempotencyKey, NewNotification, NewOrder, NewTicket, Recorded};
+use crate::models::Recorded;
+use crate::notifications::notes_to_team;
+use crate::records::{counts_as_lead, Hold};
+use crate::rows::{NewIdempotencyKey, NewOrder, NewTicket};
 use crate::schema::{idempotency_keys, lead_fingerprints, notifications, tickets, web_orders};
 use crate::{Result, StoreError};
 
@@ -30,7 +34,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
             })
     };
 
-    let mut ids: Vec<Option<Id>> = vec![None; jobs.len()];
+    let mut ids: Vec<Option<LeadId>> = vec![None; jobs.len()];
     let mut order_positions = Vec::new();
     let mut orders = Vec::new();
     let mut ticket_positions = Vec::new();
@@ -73,15 +77,15 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         }
     }
     if !orders.is_empty() {
-        let new = insert_ids!(conn, web_orders, orders);
+        let new = insert_ids!(conn, web_orders, orders, OrderId);
         for (position, id) in order_positions.into_iter().zip(new) {
-            ids[position] = Some(id);
+            ids[position] = Some(LeadId::Order(id));
         }
     }
     if !new_tickets.is_empty() {
-        let new = insert_ids!(conn, tickets, new_tickets);
+        let new = insert_ids!(conn, tickets, new_tickets, TicketId);
         for (position, id) in ticket_positions.into_iter().zip(new) {
-            ids[position] = Some(id);
+            ids[position] = Some(LeadId::Ticket(id));
         }
     }
     let id_of = |position: usize| ids[position].expect("every stored lead has an id");
@@ -89,25 +93,14 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     // A held lead notifies nobody.
     let mut notes = Vec::new();
     for (position, job, _, _) in stored().filter(|(_, _, held, _)| held.is_none()) {
-        let id = id_of(position);
-        let (order_id, ticket_id) = match job.lead {
-            Lead::Order(_) => (Some(id), None),
-            Lead::Ticket(_) => (None, Some(id)),
-        };
-        notes.extend(
-            context
-                .recipients(job.tenant.company_id)
-                .iter()
-                .map(|&employee_id| NewNotification {
-                    company_id: job.tenant.company_id,
-                    employee_id,
-                    kind: job.lead.lead_type().as_str(),
-                    text: job.notice.clone(),
-                    order_id,
-                    ticket_id,
-                    created_at: now,
-                }),
-        );
+        let company_id = job.tenant.company_id;
+        notes.extend(notes_to_team(
+            company_id,
+            context.recipients(company_id),
+            id_of(position),
+            &job.notice,
+            now,
+        ));
     }
     if !notes.is_empty() {
         insert_rows!(conn, notifications, notes);
@@ -116,13 +109,13 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     // The keys and fingerprints of the leads that keep them: another writer (PostgreSQL)
     // that stored the same a moment ago makes this fail as a concurrent duplicate.
     let keys: Vec<NewIdempotencyKey> = stored()
-        .filter(|(_, _, held, _)| crate::models::counts_as_lead(*held))
+        .filter(|(_, _, held, _)| counts_as_lead(*held))
         .filter_map(|(position, job, _, _)| {
             Some(NewIdempotencyKey {
                 api_key_id: job.tenant.key_id,
                 idem_key: job.options.idempotency_key.clone()?,
                 lead_type: job.lead.lead_type().as_str(),
-                record_id: id_of(position),
+                record_id: id_of(position).get(),
                 created_at: now,
             })
         })
@@ -130,13 +123,12 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     if !keys.is_empty() {
         concurrent_duplicate(|| Ok(insert_rows!(conn, idempotency_keys, keys)))?;
     }
-    let left: Vec<((Id, Fingerprint), FirstLead)> = plan
+    let left: Vec<((KeyId, Fingerprint), FirstLead)> = plan
         .fingerprints
         .iter()
         .map(|&(position, fingerprint)| {
             let job = &jobs[position];
             let first = FirstLead {
-                lead_type: job.lead.lead_type(),
                 id: id_of(position),
                 at: now,
             };

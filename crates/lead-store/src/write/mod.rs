@@ -23,8 +23,9 @@ use diesel::Connection;
 use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::{Fingerprint, Fingerprints, FirstLead};
+use crate::ids::{CompanyId, KeyId};
 use crate::ingest::Job;
-use crate::models::{Id, Recorded};
+use crate::models::Recorded;
 use crate::{Result, StoreError};
 use context::Context;
 use plan::{Pass, Plan, Written};
@@ -34,7 +35,7 @@ pub(crate) struct BatchWritten {
     /// Each lead's answer, in the order of the batch.
     pub(crate) answers: Vec<Result<Recorded>>,
     /// The fingerprints the batch left, for [`Fingerprints::committed`] once it has committed.
-    pub(crate) fingerprints: Vec<((Id, Fingerprint), FirstLead)>,
+    pub(crate) fingerprints: Vec<((KeyId, Fingerprint), FirstLead)>,
 }
 
 /// Writes `jobs` inside the caller's transaction.
@@ -63,14 +64,14 @@ pub(crate) fn write_batch(
     };
 
     let accepted = || jobs.iter().zip(&answers).filter(|(_, answer)| answer.is_ok());
-    let keys: Vec<Id> = accepted()
+    let keys: Vec<KeyId> = accepted()
         .map(|(job, _)| job.tenant.key_id)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     context.note_key_use(conn, &keys)?;
     context.save_counts(conn, &written.counted)?;
-    let companies: BTreeSet<Id> = accepted().map(|(job, _)| job.tenant.company_id).collect();
+    let companies: BTreeSet<CompanyId> = accepted().map(|(job, _)| job.tenant.company_id).collect();
     dialect::announce_commits(conn, companies.into_iter())?;
     Ok(BatchWritten {
         answers,
@@ -103,9 +104,9 @@ fn pass(conn: &mut DbConnection, context: &Context<'_>, written: &Written, jobs:
 pub(crate) struct Passed {
     answers: Vec<Result<Recorded>>,
     /// How many leads of each key it stored that count against the key's daily cap.
-    counted: HashMap<Id, i64>,
+    counted: HashMap<KeyId, i64>,
     /// The fingerprints of the leads it stored.
-    fingerprints: Vec<((Id, Fingerprint), FirstLead)>,
+    fingerprints: Vec<((KeyId, Fingerprint), FirstLead)>,
 }
 
 impl Written {

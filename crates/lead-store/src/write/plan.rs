@@ -14,8 +14,10 @@ use lead_domain::LeadType;
 use super::context::Context;
 use crate::db::DbConnection;
 use crate::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
+use crate::ids::{CustomerId, KeyId, LeadId};
 use crate::ingest::Job;
-use crate::models::{counts_as_lead, Hold, Id, Recorded};
+use crate::models::Recorded;
+use crate::records::{counts_as_lead, Hold};
 use crate::schema::{idempotency_keys, tickets, web_orders};
 use crate::Result;
 
@@ -50,9 +52,9 @@ pub(crate) enum Decision {
 #[derive(Default)]
 pub(crate) struct Written {
     /// Their fingerprints (in memory until the batch commits; see `Fingerprints::committed`).
-    pub(crate) fingerprints: HashMap<(Id, Fingerprint), FirstLead>,
+    pub(crate) fingerprints: HashMap<(KeyId, Fingerprint), FirstLead>,
     /// How many leads each key stored (counted against its daily cap).
-    pub(crate) counted: HashMap<Id, i64>,
+    pub(crate) counted: HashMap<KeyId, i64>,
 }
 
 /// The decisions of one pass, and what they need to be written.
@@ -60,11 +62,11 @@ pub(crate) struct Plan {
     /// One per lead of the pass, in order.
     pub(crate) decisions: Vec<Decision>,
     /// The customer of each lead (stored ones only).
-    pub(crate) customers: Vec<Option<Id>>,
+    pub(crate) customers: Vec<Option<CustomerId>>,
     /// The leads of the pass that keep their fingerprint, by position.
     pub(crate) fingerprints: Vec<(usize, Fingerprint)>,
     /// How many leads of each key the pass stores that count against its cap.
-    pub(crate) counted: HashMap<Id, i64>,
+    pub(crate) counted: HashMap<KeyId, i64>,
 }
 
 impl Plan {
@@ -83,8 +85,8 @@ impl Plan {
             counted: HashMap::new(),
         };
         // The pass's own leads that keep an Idempotency-Key or a fingerprint, by position.
-        let mut keyed: HashMap<(Id, &str), usize> = HashMap::new();
-        let mut printed: HashMap<(Id, Fingerprint), usize> = HashMap::new();
+        let mut keyed: HashMap<(KeyId, &str), usize> = HashMap::new();
+        let mut printed: HashMap<(KeyId, Fingerprint), usize> = HashMap::new();
         for (position, job) in jobs.iter().enumerate() {
             let key_id = job.tenant.key_id;
             let decision = if !context.may_act(job) {
@@ -174,7 +176,7 @@ fn earlier_answer(conn: &mut DbConnection, now: i64, job: &Job, idempotency_key:
     diesel::delete(mine.filter(idempotency_keys::created_at.lt(now - IDEMPOTENCY_WINDOW_MS))).execute(conn)?;
     let Some((lead_type, record_id)) = mine
         .select((idempotency_keys::lead_type, idempotency_keys::record_id))
-        .load::<(String, Id)>(conn)?
+        .load::<(String, i64)>(conn)?
         .into_iter()
         .next()
     else {
@@ -185,9 +187,10 @@ fn earlier_answer(conn: &mut DbConnection, now: i64, job: &Job, idempotency_key:
         "order" => LeadType::Order,
         _ => LeadType::Ticket,
     };
-    match stored_lead(conn, first_type, record_id)? {
+    let first_id = LeadId::of(first_type, record_id);
+    match stored_lead(conn, first_id)? {
         Some(first) if first_type == job.lead.lead_type() && same_body(&first.payload, &job.payload) => {
-            Ok(Earlier::Same(replayed(record_id, first.customer_id)))
+            Ok(Earlier::Same(replayed(first_id, first.customer_id)))
         }
         _ => Ok(Earlier::Different),
     }
@@ -218,7 +221,7 @@ fn earlier_duplicate(
     // Checked against the stored lead, so that a fingerprint that outlived its lead (a
     // database file restored from a backup under a running server) never answers for a
     // lead that is not there.
-    match stored_lead(conn, first.lead_type, first.id)? {
+    match stored_lead(conn, first.id)? {
         Some(stored) if stored.api_key_id == key_id && fingerprint_of(&stored.payload) == fingerprint => {
             Ok(Some(replayed(first.id, stored.customer_id)))
         }
@@ -232,18 +235,18 @@ fn earlier_duplicate(
 /// What a stored order or ticket was sent with, to tell a retry of it.
 struct StoredLead {
     payload: String,
-    customer_id: Option<Id>,
-    api_key_id: Id,
+    customer_id: Option<CustomerId>,
+    api_key_id: KeyId,
 }
 
 /// The payload, customer and key of a stored order or ticket.
-fn stored_lead(conn: &mut DbConnection, lead_type: LeadType, id: Id) -> Result<Option<StoredLead>> {
-    let found: Vec<(String, Option<Id>, Id)> = match lead_type {
-        LeadType::Order => web_orders::table
+fn stored_lead(conn: &mut DbConnection, id: LeadId) -> Result<Option<StoredLead>> {
+    let found: Vec<(String, Option<CustomerId>, KeyId)> = match id {
+        LeadId::Order(id) => web_orders::table
             .find(id)
             .select((web_orders::payload, web_orders::customer_id, web_orders::api_key_id))
             .load(conn)?,
-        LeadType::Ticket => tickets::table
+        LeadId::Ticket(id) => tickets::table
             .find(id)
             .select((tickets::payload, tickets::customer_id, tickets::api_key_id))
             .load(conn)?,
@@ -259,7 +262,7 @@ fn stored_lead(conn: &mut DbConnection, lead_type: LeadType, id: Id) -> Result<O
 }
 
 /// The answer of a retry: the first lead's, with nothing new stored or notified.
-pub(crate) fn replayed(id: Id, customer_id: Option<Id>) -> Recorded {
+pub(crate) fn replayed(id: LeadId, customer_id: Option<CustomerId>) -> Recorded {
     Recorded {
         id,
         customer_id,

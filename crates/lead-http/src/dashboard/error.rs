@@ -1,0 +1,67 @@
+//! The dashboard's renderer of the one error classification ([`ApiError`]): a German page
+//! instead of the JSON body, and the login page instead of a `401`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use lead_auth::AuthError;
+
+use super::pages;
+use crate::ApiError;
+
+/// An [`ApiError`] answered as a page.
+#[derive(Debug)]
+pub(crate) struct PageError(pub(crate) ApiError);
+
+impl<E: Into<ApiError>> From<E> for PageError {
+    fn from(error: E) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl PageError {
+    /// Not logged in, or the session ended.
+    pub(crate) fn login() -> PageError {
+        PageError(ApiError::Auth(AuthError::Unauthorized))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self.0 {
+            // To the login page.
+            ApiError::Auth(_) => StatusCode::SEE_OTHER,
+            ref error => error.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let error = &self.0;
+        error.log();
+        let title = match error {
+            ApiError::Auth(_) => return super::see_other("/app/login"),
+            ApiError::Csrf => "Sicherheitsprüfung fehlgeschlagen",
+            ApiError::NotFound(_) => "Nicht gefunden",
+            ApiError::RateLimited(_) => "Zu viele Versuche",
+            ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::Busy => "Fehler",
+            _ => "Nicht möglich",
+        };
+        let text = match error {
+            ApiError::NotFound(_) => "Diese Seite oder diesen Eintrag gibt es nicht.".to_owned(),
+            ApiError::RateLimited(_) => {
+                "Von Ihrer Adresse kamen gerade zu viele Anfragen. Bitte warten Sie einen Moment.".to_owned()
+            }
+            ApiError::Internal(_) | ApiError::Unavailable(_) => {
+                "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.".to_owned()
+            }
+            ApiError::Csrf | ApiError::Busy => error.message(),
+            _ => format!("Das ging nicht: {}", error.message()),
+        };
+        crate::html(self.status_code(), pages::message(title, &text))
+    }
+}

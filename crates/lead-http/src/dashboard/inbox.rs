@@ -1,0 +1,213 @@
+//! The pages of the team's daily work: the order inbox, tickets, customer files and
+//! notifications, and the forms that change them.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_domain::{OrderStatus, TicketStatus};
+use lead_store::{CustomerId, NotificationId, OrderId, Store, TicketId};
+use maud::Markup;
+
+use super::pages::{self, Viewer};
+use super::session::{Posted, Session};
+use super::{see_other, PageResult};
+use crate::request::{about, blocking, record_id};
+use crate::{ApiError, HttpConfig};
+
+/// Notifications shown in the bell's list.
+const BELL_ITEMS: i64 = 8;
+
+/// A page for `session`: the layout with the bell's count and latest notifications.
+async fn page(store: &web::Data<Store>, session: &Session, title: &str, active: &str, body: Markup) -> PageResult {
+    let employee = session.member.employee_id;
+    let (unread, recent) = blocking(store, move |store| {
+        Ok::<_, lead_store::StoreError>((
+            store.list_notifications(employee, true, None, Some(100))?,
+            store.list_notifications(employee, false, None, Some(BELL_ITEMS))?,
+        ))
+    })
+    .await?;
+    let viewer = Viewer {
+        name: &session.name,
+        csrf: &session.csrf,
+        unread: unread.len(),
+        recent: &recent,
+    };
+    Ok(crate::html(StatusCode::OK, pages::layout(title, active, &viewer, body)))
+}
+
+fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, value)| key == name && !value.is_empty())
+        .map(|(_, value)| value.into_owned())
+}
+
+pub(crate) async fn orders(req: HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let status = query_value(&req, "status").and_then(|s| s.parse::<OrderStatus>().ok());
+    let company = session.member.company_id;
+    let list = blocking(&store, move |s| s.list_orders(company, status, None, Some(200))).await?;
+    let status = status.map(|s| s.as_str());
+    let body = pages::orders(&list, status, &session.csrf);
+    page(&store, &session, "Web-Bestellungen", "orders", body).await
+}
+
+async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>, decision: OrderStatus) -> PageResult {
+    let id: OrderId = record_id(&path)?;
+    let member = posted.session.member;
+    blocking(&store, move |s| {
+        s.decide_order(member, id, decision)
+            .map_err(about::<OrderId>("Über diese Bestellung wurde bereits entschieden"))
+    })
+    .await?;
+    Ok(posted.back("/app/orders"))
+}
+
+pub(crate) async fn accept(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    decide(path, posted, store, OrderStatus::Accepted).await
+}
+
+pub(crate) async fn reject(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    decide(path, posted, store, OrderStatus::Rejected).await
+}
+
+pub(crate) async fn tickets(req: HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let status = query_value(&req, "status").and_then(|s| s.parse::<TicketStatus>().ok());
+    let company = session.member.company_id;
+    let list = blocking(&store, move |s| s.list_tickets(company, status, None, Some(200))).await?;
+    let status = status.map(|s| s.as_str());
+    page(&store, &session, "Tickets", "tickets", pages::tickets(&list, status)).await
+}
+
+pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+    let id: TicketId = record_id(&path)?;
+    let company = session.member.company_id;
+    let (ticket, customers) = blocking(&store, move |s| {
+        let ticket = s.get_ticket(company, id).map_err(about::<TicketId>(""))?;
+        let customers = match ticket.customer_id {
+            Some(_) => Vec::new(),
+            None => s.list_customers(company, None, None, Some(500))?,
+        };
+        Ok::<_, ApiError>((ticket, customers))
+    })
+    .await?;
+    let body = pages::ticket(&ticket, &customers, &session.csrf);
+    page(&store, &session, &ticket.title, "tickets", body).await
+}
+
+async fn set_ticket(
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+    status: TicketStatus,
+) -> PageResult {
+    let id: TicketId = record_id(&path)?;
+    let member = posted.session.member;
+    let conflict = match status {
+        TicketStatus::Closed => "Das Ticket ist bereits geschlossen",
+        TicketStatus::Open => "Das Ticket ist bereits offen",
+    };
+    blocking(&store, move |s| {
+        s.set_ticket_status(member, id, status)
+            .map_err(about::<TicketId>(conflict))
+    })
+    .await?;
+    Ok(see_other(&format!("/app/tickets/{id}")))
+}
+
+pub(crate) async fn close(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    set_ticket(path, posted, store, TicketStatus::Closed).await
+}
+
+pub(crate) async fn reopen(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    set_ticket(path, posted, store, TicketStatus::Open).await
+}
+
+pub(crate) async fn assign(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    let id: TicketId = record_id(&path)?;
+    let customer = posted
+        .field("customer_id")
+        .and_then(|v| v.parse::<CustomerId>().ok())
+        .ok_or_else(|| ApiError::InvalidField {
+            field: "customer_id",
+            message: "kein Kunde gewählt".into(),
+        })?;
+    let company = posted.session.member.company_id;
+    blocking(&store, move |s| {
+        s.assign_ticket(company, id, customer)
+            .map_err(about::<TicketId>("Das Ticket liegt bereits in einer Kundenakte"))
+    })
+    .await?;
+    Ok(see_other(&format!("/app/tickets/{id}")))
+}
+
+pub(crate) async fn customers(req: HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let q = query_value(&req, "q").unwrap_or_default();
+    let company = session.member.company_id;
+    let search = q.clone();
+    let list = blocking(&store, move |s| {
+        s.list_customers(
+            company,
+            Some(search.as_str()).filter(|q| !q.is_empty()),
+            None,
+            Some(200),
+        )
+    })
+    .await?;
+    page(&store, &session, "Kunden", "customers", pages::customers(&list, &q)).await
+}
+
+pub(crate) async fn customer(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+    let id: CustomerId = record_id(&path)?;
+    let company = session.member.company_id;
+    let file = blocking(&store, move |s| {
+        s.customer_file(company, id).map_err(about::<CustomerId>(""))
+    })
+    .await?;
+    let name = file.customer.name.clone();
+    page(&store, &session, &name, "customers", pages::customer_file(&file)).await
+}
+
+pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> PageResult {
+    let employee = session.member.employee_id;
+    let list = blocking(&store, move |s| s.list_notifications(employee, false, None, Some(200))).await?;
+    let body = pages::notifications(&list, &session.csrf);
+    page(&store, &session, "Benachrichtigungen", "", body).await
+}
+
+pub(crate) async fn read_one(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    let id: NotificationId = record_id(&path)?;
+    let member = posted.session.member;
+    blocking(&store, move |s| {
+        s.mark_notification_read(member, id)
+            .map_err(about::<NotificationId>(""))
+    })
+    .await?;
+    Ok(see_other("/app/notifications"))
+}
+
+pub(crate) async fn read_all(posted: Posted, store: web::Data<Store>) -> PageResult {
+    let member = posted.session.member;
+    blocking(&store, move |s| s.mark_all_notifications_read(member)).await?;
+    Ok(see_other("/app/notifications"))
+}
+
+/// The live bell: the same stream as the team API's, authenticated by the session cookie.
+pub(crate) async fn stream(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    Ok(crate::live::open(session.member, &req, store, config).await?)
+}
+
+pub(crate) async fn asset(req: HttpRequest) -> HttpResponse {
+    let (content_type, body) = match req.path() {
+        "/app/app.js" => ("text/javascript; charset=utf-8", include_str!("app.js")),
+        _ => ("text/css; charset=utf-8", include_str!("app.css")),
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}

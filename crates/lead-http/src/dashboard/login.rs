@@ -1,0 +1,171 @@
+//! Logging in with email and password, and out.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
+use lead_auth::{csrf_token, EmployeeToken};
+use lead_domain::Timestamp;
+use lead_store::Store;
+
+use super::session::{cookie, field, form, set_cookie, Posted, Session, SESSION_COOKIE};
+use super::{pages, see_other, PageResult};
+use crate::request::{blocking, client_ip};
+use crate::{ApiError, HttpConfig};
+
+/// The login form's CSRF cookie (double submit: there is no session yet).
+const LOGIN_CSRF_COOKIE: &str = "lead_login_csrf";
+
+pub(crate) async fn login_page(
+    req: HttpRequest,
+    session: Option<Session>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    if session.is_some() {
+        return Ok(see_other("/app/orders"));
+    }
+    let token = EmployeeToken::generate().map_err(|error| ApiError::Internal(error.to_string()))?;
+    let csrf = csrf_token(token.expose());
+    let mut response = crate::html(StatusCode::OK, pages::login(&csrf, "", None));
+    set_cookie(
+        &mut response,
+        &req,
+        &config.dashboard,
+        LOGIN_CSRF_COOKIE,
+        &csrf,
+        Duration::from_secs(3600),
+    );
+    Ok(response)
+}
+
+/// Email and password: the first active employee with that email whose password matches.
+/// Wrong passwords count per account and client address: past the limit that address is
+/// locked out of that account for a while (an attacker elsewhere cannot lock the employee
+/// out). Each attempt is reserved before the password is checked, so attempts sent at once
+/// cannot slip past the count. The answer never tells whether the email exists, or which
+/// part was wrong, or whether a lock is in place.
+pub(crate) async fn login(
+    req: HttpRequest,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    crate::auth::check_client(&req)?;
+    let fields = form(body, &config).await?;
+    let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if csrf.is_empty() || field(&fields, "csrf") != Some(csrf.as_str()) {
+        return Err(ApiError::Csrf.into());
+    }
+    let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
+    let password = field(&fields, "password").unwrap_or_default().to_owned();
+    let client = client_ip(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    // argon2 takes tens of milliseconds of a core: a few at a time, the others wait without
+    // holding a thread the database calls need.
+    let turn = password_checks()
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let dashboard = config.dashboard.clone();
+    let who = client.clone();
+    let found = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
+        let lockout = i64::try_from(dashboard.lockout.as_millis()).unwrap_or(i64::MAX);
+        let mut checked = false;
+        for candidate in store.login_candidates(&email)? {
+            if !store.reserve_login_attempt(candidate.employee_id, &who)? {
+                continue; // this address is locked out of this account
+            }
+            checked = true;
+            if lead_auth::verify_password(&password, candidate.password_hash.as_deref().unwrap_or_default()) {
+                return Ok(Some(candidate.employee_id));
+            }
+            store.note_failed_login(candidate.employee_id, &who, dashboard.max_failed_logins, lockout)?;
+        }
+        if !checked {
+            // The same work as a real check, so the time taken tells nothing.
+            lead_auth::verify_password(&password, DUMMY_HASH);
+        }
+        Ok(None)
+    })
+    .await?;
+    drop(turn);
+    let refused = || {
+        let minutes = config.dashboard.lockout.as_secs() / 60;
+        let error = format!(
+            "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird die Anmeldung von Ihrer Adresse aus für {minutes} Minuten gesperrt.",
+            config.dashboard.max_failed_logins
+        );
+        crate::html(
+            StatusCode::UNAUTHORIZED,
+            pages::login(&csrf, field(&fields, "email").unwrap_or_default(), Some(&error)),
+        )
+    };
+    let Some(employee_id) = found else {
+        return Ok(refused());
+    };
+    let token = EmployeeToken::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let lifetime = config.dashboard.session;
+    let expires_at = Timestamp::from_millis(
+        Timestamp::now()
+            .millis()
+            .saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX)),
+    );
+    let session = token.clone();
+    match blocking(&store, move |store| {
+        store.start_session(employee_id, &client, &session, expires_at)
+    })
+    .await
+    {
+        Ok(_) => {}
+        // Locked out meanwhile by wrong attempts sent at the same time.
+        Err(ApiError::LockedOut) => return Ok(refused()),
+        Err(other) => return Err(other.into()),
+    }
+    let mut response = see_other("/app/orders");
+    set_cookie(
+        &mut response,
+        &req,
+        &config.dashboard,
+        SESSION_COOKIE,
+        token.expose(),
+        lifetime,
+    );
+    set_cookie(
+        &mut response,
+        &req,
+        &config.dashboard,
+        LOGIN_CSRF_COOKIE,
+        "",
+        Duration::ZERO,
+    );
+    Ok(response)
+}
+
+/// Password checks running at once: one per core.
+fn password_checks() -> &'static tokio::sync::Semaphore {
+    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from)))
+}
+
+/// An argon2id hash of nothing anyone knows, to spend the same time on unknown emails.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Fq1oQBhS0JcnIUMN7jN1j2m8FDk9DbhNdvW7s1FqtM";
+
+pub(crate) async fn logout(
+    req: HttpRequest,
+    posted: Posted,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let token_id = posted.session.member.token_id;
+    blocking(&store, move |store| store.end_session(token_id)).await?;
+    let mut response = see_other("/app/login");
+    set_cookie(
+        &mut response,
+        &req,
+        &config.dashboard,
+        SESSION_COOKIE,
+        "",
+        Duration::ZERO,
+    );
+    Ok(response)
+}

@@ -1,0 +1,154 @@
+//! Who is logged in: the session cookie (an employee token that expires), checked like a
+//! team-API token, and the CSRF token of every form, derived from the session.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use lead_auth::{authorize_employee, csrf_token, EmployeeToken};
+use lead_store::{Member, Store};
+
+use super::{see_other, DashboardConfig, PageError};
+use crate::limits::RateLimits;
+use crate::request::{blocking, read_body};
+use crate::{ApiError, HttpConfig};
+
+/// The session cookie: the employee token of the session.
+pub(crate) const SESSION_COOKIE: &str = "lead_session";
+
+/// A cookie's value from the request's `Cookie` header.
+pub(crate) fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Adds a `Set-Cookie` for the dashboard to `response`: HttpOnly, SameSite=Lax, Path=/app,
+/// and Secure behind TLS (as a trusted proxy reports it) or always if so configured.
+pub(crate) fn set_cookie(
+    response: &mut HttpResponse,
+    req: &HttpRequest,
+    config: &DashboardConfig,
+    name: &str,
+    value: &str,
+    max_age: Duration,
+) {
+    let behind_tls = req
+        .app_data::<web::Data<RateLimits>>()
+        .is_some_and(|limits| limits.forwarded_https(req));
+    let secure = config.always_secure_cookies || behind_tls;
+    let cookie = format!(
+        "{name}={value}; Path=/app; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        max_age.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// The logged-in employee of a request: a handler that takes it runs only for a valid
+/// session (not expired, not ended, employee and company active); others go to the login.
+pub(crate) struct Session {
+    pub(crate) member: Member,
+    pub(crate) name: String,
+    pub(crate) csrf: String,
+}
+
+impl FromRequest for Session {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Session, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let secret = cookie(req, SESSION_COOKIE);
+        let store = req.app_data::<web::Data<Store>>().cloned();
+        Box::pin(async move {
+            let secret = secret.ok_or_else(PageError::login)?;
+            let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
+            let token = EmployeeToken::presented(&secret);
+            let hash = token.hash();
+            let found = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
+                let Some(lookup) = store.find_token_by_hash(&hash)? else {
+                    return Ok(None);
+                };
+                let employee = store.find_employee(lookup.member.employee_id)?;
+                Ok(Some((lookup, employee.name)))
+            })
+            .await?;
+            let (lookup, name) = found.ok_or_else(PageError::login)?;
+            let member = authorize_employee(Some(&token), Some((lookup.member, lookup.state)))
+                .map_err(|_| PageError::login())?;
+            Ok(Session {
+                member,
+                name,
+                csrf: csrf_token(&secret),
+            })
+        })
+    }
+}
+
+/// A form posted by a logged-in employee, its CSRF token checked: a request another site
+/// made the browser send carries the cookie, but not the token.
+pub(crate) struct Posted {
+    pub(crate) session: Session,
+    pub(crate) fields: Vec<(String, String)>,
+}
+
+impl FromRequest for Posted {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Posted, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = Session::from_request(req, payload);
+        let body = web::Payload::from_request(req, payload);
+        let config = req.app_data::<web::Data<HttpConfig>>().cloned();
+        Box::pin(async move {
+            let session = session.await?;
+            let config = config.ok_or_else(|| ApiError::Internal("the HTTP settings are missing".into()))?;
+            let fields = form(body.await.map_err(|e| ApiError::Internal(e.to_string()))?, &config).await?;
+            match field(&fields, "csrf") {
+                Some(token) if token == session.csrf => Ok(Posted { session, fields }),
+                _ => Err(ApiError::Csrf.into()),
+            }
+        })
+    }
+}
+
+impl Posted {
+    /// A field of the form.
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
+        field(&self.fields, name)
+    }
+
+    /// Where to go after the form: its `back` path inside the dashboard, else `fallback`.
+    pub(crate) fn back(&self, fallback: &str) -> HttpResponse {
+        // Only a path inside the dashboard, and one a Location header can carry.
+        let usable = |path: &str| {
+            path.starts_with("/app/")
+                && !path.chars().any(char::is_control)
+                && header::HeaderValue::from_str(path).is_ok()
+        };
+        match self.field("back") {
+            Some(path) if usable(path) => see_other(path),
+            _ => see_other(fallback),
+        }
+    }
+}
+
+/// The fields of a submitted form.
+pub(crate) async fn form(body: web::Payload, config: &HttpConfig) -> Result<Vec<(String, String)>, PageError> {
+    let bytes = read_body(None, body, config).await?;
+    Ok(form_urlencoded::parse(&bytes).into_owned().collect())
+}
+
+/// A field of a form.
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}

@@ -1,0 +1,91 @@
+//! An employee's notifications (the live stream is `live.rs`), and the submission log: why
+//! did that form fail?
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_store::{NotificationId, Store, SubmissionFilter, SubmissionId};
+use serde::Serialize;
+
+use super::{ok, ListQuery};
+use crate::error::ErrorBody;
+use crate::request::{about, blocking, record_id};
+use crate::views::{NotificationView, Page, SubmissionView};
+use crate::{ApiError, TeamMember};
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "team", security(("bearer" = [])), params(("unread" = Option<bool>, Query, description = "only unread ones"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NotificationView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_notifications(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::parse(&req)?;
+    let before = query.before::<NotificationId>()?;
+    let unread_only = query.flag("unread")?;
+    let (fetch, limit) = (query.fetch(), query.limit);
+    let notes = blocking(&store, move |s| {
+        s.list_notifications(member.0.employee_id, unread_only, before, fetch)
+    })
+    .await?;
+    Ok(ok(&Page::from_fetched(
+        notes,
+        limit,
+        |n| n.id.get(),
+        NotificationView::from,
+    )))
+}
+
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = NotificationView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn read_notification(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let id: NotificationId = record_id(&path)?;
+    let note = blocking(&store, move |s| {
+        s.mark_notification_read(member.0, id)
+            .map_err(about::<NotificationId>(""))
+    })
+    .await?;
+    Ok(ok(&NotificationView::from(note)))
+}
+
+/// How many notifications were marked read.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct MarkedRead {
+    marked_read: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "team", security(("bearer" = [])), responses((status = 200, body = MarkedRead), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn read_all_notifications(
+    member: TeamMember,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let marked_read = blocking(&store, move |s| s.mark_all_notifications_read(member.0)).await?;
+    Ok(ok(&MarkedRead { marked_read }))
+}
+
+/// `GET /api/v1/submissions[?failed=true]`: the company's requests to the lead endpoint,
+/// newest first — why did that form fail?
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "team", security(("bearer" = [])), params(("failed" = Option<bool>, Query, description = "only failures"), ("key" = Option<String>, Query, description = "only keys whose prefix starts with this"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<SubmissionView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_submissions(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::parse(&req)?;
+    let before = query.before::<SubmissionId>()?;
+    let filter = SubmissionFilter {
+        company_id: Some(member.0.company_id),
+        key_prefix: query.get("key").map(str::to_owned),
+        failed_only: query.flag("failed")?,
+        before,
+        limit: query.fetch(),
+    };
+    let limit = query.limit;
+    let submissions = blocking(&store, move |s| s.list_submissions(&filter)).await?;
+    Ok(ok(&Page::from_fetched(
+        submissions,
+        limit,
+        |s| s.id.get(),
+        SubmissionView::from,
+    )))
+}

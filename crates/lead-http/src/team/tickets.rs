@@ -1,0 +1,126 @@
+//! Tickets: list, read, close, reopen, file under a customer.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_domain::TicketStatus;
+use lead_store::{CustomerId, Store, TicketId};
+use serde::Deserialize;
+
+use super::{ok, ListQuery};
+use crate::error::ErrorBody;
+use crate::request::{about, blocking, json_body, record_id, Given};
+use crate::views::{Page, TicketView};
+use crate::{ApiError, HttpConfig, TeamMember};
+
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "open or closed"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_tickets(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::parse(&req)?;
+    let before = query.before::<TicketId>()?;
+    let status = query.status::<TicketStatus>("open, closed")?;
+    let (fetch, limit) = (query.fetch(), query.limit);
+    let tickets = blocking(&store, move |s| {
+        s.list_tickets(member.0.company_id, status, before, fetch)
+    })
+    .await?;
+    Ok(ok(&Page::from_fetched(
+        tickets,
+        limit,
+        |t| t.id.get(),
+        |t| TicketView::new(t, false),
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn get_ticket(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let id: TicketId = record_id(&path)?;
+    let ticket = blocking(&store, move |s| {
+        s.get_ticket(member.0.company_id, id).map_err(about::<TicketId>(""))
+    })
+    .await?;
+    Ok(ok(&TicketView::new(ticket, true)))
+}
+
+async fn set_ticket_status(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+    status: TicketStatus,
+) -> Result<HttpResponse, ApiError> {
+    let id: TicketId = record_id(&path)?;
+    let conflict = match status {
+        TicketStatus::Closed => "Das Ticket ist bereits geschlossen",
+        TicketStatus::Open => "Das Ticket ist bereits offen",
+    };
+    let ticket = blocking(&store, move |s| {
+        s.set_ticket_status(member.0, id, status)
+            .map_err(about::<TicketId>(conflict))
+    })
+    .await?;
+    Ok(ok(&TicketView::new(ticket, true)))
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already closed", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn close_ticket(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    set_ticket_status(member, path, store, TicketStatus::Closed).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already open", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn reopen_ticket(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    set_ticket_status(member, path, store, TicketStatus::Open).await
+}
+
+/// The body of `POST /api/v1/tickets/{id}/assign`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct AssignBody {
+    /// A customer of your company.
+    #[serde(default)]
+    #[schema(value_type = i64, required = true)]
+    customer_id: Given<i64>,
+}
+
+impl AssignBody {
+    fn customer(self) -> Result<CustomerId, ApiError> {
+        match self.customer_id {
+            Given::Absent => Err(ApiError::MissingField("customer_id")),
+            Given::Value(id) if id > 0 => Ok(CustomerId::new(id)),
+            Given::Value(_) | Given::WrongType => Err(ApiError::InvalidField {
+                field: "customer_id",
+                message: "„customer_id“ muss die Nummer eines Kunden sein.".into(),
+            }),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), request_body(content = AssignBody, description = "The customer to file the ticket under"), responses((status = 200, body = TicketView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already in a file", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn assign_ticket(
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let id: TicketId = record_id(&path)?;
+    let customer_id = json_body::<AssignBody>(body, &config).await?.customer()?;
+    let ticket = blocking(&store, move |s| {
+        s.get_ticket(member.0.company_id, id).map_err(about::<TicketId>(""))?;
+        s.assign_ticket(member.0.company_id, id, customer_id)
+            .map_err(about::<CustomerId>("Das Ticket liegt bereits in einer Kundenakte"))
+    })
+    .await?;
+    Ok(ok(&TicketView::new(ticket, true)))
+}

@@ -1,0 +1,214 @@
+//! API keys: register (by hash — the key itself is never stored), look up as presented,
+//! list, find, revoke, cap, limit to websites.
+
+use diesel::prelude::*;
+use lead_auth::{ApiKey, KeyHash, KeyState, IMPORTED_PREFIX};
+use lead_domain::Timestamp;
+
+use crate::audit;
+use crate::error::conflict_on_unique;
+use crate::ids::{CompanyId, KeyId};
+use crate::input::select_by_id_or_prefix;
+use crate::models::{origins_from_column, KeyInfo, KeyLookup, Tenant};
+use crate::rows::NewKey;
+use crate::schema::{api_keys, companies};
+use crate::{Problem, Result, Store, StoreError};
+
+/// The longest key label, in characters.
+const MAX_LABEL_CHARS: usize = 200;
+
+type KeyRow = (
+    KeyId,
+    CompanyId,
+    String,
+    String,
+    i32,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+fn key_info(row: KeyRow) -> KeyInfo {
+    KeyInfo {
+        id: row.0,
+        company_id: row.1,
+        prefix: row.2,
+        label: row.3,
+        active: row.4 == 1,
+        created_at: row.5.into(),
+        last_used_at: row.6.map(Timestamp::from),
+        daily_cap: row.7,
+        origins: origins_from_column(row.8),
+    }
+}
+
+const KEY_COLUMNS: (
+    api_keys::id,
+    api_keys::company_id,
+    api_keys::prefix,
+    api_keys::label,
+    api_keys::active,
+    api_keys::created_at,
+    api_keys::last_used_at,
+    api_keys::daily_cap,
+    api_keys::origins,
+) = (
+    api_keys::id,
+    api_keys::company_id,
+    api_keys::prefix,
+    api_keys::label,
+    api_keys::active,
+    api_keys::created_at,
+    api_keys::last_used_at,
+    api_keys::daily_cap,
+    api_keys::origins,
+);
+
+impl Store {
+    /// Looks a presented key up by its hash; `None` when no key has that hash.
+    pub fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<KeyLookup>> {
+        self.read(|conn| {
+            let found = api_keys::table
+                .inner_join(companies::table)
+                .filter(api_keys::key_hash.eq(hash.as_str()))
+                .select((
+                    api_keys::id,
+                    api_keys::company_id,
+                    api_keys::active,
+                    companies::active,
+                    api_keys::origins,
+                ))
+                .first::<(KeyId, CompanyId, i32, i32, Option<String>)>(conn)
+                .optional()?;
+            Ok(
+                found.map(|(key_id, company_id, key_active, company_active, origins)| KeyLookup {
+                    tenant: Tenant { company_id, key_id },
+                    state: KeyState::of(key_active == 1, company_active == 1),
+                    origins: origins_from_column(origins),
+                }),
+            )
+        })
+    }
+
+    /// Registers `key` for a company: its hash and display prefix (the key itself is never
+    /// stored).
+    pub fn add_key(&self, company_id: CompanyId, key: &ApiKey, label: &str) -> Result<KeyId> {
+        let label = label.trim();
+        if label.chars().count() > MAX_LABEL_CHARS {
+            return Err(StoreError::Invalid {
+                field: "label",
+                problem: Problem::TooLong(MAX_LABEL_CHARS),
+            });
+        }
+        let (prefix, hash) = (key.display_prefix(), key.hash());
+        self.write(|conn| {
+            let id: KeyId = diesel::insert_into(api_keys::table)
+                .values(NewKey {
+                    company_id,
+                    prefix: &prefix,
+                    key_hash: hash.as_str(),
+                    label,
+                    created_at: Timestamp::now().millis(),
+                })
+                .returning(api_keys::id)
+                .get_result(conn)
+                .map_err(conflict_on_unique(|| "this key is already registered".to_owned()))?;
+            let action = if prefix.starts_with(IMPORTED_PREFIX) {
+                "key.import"
+            } else {
+                "key.issue"
+            };
+            audit::record(
+                conn,
+                &self.actor,
+                action,
+                &format!("key {id} ({prefix}) of company {company_id}"),
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Keys, all or of one company, by id.
+    pub fn list_keys(&self, company_id: Option<CompanyId>) -> Result<Vec<KeyInfo>> {
+        self.read(|conn| {
+            let mut query = api_keys::table.select(KEY_COLUMNS).order(api_keys::id).into_boxed();
+            if let Some(company_id) = company_id {
+                query = query.filter(api_keys::company_id.eq(company_id));
+            }
+            Ok(query.load::<KeyRow>(conn)?.into_iter().map(key_info).collect())
+        })
+    }
+
+    /// The key with this id (all digits) or whose display prefix starts with `selector`.
+    /// An exact prefix match wins; several candidates are an error that names them.
+    pub fn find_key(&self, selector: &str) -> Result<KeyInfo> {
+        select_by_id_or_prefix(self.list_keys(None)?, selector, "key", |key| {
+            (key.id.get(), &key.prefix)
+        })
+    }
+
+    /// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
+    pub fn revoke_key(&self, key_id: KeyId) -> Result<()> {
+        self.change_key(key_id, "key.revoke", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::active.eq(0))
+                .execute(conn)?;
+            Ok(String::new())
+        })
+    }
+
+    /// Sets a key's daily cap (`None`: no cap). Past it, the day's further leads (UTC) are
+    /// stored but quarantined: they notify nobody and wait for the operator.
+    pub fn set_daily_cap(&self, key_id: KeyId, cap: Option<i64>) -> Result<()> {
+        if cap.is_some_and(|cap| cap < 0) {
+            return Err(StoreError::Invalid {
+                field: "cap",
+                problem: Problem::Other("a daily cap is a number of leads, 0 or more".into()),
+            });
+        }
+        self.change_key(key_id, "key.cap", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::daily_cap.eq(cap))
+                .execute(conn)?;
+            Ok(format!(
+                ": {}",
+                cap.map_or("off".to_owned(), |cap| format!("{cap} leads a day"))
+            ))
+        })
+    }
+
+    /// Sets the origins a key may be used from (normalised, like `https://www.example.de`);
+    /// an empty list allows any origin again (and no form redirects).
+    pub fn set_key_origins(&self, key_id: KeyId, origins: &[String]) -> Result<()> {
+        let column = (!origins.is_empty()).then(|| origins.join(" "));
+        self.change_key(key_id, "key.origins", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::origins.eq(&column))
+                .execute(conn)?;
+            Ok(format!(": {}", column.as_deref().unwrap_or("any")))
+        })
+    }
+
+    /// Changes an existing key with `change` (which says what it did, for the audit log) and
+    /// records `action` in the audit log.
+    fn change_key(
+        &self,
+        key_id: KeyId,
+        action: &str,
+        change: impl FnOnce(&mut crate::db::DbConnection) -> Result<String>,
+    ) -> Result<()> {
+        self.write(|conn| {
+            let prefix: Option<String> = api_keys::table
+                .find(key_id)
+                .select(api_keys::prefix)
+                .first(conn)
+                .optional()?;
+            let Some(prefix) = prefix else {
+                return Err(StoreError::NotFound(format!("no key with id {key_id}")));
+            };
+            let what = change(conn)?;
+            audit::record(conn, &self.actor, action, &format!("key {key_id} ({prefix}){what}"))
+        })
+    }
+}

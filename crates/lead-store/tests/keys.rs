@@ -1,0 +1,99 @@
+//! Keys and companies as the writer sees them: a key that may not act stores nothing; keys
+//! are found by id or display prefix; the demo of a first start. On both backends.
+
+use lead_auth::{ApiKey, KeyState};
+use lead_store::{StoreError, Tenant, Totals};
+use lead_testkit::{backend_test, TestDb};
+
+mod support;
+use support::{order, tenant};
+
+backend_test! {
+fn opening_migrates_and_the_database_takes_writes() {
+    let db = TestDb::new();
+    let store = db.store();
+    assert_eq!(store.totals().unwrap(), Totals::default());
+    store.check_health().unwrap();
+}
+}
+
+backend_test! {
+fn a_key_that_may_no_longer_act_records_nothing() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, key) = tenant(&store, "Acme");
+    let found = store.find_key_by_hash(&key.hash()).unwrap().unwrap();
+    assert_eq!((found.tenant, found.state), (acme, KeyState::Active));
+    store.revoke_key(acme.key_id).unwrap();
+    assert_eq!(store.find_key_by_hash(&key.hash()).unwrap().unwrap().state, KeyState::Revoked);
+    assert!(matches!(store.record_lead(acme, order()), Err(StoreError::KeyNotValid)));
+    store.set_company_active(acme.company_id, false).unwrap();
+    assert_eq!(store.totals().unwrap(), Totals::default());
+
+    let (beta, _) = tenant(&store, "Beta");
+    store.set_company_active(beta.company_id, false).unwrap();
+    assert!(matches!(store.record_lead(beta, order()), Err(StoreError::KeyNotValid)));
+    store.set_company_active(beta.company_id, true).unwrap();
+    let recorded = store.record_lead(beta, order()).unwrap();
+    assert_eq!(recorded.notified, 1);
+}
+}
+
+backend_test! {
+fn a_key_of_one_company_cannot_record_for_another() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, _) = tenant(&store, "Acme");
+    let (beta, _) = tenant(&store, "Beta");
+    let forged = Tenant {
+        company_id: beta.company_id,
+        key_id: acme.key_id,
+    };
+    assert!(matches!(store.record_lead(forged, order()), Err(StoreError::KeyNotValid)));
+}
+}
+
+backend_test! {
+fn keys_are_found_by_id_display_prefix_or_unique_start() {
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let generated = ApiKey::generate().unwrap();
+    let first = store.add_key(company, &generated, "").unwrap();
+    // Two imported keys that start alike share the display prefix `imp_LEGA`.
+    let a = store.add_key(company, &ApiKey::import("LEGACY-KEY-0000000001").unwrap(), "").unwrap();
+    let b = store.add_key(company, &ApiKey::import("LEGACY-KEY-0000000002").unwrap(), "").unwrap();
+    assert_eq!(store.find_key(&first.to_string()).unwrap().id, first);
+    assert_eq!(store.find_key(&generated.display_prefix()).unwrap().id, first);
+    assert_eq!(store.find_key(&generated.display_prefix()[..9]).unwrap().id, first, "a unique start");
+    let ambiguous = format!("matches keys {a}, {b}");
+    assert!(matches!(store.find_key("imp_LEGA"), Err(StoreError::Conflict(m)) if m.contains(&ambiguous)));
+    assert!(matches!(store.find_key("imp_NOPE"), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.find_key("9999"), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.add_key(company, &generated, ""), Err(StoreError::Conflict(_))));
+}
+}
+
+backend_test! {
+fn the_demo_is_created_once_and_only_on_an_empty_database() {
+    let db = TestDb::new();
+    let store = db.store();
+    let demo = store.create_demo_if_empty(&ApiKey::generate().unwrap()).unwrap().unwrap();
+    assert_eq!(store.find_company("Demo").unwrap().id, demo.company_id);
+    assert_eq!(store.create_demo_if_empty(&ApiKey::generate().unwrap()).unwrap(), None);
+    assert_eq!(store.list_companies().unwrap().len(), 1);
+
+    let other = TestDb::new();
+    let store = other.store();
+    store.add_company("Existing").unwrap();
+    assert_eq!(store.create_demo_if_empty(&ApiKey::generate().unwrap()).unwrap(), None);
+}
+}
+
+backend_test! {
+fn unknown_hashes_are_not_found() {
+    let db = TestDb::new();
+    let store = db.store();
+    assert_eq!(store.find_key_by_hash(&ApiKey::presented("nobody's").hash()).unwrap(), None);
+}
+}

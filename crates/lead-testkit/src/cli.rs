@@ -1,0 +1,39 @@
+//! The operator's command line, run as a child process.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs the binary with `args` on the database at `url` and returns its output.
+pub fn cli(url: &str, args: &[&str]) -> Output {
+    cli_with_stdin(url, args, "")
+}
+
+/// [`cli`], with `stdin` as the command's standard input.
+pub fn cli_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(crate::binary())
+        .args(args)
+        .env("LEAD_DATABASE_URL", url)
+        .env_remove("LEAD_CONFIG")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The last line of a successful command's stdout (where ids and keys go).
+pub fn last_line(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "command failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}

@@ -1,0 +1,44 @@
+//! Fixtures made through the product's own operations, never hand-written SQL.
+
+use lead_auth::{ApiKey, EmployeeToken};
+use lead_store::{CompanyId, EmployeeId, KeyId, Store};
+
+/// A company made through the product's own operations, with a working key.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// Its id.
+    pub id: CompanyId,
+    /// Its key, in full.
+    pub key: String,
+    /// The key's id.
+    pub key_id: KeyId,
+    /// Its active employees.
+    pub employees: Vec<EmployeeId>,
+}
+
+/// Creates a company with `employees` active employees and one key.
+pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
+    let id = store.add_company(name).unwrap();
+    let key = ApiKey::generate().unwrap();
+    let key_id = store.add_key(id, &key, "test").unwrap();
+    let employees = (0..employees)
+        .map(|i| {
+            store
+                .add_employee(id, &format!("Mitarbeiter {i}"), &format!("m{i}@company{id}.example"))
+                .unwrap()
+        })
+        .collect();
+    Company {
+        id,
+        key: key.expose().to_owned(),
+        key_id,
+        employees,
+    }
+}
+
+/// Issues a team-API token for an employee through the product's own operations.
+pub fn token_for(store: &Store, employee_id: EmployeeId) -> String {
+    let token = EmployeeToken::generate().unwrap();
+    store.add_employee_token(employee_id, &token).unwrap();
+    token.expose().to_owned()
+}

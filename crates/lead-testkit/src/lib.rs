@@ -1,0 +1,61 @@
+//! Test helpers for the lead gateway's crates (a dev-dependency, never shipped): a fresh
+//! database per test on either backend (SQLite always; PostgreSQL when
+//! `LEAD_TEST_POSTGRES_URL` names a server, otherwise those variants are skipped, saying so),
+//! fixtures made through the product's own operations, the real `lead-server` binary on port
+//! 0 with raw HTTP/1.1 to it, the operator's command line, and waiting on a condition with a
+//! deadline instead of sleeping.
+
+mod app;
+mod cli;
+mod db;
+mod fixtures;
+mod http;
+mod server;
+mod wait;
+
+pub use app::TestApp;
+pub use cli::{cli, cli_with_stdin, last_line};
+pub use db::{postgres_url, raw_sqlite, with_backend, Backend, HeldWrites, TestDb};
+pub use fixtures::{add_company, token_for, Company};
+pub use http::{try_send, Response, SseClient, SseEvent};
+pub use server::Server;
+pub use wait::{eventually, wait_until};
+
+/// The `lead-server` binary of this build: beside the test executable's `deps` folder, where
+/// Cargo puts a package's binaries before it runs that package's integration tests.
+/// `LEAD_SERVER_BINARY` names another one.
+pub fn binary() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("LEAD_SERVER_BINARY") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let dir = exe.parent().expect("the test executable's folder");
+    let dir = if dir.ends_with("deps") {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    dir.join(format!("lead-server{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// Declares a test twice, as `name::sqlite` and `name::postgres`: the same body on each
+/// backend (see [`with_backend`]).
+#[macro_export]
+macro_rules! backend_test {
+    (fn $name:ident() $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[test]
+            fn sqlite() {
+                $crate::with_backend($crate::Backend::Sqlite, || $body)
+            }
+
+            #[test]
+            fn postgres() {
+                $crate::with_backend($crate::Backend::Postgres, || $body)
+            }
+        }
+    };
+}
