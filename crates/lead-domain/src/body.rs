@@ -1,7 +1,8 @@
 //! A lead's request body, read once: the lead, the body's canonical spelling (to tell a
 //! duplicate) and which members it fills (to tell a bot that filled a honeypot).
 
-use crate::lead::{read, Lead, LeadError};
+use crate::error::LeadError;
+use crate::lead::{read, Lead};
 
 /// A request body read once: the [`Lead`] it carries, the body itself, its canonical spelling
 /// (as [`canonical_json`](crate::canonical_json) gives it) and the members it fills.

@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 128;
 /// ```
 pub fn canonical_json(json: &str) -> Option<String> {
     // Checked by serde_json first (in one pass), so the reader below only meets valid JSON.
-    if crate::lead::nesting_depth(json.as_bytes()) > MAX_DEPTH || serde_json::from_str::<IgnoredAny>(json).is_err() {
+    if crate::members::nesting_depth(json.as_bytes()) > MAX_DEPTH || serde_json::from_str::<IgnoredAny>(json).is_err() {
         return None;
     }
     let mut reader = Reader { text: json, at: 0 };

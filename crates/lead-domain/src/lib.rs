@@ -29,7 +29,9 @@
 mod body;
 mod canonical;
 mod email;
+mod error;
 mod lead;
+mod members;
 mod money;
 mod record;
 mod text;
@@ -37,10 +39,9 @@ mod text;
 pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use email::{Email, EmailError};
-pub use lead::{
-    extra_fields, order_notification, ticket_notification, Field, Invalid, JsonProblem, Lead, LeadError, LeadType,
-    Ticket, WebOrder, MAX_NESTING,
-};
+pub use error::{Field, Invalid, JsonProblem, LeadError};
+pub use lead::{extra_fields, order_notification, ticket_notification, Lead, LeadType, Ticket, WebOrder};
+pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};
 pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};
 pub use text::{Message, TextError, Title};

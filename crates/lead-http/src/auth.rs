@@ -71,34 +71,41 @@ impl Caller {
     }
 }
 
-/// Valid keys looked up in the last second, so that a busy website's leads do not each cost
-/// a database read. Safe to reuse: the writer checks key and company again inside the
+/// Valid keys looked up a moment ago (`HttpConfig::key_cache`), so that a busy website's
+/// leads do not each cost a database read. Safe to reuse: the writer checks key and company again inside the
 /// transaction that stores a lead, so a key revoked a moment ago still stores nothing. Only
 /// active keys are kept (a newly issued key works at once), at most [`KeyCache::CAPACITY`].
-#[derive(Default)]
 pub(crate) struct KeyCache {
     entries: std::sync::RwLock<std::collections::HashMap<KeyHash, (KeyLookup, std::time::Instant)>>,
+    /// How long an entry is reused; zero keeps none.
+    ttl: std::time::Duration,
 }
 
 impl KeyCache {
-    const TTL: std::time::Duration = std::time::Duration::from_secs(1);
     const CAPACITY: usize = 10_000;
+
+    pub(crate) fn new(ttl: std::time::Duration) -> KeyCache {
+        KeyCache {
+            entries: Default::default(),
+            ttl,
+        }
+    }
 
     fn get(&self, hash: &KeyHash) -> Option<KeyLookup> {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries
             .get(hash)
-            .filter(|(_, at)| at.elapsed() < Self::TTL)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(lookup, _)| lookup.clone())
     }
 
     fn put(&self, hash: KeyHash, lookup: KeyLookup) {
-        if lookup.state != KeyState::Active {
+        if lookup.state != KeyState::Active || self.ttl.is_zero() {
             return;
         }
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         if entries.len() >= Self::CAPACITY {
-            entries.retain(|_, (_, at)| at.elapsed() < Self::TTL);
+            entries.retain(|_, (_, at)| at.elapsed() < self.ttl);
             if entries.len() >= Self::CAPACITY {
                 entries.clear();
             }

@@ -14,6 +14,7 @@ mod browser;
 mod dashboard;
 mod error;
 mod form;
+mod health;
 mod lead;
 mod limits;
 mod live;
@@ -57,6 +58,8 @@ pub struct HttpConfig {
     pub rate_limits: RateLimitConfig,
     /// The spam honeypot: a field people never see; a lead that fills it is stored as spam.
     pub honeypot: Option<String>,
+    /// How long a key looked up is reused for further leads (zero: never).
+    pub key_cache: Duration,
     /// The team's dashboard under `/app`.
     pub dashboard: DashboardConfig,
 }
@@ -70,6 +73,7 @@ impl Default for HttpConfig {
             sse_recheck: Duration::from_secs(1),
             rate_limits: RateLimitConfig::default(),
             honeypot: Some("_gotcha".into()),
+            key_cache: Duration::from_secs(1),
             dashboard: DashboardConfig::default(),
         }
     }
@@ -79,7 +83,7 @@ impl Default for HttpConfig {
 pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceConfig) + Clone {
     let store = web::Data::new(store);
     let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
-    let keys = web::Data::new(auth::KeyCache::default());
+    let keys = web::Data::new(auth::KeyCache::new(config.key_cache));
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(store.clone())

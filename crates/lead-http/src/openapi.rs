@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{allow_only, lead, live, team};
+use crate::{allow_only, health, lead, live, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,7 +21,7 @@ use crate::{allow_only, lead, live, team};
     paths(
         lead::lead_endpoint,
         lead::options,
-        lead::healthz,
+        health::healthz,
         openapi_json,
         team::me,
         team::list_orders,

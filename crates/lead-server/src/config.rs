@@ -60,6 +60,8 @@ pub struct SubmissionsConfig {
 pub struct IntakeConfig {
     /// Seconds within which the same body with the same key is a duplicate (0: off).
     pub duplicate_window_secs: u64,
+    /// Milliseconds a key looked up is reused for further leads (0: every lead looks it up).
+    pub key_cache_ms: u64,
 }
 
 /// `[forms]`
@@ -223,6 +225,7 @@ impl Config {
                 trusted_proxies: self.limits.trusted_proxies.clone(),
             },
             honeypot: Some(self.forms.honeypot.trim().to_owned()).filter(|name| !name.is_empty()),
+            key_cache: std::time::Duration::from_millis(self.intake.key_cache_ms),
             dashboard: lead_http::DashboardConfig {
                 session: std::time::Duration::from_secs(self.dashboard.session_hours * 3600),
                 max_failed_logins: self.dashboard.max_failed_logins,

@@ -43,6 +43,7 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
         );
         let addr = server.addr;
         let stop = AtomicBool::new(false);
+        let before = acknowledged.lock().unwrap().len();
         std::thread::scope(|scope| {
             for worker in 0..8 {
                 let (stop, acknowledged, key) = (&stop, &acknowledged, acme.key.as_str());
@@ -71,7 +72,10 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
                 });
             }
             // Let load build up, then pull the plug (SIGKILL) while requests are in flight.
-            std::thread::sleep(Duration::from_millis(400 + 150 * round as u64));
+            let load = before + 100 + 50 * round;
+            lead_testkit::eventually("leads acknowledged under load", Duration::from_secs(30), || {
+                acknowledged.lock().unwrap().len() >= load
+            });
             server.kill();
             stop.store(true, Ordering::SeqCst);
         });

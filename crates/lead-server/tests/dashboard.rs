@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::browser::{eventually, Browser};
 use common::{cli_with_stdin, Response, TestApp};
 use lead_domain::OrderStatus;
@@ -304,7 +302,6 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     let employee = app.acme.employees[1].to_string();
     let short = cli_with_stdin(&app.db.url, &["employee", "password", &employee], "kurz\n");
     assert!(!short.status.success());
-    std::thread::sleep(Duration::from_millis(10));
 }
 }
 

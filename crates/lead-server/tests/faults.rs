@@ -30,14 +30,10 @@ fn healthz(app: &TestApp) -> u16 {
 
 /// Waits (a health check's answer is reused for a second) until `/healthz` says `status`.
 fn healthz_becomes(app: &TestApp, status: u16) -> Response {
-    for _ in 0..40 {
+    lead_testkit::wait_until(&format!("/healthz answering {status}"), Duration::from_secs(4), || {
         let health = app.server.request("GET", "/healthz", &[], b"");
-        if health.status == status {
-            return health;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("/healthz never answered {status}");
+        (health.status == status).then_some(health)
+    })
 }
 
 /// Tests that need root (a tmpfs, chattr) skip without it — except in CI, which runs as root.
@@ -72,17 +68,10 @@ fn assert_refused(app: &TestApp, count: Option<&dyn Fn() -> i64>) {
 
 /// After the fault: the server takes leads again without a restart.
 fn assert_recovered(app: &TestApp) {
-    let mut last = None;
-    for _ in 0..50 {
-        let response = app.post_lead(&app.acme.key, AFTER);
-        if response.status == 200 {
-            healthz_becomes(app, 200);
-            return;
-        }
-        last = Some(response);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the server did not recover: {:?}", last.map(|r| r.text()));
+    lead_testkit::eventually("the server took leads again", Duration::from_secs(5), || {
+        app.post_lead(&app.acme.key, AFTER).status == 200
+    });
+    healthz_becomes(app, 200);
 }
 
 /// Every order has its notifications (one per employee) and the file is sound.

@@ -4,6 +4,10 @@
 #![allow(dead_code, unused_imports)] // each test file uses its own part of the helpers
 
 pub mod browser;
+pub mod leads;
+pub mod operator;
+pub mod stored;
+pub mod team;
 
 pub use lead_testkit::*;
 

@@ -1,14 +1,23 @@
-//! The published lead endpoint under both names, its CORS preflight, and the health check.
+//! The published lead endpoint under both names: a lead from a website's JSON or plain HTML
+//! form, its key (header, query or hidden field), an optional redirect, and the answer — JSON,
+//! a German page for a browser, or a `303`. Its CORS (`cors.rs`), what the submission log
+//! keeps of it (`trace.rs`) and its OpenAPI description (`schema.rs`) have files of their own.
 
-use actix_cors::{Cors, CorsError};
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+mod cors;
+mod schema;
+mod trace;
+
+pub(crate) use cors::__path_options;
+pub(crate) use cors::options;
+pub(crate) use schema::LeadRequest;
+use trace::Trace;
+
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_auth::{credentials, ApiKey, AuthError, Credentials};
 use lead_domain::{LeadBody, LeadError};
-use lead_store::{Hold, NewSubmission, Store, SubmitOptions};
+use lead_store::{Hold, Store, SubmitOptions};
 use serde::Serialize;
 
 use crate::auth::{self, Caller};
@@ -33,169 +42,6 @@ pub(crate) struct Accepted {
     pub(crate) lead_type: &'static str,
     /// The new order's or ticket's id.
     pub(crate) id: i64,
-}
-
-/// A lead as a website sends it (JSON, or the same fields as a plain HTML form). Read by
-/// `lead_domain::LeadBody::parse`, not by serde: this type only carries its description.
-pub(crate) struct LeadRequest;
-
-impl utoipa::PartialSchema for LeadRequest {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
-        let text = |description: &str| {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some(description.to_owned()))
-        };
-        let optional_text = |description: &str| {
-            text(description).schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        };
-        ObjectBuilder::new()
-            .description(Some(
-                "A lead as a website sends it (JSON, or the same fields as a plain HTML form).",
-            ))
-            .property(
-                "type",
-                text(
-                    "`order` (a web order for the inbox) or `ticket` (a contact or support request), in any \
-                     case and with any surrounding whitespace; the answer names it in lower case.",
-                )
-                .examples([serde_json::json!("ticket")]),
-            )
-            .required("type")
-            .property(
-                "email",
-                text("The sender's email address, at most 254 characters.")
-                    .examples([serde_json::json!("max.mustermann@beispiel.de")]),
-            )
-            .required("email")
-            .property(
-                "message",
-                optional_text("The request; required for tickets, at most 20 000 characters."),
-            )
-            .property(
-                "subject",
-                optional_text("The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`)."),
-            )
-            .property("total", amount_schema())
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for LeadRequest {}
-
-/// `total`: a JSON number, or a text as people write amounts.
-fn amount_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
-    OneOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::Number)
-                .minimum(Some(0))
-                .maximum(Some(99_999_999.99))
-                .description(Some("rounded to cents half away from zero on its decimal text (30.279999999999998 is 30.28)"))
-                .examples([serde_json::json!(49.9)]),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some(
-                    "an amount as people write it: German or English notation, optional € or EUR \
-                     (\"1.234,50 €\", \"1,234.50\", \"49,90\"; \"1.234\" is one thousand two hundred and \
-                     thirty-four euros); an empty text counts as absent",
-                ))
-                .examples([serde_json::json!("1.234,50 €")]),
-        )
-        .description(Some(
-            "Orders only (ignored for tickets): the gross amount in euro, 0 to 99 999 999.99, stored as exact cents; absent is 0.",
-        ))
-        .build()
-        .into()
-}
-
-/// The largest part of a failed request's body the submission log keeps.
-const LOGGED_BODY_BYTES: usize = 8 * 1024;
-
-/// What the submission log keeps of a request, and what its answer needs to know, gathered
-/// while it is handled.
-#[derive(Default)]
-struct Trace {
-    /// The key as presented: only to redact it from the logged body, never logged itself.
-    presented: Option<String>,
-    company_id: Option<lead_store::CompanyId>,
-    body: Option<web::Bytes>,
-    /// A form's fields as the JSON that was checked: what is logged instead of the raw form,
-    /// which may carry the key in a hidden field.
-    form: Option<String>,
-    /// The body is a urlencoded form: read raw, its `key` parameter is redacted whatever its
-    /// spelling.
-    urlencoded: bool,
-    /// The error code, also of a failure answered with a redirect.
-    code: Option<&'static str>,
-    /// Why the answer is not what the request asked for (a redirect that was not followed).
-    note: Option<String>,
-    /// The page a browser came from, when it is one of the key's websites: an HTML answer
-    /// links back to it.
-    back: Option<String>,
-}
-
-impl Trace {
-    fn present(&mut self, credentials: &Credentials) {
-        if let Credentials::Presented(key) = credentials {
-            self.presented = Some(key.expose().to_owned());
-        }
-    }
-
-    /// The log entry of the request, answered with `status`.
-    fn entry(self, req: &HttpRequest, status: StatusCode) -> NewSubmission {
-        let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let size = match &self.body {
-            Some(body) => body.len() as i64,
-            None => header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or(0),
-        };
-        let client_ip = crate::request::client_ip(req);
-        // Only what a valid key sent is kept, and not when it was over its rate: the log is
-        // no free storage for strangers or floods. Keys are redacted before the cut, so no
-        // half key is left at the end; NUL, which PostgreSQL's text cannot hold, becomes U+FFFD.
-        let keep = self.code.is_some_and(|code| code != "rate_limited") && self.company_id.is_some();
-        let body = match (keep, &self.form, &self.body) {
-            (true, Some(form), _) => Some(form.clone()),
-            (true, None, Some(body)) => {
-                let text = String::from_utf8_lossy(body);
-                Some(match self.urlencoded && !form::looks_like_json(body) {
-                    true => lead_auth::redact_query(&text).into_owned(),
-                    false => text.into_owned(),
-                })
-            }
-            _ => None,
-        }
-        .map(|text| {
-            let text = lead_auth::redact_secrets(&text, self.presented.as_deref()).replace('\0', "\u{FFFD}");
-            let mut end = text.len().min(LOGGED_BODY_BYTES);
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text[..end].to_owned()
-        });
-        NewSubmission {
-            at: lead_domain::Timestamp::now(),
-            company_id: self.company_id,
-            key_prefix: self
-                .presented
-                .as_deref()
-                .map(|key| ApiKey::presented(key).display_prefix()),
-            origin: header(header::ORIGIN).map(str::to_owned),
-            client_ip: client_ip.map(|ip| ip.to_string()),
-            status: i32::from(status.as_u16()),
-            code: self.code.map(str::to_owned),
-            size,
-            body,
-            // It may quote a URL the form sent: a key in it is redacted like in a body.
-            note: self
-                .note
-                .map(|note| lead_auth::redact_secrets(&note, self.presented.as_deref())),
-        }
-    }
 }
 
 /// What a lead request is answered with, besides an error.
@@ -434,94 +280,6 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// CORS preflight, answered without a key.
-///
-/// Allows `POST` with `Content-Type`, `X-API-KEY` and `Idempotency-Key` from any origin (a
-/// key limited to certain websites refuses the others on the real request). An `OPTIONS`
-/// without `Access-Control-Request-Method` just lists the methods in `Allow`.
-#[utoipa::path(options, path = "/api/v1/lead.php", tag = "leads",
-    responses((status = 204, description = "Allowed"), (status = 400, description = "A header or method that is not allowed", body = ErrorBody)))]
-pub(crate) async fn options() -> HttpResponse {
-    HttpResponse::NoContent()
-        .insert_header((header::ALLOW, "POST, OPTIONS"))
-        .finish()
-}
-
-/// CORS for browsers: preflights answered without a key, any origin (per-key origins are
-/// checked once the key is known, see [`Caller::authenticate`]), `POST` with the three headers.
-fn cors() -> Cors {
-    Cors::default()
-        .allow_any_origin()
-        .send_wildcard()
-        .allowed_methods(["POST"])
-        .allowed_headers([
-            header::CONTENT_TYPE,
-            header::HeaderName::from_static("x-api-key"),
-            header::HeaderName::from_static("idempotency-key"),
-        ])
-        .max_age(86_400)
-}
-
-/// What [`cors`] answers, in the contract's terms: a preflight is `204 No Content`, and a
-/// refused one gets the JSON error body instead of plain text.
-async fn cors_in_contract_terms(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let preflight = req.method() == Method::OPTIONS;
-    let mut res = next.call(req).await?.map_into_boxed_body();
-    let refused = res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<CorsError>())
-        .map(|e| match e {
-            CorsError::OriginNotAllowed => ApiError::OriginNotAllowed,
-            CorsError::HeadersNotAllowed | CorsError::BadRequestHeaders => ApiError::InvalidField {
-                field: "Access-Control-Request-Headers",
-                message: "Erlaubt sind nur die Header Content-Type, X-API-KEY und Idempotency-Key.".into(),
-            },
-            _ => ApiError::InvalidField {
-                field: "Access-Control-Request-Method",
-                message: "Diese Adresse akzeptiert nur POST.".into(),
-            },
-        });
-    if let Some(error) = refused {
-        let (req, _) = res.into_parts();
-        // Outside the layer that adds it to every other answer: so the page can read why.
-        let mut refusal = crate::error_response(error);
-        refusal.headers_mut().insert(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            header::HeaderValue::from_static("*"),
-        );
-        return Ok(ServiceResponse::new(req, refusal));
-    }
-    if preflight && res.status() == StatusCode::OK {
-        *res.response_mut().status_mut() = StatusCode::NO_CONTENT;
-    }
-    Ok(res)
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Healthy {
-    /// Always `ok`.
-    status: &'static str,
-}
-
-/// Health check: 200 while the database answers and takes a write, 503 when it does not.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, body = Healthy), (status = 503, description = "The database is unreachable, full, read-only or gone", body = ErrorBody)))]
-pub(crate) async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let checked = match store.recent_health() {
-        Some(recent) => recent,
-        None => {
-            let store = store.into_inner();
-            web::block(move || store.check_health()).await?
-        }
-    };
-    checked.map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(crate::json(StatusCode::OK, &Healthy { status: "ok" }))
-}
-
 /// Registers the lead endpoint and the health check.
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -529,10 +287,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             // As published: every answer allows any origin, also without an `Origin` header
             // (where actix-cors adds nothing).
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
-            .wrap(cors())
-            .wrap(from_fn(cors_in_contract_terms))
+            .wrap(cors::cors())
+            .wrap(from_fn(cors::cors_in_contract_terms))
             .route(web::post().to(lead_endpoint))
             .route(web::method(Method::OPTIONS).to(options)),
     )
-    .service(allow_only(["/healthz"], "GET").route(web::get().to(healthz)));
+    .service(allow_only(["/healthz"], "GET").route(web::get().to(crate::health::healthz)));
 }

@@ -1,0 +1,179 @@
+//! The operator's command line on leads and customers: lists with their payload, customers
+//! unique per company.
+
+mod common;
+
+use common::operator::{assert_fails, json_lines, setup, ORDER};
+use common::{cli, last_line, Server};
+use serde_json::Value;
+
+backend_test! {
+fn customers_have_unique_emails_per_company() {
+    let (db, _, _) = setup();
+    let id = last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    assert_eq!(id, "1");
+    assert_fails(
+        &cli(
+            &db.url,
+            &[
+                "customer",
+                "add",
+                "--company",
+                "Acme",
+                "--name",
+                "Zwei",
+                "--email",
+                " KUNDE@beispiel.DE ",
+            ],
+        ),
+        "already exists",
+    );
+    last_line(&cli(&db.url, &["company", "add", "Other"]));
+    last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Other",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    assert_fails(
+        &cli(
+            &db.url,
+            &[
+                "customer",
+                "add",
+                "--company",
+                "Nobody",
+                "--name",
+                "K",
+                "--email",
+                "k@b.de",
+            ],
+        ),
+        "no company",
+    );
+    let customers = json_lines(&cli(&db.url, &["customer", "list", "--company", "Acme", "--json"]));
+    assert_eq!(customers.as_array().unwrap().len(), 1);
+}
+}
+
+backend_test! {
+fn orders_and_tickets_are_listed_with_their_payload() {
+    let (db, _, key) = setup();
+    last_line(&cli(
+        &db.url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            "Acme",
+            "--name",
+            "Kunde",
+            "--email",
+            "kunde@beispiel.de",
+        ],
+    ));
+    let server = Server::start(&db.url, &[]);
+    let pretty_order = "{\n  \"type\": \"order\",\n  \"email\": \"Kunde@Beispiel.de\",\n  \"message\": \"Bitte schnell\",\n  \"total\": 12.5,\n  \"sku\": \"A-1\"\n}";
+    for body in [
+        ORDER,
+        pretty_order,
+        r#"{"type":"ticket","email":"x@y.de","message":"Frage"}"#,
+    ] {
+        assert_eq!(
+            server
+                .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], body.as_bytes())
+                .status,
+            200
+        );
+    }
+
+    let orders = json_lines(&cli(&db.url, &["orders", "list", "--company", "Acme", "--json"]));
+    assert_eq!(orders.as_array().unwrap().len(), 2);
+    let newest = &orders[0];
+    let mut keys: Vec<&str> = newest.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "customer_id",
+            "email",
+            "extra",
+            "held",
+            "id",
+            "message",
+            "payload",
+            "status",
+            "title",
+            "total_cents"
+        ]
+    );
+    assert_eq!(newest["extra"], serde_json::json!({"sku": "A-1"}), "what the website sent on top");
+    assert_eq!(newest["total_cents"], 1250);
+    assert_eq!(newest["status"], "new");
+    assert_eq!(newest["held"], serde_json::Value::Null, "not held back");
+    assert_eq!(newest["customer_id"], 1);
+    assert_eq!(newest["message"], "Bitte schnell");
+    assert_eq!(newest["payload"]["sku"], "A-1", "payload is a JSON object");
+    assert_eq!(orders[1]["title"], "Bestellung");
+    assert_eq!(orders[1]["message"], Value::Null);
+
+    let limited = json_lines(&cli(
+        &db.url,
+        &["orders", "list", "--company", "1", "--limit", "1", "--json"],
+    ));
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+    let accepted = json_lines(&cli(
+        &db.url,
+        &["orders", "list", "--company", "Acme", "--status", "accepted", "--json"],
+    ));
+    assert_eq!(accepted, Value::Array(vec![]));
+    assert_fails(
+        &cli(&db.url, &["orders", "list", "--company", "Acme", "--status", "done"]),
+        "unknown status",
+    );
+
+    let tickets = json_lines(&cli(&db.url, &["tickets", "list", "--company", "Acme", "--json"]));
+    let mut keys: Vec<&str> = tickets[0].as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "customer_id",
+            "email",
+            "extra",
+            "held",
+            "id",
+            "message",
+            "payload",
+            "status",
+            "title"
+        ]
+    );
+    assert_eq!(tickets[0]["title"], "Anfrage Webseite");
+    assert_eq!(tickets[0]["customer_id"], Value::Null);
+    let table =
+        String::from_utf8(cli(&db.url, &["tickets", "list", "--company", "Acme", "--status", "open"]).stdout).unwrap();
+    assert!(table.contains("Anfrage Webseite"), "{table}");
+}
+}

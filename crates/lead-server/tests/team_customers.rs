@@ -1,0 +1,170 @@
+//! The team's customers: created, searched (in any case), their files, and earlier leads
+//! claimed by their email.
+
+mod common;
+
+use common::team::{ids, intruder, ok, post, ticket};
+use common::{token_for, TestApp};
+use lead_store::{OrderId, TicketId};
+use serde_json::json;
+
+trait Created {
+    fn map_status_201(self) -> Self;
+}
+
+impl Created for common::Response {
+    /// Lets `ok()` check a `201 Created` answer like a `200`.
+    fn map_status_201(mut self) -> Self {
+        assert_eq!(self.status, 201, "{}", self.text());
+        self.status = 200;
+        self
+    }
+}
+
+backend_test! {
+fn customers_are_created_searched_and_filed() {
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let created = app.team(
+        "POST",
+        "/api/v1/customers",
+        &token,
+        r#"{"name":"Max Mustermann","email":" Max@Beispiel.de "}"#,
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    let max = created.json()["id"].as_i64().unwrap();
+    assert_eq!(created.json()["email"], "Max@Beispiel.de");
+    app.team(
+        "POST",
+        "/api/v1/customers",
+        &token,
+        r#"{"name":"Zwei","email":"max@beispiel.DE"}"#,
+    )
+    .assert_error(409, "conflict", None);
+    app.team("POST", "/api/v1/customers", &token, r#"{"email":"a@b.de"}"#)
+        .assert_error(400, "missing_field", Some("name"));
+    // Every message in German, never a library's English.
+    for (body, field, message) in [
+        (r#"{"name":"A","email":"kaputt"}"#, "email", "Das Feld „email“ enthält keine gültige E-Mail-Adresse."),
+        (r#"{"name":"   ","email":"a@b.de"}"#, "name", "Das Pflichtfeld „name“ fehlt."),
+    ] {
+        let answer = app.team("POST", "/api/v1/customers", &token, body);
+        let code = if field == "name" { "missing_field" } else { "invalid_field" };
+        answer.assert_error(400, code, Some(field));
+        assert_eq!(answer.json()["message"], message);
+    }
+    let long = format!(r#"{{"name":"{}","email":"a@b.de"}}"#, "n".repeat(201));
+    let answer = app.team("POST", "/api/v1/customers", &token, &long);
+    assert_eq!(answer.json()["message"], "Das Feld „name“ ist länger als 200 Zeichen.");
+    app.team("POST", "/api/v1/customers", &token, "[]")
+        .assert_error(400, "invalid_json", None);
+    let erika = ok(app
+        .team(
+            "POST",
+            "/api/v1/customers",
+            &token,
+            r#"{"name":"Erika 100%_Rabatt","email":"erika@shop.de"}"#,
+        )
+        .map_status_201())["id"]
+        .as_i64()
+        .unwrap();
+
+    assert_eq!(ids(&ok(app.team("GET", "/api/v1/customers", &token, ""))), [erika, max]);
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=MUSTER", &token, ""))),
+        [max]
+    );
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=shop.de", &token, ""))),
+        [erika]
+    );
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=100%25_", &token, ""))),
+        [erika]
+    );
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=%25", &token, ""))),
+        [erika],
+        "% matches literally"
+    );
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=nobody", &token, ""))),
+        Vec::<i64>::new()
+    );
+
+    // The file: the customer's tickets and orders, newest first.
+    let t1 = post(&app, &app.acme, &ticket("max@beispiel.de"));
+    let o1 = post(
+        &app,
+        &app.acme,
+        r#"{"type":"order","email":"MAX@beispiel.de","total":5}"#,
+    );
+    let t2 = post(&app, &app.acme, &ticket(" Max@Beispiel.de"));
+    post(&app, &app.acme, &ticket("someone@else.de"));
+    let file = ok(app.team("GET", &format!("/api/v1/customers/{max}"), &token, ""));
+    assert_eq!(file["name"], "Max Mustermann");
+    let ticket_ids: Vec<i64> = file["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ticket_ids, [t2, t1]);
+    assert_eq!(file["orders"][0]["id"], o1);
+    assert_eq!(file["orders"].as_array().unwrap().len(), 1);
+}
+}
+
+backend_test! {
+fn claim_files_the_unassigned_leads_with_the_customers_email() {
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    // Leads arrive before the customer exists: unassigned.
+    let t1 = post(&app, &app.acme, &ticket("neu@kunde.de"));
+    let o1 = post(&app, &app.acme, r#"{"type":"order","email":"NEU@kunde.de"}"#);
+    let unrelated = post(&app, &app.acme, &ticket("anders@kunde.de"));
+    let (other, _) = intruder(&app);
+    let foreign = post(&app, &other, &ticket("neu@kunde.de"));
+    let customer = app.store.add_customer(app.acme.id, "Neu", "neu@kunde.de").unwrap().id;
+
+    let claimed = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
+    assert_eq!(claimed, json!({"tickets": 1, "orders": 1}));
+    assert_eq!(
+        app.store.get_ticket(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
+        Some(customer)
+    );
+    assert_eq!(
+        app.store.get_order(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
+        Some(customer)
+    );
+    assert_eq!(app.store.get_ticket(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
+    assert_eq!(
+        app.store.get_ticket(other.id, TicketId::new(foreign)).unwrap().customer_id,
+        None,
+        "another company's lead"
+    );
+    let again = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
+    assert_eq!(again, json!({"tickets": 0, "orders": 0}));
+}
+}
+
+backend_test! {
+fn customer_search_ignores_case_beyond_ascii() {
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let id = app
+        .store
+        .add_customer(app.acme.id, "JÜRGEN MÜLLER", "j.mueller@example.de")
+        .unwrap()
+        .id
+        .get();
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=m%C3%BCller", &token, ""))),
+        [id]
+    );
+    assert_eq!(
+        ids(&ok(app.team("GET", "/api/v1/customers?q=J%C3%BCrgen", &token, ""))),
+        [id]
+    );
+}
+}
