@@ -43,7 +43,8 @@ struct Args {
     /// Which leads to send.
     #[arg(long, value_enum, default_value_t = Kind::Orders)]
     kind: Kind,
-    /// The database to run against; default: a fresh SQLite file in a temporary folder.
+    /// The database to run against (a PostgreSQL database that does not exist yet is
+    /// created); default: a fresh SQLite file in a temporary folder.
     #[arg(long)]
     database_url: Option<String>,
     /// SQLite durability setting for the server: full or normal.
@@ -101,6 +102,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    if lead_store::create_database_if_missing(&url)? {
+        println!("created the database {}", lead_store::redact_password(&url));
+    }
     let (key, before) = create_company(&url, args.employees)?;
     let config = dir.path().join("bench.toml");
     // The load comes from one address with one key: the rate limits would measure themselves.

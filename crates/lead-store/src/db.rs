@@ -382,6 +382,40 @@ impl Checkpointer {
     }
 }
 
+/// Creates the database `url` names when it does not exist yet: PostgreSQL's `CREATE
+/// DATABASE` through the server's `postgres` database (SQLite creates its file when it is
+/// opened anyway). Returns whether it created one.
+pub fn create_database_if_missing(url: &str) -> Result<bool> {
+    let Target::Postgres(url) = Target::parse(url)? else {
+        return Ok(false);
+    };
+    let missing = match PgConnection::establish(&url) {
+        Ok(_) => return Ok(false),
+        Err(error) => error,
+    };
+    let (base, rest) = url
+        .rsplit_once('/')
+        .ok_or_else(|| StoreError::Url("expected postgres://…/DATABASE".into()))?;
+    let (name, options) = rest.split_once('?').map_or((rest, ""), |(name, options)| (name, options));
+    if name.is_empty() || !missing.to_string().contains("does not exist") {
+        return Err(StoreError::Unavailable(format!(
+            "cannot connect to {}: {missing}",
+            redact_password(&url)
+        )));
+    }
+    let maintenance = match options {
+        "" => format!("{base}/postgres"),
+        options => format!("{base}/postgres?{options}"),
+    };
+    let mut server = PgConnection::establish(&maintenance).map_err(|e| {
+        StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_password(&maintenance)))
+    })?;
+    // An identifier, quoted: whatever the name holds, it cannot end the statement.
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    server.batch_execute(&format!("CREATE DATABASE {quoted};"))?;
+    Ok(true)
+}
+
 /// The PostgreSQL URL, for the listener of other instances' commits.
 pub(crate) fn postgres_url(url: &str) -> Option<String> {
     match Target::parse(url) {

@@ -47,7 +47,7 @@ mod write;
 pub use audit::AuditEntry;
 pub use companies::DemoSetup;
 pub use copy::CopyReport;
-pub use db::{redact_password, sqlite_path, Backend, Durability, StoreConfig};
+pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Problem, Result, StoreError};
 pub use ids::{
     AuditId, CompanyId, CustomerId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, SubmissionId, TicketId, TokenId,
