@@ -396,7 +396,9 @@ pub fn create_database_if_missing(url: &str) -> Result<bool> {
     let (base, rest) = url
         .rsplit_once('/')
         .ok_or_else(|| StoreError::Url("expected postgres://…/DATABASE".into()))?;
-    let (name, options) = rest.split_once('?').map_or((rest, ""), |(name, options)| (name, options));
+    let (name, options) = rest
+        .split_once('?')
+        .map_or((rest, ""), |(name, options)| (name, options));
     if name.is_empty() || !missing.to_string().contains("does not exist") {
         return Err(StoreError::Unavailable(format!(
             "cannot connect to {}: {missing}",
@@ -407,9 +409,8 @@ pub fn create_database_if_missing(url: &str) -> Result<bool> {
         "" => format!("{base}/postgres"),
         options => format!("{base}/postgres?{options}"),
     };
-    let mut server = PgConnection::establish(&maintenance).map_err(|e| {
-        StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_password(&maintenance)))
-    })?;
+    let mut server = PgConnection::establish(&maintenance)
+        .map_err(|e| StoreError::Unavailable(format!("cannot connect to {}: {e}", redact_password(&maintenance))))?;
     // An identifier, quoted: whatever the name holds, it cannot end the statement.
     let quoted = format!("\"{}\"", name.replace('"', "\"\""));
     server.batch_execute(&format!("CREATE DATABASE {quoted};"))?;

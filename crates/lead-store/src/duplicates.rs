@@ -77,16 +77,17 @@ impl Fingerprints {
     }
 
     /// The lead stored with `fingerprint` and `key_id` since `cutoff`, if there is one. In the
-    /// table, a row from before the cutoff is deleted on the way.
+    /// table, a row from before the cutoff is deleted on the way; in memory, none is left
+    /// (see [`Fingerprints::forget_before`]).
     pub(crate) fn earlier(
         &self,
         conn: &mut DbConnection,
         key_id: KeyId,
         fingerprint: Fingerprint,
         cutoff: i64,
-    ) -> Result<Option<FirstLead>> {
+    ) -> Result<Option<LeadId>> {
         match self {
-            Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint).filter(|first| first.at >= cutoff)),
+            Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint)),
             Fingerprints::Table => {
                 let found = lead_fingerprints::table
                     .find((fingerprint, key_id))
@@ -99,17 +100,14 @@ impl Fingerprints {
                     .into_iter()
                     .next();
                 match found {
-                    Some((lead_type, id, at)) if at >= cutoff => Ok(Some(FirstLead {
+                    Some((lead_type, id, at)) if at >= cutoff => Ok(Some(LeadId::of(
                         // The column's CHECK allows these two.
-                        id: LeadId::of(
-                            match lead_type.as_str() {
-                                "order" => LeadType::Order,
-                                _ => LeadType::Ticket,
-                            },
-                            id,
-                        ),
-                        at,
-                    })),
+                        match lead_type.as_str() {
+                            "order" => LeadType::Order,
+                            _ => LeadType::Ticket,
+                        },
+                        id,
+                    ))),
                     Some(_) => {
                         self.forget(conn, key_id, fingerprint)?;
                         Ok(None)
@@ -127,6 +125,14 @@ impl Fingerprints {
             diesel::delete(lead_fingerprints::table.find((fingerprint, key_id))).execute(conn)?;
         }
         Ok(())
+    }
+
+    /// Forgets, in memory, the fingerprints of the leads stored before `cutoff` (the table is
+    /// pruned by [`prune_table`]): before each batch, so that none of them answers for a lead.
+    pub(crate) fn forget_before(&mut self, cutoff: i64) {
+        if let Fingerprints::Memory(recent) = self {
+            recent.forget_before(cutoff);
+        }
     }
 
     /// Takes in the fingerprints of a batch that has committed, and forgets those from before
@@ -175,45 +181,69 @@ impl NewFingerprint {
 
 /// The fingerprints of the leads stored within the window, in memory: at most
 /// [`RecentLeads::CAPACITY`] of them (beyond, the oldest are forgotten first, so under a
-/// flood the window is shorter than configured).
-#[derive(Default)]
+/// flood the window is shorter than configured). Allocated at that bound when the writer
+/// opens, so the memory it takes is known and never grows in steps (a hash table that
+/// doubles holds both sizes for a moment).
 pub(crate) struct RecentLeads {
-    by_fingerprint: HashMap<(KeyId, Fingerprint), FirstLead>,
-    /// In the order they were stored, to forget the oldest.
-    stored: VecDeque<(KeyId, Fingerprint, i64)>,
+    /// The lead of each key's fingerprint, packed (see [`packed`]).
+    by_fingerprint: HashMap<(KeyId, Fingerprint), i64>,
+    /// In the order they were stored, to forget the oldest: key, fingerprint, when (Unix
+    /// milliseconds), the lead (packed).
+    stored: VecDeque<(KeyId, Fingerprint, i64, i64)>,
+}
+
+/// A lead's id in 8 bytes: an order's as it is, a ticket's negated (ids are positive).
+fn packed(id: LeadId) -> i64 {
+    match id {
+        LeadId::Order(order) => order.get(),
+        LeadId::Ticket(ticket) => -ticket.get(),
+    }
+}
+
+/// The lead of a [`packed`] id.
+fn unpacked(packed: i64) -> LeadId {
+    match packed >= 0 {
+        true => LeadId::Order(crate::ids::OrderId::new(packed)),
+        false => LeadId::Ticket(crate::ids::TicketId::new(-packed)),
+    }
 }
 
 impl RecentLeads {
-    /// 200,000 leads (some 17 MiB): ten minutes of 333 leads a second. Beyond that rate the
-    /// window is shorter; a double click, seconds apart, is still caught.
+    /// 200,000 leads (some 13 MiB: 24 bytes a table entry, 32 in the queue): ten minutes of
+    /// 333 leads a second. Beyond that rate the window is shorter; a double click, seconds
+    /// apart, is still caught.
     pub(crate) const CAPACITY: usize = 200_000;
 
-    fn get(&self, key_id: KeyId, fingerprint: Fingerprint) -> Option<FirstLead> {
-        self.by_fingerprint.get(&(key_id, fingerprint)).copied()
+    fn new() -> RecentLeads {
+        RecentLeads {
+            by_fingerprint: HashMap::with_capacity(Self::CAPACITY),
+            stored: VecDeque::with_capacity(Self::CAPACITY),
+        }
+    }
+
+    fn get(&self, key_id: KeyId, fingerprint: Fingerprint) -> Option<LeadId> {
+        self.by_fingerprint.get(&(key_id, fingerprint)).copied().map(unpacked)
     }
 
     fn insert(&mut self, key_id: KeyId, fingerprint: Fingerprint, first: FirstLead) {
         if self.stored.len() >= Self::CAPACITY {
             self.forget_oldest();
         }
-        self.by_fingerprint.insert((key_id, fingerprint), first);
-        self.stored.push_back((key_id, fingerprint, first.at));
+        let lead = packed(first.id);
+        self.by_fingerprint.insert((key_id, fingerprint), lead);
+        self.stored.push_back((key_id, fingerprint, first.at, lead));
     }
 
     fn forget_before(&mut self, cutoff: i64) {
-        while self.stored.front().is_some_and(|&(_, _, at)| at < cutoff) {
+        while self.stored.front().is_some_and(|&(_, _, at, _)| at < cutoff) {
             self.forget_oldest();
         }
     }
 
     fn forget_oldest(&mut self) {
-        if let Some((key_id, fingerprint, at)) = self.stored.pop_front() {
+        if let Some((key_id, fingerprint, _, lead)) = self.stored.pop_front() {
             // A later lead may have taken the fingerprint over (after its window): keep that.
-            if self
-                .by_fingerprint
-                .get(&(key_id, fingerprint))
-                .is_some_and(|first| first.at == at)
-            {
+            if self.by_fingerprint.get(&(key_id, fingerprint)) == Some(&lead) {
                 self.by_fingerprint.remove(&(key_id, fingerprint));
             }
         }
@@ -293,7 +323,7 @@ impl RecentLeads {
         // and no more than fit.
         found.sort_by_key(|(_, _, first)| (first.at, first.id.get()));
         let surplus = found.len().saturating_sub(Self::CAPACITY);
-        let mut recent = RecentLeads::default();
+        let mut recent = RecentLeads::new();
         for (key_id, fingerprint, first) in found.into_iter().skip(surplus) {
             recent.insert(key_id, fingerprint, first);
         }
@@ -329,23 +359,23 @@ mod tests {
 
     #[test]
     fn recent_leads_are_forgotten_after_the_window_and_beyond_the_capacity() {
-        let mut recent = RecentLeads::default();
+        let mut recent = RecentLeads::new();
         recent.insert(K1, 7, first(10, 1_000));
         recent.insert(K2, 7, first(11, 2_000));
-        assert_eq!(recent.get(K1, 7), Some(first(10, 1_000)));
-        assert_eq!(recent.get(K2, 7), Some(first(11, 2_000)), "per key");
+        assert_eq!(recent.get(K1, 7), Some(first(10, 1_000).id));
+        assert_eq!(recent.get(K2, 7), Some(first(11, 2_000).id), "per key");
         recent.forget_before(1_500);
         assert_eq!(
-            (recent.get(K1, 7), recent.get(K2, 7).map(|f| f.id.get())),
+            (recent.get(K1, 7), recent.get(K2, 7).map(|f| f.get())),
             (None, Some(11))
         );
         // The same body after its window: the newer lead takes over, and forgetting the
         // older entry keeps it.
         recent.insert(K2, 7, first(12, 3_000));
         recent.forget_before(2_500);
-        assert_eq!(recent.get(K2, 7).map(|f| f.id.get()), Some(12));
+        assert_eq!(recent.get(K2, 7).map(|f| f.get()), Some(12));
 
-        let mut full = RecentLeads::default();
+        let mut full = RecentLeads::new();
         for n in 0..RecentLeads::CAPACITY as i64 + 1 {
             full.insert(K1, n, first(n, n));
         }

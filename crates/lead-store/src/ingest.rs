@@ -282,6 +282,7 @@ fn commit(
 ) {
     let now = Timestamp::now().millis();
     let cutoff = now.saturating_sub(duplicate_window_ms);
+    fingerprints.forget_before(cutoff);
     // The submission log's waiting entries ride along (see `submissions.rs`).
     let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {

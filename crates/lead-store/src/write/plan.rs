@@ -208,7 +208,7 @@ fn earlier_duplicate(
 ) -> Result<Option<Recorded>> {
     let key_id = job.tenant.key_id;
     let first = match written.fingerprints.get(&(key_id, fingerprint)) {
-        Some(first) => *first,
+        Some(first) => first.id,
         None if pass == Pass::Batch && context.fingerprints.in_table() => return Ok(None),
         None => match context
             .fingerprints
@@ -221,9 +221,9 @@ fn earlier_duplicate(
     // Checked against the stored lead, so that a fingerprint that outlived its lead (a
     // database file restored from a backup under a running server) never answers for a
     // lead that is not there.
-    match stored_lead(conn, first.id)? {
+    match stored_lead(conn, first)? {
         Some(stored) if stored.api_key_id == key_id && fingerprint_of(&stored.payload) == fingerprint => {
-            Ok(Some(replayed(first.id, stored.customer_id)))
+            Ok(Some(replayed(first, stored.customer_id)))
         }
         _ => {
             context.fingerprints.forget(conn, key_id, fingerprint)?;
