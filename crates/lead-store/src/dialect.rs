@@ -34,7 +34,8 @@ pub(crate) use each_backend;
 /// Runs `$run` (a `usize`) on consecutive chunks `$chunk` of the slice `$rows`, each an
 /// array of 64, 16, 4 or 1 rows — as large as fits — and sums what it returns. A multi-row
 /// insert of a fixed number of rows is one statement text, prepared once per connection and
-/// then reused; one of whatever length the batch has would be parsed anew every time.
+/// then reused; one of whatever length the batch has would be parsed anew every time. (For
+/// SQLite, where a statement costs no round trip but its parsing shows.)
 macro_rules! in_fixed_chunks {
     ($rows:expr, |$chunk:ident| $run:expr) => {{
         let mut rest = &$rows[..];
@@ -61,14 +62,28 @@ macro_rules! in_fixed_chunks {
 }
 pub(crate) use in_fixed_chunks;
 
-/// Inserts the slice `$rows` of `Insertable` values into `$table` with multi-row inserts
-/// (see [`in_fixed_chunks!`]); the number of rows.
+/// The most rows one PostgreSQL insert takes: PostgreSQL binds at most 65,535 parameters, and
+/// no table here has more than 14 columns.
+pub(crate) const POSTGRES_ROWS: usize = 4_000;
+
+/// Inserts the slice `$rows` of `Insertable` values into `$table` with multi-row inserts;
+/// the number of rows. SQLite: statements of a fixed number of rows (see
+/// [`in_fixed_chunks!`]). PostgreSQL: as few statements as the parameter bound allows — every
+/// statement is a round trip to the server, which costs more than parsing it there.
 macro_rules! insert_rows {
     ($conn:expr, $table:ident, $rows:expr) => {
-        $crate::dialect::in_fixed_chunks!($rows, |chunk| {
-            let insert = diesel::insert_into($table::table).values(chunk);
-            $crate::dialect::each_backend!(&mut *$conn, c => insert.execute(c))?
-        })
+        match &mut *$conn {
+            $crate::db::DbConnection::Sqlite(c) => $crate::dialect::in_fixed_chunks!($rows, |chunk| {
+                diesel::insert_into($table::table).values(chunk).execute(c)?
+            }),
+            $crate::db::DbConnection::Postgres(c) => {
+                let mut inserted = 0usize;
+                for chunk in $rows.chunks($crate::dialect::POSTGRES_ROWS) {
+                    inserted += diesel::insert_into($table::table).values(chunk).execute(c)?;
+                }
+                inserted
+            }
+        }
     };
 }
 pub(crate) use insert_rows;
@@ -83,23 +98,27 @@ pub(crate) use insert_rows;
 macro_rules! insert_ids {
     ($conn:expr, $table:ident, $rows:expr, $id:ty) => {{
         let mut ids: Vec<$id> = Vec::with_capacity($rows.len());
-        $crate::dialect::in_fixed_chunks!($rows, |chunk| {
-            let insert = diesel::insert_into($table::table).values(chunk);
-            match &mut *$conn {
-                $crate::db::DbConnection::Sqlite(c) => {
-                    insert.execute(c)?;
+        match &mut *$conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                $crate::dialect::in_fixed_chunks!($rows, |chunk| {
+                    diesel::insert_into($table::table).values(chunk).execute(c)?;
                     let last: i64 = diesel::select($crate::dialect::last_insert_rowid()).get_result(c)?;
                     let n = chunk.len() as i64;
                     ids.extend((last - n + 1..=last).map(<$id>::new));
-                }
-                $crate::db::DbConnection::Postgres(c) => {
-                    let mut new: Vec<$id> = insert.returning($table::id).get_results(c)?;
+                    chunk.len()
+                });
+            }
+            $crate::db::DbConnection::Postgres(c) => {
+                for chunk in $rows.chunks($crate::dialect::POSTGRES_ROWS) {
+                    let mut new: Vec<$id> = diesel::insert_into($table::table)
+                        .values(chunk)
+                        .returning($table::id)
+                        .get_results(c)?;
                     new.sort_unstable();
                     ids.extend(new);
                 }
             }
-            chunk.len()
-        });
+        }
         ids
     }};
 }

@@ -26,6 +26,8 @@ pub(crate) struct Context<'a> {
     pub(crate) fingerprints: &'a Fingerprints,
     /// The keys that may still act (see [`KeyState::of`]), with their company.
     valid_keys: HashMap<KeyId, CompanyId>,
+    /// The keys whose last use the batch records (see [`Context::note_key_use`]).
+    stale_use: Vec<KeyId>,
     /// Each company's active employees, in id order.
     recipients: HashMap<CompanyId, Vec<EmployeeId>>,
     /// Each capped key's cap and the leads it had stored today before this batch.
@@ -49,6 +51,7 @@ impl<'a> Context<'a> {
         // a statement prepared once, where one `IN` list of whatever length would be parsed
         // anew for every batch.
         let mut keys: BTreeMap<KeyId, (CompanyId, Option<i64>)> = BTreeMap::new();
+        let mut stale_use = Vec::new();
         let mut looked_up = Vec::new();
         for tenant in jobs.iter().map(|job| job.tenant) {
             if looked_up.contains(&tenant.key_id) {
@@ -63,11 +66,15 @@ impl<'a> Context<'a> {
                     api_keys::daily_cap,
                     api_keys::active,
                     companies::active,
+                    api_keys::last_used_at,
                 ))
-                .load::<(CompanyId, Option<i64>, i32, i32)>(conn)?;
-            if let Some(&(company_id, cap, key_active, company_active)) = found.first() {
+                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>)>(conn)?;
+            if let Some(&(company_id, cap, key_active, company_active, last_used)) = found.first() {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     keys.insert(tenant.key_id, (company_id, cap));
+                    if last_used.is_none_or(|at| now - at >= LAST_USE_PRECISION_MS) {
+                        stale_use.push(tenant.key_id);
+                    }
                 }
             }
         }
@@ -110,6 +117,7 @@ impl<'a> Context<'a> {
             duplicate_cutoff,
             fingerprints,
             valid_keys,
+            stale_use,
             recipients,
             allowances,
             customers,
@@ -160,16 +168,26 @@ impl<'a> Context<'a> {
         Ok(())
     }
 
-    /// Notes `keys`, which had a lead accepted in this batch, as used now.
+    /// Notes `keys`, which had a lead accepted in this batch, as used now — unless the
+    /// recorded last use is less than a second old: writing the key's row with every batch
+    /// would make parallel writers (PostgreSQL) wait for each other's commit on it.
     pub(crate) fn note_key_use(&self, conn: &mut DbConnection, keys: &[KeyId]) -> Result<()> {
-        if !keys.is_empty() {
-            diesel::update(api_keys::table.filter(api_keys::id.eq_any(keys)))
+        let stale: Vec<KeyId> = keys
+            .iter()
+            .copied()
+            .filter(|key| self.stale_use.contains(key))
+            .collect();
+        if !stale.is_empty() {
+            diesel::update(api_keys::table.filter(api_keys::id.eq_any(&stale)))
                 .set(api_keys::last_used_at.eq(self.now))
                 .execute(conn)?;
         }
         Ok(())
     }
 }
+
+/// How exact a key's recorded last use is (milliseconds).
+const LAST_USE_PRECISION_MS: i64 = 1000;
 
 /// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
 fn day_of(millis: i64) -> i64 {
