@@ -79,6 +79,21 @@ pub struct ListArgs {
     pub limit: Option<u32>,
 }
 
+/// Which held-back leads a list command shows instead of those with a status.
+#[derive(Debug, Args)]
+pub struct HeldArgs {
+    /// Only those held back because their key was past its daily cap.
+    #[arg(long, conflicts_with = "status")]
+    pub quarantined: bool,
+    /// Only those caught by the spam honeypot.
+    #[arg(long, conflicts_with_all = ["status", "quarantined"])]
+    pub spam: bool,
+    /// Only those held back for any reason: quarantine, spam, or `conflict` (sent with an
+    /// Idempotency-Key already used for another body).
+    #[arg(long, conflicts_with_all = ["status", "quarantined", "spam"])]
+    pub held: bool,
+}
+
 /// `company …`
 #[derive(Debug, Subcommand)]
 pub enum CompanyCommand {
@@ -272,16 +287,8 @@ pub enum OrdersCommand {
         /// Only this status: new, accepted, rejected.
         #[arg(long)]
         status: Option<String>,
-        /// Only the orders held back because their key was past its daily cap.
-        #[arg(long, conflicts_with = "status")]
-        quarantined: bool,
-        /// Only the orders caught by the spam honeypot.
-        #[arg(long, conflicts_with_all = ["status", "quarantined"])]
-        spam: bool,
-        /// Only the orders held back for any reason: quarantine, spam, or `conflict` (sent with
-        /// an Idempotency-Key already used for another body).
-        #[arg(long, conflicts_with_all = ["status", "quarantined", "spam"])]
-        held: bool,
+        #[command(flatten)]
+        held: HeldArgs,
         #[command(flatten)]
         list: ListArgs,
     },
@@ -304,16 +311,8 @@ pub enum TicketsCommand {
         /// Only this status: open, closed.
         #[arg(long)]
         status: Option<String>,
-        /// Only the tickets held back because their key was past its daily cap.
-        #[arg(long, conflicts_with = "status")]
-        quarantined: bool,
-        /// Only the tickets caught by the spam honeypot.
-        #[arg(long, conflicts_with_all = ["status", "quarantined"])]
-        spam: bool,
-        /// Only the tickets held back for any reason: quarantine, spam, or `conflict` (sent with
-        /// an Idempotency-Key already used for another body).
-        #[arg(long, conflicts_with_all = ["status", "quarantined", "spam"])]
-        held: bool,
+        #[command(flatten)]
+        held: HeldArgs,
         #[command(flatten)]
         list: ListArgs,
     },

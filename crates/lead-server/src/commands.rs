@@ -9,7 +9,7 @@ use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{Company, Hold, Store};
 
 use crate::cli::{
-    AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand, ListArgs,
+    AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, HeldArgs, KeyCommand, ListArgs,
     NotificationsCommand, OrdersCommand, SubmissionsCommand, TicketsCommand,
 };
 use crate::output::{
@@ -19,12 +19,15 @@ use crate::output::{
 
 /// Which held-back leads a list asks for: `None` for the team's view, `Some(None)` for
 /// every held lead, `Some(Some(hold))` for those held for one reason.
-fn held(quarantined: bool, spam: bool, any: bool) -> Option<Option<Hold>> {
-    match (quarantined, spam, any) {
-        (true, _, _) => Some(Some(Hold::Quarantine)),
-        (_, true, _) => Some(Some(Hold::Spam)),
-        (_, _, true) => Some(None),
-        _ => None,
+impl HeldArgs {
+    /// `None`: not held leads; `Some(None)`: held for any reason; `Some(Some(hold))`: for that.
+    fn filter(&self) -> Option<Option<Hold>> {
+        match (self.quarantined, self.spam, self.held) {
+            (true, _, _) => Some(Some(Hold::Quarantine)),
+            (_, true, _) => Some(Some(Hold::Spam)),
+            (_, _, true) => Some(None),
+            _ => None,
+        }
     }
 }
 
@@ -39,14 +42,12 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
         Command::Orders(OrdersCommand::List {
             company,
             status,
-            quarantined,
-            spam,
-            held: any_held,
+            held,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
-            let orders = match held(quarantined, spam, any_held) {
+            let orders = match held.filter() {
                 Some(hold) => store.list_held_orders(company.id, hold, limit(&list))?,
                 None => store.list_orders(company.id, status, None, limit(&list))?,
             };
@@ -63,14 +64,12 @@ pub fn run(command: Command, store: &Store) -> anyhow::Result<()> {
         Command::Tickets(TicketsCommand::List {
             company,
             status,
-            quarantined,
-            spam,
-            held: any_held,
+            held,
             list,
         }) => {
             let company = store.find_company(&company)?;
             let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
-            let tickets = match held(quarantined, spam, any_held) {
+            let tickets = match held.filter() {
                 Some(hold) => store.list_held_tickets(company.id, hold, limit(&list))?,
                 None => store.list_tickets(company.id, status, None, limit(&list))?,
             };

@@ -12,34 +12,29 @@ use crate::rows::NewEmployee;
 use crate::schema::employees;
 use crate::{Result, Store, StoreError};
 
-type EmployeeRow = (EmployeeId, CompanyId, String, String, i32, i64);
-
-fn employee(row: EmployeeRow) -> Employee {
-    Employee {
-        id: row.0,
-        company_id: row.1,
-        name: row.2,
-        email: row.3,
-        active: row.4 == 1,
-        created_at: row.5.into(),
-    }
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = employees)]
+struct EmployeeRow {
+    id: EmployeeId,
+    company_id: CompanyId,
+    name: String,
+    email: String,
+    active: i32,
+    created_at: i64,
 }
 
-const EMPLOYEE_COLUMNS: (
-    employees::id,
-    employees::company_id,
-    employees::name,
-    employees::email,
-    employees::active,
-    employees::created_at,
-) = (
-    employees::id,
-    employees::company_id,
-    employees::name,
-    employees::email,
-    employees::active,
-    employees::created_at,
-);
+impl From<EmployeeRow> for Employee {
+    fn from(row: EmployeeRow) -> Self {
+        Employee {
+            id: row.id,
+            company_id: row.company_id,
+            name: row.name,
+            email: row.email,
+            active: row.active == 1,
+            created_at: row.created_at.into(),
+        }
+    }
+}
 
 impl Store {
     /// Adds an employee to a company.
@@ -65,10 +60,10 @@ impl Store {
         self.read(|conn| {
             employees::table
                 .find(employee_id)
-                .select(EMPLOYEE_COLUMNS)
+                .select(EmployeeRow::as_select())
                 .first::<EmployeeRow>(conn)
                 .optional()?
-                .map(employee)
+                .map(Employee::from)
                 .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))
         })
     }
@@ -78,10 +73,10 @@ impl Store {
         self.read(|conn| {
             let rows: Vec<EmployeeRow> = employees::table
                 .filter(employees::company_id.eq(company_id))
-                .select(EMPLOYEE_COLUMNS)
+                .select(EmployeeRow::as_select())
                 .order(employees::id)
                 .load(conn)?;
-            Ok(rows.into_iter().map(employee).collect())
+            Ok(rows.into_iter().map(Employee::from).collect())
         })
     }
 

@@ -17,53 +17,35 @@ use crate::{Problem, Result, Store, StoreError};
 /// The longest key label, in characters.
 const MAX_LABEL_CHARS: usize = 200;
 
-type KeyRow = (
-    KeyId,
-    CompanyId,
-    String,
-    String,
-    i32,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-);
-
-fn key_info(row: KeyRow) -> KeyInfo {
-    KeyInfo {
-        id: row.0,
-        company_id: row.1,
-        prefix: row.2,
-        label: row.3,
-        active: row.4 == 1,
-        created_at: row.5.into(),
-        last_used_at: row.6.map(Timestamp::from),
-        daily_cap: row.7,
-        origins: origins_from_column(row.8),
-    }
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+struct KeyRow {
+    id: KeyId,
+    company_id: CompanyId,
+    prefix: String,
+    label: String,
+    active: i32,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    daily_cap: Option<i64>,
+    origins: Option<String>,
 }
 
-const KEY_COLUMNS: (
-    api_keys::id,
-    api_keys::company_id,
-    api_keys::prefix,
-    api_keys::label,
-    api_keys::active,
-    api_keys::created_at,
-    api_keys::last_used_at,
-    api_keys::daily_cap,
-    api_keys::origins,
-) = (
-    api_keys::id,
-    api_keys::company_id,
-    api_keys::prefix,
-    api_keys::label,
-    api_keys::active,
-    api_keys::created_at,
-    api_keys::last_used_at,
-    api_keys::daily_cap,
-    api_keys::origins,
-);
+impl From<KeyRow> for KeyInfo {
+    fn from(row: KeyRow) -> Self {
+        KeyInfo {
+            id: row.id,
+            company_id: row.company_id,
+            prefix: row.prefix,
+            label: row.label,
+            active: row.active == 1,
+            created_at: row.created_at.into(),
+            last_used_at: row.last_used_at.map(Timestamp::from),
+            daily_cap: row.daily_cap,
+            origins: origins_from_column(row.origins),
+        }
+    }
+}
 
 impl Store {
     /// Looks a presented key up by its hash; `None` when no key has that hash.
@@ -132,11 +114,14 @@ impl Store {
     /// Keys, all or of one company, by id.
     pub fn list_keys(&self, company_id: Option<CompanyId>) -> Result<Vec<KeyInfo>> {
         self.read(|conn| {
-            let mut query = api_keys::table.select(KEY_COLUMNS).order(api_keys::id).into_boxed();
+            let mut query = api_keys::table
+                .select(KeyRow::as_select())
+                .order(api_keys::id)
+                .into_boxed();
             if let Some(company_id) = company_id {
                 query = query.filter(api_keys::company_id.eq(company_id));
             }
-            Ok(query.load::<KeyRow>(conn)?.into_iter().map(key_info).collect())
+            Ok(query.load::<KeyRow>(conn)?.into_iter().map(KeyInfo::from).collect())
         })
     }
 

@@ -49,17 +49,7 @@ pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -
         ("/app/tickets", "tickets", "Tickets"),
         ("/app/customers", "customers", "Kunden"),
     ];
-    html! {
-        (DOCTYPE)
-        html lang="de" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " – CRM" }
-                link rel="stylesheet" href="/app/app.css";
-                script src="/app/app.js" defer {}
-            }
-            body {
+    let content = html! {
                 a href="#main" class="skip" { "Zum Inhalt springen" }
                 header {
                     nav aria-label="Hauptnavigation" {
@@ -87,23 +77,13 @@ pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -
                     }
                 }
                 main id="main" { (body) }
-            }
-        }
-    }
+    };
+    document(&format!("{title} – CRM"), Script::Dashboard, content)
 }
 
 /// The login page.
 pub(crate) fn login(csrf: &str, email: &str, error: Option<&str>) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="de" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "Anmelden – CRM" }
-                link rel="stylesheet" href="/app/app.css";
-            }
-            body {
+    let content = html! {
                 main id="main" class="login" {
                     h1 { "Anmelden" }
                     @if let Some(error) = error {
@@ -118,9 +98,8 @@ pub(crate) fn login(csrf: &str, email: &str, error: Option<&str>) -> Markup {
                         button type="submit" id="login" { "Anmelden" }
                     }
                 }
-            }
-        }
-    }
+    };
+    document("Anmelden – CRM", Script::None, content)
 }
 
 /// A small filter by status, as links.
@@ -348,6 +327,18 @@ pub(crate) fn message(title: &str, text: &str) -> Markup {
 /// A page of its own, without the dashboard's frame: German, this server's stylesheet,
 /// nothing from elsewhere, no script.
 pub(crate) fn standalone(title: &str, body: Markup) -> Markup {
+    document(title, Script::None, html! { main id="main" { (body) } })
+}
+
+/// Whether a page loads the dashboard's script.
+#[derive(PartialEq, Eq)]
+enum Script {
+    Dashboard,
+    None,
+}
+
+/// An HTML document: German, this server's stylesheet, `content` as its body.
+fn document(title: &str, script: Script, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="de" {
@@ -356,8 +347,11 @@ pub(crate) fn standalone(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href="/app/app.css";
+                @if script == Script::Dashboard {
+                    script src="/app/app.js" defer {}
+                }
             }
-            body { main id="main" { (body) } }
+            body { (content) }
         }
     }
 }
