@@ -3,71 +3,23 @@
 
 mod common;
 
-use common::operator::{assert_fails, json_lines, setup, ORDER};
+use common::operator::{add_customer, assert_fails, json_lines, setup, ORDER};
 use common::{cli, last_line, Server};
 use serde_json::Value;
 
 backend_test! {
 fn customers_have_unique_emails_per_company() {
     let (db, _, _) = setup();
-    let id = last_line(&cli(
-        &db.url,
-        &[
-            "customer",
-            "add",
-            "--company",
-            "Acme",
-            "--name",
-            "Kunde",
-            "--email",
-            "kunde@beispiel.de",
-        ],
-    ));
+    let id = last_line(&add_customer(&db.url, "Acme", "Kunde", "kunde@beispiel.de"));
     assert_eq!(id, "1");
     assert_fails(
-        &cli(
-            &db.url,
-            &[
-                "customer",
-                "add",
-                "--company",
-                "Acme",
-                "--name",
-                "Zwei",
-                "--email",
-                " KUNDE@beispiel.DE ",
-            ],
-        ),
+        &add_customer(&db.url, "Acme", "Zwei", " KUNDE@beispiel.DE "),
         "already exists",
     );
     last_line(&cli(&db.url, &["company", "add", "Other"]));
-    last_line(&cli(
-        &db.url,
-        &[
-            "customer",
-            "add",
-            "--company",
-            "Other",
-            "--name",
-            "Kunde",
-            "--email",
-            "kunde@beispiel.de",
-        ],
-    ));
+    last_line(&add_customer(&db.url, "Other", "Kunde", "kunde@beispiel.de"));
     assert_fails(
-        &cli(
-            &db.url,
-            &[
-                "customer",
-                "add",
-                "--company",
-                "Nobody",
-                "--name",
-                "K",
-                "--email",
-                "k@b.de",
-            ],
-        ),
+        &add_customer(&db.url, "Nobody", "K", "k@b.de"),
         "no company",
     );
     let customers = json_lines(&cli(&db.url, &["customer", "list", "--company", "Acme", "--json"]));
@@ -78,19 +30,7 @@ fn customers_have_unique_emails_per_company() {
 backend_test! {
 fn orders_and_tickets_are_listed_with_their_payload() {
     let (db, _, key) = setup();
-    last_line(&cli(
-        &db.url,
-        &[
-            "customer",
-            "add",
-            "--company",
-            "Acme",
-            "--name",
-            "Kunde",
-            "--email",
-            "kunde@beispiel.de",
-        ],
-    ));
+    last_line(&add_customer(&db.url, "Acme", "Kunde", "kunde@beispiel.de"));
     let server = Server::start(&db.url, &[]);
     let pretty_order = "{\n  \"type\": \"order\",\n  \"email\": \"Kunde@Beispiel.de\",\n  \"message\": \"Bitte schnell\",\n  \"total\": 12.5,\n  \"sku\": \"A-1\"\n}";
     for body in [
@@ -109,10 +49,8 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     let orders = json_lines(&cli(&db.url, &["orders", "list", "--company", "Acme", "--json"]));
     assert_eq!(orders.as_array().unwrap().len(), 2);
     let newest = &orders[0];
-    let mut keys: Vec<&str> = newest.as_object().unwrap().keys().map(String::as_str).collect();
-    keys.sort_unstable();
     assert_eq!(
-        keys,
+        member_names(newest),
         [
             "created_at",
             "customer_id",
@@ -153,10 +91,8 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     );
 
     let tickets = json_lines(&cli(&db.url, &["tickets", "list", "--company", "Acme", "--json"]));
-    let mut keys: Vec<&str> = tickets[0].as_object().unwrap().keys().map(String::as_str).collect();
-    keys.sort_unstable();
     assert_eq!(
-        keys,
+        member_names(&tickets[0]),
         [
             "created_at",
             "customer_id",
@@ -176,4 +112,11 @@ fn orders_and_tickets_are_listed_with_their_payload() {
         String::from_utf8(cli(&db.url, &["tickets", "list", "--company", "Acme", "--status", "open"]).stdout).unwrap();
     assert!(table.contains("Anfrage Webseite"), "{table}");
 }
+}
+
+/// The names of a JSON object's members, sorted.
+fn member_names(object: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = object.as_object().unwrap().keys().map(String::as_str).collect();
+    names.sort_unstable();
+    names
 }

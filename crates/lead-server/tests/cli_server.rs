@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::operator::{assert_fails, json_lines, order, setup, ORDER};
+use common::operator::{add_customer, assert_fails, json_lines, order, setup, setup_in, ORDER};
 use common::{cli, last_line, Server, TestDb};
 
 #[test]
@@ -202,35 +202,8 @@ fn bind_and_database_come_from_config_file_env_and_flags_in_that_order() {
 #[test]
 fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
     common::with_backend(common::Backend::Postgres, || {
-        let source = TestDb::new_on(common::Backend::Sqlite);
-        last_line(&cli(&source.url, &["company", "add", "Acme"]));
-        last_line(&cli(
-            &source.url,
-            &[
-                "employee",
-                "add",
-                "--company",
-                "Acme",
-                "--name",
-                "Erika",
-                "--email",
-                "erika@acme.example",
-            ],
-        ));
-        let key = last_line(&cli(&source.url, &["key", "issue", "--company", "Acme"]));
-        last_line(&cli(
-            &source.url,
-            &[
-                "customer",
-                "add",
-                "--company",
-                "Acme",
-                "--name",
-                "Kunde",
-                "--email",
-                "kunde@beispiel.de",
-            ],
-        ));
+        let (source, _, key) = setup_in(TestDb::new_on(common::Backend::Sqlite));
+        last_line(&add_customer(&source.url, "Acme", "Kunde", "kunde@beispiel.de"));
         let token = last_line(&cli(&source.url, &["employee", "token", "1"]));
         {
             let server = Server::start(&source.url, &[]);

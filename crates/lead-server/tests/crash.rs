@@ -29,18 +29,7 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
 
     let acknowledged = Mutex::new(BTreeSet::new()); // (type, id) answered 200
     for round in 0..5 {
-        let server = Server::spawn(
-            &[
-                "--config",
-                &config,
-                "--database-url",
-                &db.url,
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-            ],
-            &[],
-        );
+        let server = Server::start_with_config(&db.url, &config);
         let addr = server.addr;
         let stop = AtomicBool::new(false);
         let before = acknowledged.lock().unwrap().len();

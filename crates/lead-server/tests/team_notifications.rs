@@ -131,10 +131,7 @@ backend_test! {
 fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
-    let mut stream = open_stream(&app, &token, None);
-    post(&app, &app.acme, &fresh_order());
-    let seen = stream.next_event(Duration::from_secs(10)).unwrap().id.unwrap();
-    drop(stream);
+    let seen = last_seen_before_disconnecting(&app, &token);
 
     // Three leads while disconnected.
     for _ in 0..3 {
@@ -207,10 +204,7 @@ backend_test! {
 fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
-    let mut stream = open_stream(&app, &token, None);
-    post(&app, &app.acme, &fresh_order());
-    let seen = stream.next_event(Duration::from_secs(10)).unwrap().id.unwrap();
-    drop(stream);
+    let seen = last_seen_before_disconnecting(&app, &token);
     // More than one read's worth (100) of missed notifications.
     for _ in 0..130 {
         post(&app, &app.acme, &fresh_order());
@@ -271,4 +265,11 @@ fn a_lead_taken_by_one_instance_reaches_a_stream_on_another() {
         eprintln!("cross-instance delivery took {:?}", started.elapsed());
         assert_eq!(stream.next_event(Duration::from_millis(300)), None, "exactly once");
     });
+}
+
+/// The id of the event a stream saw for one new lead, before it was closed.
+fn last_seen_before_disconnecting(app: &TestApp, token: &str) -> String {
+    let mut stream = open_stream(app, token, None);
+    post(app, &app.acme, &fresh_order());
+    stream.next_event(Duration::from_secs(10)).unwrap().id.unwrap()
 }

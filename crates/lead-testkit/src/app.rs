@@ -41,18 +41,7 @@ impl TestApp {
         let config = db.dir.path().join("test.toml");
         std::fs::write(&config, toml).unwrap();
         let config = config.to_str().unwrap();
-        let server = Server::spawn(
-            &[
-                "--config",
-                config,
-                "--database-url",
-                &db.url,
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-            ],
-            &[],
-        );
+        let server = Server::start_with_config(&db.url, config);
         TestApp {
             db,
             store,

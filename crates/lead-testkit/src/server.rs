@@ -24,6 +24,23 @@ impl Server {
         Server::spawn(&["--database-url", url, "serve", "--bind", "127.0.0.1:0"], env)
     }
 
+    /// Starts `serve --bind 127.0.0.1:0` on `url` with the configuration file `config` and
+    /// waits until it listens.
+    pub fn start_with_config(url: &str, config: &str) -> Server {
+        Server::spawn(
+            &[
+                "--config",
+                config,
+                "--database-url",
+                url,
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+            ],
+            &[],
+        )
+    }
+
     /// Starts the binary with `args` (and `env`) and waits until it listens.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(crate::binary());

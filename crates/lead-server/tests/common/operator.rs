@@ -31,9 +31,30 @@ pub fn assert_fails(output: &std::process::Output, needle: &str) {
     assert!(stderr.to_lowercase().contains(&needle.to_lowercase()), "{stderr}");
 }
 
+/// `customer add --company COMPANY --name NAME --email EMAIL`.
+pub fn add_customer(url: &str, company: &str, name: &str, email: &str) -> std::process::Output {
+    cli(
+        url,
+        &[
+            "customer",
+            "add",
+            "--company",
+            company,
+            "--name",
+            name,
+            "--email",
+            email,
+        ],
+    )
+}
+
 /// A database with company "Acme", one employee and an issued key.
 pub fn setup() -> (TestDb, String, String) {
-    let db = TestDb::new();
+    setup_in(TestDb::new())
+}
+
+/// `db` with company "Acme", one employee and an issued key: (`db`, company id, key).
+pub fn setup_in(db: TestDb) -> (TestDb, String, String) {
     let company = last_line(&cli(&db.url, &["company", "add", "Acme"]));
     last_line(&cli(
         &db.url,
