@@ -63,7 +63,7 @@ macro_rules! in_fixed_chunks {
 pub(crate) use in_fixed_chunks;
 
 /// The most rows one PostgreSQL insert takes: PostgreSQL binds at most 65,535 parameters, and
-/// no table here has more than 14 columns.
+/// no insert here binds more than 16 columns.
 pub(crate) const POSTGRES_ROWS: usize = 4_000;
 
 /// Inserts the slice `$rows` of `Insertable` values into `$table` with multi-row inserts;

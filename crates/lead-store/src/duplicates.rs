@@ -87,7 +87,7 @@ impl Fingerprints {
         cutoff: i64,
     ) -> Result<Option<LeadId>> {
         match self {
-            Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint)),
+            Fingerprints::Memory(recent) => Ok(recent.get(key_id, fingerprint, cutoff)),
             Fingerprints::Table => {
                 let found = lead_fingerprints::table
                     .find((fingerprint, key_id))
@@ -185,11 +185,12 @@ impl NewFingerprint {
 /// opens, so the memory it takes is known and never grows in steps (a hash table that
 /// doubles holds both sizes for a moment).
 pub(crate) struct RecentLeads {
-    /// The lead of each key's fingerprint, packed (see [`packed`]).
-    by_fingerprint: HashMap<(KeyId, Fingerprint), i64>,
+    /// The lead of each key's fingerprint, packed (see [`packed`]), and when it was stored
+    /// (Unix milliseconds).
+    by_fingerprint: HashMap<(KeyId, Fingerprint), (i64, i64)>,
     /// In the order they were stored, to forget the oldest: key, fingerprint, when (Unix
-    /// milliseconds), the lead (packed).
-    stored: VecDeque<(KeyId, Fingerprint, i64, i64)>,
+    /// milliseconds).
+    stored: VecDeque<(KeyId, Fingerprint, i64)>,
 }
 
 /// A lead's id in 8 bytes: an order's as it is, a ticket's negated (ids are positive).
@@ -209,7 +210,7 @@ fn unpacked(packed: i64) -> LeadId {
 }
 
 impl RecentLeads {
-    /// 200,000 leads (some 13 MiB: 24 bytes a table entry, 32 in the queue): ten minutes of
+    /// 200,000 leads (some 13 MiB: 32 bytes a table entry, 24 in the queue): ten minutes of
     /// 333 leads a second. Beyond that rate the window is shorter; a double click, seconds
     /// apart, is still caught.
     pub(crate) const CAPACITY: usize = 200_000;
@@ -221,8 +222,14 @@ impl RecentLeads {
         }
     }
 
-    fn get(&self, key_id: KeyId, fingerprint: Fingerprint) -> Option<LeadId> {
-        self.by_fingerprint.get(&(key_id, fingerprint)).copied().map(unpacked)
+    /// The lead stored with `fingerprint` and `key_id` since `cutoff`. Checked here, not only
+    /// left to [`RecentLeads::forget_before`]: after the clock stepped back, a newer entry may
+    /// wait in the queue behind an older one and outlive its window there.
+    fn get(&self, key_id: KeyId, fingerprint: Fingerprint, cutoff: i64) -> Option<LeadId> {
+        match self.by_fingerprint.get(&(key_id, fingerprint)) {
+            Some(&(lead, at)) if at >= cutoff => Some(unpacked(lead)),
+            _ => None,
+        }
     }
 
     fn insert(&mut self, key_id: KeyId, fingerprint: Fingerprint, first: FirstLead) {
@@ -230,20 +237,26 @@ impl RecentLeads {
             self.forget_oldest();
         }
         let lead = packed(first.id);
-        self.by_fingerprint.insert((key_id, fingerprint), lead);
-        self.stored.push_back((key_id, fingerprint, first.at, lead));
+        self.by_fingerprint.insert((key_id, fingerprint), (lead, first.at));
+        self.stored.push_back((key_id, fingerprint, first.at));
     }
 
     fn forget_before(&mut self, cutoff: i64) {
-        while self.stored.front().is_some_and(|&(_, _, at, _)| at < cutoff) {
+        while self.stored.front().is_some_and(|&(_, _, at)| at < cutoff) {
             self.forget_oldest();
         }
     }
 
     fn forget_oldest(&mut self) {
-        if let Some((key_id, fingerprint, _, lead)) = self.stored.pop_front() {
-            // A later lead may have taken the fingerprint over (after its window): keep that.
-            if self.by_fingerprint.get(&(key_id, fingerprint)) == Some(&lead) {
+        if let Some((key_id, fingerprint, at)) = self.stored.pop_front() {
+            // A later lead may have taken the fingerprint over (after its window): keep that —
+            // told apart by its time, since even its id may be the same (a database restored
+            // under a running server).
+            if self
+                .by_fingerprint
+                .get(&(key_id, fingerprint))
+                .is_some_and(|&(_, stored)| stored == at)
+            {
                 self.by_fingerprint.remove(&(key_id, fingerprint));
             }
         }
@@ -362,25 +375,51 @@ mod tests {
         let mut recent = RecentLeads::new();
         recent.insert(K1, 7, first(10, 1_000));
         recent.insert(K2, 7, first(11, 2_000));
-        assert_eq!(recent.get(K1, 7), Some(first(10, 1_000).id));
-        assert_eq!(recent.get(K2, 7), Some(first(11, 2_000).id), "per key");
+        assert_eq!(recent.get(K1, 7, 0), Some(first(10, 1_000).id));
+        assert_eq!(recent.get(K2, 7, 0), Some(first(11, 2_000).id), "per key");
         recent.forget_before(1_500);
         assert_eq!(
-            (recent.get(K1, 7), recent.get(K2, 7).map(|f| f.get())),
+            (recent.get(K1, 7, 0), recent.get(K2, 7, 0).map(|f| f.get())),
             (None, Some(11))
         );
         // The same body after its window: the newer lead takes over, and forgetting the
         // older entry keeps it.
         recent.insert(K2, 7, first(12, 3_000));
         recent.forget_before(2_500);
-        assert_eq!(recent.get(K2, 7).map(|f| f.get()), Some(12));
+        assert_eq!(recent.get(K2, 7, 0).map(|f| f.get()), Some(12));
 
         let mut full = RecentLeads::new();
         for n in 0..RecentLeads::CAPACITY as i64 + 1 {
             full.insert(K1, n, first(n, n));
         }
         assert_eq!(full.stored.len(), RecentLeads::CAPACITY);
-        assert_eq!(full.get(K1, 0), None, "the oldest went first");
-        assert!(full.get(K1, 1).is_some());
+        assert_eq!(full.get(K1, 0, 0), None, "the oldest went first");
+        assert!(full.get(K1, 1, 0).is_some());
+    }
+
+    #[test]
+    fn an_entry_past_the_window_answers_nothing_even_when_the_clock_stepped_back() {
+        let mut recent = RecentLeads::new();
+        recent.insert(K1, 1, first(10, 5_000));
+        // The clock stepped back: a later lead is stored with an earlier time.
+        recent.insert(K1, 2, first(11, 1_000));
+        recent.forget_before(2_000);
+        assert_eq!(
+            recent.stored.len(),
+            2,
+            "the queue stops at the first entry in the window"
+        );
+        assert_eq!(recent.get(K1, 2, 2_000), None, "but the lookup checks the time");
+        assert_eq!(recent.get(K1, 1, 2_000).map(|f| f.get()), Some(10));
+    }
+
+    #[test]
+    fn forgetting_an_old_entry_keeps_a_newer_one_with_the_same_id() {
+        let mut recent = RecentLeads::new();
+        recent.insert(K1, 7, first(10, 1_000));
+        // The same id again for the same body (the database was restored), later.
+        recent.insert(K1, 7, first(10, 3_000));
+        recent.forget_before(2_000);
+        assert_eq!(recent.get(K1, 7, 2_000).map(|f| f.get()), Some(10));
     }
 }
