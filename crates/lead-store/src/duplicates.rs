@@ -77,8 +77,7 @@ impl Fingerprints {
     }
 
     /// The lead stored with `fingerprint` and `key_id` since `cutoff`, if there is one. In the
-    /// table, a row from before the cutoff is deleted on the way; in memory, none is left
-    /// (see [`Fingerprints::forget_before`]).
+    /// table, a row from before the cutoff is deleted on the way.
     pub(crate) fn earlier(
         &self,
         conn: &mut DbConnection,
@@ -100,14 +99,7 @@ impl Fingerprints {
                     .into_iter()
                     .next();
                 match found {
-                    Some((lead_type, id, at)) if at >= cutoff => Ok(Some(LeadId::of(
-                        // The column's CHECK allows these two.
-                        match lead_type.as_str() {
-                            "order" => LeadType::Order,
-                            _ => LeadType::Ticket,
-                        },
-                        id,
-                    ))),
+                    Some((lead_type, id, at)) if at >= cutoff => Ok(Some(LeadId::from_columns(&lead_type, id)?)),
                     Some(_) => {
                         self.forget(conn, key_id, fingerprint)?;
                         Ok(None)
@@ -125,14 +117,6 @@ impl Fingerprints {
             diesel::delete(lead_fingerprints::table.find((fingerprint, key_id))).execute(conn)?;
         }
         Ok(())
-    }
-
-    /// Forgets, in memory, the fingerprints of the leads stored before `cutoff` (the table is
-    /// pruned by [`prune_table`]): before each batch, so that none of them answers for a lead.
-    pub(crate) fn forget_before(&mut self, cutoff: i64) {
-        if let Fingerprints::Memory(recent) = self {
-            recent.forget_before(cutoff);
-        }
     }
 
     /// Takes in the fingerprints of a batch that has committed, and forgets those from before

@@ -120,6 +120,14 @@ impl LeadId {
         }
     }
 
+    /// The lead a stored `lead_type` column (`order` or `ticket`) and a record number name.
+    pub(crate) fn from_columns(lead_type: &str, number: i64) -> crate::Result<LeadId> {
+        match lead_type.parse() {
+            Ok(lead_type) => Ok(LeadId::of(lead_type, number)),
+            Err(_) => Err(crate::StoreError::corrupt(format!("lead type {lead_type:?}"))),
+        }
+    }
+
     /// The id of a record of `lead_type` with this number.
     pub fn of(lead_type: LeadType, number: i64) -> LeadId {
         match lead_type {

@@ -282,7 +282,6 @@ fn commit(
 ) {
     let now = Timestamp::now().millis();
     let cutoff = now.saturating_sub(duplicate_window_ms);
-    fingerprints.forget_before(cutoff);
     // The submission log's waiting entries ride along (see `submissions.rs`).
     let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
@@ -295,25 +294,22 @@ fn commit(
     if outcomes.is_err() {
         shared.log.put_back(entries);
     }
-    let outcomes = match outcomes {
+    let (outcomes, companies) = match outcomes {
         Ok(written) => {
             fingerprints.committed(written.fingerprints, cutoff);
-            written.answers
+            (written.answers, written.companies)
         }
         Err(error) => {
             // Nothing of the batch was committed: every lead in it failed.
             let cause = error.to_string();
-            batch
+            let failed = batch
                 .iter()
                 .map(|_| Err(StoreError::Unavailable(format!("the batch was not committed: {cause}"))))
-                .collect()
+                .collect();
+            (failed, BTreeSet::new())
         }
     };
-    let mut companies = BTreeSet::new();
     for (job, outcome) in batch.into_iter().zip(outcomes) {
-        if outcome.is_ok() {
-            companies.insert(job.tenant.company_id);
-        }
         let _ = job.reply.send(outcome);
     }
     // Nobody listening is fine: streams read the database when they start.

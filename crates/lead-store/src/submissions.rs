@@ -215,7 +215,11 @@ impl LogQueue {
     /// Queues again what a transaction that did not commit had taken (as far as it fits).
     pub(crate) fn put_back(&self, entries: Vec<LoggedSubmission>) {
         let total = entries.len();
-        let lost = entries.into_iter().filter(|entry| !self.push(entry.clone())).count();
+        let lost = entries
+            .into_iter()
+            .map(|entry| self.push(entry))
+            .filter(|queued| !queued)
+            .count();
         if lost > 0 {
             log::warn!("{lost} of {total} submission log entries were lost with a failed transaction");
         }

@@ -2,7 +2,7 @@
 //! act and their daily caps, each company's active employees, and the customers the
 //! senders' addresses belong to.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use diesel::prelude::*;
 use lead_auth::KeyState;
@@ -13,7 +13,7 @@ use crate::duplicates::Fingerprints;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
 use crate::ingest::Job;
 use crate::records::Hold;
-use crate::schema::{api_keys, companies, employees};
+use crate::schema::{api_keys, companies};
 use crate::Result;
 
 /// What the leads of one batch share.
@@ -50,17 +50,14 @@ impl<'a> Context<'a> {
         // One query per distinct key and company (a batch rarely has more than a few): each
         // a statement prepared once, where one `IN` list of whatever length would be parsed
         // anew for every batch.
-        let mut keys: BTreeMap<KeyId, (CompanyId, Option<i64>)> = BTreeMap::new();
+        let mut valid_keys: HashMap<KeyId, CompanyId> = HashMap::new();
+        let mut caps: Vec<(KeyId, i64)> = Vec::new();
         let mut stale_use = Vec::new();
-        let mut looked_up = Vec::new();
-        for tenant in jobs.iter().map(|job| job.tenant) {
-            if looked_up.contains(&tenant.key_id) {
-                continue;
-            }
-            looked_up.push(tenant.key_id);
+        let distinct: BTreeSet<KeyId> = jobs.iter().map(|job| job.tenant.key_id).collect();
+        for key_id in distinct {
             let found = api_keys::table
                 .inner_join(companies::table)
-                .filter(api_keys::id.eq(tenant.key_id))
+                .filter(api_keys::id.eq(key_id))
                 .select((
                     api_keys::company_id,
                     api_keys::daily_cap,
@@ -71,14 +68,14 @@ impl<'a> Context<'a> {
                 .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>)>(conn)?;
             if let Some(&(company_id, cap, key_active, company_active, last_used)) = found.first() {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
-                    keys.insert(tenant.key_id, (company_id, cap));
+                    valid_keys.insert(key_id, company_id);
+                    caps.extend(cap.map(|cap| (key_id, cap)));
                     if last_used.is_none_or(|at| now - at >= LAST_USE_PRECISION_MS) {
-                        stale_use.push(tenant.key_id);
+                        stale_use.push(key_id);
                     }
                 }
             }
         }
-        let valid_keys: HashMap<KeyId, CompanyId> = keys.iter().map(|(&key, &(company, _))| (key, company)).collect();
 
         let mut recipients: HashMap<CompanyId, Vec<EmployeeId>> = HashMap::new();
         let mut customers: HashMap<CompanyId, HashMap<String, CustomerId>> = HashMap::new();
@@ -86,13 +83,7 @@ impl<'a> Context<'a> {
             if recipients.contains_key(&company_id) {
                 continue;
             }
-            let employees = employees::table
-                .filter(employees::company_id.eq(company_id))
-                .filter(employees::active.eq(1))
-                .select(employees::id)
-                .order(employees::id)
-                .load(conn)?;
-            recipients.insert(company_id, employees);
+            recipients.insert(company_id, crate::notifications::recipients(conn, company_id)?);
             let mut addresses: Vec<&str> = jobs
                 .iter()
                 .filter(|job| job.tenant.company_id == company_id)
@@ -104,12 +95,11 @@ impl<'a> Context<'a> {
             customers.insert(company_id, found.into_iter().collect());
         }
 
-        // In key order, so that parallel writers (PostgreSQL) cannot deadlock on the counts.
+        // In key order (`caps` is), so that parallel writers (PostgreSQL) cannot deadlock on
+        // the counts.
         let mut allowances = BTreeMap::new();
-        for (&key_id, &(_, cap)) in &keys {
-            if let Some(cap) = cap {
-                allowances.insert(key_id, (cap, dialect::day_count_locked(conn, key_id, day_of(now))?));
-            }
+        for (key_id, cap) in caps {
+            allowances.insert(key_id, (cap, dialect::day_count_locked(conn, key_id, day_of(now))?));
         }
 
         Ok(Context {

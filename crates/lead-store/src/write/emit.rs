@@ -108,7 +108,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
 
     // The keys and fingerprints of the leads that keep them: another writer (PostgreSQL)
     // that stored the same a moment ago makes this fail as a concurrent duplicate.
-    let keys: Vec<NewIdempotencyKey> = stored()
+    let mut keys: Vec<NewIdempotencyKey> = stored()
         .filter(|(_, _, held, _)| counts_as_lead(*held))
         .filter_map(|(position, job, _, _)| {
             Some(NewIdempotencyKey {
@@ -121,6 +121,8 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         })
         .collect();
     if !keys.is_empty() {
+        // In key order, like the fingerprints below: parallel writers wait instead of deadlocking.
+        keys.sort_unstable_by(|a, b| (a.api_key_id, &a.idem_key).cmp(&(b.api_key_id, &b.idem_key)));
         concurrent_duplicate(|| Ok(insert_rows!(conn, idempotency_keys, keys)))?;
     }
     let left: Vec<((KeyId, Fingerprint), FirstLead)> = plan

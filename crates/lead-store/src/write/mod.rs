@@ -36,6 +36,8 @@ pub(crate) struct BatchWritten {
     pub(crate) answers: Vec<Result<Recorded>>,
     /// The fingerprints the batch left, for [`Fingerprints::committed`] once it has committed.
     pub(crate) fingerprints: Vec<((KeyId, Fingerprint), FirstLead)>,
+    /// The companies that had a lead accepted: whose live streams to wake once it has committed.
+    pub(crate) companies: BTreeSet<CompanyId>,
 }
 
 /// Writes `jobs` inside the caller's transaction.
@@ -72,10 +74,11 @@ pub(crate) fn write_batch(
     context.note_key_use(conn, &keys)?;
     context.save_counts(conn, &written.counted)?;
     let companies: BTreeSet<CompanyId> = accepted().map(|(job, _)| job.tenant.company_id).collect();
-    dialect::announce_commits(conn, companies.into_iter())?;
+    dialect::announce_commits(conn, companies.iter().copied())?;
     Ok(BatchWritten {
         answers,
         fingerprints: written.fingerprints.into_iter().collect(),
+        companies,
     })
 }
 

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use lead_domain::LeadType;
 
 use super::context::Context;
 use crate::db::DbConnection;
@@ -182,14 +181,9 @@ fn earlier_answer(conn: &mut DbConnection, now: i64, job: &Job, idempotency_key:
     else {
         return Ok(Earlier::Unknown);
     };
-    // The column's CHECK allows these two.
-    let first_type = match lead_type.as_str() {
-        "order" => LeadType::Order,
-        _ => LeadType::Ticket,
-    };
-    let first_id = LeadId::of(first_type, record_id);
+    let first_id = LeadId::from_columns(&lead_type, record_id)?;
     match stored_lead(conn, first_id)? {
-        Some(first) if first_type == job.lead.lead_type() && same_body(&first.payload, &job.payload) => {
+        Some(first) if first_id.lead_type() == job.lead.lead_type() && same_body(&first.payload, &job.payload) => {
             Ok(Earlier::Same(replayed(first_id, first.customer_id)))
         }
         _ => Ok(Earlier::Different),
