@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use sha2::{Digest, Sha256};
-
 use crate::secret::{generated_display_prefix, random_secret, sha256_hex};
 use crate::{AuthError, KeyError, TOKEN_PREFIX};
 
@@ -117,8 +115,9 @@ pub fn authorize_employee<T>(token: Option<&EmployeeToken>, found: Option<(T, To
 /// The CSRF token of a dashboard session: derived from the session's secret (SHA-256), so it
 /// needs no storage, and only a page that was given it — never another site — can send it.
 pub fn csrf_token(session_secret: &str) -> String {
-    let digest = Sha256::digest(format!("lead-gateway csrf:{session_secret}").as_bytes());
-    digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+    let mut hex = sha256_hex(&format!("lead-gateway csrf:{session_secret}"));
+    hex.truncate(32);
+    hex
 }
 
 #[cfg(test)]

@@ -59,12 +59,8 @@ impl Caller {
         }
         let origin = req.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok());
         match origin {
-            Some(origin) if !self.origins.is_empty() => {
-                let normalized = crate::origin::origin_of(origin);
-                match normalized.is_some_and(|o| self.origins.contains(&o)) {
-                    true => Ok(()),
-                    false => Err(ApiError::OriginNotAllowed),
-                }
+            Some(origin) if !self.origins.is_empty() && !crate::origin::is_on(origin, &self.origins) => {
+                Err(ApiError::OriginNotAllowed)
             }
             _ => Ok(()),
         }

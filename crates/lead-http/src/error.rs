@@ -1,6 +1,7 @@
 //! The one classification of every failure: its status, its stable code, its German
-//! message. Two renderers show it — the contract's JSON body here (the lead endpoint and the
-//! team API), a German page for the dashboard (`dashboard::PageError`).
+//! message. Renderers show it — the contract's JSON body here (the lead endpoint and the
+//! team API), a German page for the dashboard (`dashboard::PageError`), and the page a
+//! browser gets for a form it posted (`browser::sorry`).
 
 use std::fmt;
 

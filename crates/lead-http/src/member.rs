@@ -10,6 +10,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use lead_auth::{authorize_employee, EmployeeToken};
 use lead_store::{Member, Store};
 
+use crate::request::blocking;
 use crate::ApiError;
 
 /// The authenticated employee; everything it touches is scoped to its company.
@@ -27,15 +28,24 @@ impl FromRequest for TeamMember {
         let store = req.app_data::<web::Data<Store>>().cloned();
         Box::pin(async move {
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
-            let found = match &token {
-                None => None,
-                Some(token) => {
-                    let hash = token.hash();
-                    web::block(move || store.find_token_by_hash(&hash)).await??
-                }
-            };
-            let member = authorize_employee(token.as_ref(), found.map(|lookup| (lookup.member, lookup.state)))?;
-            Ok(TeamMember(member))
+            Ok(TeamMember(member_of(&store, token.as_ref()).await?))
         })
     }
+}
+
+/// The member `token` belongs to, if the token may act ([`authorize_employee`]): 401 without
+/// a token or for an unknown or revoked one, 403 for an inactive company. The one check of
+/// a team-API bearer token and of a dashboard session.
+pub(crate) async fn member_of(store: &web::Data<Store>, token: Option<&EmployeeToken>) -> Result<Member, ApiError> {
+    let found = match token {
+        None => None,
+        Some(token) => {
+            let hash = token.hash();
+            blocking(store, move |store| store.find_token_by_hash(&hash)).await?
+        }
+    };
+    Ok(authorize_employee(
+        token,
+        found.map(|lookup| (lookup.member, lookup.state)),
+    )?)
 }

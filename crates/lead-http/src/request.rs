@@ -17,13 +17,14 @@ use crate::{ApiError, HttpConfig};
 /// above it is refused before reading, a chunked body as soon as it grows past it, and a
 /// body that takes longer than `config.body_timeout` to arrive is given up on (`408`).
 pub(crate) async fn read_body(
-    req: Option<&HttpRequest>,
+    req: &HttpRequest,
     body: web::Payload,
     config: &HttpConfig,
 ) -> Result<web::Bytes, ApiError> {
     let limit = config.body_limit;
     let declared = req
-        .and_then(|req| req.headers().get(header::CONTENT_LENGTH))
+        .headers()
+        .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
@@ -39,8 +40,12 @@ pub(crate) async fn read_body(
 /// A team-API body: a JSON object (whatever the Content-Type says), read into `T`. What `T`
 /// cannot take is said by its fields (see [`Given`]), so a missing or mistyped field gets the
 /// contract's `missing_field` / `invalid_field`.
-pub(crate) async fn json_body<T: DeserializeOwned>(body: web::Payload, config: &HttpConfig) -> Result<T, ApiError> {
-    let bytes = read_body(None, body, config).await?;
+pub(crate) async fn json_body<T: DeserializeOwned>(
+    req: &HttpRequest,
+    body: web::Payload,
+    config: &HttpConfig,
+) -> Result<T, ApiError> {
+    let bytes = read_body(req, body, config).await?;
     let invalid = |problem| ApiError::Lead(LeadError::InvalidJson(problem));
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(value @ serde_json::Value::Object(_)) => {

@@ -16,18 +16,20 @@ use crate::{ApiError, HttpConfig};
 /// Notifications shown in the bell's list.
 const BELL_ITEMS: i64 = 8;
 
-/// A page for `session`: the layout with the bell's count and latest notifications.
+/// A page for `session`: the layout with the employee's name, the bell's count and latest
+/// notifications.
 async fn page(store: &web::Data<Store>, session: &Session, title: &str, active: &str, body: Markup) -> PageResult {
     let employee = session.member.employee_id;
-    let (unread, recent) = blocking(store, move |store| {
+    let (name, unread, recent) = blocking(store, move |store| {
         Ok::<_, lead_store::StoreError>((
+            store.find_employee(employee)?.name,
             store.list_notifications(employee, true, None, Some(100))?,
             store.list_notifications(employee, false, None, Some(BELL_ITEMS))?,
         ))
     })
     .await?;
     let viewer = Viewer {
-        name: &session.name,
+        name: &name,
         csrf: &session.csrf,
         unread: unread.len(),
         recent: &recent,

@@ -51,7 +51,7 @@ pub(crate) async fn login(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     crate::auth::check_client(&req)?;
-    let fields = form(body, &config).await?;
+    let fields = form(&req, body, &config).await?;
     let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if csrf.is_empty() || field(&fields, "csrf") != Some(csrf.as_str()) {
         return Err(ApiError::Csrf.into());

@@ -8,12 +8,13 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use lead_auth::{authorize_employee, csrf_token, EmployeeToken};
+use lead_auth::{csrf_token, EmployeeToken};
 use lead_store::{Member, Store};
 
 use super::{see_other, DashboardConfig, PageError};
 use crate::limits::RateLimits;
-use crate::request::{blocking, read_body};
+use crate::member::member_of;
+use crate::request::read_body;
 use crate::{ApiError, HttpConfig};
 
 /// The session cookie: the employee token of the session.
@@ -58,7 +59,6 @@ pub(crate) fn set_cookie(
 /// session (not expired, not ended, employee and company active); others go to the login.
 pub(crate) struct Session {
     pub(crate) member: Member,
-    pub(crate) name: String,
     pub(crate) csrf: String,
 }
 
@@ -73,21 +73,13 @@ impl FromRequest for Session {
             let secret = secret.ok_or_else(PageError::login)?;
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
             let token = EmployeeToken::presented(&secret);
-            let hash = token.hash();
-            let found = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
-                let Some(lookup) = store.find_token_by_hash(&hash)? else {
-                    return Ok(None);
-                };
-                let employee = store.find_employee(lookup.member.employee_id)?;
-                Ok(Some((lookup, employee.name)))
-            })
-            .await?;
-            let (lookup, name) = found.ok_or_else(PageError::login)?;
-            let member = authorize_employee(Some(&token), Some((lookup.member, lookup.state)))
-                .map_err(|_| PageError::login())?;
+            let member = match member_of(&store, Some(&token)).await {
+                Ok(member) => member,
+                Err(ApiError::Auth(_)) => return Err(PageError::login()),
+                Err(error) => return Err(error.into()),
+            };
             Ok(Session {
                 member,
-                name,
                 csrf: csrf_token(&secret),
             })
         })
@@ -109,10 +101,16 @@ impl FromRequest for Posted {
         let session = Session::from_request(req, payload);
         let body = web::Payload::from_request(req, payload);
         let config = req.app_data::<web::Data<HttpConfig>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let session = session.await?;
             let config = config.ok_or_else(|| ApiError::Internal("the HTTP settings are missing".into()))?;
-            let fields = form(body.await.map_err(|e| ApiError::Internal(e.to_string()))?, &config).await?;
+            let fields = form(
+                &req,
+                body.await.map_err(|e| ApiError::Internal(e.to_string()))?,
+                &config,
+            )
+            .await?;
             match field(&fields, "csrf") {
                 Some(token) if token == session.csrf => Ok(Posted { session, fields }),
                 _ => Err(ApiError::Csrf.into()),
@@ -143,8 +141,12 @@ impl Posted {
 }
 
 /// The fields of a submitted form.
-pub(crate) async fn form(body: web::Payload, config: &HttpConfig) -> Result<Vec<(String, String)>, PageError> {
-    let bytes = read_body(None, body, config).await?;
+pub(crate) async fn form(
+    req: &HttpRequest,
+    body: web::Payload,
+    config: &HttpConfig,
+) -> Result<Vec<(String, String)>, PageError> {
+    let bytes = read_body(req, body, config).await?;
     Ok(form_urlencoded::parse(&bytes).into_owned().collect())
 }
 

@@ -134,7 +134,7 @@ async fn create_lead(
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
             // the key. Whatever goes wrong reading it (too big, too slow, unreadable, too
             // many fields), it has no key we could find.
-            let bytes = read_body(Some(req), body, config)
+            let bytes = read_body(req, body, config)
                 .await
                 .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
             trace.body = Some(bytes.clone());
@@ -144,18 +144,12 @@ async fn create_lead(
                 None => Credentials::Missing,
             };
             trace.present(&presented);
-            let caller = Caller::authenticate(req, presented).await?;
-            trace.company_id = Some(caller.tenant.company_id);
-            trace.back = browser::back_link(req, &caller.origins);
-            caller.admit(req)?;
+            let caller = admitted(req, presented, trace).await?;
             (caller, bytes, form)
         }
         presented => {
-            let caller = Caller::authenticate(req, presented).await?;
-            trace.company_id = Some(caller.tenant.company_id);
-            trace.back = browser::back_link(req, &caller.origins);
-            caller.admit(req)?;
-            let bytes = read_body(Some(req), body, config).await?;
+            let caller = admitted(req, presented, trace).await?;
+            let bytes = read_body(req, body, config).await?;
             trace.body = Some(bytes.clone());
             let form = Form::read(kind, req.headers(), &bytes).await?;
             (caller, bytes, form)
@@ -185,6 +179,16 @@ async fn create_lead(
         None => outcome.map(Answer::Stored),
         Some(target) => Ok(Answer::Redirect(target, outcome)),
     }
+}
+
+/// The caller of a valid key `presented` that may act now (see [`Caller::admit`]); its company
+/// and the back link for a browser page go into `trace` as soon as the key is known.
+async fn admitted(req: &HttpRequest, presented: Credentials, trace: &mut Trace) -> Result<Caller, ApiError> {
+    let caller = Caller::authenticate(req, presented).await?;
+    trace.company_id = Some(caller.tenant.company_id);
+    trace.back = browser::back_link(req, &caller.origins);
+    caller.admit(req)?;
+    Ok(caller)
 }
 
 /// Parses, queues and waits for the commit of one lead.
@@ -222,8 +226,8 @@ async fn record(
 /// anyone bounce visitors through this server).
 fn allowed_redirect(url: &str, origins: &[String]) -> Result<String, String> {
     let url = url.trim();
-    // It goes into a Location header: no control characters (a line break would fail the
-    // answer after the lead was stored).
+    // `is_on` also refuses control characters: a line break in the Location header would
+    // fail the answer after the lead was stored.
     if crate::origin::is_on(url, origins) {
         return Ok(url.to_owned());
     }

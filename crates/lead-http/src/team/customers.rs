@@ -47,12 +47,13 @@ pub(crate) struct NewCustomerBody {
 
 #[utoipa::path(post, path = "/api/v1/customers", tag = "team", security(("bearer" = [])), request_body = NewCustomerBody, responses((status = 201, body = CustomerView), (status = 400, body = ErrorBody), (status = 409, description = "The email belongs to another customer", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn create_customer(
+    req: HttpRequest,
     member: TeamMember,
     body: web::Payload,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = json_body::<NewCustomerBody>(body, &config).await?;
+    let body = json_body::<NewCustomerBody>(&req, body, &config).await?;
     let name = body.name.required_text("name")?;
     let email = body.email.required_text("email")?;
     let customer = blocking(&store, move |s| {

@@ -36,8 +36,7 @@ impl ListQuery {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let limit = match get("limit") {
+        let limit = match pairs.iter().find(|(name, _)| name == "limit").map(|(_, v)| v) {
             None => DEFAULT_LIMIT,
             Some(text) => text
                 .parse::<i64>()
@@ -67,12 +66,12 @@ impl ListQuery {
             .transpose()
     }
 
-    fn status<S: std::str::FromStr>(&self, allowed: &str) -> Result<Option<S>, ApiError> {
+    fn status<S: std::str::FromStr<Err = lead_domain::UnknownStatus>>(&self) -> Result<Option<S>, ApiError> {
         self.get("status")
             .map(|text| {
-                text.parse::<S>().map_err(|_| ApiError::InvalidField {
+                text.parse::<S>().map_err(|unknown| ApiError::InvalidField {
                     field: "status",
-                    message: format!("„status“ muss einer dieser Werte sein: {allowed}."),
+                    message: format!("„status“ muss einer dieser Werte sein: {}.", unknown.expected),
                 })
             })
             .transpose()

@@ -18,7 +18,7 @@ pub(crate) async fn list_orders(
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::parse(&req)?;
     let before = query.before::<OrderId>()?;
-    let status = query.status::<OrderStatus>("new, accepted, rejected")?;
+    let status = query.status::<OrderStatus>()?;
     let (fetch, limit) = (query.fetch(), query.limit);
     let orders = blocking(&store, move |s| {
         s.list_orders(member.0.company_id, status, before, fetch)

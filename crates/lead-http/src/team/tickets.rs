@@ -19,7 +19,7 @@ pub(crate) async fn list_tickets(
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::parse(&req)?;
     let before = query.before::<TicketId>()?;
-    let status = query.status::<TicketStatus>("open, closed")?;
+    let status = query.status::<TicketStatus>()?;
     let (fetch, limit) = (query.fetch(), query.limit);
     let tickets = blocking(&store, move |s| {
         s.list_tickets(member.0.company_id, status, before, fetch)
@@ -108,6 +108,7 @@ impl AssignBody {
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), request_body(content = AssignBody, description = "The customer to file the ticket under"), responses((status = 200, body = TicketView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "Already in a file", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn assign_ticket(
+    req: HttpRequest,
     member: TeamMember,
     path: web::Path<String>,
     body: web::Payload,
@@ -115,7 +116,7 @@ pub(crate) async fn assign_ticket(
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = record_id(&path)?;
-    let customer_id = json_body::<AssignBody>(body, &config).await?.customer()?;
+    let customer_id = json_body::<AssignBody>(&req, body, &config).await?.customer()?;
     let ticket = blocking(&store, move |s| {
         s.get_ticket(member.0.company_id, id).map_err(about::<TicketId>(""))?;
         s.assign_ticket(member.0.company_id, id, customer_id)
