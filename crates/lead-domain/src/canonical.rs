@@ -3,14 +3,11 @@
 
 use serde::de::IgnoredAny;
 
-/// The deepest nesting of arrays and objects [`canonical_json`] reads.
-const MAX_DEPTH: usize = 128;
-
 /// `json` in a canonical spelling: no whitespace, object members sorted by name (members of
 /// the same name keep their order), strings with the escapes `serde_json` writes. Numbers
 /// keep their text exactly as sent (`1.0` and `1` stay different), so no digit a website sent
 /// can be lost to a float. `None` when `json` is not JSON, or nests arrays and objects deeper
-/// than 128 levels. The work grows with the size of the document (and the sorting of each
+/// than [`MAX_NESTING`](crate::MAX_NESTING) levels, as no lead may. The work grows with the size of the document (and the sorting of each
 /// object's members), not with its depth.
 ///
 /// ```
@@ -23,7 +20,9 @@ const MAX_DEPTH: usize = 128;
 /// ```
 pub fn canonical_json(json: &str) -> Option<String> {
     // Checked by serde_json first (in one pass), so the reader below only meets valid JSON.
-    if crate::members::nesting_depth(json.as_bytes()) > MAX_DEPTH || serde_json::from_str::<IgnoredAny>(json).is_err() {
+    if crate::members::nesting_depth(json.as_bytes()) > crate::MAX_NESTING
+        || serde_json::from_str::<IgnoredAny>(json).is_err()
+    {
         return None;
     }
     let mut reader = Reader { text: json, at: 0 };
@@ -231,8 +230,12 @@ mod tests {
         for not_json in ["{", "type=order", "", "[1,]", "{\"a\"}", "\"\\x\"", "[1] 2"] {
             assert_eq!(canonical_json(not_json), None, "{not_json:?}");
         }
-        assert!(canonical_json(&format!("{}{}", "[".repeat(128), "]".repeat(128))).is_some());
-        assert_eq!(canonical_json(&format!("{}{}", "[".repeat(129), "]".repeat(129))), None);
+        let deepest = crate::MAX_NESTING;
+        assert!(canonical_json(&format!("{}{}", "[".repeat(deepest), "]".repeat(deepest))).is_some());
+        assert_eq!(
+            canonical_json(&format!("{}{}", "[".repeat(deepest + 1), "]".repeat(deepest + 1))),
+            None
+        );
         assert_eq!(
             canonical_json(&format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))),
             None

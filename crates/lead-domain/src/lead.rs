@@ -179,6 +179,10 @@ pub(crate) fn read(body: &[u8]) -> Result<(Lead, Fields<'_>), LeadError> {
         None => None,
         Some(text) => Message::parse(&text).map_err(|e| LeadError::text(Field::Message, e))?,
     };
+    // A ticket is its message: missing, it is reported before the subject (the documented order).
+    if kind == LeadType::Ticket && message.is_none() {
+        return Err(LeadError::MissingField(Field::Message));
+    }
     let subject = object.text(Field::Subject)?;
     let title = Title::from_subject(subject.as_deref(), kind).map_err(|e| LeadError::text(Field::Subject, e))?;
 

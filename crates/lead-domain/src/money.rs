@@ -104,7 +104,7 @@ impl Money {
 
     /// The amount in German notation: `1.234,50 €` (thousands `.`, decimal `,`, `€` after a space).
     pub fn to_german(self) -> String {
-        format!("{},{:02} €", group_thousands(self.0 / 100, '.'), self.0 % 100)
+        format!("{},{:02} €", group_thousands(self.0 / 100), self.0 % 100)
     }
 }
 
@@ -115,13 +115,13 @@ impl fmt::Display for Money {
     }
 }
 
-/// `1234567` → `1.234.567` with `separator` between groups of three.
-fn group_thousands(value: u64, separator: char) -> String {
+/// `1234567` → `1.234.567`: German thousands separators.
+fn group_thousands(value: u64) -> String {
     let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(separator);
+            grouped.push('.');
         }
         grouped.push(digit);
     }

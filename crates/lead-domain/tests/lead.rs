@@ -171,6 +171,32 @@ fn type_is_checked_before_the_other_fields() {
 }
 
 #[test]
+fn the_fields_are_checked_in_the_documented_order() {
+    // type, email, message, subject, total: the first error is the one reported.
+    let long = "x".repeat(201);
+    assert_eq!(
+        err(&format!(r#"{{"type":"ticket","email":"bad","subject":"{long}"}}"#)),
+        ("invalid_field", Some("email"))
+    );
+    assert_eq!(
+        err(&format!(r#"{{"type":"ticket","email":"a@b.de","subject":"{long}"}}"#)),
+        ("missing_field", Some("message"))
+    );
+    assert_eq!(
+        err(&format!(
+            r#"{{"type":"order","email":"a@b.de","message":5,"subject":"{long}","total":"x"}}"#
+        )),
+        ("invalid_field", Some("message"))
+    );
+    assert_eq!(
+        err(&format!(
+            r#"{{"type":"order","email":"a@b.de","subject":"{long}","total":"x"}}"#
+        )),
+        ("invalid_field", Some("subject"))
+    );
+}
+
+#[test]
 fn email_rules() {
     for kind in ["order", "ticket"] {
         let with = |email: &str| format!(r#"{{"type":"{kind}","message":"m"{email}}}"#);
