@@ -78,8 +78,6 @@ fn quantile(sorted: &[u32], q: f64) -> Option<u32> {
     Some(sorted[((sorted.len() - 1) as f64 * q).round() as usize])
 }
 
-impl Outcome {}
-
 /// Where each request's own number goes into a body: every lead sent is a different one.
 /// The server answers the same body with the same key again as a duplicate (the first answer,
 /// nothing stored), so a benchmark that repeats bodies would measure that shortcut.

@@ -17,10 +17,9 @@ use crate::output::{
     TicketRow, TokenRow,
 };
 
-/// Which held-back leads a list asks for: `None` for the team's view, `Some(None)` for
-/// every held lead, `Some(Some(hold))` for those held for one reason.
 impl HeldArgs {
-    /// `None`: not held leads; `Some(None)`: held for any reason; `Some(Some(hold))`: for that.
+    /// Which held-back leads a list asks for: `None` for the team's view, `Some(None)` for
+    /// every held lead, `Some(Some(hold))` for those held for one reason.
     fn filter(&self) -> Option<Option<Hold>> {
         match (self.quarantined, self.spam, self.held) {
             (true, _, _) => Some(Some(Hold::Quarantine)),

@@ -54,43 +54,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database_url {
         config.database.url = url;
     }
-    let command = cli.command.unwrap_or(Command::Serve { bind: None });
-    let serving = matches!(command, Command::Serve { .. });
-    if let Command::Serve { bind } = &command {
-        // Also read here, not by clap: `lead-server` alone serves too, without the subcommand.
-        if let Some(bind) = bind.clone().or_else(|| std::env::var("LEAD_BIND").ok()) {
-            config.server.bind = bind;
+    let log =
+        |default: &str| env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default)).init();
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => {
+            // Also read here, not by clap: `lead-server` alone serves too, without the subcommand.
+            if let Some(bind) = bind.or_else(|| std::env::var("LEAD_BIND").ok()) {
+                config.server.bind = bind;
+            }
+            log(&config.log.level);
+            serve::serve(&config, Store::open(&config.store())?)
         }
-    }
-    // Operator commands stay quiet: what went wrong is their one line on stderr (the
-    // connection pool would log every failed attempt on its own), whatever RUST_LOG says for
-    // the server; `--verbose` logs (at info, or as RUST_LOG says).
-    match (serving, cli.verbose) {
-        (true, _) => {
-            env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(&config.log.level)).init()
+        command => {
+            // Operator commands stay quiet: what went wrong is their one line on stderr (the
+            // connection pool would log every failed attempt on its own), whatever RUST_LOG
+            // says for the server; `--verbose` logs (at info, or as RUST_LOG says).
+            if cli.verbose {
+                log("info");
+            }
+            // The audit log names who changed access: the operator at the command line.
+            let named = |variable| {
+                std::env::var(variable)
+                    .ok()
+                    .filter(|name: &String| !name.trim().is_empty())
+            };
+            let user = named("USER")
+                .or_else(|| named("LOGNAME"))
+                .unwrap_or_else(|| "operator".into());
+            let store = Store::open(&config.store())?.acting_as(format!("{user} (command line)"));
+            commands::run(command, &store)
         }
-        (false, true) => env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init(),
-        (false, false) => {}
-    }
-
-    let store = Store::open(&config.store())?;
-    // The audit log names who changed access: the operator at the command line, or the server.
-    let store = if serving {
-        store
-    } else {
-        let named = |variable| {
-            std::env::var(variable)
-                .ok()
-                .filter(|name: &String| !name.trim().is_empty())
-        };
-        let user = named("USER")
-            .or_else(|| named("LOGNAME"))
-            .unwrap_or_else(|| "operator".into());
-        store.acting_as(format!("{user} (command line)"))
-    };
-    if serving {
-        serve::serve(&config, store)
-    } else {
-        commands::run(command, &store)
     }
 }
