@@ -102,7 +102,8 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
         .find(|word| word.starts_with("lgw_") && word.len() == 47)
         .unwrap_or_else(|| panic!("no key printed:\n{output}"))
         .to_owned();
-    assert!(output.contains("curl -X POST"), "{output}");
+    let curl = format!("-H 'X-API-KEY: {key}'");
+    assert!(output.contains(&curl), "the curl command carries the printed key: {output}");
     let response = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &key)], ORDER.as_bytes());
     assert_eq!(response.status, 200);
     let orders = json_lines(&cli(&db.url, &["orders", "list", "--company", "Demo", "--json"]));

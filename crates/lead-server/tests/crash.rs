@@ -24,7 +24,7 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     let store = db.store();
     let acme = add_company(&store, "Acme", 2);
     let config = db.dir.path().join("crash.toml");
-    std::fs::write(&config, "[limits]\nper_ip = 0\nper_key = 0\n").unwrap();
+    std::fs::write(&config, common::TestApp::CONFIG).unwrap();
     let config = config.to_str().unwrap().to_owned();
 
     let acknowledged = Mutex::new(BTreeSet::new()); // (type, id) answered 200

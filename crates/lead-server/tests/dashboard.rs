@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::browser::{eventually, Browser};
+use common::browser::{wait_for, Browser};
 use common::{cli_with_stdin, Response, TestApp};
 use lead_domain::OrderStatus;
 
@@ -14,7 +14,7 @@ const PASSWORD: &str = "Sehr-geheim-2026";
 /// A server whose first Acme employee can log in with [`PASSWORD`]; three wrong passwords
 /// lock an account.
 fn app() -> TestApp {
-    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[dashboard]\nmax_failed_logins = 3\n");
+    let app = TestApp::spawn_with("[dashboard]\nmax_failed_logins = 3\n");
     let employee = app.acme.employees[0].to_string();
     let output = cli_with_stdin(
         &app.db.url,
@@ -44,7 +44,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     browser.open(&format!("{base}/app/login"));
     browser.screenshot("login");
     log_in(&browser, &app, PASSWORD);
-    eventually("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+    wait_for("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
     assert_eq!(browser.text("#bell-count"), "0");
     browser.screenshot("inbox-empty");
 
@@ -68,8 +68,8 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
         // No curl on this machine: the same request from the tests' own client.
         Err(_) => assert_eq!(app.post_lead(&app.acme.key, order).status, 200),
     }
-    eventually("the bell", || (browser.text("#bell-count") == "1").then_some(()));
-    let amount = eventually("the order in the inbox", || {
+    wait_for("the bell", || (browser.text("#bell-count") == "1").then_some(()));
+    let amount = wait_for("the order in the inbox", || {
         let text = browser.execute("return document.querySelector('td.amount')?.textContent ?? ''");
         text.as_str().filter(|t| !t.is_empty()).map(str::to_owned)
     });
@@ -87,7 +87,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
 
     // Accept it.
     browser.click("button.accept");
-    eventually("the accepted order", || {
+    wait_for("the accepted order", || {
         (browser.text("td.status") == "Angenommen").then_some(())
     });
     let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
@@ -122,7 +122,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     browser.screenshot("ticket");
 
     browser.click("#customer-link");
-    eventually("the customer file", || {
+    wait_for("the customer file", || {
         browser
             .url()
             .ends_with(&format!("/app/customers/{}", customer.id))
@@ -135,7 +135,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     browser.open(&format!("{base}/app/notifications"));
     browser.screenshot("notifications");
     browser.click("form[action='/app/notifications/read-all'] button");
-    eventually("all read", || (browser.text("#bell-count") == "0").then_some(()));
+    wait_for("all read", || (browser.text("#bell-count") == "0").then_some(()));
 }
 
 #[test]
@@ -144,11 +144,11 @@ fn wrong_passwords_lock_the_account_in_a_real_browser() {
     let app = app();
     for _ in 0..3 {
         log_in(&browser, &app, "falsch-falsch-falsch");
-        eventually("the error", || browser.text("main").contains("falsch").then_some(()));
+        wait_for("the error", || browser.text("main").contains("falsch").then_some(()));
     }
     // Locked now: even the right password does not get in.
     log_in(&browser, &app, PASSWORD);
-    eventually("the refusal", || {
+    wait_for("the refusal", || {
         browser.text("main").contains("gesperrt").then_some(())
     });
     assert!(browser.url().ends_with("/app/login"), "{}", browser.url());
@@ -162,7 +162,7 @@ fn wrong_passwords_lock_the_account_in_a_real_browser() {
     );
     assert!(output.status.success());
     log_in(&browser, &app, "Ein-neues-Passwort");
-    eventually("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+    wait_for("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
 }
 
 /// A logged-in session over raw HTTP: the session cookie and the page's CSRF token.

@@ -22,7 +22,7 @@ const ORDER: &str = r#"{"type":"order","email":"kunde@beispiel.de","total":10}"#
 const DURING: &str = r#"{"type":"order","email":"kunde@beispiel.de","total":10,"when":"during the fault"}"#;
 const AFTER: &str = r#"{"type":"order","email":"kunde@beispiel.de","total":10,"when":"after the fault"}"#;
 /// Short waits for a connection, so that a fault is answered quickly.
-const CONFIG: &str = "[limits]\nper_ip = 0\nper_key = 0\n[database]\npool_timeout_ms = 500\n";
+const CONFIG: &str = "[database]\npool_timeout_ms = 500\n";
 
 fn healthz(app: &TestApp) -> u16 {
     app.server.request("GET", "/healthz", &[], b"").status
@@ -127,7 +127,7 @@ impl Mount {
     /// A server on a database inside this mount (its own TempDir keeps nothing there).
     fn app(&self) -> TestApp {
         let db = TestDb::sqlite_at(tempfile::tempdir().unwrap(), self.path().join("leads.db"));
-        TestApp::spawn_on(db, CONFIG)
+        TestApp::spawn_on(db, &format!("{}{CONFIG}", TestApp::CONFIG))
     }
 }
 
@@ -186,7 +186,7 @@ fn set_immutable(files: &[PathBuf], on: bool) -> bool {
 
 #[test]
 fn a_read_only_database_file_refuses_leads_and_recovers_when_writable() {
-    let app = TestApp::spawn_with_config(CONFIG);
+    let app = TestApp::spawn_with(CONFIG);
     assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200);
     let path = app.db.path();
     let files = [path.clone(), PathBuf::from(format!("{}-wal", path.display()))];
@@ -209,7 +209,7 @@ fn a_deleted_database_directory_acknowledges_nothing_until_the_file_is_restored(
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let db = TestDb::sqlite_at(dir, data.join("leads.db"));
-    let app = TestApp::spawn_on(db, CONFIG);
+    let app = TestApp::spawn_on(db, &format!("{}{CONFIG}", TestApp::CONFIG));
     assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200);
     // The operator's backup, then the accident.
     let backup = app.db.dir.path().join("backup.db");
@@ -241,7 +241,7 @@ fn a_deleted_database_directory_acknowledges_nothing_until_the_file_is_restored(
 #[test]
 fn postgres_gone_refuses_leads_and_recovers_when_it_is_back() {
     common::with_backend(Backend::Postgres, || {
-        let app = TestApp::spawn_with_config(CONFIG);
+        let app = TestApp::spawn_with(CONFIG);
         assert_eq!(app.post_lead(&app.acme.key, ORDER).status, 200);
         let name = app.db.postgres_name().unwrap().to_owned();
         // As good as stopped, for this database: nobody may connect, every session is ended.

@@ -20,9 +20,9 @@ fn assert_still_serving(app: &TestApp) {
     assert_eq!(response.status, 200, "{}", response.text());
 }
 
-/// A short config with timeouts small enough for a test (and no rate limits).
+/// Timeouts small enough for a test.
 fn with_timeouts(extra: &str) -> String {
-    format!("[limits]\nper_ip = 0\nper_key = 0\n[server]\nrequest_timeout_secs = 1\nkeep_alive_secs = 1\n{extra}")
+    format!("[server]\nrequest_timeout_secs = 1\nkeep_alive_secs = 1\n{extra}")
 }
 
 /// Reads until the server closes the connection (or `limit` passes); returns what came.
@@ -159,7 +159,7 @@ fn header_values_with_cr_or_lf_never_get_through() {
 
 #[test]
 fn a_slow_client_gets_408_and_is_disconnected_while_others_are_served() {
-    let app = TestApp::spawn_with_config(&with_timeouts(""));
+    let app = TestApp::spawn_with(&with_timeouts(""));
     let mut slow = TcpStream::connect(app.server.addr).unwrap();
     let head = format!(
         "POST /api/v1/lead.php HTTP/1.1\r\nHost: x\r\nX-API-KEY: {}\r\nContent-Length: {}\r\n\r\n",
@@ -203,7 +203,7 @@ fn a_slow_client_gets_408_and_is_disconnected_while_others_are_served() {
 
 #[test]
 fn idle_connections_are_closed_and_cannot_crowd_out_others() {
-    let app = TestApp::spawn_with_config(&with_timeouts("max_connections = 32\n"));
+    let app = TestApp::spawn_with(&with_timeouts("max_connections = 32\n"));
     // Far more idle connections than the server takes at once.
     let mut idle: Vec<TcpStream> = (0..200).map(|_| TcpStream::connect(app.server.addr).unwrap()).collect();
     // A real client still gets through: idle connections are dropped after the request
@@ -224,7 +224,7 @@ fn idle_connections_are_closed_and_cannot_crowd_out_others() {
 
 #[test]
 fn no_key_or_token_reaches_the_log_at_any_level() {
-    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[log]\nlevel = \"trace\"\n");
+    let app = TestApp::spawn_with("[log]\nlevel = \"trace\"\n");
     let revoked = add_company(&app.store, "Revoked", 1);
     app.store.revoke_key(revoked.key_id).unwrap();
     let inactive = add_company(&app.store, "Inactive", 1);
@@ -304,7 +304,7 @@ fn no_key_or_token_reaches_the_log_at_any_level() {
 /// Requests the server must answer with the contract's body even when they are odd.
 #[test]
 fn odd_requests_get_the_contract_answer() {
-    let app = TestApp::spawn_with_config(&with_timeouts(""));
+    let app = TestApp::spawn_with(&with_timeouts(""));
     let key = app.acme.key.clone();
     // An empty body, only whitespace, a BOM.
     for body in ["", "   ", "\u{feff}{}"] {

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::stored::{assert_stored, listed_order};
+use common::leads::assert_success;
+use common::stored::listed_order;
 use common::{cli, TestApp};
 
 backend_test! {
@@ -39,7 +40,7 @@ fn every_amount_of_the_amendment_is_stored_in_exact_cents() {
     .enumerate()
     {
         let body = format!(r#"{{"type":"order","email":"a@b.de","subject":"Zeile {n}","total":{total}}}"#);
-        let id = assert_stored(&app.post_lead(&app.acme.key, &body), "order");
+        let id = assert_success(&app.post_lead(&app.acme.key, &body), "order");
         assert_eq!(listed_order(&app, id)["total_cents"], cents, "total {total}");
     }
     let stored = app.totals().orders;
@@ -67,13 +68,13 @@ fn the_float_carts_of_php_and_javascript_are_taken() {
     let app = TestApp::spawn();
     // PHP: json_encode(['total' => array_sum([19.99, 9.99, 0.1, 0.2])]), exactly as sent.
     let php = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Warenkorb","total":30.279999999999998}"#;
-    let id = assert_stored(&app.post_lead(&app.acme.key, php), "order");
+    let id = assert_success(&app.post_lead(&app.acme.key, php), "order");
     assert_eq!(listed_order(&app, id)["total_cents"], 3028);
     let listed = String::from_utf8(cli(&app.db.url, &["orders", "list", "--company", "Acme", "--json"]).stdout).unwrap();
     assert!(listed.contains(r#""total":30.279999999999998"#), "the payload as sent: {listed}");
     // JavaScript: JSON.stringify({total: 0.1 + 0.2}).
     let js = r#"{"type":"order","email":"kunde@beispiel.de","total":0.30000000000000004}"#;
-    let id = assert_stored(&app.post_lead(&app.acme.key, js), "order");
+    let id = assert_success(&app.post_lead(&app.acme.key, js), "order");
     assert_eq!(listed_order(&app, id)["total_cents"], 30);
     // The team is told the rounded amount.
     let notes = app.store.list_notifications(app.acme.employees[0], false, None, None).unwrap();
@@ -86,16 +87,16 @@ backend_test! {
 fn type_is_read_trimmed_in_any_case_and_answered_canonically() {
     let app = TestApp::spawn();
     let order = app.post_lead(&app.acme.key, r#"{"type":"Order","email":"a@b.de"}"#);
-    assert_stored(&order, "order");
+    assert_success(&order, "order");
     let ticket = app.post_lead(&app.acme.key, r#"{"type":" TICKET ","email":"a@b.de","message":"Hallo"}"#);
-    assert_stored(&ticket, "ticket");
+    assert_success(&ticket, "ticket");
     let form = app.server.request(
         "POST",
         &format!("/api/v1/lead?key={}", app.acme.key),
         &[("Content-Type", "application/x-www-form-urlencoded")],
         b"type=Ticket&email=a%40b.de&message=per+Formular",
     );
-    assert_stored(&form, "ticket");
+    assert_success(&form, "ticket");
     assert_eq!((app.totals().orders, app.totals().tickets), (1, 2));
     app.post_lead(&app.acme.key, r#"{"type":"Bestellung","email":"a@b.de"}"#)
         .assert_error(400, "invalid_type", Some("type"));

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::stored::{assert_stored, json_list, listed_order};
+use common::leads::assert_success;
+use common::stored::{json_list, listed_order};
 use common::{cli, Response, TestApp};
 use serde_json::Value;
 
@@ -13,7 +14,7 @@ fn a_double_post_is_one_record() {
     let app = TestApp::spawn();
     let order = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung 4711","total":49.90}"#;
     let first = app.post_lead(&app.acme.key, order);
-    let id = assert_stored(&first, "order");
+    let id = assert_success(&first, "order");
     // Again, respelled (whitespace and field order do not count): the first answer, byte for byte.
     let respelled = "{ \"total\": 49.90, \"subject\": \"Bestellung 4711\",\n \"type\": \"order\", \"email\": \"kunde@beispiel.de\" }";
     for body in [order, respelled] {
@@ -34,7 +35,7 @@ fn a_double_post_is_one_record() {
                  --{boundary}\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nRückruf bitte\r\n--{boundary}--\r\n"
             );
             let content_type = format!("multipart/form-data; boundary={boundary}");
-            assert_stored(
+            assert_success(
                 &app.server.request("POST", &target, &[("Content-Type", &content_type)], body.as_bytes()),
                 "ticket",
             )
@@ -43,17 +44,21 @@ fn a_double_post_is_one_record() {
     assert_eq!(ids[0], ids[1]);
     assert_eq!(app.totals().tickets, 1);
 
-    // Another key of the same company, or an Idempotency-Key, makes it another lead.
+    // Another key of the same company, another company, or an Idempotency-Key makes it
+    // another lead.
+    let second_key = lead_auth::ApiKey::generate().unwrap();
+    app.store.add_key(app.acme.id, &second_key, "Zweite Website").unwrap();
+    assert_ne!(assert_success(&app.post_lead(second_key.expose(), order), "order"), id);
     let other = common::add_company(&app.store, "Other", 0);
-    assert_ne!(assert_stored(&app.post_lead(&other.key, order), "order"), id);
+    assert_ne!(assert_success(&app.post_lead(&other.key, order), "order"), id);
     let keyed = app.server.request(
         "POST",
         "/api/v1/lead.php",
         &[("X-API-KEY", &app.acme.key), ("Idempotency-Key", "8d5e1c0a-2f7b-4c0e-9a51-3b8f6e2d7c41")],
         order.as_bytes(),
     );
-    assert_ne!(assert_stored(&keyed, "order"), id, "the Idempotency-Key rules, not the body");
-    assert_eq!(app.totals().orders, 3);
+    assert_ne!(assert_success(&keyed, "order"), id, "the Idempotency-Key rules, not the body");
+    assert_eq!(app.totals().orders, 4);
 }
 }
 
@@ -65,7 +70,7 @@ fn simultaneous_identical_posts_are_one_record() {
         let posts: Vec<_> = (0..12).map(|_| scope.spawn(|| app.post_lead(&app.acme.key, ticket))).collect();
         posts.into_iter().map(|p| p.join().unwrap()).collect()
     });
-    let ids: std::collections::BTreeSet<i64> = answers.iter().map(|a| assert_stored(a, "ticket")).collect();
+    let ids: std::collections::BTreeSet<i64> = answers.iter().map(|a| assert_success(a, "ticket")).collect();
     assert_eq!(ids.len(), 1, "every answer names the one ticket");
     assert_eq!((app.totals().tickets, app.totals().notifications), (1, 2));
 }
@@ -75,12 +80,12 @@ backend_test! {
 fn a_double_post_across_a_restart_is_one_record() {
     let app = TestApp::spawn();
     let order = r#"{"type":"order","email":"kunde@beispiel.de","subject":"vor dem Neustart","total":5}"#;
-    let first = assert_stored(&app.post_lead(&app.acme.key, order), "order");
+    let first = assert_success(&app.post_lead(&app.acme.key, order), "order");
     // Killed (no clean shutdown), started again on the same database.
     app.server.stop();
     let server = common::Server::start(&app.db.url, &[]);
     let again = server.request("POST", "/api/v1/lead.php", &[("X-API-KEY", &app.acme.key)], order.as_bytes());
-    assert_eq!(assert_stored(&again, "order"), first);
+    assert_eq!(assert_success(&again, "order"), first);
     let totals = app.store.totals().unwrap();
     assert_eq!((totals.orders, totals.notifications), (1, 2));
 }
@@ -88,28 +93,28 @@ fn a_double_post_across_a_restart_is_one_record() {
 
 backend_test! {
 fn the_same_body_after_the_window_is_a_new_lead() {
-    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[intake]\nduplicate_window_secs = 1\n");
+    let app = TestApp::spawn_with("[intake]\nduplicate_window_secs = 1\n");
     let ticket = r#"{"type":"ticket","email":"a@b.de","message":"Noch einmal, später"}"#;
-    let first = assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket");
-    assert_eq!(assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket"), first);
+    let first = assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
+    assert_eq!(assert_success(&app.post_lead(&app.acme.key, ticket), "ticket"), first);
     // The window (one second here) is what is under test: wait until the clock has left it.
     let stored_at = app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0].created_at;
     lead_testkit::eventually("the window has passed", std::time::Duration::from_secs(5), || {
         lead_domain::Timestamp::now().millis() > stored_at.millis() + 1000
     });
-    let later = assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket");
+    let later = assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
     assert_ne!(later, first, "past the window, the same body is a new lead");
-    assert_eq!(assert_stored(&app.post_lead(&app.acme.key, ticket), "ticket"), later);
+    assert_eq!(assert_success(&app.post_lead(&app.acme.key, ticket), "ticket"), later);
     assert_eq!(app.totals().tickets, 2);
 }
 }
 
 backend_test! {
 fn duplicate_suppression_can_be_turned_off() {
-    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[intake]\nduplicate_window_secs = 0\n");
+    let app = TestApp::spawn_with("[intake]\nduplicate_window_secs = 0\n");
     let order = r#"{"type":"order","email":"a@b.de","total":1}"#;
     let ids: std::collections::BTreeSet<i64> =
-        (0..3).map(|_| assert_stored(&app.post_lead(&app.acme.key, order), "order")).collect();
+        (0..3).map(|_| assert_success(&app.post_lead(&app.acme.key, order), "order")).collect();
     assert_eq!(ids.len(), 3);
 }
 }
@@ -136,7 +141,7 @@ fn identical_posts_to_two_instances_are_one_record() {
                     .collect();
                 posts.into_iter().map(|p| p.join().unwrap()).collect()
             });
-            let ids: std::collections::BTreeSet<i64> = answers.iter().map(|a| assert_stored(a, "ticket")).collect();
+            let ids: std::collections::BTreeSet<i64> = answers.iter().map(|a| assert_success(a, "ticket")).collect();
             assert_eq!(ids.len(), 1, "round {round}: {ids:?}");
         }
         assert_eq!((app.totals().tickets, app.totals().notifications), (5, 10));
@@ -159,14 +164,14 @@ fn a_poisoned_idempotency_key_loses_no_order() {
     let bait = r#"{"type":"order","email":"x@example.org","_gotcha":"1"}"#;
     assert_eq!(post("W-1002", bait).status, 200);
     let real = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung W-1002","total":89.00}"#;
-    let id = assert_stored(&post("W-1002", real), "order");
+    let id = assert_success(&post("W-1002", real), "order");
     assert_eq!(listed_order(&app, id)["total_cents"], 8900);
     assert_eq!(app.totals().notifications, 2, "the team was told about the real order");
 
     // Without the honeypot the attacker's body takes the key first: the real order is answered
     // 422, but kept, held for review, and released by the operator.
     let forged = r#"{"type":"order","email":"x@example.org","total":1}"#;
-    assert_stored(&post("W-1003", forged), "order");
+    assert_success(&post("W-1003", forged), "order");
     let real = r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung W-1003","total":120.00}"#;
     let answer = post("W-1003", real);
     answer.assert_error(422, "idempotency_conflict", None);

@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::stored::{assert_stored, listed_order};
+use common::leads::assert_success;
+use common::stored::listed_order;
 use common::{cli, Response, TestApp};
 use serde_json::Value;
 
@@ -59,7 +60,7 @@ fn a_browser_gets_a_german_page_and_scripts_get_json_for_the_same_form() {
     for accept in [None, Some("*/*"), Some("application/json"), Some("application/json, text/html")] {
         let headers: Vec<(&str, &str)> = accept.map(|a| ("Accept", a)).into_iter().collect();
         let answer = post_form(&app, &target, &format!("{form}&accept={}", accept.unwrap_or("none")), &headers);
-        assert_stored(&answer, "ticket");
+        assert_success(&answer, "ticket");
         assert_eq!(answer.header("content-type"), Some("application/json; charset=utf-8"));
     }
     // A JSON body is never a page, whatever the Accept header says.
@@ -69,7 +70,7 @@ fn a_browser_gets_a_german_page_and_scripts_get_json_for_the_same_form() {
         &[("Accept", BROWSER_ACCEPT)],
         br#"{"type":"ticket","email":"a@b.de","message":"per fetch"}"#,
     );
-    assert_stored(&json, "ticket");
+    assert_success(&json, "ticket");
     assert_eq!(app.totals().tickets, 6);
 
     // An error: the same status, the German message on the page, nothing stored.
@@ -84,6 +85,49 @@ fn a_browser_gets_a_german_page_and_scripts_get_json_for_the_same_form() {
         400,
     );
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+
+    // A multipart form (`enctype="multipart/form-data"`) gets the same page.
+    let boundary = "lead-page-boundary";
+    let part = |name: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let multipart = format!(
+        "{}{}{}--{boundary}--\r\n",
+        part("type", "ticket"),
+        part("email", "max@beispiel.de"),
+        part("message", "Per Multipart")
+    );
+    let content_type = format!("multipart/form-data; boundary={boundary}");
+    let answer = app.server.request(
+        "POST",
+        &target,
+        &[("Content-Type", &content_type), ("Accept", BROWSER_ACCEPT)],
+        multipart.as_bytes(),
+    );
+    let page = assert_page(&answer, 200);
+    assert!(page.contains("Vielen Dank"), "{page}");
+    assert_eq!(app.totals().tickets, 7);
+}
+}
+
+backend_test! {
+fn a_browser_is_sent_to_the_keys_own_website_when_the_form_asks_for_it() {
+    let app = TestApp::spawn_with_config(TestApp::FRESH_KEYS);
+    let key_id = app.acme.key_id.to_string();
+    assert!(cli(&app.db.url, &["key", "origins", &key_id, "https://www.example.de"]).status.success());
+    let target = format!("/api/v1/lead.php?key={}", app.acme.key);
+    let form = "type=ticket&email=a%40b.de&message=Hallo&redirect=https%3A%2F%2Fwww.example.de%2Fdanke";
+    // The redirect wins over the page: the website shows its own thanks.
+    let answer = post_form(&app, &target, form, &[("Accept", BROWSER_ACCEPT)]);
+    assert_eq!(answer.status, 303, "{}", answer.text());
+    assert_eq!(answer.header("location"), Some("https://www.example.de/danke?status=success"));
+    let failed = post_form(&app, &target, "type=ticket&redirect=https%3A%2F%2Fwww.example.de%2Fdanke", &[("Accept", BROWSER_ACCEPT)]);
+    assert_eq!(failed.status, 303, "{}", failed.text());
+    assert_eq!(
+        failed.header("location"),
+        Some("https://www.example.de/danke?status=error&code=missing_field&field=email")
+    );
+    assert_eq!(app.totals().tickets, 1);
 }
 }
 
@@ -121,7 +165,7 @@ fn a_redirect_to_another_website_still_stores_the_lead_and_the_log_says_why() {
     let target = format!("/api/v1/lead.php?key={}", app.acme.key);
     let form = "type=order&email=a%40b.de&total=12%2C50&redirect=https%3A%2F%2Fevil.example%2Fdanke";
     let answer = post_form(&app, &target, form, &[]);
-    let id = assert_stored(&answer, "order");
+    let id = assert_success(&answer, "order");
     assert_eq!(answer.header("location"), None);
     assert_eq!(listed_order(&app, id)["total_cents"], 1250);
     // A browser gets the page instead.
@@ -141,6 +185,12 @@ fn a_redirect_to_another_website_still_stores_the_lead_and_the_log_says_why() {
     assert!(notes[0].contains("https://evil.example/danke"), "{notes:?}");
     let table = String::from_utf8(cli(&app.db.url, &["submissions", "list"]).stdout).unwrap();
     assert!(table.contains("NOTE") && table.contains("redirect not followed"), "{table}");
+    // The team sees the same note in its submission log.
+    let token = common::token_for(&app.store, app.acme.employees[0]);
+    let logged = app.team("GET", "/api/v1/submissions", &token, "").json();
+    let team_notes: Vec<&str> = logged["items"].as_array().unwrap().iter().filter_map(|s| s["note"].as_str()).collect();
+    assert_eq!(team_notes.len(), 2, "{logged}");
+    assert!(team_notes[0].contains("https://evil.example/danke"), "{logged}");
 }
 }
 
@@ -180,7 +230,7 @@ fn a_form_of_more_than_a_thousand_fields_is_refused_before_it_is_parsed() {
     // A thousand fields are fine: every one is kept.
     let fields: String = (3..1000).map(|i| format!("&f{i}=v")).collect();
     let answer = post_form(&app, &target, &format!("type=ticket&email=a%40b.de&message=tausend{fields}"), &[]);
-    assert_stored(&answer, "ticket");
+    assert_success(&answer, "ticket");
     let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
     let payload: serde_json::Map<String, Value> = serde_json::from_str(&tickets[0].payload).unwrap();
     assert_eq!(payload.len(), 1000);

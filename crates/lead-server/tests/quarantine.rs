@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::stored::json_list;
 use common::{cli, token_for, TestApp};
 use serde_json::Value;
 
@@ -25,14 +26,6 @@ fn run(app: &TestApp, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn json(app: &TestApp, args: &[&str]) -> Vec<Value> {
-    serde_json::from_str::<Value>(&run(app, args))
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 fn notifications_of(app: &TestApp, employee: lead_store::EmployeeId) -> usize {
     app.store.list_notifications(employee, false, None, None).unwrap().len()
 }
@@ -42,23 +35,23 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
     let app = TestApp::spawn();
     let key_id = app.acme.key_id.to_string();
     run(&app, &["key", "cap", &key_id, "2"]);
-    assert_eq!(json(&app, &["key", "list", "--json"])[0]["daily_cap"], 2);
+    assert_eq!(json_list(&app, &["key", "list", "--json"])[0]["daily_cap"], 2);
 
     for (n, body) in [ORDER, TICKET, ORDER, TICKET].into_iter().enumerate() {
         let response = app.post_lead(&app.acme.key, &nth(body, n));
         assert_eq!(response.status, 200, "the website cannot tell: {}", response.text());
     }
     // The first two reach the team; the rest is stored, held back, and notifies nobody.
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 1);
-    assert_eq!(json(&app, &["tickets", "list", "--company", "Acme", "--json"]).len(), 1);
-    let held_orders = json(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]);
-    let held_tickets = json(&app, &["tickets", "list", "--company", "Acme", "--quarantined", "--json"]);
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 1);
+    assert_eq!(json_list(&app, &["tickets", "list", "--company", "Acme", "--json"]).len(), 1);
+    let held_orders = json_list(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]);
+    let held_tickets = json_list(&app, &["tickets", "list", "--company", "Acme", "--quarantined", "--json"]);
     assert_eq!((held_orders.len(), held_tickets.len()), (1, 1));
     assert_eq!(held_orders[0]["held"], "quarantine");
     assert_eq!(held_orders[0]["payload"]["total"], 10, "stored whole");
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"])[0]["held"], Value::Null);
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"])[0]["held"], Value::Null);
     assert_eq!(
-        json(&app, &["orders", "list", "--company", "Acme", "--held", "--json"]).len(),
+        json_list(&app, &["orders", "list", "--company", "Acme", "--held", "--json"]).len(),
         1,
         "--held lists every held lead"
     );
@@ -93,8 +86,8 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
     // Released by the operator: now like any other lead, and the team is told.
     run(&app, &["orders", "release", &held_order.to_string()]);
     run(&app, &["tickets", "release", &held_ticket.to_string()]);
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 2);
-    assert!(json(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]).is_empty());
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 2);
+    assert!(json_list(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]).is_empty());
     assert_eq!(app.team("GET", &format!("/api/v1/orders/{held_order}"), &token, "").status, 200);
     for &employee in &app.acme.employees {
         assert_eq!(notifications_of(&app, employee), 4);
@@ -105,7 +98,7 @@ fn past_the_daily_cap_leads_are_stored_but_quarantined() {
     // Without a cap, everything goes to the team again.
     run(&app, &["key", "cap", &key_id, "off"]);
     assert_eq!(app.post_lead(&app.acme.key, &nth(ORDER, 9)).status, 200);
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 3);
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 3);
     let audit = run(&app, &["audit", "list", "--json"]);
     for action in ["key.cap", "order.release", "ticket.release"] {
         assert!(audit.contains(action), "{action} in {audit}");
@@ -189,20 +182,20 @@ fn the_honeypot_stores_spam_quietly_and_the_operator_can_release_it() {
     // People leave it empty; spam does not use up the daily cap.
     assert_eq!(form("type=order&email=kunde%40beispiel.de&_gotcha=").status, 200);
 
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 1);
-    let spam = json(&app, &["orders", "list", "--company", "Acme", "--spam", "--json"]);
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 1);
+    let spam = json_list(&app, &["orders", "list", "--company", "Acme", "--spam", "--json"]);
     assert_eq!(spam.len(), 1);
     assert_eq!(spam[0]["held"], "spam");
     assert_eq!(spam[0]["extra"]["_gotcha"], "http://cheap.example", "kept as evidence");
-    assert_eq!(json(&app, &["tickets", "list", "--company", "Acme", "--spam", "--json"]).len(), 1);
-    assert!(json(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]).is_empty());
+    assert_eq!(json_list(&app, &["tickets", "list", "--company", "Acme", "--spam", "--json"]).len(), 1);
+    assert!(json_list(&app, &["orders", "list", "--company", "Acme", "--quarantined", "--json"]).is_empty());
     for &employee in &app.acme.employees {
         assert_eq!(notifications_of(&app, employee), 1, "only the real order");
     }
 
     // A false alarm is released like a quarantined lead.
     run(&app, &["orders", "release", &spam[0]["id"].to_string()]);
-    assert_eq!(json(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 2);
+    assert_eq!(json_list(&app, &["orders", "list", "--company", "Acme", "--json"]).len(), 2);
     for &employee in &app.acme.employees {
         assert_eq!(notifications_of(&app, employee), 2);
     }
@@ -211,7 +204,7 @@ fn the_honeypot_stores_spam_quietly_and_the_operator_can_release_it() {
 
 #[test]
 fn the_honeypot_can_be_turned_off() {
-    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\n[forms]\nhoneypot = \"\"\n");
+    let app = TestApp::spawn_with("[forms]\nhoneypot = \"\"\n");
     let body = r#"{"type":"order","email":"a@b.de","_gotcha":"filled"}"#;
     assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
     assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);

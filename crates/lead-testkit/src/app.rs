@@ -29,6 +29,11 @@ impl TestApp {
         Self::spawn_with_config(Self::CONFIG)
     }
 
+    /// Like `spawn` (no rate limits), with the settings `toml` on top.
+    pub fn spawn_with(toml: &str) -> TestApp {
+        Self::spawn_with_config(&format!("{}{toml}", Self::CONFIG))
+    }
+
     /// Like `spawn`, with `toml` as the server's config file (over the built-in defaults).
     pub fn spawn_with_config(toml: &str) -> TestApp {
         Self::spawn_on(TestDb::new(), toml)

@@ -29,7 +29,7 @@ pub fn installed(program: &str) -> bool {
 }
 
 /// Waits for `check` to give something, at most 15 seconds.
-pub fn eventually<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
     lead_testkit::wait_until(what, Duration::from_secs(15), check)
 }
 
@@ -106,7 +106,7 @@ impl Browser {
             session: String::new(),
             _profile: profile,
         };
-        eventually("chromedriver", || TcpStream::connect(addr).ok());
+        wait_for("chromedriver", || TcpStream::connect(addr).ok());
         let args = [
             "--headless",
             "--no-sandbox",

@@ -2,18 +2,11 @@
 
 use serde_json::Value;
 
-use lead_testkit::{cli, Response, TestApp};
+use lead_testkit::{cli, TestApp};
 
-/// The operator's `--json` list for `args` (asserting success).
+/// The operator's `--json` list for `args` (asserting success and one line).
 pub fn json_list(app: &TestApp, args: &[&str]) -> Vec<Value> {
-    let output = cli(&app.db.url, args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice::<Value>(&output.stdout)
-        .unwrap()
+    super::operator::json_lines(&cli(&app.db.url, args))
         .as_array()
         .unwrap()
         .clone()
@@ -25,11 +18,4 @@ pub fn listed_order(app: &TestApp, id: i64) -> Value {
         .into_iter()
         .find(|order| order["id"] == id)
         .unwrap_or_else(|| panic!("order {id} is not in the inbox"))
-}
-
-pub fn assert_stored(response: &Response, lead_type: &str) -> i64 {
-    assert_eq!(response.status, 200, "{}", response.text());
-    let body = response.json();
-    assert_eq!(body["type"], lead_type, "{body}");
-    body["id"].as_i64().unwrap()
 }
