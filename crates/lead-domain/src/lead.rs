@@ -238,3 +238,11 @@ pub fn order_notification(total: Money) -> String {
 pub fn ticket_notification(title: &str, email: &str) -> String {
     format!("Neues Ticket! „{title}“ von {email} ist eingegangen.")
 }
+
+/// The notification of a webhook endpoint disabled without the operator:
+/// `Webhook deaktiviert: <url> – <why>. …`
+pub fn webhook_disabled_notification(url: &str, why: &str) -> String {
+    format!(
+        "Webhook deaktiviert: {url} – {why}. Der Betreiber schaltet ihn mit „lead-server webhook enable“ wieder ein."
+    )
+}

@@ -40,7 +40,10 @@ pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
-pub use lead::{extra_fields, order_notification, ticket_notification, Lead, LeadType, Ticket, WebOrder};
+pub use lead::{
+    extra_fields, order_notification, ticket_notification, webhook_disabled_notification, Lead, LeadType, Ticket,
+    WebOrder,
+};
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};
 pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};

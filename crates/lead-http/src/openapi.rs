@@ -42,11 +42,12 @@ use crate::{allow_only, health, lead, live, team};
         team::read_all_notifications,
         live::stream,
         team::list_submissions,
+        team::list_deliveries,
     ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "leads", description = "What websites call: the published lead endpoint"),
-        (name = "team", description = "The company's team: inbox, tickets, customers, notifications, submission log"),
+        (name = "team", description = "The company's team: inbox, tickets, customers, notifications, submission log, deliveries"),
         (name = "operations", description = "For operators and load balancers"),
     )
 )]

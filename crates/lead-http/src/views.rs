@@ -1,126 +1,16 @@
 //! The JSON shapes of the team API.
 
 use lead_domain::Timestamp;
+pub use lead_store::views::{OrderView, TicketView};
 use lead_store::{
-    Customer, CustomerFile, CustomerId, EmployeeId, EmployeeRef, LeadId, Notification, NotificationId, OrderId,
-    OrderRecord, Submission, SubmissionId, TicketId, TicketRecord,
+    Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, Notification, NotificationId, OrderId,
+    Submission, SubmissionId, TicketId,
 };
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 /// RFC 3339 in UTC with milliseconds.
 fn time(at: Timestamp) -> String {
     at.to_string()
-}
-
-/// The original request body as embedded JSON.
-fn payload(raw: &str) -> Box<RawValue> {
-    RawValue::from_string(raw.to_owned())
-        .unwrap_or_else(|_| serde_json::value::to_raw_value(raw).expect("a string serialises"))
-}
-
-/// An employee named on a record.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct EmployeeView {
-    #[schema(value_type = i64)]
-    id: EmployeeId,
-    name: String,
-}
-
-impl From<EmployeeRef> for EmployeeView {
-    fn from(e: EmployeeRef) -> Self {
-        EmployeeView { id: e.id, name: e.name }
-    }
-}
-
-/// A web order; `payload` only where one order is shown.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct OrderView {
-    #[schema(value_type = i64)]
-    id: OrderId,
-    /// `new`, `accepted` or `rejected`.
-    #[schema(value_type = String)]
-    status: &'static str,
-    email: String,
-    title: String,
-    message: Option<String>,
-    total_cents: u64,
-    #[schema(value_type = Option<i64>)]
-    customer_id: Option<CustomerId>,
-    created_at: String,
-    decided_by: Option<EmployeeView>,
-    decided_at: Option<String>,
-    /// What the website sent beyond the known fields.
-    #[schema(value_type = Object)]
-    extra: serde_json::Map<String, serde_json::Value>,
-    /// The original request body (only where one record is shown).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    payload: Option<Box<RawValue>>,
-}
-
-impl OrderView {
-    /// The view of `order`, with its original payload if `with_payload`.
-    pub fn new(order: OrderRecord, with_payload: bool) -> OrderView {
-        OrderView {
-            payload: with_payload.then(|| payload(&order.payload)),
-            extra: lead_domain::extra_fields(&order.payload),
-            id: order.id,
-            status: order.status.as_str(),
-            email: order.email,
-            title: order.title,
-            message: order.message,
-            total_cents: order.total.cents(),
-            customer_id: order.customer_id,
-            created_at: time(order.created_at),
-            decided_by: order.decided_by.map(EmployeeView::from),
-            decided_at: order.decided_at.map(time),
-        }
-    }
-}
-
-/// A ticket; `payload` only where one ticket is shown.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TicketView {
-    #[schema(value_type = i64)]
-    id: TicketId,
-    /// `open` or `closed`.
-    #[schema(value_type = String)]
-    status: &'static str,
-    email: String,
-    title: String,
-    message: String,
-    #[schema(value_type = Option<i64>)]
-    customer_id: Option<CustomerId>,
-    created_at: String,
-    status_changed_by: Option<EmployeeView>,
-    status_changed_at: Option<String>,
-    /// What the website sent beyond the known fields.
-    #[schema(value_type = Object)]
-    extra: serde_json::Map<String, serde_json::Value>,
-    /// The original request body (only where one record is shown).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    payload: Option<Box<RawValue>>,
-}
-
-impl TicketView {
-    /// The view of `ticket`, with its original payload if `with_payload`.
-    pub fn new(ticket: TicketRecord, with_payload: bool) -> TicketView {
-        TicketView {
-            payload: with_payload.then(|| payload(&ticket.payload)),
-            extra: lead_domain::extra_fields(&ticket.payload),
-            id: ticket.id,
-            status: ticket.status.as_str(),
-            email: ticket.email,
-            title: ticket.title,
-            message: ticket.message,
-            customer_id: ticket.customer_id,
-            created_at: time(ticket.created_at),
-            status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
-            status_changed_at: ticket.status_changed_at.map(time),
-        }
-    }
 }
 
 /// A customer.
@@ -168,7 +58,7 @@ impl From<CustomerFile> for CustomerFileView {
 pub struct NotificationView {
     #[schema(value_type = i64)]
     id: NotificationId,
-    /// `order` or `ticket`.
+    /// `order`, `ticket`, or `webhook` (one of the company's webhook endpoints was disabled).
     #[schema(value_type = String)]
     kind: &'static str,
     text: String,
@@ -184,12 +74,13 @@ pub struct NotificationView {
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
         let (order_id, ticket_id) = match n.lead {
-            LeadId::Order(id) => (Some(id), None),
-            LeadId::Ticket(id) => (None, Some(id)),
+            Some(LeadId::Order(id)) => (Some(id), None),
+            Some(LeadId::Ticket(id)) => (None, Some(id)),
+            None => (None, None),
         };
         NotificationView {
             id: n.id,
-            kind: n.lead.lead_type().as_str(),
+            kind: n.kind(),
             text: n.text,
             read: n.read_at.is_some(),
             read_at: n.read_at.map(time),
@@ -257,6 +148,49 @@ impl From<Submission> for SubmissionView {
             size: s.size,
             body: s.body,
             note: s.note,
+        }
+    }
+}
+
+/// A delivery of the outbox (a webhook request).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    #[schema(value_type = i64)]
+    id: DeliveryId,
+    /// `webhook` or `email`.
+    #[schema(value_type = String)]
+    channel: &'static str,
+    /// The endpoint's URL, or the e-mail address.
+    target: String,
+    /// `order.created`, `ticket.created`, `order.accepted`, `order.rejected`,
+    /// `ticket.closed` or `ticket.reopened`.
+    #[schema(value_type = String)]
+    event: &'static str,
+    attempts: u32,
+    /// `pending`, `delivered` or `failed`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    /// The endpoint's last HTTP status.
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    /// When it is tried next (pending ones).
+    next_attempt_at: Option<String>,
+    created_at: String,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        DeliveryView {
+            id: d.id,
+            channel: d.channel.as_str(),
+            target: d.target,
+            event: d.event.as_str(),
+            attempts: d.attempts,
+            status: d.status.as_str(),
+            last_status: d.last_status,
+            last_error: d.last_error,
+            next_attempt_at: d.next_attempt_at.map(time),
+            created_at: time(d.created_at),
         }
     }
 }

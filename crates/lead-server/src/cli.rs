@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use lead_store::{EmployeeId, OrderId, TicketId};
+use lead_store::{DeliveryId, EmployeeId, OrderId, TicketId, WebhookId};
 
 /// Web-to-CRM lead gateway: receives orders and tickets from websites, files them per
 /// company and notifies the company's employees.
@@ -61,6 +61,12 @@ pub enum Command {
     /// The audit log: keys issued, imported, revoked; companies, employees, tokens changed.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Webhook endpoints: a company's events, signed, sent to its own systems.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// The outbox: every delivery owed (webhooks), where it stands, and retrying it.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and verify it.
     CopyTo {
         /// The target database URL (postgres://… or sqlite://…); it must be empty.
@@ -342,4 +348,80 @@ pub enum NotificationsCommand {
 pub enum AuditCommand {
     /// List the audit log, newest first.
     List(ListArgs),
+}
+
+/// `webhook …`
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add an endpoint for a company's events; prints its signing secret (shown only now).
+    Add {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Where to send: https://… (http:// and private addresses only with
+        /// [outbox] allow_private_targets).
+        #[arg(long)]
+        url: String,
+        /// Comma-separated events (default: all): order.created, ticket.created,
+        /// order.accepted, order.rejected, ticket.closed, ticket.reopened.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+        /// standard (signed JSON events) or slack (`{"text": …}` for Slack, Mattermost,
+        /// Rocket.Chat and Teams incoming webhooks, unsigned).
+        #[arg(long, default_value = "standard")]
+        format: String,
+    },
+    /// List endpoints (never their secrets).
+    List {
+        /// Only this company's (id or exact name).
+        #[arg(long)]
+        company: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Remove an endpoint: it is sent nothing more; its pending deliveries fail.
+    Remove {
+        /// The endpoint's id.
+        id: WebhookId,
+    },
+    /// Enable a disabled endpoint again.
+    Enable {
+        /// The endpoint's id.
+        id: WebhookId,
+    },
+    /// Give an endpoint a new secret (printed); for 24 hours requests carry a signature with
+    /// the old one too.
+    RotateSecret {
+        /// The endpoint's id.
+        id: WebhookId,
+    },
+    /// Send a `ping` event to an endpoint now and print its answer.
+    Test {
+        /// The endpoint's id.
+        id: WebhookId,
+    },
+}
+
+/// `outbox …`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List deliveries, newest first.
+    List {
+        /// Only this company's (id or exact name).
+        #[arg(long)]
+        company: Option<String>,
+        /// Only this channel: webhook or email.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only this status: pending, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Try a delivery again now (a failed one too).
+    Retry {
+        /// The delivery's id.
+        id: DeliveryId,
+    },
 }

@@ -28,8 +28,28 @@ pub struct Config {
     pub submissions: SubmissionsConfig,
     /// `[dashboard]`
     pub dashboard: DashboardSettings,
+    /// `[outbox]`
+    pub outbox: OutboxConfig,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[outbox]`: delivering webhooks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// Seconds before each attempt; the first is 0.
+    pub retry_schedule_secs: Vec<u64>,
+    /// Seconds one request may take.
+    pub timeout_secs: u64,
+    /// Deliveries in flight at most, all endpoints together.
+    pub concurrency: usize,
+    /// Deliveries in flight at most to one endpoint.
+    pub per_target: usize,
+    /// Allow targets on loopback and private networks, and http://.
+    pub allow_private_targets: bool,
+    /// Seconds of nothing but failures after which an endpoint is disabled.
+    pub disable_failing_after_secs: u64,
 }
 
 /// `[dashboard]`
@@ -104,6 +124,8 @@ pub struct ServerConfig {
     pub sse_heartbeat_secs: u64,
     /// Seconds between a stream's safety-net re-reads of the database.
     pub sse_recheck_secs: u64,
+    /// Where the team opens the dashboard, for links in webhooks ("": http://<bind>).
+    pub public_url: String,
 }
 
 /// `[database]`
@@ -209,7 +231,46 @@ impl Config {
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
+        self.outbox_schedule()?;
+        if self.outbox.timeout_secs == 0 || self.outbox.concurrency == 0 || self.outbox.per_target == 0 {
+            bail!("outbox.timeout_secs, outbox.concurrency and outbox.per_target must be at least 1");
+        }
+        if self.outbox.disable_failing_after_secs == 0 {
+            bail!("outbox.disable_failing_after_secs must be at least 1");
+        }
+        let public_url = self.server.public_url.trim();
+        let web = public_url.starts_with("https://") || public_url.starts_with("http://");
+        if !public_url.is_empty() && !web {
+            bail!("server.public_url must start with https:// or http://, got {public_url:?}");
+        }
         Ok(())
+    }
+
+    fn outbox_schedule(&self) -> anyhow::Result<lead_deliver::Schedule> {
+        lead_deliver::Schedule::from_secs(&self.outbox.retry_schedule_secs)
+            .map_err(|error| anyhow::anyhow!("outbox.retry_schedule_secs: {error}"))
+    }
+
+    /// Where the team opens the dashboard: `server.public_url`, or this server's own address.
+    pub fn public_url(&self) -> String {
+        match self.server.public_url.trim() {
+            "" => format!("http://{}", self.server.bind),
+            url => url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// How the delivery workers deliver.
+    pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {
+        Ok(lead_deliver::DeliverConfig {
+            schedule: self.outbox_schedule()?,
+            timeout: std::time::Duration::from_secs(self.outbox.timeout_secs),
+            concurrency: self.outbox.concurrency,
+            per_target: self.outbox.per_target,
+            allow_private: self.outbox.allow_private_targets,
+            disable_after: std::time::Duration::from_secs(self.outbox.disable_failing_after_secs),
+            public_url: self.public_url(),
+            poll: std::time::Duration::from_millis(500),
+        })
     }
 
     /// Settings of the HTTP layer.
@@ -235,8 +296,26 @@ impl Config {
         }
     }
 
-    /// Applies `LEAD_RATE_LIMIT_PER_IP` and `LEAD_RATE_LIMIT_PER_KEY` from the environment.
+    /// Applies `LEAD_RATE_LIMIT_PER_IP`, `LEAD_RATE_LIMIT_PER_KEY`,
+    /// `LEAD_OUTBOX_RETRY_SCHEDULE` and `LEAD_OUTBOX_ALLOW_PRIVATE` from the environment.
     pub fn apply_env(&mut self) -> anyhow::Result<()> {
+        if let Ok(text) = std::env::var("LEAD_OUTBOX_RETRY_SCHEDULE") {
+            self.outbox.retry_schedule_secs = text
+                .split(',')
+                .map(|part| part.trim().parse::<u64>())
+                .collect::<Result<_, _>>()
+                .with_context(|| {
+                    format!("LEAD_OUTBOX_RETRY_SCHEDULE is comma-separated seconds (like 0,5,300), got {text:?}")
+                })?;
+            self.outbox_schedule().context("LEAD_OUTBOX_RETRY_SCHEDULE")?;
+        }
+        if let Ok(text) = std::env::var("LEAD_OUTBOX_ALLOW_PRIVATE") {
+            self.outbox.allow_private_targets = match text.trim() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                other => bail!("LEAD_OUTBOX_ALLOW_PRIVATE must be 1 or 0, got {other:?}"),
+            };
+        }
         for (name, value) in [
             ("LEAD_RATE_LIMIT_PER_IP", &mut self.limits.per_ip),
             ("LEAD_RATE_LIMIT_PER_KEY", &mut self.limits.per_key),

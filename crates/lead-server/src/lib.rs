@@ -82,7 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| named("LOGNAME"))
                 .unwrap_or_else(|| "operator".into());
             let store = Store::open(&config.store())?.acting_as(format!("{user} (command line)"));
-            commands::run(command, &store)
+            commands::run(command, &store, &config)
         }
     }
 }

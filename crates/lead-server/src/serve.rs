@@ -51,6 +51,9 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         // PostgreSQL: listen for other instances' commits from the start, so the first live
         // stream misses nothing committed elsewhere.
         drop(store.subscribe_commits());
+        // Deliveries owed before a stop (or a crash) go out first.
+        let _deliverer =
+            lead_deliver::Deliverer::start(store.clone(), config.deliver()?).map_err(anyhow::Error::msg)?;
         if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
             print_demo_banner(&key, &password, *addr, &config.database.url);
         }

@@ -101,7 +101,7 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     let mut per_record: BTreeMap<(bool, i64), usize> = BTreeMap::new();
     for employee in &acme.employees {
         for note in store.list_notifications(*employee, false, None, None).unwrap() {
-            let record = match note.lead {
+            let record = match note.lead.expect("a lead's notification") {
                 lead_store::LeadId::Order(order) => (true, order.get()),
                 lead_store::LeadId::Ticket(ticket) => (false, ticket.get()),
             };

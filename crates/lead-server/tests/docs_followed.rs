@@ -395,7 +395,7 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 21, "every route");
+    assert_eq!(ran.len(), 22, "every route");
     assert_eq!(
         app.store
             .get_order(app.acme.id, lead_store::OrderId::new(accepted))

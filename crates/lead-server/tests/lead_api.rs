@@ -33,7 +33,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
             notes[0].text,
             "Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen."
         );
-        assert_eq!(notes[0].lead, LeadId::Order(OrderId::new(id)));
+        assert_eq!(notes[0].lead, Some(LeadId::Order(OrderId::new(id))));
         assert_eq!(notes[0].read_at, None);
     }
 }
@@ -58,7 +58,7 @@ fn the_published_example_creates_an_open_ticket() {
         notes[0].text,
         "Neues Ticket! „Interesse an Beratung“ von max.mustermann@beispiel.de ist eingegangen."
     );
-    assert_eq!(notes[0].lead, LeadId::Ticket(TicketId::new(id)));
+    assert_eq!(notes[0].lead, Some(LeadId::Ticket(TicketId::new(id))));
 }
 }
 

@@ -4,7 +4,8 @@ use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
-    api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, tickets, web_orders,
+    api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, outbox, outbox_attempts,
+    tickets, web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -45,7 +46,7 @@ mod rows {
     );
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
-        last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>,
+        last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>, confirm_sender: i32,
     });
     full_row!(
         Employee,
@@ -56,6 +57,7 @@ mod rows {
             active: i32,
             created_at: i64,
             password_hash: Option<String>,
+            notify_email: i32,
         }
     );
     full_row!(
@@ -99,6 +101,28 @@ mod rows {
             subject: String
         }
     );
+    full_row!(Webhook, webhooks {
+        company_id: i64, url: String, events: String, format: String, secret: String,
+        previous_secret: Option<String>, previous_secret_until: Option<i64>, active: i32,
+        disabled_reason: Option<String>, last_success_at: Option<i64>, failing_since: Option<i64>,
+        created_at: i64, removed_at: Option<i64>,
+    });
+    full_row!(Delivery, outbox {
+        company_id: i64, channel: String, event: String, webhook_id: Option<i64>, employee_id: Option<i64>,
+        order_id: Option<i64>, ticket_id: Option<i64>, body: Option<String>, status: String, attempts: i32,
+        next_attempt_at: i64, claimed_until: Option<i64>, last_status: Option<i32>, last_error: Option<String>,
+        created_at: i64,
+    });
+    full_row!(
+        Attempt,
+        outbox_attempts {
+            outbox_id: i64,
+            at: i64,
+            status: Option<i32>,
+            error: Option<String>,
+            duration_ms: i64,
+        }
+    );
     full_row!(Notification, notifications {
         company_id: i64, employee_id: i64, kind: String, text: String, order_id: Option<i64>,
         ticket_id: Option<i64>, read_at: Option<i64>, created_at: i64,
@@ -136,7 +160,7 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
-    /// notifications, the audit log, the remembered Idempotency-Keys and the daily caps' counts,
+    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, the remembered Idempotency-Keys and the daily caps' counts,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here. Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
@@ -160,6 +184,9 @@ impl Store {
                     copy_table!(source, target, tickets, rows::Ticket),
                     copy_table!(source, target, notifications, rows::Notification),
                     copy_table!(source, target, audit_log, rows::Audit),
+                    copy_table!(source, target, webhooks, rows::Webhook),
+                    copy_table!(source, target, outbox, rows::Delivery),
+                    copy_table!(source, target, outbox_attempts, rows::Attempt),
                     copy_idempotency_keys(source, target)?,
                     copy_daily_counts(source, target)?,
                 ];
@@ -206,18 +233,20 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
     Ok(("idempotency_keys", found))
 }
 
-/// Today's (and earlier days') lead counts of capped keys, so a daily cap holds across the move.
+/// Today's (and earlier days') lead counts of capped keys and their confirmation e-mails, so a
+/// daily cap holds across the move.
 fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
     use crate::schema::key_daily_counts as counts;
-    let rows: Vec<(i64, i64, i64)> = counts::table
-        .select((counts::api_key_id, counts::day, counts::leads))
+    let rows: Vec<(i64, i64, i64, i64)> = counts::table
+        .select((counts::api_key_id, counts::day, counts::leads, counts::confirmations))
         .load(source)?;
-    for (api_key_id, day, leads) in &rows {
+    for (api_key_id, day, leads, confirmations) in &rows {
         diesel::insert_into(counts::table)
             .values((
                 counts::api_key_id.eq(api_key_id),
                 counts::day.eq(day),
                 counts::leads.eq(leads),
+                counts::confirmations.eq(confirmations),
             ))
             .execute(target)?;
     }

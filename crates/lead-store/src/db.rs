@@ -250,6 +250,12 @@ pub struct StoreConfig {
     /// `Idempotency-Key`) is answered with the first one and not stored again; zero turns
     /// duplicate suppression off.
     pub duplicate_window: Duration,
+    /// Whether each new lead owes every active employee who wants one an e-mail (set when an
+    /// SMTP server is configured; otherwise nothing could send them).
+    pub email_deliveries: bool,
+    /// With `email_deliveries`: confirmation e-mails to senders, per key (that sends them)
+    /// and day, at most — so that nobody can use the server to mail strangers in bulk.
+    pub confirmations_per_key_per_day: u32,
 }
 
 impl StoreConfig {
@@ -267,6 +273,8 @@ impl StoreConfig {
             postgres_writers: 2,
             submission_retention: Duration::from_secs(14 * 24 * 3600),
             duplicate_window: Duration::from_secs(600),
+            email_deliveries: false,
+            confirmations_per_key_per_day: 200,
         }
     }
 }

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::{Backend, DbConnection, Durability};
-use crate::ids::{CompanyId, CustomerId, KeyId};
-use crate::schema::{customers, key_daily_counts};
+use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId};
+use crate::schema::{customers, key_daily_counts, outbox};
 use crate::{Result, StoreError};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -333,4 +333,23 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for AddressIn 
         out.push_sql("))");
         Ok(())
     }
+}
+
+/// Up to `limit` deliveries due at `now` and claimed by no one, the longest due first. With
+/// `lock` (inside the claiming transaction), PostgreSQL locks them and skips rows another
+/// instance is claiming at this moment, so each is claimed once; SQLite's single writer
+/// needs no lock.
+pub(crate) fn due_deliveries(conn: &mut DbConnection, now: i64, limit: i64, lock: bool) -> Result<Vec<DeliveryId>> {
+    let due = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
+        .order(outbox::next_attempt_at)
+        .select(outbox::id)
+        .limit(limit);
+    Ok(match conn {
+        DbConnection::Postgres(c) if lock => due.for_update().skip_locked().load(c)?,
+        DbConnection::Postgres(c) => due.load(c)?,
+        DbConnection::Sqlite(c) => due.load(c)?,
+    })
 }

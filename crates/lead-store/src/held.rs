@@ -5,13 +5,15 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, LeadId};
+use crate::outbox::Event;
 use crate::schema::{tickets, web_orders};
 use crate::{audit, dialect, notifications, Result, Store, StoreError};
 
 impl Store {
     /// Releases the held `lead`: it is held no longer, `load` reads it back as the team sees
     /// it (with the text of its notification), every active employee of its company is
-    /// notified as when a lead arrives, live streams hear of it, and the audit log records it.
+    /// notified and its deliveries are owed as when a lead arrives, live streams hear of it,
+    /// and the audit log records it.
     pub(crate) fn release<R>(
         &self,
         lead: LeadId,
@@ -34,6 +36,7 @@ impl Store {
             };
             let (record, text) = load(conn, company_id)?;
             notifications::notify_team(conn, company_id, lead, &text)?;
+            self.enqueue(conn, company_id, lead, Event::created(lead))?;
             dialect::announce_commits(conn, std::iter::once(company_id))?;
             audit::record(
                 conn,

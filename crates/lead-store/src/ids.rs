@@ -92,6 +92,10 @@ ids! {
     SubmissionId;
     /// An entry of the audit log.
     AuditId;
+    /// A company's webhook endpoint.
+    WebhookId;
+    /// A delivery of the outbox (one webhook request, one e-mail).
+    DeliveryId;
 }
 
 /// The record a lead became: a web order or a ticket.

@@ -73,9 +73,28 @@ pub(crate) struct Shared {
     pub(crate) others_waiting: AtomicUsize,
     /// The submission log's entries, written along with the next batch.
     pub(crate) log: crate::submissions::LogQueue,
+    /// Which e-mails new leads owe.
+    pub(crate) mail: MailPolicy,
+}
+
+/// Which e-mails new leads owe (none unless an SMTP server is configured).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct MailPolicy {
+    /// Whether e-mails are sent at all: each active employee who wants one gets one per lead.
+    pub(crate) enabled: bool,
+    /// Confirmations to senders per key and day at most (keys that send them).
+    pub(crate) confirmations_per_day: i64,
 }
 
 impl Shared {
+    /// Nothing queued yet; new leads owe the e-mails of `mail`.
+    pub(crate) fn new(mail: MailPolicy) -> Shared {
+        Shared {
+            mail,
+            ..Default::default()
+        }
+    }
+
     /// What waits in the queue for the writer right now.
     pub(crate) fn queued(&self) -> QueueLoad {
         QueueLoad {
@@ -286,7 +305,7 @@ fn commit(
     let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff)?;
+            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff, shared.mail)?;
             crate::submissions::write_entries(conn, &entries);
             Ok(written)
         })

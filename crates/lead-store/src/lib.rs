@@ -36,12 +36,14 @@ mod logins;
 mod models;
 mod notifications;
 mod orders;
+mod outbox;
 mod records;
 mod rows;
 mod schema;
 mod submissions;
 mod tickets;
 mod tokens;
+pub mod views;
 mod write;
 
 pub use audit::AuditEntry;
@@ -50,13 +52,18 @@ pub use copy::CopyReport;
 pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Problem, Result, StoreError};
 pub use ids::{
-    AuditId, CompanyId, CustomerId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, SubmissionId, TicketId, TokenId,
+    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, SubmissionId,
+    TicketId, TokenId, WebhookId,
 };
 pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use logins::LoginCandidate;
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+};
+pub use outbox::{
+    Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Event, LeadRecord, MailTo, NewWebhook,
+    Outcome, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
 pub use records::{Hold, OrderRecord, TicketRecord};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
@@ -103,7 +110,10 @@ impl Store {
         let (backend, writer, readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
-        let shared = std::sync::Arc::new(ingest::Shared::default());
+        let shared = std::sync::Arc::new(ingest::Shared::new(ingest::MailPolicy {
+            enabled: config.email_deliveries,
+            confirmations_per_day: i64::from(config.confirmations_per_key_per_day),
+        }));
         let ingest = ingest::Ingest::start(
             writer.clone(),
             writer.max_size() as usize,

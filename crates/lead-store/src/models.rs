@@ -201,14 +201,22 @@ pub struct Notification {
     pub id: NotificationId,
     /// The employee it is for.
     pub employee_id: EmployeeId,
-    /// The order or ticket it is about.
-    pub lead: LeadId,
+    /// The order or ticket it is about; none for a notice about one of the company's webhook
+    /// endpoints (disabled because it is gone, or has failed for days).
+    pub lead: Option<LeadId>,
     /// The German text.
     pub text: String,
     /// When it was read.
     pub read_at: Option<Timestamp>,
     /// When it was created.
     pub created_at: Timestamp,
+}
+
+impl Notification {
+    /// What it is about: `order`, `ticket` or `webhook`.
+    pub fn kind(&self) -> &'static str {
+        self.lead.map_or("webhook", |lead| lead.lead_type().as_str())
+    }
 }
 
 /// A notification as stored.
@@ -228,10 +236,11 @@ impl TryFrom<NotificationRow> for Notification {
     type Error = crate::StoreError;
 
     fn try_from(row: NotificationRow) -> crate::Result<Notification> {
-        // The table's CHECK holds exactly one of the two.
+        // The table's CHECK holds one of the two, or (a notice about a webhook) neither.
         let lead = match (row.order_id, row.ticket_id) {
-            (Some(order), None) => LeadId::Order(order),
-            (None, Some(ticket)) => LeadId::Ticket(ticket),
+            (Some(order), None) => Some(LeadId::Order(order)),
+            (None, Some(ticket)) => Some(LeadId::Ticket(ticket)),
+            (None, None) => None,
             _ => {
                 return Err(crate::StoreError::corrupt(format!(
                     "notification {} points to no one record",

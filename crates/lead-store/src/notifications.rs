@@ -166,3 +166,24 @@ pub(crate) fn notify_team(conn: &mut DbConnection, company_id: CompanyId, lead: 
     crate::dialect::insert_rows!(conn, notifications, notes);
     Ok(())
 }
+
+/// Tells every active employee of `company_id` something about one of its webhook endpoints
+/// (inside the caller's transaction).
+pub(crate) fn notify_about_webhook(conn: &mut DbConnection, company_id: CompanyId, text: &str, now: i64) -> Result<()> {
+    let notes: Vec<NewNotification> = recipients(conn, company_id)?
+        .into_iter()
+        .map(|employee_id| NewNotification {
+            company_id,
+            employee_id,
+            kind: "webhook",
+            text: text.to_owned(),
+            order_id: None,
+            ticket_id: None,
+            created_at: now,
+        })
+        .collect();
+    if !notes.is_empty() {
+        crate::dialect::insert_rows!(conn, notifications, notes);
+    }
+    Ok(())
+}

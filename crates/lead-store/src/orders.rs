@@ -5,6 +5,7 @@ use lead_domain::{OrderStatus, Timestamp};
 
 use crate::ids::{CompanyId, LeadId, OrderId};
 use crate::models::Member;
+use crate::outbox::Event;
 use crate::records::{Hold, Listing, OrderRecord, OrderRow};
 use crate::schema::{employees, web_orders};
 use crate::{Result, Store, StoreError};
@@ -84,6 +85,11 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::Conflict(format!("the order was already {}", order.status)));
             }
+            let event = match decision {
+                OrderStatus::Accepted => Event::OrderAccepted,
+                _ => Event::OrderRejected,
+            };
+            self.enqueue(conn, member.company_id, LeadId::Order(order_id), event)?;
             Ok(order)
         })
     }
@@ -122,7 +128,11 @@ fn list(
 }
 
 /// One order of the company as the team sees it: a held one is not found.
-fn load_order(conn: &mut crate::db::DbConnection, company_id: CompanyId, order_id: OrderId) -> Result<OrderRecord> {
+pub(crate) fn load_order(
+    conn: &mut crate::db::DbConnection,
+    company_id: CompanyId,
+    order_id: OrderId,
+) -> Result<OrderRecord> {
     orders_with_decider!()
         .filter(web_orders::id.eq(order_id))
         .filter(web_orders::company_id.eq(company_id))

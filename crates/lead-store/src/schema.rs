@@ -22,6 +22,7 @@ diesel::table! {
         last_used_at -> Nullable<BigInt>,
         daily_cap -> Nullable<BigInt>,
         origins -> Nullable<Text>,
+        confirm_sender -> Integer,
     }
 }
 
@@ -34,6 +35,7 @@ diesel::table! {
         active -> Integer,
         created_at -> BigInt,
         password_hash -> Nullable<Text>,
+        notify_email -> Integer,
     }
 }
 
@@ -134,12 +136,68 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        url -> Text,
+        events -> Text,
+        format -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<BigInt>,
+        active -> Integer,
+        disabled_reason -> Nullable<Text>,
+        last_success_at -> Nullable<BigInt>,
+        failing_since -> Nullable<BigInt>,
+        created_at -> BigInt,
+        removed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        channel -> Text,
+        event -> Text,
+        webhook_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        body -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        claimed_until -> Nullable<BigInt>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    outbox_attempts (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        at -> BigInt,
+        status -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(api_keys -> companies (company_id));
+diesel::joinable!(webhooks -> companies (company_id));
+diesel::joinable!(outbox -> webhooks (webhook_id));
 diesel::joinable!(employees -> companies (company_id));
 diesel::joinable!(employee_tokens -> employees (employee_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     companies,
+    webhooks,
+    outbox,
+    outbox_attempts,
     api_keys,
     employees,
     employee_tokens,
@@ -156,6 +214,7 @@ diesel::table! {
         api_key_id -> BigInt,
         day -> BigInt,
         leads -> BigInt,
+        confirmations -> BigInt,
     }
 }
 

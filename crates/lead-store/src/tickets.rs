@@ -5,6 +5,7 @@ use lead_domain::{TicketStatus, Timestamp};
 
 use crate::ids::{CompanyId, CustomerId, LeadId, TicketId};
 use crate::models::Member;
+use crate::outbox::Event;
 use crate::records::{Hold, Listing, TicketRecord, TicketRow};
 use crate::schema::{customers, employees, tickets};
 use crate::{Result, Store, StoreError};
@@ -82,6 +83,11 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::Conflict(format!("the ticket is already {}", ticket.status)));
             }
+            let event = match status {
+                TicketStatus::Open => Event::TicketReopened,
+                TicketStatus::Closed => Event::TicketClosed,
+            };
+            self.enqueue(conn, member.company_id, LeadId::Ticket(ticket_id), event)?;
             Ok(ticket)
         })
     }
@@ -154,7 +160,11 @@ fn list(
 }
 
 /// One ticket of the company as the team sees it: a held one is not found.
-fn load_ticket(conn: &mut crate::db::DbConnection, company_id: CompanyId, ticket_id: TicketId) -> Result<TicketRecord> {
+pub(crate) fn load_ticket(
+    conn: &mut crate::db::DbConnection,
+    company_id: CompanyId,
+    ticket_id: TicketId,
+) -> Result<TicketRecord> {
     tickets_with_changer!()
         .filter(tickets::id.eq(ticket_id))
         .filter(tickets::company_id.eq(company_id))

@@ -10,11 +10,23 @@ pub fn cli(url: &str, args: &[&str]) -> Output {
 
 /// [`cli`], with `stdin` as the command's standard input.
 pub fn cli_with_stdin(url: &str, args: &[&str], stdin: &str) -> Output {
+    cli_with(url, args, stdin, &[])
+}
+
+/// [`cli`], with these environment variables.
+pub fn cli_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    cli_with(url, args, "", env)
+}
+
+fn cli_with(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(crate::binary())
         .args(args)
         .env("LEAD_DATABASE_URL", url)
         .env_remove("LEAD_CONFIG")
         .env_remove("RUST_LOG")
+        .env_remove("LEAD_OUTBOX_ALLOW_PRIVATE")
+        .env_remove("LEAD_OUTBOX_RETRY_SCHEDULE")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

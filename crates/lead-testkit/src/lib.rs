@@ -10,14 +10,16 @@ mod cli;
 mod db;
 mod fixtures;
 mod http;
+mod receiver;
 mod server;
 mod wait;
 
 pub use app::TestApp;
-pub use cli::{cli, cli_with_stdin, last_line};
+pub use cli::{cli, cli_with_env, cli_with_stdin, last_line};
 pub use db::{postgres_url, raw_sqlite, with_backend, Backend, HeldWrites, TestDb};
 pub use fixtures::{add_company, token_for, Company};
 pub use http::{try_send, Response, SseClient, SseEvent};
+pub use receiver::{Received, Receiver, Reply};
 pub use server::Server;
 pub use wait::{eventually, wait_until};
 

@@ -52,6 +52,8 @@ impl Server {
             .env_remove("LEAD_DATABASE_URL")
             .env_remove("LEAD_RATE_LIMIT_PER_IP")
             .env_remove("LEAD_RATE_LIMIT_PER_KEY")
+            .env_remove("LEAD_OUTBOX_ALLOW_PRIVATE")
+            .env_remove("LEAD_OUTBOX_RETRY_SCHEDULE")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {

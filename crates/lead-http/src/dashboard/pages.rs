@@ -302,8 +302,9 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
                 @for note in notes {
                     li class=(if note.read_at.is_none() { "unread" } else { "" }) {
                         @match note.lead {
-                            LeadId::Order(order) => a href={ "/app/orders#order-" (order) } { (note.text) },
-                            LeadId::Ticket(ticket) => a href={ "/app/tickets/" (ticket) } { (note.text) },
+                            Some(LeadId::Order(order)) => a href={ "/app/orders#order-" (order) } { (note.text) },
+                            Some(LeadId::Ticket(ticket)) => a href={ "/app/tickets/" (ticket) } { (note.text) },
+                            None => span { (note.text) },
                         }
                         " · " (when(note.created_at))
                         @if note.read_at.is_none() {

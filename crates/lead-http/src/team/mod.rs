@@ -143,6 +143,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(allow_only(["/api/v1/customers/{id}/claim"], "POST").route(web::post().to(claim)))
         .service(allow_only(["/api/v1/notifications"], "GET").route(web::get().to(list_notifications)))
         .service(allow_only(["/api/v1/submissions"], "GET").route(web::get().to(list_submissions)))
+        .service(allow_only(["/api/v1/deliveries"], "GET").route(web::get().to(list_deliveries)))
         .service(allow_only(["/api/v1/notifications/stream"], "GET").route(web::get().to(crate::live::stream)))
         .service(allow_only(["/api/v1/notifications/read-all"], "POST").route(web::post().to(read_all_notifications)))
         .service(allow_only(["/api/v1/notifications/{id}/read"], "POST").route(web::post().to(read_notification)));

@@ -1,14 +1,16 @@
-//! An employee's notifications (the live stream is `live.rs`), and the submission log: why
-//! did that form fail?
+//! An employee's notifications (the live stream is `live.rs`), the submission log (why did
+//! that form fail?) and the outbox (did our webhook get it?).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{NotificationId, Store, SubmissionFilter, SubmissionId};
+use lead_store::{
+    Channel, DeliveryFilter, DeliveryId, DeliveryStatus, NotificationId, Store, SubmissionFilter, SubmissionId,
+};
 use serde::Serialize;
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
 use crate::request::{about, blocking, record_id};
-use crate::views::{NotificationView, Page, SubmissionView};
+use crate::views::{DeliveryView, NotificationView, Page, SubmissionView};
 use crate::{ApiError, TeamMember};
 
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "team", security(("bearer" = [])), params(("unread" = Option<bool>, Query, description = "only unread ones"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NotificationView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -87,5 +89,46 @@ pub(crate) async fn list_submissions(
         limit,
         |s| s.id.get(),
         SubmissionView::from,
+    )))
+}
+
+/// `GET /api/v1/deliveries[?channel=webhook&status=failed]`: the company's outbox, newest
+/// first — where each webhook delivery stands.
+#[utoipa::path(get, path = "/api/v1/deliveries", tag = "team", security(("bearer" = [])), params(("channel" = Option<String>, Query, description = "webhook or email"), ("status" = Option<String>, Query, description = "pending, delivered or failed"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<DeliveryView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn list_deliveries(
+    member: TeamMember,
+    req: HttpRequest,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::parse(&req)?;
+    let word = |name: &'static str| query.get(name).map(str::trim).filter(|value| !value.is_empty());
+    let channel = word("channel")
+        .map(|value| value.parse::<Channel>())
+        .transpose()
+        .map_err(|_| ApiError::InvalidField {
+            field: "channel",
+            message: "„channel“ muss „webhook“ oder „email“ sein.".into(),
+        })?;
+    let status = word("status")
+        .map(|value| value.parse::<DeliveryStatus>())
+        .transpose()
+        .map_err(|_| ApiError::InvalidField {
+            field: "status",
+            message: "„status“ muss „pending“, „delivered“ oder „failed“ sein.".into(),
+        })?;
+    let filter = DeliveryFilter {
+        company_id: Some(member.0.company_id),
+        channel,
+        status,
+        before: query.before::<DeliveryId>()?,
+        limit: query.fetch(),
+    };
+    let limit = query.limit;
+    let deliveries = blocking(&store, move |s| s.list_deliveries(&filter)).await?;
+    Ok(ok(&Page::from_fetched(
+        deliveries,
+        limit,
+        |d| d.id.get(),
+        DeliveryView::from,
     )))
 }

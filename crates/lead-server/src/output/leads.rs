@@ -219,12 +219,13 @@ pub struct NotificationRow {
 impl From<Notification> for NotificationRow {
     fn from(n: Notification) -> Self {
         let (order_id, ticket_id) = match n.lead {
-            LeadId::Order(id) => (Some(id), None),
-            LeadId::Ticket(id) => (None, Some(id)),
+            Some(LeadId::Order(id)) => (Some(id), None),
+            Some(LeadId::Ticket(id)) => (None, Some(id)),
+            None => (None, None),
         };
         NotificationRow {
             id: n.id,
-            kind: n.lead.lead_type().as_str(),
+            kind: n.kind(),
             text: n.text,
             read: n.read_at.is_some(),
             order_id,

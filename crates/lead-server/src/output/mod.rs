@@ -2,9 +2,11 @@
 
 mod access;
 mod leads;
+mod outbox;
 
 pub use access::{AuditRow, CompanyRow, EmployeeRow, KeyRow, TokenRow};
 pub use leads::{CustomerRow, NotificationRow, OrderRow, SubmissionRow, TicketRow};
+pub use outbox::{DeliveryRow, WebhookRow};
 
 use lead_domain::Timestamp;
 use serde::Serialize;

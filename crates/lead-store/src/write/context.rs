@@ -11,9 +11,10 @@ use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::Fingerprints;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
-use crate::ingest::Job;
+use crate::ingest::{Job, MailPolicy};
+use crate::outbox::Subscribers;
 use crate::records::Hold;
-use crate::schema::{api_keys, companies};
+use crate::schema::{api_keys, companies, key_daily_counts};
 use crate::Result;
 
 /// What the leads of one batch share.
@@ -34,24 +35,30 @@ pub(crate) struct Context<'a> {
     allowances: BTreeMap<KeyId, (i64, i64)>,
     /// The customer of each company and normalized address the batch's leads come from.
     customers: HashMap<CompanyId, HashMap<String, CustomerId>>,
+    /// Who each company's new leads are delivered to beyond the dashboard (the outbox).
+    subscribers: HashMap<CompanyId, Subscribers>,
+    /// The keys whose senders get a confirmation e-mail, and how many they may still send today.
+    confirmations: HashMap<KeyId, i64>,
 }
 
 impl<'a> Context<'a> {
     /// Looks up what `jobs` share — inside the write transaction, so a key revoked a moment
     /// ago stops working at once. A body stored since `duplicate_cutoff` (as in
-    /// `fingerprints`) is a duplicate.
+    /// `fingerprints`) is a duplicate. `mail` says which e-mails new leads owe.
     pub(crate) fn load(
         conn: &mut DbConnection,
         jobs: &[Job],
         now: i64,
         duplicate_cutoff: i64,
         fingerprints: &'a Fingerprints,
+        mail: MailPolicy,
     ) -> Result<Context<'a>> {
         // One query per distinct key and company (a batch rarely has more than a few): each
         // a statement prepared once, where one `IN` list of whatever length would be parsed
         // anew for every batch.
         let mut valid_keys: HashMap<KeyId, CompanyId> = HashMap::new();
         let mut caps: Vec<(KeyId, i64)> = Vec::new();
+        let mut confirmations: HashMap<KeyId, i64> = HashMap::new();
         let mut stale_use = Vec::new();
         let distinct: BTreeSet<KeyId> = jobs.iter().map(|job| job.tenant.key_id).collect();
         for key_id in distinct {
@@ -64,12 +71,21 @@ impl<'a> Context<'a> {
                     api_keys::active,
                     companies::active,
                     api_keys::last_used_at,
+                    api_keys::confirm_sender,
                 ))
-                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>)>(conn)?;
-            if let Some(&(company_id, cap, key_active, company_active, last_used)) = found.first() {
+                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>, i32)>(conn)?;
+            if let Some(&(company_id, cap, key_active, company_active, last_used, confirm)) = found.first() {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     valid_keys.insert(key_id, company_id);
                     caps.extend(cap.map(|cap| (key_id, cap)));
+                    if mail.enabled && confirm == 1 {
+                        let sent: Option<i64> = key_daily_counts::table
+                            .find((key_id, day_of(now)))
+                            .select(key_daily_counts::confirmations)
+                            .first(conn)
+                            .optional()?;
+                        confirmations.insert(key_id, mail.confirmations_per_day - sent.unwrap_or(0));
+                    }
                     if last_used.is_none_or(|at| now - at >= LAST_USE_PRECISION_MS) {
                         stale_use.push(key_id);
                     }
@@ -79,11 +95,13 @@ impl<'a> Context<'a> {
 
         let mut recipients: HashMap<CompanyId, Vec<EmployeeId>> = HashMap::new();
         let mut customers: HashMap<CompanyId, HashMap<String, CustomerId>> = HashMap::new();
+        let mut subscribers: HashMap<CompanyId, Subscribers> = HashMap::new();
         for &company_id in valid_keys.values() {
             if recipients.contains_key(&company_id) {
                 continue;
             }
             recipients.insert(company_id, crate::notifications::recipients(conn, company_id)?);
+            subscribers.insert(company_id, Subscribers::of(conn, company_id, mail.enabled)?);
             let mut addresses: Vec<&str> = jobs
                 .iter()
                 .filter(|job| job.tenant.company_id == company_id)
@@ -111,7 +129,35 @@ impl<'a> Context<'a> {
             recipients,
             allowances,
             customers,
+            subscribers,
+            confirmations,
         })
+    }
+
+    /// Whether a lead of `key_id` owes its sender a confirmation e-mail, when `sent` of the
+    /// key's leads in this batch already did: if the key sends them and has some left today.
+    pub(crate) fn may_confirm(&self, key_id: KeyId, sent: i64) -> bool {
+        self.confirmations.get(&key_id).is_some_and(|&left| sent < left)
+    }
+
+    /// Adds `confirmed` to the day's count of confirmation e-mails of each key (in the batch's
+    /// transaction). Added, not set: parallel writers (PostgreSQL) each add their own.
+    pub(crate) fn save_confirmations(&self, conn: &mut DbConnection, confirmed: &HashMap<KeyId, i64>) -> Result<()> {
+        let day = day_of(self.now);
+        for (key_id, &count) in confirmed.iter().filter(|(_, &count)| count > 0) {
+            // The same SQL on both backends; every value is a number.
+            diesel::sql_query(format!(
+                "INSERT INTO key_daily_counts (api_key_id, day, leads, confirmations) VALUES ({key_id}, {day}, 0, {count}) \
+                 ON CONFLICT (api_key_id, day) DO UPDATE SET confirmations = key_daily_counts.confirmations + excluded.confirmations"
+            ))
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Who a company's new leads are delivered to beyond the dashboard.
+    pub(crate) fn subscribers(&self, company_id: CompanyId) -> Option<&Subscribers> {
+        self.subscribers.get(&company_id)
     }
 
     /// Whether a lead of `job`'s key and company may still be stored.

@@ -1,5 +1,6 @@
 //! Step 3 of writing a batch: the rows of a plan, with one multi-row insert per table —
-//! orders, tickets, notifications, Idempotency-Keys, fingerprints — on both backends.
+//! orders, tickets, notifications, outbox deliveries, Idempotency-Keys, fingerprints — on
+//! both backends.
 
 use diesel::prelude::*;
 use lead_domain::{Lead, OrderStatus, TicketStatus};
@@ -14,9 +15,10 @@ use crate::ids::{KeyId, LeadId, OrderId, TicketId};
 use crate::ingest::Job;
 use crate::models::Recorded;
 use crate::notifications::notes_to_team;
+use crate::outbox::{confirmation, Event};
 use crate::records::{counts_as_lead, Hold};
 use crate::rows::{NewIdempotencyKey, NewOrder, NewTicket};
-use crate::schema::{idempotency_keys, lead_fingerprints, notifications, tickets, web_orders};
+use crate::schema::{idempotency_keys, lead_fingerprints, notifications, outbox, tickets, web_orders};
 use crate::{Result, StoreError};
 
 /// Writes the rows `plan` decided for `jobs`: the answer of each lead, and what the pass
@@ -106,6 +108,22 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         insert_rows!(conn, notifications, notes);
     }
 
+    // ...and so is it delivered nowhere: the outbox rows of the others, in the same transaction.
+    let mut deliveries = Vec::new();
+    for (position, job, _, _) in stored().filter(|(_, _, held, _)| held.is_none()) {
+        let company_id = job.tenant.company_id;
+        if let Some(subscribers) = context.subscribers(company_id) {
+            let lead = id_of(position);
+            deliveries.extend(subscribers.owed(company_id, lead, Event::created(lead), now));
+        }
+        if plan.confirm[position] {
+            deliveries.push(confirmation(company_id, id_of(position), now));
+        }
+    }
+    if !deliveries.is_empty() {
+        insert_rows!(conn, outbox, deliveries);
+    }
+
     // The keys and fingerprints of the leads that keep them: another writer (PostgreSQL)
     // that stored the same a moment ago makes this fail as a concurrent duplicate.
     let mut keys: Vec<NewIdempotencyKey> = stored()
@@ -173,6 +191,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         answers,
         counted: plan.counted,
         fingerprints: left,
+        confirmed: plan.confirmed,
     })
 }
 

@@ -24,7 +24,7 @@ use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::{Fingerprint, Fingerprints, FirstLead};
 use crate::ids::{CompanyId, KeyId};
-use crate::ingest::Job;
+use crate::ingest::{Job, MailPolicy};
 use crate::models::Recorded;
 use crate::{Result, StoreError};
 use context::Context;
@@ -40,15 +40,17 @@ pub(crate) struct BatchWritten {
     pub(crate) companies: BTreeSet<CompanyId>,
 }
 
-/// Writes `jobs` inside the caller's transaction.
+/// Writes `jobs` inside the caller's transaction, with the e-mails `mail` asks for (see
+/// [`Subscribers`](crate::outbox::Subscribers)).
 pub(crate) fn write_batch(
     conn: &mut DbConnection,
     jobs: &[Job],
     fingerprints: &Fingerprints,
     now: i64,
     duplicate_cutoff: i64,
+    mail: MailPolicy,
 ) -> Result<BatchWritten> {
-    let context = Context::load(conn, jobs, now, duplicate_cutoff, fingerprints)?;
+    let context = Context::load(conn, jobs, now, duplicate_cutoff, fingerprints, mail)?;
     let mut written = Written::default();
     let answers = match conn.transaction(|conn| pass(conn, &context, &written, jobs, Pass::Batch)) {
         Ok(passed) => written.take(passed),
@@ -73,6 +75,7 @@ pub(crate) fn write_batch(
         .collect();
     context.note_key_use(conn, &keys)?;
     context.save_counts(conn, &written.counted)?;
+    context.save_confirmations(conn, &written.confirmed)?;
     let companies: BTreeSet<CompanyId> = accepted().map(|(job, _)| job.tenant.company_id).collect();
     dialect::announce_commits(conn, companies.iter().copied())?;
     Ok(BatchWritten {
@@ -110,6 +113,8 @@ pub(crate) struct Passed {
     counted: HashMap<KeyId, i64>,
     /// The fingerprints of the leads it stored.
     fingerprints: Vec<((KeyId, Fingerprint), FirstLead)>,
+    /// How many confirmation e-mails each key's leads owe.
+    confirmed: HashMap<KeyId, i64>,
 }
 
 impl Written {
@@ -118,6 +123,9 @@ impl Written {
         self.fingerprints.extend(passed.fingerprints);
         for (key_id, counted) in passed.counted {
             *self.counted.entry(key_id).or_default() += counted;
+        }
+        for (key_id, confirmed) in passed.confirmed {
+            *self.confirmed.entry(key_id).or_default() += confirmed;
         }
         passed.answers
     }

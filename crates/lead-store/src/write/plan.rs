@@ -54,6 +54,8 @@ pub(crate) struct Written {
     pub(crate) fingerprints: HashMap<(KeyId, Fingerprint), FirstLead>,
     /// How many leads each key stored (counted against its daily cap).
     pub(crate) counted: HashMap<KeyId, i64>,
+    /// How many confirmation e-mails each key's leads owe.
+    pub(crate) confirmed: HashMap<KeyId, i64>,
 }
 
 /// The decisions of one pass, and what they need to be written.
@@ -66,6 +68,10 @@ pub(crate) struct Plan {
     pub(crate) fingerprints: Vec<(usize, Fingerprint)>,
     /// How many leads of each key the pass stores that count against its cap.
     pub(crate) counted: HashMap<KeyId, i64>,
+    /// Which leads of the pass owe their sender a confirmation e-mail, by position.
+    pub(crate) confirm: Vec<bool>,
+    /// How many of them each key has.
+    pub(crate) confirmed: HashMap<KeyId, i64>,
 }
 
 impl Plan {
@@ -82,6 +88,8 @@ impl Plan {
             customers: Vec::with_capacity(jobs.len()),
             fingerprints: Vec::new(),
             counted: HashMap::new(),
+            confirm: Vec::with_capacity(jobs.len()),
+            confirmed: HashMap::new(),
         };
         // The pass's own leads that keep an Idempotency-Key or a fingerprint, by position.
         let mut keyed: HashMap<(KeyId, &str), usize> = HashMap::new();
@@ -138,6 +146,17 @@ impl Plan {
                     }
                 }
             }
+            // A lead for the team (never a held one) owes its sender a confirmation, if the key
+            // sends them and has not sent its day's allowance.
+            let confirm = matches!(decision, Decision::Store(None)) && {
+                let sent = written.confirmed.get(&key_id).copied().unwrap_or(0)
+                    + plan.confirmed.get(&key_id).copied().unwrap_or(0);
+                context.may_confirm(key_id, sent)
+            };
+            if confirm {
+                *plan.confirmed.entry(key_id).or_default() += 1;
+            }
+            plan.confirm.push(confirm);
             plan.decisions.push(decision);
             plan.customers.push(customer);
         }

@@ -1,0 +1,220 @@
+//! One webhook request: what is sent (a Standard Webhooks event, or a Slack-style text), how
+//! it is signed, and what the answer means.
+
+use std::time::{Duration, Instant};
+
+use lead_domain::Timestamp;
+use lead_store::views::{OrderView, TicketView};
+use lead_store::{DueDelivery, Event, LeadRecord, WebhookFormat, WebhookTarget};
+use serde::Serialize;
+
+use crate::guard::{check_url, PublicOnly};
+use crate::sign::signature;
+
+/// The HTTP client webhooks are sent with: no redirects followed (a redirect could point
+/// anywhere), no proxy from the environment, a timeout per request, and — unless private
+/// targets are allowed — a resolver that connects to public addresses only.
+#[derive(Debug, Clone)]
+pub struct WebhookClient {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl WebhookClient {
+    /// A client whose requests give up after `timeout`.
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<WebhookClient, String> {
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .user_agent(concat!("lead-gateway-webhooks/", env!("CARGO_PKG_VERSION")))
+            .pool_idle_timeout(Duration::from_secs(30));
+        if !allow_private {
+            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        let client = builder.build().map_err(|error| error.to_string())?;
+        Ok(WebhookClient { client, allow_private })
+    }
+
+    /// Sends `body` to `target`, signed (standard format) under the message id `id`.
+    pub async fn send(&self, target: &WebhookTarget, id: &str, body: &str) -> Answer {
+        let started = Instant::now();
+        let answer = |status, retry_after, error| Answer {
+            status,
+            retry_after,
+            error,
+            duration: started.elapsed(),
+        };
+        if let Err(error) = check_url(&target.url, self.allow_private) {
+            return answer(None, None, Some(error.to_string()));
+        }
+        let mut request = self
+            .client
+            .post(&target.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        if target.format == WebhookFormat::Standard {
+            // A fresh timestamp per attempt, so a receiver's replay window holds for retries.
+            let timestamp = Timestamp::now().millis().div_euclid(1000);
+            let signed = match signature(&target.secrets, id, timestamp, body) {
+                Ok(signed) => signed,
+                Err(error) => return answer(None, None, Some(error.to_string())),
+            };
+            request = request
+                .header("webhook-id", id)
+                .header("webhook-timestamp", timestamp.to_string())
+                .header("webhook-signature", signed);
+        }
+        match request.body(body.to_owned()).send().await {
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                let error = (!status.is_success()).then(|| format!("the endpoint answered {status}"));
+                answer(Some(status.as_u16()), retry_after, error)
+            }
+            Err(error) => answer(None, None, Some(describe(&error))),
+        }
+    }
+}
+
+/// What came of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The HTTP status, if an answer came.
+    pub status: Option<u16>,
+    /// The `Retry-After` it asked for (in seconds).
+    pub retry_after: Option<Duration>,
+    /// What went wrong (a status other than 2xx, a refused target, no connection, a timeout).
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+impl Answer {
+    /// Whether the endpoint took it (any 2xx).
+    pub fn delivered(&self) -> bool {
+        self.status.is_some_and(|status| (200..300).contains(&status))
+    }
+
+    /// Whether the endpoint says it is gone for good (410).
+    pub fn gone(&self) -> bool {
+        self.status == Some(410)
+    }
+}
+
+/// The error chain of a failed request, in one line (reqwest's own display says only
+/// "error sending request").
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The id a receiver deduplicates by: the same for every attempt of a delivery.
+pub(crate) fn message_id(delivery: &DueDelivery) -> String {
+    format!("msg_{}", delivery.id)
+}
+
+/// A Standard Webhooks event.
+#[derive(Serialize)]
+struct Envelope<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    timestamp: String,
+    data: T,
+}
+
+/// A Slack-style message.
+#[derive(Serialize)]
+struct SlackText {
+    text: String,
+}
+
+/// What a delivery's first attempt sends (every retry sends the same): the event with the
+/// record as the team API shows it, or a German text with a link to the dashboard.
+pub(crate) fn body(delivery: &DueDelivery, format: WebhookFormat, public_url: &str) -> Option<String> {
+    let lead = delivery.lead.as_ref()?;
+    let text = match format {
+        WebhookFormat::Standard => {
+            let timestamp = delivery.created_at.to_string();
+            let kind = delivery.event.as_str();
+            match lead {
+                LeadRecord::Order(order) => serde_json::to_string(&Envelope {
+                    kind,
+                    timestamp,
+                    data: OrderView::new(order.clone(), true),
+                }),
+                LeadRecord::Ticket(ticket) => serde_json::to_string(&Envelope {
+                    kind,
+                    timestamp,
+                    data: TicketView::new(ticket.clone(), true),
+                }),
+            }
+        }
+        WebhookFormat::Slack => serde_json::to_string(&SlackText {
+            text: format!("{} {}", german_text(delivery.event, lead), link(public_url, lead)),
+        }),
+    };
+    Some(text.expect("views serialise"))
+}
+
+/// The German line of an event: for a new lead the published notification text.
+pub(crate) fn german_text(event: Event, lead: &LeadRecord) -> String {
+    match (event, lead) {
+        (Event::OrderAccepted, LeadRecord::Order(order)) => {
+            format!("Bestellung {} über {} wurde angenommen.", order.id, order.total)
+        }
+        (Event::OrderRejected, LeadRecord::Order(order)) => {
+            format!("Bestellung {} über {} wurde abgelehnt.", order.id, order.total)
+        }
+        (Event::TicketClosed, LeadRecord::Ticket(ticket)) => format!("Ticket „{}“ wurde geschlossen.", ticket.title),
+        (Event::TicketReopened, LeadRecord::Ticket(ticket)) => {
+            format!("Ticket „{}“ wurde wieder geöffnet.", ticket.title)
+        }
+        (_, LeadRecord::Order(order)) => lead_domain::order_notification(order.total),
+        (_, LeadRecord::Ticket(ticket)) => lead_domain::ticket_notification(&ticket.title, &ticket.email),
+    }
+}
+
+/// The dashboard's page of the record.
+pub(crate) fn link(public_url: &str, lead: &LeadRecord) -> String {
+    let base = public_url.trim_end_matches('/');
+    match lead {
+        LeadRecord::Order(order) => format!("{base}/app/orders#order-{}", order.id),
+        LeadRecord::Ticket(ticket) => format!("{base}/app/tickets/{}", ticket.id),
+    }
+}
+
+/// Sends a `ping` event to an endpoint now, outside the outbox (`webhook test`): whether and
+/// how it answered.
+pub async fn ping(client: &WebhookClient, target: &WebhookTarget) -> Answer {
+    let now = Timestamp::now();
+    let body = match target.format {
+        WebhookFormat::Standard => serde_json::to_string(&Envelope {
+            kind: "ping",
+            timestamp: now.to_string(),
+            data: serde_json::json!({ "webhook_id": target.id }),
+        }),
+        WebhookFormat::Slack => serde_json::to_string(&SlackText {
+            text: "Test: Webhook des CRM funktioniert.".into(),
+        }),
+    }
+    .expect("a ping serialises");
+    client
+        .send(target, &format!("msg_ping_{}_{}", target.id, now.millis()), &body)
+        .await
+}

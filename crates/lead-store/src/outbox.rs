@@ -1,0 +1,1160 @@
+//! The outbox: every delivery owed to the world outside — a webhook request, an e-mail — is a
+//! row written in the same transaction as what caused it (a lead, a decision, a release), so
+//! that nothing committed is ever left unsent and nothing unsent is ever lost. The delivery
+//! workers (crate `lead-deliver`) claim due rows in one short transaction, send outside any
+//! transaction, and record the attempt in another ([`Store::claim_deliveries`],
+//! [`Store::record_attempts`]).
+//!
+//! Here: the vocabulary (channels, events, formats, statuses), the company's webhook
+//! endpoints, the rows a lead or an event owes, claiming and recording, and the operator's
+//! and team's lists.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, TicketId, WebhookId};
+use crate::records::{OrderRecord, TicketRecord};
+use crate::schema::{employees, outbox, outbox_attempts, tickets, web_orders, webhooks};
+use crate::{audit, dialect, Result, Store, StoreError};
+
+/// Spells each variant of a closed set of words (as stored and as shown), and parses it back.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// Its spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> std::result::Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!(
+                        "{other:?} is not one of {}",
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+words! {
+    /// How a delivery leaves.
+    Channel {
+        /// An HTTP request to a company's webhook endpoint.
+        Webhook = "webhook",
+        /// An e-mail (to an employee, or a confirmation to the sender).
+        Email = "email",
+        /// A Web Push message to an employee's device.
+        Push = "push",
+    }
+}
+
+words! {
+    /// What happened.
+    Event {
+        /// A web order arrived (or a held one was released).
+        OrderCreated = "order.created",
+        /// A ticket arrived (or a held one was released).
+        TicketCreated = "ticket.created",
+        /// An employee accepted an order.
+        OrderAccepted = "order.accepted",
+        /// An employee rejected an order.
+        OrderRejected = "order.rejected",
+        /// An employee closed a ticket.
+        TicketClosed = "ticket.closed",
+        /// An employee reopened a ticket.
+        TicketReopened = "ticket.reopened",
+        /// The sender's confirmation e-mail of a new lead.
+        Confirmation = "confirmation",
+    }
+}
+
+impl Event {
+    /// The events a webhook endpoint can receive (all of them unless it names some).
+    pub const WEBHOOK_EVENTS: &'static [Event] = &[
+        Event::OrderCreated,
+        Event::TicketCreated,
+        Event::OrderAccepted,
+        Event::OrderRejected,
+        Event::TicketClosed,
+        Event::TicketReopened,
+    ];
+
+    /// The event of a new (or released) lead.
+    pub fn created(lead: LeadId) -> Event {
+        match lead {
+            LeadId::Order(_) => Event::OrderCreated,
+            LeadId::Ticket(_) => Event::TicketCreated,
+        }
+    }
+}
+
+words! {
+    /// What a webhook endpoint is sent.
+    WebhookFormat {
+        /// A signed JSON event (Standard Webhooks).
+        Standard = "standard",
+        /// `{"text": …}`: the German notification and a link, unsigned — what the incoming
+        /// webhooks of Slack, Mattermost, Rocket.Chat and Microsoft Teams accept.
+        Slack = "slack",
+    }
+}
+
+words! {
+    /// Where a delivery stands.
+    DeliveryStatus {
+        /// Not delivered yet: due at `next_attempt_at`.
+        Pending = "pending",
+        /// Delivered.
+        Delivered = "delivered",
+        /// Given up: the schedule ran out, the target refused it for good, or the endpoint
+        /// was disabled or removed.
+        Failed = "failed",
+    }
+}
+
+/// A company's webhook endpoint (its secrets are never listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    /// Its id.
+    pub id: WebhookId,
+    /// The company whose events it receives.
+    pub company_id: CompanyId,
+    /// Where they are sent.
+    pub url: String,
+    /// Which events.
+    pub events: Vec<Event>,
+    /// What it is sent.
+    pub format: WebhookFormat,
+    /// Whether it is sent anything.
+    pub active: bool,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// Its last delivery that succeeded.
+    pub last_success_at: Option<Timestamp>,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// Where a delivery goes and how it is signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookTarget {
+    /// The endpoint.
+    pub id: WebhookId,
+    /// Its URL.
+    pub url: String,
+    /// What it is sent.
+    pub format: WebhookFormat,
+    /// The secrets that sign a request: the current one, and for a day after a rotation the
+    /// previous one too.
+    pub secrets: Vec<String>,
+}
+
+/// A lead as the team sees it.
+#[derive(Debug, Clone)]
+pub enum LeadRecord {
+    /// A web order.
+    Order(OrderRecord),
+    /// A ticket.
+    Ticket(TicketRecord),
+}
+
+/// Who an e-mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTo {
+    /// An employee of the company (the notification of a new lead).
+    Employee {
+        /// The employee.
+        id: EmployeeId,
+        /// Their name.
+        name: String,
+        /// Their address.
+        email: String,
+    },
+    /// The lead's sender (the confirmation).
+    Sender(String),
+}
+
+/// A delivery a worker has claimed: everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    /// Its id (stable across attempts: a receiver deduplicates by it).
+    pub id: DeliveryId,
+    /// The company it is for.
+    pub company_id: CompanyId,
+    /// How it leaves.
+    pub channel: Channel,
+    /// What happened.
+    pub event: Event,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// What the first attempt sent (retries send the same); `None` before the first.
+    pub body: Option<String>,
+    /// When the event happened.
+    pub created_at: Timestamp,
+    /// The endpoint (webhook channel).
+    pub webhook: Option<WebhookTarget>,
+    /// The addressee (e-mail channel).
+    pub mail_to: Option<MailTo>,
+    /// The lead it is about, as it stands now (only before the first attempt).
+    pub lead: Option<LeadRecord>,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Delivered,
+    /// Not delivered; try again then.
+    RetryAt(Timestamp),
+    /// Not delivered, and never will be (the schedule ran out, or the target refused it
+    /// for good).
+    Failed,
+    /// The endpoint answered `410 Gone`: it is disabled at once.
+    Gone,
+}
+
+/// One attempt, to be recorded.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The delivery.
+    pub id: DeliveryId,
+    /// When it started.
+    pub at: Timestamp,
+    /// How long it took.
+    pub duration: Duration,
+    /// The target's answer: an HTTP status, an SMTP reply code.
+    pub status: Option<i32>,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// What was sent, kept for the retries (the first attempt's).
+    pub body: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// A delivery, as the operator's and the team's lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// Its id.
+    pub id: DeliveryId,
+    /// The company it is for.
+    pub company_id: CompanyId,
+    /// How it leaves.
+    pub channel: Channel,
+    /// Where to: the endpoint's URL or the e-mail address.
+    pub target: String,
+    /// What happened.
+    pub event: Event,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// The target's last answer (HTTP status, SMTP reply code).
+    pub last_status: Option<i32>,
+    /// The last error.
+    pub last_error: Option<String>,
+    /// When it is tried next (pending ones).
+    pub next_attempt_at: Option<Timestamp>,
+    /// When it was owed.
+    pub created_at: Timestamp,
+}
+
+/// Which deliveries a list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeliveryFilter {
+    /// Only this company's.
+    pub company_id: Option<CompanyId>,
+    /// Only this channel's.
+    pub channel: Option<Channel>,
+    /// Only those in this state.
+    pub status: Option<DeliveryStatus>,
+    /// Only those with an id below this (the cursor of the previous page).
+    pub before: Option<DeliveryId>,
+    /// At most this many.
+    pub limit: Option<i64>,
+}
+
+/// A new endpoint.
+#[derive(Debug, Clone)]
+pub struct NewWebhook<'a> {
+    /// The company whose events it receives.
+    pub company_id: CompanyId,
+    /// Where they are sent.
+    pub url: &'a str,
+    /// Which events (at least one).
+    pub events: &'a [Event],
+    /// What it is sent.
+    pub format: WebhookFormat,
+    /// Its signing secret (`whsec_…`).
+    pub secret: &'a str,
+}
+
+/// After a rotation, the previous secret signs too for this long, so receivers can switch.
+pub const PREVIOUS_SECRET_VALID: Duration = Duration::from_secs(24 * 3600);
+
+/// A delivery row to insert.
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+pub(crate) struct NewDelivery {
+    company_id: CompanyId,
+    channel: &'static str,
+    event: &'static str,
+    webhook_id: Option<WebhookId>,
+    employee_id: Option<EmployeeId>,
+    order_id: Option<OrderId>,
+    ticket_id: Option<TicketId>,
+    next_attempt_at: i64,
+    created_at: i64,
+}
+
+/// Who a company's events go to: its active webhook endpoints (and the events each takes),
+/// and the active employees who want an e-mail per new lead.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Subscribers {
+    webhooks: Vec<(WebhookId, Vec<Event>)>,
+    mail: Vec<EmployeeId>,
+}
+
+impl Subscribers {
+    /// The subscribers of `company_id`; employees' e-mails only if `email` (an SMTP server
+    /// is configured).
+    pub(crate) fn of(conn: &mut DbConnection, company_id: CompanyId, email: bool) -> Result<Subscribers> {
+        let hooks: Vec<(WebhookId, String)> = webhooks::table
+            .filter(webhooks::company_id.eq(company_id))
+            .filter(webhooks::active.eq(1))
+            .filter(webhooks::removed_at.is_null())
+            .select((webhooks::id, webhooks::events))
+            .order(webhooks::id)
+            .load(conn)?;
+        let mail = if email {
+            employees::table
+                .filter(employees::company_id.eq(company_id))
+                .filter(employees::active.eq(1))
+                .filter(employees::notify_email.eq(1))
+                .select(employees::id)
+                .order(employees::id)
+                .load(conn)?
+        } else {
+            Vec::new()
+        };
+        Ok(Subscribers {
+            webhooks: hooks
+                .into_iter()
+                .map(|(id, events)| Ok((id, parse_events(&events)?)))
+                .collect::<Result<_>>()?,
+            mail,
+        })
+    }
+
+    /// The deliveries `event` about `lead` owes: one per endpoint that takes it, and for a
+    /// new lead one e-mail per employee who wants one.
+    pub(crate) fn owed(
+        &self,
+        company_id: CompanyId,
+        lead: LeadId,
+        event: Event,
+        now: i64,
+    ) -> impl Iterator<Item = NewDelivery> + '_ {
+        let (order_id, ticket_id) = match lead {
+            LeadId::Order(id) => (Some(id), None),
+            LeadId::Ticket(id) => (None, Some(id)),
+        };
+        let row = move |channel: Channel, webhook_id, employee_id| NewDelivery {
+            company_id,
+            channel: channel.as_str(),
+            event: event.as_str(),
+            webhook_id,
+            employee_id,
+            order_id,
+            ticket_id,
+            next_attempt_at: now,
+            created_at: now,
+        };
+        let hooks = self
+            .webhooks
+            .iter()
+            .filter(move |(_, events)| events.contains(&event))
+            .map(move |&(id, _)| row(Channel::Webhook, Some(id), None));
+        let mails = if event == Event::created(lead) {
+            self.mail.as_slice()
+        } else {
+            &[]
+        };
+        hooks.chain(
+            mails
+                .iter()
+                .map(move |&employee| row(Channel::Email, None, Some(employee))),
+        )
+    }
+}
+
+/// The confirmation e-mail to the sender of a new `lead`.
+pub(crate) fn confirmation(company_id: CompanyId, lead: LeadId, now: i64) -> NewDelivery {
+    let (order_id, ticket_id) = match lead {
+        LeadId::Order(id) => (Some(id), None),
+        LeadId::Ticket(id) => (None, Some(id)),
+    };
+    NewDelivery {
+        company_id,
+        channel: Channel::Email.as_str(),
+        event: Event::Confirmation.as_str(),
+        webhook_id: None,
+        employee_id: None,
+        order_id,
+        ticket_id,
+        next_attempt_at: now,
+        created_at: now,
+    }
+}
+
+/// Writes the deliveries `event` about `lead` owes (inside the caller's transaction).
+pub(crate) fn enqueue(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+    lead: LeadId,
+    event: Event,
+    email: bool,
+    now: i64,
+) -> Result<()> {
+    let rows: Vec<NewDelivery> = Subscribers::of(conn, company_id, email)?
+        .owed(company_id, lead, event, now)
+        .collect();
+    if !rows.is_empty() {
+        dialect::insert_rows!(conn, outbox, rows);
+    }
+    Ok(())
+}
+
+/// The events stored in a webhook's `events` column.
+fn parse_events(text: &str) -> Result<Vec<Event>> {
+    text.split(',')
+        .map(|event| {
+            event
+                .parse()
+                .map_err(|_| StoreError::corrupt(format!("webhook event {event:?}")))
+        })
+        .collect()
+}
+
+/// A stored word of one of the closed sets above.
+fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| StoreError::corrupt(format!("{what} {text:?}")))
+}
+
+/// A webhook as stored.
+type WebhookRow = (
+    WebhookId,
+    CompanyId,
+    String,
+    String,
+    String,
+    i32,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+macro_rules! webhook_columns {
+    () => {
+        (
+            webhooks::id,
+            webhooks::company_id,
+            webhooks::url,
+            webhooks::events,
+            webhooks::format,
+            webhooks::active,
+            webhooks::disabled_reason,
+            webhooks::last_success_at,
+            webhooks::created_at,
+        )
+    };
+}
+
+fn webhook_of(row: WebhookRow) -> Result<Webhook> {
+    let (id, company_id, url, events, format, active, disabled_reason, last_success_at, created_at) = row;
+    Ok(Webhook {
+        id,
+        company_id,
+        url,
+        events: parse_events(&events)?,
+        format: parse_word(&format, "webhook format")?,
+        active: active == 1,
+        disabled_reason,
+        last_success_at: last_success_at.map(Timestamp::from),
+        created_at: created_at.into(),
+    })
+}
+
+impl Store {
+    /// Writes the deliveries `event` about `lead` owes (inside the caller's transaction).
+    pub(crate) fn enqueue(
+        &self,
+        conn: &mut DbConnection,
+        company_id: CompanyId,
+        lead: LeadId,
+        event: Event,
+    ) -> Result<()> {
+        enqueue(
+            conn,
+            company_id,
+            lead,
+            event,
+            self.shared.mail.enabled,
+            Timestamp::now().millis(),
+        )
+    }
+
+    /// Adds a webhook endpoint for a company (active at once).
+    pub fn add_webhook(&self, new: &NewWebhook<'_>) -> Result<WebhookId> {
+        if new.events.is_empty() || new.events.iter().any(|event| !Event::WEBHOOK_EVENTS.contains(event)) {
+            return Err(StoreError::Invalid {
+                field: "events",
+                problem: crate::Problem::Other(format!(
+                    "name one or more of {}",
+                    Event::WEBHOOK_EVENTS
+                        .iter()
+                        .map(|event| event.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
+        }
+        let events: Vec<&str> = new.events.iter().map(|event| event.as_str()).collect();
+        self.write(|conn| {
+            crate::companies::ensure_company(conn, new.company_id)?;
+            let id = dialect::each_backend!(&mut *conn, c => diesel::insert_into(webhooks::table)
+                .values((
+                    webhooks::company_id.eq(new.company_id),
+                    webhooks::url.eq(new.url),
+                    webhooks::events.eq(events.join(",")),
+                    webhooks::format.eq(new.format.as_str()),
+                    webhooks::secret.eq(new.secret),
+                    webhooks::created_at.eq(Timestamp::now().millis()),
+                ))
+                .returning(webhooks::id)
+                .get_result::<WebhookId>(c))?;
+            audit::record(
+                conn,
+                &self.actor,
+                "webhook.add",
+                &format!("webhook {id} of company {} to {}", new.company_id, new.url),
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// The webhook endpoints (of one company, or all), oldest first; removed ones are gone.
+    pub fn list_webhooks(&self, company_id: Option<CompanyId>) -> Result<Vec<Webhook>> {
+        self.read(|conn| {
+            let mut query = webhooks::table
+                .filter(webhooks::removed_at.is_null())
+                .select(webhook_columns!())
+                .order(webhooks::id)
+                .into_boxed();
+            if let Some(company_id) = company_id {
+                query = query.filter(webhooks::company_id.eq(company_id));
+            }
+            query.load::<WebhookRow>(conn)?.into_iter().map(webhook_of).collect()
+        })
+    }
+
+    /// One endpoint and where and how it is sent to (for `webhook test`).
+    pub fn find_webhook(&self, id: WebhookId) -> Result<(Webhook, WebhookTarget)> {
+        self.read(|conn| {
+            let webhook = webhooks::table
+                .find(id)
+                .filter(webhooks::removed_at.is_null())
+                .select(webhook_columns!())
+                .first::<WebhookRow>(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
+            let webhook = webhook_of(webhook)?;
+            let target = targets(conn, &[id], Timestamp::now().millis())?
+                .remove(&id)
+                .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
+            Ok((webhook, target))
+        })
+    }
+
+    /// Removes an endpoint: it is sent nothing more, and its pending deliveries fail.
+    pub fn remove_webhook(&self, id: WebhookId) -> Result<()> {
+        self.write(|conn| {
+            let now = Timestamp::now().millis();
+            let removed = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
+                .set((
+                    webhooks::removed_at.eq(now),
+                    webhooks::active.eq(0),
+                    webhooks::disabled_reason.eq("removed by the operator"),
+                ))
+                .execute(conn)?;
+            if removed == 0 {
+                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+            }
+            fail_pending(conn, id, "the endpoint was removed")?;
+            audit::record(conn, &self.actor, "webhook.remove", &format!("webhook {id}"))
+        })
+    }
+
+    /// Enables a disabled endpoint again (its failed deliveries stay failed: `outbox retry`).
+    pub fn enable_webhook(&self, id: WebhookId) -> Result<()> {
+        self.write(|conn| {
+            let enabled = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
+                .set((
+                    webhooks::active.eq(1),
+                    webhooks::disabled_reason.eq(None::<String>),
+                    webhooks::failing_since.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            if enabled == 0 {
+                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+            }
+            audit::record(conn, &self.actor, "webhook.enable", &format!("webhook {id}"))
+        })
+    }
+
+    /// Gives an endpoint a new secret; the old one goes on signing alongside for
+    /// [`PREVIOUS_SECRET_VALID`].
+    pub fn rotate_webhook_secret(&self, id: WebhookId, secret: &str) -> Result<()> {
+        self.write(|conn| {
+            let now = Timestamp::now().millis();
+            let until = now + i64::try_from(PREVIOUS_SECRET_VALID.as_millis()).expect("a day in milliseconds");
+            let rotated = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
+                .set((
+                    webhooks::previous_secret.eq(webhooks::secret.nullable()),
+                    webhooks::previous_secret_until.eq(until),
+                    webhooks::secret.eq(secret),
+                ))
+                .execute(conn)?;
+            if rotated == 0 {
+                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+            }
+            audit::record(conn, &self.actor, "webhook.rotate-secret", &format!("webhook {id}"))
+        })
+    }
+
+    /// Claims up to `limit` due deliveries for `lease` (another worker takes them over only
+    /// after it): each at most once across every instance (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`). Deliveries to an endpoint disabled since they were owed fail instead.
+    pub fn claim_deliveries(&self, limit: i64, lease: Duration) -> Result<Vec<DueDelivery>> {
+        let now = Timestamp::now().millis();
+        // Most of the time nothing is due: a read finds that without the write lock.
+        let any_due = self.read(|conn| Ok(!dialect::due_deliveries(conn, now, 1, false)?.is_empty()))?;
+        if !any_due {
+            return Ok(Vec::new());
+        }
+        let lease = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        self.write(|conn| {
+            let ids = dialect::due_deliveries(conn, now, limit, true)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set(outbox::claimed_until.eq(now.saturating_add(lease)))
+                .execute(conn)?;
+            load_due(conn, &ids, now)
+        })
+    }
+
+    /// Gives claimed deliveries back unsent, to be claimed again after `wait`.
+    pub fn release_claims(&self, ids: &[DeliveryId], wait: Duration) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let until = Timestamp::now().millis().saturating_add(millis(wait));
+        self.write(|conn| {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
+                .set(outbox::claimed_until.eq(until))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    /// SQLite (one server process per file): gives back the claims a process that died
+    /// left, at its next start. PostgreSQL leaves them to expire: other instances may be
+    /// sending them right now.
+    pub fn recover_claims(&self) -> Result<usize> {
+        if self.backend == crate::Backend::Postgres {
+            return Ok(0);
+        }
+        self.write(|conn| {
+            Ok(diesel::update(
+                outbox::table
+                    .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
+                    .filter(outbox::claimed_until.is_not_null()),
+            )
+            .set(outbox::claimed_until.eq(None::<i64>))
+            .execute(conn)?)
+        })
+    }
+
+    /// Records attempts, all in one transaction: each delivery's state and history, and its
+    /// endpoint's — a success clears its failing streak, a `410 Gone` disables it at once, a
+    /// failure that ends a streak of `disable_after` disables it; the company's active
+    /// employees are told of every endpoint disabled.
+    pub fn record_attempts(&self, attempts: &[Attempt], disable_after: Duration) -> Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        self.write(|conn| {
+            let now = Timestamp::now().millis();
+            let ids: Vec<DeliveryId> = attempts.iter().map(|attempt| attempt.id).collect();
+            let endpoints: HashMap<DeliveryId, Option<WebhookId>> = outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .select((outbox::id, outbox::webhook_id))
+                .load::<(DeliveryId, Option<WebhookId>)>(conn)?
+                .into_iter()
+                .collect();
+            let history: Vec<_> = attempts
+                .iter()
+                .map(|attempt| {
+                    (
+                        outbox_attempts::outbox_id.eq(attempt.id),
+                        outbox_attempts::at.eq(attempt.at.millis()),
+                        outbox_attempts::status.eq(attempt.status),
+                        outbox_attempts::error.eq(attempt.error.clone()),
+                        outbox_attempts::duration_ms.eq(millis(attempt.duration)),
+                    )
+                })
+                .collect();
+            dialect::insert_rows!(conn, outbox_attempts, history);
+            for attempt in attempts {
+                let (status, next) = match attempt.outcome {
+                    Outcome::Delivered => (DeliveryStatus::Delivered, None),
+                    Outcome::RetryAt(at) => (DeliveryStatus::Pending, Some(at.millis())),
+                    Outcome::Failed | Outcome::Gone => (DeliveryStatus::Failed, None),
+                };
+                let row = outbox::table.find(attempt.id);
+                diesel::update(row)
+                    .set((
+                        outbox::status.eq(status.as_str()),
+                        outbox::attempts.eq(outbox::attempts + 1),
+                        outbox::next_attempt_at.eq(next.unwrap_or(now)),
+                        outbox::claimed_until.eq(None::<i64>),
+                        outbox::last_status.eq(attempt.status),
+                        outbox::last_error.eq(attempt.error.as_deref()),
+                    ))
+                    .execute(conn)?;
+                if let Some(body) = &attempt.body {
+                    diesel::update(row.filter(outbox::body.is_null()))
+                        .set(outbox::body.eq(body))
+                        .execute(conn)?;
+                }
+                let Some(&Some(webhook)) = endpoints.get(&attempt.id) else {
+                    continue;
+                };
+                self.endpoint_answered(conn, webhook, attempt, disable_after, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// What an attempt means for its endpoint.
+    fn endpoint_answered(
+        &self,
+        conn: &mut DbConnection,
+        webhook: WebhookId,
+        attempt: &Attempt,
+        disable_after: Duration,
+        now: i64,
+    ) -> Result<()> {
+        let hook = webhooks::table.find(webhook);
+        match attempt.outcome {
+            Outcome::Delivered => {
+                diesel::update(hook)
+                    .set((
+                        webhooks::last_success_at.eq(now),
+                        webhooks::failing_since.eq(None::<i64>),
+                    ))
+                    .execute(conn)?;
+            }
+            Outcome::Gone => self.disable_webhook(conn, webhook, Disabled::Gone, now)?,
+            Outcome::RetryAt(_) | Outcome::Failed => {
+                diesel::update(hook.filter(webhooks::failing_since.is_null()))
+                    .set(webhooks::failing_since.eq(attempt.at.millis()))
+                    .execute(conn)?;
+                let since: Option<i64> = hook.select(webhooks::failing_since).first(conn)?;
+                if since.is_some_and(|since| now - since >= millis(disable_after)) {
+                    self.disable_webhook(conn, webhook, Disabled::Failing(disable_after), now)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Disables an active endpoint for `reason`: its pending deliveries fail, and every active
+    /// employee of its company is told which endpoint and why.
+    fn disable_webhook(&self, conn: &mut DbConnection, id: WebhookId, why: Disabled, now: i64) -> Result<()> {
+        let reason = why.reason();
+        let disabled: Vec<(CompanyId, String)> =
+            diesel::update(webhooks::table.find(id).filter(webhooks::active.eq(1)))
+                .set((webhooks::active.eq(0), webhooks::disabled_reason.eq(&reason)))
+                .returning((webhooks::company_id, webhooks::url))
+                .get_results(conn)?;
+        let Some((company_id, url)) = disabled.into_iter().next() else {
+            return Ok(());
+        };
+        log::warn!("webhook {id} ({url}) of company {company_id} disabled: {reason}");
+        fail_pending(conn, id, &format!("the endpoint was disabled: {reason}"))?;
+        let text = lead_domain::webhook_disabled_notification(&url, &why.german());
+        crate::notifications::notify_about_webhook(conn, company_id, &text, now)?;
+        audit::record(
+            conn,
+            &self.actor,
+            "webhook.disable",
+            &format!("webhook {id} of company {company_id}: {reason}"),
+        )
+    }
+
+    /// Deliveries, newest first.
+    pub fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
+        self.read(|conn| {
+            let mut query = outbox::table
+                .left_join(webhooks::table)
+                .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))
+                .left_join(web_orders::table.on(outbox::order_id.eq(web_orders::id.nullable())))
+                .left_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))
+                .select((
+                    outbox::id,
+                    outbox::company_id,
+                    outbox::channel,
+                    webhooks::url.nullable(),
+                    employees::email.nullable(),
+                    web_orders::email.nullable(),
+                    tickets::email.nullable(),
+                    outbox::event,
+                    outbox::attempts,
+                    outbox::status,
+                    outbox::last_status,
+                    outbox::last_error,
+                    outbox::next_attempt_at,
+                    outbox::created_at,
+                ))
+                .order(outbox::id.desc())
+                .into_boxed();
+            if let Some(company_id) = filter.company_id {
+                query = query.filter(outbox::company_id.eq(company_id));
+            }
+            if let Some(channel) = filter.channel {
+                query = query.filter(outbox::channel.eq(channel.as_str()));
+            }
+            if let Some(status) = filter.status {
+                query = query.filter(outbox::status.eq(status.as_str()));
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(outbox::id.lt(before));
+            }
+            if let Some(limit) = filter.limit {
+                query = query.limit(limit);
+            }
+            type Row = (
+                DeliveryId,
+                CompanyId,
+                String,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+                String,
+                i32,
+                String,
+                Option<i32>,
+                Option<String>,
+                i64,
+                i64,
+            );
+            query
+                .load::<Row>(conn)?
+                .into_iter()
+                .map(|row| {
+                    let (
+                        id,
+                        company_id,
+                        channel,
+                        url,
+                        employee,
+                        order_from,
+                        ticket_from,
+                        event,
+                        attempts,
+                        status,
+                        last,
+                        error,
+                        next,
+                        at,
+                    ) = row;
+                    let status: DeliveryStatus = parse_word(&status, "delivery status")?;
+                    Ok(Delivery {
+                        id,
+                        company_id,
+                        channel: parse_word(&channel, "channel")?,
+                        // A confirmation goes to the lead's sender.
+                        target: url.or(employee).or(order_from).or(ticket_from).unwrap_or_default(),
+                        event: parse_word(&event, "event")?,
+                        attempts: u32::try_from(attempts).unwrap_or(0),
+                        status,
+                        last_status: last,
+                        last_error: error,
+                        next_attempt_at: (status == DeliveryStatus::Pending).then(|| Timestamp::from(next)),
+                        created_at: at.into(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Tries a delivery again now — a failed one too (its endpoint must be active).
+    pub fn retry_delivery(&self, id: DeliveryId) -> Result<()> {
+        self.write(|conn| {
+            let found: Option<(String, Option<i32>)> = outbox::table
+                .left_join(webhooks::table)
+                .filter(outbox::id.eq(id))
+                .select((outbox::status, webhooks::active.nullable()))
+                .first(conn)
+                .optional()?;
+            match found {
+                None => return Err(StoreError::NotFound(format!("no delivery with id {id}"))),
+                Some((status, _)) if status == DeliveryStatus::Delivered.as_str() => {
+                    return Err(StoreError::Conflict(format!("delivery {id} was delivered")))
+                }
+                Some((_, Some(0))) => {
+                    return Err(StoreError::Conflict(format!(
+                        "the endpoint of delivery {id} is disabled (webhook enable)"
+                    )))
+                }
+                Some(_) => {}
+            }
+            diesel::update(outbox::table.find(id))
+                .set((
+                    outbox::status.eq(DeliveryStatus::Pending.as_str()),
+                    outbox::next_attempt_at.eq(Timestamp::now().millis()),
+                    outbox::claimed_until.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            audit::record(conn, &self.actor, "outbox.retry", &format!("delivery {id}"))
+        })
+    }
+}
+
+/// Why an endpoint is disabled without the operator.
+#[derive(Debug, Clone, Copy)]
+enum Disabled {
+    /// It answered `410 Gone`.
+    Gone,
+    /// Every attempt failed for this long.
+    Failing(Duration),
+}
+
+impl Disabled {
+    /// For the operator (`webhook list`).
+    fn reason(self) -> String {
+        match self {
+            Disabled::Gone => "the endpoint answered 410 Gone".into(),
+            Disabled::Failing(span) => format!("every delivery failed for {}", span_in_words(span, "days", "hours")),
+        }
+    }
+
+    /// For the team's notification.
+    fn german(self) -> String {
+        match self {
+            Disabled::Gone => "der Empfänger antwortete 410 Gone (gibt es nicht mehr)".into(),
+            Disabled::Failing(span) => format!(
+                "seit {} schlug jede Zustellung fehl",
+                span_in_words(span, "Tagen", "Stunden")
+            ),
+        }
+    }
+}
+
+/// A span in whole days, or (shorter than a day) whole hours.
+fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
+    let secs = span.as_secs();
+    if secs >= 24 * 3600 {
+        format!("{} {days}", secs / (24 * 3600))
+    } else {
+        format!("{} {hours}", secs.div_ceil(3600).max(1))
+    }
+}
+
+/// Fails the pending deliveries of an endpoint.
+fn fail_pending(conn: &mut DbConnection, webhook: WebhookId, why: &str) -> Result<()> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::webhook_id.eq(webhook))
+            .filter(outbox::status.eq(DeliveryStatus::Pending.as_str())),
+    )
+    .set((
+        outbox::status.eq(DeliveryStatus::Failed.as_str()),
+        outbox::last_error.eq(why),
+        outbox::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Where and how each of `ids` (active, not removed) is sent to.
+fn targets(conn: &mut DbConnection, ids: &[WebhookId], now: i64) -> Result<HashMap<WebhookId, WebhookTarget>> {
+    /// id, url, format, secret, previous secret and until when it signs.
+    type Row = (WebhookId, String, String, String, Option<String>, Option<i64>);
+    let rows: Vec<Row> = webhooks::table
+        .filter(webhooks::id.eq_any(ids))
+        .filter(webhooks::removed_at.is_null())
+        .select((
+            webhooks::id,
+            webhooks::url,
+            webhooks::format,
+            webhooks::secret,
+            webhooks::previous_secret,
+            webhooks::previous_secret_until,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, url, format, secret, previous, until)| {
+            let mut secrets = vec![secret];
+            if until.is_some_and(|until| until > now) {
+                secrets.extend(previous);
+            }
+            Ok((
+                id,
+                WebhookTarget {
+                    id,
+                    url,
+                    format: parse_word(&format, "webhook format")?,
+                    secrets,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Everything needed to send the claimed `ids`; those whose endpoint is no longer active
+/// fail here and are left out.
+fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec<DueDelivery>> {
+    type Row = (
+        DeliveryId,
+        CompanyId,
+        String,
+        String,
+        i32,
+        Option<String>,
+        i64,
+        Option<WebhookId>,
+        Option<i32>,
+        Option<EmployeeId>,
+        Option<OrderId>,
+        Option<TicketId>,
+    );
+    let rows: Vec<Row> = outbox::table
+        .left_join(webhooks::table)
+        .filter(outbox::id.eq_any(ids))
+        .select((
+            outbox::id,
+            outbox::company_id,
+            outbox::channel,
+            outbox::event,
+            outbox::attempts,
+            outbox::body,
+            outbox::created_at,
+            outbox::webhook_id,
+            webhooks::active.nullable(),
+            outbox::employee_id,
+            outbox::order_id,
+            outbox::ticket_id,
+        ))
+        .order(outbox::id)
+        .load(conn)?;
+    let hooks: Vec<WebhookId> = rows.iter().filter_map(|row| row.7).collect();
+    let targets = targets(conn, &hooks, now)?;
+    let mut due = Vec::with_capacity(rows.len());
+    for (id, company_id, channel, event, attempts, body, created_at, webhook, active, employee, order, ticket) in rows {
+        let channel: Channel = parse_word(&channel, "channel")?;
+        let webhook = match webhook {
+            Some(webhook) => match targets.get(&webhook) {
+                Some(target) if active == Some(1) => Some(target.clone()),
+                _ => {
+                    diesel::update(outbox::table.find(id))
+                        .set((
+                            outbox::status.eq(DeliveryStatus::Failed.as_str()),
+                            outbox::last_error.eq("the endpoint is disabled or removed"),
+                            outbox::claimed_until.eq(None::<i64>),
+                        ))
+                        .execute(conn)?;
+                    continue;
+                }
+            },
+            None => None,
+        };
+        // The record where the body is still to be made; an e-mail always needs it (a
+        // confirmation goes to its sender).
+        let lead = match (body.is_none() || channel == Channel::Email, order, ticket) {
+            (false, _, _) => None,
+            (true, Some(order), _) => Some(LeadRecord::Order(crate::orders::load_order(conn, company_id, order)?)),
+            (true, None, Some(ticket)) => Some(LeadRecord::Ticket(crate::tickets::load_ticket(
+                conn, company_id, ticket,
+            )?)),
+            (true, None, None) => None,
+        };
+        let mail_to = match (channel, employee, &lead) {
+            (Channel::Email, Some(employee), _) => {
+                let (name, email): (String, String) = employees::table
+                    .find(employee)
+                    .select((employees::name, employees::email))
+                    .first(conn)?;
+                Some(MailTo::Employee {
+                    id: employee,
+                    name,
+                    email,
+                })
+            }
+            (Channel::Email, None, Some(LeadRecord::Order(order))) => Some(MailTo::Sender(order.email.clone())),
+            (Channel::Email, None, Some(LeadRecord::Ticket(ticket))) => Some(MailTo::Sender(ticket.email.clone())),
+            _ => None,
+        };
+        due.push(DueDelivery {
+            id,
+            company_id,
+            channel,
+            event: parse_word(&event, "event")?,
+            attempts: u32::try_from(attempts).unwrap_or(0),
+            body,
+            created_at: created_at.into(),
+            webhook,
+            mail_to,
+            lead,
+        });
+    }
+    Ok(due)
+}
+
+/// A duration in whole milliseconds.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
