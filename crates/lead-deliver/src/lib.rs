@@ -1,5 +1,6 @@
 //! Outbound delivery: the workers that take due rows from lead-store's outbox and send them —
-//! signed webhooks (Standard Webhooks) and Slack-style posts — with retries on a schedule,
+//! signed webhooks (Standard Webhooks), Slack-style posts and e-mail (SMTP) — with retries on
+//! a schedule,
 //! `Retry-After` honoured, bounded concurrency per target and in all, timeouts, and an SSRF
 //! guard on every attempt.
 //!
@@ -12,12 +13,14 @@
 //! Knows no HTTP routes; lead-server starts the workers ([`Deliverer::start`]).
 
 mod guard;
+mod mail;
 mod schedule;
 mod sign;
 mod webhook;
 mod worker;
 
 pub use guard::{check_target, GuardError};
+pub use mail::{MailError, Mailer, SmtpConfig};
 pub use schedule::{Schedule, ScheduleError};
 pub use sign::{generate_secret, signature, SecretError};
 pub use webhook::{ping, Answer, WebhookClient};

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use lead_domain::Timestamp;
 use lead_store::{Attempt, Channel, DeliveryId, DueDelivery, Outcome, Store, WebhookId};
+
+use crate::mail::{Mailer, SmtpConfig};
 use tokio::task::JoinSet;
 
 use crate::schedule::Schedule;
@@ -32,6 +34,8 @@ pub struct DeliverConfig {
     pub public_url: String,
     /// How often an idle worker looks for due deliveries (a lead's commit wakes it at once).
     pub poll: Duration,
+    /// Where e-mail goes out (none: e-mail deliveries fail, and the store owes none).
+    pub smtp: Option<SmtpConfig>,
 }
 
 impl Default for DeliverConfig {
@@ -45,6 +49,7 @@ impl Default for DeliverConfig {
             disable_after: Duration::from_secs(5 * 24 * 3600),
             public_url: "http://127.0.0.1:8080".into(),
             poll: Duration::from_millis(500),
+            smtp: None,
         }
     }
 }
@@ -64,9 +69,20 @@ impl Deliverer {
             .enable_all()
             .build()
             .map_err(|error| format!("cannot start the delivery worker: {error}"))?;
+        // The mailer's connection pool lives on the worker's runtime.
+        let mailer = {
+            let _runtime = runtime.enter();
+            config
+                .smtp
+                .as_ref()
+                .map(|smtp| Mailer::new(smtp, config.timeout))
+                .transpose()
+                .map_err(|error| error.to_string())?
+        };
+        let senders = Senders { client, mailer };
         let thread = std::thread::Builder::new()
             .name("lead-deliver".into())
-            .spawn(move || runtime.block_on(run(store, Arc::new(config), client)))
+            .spawn(move || runtime.block_on(run(store, Arc::new(config), senders)))
             .map_err(|error| format!("cannot start the delivery worker: {error}"))?;
         Ok(Deliverer { _thread: thread })
     }
@@ -82,7 +98,31 @@ const BUSY_TARGET_WAIT: Duration = Duration::from_secs(1);
 /// How long the worker waits after the database failed.
 const DATABASE_BACKOFF: Duration = Duration::from_secs(1);
 
-async fn run(store: Store, config: Arc<DeliverConfig>, client: WebhookClient) {
+/// What sends: the webhook client, and the mailer if e-mail is configured.
+#[derive(Debug, Clone)]
+struct Senders {
+    client: WebhookClient,
+    mailer: Option<Mailer>,
+}
+
+/// What one delivery occupies: an endpoint, or the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Target {
+    Webhook(WebhookId),
+    Smtp,
+}
+
+impl Target {
+    fn of(delivery: &DueDelivery) -> Option<Target> {
+        match (delivery.channel, &delivery.webhook) {
+            (Channel::Webhook, Some(hook)) => Some(Target::Webhook(hook.id)),
+            (Channel::Email, _) => Some(Target::Smtp),
+            _ => None,
+        }
+    }
+}
+
+async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
     match blocking(&store, |store| store.recover_claims()).await {
         Ok(0) => {}
         Ok(recovered) => log::info!("{recovered} deliveries claimed before a restart are due again"),
@@ -92,8 +132,8 @@ async fn run(store: Store, config: Arc<DeliverConfig>, client: WebhookClient) {
     // when this one has surely died.
     let lease = config.timeout * 2 + Duration::from_secs(30);
     let mut commits = store.subscribe_commits();
-    let mut inflight: JoinSet<(Option<WebhookId>, Attempt)> = JoinSet::new();
-    let mut per_target: HashMap<WebhookId, usize> = HashMap::new();
+    let mut inflight: JoinSet<(Option<Target>, Attempt)> = JoinSet::new();
+    let mut per_target: HashMap<Target, usize> = HashMap::new();
     let mut finished: Vec<Attempt> = Vec::new();
     let mut last_claim = Instant::now() - CLAIM_INTERVAL;
     loop {
@@ -105,7 +145,7 @@ async fn run(store: Store, config: Arc<DeliverConfig>, client: WebhookClient) {
                 Ok(due) => {
                     let mut busy = Vec::new();
                     for delivery in due {
-                        let target = delivery.webhook.as_ref().map(|hook| hook.id);
+                        let target = Target::of(&delivery);
                         if let Some(target) = target {
                             let sending = per_target.entry(target).or_default();
                             if *sending >= config.per_target {
@@ -114,8 +154,8 @@ async fn run(store: Store, config: Arc<DeliverConfig>, client: WebhookClient) {
                             }
                             *sending += 1;
                         }
-                        let (client, config) = (client.clone(), config.clone());
-                        inflight.spawn(async move { (target, attempt(delivery, &client, &config).await) });
+                        let (senders, config) = (senders.clone(), config.clone());
+                        inflight.spawn(async move { (target, attempt(delivery, &senders, &config).await) });
                     }
                     give_back(&store, busy).await;
                 }
@@ -153,8 +193,8 @@ async fn run(store: Store, config: Arc<DeliverConfig>, client: WebhookClient) {
 
 /// Takes in a finished attempt.
 fn take(
-    done: Result<(Option<WebhookId>, Attempt), tokio::task::JoinError>,
-    per_target: &mut HashMap<WebhookId, usize>,
+    done: Result<(Option<Target>, Attempt), tokio::task::JoinError>,
+    per_target: &mut HashMap<Target, usize>,
     finished: &mut Vec<Attempt>,
 ) {
     match done {
@@ -185,7 +225,7 @@ async fn give_back(store: &Store, busy: Vec<DeliveryId>) {
 }
 
 /// Makes one attempt of `delivery`.
-async fn attempt(delivery: DueDelivery, client: &WebhookClient, config: &DeliverConfig) -> Attempt {
+async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfig) -> Attempt {
     let at = Timestamp::now();
     let failed = |error: &str| Attempt {
         id: delivery.id,
@@ -196,10 +236,35 @@ async fn attempt(delivery: DueDelivery, client: &WebhookClient, config: &Deliver
         body: None,
         outcome: Outcome::Failed,
     };
-    let target = match (delivery.channel, &delivery.webhook) {
-        (Channel::Webhook, Some(target)) => target,
-        (Channel::Webhook, None) => return failed("the delivery names no endpoint"),
-        (channel, _) => return failed(&format!("this server sends no {channel} deliveries")),
+    let retry_or_fail =
+        |retry_after: Option<Duration>| match config.schedule.next_delay(delivery.attempts + 1, retry_after) {
+            Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
+                at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+            )),
+            None => Outcome::Failed,
+        };
+    let target = match (delivery.channel, &delivery.webhook, &senders.mailer) {
+        (Channel::Webhook, Some(target), _) => target,
+        (Channel::Webhook, None, _) => return failed("the delivery names no endpoint"),
+        (Channel::Email, _, Some(mailer)) => {
+            // An e-mail is made anew from the record at every attempt.
+            let answer = mailer.send(&delivery, &config.public_url).await;
+            let outcome = match (&answer.error, answer.permanent) {
+                (None, _) => Outcome::Delivered,
+                (Some(_), true) => Outcome::Failed,
+                (Some(_), false) => retry_or_fail(None),
+            };
+            return Attempt {
+                id: delivery.id,
+                at,
+                duration: answer.duration,
+                status: answer.code,
+                error: answer.error,
+                body: None,
+                outcome,
+            };
+        }
+        (channel, _, _) => return failed(&format!("this server is not set up to send {channel} deliveries")),
     };
     let (body, new_body) = match &delivery.body {
         Some(body) => (body.clone(), false),
@@ -208,18 +273,16 @@ async fn attempt(delivery: DueDelivery, client: &WebhookClient, config: &Deliver
             None => return failed("the record it is about is gone"),
         },
     };
-    let answer = client.send(target, &webhook::message_id(&delivery), &body).await;
+    let answer = senders
+        .client
+        .send(target, &webhook::message_id(&delivery), &body)
+        .await;
     let outcome = if answer.delivered() {
         Outcome::Delivered
     } else if answer.gone() {
         Outcome::Gone
     } else {
-        match config.schedule.next_delay(delivery.attempts + 1, answer.retry_after) {
-            Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
-                at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
-            )),
-            None => Outcome::Failed,
-        }
+        retry_or_fail(answer.retry_after)
     };
     Attempt {
         id: delivery.id,

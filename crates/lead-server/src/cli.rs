@@ -168,6 +168,14 @@ pub enum KeyCommand {
         #[arg(required = true)]
         origins: Vec<String>,
     },
+    /// Send the senders of this key's leads a confirmation e-mail (needs [smtp]; never for
+    /// held leads; at most [smtp] confirmations_per_key_per_day a day). Off by default.
+    Confirm {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// `on` or `off`.
+        state: Switch,
+    },
     /// Cap the leads a key brings to the team per day (UTC). Past the cap, leads are still
     /// stored and answered 200, but quarantined: they notify nobody and wait for the operator
     /// (`orders list --quarantined`, `orders release`).
@@ -179,9 +187,33 @@ pub enum KeyCommand {
     },
 }
 
+/// `on` or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// Turned on.
+    On,
+    /// Turned off.
+    Off,
+}
+
+impl Switch {
+    /// Whether it is on.
+    pub fn on(self) -> bool {
+        self == Switch::On
+    }
+}
+
 /// `employee …`
 #[derive(Debug, Subcommand)]
 pub enum EmployeeCommand {
+    /// Whether an employee gets an e-mail per new order and ticket (needs [smtp]; on by default).
+    Notify {
+        /// The employee's id.
+        employee: EmployeeId,
+        /// `on` or `off`.
+        #[arg(long, value_name = "on|off")]
+        email: Switch,
+    },
     /// Add an employee; prints the id.
     Add {
         /// Id or exact name of the company.

@@ -38,7 +38,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
         Command::Outbox(command) => outbox(command, store),
         Command::Serve { .. } => unreachable!("serve is not an operator command"),
         Command::Company(command) => company(command, store),
-        Command::Key(command) => key(command, store),
+        Command::Key(command) => key(command, store, config),
         Command::Employee(command) => employee(command, store),
         Command::Customer(command) => customer(command, store),
         Command::Orders(OrdersCommand::List {
@@ -148,7 +148,7 @@ fn set_company_active(store: &Store, selector: &str, active: bool) -> anyhow::Re
     Ok(())
 }
 
-fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
+fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         KeyCommand::Issue { company, label } => {
             let company = store.find_company(&company)?;
@@ -203,6 +203,21 @@ fn key(command: KeyCommand, store: &Store) -> anyhow::Result<()> {
                 );
             } else {
                 eprintln!("Key {} ({}): usable from {}.", info.id, info.prefix, origins.join(", "));
+            }
+        }
+        KeyCommand::Confirm { key, state } => {
+            let info = store.find_key(&key)?;
+            store.set_key_confirm(info.id, state.on())?;
+            if state.on() {
+                eprintln!(
+                    "Key {} ({}): the sender of each lead gets a confirmation e-mail (at most {} a day).",
+                    info.id, info.prefix, config.smtp.confirmations_per_key_per_day
+                );
+                if config.smtp.url.trim().is_empty() {
+                    eprintln!("Note: no [smtp] url is configured, so no e-mail is sent at all yet.");
+                }
+            } else {
+                eprintln!("Key {} ({}): no confirmation e-mails.", info.id, info.prefix);
             }
         }
         KeyCommand::Cap { key, cap } => {
@@ -277,6 +292,11 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
         EmployeeCommand::Deactivate { employee } => {
             store.set_employee_active(employee, false)?;
             eprintln!("Employee {employee} deactivated: no further notifications.");
+        }
+        EmployeeCommand::Notify { employee, email } => {
+            store.set_employee_notify_email(employee, email.on())?;
+            let state = if email.on() { "gets" } else { "gets no" };
+            eprintln!("Employee {employee} {state} e-mail per new order and ticket.");
         }
         EmployeeCommand::Activate { employee } => {
             store.set_employee_active(employee, true)?;

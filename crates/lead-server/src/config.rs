@@ -30,8 +30,33 @@ pub struct Config {
     pub dashboard: DashboardSettings,
     /// `[outbox]`
     pub outbox: OutboxConfig,
+    /// `[smtp]`
+    pub smtp: SmtpSettings,
     /// `[log]`
     pub log: LogConfig,
+}
+
+/// `[smtp]`: sending e-mail.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// lettre's URL ("": no e-mail).
+    pub url: String,
+    /// The sender.
+    pub from: String,
+    /// Confirmation e-mails per key and day at most.
+    pub confirmations_per_key_per_day: u32,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    /// Like the derived one, but a password in the URL is shown as `***`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("url", &lead_store::redact_password(&self.url))
+            .field("from", &self.from)
+            .field("confirmations_per_key_per_day", &self.confirmations_per_key_per_day)
+            .finish()
+    }
 }
 
 /// `[outbox]`: delivering webhooks.
@@ -232,6 +257,7 @@ impl Config {
             bail!("database.read_pool_size must be at least 1");
         }
         self.outbox_schedule()?;
+        self.smtp()?;
         if self.outbox.timeout_secs == 0 || self.outbox.concurrency == 0 || self.outbox.per_target == 0 {
             bail!("outbox.timeout_secs, outbox.concurrency and outbox.per_target must be at least 1");
         }
@@ -259,6 +285,22 @@ impl Config {
         }
     }
 
+    /// Where e-mail goes out, if anywhere: `[smtp] url` (or `LEAD_SMTP_URL`) and `from`.
+    pub fn smtp(&self) -> anyhow::Result<Option<lead_deliver::SmtpConfig>> {
+        if self.smtp.url.trim().is_empty() {
+            return Ok(None);
+        }
+        if self.smtp.from.trim().is_empty() {
+            bail!("smtp.from must name the sender (like \"CRM <crm@example.de>\") when smtp.url is set");
+        }
+        let config = lead_deliver::SmtpConfig {
+            url: self.smtp.url.trim().to_owned(),
+            from: self.smtp.from.trim().to_owned(),
+        };
+        lead_deliver::SmtpConfig::check(&config)?;
+        Ok(Some(config))
+    }
+
     /// How the delivery workers deliver.
     pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {
         Ok(lead_deliver::DeliverConfig {
@@ -270,6 +312,7 @@ impl Config {
             disable_after: std::time::Duration::from_secs(self.outbox.disable_failing_after_secs),
             public_url: self.public_url(),
             poll: std::time::Duration::from_millis(500),
+            smtp: self.smtp()?,
         })
     }
 
@@ -296,7 +339,7 @@ impl Config {
         }
     }
 
-    /// Applies `LEAD_RATE_LIMIT_PER_IP`, `LEAD_RATE_LIMIT_PER_KEY`,
+    /// Applies `LEAD_RATE_LIMIT_PER_IP`, `LEAD_RATE_LIMIT_PER_KEY`, `LEAD_SMTP_URL`,
     /// `LEAD_OUTBOX_RETRY_SCHEDULE` and `LEAD_OUTBOX_ALLOW_PRIVATE` from the environment.
     pub fn apply_env(&mut self) -> anyhow::Result<()> {
         if let Ok(text) = std::env::var("LEAD_OUTBOX_RETRY_SCHEDULE") {
@@ -308,6 +351,10 @@ impl Config {
                     format!("LEAD_OUTBOX_RETRY_SCHEDULE is comma-separated seconds (like 0,5,300), got {text:?}")
                 })?;
             self.outbox_schedule().context("LEAD_OUTBOX_RETRY_SCHEDULE")?;
+        }
+        if let Ok(url) = std::env::var("LEAD_SMTP_URL") {
+            self.smtp.url = url;
+            self.smtp()?;
         }
         if let Ok(text) = std::env::var("LEAD_OUTBOX_ALLOW_PRIVATE") {
             self.outbox.allow_private_targets = match text.trim() {
@@ -343,6 +390,8 @@ impl Config {
         store.write_queue = self.database.write_queue;
         store.write_queue_bytes = self.database.write_queue_bytes;
         store.duplicate_window = std::time::Duration::from_secs(self.intake.duplicate_window_secs);
+        store.email_deliveries = !self.smtp.url.trim().is_empty();
+        store.confirmations_per_key_per_day = self.smtp.confirmations_per_key_per_day;
         store
     }
 }

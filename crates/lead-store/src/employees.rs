@@ -80,6 +80,25 @@ impl Store {
         })
     }
 
+    /// Whether an employee gets an e-mail per new order and ticket (when SMTP is configured).
+    pub fn set_employee_notify_email(&self, employee_id: EmployeeId, on: bool) -> Result<()> {
+        self.write(|conn| {
+            let updated = diesel::update(employees::table.find(employee_id))
+                .set(employees::notify_email.eq(i32::from(on)))
+                .execute(conn)?;
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
+            }
+            let state = if on { "on" } else { "off" };
+            audit::record(
+                conn,
+                &self.actor,
+                "employee.notify",
+                &format!("employee {employee_id}: e-mail {state}"),
+            )
+        })
+    }
+
     /// Activates or deactivates an employee; a deactivated one gets no further notifications.
     pub fn set_employee_active(&self, employee_id: EmployeeId, active: bool) -> Result<()> {
         self.write(|conn| {

@@ -163,6 +163,17 @@ impl Store {
         })
     }
 
+    /// Whether the senders of a key's leads get a confirmation e-mail (when SMTP is configured;
+    /// never for held leads, and at most the configured number a day).
+    pub fn set_key_confirm(&self, key_id: KeyId, confirm: bool) -> Result<()> {
+        self.change_key(key_id, "key.confirm", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::confirm_sender.eq(i32::from(confirm)))
+                .execute(conn)?;
+            Ok(format!(": confirmations {}", if confirm { "on" } else { "off" }))
+        })
+    }
+
     /// Sets the origins a key may be used from (normalised, like `https://www.example.de`);
     /// an empty list allows any origin again (and no form redirects).
     pub fn set_key_origins(&self, key_id: KeyId, origins: &[String]) -> Result<()> {

@@ -18,7 +18,7 @@ use lead_domain::Timestamp;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, TicketId, WebhookId};
 use crate::records::{OrderRecord, TicketRecord};
-use crate::schema::{employees, outbox, outbox_attempts, tickets, web_orders, webhooks};
+use crate::schema::{companies, employees, outbox, outbox_attempts, tickets, web_orders, webhooks};
 use crate::{audit, dialect, Result, Store, StoreError};
 
 /// Spells each variant of a closed set of words (as stored and as shown), and parses it back.
@@ -223,8 +223,10 @@ pub struct DueDelivery {
     pub webhook: Option<WebhookTarget>,
     /// The addressee (e-mail channel).
     pub mail_to: Option<MailTo>,
-    /// The lead it is about, as it stands now (only before the first attempt).
+    /// The lead it is about, as it stands now (before the first attempt, and for e-mails).
     pub lead: Option<LeadRecord>,
+    /// The company's name (e-mails).
+    pub company_name: Option<String>,
 }
 
 /// How an attempt ended.
@@ -1138,7 +1140,17 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
             (Channel::Email, None, Some(LeadRecord::Ticket(ticket))) => Some(MailTo::Sender(ticket.email.clone())),
             _ => None,
         };
+        let company_name = match channel {
+            Channel::Email => Some(
+                companies::table
+                    .find(company_id)
+                    .select(companies::name)
+                    .first::<String>(conn)?,
+            ),
+            _ => None,
+        };
         due.push(DueDelivery {
+            company_name,
             id,
             company_id,
             channel,

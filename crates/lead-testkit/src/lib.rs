@@ -12,6 +12,7 @@ mod fixtures;
 mod http;
 mod receiver;
 mod server;
+mod smtp;
 mod wait;
 
 pub use app::TestApp;
@@ -21,6 +22,7 @@ pub use fixtures::{add_company, token_for, Company};
 pub use http::{try_send, Response, SseClient, SseEvent};
 pub use receiver::{Received, Receiver, Reply};
 pub use server::Server;
+pub use smtp::{Mail, SmtpSink};
 pub use wait::{eventually, wait_until};
 
 /// The `lead-server` binary of this build: beside the test executable's `deps` folder, where
