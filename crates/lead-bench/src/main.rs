@@ -8,6 +8,7 @@
 //! every `200` left exactly one record and one notification per employee behind.
 
 mod load;
+mod receiver;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -64,6 +65,10 @@ struct Args {
     /// Log filter of the server (`info` includes one access-log line per request).
     #[arg(long, default_value = "warn")]
     server_log: String,
+    /// Give the company one webhook endpoint (a receiver in this process on loopback that
+    /// answers 200): each lead then owes a delivery, sent while the load runs.
+    #[arg(long)]
+    webhook: bool,
 }
 
 /// The mix of leads sent.
@@ -105,15 +110,29 @@ fn run(args: Args) -> anyhow::Result<()> {
     if lead_store::create_database_if_missing(&url)? {
         println!("created the database {}", lead_store::redact_password(&url));
     }
-    let (key, before) = create_company(&url, args.employees)?;
+    let (key, before, company) = create_company(&url, args.employees)?;
+    let receiver = if args.webhook {
+        let receiver = receiver::Receiver::start()?;
+        let store = Store::open(&StoreConfig::new(&url))?;
+        store.add_webhook(&lead_store::NewWebhook {
+            company_id: company,
+            url: &receiver.url,
+            events: lead_store::Event::WEBHOOK_EVENTS,
+            format: lead_store::WebhookFormat::Standard,
+            secret: &lead_deliver::generate_secret()?,
+        })?;
+        Some(receiver)
+    } else {
+        None
+    };
     let config = dir.path().join("bench.toml");
     // The load comes from one address with one key: the rate limits would measure themselves.
     std::fs::write(
         &config,
         format!(
             "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n\
-             [intake]\nduplicate_window_secs = {}\n",
-            args.synchronous, args.postgres_writers, args.duplicate_window_secs
+             [intake]\nduplicate_window_secs = {}\n[outbox]\nallow_private_targets = {}\n",
+            args.synchronous, args.postgres_writers, args.duplicate_window_secs, args.webhook
         ),
     )?;
 
@@ -130,8 +149,14 @@ fn run(args: Args) -> anyhow::Result<()> {
     let seconds = Duration::from_secs(args.seconds);
 
     println!(
-        "lead-bench: {:?}, {} connections, {} s per phase, synchronous={}, {} employees, server log {:?}",
-        args.kind, args.connections, args.seconds, args.synchronous, args.employees, args.server_log
+        "lead-bench: {:?}, {} connections, {} s per phase, synchronous={}, {} employees, {}, server log {:?}",
+        args.kind,
+        args.connections,
+        args.seconds,
+        args.synchronous,
+        args.employees,
+        if args.webhook { "one webhook" } else { "no webhook" },
+        args.server_log
     );
     println!("database: {url}");
     let warmup = load::run(
@@ -161,6 +186,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let peak = rss_peak.load(Ordering::Relaxed);
+    if let Some(receiver) = &receiver {
+        println!(
+            "webhook: {} deliveries received while {} leads were answered 200 (the rest wait in the outbox)",
+            receiver.received(),
+            warmup.ok() + measured.ok()
+        );
+    }
     server.stop();
     println!("server RSS peak: {:.1} MiB", peak as f64 / 1024.0);
     println!(
@@ -178,8 +210,8 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// A company with `employees` employees and a key, made through the product's operations,
-/// and the database's row counts before the run (it may hold other data).
-fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals)> {
+/// the database's row counts before the run (it may hold other data), and the company.
+fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals, lead_store::CompanyId)> {
     let store = Store::open(&StoreConfig::new(url)).context("cannot open the database")?;
     let name = format!("Bench {}", std::process::id());
     let company = store.add_company(&name)?;
@@ -188,7 +220,7 @@ fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals
     }
     let key = ApiKey::generate()?;
     store.add_key(company, &key, "lead-bench")?;
-    Ok((key, store.totals()?))
+    Ok((key, store.totals()?, company))
 }
 
 /// Checks that every `200` added one stored record with one notification per employee.

@@ -2,12 +2,12 @@
 //! per target), records the attempts in batches, and sleeps until a lead commits or the
 //! poll interval passes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lead_domain::Timestamp;
-use lead_store::{Attempt, Channel, DeliveryId, DueDelivery, Outcome, Store, WebhookId};
+use lead_store::{Attempt, Channel, DeliveryId, DueDelivery, Exchange, Outcome, Store, WebhookId};
 
 use crate::mail::{Mailer, SmtpConfig};
 use tokio::task::JoinSet;
@@ -88,11 +88,23 @@ impl Deliverer {
     }
 }
 
-/// The least time between two claims: a stream of leads wakes the worker with every commit,
-/// and each claim is a write transaction.
-const CLAIM_INTERVAL: Duration = Duration::from_millis(20);
+/// The least time between two exchanges (each a write transaction) while the lead writer is
+/// idle: a stream of leads wakes the worker with every commit.
+const EXCHANGE_INTERVAL: Duration = Duration::from_millis(20);
 
-/// How long a delivery whose endpoint is busy (at `per_target`) waits before it is claimed again.
+/// ... and while leads queue up for the writer: intake comes first, deliveries catch up after.
+const BUSY_EXCHANGE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Leads waiting for the writer from which it counts as busy.
+const BUSY_QUEUE: usize = 8;
+
+/// How many rounds of `per_target` deliveries may wait in a target's queue (claimed, not yet
+/// sent): enough to keep a fast endpoint busy between two exchanges, few enough that the
+/// claims' lease covers the wait behind a slow one.
+const QUEUE_ROUNDS: u32 = 8;
+
+/// How long a delivery given back because its endpoint's queue is full waits before it is
+/// claimed again.
 const BUSY_TARGET_WAIT: Duration = Duration::from_secs(1);
 
 /// How long the worker waits after the database failed.
@@ -113,6 +125,8 @@ enum Target {
 }
 
 impl Target {
+    /// `None`: nothing can send it (a webhook whose endpoint was disabled, an e-mail on a
+    /// server without SMTP).
     fn of(delivery: &DueDelivery) -> Option<Target> {
         match (delivery.channel, &delivery.webhook) {
             (Channel::Webhook, Some(hook)) => Some(Target::Webhook(hook.id)),
@@ -122,71 +136,156 @@ impl Target {
     }
 }
 
+/// What one worker holds: deliveries claimed and queued per target, and those in flight.
+struct Held {
+    inflight: JoinSet<(Option<Target>, Attempt)>,
+    sending: HashMap<Target, usize>,
+    queues: HashMap<Target, VecDeque<DueDelivery>>,
+    finished: Vec<Attempt>,
+    give_back: Vec<DeliveryId>,
+}
+
+impl Held {
+    fn len(&self) -> usize {
+        self.inflight.len() + self.queues.values().map(VecDeque::len).sum::<usize>()
+    }
+
+    /// What a target holds, queued and in flight.
+    fn of(&self, target: Target) -> usize {
+        self.queues.get(&target).map_or(0, VecDeque::len) + self.sending.get(&target).copied().unwrap_or(0)
+    }
+
+    /// Starts what the endpoints and the global bound have room for.
+    fn dispatch(&mut self, senders: &Senders, config: &Arc<DeliverConfig>) {
+        let (inflight, sending) = (&mut self.inflight, &mut self.sending);
+        self.queues.retain(|&target, queue| {
+            let busy = sending.entry(target).or_default();
+            while *busy < config.per_target && inflight.len() < config.concurrency {
+                let Some(delivery) = queue.pop_front() else { break };
+                *busy += 1;
+                let (senders, config) = (senders.clone(), config.clone());
+                inflight.spawn(async move { (Some(target), attempt(delivery, &senders, &config).await) });
+            }
+            !queue.is_empty()
+        });
+    }
+
+    /// Takes in a finished attempt.
+    fn take(&mut self, done: Result<(Option<Target>, Attempt), tokio::task::JoinError>) {
+        take(done, &mut self.sending, &mut self.finished);
+    }
+}
+
 async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
     match blocking(&store, |store| store.recover_claims()).await {
         Ok(0) => {}
         Ok(recovered) => log::info!("{recovered} deliveries claimed before a restart are due again"),
         Err(error) => log::warn!("the outbox's old claims could not be given back: {error}"),
     }
-    // A claim outlives the slowest attempt by far: another instance takes a delivery over only
-    // when this one has surely died.
-    let lease = config.timeout * 2 + Duration::from_secs(30);
+    // A claim outlives the wait in the queue and the slowest attempt: another instance takes a
+    // delivery over only when this one has surely died.
+    let lease = config.timeout * (QUEUE_ROUNDS + 2) + Duration::from_secs(30);
+    let per_queue = config.per_target * QUEUE_ROUNDS as usize;
+    let most_held = config.concurrency * QUEUE_ROUNDS as usize;
     let mut commits = store.subscribe_commits();
-    let mut inflight: JoinSet<(Option<Target>, Attempt)> = JoinSet::new();
-    let mut per_target: HashMap<Target, usize> = HashMap::new();
-    let mut finished: Vec<Attempt> = Vec::new();
-    let mut last_claim = Instant::now() - CLAIM_INTERVAL;
+    let mut held = Held {
+        inflight: JoinSet::new(),
+        sending: HashMap::new(),
+        queues: HashMap::new(),
+        finished: Vec::new(),
+        give_back: Vec::new(),
+    };
     loop {
-        let free = config.concurrency.saturating_sub(inflight.len());
-        if free > 0 {
-            last_claim = Instant::now();
-            let limit = i64::try_from(free).unwrap_or(i64::MAX);
-            match blocking(&store, move |store| store.claim_deliveries(limit, lease)).await {
-                Ok(due) => {
-                    let mut busy = Vec::new();
-                    for delivery in due {
-                        let target = Target::of(&delivery);
-                        if let Some(target) = target {
-                            let sending = per_target.entry(target).or_default();
-                            if *sending >= config.per_target {
-                                busy.push(delivery.id);
-                                continue;
-                            }
-                            *sending += 1;
-                        }
+        let last_exchange = Instant::now();
+        // Targets without room are not claimed for; a claim fits the one with the least room,
+        // so that hardly anything claimed has to be given back.
+        let targets: Vec<Target> = held.queues.keys().chain(held.sending.keys()).copied().collect();
+        let full = |target: &Target| held.of(*target) >= per_queue;
+        let skip: Vec<WebhookId> = targets
+            .iter()
+            .filter(|target| full(target))
+            .filter_map(|target| match target {
+                Target::Webhook(id) => Some(*id),
+                Target::Smtp => None,
+            })
+            .collect();
+        let room = targets
+            .iter()
+            .filter(|target| !full(target))
+            .map(|target| per_queue - held.of(*target))
+            .min()
+            .unwrap_or(per_queue)
+            .min(most_held.saturating_sub(held.len()));
+        let skip_email = full(&Target::Smtp);
+        let exchange = Exchange {
+            attempts: std::mem::take(&mut held.finished),
+            give_back: std::mem::take(&mut held.give_back),
+            busy_wait: BUSY_TARGET_WAIT,
+            claim: i64::try_from(room).unwrap_or(0),
+            skip,
+            skip_email,
+            lease,
+            disable_after: config.disable_after,
+        };
+        let handed = exchange.clone();
+        let claimed = blocking(&store, move |store| {
+            let ids = store.exchange_deliveries(&exchange)?;
+            store.load_deliveries(&ids)
+        })
+        .await;
+        match claimed {
+            Ok(due) => {
+                for delivery in due {
+                    let Some(target) = Target::of(&delivery) else {
+                        // Nothing can send it (its endpoint was disabled meanwhile): it fails now.
                         let (senders, config) = (senders.clone(), config.clone());
-                        inflight.spawn(async move { (target, attempt(delivery, &senders, &config).await) });
+                        held.inflight
+                            .spawn(async move { (None, attempt(delivery, &senders, &config).await) });
+                        continue;
+                    };
+                    if held.of(target) >= per_queue {
+                        held.give_back.push(delivery.id);
+                    } else {
+                        held.queues.entry(target).or_default().push_back(delivery);
                     }
-                    give_back(&store, busy).await;
                 }
-                Err(error) => {
-                    log::warn!("the outbox could not be read: {error}");
-                    tokio::time::sleep(DATABASE_BACKOFF).await;
-                }
+            }
+            Err(error) => {
+                // Nothing of the exchange happened: the attempts are recorded next time (their
+                // claims hold meanwhile).
+                log::warn!("the outbox could not be read or written: {error}");
+                held.finished = handed.attempts;
+                held.give_back = handed.give_back;
+                tokio::time::sleep(DATABASE_BACKOFF).await;
             }
         }
 
-        tokio::select! {
-            Some(done) = inflight.join_next(), if !inflight.is_empty() => {
-                take(done, &mut per_target, &mut finished);
+        // Until the next exchange: send, and start the next one as each finishes. Idle, the
+        // worker sleeps until a lead commits or the poll interval passes.
+        let interval = if store.queue_load().leads >= BUSY_QUEUE {
+            BUSY_EXCHANGE_INTERVAL
+        } else {
+            EXCHANGE_INTERVAL
+        };
+        let next_exchange = tokio::time::Instant::from_std(last_exchange + interval);
+        let idle_until = tokio::time::Instant::now() + config.poll;
+        loop {
+            held.dispatch(&senders, &config);
+            let idle = held.len() == 0;
+            tokio::select! {
+                Some(done) = held.inflight.join_next(), if !held.inflight.is_empty() => held.take(done),
+                _ = commits.recv(), if idle => break,
+                () = tokio::time::sleep_until(next_exchange), if !idle => break,
+                () = tokio::time::sleep_until(idle_until), if idle => break,
             }
-            _ = commits.recv() => {}
-            () = tokio::time::sleep(config.poll) => {}
-        }
-        while let Some(done) = inflight.try_join_next() {
-            take(done, &mut per_target, &mut finished);
-        }
-        if !finished.is_empty() {
-            let attempts = std::mem::take(&mut finished);
-            let disable_after = config.disable_after;
-            if let Err(error) = blocking(&store, move |store| store.record_attempts(&attempts, disable_after)).await {
-                // The claims run out and the deliveries are sent again: at least once.
-                log::error!("attempts could not be recorded (they will be made again): {error}");
+            while let Some(done) = held.inflight.try_join_next() {
+                held.take(done);
             }
-        }
-        let next_claim = last_claim + CLAIM_INTERVAL;
-        if let Some(wait) = next_claim.checked_duration_since(Instant::now()) {
-            tokio::time::sleep(wait).await;
+            // Attempts waiting to be recorded are worth an exchange (once the interval passed).
+            if held.len() == 0 && !held.finished.is_empty() {
+                tokio::time::sleep_until(next_exchange).await;
+                break;
+            }
         }
     }
 }
@@ -194,16 +293,16 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
 /// Takes in a finished attempt.
 fn take(
     done: Result<(Option<Target>, Attempt), tokio::task::JoinError>,
-    per_target: &mut HashMap<Target, usize>,
+    sending: &mut HashMap<Target, usize>,
     finished: &mut Vec<Attempt>,
 ) {
     match done {
         Ok((target, attempt)) => {
             if let Some(target) = target {
-                if let Some(sending) = per_target.get_mut(&target) {
-                    *sending = sending.saturating_sub(1);
-                    if *sending == 0 {
-                        per_target.remove(&target);
+                if let Some(busy) = sending.get_mut(&target) {
+                    *busy = busy.saturating_sub(1);
+                    if *busy == 0 {
+                        sending.remove(&target);
                     }
                 }
             }
@@ -214,21 +313,12 @@ fn take(
     }
 }
 
-/// Gives deliveries to busy endpoints back for a moment.
-async fn give_back(store: &Store, busy: Vec<DeliveryId>) {
-    if busy.is_empty() {
-        return;
-    }
-    if let Err(error) = blocking(store, move |store| store.release_claims(&busy, BUSY_TARGET_WAIT)).await {
-        log::warn!("deliveries to a busy endpoint could not be given back: {error}");
-    }
-}
-
 /// Makes one attempt of `delivery`.
 async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfig) -> Attempt {
     let at = Timestamp::now();
     let failed = |error: &str| Attempt {
         id: delivery.id,
+        webhook: None,
         at,
         duration: Duration::ZERO,
         status: None,
@@ -245,7 +335,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
         };
     let target = match (delivery.channel, &delivery.webhook, &senders.mailer) {
         (Channel::Webhook, Some(target), _) => target,
-        (Channel::Webhook, None, _) => return failed("the delivery names no endpoint"),
+        (Channel::Webhook, None, _) => return failed("the endpoint is disabled or removed"),
         (Channel::Email, _, Some(mailer)) => {
             // An e-mail is made anew from the record at every attempt.
             let answer = mailer.send(&delivery, &config.public_url).await;
@@ -256,6 +346,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
             };
             return Attempt {
                 id: delivery.id,
+                webhook: None,
                 at,
                 duration: answer.duration,
                 status: answer.code,
@@ -286,6 +377,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
     };
     Attempt {
         id: delivery.id,
+        webhook: Some(target.id),
         at,
         duration: answer.duration,
         status: answer.status.map(i32::from),

@@ -3,7 +3,7 @@
 use lead_domain::Timestamp;
 pub use lead_store::views::{OrderView, TicketView};
 use lead_store::{
-    Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, Notification, NotificationId, OrderId,
+    CompanyId, Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, Notification, NotificationId, OrderId,
     Submission, SubmissionId, TicketId,
 };
 use serde::Serialize;
@@ -157,6 +157,8 @@ impl From<Submission> for SubmissionView {
 pub struct DeliveryView {
     #[schema(value_type = i64)]
     id: DeliveryId,
+    #[schema(value_type = i64)]
+    company_id: CompanyId,
     /// `webhook` or `email`.
     #[schema(value_type = String)]
     channel: &'static str,
@@ -182,6 +184,7 @@ impl From<Delivery> for DeliveryView {
     fn from(d: Delivery) -> Self {
         DeliveryView {
             id: d.id,
+            company_id: d.company_id,
             channel: d.channel.as_str(),
             target: d.target,
             event: d.event.as_str(),

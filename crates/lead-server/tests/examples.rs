@@ -391,3 +391,153 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
         json!([{"sku": "A-1", "quantity": 2}])
     );
 }
+
+/// A receiver example running as a child process, and everything it printed.
+struct ReceiverProcess {
+    child: std::process::Child,
+    output: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl ReceiverProcess {
+    fn start(mut command: Command) -> ReceiverProcess {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let output = output.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                    output.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        ReceiverProcess { child, output }
+    }
+
+    /// The JSON lines it printed (the example's own; a server's log lines are left out).
+    fn events(&self) -> Vec<Value> {
+        self.output
+            .lock()
+            .unwrap()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(Value::is_object)
+            .collect()
+    }
+}
+
+impl Drop for ReceiverProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A delivery as lead-server signs it, sent by hand: `age` seconds old, with `id`.
+fn signed_delivery(addr: SocketAddr, secret: &str, id: &str, age: i64, body: &str) -> u16 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let timestamp = now - age;
+    let signature = lead_deliver::signature(&[secret.to_owned()], id, timestamp, body).unwrap();
+    let raw = format!(
+        "POST /hooks/crm HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         webhook-id: {id}\r\nwebhook-timestamp: {timestamp}\r\nwebhook-signature: {signature}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    common::try_send(addr, raw.as_bytes()).unwrap().status
+}
+
+/// Each receiver example, with lead-server's real deliveries: verified, handled once, and a
+/// forged, stale or replayed request refused or recognised.
+#[test]
+fn the_webhook_receivers_verify_and_handle_each_delivery_once() {
+    for (tool, name) in [
+        ("node", "webhook-receiver.mjs"),
+        ("python3", "webhook-receiver.py"),
+        ("php", "webhook-receiver.php"),
+    ] {
+        if !installed(tool) {
+            continue;
+        }
+        let app = TestApp::spawn_with("[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0, 1, 1]\n");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let url = format!("http://{addr}/hooks/crm");
+        let added = lead_testkit::cli_with_env(
+            &app.db.url,
+            &["webhook", "add", "--company", "Acme", "--url", &url],
+            &[("LEAD_OUTBOX_ALLOW_PRIVATE", "1")],
+        );
+        let secret = lead_testkit::last_line(&added);
+        let seen = tempfile::tempdir().unwrap();
+        let mut command = Command::new(tool);
+        match tool {
+            "php" => command.args(["-S", &addr.to_string(), example(name).to_str().unwrap()]),
+            _ => command.arg(example(name)),
+        };
+        command
+            .env("WEBHOOK_SECRET", &secret)
+            .env("PORT", port.to_string())
+            .env("WEBHOOK_SEEN_DIR", seen.path());
+        let receiver = ReceiverProcess::start(command);
+        wait_for(&format!("{name} listening"), || TcpStream::connect(addr).ok());
+
+        // A real lead, delivered by the server.
+        let order = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#);
+        let order = order.json()["id"].as_i64().unwrap();
+        let first = wait_for(&format!("{name} handled the order"), || {
+            receiver.events().into_iter().find(|e| e["processed"].is_string())
+        });
+        assert_eq!(
+            (first["type"].as_str(), first["record"].as_i64()),
+            (Some("order.created"), Some(order)),
+            "{name}"
+        );
+        wait_for("the delivery recorded", || {
+            let list = lead_testkit::last_line(&cli(&app.db.url, &["outbox", "list", "--json"]));
+            let list: Vec<Value> = serde_json::from_str(&list).unwrap();
+            (list[0]["status"] == "delivered").then_some(())
+        });
+
+        // The same delivery again: answered 200, not handled twice.
+        let body = r#"{"type":"ticket.created","timestamp":"2026-12-01T00:00:00.000Z","data":{"id":99}}"#;
+        assert_eq!(signed_delivery(addr, &secret, "msg_replayed", 0, body), 200, "{name}");
+        assert_eq!(signed_delivery(addr, &secret, "msg_replayed", 0, body), 200, "{name}");
+        // Forged, or too old to be fresh: refused.
+        assert_eq!(
+            signed_delivery(
+                addr,
+                "whsec_Zm9yZ2VkLXNlY3JldC1mb3JnZWQtc2VjcmV0",
+                "msg_forged",
+                0,
+                body
+            ),
+            401,
+            "{name}"
+        );
+        assert_eq!(signed_delivery(addr, &secret, "msg_stale", 600, body), 401, "{name}");
+
+        let events = wait_for(&format!("{name} saw the replay"), || {
+            let events = receiver.events();
+            events
+                .iter()
+                .any(|e| e["duplicate"] == "msg_replayed")
+                .then_some(events)
+        });
+        let handled: Vec<&Value> = events.iter().filter(|e| e["processed"].is_string()).collect();
+        assert_eq!(
+            handled.len(),
+            2,
+            "{name}: the order and the replayed ticket, once each: {events:?}"
+        );
+        assert!(handled
+            .iter()
+            .all(|e| e["processed"] != "msg_forged" && e["processed"] != "msg_stale"));
+    }
+}

@@ -332,7 +332,7 @@ fn a_killed_server_delivers_every_acknowledged_lead_after_restart() {
     let app = TestApp::spawn_with(CONFIG);
     add_webhook(&app, &receiver.url, &[]);
     let mut acknowledged = Vec::new();
-    for n in 0..30 {
+    for n in 0..200 {
         let answer = app.post_lead(
             &app.acme.key,
             &format!(r#"{{"type":"order","email":"k{n}@example.com","total":{n}}}"#),
@@ -365,6 +365,13 @@ fn a_killed_server_delivers_every_acknowledged_lead_after_restart() {
             .or_default() += 1;
     }
     assert!(per_id.values().all(|&n| n <= 2), "{per_id:?}");
+    eprintln!(
+        "kill -9: {} leads acknowledged, {} webhook requests received for {} distinct deliveries ({} sent twice)",
+        acknowledged.len(),
+        received.len(),
+        per_id.len(),
+        per_id.values().filter(|&&n| n > 1).count()
+    );
     drop(restarted);
     drop(store);
 }
@@ -405,4 +412,92 @@ fn two_instances_on_postgresql_send_each_delivery_once() {
             received_now.iter().map(|r| r.header("webhook-id").unwrap()).collect();
         assert_eq!(ids.len(), leads);
     });
+}
+
+#[test]
+fn an_endpoint_failing_for_the_whole_streak_is_disabled_and_the_team_told() {
+    let receiver = Receiver::start((0..20).map(|_| Reply::status(500)).collect());
+    let app = TestApp::spawn_with(
+        "[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0, 1, 1, 1, 1, 1]\ndisable_failing_after_secs = 2\n",
+    );
+    add_webhook(&app, &receiver.url, &[]);
+    assert_eq!(
+        app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#)
+            .status,
+        200
+    );
+    eventually("the endpoint disabled", Duration::from_secs(15), || {
+        webhooks(&app)[0]["active"] == false
+    });
+    let hook = &webhooks(&app)[0];
+    assert!(
+        hook["disabled_reason"]
+            .as_str()
+            .unwrap()
+            .contains("every delivery failed"),
+        "{hook}"
+    );
+    assert!(receiver.received().len() >= 3, "tried until the streak ran out");
+    let delivery = &deliveries(&app)[0];
+    assert_eq!(delivery["status"], "failed");
+    assert!(
+        delivery["last_error"].as_str().unwrap().contains("disabled"),
+        "{delivery}"
+    );
+    let token = token_for(&app.store, app.acme.employees[1]);
+    let notes = app.team("GET", "/api/v1/notifications", &token, "").json();
+    let note = notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "webhook")
+        .expect("a notice");
+    assert!(
+        note["text"].as_str().unwrap().contains("schlug jede Zustellung fehl"),
+        "{note}"
+    );
+}
+
+#[test]
+fn the_operator_tests_lists_and_removes_an_endpoint() {
+    let receiver = Receiver::start(vec![]);
+    let app = TestApp::spawn_with(CONFIG);
+    let secret = add_webhook(&app, &receiver.url, &["--events", "order.created"]);
+    let hook = &webhooks(&app)[0];
+    assert_eq!(hook["company_id"], app.acme.id.get());
+    assert_eq!(hook["url"], receiver.url.as_str());
+    assert_eq!(hook["events"], serde_json::json!(["order.created"]));
+    assert_eq!(hook["format"], "standard");
+    assert_eq!(hook["active"], true);
+    assert!(hook["disabled_reason"].is_null() && hook["last_success_at"].is_null());
+    let id = hook["id"].to_string();
+
+    // `webhook test`: a signed ping, and its answer printed.
+    let output = cli_with_env(&app.db.url, &["webhook", "test", &id], ALLOW);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(last_line(&output).contains("answered 200"), "{}", last_line(&output));
+    let ping = &wait_for(&receiver, 1)[0];
+    verify(ping, &secret).unwrap();
+    assert_eq!(ping.json()["type"], "ping");
+
+    // Unknown events and formats are refused, and nothing is added.
+    for bad in [["--events", "order.deleted"], ["--format", "xml"]] {
+        let mut args = vec!["webhook", "add", "--company", "Acme", "--url", &receiver.url];
+        args.extend_from_slice(&bad);
+        let output = cli_with_env(&app.db.url, &args, ALLOW);
+        assert!(!output.status.success(), "{bad:?}");
+    }
+    assert_eq!(webhooks(&app).len(), 1);
+
+    // Removed: gone from the list, and owed nothing more.
+    assert!(cli(&app.db.url, &["webhook", "remove", &id]).status.success());
+    assert!(webhooks(&app).is_empty());
+    assert_eq!(
+        app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#)
+            .status,
+        200
+    );
+    assert!(deliveries(&app).is_empty(), "a removed endpoint is owed nothing");
+    let output = cli(&app.db.url, &["webhook", "remove", &id]);
+    assert!(!output.status.success());
 }

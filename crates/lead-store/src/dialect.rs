@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::{Backend, DbConnection, Durability};
-use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId};
+use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId, WebhookId};
 use crate::schema::{customers, key_daily_counts, outbox};
 use crate::{Result, StoreError};
 
@@ -335,15 +335,31 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for AddressIn 
     }
 }
 
-/// Up to `limit` deliveries due at `now` and claimed by no one, the longest due first. With
-/// `lock` (inside the claiming transaction), PostgreSQL locks them and skips rows another
-/// instance is claiming at this moment, so each is claimed once; SQLite's single writer
-/// needs no lock.
-pub(crate) fn due_deliveries(conn: &mut DbConnection, now: i64, limit: i64, lock: bool) -> Result<Vec<DeliveryId>> {
+/// Up to `limit` deliveries due at `now` and claimed by no one, the longest due first, but
+/// none to the endpoints in `skip` (and no e-mail with `skip_email`): their worker has no
+/// room for more. With `lock` (inside the claiming transaction), PostgreSQL locks them and
+/// skips rows another instance is claiming at this moment, so each is claimed once; SQLite's
+/// single writer needs no lock.
+pub(crate) fn due_deliveries(
+    conn: &mut DbConnection,
+    now: i64,
+    limit: i64,
+    lock: bool,
+    skip: &[WebhookId],
+    skip_email: bool,
+) -> Result<Vec<DeliveryId>> {
+    // Both filters always there (an empty `skip` excludes nothing; no channel is named ""),
+    // so that the query has one type and PostgreSQL's locking clause fits it.
     let due = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
         .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
+        .filter(
+            outbox::webhook_id
+                .is_null()
+                .or(diesel::dsl::not(outbox::webhook_id.assume_not_null().eq_any(skip))),
+        )
+        .filter(outbox::channel.ne(if skip_email { "email" } else { "" }))
         .order(outbox::next_attempt_at)
         .select(outbox::id)
         .limit(limit);

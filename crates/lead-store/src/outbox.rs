@@ -17,7 +17,7 @@ use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, TicketId, WebhookId};
-use crate::records::{OrderRecord, TicketRecord};
+use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
 use crate::schema::{companies, employees, outbox, outbox_attempts, tickets, web_orders, webhooks};
 use crate::{audit, dialect, Result, Store, StoreError};
 
@@ -248,6 +248,8 @@ pub enum Outcome {
 pub struct Attempt {
     /// The delivery.
     pub id: DeliveryId,
+    /// Its endpoint (webhook deliveries).
+    pub webhook: Option<WebhookId>,
     /// When it started.
     pub at: Timestamp,
     /// How long it took.
@@ -256,10 +258,31 @@ pub struct Attempt {
     pub status: Option<i32>,
     /// What went wrong.
     pub error: Option<String>,
-    /// What was sent, kept for the retries (the first attempt's).
+    /// What the first attempt sent, kept if it is retried (so every retry sends the same).
     pub body: Option<String>,
     /// How it ended.
     pub outcome: Outcome,
+}
+
+/// What a delivery worker hands over in one transaction (see [`Store::exchange_deliveries`]).
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    /// Attempts made since the last exchange, to be recorded.
+    pub attempts: Vec<Attempt>,
+    /// Claimed deliveries it will not send now (their endpoint is busy).
+    pub give_back: Vec<DeliveryId>,
+    /// When those are due again.
+    pub busy_wait: Duration,
+    /// How many due deliveries to claim (0: none).
+    pub claim: i64,
+    /// Endpoints it has no room for: none of their deliveries is claimed.
+    pub skip: Vec<WebhookId>,
+    /// It has no room for e-mail: none is claimed.
+    pub skip_email: bool,
+    /// For how long they are claimed.
+    pub lease: Duration,
+    /// An endpoint whose every attempt failed for this long is disabled.
+    pub disable_after: Duration,
 }
 
 /// A delivery, as the operator's and the team's lists show it.
@@ -600,7 +623,7 @@ impl Store {
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
             let webhook = webhook_of(webhook)?;
-            let target = targets(conn, &[id], Timestamp::now().millis())?
+            let target = targets(conn, &[id], Timestamp::now().millis(), false)?
                 .remove(&id)
                 .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
             Ok((webhook, target))
@@ -663,41 +686,49 @@ impl Store {
         })
     }
 
-    /// Claims up to `limit` due deliveries for `lease` (another worker takes them over only
-    /// after it): each at most once across every instance (PostgreSQL: `FOR UPDATE SKIP
-    /// LOCKED`). Deliveries to an endpoint disabled since they were owed fail instead.
-    pub fn claim_deliveries(&self, limit: i64, lease: Duration) -> Result<Vec<DueDelivery>> {
+    /// One write transaction for a delivery worker: records `exchange.attempts`, gives back the
+    /// claims in `exchange.give_back` (due again after `exchange.busy_wait`), and claims up to
+    /// `exchange.claim` due deliveries for `exchange.lease` (another worker takes one over
+    /// only after it) — each at most once across every instance (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`). The ids claimed; [`Store::load_deliveries`] reads what they need.
+    pub fn exchange_deliveries(&self, exchange: &Exchange) -> Result<Vec<DeliveryId>> {
         let now = Timestamp::now().millis();
-        // Most of the time nothing is due: a read finds that without the write lock.
-        let any_due = self.read(|conn| Ok(!dialect::due_deliveries(conn, now, 1, false)?.is_empty()))?;
-        if !any_due {
-            return Ok(Vec::new());
-        }
-        let lease = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
-        self.write(|conn| {
-            let ids = dialect::due_deliveries(conn, now, limit, true)?;
-            if ids.is_empty() {
+        if exchange.attempts.is_empty() && exchange.give_back.is_empty() {
+            // Most of the time nothing is due: a read finds that without the write lock.
+            let due = |conn: &mut DbConnection| {
+                dialect::due_deliveries(conn, now, 1, false, &exchange.skip, exchange.skip_email)
+            };
+            if exchange.claim <= 0 || self.read(due)?.is_empty() {
                 return Ok(Vec::new());
             }
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                .set(outbox::claimed_until.eq(now.saturating_add(lease)))
-                .execute(conn)?;
-            load_due(conn, &ids, now)
+        }
+        self.write(|conn| {
+            self.record(conn, &exchange.attempts, exchange.disable_after, now)?;
+            if !exchange.give_back.is_empty() {
+                diesel::update(outbox::table.filter(outbox::id.eq_any(&exchange.give_back)))
+                    .set(outbox::claimed_until.eq(now.saturating_add(millis(exchange.busy_wait))))
+                    .execute(conn)?;
+            }
+            if exchange.claim <= 0 {
+                return Ok(Vec::new());
+            }
+            let ids = dialect::due_deliveries(conn, now, exchange.claim, true, &exchange.skip, exchange.skip_email)?;
+            if !ids.is_empty() {
+                diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                    .set(outbox::claimed_until.eq(now.saturating_add(millis(exchange.lease))))
+                    .execute(conn)?;
+            }
+            Ok(ids)
         })
     }
 
-    /// Gives claimed deliveries back unsent, to be claimed again after `wait`.
-    pub fn release_claims(&self, ids: &[DeliveryId], wait: Duration) -> Result<()> {
+    /// Everything needed to send the claimed `ids`, read outside the write transaction. A
+    /// delivery whose endpoint was disabled or removed since comes without its `webhook`.
+    pub fn load_deliveries(&self, ids: &[DeliveryId]) -> Result<Vec<DueDelivery>> {
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
-        let until = Timestamp::now().millis().saturating_add(millis(wait));
-        self.write(|conn| {
-            diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
-                .set(outbox::claimed_until.eq(until))
-                .execute(conn)?;
-            Ok(())
-        })
+        self.read(|conn| load_due(conn, ids, Timestamp::now().millis()))
     }
 
     /// SQLite (one server process per file): gives back the claims a process that died
@@ -718,69 +749,87 @@ impl Store {
         })
     }
 
-    /// Records attempts, all in one transaction: each delivery's state and history, and its
-    /// endpoint's — a success clears its failing streak, a `410 Gone` disables it at once, a
-    /// failure that ends a streak of `disable_after` disables it; the company's active
-    /// employees are told of every endpoint disabled.
-    pub fn record_attempts(&self, attempts: &[Attempt], disable_after: Duration) -> Result<()> {
+    /// Records attempts: each delivery's state and history, and its endpoint's — a success
+    /// clears its failing streak, a `410 Gone` disables it at once, a failure that ends a
+    /// streak of `disable_after` disables it; the company's active employees are told of
+    /// every endpoint disabled. Successes, the common case, are a few statements for all.
+    fn record(&self, conn: &mut DbConnection, attempts: &[Attempt], disable_after: Duration, now: i64) -> Result<()> {
         if attempts.is_empty() {
             return Ok(());
         }
-        self.write(|conn| {
-            let now = Timestamp::now().millis();
-            let ids: Vec<DeliveryId> = attempts.iter().map(|attempt| attempt.id).collect();
-            let endpoints: HashMap<DeliveryId, Option<WebhookId>> = outbox::table
-                .filter(outbox::id.eq_any(&ids))
-                .select((outbox::id, outbox::webhook_id))
-                .load::<(DeliveryId, Option<WebhookId>)>(conn)?
-                .into_iter()
-                .collect();
-            let history: Vec<_> = attempts
-                .iter()
-                .map(|attempt| {
-                    (
-                        outbox_attempts::outbox_id.eq(attempt.id),
-                        outbox_attempts::at.eq(attempt.at.millis()),
-                        outbox_attempts::status.eq(attempt.status),
-                        outbox_attempts::error.eq(attempt.error.clone()),
-                        outbox_attempts::duration_ms.eq(millis(attempt.duration)),
-                    )
-                })
-                .collect();
-            dialect::insert_rows!(conn, outbox_attempts, history);
-            for attempt in attempts {
-                let (status, next) = match attempt.outcome {
-                    Outcome::Delivered => (DeliveryStatus::Delivered, None),
-                    Outcome::RetryAt(at) => (DeliveryStatus::Pending, Some(at.millis())),
-                    Outcome::Failed | Outcome::Gone => (DeliveryStatus::Failed, None),
-                };
-                let row = outbox::table.find(attempt.id);
-                diesel::update(row)
-                    .set((
-                        outbox::status.eq(status.as_str()),
-                        outbox::attempts.eq(outbox::attempts + 1),
-                        outbox::next_attempt_at.eq(next.unwrap_or(now)),
-                        outbox::claimed_until.eq(None::<i64>),
-                        outbox::last_status.eq(attempt.status),
-                        outbox::last_error.eq(attempt.error.as_deref()),
-                    ))
-                    .execute(conn)?;
-                if let Some(body) = &attempt.body {
-                    diesel::update(row.filter(outbox::body.is_null()))
-                        .set(outbox::body.eq(body))
-                        .execute(conn)?;
-                }
-                let Some(&Some(webhook)) = endpoints.get(&attempt.id) else {
+        let history: Vec<_> = attempts
+            .iter()
+            .map(|attempt| {
+                (
+                    outbox_attempts::outbox_id.eq(attempt.id),
+                    outbox_attempts::at.eq(attempt.at.millis()),
+                    outbox_attempts::status.eq(attempt.status),
+                    outbox_attempts::error.eq(attempt.error.clone()),
+                    outbox_attempts::duration_ms.eq(millis(attempt.duration)),
+                )
+            })
+            .collect();
+        dialect::insert_rows!(conn, outbox_attempts, history);
+
+        let mut delivered: std::collections::BTreeMap<Option<i32>, Vec<DeliveryId>> = Default::default();
+        let mut succeeded: std::collections::BTreeSet<WebhookId> = Default::default();
+        for attempt in attempts {
+            let (status, next) = match attempt.outcome {
+                Outcome::Delivered => {
+                    delivered.entry(attempt.status).or_default().push(attempt.id);
+                    succeeded.extend(attempt.webhook);
                     continue;
-                };
-                self.endpoint_answered(conn, webhook, attempt, disable_after, now)?;
+                }
+                Outcome::RetryAt(at) => (DeliveryStatus::Pending, at.millis()),
+                Outcome::Failed | Outcome::Gone => (DeliveryStatus::Failed, now),
+            };
+            let row = outbox::table.find(attempt.id);
+            diesel::update(row)
+                .set((
+                    outbox::status.eq(status.as_str()),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::next_attempt_at.eq(next),
+                    outbox::claimed_until.eq(None::<i64>),
+                    outbox::last_status.eq(attempt.status),
+                    outbox::last_error.eq(attempt.error.as_deref()),
+                ))
+                .execute(conn)?;
+            // What the first attempt sent, for the retries to send the same.
+            if let (Some(body), DeliveryStatus::Pending) = (&attempt.body, status) {
+                diesel::update(row.filter(outbox::body.is_null()))
+                    .set(outbox::body.eq(body))
+                    .execute(conn)?;
             }
-            Ok(())
-        })
+            if let Some(webhook) = attempt.webhook {
+                self.endpoint_failed(conn, webhook, attempt, disable_after, now)?;
+            }
+        }
+        for (status, ids) in delivered {
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((
+                    outbox::status.eq(DeliveryStatus::Delivered.as_str()),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::next_attempt_at.eq(now),
+                    outbox::claimed_until.eq(None::<i64>),
+                    outbox::last_status.eq(status),
+                    outbox::last_error.eq(None::<String>),
+                ))
+                .execute(conn)?;
+        }
+        if !succeeded.is_empty() {
+            diesel::update(webhooks::table.filter(webhooks::id.eq_any(&succeeded)))
+                .set((
+                    webhooks::last_success_at.eq(now),
+                    webhooks::failing_since.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
     }
 
-    /// What an attempt means for its endpoint.
-    fn endpoint_answered(
+    /// What a failed attempt means for its endpoint: `410 Gone` disables it at once; a
+    /// failure that ends a streak of `disable_after` disables it.
+    fn endpoint_failed(
         &self,
         conn: &mut DbConnection,
         webhook: WebhookId,
@@ -788,26 +837,16 @@ impl Store {
         disable_after: Duration,
         now: i64,
     ) -> Result<()> {
+        if attempt.outcome == Outcome::Gone {
+            return self.disable_webhook(conn, webhook, Disabled::Gone, now);
+        }
         let hook = webhooks::table.find(webhook);
-        match attempt.outcome {
-            Outcome::Delivered => {
-                diesel::update(hook)
-                    .set((
-                        webhooks::last_success_at.eq(now),
-                        webhooks::failing_since.eq(None::<i64>),
-                    ))
-                    .execute(conn)?;
-            }
-            Outcome::Gone => self.disable_webhook(conn, webhook, Disabled::Gone, now)?,
-            Outcome::RetryAt(_) | Outcome::Failed => {
-                diesel::update(hook.filter(webhooks::failing_since.is_null()))
-                    .set(webhooks::failing_since.eq(attempt.at.millis()))
-                    .execute(conn)?;
-                let since: Option<i64> = hook.select(webhooks::failing_since).first(conn)?;
-                if since.is_some_and(|since| now - since >= millis(disable_after)) {
-                    self.disable_webhook(conn, webhook, Disabled::Failing(disable_after), now)?;
-                }
-            }
+        diesel::update(hook.filter(webhooks::failing_since.is_null()))
+            .set(webhooks::failing_since.eq(attempt.at.millis()))
+            .execute(conn)?;
+        let since: Option<i64> = hook.select(webhooks::failing_since).first(conn)?;
+        if since.is_some_and(|since| now - since >= millis(disable_after)) {
+            self.disable_webhook(conn, webhook, Disabled::Failing(disable_after), now)?;
         }
         Ok(())
     }
@@ -1022,13 +1061,23 @@ fn fail_pending(conn: &mut DbConnection, webhook: WebhookId, why: &str) -> Resul
     Ok(())
 }
 
-/// Where and how each of `ids` (active, not removed) is sent to.
-fn targets(conn: &mut DbConnection, ids: &[WebhookId], now: i64) -> Result<HashMap<WebhookId, WebhookTarget>> {
+/// Where and how each of `ids` (not removed; with `active_only`, not disabled) is sent to.
+fn targets(
+    conn: &mut DbConnection,
+    ids: &[WebhookId],
+    now: i64,
+    active_only: bool,
+) -> Result<HashMap<WebhookId, WebhookTarget>> {
     /// id, url, format, secret, previous secret and until when it signs.
     type Row = (WebhookId, String, String, String, Option<String>, Option<i64>);
-    let rows: Vec<Row> = webhooks::table
+    let mut query = webhooks::table
         .filter(webhooks::id.eq_any(ids))
         .filter(webhooks::removed_at.is_null())
+        .into_boxed();
+    if active_only {
+        query = query.filter(webhooks::active.eq(1));
+    }
+    let rows: Vec<Row> = query
         .select((
             webhooks::id,
             webhooks::url,
@@ -1057,8 +1106,7 @@ fn targets(conn: &mut DbConnection, ids: &[WebhookId], now: i64) -> Result<HashM
         .collect()
 }
 
-/// Everything needed to send the claimed `ids`; those whose endpoint is no longer active
-/// fail here and are left out.
+/// Everything needed to send `ids`, in bulk: one query per table.
 fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec<DueDelivery>> {
     type Row = (
         DeliveryId,
@@ -1069,13 +1117,11 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         Option<String>,
         i64,
         Option<WebhookId>,
-        Option<i32>,
         Option<EmployeeId>,
         Option<OrderId>,
         Option<TicketId>,
     );
     let rows: Vec<Row> = outbox::table
-        .left_join(webhooks::table)
         .filter(outbox::id.eq_any(ids))
         .select((
             outbox::id,
@@ -1086,81 +1132,101 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
             outbox::body,
             outbox::created_at,
             outbox::webhook_id,
-            webhooks::active.nullable(),
             outbox::employee_id,
             outbox::order_id,
             outbox::ticket_id,
         ))
         .order(outbox::id)
         .load(conn)?;
-    let hooks: Vec<WebhookId> = rows.iter().filter_map(|row| row.7).collect();
-    let targets = targets(conn, &hooks, now)?;
+    let mut hooks: Vec<WebhookId> = rows.iter().filter_map(|row| row.7).collect();
+    hooks.sort_unstable();
+    hooks.dedup();
+    let targets = targets(conn, &hooks, now, true)?;
+    let is_mail = |row: &Row| row.2 == Channel::Email.as_str();
+    // The records where the body is still to be made; an e-mail always needs its record (a
+    // confirmation goes to its sender).
+    let needs_record = |row: &Row| row.5.is_none() || is_mail(row);
+    let order_ids: Vec<OrderId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.9).collect();
+    let ticket_ids: Vec<TicketId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.10).collect();
+    let mut orders: HashMap<OrderId, OrderRecord> = HashMap::new();
+    if !order_ids.is_empty() {
+        let found: Vec<(OrderRow, Option<String>)> = crate::orders::orders_with_decider!()
+            .filter(web_orders::id.eq_any(&order_ids))
+            .load(conn)?;
+        for row in found {
+            let order = OrderRecord::try_from(row)?;
+            orders.insert(order.id, order);
+        }
+    }
+    let mut tickets_found: HashMap<TicketId, TicketRecord> = HashMap::new();
+    if !ticket_ids.is_empty() {
+        let found: Vec<(TicketRow, Option<String>)> = crate::tickets::tickets_with_changer!()
+            .filter(tickets::id.eq_any(&ticket_ids))
+            .load(conn)?;
+        for row in found {
+            let ticket = TicketRecord::try_from(row)?;
+            tickets_found.insert(ticket.id, ticket);
+        }
+    }
+    let mail_rows = || rows.iter().filter(|r| is_mail(r));
+    let employee_ids: Vec<EmployeeId> = mail_rows().filter_map(|r| r.8).collect();
+    let staff: HashMap<EmployeeId, (String, String)> = if employee_ids.is_empty() {
+        HashMap::new()
+    } else {
+        employees::table
+            .filter(employees::id.eq_any(&employee_ids))
+            .select((employees::id, employees::name, employees::email))
+            .load::<(EmployeeId, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, name, email)| (id, (name, email)))
+            .collect()
+    };
+    let company_ids: Vec<CompanyId> = mail_rows().map(|r| r.1).collect();
+    let names: HashMap<CompanyId, String> = if company_ids.is_empty() {
+        HashMap::new()
+    } else {
+        companies::table
+            .filter(companies::id.eq_any(&company_ids))
+            .select((companies::id, companies::name))
+            .load::<(CompanyId, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+
     let mut due = Vec::with_capacity(rows.len());
-    for (id, company_id, channel, event, attempts, body, created_at, webhook, active, employee, order, ticket) in rows {
-        let channel: Channel = parse_word(&channel, "channel")?;
-        let webhook = match webhook {
-            Some(webhook) => match targets.get(&webhook) {
-                Some(target) if active == Some(1) => Some(target.clone()),
-                _ => {
-                    diesel::update(outbox::table.find(id))
-                        .set((
-                            outbox::status.eq(DeliveryStatus::Failed.as_str()),
-                            outbox::last_error.eq("the endpoint is disabled or removed"),
-                            outbox::claimed_until.eq(None::<i64>),
-                        ))
-                        .execute(conn)?;
-                    continue;
-                }
-            },
-            None => None,
-        };
-        // The record where the body is still to be made; an e-mail always needs it (a
-        // confirmation goes to its sender).
-        let lead = match (body.is_none() || channel == Channel::Email, order, ticket) {
+    for row in &rows {
+        let (id, company_id, channel, event, attempts, body, created_at, webhook, employee, order, ticket) = row;
+        let channel: Channel = parse_word(channel, "channel")?;
+        let lead = match (needs_record(row), order, ticket) {
             (false, _, _) => None,
-            (true, Some(order), _) => Some(LeadRecord::Order(crate::orders::load_order(conn, company_id, order)?)),
-            (true, None, Some(ticket)) => Some(LeadRecord::Ticket(crate::tickets::load_ticket(
-                conn, company_id, ticket,
-            )?)),
+            (true, Some(order), _) => orders.get(order).cloned().map(LeadRecord::Order),
+            (true, None, Some(ticket)) => tickets_found.get(ticket).cloned().map(LeadRecord::Ticket),
             (true, None, None) => None,
         };
         let mail_to = match (channel, employee, &lead) {
-            (Channel::Email, Some(employee), _) => {
-                let (name, email): (String, String) = employees::table
-                    .find(employee)
-                    .select((employees::name, employees::email))
-                    .first(conn)?;
-                Some(MailTo::Employee {
-                    id: employee,
-                    name,
-                    email,
-                })
-            }
+            (Channel::Email, Some(employee), _) => staff.get(employee).map(|(name, email)| MailTo::Employee {
+                id: *employee,
+                name: name.clone(),
+                email: email.clone(),
+            }),
             (Channel::Email, None, Some(LeadRecord::Order(order))) => Some(MailTo::Sender(order.email.clone())),
             (Channel::Email, None, Some(LeadRecord::Ticket(ticket))) => Some(MailTo::Sender(ticket.email.clone())),
             _ => None,
         };
-        let company_name = match channel {
-            Channel::Email => Some(
-                companies::table
-                    .find(company_id)
-                    .select(companies::name)
-                    .first::<String>(conn)?,
-            ),
-            _ => None,
-        };
         due.push(DueDelivery {
-            company_name,
-            id,
-            company_id,
+            id: *id,
+            company_id: *company_id,
             channel,
-            event: parse_word(&event, "event")?,
-            attempts: u32::try_from(attempts).unwrap_or(0),
-            body,
-            created_at: created_at.into(),
-            webhook,
+            event: parse_word(event, "event")?,
+            attempts: u32::try_from(*attempts).unwrap_or(0),
+            body: body.clone(),
+            created_at: (*created_at).into(),
+            webhook: webhook.and_then(|hook| targets.get(&hook).cloned()),
             mail_to,
             lead,
+            company_name: (channel == Channel::Email)
+                .then(|| names.get(company_id).cloned())
+                .flatten(),
         });
     }
     Ok(due)
