@@ -56,5 +56,13 @@ if (!@fopen($seen, 'x')) {
     http_response_code(200);
     exit;
 }
-handle($id, json_decode($body, true) ?? []);
+try {
+    handle($id, json_decode($body, true) ?? []);
+} catch (Throwable $error) {
+    // Not handled: forget the id, and let lead-server try again later.
+    unlink($seen);
+    error_log('webhook ' . $id . ' failed: ' . $error->getMessage());
+    http_response_code(500);
+    exit;
+}
 http_response_code(200);

@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -22,6 +23,7 @@ KEY = base64.b64decode(SECRET[len("whsec_"):])
 TOLERANCE_SECONDS = 5 * 60
 # The ids of deliveries already handled (a database table in real life; a day is enough).
 SEEN = set()
+SEEN_LOCK = threading.Lock()
 
 
 def verified(webhook_id, timestamp, body, signatures):
@@ -56,12 +58,13 @@ class Receiver(BaseHTTPRequestHandler):
             self.send_response(401)
             self.end_headers()
             return
-        if webhook_id in SEEN:
-            # Sent again (our answer got lost): already handled, just say so.
-            print(json.dumps({"duplicate": webhook_id}), flush=True)
-        else:
-            handle(webhook_id, json.loads(body))
-            SEEN.add(webhook_id)
+        with SEEN_LOCK:  # one request at a time per id, even when one comes twice at once
+            if webhook_id in SEEN:
+                # Sent again (our answer got lost): already handled, just say so.
+                print(json.dumps({"duplicate": webhook_id}), flush=True)
+            else:
+                handle(webhook_id, json.loads(body))
+                SEEN.add(webhook_id)
         self.send_response(200)
         self.end_headers()
 

@@ -171,6 +171,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => load::run(server.addr, &with_key, args.connections, seconds, Mode::Closed)?,
     };
     measured.print("database path (valid key)");
+    let delivered_during = receiver.as_ref().map(receiver::Receiver::received);
     let baseline = match args.rate {
         Some(_) => None,
         None => {
@@ -186,9 +187,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     let peak = rss_peak.load(Ordering::Relaxed);
-    if let Some(receiver) = &receiver {
+    if let (Some(receiver), Some(during)) = (&receiver, delivered_during) {
         println!(
-            "webhook: {} deliveries received while {} leads were answered 200 (the rest wait in the outbox)",
+            "webhook: {during} deliveries received by the end of the measured phase, {} by the end of the run, \
+             for {} leads answered 200 (the rest wait in the outbox)",
             receiver.received(),
             warmup.ok() + measured.ok()
         );

@@ -128,6 +128,8 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 192 && b == 0 && c == 0)
         // benchmarking, 198.18.0.0/15
         || (a == 198 && (b == 18 || b == 19))
+        // 6to4 relay anycast, 192.88.99.0/24
+        || (a == 192 && b == 88 && c == 99)
         // reserved, 240.0.0.0/4
         || a >= 240)
 }
@@ -145,8 +147,13 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         // IPv4-compatible and other addresses in ::/96
         || ip.segments()[..6].iter().all(|&s| s == 0)
-        // NAT64 well-known prefix 64:ff9b::/96 hides IPv4 addresses
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b))
+        // NAT64 prefixes 64:ff9b::/96 and 64:ff9b:1::/48 hide IPv4 addresses
+        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
+        // 6to4 (2002::/16) and Teredo (2001::/32) tunnel to IPv4 addresses
+        || first == 0x2002
+        || (first == 0x2001 && ip.segments()[1] == 0)
+        // site-local (deprecated), fec0::/10
+        || (first & 0xffc0) == 0xfec0)
 }
 
 #[cfg(test)]
@@ -172,6 +179,11 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::7f00:1",
+            "64:ff9b:1::a00:1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "fec0::1",
+            "192.88.99.1",
             "2001:db8::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");

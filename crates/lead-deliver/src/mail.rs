@@ -12,7 +12,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::webhook::link;
 
 /// Where e-mail goes out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
     /// lettre's URL: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
     /// (STARTTLS), `smtp://host:25` (plain, a local relay only).
@@ -21,9 +21,32 @@ pub struct SmtpConfig {
     pub from: String,
 }
 
+impl std::fmt::Debug for SmtpConfig {
+    /// Without the URL, which may hold the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SmtpConfig {
-    /// Whether the URL and the sender can be used (without connecting).
+    /// Whether the URL and the sender can be used (without connecting). A password is never
+    /// sent in the clear to another machine: `smtp://` with credentials needs `?tls=required`
+    /// unless the server is this machine.
     pub fn check(&self) -> Result<(), MailError> {
+        let url = url::Url::parse(self.url.trim()).map_err(|error| MailError::Url(error.to_string()))?;
+        let credentials = !url.username().is_empty() || url.password().is_some();
+        let tls = url.scheme() == "smtps"
+            || url
+                .query_pairs()
+                .any(|(name, value)| name == "tls" && value == "required");
+        let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        if credentials && !tls && !local {
+            return Err(MailError::Url(
+                "a user and password would go to the server unencrypted: use smtps:// or add ?tls=required".into(),
+            ));
+        }
         self.from
             .trim()
             .parse::<Mailbox>()
@@ -62,9 +85,10 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// A mailer for `config`, each conversation given `timeout`. Call it inside a Tokio
-    /// runtime: its connection pool runs there.
+    /// A mailer for `config`, each connection attempt given `timeout` (the worker gives each
+    /// whole e-mail a deadline too). Call it inside a Tokio runtime: its pool runs there.
     pub fn new(config: &SmtpConfig, timeout: Duration) -> Result<Mailer, MailError> {
+        config.check()?;
         let from: Mailbox = config
             .from
             .trim()
@@ -168,7 +192,8 @@ fn message(from: &Mailbox, delivery: &DueDelivery, public_url: &str) -> Result<M
                 confirmation(lead, company),
             )
         }
-        (to, event) => return Err(format!("no e-mail for {event} to {to:?}")),
+        (None, _) => return Err("the employee no longer gets e-mail (deactivated, or turned it off)".into()),
+        (Some(to), event) => return Err(format!("no e-mail for {event} to {to:?}")),
     };
     let text = lines_as_text(&lines);
     let html = lines_as_html(&subject, &lines);
@@ -372,5 +397,14 @@ mod tests {
             timeout
         )
         .is_ok());
+        let plain = config("smtp://u:p@mail.example.de:587", "crm@example.de");
+        assert!(
+            matches!(plain.check(), Err(MailError::Url(_))),
+            "a password in the clear"
+        );
+        assert!(config("smtp://u:p@127.0.0.1:25", "crm@example.de").check().is_ok());
+        assert!(config("smtp://mail.example.de:25", "crm@example.de").check().is_ok());
+        let debug = format!("{:?}", config("smtps://u:s3cret@mail.example.de", "crm@example.de"));
+        assert!(!debug.contains("s3cret"), "{debug}");
     }
 }

@@ -77,7 +77,7 @@ impl WebhookClient {
                 let error = (!status.is_success()).then(|| format!("the endpoint answered {status}"));
                 answer(Some(status.as_u16()), retry_after, error)
             }
-            Err(error) => answer(None, None, Some(describe(&error))),
+            Err(error) => answer(None, None, Some(describe(error))),
         }
     }
 }
@@ -109,13 +109,15 @@ impl Answer {
 
 /// The error chain of a failed request, in one line (reqwest's own display says only
 /// "error sending request").
-fn describe(error: &reqwest::Error) -> String {
+fn describe(error: reqwest::Error) -> String {
+    // Without the URL: it may hold a credential, and the team sees the error.
+    let error = error.without_url();
     let mut text = if error.is_timeout() {
         "timed out".to_owned()
     } else {
         error.to_string()
     };
-    let mut source = std::error::Error::source(error);
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

@@ -2,7 +2,7 @@
 //! per target), records the attempts in batches, and sleeps until a lead commits or the
 //! poll interval passes.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -95,12 +95,35 @@ const EXCHANGE_INTERVAL: Duration = Duration::from_millis(20);
 /// ... and while leads queue up for the writer: intake comes first, deliveries catch up after.
 const BUSY_EXCHANGE_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Leads waiting for the writer from which it counts as busy.
+/// Leads waiting for the writer from which it counts as busy...
 const BUSY_QUEUE: usize = 8;
 
+/// ... for this long after it was last seen so: the queue empties with every batch, so one
+/// look at it says little.
+const BUSY_FOR: Duration = Duration::from_secs(1);
+
+/// Whether leads have been queueing for the writer lately.
+#[derive(Debug, Default)]
+struct Intake {
+    busy_until: Option<Instant>,
+}
+
+impl Intake {
+    /// Looks at the write queue now.
+    fn look(&mut self, store: &Store) {
+        if store.queue_load().leads >= BUSY_QUEUE {
+            self.busy_until = Some(Instant::now() + BUSY_FOR);
+        }
+    }
+
+    fn busy(&self) -> bool {
+        self.busy_until.is_some_and(|until| Instant::now() < until)
+    }
+}
+
 /// How many rounds of `per_target` deliveries may wait in a target's queue (claimed, not yet
-/// sent): enough to keep a fast endpoint busy between two exchanges, few enough that the
-/// claims' lease covers the wait behind a slow one.
+/// sent): enough to keep a fast endpoint busy between two exchanges, few enough that a slow
+/// one holds little.
 const QUEUE_ROUNDS: u32 = 8;
 
 /// How long a delivery given back because its endpoint's queue is full waits before it is
@@ -138,16 +161,21 @@ impl Target {
 
 /// What one worker holds: deliveries claimed and queued per target, and those in flight.
 struct Held {
-    inflight: JoinSet<(Option<Target>, Attempt)>,
+    inflight: JoinSet<Attempt>,
+    /// What each task in flight sends: for its target's count, even if it panics.
+    tasks: HashMap<tokio::task::Id, (Option<Target>, DeliveryId)>,
     sending: HashMap<Target, usize>,
     queues: HashMap<Target, VecDeque<DueDelivery>>,
+    /// Every delivery queued or in flight: claimed again, it is not taken twice; its claim is
+    /// renewed at each exchange.
+    ids: HashSet<DeliveryId>,
     finished: Vec<Attempt>,
     give_back: Vec<DeliveryId>,
 }
 
 impl Held {
     fn len(&self) -> usize {
-        self.inflight.len() + self.queues.values().map(VecDeque::len).sum::<usize>()
+        self.ids.len()
     }
 
     /// What a target holds, queued and in flight.
@@ -155,24 +183,85 @@ impl Held {
         self.queues.get(&target).map_or(0, VecDeque::len) + self.sending.get(&target).copied().unwrap_or(0)
     }
 
-    /// Starts what the endpoints and the global bound have room for.
-    fn dispatch(&mut self, senders: &Senders, config: &Arc<DeliverConfig>) {
-        let (inflight, sending) = (&mut self.inflight, &mut self.sending);
-        self.queues.retain(|&target, queue| {
-            let busy = sending.entry(target).or_default();
-            while *busy < config.per_target && inflight.len() < config.concurrency {
-                let Some(delivery) = queue.pop_front() else { break };
-                *busy += 1;
-                let (senders, config) = (senders.clone(), config.clone());
-                inflight.spawn(async move { (Some(target), attempt(delivery, &senders, &config).await) });
+    /// Starts sending `delivery` (to `target`, counted against it).
+    fn start(&mut self, target: Option<Target>, delivery: DueDelivery, senders: &Senders, config: &Arc<DeliverConfig>) {
+        if let Some(target) = target {
+            *self.sending.entry(target).or_default() += 1;
+        }
+        let id = delivery.id;
+        let (senders, config) = (senders.clone(), config.clone());
+        let task = self
+            .inflight
+            .spawn(async move { attempt(delivery, &senders, &config).await });
+        self.tasks.insert(task.id(), (target, id));
+    }
+
+    /// Takes claimed deliveries in: queued by target, a full target's given back, one held
+    /// already (claimed again after a slow exchange) left alone.
+    fn claimed(&mut self, due: Vec<DueDelivery>, per_queue: usize, senders: &Senders, config: &Arc<DeliverConfig>) {
+        for delivery in due {
+            if !self.ids.insert(delivery.id) {
+                continue;
             }
-            !queue.is_empty()
-        });
+            match Target::of(&delivery) {
+                // Nothing can send it (its endpoint was disabled meanwhile): it fails now.
+                None => self.start(None, delivery, senders, config),
+                Some(target) if self.of(target) >= per_queue => {
+                    self.ids.remove(&delivery.id);
+                    self.give_back.push(delivery.id);
+                }
+                Some(target) => self.queues.entry(target).or_default().push_back(delivery),
+            }
+        }
+    }
+
+    /// Starts what the endpoints and the global bound have room for, the targets in turn.
+    fn dispatch(&mut self, senders: &Senders, config: &Arc<DeliverConfig>) {
+        loop {
+            let mut started = false;
+            let targets: Vec<Target> = self.queues.keys().copied().collect();
+            for target in targets {
+                if self.inflight.len() >= config.concurrency {
+                    return;
+                }
+                if self.sending.get(&target).copied().unwrap_or(0) >= config.per_target {
+                    continue;
+                }
+                let Some(delivery) = self.queues.get_mut(&target).and_then(VecDeque::pop_front) else {
+                    continue;
+                };
+                self.start(Some(target), delivery, senders, config);
+                started = true;
+            }
+            self.queues.retain(|_, queue| !queue.is_empty());
+            if !started {
+                return;
+            }
+        }
     }
 
     /// Takes in a finished attempt.
-    fn take(&mut self, done: Result<(Option<Target>, Attempt), tokio::task::JoinError>) {
-        take(done, &mut self.sending, &mut self.finished);
+    fn take(&mut self, done: Result<(tokio::task::Id, Attempt), tokio::task::JoinError>) {
+        let task = match &done {
+            Ok((task, _)) => *task,
+            Err(error) => error.id(),
+        };
+        if let Some((target, id)) = self.tasks.remove(&task) {
+            self.ids.remove(&id);
+            if let Some(target) = target {
+                if let Some(busy) = self.sending.get_mut(&target) {
+                    *busy = busy.saturating_sub(1);
+                    if *busy == 0 {
+                        self.sending.remove(&target);
+                    }
+                }
+            }
+        }
+        match done {
+            Ok((_, attempt)) => self.finished.push(attempt),
+            // A panicking attempt leaves its claim to run out: it is made again later.
+            Err(error) => log::error!("a delivery attempt failed unexpectedly: {error}"),
+        }
     }
 }
 
@@ -182,16 +271,19 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         Ok(recovered) => log::info!("{recovered} deliveries claimed before a restart are due again"),
         Err(error) => log::warn!("the outbox's old claims could not be given back: {error}"),
     }
-    // A claim outlives the wait in the queue and the slowest attempt: another instance takes a
-    // delivery over only when this one has surely died.
-    let lease = config.timeout * (QUEUE_ROUNDS + 2) + Duration::from_secs(30);
+    // Claims are renewed at every exchange while held: one runs out only when this worker has
+    // stopped exchanging for this long (died, or lost the database), and another takes over.
+    let lease = config.timeout * 2 + Duration::from_secs(60);
     let per_queue = config.per_target * QUEUE_ROUNDS as usize;
     let most_held = config.concurrency * QUEUE_ROUNDS as usize;
     let mut commits = store.subscribe_commits();
+    let mut intake = Intake::default();
     let mut held = Held {
         inflight: JoinSet::new(),
+        tasks: HashMap::new(),
         sending: HashMap::new(),
         queues: HashMap::new(),
+        ids: HashSet::new(),
         finished: Vec::new(),
         give_back: Vec::new(),
     };
@@ -220,6 +312,7 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         let exchange = Exchange {
             attempts: std::mem::take(&mut held.finished),
             give_back: std::mem::take(&mut held.give_back),
+            renew: held.ids.iter().copied().collect(),
             busy_wait: BUSY_TARGET_WAIT,
             claim: i64::try_from(room).unwrap_or(0),
             skip,
@@ -227,42 +320,35 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
             lease,
             disable_after: config.disable_after,
         };
-        let handed = exchange.clone();
-        let claimed = blocking(&store, move |store| {
-            let ids = store.exchange_deliveries(&exchange)?;
-            store.load_deliveries(&ids)
-        })
-        .await;
-        match claimed {
-            Ok(due) => {
-                for delivery in due {
-                    let Some(target) = Target::of(&delivery) else {
-                        // Nothing can send it (its endpoint was disabled meanwhile): it fails now.
-                        let (senders, config) = (senders.clone(), config.clone());
-                        held.inflight
-                            .spawn(async move { (None, attempt(delivery, &senders, &config).await) });
-                        continue;
-                    };
-                    if held.of(target) >= per_queue {
-                        held.give_back.push(delivery.id);
-                    } else {
-                        held.queues.entry(target).or_default().push_back(delivery);
-                    }
+        let handed = (exchange.attempts.clone(), exchange.give_back.clone());
+        match blocking(&store, move |store| store.exchange_deliveries(&exchange)).await {
+            Ok(ids) => match blocking(&store, {
+                let ids = ids.clone();
+                move |store| store.load_deliveries(&ids)
+            })
+            .await
+            {
+                Ok(due) => held.claimed(due, per_queue, &senders, &config),
+                Err(error) => {
+                    // Claimed but not read: given back at the next exchange.
+                    log::warn!("claimed deliveries could not be read: {error}");
+                    held.give_back.extend(ids);
+                    tokio::time::sleep(DATABASE_BACKOFF).await;
                 }
-            }
+            },
             Err(error) => {
                 // Nothing of the exchange happened: the attempts are recorded next time (their
                 // claims hold meanwhile).
                 log::warn!("the outbox could not be read or written: {error}");
-                held.finished = handed.attempts;
-                held.give_back = handed.give_back;
+                (held.finished, held.give_back) = handed;
                 tokio::time::sleep(DATABASE_BACKOFF).await;
             }
         }
 
         // Until the next exchange: send, and start the next one as each finishes. Idle, the
         // worker sleeps until a lead commits or the poll interval passes.
-        let interval = if store.queue_load().leads >= BUSY_QUEUE {
+        intake.look(&store);
+        let interval = if intake.busy() {
             BUSY_EXCHANGE_INTERVAL
         } else {
             EXCHANGE_INTERVAL
@@ -270,15 +356,23 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         let next_exchange = tokio::time::Instant::from_std(last_exchange + interval);
         let idle_until = tokio::time::Instant::now() + config.poll;
         loop {
+            intake.look(&store);
             held.dispatch(&senders, &config);
             let idle = held.len() == 0;
             tokio::select! {
-                Some(done) = held.inflight.join_next(), if !held.inflight.is_empty() => held.take(done),
-                _ = commits.recv(), if idle => break,
+                Some(done) = held.inflight.join_next_with_id(), if !held.inflight.is_empty() => held.take(done),
+                _ = commits.recv(), if idle => {
+                    // A commit may have owed deliveries: look, but not more often than the
+                    // interval allows (under load, commits come every millisecond).
+                    intake.look(&store);
+                    let interval = if intake.busy() { BUSY_EXCHANGE_INTERVAL } else { EXCHANGE_INTERVAL };
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(last_exchange + interval)).await;
+                    break;
+                }
                 () = tokio::time::sleep_until(next_exchange), if !idle => break,
                 () = tokio::time::sleep_until(idle_until), if idle => break,
             }
-            while let Some(done) = held.inflight.try_join_next() {
+            while let Some(done) = held.inflight.try_join_next_with_id() {
                 held.take(done);
             }
             // Attempts waiting to be recorded are worth an exchange (once the interval passed).
@@ -287,29 +381,6 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
                 break;
             }
         }
-    }
-}
-
-/// Takes in a finished attempt.
-fn take(
-    done: Result<(Option<Target>, Attempt), tokio::task::JoinError>,
-    sending: &mut HashMap<Target, usize>,
-    finished: &mut Vec<Attempt>,
-) {
-    match done {
-        Ok((target, attempt)) => {
-            if let Some(target) = target {
-                if let Some(busy) = sending.get_mut(&target) {
-                    *busy = busy.saturating_sub(1);
-                    if *busy == 0 {
-                        sending.remove(&target);
-                    }
-                }
-            }
-            finished.push(attempt);
-        }
-        // A panicking attempt leaves its claim to run out: it is made again later.
-        Err(error) => log::error!("a delivery attempt failed unexpectedly: {error}"),
     }
 }
 
@@ -337,8 +408,20 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
         (Channel::Webhook, Some(target), _) => target,
         (Channel::Webhook, None, _) => return failed("the endpoint is disabled or removed"),
         (Channel::Email, _, Some(mailer)) => {
-            // An e-mail is made anew from the record at every attempt.
-            let answer = mailer.send(&delivery, &config.public_url).await;
+            // An e-mail is made anew from the record at every attempt. The whole conversation
+            // gets a deadline (lettre's own timeout covers only each connect).
+            let answer = match tokio::time::timeout(config.timeout, mailer.send(&delivery, &config.public_url)).await {
+                Ok(answer) => answer,
+                Err(_) => crate::mail::MailAnswer {
+                    code: None,
+                    error: Some(format!(
+                        "the SMTP server took longer than {} s",
+                        config.timeout.as_secs()
+                    )),
+                    permanent: false,
+                    duration: config.timeout,
+                },
+            };
             let outcome = match (&answer.error, answer.permanent) {
                 (None, _) => Outcome::Delivered,
                 (Some(_), true) => Outcome::Failed,

@@ -162,7 +162,8 @@ pub struct DeliveryView {
     /// `webhook` or `email`.
     #[schema(value_type = String)]
     channel: &'static str,
-    /// The endpoint's URL, or the e-mail address.
+    /// The endpoint (scheme, host and port: the rest of its URL may be a credential), or
+    /// the e-mail address.
     target: String,
     /// `order.created`, `ticket.created`, `order.accepted`, `order.rejected`,
     /// `ticket.closed` or `ticket.reopened`.
@@ -186,7 +187,10 @@ impl From<Delivery> for DeliveryView {
             id: d.id,
             company_id: d.company_id,
             channel: d.channel.as_str(),
-            target: d.target,
+            target: match d.channel {
+                lead_store::Channel::Webhook => lead_store::shown_url(&d.target),
+                _ => d.target,
+            },
             event: d.event.as_str(),
             attempts: d.attempts,
             status: d.status.as_str(),

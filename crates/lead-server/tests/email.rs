@@ -35,8 +35,7 @@ backend_test! {
     fn every_employee_who_wants_one_gets_the_german_mail() {
         let sink = SmtpSink::start(vec![]);
         let app = TestApp::spawn_with(&config(&sink, ""));
-        let quiet = app.acme.employees[1].to_string();
-        assert!(cli(&app.db.url, &["employee", "notify", &quiet, "--email", "off"]).status.success());
+        only_first_employee_mailed(&app);
 
         let id = app
             .post_lead(
@@ -86,15 +85,8 @@ backend_test! {
 fn a_temporary_refusal_is_retried_and_a_permanent_one_fails_with_the_answer() {
     let sink = SmtpSink::start(vec![451]);
     let app = TestApp::spawn_with(&config(&sink, ""));
-    let quiet = app.acme.employees[1].to_string();
-    assert!(cli(&app.db.url, &["employee", "notify", &quiet, "--email", "off"])
-        .status
-        .success());
-    assert_eq!(
-        app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#)
-            .status,
-        200
-    );
+    only_first_employee_mailed(&app);
+    post_order(&app);
     wait_for(&sink, 1);
     assert_eq!(sink.refused(), [451]);
     let delivered = wait_until("delivered", Duration::from_secs(5), || {
@@ -107,23 +99,8 @@ fn a_temporary_refusal_is_retried_and_a_permanent_one_fails_with_the_answer() {
 
     let refusing = SmtpSink::start(vec![550, 550, 550]);
     let app = TestApp::spawn_with(&config(&refusing, ""));
-    assert!(cli(
-        &app.db.url,
-        &[
-            "employee",
-            "notify",
-            &app.acme.employees[1].to_string(),
-            "--email",
-            "off"
-        ]
-    )
-    .status
-    .success());
-    assert_eq!(
-        app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#)
-            .status,
-        200
-    );
+    only_first_employee_mailed(&app);
+    post_order(&app);
     let failed = wait_until("failed", Duration::from_secs(5), || {
         deliveries(&app).into_iter().next().filter(|d| d["status"] == "failed")
     });
@@ -167,4 +144,18 @@ backend_test! {
         assert!(text.contains("Meine Nachricht 2") && text.contains("Acme"), "{text}");
         assert!(mails_now.iter().all(|m| m.to[0] != "sender1@example.com"), "no confirmation for spam");
     }
+}
+
+/// An order from a@example.com, taken (200).
+fn post_order(app: &TestApp) {
+    let answer = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+}
+
+/// Turns e-mail off for Acme's second employee.
+fn only_first_employee_mailed(app: &TestApp) {
+    let quiet = app.acme.employees[1].to_string();
+    assert!(cli(&app.db.url, &["employee", "notify", &quiet, "--email", "off"])
+        .status
+        .success());
 }

@@ -237,14 +237,17 @@ pub(crate) fn serialize_with_other_instances(conn: &mut DbConnection) -> Result<
     Ok(())
 }
 
-/// The leads `key_id` has stored on `day`, locked until the transaction ends: on PostgreSQL
-/// parallel writers take turns at a capped key, so none of them counts from a stale number
-/// (on SQLite the one writer holds the database's write lock anyway).
-pub(crate) fn day_count_locked(conn: &mut DbConnection, key_id: KeyId, day: i64) -> Result<i64> {
+/// The leads `key_id` has stored on `day` and the confirmation e-mails its senders were owed,
+/// locked until the transaction ends: on PostgreSQL parallel writers take turns at a capped
+/// or confirming key, so none of them counts from a stale number (on SQLite the one writer
+/// holds the database's write lock anyway).
+pub(crate) fn day_count_locked(conn: &mut DbConnection, key_id: KeyId, day: i64) -> Result<(i64, i64)> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         leads: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        confirmations: i64,
     }
     match conn {
         DbConnection::Postgres(pg) => {
@@ -255,19 +258,19 @@ pub(crate) fn day_count_locked(conn: &mut DbConnection, key_id: KeyId, day: i64)
             ))
             .execute(pg)?;
             let count: Count = diesel::sql_query(format!(
-                "SELECT leads FROM key_daily_counts WHERE api_key_id = {key_id} AND day = {day} FOR UPDATE"
+                "SELECT leads, confirmations FROM key_daily_counts WHERE api_key_id = {key_id} AND day = {day} FOR UPDATE"
             ))
             .get_result(pg)?;
-            Ok(count.leads)
+            Ok((count.leads, count.confirmations))
         }
         DbConnection::Sqlite(_) => Ok(key_daily_counts::table
             .filter(key_daily_counts::api_key_id.eq(key_id))
             .filter(key_daily_counts::day.eq(day))
-            .select(key_daily_counts::leads)
-            .load::<i64>(conn)?
+            .select((key_daily_counts::leads, key_daily_counts::confirmations))
+            .load::<(i64, i64)>(conn)?
             .into_iter()
             .next()
-            .unwrap_or(0)),
+            .unwrap_or((0, 0))),
     }
 }
 

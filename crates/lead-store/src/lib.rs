@@ -62,8 +62,8 @@ pub use models::{
     Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::{
-    Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Event, Exchange, LeadRecord, MailTo,
-    NewWebhook, Outcome, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
+    shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Event, Exchange, LeadRecord,
+    MailTo, NewWebhook, Outcome, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
 pub use records::{Hold, OrderRecord, TicketRecord};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};

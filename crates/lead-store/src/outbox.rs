@@ -164,7 +164,7 @@ pub struct Webhook {
 }
 
 /// Where a delivery goes and how it is signed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookTarget {
     /// The endpoint.
     pub id: WebhookId,
@@ -175,6 +175,18 @@ pub struct WebhookTarget {
     /// The secrets that sign a request: the current one, and for a day after a rotation the
     /// previous one too.
     pub secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for WebhookTarget {
+    /// Without the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookTarget")
+            .field("id", &self.id)
+            .field("url", &self.url)
+            .field("format", &self.format)
+            .field("secrets", &self.secrets.len())
+            .finish()
+    }
 }
 
 /// A lead as the team sees it.
@@ -271,6 +283,8 @@ pub struct Exchange {
     pub attempts: Vec<Attempt>,
     /// Claimed deliveries it will not send now (their endpoint is busy).
     pub give_back: Vec<DeliveryId>,
+    /// Claimed deliveries it still holds (queued or being sent): their claims are renewed.
+    pub renew: Vec<DeliveryId>,
     /// When those are due again.
     pub busy_wait: Duration,
     /// How many due deliveries to claim (0: none).
@@ -328,7 +342,7 @@ pub struct DeliveryFilter {
 }
 
 /// A new endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewWebhook<'a> {
     /// The company whose events it receives.
     pub company_id: CompanyId,
@@ -340,6 +354,33 @@ pub struct NewWebhook<'a> {
     pub format: WebhookFormat,
     /// Its signing secret (`whsec_…`).
     pub secret: &'a str,
+}
+
+impl std::fmt::Debug for NewWebhook<'_> {
+    /// Without the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("company_id", &self.company_id)
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An endpoint's URL as the team is shown it: scheme, host and port only. The rest may be a
+/// credential (the path of a Slack incoming webhook is one); only the operator sees it whole.
+pub fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "…".into();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or(host);
+    if host.len() == rest.len() {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/…")
+    }
 }
 
 /// After a rotation, the previous secret signs too for this long, so receivers can switch.
@@ -693,7 +734,7 @@ impl Store {
     /// LOCKED`). The ids claimed; [`Store::load_deliveries`] reads what they need.
     pub fn exchange_deliveries(&self, exchange: &Exchange) -> Result<Vec<DeliveryId>> {
         let now = Timestamp::now().millis();
-        if exchange.attempts.is_empty() && exchange.give_back.is_empty() {
+        if exchange.attempts.is_empty() && exchange.give_back.is_empty() && exchange.renew.is_empty() {
             // Most of the time nothing is due: a read finds that without the write lock.
             let due = |conn: &mut DbConnection| {
                 dialect::due_deliveries(conn, now, 1, false, &exchange.skip, exchange.skip_email)
@@ -704,6 +745,13 @@ impl Store {
         }
         self.write(|conn| {
             self.record(conn, &exchange.attempts, exchange.disable_after, now)?;
+            // Still held (queued or being sent): the claims are renewed, so that no other worker
+            // takes them over while this one lives.
+            if !exchange.renew.is_empty() {
+                diesel::update(outbox::table.filter(outbox::id.eq_any(&exchange.renew)))
+                    .set(outbox::claimed_until.eq(now.saturating_add(millis(exchange.lease))))
+                    .execute(conn)?;
+            }
             if !exchange.give_back.is_empty() {
                 diesel::update(outbox::table.filter(outbox::id.eq_any(&exchange.give_back)))
                     .set(outbox::claimed_until.eq(now.saturating_add(millis(exchange.busy_wait))))
@@ -783,7 +831,11 @@ impl Store {
                 Outcome::RetryAt(at) => (DeliveryStatus::Pending, at.millis()),
                 Outcome::Failed | Outcome::Gone => (DeliveryStatus::Failed, now),
             };
-            let row = outbox::table.find(attempt.id);
+            // Only a delivery still pending is recorded: one failed meanwhile (its endpoint
+            // disabled or removed) stays failed.
+            let row = outbox::table
+                .find(attempt.id)
+                .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()));
             diesel::update(row)
                 .set((
                     outbox::status.eq(status.as_str()),
@@ -805,16 +857,20 @@ impl Store {
             }
         }
         for (status, ids) in delivered {
-            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                .set((
-                    outbox::status.eq(DeliveryStatus::Delivered.as_str()),
-                    outbox::attempts.eq(outbox::attempts + 1),
-                    outbox::next_attempt_at.eq(now),
-                    outbox::claimed_until.eq(None::<i64>),
-                    outbox::last_status.eq(status),
-                    outbox::last_error.eq(None::<String>),
-                ))
-                .execute(conn)?;
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq_any(&ids))
+                    .filter(outbox::status.eq(DeliveryStatus::Pending.as_str())),
+            )
+            .set((
+                outbox::status.eq(DeliveryStatus::Delivered.as_str()),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::next_attempt_at.eq(now),
+                outbox::claimed_until.eq(None::<i64>),
+                outbox::last_status.eq(status),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
         }
         if !succeeded.is_empty() {
             diesel::update(webhooks::table.filter(webhooks::id.eq_any(&succeeded)))
@@ -865,7 +921,7 @@ impl Store {
         };
         log::warn!("webhook {id} ({url}) of company {company_id} disabled: {reason}");
         fail_pending(conn, id, &format!("the endpoint was disabled: {reason}"))?;
-        let text = lead_domain::webhook_disabled_notification(&url, &why.german());
+        let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
         crate::notifications::notify_about_webhook(conn, company_id, &text, now)?;
         audit::record(
             conn,
@@ -975,18 +1031,33 @@ impl Store {
     /// Tries a delivery again now — a failed one too (its endpoint must be active).
     pub fn retry_delivery(&self, id: DeliveryId) -> Result<()> {
         self.write(|conn| {
-            let found: Option<(String, Option<i32>)> = outbox::table
+            let now = Timestamp::now().millis();
+            type Found = (String, Option<i64>, Option<i32>, Option<i64>);
+            let found: Option<Found> = outbox::table
                 .left_join(webhooks::table)
                 .filter(outbox::id.eq(id))
-                .select((outbox::status, webhooks::active.nullable()))
+                .select((
+                    outbox::status,
+                    outbox::claimed_until,
+                    webhooks::active.nullable(),
+                    webhooks::removed_at.nullable(),
+                ))
                 .first(conn)
                 .optional()?;
             match found {
                 None => return Err(StoreError::NotFound(format!("no delivery with id {id}"))),
-                Some((status, _)) if status == DeliveryStatus::Delivered.as_str() => {
+                Some((status, ..)) if status == DeliveryStatus::Delivered.as_str() => {
                     return Err(StoreError::Conflict(format!("delivery {id} was delivered")))
                 }
-                Some((_, Some(0))) => {
+                Some((status, Some(until), ..)) if status == DeliveryStatus::Pending.as_str() && until > now => {
+                    return Err(StoreError::Conflict(format!("delivery {id} is being sent right now")))
+                }
+                Some((_, _, _, Some(_))) => {
+                    return Err(StoreError::Conflict(format!(
+                        "the endpoint of delivery {id} was removed"
+                    )))
+                }
+                Some((_, _, Some(0), _)) => {
                     return Err(StoreError::Conflict(format!(
                         "the endpoint of delivery {id} is disabled (webhook enable)"
                     )))
@@ -996,7 +1067,7 @@ impl Store {
             diesel::update(outbox::table.find(id))
                 .set((
                     outbox::status.eq(DeliveryStatus::Pending.as_str()),
-                    outbox::next_attempt_at.eq(Timestamp::now().millis()),
+                    outbox::next_attempt_at.eq(now),
                     outbox::claimed_until.eq(None::<i64>),
                 ))
                 .execute(conn)?;
@@ -1173,8 +1244,11 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
     let staff: HashMap<EmployeeId, (String, String)> = if employee_ids.is_empty() {
         HashMap::new()
     } else {
+        // Only who still wants them: an employee deactivated or turned off since gets none.
         employees::table
             .filter(employees::id.eq_any(&employee_ids))
+            .filter(employees::active.eq(1))
+            .filter(employees::notify_email.eq(1))
             .select((employees::id, employees::name, employees::email))
             .load::<(EmployeeId, String, String)>(conn)?
             .into_iter()

@@ -58,7 +58,6 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_company ON outbox (company_id, id);
-CREATE INDEX outbox_webhook ON outbox (webhook_id, status) WHERE webhook_id IS NOT NULL;
 
 -- Every attempt of a delivery: when, the answer (HTTP or SMTP status), the error, how long.
 CREATE TABLE outbox_attempts (

@@ -15,3 +15,9 @@ INSERT INTO notifications_old SELECT id, company_id, employee_id, kind, text, or
 DROP TABLE notifications;
 ALTER TABLE notifications_old RENAME TO notifications;
 CREATE INDEX notifications_employee ON notifications (employee_id, id);
+DROP TABLE outbox_attempts;
+DROP TABLE outbox;
+ALTER TABLE key_daily_counts DROP COLUMN confirmations;
+ALTER TABLE api_keys DROP COLUMN confirm_sender;
+ALTER TABLE employees DROP COLUMN notify_email;
+DROP TABLE webhooks;

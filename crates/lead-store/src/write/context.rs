@@ -14,7 +14,7 @@ use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
 use crate::ingest::{Job, MailPolicy};
 use crate::outbox::Subscribers;
 use crate::records::Hold;
-use crate::schema::{api_keys, companies, key_daily_counts};
+use crate::schema::{api_keys, companies};
 use crate::Result;
 
 /// What the leads of one batch share.
@@ -58,7 +58,7 @@ impl<'a> Context<'a> {
         // anew for every batch.
         let mut valid_keys: HashMap<KeyId, CompanyId> = HashMap::new();
         let mut caps: Vec<(KeyId, i64)> = Vec::new();
-        let mut confirmations: HashMap<KeyId, i64> = HashMap::new();
+        let mut confirming: Vec<KeyId> = Vec::new();
         let mut stale_use = Vec::new();
         let distinct: BTreeSet<KeyId> = jobs.iter().map(|job| job.tenant.key_id).collect();
         for key_id in distinct {
@@ -79,12 +79,7 @@ impl<'a> Context<'a> {
                     valid_keys.insert(key_id, company_id);
                     caps.extend(cap.map(|cap| (key_id, cap)));
                     if mail.enabled && confirm == 1 {
-                        let sent: Option<i64> = key_daily_counts::table
-                            .find((key_id, day_of(now)))
-                            .select(key_daily_counts::confirmations)
-                            .first(conn)
-                            .optional()?;
-                        confirmations.insert(key_id, mail.confirmations_per_day - sent.unwrap_or(0));
+                        confirming.push(key_id);
                     }
                     if last_used.is_none_or(|at| now - at >= LAST_USE_PRECISION_MS) {
                         stale_use.push(key_id);
@@ -113,11 +108,19 @@ impl<'a> Context<'a> {
             customers.insert(company_id, found.into_iter().collect());
         }
 
-        // In key order (`caps` is), so that parallel writers (PostgreSQL) cannot deadlock on
-        // the counts.
+        // In key order, so that parallel writers (PostgreSQL) cannot deadlock on the counts.
+        let caps: BTreeMap<KeyId, i64> = caps.into_iter().collect();
+        let counted: std::collections::BTreeSet<KeyId> = caps.keys().chain(&confirming).copied().collect();
         let mut allowances = BTreeMap::new();
-        for (key_id, cap) in caps {
-            allowances.insert(key_id, (cap, dialect::day_count_locked(conn, key_id, day_of(now))?));
+        let mut confirmations: HashMap<KeyId, i64> = HashMap::new();
+        for key_id in counted {
+            let (leads, confirmed) = dialect::day_count_locked(conn, key_id, day_of(now))?;
+            if let Some(&cap) = caps.get(&key_id) {
+                allowances.insert(key_id, (cap, leads));
+            }
+            if confirming.contains(&key_id) {
+                confirmations.insert(key_id, mail.confirmations_per_day - confirmed);
+            }
         }
 
         Ok(Context {
