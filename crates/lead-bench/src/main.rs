@@ -166,11 +166,36 @@ fn run(args: Args) -> anyhow::Result<()> {
         Duration::from_secs(1),
         Mode::Closed,
     )?;
+    let cpu_before = server.cpu_time();
+    let writer_before = server.thread_cpu_time("lead-writer");
     let measured = match args.rate {
         Some(rate) => load::run(server.addr, &with_key, args.connections, seconds, Mode::Open { rate })?,
         None => load::run(server.addr, &with_key, args.connections, seconds, Mode::Closed)?,
     };
+    let cpu = server
+        .cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    let writer_cpu = server
+        .thread_cpu_time("lead-writer")
+        .zip(writer_before)
+        .map(|(after, before)| after.saturating_sub(before));
     measured.print("database path (valid key)");
+    if let Some(cpu) = cpu.filter(|_| measured.ok() > 0) {
+        println!(
+            "  server CPU: {:.1} s in {:.1} s, {:.1} µs per lead answered 200",
+            cpu.as_secs_f64(),
+            measured.elapsed.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / measured.ok() as f64
+        );
+        if let Some(writer) = writer_cpu {
+            println!(
+                "  of which the lead writer thread(s): {:.1} s, {:.1} µs per lead",
+                writer.as_secs_f64(),
+                writer.as_secs_f64() * 1e6 / measured.ok() as f64
+            );
+        }
+    }
     let delivered_during = receiver.as_ref().map(receiver::Receiver::received);
     let baseline = match args.rate {
         Some(_) => None,
@@ -290,6 +315,35 @@ impl ServerProcess {
                 bail!("the server did not start")
             }
         }
+    }
+
+    /// The CPU time the server has used so far (user and system, all threads), where /proc
+    /// tells it.
+    fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // The fields after the command name (which may hold spaces), from the state on.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        // USER_HZ is 100 on Linux.
+        Some(Duration::from_millis(ticks * 10))
+    }
+
+    /// The CPU time the server's threads whose name starts with `name` have used so far.
+    fn thread_cpu_time(&self, name: &str) -> Option<Duration> {
+        let mut ticks = 0u64;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id()))
+            .ok()?
+            .flatten()
+        {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if !comm.starts_with(name) {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            ticks += fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+        }
+        Some(Duration::from_millis(ticks * 10))
     }
 
     /// Samples the server's resident memory every 50 ms; the peak in KiB.

@@ -933,64 +933,25 @@ impl Store {
 
     /// Deliveries, newest first.
     pub fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
+        // One company's deliveries come in two parts: the pending ones (found through the
+        // index of what is due) and the finished ones (indexed by company once finished, so
+        // that a new lead pays for one outbox index, not two).
+        let parts: &[Part] = match (filter.company_id, filter.status) {
+            (None, _) => &[Part::All],
+            (Some(_), Some(DeliveryStatus::Pending)) => &[Part::Pending],
+            (Some(_), Some(_)) => &[Part::Finished],
+            (Some(_), None) => &[Part::Pending, Part::Finished],
+        };
         self.read(|conn| {
-            let mut query = outbox::table
-                .left_join(webhooks::table)
-                .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))
-                .left_join(web_orders::table.on(outbox::order_id.eq(web_orders::id.nullable())))
-                .left_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))
-                .select((
-                    outbox::id,
-                    outbox::company_id,
-                    outbox::channel,
-                    webhooks::url.nullable(),
-                    employees::email.nullable(),
-                    web_orders::email.nullable(),
-                    tickets::email.nullable(),
-                    outbox::event,
-                    outbox::attempts,
-                    outbox::status,
-                    outbox::last_status,
-                    outbox::last_error,
-                    outbox::next_attempt_at,
-                    outbox::created_at,
-                ))
-                .order(outbox::id.desc())
-                .into_boxed();
-            if let Some(company_id) = filter.company_id {
-                query = query.filter(outbox::company_id.eq(company_id));
+            let mut rows = Vec::new();
+            for &part in parts {
+                rows.extend(delivery_rows(conn, filter, part)?);
             }
-            if let Some(channel) = filter.channel {
-                query = query.filter(outbox::channel.eq(channel.as_str()));
-            }
-            if let Some(status) = filter.status {
-                query = query.filter(outbox::status.eq(status.as_str()));
-            }
-            if let Some(before) = filter.before {
-                query = query.filter(outbox::id.lt(before));
-            }
+            rows.sort_unstable_by_key(|row: &DeliveryRow| std::cmp::Reverse(row.0));
             if let Some(limit) = filter.limit {
-                query = query.limit(limit);
+                rows.truncate(usize::try_from(limit).unwrap_or(0));
             }
-            type Row = (
-                DeliveryId,
-                CompanyId,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                String,
-                i32,
-                String,
-                Option<i32>,
-                Option<String>,
-                i64,
-                i64,
-            );
-            query
-                .load::<Row>(conn)?
-                .into_iter()
+            rows.into_iter()
                 .map(|row| {
                     let (
                         id,
@@ -1075,6 +1036,103 @@ impl Store {
         })
     }
 }
+
+/// A delivery as listed: id, company, channel, the endpoint's URL, the employee's, order's
+/// and ticket's addresses, event, attempts, status, last status and error, next attempt,
+/// created.
+type DeliveryRow = (
+    DeliveryId,
+    CompanyId,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    i32,
+    String,
+    Option<i32>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+/// Which deliveries one query of a list reads.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    /// Whatever the filter says.
+    All,
+    /// Pending ones only.
+    Pending,
+    /// Delivered or failed ones only.
+    Finished,
+}
+
+/// One query of [`Store::list_deliveries`].
+fn delivery_rows(conn: &mut DbConnection, filter: &DeliveryFilter, part: Part) -> Result<Vec<DeliveryRow>> {
+    let mut query = outbox::table
+        .left_join(webhooks::table)
+        .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))
+        .left_join(web_orders::table.on(outbox::order_id.eq(web_orders::id.nullable())))
+        .left_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))
+        .select((
+            outbox::id,
+            outbox::company_id,
+            outbox::channel,
+            webhooks::url.nullable(),
+            employees::email.nullable(),
+            web_orders::email.nullable(),
+            tickets::email.nullable(),
+            outbox::event,
+            outbox::attempts,
+            outbox::status,
+            outbox::last_status,
+            outbox::last_error,
+            outbox::next_attempt_at,
+            outbox::created_at,
+        ))
+        .into_boxed();
+    if let Some(company_id) = filter.company_id {
+        query = query.filter(outbox::company_id.eq(company_id));
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(outbox::channel.eq(channel.as_str()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(outbox::status.eq(status.as_str()));
+    }
+    // Spelled as the partial indexes' conditions, so that both backends use them.
+    match part {
+        Part::All | Part::Finished => {
+            if let Part::Finished = part {
+                query = query.filter(outbox::status.ne(DeliveryStatus::Pending.as_str()));
+            }
+            if let Some(before) = filter.before {
+                query = query.filter(outbox::id.lt(before));
+            }
+            if let Some(limit) = filter.limit {
+                query = query.limit(limit);
+            }
+            Ok(query.order(outbox::id.desc()).load::<DeliveryRow>(conn)?)
+        }
+        // Through the index of what is due (the pending ones are few, unless deliveries lag
+        // far behind: then the latest due); the page is cut out in memory.
+        Part::Pending => {
+            let rows: Vec<DeliveryRow> = query
+                .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
+                .order(outbox::next_attempt_at.desc())
+                .limit(PENDING_LISTED)
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .filter(|row| filter.before.is_none_or(|before| row.0 < before))
+                .collect())
+        }
+    }
+}
+
+/// The most pending deliveries of one company a list looks at.
+const PENDING_LISTED: i64 = 10_000;
 
 /// Why an endpoint is disabled without the operator.
 #[derive(Debug, Clone, Copy)]

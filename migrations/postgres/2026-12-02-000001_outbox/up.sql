@@ -56,8 +56,11 @@ CREATE TABLE outbox (
     last_error        TEXT,
     created_at        BIGINT  NOT NULL
 );
+-- What is due: the workers' claims, and a company's pending deliveries.
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
-CREATE INDEX outbox_company ON outbox (company_id, id);
+-- A company's finished deliveries, for its lists: indexed only once finished, so that a new
+-- lead pays for one outbox index (the worker pays for this one when it records the attempt).
+CREATE INDEX outbox_company ON outbox (company_id, id) WHERE status <> 'pending';
 
 -- Every attempt of a delivery: when, the answer (HTTP or SMTP status), the error, how long.
 CREATE TABLE outbox_attempts (
