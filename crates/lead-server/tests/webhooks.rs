@@ -495,3 +495,55 @@ fn post_order(app: &TestApp) {
     let answer = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#);
     assert_eq!(answer.status, 200, "{}", answer.text());
 }
+
+backend_test! {
+    fn leads_written_together_reach_only_their_own_companys_endpoints() {
+        let acme_hook = Receiver::start(vec![]);
+        let beta_hook = Receiver::start(vec![]);
+        let app = TestApp::spawn_with(CONFIG);
+        let beta = lead_testkit::add_company(&app.store, "Beta", 1);
+        add_webhook(&app, &acme_hook.url, &[]);
+        let output = cli_with_env(
+            &app.db.url,
+            &["webhook", "add", "--company", "Beta", "--url", &beta_hook.url],
+            ALLOW,
+        );
+        assert!(output.status.success());
+        // Sent at once from many threads, so that the writer takes them in shared batches:
+        // both companies, orders and tickets, some held as spam.
+        let sent: Vec<(bool, bool, i64)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..48)
+                .map(|n| {
+                    let (app, beta) = (&app, &beta);
+                    scope.spawn(move || {
+                        let for_acme = n % 2 == 0;
+                        let spam = n % 5 == 0;
+                        let honeypot = if spam { r#","_gotcha":"x""# } else { "" };
+                        let body = if n % 3 == 0 {
+                            format!(r#"{{"type":"ticket","email":"t{n}@example.com","subject":"T{n}","message":"m"{honeypot}}}"#)
+                        } else {
+                            format!(r#"{{"type":"order","email":"o{n}@example.com","total":{n}{honeypot}}}"#)
+                        };
+                        let key = if for_acme { &app.acme.key } else { &beta.key };
+                        let answer = app.post_lead(key, &body);
+                        assert_eq!(answer.status, 200);
+                        (for_acme, spam, answer.json()["id"].as_i64().unwrap())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let owed = |acme: bool| sent.iter().filter(|(a, spam, _)| *a == acme && !spam).count();
+        for (receiver, acme) in [(&acme_hook, true), (&beta_hook, false)] {
+            let got = wait_for(receiver, owed(acme));
+            assert_eq!(got.len(), owed(acme), "one delivery per lead for the team");
+            for request in &got {
+                let data = request.json()["data"].clone();
+                let email = data["email"].as_str().unwrap();
+                let n: usize = email[1..email.find('@').unwrap()].parse().unwrap();
+                assert_eq!(n % 2 == 0, acme, "{email} went to the other company's endpoint");
+                assert_ne!(n % 5, 0, "{email} was spam");
+            }
+        }
+    }
+}
