@@ -278,6 +278,7 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
     let most_held = config.concurrency * QUEUE_ROUNDS as usize;
     let mut commits = store.subscribe_commits();
     let mut intake = Intake::default();
+    let mut renewed = Instant::now();
     let mut held = Held {
         inflight: JoinSet::new(),
         tasks: HashMap::new(),
@@ -312,7 +313,13 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         let exchange = Exchange {
             attempts: std::mem::take(&mut held.finished),
             give_back: std::mem::take(&mut held.give_back),
-            renew: held.ids.iter().copied().collect(),
+            // Renewed well before they run out, not at every exchange: each is a write.
+            renew: if renewed.elapsed() >= lease / 4 {
+                renewed = Instant::now();
+                held.ids.iter().copied().collect()
+            } else {
+                Vec::new()
+            },
             busy_wait: BUSY_TARGET_WAIT,
             claim: i64::try_from(room).unwrap_or(0),
             skip,

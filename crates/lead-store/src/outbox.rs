@@ -786,6 +786,17 @@ impl Store {
         if self.backend == crate::Backend::Postgres {
             return Ok(0);
         }
+        // Usually there are none: looked for without taking the write lock.
+        let left: i64 = self.read(|conn| {
+            Ok(outbox::table
+                .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
+                .filter(outbox::claimed_until.is_not_null())
+                .count()
+                .get_result(conn)?)
+        })?;
+        if left == 0 {
+            return Ok(0);
+        }
         self.write(|conn| {
             Ok(diesel::update(
                 outbox::table

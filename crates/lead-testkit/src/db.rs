@@ -230,6 +230,10 @@ fn admin(url: &str) -> diesel::PgConnection {
 
 /// Opens a raw SQLite connection, for injecting faults only.
 pub fn raw_sqlite(path: &Path) -> diesel::SqliteConnection {
+    use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    // The running server writes now and then on its own (its delivery worker): wait for it.
+    conn.batch_execute("PRAGMA busy_timeout = 5000").unwrap();
+    conn
 }
