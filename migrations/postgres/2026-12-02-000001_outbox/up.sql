@@ -33,21 +33,25 @@ ALTER TABLE key_daily_counts ADD COLUMN confirmations BIGINT NOT NULL DEFAULT 0;
 
 -- The outbox: one row per delivery owed, written in the transaction of what caused it (a
 -- lead, a decision, a release), then sent by the delivery workers until it is delivered or
--- has failed for good.
+-- has failed for good. Every new lead writes one, so it carries no foreign keys and no CHECKs:
+-- measured, their lookups cost the single writer ~6 µs per lead. Only lead-store writes it,
+-- with ids from the same transaction (companies, records and employees are never deleted,
+-- endpoints only marked removed) and with the words of its enums: channel webhook | email |
+-- push, status pending | delivered | failed.
 CREATE TABLE outbox (
     id                BIGSERIAL PRIMARY KEY,
-    company_id        BIGINT  NOT NULL REFERENCES companies (id),
-    channel           TEXT    NOT NULL CHECK (channel IN ('webhook', 'email', 'push')),
+    company_id        BIGINT  NOT NULL,
+    channel           TEXT    NOT NULL,
     event             TEXT    NOT NULL,
     -- where to: a webhook endpoint, an employee's address; an e-mail to neither is the
     -- confirmation to the lead's sender
-    webhook_id        BIGINT  REFERENCES webhooks (id),
-    employee_id       BIGINT  REFERENCES employees (id),
-    order_id          BIGINT  REFERENCES web_orders (id),
-    ticket_id         BIGINT  REFERENCES tickets (id),
+    webhook_id        BIGINT,
+    employee_id       BIGINT,
+    order_id          BIGINT,
+    ticket_id         BIGINT,
     -- what is sent, fixed at the first attempt so that every retry sends the same
     body              TEXT,
-    status            TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+    status            TEXT    NOT NULL DEFAULT 'pending',
     attempts          INTEGER NOT NULL DEFAULT 0,
     next_attempt_at   BIGINT  NOT NULL,
     -- a worker is sending it until then (a worker that died leaves it to the others after)
