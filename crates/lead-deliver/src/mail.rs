@@ -47,13 +47,19 @@ impl SmtpConfig {
                 "a user and password would go to the server unencrypted: use smtps:// or add ?tls=required".into(),
             ));
         }
-        self.from
+        self.parts().map(drop)
+    }
+
+    /// The sender and lettre's transport builder, as written.
+    fn parts(&self) -> Result<(Mailbox, lettre::transport::smtp::AsyncSmtpTransportBuilder), MailError> {
+        let from = self
+            .from
             .trim()
             .parse::<Mailbox>()
             .map_err(|error| MailError::From(format!("{:?}: {error}", self.from)))?;
-        AsyncSmtpTransport::<Tokio1Executor>::from_url(self.url.trim())
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(self.url.trim())
             .map_err(|error| MailError::Url(error.to_string()))?;
-        Ok(())
+        Ok((from, transport))
     }
 }
 
@@ -89,15 +95,8 @@ impl Mailer {
     /// whole e-mail a deadline too). Call it inside a Tokio runtime: its pool runs there.
     pub fn new(config: &SmtpConfig, timeout: Duration) -> Result<Mailer, MailError> {
         config.check()?;
-        let from: Mailbox = config
-            .from
-            .trim()
-            .parse()
-            .map_err(|error| MailError::From(format!("{:?}: {error}", config.from)))?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(config.url.trim())
-            .map_err(|error| MailError::Url(error.to_string()))?
-            .timeout(Some(timeout))
-            .build();
+        let (from, transport) = config.parts()?;
+        let transport = transport.timeout(Some(timeout)).build();
         Ok(Mailer { transport, from })
     }
 
