@@ -1,4 +1,4 @@
-//! The SSRF guard: a webhook may only reach the public internet. A target must be `https://`
+//! The SSRF guard: a webhook or a push message may only reach the public internet. A target must be `https://`
 //! and resolve to public addresses only — checked when the endpoint is added, and again at
 //! every attempt on the very addresses the request then connects to (a name that resolved
 //! to a public address yesterday and to 127.0.0.1 today, "DNS rebinding", is refused).
@@ -7,23 +7,18 @@
 //! (`[outbox] allow_private_targets`, which also allows `http://`), as for a receiver on the
 //! same machine or in tests.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
+use lead_domain::{check_target_url, is_public, TargetError};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 /// Why a target is refused.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum GuardError {
-    /// Not a URL.
-    #[error("not a URL: {0}")]
-    NotUrl(String),
-    /// Not `https://` (or `http://` where private targets are allowed).
-    #[error("a webhook URL must start with https:// (http:// only with [outbox] allow_private_targets)")]
-    Scheme,
-    /// User and password in the URL would be sent to whoever answers.
-    #[error("a webhook URL must not contain a user or password")]
-    Credentials,
-    /// It names or resolves to an address that is not public.
+    /// The URL itself is refused (scheme, credentials, an address written in it).
+    #[error(transparent)]
+    Url(#[from] TargetError),
+    /// Its name resolves to an address that is not public.
     #[error("{0} is not a public address (loopback, private, link-local and the like are refused)")]
     NotPublic(IpAddr),
     /// Its name does not resolve.
@@ -34,37 +29,11 @@ pub enum GuardError {
 /// Checks `url` as a target: scheme, no credentials, and (resolving its name now) public
 /// addresses only, unless `allow_private`.
 pub async fn check_target(url: &str, allow_private: bool) -> Result<url::Url, GuardError> {
-    let parsed = check_url(url, allow_private)?;
+    let parsed = check_target_url(url, allow_private)?;
     if !allow_private {
         if let Some(url::Host::Domain(name)) = parsed.host() {
             let port = parsed.port_or_known_default().unwrap_or(443);
             public_addresses(name, port).await?;
-        }
-    }
-    Ok(parsed)
-}
-
-/// What can be checked without the network: scheme, credentials, and an address written in
-/// the URL itself (which no resolver ever sees).
-pub(crate) fn check_url(url: &str, allow_private: bool) -> Result<url::Url, GuardError> {
-    let parsed = url::Url::parse(url).map_err(|error| GuardError::NotUrl(format!("{url:?}: {error}")))?;
-    match parsed.scheme() {
-        "https" => {}
-        "http" if allow_private => {}
-        _ => return Err(GuardError::Scheme),
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(GuardError::Credentials);
-    }
-    if !allow_private {
-        let literal = match parsed.host() {
-            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
-            Some(url::Host::Domain(_)) => None,
-            None => return Err(GuardError::NotUrl(format!("{url:?} names no host"))),
-        };
-        if let Some(ip) = literal.filter(|ip| !is_public(*ip)) {
-            return Err(GuardError::NotPublic(ip));
         }
     }
     Ok(parsed)
@@ -101,118 +70,9 @@ impl Resolve for PublicOnly {
     }
 }
 
-/// Whether `ip` is an address of the public internet.
-pub(crate) fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || ip.is_multicast()
-        || a == 0
-        // shared address space (carrier-grade NAT), 100.64.0.0/10
-        || (a == 100 && (64..128).contains(&b))
-        // IETF protocol assignments, 192.0.0.0/24
-        || (a == 192 && b == 0 && c == 0)
-        // benchmarking, 198.18.0.0/15
-        || (a == 198 && (b == 18 || b == 19))
-        // 6to4 relay anycast, 192.88.99.0/24
-        || (a == 192 && b == 88 && c == 99)
-        // reserved, 240.0.0.0/4
-        || a >= 240)
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        // unique local, fc00::/7
-        || (first & 0xfe00) == 0xfc00
-        // link-local, fe80::/10
-        || (first & 0xffc0) == 0xfe80
-        // documentation, 2001:db8::/32
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // IPv4-compatible and other addresses in ::/96
-        || ip.segments()[..6].iter().all(|&s| s == 0)
-        // NAT64 prefixes 64:ff9b::/96 and 64:ff9b:1::/48 hide IPv4 addresses
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
-        // 6to4 (2002::/16) and Teredo (2001::/32) tunnel to IPv4 addresses
-        || first == 0x2002
-        || (first == 0x2001 && ip.segments()[1] == 0)
-        // site-local (deprecated), fec0::/10
-        || (first & 0xffc0) == 0xfec0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_public_addresses_are_public() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "255.255.255.255",
-            "::1",
-            "::",
-            "fe80::1",
-            "fd00::1",
-            "fc00::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "64:ff9b::7f00:1",
-            "64:ff9b:1::a00:1",
-            "2002:7f00:1::1",
-            "2001:0:4136:e378::1",
-            "fec0::1",
-            "192.88.99.1",
-            "2001:db8::1",
-        ] {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
-        }
-        for public in ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8"] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
-    }
-
-    #[test]
-    fn urls_are_checked_before_any_lookup() {
-        assert_eq!(check_url("http://example.com/hook", false), Err(GuardError::Scheme));
-        assert_eq!(check_url("ftp://example.com/hook", true), Err(GuardError::Scheme));
-        assert_eq!(
-            check_url("https://user:pw@example.com/", false),
-            Err(GuardError::Credentials)
-        );
-        assert_eq!(
-            check_url("https://127.0.0.1/hook", false),
-            Err(GuardError::NotPublic("127.0.0.1".parse().unwrap()))
-        );
-        assert_eq!(
-            check_url("https://[::1]:8443/hook", false),
-            Err(GuardError::NotPublic("::1".parse().unwrap()))
-        );
-        assert!(matches!(check_url("not a url", false), Err(GuardError::NotUrl(_))));
-        assert!(check_url("https://hooks.example.com/x", false).is_ok());
-        assert!(check_url("http://127.0.0.1:9000/x", true).is_ok());
-    }
 
     #[tokio::test]
     async fn a_name_that_resolves_to_loopback_is_refused() {

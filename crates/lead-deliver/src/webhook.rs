@@ -8,10 +8,10 @@ use lead_store::views::{OrderView, TicketView};
 use lead_store::{DueDelivery, Event, LeadRecord, WebhookFormat, WebhookTarget};
 use serde::Serialize;
 
-use crate::guard::{check_url, PublicOnly};
+use crate::guard::PublicOnly;
 use crate::sign::signature;
 
-/// The HTTP client webhooks are sent with: no redirects followed (a redirect could point
+/// The HTTP client webhooks and push messages are sent with: no redirects followed (a redirect could point
 /// anywhere), no proxy from the environment, a timeout per request, and — unless private
 /// targets are allowed — a resolver that connects to public addresses only.
 #[derive(Debug, Clone)]
@@ -37,35 +37,48 @@ impl WebhookClient {
         Ok(WebhookClient { client, allow_private })
     }
 
+    /// Whether targets on loopback and private networks (and `http://`) are allowed.
+    pub(crate) fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
     /// Sends `body` to `target`, signed (standard format) under the message id `id`.
     pub async fn send(&self, target: &WebhookTarget, id: &str, body: &str) -> Answer {
         let started = Instant::now();
-        let answer = |status, retry_after, error| Answer {
-            status,
-            retry_after,
-            error,
-            duration: started.elapsed(),
-        };
-        if let Err(error) = check_url(&target.url, self.allow_private) {
-            return answer(None, None, Some(error.to_string()));
+        if let Err(error) = lead_domain::check_target_url(&target.url, self.allow_private) {
+            return Answer::failed(error.to_string(), started);
         }
-        let mut request = self
-            .client
-            .post(&target.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
         if target.format == WebhookFormat::Standard {
             // A fresh timestamp per attempt, so a receiver's replay window holds for retries.
             let timestamp = Timestamp::now().millis().div_euclid(1000);
             let signed = match signature(&target.secrets, id, timestamp, body) {
                 Ok(signed) => signed,
-                Err(error) => return answer(None, None, Some(error.to_string())),
+                Err(error) => return Answer::failed(error.to_string(), started),
             };
-            request = request
-                .header("webhook-id", id)
-                .header("webhook-timestamp", timestamp.to_string())
-                .header("webhook-signature", signed);
+            for (name, value) in [
+                ("webhook-id", id.to_owned()),
+                ("webhook-timestamp", timestamp.to_string()),
+                ("webhook-signature", signed),
+            ] {
+                match reqwest::header::HeaderValue::try_from(value) {
+                    Ok(value) => _ = headers.insert(name, value),
+                    Err(error) => return Answer::failed(error.to_string(), started),
+                }
+            }
         }
-        match request.body(body.to_owned()).send().await {
+        self.post(&target.url, headers, body.as_bytes().to_vec()).await
+    }
+
+    /// POSTs `body` with `headers` to `url` (already checked by the caller): the answer's
+    /// status and `Retry-After`, or what went wrong.
+    pub(crate) async fn post(&self, url: &str, headers: reqwest::header::HeaderMap, body: Vec<u8>) -> Answer {
+        let started = Instant::now();
+        match self.client.post(url).headers(headers).body(body).send().await {
             Ok(response) => {
                 let status = response.status();
                 let retry_after = response
@@ -75,9 +88,14 @@ impl WebhookClient {
                     .and_then(|value| value.trim().parse::<u64>().ok())
                     .map(Duration::from_secs);
                 let error = (!status.is_success()).then(|| format!("the endpoint answered {status}"));
-                answer(Some(status.as_u16()), retry_after, error)
+                Answer {
+                    status: Some(status.as_u16()),
+                    retry_after,
+                    error,
+                    duration: started.elapsed(),
+                }
             }
-            Err(error) => answer(None, None, Some(describe(error))),
+            Err(error) => Answer::failed(describe(error), started),
         }
     }
 }
@@ -96,6 +114,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// No answer: `error` happened first.
+    pub(crate) fn failed(error: String, started: Instant) -> Answer {
+        Answer {
+            status: None,
+            retry_after: None,
+            error: Some(error),
+            duration: started.elapsed(),
+        }
+    }
+
     /// Whether the endpoint took it (any 2xx).
     pub fn delivered(&self) -> bool {
         self.status.is_some_and(|status| (200..300).contains(&status))

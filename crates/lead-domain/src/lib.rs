@@ -33,6 +33,7 @@ mod error;
 mod lead;
 mod members;
 mod money;
+mod outbound;
 mod record;
 mod text;
 
@@ -46,5 +47,6 @@ pub use lead::{
 };
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};
+pub use outbound::{check_target_url, is_public, TargetError};
 pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};
 pub use text::{Message, TextError, Title};
