@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
     api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, outbox, outbox_attempts,
-    tickets, web_orders, webhooks,
+    push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -58,6 +58,7 @@ mod rows {
             created_at: i64,
             password_hash: Option<String>,
             notify_email: i32,
+            notify_push: i32,
         }
     );
     full_row!(
@@ -108,7 +109,7 @@ mod rows {
         created_at: i64, removed_at: Option<i64>,
     });
     full_row!(Delivery, outbox {
-        company_id: i64, channel: String, event: String, webhook_id: Option<i64>, employee_id: Option<i64>,
+        company_id: i64, channel: String, event: String, target_id: Option<i64>, employee_id: Option<i64>,
         order_id: Option<i64>, ticket_id: Option<i64>, body: Option<String>, status: String, attempts: i32,
         next_attempt_at: i64, claimed_until: Option<i64>, last_status: Option<i32>, last_error: Option<String>,
         created_at: i64,
@@ -121,6 +122,18 @@ mod rows {
             status: Option<i32>,
             error: Option<String>,
             duration_ms: i64,
+        }
+    );
+    full_row!(PushSubscription, push_subscriptions {
+        company_id: i64, employee_id: i64, endpoint: String, p256dh: String, auth: String, device: String,
+        created_at: i64, last_success_at: Option<i64>,
+    });
+    full_row!(
+        VapidKeys,
+        vapid_keys {
+            private_key: String,
+            public_key: String,
+            created_at: i64,
         }
     );
     full_row!(Notification, notifications {
@@ -160,7 +173,7 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
-    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, the remembered Idempotency-Keys and the daily caps' counts,
+    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here. Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
@@ -187,11 +200,13 @@ impl Store {
                     copy_table!(source, target, webhooks, rows::Webhook),
                     copy_table!(source, target, outbox, rows::Delivery),
                     copy_table!(source, target, outbox_attempts, rows::Attempt),
+                    copy_table!(source, target, push_subscriptions, rows::PushSubscription),
+                    copy_table!(source, target, vapid_keys, rows::VapidKeys),
                     copy_idempotency_keys(source, target)?,
                     copy_daily_counts(source, target)?,
                 ];
-                // The tables with an id sequence (the last two have none).
-                let sequenced: Vec<&str> = tables[..tables.len() - 2].iter().map(|(table, _)| *table).collect();
+                // The tables with an id sequence (the last three have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 3].iter().map(|(table, _)| *table).collect();
                 crate::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables })
             })

@@ -256,6 +256,12 @@ pub struct StoreConfig {
     /// With `email_deliveries`: confirmation e-mails to senders, per key (that sends them)
     /// and day, at most — so that nobody can use the server to mail strangers in bulk.
     pub confirmations_per_key_per_day: u32,
+    /// Whether each new lead owes every device of every active employee who wants them a
+    /// push message (set when push is configured).
+    pub push_deliveries: bool,
+    /// Whether push subscriptions may name loopback and private addresses and `http://`
+    /// (tests, a push service on the same network); otherwise only public `https://` ones.
+    pub private_targets: bool,
 }
 
 impl StoreConfig {
@@ -275,6 +281,8 @@ impl StoreConfig {
             duplicate_window: Duration::from_secs(600),
             email_deliveries: false,
             confirmations_per_key_per_day: 200,
+            push_deliveries: false,
+            private_targets: false,
         }
     }
 }

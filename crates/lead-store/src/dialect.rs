@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::{Backend, DbConnection, Durability};
-use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId, WebhookId};
+use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId};
+use crate::outbox::{Channel, Endpoint};
 use crate::schema::{customers, key_daily_counts, outbox};
 use crate::{Result, StoreError};
 
@@ -348,20 +349,30 @@ pub(crate) fn due_deliveries(
     now: i64,
     limit: i64,
     lock: bool,
-    skip: &[WebhookId],
+    skip: &[Endpoint],
     skip_email: bool,
 ) -> Result<Vec<DeliveryId>> {
-    // Both filters always there (an empty `skip` excludes nothing; no channel is named ""),
-    // so that the query has one type and PostgreSQL's locking clause fits it.
+    let (mut hooks, mut devices) = (Vec::new(), Vec::new());
+    for endpoint in skip {
+        match endpoint {
+            Endpoint::Webhook(id) => hooks.push(id.get()),
+            Endpoint::Push(id) => devices.push(id.get()),
+        }
+    }
+    let skipped = |channel: Channel, ids: Vec<i64>| {
+        outbox::channel
+            .eq(channel.as_str())
+            .and(outbox::target_id.assume_not_null().eq_any(ids))
+    };
+    // Every filter always there (an empty list excludes nothing; no channel is named ""), so
+    // that the query has one type and PostgreSQL's locking clause fits it.
     let due = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
         .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
-        .filter(
-            outbox::webhook_id
-                .is_null()
-                .or(diesel::dsl::not(outbox::webhook_id.assume_not_null().eq_any(skip))),
-        )
+        .filter(outbox::target_id.is_null().or(diesel::dsl::not(
+            skipped(Channel::Webhook, hooks).or(skipped(Channel::Push, devices)),
+        )))
         .filter(outbox::channel.ne(if skip_email { "email" } else { "" }))
         .order(outbox::next_attempt_at)
         .select(outbox::id)

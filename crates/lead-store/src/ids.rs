@@ -94,8 +94,10 @@ ids! {
     AuditId;
     /// A company's webhook endpoint.
     WebhookId;
-    /// A delivery of the outbox (one webhook request, one e-mail).
+    /// A delivery of the outbox (one webhook request, one e-mail, one push message).
     DeliveryId;
+    /// A device's Web Push subscription.
+    PushSubscriptionId;
 }
 
 /// The record a lead became: a web order or a ticket.

@@ -73,24 +73,28 @@ pub(crate) struct Shared {
     pub(crate) others_waiting: AtomicUsize,
     /// The submission log's entries, written along with the next batch.
     pub(crate) log: crate::submissions::LogQueue,
-    /// Which e-mails new leads owe.
-    pub(crate) mail: MailPolicy,
+    /// Which deliveries new leads owe.
+    pub(crate) owed: DeliveryPolicy,
 }
 
-/// Which e-mails new leads owe (none unless an SMTP server is configured).
+/// Which deliveries new leads owe besides webhooks: e-mails (none unless an SMTP server is
+/// configured) and push messages (none unless push is).
 #[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct MailPolicy {
+pub(crate) struct DeliveryPolicy {
     /// Whether e-mails are sent at all: each active employee who wants one gets one per lead.
-    pub(crate) enabled: bool,
+    pub(crate) email: bool,
+    /// Whether push messages are sent: each device of an active employee who wants them gets
+    /// one per lead.
+    pub(crate) push: bool,
     /// Confirmations to senders per key and day at most (keys that send them).
     pub(crate) confirmations_per_day: i64,
 }
 
 impl Shared {
-    /// Nothing queued yet; new leads owe the e-mails of `mail`.
-    pub(crate) fn new(mail: MailPolicy) -> Shared {
+    /// Nothing queued yet; new leads owe the deliveries of `owed`.
+    pub(crate) fn new(owed: DeliveryPolicy) -> Shared {
         Shared {
-            mail,
+            owed,
             ..Default::default()
         }
     }
@@ -305,7 +309,7 @@ fn commit(
     let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff, shared.mail)?;
+            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff, shared.owed)?;
             crate::submissions::write_entries(conn, &entries);
             Ok(written)
         })

@@ -37,6 +37,7 @@ mod models;
 mod notifications;
 mod orders;
 mod outbox;
+mod push;
 mod records;
 mod rows;
 mod schema;
@@ -52,8 +53,8 @@ pub use copy::CopyReport;
 pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Problem, Result, StoreError};
 pub use ids::{
-    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, SubmissionId,
-    TicketId, TokenId, WebhookId,
+    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, PushSubscriptionId,
+    SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use logins::LoginCandidate;
@@ -62,9 +63,10 @@ pub use models::{
     Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::{
-    shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Event, Exchange, LeadRecord,
-    MailTo, NewWebhook, Outcome, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
+    shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
+    LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
+pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, OrderRecord, TicketRecord};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
@@ -90,6 +92,8 @@ pub struct Store {
     submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
     /// How long submission log entries are kept.
     submission_retention: std::time::Duration,
+    /// Whether push subscriptions may name private addresses (see [`StoreConfig`]).
+    private_targets: bool,
     /// The last health check: when, and what it found (reused briefly, see `check_health`).
     last_health: std::sync::Arc<std::sync::Mutex<Option<health::Checked>>>,
     /// SQLite: the thread that checkpoints the write-ahead log, while any handle lives.
@@ -110,8 +114,9 @@ impl Store {
         let (backend, writer, readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
-        let shared = std::sync::Arc::new(ingest::Shared::new(ingest::MailPolicy {
-            enabled: config.email_deliveries,
+        let shared = std::sync::Arc::new(ingest::Shared::new(ingest::DeliveryPolicy {
+            email: config.email_deliveries,
+            push: config.push_deliveries,
             confirmations_per_day: i64::from(config.confirmations_per_key_per_day),
         }));
         let ingest = ingest::Ingest::start(
@@ -135,6 +140,7 @@ impl Store {
             actor: "lead-server".into(),
             submission_log: Default::default(),
             submission_retention: config.submission_retention,
+            private_targets: config.private_targets,
             last_health: Default::default(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),
         })

@@ -1,4 +1,5 @@
-//! The outbox: every delivery owed to the world outside — a webhook request, an e-mail — is a
+//! The outbox: every delivery owed to the world outside — a webhook request, an e-mail, a push
+//! message — is a
 //! row written in the same transaction as what caused it (a lead, a decision, a release), so
 //! that nothing committed is ever left unsent and nothing unsent is ever lost. The delivery
 //! workers (crate `lead-deliver`) claim due rows in one short transaction, send outside any
@@ -16,9 +17,10 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, TicketId, WebhookId};
+use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::ingest::DeliveryPolicy;
 use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
-use crate::schema::{companies, employees, outbox, outbox_attempts, tickets, web_orders, webhooks};
+use crate::schema::{companies, employees, outbox, outbox_attempts, push_subscriptions, tickets, web_orders, webhooks};
 use crate::{audit, dialect, Result, Store, StoreError};
 
 /// Spells each variant of a closed set of words (as stored and as shown), and parses it back.
@@ -93,6 +95,8 @@ words! {
         TicketReopened = "ticket.reopened",
         /// The sender's confirmation e-mail of a new lead.
         Confirmation = "confirmation",
+        /// A test message to an employee's devices („Test senden“).
+        PushTest = "push.test",
     }
 }
 
@@ -189,6 +193,39 @@ impl std::fmt::Debug for WebhookTarget {
     }
 }
 
+/// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// A company's webhook endpoint.
+    Webhook(WebhookId),
+    /// An employee's device (its push subscription).
+    Push(PushSubscriptionId),
+}
+
+/// A device a push message goes to: its push service's URL and the keys its message is
+/// encrypted for (RFC 8291).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// The subscription.
+    pub id: PushSubscriptionId,
+    /// The push service's URL for the device.
+    pub endpoint: String,
+    /// The device's P-256 public key (base64url, uncompressed point).
+    pub p256dh: String,
+    /// The device's authentication secret (base64url, 16 bytes).
+    pub auth: String,
+}
+
+impl std::fmt::Debug for PushTarget {
+    /// Without the endpoint's path (a capability) and the keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushTarget")
+            .field("id", &self.id)
+            .field("endpoint", &shown_url(&self.endpoint))
+            .finish_non_exhaustive()
+    }
+}
+
 /// A lead as the team sees it.
 #[derive(Debug, Clone)]
 pub enum LeadRecord {
@@ -233,6 +270,8 @@ pub struct DueDelivery {
     pub created_at: Timestamp,
     /// The endpoint (webhook channel).
     pub webhook: Option<WebhookTarget>,
+    /// The device (push channel).
+    pub push: Option<PushTarget>,
     /// The addressee (e-mail channel).
     pub mail_to: Option<MailTo>,
     /// The lead it is about, as it stands now (before the first attempt, and for e-mails).
@@ -251,7 +290,8 @@ pub enum Outcome {
     /// Not delivered, and never will be (the schedule ran out, or the target refused it
     /// for good).
     Failed,
-    /// The endpoint answered `410 Gone`: it is disabled at once.
+    /// The endpoint answered that it is gone for good: a webhook endpoint (`410`) is disabled,
+    /// a push subscription (`404`, `410`) deleted, at once.
     Gone,
 }
 
@@ -260,8 +300,8 @@ pub enum Outcome {
 pub struct Attempt {
     /// The delivery.
     pub id: DeliveryId,
-    /// Its endpoint (webhook deliveries).
-    pub webhook: Option<WebhookId>,
+    /// Its endpoint (webhook and push deliveries).
+    pub endpoint: Option<Endpoint>,
     /// When it started.
     pub at: Timestamp,
     /// How long it took.
@@ -290,7 +330,7 @@ pub struct Exchange {
     /// How many due deliveries to claim (0: none).
     pub claim: i64,
     /// Endpoints it has no room for: none of their deliveries is claimed.
-    pub skip: Vec<WebhookId>,
+    pub skip: Vec<Endpoint>,
     /// It has no room for e-mail: none is claimed.
     pub skip_email: bool,
     /// For how long they are claimed.
@@ -308,7 +348,7 @@ pub struct Delivery {
     pub company_id: CompanyId,
     /// How it leaves.
     pub channel: Channel,
-    /// Where to: the endpoint's URL or the e-mail address.
+    /// Where to: the endpoint's URL, the e-mail address, the device's push service.
     pub target: String,
     /// What happened.
     pub event: Event,
@@ -393,7 +433,8 @@ pub(crate) struct NewDelivery {
     company_id: CompanyId,
     channel: &'static str,
     event: &'static str,
-    webhook_id: Option<WebhookId>,
+    /// The webhook endpoint or push subscription (by `channel`).
+    target_id: Option<i64>,
     employee_id: Option<EmployeeId>,
     order_id: Option<OrderId>,
     ticket_id: Option<TicketId>,
@@ -402,17 +443,19 @@ pub(crate) struct NewDelivery {
 }
 
 /// Who a company's events go to: its active webhook endpoints (and the events each takes),
-/// and the active employees who want an e-mail per new lead.
+/// the active employees who want an e-mail per new lead, and the devices of those who want a
+/// push message.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Subscribers {
     webhooks: Vec<(WebhookId, Vec<Event>)>,
     mail: Vec<EmployeeId>,
+    devices: Vec<(PushSubscriptionId, EmployeeId)>,
 }
 
 impl Subscribers {
-    /// The subscribers of `company_id`; employees' e-mails only if `email` (an SMTP server
-    /// is configured).
-    pub(crate) fn of(conn: &mut DbConnection, company_id: CompanyId, email: bool) -> Result<Subscribers> {
+    /// The subscribers of `company_id`; employees' e-mails and devices only as far as `owed`
+    /// says (an SMTP server, push are configured).
+    pub(crate) fn of(conn: &mut DbConnection, company_id: CompanyId, owed: DeliveryPolicy) -> Result<Subscribers> {
         let hooks: Vec<(WebhookId, String)> = webhooks::table
             .filter(webhooks::company_id.eq(company_id))
             .filter(webhooks::active.eq(1))
@@ -420,7 +463,7 @@ impl Subscribers {
             .select((webhooks::id, webhooks::events))
             .order(webhooks::id)
             .load(conn)?;
-        let mail = if email {
+        let mail = if owed.email {
             employees::table
                 .filter(employees::company_id.eq(company_id))
                 .filter(employees::active.eq(1))
@@ -431,17 +474,30 @@ impl Subscribers {
         } else {
             Vec::new()
         };
+        let devices = if owed.push {
+            push_subscriptions::table
+                .inner_join(employees::table)
+                .filter(push_subscriptions::company_id.eq(company_id))
+                .filter(employees::active.eq(1))
+                .filter(employees::notify_push.eq(1))
+                .select((push_subscriptions::id, push_subscriptions::employee_id))
+                .order(push_subscriptions::id)
+                .load(conn)?
+        } else {
+            Vec::new()
+        };
         Ok(Subscribers {
             webhooks: hooks
                 .into_iter()
                 .map(|(id, events)| Ok((id, parse_events(&events)?)))
                 .collect::<Result<_>>()?,
             mail,
+            devices,
         })
     }
 
     /// The deliveries `event` about `lead` owes: one per endpoint that takes it, and for a
-    /// new lead one e-mail per employee who wants one.
+    /// new lead one e-mail per employee who wants one and one push message per device.
     pub(crate) fn owed(
         &self,
         company_id: CompanyId,
@@ -449,56 +505,75 @@ impl Subscribers {
         event: Event,
         now: i64,
     ) -> impl Iterator<Item = NewDelivery> + '_ {
-        let (order_id, ticket_id) = match lead {
-            LeadId::Order(id) => (Some(id), None),
-            LeadId::Ticket(id) => (None, Some(id)),
-        };
-        let row = move |channel: Channel, webhook_id, employee_id| NewDelivery {
-            company_id,
-            channel: channel.as_str(),
-            event: event.as_str(),
-            webhook_id,
-            employee_id,
-            order_id,
-            ticket_id,
-            next_attempt_at: now,
-            created_at: now,
+        let row = move |channel: Channel, target_id, employee_id| {
+            NewDelivery::new(company_id, channel, event, Some(lead), target_id, employee_id, now)
         };
         let hooks = self
             .webhooks
             .iter()
             .filter(move |(_, events)| events.contains(&event))
-            .map(move |&(id, _)| row(Channel::Webhook, Some(id), None));
-        let mails = if event == Event::created(lead) {
-            self.mail.as_slice()
+            .map(move |&(id, _)| row(Channel::Webhook, Some(id.get()), None));
+        let created = event == Event::created(lead);
+        let (mails, devices) = if created {
+            (self.mail.as_slice(), self.devices.as_slice())
         } else {
-            &[]
+            (&[][..], &[][..])
         };
-        hooks.chain(
-            mails
-                .iter()
-                .map(move |&employee| row(Channel::Email, None, Some(employee))),
-        )
+        hooks
+            .chain(
+                mails
+                    .iter()
+                    .map(move |&employee| row(Channel::Email, None, Some(employee))),
+            )
+            .chain(
+                devices
+                    .iter()
+                    .map(move |&(device, employee)| row(Channel::Push, Some(device.get()), Some(employee))),
+            )
+    }
+}
+
+impl NewDelivery {
+    /// A delivery due now.
+    pub(crate) fn new(
+        company_id: CompanyId,
+        channel: Channel,
+        event: Event,
+        lead: Option<LeadId>,
+        target_id: Option<i64>,
+        employee_id: Option<EmployeeId>,
+        now: i64,
+    ) -> NewDelivery {
+        let (order_id, ticket_id) = match lead {
+            Some(LeadId::Order(id)) => (Some(id), None),
+            Some(LeadId::Ticket(id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        NewDelivery {
+            company_id,
+            channel: channel.as_str(),
+            event: event.as_str(),
+            target_id,
+            employee_id,
+            order_id,
+            ticket_id,
+            next_attempt_at: now,
+            created_at: now,
+        }
     }
 }
 
 /// The confirmation e-mail to the sender of a new `lead`.
 pub(crate) fn confirmation(company_id: CompanyId, lead: LeadId, now: i64) -> NewDelivery {
-    let (order_id, ticket_id) = match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
-    };
-    NewDelivery {
+    NewDelivery::new(
         company_id,
-        channel: Channel::Email.as_str(),
-        event: Event::Confirmation.as_str(),
-        webhook_id: None,
-        employee_id: None,
-        order_id,
-        ticket_id,
-        next_attempt_at: now,
-        created_at: now,
-    }
+        Channel::Email,
+        Event::Confirmation,
+        Some(lead),
+        None,
+        None,
+        now,
+    )
 }
 
 /// Writes the deliveries `event` about `lead` owes (inside the caller's transaction).
@@ -507,10 +582,10 @@ pub(crate) fn enqueue(
     company_id: CompanyId,
     lead: LeadId,
     event: Event,
-    email: bool,
+    owed: DeliveryPolicy,
     now: i64,
 ) -> Result<()> {
-    let rows: Vec<NewDelivery> = Subscribers::of(conn, company_id, email)?
+    let rows: Vec<NewDelivery> = Subscribers::of(conn, company_id, owed)?
         .owed(company_id, lead, event, now)
         .collect();
     if !rows.is_empty() {
@@ -594,7 +669,7 @@ impl Store {
             company_id,
             lead,
             event,
-            self.shared.mail.enabled,
+            self.shared.owed,
             Timestamp::now().millis(),
         )
     }
@@ -685,7 +760,7 @@ impl Store {
             if removed == 0 {
                 return Err(StoreError::NotFound(format!("no webhook with id {id}")));
             }
-            fail_pending(conn, id, "the endpoint was removed")?;
+            fail_pending(conn, Endpoint::Webhook(id), "the endpoint was removed")?;
             audit::record(conn, &self.actor, "webhook.remove", &format!("webhook {id}"))
         })
     }
@@ -809,9 +884,11 @@ impl Store {
     }
 
     /// Records attempts: each delivery's state and history, and its endpoint's — a success
-    /// clears its failing streak, a `410 Gone` disables it at once, a failure that ends a
-    /// streak of `disable_after` disables it; the company's active employees are told of
-    /// every endpoint disabled. Successes, the common case, are a few statements for all.
+    /// clears a webhook endpoint's failing streak (and dates a device's last push), a `410
+    /// Gone` disables a webhook endpoint at once and deletes a device's subscription, a
+    /// failure that ends a streak of `disable_after` disables a webhook endpoint; the
+    /// company's active employees are told of every endpoint disabled. Successes, the common
+    /// case, are a few statements for all.
     fn record(&self, conn: &mut DbConnection, attempts: &[Attempt], disable_after: Duration, now: i64) -> Result<()> {
         if attempts.is_empty() {
             return Ok(());
@@ -832,11 +909,16 @@ impl Store {
 
         let mut delivered: std::collections::BTreeMap<Option<i32>, Vec<DeliveryId>> = Default::default();
         let mut succeeded: std::collections::BTreeSet<WebhookId> = Default::default();
+        let mut reached: std::collections::BTreeSet<PushSubscriptionId> = Default::default();
         for attempt in attempts {
             let (status, next) = match attempt.outcome {
                 Outcome::Delivered => {
                     delivered.entry(attempt.status).or_default().push(attempt.id);
-                    succeeded.extend(attempt.webhook);
+                    match attempt.endpoint {
+                        Some(Endpoint::Webhook(id)) => _ = succeeded.insert(id),
+                        Some(Endpoint::Push(id)) => _ = reached.insert(id),
+                        None => {}
+                    }
                     continue;
                 }
                 Outcome::RetryAt(at) => (DeliveryStatus::Pending, at.millis()),
@@ -863,8 +945,12 @@ impl Store {
                     .set(outbox::body.eq(body))
                     .execute(conn)?;
             }
-            if let Some(webhook) = attempt.webhook {
-                self.endpoint_failed(conn, webhook, attempt, disable_after, now)?;
+            match attempt.endpoint {
+                Some(Endpoint::Webhook(webhook)) => self.endpoint_failed(conn, webhook, attempt, disable_after, now)?,
+                Some(Endpoint::Push(device)) if attempt.outcome == Outcome::Gone => {
+                    crate::push::forget_device(conn, device, "the push service no longer knows the device")?;
+                }
+                Some(Endpoint::Push(_)) | None => {}
             }
         }
         for (status, ids) in delivered {
@@ -889,6 +975,11 @@ impl Store {
                     webhooks::last_success_at.eq(now),
                     webhooks::failing_since.eq(None::<i64>),
                 ))
+                .execute(conn)?;
+        }
+        if !reached.is_empty() {
+            diesel::update(push_subscriptions::table.filter(push_subscriptions::id.eq_any(&reached)))
+                .set(push_subscriptions::last_success_at.eq(now))
                 .execute(conn)?;
         }
         Ok(())
@@ -931,7 +1022,11 @@ impl Store {
             return Ok(());
         };
         log::warn!("webhook {id} ({url}) of company {company_id} disabled: {reason}");
-        fail_pending(conn, id, &format!("the endpoint was disabled: {reason}"))?;
+        fail_pending(
+            conn,
+            Endpoint::Webhook(id),
+            &format!("the endpoint was disabled: {reason}"),
+        )?;
         let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
         crate::notifications::notify_about_webhook(conn, company_id, &text, now)?;
         audit::record(
@@ -969,6 +1064,7 @@ impl Store {
                         company_id,
                         channel,
                         url,
+                        device,
                         employee,
                         order_from,
                         ticket_from,
@@ -981,12 +1077,23 @@ impl Store {
                         at,
                     ) = row;
                     let status: DeliveryStatus = parse_word(&status, "delivery status")?;
+                    let channel: Channel = parse_word(&channel, "channel")?;
+                    let target = match channel {
+                        Channel::Webhook => url.unwrap_or_default(),
+                        // Which employee's device, at which push service (the rest of its URL
+                        // is a capability); a device since unsubscribed by its employee alone.
+                        Channel::Push => match device {
+                            Some(device) => format!("{} ({})", employee.unwrap_or_default(), shown_url(&device)),
+                            None => employee.unwrap_or_default(),
+                        },
+                        // A confirmation goes to the lead's sender.
+                        Channel::Email => employee.or(order_from).or(ticket_from).unwrap_or_default(),
+                    };
                     Ok(Delivery {
                         id,
                         company_id,
-                        channel: parse_word(&channel, "channel")?,
-                        // A confirmation goes to the lead's sender.
-                        target: url.or(employee).or(order_from).or(ticket_from).unwrap_or_default(),
+                        channel,
+                        target,
                         event: parse_word(&event, "event")?,
                         attempts: u32::try_from(attempts).unwrap_or(0),
                         status,
@@ -1004,15 +1111,26 @@ impl Store {
     pub fn retry_delivery(&self, id: DeliveryId) -> Result<()> {
         self.write(|conn| {
             let now = Timestamp::now().millis();
-            type Found = (String, Option<i64>, Option<i32>, Option<i64>);
+            type Found = (String, Option<i64>, Option<i32>, Option<i64>, String, Option<i64>);
             let found: Option<Found> = outbox::table
-                .left_join(webhooks::table)
+                .left_join(
+                    webhooks::table.on(outbox::target_id
+                        .eq(webhooks::id.nullable())
+                        .and(outbox::channel.eq(Channel::Webhook.as_str()))),
+                )
+                .left_join(
+                    push_subscriptions::table.on(outbox::target_id
+                        .eq(push_subscriptions::id.nullable())
+                        .and(outbox::channel.eq(Channel::Push.as_str()))),
+                )
                 .filter(outbox::id.eq(id))
                 .select((
                     outbox::status,
                     outbox::claimed_until,
                     webhooks::active.nullable(),
                     webhooks::removed_at.nullable(),
+                    outbox::channel,
+                    push_subscriptions::id.nullable(),
                 ))
                 .first(conn)
                 .optional()?;
@@ -1024,14 +1142,19 @@ impl Store {
                 Some((status, Some(until), ..)) if status == DeliveryStatus::Pending.as_str() && until > now => {
                     return Err(StoreError::Conflict(format!("delivery {id} is being sent right now")))
                 }
-                Some((_, _, _, Some(_))) => {
+                Some((_, _, _, Some(_), ..)) => {
                     return Err(StoreError::Conflict(format!(
                         "the endpoint of delivery {id} was removed"
                     )))
                 }
-                Some((_, _, Some(0), _)) => {
+                Some((_, _, Some(0), ..)) => {
                     return Err(StoreError::Conflict(format!(
                         "the endpoint of delivery {id} is disabled (webhook enable)"
+                    )))
+                }
+                Some((_, _, _, _, channel, None)) if channel == Channel::Push.as_str() => {
+                    return Err(StoreError::Conflict(format!(
+                        "the device of delivery {id} is no longer subscribed"
                     )))
                 }
                 Some(_) => {}
@@ -1048,13 +1171,14 @@ impl Store {
     }
 }
 
-/// A delivery as listed: id, company, channel, the endpoint's URL, the employee's, order's
-/// and ticket's addresses, event, attempts, status, last status and error, next attempt,
-/// created.
+/// A delivery as listed: id, company, channel, the endpoint's URL, the device's push URL, the
+/// employee's, order's and ticket's addresses, event, attempts, status, last status and
+/// error, next attempt, created.
 type DeliveryRow = (
     DeliveryId,
     CompanyId,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -1082,7 +1206,16 @@ enum Part {
 /// One query of [`Store::list_deliveries`].
 fn delivery_rows(conn: &mut DbConnection, filter: &DeliveryFilter, part: Part) -> Result<Vec<DeliveryRow>> {
     let mut query = outbox::table
-        .left_join(webhooks::table)
+        .left_join(
+            webhooks::table.on(outbox::target_id
+                .eq(webhooks::id.nullable())
+                .and(outbox::channel.eq(Channel::Webhook.as_str()))),
+        )
+        .left_join(
+            push_subscriptions::table.on(outbox::target_id
+                .eq(push_subscriptions::id.nullable())
+                .and(outbox::channel.eq(Channel::Push.as_str()))),
+        )
         .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))
         .left_join(web_orders::table.on(outbox::order_id.eq(web_orders::id.nullable())))
         .left_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))
@@ -1091,6 +1224,7 @@ fn delivery_rows(conn: &mut DbConnection, filter: &DeliveryFilter, part: Part) -
             outbox::company_id,
             outbox::channel,
             webhooks::url.nullable(),
+            push_subscriptions::endpoint.nullable(),
             employees::email.nullable(),
             web_orders::email.nullable(),
             tickets::email.nullable(),
@@ -1186,11 +1320,16 @@ fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
 }
 
 /// Fails the pending deliveries of an endpoint.
-fn fail_pending(conn: &mut DbConnection, webhook: WebhookId, why: &str) -> Result<()> {
+pub(crate) fn fail_pending(conn: &mut DbConnection, endpoint: Endpoint, why: &str) -> Result<()> {
+    let (channel, target) = match endpoint {
+        Endpoint::Webhook(id) => (Channel::Webhook, id.get()),
+        Endpoint::Push(id) => (Channel::Push, id.get()),
+    };
     diesel::update(
         outbox::table
-            .filter(outbox::webhook_id.eq(webhook))
-            .filter(outbox::status.eq(DeliveryStatus::Pending.as_str())),
+            .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(outbox::target_id.eq(target))
+            .filter(outbox::channel.eq(channel.as_str())),
     )
     .set((
         outbox::status.eq(DeliveryStatus::Failed.as_str()),
@@ -1256,7 +1395,7 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         i32,
         Option<String>,
         i64,
-        Option<WebhookId>,
+        Option<i64>,
         Option<EmployeeId>,
         Option<OrderId>,
         Option<TicketId>,
@@ -1271,17 +1410,28 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
             outbox::attempts,
             outbox::body,
             outbox::created_at,
-            outbox::webhook_id,
+            outbox::target_id,
             outbox::employee_id,
             outbox::order_id,
             outbox::ticket_id,
         ))
         .order(outbox::id)
         .load(conn)?;
-    let mut hooks: Vec<WebhookId> = rows.iter().filter_map(|row| row.7).collect();
+    let target_of = |row: &Row, channel: Channel| row.7.filter(|_| row.2 == channel.as_str());
+    let mut hooks: Vec<WebhookId> = rows
+        .iter()
+        .filter_map(|row| target_of(row, Channel::Webhook))
+        .map(WebhookId::new)
+        .collect();
     hooks.sort_unstable();
     hooks.dedup();
     let targets = targets(conn, &hooks, now, true)?;
+    let device_ids: Vec<PushSubscriptionId> = rows
+        .iter()
+        .filter_map(|row| target_of(row, Channel::Push))
+        .map(PushSubscriptionId::new)
+        .collect();
+    let devices = crate::push::devices(conn, &device_ids)?;
     let is_mail = |row: &Row| row.2 == Channel::Email.as_str();
     // The records where the body is still to be made; an e-mail always needs its record (a
     // confirmation goes to its sender).
@@ -1338,8 +1488,13 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
 
     let mut due = Vec::with_capacity(rows.len());
     for row in &rows {
-        let (id, company_id, channel, event, attempts, body, created_at, webhook, employee, order, ticket) = row;
+        let (id, company_id, channel, event, attempts, body, created_at, target, employee, order, ticket) = row;
         let channel: Channel = parse_word(channel, "channel")?;
+        let (webhook, push) = match (channel, target) {
+            (Channel::Webhook, Some(hook)) => (targets.get(&WebhookId::new(*hook)).cloned(), None),
+            (Channel::Push, Some(device)) => (None, devices.get(&PushSubscriptionId::new(*device)).cloned()),
+            _ => (None, None),
+        };
         let lead = match (needs_record(row), order, ticket) {
             (false, _, _) => None,
             (true, Some(order), _) => orders.get(order).cloned().map(LeadRecord::Order),
@@ -1364,7 +1519,8 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
             attempts: u32::try_from(*attempts).unwrap_or(0),
             body: body.clone(),
             created_at: (*created_at).into(),
-            webhook: webhook.and_then(|hook| targets.get(&hook).cloned()),
+            webhook,
+            push,
             mail_to,
             lead,
             company_name: (channel == Channel::Email)

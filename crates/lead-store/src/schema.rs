@@ -36,6 +36,7 @@ diesel::table! {
         created_at -> BigInt,
         password_hash -> Nullable<Text>,
         notify_email -> Integer,
+        notify_push -> Integer,
     }
 }
 
@@ -161,7 +162,7 @@ diesel::table! {
         company_id -> BigInt,
         channel -> Text,
         event -> Text,
-        webhook_id -> Nullable<BigInt>,
+        target_id -> Nullable<BigInt>,
         employee_id -> Nullable<BigInt>,
         order_id -> Nullable<BigInt>,
         ticket_id -> Nullable<BigInt>,
@@ -187,9 +188,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    vapid_keys (id) {
+        id -> BigInt,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        employee_id -> BigInt,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        device -> Text,
+        created_at -> BigInt,
+        last_success_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(webhooks -> companies (company_id));
-diesel::joinable!(outbox -> webhooks (webhook_id));
+diesel::joinable!(push_subscriptions -> employees (employee_id));
 diesel::joinable!(employees -> companies (company_id));
 diesel::joinable!(employee_tokens -> employees (employee_id));
 
@@ -198,6 +222,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     outbox,
     outbox_attempts,
+    vapid_keys,
+    push_subscriptions,
     api_keys,
     employees,
     employee_tokens,

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::Fingerprints;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
-use crate::ingest::{Job, MailPolicy};
+use crate::ingest::{DeliveryPolicy, Job};
 use crate::outbox::Subscribers;
 use crate::records::Hold;
 use crate::schema::{api_keys, companies};
@@ -44,14 +44,14 @@ pub(crate) struct Context<'a> {
 impl<'a> Context<'a> {
     /// Looks up what `jobs` share — inside the write transaction, so a key revoked a moment
     /// ago stops working at once. A body stored since `duplicate_cutoff` (as in
-    /// `fingerprints`) is a duplicate. `mail` says which e-mails new leads owe.
+    /// `fingerprints`) is a duplicate. `owed` says which e-mails and push messages new leads owe.
     pub(crate) fn load(
         conn: &mut DbConnection,
         jobs: &[Job],
         now: i64,
         duplicate_cutoff: i64,
         fingerprints: &'a Fingerprints,
-        mail: MailPolicy,
+        owed: DeliveryPolicy,
     ) -> Result<Context<'a>> {
         // One query per distinct key and company (a batch rarely has more than a few): each
         // a statement prepared once, where one `IN` list of whatever length would be parsed
@@ -78,7 +78,7 @@ impl<'a> Context<'a> {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     valid_keys.insert(key_id, company_id);
                     caps.extend(cap.map(|cap| (key_id, cap)));
-                    if mail.enabled && confirm == 1 {
+                    if owed.email && confirm == 1 {
                         confirming.push(key_id);
                     }
                     if last_used.is_none_or(|at| now - at >= LAST_USE_PRECISION_MS) {
@@ -96,7 +96,7 @@ impl<'a> Context<'a> {
                 continue;
             }
             recipients.insert(company_id, crate::notifications::recipients(conn, company_id)?);
-            subscribers.insert(company_id, Subscribers::of(conn, company_id, mail.enabled)?);
+            subscribers.insert(company_id, Subscribers::of(conn, company_id, owed)?);
             let mut addresses: Vec<&str> = jobs
                 .iter()
                 .filter(|job| job.tenant.company_id == company_id)
@@ -119,7 +119,7 @@ impl<'a> Context<'a> {
                 allowances.insert(key_id, (cap, leads));
             }
             if confirming.contains(&key_id) {
-                confirmations.insert(key_id, mail.confirmations_per_day - confirmed);
+                confirmations.insert(key_id, owed.confirmations_per_day - confirmed);
             }
         }
 

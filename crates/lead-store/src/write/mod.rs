@@ -24,7 +24,7 @@ use crate::db::DbConnection;
 use crate::dialect;
 use crate::duplicates::{Fingerprint, Fingerprints, FirstLead};
 use crate::ids::{CompanyId, KeyId};
-use crate::ingest::{Job, MailPolicy};
+use crate::ingest::{DeliveryPolicy, Job};
 use crate::models::Recorded;
 use crate::{Result, StoreError};
 use context::Context;
@@ -40,7 +40,7 @@ pub(crate) struct BatchWritten {
     pub(crate) companies: BTreeSet<CompanyId>,
 }
 
-/// Writes `jobs` inside the caller's transaction, with the e-mails `mail` asks for (see
+/// Writes `jobs` inside the caller's transaction, with the e-mails and push messages `owed` asks for (see
 /// [`Subscribers`](crate::outbox::Subscribers)).
 pub(crate) fn write_batch(
     conn: &mut DbConnection,
@@ -48,9 +48,9 @@ pub(crate) fn write_batch(
     fingerprints: &Fingerprints,
     now: i64,
     duplicate_cutoff: i64,
-    mail: MailPolicy,
+    owed: DeliveryPolicy,
 ) -> Result<BatchWritten> {
-    let context = Context::load(conn, jobs, now, duplicate_cutoff, fingerprints, mail)?;
+    let context = Context::load(conn, jobs, now, duplicate_cutoff, fingerprints, owed)?;
     let mut written = Written::default();
     let answers = match conn.transaction(|conn| pass(conn, &context, &written, jobs, Pass::Batch)) {
         Ok(passed) => written.take(passed),
