@@ -14,6 +14,7 @@
 
 mod guard;
 mod mail;
+mod push;
 mod schedule;
 mod sign;
 mod webhook;
@@ -21,6 +22,7 @@ mod worker;
 
 pub use guard::{check_target, GuardError};
 pub use mail::{MailError, Mailer, SmtpConfig};
+pub use push::{Message, Vapid, TIME_TO_LIVE};
 pub use schedule::{Schedule, ScheduleError};
 pub use sign::{generate_secret, signature, SecretError};
 pub use webhook::{ping, Answer, WebhookClient};

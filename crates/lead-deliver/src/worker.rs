@@ -7,9 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lead_domain::Timestamp;
-use lead_store::{Attempt, Channel, DeliveryId, DueDelivery, Exchange, Outcome, Store, WebhookId};
+use lead_store::{
+    Attempt, Channel, DeliveryId, DueDelivery, Endpoint, Exchange, Outcome, PushSubscriptionId, Store, WebhookId,
+};
 
 use crate::mail::{Mailer, SmtpConfig};
+use crate::push::{self, Vapid};
 use tokio::task::JoinSet;
 
 use crate::schedule::Schedule;
@@ -36,6 +39,9 @@ pub struct DeliverConfig {
     pub poll: Duration,
     /// Where e-mail goes out (none: e-mail deliveries fail, and the store owes none).
     pub smtp: Option<SmtpConfig>,
+    /// The server's identity towards push services (none: push deliveries fail, and the
+    /// store owes none).
+    pub push: Option<Vapid>,
 }
 
 impl Default for DeliverConfig {
@@ -50,6 +56,7 @@ impl Default for DeliverConfig {
             public_url: "http://127.0.0.1:8080".into(),
             poll: Duration::from_millis(500),
             smtp: None,
+            push: None,
         }
     }
 }
@@ -140,21 +147,33 @@ struct Senders {
     mailer: Option<Mailer>,
 }
 
-/// What one delivery occupies: an endpoint, or the SMTP server.
+/// What one delivery occupies: an endpoint, the SMTP server, a device (one dead device's
+/// retries never hold up another's messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Target {
     Webhook(WebhookId),
     Smtp,
+    Device(PushSubscriptionId),
 }
 
 impl Target {
-    /// `None`: nothing can send it (a webhook whose endpoint was disabled, an e-mail on a
-    /// server without SMTP).
+    /// `None`: nothing can send it (a webhook whose endpoint was disabled, a device no longer
+    /// subscribed).
     fn of(delivery: &DueDelivery) -> Option<Target> {
-        match (delivery.channel, &delivery.webhook) {
-            (Channel::Webhook, Some(hook)) => Some(Target::Webhook(hook.id)),
-            (Channel::Email, _) => Some(Target::Smtp),
+        match (delivery.channel, &delivery.webhook, &delivery.push) {
+            (Channel::Webhook, Some(hook), _) => Some(Target::Webhook(hook.id)),
+            (Channel::Email, ..) => Some(Target::Smtp),
+            (Channel::Push, _, Some(device)) => Some(Target::Device(device.id)),
             _ => None,
+        }
+    }
+
+    /// The endpoint the store knows it by (the SMTP server is none).
+    fn endpoint(self) -> Option<Endpoint> {
+        match self {
+            Target::Webhook(id) => Some(Endpoint::Webhook(id)),
+            Target::Device(id) => Some(Endpoint::Push(id)),
+            Target::Smtp => None,
         }
     }
 }
@@ -294,13 +313,10 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         // so that hardly anything claimed has to be given back.
         let targets: Vec<Target> = held.queues.keys().chain(held.sending.keys()).copied().collect();
         let full = |target: &Target| held.of(*target) >= per_queue;
-        let skip: Vec<WebhookId> = targets
+        let skip: Vec<Endpoint> = targets
             .iter()
             .filter(|target| full(target))
-            .filter_map(|target| match target {
-                Target::Webhook(id) => Some(*id),
-                Target::Smtp => None,
-            })
+            .filter_map(|target| target.endpoint())
             .collect();
         let room = targets
             .iter()
@@ -396,7 +412,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
     let at = Timestamp::now();
     let failed = |error: &str| Attempt {
         id: delivery.id,
-        webhook: None,
+        endpoint: None,
         at,
         duration: Duration::ZERO,
         status: None,
@@ -414,6 +430,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
     let target = match (delivery.channel, &delivery.webhook, &senders.mailer) {
         (Channel::Webhook, Some(target), _) => target,
         (Channel::Webhook, None, _) => return failed("the endpoint is disabled or removed"),
+        (Channel::Push, ..) => return push_attempt(&delivery, senders, config, at).await,
         (Channel::Email, _, Some(mailer)) => {
             // An e-mail is made anew from the record at every attempt. The whole conversation
             // gets a deadline (lettre's own timeout covers only each connect).
@@ -436,7 +453,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
             };
             return Attempt {
                 id: delivery.id,
-                webhook: None,
+                endpoint: None,
                 at,
                 duration: answer.duration,
                 status: answer.code,
@@ -467,7 +484,7 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
     };
     Attempt {
         id: delivery.id,
-        webhook: Some(target.id),
+        endpoint: Some(Endpoint::Webhook(target.id)),
         at,
         duration: answer.duration,
         status: answer.status.map(i32::from),
@@ -475,6 +492,63 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
         body: new_body.then_some(body),
         outcome,
     }
+}
+
+/// Makes one attempt of a push `delivery`: `404`/`410` mean the device is gone (its
+/// subscription is deleted), `429` and server errors are retried (after `Retry-After` if
+/// given), other refusals fail for good.
+async fn push_attempt(delivery: &DueDelivery, senders: &Senders, config: &DeliverConfig, at: Timestamp) -> Attempt {
+    let attempt = |endpoint, duration, status, error: Option<String>, body, outcome| Attempt {
+        id: delivery.id,
+        endpoint,
+        at,
+        duration,
+        status,
+        error,
+        body,
+        outcome,
+    };
+    let (Some(vapid), Some(target)) = (&config.push, &delivery.push) else {
+        let why = if config.push.is_none() {
+            "this server is not set up to send push messages ([push] subject)"
+        } else {
+            "the device is no longer subscribed, or its employee is inactive or turned push off"
+        };
+        return attempt(None, Duration::ZERO, None, Some(why.into()), None, Outcome::Failed);
+    };
+    let (body, new_body) = match &delivery.body {
+        Some(body) => (body.clone(), false),
+        None => match push::message(delivery) {
+            Some(message) => (serde_json::to_string(&message).expect("a message serialises"), true),
+            None => {
+                let why = Some("the record it is about is gone".into());
+                return attempt(None, Duration::ZERO, None, why, None, Outcome::Failed);
+            }
+        },
+    };
+    let answer = push::send(&senders.client, vapid, target, &body).await;
+    let outcome = if answer.delivered() {
+        Outcome::Delivered
+    } else if push::gone(&answer) {
+        Outcome::Gone
+    } else if push::retryable(&answer) {
+        match config.schedule.next_delay(delivery.attempts + 1, answer.retry_after) {
+            Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
+                at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+            )),
+            None => Outcome::Failed,
+        }
+    } else {
+        Outcome::Failed
+    };
+    attempt(
+        Some(Endpoint::Push(target.id)),
+        answer.duration,
+        answer.status.map(i32::from),
+        answer.error,
+        new_body.then_some(body),
+        outcome,
+    )
 }
 
 /// Runs a (blocking) store call off the worker's thread.
