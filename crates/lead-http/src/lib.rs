@@ -62,6 +62,8 @@ pub struct HttpConfig {
     pub key_cache: Duration,
     /// The team's dashboard under `/app`.
     pub dashboard: DashboardConfig,
+    /// The server's VAPID public key, when push is enabled: browsers subscribe with it.
+    pub push_public_key: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -75,6 +77,7 @@ impl Default for HttpConfig {
             honeypot: Some("_gotcha".into()),
             key_cache: Duration::from_secs(1),
             dashboard: DashboardConfig::default(),
+            push_public_key: None,
         }
     }
 }
@@ -153,7 +156,7 @@ pub(crate) fn html_headers(headers: &mut header::HeaderMap) {
         (header::X_FRAME_OPTIONS, "DENY"),
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; form-action 'self'",
         ),
     ] {
         headers.insert(name, header::HeaderValue::from_static(value));

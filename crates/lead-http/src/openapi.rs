@@ -43,11 +43,15 @@ use crate::{allow_only, health, lead, live, team};
         live::stream,
         team::list_submissions,
         team::list_deliveries,
+        team::subscribe,
+        team::list_devices,
+        team::remove_device,
+        team::send_test,
     ),
     modifiers(&SecuritySchemes),
     tags(
         (name = "leads", description = "What websites call: the published lead endpoint"),
-        (name = "team", description = "The company's team: inbox, tickets, customers, notifications, submission log, deliveries"),
+        (name = "team", description = "The company's team: inbox, tickets, customers, notifications, submission log, deliveries, push devices"),
         (name = "operations", description = "For operators and load balancers"),
     )
 )]

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use lead_domain::{JsonProblem, LeadError};
-use lead_store::{CustomerId, NotificationId, OrderId, Store, StoreError, TicketId};
+use lead_store::{CustomerId, NotificationId, OrderId, PushSubscriptionId, Store, StoreError, TicketId};
 use serde::de::DeserializeOwned;
 
 use crate::limits::RateLimits;
@@ -116,6 +116,7 @@ records! {
     TicketId => "Dieses Ticket gibt es nicht.",
     CustomerId => "Diesen Kunden gibt es nicht.",
     NotificationId => "Diese Benachrichtigung gibt es nicht.",
+    PushSubscriptionId => "Dieses Gerät gibt es nicht.",
 }
 
 /// The record a path segment names; anything that is not a positive number cannot exist.

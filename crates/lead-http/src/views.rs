@@ -4,7 +4,7 @@ use lead_domain::Timestamp;
 pub use lead_store::views::{OrderView, TicketView};
 use lead_store::{
     CompanyId, Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, Notification, NotificationId, OrderId,
-    Submission, SubmissionId, TicketId,
+    PushSubscription, PushSubscriptionId, Submission, SubmissionId, TicketId,
 };
 use serde::Serialize;
 
@@ -152,21 +152,21 @@ impl From<Submission> for SubmissionView {
     }
 }
 
-/// A delivery of the outbox (a webhook request).
+/// A delivery of the outbox (a webhook request, an e-mail, a push message).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     #[schema(value_type = i64)]
     id: DeliveryId,
     #[schema(value_type = i64)]
     company_id: CompanyId,
-    /// `webhook` or `email`.
+    /// `webhook`, `email` or `push`.
     #[schema(value_type = String)]
     channel: &'static str,
-    /// The endpoint (scheme, host and port: the rest of its URL may be a credential), or
-    /// the e-mail address.
+    /// The endpoint (scheme, host and port: the rest of its URL may be a credential), the
+    /// e-mail address, or the employee's address and the device's push service.
     target: String,
     /// `order.created`, `ticket.created`, `order.accepted`, `order.rejected`,
-    /// `ticket.closed` or `ticket.reopened`.
+    /// `ticket.closed`, `ticket.reopened`, `confirmation` or `push.test`.
     #[schema(value_type = String)]
     event: &'static str,
     attempts: u32,
@@ -198,6 +198,32 @@ impl From<Delivery> for DeliveryView {
             last_error: d.last_error,
             next_attempt_at: d.next_attempt_at.map(time),
             created_at: time(d.created_at),
+        }
+    }
+}
+
+/// One of the employee's devices that get push messages.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    #[schema(value_type = i64)]
+    id: PushSubscriptionId,
+    /// Its push service: scheme and host (the rest of the URL is the device's secret).
+    service: String,
+    /// Browser and system, from the user agent that subscribed („Chrome auf Android“).
+    device: String,
+    created_at: String,
+    /// When a push last reached its push service.
+    last_success_at: Option<String>,
+}
+
+impl From<PushSubscription> for DeviceView {
+    fn from(d: PushSubscription) -> Self {
+        DeviceView {
+            id: d.id,
+            service: d.service,
+            device: d.device,
+            created_at: time(d.created_at),
+            last_success_at: d.last_success_at.map(time),
         }
     }
 }

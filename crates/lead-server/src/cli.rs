@@ -64,14 +64,26 @@ pub enum Command {
     /// Webhook endpoints: a company's events, signed, sent to its own systems.
     #[command(subcommand)]
     Webhook(WebhookCommand),
-    /// The outbox: every delivery owed (webhooks), where it stands, and retrying it.
+    /// The outbox: every delivery owed (webhooks, e-mails, push messages), where it stands,
+    /// and retrying it.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Web Push to the team's devices.
+    #[command(subcommand)]
+    Push(PushCommand),
     /// Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and verify it.
     CopyTo {
         /// The target database URL (postgres://… or sqlite://…); it must be empty.
         target: String,
     },
+}
+
+/// `push …`
+#[derive(Debug, Subcommand)]
+pub enum PushCommand {
+    /// Print the server's VAPID public key (browsers subscribe with it); made now if push has
+    /// never been enabled.
+    PublicKey,
 }
 
 /// Output options of list commands.
@@ -206,13 +218,18 @@ impl Switch {
 /// `employee …`
 #[derive(Debug, Subcommand)]
 pub enum EmployeeCommand {
-    /// Whether an employee gets an e-mail per new order and ticket (needs [smtp]; on by default).
+    /// Whether an employee gets an e-mail (needs [smtp]) and push messages (needs [push]) per
+    /// new order and ticket; both on by default.
+    #[command(group(clap::ArgGroup::new("channel").required(true).multiple(true).args(["email", "push"])))]
     Notify {
         /// The employee's id.
         employee: EmployeeId,
-        /// `on` or `off`.
+        /// E-mail: `on` or `off`.
         #[arg(long, value_name = "on|off")]
-        email: Switch,
+        email: Option<Switch>,
+        /// Push messages to the employee's devices: `on` or `off`.
+        #[arg(long, value_name = "on|off")]
+        push: Option<Switch>,
     },
     /// Add an employee; prints the id.
     Add {
@@ -442,7 +459,7 @@ pub enum OutboxCommand {
         /// Only this company's (id or exact name).
         #[arg(long)]
         company: Option<String>,
-        /// Only this channel: webhook or email.
+        /// Only this channel: webhook, email or push.
         #[arg(long)]
         channel: Option<String>,
         /// Only this status: pending, delivered or failed.

@@ -10,7 +10,8 @@ use lead_store::{Channel, Company, DeliveryFilter, DeliveryStatus, Event, Hold, 
 
 use crate::cli::{
     AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, HeldArgs, KeyCommand, ListArgs,
-    NotificationsCommand, OrdersCommand, OutboxCommand, SubmissionsCommand, TicketsCommand, WebhookCommand,
+    NotificationsCommand, OrdersCommand, OutboxCommand, PushCommand, SubmissionsCommand, TicketsCommand,
+    WebhookCommand,
 };
 use crate::config::Config;
 use crate::output::{
@@ -36,6 +37,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
     match command {
         Command::Webhook(command) => webhook(command, store, config),
         Command::Outbox(command) => outbox(command, store),
+        Command::Push(command) => push(command, store, config),
         Command::Serve { .. } => unreachable!("serve is not an operator command"),
         Command::Company(command) => company(command, store),
         Command::Key(command) => key(command, store, config),
@@ -293,10 +295,17 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
             store.set_employee_active(employee, false)?;
             eprintln!("Employee {employee} deactivated: no further notifications.");
         }
-        EmployeeCommand::Notify { employee, email } => {
-            store.set_employee_notify_email(employee, email.on())?;
-            let state = if email.on() { "gets" } else { "gets no" };
-            eprintln!("Employee {employee} {state} e-mail per new order and ticket.");
+        EmployeeCommand::Notify { employee, email, push } => {
+            if let Some(email) = email {
+                store.set_employee_notify_email(employee, email.on())?;
+                let state = if email.on() { "gets" } else { "gets no" };
+                eprintln!("Employee {employee} {state} e-mail per new order and ticket.");
+            }
+            if let Some(push) = push {
+                store.set_employee_notify_push(employee, push.on())?;
+                let state = if push.on() { "gets" } else { "gets no" };
+                eprintln!("Employee {employee} {state} push messages per new order and ticket.");
+            }
         }
         EmployeeCommand::Activate { employee } => {
             store.set_employee_active(employee, true)?;
@@ -484,6 +493,19 @@ fn webhook(command: WebhookCommand, store: &Store, config: &Config) -> anyhow::R
 }
 
 /// `outbox …`
+fn push(command: PushCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
+    match command {
+        PushCommand::PublicKey => {
+            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
+            if config.push_subject()?.is_none() {
+                eprintln!("Push is not enabled: set [push] subject (or LEAD_PUSH_SUBJECT) and restart the server.");
+            }
+            println!("{}", keys.public_key);
+        }
+    }
+    Ok(())
+}
+
 fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()> {
     match command {
         OutboxCommand::List {

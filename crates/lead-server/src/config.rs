@@ -32,6 +32,8 @@ pub struct Config {
     pub outbox: OutboxConfig,
     /// `[smtp]`
     pub smtp: SmtpSettings,
+    /// `[push]`
+    pub push: PushSettings,
     /// `[log]`
     pub log: LogConfig,
 }
@@ -57,6 +59,14 @@ impl std::fmt::Debug for SmtpSettings {
             .field("confirmations_per_key_per_day", &self.confirmations_per_key_per_day)
             .finish()
     }
+}
+
+/// `[push]`: Web Push to the team's devices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    /// The contact push services may write to (`mailto:…` or `https://…`; "": no push).
+    pub subject: String,
 }
 
 /// `[outbox]`: delivering webhooks.
@@ -258,6 +268,7 @@ impl Config {
         }
         self.outbox_schedule()?;
         self.smtp()?;
+        self.push_subject()?;
         if self.outbox.timeout_secs == 0 || self.outbox.concurrency == 0 || self.outbox.per_target == 0 {
             bail!("outbox.timeout_secs, outbox.concurrency and outbox.per_target must be at least 1");
         }
@@ -301,7 +312,25 @@ impl Config {
         Ok(Some(config))
     }
 
-    /// How the delivery workers deliver.
+    /// Who push services may contact about this server's messages, if push is enabled:
+    /// `[push] subject` (or `LEAD_PUSH_SUBJECT`), a `mailto:` or `https:` URL.
+    pub fn push_subject(&self) -> anyhow::Result<Option<String>> {
+        let subject = self.push.subject.trim();
+        if subject.is_empty() {
+            return Ok(None);
+        }
+        let contact = subject
+            .strip_prefix("mailto:")
+            .map(|address| address.contains('@'))
+            .or_else(|| subject.strip_prefix("https://").map(|host| !host.is_empty()));
+        if contact != Some(true) {
+            bail!("push.subject must be a mailto: address or an https:// URL (like \"mailto:it@example.de\"), got {subject:?}");
+        }
+        Ok(Some(subject.to_owned()))
+    }
+
+    /// How the delivery workers deliver (push: set when the server starts, from the keys in
+    /// the database).
     pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {
         Ok(lead_deliver::DeliverConfig {
             schedule: self.outbox_schedule()?,
@@ -313,6 +342,7 @@ impl Config {
             public_url: self.public_url(),
             poll: std::time::Duration::from_millis(500),
             smtp: self.smtp()?,
+            push: None,
         })
     }
 
@@ -336,11 +366,14 @@ impl Config {
                 lockout: std::time::Duration::from_secs(self.dashboard.lockout_minutes * 60),
                 always_secure_cookies: self.dashboard.always_secure_cookies,
             },
+            // Set when the server starts, from the keys in the database.
+            push_public_key: None,
         }
     }
 
     /// Applies `LEAD_RATE_LIMIT_PER_IP`, `LEAD_RATE_LIMIT_PER_KEY`, `LEAD_SMTP_URL`,
-    /// `LEAD_OUTBOX_RETRY_SCHEDULE` and `LEAD_OUTBOX_ALLOW_PRIVATE` from the environment.
+    /// `LEAD_PUSH_SUBJECT`, `LEAD_OUTBOX_RETRY_SCHEDULE` and `LEAD_OUTBOX_ALLOW_PRIVATE` from
+    /// the environment.
     pub fn apply_env(&mut self) -> anyhow::Result<()> {
         if let Ok(text) = std::env::var("LEAD_OUTBOX_RETRY_SCHEDULE") {
             self.outbox.retry_schedule_secs = text
@@ -355,6 +388,10 @@ impl Config {
         if let Ok(url) = std::env::var("LEAD_SMTP_URL") {
             self.smtp.url = url;
             self.smtp()?;
+        }
+        if let Ok(subject) = std::env::var("LEAD_PUSH_SUBJECT") {
+            self.push.subject = subject;
+            self.push_subject().context("LEAD_PUSH_SUBJECT")?;
         }
         if let Ok(text) = std::env::var("LEAD_OUTBOX_ALLOW_PRIVATE") {
             self.outbox.allow_private_targets = match text.trim() {
@@ -392,6 +429,8 @@ impl Config {
         store.duplicate_window = std::time::Duration::from_secs(self.intake.duplicate_window_secs);
         store.email_deliveries = !self.smtp.url.trim().is_empty();
         store.confirmations_per_key_per_day = self.smtp.confirmations_per_key_per_day;
+        store.push_deliveries = !self.push.subject.trim().is_empty();
+        store.private_targets = self.outbox.allow_private_targets;
         store
     }
 }

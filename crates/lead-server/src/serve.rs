@@ -12,7 +12,20 @@ use crate::config::Config;
 
 /// Serves until the process is told to stop.
 pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
-    let routes = lead_http::configure(store.clone(), config.http());
+    // Push: the server's identity, from the key pair in the database (made at the first start
+    // with push enabled, shared by every instance).
+    let push = match config.push_subject()? {
+        Some(subject) => {
+            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
+            Some(lead_deliver::Vapid::new(&keys, &subject).map_err(anyhow::Error::msg)?)
+        }
+        None => None,
+    };
+    let mut http = config.http();
+    http.push_public_key = push.as_ref().map(|vapid| vapid.public_key().to_owned());
+    let mut deliver = config.deliver()?;
+    deliver.push = push;
+    let routes = lead_http::configure(store.clone(), http);
     // Database calls run on blocking threads. One per connection (the readers and the single
     // writer) plus one: more would only wait for a connection, and the queue in front of
     // them costs nothing but memory.
@@ -52,8 +65,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         // stream misses nothing committed elsewhere.
         drop(store.subscribe_commits());
         // Deliveries owed before a stop (or a crash) go out first.
-        let _deliverer =
-            lead_deliver::Deliverer::start(store.clone(), config.deliver()?).map_err(anyhow::Error::msg)?;
+        let _deliverer = lead_deliver::Deliverer::start(store.clone(), deliver).map_err(anyhow::Error::msg)?;
         if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
             print_demo_banner(&key, &password, *addr, &config.database.url);
         }

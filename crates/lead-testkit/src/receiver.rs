@@ -1,4 +1,5 @@
-//! A webhook receiver on `127.0.0.1:0`: records every request and answers from a script.
+//! A webhook receiver (or push service) on `127.0.0.1:0`: records every request and answers
+//! from a script.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -39,8 +40,10 @@ pub struct Received {
     pub path: String,
     /// The headers, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body.
+    /// The body (as text; `bytes` as sent).
     pub body: String,
+    /// The body's bytes.
+    pub bytes: Vec<u8>,
     /// What it was answered.
     pub status: u16,
 }
@@ -129,6 +132,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Mutex<std::coll
             path,
             headers,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body,
             status: reply.status,
         });
         let mut answer = format!("HTTP/1.1 {} Status\r\ncontent-length: 0\r\n", reply.status);

@@ -1,7 +1,67 @@
-// The dashboard's only script: the live bell. New notifications arrive over Server-Sent
-// Events; the count goes up, the newest appear in the bell's list, and a list on the page
-// that shows leads (inbox, tickets, notifications) is refreshed in place — no reload.
+// The dashboard's script: the live bell, the service worker, and push on this device.
+// New notifications arrive over Server-Sent Events; the count goes up, the newest appear in
+// the bell's list, and a list on the page that shows leads (inbox, tickets, notifications) is
+// refreshed in place — no reload. The service worker (sw.js) shows push messages even when no
+// dashboard tab is open; the settings page turns them on for this device.
 "use strict";
+
+// The service worker, on every page of the dashboard: it must be there for a push to show.
+const worker = "serviceWorker" in navigator
+  ? navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" })
+  : Promise.reject(new Error("no service worker"));
+worker.catch(() => {});
+
+// The settings page: „Push auf diesem Gerät aktivieren“.
+(function () {
+  const button = document.getElementById("push-enable");
+  const status = document.getElementById("push-status");
+  if (!button || !status) return;
+  const say = (text) => { status.textContent = text; };
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    say("Dieser Browser unterstützt keine Push-Benachrichtigungen (auf dem iPhone: erst zum Home-Bildschirm hinzufügen).");
+    return;
+  }
+  const key = button.dataset.key;
+  if (!key) {
+    say("Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.");
+    return;
+  }
+  button.hidden = false;
+  const fromBase64Url = (text) => {
+    const padded = (text + "===".slice((text.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+    return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      // The browser asks for permission only now, on this click.
+      const permission = await Notification.requestPermission();
+      if (permission !== "granted") {
+        say("Sie haben Benachrichtigungen für diese Seite nicht erlaubt; ändern Sie das in den Einstellungen des Browsers.");
+        return;
+      }
+      const registration = await worker.then(() => navigator.serviceWorker.ready);
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: fromBase64Url(key),
+      });
+      const json = subscription.toJSON();
+      const form = new URLSearchParams({
+        csrf: button.dataset.csrf,
+        endpoint: json.endpoint,
+        p256dh: json.keys.p256dh,
+        auth: json.keys.auth,
+      });
+      const response = await fetch("/app/settings/push", { method: "POST", body: form, credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      location.reload();
+    } catch (error) {
+      say(`Push konnte nicht aktiviert werden: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();
 
 (function () {
   const button = document.getElementById("bell-button");

@@ -18,7 +18,13 @@ const BELL_ITEMS: i64 = 8;
 
 /// A page for `session`: the layout with the employee's name, the bell's count and latest
 /// notifications.
-async fn page(store: &web::Data<Store>, session: &Session, title: &str, active: &str, body: Markup) -> PageResult {
+pub(super) async fn page(
+    store: &web::Data<Store>,
+    session: &Session,
+    title: &str,
+    active: &str,
+    body: Markup,
+) -> PageResult {
     let employee = session.member.employee_id;
     let (name, unread, recent) = blocking(store, move |store| {
         Ok::<_, lead_store::StoreError>((
@@ -37,7 +43,7 @@ async fn page(store: &web::Data<Store>, session: &Session, title: &str, active: 
     Ok(crate::html(StatusCode::OK, pages::layout(title, active, &viewer, body)))
 }
 
-fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
+pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
     form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(key, value)| key == name && !value.is_empty())
         .map(|(_, value)| value.into_owned())
@@ -50,6 +56,15 @@ pub(crate) async fn orders(req: HttpRequest, session: Session, store: web::Data<
     let status = status.map(|s| s.as_str());
     let body = pages::orders(&list, status, &session.csrf);
     page(&store, &session, "Web-Bestellungen", "orders", body).await
+}
+
+/// A web order's own address (what a push message links to): its row in the inbox, until
+/// the order has a page of its own.
+pub(crate) async fn order(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+    let id: OrderId = record_id(&path)?;
+    let company = session.member.company_id;
+    blocking(&store, move |s| s.get_order(company, id).map_err(about::<OrderId>(""))).await?;
+    Ok(see_other(&format!("/app/orders#order-{id}")))
 }
 
 async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>, decision: OrderStatus) -> PageResult {

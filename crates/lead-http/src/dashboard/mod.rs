@@ -4,14 +4,16 @@
 //! Every form carries a CSRF token derived from the session.
 //!
 //! One file per topic: the session and its forms (`session.rs`), logging in and out
-//! (`login.rs`), the pages of the daily work (`inbox.rs`), their HTML (`pages.rs`) and the
-//! page every error becomes (`error.rs`).
+//! (`login.rs`), the pages of the daily work (`inbox.rs`), the settings with push on the
+//! employee's devices and the files that make the dashboard an app (`settings.rs`), their
+//! HTML (`pages.rs`) and the page every error becomes (`error.rs`).
 
 mod error;
 mod inbox;
 mod login;
 mod pages;
 mod session;
+mod settings;
 
 pub(crate) use error::PageError;
 pub(crate) use pages::standalone;
@@ -67,7 +69,19 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/app/logout").route(web::post().to(logout)))
         .service(web::resource(["/app/app.js", "/app/app.css"]).route(web::get().to(asset)))
+        .service(
+            web::resource([
+                "/app/sw.js",
+                "/app/manifest.webmanifest",
+                "/app/icon-192.png",
+                "/app/icon-512.png",
+                "/app/icon-maskable-512.png",
+                "/app/favicon-32.png",
+            ])
+            .route(web::get().to(settings::app_file)),
+        )
         .service(web::resource("/app/orders").route(web::get().to(orders)))
+        .service(web::resource("/app/orders/{id}").route(web::get().to(order)))
         .service(web::resource("/app/orders/{id}/accept").route(web::post().to(accept)))
         .service(web::resource("/app/orders/{id}/reject").route(web::post().to(reject)))
         .service(web::resource("/app/tickets").route(web::get().to(tickets)))
@@ -80,5 +94,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/notifications").route(web::get().to(notifications)))
         .service(web::resource("/app/notifications/stream").route(web::get().to(stream)))
         .service(web::resource("/app/notifications/read-all").route(web::post().to(read_all)))
-        .service(web::resource("/app/notifications/{id}/read").route(web::post().to(read_one)));
+        .service(web::resource("/app/notifications/{id}/read").route(web::post().to(read_one)))
+        .service(web::resource("/app/settings").route(web::get().to(settings::settings)))
+        .service(web::resource("/app/settings/notify").route(web::post().to(settings::notify)))
+        .service(web::resource("/app/settings/push").route(web::post().to(settings::subscribe)))
+        .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
+        .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)));
 }

@@ -2,7 +2,7 @@
 //! website sent (a ticket whose message is `<script>…`) is shown as text.
 
 use lead_domain::{OrderStatus, TicketStatus, Timestamp};
-use lead_store::{Customer, CustomerFile, LeadId, Notification, OrderRecord, TicketRecord};
+use lead_store::{Customer, CustomerFile, LeadId, Notification, OrderRecord, PushSubscription, TicketRecord};
 use maud::{html, Markup, DOCTYPE};
 
 /// Who is looking, for the page header.
@@ -48,6 +48,7 @@ pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -
         ("/app/orders", "orders", "Web-Bestellungen"),
         ("/app/tickets", "tickets", "Tickets"),
         ("/app/customers", "customers", "Kunden"),
+        ("/app/settings", "settings", "Einstellungen"),
     ];
     let content = html! {
                 a href="#main" class="skip" { "Zum Inhalt springen" }
@@ -317,6 +318,77 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
     }
 }
 
+/// What the settings page shows of the employee and the server.
+pub(crate) struct Settings<'a> {
+    pub csrf: &'a str,
+    /// E-mail and push per new lead.
+    pub notify_email: bool,
+    pub notify_push: bool,
+    /// The server's VAPID public key; none when push is not enabled here.
+    pub push_key: Option<&'a str>,
+    pub devices: &'a [PushSubscription],
+    /// How many devices a test message just went to.
+    pub tested: Option<usize>,
+}
+
+/// The settings page: which notifications, and push on this device.
+pub(crate) fn settings(settings: &Settings) -> Markup {
+    let csrf = settings.csrf;
+    html! {
+        h1 { "Einstellungen" }
+        section aria-labelledby="notify-title" {
+            h2 id="notify-title" { "Benachrichtigungen" }
+            p { "Bei jeder neuen Web-Bestellung und jedem neuen Ticket benachrichtigen wir Sie:" }
+            form method="post" action="/app/settings/notify" {
+                input type="hidden" name="csrf" value=(csrf);
+                div class="check" {
+                    input type="checkbox" id="notify-email" name="email" value="on" checked[settings.notify_email];
+                    label for="notify-email" { "per E-Mail" }
+                }
+                div class="check" {
+                    input type="checkbox" id="notify-push" name="push" value="on" checked[settings.notify_push];
+                    label for="notify-push" { "per Push-Benachrichtigung auf meinen Geräten" }
+                }
+                button type="submit" { "Speichern" }
+            }
+        }
+        section aria-labelledby="push-title" {
+            h2 id="push-title" { "Push auf diesem Gerät" }
+            p { "Push-Benachrichtigungen erreichen Sie auf dem Handy und am Computer, auch wenn das Dashboard geschlossen ist." }
+            p class="meta" { "Auf dem iPhone und iPad (ab iOS 16.4) fügen Sie das Dashboard zuerst in Safari über „Teilen“ → „Zum Home-Bildschirm“ hinzu und öffnen es von dort – erst dann bietet Apple Push an." }
+            button type="button" id="push-enable" hidden data-key=[settings.push_key] data-csrf=(csrf) { "Push auf diesem Gerät aktivieren" }
+            p id="push-status" role="status" aria-live="polite" {
+                @if settings.push_key.is_none() { "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet." }
+            }
+            h3 { "Ihre Geräte" }
+            @if let Some(count) = settings.tested {
+                p role="status" { "Test an " (count) (if count == 1 { " Gerät" } else { " Geräte" }) " gesendet." }
+            }
+            @if settings.devices.is_empty() {
+                p class="empty" { "Noch kein Gerät eingetragen." }
+            } @else {
+                table id="devices" {
+                    thead { tr { th { "Gerät" } th { "Push-Dienst" } th { "Eingetragen" } th { "Zuletzt erreicht" } th { span class="sr" { "Aktionen" } } } }
+                    tbody {
+                        @for device in settings.devices {
+                            tr {
+                                td { (device.device) }
+                                td { (device.service) }
+                                td { (when(device.created_at)) }
+                                td { @if let Some(at) = device.last_success_at { (when(at)) } @else { "noch nie" } }
+                                td { (post_form(&format!("/app/settings/push/{}/delete", device.id), csrf, "Entfernen", "link")) }
+                            }
+                        }
+                    }
+                }
+                @if settings.push_key.is_some() {
+                    (post_form("/app/settings/push/test", csrf, "Test senden", ""))
+                }
+            }
+        }
+    }
+}
+
 /// An error page (not found, refused) with a way back.
 pub(crate) fn message(title: &str, text: &str) -> Markup {
     standalone(
@@ -346,7 +418,11 @@ fn document(title: &str, script: Script, content: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="theme-color" content="#0b4f8a";
                 title { (title) }
+                link rel="manifest" href="/app/manifest.webmanifest";
+                link rel="icon" type="image/png" sizes="32x32" href="/app/favicon-32.png";
+                link rel="apple-touch-icon" href="/app/icon-192.png";
                 link rel="stylesheet" href="/app/app.css";
                 @if script == Script::Dashboard {
                     script src="/app/app.js" defer {}

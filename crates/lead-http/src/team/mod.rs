@@ -1,15 +1,17 @@
-//! The team's API under `/api/v1/`: the order inbox, tickets, customers, notifications and
-//! the submission log, for employees with a bearer token, strictly scoped to the employee's
+//! The team's API under `/api/v1/`: the order inbox, tickets, customers, notifications, the
+//! submission log, the outbox's deliveries and the caller's push devices, for employees with a bearer token, strictly scoped to the employee's
 //! company. One file per topic; what they share is here.
 
 mod customers;
 mod notifications;
 mod orders;
+mod push;
 mod tickets;
 
 pub(crate) use customers::*;
 pub(crate) use notifications::*;
 pub(crate) use orders::*;
+pub(crate) use push::*;
 pub(crate) use tickets::*;
 
 use actix_web::http::StatusCode;
@@ -146,5 +148,12 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(allow_only(["/api/v1/deliveries"], "GET").route(web::get().to(list_deliveries)))
         .service(allow_only(["/api/v1/notifications/stream"], "GET").route(web::get().to(crate::live::stream)))
         .service(allow_only(["/api/v1/notifications/read-all"], "POST").route(web::post().to(read_all_notifications)))
-        .service(allow_only(["/api/v1/notifications/{id}/read"], "POST").route(web::post().to(read_notification)));
+        .service(allow_only(["/api/v1/notifications/{id}/read"], "POST").route(web::post().to(read_notification)))
+        .service(
+            allow_only(["/api/v1/push/subscriptions"], "GET, POST")
+                .route(web::get().to(list_devices))
+                .route(web::post().to(subscribe)),
+        )
+        .service(allow_only(["/api/v1/push/subscriptions/{id}"], "DELETE").route(web::delete().to(remove_device)))
+        .service(allow_only(["/api/v1/push/test"], "POST").route(web::post().to(send_test)));
 }

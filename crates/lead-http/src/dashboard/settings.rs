@@ -1,0 +1,141 @@
+//! The settings page: which notifications an employee gets, and push on their devices — turn
+//! it on for this device (the browser's subscription, posted by app.js), remove a device,
+//! send a test. And what makes the dashboard an installable app that shows push messages:
+//! the service worker, the web app manifest, the icons.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_store::{PushSubscriptionId, Store};
+
+use super::inbox::{page, query_value};
+use super::pages::{self, Settings};
+use super::session::{Posted, Session};
+use super::{see_other, PageResult};
+use crate::request::{about, blocking, record_id};
+use crate::team::{device_label, keep_device, push_enabled};
+use crate::{ApiError, HttpConfig};
+
+pub(crate) async fn settings(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let employee = session.member.employee_id;
+    let ((notify_email, notify_push), devices) = blocking(&store, move |s| {
+        Ok::<_, lead_store::StoreError>((s.employee_notify(employee)?, s.list_push_subscriptions(employee)?))
+    })
+    .await?;
+    let tested = query_value(&req, "test").and_then(|count| count.parse().ok());
+    let body = pages::settings(&Settings {
+        csrf: &session.csrf,
+        notify_email,
+        notify_push,
+        push_key: config.push_public_key.as_deref(),
+        devices: &devices,
+        tested,
+    });
+    page(&store, &session, "Einstellungen", "settings", body).await
+}
+
+/// Which notifications: the form's two checkboxes.
+pub(crate) async fn notify(posted: Posted, store: web::Data<Store>) -> PageResult {
+    let employee = posted.session.member.employee_id;
+    let email = posted.field("email") == Some("on");
+    let push = posted.field("push") == Some("on");
+    blocking(&store, move |s| {
+        s.set_employee_notify_email(employee, email)?;
+        s.set_employee_notify_push(employee, push)
+    })
+    .await?;
+    Ok(see_other("/app/settings"))
+}
+
+/// This device's push subscription, as app.js posts it after the browser made it.
+pub(crate) async fn subscribe(
+    req: HttpRequest,
+    posted: Posted,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    push_enabled(&config)?;
+    let field = |name: &'static str| {
+        posted
+            .field(name)
+            .map(str::to_owned)
+            .ok_or(ApiError::MissingField(name))
+    };
+    let (endpoint, p256dh, auth) = (field("endpoint")?, field("p256dh")?, field("auth")?);
+    let device = device_label(&req);
+    let member = posted.session.member;
+    blocking(&store, move |s| {
+        keep_device(s, member, &endpoint, &p256dh, &auth, &device)
+    })
+    .await?;
+    Ok(see_other("/app/settings"))
+}
+
+pub(crate) async fn remove(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    let id: PushSubscriptionId = record_id(&path)?;
+    let member = posted.session.member;
+    blocking(&store, move |s| {
+        s.remove_push_subscription(member, id)
+            .map_err(about::<PushSubscriptionId>(""))
+    })
+    .await?;
+    Ok(see_other("/app/settings"))
+}
+
+/// „Test senden“: a test message to each of the employee's devices.
+pub(crate) async fn test(posted: Posted, store: web::Data<Store>, config: web::Data<HttpConfig>) -> PageResult {
+    push_enabled(&config)?;
+    let member = posted.session.member;
+    let sent = blocking(&store, move |s| s.test_push(member)).await?;
+    Ok(see_other(&format!("/app/settings?test={sent}")))
+}
+
+/// The service worker, the manifest and the icons: static, the same for everyone.
+pub(crate) async fn app_file(req: HttpRequest) -> HttpResponse {
+    let (content_type, body): (&str, &'static [u8]) = match req.path() {
+        "/app/sw.js" => ("text/javascript; charset=utf-8", include_bytes!("sw.js")),
+        "/app/manifest.webmanifest" => ("application/manifest+json", MANIFEST.as_bytes()),
+        "/app/icon-192.png" => ("image/png", include_bytes!("icons/icon-192.png")),
+        "/app/icon-512.png" => ("image/png", include_bytes!("icons/icon-512.png")),
+        "/app/icon-maskable-512.png" => ("image/png", include_bytes!("icons/icon-maskable-512.png")),
+        _ => ("image/png", include_bytes!("icons/favicon-32.png")),
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if content_type.starts_with("image/") {
+        response.insert_header((header::CACHE_CONTROL, "public, max-age=86400"));
+    } else {
+        // A new version of the worker or the manifest is picked up at the next visit.
+        response
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'"));
+    }
+    response.body(body)
+}
+
+/// The web app manifest: the dashboard installed as an app („Zum Home-Bildschirm“).
+const MANIFEST: &str = r##"{
+  "name": "CRM – Bestellungen und Tickets",
+  "short_name": "CRM",
+  "description": "Web-Bestellungen und Tickets Ihrer Website, mit Push-Benachrichtigungen.",
+  "lang": "de",
+  "dir": "ltr",
+  "id": "/app/",
+  "start_url": "/app/orders",
+  "scope": "/app/",
+  "display": "standalone",
+  "background_color": "#ffffff",
+  "theme_color": "#0b4f8a",
+  "icons": [
+    { "src": "/app/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any" },
+    { "src": "/app/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any" },
+    { "src": "/app/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" }
+  ]
+}
+"##;
