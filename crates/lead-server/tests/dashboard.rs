@@ -5,16 +5,23 @@
 
 mod common;
 
+use base64::Engine as _;
 use common::browser::{wait_for, Browser};
-use common::{cli_with_stdin, Response, TestApp};
+use common::{cli_with_stdin, token_for, Receiver, Response, TestApp};
 use lead_domain::OrderStatus;
+use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 
 const PASSWORD: &str = "Sehr-geheim-2026";
 
 /// A server whose first Acme employee can log in with [`PASSWORD`]; three wrong passwords
 /// lock an account.
 fn app() -> TestApp {
-    let app = TestApp::spawn_with("[dashboard]\nmax_failed_logins = 3\n");
+    app_with("")
+}
+
+/// [`app`], with the settings `toml` too.
+fn app_with(toml: &str) -> TestApp {
+    let app = TestApp::spawn_with(&format!("[dashboard]\nmax_failed_logins = 3\n{toml}"));
     let employee = app.acme.employees[0].to_string();
     let output = cli_with_stdin(
         &app.db.url,
@@ -334,4 +341,112 @@ fn wrong_passwords_lock_out_only_the_address_they_come_from_even_sent_at_once() 
     // The employee, elsewhere, still gets in: an attacker cannot lock them out.
     assert_eq!(attempt("198.51.100.1", PASSWORD), 303);
 }
+}
+
+#[test]
+fn push_messages_show_as_notifications_in_a_real_browser() {
+    let Some(browser) = Browser::start() else { return };
+    let service = Receiver::start(vec![]);
+    let app = app_with("[outbox]\nallow_private_targets = true\n[push]\nsubject = \"mailto:it@acme.example\"\n");
+    let base = format!("http://{}", app.server.addr);
+    // Every page allows its own service worker and manifest, and nothing else.
+    let csp = app.server.request("GET", "/app/login", &[], b"");
+    let csp = csp.header("content-security-policy").unwrap_or_default().to_owned();
+    assert!(
+        csp.contains("worker-src 'self'") && csp.contains("manifest-src 'self'"),
+        "{csp}"
+    );
+    // A device subscribed before (headless Chromium has no push service of its own).
+    let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap().public_key();
+    let base64url = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let device = serde_json::json!({
+        "endpoint": format!("{}/phone", service.url),
+        "keys": {"p256dh": base64url(key.to_encoded_point(false).as_bytes()), "auth": base64url(&[9u8; 16])}
+    });
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let answer = app.team("POST", "/api/v1/push/subscriptions", &token, &device.to_string());
+    assert_eq!(answer.status, 201, "{}", answer.text());
+
+    log_in(&browser, &app, PASSWORD);
+    wait_for("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+    browser.open(&format!("{base}/app/settings"));
+    // The service worker registers for /app/ under the strict CSP; the manifest parses.
+    let scope =
+        browser.execute_async("navigator.serviceWorker.ready.then((r) => done(r.scope), (e) => done(String(e)));");
+    assert_eq!(scope, format!("{base}/app/"));
+    let manifest = browser.devtools("Page.getAppManifest", serde_json::json!({}));
+    assert_eq!(manifest["errors"], serde_json::json!([]), "{manifest}");
+    assert!(
+        manifest["url"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/app/manifest.webmanifest"),
+        "{manifest}"
+    );
+    assert_eq!(
+        browser.execute("return document.getElementById('push-enable').hidden"),
+        false
+    );
+    assert!(browser.text("main").contains("Home-Bildschirm"), "the iPhone hint");
+    assert!(
+        browser.text("#devices").contains("noch nie"),
+        "{}",
+        browser.text("#devices")
+    );
+    browser.screenshot("settings-push");
+    browser.execute("document.getElementById('push-title').scrollIntoView()");
+    browser.screenshot("settings-push-devices");
+
+    // „Test senden“ goes through the outbox to the device's push service.
+    browser.click("form[action='/app/settings/push/test'] button");
+    wait_for("the test's confirmation", || {
+        browser.text("main").contains("Test an 1 Gerät gesendet.").then_some(())
+    });
+    wait_for("the test at the push service", || {
+        (service.received().len() == 1).then_some(())
+    });
+
+    // A push delivered to the service worker (through DevTools: no push service here) shows
+    // a notification with the German title.
+    browser.devtools(
+        "Browser.grantPermissions",
+        serde_json::json!({"permissions": ["notifications"], "origin": base}),
+    );
+    let message = r#"{"title":"Neue Bestellung!","body":"Eine Web-Bestellung über 1.234,50 € ist eingegangen.","url":"/app/orders/1","tag":"order-1"}"#;
+    browser.devtools("ServiceWorker.enable", serde_json::json!({}));
+    // A fresh profile's first registration has the id 0; a push to an id that does not
+    // exist is dropped, and the tag keeps it to one notification whichever took it.
+    for registration in ["0", "1", "2"] {
+        browser.devtools(
+            "ServiceWorker.deliverPushMessage",
+            serde_json::json!({"origin": base, "registrationId": registration, "data": message}),
+        );
+    }
+    let shown = wait_for("the notification", || {
+        let shown = browser.execute_async(
+            "navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((n) => done(n.map((x) => [x.title, x.body, x.tag])));",
+        );
+        shown.as_array().filter(|n| !n.is_empty()).cloned()
+    });
+    assert_eq!(
+        shown,
+        vec![serde_json::json!([
+            "Neue Bestellung!",
+            "Eine Web-Bestellung über 1.234,50 € ist eingegangen.",
+            "order-1"
+        ])]
+    );
+    let errors = browser.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // The employee turns push off for all their devices.
+    browser.click("#notify-push");
+    browser.click("form[action='/app/settings/notify'] button");
+    wait_for("push turned off", || {
+        (app.store.employee_notify(app.acme.employees[0]).unwrap() == (true, false)).then_some(())
+    });
+    assert_eq!(
+        browser.execute("return document.getElementById('notify-push').checked"),
+        false
+    );
 }

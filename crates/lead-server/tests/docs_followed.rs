@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::browser::installed;
-use common::{binary, token_for, Server, TestApp, TestDb};
+use common::{binary, token_for, Receiver, Server, TestApp, TestDb};
 use serde_json::Value;
 
 fn doc(path: &str) -> String {
@@ -349,7 +349,10 @@ fn the_team_api_docs_followed_literally() {
     if !installed("curl") {
         return;
     }
-    let app = TestApp::spawn();
+    // Push on, its messages to a push service on this machine instead of Google's.
+    let push_service = Receiver::start(vec![]);
+    let app =
+        TestApp::spawn_with("[outbox]\nallow_private_targets = true\n[push]\nsubject = \"mailto:it@acme.example\"\n");
     let employee = app.acme.employees[0];
     let token = token_for(&app.store, employee);
     // The reader's own records, for the ids the text uses as examples.
@@ -380,11 +383,19 @@ fn the_team_api_docs_followed_literally() {
         ("/customers/7", format!("/customers/{customer}")),
         ("/notifications/57", format!("/notifications/{notification}")),
         ("Last-Event-ID: 57", format!("Last-Event-ID: {notification}")),
+        (
+            "https://fcm.googleapis.com/fcm/send/dG9rZW4",
+            format!("{}/docs", push_service.url),
+        ),
+        // The device the text subscribes is the first.
+        ("/push/subscriptions/3", "/push/subscriptions/1".to_owned()),
     ];
     let team = doc("docs/team-api.md");
     let created = |command: &str| {
-        if command.contains("-X POST $A/customers -d") {
+        if command.contains("-X POST $A/customers -d") || command.contains("-X POST $A/push/subscriptions -d") {
             201
+        } else if command.contains("-X DELETE") {
+            204
         } else {
             200
         }
@@ -395,7 +406,17 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 22, "every route");
+    assert_eq!(ran.len(), 26, "every route");
+    // The test message was owed to the device the text subscribed (and removed right after).
+    let pushes = app
+        .store
+        .list_deliveries(&lead_store::DeliveryFilter {
+            channel: Some(lead_store::Channel::Push),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(pushes.len(), 1, "{pushes:?}");
+    assert_eq!(pushes[0].event, lead_store::Event::PushTest);
     assert_eq!(
         app.store
             .get_order(app.acme.id, lead_store::OrderId::new(accepted))

@@ -120,6 +120,7 @@ impl Browser {
         ];
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "goog:loggingPrefs": {"browser": "ALL"},
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}
         }}});
         let session = browser.call("POST", "/session", Some(capabilities));
@@ -212,6 +213,33 @@ impl Browser {
     /// Runs `script` in the page and returns its result.
     pub fn execute(&self, script: &str) -> Value {
         self.session("POST", "/execute/sync", Some(json!({ "script": script, "args": [] })))
+    }
+
+    /// Runs `script` (which ends by calling `done(result)`) in the page; the result.
+    pub fn execute_async(&self, script: &str) -> Value {
+        let script = format!("const done = arguments[arguments.length - 1]; {script}");
+        self.session("POST", "/execute/async", Some(json!({ "script": script, "args": [] })))
+    }
+
+    /// A command of the DevTools protocol (through chromedriver); its result.
+    pub fn devtools(&self, command: &str, params: Value) -> Value {
+        self.session(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": command, "params": params })),
+        )
+    }
+
+    /// The browser's console errors (and failed loads) since the last call.
+    pub fn console_errors(&self) -> Vec<String> {
+        let entries = self.session("POST", "/se/log", Some(json!({ "type": "browser" })));
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Saves a screenshot of the page as `target/screenshots/NAME.png`.
