@@ -3,7 +3,7 @@
 //! JWT whose audience is the push service's origin), and what the push service's answer means.
 //! The push service sees only the encrypted payload, the TTL and the urgency.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use base64::Engine as _;
@@ -158,26 +158,24 @@ pub(crate) fn message(delivery: &DueDelivery) -> Option<Message> {
     Some(Message { title, body, url, tag })
 }
 
-/// Encrypts `payload` for `target` and sends it, signed by `vapid`.
-pub(crate) async fn send(client: &WebhookClient, vapid: &Vapid, target: &PushTarget, payload: &str) -> Answer {
-    let started = Instant::now();
-    let failed = |error: String| Answer::failed(error, started);
-    let endpoint = match lead_domain::check_target_url(&target.endpoint, client.allows_private()) {
-        Ok(endpoint) => endpoint,
-        Err(error) => return failed(error.to_string()),
-    };
-    let request = match encrypted(target, payload) {
-        Ok(request) => request,
-        Err(error) => return failed(error),
-    };
+/// Encrypts `payload` for `target` and sends it, signed by `vapid`: the push service's
+/// answer, or why it was not sent at all — a refused URL, a key that is no key — which no
+/// retry would change.
+pub(crate) async fn send(
+    client: &WebhookClient,
+    vapid: &Vapid,
+    target: &PushTarget,
+    payload: &str,
+) -> Result<Answer, String> {
+    let endpoint =
+        lead_domain::check_target_url(&target.endpoint, client.allows_private()).map_err(|error| error.to_string())?;
+    let request = encrypted(target, payload)?;
     let mut headers = request.headers().clone();
     let authorization = vapid.authorization(&endpoint, Timestamp::now());
-    match reqwest::header::HeaderValue::try_from(authorization) {
-        Ok(value) => _ = headers.insert(reqwest::header::AUTHORIZATION, value),
-        Err(error) => return failed(error.to_string()),
-    }
+    let authorization = reqwest::header::HeaderValue::try_from(authorization).map_err(|error| error.to_string())?;
+    headers.insert(reqwest::header::AUTHORIZATION, authorization);
     headers.insert("urgency", reqwest::header::HeaderValue::from_static("high"));
-    client.post(endpoint.as_str(), headers, request.into_body()).await
+    Ok(client.post(endpoint.as_str(), headers, request.into_body()).await)
 }
 
 /// The encrypted request `web-push-native` builds: body, `TTL`, `Content-Encoding: aes128gcm`.

@@ -526,7 +526,10 @@ async fn push_attempt(delivery: &DueDelivery, senders: &Senders, config: &Delive
             }
         },
     };
-    let answer = push::send(&senders.client, vapid, target, &body).await;
+    let answer = match push::send(&senders.client, vapid, target, &body).await {
+        Ok(answer) => answer,
+        Err(error) => return attempt(None, Duration::ZERO, None, Some(error), None, Outcome::Failed),
+    };
     let outcome = if answer.delivered() {
         Outcome::Delivered
     } else if push::gone(&answer) {

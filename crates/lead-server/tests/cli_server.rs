@@ -207,7 +207,21 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
         last_line(&add_customer(&source.url, "Acme", "Kunde", "kunde@beispiel.de"));
         let token = last_line(&cli(&source.url, &["employee", "token", "1"]));
         {
-            let server = Server::start(&source.url, &[]);
+            // With push on: the key pair is made, and a device subscribed.
+            let push = [
+                ("LEAD_PUSH_SUBJECT", "mailto:it@acme.example"),
+                ("LEAD_OUTBOX_ALLOW_PRIVATE", "1"),
+            ];
+            let server = Server::start(&source.url, &push);
+            let device = r#"{"endpoint":"http://127.0.0.1:9/push/phone","keys":{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4","auth":"BTBZMqHH6r4Tts7J_aSIgg"}}"#;
+            let bearer = format!("Bearer {token}");
+            let subscribed = server.request(
+                "POST",
+                "/api/v1/push/subscriptions",
+                &[("Authorization", &bearer)],
+                device.as_bytes(),
+            );
+            assert_eq!(subscribed.status, 201, "{}", subscribed.text());
             for n in 0..3 {
                 let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], order(n).as_bytes());
                 assert_eq!(sent.status, 200);
@@ -239,9 +253,16 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "notifications",
             "audit_log",
             "idempotency_keys",
+            "push_subscriptions",
+            "vapid_keys",
         ] {
             assert!(report.contains(table), "{report}");
         }
+        // The same VAPID key: browsers' subscriptions stay valid after the move.
+        assert_eq!(
+            last_line(&cli(&source.url, &["push", "public-key"])),
+            last_line(&cli(&target.url, &["push", "public-key"]))
+        );
         // The same lists from both databases.
         for args in [
             &["orders", "list", "--company", "Acme", "--json"][..],

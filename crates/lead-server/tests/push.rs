@@ -196,12 +196,21 @@ backend_test! {
     fn a_gone_device_is_forgotten_and_a_busy_push_service_is_asked_again() {
         let gone = Receiver::start(vec![Reply::status(410)]);
         let busy = Receiver::start(vec![Reply::status(503).with("Retry-After", "1")]);
+        let unknown = Receiver::start(vec![Reply::status(404)]);
+        let throttled = Receiver::start(vec![Reply::status(429).with("Retry-After", "1")]);
+        let refused = Receiver::start(vec![Reply::status(400)]);
         let app = TestApp::spawn_with(CONFIG);
         let token = token_for(&app.store, app.acme.employees[0]);
         let old = Device::new(&gone, "old");
         let new = Device::new(&busy, "new");
         let old_id = old.subscribe(&app, &token);
         let new_id = new.subscribe(&app, &token);
+        // The other employee's devices: a push service that forgot the device (404), one that
+        // asks to slow down (429), one that refuses the message (400).
+        let token_2 = token_for(&app.store, app.acme.employees[1]);
+        Device::new(&unknown, "lost").subscribe(&app, &token_2);
+        let slow_id = Device::new(&throttled, "slow").subscribe(&app, &token_2);
+        let odd_id = Device::new(&refused, "odd").subscribe(&app, &token_2);
 
         let answer = app.post_lead(&app.acme.key, r#"{"type":"order","email":"kunde@example.com","total":12}"#);
         assert_eq!(answer.status, 200);
@@ -216,17 +225,34 @@ backend_test! {
             items.as_array().unwrap().len() == 1 && items[0]["id"] == new_id
         });
         let deliveries = push_deliveries(&app);
-        let failed: Vec<&Value> = deliveries.iter().filter(|d| d["status"] == "failed").collect();
-        assert_eq!(failed.len(), 1, "{deliveries:?}");
-        assert_eq!(failed[0]["last_status"], 410);
+        let to_gone: Vec<&Value> = deliveries.iter().filter(|d| d["last_status"] == 410).collect();
+        assert_eq!(to_gone.len(), 1, "{deliveries:?}");
+        assert_eq!((to_gone[0]["status"].as_str(), to_gone[0]["attempts"].as_i64()), (Some("failed"), Some(1)));
         eventually("the retried one delivered", Duration::from_secs(10), || {
             push_deliveries(&app).iter().any(|d| d["status"] == "delivered" && d["attempts"] == 2)
         });
 
-        // The next lead goes to the device that is left only.
+        // 404 forgets the device too; 429 is asked again after its Retry-After; 400 fails
+        // after one attempt, and the device stays.
+        let slow = wait_for(&throttled, "slow", 2);
+        assert!(slow[1].at - slow[0].at >= Duration::from_millis(900), "Retry-After honoured");
+        assert_eq!(wait_for(&refused, "odd", 1).len(), 1);
+        eventually("the second employee's devices settled", Duration::from_secs(10), || {
+            let items = app.team("GET", "/api/v1/push/subscriptions", &token_2, "").json()["items"].clone();
+            let ids: Vec<&Value> = items.as_array().unwrap().iter().map(|d| &d["id"]).collect();
+            ids == [&json!(slow_id), &json!(odd_id)]
+        });
+        let deliveries = push_deliveries(&app);
+        let refused_once = deliveries.iter().find(|d| d["last_status"] == 400).unwrap();
+        assert_eq!((refused_once["status"].as_str(), refused_once["attempts"].as_i64()), (Some("failed"), Some(1)));
+
+        // The next lead goes to the devices that are left only.
         app.post_lead(&app.acme.key, r#"{"type":"order","email":"kunde@example.com","total":13}"#);
         wait_for(&busy, "new", 3);
+        wait_for(&throttled, "slow", 3);
+        wait_for(&refused, "odd", 2);
         assert_eq!(gone.received().len(), 1);
+        assert_eq!(unknown.received().len(), 1);
         // Removing a gone device finds nothing.
         app.team("DELETE", &format!("/api/v1/push/subscriptions/{old_id}"), &token, "")
             .assert_error(404, "not_found", None);
@@ -250,6 +276,12 @@ backend_test! {
         app.post_lead(&app.acme.key, r#"{"type":"order","email":"kunde@example.com","total":6}"#);
         let first = &wait_for(&service, "phone", 1)[0];
         assert!(!device.decrypt(first).contains(&format!("order-{id}\"")));
+        // The held lead owes nothing: its row would have been written with it.
+        eventually("the second lead's push recorded", Duration::from_secs(10), || {
+            push_deliveries(&app).iter().any(|d| d["status"] == "delivered")
+        });
+        assert_eq!(push_deliveries(&app).len(), 1);
+        assert_eq!(service.received().len(), 1);
         // The operator's command runs with the server's settings (here: push on).
         let output = cli_with_env(&app.db.url, &["orders", "release", &id.to_string()], &[("LEAD_PUSH_SUBJECT", SUBJECT)]);
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -304,6 +336,17 @@ backend_test! {
         // Its own employee removes it.
         assert_eq!(app.team("DELETE", &path, &token, "").status, 204);
         app.team("DELETE", &path, &token, "").assert_error(404, "not_found", None);
+
+        // A browser subscribed by one employee, then by another (a shared computer): the
+        // device is the second one's, and the first no longer lists it.
+        let first = post(&valid).json()["id"].clone();
+        let taken = app.team("POST", "/api/v1/push/subscriptions", &intruder, &valid.to_string());
+        assert_eq!(taken.status, 201, "{}", taken.text());
+        assert_eq!(taken.json()["id"], first, "one row per push URL");
+        let mine = app.team("GET", "/api/v1/push/subscriptions", &token, "").json();
+        assert_eq!(mine["items"], json!([]));
+        let theirs = app.team("GET", "/api/v1/push/subscriptions", &intruder, "").json();
+        assert_eq!(theirs["items"][0]["id"], first);
         app.team("DELETE", "/api/v1/push/subscriptions/abc", &token, "").assert_error(404, "not_found", None);
     }
 }

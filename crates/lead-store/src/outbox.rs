@@ -1492,7 +1492,12 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         let channel: Channel = parse_word(channel, "channel")?;
         let (webhook, push) = match (channel, target) {
             (Channel::Webhook, Some(hook)) => (targets.get(&WebhookId::new(*hook)).cloned(), None),
-            (Channel::Push, Some(device)) => (None, devices.get(&PushSubscriptionId::new(*device)).cloned()),
+            // Only to the employee it was owed to: a device since subscribed by another gets
+            // none of its previous owner's messages.
+            (Channel::Push, Some(device)) => match devices.get(&PushSubscriptionId::new(*device)) {
+                Some((owner, target)) if Some(*owner) == *employee => (None, Some(target.clone())),
+                _ => (None, None),
+            },
             _ => (None, None),
         };
         let lead = match (needs_record(row), order, ticket) {

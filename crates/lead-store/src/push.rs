@@ -154,22 +154,23 @@ pub(crate) fn forget_device(conn: &mut crate::db::DbConnection, id: PushSubscrip
     fail_pending(conn, Endpoint::Push(id), why)
 }
 
-/// Where each of `ids` is sent — only devices still subscribed whose employee is active and
-/// wants push messages.
+/// Where each of `ids` is sent, and whose device it is — only devices still subscribed whose
+/// employee is active and wants push messages.
 pub(crate) fn devices(
     conn: &mut crate::db::DbConnection,
     ids: &[PushSubscriptionId],
-) -> Result<HashMap<PushSubscriptionId, PushTarget>> {
+) -> Result<HashMap<PushSubscriptionId, (EmployeeId, PushTarget)>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(PushSubscriptionId, String, String, String)> = push_subscriptions::table
+    let rows: Vec<(PushSubscriptionId, EmployeeId, String, String, String)> = push_subscriptions::table
         .inner_join(employees::table)
         .filter(push_subscriptions::id.eq_any(ids))
         .filter(employees::active.eq(1))
         .filter(employees::notify_push.eq(1))
         .select((
             push_subscriptions::id,
+            push_subscriptions::employee_id,
             push_subscriptions::endpoint,
             push_subscriptions::p256dh,
             push_subscriptions::auth,
@@ -177,15 +178,18 @@ pub(crate) fn devices(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, endpoint, p256dh, auth)| {
+        .map(|(id, employee, endpoint, p256dh, auth)| {
             (
                 id,
-                PushTarget {
-                    id,
-                    endpoint,
-                    p256dh,
-                    auth,
-                },
+                (
+                    employee,
+                    PushTarget {
+                        id,
+                        endpoint,
+                        p256dh,
+                        auth,
+                    },
+                ),
             )
         })
         .collect())
@@ -235,7 +239,8 @@ impl Store {
 
     /// Keeps a device of `member` (a browser's push subscription). The same push URL again —
     /// a browser subscribing anew, or a device another employee used before — updates the
-    /// one row: a device belongs to whoever subscribed it last.
+    /// one row: a device belongs to whoever subscribed it last, and what was still owed to its
+    /// previous owner there is not sent (it fails).
     pub fn add_push_subscription(&self, member: Member, new: &NewPushSubscription<'_>) -> Result<PushSubscription> {
         if !self.shared.owed.push {
             return Err(StoreError::Conflict(
@@ -246,13 +251,34 @@ impl Store {
         let (p256dh, auth, device) = checked(new, self.private_targets)?;
         self.write(|conn| {
             let now = Timestamp::now().millis();
-            let existing: Option<PushSubscriptionId> = push_subscriptions::table
+            let existing: Option<(PushSubscriptionId, EmployeeId)> = push_subscriptions::table
                 .filter(push_subscriptions::endpoint.eq(endpoint))
-                .select(push_subscriptions::id)
+                .select((push_subscriptions::id, push_subscriptions::employee_id))
                 .first(conn)
                 .optional()?;
+            let full = |conn: &mut crate::db::DbConnection| -> Result<()> {
+                let devices: i64 = push_subscriptions::table
+                    .filter(push_subscriptions::employee_id.eq(member.employee_id))
+                    .count()
+                    .get_result(conn)?;
+                if devices >= MAX_DEVICES {
+                    return Err(StoreError::Conflict(format!(
+                        "employee {} has {MAX_DEVICES} devices already",
+                        member.employee_id
+                    )));
+                }
+                Ok(())
+            };
             let id = match existing {
-                Some(id) => {
+                Some((id, owner)) => {
+                    if owner != member.employee_id {
+                        full(conn)?;
+                        fail_pending(
+                            conn,
+                            Endpoint::Push(id),
+                            "the device was subscribed by another employee",
+                        )?;
+                    }
                     diesel::update(push_subscriptions::table.find(id))
                         .set((
                             push_subscriptions::company_id.eq(member.company_id),
@@ -265,16 +291,7 @@ impl Store {
                     id
                 }
                 None => {
-                    let devices: i64 = push_subscriptions::table
-                        .filter(push_subscriptions::employee_id.eq(member.employee_id))
-                        .count()
-                        .get_result(conn)?;
-                    if devices >= MAX_DEVICES {
-                        return Err(StoreError::Conflict(format!(
-                            "employee {} has {MAX_DEVICES} devices already",
-                            member.employee_id
-                        )));
-                    }
+                    full(conn)?;
                     let insert = diesel::insert_into(push_subscriptions::table)
                         .values((
                             push_subscriptions::company_id.eq(member.company_id),
