@@ -79,7 +79,7 @@ pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -
                 }
                 main id="main" { (body) }
     };
-    document(&format!("{title} – CRM"), Script::Dashboard, content)
+    document(&format!("{title} – CRM"), Script::Dashboard, true, content)
 }
 
 /// The login page.
@@ -100,7 +100,7 @@ pub(crate) fn login(csrf: &str, email: &str, error: Option<&str>) -> Markup {
                     }
                 }
     };
-    document("Anmelden – CRM", Script::None, content)
+    document("Anmelden – CRM", Script::None, true, content)
 }
 
 /// A small filter by status, as links.
@@ -400,7 +400,7 @@ pub(crate) fn message(title: &str, text: &str) -> Markup {
 /// A page of its own, without the dashboard's frame: German, this server's stylesheet,
 /// nothing from elsewhere, no script.
 pub(crate) fn standalone(title: &str, body: Markup) -> Markup {
-    document(title, Script::None, html! { main id="main" { (body) } })
+    document(title, Script::None, false, html! { main id="main" { (body) } })
 }
 
 /// Whether a page loads the dashboard's script.
@@ -411,18 +411,22 @@ enum Script {
 }
 
 /// An HTML document: German, this server's stylesheet, `content` as its body.
-fn document(title: &str, script: Script, content: Markup) -> Markup {
+/// A page of the dashboard itself (`app`) names its manifest and icons; the pages a website's
+/// visitors may see (a form's answer) do not.
+fn document(title: &str, script: Script, app: bool, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="de" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="theme-color" content="#0b4f8a";
                 title { (title) }
-                link rel="manifest" href="/app/manifest.webmanifest";
-                link rel="icon" type="image/png" sizes="32x32" href="/app/favicon-32.png";
-                link rel="apple-touch-icon" href="/app/icon-192.png";
+                @if app {
+                    meta name="theme-color" content="#0b4f8a";
+                    link rel="manifest" href="/app/manifest.webmanifest";
+                    link rel="icon" type="image/png" sizes="32x32" href="/app/favicon-32.png";
+                    link rel="apple-touch-icon" href="/app/icon-192.png";
+                }
                 link rel="stylesheet" href="/app/app.css";
                 @if script == Script::Dashboard {
                     script src="/app/app.js" defer {}
