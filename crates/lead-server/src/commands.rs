@@ -296,16 +296,14 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
             eprintln!("Employee {employee} deactivated: no further notifications.");
         }
         EmployeeCommand::Notify { employee, email, push } => {
-            if let Some(email) = email {
-                store.set_employee_notify_email(employee, email.on())?;
-                let state = if email.on() { "gets" } else { "gets no" };
-                eprintln!("Employee {employee} {state} e-mail per new order and ticket.");
-            }
-            if let Some(push) = push {
-                store.set_employee_notify_push(employee, push.on())?;
-                let state = if push.on() { "gets" } else { "gets no" };
-                eprintln!("Employee {employee} {state} push messages per new order and ticket.");
-            }
+            store.set_employee_notify(employee, email.map(|s| s.on()), push.map(|s| s.on()))?;
+            let (email, push) = store.employee_notify(employee)?;
+            let state = |on: bool| if on { "gets" } else { "gets no" };
+            eprintln!(
+                "Employee {employee} {} e-mail and {} push messages per new order and ticket.",
+                state(email),
+                state(push)
+            );
         }
         EmployeeCommand::Activate { employee } => {
             store.set_employee_active(employee, true)?;

@@ -80,22 +80,44 @@ impl Store {
         })
     }
 
-    /// Whether an employee gets an e-mail per new order and ticket (when SMTP is configured).
-    pub fn set_employee_notify_email(&self, employee_id: EmployeeId, on: bool) -> Result<()> {
+    /// Whether an employee gets an e-mail (when SMTP is configured) and push messages (when
+    /// push is) per new order and ticket; `None` leaves that one as it is.
+    pub fn set_employee_notify(&self, employee_id: EmployeeId, email: Option<bool>, push: Option<bool>) -> Result<()> {
         self.write(|conn| {
-            let updated = diesel::update(employees::table.find(employee_id))
-                .set(employees::notify_email.eq(i32::from(on)))
+            let (was_email, was_push): (i32, i32) = employees::table
+                .find(employee_id)
+                .select((employees::notify_email, employees::notify_push))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
+            let email = email.map_or(was_email == 1, |on| on);
+            let push = push.map_or(was_push == 1, |on| on);
+            diesel::update(employees::table.find(employee_id))
+                .set((
+                    employees::notify_email.eq(i32::from(email)),
+                    employees::notify_push.eq(i32::from(push)),
+                ))
                 .execute(conn)?;
-            if updated != 1 {
-                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
-            }
-            let state = if on { "on" } else { "off" };
+            let state = |on: bool| if on { "on" } else { "off" };
             audit::record(
                 conn,
                 &self.actor,
                 "employee.notify",
-                &format!("employee {employee_id}: e-mail {state}"),
+                &format!("employee {employee_id}: e-mail {}, push {}", state(email), state(push)),
             )
+        })
+    }
+
+    /// Whether an employee gets an e-mail, and push messages, per new order and ticket.
+    pub fn employee_notify(&self, employee_id: EmployeeId) -> Result<(bool, bool)> {
+        self.read(|conn| {
+            let (email, push): (i32, i32) = employees::table
+                .find(employee_id)
+                .select((employees::notify_email, employees::notify_push))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
+            Ok((email == 1, push == 1))
         })
     }
 

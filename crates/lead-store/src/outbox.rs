@@ -640,6 +640,24 @@ macro_rules! webhook_columns {
     };
 }
 
+/// The outbox with each row's endpoint: its webhook (channel `webhook`) or its device (channel
+/// `push`) — `target_id` names either, by channel.
+macro_rules! outbox_with_endpoints {
+    () => {
+        outbox::table
+            .left_join(
+                webhooks::table.on(outbox::target_id
+                    .eq(webhooks::id.nullable())
+                    .and(outbox::channel.eq(Channel::Webhook.as_str()))),
+            )
+            .left_join(
+                push_subscriptions::table.on(outbox::target_id
+                    .eq(push_subscriptions::id.nullable())
+                    .and(outbox::channel.eq(Channel::Push.as_str()))),
+            )
+    };
+}
+
 fn webhook_of(row: WebhookRow) -> Result<Webhook> {
     let (id, company_id, url, events, format, active, disabled_reason, last_success_at, created_at) = row;
     Ok(Webhook {
@@ -1112,17 +1130,7 @@ impl Store {
         self.write(|conn| {
             let now = Timestamp::now().millis();
             type Found = (String, Option<i64>, Option<i32>, Option<i64>, String, Option<i64>);
-            let found: Option<Found> = outbox::table
-                .left_join(
-                    webhooks::table.on(outbox::target_id
-                        .eq(webhooks::id.nullable())
-                        .and(outbox::channel.eq(Channel::Webhook.as_str()))),
-                )
-                .left_join(
-                    push_subscriptions::table.on(outbox::target_id
-                        .eq(push_subscriptions::id.nullable())
-                        .and(outbox::channel.eq(Channel::Push.as_str()))),
-                )
+            let found: Option<Found> = outbox_with_endpoints!()
                 .filter(outbox::id.eq(id))
                 .select((
                     outbox::status,
@@ -1205,17 +1213,7 @@ enum Part {
 
 /// One query of [`Store::list_deliveries`].
 fn delivery_rows(conn: &mut DbConnection, filter: &DeliveryFilter, part: Part) -> Result<Vec<DeliveryRow>> {
-    let mut query = outbox::table
-        .left_join(
-            webhooks::table.on(outbox::target_id
-                .eq(webhooks::id.nullable())
-                .and(outbox::channel.eq(Channel::Webhook.as_str()))),
-        )
-        .left_join(
-            push_subscriptions::table.on(outbox::target_id
-                .eq(push_subscriptions::id.nullable())
-                .and(outbox::channel.eq(Channel::Push.as_str()))),
-        )
+    let mut query = outbox_with_endpoints!()
         .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))
         .left_join(web_orders::table.on(outbox::order_id.eq(web_orders::id.nullable())))
         .left_join(tickets::table.on(outbox::ticket_id.eq(tickets::id.nullable())))

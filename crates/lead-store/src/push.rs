@@ -391,36 +391,4 @@ impl Store {
             Ok(rows.len())
         })
     }
-
-    /// Whether an employee's devices get a push message per new order and ticket.
-    pub fn set_employee_notify_push(&self, employee_id: EmployeeId, on: bool) -> Result<()> {
-        self.write(|conn| {
-            let updated = diesel::update(employees::table.find(employee_id))
-                .set(employees::notify_push.eq(i32::from(on)))
-                .execute(conn)?;
-            if updated != 1 {
-                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
-            }
-            let state = if on { "on" } else { "off" };
-            audit::record(
-                conn,
-                &self.actor,
-                "employee.notify",
-                &format!("employee {employee_id}: push {state}"),
-            )
-        })
-    }
-
-    /// Whether an employee gets an e-mail, and a push message, per new order and ticket.
-    pub fn employee_notify(&self, employee_id: EmployeeId) -> Result<(bool, bool)> {
-        self.read(|conn| {
-            let (email, push): (i32, i32) = employees::table
-                .find(employee_id)
-                .select((employees::notify_email, employees::notify_push))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
-            Ok((email == 1, push == 1))
-        })
-    }
 }

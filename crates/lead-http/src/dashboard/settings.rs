@@ -44,8 +44,7 @@ pub(crate) async fn notify(posted: Posted, store: web::Data<Store>) -> PageResul
     let email = posted.field("email") == Some("on");
     let push = posted.field("push") == Some("on");
     blocking(&store, move |s| {
-        s.set_employee_notify_email(employee, email)?;
-        s.set_employee_notify_push(employee, push)
+        s.set_employee_notify(employee, Some(email), Some(push))
     })
     .await?;
     Ok(see_other("/app/settings"))
