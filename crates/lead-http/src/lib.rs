@@ -22,6 +22,7 @@ mod member;
 mod openapi;
 mod origin;
 mod request;
+mod streams;
 mod team;
 mod views;
 
@@ -41,6 +42,7 @@ pub use limits::RateLimitConfig;
 pub use member::TeamMember;
 pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin};
+pub use streams::{StreamLimits, Streams};
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -64,6 +66,9 @@ pub struct HttpConfig {
     pub dashboard: DashboardConfig,
     /// The server's VAPID public key, when push is enabled: browsers subscribe with it.
     pub push_public_key: Option<String>,
+    /// The live notification streams: their bounds, and closing them all when the server
+    /// stops.
+    pub streams: Streams,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +83,7 @@ impl Default for HttpConfig {
             key_cache: Duration::from_secs(1),
             dashboard: DashboardConfig::default(),
             push_public_key: None,
+            streams: Streams::default(),
         }
     }
 }

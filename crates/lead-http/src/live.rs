@@ -3,7 +3,8 @@
 //! The database is the source of truth: a stream remembers the id of the last notification it
 //! sent and reads everything newer whenever the store signals a commit for the employee's
 //! company (and, as a safety net, every few seconds). A reconnect with `Last-Event-ID` resumes
-//! right after that id, so nothing is lost or repeated.
+//! right after that id, so nothing is lost or repeated. Streams are bounded and end when they
+//! are too old, replaced or the server stops (see `streams.rs`): the client reconnects.
 
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use actix_web_lab::sse::{self, Sse};
 use lead_store::{CompanyId, Member, NotificationId, Store};
 use tokio::sync::{broadcast, mpsc};
 
+use crate::streams::Ticket;
 use crate::views::NotificationView;
 use crate::{ApiError, HttpConfig, TeamMember};
 
@@ -53,6 +55,8 @@ pub(crate) async fn open(
                 })?,
         ),
     };
+    // A place among the open streams first: past the bound, nothing else is done.
+    let ticket = config.streams.open(member.employee_id).ok_or(ApiError::Busy)?;
     // Subscribe before reading where to start, so a commit in between is not missed.
     // The first subscription starts the listener for other instances' commits and waits for
     // it: off the async worker.
@@ -75,6 +79,7 @@ pub(crate) async fn open(
         signals,
         events,
         config.sse_recheck,
+        ticket,
     ));
     let stream = Sse::from_infallible_receiver(receiver)
         .with_keep_alive(config.sse_heartbeat)
@@ -84,7 +89,8 @@ pub(crate) async fn open(
 
 /// Sends every notification newer than `after`, then waits for the next signal, until the
 /// client goes away — or its token stops being valid (revoked, employee or company
-/// deactivated), which every wake-up re-checks.
+/// deactivated), which every wake-up re-checks — or its `ticket` ends it (too old, replaced by
+/// a newer stream of the employee, the server stopping).
 async fn deliver(
     store: std::sync::Arc<Store>,
     member: Member,
@@ -92,6 +98,7 @@ async fn deliver(
     mut signals: broadcast::Receiver<CompanyId>,
     events: mpsc::Sender<sse::Event>,
     recheck: Duration,
+    mut ticket: Ticket,
 ) {
     loop {
         let read = {
@@ -132,22 +139,28 @@ async fn deliver(
         if full {
             continue;
         }
-        if !wait_for_commit(&mut signals, &events, member.company_id, recheck).await {
+        if !wait_for_commit(&mut signals, &events, member.company_id, recheck, &mut ticket).await {
             return;
         }
     }
 }
 
 /// Waits until the store signals a commit for `company_id`, or `recheck` passes; `false`
-/// when the client has gone away.
+/// when the stream is to end: the client has gone away, or `ticket` ends it.
 async fn wait_for_commit(
     signals: &mut broadcast::Receiver<CompanyId>,
     events: &mpsc::Sender<sse::Event>,
     company_id: CompanyId,
     recheck: Duration,
+    ticket: &mut Ticket,
 ) -> bool {
+    if *ticket.stopping.borrow() {
+        return false;
+    }
     let deadline = actix_web::rt::time::sleep(recheck);
     tokio::pin!(deadline);
+    let expires = tokio::time::sleep_until(ticket.expires);
+    tokio::pin!(expires);
     loop {
         tokio::select! {
             signal = signals.recv() => match signal {
@@ -161,6 +174,9 @@ async fn wait_for_commit(
             },
             _ = &mut deadline => return true,
             _ = events.closed() => return false,
+            _ = &mut ticket.replaced => return false,
+            _ = ticket.stopping.changed() => return false,
+            () = &mut expires => return false,
         }
     }
 }

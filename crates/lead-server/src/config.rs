@@ -159,6 +159,14 @@ pub struct ServerConfig {
     pub sse_heartbeat_secs: u64,
     /// Seconds between a stream's safety-net re-reads of the database.
     pub sse_recheck_secs: u64,
+    /// Live streams of one employee at most (a new one closes the oldest).
+    pub streams_per_employee: usize,
+    /// Live streams in all at most (0: half of max_connections).
+    pub max_streams: usize,
+    /// Seconds a live stream stays open at most (the client then resumes).
+    pub stream_max_age_secs: u64,
+    /// Seconds a stop (SIGTERM, SIGINT) waits for the requests in flight.
+    pub shutdown_timeout_secs: u64,
     /// Where the team opens the dashboard, for links in webhooks ("": http://<bind>).
     pub public_url: String,
 }
@@ -241,6 +249,12 @@ impl Config {
         }
         if self.server.max_connections == 0 {
             bail!("server.max_connections must be at least 1");
+        }
+        if self.server.streams_per_employee == 0 || self.server.stream_max_age_secs == 0 {
+            bail!("server.streams_per_employee and server.stream_max_age_secs must be at least 1");
+        }
+        if self.server.max_streams >= self.server.max_connections {
+            bail!("server.max_streams must be below server.max_connections, or streams could take every connection leads need");
         }
         if self.server.sse_heartbeat_secs == 0 || self.server.sse_recheck_secs == 0 {
             bail!("server.sse_heartbeat_secs and server.sse_recheck_secs must be at least 1");
@@ -368,6 +382,14 @@ impl Config {
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
+            streams: lead_http::Streams::new(lead_http::StreamLimits {
+                per_employee: self.server.streams_per_employee,
+                total: match self.server.max_streams {
+                    0 => (self.server.max_connections / 2).max(1),
+                    n => n,
+                },
+                max_age: std::time::Duration::from_secs(self.server.stream_max_age_secs),
+            }),
         }
     }
 

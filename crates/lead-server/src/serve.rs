@@ -23,6 +23,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     };
     let mut http = config.http();
     http.push_public_key = push.as_ref().map(|vapid| vapid.public_key().to_owned());
+    let streams = http.streams.clone();
     let mut deliver = config.deliver()?;
     deliver.push = push;
     let routes = lead_http::configure(store.clone(), http);
@@ -55,7 +56,10 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         .keep_alive(Duration::from_secs(config.server.keep_alive_secs))
         // The headers must arrive within this; the body's own deadline is in lead-http.
         .client_request_timeout(timeout)
-        .client_disconnect_timeout(Duration::from_secs(1));
+        .client_disconnect_timeout(Duration::from_secs(1))
+        // SIGTERM and SIGINT are handled below: live streams must end first.
+        .disable_signals()
+        .shutdown_timeout(config.server.shutdown_timeout_secs);
         // Listen first: a first-start key must never be created and then lost to a busy port.
         let server = server
             .bind(&config.server.bind)
@@ -72,8 +76,42 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         for addr in &addrs {
             log::info!("listening on http://{addr}");
         }
-        server.run().await.context("the HTTP server failed")
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(async move {
+            stop_requested().await;
+            log::info!("stopping: no new connections, live streams closed, requests in flight answered");
+            // A stream never ends by itself: closed first, or the stop waits out its timeout.
+            streams.close_all();
+            handle.stop(true).await;
+        });
+        server.await.context("the HTTP server failed")
     })
+}
+
+/// Resolves when the process is asked to stop: SIGTERM (service managers, `kill`) or SIGINT
+/// (Ctrl-C).
+#[cfg(unix)]
+async fn stop_requested() {
+    use actix_web::rt::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = actix_web::rt::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            log::warn!("SIGTERM cannot be handled ({error}); Ctrl-C still stops the server");
+            let _ = actix_web::rt::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Resolves on Ctrl-C (no SIGTERM here).
+#[cfg(not(unix))]
+async fn stop_requested() {
+    let _ = actix_web::rt::signal::ctrl_c().await;
 }
 
 /// On an empty database: the `Demo` company, one employee with a dashboard password, and a

@@ -126,6 +126,28 @@ impl Server {
         })
     }
 
+    /// Asks the process to stop as a service manager does (SIGTERM) and waits at most
+    /// `within` for it to exit: how long it took, or `None` if it had not exited by then
+    /// (it is killed then).
+    pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::time::Duration> {
+        let started = std::time::Instant::now();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait().expect("wait for lead-server") {
+                assert!(status.success(), "lead-server exited with {status}");
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        None
+    }
+
     /// Stops the process (SIGKILL: like a crash, nothing is flushed on the way out).
     pub fn kill(self) {
         self.finish();

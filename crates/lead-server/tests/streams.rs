@@ -1,0 +1,121 @@
+//! Live streams are bounded and never hold up a stop: more streams than allowed close the
+//! oldest (or are refused) while leads go on, a stream ends when it is too old, and SIGTERM
+//! with streams open exits at once.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{token_for, SseClient, TestApp};
+
+fn open(app: &TestApp, token: &str) -> SseClient {
+    let bearer = format!("Bearer {token}");
+    SseClient::open(
+        app.server.addr,
+        "/api/v1/notifications/stream",
+        &[("Authorization", &bearer)],
+    )
+}
+
+/// Reads the stream until the server ends it or `within` passes; whether it ended.
+fn ends_within(stream: &mut SseClient, within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while !stream.ended && std::time::Instant::now() < deadline {
+        stream.next_event(Duration::from_millis(100));
+    }
+    stream.ended
+}
+
+#[test]
+fn more_streams_than_allowed_close_the_oldest_or_are_refused_and_leads_go_on() {
+    let app = TestApp::spawn_with("[server]\nstreams_per_employee = 2\nmax_streams = 3\n");
+    let (a, b) = (app.acme.employees[0], app.acme.employees[1]);
+    let c = app.store.add_employee(app.acme.id, "Dritte", "c@acme.example").unwrap();
+    let (token_a, token_b, token_c) = (
+        token_for(&app.store, a),
+        token_for(&app.store, b),
+        token_for(&app.store, c),
+    );
+
+    let mut first = open(&app, &token_a);
+    let mut second = open(&app, &token_a);
+    assert_eq!((first.status, second.status), (200, 200));
+    // A third tab of the same employee: the oldest is closed, the newer ones stay.
+    let mut third = open(&app, &token_a);
+    assert_eq!(third.status, 200);
+    assert!(
+        ends_within(&mut first, Duration::from_secs(5)),
+        "the oldest stream is closed"
+    );
+    assert!(!ends_within(&mut second, Duration::from_millis(300)));
+
+    // All places taken (a's two and b's one): another employee's stream is refused, 503.
+    let mut other = open(&app, &token_b);
+    assert_eq!(other.status, 200);
+    let refused = open(&app, &token_c);
+    assert_eq!(refused.status, 503, "{}", refused.head);
+
+    // Leads are taken all the while, and reach the streams that are open.
+    let answer = app.post_lead(
+        &app.acme.key,
+        r#"{"type":"order","email":"kunde@example.com","total":5}"#,
+    );
+    assert_eq!(answer.status, 200);
+    for stream in [&mut second, &mut third, &mut other] {
+        let event = stream.next_event(Duration::from_secs(5)).expect("the notification");
+        assert_eq!(event.event.as_deref(), Some("notification"));
+    }
+}
+
+#[test]
+fn a_stream_ends_when_it_is_too_old_and_resumes_where_it_stopped() {
+    let app = TestApp::spawn_with("[server]\nstream_max_age_secs = 1\n");
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let mut stream = open(&app, &token);
+    app.post_lead(
+        &app.acme.key,
+        r#"{"type":"order","email":"kunde@example.com","total":5}"#,
+    );
+    let seen = stream
+        .next_event(Duration::from_secs(5))
+        .expect("the first notification");
+    assert!(
+        ends_within(&mut stream, Duration::from_secs(5)),
+        "ended after its maximum age"
+    );
+    // The client resumes after the last event it saw: the one sent meanwhile arrives.
+    app.post_lead(
+        &app.acme.key,
+        r#"{"type":"order","email":"kunde@example.com","total":6}"#,
+    );
+    let bearer = format!("Bearer {token}");
+    let last = seen.id.unwrap();
+    let mut resumed = SseClient::open(
+        app.server.addr,
+        "/api/v1/notifications/stream",
+        &[("Authorization", &bearer), ("Last-Event-ID", &last)],
+    );
+    let next = resumed
+        .next_event(Duration::from_secs(5))
+        .expect("the notification sent meanwhile");
+    assert!(next.id.unwrap().parse::<i64>().unwrap() > last.parse::<i64>().unwrap());
+}
+
+#[test]
+fn sigterm_with_streams_open_exits_at_once() {
+    let mut app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let mut streams: Vec<SseClient> = (0..3).map(|_| open(&app, &token)).collect();
+    assert!(streams.iter().all(|s| s.status == 200));
+    // Idle keep-alive connections and open streams: the stop closes the streams first, then
+    // waits for nothing (before, each open stream held the stop for 30 s).
+    let took = app
+        .server
+        .terminate(Duration::from_secs(10))
+        .expect("lead-server exited after SIGTERM");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    for stream in &mut streams {
+        assert!(ends_within(stream, Duration::from_secs(1)), "the stream was closed");
+    }
+    assert!(app.server.log().contains("stopping"), "{}", app.server.log());
+}
