@@ -72,17 +72,23 @@ impl RateLimits {
         if !self.trusted_proxies.contains(&peer) {
             return Some(peer);
         }
-        let forwarded = req.headers().get_all("X-Forwarded-For").filter_map(|v| v.to_str().ok());
-        let hops: Vec<IpAddr> = forwarded
+        // Right to left, from the trusted proxy: each trusted hop vouches for the one before
+        // it; the first untrusted one is the client. An entry that is not an address (say a
+        // proxy's `ip:port`) ends the walk: what stands left of it is the client's own word.
+        let forwarded: Vec<&str> = req
+            .headers()
+            .get_all("X-Forwarded-For")
+            .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .filter_map(|hop| hop.trim().parse().ok())
             .collect();
-        Some(
-            hops.into_iter()
-                .rev()
-                .find(|hop| !self.trusted_proxies.contains(hop))
-                .unwrap_or(peer),
-        )
+        for hop in forwarded.into_iter().rev() {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(hop) if self.trusted_proxies.contains(&hop) => continue,
+                Ok(client) => return Some(client),
+                Err(_) => return Some(peer),
+            }
+        }
+        Some(peer)
     }
 
     /// The per-IP limit (checked before anything else).

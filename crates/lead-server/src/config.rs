@@ -99,6 +99,8 @@ pub struct DashboardSettings {
     pub lockout_minutes: u64,
     /// Mark the session cookie Secure always.
     pub always_secure_cookies: bool,
+    /// Do not mark it Secure by default (a server on a non-loopback address without TLS).
+    pub insecure_cookies: bool,
 }
 
 /// `[submissions]`
@@ -378,7 +380,10 @@ impl Config {
                 session: std::time::Duration::from_secs(self.dashboard.session_hours * 3600),
                 max_failed_logins: self.dashboard.max_failed_logins,
                 lockout: std::time::Duration::from_secs(self.dashboard.lockout_minutes * 60),
-                always_secure_cookies: self.dashboard.always_secure_cookies,
+                // Secure unless the server is private to this machine (bound to loopback, as
+                // by default) or told otherwise — or always, if so configured.
+                always_secure_cookies: self.dashboard.always_secure_cookies
+                    || (!self.dashboard.insecure_cookies && !bound_to_loopback(&self.server.bind)),
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
@@ -454,6 +459,16 @@ impl Config {
         store.push_deliveries = !self.push.subject.trim().is_empty();
         store.private_targets = self.outbox.allow_private_targets;
         store
+    }
+}
+
+/// Whether `bind` (`HOST:PORT`) is a loopback address: only this machine can connect.
+fn bound_to_loopback(bind: &str) -> bool {
+    match bind.parse::<std::net::SocketAddr>() {
+        Ok(addr) => addr.ip().is_loopback(),
+        Err(_) => bind
+            .rsplit_once(':')
+            .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost")),
     }
 }
 

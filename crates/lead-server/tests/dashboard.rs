@@ -474,3 +474,43 @@ fn push_messages_show_as_notifications_in_a_real_browser() {
         false
     );
 }
+
+#[test]
+fn the_session_cookie_is_secure_unless_the_server_is_private_to_this_machine() {
+    let db = common::TestDb::new();
+    drop(db.store());
+    // Bound to every address: Secure by default (before, only when configured), unless told.
+    for (settings, secure) in [("", true), ("[dashboard]\ninsecure_cookies = true\n", false)] {
+        let file = db.dir.path().join("cookies.toml");
+        std::fs::write(&file, settings).unwrap();
+        let server = common::Server::spawn(
+            &[
+                "--database-url",
+                &db.url,
+                "--config",
+                file.to_str().unwrap(),
+                "serve",
+                "--bind",
+                "0.0.0.0:0",
+            ],
+            &[],
+        );
+        let page = server.request("GET", "/app/login", &[], b"");
+        let cookie = set_cookie_line(&page, "lead_login_csrf");
+        assert_eq!(cookie.contains("; Secure"), secure, "{settings:?}: {cookie}");
+    }
+    // Bound to loopback, as every other test: not Secure (a reverse proxy on this machine).
+    let app = app();
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    assert!(!set_cookie_line(&page, "lead_login_csrf").contains("Secure"));
+}
+
+/// The whole `Set-Cookie` line of cookie `name`.
+fn set_cookie_line(response: &Response, name: &str) -> String {
+    response
+        .headers
+        .iter()
+        .find(|(header, value)| header == "set-cookie" && value.starts_with(&format!("{name}=")))
+        .map(|(_, value)| value.clone())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}

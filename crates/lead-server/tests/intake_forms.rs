@@ -27,7 +27,7 @@ fn assert_page(response: &Response, status: u16) -> String {
     assert_eq!(response.header("cache-control"), Some("no-store"));
     assert_eq!(
         response.header("content-security-policy"),
-        Some("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        Some("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; worker-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
     );
     let page = response.text();
     assert!(

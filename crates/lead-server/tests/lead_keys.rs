@@ -169,6 +169,16 @@ fn x_forwarded_for_counts_only_behind_a_trusted_proxy() {
     assert_eq!(statuses(&app, 1, &from(&app, "203.0.113.6")), [200], "another client");
     // A forged hop in front of the real one changes nothing: the proxy appends the client.
     assert_eq!(statuses(&app, 1, &from(&app, "198.51.100.1, 203.0.113.5")), [429]);
+    // A proxy that appends `ip:port`: the entry is no address, so the walk ends there and the
+    // peer counts — the client cannot pick an address of its own in front of it (before, the
+    // unreadable entry was skipped and each made-up address got a limit of its own).
+    let spoofed: Vec<u16> = (1..=5)
+        .flat_map(|n| {
+            let forwarded = format!("198.51.100.{n}, 203.0.113.9:4711");
+            statuses(&app, 1, &from(&app, &forwarded))
+        })
+        .collect();
+    assert!(spoofed.contains(&429), "{spoofed:?}");
 
     // Not trusted (the default): the header is ignored and all share the peer's limit.
     let app = TestApp::spawn_with_config("[limits]\nper_ip = 1\nper_key = 0\n");

@@ -54,6 +54,7 @@ impl Server {
             .env_remove("LEAD_RATE_LIMIT_PER_KEY")
             .env_remove("LEAD_OUTBOX_ALLOW_PRIVATE")
             .env_remove("LEAD_OUTBOX_RETRY_SCHEDULE")
+            .env_remove("LEAD_PUSH_SUBJECT")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {

@@ -8,7 +8,7 @@ use lead_auth::{csrf_token, EmployeeToken};
 use lead_domain::Timestamp;
 use lead_store::Store;
 
-use super::session::{cookie, field, form, set_cookie, Posted, Session, SESSION_COOKIE};
+use super::session::{cookie, field, form, same_secret, set_cookie, Posted, Session, SESSION_COOKIE};
 use super::{pages, see_other, PageResult};
 use crate::request::{blocking, client_ip};
 use crate::{ApiError, HttpConfig};
@@ -53,7 +53,7 @@ pub(crate) async fn login(
     crate::auth::check_client(&req)?;
     let fields = form(&req, body, &config).await?;
     let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if csrf.is_empty() || field(&fields, "csrf") != Some(csrf.as_str()) {
+    if csrf.is_empty() || !field(&fields, "csrf").is_some_and(|given| same_secret(given, &csrf)) {
         return Err(ApiError::Csrf.into());
     }
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();

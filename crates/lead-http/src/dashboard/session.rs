@@ -20,6 +20,13 @@ use crate::{ApiError, HttpConfig};
 /// The session cookie: the employee token of the session.
 pub(crate) const SESSION_COOKIE: &str = "lead_session";
 
+/// Whether `given` is `expected`, compared in constant time: how long a wrong token takes
+/// says nothing about how much of it was right.
+pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
 /// A cookie's value from the request's `Cookie` header.
 pub(crate) fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
@@ -112,7 +119,7 @@ impl FromRequest for Posted {
             )
             .await?;
             match field(&fields, "csrf") {
-                Some(token) if token == session.csrf => Ok(Posted { session, fields }),
+                Some(token) if same_secret(token, &session.csrf) => Ok(Posted { session, fields }),
                 _ => Err(ApiError::Csrf.into()),
             }
         })
