@@ -38,6 +38,15 @@ impl Store {
                 return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
             }
             diesel::delete(login_failures::table.filter(login_failures::employee_id.eq(employee_id))).execute(conn)?;
+            // Whoever was logged in with the old password is out: the employee's dashboard
+            // sessions (tokens that expire) end with the change. Team-API tokens stay.
+            diesel::update(
+                employee_tokens::table
+                    .filter(employee_tokens::employee_id.eq(employee_id))
+                    .filter(employee_tokens::expires_at.is_not_null()),
+            )
+            .set(employee_tokens::active.eq(0))
+            .execute(conn)?;
             let what = if password_hash.is_some() { "set" } else { "removed" };
             audit::record(
                 conn,
@@ -75,9 +84,11 @@ impl Store {
 
     /// Reserves one login attempt on `employee_id` from `client`, before the password is
     /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
-    /// `client` is locked out of the account — then the password must not even be checked.
-    /// One statement, so attempts sent at once cannot slip past the count.
-    pub fn reserve_login_attempt(&self, employee_id: EmployeeId, client: &str) -> Result<bool> {
+    /// `client` is locked out of the account, or has `max_failed` attempts counted already —
+    /// then the password must not even be checked. One statement, so attempts sent at once
+    /// cannot slip past the count.
+    pub fn reserve_login_attempt(&self, employee_id: EmployeeId, client: &str, max_failed: u32) -> Result<bool> {
+        let max_failed = i64::from(max_failed.max(1));
         let now = Timestamp::now().millis();
         self.write(|conn| {
             // The same SQL on both backends but for the spelling of the bound client text.
@@ -86,7 +97,8 @@ impl Store {
                 "INSERT INTO login_failures (employee_id, client, failed, locked_until) \
                  VALUES ({employee_id}, {client_param}, 1, NULL) \
                  ON CONFLICT (employee_id, client) DO UPDATE SET failed = login_failures.failed + 1 \
-                 WHERE login_failures.locked_until IS NULL OR login_failures.locked_until <= {now}"
+                 WHERE (login_failures.locked_until IS NULL OR login_failures.locked_until <= {now}) \
+                 AND login_failures.failed < {max_failed}"
             ))
             .bind::<diesel::sql_types::Text, _>(client);
             let rows = crate::dialect::each_backend!(conn, c => query.execute(c))?;

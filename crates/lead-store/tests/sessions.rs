@@ -37,15 +37,56 @@ fn login_attempts_are_reserved_and_locked_per_account_and_client() {
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
     for _ in 0..3 {
-        assert!(store.reserve_login_attempt(employee, "203.0.113.7").unwrap());
+        assert!(store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap());
     }
     assert!(store.note_failed_login(employee, "203.0.113.7", 3, 60_000).unwrap(), "the third wrong one locks");
-    assert!(!store.reserve_login_attempt(employee, "203.0.113.7").unwrap(), "locked: not even checked");
-    assert!(store.reserve_login_attempt(employee, "198.51.100.1").unwrap(), "another address is not locked");
+    assert!(!store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap(), "locked: not even checked");
+    assert!(store.reserve_login_attempt(employee, "198.51.100.1", 3).unwrap(), "another address is not locked");
     let token = EmployeeToken::generate().unwrap();
     let refused = store.start_session(employee, "203.0.113.7", &token, Timestamp::from_millis(i64::MAX));
     assert!(matches!(refused, Err(StoreError::LockedOut)), "{refused:?}");
     store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
-    assert!(store.reserve_login_attempt(employee, "203.0.113.7").unwrap(), "a new password lifts the lock");
+    assert!(store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap(), "a new password lifts the lock");
+}
+}
+
+backend_test! {
+fn attempts_sent_at_once_get_no_more_guesses_than_the_limit() {
+    // Before, the reservation counted but never compared: 20 attempts at once were all
+    // checked, although the limit is 5.
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let reserved: usize = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..20)
+            .map(|_| scope.spawn(|| store.reserve_login_attempt(employee, "203.0.113.7", 5).unwrap()))
+            .collect();
+        attempts.into_iter().map(|a| usize::from(a.join().unwrap())).sum()
+    });
+    assert_eq!(reserved, 5);
+}
+}
+
+backend_test! {
+fn a_new_password_ends_the_dashboard_sessions_but_not_api_tokens() {
+    // Before, a session went on for up to 12 h after its password was changed or removed.
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
+    let session = store
+        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+        .unwrap();
+    let api = store.add_employee_token(employee, &EmployeeToken::generate().unwrap()).unwrap();
+    store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
+    assert!(!store.token_is_valid(session).unwrap(), "the session ended with the change");
+    assert!(store.token_is_valid(api).unwrap(), "a team-API token is not a login");
+    let again = store
+        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+        .unwrap();
+    store.set_employee_password(employee, None).unwrap();
+    assert!(!store.token_is_valid(again).unwrap(), "removing the password ends it too");
 }
 }

@@ -71,7 +71,7 @@ pub(crate) async fn login(
         let lockout = i64::try_from(dashboard.lockout.as_millis()).unwrap_or(i64::MAX);
         let mut checked = false;
         for candidate in store.login_candidates(&email)? {
-            if !store.reserve_login_attempt(candidate.employee_id, &who)? {
+            if !store.reserve_login_attempt(candidate.employee_id, &who, dashboard.max_failed_logins)? {
                 continue; // this address is locked out of this account
             }
             checked = true;
