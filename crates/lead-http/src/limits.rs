@@ -23,6 +23,26 @@ pub struct RateLimitConfig {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
+/// The addresses one client is counted by: an IPv4 address, or an IPv6 /64 — one household's
+/// or one server's prefix, from which a client can pick any of 2^64 addresses.
+pub(crate) fn client_group(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
+    }
+}
+
+/// How a client is named where it is counted (login attempts): its address, or its /64.
+pub(crate) fn client_label(ip: IpAddr) -> String {
+    match client_group(ip) {
+        IpAddr::V6(prefix) => format!("{prefix}/64"),
+        v4 => v4.to_string(),
+    }
+}
+
 /// The limiters, shared by all workers.
 pub(crate) struct RateLimits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -94,7 +114,7 @@ impl RateLimits {
     /// The per-IP limit (checked before anything else).
     pub(crate) fn check_client(&self, req: &HttpRequest) -> Result<(), ApiError> {
         match (&self.per_ip, self.client_ip(req)) {
-            (Some(limiter), Some(ip)) => self.check(limiter, &ip),
+            (Some(limiter), Some(ip)) => self.check(limiter, &client_group(ip)),
             _ => Ok(()),
         }
     }
@@ -120,5 +140,21 @@ impl RateLimits {
             // Whole seconds, rounded up: Retry-After cannot say less than one.
             ApiError::RateLimited((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_prefix() {
+        let group = |text: &str| client_group(text.parse().unwrap()).to_string();
+        assert_eq!(group("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(group("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::");
+        assert_ne!(group("2001:db8:1:3::1"), group("2001:db8:1:2::1"));
+        assert_eq!(group("203.0.113.9"), "203.0.113.9");
+        assert_eq!(group("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_label("2001:db8:1:2::7".parse().unwrap()), "2001:db8:1:2::/64");
     }
 }

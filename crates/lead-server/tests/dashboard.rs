@@ -362,6 +362,14 @@ fn wrong_passwords_lock_out_only_the_address_they_come_from_even_sent_at_once() 
     assert_eq!(attempt("203.0.113.9", PASSWORD), 401, "that address is locked out");
     // The employee, elsewhere, still gets in: an attacker cannot lock them out.
     assert_eq!(attempt("198.51.100.1", PASSWORD), 303);
+
+    // Eight addresses of one IPv6 /64 are one client: three wrong passwords lock them all
+    // (before, each address had three guesses of its own).
+    for n in 1..=8 {
+        assert_eq!(attempt(&format!("2001:db8:1:2::{n}"), "falsch-falsch"), 401);
+    }
+    assert_eq!(attempt("2001:db8:1:2::99", PASSWORD), 401, "the whole /64 is locked out");
+    assert_eq!(attempt("2001:db8:1:3::1", PASSWORD), 303, "the next /64 is not");
 }
 }
 

@@ -58,7 +58,7 @@ pub(crate) async fn login(
     }
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
     let password = field(&fields, "password").unwrap_or_default().to_owned();
-    let client = client_ip(&req).map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let client = client_ip(&req).map_or_else(|| "unknown".to_owned(), crate::limits::client_label);
     // argon2 takes tens of milliseconds of a core: a few at a time, the others wait without
     // holding a thread the database calls need.
     let turn = password_checks()
