@@ -21,7 +21,7 @@ mod token;
 pub use key::{authorize, credentials, ApiKey, Credentials, KeyError, KeyHash, KeyState};
 pub use password::{
     check_new_password, generate_password, hash_password, verify_password, PasswordError, MAX_PASSWORD_CHARS,
-    MIN_PASSWORD_CHARS,
+    MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE,
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
 pub use token::{authorize_employee, csrf_token, EmployeeToken, TokenHash, TokenState};

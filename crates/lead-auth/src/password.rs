@@ -20,14 +20,85 @@ pub enum PasswordError {
     /// More than [`MAX_PASSWORD_CHARS`] characters.
     #[error("the password must have at most {MAX_PASSWORD_CHARS} characters")]
     TooLong,
+    /// Too easy to guess (zxcvbn's score below [`MIN_PASSWORD_SCORE`]), and why.
+    #[error("the password is too easy to guess: {english}")]
+    Weak {
+        /// Why, for the operator.
+        english: &'static str,
+        /// Why, for the team.
+        german: &'static str,
+    },
 }
 
-/// Checks a new password's length.
-pub fn check_new_password(password: &str) -> Result<(), PasswordError> {
+/// The lowest zxcvbn score accepted: 3, "safely unguessable" (about 10^10 guesses).
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
+impl PasswordError {
+    /// What is wrong, in German (for the team's pages).
+    pub fn german(&self) -> String {
+        match self {
+            PasswordError::TooShort => format!("Das Passwort muss mindestens {MIN_PASSWORD_CHARS} Zeichen haben."),
+            PasswordError::TooLong => format!("Das Passwort darf höchstens {MAX_PASSWORD_CHARS} Zeichen haben."),
+            PasswordError::Weak { german, .. } => format!("Das Passwort ist zu leicht zu erraten: {german}"),
+        }
+    }
+}
+
+/// Checks a new password: its length, and that it is hard to guess — also for someone who
+/// knows `user_inputs` (the employee's name and e-mail address, the company's name).
+pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), PasswordError> {
     match password.chars().count() {
-        n if n < MIN_PASSWORD_CHARS => Err(PasswordError::TooShort),
-        n if n > MAX_PASSWORD_CHARS => Err(PasswordError::TooLong),
-        _ => Ok(()),
+        n if n < MIN_PASSWORD_CHARS => return Err(PasswordError::TooShort),
+        n if n > MAX_PASSWORD_CHARS => return Err(PasswordError::TooLong),
+        _ => {}
+    }
+    let estimate = zxcvbn::zxcvbn(password, user_inputs);
+    if u8::from(estimate.score()) >= MIN_PASSWORD_SCORE {
+        return Ok(());
+    }
+    let (english, german) = why_weak(estimate.feedback().and_then(|feedback| feedback.warning()));
+    Err(PasswordError::Weak { english, german })
+}
+
+/// zxcvbn's warning, in English and German.
+fn why_weak(warning: Option<zxcvbn::feedback::Warning>) -> (&'static str, &'static str) {
+    use zxcvbn::feedback::Warning::*;
+    match warning {
+        Some(StraightRowsOfKeysAreEasyToGuess | ShortKeyboardPatternsAreEasyToGuess) => (
+            "keyboard patterns are easy to guess",
+            "Tastaturmuster wie „qwertz“ sind leicht zu erraten.",
+        ),
+        Some(RepeatsLikeAaaAreEasyToGuess | RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess) => (
+            "repeated characters or words are easy to guess",
+            "Wiederholungen wie „aaa“ oder „abcabc“ sind leicht zu erraten.",
+        ),
+        Some(ThisIsATop10Password | ThisIsATop100Password | ThisIsACommonPassword) => (
+            "it is one of the most common passwords",
+            "Es gehört zu den häufigsten Passwörtern.",
+        ),
+        Some(ThisIsSimilarToACommonlyUsedPassword) => (
+            "it is similar to a common password",
+            "Es ähnelt einem häufig verwendeten Passwort.",
+        ),
+        Some(SequencesLikeAbcAreEasyToGuess) => (
+            "sequences like abc or 6543 are easy to guess",
+            "Folgen wie „abc“ oder „6543“ sind leicht zu erraten.",
+        ),
+        Some(RecentYearsAreEasyToGuess | DatesAreOftenEasyToGuess) => (
+            "years and dates are easy to guess",
+            "Jahreszahlen und Daten sind leicht zu erraten.",
+        ),
+        Some(AWordByItselfIsEasyToGuess) => (
+            "a single word is easy to guess",
+            "Ein einzelnes Wort ist leicht zu erraten.",
+        ),
+        Some(NamesAndSurnamesByThemselvesAreEasyToGuess | CommonNamesAndSurnamesAreEasyToGuess) => {
+            ("names are easy to guess", "Namen sind leicht zu erraten.")
+        }
+        _ => (
+            "add more words that are not common, or more characters",
+            "Nehmen Sie mehrere ungewöhnliche Wörter oder mehr Zeichen.",
+        ),
     }
 }
 
@@ -59,6 +130,31 @@ pub fn generate_password() -> Result<String, KeyError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn guessable_passwords_are_refused_and_say_why_in_german() {
+        for weak in ["passwort123", "qwertzuiop", "aaaaaaaaaaaa", "mustermann", "1234567890"] {
+            let Err(error) = check_new_password(weak, &["Max Mustermann", "max@beispiel.de"]) else {
+                panic!("{weak} was accepted");
+            };
+            assert!(matches!(error, PasswordError::Weak { .. }), "{weak}: {error}");
+            assert!(
+                error.german().starts_with("Das Passwort ist zu leicht zu erraten: "),
+                "{}",
+                error.german()
+            );
+        }
+        assert_eq!(check_new_password("kurz", &[]), Err(PasswordError::TooShort));
+        for strong in [
+            "Sehr-geheim-2026",
+            "Ein-neues-Passwort",
+            "korrekt Pferd Batterie Heftklammer",
+        ] {
+            assert_eq!(check_new_password(strong, &["Max Mustermann"]), Ok(()), "{strong}");
+        }
+        assert_eq!(check_new_password(&generate_password().unwrap(), &[]), Ok(()));
+    }
+
     use super::*;
 
     #[test]
@@ -73,10 +169,10 @@ mod tests {
 
     #[test]
     fn new_passwords_are_long_enough() {
-        assert_eq!(check_new_password("kurz"), Err(PasswordError::TooShort));
-        assert!(check_new_password("lang-genug-1").is_ok());
+        assert_eq!(check_new_password("kurz", &[]), Err(PasswordError::TooShort));
+        assert_eq!(check_new_password(&"x".repeat(1025), &[]), Err(PasswordError::TooLong));
         let generated = generate_password().unwrap();
         assert_eq!(generated.len(), 16);
-        assert!(check_new_password(&generated).is_ok());
+        assert!(check_new_password(&generated, &[]).is_ok());
     }
 }

@@ -317,7 +317,10 @@ fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
                 .read_line(&mut line)
                 .context("cannot read the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']);
-            lead_auth::check_new_password(password)?;
+            let company = store.list_companies()?.into_iter().find(|c| c.id == found.company_id);
+            let mut known = vec![found.name.as_str(), found.email.as_str()];
+            known.extend(company.as_ref().map(|c| c.name.as_str()));
+            lead_auth::check_new_password(password, &known)?;
             let hash = lead_auth::hash_password(password)?;
             store.set_employee_password(found.id, Some(&hash))?;
             eprintln!(

@@ -331,6 +331,15 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     let employee = app.acme.employees[1].to_string();
     let short = cli_with_stdin(&app.db.url, &["employee", "password", &employee], "kurz\n");
     assert!(!short.status.success());
+    // ... and hard to guess (before, any ten characters would do): a common password, or one
+    // made of the employee's own name, is refused with the reason.
+    let name = app.store.find_employee(app.acme.employees[1]).unwrap().name;
+    for weak in ["passwort123".to_owned(), format!("{name}{name}")] {
+        let refused = cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{weak}\n"));
+        assert!(!refused.status.success(), "{weak} was accepted");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("too easy to guess"), "{said}");
+    }
 }
 }
 
