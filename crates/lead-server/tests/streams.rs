@@ -119,3 +119,54 @@ fn sigterm_with_streams_open_exits_at_once() {
     }
     assert!(app.server.log().contains("stopping"), "{}", app.server.log());
 }
+
+#[test]
+fn sigterm_under_load_answers_what_it_stores_and_stores_what_it_answered() {
+    let mut app = TestApp::spawn();
+    let addr = app.server.addr;
+    let key = app.acme.key.clone();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let answered: Vec<i64> = std::thread::scope(|scope| {
+        let senders: Vec<_> = (0..4)
+            .map(|sender| {
+                let (key, stop) = (&key, &stop);
+                scope.spawn(move || {
+                    let mut ids = Vec::new();
+                    for n in 0.. {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        let body = format!(r#"{{"type":"order","email":"k{sender}-{n}@example.com","total":{n}}}"#);
+                        let raw = format!(
+                            "POST /api/v1/lead HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-API-KEY: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        match common::try_send(addr, raw.as_bytes()) {
+                            Ok(answer) if answer.status == 200 => ids.push(answer.json()["id"].as_i64().unwrap()),
+                            // Refused or cut off while stopping: not acknowledged, may or may not
+                            // be stored — the client sends it again.
+                            Ok(_) | Err(_) => {}
+                        }
+                    }
+                    ids
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        let took = app.server.terminate(Duration::from_secs(10));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(took.is_some(), "lead-server exited under load");
+        senders.into_iter().flat_map(|s| s.join().unwrap()).collect()
+    });
+    assert!(!answered.is_empty(), "leads were taken before the stop");
+    // Every lead answered 200 is in the database.
+    let stored: std::collections::HashSet<i64> = app
+        .store
+        .list_orders(app.acme.id, None, None, None)
+        .unwrap()
+        .into_iter()
+        .map(|order| order.id.get())
+        .collect();
+    let missing: Vec<&i64> = answered.iter().filter(|id| !stored.contains(id)).collect();
+    assert!(missing.is_empty(), "answered 200 but not stored: {missing:?}");
+}
