@@ -73,13 +73,16 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
             print_demo_banner(&key, &password, *addr, &config.database.url);
         }
+        // Taken over from here on, before anyone can learn that the server listens: a stop
+        // asked for right after always goes through the graceful path.
+        let stop = stop_requested();
         for addr in &addrs {
             log::info!("listening on http://{addr}");
         }
         let server = server.run();
         let handle = server.handle();
         actix_web::rt::spawn(async move {
-            stop_requested().await;
+            stop.await;
             log::info!("stopping: no new connections, live streams closed, requests in flight answered");
             // A stream never ends by itself: closed first, or the stop waits out its timeout.
             streams.close_all();
@@ -89,29 +92,34 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     })
 }
 
-/// Resolves when the process is asked to stop: SIGTERM (service managers, `kill`) or SIGINT
-/// (Ctrl-C).
+/// Handles SIGTERM (service managers, `kill`) and SIGINT (Ctrl-C) from now on, instead of
+/// their default of ending the process at once; resolves when one arrives.
 #[cfg(unix)]
-async fn stop_requested() {
+fn stop_requested() -> impl std::future::Future<Output = ()> {
     use actix_web::rt::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = actix_web::rt::signal::ctrl_c() => {}
+    let (terminate, interrupt) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()));
+    async move {
+        match (terminate, interrupt) {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
             }
-        }
-        Err(error) => {
-            log::warn!("SIGTERM cannot be handled ({error}); Ctrl-C still stops the server");
-            let _ = actix_web::rt::signal::ctrl_c().await;
+            (Err(error), _) | (_, Err(error)) => {
+                log::warn!("stop signals cannot be handled ({error}); Ctrl-C still stops the server");
+                let _ = actix_web::rt::signal::ctrl_c().await;
+            }
         }
     }
 }
 
 /// Resolves on Ctrl-C (no SIGTERM here).
 #[cfg(not(unix))]
-async fn stop_requested() {
-    let _ = actix_web::rt::signal::ctrl_c().await;
+fn stop_requested() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = actix_web::rt::signal::ctrl_c().await;
+    }
 }
 
 /// On an empty database: the `Demo` company, one employee with a dashboard password, and a

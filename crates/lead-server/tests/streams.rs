@@ -118,6 +118,15 @@ fn sigterm_with_streams_open_exits_at_once() {
         assert!(ends_within(stream, Duration::from_secs(1)), "the stream was closed");
     }
     assert!(app.server.log().contains("stopping"), "{}", app.server.log());
+
+    // Idle, right after it says it listens: at once, and cleanly (exit status 0: the stop is
+    // handled from the first moment, not by the signal's default).
+    let db = common::TestDb::new();
+    let mut idle = common::Server::start(&db.url, &[]);
+    let took = idle
+        .terminate(Duration::from_secs(10))
+        .expect("lead-server exited after SIGTERM");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
 }
 
 #[test]
