@@ -24,7 +24,8 @@ const BATCH: i64 = 100;
 #[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "team", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<i64>, Header, description = "resume after this notification")),
     responses((status = 200, description = "text/event-stream: one `notification` event per notification, heartbeats in between", content_type = "text/event-stream"),
-        (status = 401, description = "No valid bearer token", body = crate::error::ErrorBody)))]
+        (status = 401, description = "No valid bearer token", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many live streams are open on this server; try again later (`Retry-After`)", body = crate::error::ErrorBody)))]
 pub(crate) async fn stream(
     member: TeamMember,
     req: HttpRequest,

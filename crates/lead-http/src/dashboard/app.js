@@ -93,8 +93,25 @@ worker.catch(() => {});
     if (fresh) live.replaceWith(fresh);
   }
 
-  const events = new EventSource("/app/notifications/stream");
-  events.addEventListener("notification", (event) => {
+  // A stream the server ends (too old, a stop) is reopened by the browser itself, after the
+  // last event it saw. One refused outright (503: too many streams open) is not: tried again
+  // here, a little later each time.
+  let delay = 5000;
+  function listen() {
+    const events = new EventSource("/app/notifications/stream");
+    events.addEventListener("notification", (event) => {
+      delay = 5000;
+      show(event);
+    });
+    events.addEventListener("error", () => {
+      if (events.readyState !== EventSource.CLOSED) return;
+      setTimeout(listen, delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 120000);
+    });
+  }
+  listen();
+
+  function show(event) {
     const note = JSON.parse(event.data);
     if (!note.read) {
       const unread = Number(count.dataset.count || "0") + 1;
@@ -107,5 +124,5 @@ worker.catch(() => {});
     list.prepend(item);
     while (list.children.length > 8) list.lastElementChild.remove();
     refreshLiveList();
-  });
+  }
 })();
