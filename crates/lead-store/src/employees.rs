@@ -12,6 +12,17 @@ use crate::rows::NewEmployee;
 use crate::schema::employees;
 use crate::{Result, Store, StoreError};
 
+/// Whether `employee_id` gets an e-mail, and push messages, per new lead.
+fn notify_of(conn: &mut crate::db::DbConnection, employee_id: EmployeeId) -> Result<(bool, bool)> {
+    let (email, push): (i32, i32) = employees::table
+        .find(employee_id)
+        .select((employees::notify_email, employees::notify_push))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
+    Ok((email == 1, push == 1))
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = employees)]
 struct EmployeeRow {
@@ -84,14 +95,9 @@ impl Store {
     /// push is) per new order and ticket; `None` leaves that one as it is.
     pub fn set_employee_notify(&self, employee_id: EmployeeId, email: Option<bool>, push: Option<bool>) -> Result<()> {
         self.write(|conn| {
-            let (was_email, was_push): (i32, i32) = employees::table
-                .find(employee_id)
-                .select((employees::notify_email, employees::notify_push))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
-            let email = email.map_or(was_email == 1, |on| on);
-            let push = push.map_or(was_push == 1, |on| on);
+            let (was_email, was_push) = notify_of(conn, employee_id)?;
+            let email = email.unwrap_or(was_email);
+            let push = push.unwrap_or(was_push);
             diesel::update(employees::table.find(employee_id))
                 .set((
                     employees::notify_email.eq(i32::from(email)),
@@ -110,15 +116,7 @@ impl Store {
 
     /// Whether an employee gets an e-mail, and push messages, per new order and ticket.
     pub fn employee_notify(&self, employee_id: EmployeeId) -> Result<(bool, bool)> {
-        self.read(|conn| {
-            let (email, push): (i32, i32) = employees::table
-                .find(employee_id)
-                .select((employees::notify_email, employees::notify_push))
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
-            Ok((email == 1, push == 1))
-        })
+        self.read(|conn| notify_of(conn, employee_id))
     }
 
     /// Activates or deactivates an employee; a deactivated one gets no further notifications.
