@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use lead_domain::Timestamp;
 use lead_store::{
     Attempt, Channel, DeliveryId, DueDelivery, Endpoint, Exchange, Outcome, PushSubscriptionId, Store, WebhookId,
+    WebhookTarget,
 };
 
 use crate::mail::{Mailer, SmtpConfig};
@@ -410,77 +411,109 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
 /// Makes one attempt of `delivery`.
 async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfig) -> Attempt {
     let at = Timestamp::now();
-    let failed = |error: &str| Attempt {
+    match (delivery.channel, &delivery.webhook, &senders.mailer) {
+        (Channel::Webhook, Some(target), _) => webhook_attempt(&delivery, target, senders, config, at).await,
+        (Channel::Webhook, None, _) => not_sent(&delivery, at, "the endpoint is disabled or removed".into()),
+        (Channel::Push, ..) => push_attempt(&delivery, senders, config, at).await,
+        (Channel::Email, _, Some(mailer)) => mail_attempt(&delivery, mailer, config, at).await,
+        (channel, _, _) => not_sent(
+            &delivery,
+            at,
+            format!("this server is not set up to send {channel} deliveries"),
+        ),
+    }
+}
+
+/// An attempt that sent nothing and never will: it fails for good, saying `why`.
+fn not_sent(delivery: &DueDelivery, at: Timestamp, why: String) -> Attempt {
+    Attempt {
         id: delivery.id,
         endpoint: None,
         at,
         duration: Duration::ZERO,
         status: None,
-        error: Some(error.to_owned()),
+        error: Some(why),
         body: None,
         outcome: Outcome::Failed,
-    };
-    let retry_or_fail =
-        |retry_after: Option<Duration>| match config.schedule.next_delay(delivery.attempts + 1, retry_after) {
-            Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
-                at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+    }
+}
+
+/// After a failed attempt made `at`: the next one, on the schedule (or after `retry_after`),
+/// or none — the schedule ran out.
+fn retry_or_fail(
+    delivery: &DueDelivery,
+    config: &DeliverConfig,
+    at: Timestamp,
+    retry_after: Option<Duration>,
+) -> Outcome {
+    match config.schedule.next_delay(delivery.attempts + 1, retry_after) {
+        Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
+            at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+        )),
+        None => Outcome::Failed,
+    }
+}
+
+/// What this attempt sends: what the first one sent, or — the first — `make`'s, with `true`
+/// (to be kept for the retries). `None`: the record it is about is gone.
+fn fixed_body(delivery: &DueDelivery, make: impl FnOnce() -> Option<String>) -> Option<(String, bool)> {
+    match &delivery.body {
+        Some(body) => Some((body.clone(), false)),
+        None => make().map(|body| (body, true)),
+    }
+}
+
+/// An e-mail, made anew from the record at every attempt. The whole conversation gets a
+/// deadline (lettre's own timeout covers only each connect). A 4xx is retried, a 5xx fails.
+async fn mail_attempt(delivery: &DueDelivery, mailer: &Mailer, config: &DeliverConfig, at: Timestamp) -> Attempt {
+    let answer = match tokio::time::timeout(config.timeout, mailer.send(delivery, &config.public_url)).await {
+        Ok(answer) => answer,
+        Err(_) => crate::mail::MailAnswer {
+            code: None,
+            error: Some(format!(
+                "the SMTP server took longer than {} s",
+                config.timeout.as_secs()
             )),
-            None => Outcome::Failed,
-        };
-    let target = match (delivery.channel, &delivery.webhook, &senders.mailer) {
-        (Channel::Webhook, Some(target), _) => target,
-        (Channel::Webhook, None, _) => return failed("the endpoint is disabled or removed"),
-        (Channel::Push, ..) => return push_attempt(&delivery, senders, config, at).await,
-        (Channel::Email, _, Some(mailer)) => {
-            // An e-mail is made anew from the record at every attempt. The whole conversation
-            // gets a deadline (lettre's own timeout covers only each connect).
-            let answer = match tokio::time::timeout(config.timeout, mailer.send(&delivery, &config.public_url)).await {
-                Ok(answer) => answer,
-                Err(_) => crate::mail::MailAnswer {
-                    code: None,
-                    error: Some(format!(
-                        "the SMTP server took longer than {} s",
-                        config.timeout.as_secs()
-                    )),
-                    permanent: false,
-                    duration: config.timeout,
-                },
-            };
-            let outcome = match (&answer.error, answer.permanent) {
-                (None, _) => Outcome::Delivered,
-                (Some(_), true) => Outcome::Failed,
-                (Some(_), false) => retry_or_fail(None),
-            };
-            return Attempt {
-                id: delivery.id,
-                endpoint: None,
-                at,
-                duration: answer.duration,
-                status: answer.code,
-                error: answer.error,
-                body: None,
-                outcome,
-            };
-        }
-        (channel, _, _) => return failed(&format!("this server is not set up to send {channel} deliveries")),
-    };
-    let (body, new_body) = match &delivery.body {
-        Some(body) => (body.clone(), false),
-        None => match webhook::body(&delivery, target.format, &config.public_url) {
-            Some(body) => (body, true),
-            None => return failed("the record it is about is gone"),
+            permanent: false,
+            duration: config.timeout,
         },
     };
-    let answer = senders
-        .client
-        .send(target, &webhook::message_id(&delivery), &body)
-        .await;
+    let outcome = match (&answer.error, answer.permanent) {
+        (None, _) => Outcome::Delivered,
+        (Some(_), true) => Outcome::Failed,
+        (Some(_), false) => retry_or_fail(delivery, config, at, None),
+    };
+    Attempt {
+        id: delivery.id,
+        endpoint: None,
+        at,
+        duration: answer.duration,
+        status: answer.code,
+        error: answer.error,
+        body: None,
+        outcome,
+    }
+}
+
+/// A webhook request: `410` disables the endpoint, any other failure is retried.
+async fn webhook_attempt(
+    delivery: &DueDelivery,
+    target: &WebhookTarget,
+    senders: &Senders,
+    config: &DeliverConfig,
+    at: Timestamp,
+) -> Attempt {
+    let Some((body, new_body)) = fixed_body(delivery, || webhook::body(delivery, target.format, &config.public_url))
+    else {
+        return not_sent(delivery, at, "the record it is about is gone".into());
+    };
+    let answer = senders.client.send(target, &webhook::message_id(delivery), &body).await;
     let outcome = if answer.delivered() {
         Outcome::Delivered
     } else if answer.gone() {
         Outcome::Gone
     } else {
-        retry_or_fail(answer.retry_after)
+        retry_or_fail(delivery, config, at, answer.retry_after)
     };
     Attempt {
         id: delivery.id,
@@ -494,64 +527,44 @@ async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfi
     }
 }
 
-/// Makes one attempt of a push `delivery`: `404`/`410` mean the device is gone (its
-/// subscription is deleted), `429` and server errors are retried (after `Retry-After` if
-/// given), other refusals fail for good.
+/// A push message: `404`/`410` mean the device is gone (its subscription is deleted), `429`
+/// and server errors are retried (after `Retry-After` if given), other refusals fail for good.
 async fn push_attempt(delivery: &DueDelivery, senders: &Senders, config: &DeliverConfig, at: Timestamp) -> Attempt {
-    let attempt = |endpoint, duration, status, error: Option<String>, body, outcome| Attempt {
-        id: delivery.id,
-        endpoint,
-        at,
-        duration,
-        status,
-        error,
-        body,
-        outcome,
-    };
     let (Some(vapid), Some(target)) = (&config.push, &delivery.push) else {
         let why = if config.push.is_none() {
             "this server is not set up to send push messages ([push] subject)"
         } else {
             "the device is no longer subscribed, or its employee is inactive or turned push off"
         };
-        return attempt(None, Duration::ZERO, None, Some(why.into()), None, Outcome::Failed);
+        return not_sent(delivery, at, why.into());
     };
-    let (body, new_body) = match &delivery.body {
-        Some(body) => (body.clone(), false),
-        None => match push::message(delivery) {
-            Some(message) => (serde_json::to_string(&message).expect("a message serialises"), true),
-            None => {
-                let why = Some("the record it is about is gone".into());
-                return attempt(None, Duration::ZERO, None, why, None, Outcome::Failed);
-            }
-        },
+    let made = || push::message(delivery).map(|message| serde_json::to_string(&message).expect("a message serialises"));
+    let Some((body, new_body)) = fixed_body(delivery, made) else {
+        return not_sent(delivery, at, "the record it is about is gone".into());
     };
     let answer = match push::send(&senders.client, vapid, target, &body).await {
         Ok(answer) => answer,
-        Err(error) => return attempt(None, Duration::ZERO, None, Some(error), None, Outcome::Failed),
+        Err(why) => return not_sent(delivery, at, why),
     };
     let outcome = if answer.delivered() {
         Outcome::Delivered
     } else if push::gone(&answer) {
         Outcome::Gone
     } else if push::retryable(&answer) {
-        match config.schedule.next_delay(delivery.attempts + 1, answer.retry_after) {
-            Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
-                at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
-            )),
-            None => Outcome::Failed,
-        }
+        retry_or_fail(delivery, config, at, answer.retry_after)
     } else {
         Outcome::Failed
     };
-    attempt(
-        Some(Endpoint::Push(target.id)),
-        answer.duration,
-        answer.status.map(i32::from),
-        answer.error,
-        new_body.then_some(body),
+    Attempt {
+        id: delivery.id,
+        endpoint: Some(Endpoint::Push(target.id)),
+        at,
+        duration: answer.duration,
+        status: answer.status.map(i32::from),
+        error: answer.error,
+        body: new_body.then_some(body),
         outcome,
-    )
+    }
 }
 
 /// Runs a (blocking) store call off the worker's thread.

@@ -1,8 +1,8 @@
 //! The pages of the team's daily work: the order inbox, tickets, customer files and
 //! notifications, and the forms that change them.
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest};
 use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{CustomerId, NotificationId, OrderId, Store, TicketId};
 use maud::Markup;
@@ -215,16 +215,4 @@ pub(crate) async fn stream(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     Ok(crate::live::open(session.member, &req, store, config).await?)
-}
-
-pub(crate) async fn asset(req: HttpRequest) -> HttpResponse {
-    let (content_type, body) = match req.path() {
-        "/app/app.js" => ("text/javascript; charset=utf-8", include_str!("app.js")),
-        _ => ("text/css; charset=utf-8", include_str!("app.css")),
-    };
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(body)
 }

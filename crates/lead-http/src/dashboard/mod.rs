@@ -5,8 +5,9 @@
 //!
 //! One file per topic: the session and its forms (`session.rs`), logging in and out
 //! (`login.rs`), the pages of the daily work (`inbox.rs`), the settings with push on the
-//! employee's devices and the files that make the dashboard an app (`settings.rs`), their
-//! HTML (`pages.rs`) and the page every error becomes (`error.rs`).
+//! employee's devices (`settings.rs`), their HTML (`pages.rs`) and the page every error
+//! becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
+//! icons) are served here.
 
 mod error;
 mod inbox;
@@ -21,7 +22,7 @@ pub(crate) use pages::standalone;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Settings of the dashboard.
 #[derive(Debug, Clone)]
@@ -68,9 +69,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(login)),
         )
         .service(web::resource("/app/logout").route(web::post().to(logout)))
-        .service(web::resource(["/app/app.js", "/app/app.css"]).route(web::get().to(asset)))
         .service(
             web::resource([
+                "/app/app.js",
+                "/app/app.css",
                 "/app/sw.js",
                 "/app/manifest.webmanifest",
                 "/app/icon-192.png",
@@ -78,7 +80,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
                 "/app/icon-maskable-512.png",
                 "/app/favicon-32.png",
             ])
-            .route(web::get().to(settings::app_file)),
+            .route(web::get().to(file)),
         )
         .service(web::resource("/app/orders").route(web::get().to(orders)))
         .service(web::resource("/app/orders/{id}").route(web::get().to(order)))
@@ -101,3 +103,53 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
         .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)));
 }
+
+/// The dashboard's files: its script and stylesheet, and what makes it an installable app
+/// that shows push messages — the service worker, the web app manifest, the icons. Static,
+/// the same for everyone.
+pub(crate) async fn file(req: HttpRequest) -> HttpResponse {
+    let (content_type, body): (&str, &'static [u8]) = match req.path() {
+        "/app/app.js" => ("text/javascript; charset=utf-8", include_bytes!("app.js")),
+        "/app/app.css" => ("text/css; charset=utf-8", include_bytes!("app.css")),
+        "/app/sw.js" => ("text/javascript; charset=utf-8", include_bytes!("sw.js")),
+        "/app/manifest.webmanifest" => ("application/manifest+json", MANIFEST.as_bytes()),
+        "/app/icon-192.png" => ("image/png", include_bytes!("icons/icon-192.png")),
+        "/app/icon-512.png" => ("image/png", include_bytes!("icons/icon-512.png")),
+        "/app/icon-maskable-512.png" => ("image/png", include_bytes!("icons/icon-maskable-512.png")),
+        _ => ("image/png", include_bytes!("icons/favicon-32.png")),
+    };
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if content_type.starts_with("image/") {
+        response.insert_header((header::CACHE_CONTROL, "public, max-age=86400"));
+    } else {
+        // A new version of a script, the stylesheet or the manifest is picked up at once.
+        response
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'"));
+    }
+    response.body(body)
+}
+
+/// The web app manifest: the dashboard installed as an app („Zum Home-Bildschirm“).
+const MANIFEST: &str = r##"{
+  "name": "CRM – Bestellungen und Tickets",
+  "short_name": "CRM",
+  "description": "Web-Bestellungen und Tickets Ihrer Website, mit Push-Benachrichtigungen.",
+  "lang": "de",
+  "dir": "ltr",
+  "id": "/app/",
+  "start_url": "/app/orders",
+  "scope": "/app/",
+  "display": "standalone",
+  "background_color": "#ffffff",
+  "theme_color": "#0b4f8a",
+  "icons": [
+    { "src": "/app/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any" },
+    { "src": "/app/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any" },
+    { "src": "/app/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" }
+  ]
+}
+"##;

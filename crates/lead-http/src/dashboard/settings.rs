@@ -1,10 +1,8 @@
 //! The settings page: which notifications an employee gets, and push on their devices — turn
 //! it on for this device (the browser's subscription, posted by app.js), remove a device,
-//! send a test. And what makes the dashboard an installable app that shows push messages:
-//! the service worker, the web app manifest, the icons.
+//! send a test.
 
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use lead_store::{PushSubscriptionId, Store};
 
 use super::inbox::{page, query_value};
@@ -92,49 +90,3 @@ pub(crate) async fn test(posted: Posted, store: web::Data<Store>, config: web::D
     let sent = blocking(&store, move |s| s.test_push(member)).await?;
     Ok(see_other(&format!("/app/settings?test={sent}")))
 }
-
-/// The service worker, the manifest and the icons: static, the same for everyone.
-pub(crate) async fn app_file(req: HttpRequest) -> HttpResponse {
-    let (content_type, body): (&str, &'static [u8]) = match req.path() {
-        "/app/sw.js" => ("text/javascript; charset=utf-8", include_bytes!("sw.js")),
-        "/app/manifest.webmanifest" => ("application/manifest+json", MANIFEST.as_bytes()),
-        "/app/icon-192.png" => ("image/png", include_bytes!("icons/icon-192.png")),
-        "/app/icon-512.png" => ("image/png", include_bytes!("icons/icon-512.png")),
-        "/app/icon-maskable-512.png" => ("image/png", include_bytes!("icons/icon-maskable-512.png")),
-        _ => ("image/png", include_bytes!("icons/favicon-32.png")),
-    };
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if content_type.starts_with("image/") {
-        response.insert_header((header::CACHE_CONTROL, "public, max-age=86400"));
-    } else {
-        // A new version of the worker or the manifest is picked up at the next visit.
-        response
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'self'"));
-    }
-    response.body(body)
-}
-
-/// The web app manifest: the dashboard installed as an app („Zum Home-Bildschirm“).
-const MANIFEST: &str = r##"{
-  "name": "CRM – Bestellungen und Tickets",
-  "short_name": "CRM",
-  "description": "Web-Bestellungen und Tickets Ihrer Website, mit Push-Benachrichtigungen.",
-  "lang": "de",
-  "dir": "ltr",
-  "id": "/app/",
-  "start_url": "/app/orders",
-  "scope": "/app/",
-  "display": "standalone",
-  "background_color": "#ffffff",
-  "theme_color": "#0b4f8a",
-  "icons": [
-    { "src": "/app/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any" },
-    { "src": "/app/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any" },
-    { "src": "/app/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" }
-  ]
-}
-"##;
