@@ -93,10 +93,13 @@ pub struct OutboxConfig {
 pub struct DashboardSettings {
     /// Hours a login lasts.
     pub session_hours: u64,
-    /// Wrong passwords in a row that lock an account.
+    /// Wrong passwords in a row from one client address that lock it out of the account.
     pub max_failed_logins: u32,
-    /// Minutes a locked account stays locked.
+    /// Minutes such a lock lasts; also the longest wait of the account throttle.
     pub lockout_minutes: u64,
+    /// Wrong passwords on one account from all addresses together before each further one
+    /// makes it wait (1 s, doubling up to lockout_minutes).
+    pub account_max_failed: u32,
     /// Mark the session cookie Secure always.
     pub always_secure_cookies: bool,
     /// Do not mark it Secure by default (a server on a non-loopback address without TLS).
@@ -269,9 +272,12 @@ impl Config {
         }
         if self.dashboard.session_hours == 0
             || self.dashboard.max_failed_logins == 0
+            || self.dashboard.account_max_failed == 0
             || self.dashboard.lockout_minutes == 0
         {
-            bail!("dashboard.session_hours, max_failed_logins and lockout_minutes must be at least 1");
+            bail!(
+                "dashboard.session_hours, max_failed_logins, account_max_failed and lockout_minutes must be at least 1"
+            );
         }
         if self.submissions.retention_days == 0 {
             bail!("submissions.retention_days must be at least 1");
@@ -378,8 +384,12 @@ impl Config {
             key_cache: std::time::Duration::from_millis(self.intake.key_cache_ms),
             dashboard: lead_http::DashboardConfig {
                 session: std::time::Duration::from_secs(self.dashboard.session_hours * 3600),
-                max_failed_logins: self.dashboard.max_failed_logins,
-                lockout: std::time::Duration::from_secs(self.dashboard.lockout_minutes * 60),
+                logins: lead_store::LoginLimits {
+                    per_client: self.dashboard.max_failed_logins,
+                    lockout_ms: i64::try_from(self.dashboard.lockout_minutes.saturating_mul(60_000))
+                        .unwrap_or(i64::MAX),
+                    per_account: self.dashboard.account_max_failed,
+                },
                 // Secure unless the server is private to this machine (bound to loopback, as
                 // by default) or told otherwise — or always, if so configured.
                 always_secure_cookies: self.dashboard.always_secure_cookies

@@ -343,6 +343,52 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
 }
 }
 
+/// A login with the employee's email and `password`, from the address `from` (as the trusted
+/// proxy says): the answer's status.
+fn login_from(app: &TestApp, from: &str, password: &str) -> u16 {
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    let cookie = format!("lead_login_csrf={}", set_cookie(&page, "lead_login_csrf").unwrap());
+    let body = format!(
+        "csrf={}&email={}&password={password}",
+        hidden_csrf(&page),
+        email(app).replace('@', "%40")
+    );
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("X-Forwarded-For", from),
+    ];
+    app.server
+        .request("POST", "/app/login", &headers, body.as_bytes())
+        .status
+}
+
+backend_test! {
+fn guesses_from_many_addresses_are_held_by_the_account_throttle() {
+    // Before, each address had guesses of its own: forty from eight addresses were all
+    // checked, five each.
+    let app = TestApp::spawn_with_config("[limits]\nper_ip = 0\nper_key = 0\ntrusted_proxies = [\"127.0.0.1\"]\n");
+    let employee = app.acme.employees[0].to_string();
+    let output = cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{PASSWORD}\n"));
+    assert!(output.status.success());
+    for n in 0..40 {
+        assert_eq!(login_from(&app, &format!("203.0.113.{}", n % 8 + 1), "falsch-falsch"), 401);
+    }
+    assert_eq!(
+        login_from(&app, "198.51.100.1", PASSWORD),
+        401,
+        "the account waits, for the right password and from every address"
+    );
+    // A wait, not a lock: seconds later the employee gets in (attempts while it waits are
+    // not counted, so trying again does not make it longer).
+    let started = std::time::Instant::now();
+    while login_from(&app, "198.51.100.1", PASSWORD) != 303 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "still throttled after a minute");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}
+}
+
 backend_test! {
 fn wrong_passwords_lock_out_only_the_address_they_come_from_even_sent_at_once() {
     let app = TestApp::spawn_with_config(
@@ -351,17 +397,7 @@ fn wrong_passwords_lock_out_only_the_address_they_come_from_even_sent_at_once() 
     let employee = app.acme.employees[0].to_string();
     let output = cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{PASSWORD}\n"));
     assert!(output.status.success());
-    let attempt = |from: &str, password: &str| {
-        let page = app.server.request("GET", "/app/login", &[], b"");
-        let cookie = format!("lead_login_csrf={}", set_cookie(&page, "lead_login_csrf").unwrap());
-        let body = format!("csrf={}&email={}&password={password}", hidden_csrf(&page), email(&app).replace('@', "%40"));
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-            ("X-Forwarded-For", from),
-        ];
-        app.server.request("POST", "/app/login", &headers, body.as_bytes()).status
-    };
+    let attempt = |from: &str, password: &str| login_from(&app, from, password);
     // Ten wrong passwords at once from one address: none slips past the count.
     std::thread::scope(|scope| {
         for _ in 0..10 {

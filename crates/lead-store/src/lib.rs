@@ -57,7 +57,7 @@ pub use ids::{
     SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
-pub use logins::LoginCandidate;
+pub use logins::{LoginCandidate, LoginLimits};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,

@@ -5,14 +5,69 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::audit;
+use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
-use crate::schema::{companies, employee_tokens, employees, login_failures};
+use crate::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::{Result, Store, StoreError};
 use lead_auth::EmployeeToken;
 
 diesel::define_sql_function! {
     /// SQL `lower()`: emails compare case-insensitively.
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// How wrong passwords are limited (`[dashboard]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Wrong passwords in a row from one client (an address, or an IPv6 /64) with one login
+    /// that lock the client out of it for `lockout_ms`.
+    pub per_client: u32,
+    /// How long a lock lasts, and the longest the account throttle makes a login wait.
+    pub lockout_ms: i64,
+    /// Wrong passwords with one login from all clients together before the account
+    /// throttle starts: each further one makes that login wait, from every address, 1 s,
+    /// then 2, 4, 8 … up to `lockout_ms`. A right password ends the wait.
+    pub per_account: u32,
+}
+
+/// The `client` of a login's row that counts wrong passwords from every address.
+const ACCOUNT: &str = "*";
+
+/// What wrong passwords are counted by: the email as typed, trimmed and lower-cased (as it
+/// is compared), and no longer than an address can be.
+fn login_key(email: &str) -> String {
+    email.trim().to_lowercase().chars().take(320).collect()
+}
+
+/// Counts one attempt on the row of `login` and `client` (inserted at 1), unless the row is
+/// locked or has `below` attempts counted already: then `None`. Locks the row until the
+/// transaction ends, so attempts sent at once are counted one after another.
+fn count_attempt(
+    conn: &mut DbConnection,
+    login: &str,
+    client: &str,
+    now: i64,
+    below: Option<i64>,
+) -> Result<Option<i64>> {
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        failed: i32,
+    }
+    let below = below.map_or_else(String::new, |max| format!(" AND login_throttle.failed < {max}"));
+    // The same SQL on both backends but for the spelling of the bound parameters.
+    let (first, second) = (crate::dialect::parameter(conn, 1), crate::dialect::parameter(conn, 2));
+    let query = diesel::sql_query(format!(
+        "INSERT INTO login_throttle (login, client, failed, locked_until, updated_at) \
+         VALUES ({first}, {second}, 1, NULL, {now}) \
+         ON CONFLICT (login, client) DO UPDATE SET failed = login_throttle.failed + 1, updated_at = {now} \
+         WHERE (login_throttle.locked_until IS NULL OR login_throttle.locked_until <= {now}){below} \
+         RETURNING failed"
+    ))
+    .bind::<diesel::sql_types::Text, _>(login)
+    .bind::<diesel::sql_types::Text, _>(client);
+    let counted: Vec<Counted> = crate::dialect::each_backend!(conn, c => query.load(c))?;
+    Ok(counted.first().map(|row| i64::from(row.failed)))
 }
 
 /// An employee who may log in with an email address.
@@ -37,7 +92,11 @@ impl Store {
             if updated != 1 {
                 return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
             }
-            diesel::delete(login_failures::table.filter(login_failures::employee_id.eq(employee_id))).execute(conn)?;
+            let email: String = employees::table
+                .find(employee_id)
+                .select(employees::email)
+                .first(conn)?;
+            diesel::delete(login_throttle::table.filter(login_throttle::login.eq(login_key(&email)))).execute(conn)?;
             // Whoever was logged in with the old password is out: the employee's dashboard
             // sessions (tokens that expire) end with the change. Team-API tokens stay.
             diesel::update(
@@ -82,69 +141,87 @@ impl Store {
         })
     }
 
-    /// Reserves one login attempt on `employee_id` from `client`, before the password is
+    /// Reserves one login attempt with `email` from `client`, before the password is
     /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
-    /// `client` is locked out of the account, or has `max_failed` attempts counted already —
-    /// then the password must not even be checked. One statement, so attempts sent at once
-    /// cannot slip past the count.
-    pub fn reserve_login_attempt(&self, employee_id: EmployeeId, client: &str, max_failed: u32) -> Result<bool> {
-        let max_failed = i64::from(max_failed.max(1));
+    /// the password must not even be checked: `client` is locked out of that login, or has
+    /// `per_client` attempts counted already, or the login waits out the account throttle.
+    /// The same statements whether or not any employee has that email, so the store's work
+    /// tells nothing about which accounts exist; and one transaction with the rows locked,
+    /// so attempts sent at once cannot slip past a count.
+    pub fn reserve_login_attempt(&self, email: &str, client: &str, limits: LoginLimits) -> Result<bool> {
+        let login = login_key(email);
         let now = Timestamp::now().millis();
-        self.write(|conn| {
-            // The same SQL on both backends but for the spelling of the bound client text.
-            let client_param = crate::dialect::parameter(conn, 1);
-            let query = diesel::sql_query(format!(
-                "INSERT INTO login_failures (employee_id, client, failed, locked_until) \
-                 VALUES ({employee_id}, {client_param}, 1, NULL) \
-                 ON CONFLICT (employee_id, client) DO UPDATE SET failed = login_failures.failed + 1 \
-                 WHERE (login_failures.locked_until IS NULL OR login_failures.locked_until <= {now}) \
-                 AND login_failures.failed < {max_failed}"
-            ))
-            .bind::<diesel::sql_types::Text, _>(client);
-            let rows = crate::dialect::each_backend!(conn, c => query.execute(c))?;
-            Ok(rows == 1)
-        })
+        let reserved = self.write(|conn| {
+            let per_client = i64::from(limits.per_client.max(1));
+            if count_attempt(conn, &login, client, now, Some(per_client))?.is_none() {
+                return Err(StoreError::LockedOut);
+            }
+            let Some(failed) = count_attempt(conn, &login, ACCOUNT, now, None)? else {
+                return Err(StoreError::LockedOut);
+            };
+            let free = i64::from(limits.per_account.max(1));
+            if failed >= free {
+                // The account throttle: each further wrong password doubles the wait, from one
+                // second up to the lockout, for every address at once.
+                let doublings = u32::try_from((failed - free).min(30)).unwrap_or(30);
+                let wait = (1_000_i64 << doublings).min(limits.lockout_ms.max(1_000));
+                diesel::update(login_throttle::table.find((&login, ACCOUNT)))
+                    .set(login_throttle::locked_until.eq(Some(now + wait)))
+                    .execute(conn)?;
+            }
+            Ok(())
+        });
+        match reserved {
+            Ok(()) => Ok(true),
+            // Rolled back: a refused attempt counts nowhere.
+            Err(StoreError::LockedOut) => Ok(false),
+            Err(other) => Err(other),
+        }
     }
 
-    /// After a wrong password: when `client` has now reached `max_failed` wrong attempts in a
-    /// row on the account, it is locked out of it for `lockout_ms`. Returns whether it is.
-    pub fn note_failed_login(
-        &self,
-        employee_id: EmployeeId,
-        client: &str,
-        max_failed: u32,
-        lockout_ms: i64,
-    ) -> Result<bool> {
-        let until = Timestamp::now().millis() + lockout_ms;
-        let max_failed = i32::try_from(max_failed.max(1)).unwrap_or(i32::MAX);
+    /// After a wrong password: when `client` has now reached `per_client` wrong attempts in a
+    /// row with `email`, it is locked out of that login for the lockout. Returns whether it is.
+    pub fn note_failed_login(&self, email: &str, client: &str, limits: LoginLimits) -> Result<bool> {
+        let login = login_key(email);
+        let now = Timestamp::now().millis();
+        let max_failed = i32::try_from(limits.per_client.max(1)).unwrap_or(i32::MAX);
         self.write(|conn| {
             let locked = diesel::update(
-                login_failures::table
-                    .filter(login_failures::employee_id.eq(employee_id))
-                    .filter(login_failures::client.eq(client))
-                    .filter(login_failures::failed.ge(max_failed)),
+                login_throttle::table
+                    .find((&login, client))
+                    .filter(login_throttle::failed.ge(max_failed)),
             )
             .set((
-                login_failures::failed.eq(0),
-                login_failures::locked_until.eq(Some(until)),
+                login_throttle::failed.eq(0),
+                login_throttle::locked_until.eq(Some(now + limits.lockout_ms)),
+                login_throttle::updated_at.eq(now),
             ))
             .execute(conn)?;
             if locked == 1 {
-                audit::record(
-                    conn,
-                    &self.actor,
-                    "employee.locked",
-                    &format!("employee {employee_id}: {max_failed} wrong passwords in a row from {client}"),
-                )?;
+                // Recorded for the employees who have that email; a lock on an address nobody
+                // has would only fill the log with what attackers typed.
+                let ids: Vec<EmployeeId> = employees::table
+                    .filter(lower(employees::email).eq(&login))
+                    .select(employees::id)
+                    .load(conn)?;
+                for employee_id in ids {
+                    audit::record(
+                        conn,
+                        &self.actor,
+                        "employee.locked",
+                        &format!("employee {employee_id}: {max_failed} wrong passwords in a row from {client}"),
+                    )?;
+                }
             }
             Ok(locked == 1)
         })
     }
 
     /// Starts a dashboard session for the right password from `client`: `token`, which
-    /// expires at `expires_at`. Clears that client's wrong attempts — unless it was locked out
-    /// meanwhile by attempts sent at the same time, which is a refusal
-    /// ([`StoreError::LockedOut`]). Drops the employee's expired sessions.
+    /// expires at `expires_at`. Clears that client's wrong attempts and the login's account
+    /// throttle — unless the client was locked out meanwhile by attempts sent at the same
+    /// time, which is a refusal ([`StoreError::LockedOut`]). Drops the employee's expired
+    /// sessions.
     pub fn start_session(
         &self,
         employee_id: EmployeeId,
@@ -155,14 +232,22 @@ impl Store {
         let now = Timestamp::now().millis();
         let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
-            let mine = login_failures::table
-                .filter(login_failures::employee_id.eq(employee_id))
-                .filter(login_failures::client.eq(client));
-            let locked: Option<Option<i64>> = mine.select(login_failures::locked_until).first(conn).optional()?;
+            let email: String = employees::table
+                .find(employee_id)
+                .select(employees::email)
+                .first(conn)?;
+            let login = login_key(&email);
+            let mine = login_throttle::table.find((&login, client));
+            let locked: Option<Option<i64>> = mine.select(login_throttle::locked_until).first(conn).optional()?;
             if locked.flatten().is_some_and(|until| until > now) {
                 return Err(StoreError::LockedOut);
             }
-            diesel::delete(mine).execute(conn)?;
+            diesel::delete(
+                login_throttle::table
+                    .filter(login_throttle::login.eq(&login))
+                    .filter(login_throttle::client.eq_any([client, ACCOUNT])),
+            )
+            .execute(conn)?;
             diesel::delete(
                 employee_tokens::table
                     .filter(employee_tokens::employee_id.eq(employee_id))

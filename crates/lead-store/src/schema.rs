@@ -272,10 +272,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_failures (employee_id, client) {
-        employee_id -> BigInt,
+    login_throttle (login, client) {
+        login -> Text,
         client -> Text,
         failed -> Integer,
         locked_until -> Nullable<BigInt>,
+        updated_at -> BigInt,
     }
 }

@@ -3,7 +3,7 @@
 
 use lead_auth::{EmployeeToken, TokenState};
 use lead_domain::Timestamp;
-use lead_store::StoreError;
+use lead_store::{LoginLimits, StoreError};
 use lead_testkit::{backend_test, TestDb};
 
 backend_test! {
@@ -30,6 +30,12 @@ fn an_expired_dashboard_session_lets_nobody_in() {
 }
 }
 
+const LIMITS: LoginLimits = LoginLimits {
+    per_client: 3,
+    lockout_ms: 60_000,
+    per_account: 10,
+};
+
 backend_test! {
 fn login_attempts_are_reserved_and_locked_per_account_and_client() {
     let db = TestDb::new();
@@ -37,16 +43,19 @@ fn login_attempts_are_reserved_and_locked_per_account_and_client() {
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
     for _ in 0..3 {
-        assert!(store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap());
+        assert!(store.reserve_login_attempt("eva@acme.example", "203.0.113.7", LIMITS).unwrap());
     }
-    assert!(store.note_failed_login(employee, "203.0.113.7", 3, 60_000).unwrap(), "the third wrong one locks");
-    assert!(!store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap(), "locked: not even checked");
-    assert!(store.reserve_login_attempt(employee, "198.51.100.1", 3).unwrap(), "another address is not locked");
+    assert!(store.note_failed_login("eva@acme.example", "203.0.113.7", LIMITS).unwrap(), "the third wrong one locks");
+    assert!(
+        !store.reserve_login_attempt(" EVA@acme.example", "203.0.113.7", LIMITS).unwrap(),
+        "locked, however the email is spelled: not even checked"
+    );
+    assert!(store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "another address is not locked");
     let token = EmployeeToken::generate().unwrap();
     let refused = store.start_session(employee, "203.0.113.7", &token, Timestamp::from_millis(i64::MAX));
     assert!(matches!(refused, Err(StoreError::LockedOut)), "{refused:?}");
     store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
-    assert!(store.reserve_login_attempt(employee, "203.0.113.7", 3).unwrap(), "a new password lifts the lock");
+    assert!(store.reserve_login_attempt("eva@acme.example", "203.0.113.7", LIMITS).unwrap(), "a new password lifts the lock");
 }
 }
 
@@ -57,14 +66,72 @@ fn attempts_sent_at_once_get_no_more_guesses_than_the_limit() {
     let db = TestDb::new();
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
-    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let limits = LoginLimits { per_client: 5, ..LIMITS };
     let reserved: usize = std::thread::scope(|scope| {
         let attempts: Vec<_> = (0..20)
-            .map(|_| scope.spawn(|| store.reserve_login_attempt(employee, "203.0.113.7", 5).unwrap()))
+            .map(|_| scope.spawn(|| store.reserve_login_attempt("eva@acme.example", "203.0.113.7", limits).unwrap()))
             .collect();
         attempts.into_iter().map(|a| usize::from(a.join().unwrap())).sum()
     });
     assert_eq!(reserved, 5);
+}
+}
+
+backend_test! {
+fn the_account_throttle_holds_guesses_from_many_addresses_even_sent_at_once() {
+    // Before, each address had its own count only: 8 addresses made 8 times the guesses.
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let reserved: usize = std::thread::scope(|scope| {
+        let attempts: Vec<_> = (0..40)
+            .map(|n| {
+                let store = &store;
+                scope.spawn(move || {
+                    let client = format!("203.0.113.{}", n % 8);
+                    store.reserve_login_attempt("eva@acme.example", &client, LIMITS).unwrap()
+                })
+            })
+            .collect();
+        attempts.into_iter().map(|a| usize::from(a.join().unwrap())).sum()
+    });
+    assert_eq!(reserved, 10, "ten guesses on the account, then it waits");
+    assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "from any address");
+    // The wait doubles with each further wrong password, and a right one ends it.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    assert!(store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
+    assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "two seconds now");
+    let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
+    store
+        .start_session(employee, "198.51.100.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+        .unwrap();
+    assert!(store.reserve_login_attempt("eva@acme.example", "198.51.100.2", LIMITS).unwrap(), "the right password ended it");
+}
+}
+
+backend_test! {
+fn unknown_emails_are_counted_and_throttled_like_known_ones() {
+    // Before, an unknown email wrote nothing and a known one wrote its count: the store's
+    // work, and so the time taken, told which accounts exist.
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let outcomes = |email: &str| -> Vec<(bool, bool)> {
+        (0..4)
+            .map(|_| {
+                let reserved = store.reserve_login_attempt(email, "203.0.113.7", LIMITS).unwrap();
+                let locked = reserved && store.note_failed_login(email, "203.0.113.7", LIMITS).unwrap();
+                (reserved, locked)
+            })
+            .collect()
+    };
+    let known = outcomes("eva@acme.example");
+    assert_eq!(known, [(true, false), (true, false), (true, true), (false, false)]);
+    assert_eq!(outcomes("nobody@acme.example"), known);
 }
 }
 

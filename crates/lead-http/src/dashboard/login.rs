@@ -39,11 +39,14 @@ pub(crate) async fn login_page(
 }
 
 /// Email and password: the first active employee with that email whose password matches.
-/// Wrong passwords count per account and client address: past the limit that address is
-/// locked out of that account for a while (an attacker elsewhere cannot lock the employee
-/// out). Each attempt is reserved before the password is checked, so attempts sent at once
-/// cannot slip past the count. The answer never tells whether the email exists, or which
-/// part was wrong, or whether a lock is in place.
+/// Wrong passwords count per login and client address: past the limit that address is
+/// locked out of that login for a while (an attacker elsewhere cannot lock the employee
+/// out); and per login from every address together: past that limit each further wrong
+/// password makes the login wait longer (1 s, 2 s, 4 s …), so many addresses do not buy
+/// many guesses. Each attempt is reserved before the password is checked, so attempts sent
+/// at once cannot slip past a count. Unknown and known emails cost the same store work and
+/// the same password check; the answer never tells whether the email exists, or which part
+/// was wrong, or whether a lock is in place.
 pub(crate) async fn login(
     req: HttpRequest,
     body: web::Payload,
@@ -65,34 +68,35 @@ pub(crate) async fn login(
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let dashboard = config.dashboard.clone();
+    let limits = config.dashboard.logins;
     let who = client.clone();
     let found = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
-        let lockout = i64::try_from(dashboard.lockout.as_millis()).unwrap_or(i64::MAX);
-        let mut checked = false;
-        for candidate in store.login_candidates(&email)? {
-            if !store.reserve_login_attempt(candidate.employee_id, &who, dashboard.max_failed_logins)? {
-                continue; // this address is locked out of this account
-            }
-            checked = true;
-            if lead_auth::verify_password(&password, candidate.password_hash.as_deref().unwrap_or_default()) {
-                return Ok(Some(candidate.employee_id));
-            }
-            store.note_failed_login(candidate.employee_id, &who, dashboard.max_failed_logins, lockout)?;
-        }
-        if !checked {
+        let reserved = store.reserve_login_attempt(&email, &who, limits)?;
+        let candidates = store.login_candidates(&email)?;
+        if !reserved || candidates.is_empty() {
             // The same work as a real check, so the time taken tells nothing.
             lead_auth::verify_password(&password, DUMMY_HASH);
+            if reserved {
+                store.note_failed_login(&email, &who, limits)?;
+            }
+            return Ok(None);
         }
-        Ok(None)
+        let found = candidates.into_iter().find(|candidate| {
+            lead_auth::verify_password(&password, candidate.password_hash.as_deref().unwrap_or_default())
+        });
+        if found.is_none() {
+            store.note_failed_login(&email, &who, limits)?;
+        }
+        Ok(found.map(|candidate| candidate.employee_id))
     })
     .await?;
     drop(turn);
     let refused = || {
-        let minutes = config.dashboard.lockout.as_secs() / 60;
+        let limits = config.dashboard.logins;
         let error = format!(
-            "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird die Anmeldung von Ihrer Adresse aus für {minutes} Minuten gesperrt.",
-            config.dashboard.max_failed_logins
+            "E-Mail oder Passwort ist falsch. Nach {} Fehlversuchen wird die Anmeldung von Ihrer Adresse aus für {} Minuten gesperrt; nach vielen Fehlversuchen von verschiedenen Adressen müssen Sie kurz warten.",
+            limits.per_client,
+            limits.lockout_ms / 60_000
         );
         crate::html(
             StatusCode::UNAUTHORIZED,

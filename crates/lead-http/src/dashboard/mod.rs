@@ -29,10 +29,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub struct DashboardConfig {
     /// How long a login lasts.
     pub session: Duration,
-    /// Wrong passwords in a row that lock an account…
-    pub max_failed_logins: u32,
-    /// …for this long.
-    pub lockout: Duration,
+    /// How wrong passwords are limited: per client address and per account.
+    pub logins: lead_store::LoginLimits,
     /// Mark the session cookie `Secure` always, not only when the request came over HTTPS.
     pub always_secure_cookies: bool,
 }
@@ -41,8 +39,11 @@ impl Default for DashboardConfig {
     fn default() -> Self {
         DashboardConfig {
             session: Duration::from_secs(12 * 3600),
-            max_failed_logins: 5,
-            lockout: Duration::from_secs(15 * 60),
+            logins: lead_store::LoginLimits {
+                per_client: 5,
+                lockout_ms: 15 * 60 * 1000,
+                per_account: 10,
+            },
             always_secure_cookies: false,
         }
     }
