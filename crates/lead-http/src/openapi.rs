@@ -36,6 +36,8 @@ use crate::{allow_only, health, lead, live, team};
         team::list_customers,
         team::create_customer,
         team::customer_file,
+        team::customer_tickets,
+        team::customer_orders,
         team::claim,
         team::list_notifications,
         team::read_notification,

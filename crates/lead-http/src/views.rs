@@ -39,14 +39,25 @@ impl From<Customer> for CustomerView {
 pub struct CustomerFileView {
     #[serde(flatten)]
     customer: CustomerView,
+    /// The newest tickets (`limit`, default 50), newest first.
     tickets: Vec<TicketView>,
+    /// The `cursor` of `GET /api/v1/customers/{id}/tickets` for the older ones; `null` when
+    /// these are all.
+    tickets_next_cursor: Option<String>,
+    /// The newest orders (`limit`, default 50), newest first.
     orders: Vec<OrderView>,
+    /// The `cursor` of `GET /api/v1/customers/{id}/orders` for the older ones; `null` when
+    /// these are all.
+    orders_next_cursor: Option<String>,
 }
 
 impl From<CustomerFile> for CustomerFileView {
     fn from(file: CustomerFile) -> Self {
+        let next = |more: bool, last: Option<i64>| last.filter(|_| more).map(|id| id.to_string());
         CustomerFileView {
             customer: file.customer.into(),
+            tickets_next_cursor: next(file.more_tickets, file.tickets.last().map(|t| t.id.get())),
+            orders_next_cursor: next(file.more_orders, file.orders.last().map(|o| o.id.get())),
             tickets: file.tickets.into_iter().map(|t| TicketView::new(t, false)).collect(),
             orders: file.orders.into_iter().map(|o| OrderView::new(o, false)).collect(),
         }

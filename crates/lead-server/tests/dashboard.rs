@@ -314,6 +314,41 @@ fn forms_without_the_csrf_token_change_nothing() {
 }
 
 backend_test! {
+fn a_customer_file_page_shows_fifty_and_links_to_the_older() {
+    let app = app();
+    let (cookie, _) = raw_login(&app, PASSWORD).1.unwrap();
+    let customer = app.store.add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
+    let first = (0..51)
+        .map(|n| {
+            let body = format!(r#"{{"type":"ticket","email":"stamm@kunde.de","subject":"Frage {n}","message":"Hallo"}}"#);
+            let answer = app.post_lead(&app.acme.key, &body);
+            assert_eq!(answer.status, 200, "{}", answer.text());
+            answer.json()["id"].as_i64().unwrap()
+        })
+        .min()
+        .unwrap();
+    let get = |path: &str| {
+        let page = app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+        assert_eq!(page.status, 200, "{path}");
+        page.text()
+    };
+    let newest = get(&format!("/app/customers/{customer}"));
+    assert_eq!(newest.matches("href=\"/app/tickets/").count(), 50);
+    assert!(!newest.contains("Frage 0<"), "the oldest is on the next page");
+    let older = newest
+        .split("href=\"")
+        .find(|link| link.contains("tickets_before="))
+        .and_then(|link| link.split('"').next())
+        .expect("a link to the older tickets")
+        .replace("&amp;", "&");
+    let rest = get(&older);
+    assert_eq!(rest.matches("href=\"/app/tickets/").count(), 1);
+    assert!(rest.contains(&format!("href=\"/app/tickets/{first}\"")), "{rest}");
+    assert!(rest.contains("Neueste Tickets"));
+}
+}
+
+backend_test! {
 fn only_the_right_password_of_an_active_employee_gets_in() {
     let app = app();
     assert_eq!(raw_login(&app, "falsch-falsch").0.status, 401);

@@ -116,6 +116,58 @@ fn customers_are_created_searched_and_filed() {
 }
 
 backend_test! {
+fn a_customer_file_comes_in_pages() {
+    // Before, the file loaded every record of the customer at once, without a limit.
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let customer = app.store.add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
+    let mut tickets: Vec<i64> = (0..5)
+        .map(|n| {
+            let body = format!(r#"{{"type":"ticket","email":"stamm@kunde.de","subject":"Frage {n}","message":"Hallo"}}"#);
+            post(&app, &app.acme, &body)
+        })
+        .collect();
+    let mut orders: Vec<i64> = (0..3)
+        .map(|n| post(&app, &app.acme, &format!(r#"{{"type":"order","email":"stamm@kunde.de","total":{n}}}"#)))
+        .collect();
+    tickets.reverse();
+    orders.reverse();
+    let file = ok(app.team("GET", &format!("/api/v1/customers/{customer}?limit=2"), &token, ""));
+    let listed = |list: &serde_json::Value| -> Vec<i64> {
+        list.as_array().unwrap().iter().map(|item| item["id"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(listed(&file["tickets"]), tickets[..2]);
+    assert_eq!(listed(&file["orders"]), orders[..2]);
+    // Each list goes on from its own cursor, page by page, to the oldest.
+    for (kind, all) in [("tickets", &tickets), ("orders", &orders)] {
+        let mut seen = listed(&file[kind]);
+        let mut cursor = file[format!("{kind}_next_cursor")].as_str().map(str::to_owned);
+        while let Some(next) = cursor {
+            let page = ok(app.team("GET", &format!("/api/v1/customers/{customer}/{kind}?limit=2&cursor={next}"), &token, ""));
+            seen.extend(ids(&page));
+            cursor = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        assert_eq!(&seen, all, "{kind}");
+    }
+    let whole = ok(app.team("GET", &format!("/api/v1/customers/{customer}"), &token, ""));
+    assert_eq!(listed(&whole["tickets"]), tickets, "50 by default");
+    assert!(whole["tickets_next_cursor"].is_null() && whole["orders_next_cursor"].is_null());
+    app.team("GET", &format!("/api/v1/customers/{customer}?limit=0"), &token, "")
+        .assert_error(400, "invalid_field", Some("limit"));
+    app.team("GET", &format!("/api/v1/customers/{customer}/orders?cursor=x"), &token, "")
+        .assert_error(400, "invalid_field", Some("cursor"));
+    // Another company's customer is not found, exactly like one that does not exist.
+    let (_, intruder) = intruder(&app);
+    for path in ["", "/tickets", "/orders"] {
+        let foreign = app.team("GET", &format!("/api/v1/customers/{customer}{path}"), &intruder, "");
+        let missing = app.team("GET", &format!("/api/v1/customers/999999{path}"), &intruder, "");
+        foreign.assert_error(404, "not_found", None);
+        assert_eq!(foreign.text(), missing.text().replace("999999", &customer.to_string()));
+    }
+}
+}
+
+backend_test! {
 fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);

@@ -5,14 +5,12 @@ use lead_domain::Timestamp;
 
 use crate::companies::ensure_company;
 use crate::error::conflict_on_unique;
-use crate::ids::{CompanyId, CustomerId};
+use crate::ids::{CompanyId, CustomerId, OrderId, TicketId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Claimed, Customer, CustomerFile};
-use crate::orders::orders_with_decider;
-use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::records::{Listing, OrderRecord, TicketRecord};
 use crate::rows::NewCustomer;
-use crate::schema::{customers, employees, tickets, web_orders};
-use crate::tickets::tickets_with_changer;
+use crate::schema::{customers, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 
 const CUSTOMER_COLUMNS: (
@@ -95,27 +93,71 @@ impl Store {
         self.read(|conn| load_customer(conn, company_id, customer_id))
     }
 
-    /// The customer with its tickets and orders, newest first.
-    pub fn customer_file(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<CustomerFile> {
+    /// The customer with the newest `per_list` of its tickets and of its orders (a customer
+    /// of many years has thousands): the older ones page with [`Store::customer_tickets`]
+    /// and [`Store::customer_orders`].
+    pub fn customer_file(&self, company_id: CompanyId, customer_id: CustomerId, per_list: i64) -> Result<CustomerFile> {
+        let fetch = Some(per_list.max(1).saturating_add(1));
         self.read(|conn| {
             let customer = load_customer(conn, company_id, customer_id)?;
-            let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
-                .filter(tickets::company_id.eq(company_id))
-                .filter(tickets::customer_id.eq(customer_id))
-                .filter(tickets::held.is_null())
-                .order(tickets::id.desc())
-                .load(conn)?;
-            let orders: Vec<(OrderRow, Option<String>)> = orders_with_decider!()
-                .filter(web_orders::company_id.eq(company_id))
-                .filter(web_orders::customer_id.eq(customer_id))
-                .filter(web_orders::held.is_null())
-                .order(web_orders::id.desc())
-                .load(conn)?;
+            let listing = Listing::Customer(customer_id);
+            let mut tickets = crate::tickets::list(conn, company_id, listing, None, None, fetch)?;
+            let mut orders = crate::orders::list(conn, company_id, listing, None, None, fetch)?;
+            let per_list = usize::try_from(per_list.max(1)).unwrap_or(usize::MAX);
+            let (more_tickets, more_orders) = (tickets.len() > per_list, orders.len() > per_list);
+            tickets.truncate(per_list);
+            orders.truncate(per_list);
             Ok(CustomerFile {
                 customer,
-                tickets: tickets.into_iter().map(TicketRecord::try_from).collect::<Result<_>>()?,
-                orders: orders.into_iter().map(OrderRecord::try_from).collect::<Result<_>>()?,
+                tickets,
+                orders,
+                more_tickets,
+                more_orders,
             })
+        })
+    }
+
+    /// A customer's tickets, newest first: only ids below `before`, at most `limit`. Another
+    /// company's customer is not found.
+    pub fn customer_tickets(
+        &self,
+        company_id: CompanyId,
+        customer_id: CustomerId,
+        before: Option<TicketId>,
+        limit: i64,
+    ) -> Result<Vec<TicketRecord>> {
+        self.read(|conn| {
+            load_customer(conn, company_id, customer_id)?;
+            crate::tickets::list(
+                conn,
+                company_id,
+                Listing::Customer(customer_id),
+                None,
+                before,
+                Some(limit),
+            )
+        })
+    }
+
+    /// A customer's orders, newest first: only ids below `before`, at most `limit`. Another
+    /// company's customer is not found.
+    pub fn customer_orders(
+        &self,
+        company_id: CompanyId,
+        customer_id: CustomerId,
+        before: Option<OrderId>,
+        limit: i64,
+    ) -> Result<Vec<OrderRecord>> {
+        self.read(|conn| {
+            load_customer(conn, company_id, customer_id)?;
+            crate::orders::list(
+                conn,
+                company_id,
+                Listing::Customer(customer_id),
+                None,
+                before,
+                Some(limit),
+            )
         })
     }
 

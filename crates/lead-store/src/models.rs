@@ -179,10 +179,14 @@ pub struct TokenInfo {
 pub struct CustomerFile {
     /// The customer.
     pub customer: Customer,
-    /// Its tickets, newest first.
+    /// Its newest tickets, newest first.
     pub tickets: Vec<TicketRecord>,
-    /// Its orders, newest first.
+    /// Its newest orders, newest first.
     pub orders: Vec<OrderRecord>,
+    /// Whether it has older tickets than these.
+    pub more_tickets: bool,
+    /// Whether it has older orders than these.
+    pub more_orders: bool,
 }
 
 /// How many unassigned records a claim filed into a customer's file.

@@ -97,7 +97,7 @@ impl Store {
 
 /// The orders of a company, newest first: those shown to the team, or those held back
 /// (see [`Listing`]).
-fn list(
+pub(crate) fn list(
     conn: &mut crate::db::DbConnection,
     company_id: CompanyId,
     listing: Listing,
@@ -111,6 +111,9 @@ fn list(
         .into_boxed();
     query = match listing {
         Listing::Team => query.filter(web_orders::held.is_null()),
+        Listing::Customer(customer) => query
+            .filter(web_orders::held.is_null())
+            .filter(web_orders::customer_id.eq(customer)),
         Listing::Held(None) => query.filter(web_orders::held.is_not_null()),
         Listing::Held(Some(hold)) => query.filter(web_orders::held.eq(hold.as_str())),
     };

@@ -53,6 +53,8 @@ impl TryFrom<String> for Hold {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Listing {
     Team,
+    /// What the team sees of one customer's file.
+    Customer(crate::ids::CustomerId),
     Held(Option<Hold>),
 }
 

@@ -129,7 +129,7 @@ impl Store {
 
 /// The tickets of a company, newest first: those shown to the team, or those held back
 /// (see [`Listing`]).
-fn list(
+pub(crate) fn list(
     conn: &mut crate::db::DbConnection,
     company_id: CompanyId,
     listing: Listing,
@@ -143,6 +143,9 @@ fn list(
         .into_boxed();
     query = match listing {
         Listing::Team => query.filter(tickets::held.is_null()),
+        Listing::Customer(customer) => query
+            .filter(tickets::held.is_null())
+            .filter(tickets::customer_id.eq(customer)),
         Listing::Held(None) => query.filter(tickets::held.is_not_null()),
         Listing::Held(Some(hold)) => query.filter(tickets::held.eq(hold.as_str())),
     };

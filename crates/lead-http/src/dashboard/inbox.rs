@@ -172,16 +172,57 @@ pub(crate) async fn customers(req: HttpRequest, session: Session, store: web::Da
     page(&store, &session, "Kunden", "customers", pages::customers(&list, &q)).await
 }
 
-pub(crate) async fn customer(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+/// A customer's file: the newest 50 tickets and orders; `?tickets_before=ID` and
+/// `?orders_before=ID` page further back.
+pub(crate) async fn customer(
+    req: HttpRequest,
+    path: web::Path<String>,
+    session: Session,
+    store: web::Data<Store>,
+) -> PageResult {
     let id: CustomerId = record_id(&path)?;
     let company = session.member.company_id;
-    let file = blocking(&store, move |s| {
-        s.customer_file(company, id).map_err(about::<CustomerId>(""))
+    let before = |name: &str| query_value(&req, name).and_then(|v| v.parse::<i64>().ok());
+    let (tickets_before, orders_before) = (before("tickets_before"), before("orders_before"));
+    let file = blocking(&store, move |s| -> Result<_, ApiError> {
+        let about = about::<CustomerId>("");
+        let mut file = s.customer_file(company, id, FILE_PAGE).map_err(&about)?;
+        if let Some(before) = tickets_before {
+            let mut tickets = s
+                .customer_tickets(company, id, Some(TicketId::new(before)), FILE_PAGE + 1)
+                .map_err(&about)?;
+            file.more_tickets = tickets.len() > FILE_PAGE as usize;
+            tickets.truncate(FILE_PAGE as usize);
+            file.tickets = tickets;
+        }
+        if let Some(before) = orders_before {
+            let mut orders = s
+                .customer_orders(company, id, Some(OrderId::new(before)), FILE_PAGE + 1)
+                .map_err(&about)?;
+            file.more_orders = orders.len() > FILE_PAGE as usize;
+            orders.truncate(FILE_PAGE as usize);
+            file.orders = orders;
+        }
+        Ok(file)
     })
     .await?;
     let name = file.customer.name.clone();
-    page(&store, &session, &name, "customers", pages::customer_file(&file)).await
+    let paging = pages::FilePaging {
+        tickets_before,
+        orders_before,
+    };
+    page(
+        &store,
+        &session,
+        &name,
+        "customers",
+        pages::customer_file(&file, paging),
+    )
+    .await
 }
+
+/// Tickets and orders per page of a customer's file.
+const FILE_PAGE: i64 = 50;
 
 pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> PageResult {
     let employee = session.member.employee_id;

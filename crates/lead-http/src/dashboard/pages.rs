@@ -268,9 +268,34 @@ pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
     }
 }
 
-/// A customer's file: details, tickets and orders, newest first.
-pub(crate) fn customer_file(file: &CustomerFile) -> Markup {
+/// Where a customer's file page starts its lists (`None`: with the newest).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FilePaging {
+    pub tickets_before: Option<i64>,
+    pub orders_before: Option<i64>,
+}
+
+/// A customer's file: details, tickets and orders, newest first, a page of each, with links
+/// to the older ones and back to the newest.
+pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging) -> Markup {
     let customer = &file.customer;
+    let link = |tickets: Option<i64>, orders: Option<i64>| {
+        let mut query = Vec::new();
+        if let Some(id) = tickets {
+            query.push(format!("tickets_before={id}"));
+        }
+        if let Some(id) = orders {
+            query.push(format!("orders_before={id}"));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        format!("/app/customers/{}{query}", customer.id)
+    };
+    let older_tickets = file.tickets.last().filter(|_| file.more_tickets).map(|t| t.id.get());
+    let older_orders = file.orders.last().filter(|_| file.more_orders).map(|o| o.id.get());
     html! {
         p { a href="/app/customers" { "← Alle Kunden" } }
         h1 { (customer.name) }
@@ -282,12 +307,20 @@ pub(crate) fn customer_file(file: &CustomerFile) -> Markup {
                 li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(ticket.status)) " · " (when(ticket.created_at)) }
             }
         }
+        p class="pager" {
+            @if paging.tickets_before.is_some() { a href=(link(None, paging.orders_before)) { "← Neueste Tickets" } " " }
+            @if let Some(id) = older_tickets { a href=(link(Some(id), paging.orders_before)) { "Ältere Tickets →" } }
+        }
         h2 { "Bestellungen" }
         @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
         ul class="plain" {
             @for order in &file.orders {
                 li { (order.title) " · " (order.total.to_german()) " · " (order_status(order.status)) " · " (when(order.created_at)) }
             }
+        }
+        p class="pager" {
+            @if paging.orders_before.is_some() { a href=(link(paging.tickets_before, None)) { "← Neueste Bestellungen" } " " }
+            @if let Some(id) = older_orders { a href=(link(paging.tickets_before, Some(id))) { "Ältere Bestellungen →" } }
         }
     }
 }

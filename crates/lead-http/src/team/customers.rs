@@ -2,13 +2,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerId, Store};
+use lead_store::{CustomerId, OrderId, Store, TicketId};
 use serde::{Deserialize, Serialize};
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
 use crate::request::{about, blocking, json_body, record_id, Given};
-use crate::views::{CustomerFileView, CustomerView, Page};
+use crate::views::{CustomerFileView, CustomerView, OrderView, Page, TicketView};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "team", security(("bearer" = [])), params(("q" = Option<String>, Query, description = "part of the name or email"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<CustomerView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -66,19 +66,69 @@ pub(crate) async fn create_customer(
     Ok(json(StatusCode::CREATED, &CustomerView::from(customer)))
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = CustomerFileView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id"), ("limit" = Option<i64>, Query, description = "tickets and orders each, 1 to 200, default 50")), responses((status = 200, body = CustomerFileView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn customer_file(
     member: TeamMember,
+    req: HttpRequest,
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: CustomerId = record_id(&path)?;
+    let limit = ListQuery::parse(&req)?.limit;
     let file = blocking(&store, move |s| {
-        s.customer_file(member.0.company_id, id)
+        s.customer_file(member.0.company_id, id, limit)
             .map_err(about::<CustomerId>(""))
     })
     .await?;
     Ok(ok(&CustomerFileView::from(file)))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/tickets", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`tickets_next_cursor` of the file, or `next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn customer_tickets(
+    member: TeamMember,
+    req: HttpRequest,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CustomerId = record_id(&path)?;
+    let query = ListQuery::parse(&req)?;
+    let before = query.before::<TicketId>()?;
+    let (fetch, limit) = (query.limit + 1, query.limit);
+    let tickets = blocking(&store, move |s| {
+        s.customer_tickets(member.0.company_id, id, before, fetch)
+            .map_err(about::<CustomerId>(""))
+    })
+    .await?;
+    Ok(ok(&Page::from_fetched(
+        tickets,
+        limit,
+        |t| t.id.get(),
+        |t| TicketView::new(t, false),
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/orders", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`orders_next_cursor` of the file, or `next_cursor` of the previous page")), responses((status = 200, body = Page<OrderView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn customer_orders(
+    member: TeamMember,
+    req: HttpRequest,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CustomerId = record_id(&path)?;
+    let query = ListQuery::parse(&req)?;
+    let before = query.before::<OrderId>()?;
+    let (fetch, limit) = (query.limit + 1, query.limit);
+    let orders = blocking(&store, move |s| {
+        s.customer_orders(member.0.company_id, id, before, fetch)
+            .map_err(about::<CustomerId>(""))
+    })
+    .await?;
+    Ok(ok(&Page::from_fetched(
+        orders,
+        limit,
+        |o| o.id.get(),
+        |o| OrderView::new(o, false),
+    )))
 }
 
 /// How many earlier leads a claim filed under the customer.

@@ -142,6 +142,8 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(create_customer)),
         )
         .service(allow_only(["/api/v1/customers/{id}"], "GET").route(web::get().to(customer_file)))
+        .service(allow_only(["/api/v1/customers/{id}/tickets"], "GET").route(web::get().to(customer_tickets)))
+        .service(allow_only(["/api/v1/customers/{id}/orders"], "GET").route(web::get().to(customer_orders)))
         .service(allow_only(["/api/v1/customers/{id}/claim"], "POST").route(web::post().to(claim)))
         .service(allow_only(["/api/v1/notifications"], "GET").route(web::get().to(list_notifications)))
         .service(allow_only(["/api/v1/submissions"], "GET").route(web::get().to(list_submissions)))
