@@ -436,17 +436,19 @@ fn the_team_api_docs_followed_literally() {
         let shape = shapes.iter().find(|shape| shape.contains(member)).unwrap();
         serde_json::from_str::<Value>(shape).unwrap()
     };
-    let order: Value = serde_json::from_str(&ran[3].body).unwrap();
-    assert_eq!(keys(&order), keys(&shown("\"total_cents\"")), "{}", ran[3].command);
-    let notes: Value = serde_json::from_str(&ran[15].body).unwrap();
-    assert_eq!(
-        keys(&notes["items"][0]),
-        keys(&shown("\"kind\"")),
-        "{}",
-        ran[15].command
-    );
+    // The commands' answers, found by what the command says.
+    let ran_with = |part: &str| ran.iter().find(|r| r.command.contains(part)).unwrap();
+    let order = ran
+        .iter()
+        .find(|r| r.command.ends_with(&format!("$A/orders/{accepted}")))
+        .unwrap();
+    let order_body: Value = serde_json::from_str(&order.body).unwrap();
+    assert_eq!(keys(&order_body), keys(&shown("\"total_cents\"")), "{}", order.command);
+    let listed = ran_with("notifications?unread=true");
+    let notes: Value = serde_json::from_str(&listed.body).unwrap();
+    assert_eq!(keys(&notes["items"][0]), keys(&shown("\"kind\"")), "{}", listed.command);
     // The live stream's frames as the text shows them: retry first, then id, event, data.
-    let resumed = &ran[19];
+    let resumed = ran_with("Last-Event-ID");
     assert!(resumed.command.contains("Last-Event-ID"), "{}", resumed.command);
     assert!(resumed.body.starts_with("retry: 3000\n"), "{:?}", resumed.body);
     let frame = format!("id: {next}\nevent: notification\ndata: {{");
