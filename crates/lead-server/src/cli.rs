@@ -71,6 +71,12 @@ pub enum Command {
     /// Web Push to the team's devices.
     #[command(subcommand)]
     Push(PushCommand),
+    /// Write a consistent copy of the running SQLite database to a new FILE and verify it
+    /// (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where the copy goes; it must not exist yet.
+        file: PathBuf,
+    },
     /// Copy the whole database into an empty one (e.g. SQLite to PostgreSQL) and verify it.
     CopyTo {
         /// The target database URL (postgres://… or sqlite://…); it must be empty.

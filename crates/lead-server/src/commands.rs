@@ -88,6 +88,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
             Ok(())
         }
         Command::CopyTo { target } => copy_to(store, &target),
+        Command::Backup { file } => backup(store, &config.database.url, &file),
         Command::Submissions(SubmissionsCommand::List {
             company,
             key,
@@ -397,6 +398,26 @@ fn copy_to(store: &Store, target_url: &str) -> anyhow::Result<()> {
     }
     let total: i64 = report.tables.iter().map(|(_, rows)| rows).sum();
     println!("copied and verified {total} rows into {shown}");
+    Ok(())
+}
+
+/// `backup FILE`
+fn backup(store: &Store, url: &str, file: &std::path::Path) -> anyhow::Result<()> {
+    if store.backend() == lead_store::Backend::Postgres {
+        bail!(
+            "backup copies SQLite databases; for PostgreSQL use its own tool while the server runs, \
+             e.g. pg_dump --format=custom --file=leads.dump \"$DATABASE_URL\" (restore with pg_restore; \
+             see docs/operations.md)"
+        );
+    }
+    let database = lead_store::sqlite_path(url)?;
+    let report = lead_store::backup_sqlite(&database, file)
+        .with_context(|| format!("no backup was written to {}", file.display()))?;
+    for (table, rows) in &report.tables {
+        eprintln!("{table:<28} {rows:>10} rows");
+    }
+    eprintln!("integrity_check: ok");
+    println!("backed up and verified {} bytes into {}", report.bytes, file.display());
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Starting the server from the command line: options and usage errors, the first start's
-//! demo, where settings come from, several instances at once, and copying a database into
-//! PostgreSQL.
+//! demo, where settings come from, several instances at once, copying a database into
+//! PostgreSQL, and backups of a running server.
 
 mod common;
 
@@ -317,5 +317,98 @@ fn several_instances_start_at_once_on_an_empty_postgresql_database() {
         assert_eq!(banners, 1, "exactly one instance bootstraps");
         let companies = json_lines(&cli(&db.url, &["company", "list", "--json"]));
         assert_eq!(companies.as_array().unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn a_backup_taken_under_load_restores_every_lead_acknowledged_before_it() {
+    common::with_backend(common::Backend::Sqlite, || {
+        let app = common::TestApp::spawn();
+        let addr = app.server.addr;
+        let key = app.acme.key.clone();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let acknowledged = std::sync::Mutex::new(Vec::new());
+        let target = app.db.dir.path().join("backup.db");
+        let before_backup: Vec<i64> = std::thread::scope(|scope| {
+            for sender in 0..4 {
+                let (key, stop, acknowledged) = (&key, &stop, &acknowledged);
+                scope.spawn(move || {
+                    for n in 0.. {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            break;
+                        }
+                        let body = format!(r#"{{"type":"order","email":"k{sender}-{n}@example.com","total":{n}}}"#);
+                        let raw = format!(
+                            "POST /api/v1/lead HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nX-API-KEY: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        );
+                        let answer = common::try_send(addr, raw.as_bytes()).unwrap();
+                        assert_eq!(answer.status, 200, "{}", answer.text());
+                        acknowledged.lock().unwrap().push(answer.json()["id"].as_i64().unwrap());
+                    }
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let before = acknowledged.lock().unwrap().clone();
+            let output = cli(&app.db.url, &["backup", target.to_str().unwrap()]);
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            assert!(
+                last_line(&output).starts_with("backed up and verified"),
+                "{}",
+                last_line(&output)
+            );
+            // Leads go on being taken while and after it runs.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            before
+        });
+        assert!(!before_backup.is_empty());
+        let taken_after = acknowledged.lock().unwrap().len() - before_backup.len();
+        assert!(taken_after > 0, "leads were taken during the backup");
+        // A second backup never overwrites the first.
+        let again = cli(&app.db.url, &["backup", target.to_str().unwrap()]);
+        assert_fails(&again, "exists already");
+
+        // The restore drill of docs/operations.md: the backup becomes the database of a
+        // server started on it, which has every lead acknowledged before the backup began.
+        let restored_dir = tempfile::tempdir().unwrap();
+        let restored = restored_dir.path().join("leads.db");
+        std::fs::copy(&target, &restored).unwrap();
+        let url = format!("sqlite://{}", restored.display());
+        let server = Server::start(&url, &[]);
+        let store = lead_store::Store::open(&lead_store::StoreConfig::new(&url)).unwrap();
+        let stored: std::collections::HashSet<i64> = store
+            .list_orders(app.acme.id, None, None, None)
+            .unwrap()
+            .iter()
+            .map(|order| order.id.get())
+            .collect();
+        let missing: Vec<&i64> = before_backup.iter().filter(|id| !stored.contains(id)).collect();
+        assert!(
+            missing.is_empty(),
+            "acknowledged before the backup, missing from it: {missing:?}"
+        );
+        // ... and takes leads with the same key.
+        let answer = server.request(
+            "POST",
+            "/api/v1/lead",
+            &[
+                ("X-API-KEY", app.acme.key.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            ORDER.as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text());
+    });
+}
+
+#[test]
+fn backup_refuses_postgresql_and_names_pg_dump() {
+    common::with_backend(common::Backend::Postgres, || {
+        let db = TestDb::new();
+        let target = db.dir.path().join("backup.db");
+        let output = cli(&db.url, &["backup", target.to_str().unwrap()]);
+        assert_fails(&output, "pg_dump");
+        assert!(!target.exists());
     });
 }

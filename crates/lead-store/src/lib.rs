@@ -16,6 +16,7 @@
 //! `lead-auth`; never on HTTP, and callers never see Diesel's types.
 
 mod audit;
+mod backup;
 mod companies;
 mod copy;
 mod customers;
@@ -48,6 +49,7 @@ pub mod views;
 mod write;
 
 pub use audit::AuditEntry;
+pub use backup::{backup_sqlite, verify as verify_backup, BackupReport};
 pub use companies::DemoSetup;
 pub use copy::CopyReport;
 pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
