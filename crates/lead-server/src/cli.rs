@@ -71,6 +71,13 @@ pub enum Command {
     /// Web Push to the team's devices.
     #[command(subcommand)]
     Push(PushCommand),
+    /// Delete now what the [retention] settings no longer keep (the server does it hourly),
+    /// and print how many rows of each kind.
+    Purge {
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write a consistent copy of the running SQLite database to a new FILE and verify it
     /// (PostgreSQL: use pg_dump).
     Backup {

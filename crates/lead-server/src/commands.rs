@@ -89,6 +89,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
         }
         Command::CopyTo { target } => copy_to(store, &target),
         Command::Backup { file } => backup(store, &config.database.url, &file),
+        Command::Purge { dry_run } => purge(store, config, dry_run),
         Command::Submissions(SubmissionsCommand::List {
             company,
             key,
@@ -398,6 +399,25 @@ fn copy_to(store: &Store, target_url: &str) -> anyhow::Result<()> {
     }
     let total: i64 = report.tables.iter().map(|(_, rows)| rows).sum();
     println!("copied and verified {total} rows into {shown}");
+    Ok(())
+}
+
+/// `purge [--dry-run]`
+fn purge(store: &Store, config: &Config, dry_run: bool) -> anyhow::Result<()> {
+    let retention = config.retention();
+    let report = store.purge(&retention, dry_run, &std::sync::atomic::AtomicBool::new(false))?;
+    if report.skipped {
+        bail!("another instance is purging right now; nothing was deleted — try again in a while");
+    }
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    for purged in &report.kinds {
+        match purged.days {
+            0 => println!("{:<24} {:>10}   kept forever", purged.kind, "-"),
+            1 => println!("{:<24} {:>10}   older than 1 day", purged.kind, purged.rows),
+            days => println!("{:<24} {:>10}   older than {days} days", purged.kind, purged.rows),
+        }
+    }
+    eprintln!("{verb} {} rows in all", report.total());
     Ok(())
 }
 

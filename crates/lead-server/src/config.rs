@@ -26,6 +26,8 @@ pub struct Config {
     pub forms: FormsConfig,
     /// `[submissions]`
     pub submissions: SubmissionsConfig,
+    /// `[retention]`
+    pub retention: RetentionSettings,
     /// `[dashboard]`
     pub dashboard: DashboardSettings,
     /// `[outbox]`
@@ -110,8 +112,31 @@ pub struct DashboardSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionsConfig {
-    /// Days the submission log keeps its entries.
-    pub retention_days: u32,
+    /// Before `[retention] submissions`: still read, and then wins over it.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+}
+
+/// `[retention]`: days each kind of row is kept (0: forever), and the purge.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub submissions: u32,
+    pub read_notifications: u32,
+    pub unread_notifications: u32,
+    pub spam: u32,
+    pub held: u32,
+    pub idempotency_keys: u32,
+    pub login_failures: u32,
+    pub delivered: u32,
+    pub failed: u32,
+    pub expired_sessions: u32,
+    pub orders: u32,
+    pub tickets: u32,
+    /// `person erase`: keep the person's orders with their personal fields anonymised.
+    pub anonymise_erased_orders: bool,
+    /// Seconds between two purges (0: only `lead-server purge`).
+    pub purge_every_secs: u64,
 }
 
 /// `[intake]`
@@ -279,8 +304,8 @@ impl Config {
                 "dashboard.session_hours, max_failed_logins, account_max_failed and lockout_minutes must be at least 1"
             );
         }
-        if self.submissions.retention_days == 0 {
-            bail!("submissions.retention_days must be at least 1");
+        if self.submissions.retention_days == Some(0) {
+            bail!("submissions.retention_days must be at least 1 (or use [retention] submissions, where 0 keeps entries forever)");
         }
         if self.database.pool_timeout_ms == 0 {
             bail!("database.pool_timeout_ms must be at least 1");
@@ -451,6 +476,25 @@ impl Config {
         Ok(())
     }
 
+    /// What the purge deletes after how long.
+    pub fn retention(&self) -> lead_store::Retention {
+        let r = &self.retention;
+        lead_store::Retention {
+            submissions: self.submissions.retention_days.unwrap_or(r.submissions),
+            read_notifications: r.read_notifications,
+            unread_notifications: r.unread_notifications,
+            spam: r.spam,
+            held: r.held,
+            idempotency_keys: r.idempotency_keys,
+            login_failures: r.login_failures,
+            delivered: r.delivered,
+            failed: r.failed,
+            expired_sessions: r.expired_sessions,
+            orders: r.orders,
+            tickets: r.tickets,
+        }
+    }
+
     /// How to open the store.
     pub fn store(&self) -> StoreConfig {
         let mut store = StoreConfig::new(self.database.url.clone());
@@ -459,8 +503,6 @@ impl Config {
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);
         store.connection_timeout = std::time::Duration::from_millis(self.database.pool_timeout_ms);
-        store.submission_retention =
-            std::time::Duration::from_secs(u64::from(self.submissions.retention_days) * 24 * 3600);
         store.write_queue = self.database.write_queue;
         store.write_queue_bytes = self.database.write_queue_bytes;
         store.duplicate_window = std::time::Duration::from_secs(self.intake.duplicate_window_secs);

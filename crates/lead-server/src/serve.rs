@@ -70,6 +70,15 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         drop(store.subscribe_commits());
         // Deliveries owed before a stop (or a crash) go out first.
         let _deliverer = lead_deliver::Deliverer::start(store.clone(), deliver).map_err(anyhow::Error::msg)?;
+        // What the retention settings no longer keep goes, hourly; the first purge a minute
+        // after the start, so that restarts more often than hourly do not keep it from running.
+        let _purge = match config.retention.purge_every_secs {
+            0 => None,
+            every => {
+                let every = Duration::from_secs(every);
+                Some(store.purge_every(config.retention(), every.min(Duration::from_secs(60)), every)?)
+            }
+        };
         if let (Some((key, password)), Some(addr)) = (bootstrap_demo(&store)?, addrs.first()) {
             print_demo_banner(&key, &password, *addr, &config.database.url);
         }

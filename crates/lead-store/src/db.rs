@@ -244,8 +244,6 @@ pub struct StoreConfig {
     pub write_queue_bytes: usize,
     /// PostgreSQL: how many connections write leads in parallel (SQLite always has one).
     pub postgres_writers: u32,
-    /// How long the submission log keeps its entries.
-    pub submission_retention: Duration,
     /// A lead with the same body and key as one stored this recently (and no
     /// `Idempotency-Key`) is answered with the first one and not stored again; zero turns
     /// duplicate suppression off.
@@ -277,7 +275,6 @@ impl StoreConfig {
             write_queue: 4096,
             write_queue_bytes: 16 * 1024 * 1024,
             postgres_writers: 2,
-            submission_retention: Duration::from_secs(14 * 24 * 3600),
             duplicate_window: Duration::from_secs(600),
             email_deliveries: false,
             confirmations_per_key_per_day: 200,

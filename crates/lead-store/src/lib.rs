@@ -40,6 +40,7 @@ mod orders;
 mod outbox;
 mod push;
 mod records;
+mod retention;
 mod rows;
 mod schema;
 mod submissions;
@@ -70,6 +71,7 @@ pub use outbox::{
 };
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, OrderRecord, TicketRecord};
+pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
 /// A handle on the database; cheap to clone and share between threads.
@@ -92,8 +94,6 @@ pub struct Store {
     actor: std::sync::Arc<str>,
     /// The submission log's thread, started by the first entry (operator commands need none).
     submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
-    /// How long submission log entries are kept.
-    submission_retention: std::time::Duration,
     /// Whether push subscriptions may name private addresses (see [`StoreConfig`]).
     private_targets: bool,
     /// The last health check: when, and what it found (reused briefly, see `check_health`).
@@ -141,7 +141,6 @@ impl Store {
             listener,
             actor: "lead-server".into(),
             submission_log: Default::default(),
-            submission_retention: config.submission_retention,
             private_targets: config.private_targets,
             last_health: Default::default(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),

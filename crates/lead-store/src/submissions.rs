@@ -4,12 +4,12 @@
 //! batch — so while leads come in, the log costs no commit and no turn at the write
 //! connection of its own (measured: its own transaction every quarter second stalled the
 //! leads behind it, doubling their p99) — or, when no lead came for a moment, the log's own
-//! thread, which also prunes entries past the retention period.
+//! thread. Entries past their retention go with the purge (`retention.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
 use lead_domain::Timestamp;
@@ -33,8 +33,6 @@ const MAX_ORIGIN_CHARS: usize = 255;
 const ROWS_PER_INSERT: usize = 1_000;
 /// How often the queue is written out.
 const FLUSH_EVERY: Duration = Duration::from_millis(250);
-/// How often old entries are pruned.
-const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// One request to the lead endpoint, as it is logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,17 +239,18 @@ pub(crate) fn write_entries(conn: &mut DbConnection, entries: &[LoggedSubmission
 }
 
 /// The log's own thread, started with the first entry: it writes what no lead batch took,
-/// and prunes. It stops, writing what is left, with the store.
+/// It stops, writing what is left, with the store. (Old entries go with the purge, see
+/// `retention.rs`.)
 pub(crate) struct LogThread {
     _stop: mpsc::Sender<()>,
 }
 
 impl LogThread {
-    pub(crate) fn start(writer: DbPool, shared: Arc<Shared>, retention: Duration) -> Result<LogThread> {
+    pub(crate) fn start(writer: DbPool, shared: Arc<Shared>) -> Result<LogThread> {
         let (stop, stopped) = mpsc::channel();
         std::thread::Builder::new()
             .name("submission-log".into())
-            .spawn(move || run(&writer, &shared, &stopped, retention))
+            .spawn(move || run(&writer, &shared, &stopped))
             .map_err(|e| crate::StoreError::Unavailable(format!("cannot start the submission log: {e}")))?;
         Ok(LogThread { _stop: stop })
     }
@@ -271,7 +270,7 @@ impl Store {
     /// (and that is logged). At most 255 characters of the `Origin` are kept.
     pub fn log_submission(&self, entry: NewSubmission) {
         self.submission_log.get_or_init(|| {
-            LogThread::start(self.writer.clone(), self.shared.clone(), self.submission_retention)
+            LogThread::start(self.writer.clone(), self.shared.clone())
                 .map_err(|e| log::error!("{e}"))
                 .ok()
         });
@@ -306,21 +305,11 @@ impl Store {
             Ok(query.load(conn)?)
         })
     }
-
-    /// Deletes log entries older than `retention`; returns how many.
-    pub fn prune_submissions(&self, retention: Duration) -> Result<usize> {
-        self.write(|conn| prune(conn, retention))
-    }
 }
 
 fn insert(conn: &mut DbConnection, rows: &[LoggedSubmission]) -> Result<()> {
     crate::dialect::insert_rows!(conn, submissions, rows);
     Ok(())
-}
-
-fn prune(conn: &mut DbConnection, retention: Duration) -> Result<usize> {
-    let cutoff = Timestamp::now().millis() - i64::try_from(retention.as_millis()).unwrap_or(i64::MAX);
-    Ok(diesel::delete(submissions::table.filter(submissions::at.lt(cutoff))).execute(conn)?)
 }
 
 fn escape_like(text: &str) -> String {
@@ -332,17 +321,15 @@ fn escape_like(text: &str) -> String {
         .collect()
 }
 
-/// The log's thread: now and then, write what the lead writer did not take, and prune.
-fn run(writer: &DbPool, shared: &Shared, stopped: &Receiver<()>, retention: Duration) {
-    let mut last_prune: Option<Instant> = None;
+/// The log's thread: now and then, write what the lead writer did not take.
+fn run(writer: &DbPool, shared: &Shared, stopped: &Receiver<()>) {
     let mut open = true;
     while open {
         // Woken by the clock, not by each entry: a request that logs must not pay for waking
         // this thread.
         open = matches!(stopped.recv_timeout(FLUSH_EVERY), Err(RecvTimeoutError::Timeout));
         let batch = shared.log.take(10 * ROWS_PER_INSERT);
-        let prune_now = open && last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
-        if batch.is_empty() && !prune_now {
+        if batch.is_empty() {
             continue;
         }
         shared.others_waiting.fetch_add(1, Ordering::SeqCst);
@@ -351,16 +338,11 @@ fn run(writer: &DbPool, shared: &Shared, stopped: &Receiver<()>, retention: Dura
         let written = conn.map_err(crate::StoreError::from).and_then(|mut conn| {
             write_transaction(&mut conn, |conn| {
                 write_entries(conn, &batch);
-                if prune_now {
-                    prune(conn, retention)?;
-                }
                 Ok(())
             })
         });
-        match written {
-            Ok(()) if prune_now => last_prune = Some(Instant::now()),
-            Ok(()) => {}
-            Err(error) => log::warn!("{} submission log entries were not written: {error}", batch.len()),
+        if let Err(error) = written {
+            log::warn!("{} submission log entries were not written: {error}", batch.len());
         }
     }
 }

@@ -158,6 +158,24 @@ impl TestDb {
         }
     }
 
+    /// The number `sql` (one row, one column `n`, the same SQL on both backends) selects, on
+    /// a connection of its own: what a test checks that the store's API does not show.
+    pub fn number(&self, sql: &str) -> i64 {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Number {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let query = diesel::sql_query(sql);
+        let found: Number = match self.backend {
+            Backend::Sqlite => query.get_result(&mut raw_sqlite(&self.path())),
+            Backend::Postgres => query.get_result(&mut admin(&self.url)),
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        found.n
+    }
+
     /// Makes every insert into `notifications` fail with `message`, to prove atomicity.
     pub fn fail_notification_inserts(&self, message: &str) {
         self.execute(
