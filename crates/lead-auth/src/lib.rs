@@ -24,6 +24,7 @@ pub use password::{
     MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE,
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
+pub use secret::{salted_hash, salted_hash_matches};
 pub use token::{authorize_employee, csrf_token, EmployeeToken, TokenHash, TokenState};
 
 /// The recognisable start of every generated key.

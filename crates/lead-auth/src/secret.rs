@@ -35,6 +35,23 @@ pub(crate) fn generated_display_prefix(secret: &str, prefix: &str) -> Option<Str
         .then(|| format!("{prefix}{}", &random[..SHOWN_RANDOM_CHARS]))
 }
 
+/// A salted SHA-256 of `text`, to record that something was there without keeping it (an
+/// erased person's e-mail address in the audit log): `sha256:SALT:HEX`, with 16 random
+/// characters of salt. Whoever knows the text can check it with [`salted_hash_matches`];
+/// nobody can read it back, nor tell two entries of the same text apart by their hashes.
+pub fn salted_hash(text: &str) -> Result<String, KeyError> {
+    let salt = &random_secret("")?[..16];
+    Ok(format!("sha256:{salt}:{}", sha256_hex(&format!("{salt}:{text}"))))
+}
+
+/// Whether `stored`, made by [`salted_hash`], is the hash of `text`.
+pub fn salted_hash_matches(text: &str, stored: &str) -> bool {
+    match stored.strip_prefix("sha256:").and_then(|rest| rest.split_once(':')) {
+        Some((salt, hex)) => sha256_hex(&format!("{salt}:{text}")) == hex,
+        None => false,
+    }
+}
+
 /// The lowercase hex SHA-256 of `text`.
 pub(crate) fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -49,6 +66,19 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn salted_hashes_differ_each_time_and_match_only_their_text() {
+        let (one, two) = (
+            salted_hash("max@beispiel.de").unwrap(),
+            salted_hash("max@beispiel.de").unwrap(),
+        );
+        assert_ne!(one, two, "a salt of its own each time");
+        assert!(salted_hash_matches("max@beispiel.de", &one) && salted_hash_matches("max@beispiel.de", &two));
+        assert!(!salted_hash_matches("erika@beispiel.de", &one));
+        assert!(!one.contains("beispiel"));
+        assert!(!salted_hash_matches("max@beispiel.de", "sha256:nothing"));
+    }
 
     #[test]
     fn hash_is_sha256_hex() {

@@ -71,6 +71,9 @@ pub enum Command {
     /// Web Push to the team's devices.
     #[command(subcommand)]
     Push(PushCommand),
+    /// A person's data on request: export it, or erase it (DSGVO Art. 15 and 17).
+    #[command(subcommand)]
+    Person(PersonCommand),
     /// Delete now what the [retention] settings no longer keep (the server does it hourly),
     /// and print how many rows of each kind.
     Purge {
@@ -88,6 +91,35 @@ pub enum Command {
     CopyTo {
         /// The target database URL (postgres://… or sqlite://…); it must be empty.
         target: String,
+    },
+}
+
+/// `person …`
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Print everything stored about an e-mail address in a company as one JSON document
+    /// (DSGVO Art. 15): customer records, orders and tickets with their payloads,
+    /// notifications, deliveries, submission log entries, wrong-password counts.
+    Export {
+        /// The company (id or exact name).
+        #[arg(long)]
+        company: String,
+        /// The person's e-mail address (any case).
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase everything stored about an e-mail address in a company, in one transaction
+    /// (DSGVO Art. 17); orders are kept anonymised if [retention] anonymise_erased_orders.
+    Erase {
+        /// The company (id or exact name).
+        #[arg(long)]
+        company: String,
+        /// The person's e-mail address (any case).
+        #[arg(long)]
+        email: String,
+        /// Yes, erase: it cannot be undone (backups aside).
+        #[arg(long)]
+        yes: bool,
     },
 }
 

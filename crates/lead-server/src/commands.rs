@@ -10,7 +10,7 @@ use lead_store::{Channel, Company, DeliveryFilter, DeliveryStatus, Event, Hold, 
 
 use crate::cli::{
     AuditCommand, Command, CompanyCommand, CustomerCommand, EmployeeCommand, HeldArgs, KeyCommand, ListArgs,
-    NotificationsCommand, OrdersCommand, OutboxCommand, PushCommand, SubmissionsCommand, TicketsCommand,
+    NotificationsCommand, OrdersCommand, OutboxCommand, PersonCommand, PushCommand, SubmissionsCommand, TicketsCommand,
     WebhookCommand,
 };
 use crate::config::Config;
@@ -38,6 +38,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
         Command::Webhook(command) => webhook(command, store, config),
         Command::Outbox(command) => outbox(command, store),
         Command::Push(command) => push(command, store, config),
+        Command::Person(command) => person(command, store, config),
         Command::Serve { .. } => unreachable!("serve is not an operator command"),
         Command::Company(command) => company(command, store),
         Command::Key(command) => key(command, store, config),
@@ -543,6 +544,42 @@ fn push(command: PushCommand, store: &Store, config: &Config) -> anyhow::Result<
                 eprintln!("Push is not enabled: set [push] subject (or LEAD_PUSH_SUBJECT) and restart the server.");
             }
             println!("{}", keys.public_key);
+        }
+    }
+    Ok(())
+}
+
+/// `person export|erase`
+fn person(command: PersonCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
+    match command {
+        PersonCommand::Export { company, email } => {
+            let company = store.find_company(&company)?;
+            let document = store.export_person(company.id, &email)?;
+            println!("{}", serde_json::to_string_pretty(&document)?);
+        }
+        PersonCommand::Erase { company, email, yes } => {
+            if !yes {
+                bail!("this erases everything stored about {email} and cannot be undone: add --yes");
+            }
+            let company = store.find_company(&company)?;
+            let keep_orders = config.retention.anonymise_erased_orders;
+            let erased = store.erase_person(company.id, &email, keep_orders)?;
+            eprintln!(
+                "Erased: {} customer records, {} orders{}, {} tickets, {} submission log entries, \
+                 {} notifications and {} deliveries besides those, {} wrong-password counts. The audit \
+                 log records it without the address. Backups still hold it until they are replaced.",
+                erased.customers,
+                erased.orders,
+                match erased.orders_anonymised {
+                    0 => String::new(),
+                    n => format!(" ({n} kept anonymised)"),
+                },
+                erased.tickets,
+                erased.submissions,
+                erased.notifications,
+                erased.deliveries,
+                erased.login_failures
+            );
         }
     }
     Ok(())

@@ -240,3 +240,145 @@ fn the_server_purges_by_itself() {
     app.server
         .wait_for_output("purged by the retention settings: notifications (unread) 2");
 }
+
+/// Every text column of every table, as (table, column).
+fn text_columns(app: &TestApp) -> Vec<(String, String)> {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        c: String,
+    }
+    let found: Vec<Column> = match app.db.backend {
+        lead_testkit::Backend::Sqlite => diesel::sql_query(
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND upper(p.type) = 'TEXT'",
+        )
+        .load(&mut lead_testkit::raw_sqlite(&app.db.path()))
+        .unwrap(),
+        lead_testkit::Backend::Postgres => diesel::sql_query(
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+             WHERE table_schema = 'public' AND data_type IN ('text', 'character varying')",
+        )
+        .load(&mut diesel::PgConnection::establish(&app.db.url).unwrap())
+        .unwrap(),
+    };
+    assert!(found.len() > 30, "{} text columns", found.len());
+    found.into_iter().map(|column| (column.t, column.c)).collect()
+}
+
+/// Where `text` is found, case-insensitively: (table, column, rows).
+fn findable(app: &TestApp, columns: &[(String, String)], text: &str) -> Vec<(String, String, i64)> {
+    columns
+        .iter()
+        .filter_map(|(table, column)| {
+            let n = rows(app, table, &format!("lower({column}) LIKE '%{}%'", text.to_lowercase()));
+            (n > 0).then(|| (table.clone(), column.clone(), n))
+        })
+        .collect()
+}
+
+backend_test! {
+fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
+    let app = TestApp::spawn_with("[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0]\n");
+    let allow = [("LEAD_OUTBOX_ALLOW_PRIVATE", "1")];
+    let receiver = Receiver::start(vec![]);
+    let added = cli_with_env(&app.db.url, &["webhook", "add", "--company", "Acme", "--url", &receiver.url], &allow);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    // Max: a customer record, two orders (one in other case), a ticket, spam, a form that
+    // failed (its body is logged), a wrong password typed with his address.
+    let max = "max.muster@beispiel.de";
+    app.store.add_customer(app.acme.id, "Max Muster", "Max.Muster@Beispiel.de").unwrap();
+    let lead = |body: &str| post(&app, body, &[]);
+    assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"12,50","name":"Max Muster","phone":"0171 1234567"}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"order","email":"MAX.MUSTER@beispiel.de","total":3,"items":[{"sku":"A-1","qty":2}]}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","message":"x","_gotcha":"spam"}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"zwölf"}"#).0, 400);
+    let limits = LoginLimits { per_client: 5, lockout_ms: 60_000, per_account: 10 };
+    assert!(app.store.reserve_login_attempt(max, "203.0.113.9", limits).unwrap());
+    // Erika, who must not be touched.
+    let erika = "erika@beispiel.de";
+    app.store.add_customer(app.acme.id, "Erika", erika).unwrap();
+    assert_eq!(lead(r#"{"type":"order","email":"erika@beispiel.de","total":7}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"ticket","email":"erika@beispiel.de","message":"Hallo"}"#).0, 200);
+    assert_eq!(lead(r#"{"type":"order","email":"erika@beispiel.de","total":"sieben"}"#).0, 400);
+    wait_until("the submission log and the deliveries", Duration::from_secs(15), || {
+        (rows(&app, "submissions", "1 = 1") == 8 && rows(&app, "outbox", "status = 'pending'") == 0
+            && rows(&app, "outbox", "1 = 1") == 5)
+            .then_some(())
+    });
+
+    // The export: everything, as one JSON document.
+    let exported = cli_with_env(&app.db.url, &["person", "export", "--company", "Acme", "--email", " Max.Muster@BEISPIEL.de "], &[]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let document: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
+    let count = |member: &str| document[member].as_array().unwrap().len();
+    assert_eq!(document["email"], max);
+    assert_eq!(document["company"]["name"], "Acme");
+    assert_eq!(
+        (count("customers"), count("orders"), count("tickets"), count("submissions"), count("login_failures")),
+        (1, 2, 2, 1, 2),
+        "{document:#}"
+    );
+    assert_eq!(count("notifications"), 2 * 3, "two employees, three leads the team saw");
+    assert_eq!(count("deliveries"), 3, "a webhook each");
+    assert_eq!(document["orders"][0]["payload"]["phone"], "0171 1234567", "with what the website sent");
+    assert_eq!(document["orders"][1]["extra"]["items"][0]["sku"], "A-1");
+    assert!(document["submissions"][0]["body"].as_str().unwrap().contains("zwölf"));
+    assert!(!exported.stdout.windows(erika.len()).any(|w| w == erika.as_bytes()), "nobody else's data");
+
+    // The erasure: nothing findable by the address, in any text column of any table.
+    let columns = text_columns(&app);
+    assert!(findable(&app, &columns, max).len() >= 5, "{:?}", findable(&app, &columns, max));
+    let before_erika = findable(&app, &columns, erika);
+    let refused = cli_with_env(&app.db.url, &["person", "erase", "--company", "Acme", "--email", max], &[]);
+    assert!(!refused.status.success(), "not without --yes");
+    let erased = cli_with_env(&app.db.url, &["person", "erase", "--company", "Acme", "--email", max, "--yes"], &[]);
+    assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
+    assert_eq!(findable(&app, &columns, max), Vec::new());
+    assert_eq!(findable(&app, &columns, "0171 1234567"), Vec::new(), "nor what the website sent with it");
+    assert_eq!(findable(&app, &columns, erika), before_erika, "Erika untouched");
+    // The orders stay as business records, anonymised (the default).
+    let kept: Vec<lead_store::OrderRecord> = app
+        .store
+        .list_orders(app.acme.id, None, None, None)
+        .unwrap()
+        .into_iter()
+        .filter(|order| order.title == lead_store::ANONYMISED_TITLE)
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert!(kept.iter().all(|order| order.email.is_empty() && order.customer_id.is_none() && order.payload == "{}"));
+    assert_eq!(kept.iter().map(|order| order.total.cents()).sum::<u64>(), 1550, "the amounts are kept");
+    // The audit log says so with a salted hash of the address, never the address.
+    let audit = app.store.list_audit(Some(1)).unwrap().remove(0);
+    assert_eq!(audit.action, "person.erase");
+    assert!(!audit.subject.to_lowercase().contains("beispiel"), "{}", audit.subject);
+    let hash = audit.subject.split_whitespace().find(|word| word.starts_with("sha256:")).unwrap();
+    assert!(lead_auth::salted_hash_matches(max, hash), "{}", audit.subject);
+    assert!(!lead_auth::salted_hash_matches(erika, hash));
+    let again = cli_with_env(&app.db.url, &["person", "export", "--company", "Acme", "--email", max], &[]);
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(again["orders"].as_array().unwrap().is_empty() && again["customers"].as_array().unwrap().is_empty());
+
+    // With anonymise_erased_orders = false, orders go too.
+    let config = app.db.dir.path().join("delete-orders.toml");
+    std::fs::write(&config, "[retention]\nanonymise_erased_orders = false\n").unwrap();
+    let orders_before = app.store.list_orders(app.acme.id, None, None, None).unwrap().len();
+    let erased = cli_with_env(
+        &app.db.url,
+        &["person", "erase", "--company", "Acme", "--email", erika, "--yes"],
+        &[("LEAD_CONFIG", config.to_str().unwrap())],
+    );
+    assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
+    assert_eq!(findable(&app, &columns, erika), Vec::new());
+    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), orders_before - 1);
+    // Another company's person of the same address is its own.
+    let unknown = cli_with_env(&app.db.url, &["person", "export", "--company", "Nirgendwo", "--email", max], &[]);
+    assert!(!unknown.status.success());
+    let bad = cli_with_env(&app.db.url, &["person", "export", "--company", "Acme", "--email", "kaputt"], &[]);
+    assert!(!bad.status.success());
+}
+}

@@ -38,6 +38,7 @@ mod models;
 mod notifications;
 mod orders;
 mod outbox;
+mod person;
 mod push;
 mod records;
 mod retention;
@@ -69,6 +70,7 @@ pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
+pub use person::{Erased, ANONYMISED_TITLE};
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, OrderRecord, TicketRecord};
 pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};

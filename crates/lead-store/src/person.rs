@@ -1,0 +1,397 @@
+//! A person's data on request (DSGVO Art. 15 and 17): everything stored about one e-mail
+//! address in one company — found, exported as one JSON document, or erased in one
+//! transaction.
+//!
+//! What belongs to a person: the company's customers with that address, every order and
+//! ticket sent with it or filed under such a customer (held ones too), what hangs on those
+//! (notifications, deliveries and their attempts, `Idempotency-Key`s, duplicate
+//! fingerprints), and every submission log entry, notification, delivery and wrong-password
+//! count whose text contains the address.
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::audit;
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, CustomerId};
+use crate::orders::orders_with_decider;
+use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::retention::{delete_deliveries, delete_leads, list};
+use crate::schema::{
+    companies, customers, employees, login_throttle, notifications, outbox, submissions, tickets, web_orders,
+};
+use crate::tickets::tickets_with_changer;
+use crate::views::{OrderView, TicketView};
+use crate::{Result, Store, StoreError};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: addresses are found whatever their case.
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// What `person erase` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Erased {
+    /// Customers deleted.
+    pub customers: usize,
+    /// Orders deleted.
+    pub orders: usize,
+    /// Orders kept as business records, with the personal fields anonymised.
+    pub orders_anonymised: usize,
+    /// Tickets deleted.
+    pub tickets: usize,
+    /// Submission log entries deleted.
+    pub submissions: usize,
+    /// Notifications deleted (besides those of the deleted leads).
+    pub notifications: usize,
+    /// Deliveries deleted (besides those of the deleted leads).
+    pub deliveries: usize,
+    /// Wrong-password counts deleted.
+    pub login_failures: usize,
+}
+
+/// A notification in an export.
+#[derive(Queryable, Serialize)]
+struct NoteRow {
+    id: i64,
+    employee_id: i64,
+    kind: String,
+    text: String,
+    order_id: Option<i64>,
+    ticket_id: Option<i64>,
+    #[serde(serialize_with = "time")]
+    created_at: i64,
+    #[serde(serialize_with = "maybe_time")]
+    read_at: Option<i64>,
+}
+
+/// A delivery in an export.
+#[derive(Queryable, Serialize)]
+struct DeliveryRow {
+    id: i64,
+    channel: String,
+    event: String,
+    status: String,
+    attempts: i32,
+    body: Option<String>,
+    last_error: Option<String>,
+    #[serde(serialize_with = "time")]
+    created_at: i64,
+}
+
+/// A submission log entry in an export.
+#[derive(Queryable, Serialize)]
+struct SubmissionRow {
+    id: i64,
+    #[serde(serialize_with = "time")]
+    at: i64,
+    key_prefix: Option<String>,
+    origin: Option<String>,
+    client_ip: Option<String>,
+    status: i32,
+    code: Option<String>,
+    body: Option<String>,
+}
+
+/// A count of wrong passwords typed with the address, in an export.
+#[derive(Queryable, Serialize)]
+struct LoginRow {
+    client: String,
+    failed: i32,
+    #[serde(serialize_with = "maybe_time")]
+    locked_until: Option<i64>,
+    #[serde(serialize_with = "time")]
+    updated_at: i64,
+}
+
+fn time<S: serde::Serializer>(millis: &i64, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.collect_str(&Timestamp::from_millis(*millis))
+}
+
+fn maybe_time<S: serde::Serializer>(millis: &Option<i64>, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    match millis {
+        Some(millis) => time(millis, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The title an anonymised order keeps.
+pub const ANONYMISED_TITLE: &str = "Bestellung (anonymisiert)";
+
+/// Everything of one person, as ids and rows.
+struct Found {
+    customers: Vec<crate::models::Customer>,
+    orders: Vec<OrderRecord>,
+    tickets: Vec<TicketRecord>,
+}
+
+impl Store {
+    /// Everything stored about `email` in the company, as one JSON document (DSGVO Art. 15).
+    pub fn export_person(&self, company_id: CompanyId, email: &str) -> Result<Value> {
+        let email = address(email)?;
+        let pattern = contains(&email);
+        self.read(|conn| {
+            let company: String = companies::table
+                .find(company_id)
+                .select(companies::name)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
+            let found = find(conn, company_id, &email)?;
+            let (order_ids, ticket_ids) = lead_ids(&found);
+            let customers: Vec<Value> = found
+                .customers
+                .iter()
+                .map(|c| json!({"id": c.id, "name": c.name, "email": c.email, "created_at": c.created_at.to_string()}))
+                .collect();
+            let orders: Vec<OrderView> = found.orders.into_iter().map(|o| OrderView::new(o, true)).collect();
+            let tickets: Vec<TicketView> = found.tickets.into_iter().map(|t| TicketView::new(t, true)).collect();
+            let notes: Vec<NoteRow> = notifications::table
+                .filter(notifications::company_id.eq(company_id))
+                .filter(
+                    notifications::order_id
+                        .eq_any(&order_ids)
+                        .or(notifications::ticket_id.eq_any(&ticket_ids))
+                        .or(lower(notifications::text.nullable()).like(&pattern).escape('\\')),
+                )
+                .select((
+                    notifications::id,
+                    notifications::employee_id,
+                    notifications::kind,
+                    notifications::text,
+                    notifications::order_id,
+                    notifications::ticket_id,
+                    notifications::created_at,
+                    notifications::read_at,
+                ))
+                .order(notifications::id)
+                .load(conn)?;
+            let deliveries: Vec<DeliveryRow> = outbox::table
+                .filter(outbox::company_id.eq(company_id))
+                .filter(
+                    outbox::order_id
+                        .eq_any(&order_ids)
+                        .or(outbox::ticket_id.eq_any(&ticket_ids))
+                        .or(lower(outbox::body).like(&pattern).escape('\\')),
+                )
+                .select((
+                    outbox::id,
+                    outbox::channel,
+                    outbox::event,
+                    outbox::status,
+                    outbox::attempts,
+                    outbox::body,
+                    outbox::last_error,
+                    outbox::created_at,
+                ))
+                .order(outbox::id)
+                .load(conn)?;
+            let logged: Vec<SubmissionRow> = submissions::table
+                .filter(submissions::company_id.eq(company_id))
+                .filter(lower(submissions::body).like(&pattern).escape('\\'))
+                .select((
+                    submissions::id,
+                    submissions::at,
+                    submissions::key_prefix,
+                    submissions::origin,
+                    submissions::client_ip,
+                    submissions::status,
+                    submissions::code,
+                    submissions::body,
+                ))
+                .order(submissions::id)
+                .load(conn)?;
+            let logins: Vec<LoginRow> = login_throttle::table
+                .filter(login_throttle::login.eq(&email))
+                .select((
+                    login_throttle::client,
+                    login_throttle::failed,
+                    login_throttle::locked_until,
+                    login_throttle::updated_at,
+                ))
+                .load(conn)?;
+            Ok(json!({
+                "email": email,
+                "company": {"id": company_id, "name": company},
+                "exported_at": Timestamp::now().to_string(),
+                "customers": customers,
+                "orders": orders,
+                "tickets": tickets,
+                "notifications": notes,
+                "deliveries": deliveries,
+                "submissions": logged,
+                "login_failures": logins,
+            }))
+        })
+    }
+
+    /// Erases everything stored about `email` in the company, in one transaction (DSGVO
+    /// Art. 17) — with `keep_orders`, orders stay as business records with every personal
+    /// field anonymised (address, title, message, the original body, the customer). The audit
+    /// log records the erasure with a salted hash of the address, never the address.
+    pub fn erase_person(&self, company_id: CompanyId, email: &str, keep_orders: bool) -> Result<Erased> {
+        let email = address(email)?;
+        let pattern = contains(&email);
+        let hashed = lead_auth::salted_hash(&email).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        self.write(|conn| {
+            companies::table
+                .find(company_id)
+                .select(companies::id)
+                .first::<CompanyId>(conn)
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
+            let found = find(conn, company_id, &email)?;
+            let (order_ids, ticket_ids) = lead_ids(&found);
+            let mut erased = Erased {
+                customers: found.customers.len(),
+                tickets: ticket_ids.len(),
+                ..Erased::default()
+            };
+            if keep_orders && !order_ids.is_empty() {
+                anonymise_orders(conn, &order_ids)?;
+                erased.orders_anonymised = order_ids.len();
+            } else {
+                delete_leads(conn, "web_orders", "order", "order_id", &order_ids)?;
+                erased.orders = order_ids.len();
+            }
+            delete_leads(conn, "tickets", "ticket", "ticket_id", &ticket_ids)?;
+            let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
+            diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
+            erased.submissions = diesel::delete(
+                submissions::table
+                    .filter(submissions::company_id.eq(company_id))
+                    .filter(lower(submissions::body).like(&pattern).escape('\\')),
+            )
+            .execute(conn)?;
+            erased.notifications = diesel::delete(
+                notifications::table
+                    .filter(notifications::company_id.eq(company_id))
+                    .filter(lower(notifications::text.nullable()).like(&pattern).escape('\\')),
+            )
+            .execute(conn)?;
+            let bodies: Vec<i64> = outbox::table
+                .filter(outbox::company_id.eq(company_id))
+                .filter(lower(outbox::body).like(&pattern).escape('\\'))
+                .select(outbox::id)
+                .load(conn)?;
+            if !bodies.is_empty() {
+                erased.deliveries = delete_deliveries(conn, &format!("id IN ({})", list(&bodies)))?;
+            }
+            erased.login_failures =
+                diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
+            audit::record(
+                conn,
+                &self.actor,
+                "person.erase",
+                &format!(
+                    "company {company_id}: the person with the address of {hashed} — {} customers, {} orders \
+                     deleted, {} anonymised, {} tickets, {} submission log entries, {} notifications, {} deliveries, \
+                     {} wrong-password counts",
+                    erased.customers,
+                    erased.orders,
+                    erased.orders_anonymised,
+                    erased.tickets,
+                    erased.submissions,
+                    erased.notifications,
+                    erased.deliveries,
+                    erased.login_failures
+                ),
+            )?;
+            Ok(erased)
+        })
+    }
+}
+
+/// The address as stored for matching: trimmed, lower-cased; refused when it is none.
+fn address(email: &str) -> Result<String> {
+    crate::input::checked_email(email).map(|email| email.normalized())
+}
+
+/// A `LIKE` pattern that finds `text` anywhere, its wildcards taken literally.
+fn contains(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The person's customers, and the orders and tickets sent with the address or filed under
+/// one of them, held ones included.
+fn find(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<Found> {
+    let customers: Vec<crate::models::Customer> = customers::table
+        .filter(customers::company_id.eq(company_id))
+        .filter(customers::email_normalized.eq(email))
+        .select((
+            customers::id,
+            customers::company_id,
+            customers::name,
+            customers::email,
+            customers::created_at,
+        ))
+        .load(conn)?;
+    let ids: Vec<CustomerId> = customers.iter().map(|c| c.id).collect();
+    let orders: Vec<(OrderRow, Option<String>)> = orders_with_decider!()
+        .filter(web_orders::company_id.eq(company_id))
+        .filter(
+            web_orders::email_normalized
+                .eq(email)
+                .or(web_orders::customer_id.eq_any(ids.clone())),
+        )
+        .order(web_orders::id)
+        .load(conn)?;
+    let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
+        .filter(tickets::company_id.eq(company_id))
+        .filter(tickets::email_normalized.eq(email).or(tickets::customer_id.eq_any(ids)))
+        .order(tickets::id)
+        .load(conn)?;
+    Ok(Found {
+        customers,
+        orders: orders.into_iter().map(OrderRecord::try_from).collect::<Result<_>>()?,
+        tickets: tickets.into_iter().map(TicketRecord::try_from).collect::<Result<_>>()?,
+    })
+}
+
+fn lead_ids(found: &Found) -> (Vec<i64>, Vec<i64>) {
+    (
+        found.orders.iter().map(|o| o.id.get()).collect(),
+        found.tickets.iter().map(|t| t.id.get()).collect(),
+    )
+}
+
+/// Keeps the orders `ids` as business records — amount, status, dates, who decided — with
+/// nothing left that names the person; what hangs on them goes.
+fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
+    let listed = list(ids);
+    delete_deliveries(conn, &format!("order_id IN ({listed})"))?;
+    for statement in [
+        format!("DELETE FROM notifications WHERE order_id IN ({listed})"),
+        format!("DELETE FROM idempotency_keys WHERE lead_type = 'order' AND record_id IN ({listed})"),
+    ] {
+        let query = diesel::sql_query(statement);
+        crate::dialect::each_backend!(conn, c => query.execute(c))?;
+    }
+    if conn.backend() == crate::Backend::Postgres {
+        let query = diesel::sql_query(format!(
+            "DELETE FROM lead_fingerprints WHERE lead_type = 'order' AND record_id IN ({listed})"
+        ));
+        crate::dialect::each_backend!(conn, c => query.execute(c))?;
+    }
+    diesel::update(web_orders::table.filter(web_orders::id.eq_any(ids)))
+        .set((
+            web_orders::email.eq(""),
+            web_orders::email_normalized.eq(""),
+            web_orders::customer_id.eq(None::<CustomerId>),
+            web_orders::title.eq(ANONYMISED_TITLE),
+            web_orders::message.eq(None::<String>),
+            web_orders::payload.eq("{}"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
