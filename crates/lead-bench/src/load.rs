@@ -40,6 +40,19 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Adds the answers of `other`, a phase run right after this one.
+    pub fn merge(&mut self, other: Outcome) {
+        self.latencies.extend(other.latencies);
+        self.lateness.extend(other.lateness);
+        for (status, n) in other.statuses {
+            *self.statuses.entry(status).or_default() += n;
+        }
+        self.io_errors += other.io_errors;
+        self.elapsed += other.elapsed;
+        self.latencies.sort_unstable();
+        self.lateness.sort_unstable();
+    }
+
     /// Answers of any status.
     pub fn total(&self) -> u64 {
         self.statuses.values().sum()

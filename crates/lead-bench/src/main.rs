@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, ValueEnum};
+use diesel::{Connection, RunQueryDsl};
 use lead_auth::ApiKey;
 use lead_store::{Store, StoreConfig, Totals};
 
@@ -65,6 +66,11 @@ struct Args {
     /// Log filter of the server (`info` includes one access-log line per request).
     #[arg(long, default_value = "warn")]
     server_log: String,
+    /// After the measured phase, purge everything it wrote (notifications, the submission
+    /// log: as the hourly purge would a year later) while the same load goes on, and report
+    /// the lead rate during the purge beside the rate without it.
+    #[arg(long)]
+    purge: bool,
     /// Give the company one webhook endpoint (a receiver in this process on loopback that
     /// answers 200): each lead then owes a delivery, sent while the load runs.
     #[arg(long)]
@@ -131,8 +137,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         &config,
         format!(
             "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n\
-             [intake]\nduplicate_window_secs = {}\n[outbox]\nallow_private_targets = {}\n",
-            args.synchronous, args.postgres_writers, args.duplicate_window_secs, args.webhook
+             [intake]\nduplicate_window_secs = {}\n[outbox]\nallow_private_targets = {}\n\
+             [retention]\npurge_every_secs = {}\n",
+            args.synchronous,
+            args.postgres_writers,
+            args.duplicate_window_secs,
+            args.webhook,
+            // --purge: the server purges every second, so that the purge of the aged rows
+            // starts right away (a purge with nothing to delete costs one query per kind).
+            if args.purge { 1 } else { 3600 }
         ),
     )?;
 
@@ -197,6 +210,22 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let delivered_during = receiver.as_ref().map(receiver::Receiver::received);
+    let (purged, during_purge) = if args.purge {
+        let mode = match args.rate {
+            Some(rate) => Mode::Open { rate },
+            None => Mode::Closed,
+        };
+        let (purged, during) = purge_under_load(&url, server.addr, &with_key, args.connections, mode)?;
+        (purged, Some(during))
+    } else {
+        (0, None)
+    };
+    if let Some(during) = &during_purge {
+        println!(
+            "ratio: leads/s answered 200 while the purge runs / without it (the phase above) = {:.2}",
+            during.ok_per_second() / measured.ok_per_second().max(f64::MIN_POSITIVE)
+        );
+    }
     let baseline = match args.rate {
         Some(_) => None,
         None => {
@@ -227,7 +256,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         server.started_in.as_millis()
     );
 
-    verify(&url, before, warmup.ok() + measured.ok(), args.employees)?;
+    let accepted = warmup.ok() + measured.ok() + during_purge.as_ref().map_or(0, Outcome::ok);
+    verify(&url, before, accepted, args.employees, purged)?;
     let restarted = ServerProcess::start(&url, &config, &args.server_log)?;
     println!(
         "server restart on the database it just filled: {} ms",
@@ -250,12 +280,63 @@ fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals
     Ok((key, store.totals()?, company))
 }
 
-/// Checks that every `200` added one stored record with one notification per employee.
-fn verify(url: &str, before: Totals, accepted: u64, employees: usize) -> anyhow::Result<()> {
+/// The server's own purge (every second, see the config written above) of everything
+/// written so far, aged a year meanwhile (then the hourly purge would delete those
+/// notifications and log entries), while the load goes on in one-second phases until no aged
+/// row is left: how many notifications it deleted, and the load's outcome meanwhile.
+fn purge_under_load(
+    url: &str,
+    addr: SocketAddr,
+    requests: &std::rc::Rc<load::Requests>,
+    connections: usize,
+    mode: Mode,
+) -> anyhow::Result<(u64, Outcome)> {
+    use diesel::connection::SimpleConnection;
+    let year_ago = lead_domain::Timestamp::now().millis() - 400 * 24 * 3600 * 1000;
+    let age = format!("UPDATE notifications SET created_at = {year_ago}; UPDATE submissions SET at = {year_ago};");
+    let left = format!("SELECT COUNT(*) AS n FROM notifications WHERE created_at = {year_ago}");
+    let notifications: u64 = count(url, "SELECT COUNT(*) AS n FROM notifications")?;
+    // The server is idle between two phases: the aging waits for nobody.
+    match lead_store::sqlite_path(url) {
+        Ok(path) => diesel::SqliteConnection::establish(&path.to_string_lossy())?.batch_execute(&age)?,
+        Err(_) => diesel::PgConnection::establish(url)?.batch_execute(&age)?,
+    }
+    let started = std::time::Instant::now();
+    let mut during = load::run(addr, requests, connections, Duration::from_secs(1), mode)?;
+    while count(url, &left)? > 0 {
+        during.merge(load::run(addr, requests, connections, Duration::from_secs(1), mode)?);
+    }
+    println!(
+        "purge: {notifications} notifications and the submission log entries of their leads, aged a year, deleted \
+         by the server's own purge in batches of 500 within {:.1} s while the load went on",
+        started.elapsed().as_secs_f64()
+    );
+    during.print("database path while the purge runs");
+    Ok((notifications, during))
+}
+
+/// The number a `SELECT COUNT(*) AS n …` gives, on a connection of its own.
+fn count(url: &str, sql: &str) -> anyhow::Result<u64> {
+    #[derive(diesel::QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let query = diesel::sql_query(sql);
+    let found: Number = match lead_store::sqlite_path(url) {
+        Ok(path) => query.get_result(&mut diesel::SqliteConnection::establish(&path.to_string_lossy())?)?,
+        Err(_) => query.get_result(&mut diesel::PgConnection::establish(url)?)?,
+    };
+    Ok(u64::try_from(found.n).unwrap_or(0))
+}
+
+/// Checks that every `200` added one stored record with one notification per employee
+/// (`purged` of them deleted by a purge since).
+fn verify(url: &str, before: Totals, accepted: u64, employees: usize, purged: u64) -> anyhow::Result<()> {
     let store = Store::open(&StoreConfig::new(url))?;
     let after = store.totals()?;
     let records = (after.orders + after.tickets - before.orders - before.tickets) as u64;
-    let notifications = (after.notifications - before.notifications) as u64;
+    let notifications = (after.notifications - before.notifications) as u64 + purged;
     let expected_notifications = accepted * employees as u64;
     if records == accepted && notifications == expected_notifications {
         println!("verified: {records} records and {notifications} notifications for {accepted} answers 200");

@@ -248,6 +248,17 @@ impl Store {
     /// `stop` is set. On PostgreSQL one instance purges at a time: another that is purging
     /// already makes this a no-op (`skipped`).
     pub fn purge(&self, retention: &Retention, dry_run: bool, stop: &AtomicBool) -> Result<PurgeReport> {
+        self.purge_as_of(retention, Timestamp::now(), dry_run, stop)
+    }
+
+    /// [`Store::purge`] as if it were `now`: a benchmark purges what it wrote a moment ago.
+    pub fn purge_as_of(
+        &self,
+        retention: &Retention,
+        now: Timestamp,
+        dry_run: bool,
+        stop: &AtomicBool,
+    ) -> Result<PurgeReport> {
         // Held for the whole run on a connection of its own; ends with it, even on a crash.
         let _lock = match &self.listener {
             Some((url, _)) => match PurgeLock::take(url)? {
@@ -261,7 +272,7 @@ impl Store {
             },
             None => None,
         };
-        let now = Timestamp::now().millis();
+        let now = now.millis();
         let mut report = PurgeReport::default();
         for (n, name) in KINDS.into_iter().enumerate() {
             let (rows, days) = kind(n, retention);
