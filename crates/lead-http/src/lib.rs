@@ -53,9 +53,6 @@ pub struct HttpConfig {
     pub body_timeout: Duration,
     /// How often an idle notification stream sends a heartbeat comment.
     pub sse_heartbeat: Duration,
-    /// How often an idle notification stream re-reads the database (and re-checks its
-    /// token) even without a signal.
-    pub sse_recheck: Duration,
     /// Rate limits on the lead endpoint.
     pub rate_limits: RateLimitConfig,
     /// The spam honeypot: a field people never see; a lead that fills it is stored as spam.
@@ -77,7 +74,6 @@ impl Default for HttpConfig {
             body_limit: 64 * 1024,
             body_timeout: Duration::from_secs(10),
             sse_heartbeat: Duration::from_secs(15),
-            sse_recheck: Duration::from_secs(1),
             rate_limits: RateLimitConfig::default(),
             honeypot: Some("_gotcha".into()),
             key_cache: Duration::from_secs(1),

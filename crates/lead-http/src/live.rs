@@ -2,9 +2,11 @@
 //!
 //! The database is the source of truth: a stream remembers the id of the last notification it
 //! sent and reads everything newer whenever the store signals a commit for the employee's
-//! company (and, as a safety net, every few seconds). A reconnect with `Last-Event-ID` resumes
-//! right after that id, so nothing is lost or repeated. Streams are bounded and end when they
-//! are too old, replaced or the server stops (see `streams.rs`): the client reconnects.
+//! company — and only then: it never polls (the process's hub, in `streams.rs`, signals what
+//! other processes committed, and ends the streams of tokens no longer valid). A reconnect
+//! with `Last-Event-ID` resumes right after that id, so nothing is lost or repeated. Streams
+//! are bounded and end when they are too old, replaced, their token stops being valid or the
+//! server stops (see `streams.rs`): the client reconnects.
 
 use std::time::Duration;
 
@@ -57,7 +59,10 @@ pub(crate) async fn open(
         ),
     };
     // A place among the open streams first: past the bound, nothing else is done.
-    let ticket = config.streams.open(member.employee_id).ok_or(ApiError::Busy)?;
+    let ticket = config
+        .streams
+        .open(member.employee_id, member.token_id)
+        .ok_or(ApiError::Busy)?;
     // Subscribe before reading where to start, so a commit in between is not missed.
     // The first subscription starts the listener for other instances' commits and waits for
     // it: off the async worker.
@@ -73,15 +78,7 @@ pub(crate) async fn open(
         }
     };
     let (events, receiver) = mpsc::channel(2 * BATCH as usize);
-    actix_web::rt::spawn(deliver(
-        store.into_inner(),
-        member,
-        start,
-        signals,
-        events,
-        config.sse_recheck,
-        ticket,
-    ));
+    actix_web::rt::spawn(deliver(store.into_inner(), member, start, signals, events, ticket));
     let stream = Sse::from_infallible_receiver(receiver)
         .with_keep_alive(config.sse_heartbeat)
         .with_retry_duration(Duration::from_secs(3));
@@ -90,15 +87,15 @@ pub(crate) async fn open(
 
 /// Sends every notification newer than `after`, then waits for the next signal, until the
 /// client goes away — or its token stops being valid (revoked, employee or company
-/// deactivated), which every wake-up re-checks — or its `ticket` ends it (too old, replaced by
-/// a newer stream of the employee, the server stopping).
+/// deactivated), which every read re-checks first, so a revoked token gets nothing more —
+/// or its `ticket` ends it (too old, replaced by a newer stream of the employee, its token
+/// found invalid by the hub while idle, the server stopping).
 async fn deliver(
     store: std::sync::Arc<Store>,
     member: Member,
     mut after: NotificationId,
     mut signals: broadcast::Receiver<CompanyId>,
     events: mpsc::Sender<sse::Event>,
-    recheck: Duration,
     mut ticket: Ticket,
 ) {
     loop {
@@ -140,26 +137,23 @@ async fn deliver(
         if full {
             continue;
         }
-        if !wait_for_commit(&mut signals, &events, member.company_id, recheck, &mut ticket).await {
+        if !wait_for_commit(&mut signals, &events, member.company_id, &mut ticket).await {
             return;
         }
     }
 }
 
-/// Waits until the store signals a commit for `company_id`, or `recheck` passes; `false`
-/// when the stream is to end: the client has gone away, or `ticket` ends it.
+/// Waits until the store signals a commit for `company_id`; `false` when the stream is to
+/// end: the client has gone away, or `ticket` ends it.
 async fn wait_for_commit(
     signals: &mut broadcast::Receiver<CompanyId>,
     events: &mpsc::Sender<sse::Event>,
     company_id: CompanyId,
-    recheck: Duration,
     ticket: &mut Ticket,
 ) -> bool {
     if *ticket.stopping.borrow() {
         return false;
     }
-    let deadline = actix_web::rt::time::sleep(recheck);
-    tokio::pin!(deadline);
     let expires = tokio::time::sleep_until(ticket.expires);
     tokio::pin!(expires);
     loop {
@@ -173,9 +167,8 @@ async fn wait_for_commit(
                     return true;
                 }
             },
-            _ = &mut deadline => return true,
             _ = events.closed() => return false,
-            _ = &mut ticket.replaced => return false,
+            _ = &mut ticket.ended => return false,
             _ = ticket.stopping.changed() => return false,
             () = &mut expires => return false,
         }

@@ -3,12 +3,19 @@
 //! so streams can never take the connections leads need). Each stream lives at most
 //! `max_age`, and all of them close at once when the server stops. A client resumes with
 //! `Last-Event-ID` and misses nothing.
+//!
+//! No stream polls the database: each waits for the store's commit signals. What those do not
+//! carry — notifications committed by another process (the operator's command line on SQLite,
+//! a NOTIFY lost while PostgreSQL's connection was down), and tokens that stopped being valid
+//! (revoked, logged out, the employee or company deactivated) — one hub per process checks
+//! with two queries a tick, whatever the number of streams, and passes on: it wakes the
+//! streams of the companies that got notifications, and ends the streams of invalid tokens.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lead_store::EmployeeId;
+use lead_store::{EmployeeId, NotificationId, Store, TokenId};
 use tokio::sync::{oneshot, watch};
 
 /// How many streams, and for how long.
@@ -49,7 +56,14 @@ struct Inner {
 struct Open {
     next: u64,
     total: usize,
-    by_employee: HashMap<EmployeeId, VecDeque<(u64, oneshot::Sender<()>)>>,
+    by_employee: HashMap<EmployeeId, VecDeque<Place>>,
+}
+
+/// One open stream: its number, the token it was opened with, and what ends it.
+struct Place {
+    id: u64,
+    token: TokenId,
+    end: oneshot::Sender<()>,
 }
 
 impl std::fmt::Debug for Streams {
@@ -72,8 +86,9 @@ pub(crate) struct Ticket {
     streams: Streams,
     employee: EmployeeId,
     id: u64,
-    /// Fires when a newer stream of the same employee took this one's place.
-    pub(crate) replaced: oneshot::Receiver<()>,
+    /// Fires when a newer stream of the same employee took this one's place, or its token
+    /// stopped being valid.
+    pub(crate) ended: oneshot::Receiver<()>,
     /// Turns `true` when the server stops.
     pub(crate) stopping: watch::Receiver<bool>,
     /// When the stream has lived long enough.
@@ -108,10 +123,10 @@ impl Streams {
         self.inner.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// A place for a new stream of `employee`. Closes that employee's oldest stream if there
-    /// are `per_employee` already. `None` when all places are taken, or the server is
-    /// stopping.
-    pub(crate) fn open(&self, employee: EmployeeId) -> Option<Ticket> {
+    /// A place for a new stream of `employee`, opened with `token`. Closes that employee's
+    /// oldest stream if there are `per_employee` already. `None` when all places are taken,
+    /// or the server is stopping.
+    pub(crate) fn open(&self, employee: EmployeeId, token: TokenId) -> Option<Ticket> {
         if *self.inner.stopping.borrow() {
             return None;
         }
@@ -122,26 +137,104 @@ impl Streams {
         if !replaces && open.total >= limits.total {
             return None;
         }
-        let (close, replaced) = oneshot::channel();
+        let (end, ended) = oneshot::channel();
         let id = open.next;
         open.next += 1;
         let streams = open.by_employee.entry(employee).or_default();
         if replaces {
-            if let Some((_, oldest)) = streams.pop_front() {
+            if let Some(oldest) = streams.pop_front() {
                 // Its ticket is still counted until it drops; the new one takes its place.
-                let _ = oldest.send(());
+                let _ = oldest.end.send(());
             }
         }
-        streams.push_back((id, close));
+        streams.push_back(Place { id, token, end });
         open.total += 1;
         Some(Ticket {
             streams: self.clone(),
             employee,
             id,
-            replaced,
+            ended,
             stopping: self.inner.stopping.subscribe(),
             expires: tokio::time::Instant::now() + limits.max_age,
         })
+    }
+}
+
+impl Streams {
+    /// The tokens the open streams were opened with, each once.
+    fn open_tokens(&self) -> Vec<TokenId> {
+        let mut tokens: Vec<TokenId> = self
+            .lock()
+            .by_employee
+            .values()
+            .flatten()
+            .map(|place| place.token)
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        tokens
+    }
+
+    /// Ends the streams opened with any of `tokens`.
+    fn end_tokens(&self, tokens: &[TokenId]) {
+        if tokens.is_empty() {
+            return;
+        }
+        let mut open = self.lock();
+        for streams in open.by_employee.values_mut() {
+            for place in streams.iter_mut().filter(|place| tokens.contains(&place.token)) {
+                // Sent once; the ticket frees the place when its stream ends.
+                let (dead, _) = oneshot::channel();
+                let _ = std::mem::replace(&mut place.end, dead).send(());
+            }
+        }
+    }
+
+    /// Starts this process's hub (on the current runtime): every `every` it wakes the streams
+    /// of companies that got notifications it was not told of, and ends the streams of tokens
+    /// no longer valid — two queries a tick, not one per stream. Ends when the server stops.
+    pub fn start_hub(&self, store: Store, every: Duration) {
+        let streams = self.clone();
+        let store = Arc::new(store);
+        let mut stopping = self.inner.stopping.subscribe();
+        actix_web::rt::spawn(async move {
+            // Where the checks start: what is committed from now on is passed on.
+            let mut newest: Option<NotificationId> = {
+                let store = store.clone();
+                actix_web::web::block(move || store.newest_notification_id())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            };
+            loop {
+                tokio::select! {
+                    () = actix_web::rt::time::sleep(every) => {}
+                    _ = stopping.changed() => return,
+                }
+                let tokens = streams.open_tokens();
+                let store = store.clone();
+                let checked = actix_web::web::block(move || -> lead_store::Result<_> {
+                    let invalid = match tokens.is_empty() {
+                        true => Vec::new(),
+                        false => store.invalid_tokens(&tokens)?,
+                    };
+                    let newest = match newest {
+                        Some(after) => store.wake_streams_notified_after(after)?,
+                        None => store.newest_notification_id()?,
+                    };
+                    Ok((invalid, newest))
+                })
+                .await;
+                match checked {
+                    Ok(Ok((invalid, seen))) => {
+                        streams.end_tokens(&invalid);
+                        newest = Some(seen);
+                    }
+                    Ok(Err(error)) => log::warn!("the live streams' check failed, and runs again: {error}"),
+                    Err(error) => log::warn!("the live streams' check failed, and runs again: {error}"),
+                }
+            }
+        });
     }
 }
 
@@ -150,7 +243,7 @@ impl Drop for Ticket {
         let mut open = self.streams.lock();
         open.total = open.total.saturating_sub(1);
         if let Some(streams) = open.by_employee.get_mut(&self.employee) {
-            streams.retain(|(id, _)| *id != self.id);
+            streams.retain(|place| place.id != self.id);
             if streams.is_empty() {
                 open.by_employee.remove(&self.employee);
             }
@@ -174,27 +267,46 @@ mod tests {
     async fn a_new_stream_replaces_the_employees_oldest_and_the_total_is_bounded() {
         let streams = Streams::new(limits(2, 3));
         let (a, b) = (EmployeeId::new(1), EmployeeId::new(2));
-        let mut first = streams.open(a).unwrap();
-        let mut second = streams.open(a).unwrap();
-        let _third = streams.open(a).unwrap();
-        assert!(first.replaced.try_recv().is_ok(), "the oldest is closed");
-        assert!(second.replaced.try_recv().is_err());
+        let token = TokenId::new(1);
+        let mut first = streams.open(a, token).unwrap();
+        let mut second = streams.open(a, token).unwrap();
+        let _third = streams.open(a, token).unwrap();
+        assert!(first.ended.try_recv().is_ok(), "the oldest is closed");
+        assert!(second.ended.try_recv().is_err());
         drop(first);
         assert_eq!(streams.open_count(), 2);
-        let _other = streams.open(b).unwrap();
-        assert!(streams.open(EmployeeId::new(3)).is_none(), "all places taken");
+        let _other = streams.open(b, TokenId::new(2)).unwrap();
+        assert!(
+            streams.open(EmployeeId::new(3), TokenId::new(3)).is_none(),
+            "all places taken"
+        );
         // An employee at their own bound still gets one: it replaces their oldest.
-        let _fourth = streams.open(a).unwrap();
-        assert!(second.replaced.try_recv().is_ok());
+        let _fourth = streams.open(a, token).unwrap();
+        assert!(second.ended.try_recv().is_ok());
     }
 
     #[actix_web::test]
     async fn closing_all_reaches_every_stream_and_takes_no_new_one() {
         let streams = Streams::default();
-        let mut ticket = streams.open(EmployeeId::new(1)).unwrap();
+        let mut ticket = streams.open(EmployeeId::new(1), TokenId::new(1)).unwrap();
         streams.close_all();
         ticket.stopping.changed().await.unwrap();
         assert!(*ticket.stopping.borrow());
-        assert!(streams.open(EmployeeId::new(2)).is_none());
+        assert!(streams.open(EmployeeId::new(2), TokenId::new(2)).is_none());
+    }
+
+    #[actix_web::test]
+    async fn the_streams_of_an_invalid_token_end_and_no_others() {
+        let streams = Streams::default();
+        let (revoked, kept) = (TokenId::new(7), TokenId::new(8));
+        let mut phone = streams.open(EmployeeId::new(1), revoked).unwrap();
+        let mut laptop = streams.open(EmployeeId::new(1), revoked).unwrap();
+        let mut other = streams.open(EmployeeId::new(1), kept).unwrap();
+        assert_eq!(streams.open_tokens(), [revoked, kept]);
+        streams.end_tokens(&[revoked]);
+        assert!(phone.ended.try_recv().is_ok() && laptop.ended.try_recv().is_ok());
+        assert!(other.ended.try_recv().is_err());
+        drop((phone, laptop));
+        assert_eq!(streams.open_tokens(), [kept]);
     }
 }

@@ -399,7 +399,6 @@ impl Config {
             body_limit: self.server.body_limit_bytes,
             body_timeout: std::time::Duration::from_secs(self.server.request_timeout_secs),
             sse_heartbeat: std::time::Duration::from_secs(self.server.sse_heartbeat_secs),
-            sse_recheck: std::time::Duration::from_secs(self.server.sse_recheck_secs),
             rate_limits: lead_http::RateLimitConfig {
                 per_ip: self.limits.per_ip,
                 per_key: self.limits.per_key,

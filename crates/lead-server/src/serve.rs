@@ -89,6 +89,8 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             log::info!("listening on http://{addr}");
         }
         let server = server.run();
+        // One check for all live streams, not one per stream.
+        streams.start_hub(store.clone(), Duration::from_secs(config.server.sse_recheck_secs));
         let handle = server.handle();
         actix_web::rt::spawn(async move {
             stop.await;

@@ -179,3 +179,67 @@ fn sigterm_under_load_answers_what_it_stores_and_stores_what_it_answered() {
     let missing: Vec<&i64> = answered.iter().filter(|id| !stored.contains(id)).collect();
     assert!(missing.is_empty(), "answered 200 but not stored: {missing:?}");
 }
+
+#[test]
+fn idle_streams_do_not_poll_the_database() {
+    // Before, every open stream read the database every second (its token, its
+    // notifications): forty idle streams made some eighty queries a second. Now one check a
+    // second serves them all. Counted by PostgreSQL itself: the transactions on the database.
+    common::with_backend(common::Backend::Postgres, || {
+        let app = TestApp::spawn_with("[server]\nstreams_per_employee = 40\n");
+        let token = token_for(&app.store, app.acme.employees[0]);
+        let streams: Vec<SseClient> = (0..40).map(|_| open(&app, &token)).collect();
+        assert!(streams.iter().all(|stream| stream.status == 200));
+        let name = app.db.postgres_name().unwrap().to_owned();
+        let transactions = || {
+            app.db.number(&format!(
+                "SELECT xact_commit AS n FROM pg_stat_database WHERE datname = '{name}'"
+            ))
+        };
+        // A connection that goes idle reports its statistics within ten seconds: those of
+        // opening the streams are all in before the count starts.
+        std::thread::sleep(Duration::from_secs(11));
+        let before = transactions();
+        std::thread::sleep(Duration::from_secs(5));
+        let during = transactions() - before;
+        eprintln!("{during} transactions in 5 s with 40 idle streams open");
+        assert!(during < 100, "{during} transactions in 5 s: the streams poll");
+        // ... and they are alive: a lead reaches every one of them.
+        let answer = app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#);
+        assert_eq!(answer.status, 200);
+        for mut stream in streams {
+            assert!(stream.next_event(Duration::from_secs(5)).is_some());
+        }
+    });
+}
+
+#[test]
+fn what_another_process_commits_or_revokes_reaches_idle_streams_within_a_tick() {
+    // The hub's two duties: on SQLite, a notification the operator's command line made (no
+    // signal reaches the server) is delivered, and a token revoked there ends its stream.
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let mut stream = open(&app, &token);
+    assert_eq!(stream.status, 200);
+    let spam = app.post_lead(
+        &app.acme.key,
+        r#"{"type":"ticket","email":"a@b.de","message":"x","_gotcha":"y"}"#,
+    );
+    let id = spam.json()["id"].as_i64().unwrap();
+    let released = common::cli(&app.db.url, &["tickets", "release", &id.to_string()]);
+    assert!(
+        released.status.success(),
+        "{}",
+        String::from_utf8_lossy(&released.stderr)
+    );
+    let event = stream
+        .next_event(Duration::from_secs(5))
+        .unwrap_or_else(|| panic!("no notification; {}", app.server.log()));
+    assert!(event.data.contains(&format!("\"ticket_id\":{id}")), "{}", event.data);
+    let revoked = common::cli(&app.db.url, &["employee", "token-revoke", &token[..12]]);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert!(
+        ends_within(&mut stream, Duration::from_secs(5)),
+        "the revoked token's stream ends"
+    );
+}

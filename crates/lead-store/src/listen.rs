@@ -3,8 +3,9 @@
 //!
 //! The writer sends `NOTIFY lead_commits, '<company id>'` inside each batch's transaction, so
 //! the signal goes out exactly when the leads become visible. A signal is only a wake-up
-//! call: the database stays the source of truth, and streams re-read it every second anyway,
-//! so a signal lost while the connection was down costs latency, never a notification.
+//! call: the database stays the source of truth, and each instance's stream hub checks it
+//! every second anyway (one query for all streams), so a signal lost while the connection was
+//! down costs latency, never a notification.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;

@@ -104,6 +104,36 @@ impl Store {
         })
     }
 
+    /// The newest notification's id (0 when there is none).
+    pub fn newest_notification_id(&self) -> Result<NotificationId> {
+        self.read(|conn| {
+            let newest: Option<NotificationId> = notifications::table
+                .select(diesel::dsl::max(notifications::id))
+                .first(conn)?;
+            Ok(newest.unwrap_or(NotificationId::new(0)))
+        })
+    }
+
+    /// Wakes the live streams of every company that got notifications after `after`, as a
+    /// commit of its own would (see [`Store::subscribe_commits`]) — for what no signal told
+    /// of: notifications committed by another process on SQLite, or while the PostgreSQL
+    /// listener was reconnecting. One query; returns the newest id seen, the next `after`.
+    pub fn wake_streams_notified_after(&self, after: NotificationId) -> Result<NotificationId> {
+        let found: Vec<(CompanyId, Option<NotificationId>)> = self.read(|conn| {
+            Ok(notifications::table
+                .filter(notifications::id.gt(after))
+                .group_by(notifications::company_id)
+                .select((notifications::company_id, diesel::dsl::max(notifications::id)))
+                .load(conn)?)
+        })?;
+        let mut newest = after;
+        for (company, last) in found {
+            let _ = self.commits.send(company);
+            newest = newest.max(last.unwrap_or(after));
+        }
+        Ok(newest)
+    }
+
     /// A receiver that gets a company's id whenever leads of that company (and so new
     /// notifications) have been committed. Only a wake-up call: the database stays the source
     /// of truth, so a missed or lagging signal loses nothing.

@@ -116,6 +116,23 @@ impl Store {
         })
     }
 
+    /// Of `tokens`, those that no longer let anyone in (revoked, expired, gone, the employee
+    /// or company deactivated): one query for all of them.
+    pub fn invalid_tokens(&self, tokens: &[TokenId]) -> Result<Vec<TokenId>> {
+        self.read(|conn| {
+            let rows: Vec<StateRow> = tokens_with_state!()
+                .filter(employee_tokens::id.eq_any(tokens))
+                .load(conn)?;
+            let valid: Vec<TokenId> = rows
+                .into_iter()
+                .map(lookup)
+                .filter(|found| found.state == TokenState::Active)
+                .map(|found| found.member.token_id)
+                .collect();
+            Ok(tokens.iter().copied().filter(|token| !valid.contains(token)).collect())
+        })
+    }
+
     /// Tokens, all or of one employee, by id.
     pub fn list_employee_tokens(&self, employee_id: Option<EmployeeId>) -> Result<Vec<TokenInfo>> {
         self.read(|conn| {
