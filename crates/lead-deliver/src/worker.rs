@@ -43,6 +43,9 @@ pub struct DeliverConfig {
     /// The server's identity towards push services (none: push deliveries fail, and the
     /// store owes none).
     pub push: Option<Vapid>,
+    /// On stop: how long deliveries in flight may take to finish before they are cut off
+    /// and given back.
+    pub drain: Duration,
 }
 
 impl Default for DeliverConfig {
@@ -58,6 +61,7 @@ impl Default for DeliverConfig {
             poll: Duration::from_millis(500),
             smtp: None,
             push: None,
+            drain: Duration::from_secs(5),
         }
     }
 }
@@ -65,7 +69,8 @@ impl Default for DeliverConfig {
 /// The delivery worker of one server process (it runs on a thread of its own).
 #[derive(Debug)]
 pub struct Deliverer {
-    _thread: std::thread::JoinHandle<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Deliverer {
@@ -88,11 +93,33 @@ impl Deliverer {
                 .map_err(|error| error.to_string())?
         };
         let senders = Senders { client, mailer };
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("lead-deliver".into())
-            .spawn(move || runtime.block_on(run(store, Arc::new(config), senders)))
+            .spawn(move || runtime.block_on(run(store, Arc::new(config), senders, stopped)))
             .map_err(|error| format!("cannot start the delivery worker: {error}"))?;
-        Ok(Deliverer { _thread: thread })
+        Ok(Deliverer {
+            thread: Some(thread),
+            stop,
+        })
+    }
+
+    /// Starts stopping, without waiting: nothing more is claimed, what is queued is given
+    /// back, what is in flight may finish within `drain`; then everything still held is
+    /// given back (due at once: another instance, or this one after a restart, sends it).
+    pub fn begin_stop(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+impl Drop for Deliverer {
+    /// Stops (see [`Deliverer::begin_stop`]) and waits until the worker has given back what it
+    /// held.
+    fn drop(&mut self) {
+        self.begin_stop();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -285,7 +312,12 @@ impl Held {
     }
 }
 
-async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
+async fn run(
+    store: Store,
+    config: Arc<DeliverConfig>,
+    senders: Senders,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
     match blocking(&store, |store| store.recover_claims()).await {
         Ok(0) => {}
         Ok(recovered) => log::info!("{recovered} deliveries claimed before a restart are due again"),
@@ -308,7 +340,7 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
         finished: Vec::new(),
         give_back: Vec::new(),
     };
-    loop {
+    while !*stopped.borrow() {
         let last_exchange = Instant::now();
         // Targets without room are not claimed for; a claim fits the one with the least room,
         // so that hardly anything claimed has to be given back.
@@ -395,6 +427,7 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
                 }
                 () = tokio::time::sleep_until(next_exchange), if !idle => break,
                 () = tokio::time::sleep_until(idle_until), if idle => break,
+                _ = stopped.changed() => break,
             }
             while let Some(done) = held.inflight.try_join_next_with_id() {
                 held.take(done);
@@ -405,6 +438,48 @@ async fn run(store: Store, config: Arc<DeliverConfig>, senders: Senders) {
                 break;
             }
         }
+    }
+    drain(&store, &config, held).await;
+}
+
+/// The stop: what is queued is given back at once; what is in flight may finish within the
+/// drain time, then is cut off and given back too; the attempts made are recorded. A
+/// delivery cut off mid-request is sent again by whoever takes it (at least once, as always).
+async fn drain(store: &Store, config: &DeliverConfig, mut held: Held) {
+    let mut give_back = std::mem::take(&mut held.give_back);
+    for (_, queue) in held.queues.drain() {
+        give_back.extend(queue.into_iter().map(|delivery| delivery.id));
+    }
+    let deadline = tokio::time::Instant::now() + config.drain;
+    while !held.inflight.is_empty() {
+        tokio::select! {
+            Some(done) = held.inflight.join_next_with_id() => held.take(done),
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    let cut_off: Vec<DeliveryId> = held.tasks.values().map(|(_, id)| *id).collect();
+    held.inflight.abort_all();
+    give_back.extend(cut_off);
+    let (recorded, given) = (held.finished.len(), give_back.len());
+    let exchange = Exchange {
+        attempts: std::mem::take(&mut held.finished),
+        give_back,
+        renew: Vec::new(),
+        // Due at once: nobody here will send them.
+        busy_wait: Duration::ZERO,
+        claim: 0,
+        skip: Vec::new(),
+        skip_email: false,
+        lease: Duration::ZERO,
+        disable_after: config.disable_after,
+    };
+    match blocking(store, move |store| store.exchange_deliveries(&exchange)).await {
+        Ok(_) if recorded + given > 0 => log::info!(
+            "delivery worker stopped: {recorded} attempts recorded, {given} deliveries given back for another instance or the restart"
+        ),
+        Ok(_) => {}
+        // Their claims run out by themselves (or, on SQLite, are given back at the restart).
+        Err(error) => log::warn!("the delivery worker could not give back what it held: {error}"),
     }
 }
 

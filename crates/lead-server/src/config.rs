@@ -390,6 +390,7 @@ impl Config {
             poll: std::time::Duration::from_millis(500),
             smtp: self.smtp()?,
             push: None,
+            drain: std::time::Duration::from_secs(self.server.shutdown_timeout_secs),
         })
     }
 

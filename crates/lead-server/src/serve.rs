@@ -69,7 +69,9 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         // stream misses nothing committed elsewhere.
         drop(store.subscribe_commits());
         // Deliveries owed before a stop (or a crash) go out first.
-        let _deliverer = lead_deliver::Deliverer::start(store.clone(), deliver).map_err(anyhow::Error::msg)?;
+        // Stopped with the server: what it holds is given back (dropped at the end).
+        let deliverer = lead_deliver::Deliverer::start(store.clone(), deliver).map_err(anyhow::Error::msg)?;
+        let deliverer = std::sync::Arc::new(deliverer);
         // What the retention settings no longer keep goes, hourly; the first purge a minute
         // after the start, so that restarts more often than hourly do not keep it from running.
         let _purge = match config.retention.purge_every_secs {
@@ -89,6 +91,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             log::info!("listening on http://{addr}");
         }
         let server = server.run();
+        let stopping_deliverer = deliverer.clone();
         // One check for all live streams, not one per stream.
         streams.start_hub(store.clone(), Duration::from_secs(config.server.sse_recheck_secs));
         let handle = server.handle();
@@ -97,6 +100,9 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             log::info!("stopping: no new connections, live streams closed, requests in flight answered");
             // A stream never ends by itself: closed first, or the stop waits out its timeout.
             streams.close_all();
+            // Deliveries in flight finish (within the shutdown timeout) while the requests in
+            // flight are answered; nothing more is claimed.
+            stopping_deliverer.begin_stop();
             handle.stop(true).await;
         });
         server.await.context("the HTTP server failed")

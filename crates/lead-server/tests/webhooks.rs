@@ -547,3 +547,31 @@ backend_test! {
         }
     }
 }
+
+backend_test! {
+fn a_stop_lets_deliveries_in_flight_finish_and_gives_back_the_rest_at_once() {
+    // Before, a stop left the worker's claims to run out (the lease: 90 s) and its attempt in
+    // flight unrecorded: no other instance could send them until then.
+    let slow = Duration::from_millis(1500);
+    let receiver = Receiver::start((0..3).map(|_| Reply::status(200).after(slow)).collect());
+    let mut app = TestApp::spawn_with(&format!("{CONFIG}per_target = 1\n"));
+    add_webhook(&app, &receiver.url, &[]);
+    for n in 0..3 {
+        let body = format!(r#"{{"type":"order","email":"k{n}@beispiel.de","total":{n}}}"#);
+        assert_eq!(app.post_lead(&app.acme.key, &body).status, 200);
+    }
+    // The first is being sent (one at a time to this endpoint), the other two wait, claimed.
+    wait_for(&receiver, 1);
+    let took = app.server.terminate(Duration::from_secs(10)).expect("the server stops");
+    assert!(took < Duration::from_secs(5), "within the shutdown timeout: {took:?}");
+    let now = lead_domain::Timestamp::now().millis();
+    let count = |condition: &str| app.db.number(&format!("SELECT COUNT(*) AS n FROM outbox WHERE {condition}"));
+    assert_eq!(count("status = 'delivered'"), 1, "the one in flight finished and was recorded");
+    assert_eq!(
+        count(&format!("status = 'pending' AND attempts = 0 AND (claimed_until IS NULL OR claimed_until <= {now})")),
+        2,
+        "the others are given back, due at once for another instance"
+    );
+    assert_eq!(receiver.received().len(), 1, "nothing was sent twice");
+}
+}

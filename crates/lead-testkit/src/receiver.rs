@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One answer of the script.
 #[derive(Debug, Clone)]
@@ -13,6 +13,8 @@ pub struct Reply {
     pub status: u16,
     /// Extra headers (`Retry-After`, say).
     pub headers: Vec<(String, String)>,
+    /// How long the receiver takes before it answers (a slow endpoint).
+    pub delay: Duration,
 }
 
 impl Reply {
@@ -21,7 +23,14 @@ impl Reply {
         Reply {
             status,
             headers: Vec::new(),
+            delay: Duration::ZERO,
         }
+    }
+
+    /// Answered only after `delay`.
+    pub fn after(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
     }
 
     /// With one more header.
@@ -135,6 +144,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Received>>, script: &Mutex<std::coll
             bytes: body,
             status: reply.status,
         });
+        std::thread::sleep(reply.delay);
         let mut answer = format!("HTTP/1.1 {} Status\r\ncontent-length: 0\r\n", reply.status);
         for (name, value) in &reply.headers {
             answer.push_str(&format!("{name}: {value}\r\n"));
