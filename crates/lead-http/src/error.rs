@@ -41,6 +41,8 @@ pub enum ApiError {
     Csrf,
     /// 401: this client is locked out of the account after too many wrong passwords.
     LockedOut,
+    /// 403: a dashboard page or action for the company's admins, asked for by a member.
+    AdminOnly,
     /// 400: a required field of a team-API body is missing.
     MissingField(&'static str),
     /// 400: a field or query parameter has a value that is not allowed.
@@ -146,7 +148,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
-            ApiError::Csrf => "forbidden",
+            ApiError::Csrf | ApiError::AdminOnly => "forbidden",
             ApiError::LockedOut => "unauthorized",
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
@@ -213,6 +215,7 @@ impl ApiError {
             ApiError::Csrf => "Das Formular war abgelaufen oder kam nicht von dieser Seite; es wurde nichts geändert. \
                  Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
                 .into(),
+            ApiError::AdminOnly => "Das dürfen nur die Administratoren Ihrer Firma; es wurde nichts geändert.".into(),
             ApiError::LockedOut => {
                 "Zu viele falsche Passwörter: die Anmeldung von Ihrer Adresse aus ist vorübergehend gesperrt.".into()
             }
@@ -287,7 +290,8 @@ impl ResponseError for ApiError {
             }
             ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden)
             | ApiError::OriginNotAllowed
-            | ApiError::Csrf => StatusCode::FORBIDDEN,
+            | ApiError::Csrf
+            | ApiError::AdminOnly => StatusCode::FORBIDDEN,
             ApiError::Lead(_)
             | ApiError::UnreadableBody
             | ApiError::TooManyFields(_)

@@ -63,6 +63,8 @@ pub struct HttpConfig {
     pub dashboard: DashboardConfig,
     /// The server's VAPID public key, when push is enabled: browsers subscribe with it.
     pub push_public_key: Option<String>,
+    /// A person's erasure keeps their orders, anonymised (`retention.anonymise_erased_orders`).
+    pub keep_erased_orders: bool,
     /// The live notification streams: their bounds, and closing them all when the server
     /// stops.
     pub streams: Streams,
@@ -79,6 +81,7 @@ impl Default for HttpConfig {
             key_cache: Duration::from_secs(1),
             dashboard: DashboardConfig::default(),
             push_public_key: None,
+            keep_erased_orders: true,
             streams: Streams::default(),
         }
     }

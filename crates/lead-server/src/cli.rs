@@ -287,6 +287,18 @@ pub enum EmployeeCommand {
         /// Email address.
         #[arg(long)]
         email: String,
+        /// An admin of the company: manages its employees, keys, webhooks and data requests
+        /// in the dashboard (default: a member, who works the inbox).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Make an employee an admin of their company, or a member again.
+    Role {
+        /// The employee's id.
+        employee: EmployeeId,
+        /// `admin` or `member`.
+        #[arg(value_name = "admin|member")]
+        role: lead_store::Role,
     },
     /// List a company's employees.
     List {

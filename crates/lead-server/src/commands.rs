@@ -284,11 +284,30 @@ fn read_stdin_line() -> anyhow::Result<String> {
 
 fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Result<()> {
     match command {
-        EmployeeCommand::Add { company, name, email } => {
+        EmployeeCommand::Add {
+            company,
+            name,
+            email,
+            admin,
+        } => {
             let company = store.find_company(&company)?;
             let id = store.add_employee(company.id, &name, &email)?;
-            eprintln!("Added employee {:?} to company {:?}.", name.trim(), company.name);
+            if admin {
+                store.set_employee_role(id, lead_store::Role::Admin)?;
+            }
+            let what = if admin { "admin" } else { "employee" };
+            eprintln!("Added {what} {:?} to company {:?}.", name.trim(), company.name);
             println!("{id}");
+        }
+        EmployeeCommand::Role { employee, role } => {
+            store.set_employee_role(employee, role)?;
+            eprintln!(
+                "Employee {employee} is now {} of their company.",
+                match role {
+                    lead_store::Role::Admin => "an admin",
+                    lead_store::Role::Member => "a member",
+                }
+            );
         }
         EmployeeCommand::List { company, list } => {
             let company = store.find_company(&company)?;

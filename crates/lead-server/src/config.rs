@@ -422,6 +422,7 @@ impl Config {
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
+            keep_erased_orders: self.retention.anonymise_erased_orders,
             streams: lead_http::Streams::new(lead_http::StreamLimits {
                 per_employee: self.server.streams_per_employee,
                 total: match self.server.max_streams {

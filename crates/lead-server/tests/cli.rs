@@ -196,6 +196,31 @@ fn employees_are_notified_until_deactivated() {
 }
 
 backend_test! {
+fn employees_are_members_unless_made_admins() {
+    let (db, _, _) = setup();
+    let added = |extra: &[&str]| {
+        let mut args = vec!["employee", "add", "--company", "Acme", "--name", "Eva", "--email", "eva@acme.example"];
+        args.extend_from_slice(extra);
+        last_line(&cli(&db.url, &args))
+    };
+    let (member, admin) = (added(&[]), added(&["--admin"]));
+    let role = |id: &str| {
+        let listed = json_lines(&cli(&db.url, &["employee", "list", "--company", "Acme", "--json"]));
+        let found = listed.as_array().unwrap().iter().find(|e| e["id"].to_string() == id).unwrap().clone();
+        found["role"].as_str().unwrap().to_owned()
+    };
+    assert_eq!((role(&member).as_str(), role(&admin).as_str()), ("member", "admin"));
+    assert!(cli(&db.url, &["employee", "role", &member, "admin"]).status.success());
+    assert!(cli(&db.url, &["employee", "role", &admin, "member"]).status.success());
+    assert_eq!((role(&member).as_str(), role(&admin).as_str()), ("admin", "member"));
+    assert_fails(&cli(&db.url, &["employee", "role", &member, "boss"]), "member or admin");
+    assert_fails(&cli(&db.url, &["employee", "role", "99", "admin"]), "no employee");
+    let audit = json_lines(&cli(&db.url, &["audit", "list", "--json"]));
+    assert_eq!(audit[0]["action"], "employee.role");
+}
+}
+
+backend_test! {
 fn a_deactivated_company_is_locked_out_until_activated() {
     let (db, _, key) = setup();
     let server = Server::start(&db.url, &[]);

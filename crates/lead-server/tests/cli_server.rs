@@ -110,6 +110,8 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     assert_eq!(orders[0]["total_cents"], 4990);
     let notes = json_lines(&cli(&db.url, &["notifications", "list", "--employee", "1", "--json"]));
     assert_eq!(notes.as_array().unwrap().len(), 1, "the demo employee is notified");
+    let employees = json_lines(&cli(&db.url, &["employee", "list", "--company", "Demo", "--json"]));
+    assert_eq!(employees[0]["role"], "admin", "the one who tries it out manages it too");
 
     // The Demo employee's dashboard password is printed too, and works.
     let output = server.wait_for_output("log in as team@demo.example");

@@ -349,6 +349,65 @@ fn a_customer_file_page_shows_fifty_and_links_to_the_older() {
 }
 
 backend_test! {
+fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_company() {
+    let app = app();
+    let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
+    let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+    let post = |path: &str, body: String| {
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        app.server.request("POST", path, &headers, body.as_bytes())
+    };
+    let max = r#"{"type":"ticket","email":"max@beispiel.de","subject":"Frage","message":"Hallo"}"#;
+    assert_eq!(app.post_lead(&app.acme.key, max).status, 200);
+    let other = lead_testkit::add_company(&app.store, "Andere", 1);
+    assert_eq!(app.post_lead(&other.key, max).status, 200);
+    let tickets = |company| app.store.list_tickets(company, None, None, None).unwrap().len();
+    let export = format!("csrf={csrf}&email=max%40beispiel.de");
+    let erase = format!("csrf={csrf}&email=max%40beispiel.de&confirm=MAX%40beispiel.de");
+
+    // A member: every admin page and action is refused, and nothing changes.
+    assert!(!get("/app/orders").text().contains("href=\"/app/admin\""), "no admin link for a member");
+    for path in ["/app/admin", "/app/admin/datenschutz"] {
+        let page = get(path);
+        assert_eq!(page.status, 403, "{path}");
+        assert!(page.text().contains("Nur für Administratoren"), "{path}");
+    }
+    for (path, body) in [("/app/admin/datenschutz/export", &export), ("/app/admin/datenschutz/erase", &erase)] {
+        assert_eq!(post(path, body.clone()).status, 403, "{path}");
+    }
+    assert_eq!(tickets(app.acme.id), 1);
+
+    // Made an admin (the role is read at every request: no new login needed).
+    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    assert!(get("/app/orders").text().contains("href=\"/app/admin\""));
+    assert!(get("/app/admin").text().contains("href=\"/app/admin/datenschutz\""));
+    assert_eq!(get("/app/admin/datenschutz").status, 200);
+    let exported = post("/app/admin/datenschutz/export", export.clone());
+    assert_eq!(exported.status, 200, "{}", exported.text());
+    assert_eq!(
+        exported.header("content-disposition"),
+        Some("attachment; filename=\"personendaten-max_beispiel.de.json\"")
+    );
+    let document = exported.json();
+    assert_eq!(document["tickets"].as_array().unwrap().len(), 1, "only their own company's: {document}");
+    assert_eq!(document["company"]["name"], "Acme");
+    // The address twice, or nothing happens.
+    let mismatch = post("/app/admin/datenschutz/erase", format!("csrf={csrf}&email=max%40beispiel.de&confirm=moritz%40beispiel.de"));
+    assert_eq!(mismatch.status, 400);
+    assert_eq!(tickets(app.acme.id), 1);
+    let erased = post("/app/admin/datenschutz/erase", erase);
+    assert_eq!(erased.status, 200, "{}", erased.text());
+    assert!(erased.text().contains("Gelöscht."), "{}", erased.text());
+    assert_eq!(tickets(app.acme.id), 0);
+    assert_eq!(tickets(other.id), 1, "another company's record of the same address stays");
+    let audit = app.store.list_audit(Some(1)).unwrap().remove(0);
+    assert_eq!(audit.action, "person.erase");
+    assert!(audit.actor.contains(&format!("employee {}", app.acme.employees[0])), "{}", audit.actor);
+    assert!(!audit.subject.contains("max@"), "{}", audit.subject);
+}
+}
+
+backend_test! {
 fn only_the_right_password_of_an_active_employee_gets_in() {
     let app = app();
     assert_eq!(raw_login(&app, "falsch-falsch").0.status, 401);

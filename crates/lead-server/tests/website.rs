@@ -366,32 +366,6 @@ fn a_logged_json_body_is_redacted_the_same_way_whatever_its_content_type() {
 }
 
 #[test]
-fn old_submissions_are_pruned_automatically() {
-    let app = TestApp::spawn();
-    let day = 24 * 3600 * 1000;
-    let now = lead_domain::Timestamp::now().millis();
-    for age in [15 * day, 13 * day] {
-        app.store.log_submission(lead_store::NewSubmission {
-            at: lead_domain::Timestamp::from_millis(now - age),
-            company_id: None,
-            key_prefix: None,
-            origin: None,
-            client_ip: None,
-            status: 401,
-            code: Some("missing_api_key".into()),
-            size: 0,
-            body: None,
-            note: None,
-        });
-    }
-    // Written and pruned by the log's own thread (14 days by default) in one transaction:
-    // once anything is written, only the younger is there.
-    let kept = submissions(&app, &Default::default(), 1);
-    assert_eq!(kept.len(), 1, "{kept:?}");
-    assert_eq!(kept[0].at.millis(), now - 13 * day);
-}
-
-#[test]
 fn the_openapi_description_is_served() {
     let app = TestApp::spawn();
     let response = app.server.request("GET", "/api/v1/openapi.json", &[], b"");

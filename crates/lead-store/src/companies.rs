@@ -138,6 +138,10 @@ impl Store {
                 })
                 .returning(employees::id)
                 .get_result(conn)?;
+            // The one who tries it out manages it too.
+            diesel::update(employees::table.find(employee_id))
+                .set(employees::role.eq(crate::Role::Admin.as_str()))
+                .execute(conn)?;
             let key_id = diesel::insert_into(api_keys::table)
                 .values(NewKey {
                     company_id,

@@ -59,6 +59,7 @@ mod rows {
             password_hash: Option<String>,
             notify_email: i32,
             notify_push: i32,
+            role: String,
         }
     );
     full_row!(

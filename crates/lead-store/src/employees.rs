@@ -7,7 +7,7 @@ use crate::audit;
 use crate::companies::ensure_company;
 use crate::ids::{CompanyId, EmployeeId};
 use crate::input::{checked_email, checked_name};
-use crate::models::Employee;
+use crate::models::{Employee, Role};
 use crate::rows::NewEmployee;
 use crate::schema::employees;
 use crate::{Result, Store, StoreError};
@@ -32,6 +32,7 @@ struct EmployeeRow {
     email: String,
     active: i32,
     created_at: i64,
+    role: String,
 }
 
 impl From<EmployeeRow> for Employee {
@@ -43,6 +44,8 @@ impl From<EmployeeRow> for Employee {
             email: row.email,
             active: row.active == 1,
             created_at: row.created_at.into(),
+            // Anything but `admin` may do no more than a member.
+            role: row.role.parse().unwrap_or(Role::Member),
         }
     }
 }
@@ -117,6 +120,24 @@ impl Store {
     /// Whether an employee gets an e-mail, and push messages, per new order and ticket.
     pub fn employee_notify(&self, employee_id: EmployeeId) -> Result<(bool, bool)> {
         self.read(|conn| notify_of(conn, employee_id))
+    }
+
+    /// Makes an employee an admin of their company, or a member again.
+    pub fn set_employee_role(&self, employee_id: EmployeeId, role: Role) -> Result<()> {
+        self.write(|conn| {
+            let updated = diesel::update(employees::table.find(employee_id))
+                .set(employees::role.eq(role.as_str()))
+                .execute(conn)?;
+            if updated != 1 {
+                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
+            }
+            audit::record(
+                conn,
+                &self.actor,
+                "employee.role",
+                &format!("employee {employee_id}: {}", role.as_str()),
+            )
+        })
     }
 
     /// Activates or deactivates an employee; a deactivated one gets no further notifications.

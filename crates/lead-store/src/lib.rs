@@ -64,7 +64,7 @@ pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use logins::{LoginCandidate, LoginLimits};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
-    Recorded, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+    Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,

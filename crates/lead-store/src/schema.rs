@@ -37,6 +37,7 @@ diesel::table! {
         password_hash -> Nullable<Text>,
         notify_email -> Integer,
         notify_push -> Integer,
+        role -> Text,
     }
 }
 

@@ -46,6 +46,7 @@ impl ResponseError for PageError {
         let title = match error {
             ApiError::Auth(_) => return super::see_other("/app/login"),
             ApiError::Csrf => "Sicherheitsprüfung fehlgeschlagen",
+            ApiError::AdminOnly => "Nur für Administratoren",
             ApiError::NotFound(_) => "Nicht gefunden",
             ApiError::RateLimited(_) => "Zu viele Versuche",
             ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::Busy => "Fehler",
@@ -59,7 +60,7 @@ impl ResponseError for PageError {
             ApiError::Internal(_) | ApiError::Unavailable(_) => {
                 "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.".to_owned()
             }
-            ApiError::Csrf | ApiError::Busy => error.message(),
+            ApiError::Csrf | ApiError::Busy | ApiError::AdminOnly => error.message(),
             _ => format!("Das ging nicht: {}", error.message()),
         };
         crate::html(self.status_code(), pages::message(title, &text))

@@ -26,19 +26,20 @@ pub(super) async fn page(
     body: Markup,
 ) -> PageResult {
     let employee = session.member.employee_id;
-    let (name, unread, recent) = blocking(store, move |store| {
+    let (me, unread, recent) = blocking(store, move |store| {
         Ok::<_, lead_store::StoreError>((
-            store.find_employee(employee)?.name,
+            store.find_employee(employee)?,
             store.list_notifications(employee, true, None, Some(100))?,
             store.list_notifications(employee, false, None, Some(BELL_ITEMS))?,
         ))
     })
     .await?;
     let viewer = Viewer {
-        name: &name,
+        name: &me.name,
         csrf: &session.csrf,
         unread: unread.len(),
         recent: &recent,
+        admin: me.role == lead_store::Role::Admin,
     };
     Ok(crate::html(StatusCode::OK, pages::layout(title, active, &viewer, body)))
 }

@@ -9,6 +9,7 @@
 //! becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
 //! icons) are served here.
 
+mod admin;
 mod error;
 mod inbox;
 mod login;
@@ -102,7 +103,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/settings/notify").route(web::post().to(settings::notify)))
         .service(web::resource("/app/settings/push").route(web::post().to(settings::subscribe)))
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
-        .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)));
+        .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)))
+        .service(web::resource("/app/admin").route(web::get().to(admin::index)))
+        .service(web::resource("/app/admin/datenschutz").route(web::get().to(admin::privacy)))
+        .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(admin::privacy_export)))
+        .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(admin::privacy_erase)));
 }
 
 /// The dashboard's files: its script and stylesheet, and what makes it an installable app

@@ -11,6 +11,8 @@ pub(crate) struct Viewer<'a> {
     pub csrf: &'a str,
     pub unread: usize,
     pub recent: &'a [Notification],
+    /// An admin of the company: the navigation shows the admin pages.
+    pub admin: bool,
 }
 
 fn when(at: Timestamp) -> String {
@@ -44,12 +46,15 @@ fn post_form(action: &str, csrf: &str, label: &str, class: &str) -> Markup {
 
 /// The frame of every page: header with navigation, the bell and logout.
 pub(crate) fn layout(title: &str, active: &str, viewer: &Viewer, body: Markup) -> Markup {
-    let nav = [
+    let mut nav = vec![
         ("/app/orders", "orders", "Web-Bestellungen"),
         ("/app/tickets", "tickets", "Tickets"),
         ("/app/customers", "customers", "Kunden"),
         ("/app/settings", "settings", "Einstellungen"),
     ];
+    if viewer.admin {
+        nav.push(("/app/admin", "admin", "Verwaltung"));
+    }
     let content = html! {
                 a href="#main" class="skip" { "Zum Inhalt springen" }
                 header {
@@ -417,6 +422,64 @@ pub(crate) fn settings(settings: &Settings) -> Markup {
                 @if settings.push_key.is_some() {
                     (post_form("/app/settings/push/test", csrf, "Test senden", ""))
                 }
+            }
+        }
+    }
+}
+
+/// The admin pages, as a list.
+pub(crate) fn admin_index() -> Markup {
+    html! {
+        h1 { "Verwaltung" }
+        p { "Diese Seiten sehen nur die Administratoren Ihrer Firma. Jede Änderung steht mit Ihrem Namen im Audit-Log." }
+        ul class="plain" {
+            li { a href="/app/admin/datenschutz" { "Datenschutz" } " – Auskunft über die Daten einer Person und ihre Löschung (DSGVO Art. 15 und 17)" }
+        }
+    }
+}
+
+/// A person's data on request: the export and the erasure, and what an erasure just did.
+pub(crate) fn privacy(csrf: &str, keep_orders: bool, erased: Option<&lead_store::Erased>) -> Markup {
+    html! {
+        h1 { "Datenschutz" }
+        @if let Some(erased) = erased {
+            div role="status" class="notice" {
+                p { strong { "Gelöscht." } " "
+                    (erased.customers) " Kundenakten, " (erased.orders) " Bestellungen"
+                    @if erased.orders_anonymised > 0 { " (" (erased.orders_anonymised) " anonymisiert aufbewahrt)" }
+                    ", " (erased.tickets) " Tickets, " (erased.submissions) " Einträge im Formular-Protokoll, "
+                    (erased.notifications) " weitere Benachrichtigungen, " (erased.deliveries) " weitere Zustellungen. "
+                    "Das Audit-Log vermerkt die Löschung ohne die Adresse." }
+            }
+        }
+        section aria-labelledby="export-title" {
+            h2 id="export-title" { "Auskunft (Art. 15 DSGVO)" }
+            p { "Alles, was zu einer E-Mail-Adresse in Ihrer Firma gespeichert ist – Kundenakte, Bestellungen und Tickets mit allen übermittelten Feldern, Benachrichtigungen, Zustellungen, Einträge im Formular-Protokoll –, als eine JSON-Datei." }
+            form method="post" action="/app/admin/datenschutz/export" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="export-email" { "E-Mail-Adresse" }
+                input type="email" id="export-email" name="email" required autocomplete="off";
+                button type="submit" { "Daten herunterladen" }
+            }
+        }
+        section aria-labelledby="erase-title" {
+            h2 id="erase-title" { "Löschung (Art. 17 DSGVO)" }
+            p { "Löscht alles, was zu der Adresse in Ihrer Firma gespeichert ist, auf einmal. Das lässt sich nicht rückgängig machen." }
+            p class="meta" {
+                @if keep_orders {
+                    "Bestellungen bleiben als Geschäftsunterlagen erhalten – Betrag, Status, Datum –, aber ohne jedes persönliche Feld."
+                } @else {
+                    "Bestellungen werden mitgelöscht."
+                }
+                " Datensicherungen enthalten die Daten weiter, bis sie ersetzt werden."
+            }
+            form method="post" action="/app/admin/datenschutz/erase" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="erase-email" { "E-Mail-Adresse" }
+                input type="email" id="erase-email" name="email" required autocomplete="off";
+                label for="erase-confirm" { "Zur Bestätigung noch einmal" }
+                input type="email" id="erase-confirm" name="confirm" required autocomplete="off";
+                button type="submit" class="reject" { "Endgültig löschen" }
             }
         }
     }

@@ -140,6 +140,7 @@ pub struct EmployeeRow {
     company_id: CompanyId,
     name: String,
     email: String,
+    role: &'static str,
     active: bool,
     created_at: String,
 }
@@ -151,6 +152,7 @@ impl From<Employee> for EmployeeRow {
             company_id: e.company_id,
             name: e.name,
             email: e.email,
+            role: e.role.as_str(),
             active: e.active,
             created_at: time(e.created_at),
         }
@@ -158,12 +160,13 @@ impl From<Employee> for EmployeeRow {
 }
 
 impl Row for EmployeeRow {
-    const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "ACTIVE", "CREATED"];
+    const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "ROLE", "ACTIVE", "CREATED"];
     fn cells(&self) -> Vec<String> {
         vec![
             self.id.to_string(),
             self.name.clone(),
             self.email.clone(),
+            self.role.to_owned(),
             self.active.to_string(),
             self.created_at.clone(),
         ]
