@@ -206,7 +206,7 @@ fn employees_are_members_unless_made_admins() {
     let (member, admin) = (added(&[]), added(&["--admin"]));
     let role = |id: &str| {
         let listed = json_lines(&cli(&db.url, &["employee", "list", "--company", "Acme", "--json"]));
-        let found = listed.as_array().unwrap().iter().find(|e| e["id"].to_string() == id).unwrap().clone();
+        let found = listed.as_array().unwrap().iter().find(|e| e["id"].as_i64().map(|n| n.to_string()).as_deref() == Some(id)).unwrap().clone();
         found["role"].as_str().unwrap().to_owned()
     };
     assert_eq!((role(&member).as_str(), role(&admin).as_str()), ("member", "admin"));
