@@ -224,7 +224,7 @@ pub(crate) fn german_text(event: Event, lead: &LeadRecord) -> String {
 pub(crate) fn link(public_url: &str, lead: &LeadRecord) -> String {
     let base = public_url.trim_end_matches('/');
     match lead {
-        LeadRecord::Order(order) => format!("{base}/app/orders#order-{}", order.id),
+        LeadRecord::Order(order) => format!("{base}/app/orders/{}", order.id),
         LeadRecord::Ticket(ticket) => format!("{base}/app/tickets/{}", ticket.id),
     }
 }

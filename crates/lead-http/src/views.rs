@@ -3,8 +3,8 @@
 use lead_domain::Timestamp;
 pub use lead_store::views::{OrderView, TicketView};
 use lead_store::{
-    CompanyId, Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, Notification, NotificationId, OrderId,
-    PushSubscription, PushSubscriptionId, Submission, SubmissionId, TicketId,
+    CompanyId, Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, NoteId, Notification, NotificationId,
+    OrderId, PushSubscription, PushSubscriptionId, Submission, SubmissionId, TicketId,
 };
 use serde::Serialize;
 
@@ -60,6 +60,42 @@ impl From<CustomerFile> for CustomerFileView {
             orders_next_cursor: next(file.more_orders, file.orders.last().map(|o| o.id.get())),
             tickets: file.tickets.into_iter().map(|t| TicketView::new(t, false)).collect(),
             orders: file.orders.into_iter().map(|o| OrderView::new(o, false)).collect(),
+        }
+    }
+}
+
+/// An internal note of the team on a record.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NoteView {
+    #[schema(value_type = i64)]
+    id: NoteId,
+    /// Who wrote it.
+    author: lead_store::views::EmployeeView,
+    text: String,
+    created_at: String,
+    #[schema(value_type = Option<i64>)]
+    order_id: Option<OrderId>,
+    #[schema(value_type = Option<i64>)]
+    ticket_id: Option<TicketId>,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
+}
+
+impl From<lead_store::Note> for NoteView {
+    fn from(note: lead_store::Note) -> Self {
+        let (order_id, ticket_id, customer_id) = match note.on {
+            lead_store::NoteOn::Order(id) => (Some(id), None, None),
+            lead_store::NoteOn::Ticket(id) => (None, Some(id), None),
+            lead_store::NoteOn::Customer(id) => (None, None, Some(id)),
+        };
+        NoteView {
+            id: note.id,
+            author: note.author.into(),
+            text: note.text,
+            created_at: time(note.created_at),
+            order_id,
+            ticket_id,
+            customer_id,
         }
     }
 }

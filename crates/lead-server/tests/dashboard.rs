@@ -408,6 +408,71 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
 }
 
 backend_test! {
+fn an_order_page_shows_everything_the_website_sent_and_keeps_the_history() {
+    let app = app();
+    let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
+    let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+    let post = |path: &str, body: String| {
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        app.server.request("POST", path, &headers, body.as_bytes())
+    };
+    let cart = r#"{"type":"order","email":"max@beispiel.de","subject":"Bestellung 4711","total":"1.234,50",
+        "name":"Max Muster","address":{"street":"Hauptstr. 1","city":"Köln"},"newsletter":true,
+        "items":[{"sku":"A-1","name":"Tasse <script>alert(1)</script>","qty":2,"price":12.5},
+                 {"sku":"B-2","name":"Kanne","qty":1,"price":1209.5,"gift":true}],
+        "comment":"Bitte nicht klingeln, Hinterhaus, 3. Stock links, die Tür klemmt manchmal etwas."}"#;
+    let answer = app.post_lead(&app.acme.key, cart);
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let id = answer.json()["id"].as_i64().unwrap();
+    assert!(get("/app/orders").text().contains(&format!("href=\"/app/orders/{id}\"")), "the inbox links to it");
+    let page = get(&format!("/app/orders/{id}"));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    for shown in [
+        "Bestellung 4711",
+        "1.234,50 €",
+        "max@beispiel.de",
+        "Max Muster",
+        "Hauptstr. 1",
+        "Köln",
+        "Tasse &lt;script&gt;alert(1)&lt;/script&gt;",
+        "12,50 €",
+        "1.209,50 €",
+        "Kanne",
+        "A-1",
+        "Hinterhaus, 3. Stock links",
+        "<details class=\"original\">",
+    ] {
+        assert!(html.contains(shown), "{shown} on the page");
+    }
+    assert!(!html.contains("<script>alert"), "escaped");
+    assert!(html.contains("<th>sku</th>") && html.contains("<th>gift</th>"), "the cart as a table with every column");
+    // Rejected with a reason: the history says who, when and why.
+    let rejected = post(&format!("/app/orders/{id}/reject"), format!("csrf={csrf}&back=/app/orders/{id}&reason=Nicht+lieferbar"));
+    assert_eq!(rejected.status, 303);
+    assert_eq!(rejected.header("location"), Some(format!("/app/orders/{id}").as_str()));
+    let noted = post(&format!("/app/orders/{id}/notes"), format!("csrf={csrf}&text=Kunde+informiert+%3Cb%3E"));
+    assert_eq!(noted.status, 303);
+    let html = get(&format!("/app/orders/{id}")).text();
+    let history = html.split("id=\"timeline\"").nth(1).unwrap();
+    for entry in ["Eingegangen", "Abgelehnt von", "Begründung der Ablehnung: Nicht lieferbar", "Kunde informiert &lt;b&gt;"] {
+        assert!(history.contains(entry), "{entry} in the history");
+    }
+    assert!(!html.contains("formaction"), "no decision any more");
+    assert_eq!(post(&format!("/app/orders/{id}/notes"), format!("csrf={csrf}&text=+")).status, 400);
+    assert_eq!(post(&format!("/app/orders/{id}/notes"), "text=ohne+csrf".to_owned()).status, 403);
+    // Another company's order is not found, exactly like a missing one.
+    let other = lead_testkit::add_company(&app.store, "Andere", 1);
+    let theirs = app.post_lead(&other.key, r#"{"type":"order","email":"a@b.de","total":1}"#).json()["id"].as_i64().unwrap();
+    let foreign = get(&format!("/app/orders/{theirs}"));
+    let missing = get("/app/orders/999999");
+    assert_eq!((foreign.status, missing.status), (404, 404));
+    assert_eq!(foreign.text(), missing.text());
+    assert_eq!(post(&format!("/app/orders/{theirs}/notes"), format!("csrf={csrf}&text=Hallo")).status, 404);
+}
+}
+
+backend_test! {
 fn only_the_right_password_of_an_active_employee_gets_in() {
     let app = app();
     assert_eq!(raw_login(&app, "falsch-falsch").0.status, 401);

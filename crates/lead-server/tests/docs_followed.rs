@@ -392,7 +392,10 @@ fn the_team_api_docs_followed_literally() {
     ];
     let team = doc("docs/team-api.md");
     let created = |command: &str| {
-        if command.contains("-X POST $A/customers -d") || command.contains("-X POST $A/push/subscriptions -d") {
+        if command.contains("-X POST $A/customers -d")
+            || command.contains("-X POST $A/push/subscriptions -d")
+            || command.contains("/notes -d")
+        {
             201
         } else if command.contains("-X DELETE") {
             204
@@ -406,7 +409,7 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 27, "every route");
+    assert_eq!(ran.len(), 29, "every route");
     // The test message was owed to the device the text subscribed (and removed right after).
     let pushes = app
         .store

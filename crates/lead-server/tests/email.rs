@@ -61,7 +61,7 @@ backend_test! {
             "phone: 0301234",
             "Bitte <b>früh</b>",
             "Bitte &lt;b&gt;früh&lt;/b&gt;",
-            &format!("https://crm.acme.example/app/orders#order-{id}"),
+            &format!("https://crm.acme.example/app/orders/{id}"),
         ] {
             assert!(text.contains(expected), "{expected:?} in {text}");
         }

@@ -294,7 +294,16 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     let lead = |body: &str| post(&app, body, &[]);
     assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"12,50","name":"Max Muster","phone":"0171 1234567"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"MAX.MUSTER@beispiel.de","total":3,"items":[{"sku":"A-1","qty":2}]}"#).0, 200);
-    assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#).0, 200);
+    let (status, max_ticket) = lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#);
+    assert_eq!(status, 200);
+    // The team's note on it.
+    let member = lead_store::Member {
+        employee_id: app.acme.employees[0],
+        company_id: app.acme.id,
+        token_id: lead_store::TokenId::new(0),
+    };
+    let on_ticket = lead_store::NoteOn::Ticket(lead_store::TicketId::new(max_ticket));
+    app.store.add_note(member, on_ticket, "Rückruf an Max.Muster@beispiel.de zugesagt").unwrap();
     assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","message":"x","_gotcha":"spam"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"zwölf"}"#).0, 400);
     let limits = LoginLimits { per_client: 5, lockout_ms: 60_000, per_account: 10 };
@@ -324,6 +333,8 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
         "{document:#}"
     );
     assert_eq!(count("notifications"), 2 * 3, "two employees, three leads the team saw");
+    assert_eq!(count("notes"), 1);
+    assert_eq!(document["notes"][0]["ticket_id"], max_ticket);
     assert_eq!(count("deliveries"), 3, "a webhook each");
     assert_eq!(document["orders"][0]["payload"]["phone"], "0171 1234567", "with what the website sent");
     assert_eq!(document["orders"][1]["extra"]["items"][0]["sku"], "A-1");

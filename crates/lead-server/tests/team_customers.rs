@@ -220,3 +220,52 @@ fn customer_search_ignores_case_beyond_ascii() {
     );
 }
 }
+
+backend_test! {
+fn notes_are_kept_on_orders_tickets_and_customers_of_ones_own_company() {
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let order = post(&app, &app.acme, r#"{"type":"order","email":"max@beispiel.de","total":5}"#);
+    let ticket = post(&app, &app.acme, &ticket("max@beispiel.de"));
+    let customer = app.store.add_customer(app.acme.id, "Max", "max@beispiel.de").unwrap().id;
+    for path in [
+        format!("/api/v1/orders/{order}/notes"),
+        format!("/api/v1/tickets/{ticket}/notes"),
+        format!("/api/v1/customers/{customer}/notes"),
+    ] {
+        let created = app.team("POST", &path, &token, r#"{"text":"  Rückruf am Montag <b>wichtig</b>  "}"#);
+        assert_eq!(created.status, 201, "{path}: {}", created.text());
+        let note = created.json();
+        assert_eq!(note["text"], "Rückruf am Montag <b>wichtig</b>");
+        assert_eq!(note["author"]["id"], app.acme.employees[0].get());
+        assert!(note["created_at"].as_str().unwrap().ends_with('Z'));
+        app.team("POST", &path, &token, r#"{"text":"   "}"#)
+            .assert_error(400, "missing_field", Some("text"));
+        app.team("POST", &path, &token, r#"{}"#).assert_error(400, "missing_field", Some("text"));
+        let long = format!(r#"{{"text":"{}"}}"#, "x".repeat(10_001));
+        app.team("POST", &path, &token, &long).assert_error(400, "invalid_field", Some("text"));
+        let listed = ok(app.team("GET", &path, &token, ""));
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{path}");
+        assert_eq!(listed["items"][0]["id"], note["id"]);
+    }
+    // Another company's records are not found, exactly like missing ones, and get no notes.
+    let (_, intruder) = intruder(&app);
+    for (path, missing) in [
+        (format!("/api/v1/orders/{order}/notes"), "/api/v1/orders/999999/notes"),
+        (format!("/api/v1/tickets/{ticket}/notes"), "/api/v1/tickets/999999/notes"),
+        (format!("/api/v1/customers/{customer}/notes"), "/api/v1/customers/999999/notes"),
+    ] {
+        for method in ["GET", "POST"] {
+            let foreign = app.team(method, &path, &intruder, r#"{"text":"Hallo"}"#);
+            let none = app.team(method, missing, &intruder, r#"{"text":"Hallo"}"#);
+            foreign.assert_error(404, "not_found", None);
+            assert_eq!(foreign.json()["message"], none.json()["message"], "{method} {path}");
+        }
+    }
+    assert_eq!(ok(app.team("GET", &format!("/api/v1/orders/{order}/notes"), &token, ""))["items"].as_array().unwrap().len(), 1);
+    // A held lead (spam) is not the team's: no notes on it.
+    let spam = post(&app, &app.acme, r#"{"type":"ticket","email":"bot@x.de","message":"x","_gotcha":"y"}"#);
+    app.team("POST", &format!("/api/v1/tickets/{spam}/notes"), &token, r#"{"text":"Hallo"}"#)
+        .assert_error(404, "not_found", None);
+}
+}

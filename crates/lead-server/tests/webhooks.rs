@@ -243,7 +243,7 @@ fn a_slack_endpoint_gets_the_german_text_and_a_link_unsigned() {
     let text = request.json()["text"].as_str().unwrap().to_owned();
     assert_eq!(
         text,
-        format!("Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen. https://crm.example.de/app/orders#order-{id}")
+        format!("Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen. https://crm.example.de/app/orders/{id}")
     );
 }
 

@@ -4,8 +4,8 @@ use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
-    api_keys, audit_log, companies, customers, employee_tokens, employees, notifications, outbox, outbox_attempts,
-    push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
+    api_keys, audit_log, companies, customers, employee_tokens, employees, notes, notifications, outbox,
+    outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -141,6 +141,10 @@ mod rows {
         company_id: i64, employee_id: i64, kind: String, text: String, order_id: Option<i64>,
         ticket_id: Option<i64>, read_at: Option<i64>, created_at: i64,
     });
+    full_row!(Note, notes {
+        company_id: i64, employee_id: i64, order_id: Option<i64>, ticket_id: Option<i64>,
+        customer_id: Option<i64>, text: String, created_at: i64,
+    });
 }
 
 /// Copies one table in chunks of [`CHUNK`] rows, ids kept; returns how many rows.
@@ -197,6 +201,7 @@ impl Store {
                     copy_table!(source, target, web_orders, rows::Order),
                     copy_table!(source, target, tickets, rows::Ticket),
                     copy_table!(source, target, notifications, rows::Notification),
+                    copy_table!(source, target, notes, rows::Note),
                     copy_table!(source, target, audit_log, rows::Audit),
                     copy_table!(source, target, webhooks, rows::Webhook),
                     copy_table!(source, target, outbox, rows::Delivery),

@@ -193,7 +193,7 @@ impl Store {
     }
 }
 
-fn load_customer(
+pub(crate) fn load_customer(
     conn: &mut crate::db::DbConnection,
     company_id: CompanyId,
     customer_id: CustomerId,

@@ -98,6 +98,8 @@ ids! {
     DeliveryId;
     /// A device's Web Push subscription.
     PushSubscriptionId;
+    /// An internal note of the team.
+    NoteId;
 }
 
 /// The record a lead became: a web order or a ticket.

@@ -35,6 +35,7 @@ mod leads;
 mod listen;
 mod logins;
 mod models;
+mod notes;
 mod notifications;
 mod orders;
 mod outbox;
@@ -57,8 +58,8 @@ pub use copy::CopyReport;
 pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
 pub use error::{Problem, Result, StoreError};
 pub use ids::{
-    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, PushSubscriptionId,
-    SubmissionId, TicketId, TokenId, WebhookId,
+    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
+    PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use logins::{LoginCandidate, LoginLimits};
@@ -66,6 +67,7 @@ pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
+pub use notes::{Note, NoteOn, MAX_NOTE_CHARS};
 pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,

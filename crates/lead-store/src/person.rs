@@ -20,7 +20,7 @@ use crate::orders::orders_with_decider;
 use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
 use crate::retention::{delete_deliveries, delete_leads, list};
 use crate::schema::{
-    companies, customers, employees, login_throttle, notifications, outbox, submissions, tickets, web_orders,
+    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, tickets, web_orders,
 };
 use crate::tickets::tickets_with_changer;
 use crate::views::{OrderView, TicketView};
@@ -65,6 +65,19 @@ struct NoteRow {
     created_at: i64,
     #[serde(serialize_with = "maybe_time")]
     read_at: Option<i64>,
+}
+
+/// An internal note of the team in an export.
+#[derive(Queryable, Serialize)]
+struct NoteExport {
+    id: i64,
+    order_id: Option<i64>,
+    ticket_id: Option<i64>,
+    customer_id: Option<i64>,
+    author: String,
+    text: String,
+    #[serde(serialize_with = "time")]
+    created_at: i64,
 }
 
 /// A delivery in an export.
@@ -203,6 +216,27 @@ impl Store {
                 ))
                 .order(submissions::id)
                 .load(conn)?;
+            let customer_ids: Vec<i64> = customers.iter().map(|c| c["id"].as_i64().unwrap_or(0)).collect();
+            let written: Vec<NoteExport> = notes::table
+                .inner_join(employees::table)
+                .filter(notes::company_id.eq(company_id))
+                .filter(
+                    notes::order_id
+                        .eq_any(&order_ids)
+                        .or(notes::ticket_id.eq_any(&ticket_ids))
+                        .or(notes::customer_id.eq_any(&customer_ids)),
+                )
+                .select((
+                    notes::id,
+                    notes::order_id,
+                    notes::ticket_id,
+                    notes::customer_id,
+                    employees::name,
+                    notes::text,
+                    notes::created_at,
+                ))
+                .order(notes::id)
+                .load(conn)?;
             let logins: Vec<LoginRow> = login_throttle::table
                 .filter(login_throttle::login.eq(&email))
                 .select((
@@ -219,6 +253,7 @@ impl Store {
                 "customers": customers,
                 "orders": orders,
                 "tickets": tickets,
+                "notes": written,
                 "notifications": notes,
                 "deliveries": deliveries,
                 "submissions": logged,
@@ -258,6 +293,7 @@ impl Store {
             }
             delete_leads(conn, "tickets", "ticket", "ticket_id", &ticket_ids)?;
             let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
+            diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
             diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
             erased.submissions = diesel::delete(
                 submissions::table
@@ -372,6 +408,7 @@ fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
     delete_deliveries(conn, &format!("order_id IN ({listed})"))?;
     for statement in [
         format!("DELETE FROM notifications WHERE order_id IN ({listed})"),
+        format!("DELETE FROM notes WHERE order_id IN ({listed})"),
         format!("DELETE FROM idempotency_keys WHERE lead_type = 'order' AND record_id IN ({listed})"),
     ] {
         let query = diesel::sql_query(statement);

@@ -505,8 +505,9 @@ pub(crate) fn delete_deliveries(conn: &mut DbConnection, condition: &str) -> Res
 }
 
 /// Deletes the leads `ids` of `table` (`web_orders` or `tickets`, of `lead_type`, named by
-/// `column` in notifications and the outbox) and everything that hangs on them: their
-/// notifications, deliveries, `Idempotency-Key`s and (PostgreSQL) duplicate fingerprints.
+/// `column` in notifications, notes and the outbox) and everything that hangs on them: their
+/// notifications, notes, deliveries, `Idempotency-Key`s and (PostgreSQL) duplicate
+/// fingerprints.
 pub(crate) fn delete_leads(
     conn: &mut DbConnection,
     table: &str,
@@ -521,6 +522,7 @@ pub(crate) fn delete_leads(
     delete_deliveries(conn, &format!("{column} IN ({ids})"))?;
     let mut statements = vec![
         format!("DELETE FROM notifications WHERE {column} IN ({ids})"),
+        format!("DELETE FROM notes WHERE {column} IN ({ids})"),
         format!("DELETE FROM idempotency_keys WHERE lead_type = '{lead_type}' AND record_id IN ({ids})"),
     ];
     if conn.backend() == Backend::Postgres {

@@ -212,6 +212,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notes (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        employee_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        text -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(notes -> employees (employee_id));
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(webhooks -> companies (company_id));
 diesel::joinable!(push_subscriptions -> employees (employee_id));
@@ -234,6 +248,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     idempotency_keys,
     audit_log,
+    notes,
 );
 
 diesel::table! {

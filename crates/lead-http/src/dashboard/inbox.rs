@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use lead_domain::{OrderStatus, TicketStatus};
-use lead_store::{CustomerId, NotificationId, OrderId, Store, TicketId};
+use lead_store::{CustomerId, NoteOn, NotificationId, OrderId, Store, TicketId};
 use maud::Markup;
 
 use super::pages::{self, Viewer};
@@ -59,24 +59,76 @@ pub(crate) async fn orders(req: HttpRequest, session: Session, store: web::Data<
     page(&store, &session, "Web-Bestellungen", "orders", body).await
 }
 
-/// A web order's own address (what a push message links to): its row in the inbox, until
-/// the order has a page of its own.
+/// A web order's page (what the inbox, the bell and a push message link to).
 pub(crate) async fn order(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
     let id: OrderId = record_id(&path)?;
     let company = session.member.company_id;
-    blocking(&store, move |s| s.get_order(company, id).map_err(about::<OrderId>(""))).await?;
-    Ok(see_other(&format!("/app/orders#order-{id}")))
+    let (order, notes) = blocking(&store, move |s| {
+        let order = s.get_order(company, id).map_err(about::<OrderId>(""))?;
+        let notes = s.list_notes(company, NoteOn::Order(id))?;
+        Ok::<_, ApiError>((order, notes))
+    })
+    .await?;
+    let body = pages::order(&order, &notes, &session.csrf);
+    page(&store, &session, &order.title, "orders", body).await
 }
 
+/// Accepts or rejects an order; an optional `reason` goes into its history as a note.
 async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>, decision: OrderStatus) -> PageResult {
     let id: OrderId = record_id(&path)?;
     let member = posted.session.member;
+    let reason = posted.field("reason").unwrap_or_default().trim().to_owned();
+    if reason.chars().count() > lead_store::MAX_NOTE_CHARS {
+        return Err(ApiError::InvalidField {
+            field: "reason",
+            message: format!("Die Begründung ist länger als {} Zeichen.", lead_store::MAX_NOTE_CHARS),
+        }
+        .into());
+    }
     blocking(&store, move |s| {
         s.decide_order(member, id, decision)
-            .map_err(about::<OrderId>("Über diese Bestellung wurde bereits entschieden"))
+            .map_err(about::<OrderId>("Über diese Bestellung wurde bereits entschieden"))?;
+        if !reason.is_empty() {
+            let said = match decision {
+                OrderStatus::Rejected => "Begründung der Ablehnung",
+                _ => "Begründung der Annahme",
+            };
+            s.add_note(member, NoteOn::Order(id), &format!("{said}: {reason}"))?;
+        }
+        Ok::<_, ApiError>(())
     })
     .await?;
     Ok(posted.back("/app/orders"))
+}
+
+/// A note on an order, a ticket or a customer, from its page.
+async fn add_note<T: crate::request::Record>(
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+    on: fn(T) -> NoteOn,
+    page: &str,
+) -> PageResult {
+    let id: T = record_id(&path)?;
+    let member = posted.session.member;
+    let text = posted.field("text").unwrap_or_default().to_owned();
+    blocking(&store, move |s| {
+        s.add_note(member, on(id), &text).map_err(about::<T>(""))
+    })
+    .await?;
+    Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
+}
+
+pub(crate) async fn order_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    add_note::<OrderId>(path, posted, store, NoteOn::Order, "/app/orders").await
+}
+
+pub(crate) async fn ticket_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    add_note::<TicketId>(path, posted, store, NoteOn::Ticket, "/app/tickets").await
+}
+
+pub(crate) async fn customer_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    add_note::<CustomerId>(path, posted, store, NoteOn::Customer, "/app/customers").await
 }
 
 pub(crate) async fn accept(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
@@ -98,16 +150,17 @@ pub(crate) async fn tickets(req: HttpRequest, session: Session, store: web::Data
 pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
     let id: TicketId = record_id(&path)?;
     let company = session.member.company_id;
-    let (ticket, customers) = blocking(&store, move |s| {
+    let (ticket, customers, notes) = blocking(&store, move |s| {
         let ticket = s.get_ticket(company, id).map_err(about::<TicketId>(""))?;
         let customers = match ticket.customer_id {
             Some(_) => Vec::new(),
             None => s.list_customers(company, None, None, Some(500))?,
         };
-        Ok::<_, ApiError>((ticket, customers))
+        let notes = s.list_notes(company, NoteOn::Ticket(id))?;
+        Ok::<_, ApiError>((ticket, customers, notes))
     })
     .await?;
-    let body = pages::ticket(&ticket, &customers, &session.csrf);
+    let body = pages::ticket(&ticket, &customers, &notes, &session.csrf);
     page(&store, &session, &ticket.title, "tickets", body).await
 }
 
@@ -204,22 +257,18 @@ pub(crate) async fn customer(
             orders.truncate(FILE_PAGE as usize);
             file.orders = orders;
         }
-        Ok(file)
+        let notes = s.list_notes(company, NoteOn::Customer(id))?;
+        Ok((file, notes))
     })
     .await?;
+    let (file, notes) = file;
     let name = file.customer.name.clone();
     let paging = pages::FilePaging {
         tickets_before,
         orders_before,
     };
-    page(
-        &store,
-        &session,
-        &name,
-        "customers",
-        pages::customer_file(&file, paging),
-    )
-    .await
+    let body = pages::customer_file(&file, paging, &notes, &session.csrf);
+    page(&store, &session, &name, "customers", body).await
 }
 
 /// Tickets and orders per page of a customer's file.

@@ -2,7 +2,7 @@
 //! website sent (a ticket whose message is `<script>…`) is shown as text.
 
 use lead_domain::{OrderStatus, TicketStatus, Timestamp};
-use lead_store::{Customer, CustomerFile, LeadId, Notification, OrderRecord, PushSubscription, TicketRecord};
+use lead_store::{Customer, CustomerFile, LeadId, Note, Notification, OrderRecord, PushSubscription, TicketRecord};
 use maud::{html, Markup, DOCTYPE};
 
 /// Who is looking, for the page header.
@@ -145,7 +145,7 @@ pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -
                                         a href={ "/app/customers/" (customer) } { (order.email) }
                                     } @else { (order.email) }
                                 }
-                                td { (order.title) }
+                                td { a href={ "/app/orders/" (order.id) } { (order.title) } }
                                 td class="status" { (order_status(order.status)) }
                                 td class="actions" {
                                     @if order.status == OrderStatus::New {
@@ -197,25 +197,207 @@ pub(crate) fn tickets(tickets: &[TicketRecord], status: Option<&str>) -> Markup 
     }
 }
 
-/// What a website sent beyond the known fields, as a definition list.
+/// What a website sent beyond the known fields, readable: nested objects as definition
+/// lists, lists of objects (a cart) as tables, numbers and amounts the German way — nothing
+/// dropped, everything escaped, long values wrapped.
 fn extra(payload: &str) -> Markup {
     let fields = lead_domain::extra_fields(payload);
     html! {
         @if !fields.is_empty() {
             h2 { "Weitere Angaben" }
-            dl class="extra" {
-                @for (name, value) in &fields {
-                    dt { (name) }
-                    dd { @match value { serde_json::Value::String(text) => (text), other => (other.to_string()) } }
-                }
+            (object(&fields))
+        }
+    }
+}
+
+fn object(members: &serde_json::Map<String, serde_json::Value>) -> Markup {
+    html! {
+        dl class="extra" {
+            @for (name, value) in members {
+                dt { (name) }
+                dd { (field(name, value)) }
             }
         }
     }
 }
 
+/// One value of a custom field named `name`.
+fn field(name: &str, value: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    match value {
+        Value::Null => html! { "–" },
+        Value::Bool(yes) => html! { (if *yes { "ja" } else { "nein" }) },
+        Value::Number(number) => html! { (german_number(name, &number.to_string())) },
+        Value::String(text) => html! { (text) },
+        Value::Object(members) => object(members),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            // The columns: every member of any row, in the order they first appear.
+            let mut columns: Vec<&String> = Vec::new();
+            for item in items.iter().filter_map(Value::as_object) {
+                for key in item.keys() {
+                    if !columns.contains(&key) {
+                        columns.push(key);
+                    }
+                }
+            }
+            html! {
+                div class="scroll" {
+                    table class="nested" {
+                        thead { tr { @for column in &columns { th { (column) } } } }
+                        tbody {
+                            @for item in items.iter().filter_map(Value::as_object) {
+                                tr {
+                                    @for column in &columns {
+                                        td class=[item.get(*column).filter(|v| v.is_number()).map(|_| "amount")] {
+                                            @if let Some(value) = item.get(*column) { (field(column, value)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => html! {
+            ul class="plain" { @for item in items { li { (field(name, item)) } } }
+        },
+    }
+}
+
+/// A number as Germans write it (`1.234,5`); under a name that says it is money (price,
+/// total, Betrag …) an amount (`1.234,50 €`).
+fn german_number(name: &str, text: &str) -> String {
+    const MONEY: [&str; 9] = [
+        "price", "preis", "amount", "betrag", "total", "summe", "sum", "cost", "kosten",
+    ];
+    let lower = name.to_lowercase();
+    if MONEY.iter().any(|word| lower.contains(word)) {
+        if let Ok(money) = lead_domain::Money::from_json_number(text) {
+            return money.to_german();
+        }
+    }
+    if text.contains(['e', 'E']) {
+        return text.to_owned(); // 1e300: kept as sent
+    }
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        "" => format!("{sign}{grouped}"),
+        fraction => format!("{sign}{grouped},{fraction}"),
+    }
+}
+
+/// The original request body, collapsed.
+fn original(payload: &str) -> Markup {
+    let pretty = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|value| serde_json::to_string_pretty(&value).ok())
+        .unwrap_or_else(|| payload.to_owned());
+    html! {
+        details class="original" {
+            summary { "Originale Anfrage der Website" }
+            pre { (pretty) }
+        }
+    }
+}
+
+/// The history of a record: what happened, oldest first — `events` and the team's notes.
+fn timeline(events: Vec<(Timestamp, String)>, notes: &[Note]) -> Markup {
+    let mut entries: Vec<(Timestamp, Markup)> = events.into_iter().map(|(at, text)| (at, html! { (text) })).collect();
+    for note in notes {
+        entries.push((
+            note.created_at,
+            html! { strong { (note.author.name) } ": " span class="note-text" { (note.text) } },
+        ));
+    }
+    entries.sort_by_key(|(at, _)| *at);
+    html! {
+        h2 { "Verlauf" }
+        ol class="timeline" id="timeline" {
+            @for (at, entry) in entries {
+                li { time { (when(at)) } " " (entry) }
+            }
+        }
+    }
+}
+
+/// The form for a new note on the record at `base`.
+fn note_form(base: &str, csrf: &str) -> Markup {
+    html! {
+        form method="post" action={ (base) "/notes" } class="note" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="note" { "Interne Notiz" }
+            textarea id="note" name="text" rows="3" maxlength="10000" required {}
+            button type="submit" { "Notiz speichern" }
+        }
+    }
+}
+
+/// One web order: everything the website sent, the customer, the decision, the history.
+pub(crate) fn order(order: &OrderRecord, notes: &[Note], csrf: &str) -> Markup {
+    let base = format!("/app/orders/{}", order.id);
+    let mut events = vec![(order.created_at, "Eingegangen".to_owned())];
+    if let (Some(at), true) = (order.decided_at, order.status != OrderStatus::New) {
+        let by = order
+            .decided_by
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" von {}", e.name));
+        events.push((at, format!("{}{by}", order_status(order.status))));
+    }
+    html! {
+        p { a href="/app/orders" { "← Alle Bestellungen" } }
+        h1 { (order.title) }
+        p class="meta" { (order_status(order.status)) " · " (when(order.created_at)) }
+        dl class="extra" id="order-fields" {
+            dt { "Betrag" } dd class="amount" { (order.total.to_german()) }
+            dt { "E-Mail" } dd { (order.email) }
+            @if let Some(message) = &order.message { dt { "Nachricht" } dd { pre class="message" { (message) } } }
+            dt { "Kundenakte" }
+            dd {
+                @if let Some(customer) = order.customer_id {
+                    a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" }
+                } @else { "keiner zugeordnet" }
+            }
+        }
+        (extra(&order.payload))
+        (original(&order.payload))
+        @if order.status == OrderStatus::New {
+            h2 { "Entscheidung" }
+            form method="post" class="decision" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(base);
+                label for="reason" { "Begründung (optional, erscheint im Verlauf)" }
+                textarea id="reason" name="reason" rows="2" maxlength="10000" {}
+                div class="actions" {
+                    button type="submit" class="accept" formaction={ (base) "/accept" } { "Annehmen" }
+                    button type="submit" class="reject" formaction={ (base) "/reject" } { "Ablehnen" }
+                }
+            }
+        }
+        (timeline(events, notes))
+        (note_form(&base, csrf))
+    }
+}
+
 /// One ticket: the original message, custom fields, status, customer file.
-pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], csrf: &str) -> Markup {
+pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], notes: &[Note], csrf: &str) -> Markup {
     let base = format!("/app/tickets/{}", ticket.id);
+    let mut events = vec![(ticket.created_at, "Eingegangen".to_owned())];
+    if let Some(at) = ticket.status_changed_at {
+        let by = ticket
+            .status_changed_by
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" von {}", e.name));
+        events.push((at, format!("{}{by}", ticket_status(ticket.status))));
+    }
     html! {
         p { a href="/app/tickets" { "← Alle Tickets" } }
         h1 { (ticket.title) }
@@ -225,6 +407,7 @@ pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], csrf: &str) 
         h2 { "Nachricht" }
         pre class="message" id="message" { (ticket.message) }
         (extra(&ticket.payload))
+        (original(&ticket.payload))
         div class="actions" {
             @if ticket.status == TicketStatus::Open {
                 (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
@@ -249,6 +432,8 @@ pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], csrf: &str) 
                 button type="submit" { "Zuordnen" }
             }
         }
+        (timeline(events, notes))
+        (note_form(&base, csrf))
     }
 }
 
@@ -282,7 +467,7 @@ pub(crate) struct FilePaging {
 
 /// A customer's file: details, tickets and orders, newest first, a page of each, with links
 /// to the older ones and back to the newest.
-pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging) -> Markup {
+pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &[Note], csrf: &str) -> Markup {
     let customer = &file.customer;
     let link = |tickets: Option<i64>, orders: Option<i64>| {
         let mut query = Vec::new();
@@ -305,6 +490,15 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging) -> Markup {
         p { a href="/app/customers" { "← Alle Kunden" } }
         h1 { (customer.name) }
         p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at)) }
+        @if !notes.is_empty() {
+            h2 { "Notizen" }
+            ol class="timeline" id="timeline" {
+                @for note in notes {
+                    li { time { (when(note.created_at)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
+                }
+            }
+        }
+        (note_form(&format!("/app/customers/{}", customer.id), csrf))
         h2 { "Tickets" }
         @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
         ul class="plain" {
@@ -341,7 +535,7 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
                 @for note in notes {
                     li class=(if note.read_at.is_none() { "unread" } else { "" }) {
                         @match note.lead {
-                            Some(LeadId::Order(order)) => a href={ "/app/orders#order-" (order) } { (note.text) },
+                            Some(LeadId::Order(order)) => a href={ "/app/orders/" (order) } { (note.text) },
                             Some(LeadId::Ticket(ticket)) => a href={ "/app/tickets/" (ticket) } { (note.text) },
                             None => span { (note.text) },
                         }

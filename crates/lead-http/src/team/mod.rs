@@ -3,12 +3,14 @@
 //! company. One file per topic; what they share is here.
 
 mod customers;
+mod notes;
 mod notifications;
 mod orders;
 mod push;
 mod tickets;
 
 pub(crate) use customers::*;
+pub(crate) use notes::*;
 pub(crate) use notifications::*;
 pub(crate) use orders::*;
 pub(crate) use push::*;
@@ -145,6 +147,21 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(allow_only(["/api/v1/customers/{id}/tickets"], "GET").route(web::get().to(customer_tickets)))
         .service(allow_only(["/api/v1/customers/{id}/orders"], "GET").route(web::get().to(customer_orders)))
         .service(allow_only(["/api/v1/customers/{id}/claim"], "POST").route(web::post().to(claim)))
+        .service(
+            allow_only(["/api/v1/orders/{id}/notes"], "GET, POST")
+                .route(web::get().to(order_notes))
+                .route(web::post().to(add_order_note)),
+        )
+        .service(
+            allow_only(["/api/v1/tickets/{id}/notes"], "GET, POST")
+                .route(web::get().to(ticket_notes))
+                .route(web::post().to(add_ticket_note)),
+        )
+        .service(
+            allow_only(["/api/v1/customers/{id}/notes"], "GET, POST")
+                .route(web::get().to(customer_notes))
+                .route(web::post().to(add_customer_note)),
+        )
         .service(allow_only(["/api/v1/notifications"], "GET").route(web::get().to(list_notifications)))
         .service(allow_only(["/api/v1/submissions"], "GET").route(web::get().to(list_submissions)))
         .service(allow_only(["/api/v1/deliveries"], "GET").route(web::get().to(list_deliveries)))

@@ -1,0 +1,125 @@
+//! Internal notes on orders, tickets and customers: the team's own remarks, company-scoped
+//! like their records (another company's record is not found, exactly like a missing one).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_store::{CustomerId, Note, NoteOn, OrderId, Store, StoreError, TicketId};
+use serde::{Deserialize, Serialize};
+
+use super::ok;
+use crate::error::ErrorBody;
+use crate::request::{about, blocking, json_body, record_id, Given, Record};
+use crate::views::NoteView;
+use crate::{json, ApiError, HttpConfig, TeamMember};
+
+/// The body of `POST …/notes`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewNoteBody {
+    /// The note (at most 10 000 characters).
+    #[serde(default)]
+    #[schema(value_type = String, required = true)]
+    text: Given<String>,
+}
+
+/// The notes of one record, oldest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Notes {
+    items: Vec<NoteView>,
+}
+
+async fn list<T: Record>(
+    member: TeamMember,
+    path: &str,
+    store: web::Data<Store>,
+    on: fn(T) -> NoteOn,
+) -> Result<HttpResponse, ApiError> {
+    let id: T = record_id(path)?;
+    let company = member.0.company_id;
+    let notes = blocking(&store, move |s| s.list_notes(company, on(id)).map_err(about::<T>(""))).await?;
+    Ok(ok(&Notes {
+        items: notes.into_iter().map(NoteView::from).collect(),
+    }))
+}
+
+async fn add<T: Record>(
+    req: HttpRequest,
+    member: TeamMember,
+    path: &str,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+    on: fn(T) -> NoteOn,
+) -> Result<HttpResponse, ApiError> {
+    let id: T = record_id(path)?;
+    let body = json_body::<NewNoteBody>(&req, body, &config).await?;
+    let text = body.text.required_text("text")?;
+    let note: Note = blocking(&store, move |s| {
+        s.add_note(member.0, on(id), &text)
+            .map_err(|error: StoreError| about::<T>("")(error))
+    })
+    .await?;
+    Ok(json(StatusCode::CREATED, &NoteView::from(note)))
+}
+
+#[utoipa::path(get, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn order_notes(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    list::<OrderId>(member, &path, store, NoteOn::Order).await
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn add_order_note(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    add::<OrderId>(req, member, &path, body, store, config, NoteOn::Order).await
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn ticket_notes(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    list::<TicketId>(member, &path, store, NoteOn::Ticket).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn add_ticket_note(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    add::<TicketId>(req, member, &path, body, store, config, NoteOn::Ticket).await
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn customer_notes(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    list::<CustomerId>(member, &path, store, NoteOn::Customer).await
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn add_customer_note(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    add::<CustomerId>(req, member, &path, body, store, config, NoteOn::Customer).await
+}

@@ -1,0 +1,185 @@
+//! Internal notes of the team on an order, a ticket or a customer: who wrote what, when.
+//! Company-scoped like their records (another company's record is simply not found); not
+//! audited — they are the team's work, not access changes.
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use crate::customers::load_customer;
+use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
+use crate::models::{EmployeeRef, Member};
+use crate::schema::{employees, notes, tickets, web_orders};
+use crate::{Problem, Result, Store, StoreError};
+
+/// What a note is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteOn {
+    /// A web order.
+    Order(OrderId),
+    /// A ticket.
+    Ticket(TicketId),
+    /// A customer's file.
+    Customer(CustomerId),
+}
+
+/// An internal note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Its id.
+    pub id: NoteId,
+    /// What it is about.
+    pub on: NoteOn,
+    /// Who wrote it.
+    pub author: EmployeeRef,
+    /// What it says.
+    pub text: String,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+type NoteRow = (
+    NoteId,
+    Option<OrderId>,
+    Option<TicketId>,
+    Option<CustomerId>,
+    EmployeeId,
+    String,
+    String,
+    i64,
+);
+
+fn note(row: NoteRow) -> Result<Note> {
+    let (id, order, ticket, customer, author, name, text, created_at) = row;
+    let on = match (order, ticket, customer) {
+        (Some(order), None, None) => NoteOn::Order(order),
+        (None, Some(ticket), None) => NoteOn::Ticket(ticket),
+        (None, None, Some(customer)) => NoteOn::Customer(customer),
+        _ => return Err(StoreError::corrupt(format!("note {id} is about no one record"))),
+    };
+    Ok(Note {
+        id,
+        on,
+        author: EmployeeRef { id: author, name },
+        text,
+        created_at: created_at.into(),
+    })
+}
+
+impl Store {
+    /// Adds `member`'s note on a record of their company (held leads, which the team does
+    /// not see, are not found).
+    pub fn add_note(&self, member: Member, on: NoteOn, text: &str) -> Result<Note> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "text",
+                problem: Problem::Blank,
+            });
+        }
+        if text.chars().count() > MAX_NOTE_CHARS {
+            return Err(StoreError::Invalid {
+                field: "text",
+                problem: Problem::TooLong(MAX_NOTE_CHARS),
+            });
+        }
+        let now = Timestamp::now().millis();
+        let company = member.company_id;
+        self.write(|conn| {
+            ensure_record(conn, company, on)?;
+            let (order, ticket, customer) = columns(on);
+            let id: NoteId = diesel::insert_into(notes::table)
+                .values((
+                    notes::company_id.eq(company),
+                    notes::employee_id.eq(member.employee_id),
+                    notes::order_id.eq(order),
+                    notes::ticket_id.eq(ticket),
+                    notes::customer_id.eq(customer),
+                    notes::text.eq(text),
+                    notes::created_at.eq(now),
+                ))
+                .returning(notes::id)
+                .get_result(conn)?;
+            let name: String = employees::table
+                .find(member.employee_id)
+                .select(employees::name)
+                .first(conn)?;
+            Ok(Note {
+                id,
+                on,
+                author: EmployeeRef {
+                    id: member.employee_id,
+                    name,
+                },
+                text: text.to_owned(),
+                created_at: now.into(),
+            })
+        })
+    }
+
+    /// The notes on a record of the company, oldest first.
+    pub fn list_notes(&self, company_id: CompanyId, on: NoteOn) -> Result<Vec<Note>> {
+        self.read(|conn| {
+            ensure_record(conn, company_id, on)?;
+            let query = notes::table
+                .inner_join(employees::table)
+                .filter(notes::company_id.eq(company_id))
+                .select((
+                    notes::id,
+                    notes::order_id,
+                    notes::ticket_id,
+                    notes::customer_id,
+                    notes::employee_id,
+                    employees::name,
+                    notes::text,
+                    notes::created_at,
+                ))
+                .order(notes::id)
+                .into_boxed();
+            let query = match on {
+                NoteOn::Order(id) => query.filter(notes::order_id.eq(id)),
+                NoteOn::Ticket(id) => query.filter(notes::ticket_id.eq(id)),
+                NoteOn::Customer(id) => query.filter(notes::customer_id.eq(id)),
+            };
+            query.load::<NoteRow>(conn)?.into_iter().map(note).collect()
+        })
+    }
+}
+
+fn columns(on: NoteOn) -> (Option<OrderId>, Option<TicketId>, Option<CustomerId>) {
+    match on {
+        NoteOn::Order(id) => (Some(id), None, None),
+        NoteOn::Ticket(id) => (None, Some(id), None),
+        NoteOn::Customer(id) => (None, None, Some(id)),
+    }
+}
+
+/// Fails with "not found" unless the record is the company's and the team sees it.
+fn ensure_record(conn: &mut crate::db::DbConnection, company_id: CompanyId, on: NoteOn) -> Result<()> {
+    let found: i64 = match on {
+        NoteOn::Order(id) => web_orders::table
+            .filter(web_orders::id.eq(id))
+            .filter(web_orders::company_id.eq(company_id))
+            .filter(web_orders::held.is_null())
+            .count()
+            .get_result(conn)?,
+        NoteOn::Ticket(id) => tickets::table
+            .filter(tickets::id.eq(id))
+            .filter(tickets::company_id.eq(company_id))
+            .filter(tickets::held.is_null())
+            .count()
+            .get_result(conn)?,
+        NoteOn::Customer(id) => {
+            load_customer(conn, company_id, id)?;
+            1
+        }
+    };
+    match (found, on) {
+        (1, _) => Ok(()),
+        (_, NoteOn::Order(id)) => Err(StoreError::NotFound(format!("no order with id {id}"))),
+        (_, NoteOn::Ticket(id)) => Err(StoreError::NotFound(format!("no ticket with id {id}"))),
+        (_, NoteOn::Customer(id)) => Err(StoreError::NotFound(format!("no customer with id {id}"))),
+    }
+}
