@@ -101,9 +101,14 @@ impl Mailer {
     }
 
     /// Sends the e-mail `delivery` stands for.
-    pub(crate) async fn send(&self, delivery: &DueDelivery, public_url: &str) -> MailAnswer {
+    pub(crate) async fn send(
+        &self,
+        delivery: &DueDelivery,
+        public_url: &str,
+        zone: &lead_domain::TimeZone,
+    ) -> MailAnswer {
         let started = Instant::now();
-        let message = match message(&self.from, delivery, public_url) {
+        let message = match message(&self.from, delivery, public_url, zone) {
             Ok(message) => message,
             Err(error) => {
                 return MailAnswer {
@@ -161,7 +166,12 @@ fn describe(error: &SmtpError) -> String {
 
 /// The e-mail of `delivery`: to an employee, the notice of a new lead (replies go to the
 /// sender); to the sender, the confirmation.
-fn message(from: &Mailbox, delivery: &DueDelivery, public_url: &str) -> Result<Message, String> {
+fn message(
+    from: &Mailbox,
+    delivery: &DueDelivery,
+    public_url: &str,
+    zone: &lead_domain::TimeZone,
+) -> Result<Message, String> {
     let lead = delivery.lead.as_ref().ok_or("the record it is about is gone")?;
     let (email, title) = match lead {
         LeadRecord::Order(order) => (&order.email, &order.title),
@@ -180,7 +190,7 @@ fn message(from: &Mailbox, delivery: &DueDelivery, public_url: &str) -> Result<M
                 LeadRecord::Order(order) => format!("Neue Bestellung über {}", order.total),
                 LeadRecord::Ticket(ticket) => format!("Neues Ticket: „{}“", ticket.title),
             };
-            (builder, subject, notice(lead, public_url))
+            (builder, subject, notice(lead, public_url, zone))
         }
         (Some(MailTo::Sender(_)), Event::Confirmation) => {
             let to = sender.ok_or_else(|| format!("the sender's address {email:?} cannot be written to"))?;
@@ -212,7 +222,8 @@ enum Line {
 }
 
 /// The notice to an employee: every field, custom ones too, and the link to the dashboard.
-fn notice(lead: &LeadRecord, public_url: &str) -> Vec<Line> {
+/// What the team's e-mail about `lead` says; times in the team's `zone`.
+fn notice(lead: &LeadRecord, public_url: &str, zone: &lead_domain::TimeZone) -> Vec<Line> {
     let mut lines = Vec::new();
     let (payload, message) = match lead {
         LeadRecord::Order(order) => {
@@ -220,7 +231,7 @@ fn notice(lead: &LeadRecord, public_url: &str) -> Vec<Line> {
             lines.push(Line::Field("Betreff".into(), order.title.clone()));
             lines.push(Line::Field("E-Mail".into(), order.email.clone()));
             lines.push(Line::Field("Betrag".into(), order.total.to_string()));
-            lines.push(Line::Field("Eingegangen".into(), order.created_at.to_german()));
+            lines.push(Line::Field("Eingegangen".into(), order.created_at.to_german_in(zone)));
             (&order.payload, order.message.clone())
         }
         LeadRecord::Ticket(ticket) => {
@@ -230,7 +241,7 @@ fn notice(lead: &LeadRecord, public_url: &str) -> Vec<Line> {
             )));
             lines.push(Line::Field("Betreff".into(), ticket.title.clone()));
             lines.push(Line::Field("E-Mail".into(), ticket.email.clone()));
-            lines.push(Line::Field("Eingegangen".into(), ticket.created_at.to_german()));
+            lines.push(Line::Field("Eingegangen".into(), ticket.created_at.to_german_in(zone)));
             (&ticket.payload, Some(ticket.message.clone()))
         }
     };

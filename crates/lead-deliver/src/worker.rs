@@ -46,6 +46,8 @@ pub struct DeliverConfig {
     /// On stop: how long deliveries in flight may take to finish before they are cut off
     /// and given back.
     pub drain: Duration,
+    /// The team's time zone, for the times in e-mails.
+    pub time_zone: lead_domain::TimeZone,
 }
 
 impl Default for DeliverConfig {
@@ -62,6 +64,7 @@ impl Default for DeliverConfig {
             smtp: None,
             push: None,
             drain: Duration::from_secs(5),
+            time_zone: lead_domain::TimeZone::UTC,
         }
     }
 }
@@ -541,7 +544,12 @@ fn fixed_body(delivery: &DueDelivery, make: impl FnOnce() -> Option<String>) -> 
 /// An e-mail, made anew from the record at every attempt. The whole conversation gets a
 /// deadline (lettre's own timeout covers only each connect). A 4xx is retried, a 5xx fails.
 async fn mail_attempt(delivery: &DueDelivery, mailer: &Mailer, config: &DeliverConfig, at: Timestamp) -> Attempt {
-    let answer = match tokio::time::timeout(config.timeout, mailer.send(delivery, &config.public_url)).await {
+    let answer = match tokio::time::timeout(
+        config.timeout,
+        mailer.send(delivery, &config.public_url, &config.time_zone),
+    )
+    .await
+    {
         Ok(answer) => answer,
         Err(_) => crate::mail::MailAnswer {
             code: None,

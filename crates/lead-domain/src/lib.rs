@@ -48,5 +48,5 @@ pub use lead::{
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};
 pub use outbound::{check_target_url, is_public, TargetError};
-pub use record::{OrderStatus, TicketStatus, Timestamp, UnknownStatus};
+pub use record::{OrderStatus, TicketStatus, TimeZone, Timestamp, UnknownStatus};
 pub use text::{Message, TextError, Title};

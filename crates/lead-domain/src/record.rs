@@ -4,6 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// An IANA time zone (`Europe/Berlin`) with its rules for summer time.
+pub use jiff::tz::TimeZone;
+
 /// A status word that is not one of the allowed values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown status {given:?}; expected one of: {expected}")]
@@ -144,6 +147,16 @@ impl From<i64> for Timestamp {
 }
 
 impl Timestamp {
+    /// German notation in the time zone `zone` (with its summer time), to the minute:
+    /// `28.11.2026, 18:41` in Europe/Berlin.
+    pub fn to_german_in(self, zone: &TimeZone) -> String {
+        match jiff::Timestamp::from_millisecond(self.0) {
+            Ok(at) => zone.to_datetime(at).strftime("%d.%m.%Y, %H:%M").to_string(),
+            // Beyond the years jiff knows (±9999): the UTC notation.
+            Err(_) => self.to_german(),
+        }
+    }
+
     /// German notation in UTC, to the minute: `28.11.2026, 17:41 UTC`.
     pub fn to_german(self) -> String {
         let (days, ms_of_day) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
@@ -209,6 +222,37 @@ mod tests {
         assert_eq!(
             Timestamp::from_millis(1_795_887_715_123).to_german(),
             "28.11.2026, 17:41 UTC"
+        );
+    }
+
+    #[test]
+    fn local_time_follows_the_zones_summer_time() {
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        // Winter: UTC+1.
+        assert_eq!(
+            Timestamp::from_millis(1_795_887_715_123).to_german_in(&berlin),
+            "28.11.2026, 18:41"
+        );
+        // 29 March 2026, the change to summer time at 01:00 UTC: 01:59 then 03:00.
+        let change = 1_774_746_000_000; // 2026-03-29T01:00:00Z
+        assert_eq!(
+            Timestamp::from_millis(change - 60_000).to_german_in(&berlin),
+            "29.03.2026, 01:59"
+        );
+        assert_eq!(
+            Timestamp::from_millis(change).to_german_in(&berlin),
+            "29.03.2026, 03:00"
+        );
+        // 25 October 2026, back to winter time at 01:00 UTC: 02:59 summer time, then 02:00 again.
+        let back = 1_792_890_000_000; // 2026-10-25T01:00:00Z
+        assert_eq!(
+            Timestamp::from_millis(back - 60_000).to_german_in(&berlin),
+            "25.10.2026, 02:59"
+        );
+        assert_eq!(Timestamp::from_millis(back).to_german_in(&berlin), "25.10.2026, 02:00");
+        assert_eq!(
+            Timestamp::from_millis(0).to_german_in(&TimeZone::UTC),
+            "01.01.1970, 00:00"
         );
     }
 

@@ -92,6 +92,7 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
     let store = web::Data::new(store);
     let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
     let keys = web::Data::new(auth::KeyCache::new(config.key_cache));
+    dashboard::set_time_zone(config.dashboard.time_zone.clone());
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(store.clone())

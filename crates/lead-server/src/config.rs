@@ -106,6 +106,8 @@ pub struct DashboardSettings {
     pub always_secure_cookies: bool,
     /// Do not mark it Secure by default (a server on a non-loopback address without TLS).
     pub insecure_cookies: bool,
+    /// The team's time zone (IANA name): times in the dashboard, e-mails and exports.
+    pub time_zone: String,
 }
 
 /// `[submissions]`
@@ -313,6 +315,7 @@ impl Config {
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
+        self.time_zone()?;
         self.outbox_schedule()?;
         self.smtp()?;
         self.push_subject()?;
@@ -391,6 +394,7 @@ impl Config {
             smtp: self.smtp()?,
             push: None,
             drain: std::time::Duration::from_secs(self.server.shutdown_timeout_secs),
+            time_zone: self.time_zone()?,
         })
     }
 
@@ -419,6 +423,8 @@ impl Config {
                 // by default) or told otherwise — or always, if so configured.
                 always_secure_cookies: self.dashboard.always_secure_cookies
                     || (!self.dashboard.insecure_cookies && !bound_to_loopback(&self.server.bind)),
+                // Checked when the configuration was read.
+                time_zone: self.time_zone().unwrap_or(lead_domain::TimeZone::UTC),
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
@@ -475,6 +481,16 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The team's time zone.
+    pub fn time_zone(&self) -> anyhow::Result<lead_domain::TimeZone> {
+        let name = self.dashboard.time_zone.trim();
+        lead_domain::TimeZone::get(name).map_err(|_| {
+            anyhow::anyhow!(
+                "dashboard.time_zone: {name:?} is not a time zone; use an IANA name such as \"Europe/Berlin\""
+            )
+        })
     }
 
     /// What the purge deletes after how long.

@@ -472,6 +472,51 @@ fn an_order_page_shows_everything_the_website_sent_and_keeps_the_history() {
 }
 }
 
+#[test]
+fn times_are_shown_in_the_teams_time_zone() {
+    for (zone, configured) in [
+        ("Europe/Berlin", ""),
+        ("America/New_York", "time_zone = \"America/New_York\"\n"),
+    ] {
+        let app = app_with(configured);
+        let (cookie, _) = raw_login(&app, PASSWORD).1.unwrap();
+        let answer = app.post_lead(
+            &app.acme.key,
+            r#"{"type":"ticket","email":"a@b.de","subject":"Zeit","message":"Hallo"}"#,
+        );
+        let id = answer.json()["id"].as_i64().unwrap();
+        let created = app
+            .store
+            .get_ticket(app.acme.id, lead_store::TicketId::new(id))
+            .unwrap()
+            .created_at;
+        let local = created.to_german_in(&lead_domain::TimeZone::get(zone).unwrap());
+        let page = app.server.request(
+            "GET",
+            &format!("/app/tickets/{id}"),
+            &[("Cookie", cookie.as_str())],
+            b"",
+        );
+        assert!(page.text().contains(&local), "{local} ({zone}) on the page");
+        assert!(!page.text().contains(" UTC"), "{zone}");
+        // The API stays in UTC.
+        let token = token_for(&app.store, app.acme.employees[0]);
+        let api = app.team("GET", &format!("/api/v1/tickets/{id}"), &token, "");
+        assert!(api.json()["created_at"].as_str().unwrap().ends_with('Z'));
+    }
+    // A zone that does not exist stops the server at the start, saying why.
+    let db = common::TestDb::new();
+    let config = db.dir.path().join("bad.toml");
+    std::fs::write(&config, "[dashboard]\ntime_zone = \"Europe/Bärlin\"\n").unwrap();
+    let refused = common::cli(&db.url, &["--config", config.to_str().unwrap(), "company", "list"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("is not a time zone"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
 backend_test! {
 fn only_the_right_password_of_an_active_employee_gets_in() {
     let app = app();

@@ -65,6 +65,15 @@ backend_test! {
         ] {
             assert!(text.contains(expected), "{expected:?} in {text}");
         }
+        // The time in the team's zone (Europe/Berlin by default), not UTC.
+        let created = app
+            .store
+            .get_order(app.acme.id, lead_store::OrderId::new(id.as_i64().unwrap()))
+            .unwrap()
+            .created_at;
+        let berlin = lead_domain::TimeZone::get("Europe/Berlin").unwrap();
+        let local = format!("Eingegangen: {}", created.to_german_in(&berlin));
+        assert!(text.contains(&local), "{local:?} in {text}");
 
         assert_eq!(
             app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@example.com","subject":"Hilfe","message":"Geht nicht"}"#)

@@ -18,7 +18,7 @@ mod session;
 mod settings;
 
 pub(crate) use error::PageError;
-pub(crate) use pages::standalone;
+pub(crate) use pages::{set_time_zone, standalone};
 
 use std::time::Duration;
 
@@ -34,6 +34,8 @@ pub struct DashboardConfig {
     pub logins: lead_store::LoginLimits,
     /// Mark the session cookie `Secure` always, not only when the request came over HTTPS.
     pub always_secure_cookies: bool,
+    /// The team's time zone: every time the dashboard shows is in it.
+    pub time_zone: lead_domain::TimeZone,
 }
 
 impl Default for DashboardConfig {
@@ -46,6 +48,7 @@ impl Default for DashboardConfig {
                 per_account: 10,
             },
             always_secure_cookies: false,
+            time_zone: lead_domain::TimeZone::UTC,
         }
     }
 }

@@ -15,8 +15,17 @@ pub(crate) struct Viewer<'a> {
     pub admin: bool,
 }
 
+/// The team's time zone (`[dashboard] time_zone`), set once when the server starts.
+static TIME_ZONE: std::sync::OnceLock<lead_domain::TimeZone> = std::sync::OnceLock::new();
+
+/// Sets the time zone every page shows its times in (the first call wins: one per server).
+pub(crate) fn set_time_zone(zone: lead_domain::TimeZone) {
+    let _ = TIME_ZONE.set(zone);
+}
+
+/// A time as the team reads it: German notation, in their zone.
 fn when(at: Timestamp) -> String {
-    at.to_german()
+    at.to_german_in(TIME_ZONE.get().unwrap_or(&lead_domain::TimeZone::UTC))
 }
 
 fn order_status(status: OrderStatus) -> &'static str {
