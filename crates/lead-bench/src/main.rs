@@ -296,9 +296,13 @@ fn purge_under_load(
     let age = format!("UPDATE notifications SET created_at = {year_ago}; UPDATE submissions SET at = {year_ago};");
     let left = format!("SELECT COUNT(*) AS n FROM notifications WHERE created_at = {year_ago}");
     let notifications: u64 = count(url, "SELECT COUNT(*) AS n FROM notifications")?;
-    // The server is idle between two phases: the aging waits for nobody.
+    // The server is idle between two phases (but for the purge ticking, whose turn it waits).
     match lead_store::sqlite_path(url) {
-        Ok(path) => diesel::SqliteConnection::establish(&path.to_string_lossy())?.batch_execute(&age)?,
+        Ok(path) => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())?;
+            conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
+            conn.batch_execute(&age)?;
+        }
         Err(_) => diesel::PgConnection::establish(url)?.batch_execute(&age)?,
     }
     let started = std::time::Instant::now();

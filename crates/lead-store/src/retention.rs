@@ -294,7 +294,7 @@ impl Store {
             let mut total = 0u64;
             if dry_run {
                 total = self.read(|conn| count(conn, rows, &sql))?;
-            } else {
+            } else if self.read(|conn| any(conn, rows, &sql))? {
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         report.kinds.push(done(total));
@@ -405,6 +405,35 @@ fn key_column(conn: &DbConnection, key: Key) -> &'static str {
         (Key::Row, Backend::Sqlite) => "rowid",
         (Key::Row, Backend::Postgres) => "ctid",
     }
+}
+
+/// Whether any row of `rows` is due: a read, so that a purge with nothing to delete takes no
+/// write lock.
+fn any(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String) -> Result<bool> {
+    let tables: Vec<(&str, &str)> = match rows {
+        Rows::Plain { table, condition, .. } => vec![(table, condition)],
+        Rows::Deliveries { condition } => vec![("outbox", condition)],
+        Rows::Leads {
+            orders,
+            tickets,
+            condition,
+        } => [(orders, "web_orders"), (tickets, "tickets")]
+            .into_iter()
+            .filter(|(wanted, _)| *wanted)
+            .map(|(_, table)| (table, condition))
+            .collect(),
+    };
+    for (table, condition) in tables {
+        let query = diesel::sql_query(format!(
+            "SELECT COUNT(*) AS rows FROM (SELECT 1 FROM {table} WHERE {} LIMIT 1) AS due",
+            sql(condition)
+        ));
+        let found: Count = crate::dialect::each_backend!(conn, c => query.get_result(c))?;
+        if found.rows > 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn count(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String) -> Result<u64> {
