@@ -29,6 +29,9 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every status, in the order of an order's life.
+    pub const ALL: [OrderStatus; 3] = [OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected];
+
     /// The stored and displayed word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -79,6 +82,9 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
+    /// Every status, in the order of a ticket's life.
+    pub const ALL: [TicketStatus; 2] = [TicketStatus::Open, TicketStatus::Closed];
+
     /// The stored and displayed word.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,6 +161,18 @@ impl Timestamp {
             // Beyond the years jiff knows (±9999): the UTC notation.
             Err(_) => self.to_german(),
         }
+    }
+
+    /// The first moment of the day `date` (`YYYY-MM-DD`) in `zone` — of the day after, with
+    /// `following` — where days start at midnight, or when summer time skips it, at the first
+    /// time the day has. `None` when `date` is not a date.
+    pub fn day_starts(date: &str, zone: &TimeZone, following: bool) -> Option<Timestamp> {
+        let mut day: jiff::civil::Date = date.trim().parse().ok()?;
+        if following {
+            day = day.tomorrow().ok()?;
+        }
+        let start = day.to_zoned_datetime(zone.clone()).ok()?.start_of_day().ok()?;
+        Some(Timestamp(start.timestamp().as_millisecond()))
     }
 
     /// German notation in UTC, to the minute: `28.11.2026, 17:41 UTC`.
@@ -254,6 +272,25 @@ mod tests {
             Timestamp::from_millis(0).to_german_in(&TimeZone::UTC),
             "01.01.1970, 00:00"
         );
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        // 1 December 2026 starts at 23:00 UTC the day before; it ends where 2 December starts.
+        let start = Timestamp::day_starts("2026-12-01", &berlin, false).unwrap();
+        assert_eq!(start.to_string(), "2026-11-30T23:00:00.000Z");
+        let end = Timestamp::day_starts("2026-12-01", &berlin, true).unwrap();
+        assert_eq!(end.to_string(), "2026-12-01T23:00:00.000Z");
+        // The day of the change to summer time has 23 hours.
+        let short = Timestamp::day_starts("2026-03-29", &berlin, true).unwrap().millis()
+            - Timestamp::day_starts("2026-03-29", &berlin, false).unwrap().millis();
+        assert_eq!(short, 23 * 3_600_000);
+        let utc = Timestamp::day_starts("2026-12-01", &TimeZone::UTC, false).unwrap();
+        assert_eq!(utc.to_string(), "2026-12-01T00:00:00.000Z");
+        for bad in ["", "gestern", "2026-13-01", "01.12.2026"] {
+            assert_eq!(Timestamp::day_starts(bad, &berlin, false), None, "{bad}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod auth;
 mod browser;
 mod dashboard;
 mod error;
+pub mod export;
 mod form;
 mod health;
 mod lead;

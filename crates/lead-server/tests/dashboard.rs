@@ -771,3 +771,81 @@ fn set_cookie_line(response: &Response, name: &str) -> String {
         .map(|(_, value)| value.clone())
         .unwrap_or_else(|| panic!("no {name} cookie"))
 }
+
+backend_test! {
+fn lists_page_search_filter_count_and_export() {
+    let app = app();
+    let (cookie, _) = raw_login(&app, PASSWORD).1.unwrap();
+    let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+    // 60 orders; three of them by Jürgen, one of those with a formula for a title.
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        let body = match n {
+            7 => r#"{"type":"order","email":"juergen@beispiel.de","subject":"=HYPERLINK(\"http://x\")","total":"1.234,50"}"#.to_owned(),
+            8 | 9 => format!(r#"{{"type":"order","email":"juergen@beispiel.de","subject":"Bestellung {n}","total":{n},"name":"Jürgen Groß"}}"#),
+            _ => format!(r#"{{"type":"order","email":"k{n}@beispiel.de","subject":"Bestellung {n}","total":{n},"note":"100%_sicher"}}"#),
+        };
+        let answer = app.post_lead(&app.acme.key, &body);
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        ids.push(answer.json()["id"].as_i64().unwrap());
+    }
+    let listed = |html: &str| -> Vec<i64> {
+        html.split("href=\"/app/orders/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next()?.parse().ok())
+            .collect()
+    };
+    // 50 a page, newest first; the next page starts below the last, and stays put while
+    // leads arrive.
+    let first = get("/app/orders").text();
+    let newest: Vec<i64> = ids.iter().rev().copied().collect();
+    assert_eq!(listed(&first), newest[..50]);
+    assert!(first.contains("Alle (60)") && first.contains("Neu (60)") && first.contains("Angenommen (0)"), "counts");
+    let older = first.split("rel=\"next\"").next().unwrap().rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    assert_eq!(app.post_lead(&app.acme.key, r#"{"type":"order","email":"neu@beispiel.de","total":1}"#).status, 200);
+    let second = get(&older).text();
+    assert_eq!(listed(&second), newest[50..], "the second page is the same with a new lead on top");
+    assert!(!second.contains("rel=\"next\""));
+    // Search: any case, in the address, title and the fields the website sent; `%` and `_`
+    // literal; a date range in the team's time zone.
+    assert_eq!(listed(&get("/app/orders?q=J%C3%BCrgen").text()).len(), 2, "by name in the payload");
+    assert_eq!(listed(&get("/app/orders?q=JUERGEN%40").text()).len(), 3, "by address, any case");
+    assert!(get("/app/orders?q=100%25_").text().contains("Alle (57)"));
+    assert_eq!(listed(&get("/app/orders?q=100%25x").text()).len(), 0);
+    let searched = get("/app/orders?q=juergen");
+    assert!(searched.text().contains("Alle (3)"), "the counts follow the search");
+    let today = lead_domain::Timestamp::now().to_german_in(&lead_domain::TimeZone::get("Europe/Berlin").unwrap());
+    let (day, month, year) = (&today[0..2], &today[3..5], &today[6..10]);
+    let range = get(&format!("/app/orders?since={year}-{month}-{day}&until={year}-{month}-{day}")).text();
+    assert!(range.contains("Alle (61)"), "today, from midnight to midnight in Berlin");
+    assert_eq!(listed(&get("/app/orders?until=2020-01-01").text()).len(), 0);
+    assert_eq!(get("/app/orders?since=gestern").status, 400);
+    // The export: the filtered list, German Excel by default.
+    let excel = get("/app/orders/export.csv?q=juergen");
+    assert_eq!(excel.status, 200);
+    assert_eq!(excel.header("content-type"), Some("text/csv; charset=utf-8; header=present"));
+    assert!(excel.header("content-disposition").unwrap().starts_with("attachment; filename=\"bestellungen-"));
+    let text = String::from_utf8(excel.body.clone()).unwrap();
+    assert!(text.starts_with("\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);"), "{text}");
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    assert!(rows.iter().any(|row| row.contains(";\"'=HYPERLINK(\"\"http://x\"\")\";1234,50;")), "neutralised, decimal comma: {text}");
+    assert!(rows.iter().all(|row| row.contains(&format!("{day}.{month}.{year} "))), "local dates: {text}");
+    let plain = get("/app/orders/export.csv?dialect=rfc4180&q=juergen");
+    let text = String::from_utf8(plain.body.clone()).unwrap();
+    assert!(text.starts_with("id,created_at,status,email,title,total,"), "{text}");
+    assert!(text.contains(",1234.50,") && text.contains("Z,new,"), "{text}");
+    // All 61, streamed in chunks: every one once.
+    let all = String::from_utf8(get("/app/orders/export.csv?dialect=rfc4180").body.clone()).unwrap();
+    assert_eq!(all.lines().count(), 62);
+    // The team API searches the same way (days in UTC).
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let api = app.team("GET", "/api/v1/orders?q=JUERGEN&limit=200", &token, "");
+    assert_eq!(api.json()["items"].as_array().unwrap().len(), 3);
+    let api = app.team("GET", "/api/v1/orders?until=2020-01-01", &token, "");
+    assert!(api.json()["items"].as_array().unwrap().is_empty());
+    app.team("GET", "/api/v1/orders?since=gestern", &token, "").assert_error(400, "invalid_field", Some("since"));
+    let tickets = get("/app/tickets/export.csv");
+    assert!(String::from_utf8(tickets.body.clone()).unwrap().starts_with("\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;"));
+}
+}

@@ -130,6 +130,25 @@ diesel::define_sql_function! {
     fn last_insert_rowid() -> diesel::sql_types::BigInt;
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower()`: text found whatever its case (on SQLite, ASCII letters only).
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// A `LIKE` pattern (with `ESCAPE '\\'`) that finds `text`, lower-cased, anywhere; its
+/// wildcards are taken literally.
+pub(crate) fn contains(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 impl DbConnection {
     /// The engine behind this connection.
     pub(crate) fn backend(&self) -> Backend {

@@ -74,7 +74,7 @@ pub use outbox::{
 };
 pub use person::{Erased, ANONYMISED_TITLE};
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
-pub use records::{Hold, OrderRecord, TicketRecord};
+pub use records::{Hold, OrderRecord, Search, TicketRecord};
 pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 

@@ -6,7 +6,7 @@ use lead_domain::{OrderStatus, Timestamp};
 use crate::ids::{CompanyId, LeadId, OrderId};
 use crate::models::Member;
 use crate::outbox::Event;
-use crate::records::{Hold, Listing, OrderRecord, OrderRow};
+use crate::records::{searched, Hold, Listing, OrderRecord, OrderRow, Search};
 use crate::schema::{employees, web_orders};
 use crate::{Result, Store, StoreError};
 
@@ -21,6 +21,58 @@ macro_rules! orders_with_decider {
 pub(crate) use orders_with_decider;
 
 impl Store {
+    /// The team's orders of a company narrowed by `search` (and a status), newest first: only
+    /// ids below `before`, at most `limit` — pages that stay put while new leads arrive.
+    pub fn find_orders(
+        &self,
+        company_id: CompanyId,
+        status: Option<OrderStatus>,
+        search: &Search,
+        before: Option<OrderId>,
+        limit: i64,
+    ) -> Result<Vec<OrderRecord>> {
+        self.read(|conn| {
+            let mut query = orders_with_decider!()
+                .filter(web_orders::company_id.eq(company_id))
+                .filter(web_orders::held.is_null())
+                .order(web_orders::id.desc())
+                .limit(limit)
+                .into_boxed();
+            query = searched!(query, web_orders, search);
+            if let Some(status) = status {
+                query = query.filter(web_orders::status.eq(status.as_str()));
+            }
+            if let Some(before) = before {
+                query = query.filter(web_orders::id.lt(before));
+            }
+            let rows: Vec<(OrderRow, Option<String>)> = query.load(conn)?;
+            rows.into_iter().map(OrderRecord::try_from).collect()
+        })
+    }
+
+    /// How many of the team's orders `search` finds, per status (every status, zeros too).
+    pub fn count_orders(&self, company_id: CompanyId, search: &Search) -> Result<Vec<(OrderStatus, i64)>> {
+        self.read(|conn| {
+            let query = web_orders::table
+                .filter(web_orders::company_id.eq(company_id))
+                .filter(web_orders::held.is_null())
+                .group_by(web_orders::status)
+                .select((web_orders::status, diesel::dsl::count_star()))
+                .into_boxed();
+            let counted: Vec<(String, i64)> = searched!(query, web_orders, search).load(conn)?;
+            Ok(OrderStatus::ALL
+                .into_iter()
+                .map(|status| {
+                    let n = counted
+                        .iter()
+                        .find(|(s, _)| s == status.as_str())
+                        .map_or(0, |(_, n)| *n);
+                    (status, n)
+                })
+                .collect())
+        })
+    }
+
     /// A company's web orders, newest first: optionally of one status, only those with an id
     /// below `before` (the cursor of the previous page), at most `limit`.
     pub fn list_orders(

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use crate::audit;
 use crate::db::DbConnection;
+use crate::dialect::{contains, lower};
 use crate::ids::{CompanyId, CustomerId};
 use crate::orders::orders_with_decider;
 use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
@@ -25,11 +26,6 @@ use crate::schema::{
 use crate::tickets::tickets_with_changer;
 use crate::views::{OrderView, TicketView};
 use crate::{Result, Store, StoreError};
-
-diesel::define_sql_function! {
-    /// SQL `lower()`: addresses are found whatever their case.
-    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
 
 /// What `person erase` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -343,19 +339,6 @@ impl Store {
 /// The address as stored for matching: trimmed, lower-cased; refused when it is none.
 fn address(email: &str) -> Result<String> {
     crate::input::checked_email(email).map(|email| email.normalized())
-}
-
-/// A `LIKE` pattern that finds `text` anywhere, its wildcards taken literally.
-fn contains(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// The person's customers, and the orders and tickets sent with the address or filed under

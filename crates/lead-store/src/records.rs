@@ -48,6 +48,47 @@ impl TryFrom<String> for Hold {
     }
 }
 
+/// What a team list is narrowed to, besides a status: text found in the address, title,
+/// message or anything the website sent (case-insensitive; `%` and `_` literal), and a time
+/// range of arrival (`since` inclusive, `until` exclusive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    /// Text to find.
+    pub text: Option<String>,
+    /// Arrived at or after.
+    pub since: Option<lead_domain::Timestamp>,
+    /// Arrived before.
+    pub until: Option<lead_domain::Timestamp>,
+}
+
+/// Narrows a boxed query of `$table` (`web_orders` or `tickets`) by `$search`.
+macro_rules! searched {
+    ($query:expr, $table:ident, $search:expr) => {{
+        use $crate::dialect::lower;
+        let mut query = $query;
+        let search: &$crate::records::Search = $search;
+        if let Some(text) = search.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            let pattern = $crate::dialect::contains(text);
+            query = query.filter(
+                lower($table::email.nullable())
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower($table::title.nullable()).like(pattern.clone()).escape('\\'))
+                    .or(lower($table::message.nullable()).like(pattern.clone()).escape('\\'))
+                    .or(lower($table::payload.nullable()).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(since) = search.since {
+            query = query.filter($table::created_at.ge(since.millis()));
+        }
+        if let Some(until) = search.until {
+            query = query.filter($table::created_at.lt(until.millis()));
+        }
+        query
+    }};
+}
+pub(crate) use searched;
+
 /// Which leads a list shows: those the team sees, or those held back (for one reason, or
 /// for any).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

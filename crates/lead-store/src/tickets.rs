@@ -6,7 +6,7 @@ use lead_domain::{TicketStatus, Timestamp};
 use crate::ids::{CompanyId, CustomerId, LeadId, TicketId};
 use crate::models::Member;
 use crate::outbox::Event;
-use crate::records::{Hold, Listing, TicketRecord, TicketRow};
+use crate::records::{searched, Hold, Listing, Search, TicketRecord, TicketRow};
 use crate::schema::{customers, employees, tickets};
 use crate::{Result, Store, StoreError};
 
@@ -21,6 +21,58 @@ macro_rules! tickets_with_changer {
 pub(crate) use tickets_with_changer;
 
 impl Store {
+    /// The team's tickets of a company narrowed by `search` (and a status), newest first: only
+    /// ids below `before`, at most `limit` — pages that stay put while new leads arrive.
+    pub fn find_tickets(
+        &self,
+        company_id: CompanyId,
+        status: Option<TicketStatus>,
+        search: &Search,
+        before: Option<TicketId>,
+        limit: i64,
+    ) -> Result<Vec<TicketRecord>> {
+        self.read(|conn| {
+            let mut query = tickets_with_changer!()
+                .filter(tickets::company_id.eq(company_id))
+                .filter(tickets::held.is_null())
+                .order(tickets::id.desc())
+                .limit(limit)
+                .into_boxed();
+            query = searched!(query, tickets, search);
+            if let Some(status) = status {
+                query = query.filter(tickets::status.eq(status.as_str()));
+            }
+            if let Some(before) = before {
+                query = query.filter(tickets::id.lt(before));
+            }
+            let rows: Vec<(TicketRow, Option<String>)> = query.load(conn)?;
+            rows.into_iter().map(TicketRecord::try_from).collect()
+        })
+    }
+
+    /// How many of the team's tickets `search` finds, per status (every status, zeros too).
+    pub fn count_tickets(&self, company_id: CompanyId, search: &Search) -> Result<Vec<(TicketStatus, i64)>> {
+        self.read(|conn| {
+            let query = tickets::table
+                .filter(tickets::company_id.eq(company_id))
+                .filter(tickets::held.is_null())
+                .group_by(tickets::status)
+                .select((tickets::status, diesel::dsl::count_star()))
+                .into_boxed();
+            let counted: Vec<(String, i64)> = searched!(query, tickets, search).load(conn)?;
+            Ok(TicketStatus::ALL
+                .into_iter()
+                .map(|status| {
+                    let n = counted
+                        .iter()
+                        .find(|(s, _)| s == status.as_str())
+                        .map_or(0, |(_, n)| *n);
+                    (status, n)
+                })
+                .collect())
+        })
+    }
+
     /// A company's tickets, newest first: optionally of one status, only ids below `before`,
     /// at most `limit`.
     pub fn list_tickets(

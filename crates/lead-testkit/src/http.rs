@@ -183,8 +183,39 @@ impl Response {
         Some((end + 4, length))
     }
 
+    /// Whether the head says `Transfer-Encoding: chunked` (a streamed answer).
+    fn chunked(raw: &[u8], start: usize) -> bool {
+        String::from_utf8_lossy(&raw[..start]).lines().any(|line| {
+            line.split_once(':').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("transfer-encoding") && value.trim().eq_ignore_ascii_case("chunked")
+            })
+        })
+    }
+
+    /// The body of a chunked answer, once its last chunk has arrived.
+    fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+            let size = std::str::from_utf8(&rest[..line_end]).ok()?.split(';').next()?.trim();
+            let size = usize::from_str_radix(size, 16).ok()?;
+            rest = &rest[line_end + 2..];
+            if size == 0 {
+                return Some(body);
+            }
+            if rest.len() < size + 2 {
+                return None;
+            }
+            body.extend_from_slice(&rest[..size]);
+            rest = &rest[size + 2..];
+        }
+    }
+
     fn complete(raw: &[u8]) -> bool {
-        Self::split(raw).is_some_and(|(start, length)| raw.len() >= start + length)
+        Self::split(raw).is_some_and(|(start, length)| match Self::chunked(raw, start) {
+            true => Self::dechunk(&raw[start..]).is_some(),
+            false => raw.len() >= start + length,
+        })
     }
 
     fn parse(raw: &[u8]) -> Response {
@@ -201,7 +232,10 @@ impl Response {
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
             .collect();
-        let body = raw[start..(start + length).min(raw.len())].to_vec();
+        let body = match Self::chunked(raw, start) {
+            true => Self::dechunk(&raw[start..]).unwrap_or_default(),
+            false => raw[start..(start + length).min(raw.len())].to_vec(),
+        };
         Response { status, headers, body }
     }
 

@@ -1,10 +1,14 @@
 //! The pages of the team's daily work: the order inbox, tickets, customer files and
 //! notifications, and the forms that change them.
 
+use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest};
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_domain::Timestamp;
 use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{CustomerId, NoteOn, NotificationId, OrderId, Store, TicketId};
+
+use crate::export::{self, Dialect, Kind};
 use maud::Markup;
 
 use super::pages::{self, Viewer};
@@ -50,12 +54,219 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-pub(crate) async fn orders(req: HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+/// Records per page of a list.
+const PAGE: usize = 50;
+
+/// A list page's filters from its query: status, search, days (in the team's zone), page.
+struct Filters {
+    pairs: Vec<(String, String)>,
+    search: lead_store::Search,
+    before: Option<i64>,
+}
+
+impl Filters {
+    fn of(req: &HttpRequest, config: &HttpConfig) -> Result<Filters, ApiError> {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .collect();
+        let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let search = crate::team::search_of(get, &config.dashboard.time_zone)?;
+        let before = get("before").and_then(|v| v.parse::<i64>().ok()).filter(|id| *id > 0);
+        Ok(Filters { pairs, search, before })
+    }
+
+    fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn view<'a>(&'a self, base: &'static str, status: Option<&'a str>, older: Option<i64>) -> pages::ListView<'a> {
+        pages::ListView {
+            base,
+            status,
+            q: self.get("q"),
+            since: self.get("since"),
+            until: self.get("until"),
+            before: self.before,
+            older,
+            counts: Vec::new(),
+        }
+    }
+}
+
+/// Rows per read of an export.
+const EXPORT_CHUNK: i64 = 500;
+
+/// The filtered list as CSV (`?dialect=rfc4180`, else German Excel), streamed a chunk of 500
+/// records at a time — never the whole list in memory; the keyset walk is not disturbed by
+/// leads arriving meanwhile (they are newer than where it started).
+async fn export(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+    kind: Kind,
+) -> PageResult {
+    let filters = Filters::of(&req, &config)?;
+    let dialect = Dialect::named(query_value(&req, "dialect").as_deref());
+    let zone = config.dashboard.time_zone.clone();
+    let company = session.member.company_id;
+    let (order_status, ticket_status) = (
+        query_value(&req, "status").and_then(|s| s.parse::<OrderStatus>().ok()),
+        query_value(&req, "status").and_then(|s| s.parse::<TicketStatus>().ok()),
+    );
+    let search = filters.search.clone();
+    // From the newest down, a chunk below the last: leads that arrive meanwhile are newer
+    // than where the walk began, so none is skipped or written twice.
+    let store = store.into_inner();
+    struct Walk {
+        before: Option<i64>,
+        first: bool,
+        done: bool,
+    }
+    let chunks = futures_util::stream::unfold(
+        Walk {
+            before: filters.before,
+            first: true,
+            done: false,
+        },
+        move |mut walk| {
+            let (store, search, zone) = (store.clone(), search.clone(), zone.clone());
+            async move {
+                if walk.done {
+                    return None;
+                }
+                let mut bytes = Vec::new();
+                if walk.first {
+                    bytes = export::head(kind, dialect);
+                    walk.first = false;
+                }
+                let before = walk.before;
+                let read = web::block(
+                    move || -> Result<(Vec<u8>, Option<i64>, usize), lead_store::StoreError> {
+                        match kind {
+                            Kind::Orders => {
+                                let found = store.find_orders(
+                                    company,
+                                    order_status,
+                                    &search,
+                                    before.map(OrderId::new),
+                                    EXPORT_CHUNK,
+                                )?;
+                                let last = found.last().map(|o| o.id.get());
+                                Ok((export::orders(&found, dialect, &zone), last, found.len()))
+                            }
+                            Kind::Tickets => {
+                                let found = store.find_tickets(
+                                    company,
+                                    ticket_status,
+                                    &search,
+                                    before.map(TicketId::new),
+                                    EXPORT_CHUNK,
+                                )?;
+                                let last = found.last().map(|t| t.id.get());
+                                Ok((export::tickets(&found, dialect, &zone), last, found.len()))
+                            }
+                        }
+                    },
+                )
+                .await;
+                match read {
+                    Ok(Ok((rows, last, n))) => {
+                        bytes.extend(rows);
+                        walk.before = last;
+                        walk.done = (n as i64) < EXPORT_CHUNK;
+                        Some((Ok::<_, actix_web::Error>(web::Bytes::from(bytes)), walk))
+                    }
+                    // Cut off: the client sees a broken download, never a silently short file.
+                    Ok(Err(error)) => {
+                        log::warn!("an export failed: {error}");
+                        walk.done = true;
+                        Some((
+                            Err(actix_web::error::ErrorInternalServerError("the export failed")),
+                            walk,
+                        ))
+                    }
+                    Err(error) => {
+                        log::warn!("an export failed: {error}");
+                        walk.done = true;
+                        Some((
+                            Err(actix_web::error::ErrorInternalServerError("the export failed")),
+                            walk,
+                        ))
+                    }
+                }
+            }
+        },
+    );
+    let name = match kind {
+        Kind::Orders => "bestellungen",
+        Kind::Tickets => "tickets",
+    };
+    let today = Timestamp::now().to_string();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}-{}.csv\"", &today[..10]),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .streaming(chunks))
+}
+
+pub(crate) async fn export_orders(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    export(req, session, store, config, Kind::Orders).await
+}
+
+pub(crate) async fn export_tickets(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    export(req, session, store, config, Kind::Tickets).await
+}
+
+/// A page of `records` fetched one over: the page, and where the next starts.
+fn paged<T>(mut records: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
+    let more = records.len() > PAGE;
+    records.truncate(PAGE);
+    let older = records.last().filter(|_| more).map(id);
+    (records, older)
+}
+
+pub(crate) async fn orders(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let filters = Filters::of(&req, &config)?;
     let status = query_value(&req, "status").and_then(|s| s.parse::<OrderStatus>().ok());
     let company = session.member.company_id;
-    let list = blocking(&store, move |s| s.list_orders(company, status, None, Some(200))).await?;
-    let status = status.map(|s| s.as_str());
-    let body = pages::orders(&list, status, &session.csrf);
+    let (search, before) = (filters.search.clone(), filters.before.map(OrderId::new));
+    let (list, counts) = blocking(&store, move |s| {
+        Ok::<_, lead_store::StoreError>((
+            s.find_orders(company, status, &search, before, PAGE as i64 + 1)?,
+            s.count_orders(company, &search)?,
+        ))
+    })
+    .await?;
+    let (list, older) = paged(list, |o| o.id.get());
+    let mut view = filters.view("/app/orders", status.map(OrderStatus::as_str), older);
+    view.counts = counts
+        .into_iter()
+        .map(|(status, n)| (status.as_str(), pages::order_status(status), n))
+        .collect();
+    let body = pages::orders(&list, &view, &session.csrf);
     page(&store, &session, "Web-Bestellungen", "orders", body).await
 }
 
@@ -139,12 +350,30 @@ pub(crate) async fn reject(path: web::Path<String>, posted: Posted, store: web::
     decide(path, posted, store, OrderStatus::Rejected).await
 }
 
-pub(crate) async fn tickets(req: HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+pub(crate) async fn tickets(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let filters = Filters::of(&req, &config)?;
     let status = query_value(&req, "status").and_then(|s| s.parse::<TicketStatus>().ok());
     let company = session.member.company_id;
-    let list = blocking(&store, move |s| s.list_tickets(company, status, None, Some(200))).await?;
-    let status = status.map(|s| s.as_str());
-    page(&store, &session, "Tickets", "tickets", pages::tickets(&list, status)).await
+    let (search, before) = (filters.search.clone(), filters.before.map(TicketId::new));
+    let (list, counts) = blocking(&store, move |s| {
+        Ok::<_, lead_store::StoreError>((
+            s.find_tickets(company, status, &search, before, PAGE as i64 + 1)?,
+            s.count_tickets(company, &search)?,
+        ))
+    })
+    .await?;
+    let (list, older) = paged(list, |t| t.id.get());
+    let mut view = filters.view("/app/tickets", status.map(TicketStatus::as_str), older);
+    view.counts = counts
+        .into_iter()
+        .map(|(status, n)| (status.as_str(), pages::ticket_status(status), n))
+        .collect();
+    page(&store, &session, "Tickets", "tickets", pages::tickets(&list, &view)).await
 }
 
 pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {

@@ -88,6 +88,8 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(file)),
         )
         .service(web::resource("/app/orders").route(web::get().to(orders)))
+        .service(web::resource("/app/orders/export.csv").route(web::get().to(export_orders)))
+        .service(web::resource("/app/tickets/export.csv").route(web::get().to(export_tickets)))
         .service(web::resource("/app/orders/{id}").route(web::get().to(order)))
         .service(web::resource("/app/orders/{id}/accept").route(web::post().to(accept)))
         .service(web::resource("/app/orders/{id}/reject").route(web::post().to(reject)))

@@ -28,7 +28,7 @@ fn when(at: Timestamp) -> String {
     at.to_german_in(TIME_ZONE.get().unwrap_or(&lead_domain::TimeZone::UTC))
 }
 
-fn order_status(status: OrderStatus) -> &'static str {
+pub(crate) fn order_status(status: OrderStatus) -> &'static str {
     match status {
         OrderStatus::New => "Neu",
         OrderStatus::Accepted => "Angenommen",
@@ -36,7 +36,7 @@ fn order_status(status: OrderStatus) -> &'static str {
     }
 }
 
-fn ticket_status(status: TicketStatus) -> &'static str {
+pub(crate) fn ticket_status(status: TicketStatus) -> &'static str {
     match status {
         TicketStatus::Open => "Offen",
         TicketStatus::Closed => "Geschlossen",
@@ -118,55 +118,130 @@ pub(crate) fn login(csrf: &str, email: &str, error: Option<&str>) -> Markup {
 }
 
 /// A small filter by status, as links.
-fn status_filter(base: &str, current: Option<&str>, options: &[(&str, &str)]) -> Markup {
-    html! {
-        nav class="filter" aria-label="Nach Status filtern" {
-            a href=(base) aria-current=[current.is_none().then_some("true")] { "Alle" }
-            @for (value, label) in options {
-                a href={ (base) "?status=" (value) } aria-current=[(current == Some(*value)).then_some("true")] { (label) }
+/// What a list page shows (orders or tickets): its filters, and where its page starts.
+pub(crate) struct ListView<'a> {
+    /// `/app/orders` or `/app/tickets`.
+    pub base: &'static str,
+    /// The status shown (`None`: all).
+    pub status: Option<&'a str>,
+    /// The search, and the days (`YYYY-MM-DD`, both included), as typed.
+    pub q: &'a str,
+    pub since: &'a str,
+    pub until: &'a str,
+    /// This page starts below this id (`None`: with the newest).
+    pub before: Option<i64>,
+    /// The next page starts below this id (`None`: this is the last).
+    pub older: Option<i64>,
+    /// Each status (value, label) with how many the search finds.
+    pub counts: Vec<(&'static str, &'static str, i64)>,
+}
+
+impl ListView<'_> {
+    /// This list's address with `status` and `before` (the search kept), and `extra` path.
+    fn link(&self, path: &str, status: Option<&str>, before: Option<i64>) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("status", status.unwrap_or_default()),
+            ("q", self.q),
+            ("since", self.since),
+            ("until", self.until),
+        ] {
+            if !value.is_empty() {
+                query.append_pair(name, value);
+            }
+        }
+        if let Some(before) = before {
+            query.append_pair("before", &before.to_string());
+        }
+        let query = query.finish();
+        match query.is_empty() {
+            true => format!("{}{path}", self.base),
+            false => format!("{}{path}?{query}", self.base),
+        }
+    }
+
+    fn searching(&self) -> bool {
+        !(self.q.is_empty() && self.since.is_empty() && self.until.is_empty())
+    }
+
+    /// The filter bar: the statuses with their counts, the search, the export.
+    fn filters(&self) -> Markup {
+        let total: i64 = self.counts.iter().map(|(_, _, n)| n).sum();
+        html! {
+            nav class="filter" aria-label="Nach Status filtern" {
+                a href=(self.link("", None, None)) aria-current=[self.status.is_none().then_some("true")] { "Alle (" (total) ")" }
+                @for (value, label, n) in &self.counts {
+                    a href=(self.link("", Some(value), None)) aria-current=[(self.status == Some(*value)).then_some("true")] { (label) " (" (n) ")" }
+                }
+            }
+            form method="get" action=(self.base) class="search" role="search" {
+                @if let Some(status) = self.status { input type="hidden" name="status" value=(status); }
+                label for="q" { "Suchen" }
+                input type="search" id="q" name="q" value=(self.q) placeholder="E-Mail, Name, Text, Angaben";
+                label for="since" { "von" }
+                input type="date" id="since" name="since" value=(self.since);
+                label for="until" { "bis" }
+                input type="date" id="until" name="until" value=(self.until);
+                button type="submit" { "Suchen" }
+                @if self.searching() { " " a href=(self.link("", self.status, None)) { "Zurücksetzen" } }
+            }
+            p class="export" { a href=(self.link("/export.csv", self.status, None)) download { "Als CSV exportieren (Excel)" } }
+        }
+    }
+
+    /// The links to the older page and back to the newest.
+    fn pager(&self) -> Markup {
+        html! {
+            p class="pager" {
+                @if self.before.is_some() { a href=(self.link("", self.status, None)) { "← Neueste" } " " }
+                @if let Some(older) = self.older { a href=(self.link("", self.status, Some(older))) rel="next" { "Ältere →" } }
             }
         }
     }
 }
 
-/// The order inbox ("Web-Bestellungen").
-pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -> Markup {
-    let back = match status {
-        Some(status) => format!("/app/orders?status={status}"),
-        None => "/app/orders".to_owned(),
-    };
+/// The order inbox ("Web-Bestellungen"): 50 a page, newest first.
+pub(crate) fn orders(orders: &[OrderRecord], view: &ListView, csrf: &str) -> Markup {
+    let back = view.link("", view.status, view.before);
     html! {
         h1 { "Web-Bestellungen" }
-        (status_filter("/app/orders", status, &[OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected].map(|s| (s.as_str(), order_status(s)))))
+        (view.filters())
         div data-live="orders" {
             @if orders.is_empty() {
-                p class="empty" { "Keine Bestellungen." }
+                @if view.searching() || view.status.is_some() {
+                    p class="empty" { "Keine Bestellungen gefunden." }
+                } @else {
+                    p class="empty" { "Noch keine Bestellungen. Sobald Ihre Website eine Bestellung an den Lead-Endpunkt sendet, erscheint sie hier – "
+                        "wie Sie Ihr Formular anbinden, steht in der Anleitung für Website-Entwickler (docs/api.md)." }
+                }
             } @else {
-                table {
-                    thead { tr { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } } }
-                    tbody {
-                        @for order in orders {
-                            tr id={ "order-" (order.id) } {
-                                td { (when(order.created_at)) }
-                                td class="amount" { (order.total.to_german()) }
-                                td {
-                                    @if let Some(customer) = order.customer_id {
-                                        a href={ "/app/customers/" (customer) } { (order.email) }
-                                    } @else { (order.email) }
-                                }
-                                td { a href={ "/app/orders/" (order.id) } { (order.title) } }
-                                td class="status" { (order_status(order.status)) }
-                                td class="actions" {
-                                    @if order.status == OrderStatus::New {
-                                        form method="post" action={ "/app/orders/" (order.id) "/accept" } class="inline" {
-                                            input type="hidden" name="csrf" value=(csrf);
-                                            input type="hidden" name="back" value=(back);
-                                            button type="submit" class="accept" { "Annehmen" }
-                                        }
-                                        form method="post" action={ "/app/orders/" (order.id) "/reject" } class="inline" {
-                                            input type="hidden" name="csrf" value=(csrf);
-                                            input type="hidden" name="back" value=(back);
-                                            button type="submit" class="reject" { "Ablehnen" }
+                div class="scroll" {
+                    table {
+                        thead { tr { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } } }
+                        tbody {
+                            @for order in orders {
+                                tr id={ "order-" (order.id) } {
+                                    td { (when(order.created_at)) }
+                                    td class="amount" { (order.total.to_german()) }
+                                    td {
+                                        @if let Some(customer) = order.customer_id {
+                                            a href={ "/app/customers/" (customer) } { (order.email) }
+                                        } @else { (order.email) }
+                                    }
+                                    td { a href={ "/app/orders/" (order.id) } { (order.title) } }
+                                    td class="status" { (order_status(order.status)) }
+                                    td class="actions" {
+                                        @if order.status == OrderStatus::New {
+                                            form method="post" action={ "/app/orders/" (order.id) "/accept" } class="inline" {
+                                                input type="hidden" name="csrf" value=(csrf);
+                                                input type="hidden" name="back" value=(back);
+                                                button type="submit" class="accept" { "Annehmen" }
+                                            }
+                                            form method="post" action={ "/app/orders/" (order.id) "/reject" } class="inline" {
+                                                input type="hidden" name="csrf" value=(csrf);
+                                                input type="hidden" name="back" value=(back);
+                                                button type="submit" class="reject" { "Ablehnen" }
+                                            }
                                         }
                                     }
                                 }
@@ -175,33 +250,41 @@ pub(crate) fn orders(orders: &[OrderRecord], status: Option<&str>, csrf: &str) -
                     }
                 }
             }
+            (view.pager())
         }
     }
 }
 
-/// The ticket list.
-pub(crate) fn tickets(tickets: &[TicketRecord], status: Option<&str>) -> Markup {
+/// The ticket list: 50 a page, newest first.
+pub(crate) fn tickets(tickets: &[TicketRecord], view: &ListView) -> Markup {
     html! {
         h1 { "Tickets" }
-        (status_filter("/app/tickets", status, &[TicketStatus::Open, TicketStatus::Closed].map(|s| (s.as_str(), ticket_status(s)))))
+        (view.filters())
         div data-live="tickets" {
             @if tickets.is_empty() {
-                p class="empty" { "Keine Tickets." }
+                @if view.searching() || view.status.is_some() {
+                    p class="empty" { "Keine Tickets gefunden." }
+                } @else {
+                    p class="empty" { "Noch keine Tickets. Kontaktformulare Ihrer Website, die an den Lead-Endpunkt senden, erscheinen hier." }
+                }
             } @else {
-                table {
-                    thead { tr { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } } }
-                    tbody {
-                        @for ticket in tickets {
-                            tr {
-                                td { (when(ticket.created_at)) }
-                                td { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } }
-                                td { (ticket.email) }
-                                td { (ticket_status(ticket.status)) }
+                div class="scroll" {
+                    table {
+                        thead { tr { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } } }
+                        tbody {
+                            @for ticket in tickets {
+                                tr {
+                                    td { (when(ticket.created_at)) }
+                                    td { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } }
+                                    td { (ticket.email) }
+                                    td { (ticket_status(ticket.status)) }
+                                }
                             }
                         }
                     }
                 }
             }
+            (view.pager())
         }
     }
 }

@@ -97,6 +97,35 @@ impl ListQuery {
     fn fetch(&self) -> Option<i64> {
         Some(self.limit + 1)
     }
+
+    /// `q`, `since` and `until` (days, `YYYY-MM-DD`, in UTC; `until` inclusive).
+    fn search(&self) -> Result<lead_store::Search, ApiError> {
+        search_of(|name| self.get(name), &lead_domain::TimeZone::UTC)
+    }
+}
+
+/// A list's search from its query parameters `q`, `since` and `until` — days (`YYYY-MM-DD`) in
+/// `zone`, both included.
+pub(crate) fn search_of<'a>(
+    get: impl Fn(&str) -> Option<&'a str>,
+    zone: &lead_domain::TimeZone,
+) -> Result<lead_store::Search, ApiError> {
+    let day = |name: &'static str, following: bool| {
+        get(name)
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| {
+                lead_domain::Timestamp::day_starts(text, zone, following).ok_or_else(|| ApiError::InvalidField {
+                    field: name,
+                    message: format!("„{name}“ muss ein Datum wie 2026-12-01 sein."),
+                })
+            })
+            .transpose()
+    };
+    Ok(lead_store::Search {
+        text: get("q").map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned),
+        since: day("since", false)?,
+        until: day("until", true)?,
+    })
 }
 
 fn ok(body: &impl Serialize) -> HttpResponse {

@@ -10,7 +10,7 @@ use crate::request::{about, blocking, record_id};
 use crate::views::{OrderView, Page};
 use crate::{ApiError, TeamMember};
 
-#[utoipa::path(get, path = "/api/v1/orders", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "new, accepted or rejected"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<OrderView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/orders", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "new, accepted or rejected"), ("q" = Option<String>, Query, description = "text in the e-mail, title, message or any field the website sent (any case)"), ("since" = Option<String>, Query, description = "arrived on or after this day, YYYY-MM-DD (UTC)"), ("until" = Option<String>, Query, description = "arrived on or before this day, YYYY-MM-DD (UTC)"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<OrderView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn list_orders(
     member: TeamMember,
     req: HttpRequest,
@@ -19,9 +19,10 @@ pub(crate) async fn list_orders(
     let query = ListQuery::parse(&req)?;
     let before = query.before::<OrderId>()?;
     let status = query.status::<OrderStatus>()?;
-    let (fetch, limit) = (query.fetch(), query.limit);
+    let search = query.search()?;
+    let limit = query.limit;
     let orders = blocking(&store, move |s| {
-        s.list_orders(member.0.company_id, status, before, fetch)
+        s.find_orders(member.0.company_id, status, &search, before, limit + 1)
     })
     .await?;
     Ok(ok(&Page::from_fetched(

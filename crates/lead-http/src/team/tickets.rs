@@ -11,7 +11,7 @@ use crate::request::{about, blocking, json_body, record_id, Given};
 use crate::views::{Page, TicketView};
 use crate::{ApiError, HttpConfig, TeamMember};
 
-#[utoipa::path(get, path = "/api/v1/tickets", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "open or closed"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "team", security(("bearer" = [])), params(("status" = Option<String>, Query, description = "open or closed"), ("q" = Option<String>, Query, description = "text in the e-mail, title, message or any field the website sent (any case)"), ("since" = Option<String>, Query, description = "arrived on or after this day, YYYY-MM-DD (UTC)"), ("until" = Option<String>, Query, description = "arrived on or before this day, YYYY-MM-DD (UTC)"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn list_tickets(
     member: TeamMember,
     req: HttpRequest,
@@ -20,9 +20,10 @@ pub(crate) async fn list_tickets(
     let query = ListQuery::parse(&req)?;
     let before = query.before::<TicketId>()?;
     let status = query.status::<TicketStatus>()?;
-    let (fetch, limit) = (query.fetch(), query.limit);
+    let search = query.search()?;
+    let limit = query.limit;
     let tickets = blocking(&store, move |s| {
-        s.list_tickets(member.0.company_id, status, before, fetch)
+        s.find_tickets(member.0.company_id, status, &search, before, limit + 1)
     })
     .await?;
     Ok(ok(&Page::from_fetched(

@@ -1,0 +1,247 @@
+//! Orders and tickets as CSV, for the accountant's spreadsheet or another program.
+//!
+//! Two dialects. `Excel` (the default) is what German Excel opens by double-click: `;` between
+//! cells, a decimal comma, UTF-8 with a byte order mark, times in the team's zone, German
+//! words. `Rfc4180` is for programs: `,`, a decimal point, no mark, UTC times (RFC 3339) and
+//! the API's words. In both, a cell that a spreadsheet would run as a formula (it starts with
+//! `=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'` in front (OWASP).
+
+use lead_domain::{TimeZone, Timestamp};
+use lead_store::{OrderRecord, TicketRecord};
+
+/// How the CSV is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// German Excel: `;`, decimal comma, BOM, local time.
+    Excel,
+    /// RFC 4180: `,`, decimal point, UTC.
+    Rfc4180,
+}
+
+impl Dialect {
+    /// `rfc4180`, or anything else (nothing): Excel.
+    pub fn named(name: Option<&str>) -> Dialect {
+        match name {
+            Some("rfc4180") => Dialect::Rfc4180,
+            _ => Dialect::Excel,
+        }
+    }
+}
+
+/// What is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Web orders.
+    Orders,
+    /// Tickets.
+    Tickets,
+}
+
+/// The first lines: Excel's byte order mark, and the header.
+pub fn head(kind: Kind, dialect: Dialect) -> Vec<u8> {
+    let header: &[&str] = match (kind, dialect) {
+        (Kind::Orders, Dialect::Excel) => &[
+            "Nr.",
+            "Eingang",
+            "Status",
+            "E-Mail",
+            "Titel",
+            "Betrag (EUR)",
+            "Nachricht",
+            "Kunde",
+            "Entschieden von",
+            "Entschieden am",
+            "Weitere Angaben",
+        ],
+        (Kind::Orders, Dialect::Rfc4180) => &[
+            "id",
+            "created_at",
+            "status",
+            "email",
+            "title",
+            "total",
+            "message",
+            "customer_id",
+            "decided_by",
+            "decided_at",
+            "extra",
+        ],
+        (Kind::Tickets, Dialect::Excel) => &[
+            "Nr.",
+            "Eingang",
+            "Status",
+            "E-Mail",
+            "Titel",
+            "Nachricht",
+            "Kunde",
+            "Geändert von",
+            "Geändert am",
+            "Weitere Angaben",
+        ],
+        (Kind::Tickets, Dialect::Rfc4180) => &[
+            "id",
+            "created_at",
+            "status",
+            "email",
+            "title",
+            "message",
+            "customer_id",
+            "status_changed_by",
+            "status_changed_at",
+            "extra",
+        ],
+    };
+    let mut bytes = match dialect {
+        Dialect::Excel => "\u{feff}".as_bytes().to_vec(),
+        Dialect::Rfc4180 => Vec::new(),
+    };
+    bytes.extend(encode(
+        dialect,
+        std::iter::once(header.iter().map(|cell| (*cell).to_owned()).collect()),
+    ));
+    bytes
+}
+
+/// Orders as CSV lines.
+pub fn orders(orders: &[OrderRecord], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
+    encode(
+        dialect,
+        orders.iter().map(|order| {
+            let status = match dialect {
+                Dialect::Excel => german_order_status(order.status),
+                Dialect::Rfc4180 => order.status.as_str(),
+            };
+            let total = match dialect {
+                Dialect::Excel => order.total.to_decimal().replace('.', ","),
+                Dialect::Rfc4180 => order.total.to_decimal(),
+            };
+            vec![
+                order.id.to_string(),
+                time(order.created_at, dialect, zone),
+                status.to_owned(),
+                safe(&order.email),
+                safe(&order.title),
+                total,
+                safe(order.message.as_deref().unwrap_or_default()),
+                order.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                safe(order.decided_by.as_ref().map_or("", |e| e.name.as_str())),
+                order.decided_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
+                safe(&extra(&order.payload)),
+            ]
+        }),
+    )
+}
+
+/// Tickets as CSV lines.
+pub fn tickets(tickets: &[TicketRecord], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
+    encode(
+        dialect,
+        tickets.iter().map(|ticket| {
+            let status = match dialect {
+                Dialect::Excel => match ticket.status {
+                    lead_domain::TicketStatus::Open => "Offen",
+                    lead_domain::TicketStatus::Closed => "Geschlossen",
+                },
+                Dialect::Rfc4180 => ticket.status.as_str(),
+            };
+            vec![
+                ticket.id.to_string(),
+                time(ticket.created_at, dialect, zone),
+                status.to_owned(),
+                safe(&ticket.email),
+                safe(&ticket.title),
+                safe(&ticket.message),
+                ticket.customer_id.map(|c| c.to_string()).unwrap_or_default(),
+                safe(ticket.status_changed_by.as_ref().map_or("", |e| e.name.as_str())),
+                ticket
+                    .status_changed_at
+                    .map(|at| time(at, dialect, zone))
+                    .unwrap_or_default(),
+                safe(&extra(&ticket.payload)),
+            ]
+        }),
+    )
+}
+
+fn german_order_status(status: lead_domain::OrderStatus) -> &'static str {
+    match status {
+        lead_domain::OrderStatus::New => "Neu",
+        lead_domain::OrderStatus::Accepted => "Angenommen",
+        lead_domain::OrderStatus::Rejected => "Abgelehnt",
+    }
+}
+
+fn time(at: Timestamp, dialect: Dialect, zone: &TimeZone) -> String {
+    match dialect {
+        // `01.12.2026 07:03`: what German Excel reads as a date and time.
+        Dialect::Excel => at.to_german_in(zone).replace(", ", " "),
+        Dialect::Rfc4180 => at.to_string(),
+    }
+}
+
+/// What the website sent beyond the known fields, as JSON in one cell.
+fn extra(payload: &str) -> String {
+    let fields = lead_domain::extra_fields(payload);
+    if fields.is_empty() {
+        String::new()
+    } else {
+        serde_json::Value::Object(fields).to_string()
+    }
+}
+
+/// A text cell a spreadsheet will not run as a formula.
+fn safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+fn encode(dialect: Dialect, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let delimiter = match dialect {
+        Dialect::Excel => b';',
+        Dialect::Rfc4180 => b',',
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    writer.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_other_text_kept() {
+        for formula in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(safe(formula), format!("'{formula}"));
+        }
+        for text in ["Max", "", "1-2", "a=b", "Köln"] {
+            assert_eq!(safe(text), text);
+        }
+    }
+
+    #[test]
+    fn the_dialects_differ_in_separator_and_mark() {
+        let excel = head(Kind::Orders, Dialect::Excel);
+        assert!(excel.starts_with("\u{feff}Nr.;Eingang;".as_bytes()));
+        let plain = head(Kind::Tickets, Dialect::Rfc4180);
+        assert!(plain.starts_with(b"id,created_at,status,"));
+        assert!(plain.ends_with(b"extra\r\n"));
+        // A cell with the separator, a quote or a line break is quoted.
+        let cells = encode(
+            Dialect::Excel,
+            std::iter::once(vec!["a;b".to_owned(), "say \"hi\"".to_owned(), "x\ny".to_owned()]),
+        );
+        assert_eq!(
+            String::from_utf8(cells).unwrap(),
+            "\"a;b\";\"say \"\"hi\"\"\";\"x\ny\"\r\n"
+        );
+    }
+}
