@@ -131,6 +131,29 @@ pub enum PushCommand {
     PublicKey,
 }
 
+/// What `orders export` and `tickets export` write.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Id or exact name of the company.
+    #[arg(long)]
+    pub company: String,
+    /// Only this status.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Text found in the address, title, message or any field the website sent (any case).
+    #[arg(long)]
+    pub q: Option<String>,
+    /// Arrived on or after this day (YYYY-MM-DD, in [dashboard] time_zone).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Arrived on or before this day (YYYY-MM-DD, in [dashboard] time_zone).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// `csv` (German Excel: `;`, decimal comma, BOM, local time), `rfc4180`, or `jsonl`.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+}
+
 /// Output options of list commands.
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -391,6 +414,9 @@ pub enum SubmissionsCommand {
 /// `orders …`
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
+    /// Write a company's web orders (as the filters say) to stdout: CSV for German Excel, or
+    /// RFC 4180 CSV, or one JSON object per line.
+    Export(ExportArgs),
     /// List a company's web orders, newest first.
     List {
         /// Id or exact name of the company.
@@ -415,6 +441,8 @@ pub enum OrdersCommand {
 /// `tickets …`
 #[derive(Debug, Subcommand)]
 pub enum TicketsCommand {
+    /// Write a company's tickets (as the filters say) to stdout, like `orders export`.
+    Export(ExportArgs),
     /// List a company's tickets, newest first.
     List {
         /// Id or exact name of the company.

@@ -120,3 +120,41 @@ fn member_names(object: &Value) -> Vec<&str> {
     names.sort_unstable();
     names
 }
+
+backend_test! {
+fn orders_and_tickets_are_exported_as_csv_or_json_lines() {
+    let (db, _, key) = setup();
+    let server = Server::start(&db.url, &[]);
+    for body in [
+        r#"{"type":"order","email":"max@beispiel.de","subject":"-1+1","total":"1.234,50","sku":"A-1"}"#,
+        r#"{"type":"order","email":"erika@beispiel.de","subject":"Tassen","total":3}"#,
+        r#"{"type":"ticket","email":"max@beispiel.de","message":"Frage"}"#,
+    ] {
+        let answer = server.request("POST", "/api/v1/lead", &[("X-API-KEY", key.as_str())], body.as_bytes());
+        assert_eq!(answer.status, 200, "{}", answer.text());
+    }
+    let export = |args: &[&str]| {
+        let mut all = vec!["orders", "export", "--company", "Acme"];
+        all.extend_from_slice(args);
+        let output = cli(&db.url, &all);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let excel = export(&[]);
+    assert!(excel.starts_with("\u{feff}Nr.;Eingang;Status;"), "{excel}");
+    assert_eq!(excel.lines().count(), 3);
+    assert!(excel.contains(";'-1+1;1234,50;"), "a formula neutralised, a decimal comma: {excel}");
+    let plain = export(&["--format", "rfc4180", "--q", "MAX"]);
+    assert_eq!(plain.lines().count(), 2, "{plain}");
+    assert!(plain.starts_with("id,created_at,status,email,title,total,") && plain.contains(",1234.50,"), "{plain}");
+    let lines = export(&["--format", "jsonl", "--status", "new"]);
+    let parsed: Vec<Value> = lines.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(parsed.len(), 2);
+    assert_eq!(parsed[1]["payload"]["sku"], "A-1", "with the original body");
+    assert_eq!(export(&["--until", "2020-01-01"]).lines().count(), 1, "only the header");
+    let tickets = cli(&db.url, &["tickets", "export", "--company", "Acme", "--format", "rfc4180"]);
+    assert_eq!(String::from_utf8_lossy(&tickets.stdout).lines().count(), 2);
+    assert_fails(&cli(&db.url, &["orders", "export", "--company", "Acme", "--since", "gestern"]), "must be a date");
+    assert_fails(&cli(&db.url, &["orders", "export", "--company", "Acme", "--format", "xls"]), "csv, rfc4180 or jsonl");
+}
+}
