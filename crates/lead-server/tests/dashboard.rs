@@ -849,3 +849,123 @@ fn lists_page_search_filter_count_and_export() {
     assert!(String::from_utf8(tickets.body.clone()).unwrap().starts_with("\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;"));
 }
 }
+
+backend_test! {
+fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_everywhere() {
+    let app = app();
+    let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
+    let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+    let post = |path: &str, body: &str| {
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        app.server.request("POST", path, &headers, format!("csrf={csrf}&{body}").as_bytes())
+    };
+    let (me, colleague) = (app.acme.employees[0], app.acme.employees[1]);
+    let key_id = app.store.list_keys(Some(app.acme.id)).unwrap()[0].id;
+    let pages = ["/app/admin", "/app/admin/mitarbeiter", "/app/admin/keys", "/app/admin/protokoll", "/app/admin/datenschutz"];
+    let actions: Vec<(String, &str)> = vec![
+        ("/app/admin/mitarbeiter/add".into(), "name=Neu&email=neu%40acme.example"),
+        (format!("/app/admin/mitarbeiter/{colleague}/deactivate"), ""),
+        (format!("/app/admin/mitarbeiter/{colleague}/activate"), ""),
+        (format!("/app/admin/mitarbeiter/{colleague}/admin"), ""),
+        (format!("/app/admin/mitarbeiter/{colleague}/member"), ""),
+        (format!("/app/admin/mitarbeiter/{colleague}/password"), ""),
+        (format!("/app/admin/mitarbeiter/{colleague}/unlock"), ""),
+        ("/app/admin/keys/issue".into(), "label=Neu"),
+        (format!("/app/admin/keys/{key_id}/origins"), "origins=https%3A%2F%2Fshop.example.de"),
+        (format!("/app/admin/keys/{key_id}/cap"), "cap=5"),
+        (format!("/app/admin/keys/{key_id}/confirm"), "confirm=on"),
+        (format!("/app/admin/keys/{key_id}/revoke"), ""),
+        ("/app/admin/datenschutz/export".into(), "email=a%40b.de"),
+        ("/app/admin/datenschutz/erase".into(), "email=a%40b.de&confirm=a%40b.de"),
+    ];
+    // A member: every admin page and every admin action is refused, and nothing changes.
+    let before = (app.store.list_employees(app.acme.id).unwrap(), app.store.list_keys(Some(app.acme.id)).unwrap());
+    for path in pages {
+        assert_eq!(get(path).status, 403, "{path}");
+    }
+    for (path, body) in &actions {
+        assert_eq!(post(path, body).status, 403, "{path}");
+    }
+    assert_eq!((app.store.list_employees(app.acme.id).unwrap(), app.store.list_keys(Some(app.acme.id)).unwrap()), before);
+
+    app.store.set_employee_role(me, lead_store::Role::Admin).unwrap();
+    for path in pages {
+        assert_eq!(get(path).status, 200, "{path}");
+    }
+    // Employees: added, made admin, deactivated and back, a one-time password that works.
+    assert_eq!(post("/app/admin/mitarbeiter/add", "name=Neu&email=neu%40acme.example&admin=on").status, 303);
+    let added = app.store.list_employees(app.acme.id).unwrap().into_iter().find(|e| e.name == "Neu").unwrap();
+    assert_eq!(added.role, lead_store::Role::Admin);
+    assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/deactivate"), "").status, 303);
+    assert!(!app.store.find_employee(colleague).unwrap().active);
+    assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/activate"), "").status, 303);
+    assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/deactivate"), "").status, 409, "not oneself");
+    assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/member"), "").status, 409);
+    let shown = post(&format!("/app/admin/mitarbeiter/{colleague}/password"), "");
+    assert_eq!(shown.status, 200);
+    let page = shown.text();
+    let password = page.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    assert_eq!(password.len(), 16, "{page}");
+    assert!(!get("/app/admin/mitarbeiter").text().contains(&password), "shown once");
+    let colleague_email = app.store.find_employee(colleague).unwrap().email;
+    let login_page = app.server.request("GET", "/app/login", &[], b"");
+    let login_cookie = format!("lead_login_csrf={}", set_cookie(&login_page, "lead_login_csrf").unwrap());
+    let body = format!("csrf={}&email={}&password={password}", hidden_csrf(&login_page), colleague_email.replace('@', "%40"));
+    let headers = [("Cookie", login_cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    assert_eq!(app.server.request("POST", "/app/login", &headers, body.as_bytes()).status, 303, "the one-time password works");
+    // Lockouts lifted.
+    let limits = lead_store::LoginLimits { per_client: 1, lockout_ms: 60_000, per_account: 10 };
+    assert!(app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap());
+    app.store.note_failed_login(&colleague_email, "203.0.113.5", limits).unwrap();
+    assert!(!app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "locked");
+    assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/unlock"), "").status, 303);
+    assert!(app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "lifted");
+
+    // Keys: issued once with snippets, limited to a website, capped, revoked.
+    let issued = post("/app/admin/keys/issue", "label=Shop");
+    assert_eq!(issued.status, 200);
+    let html = issued.text();
+    let key = html.split("<code id=\"new-key\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    assert!(key.starts_with("lgw_") && html.contains("X-API-KEY") && html.contains("name=&quot;key&quot;"), "{html}");
+    assert!(!get("/app/admin/keys").text().contains(&key), "shown once");
+    let lead = r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#;
+    assert_eq!(app.post_lead(&key, lead).status, 200, "the new key works");
+    let new_id = app.store.find_key_by_hash(&lead_auth::ApiKey::presented(&key).hash()).unwrap().unwrap().tenant.key_id;
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/origins"), "origins=https%3A%2F%2Fshop.example.de%0Ahttps%3A%2F%2Fwww.shop.example.de").status, 303);
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/origins"), "origins=kein+origin").status, 400);
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=5").status, 303);
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=-1").status, 400);
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/confirm"), "confirm=on").status, 303);
+    let info = app.store.find_key(&new_id.to_string()).unwrap();
+    assert_eq!(info.origins, ["https://shop.example.de", "https://www.shop.example.de"]);
+    assert_eq!((info.daily_cap, info.confirm_sender), (Some(5), true));
+    // The form log shows the failed request, with what was sent.
+    assert_eq!(app.post_lead(&key, r#"{"type":"order","email":"a@b.de","total":"viel"}"#).status, 400);
+    let log = lead_testkit::wait_until("the failure in the form log", std::time::Duration::from_secs(5), || {
+        let page = get("/app/admin/protokoll?failed=on").text();
+        page.contains("viel").then_some(page)
+    });
+    assert!(log.contains("invalid_field"), "{log}");
+    assert_eq!(post(&format!("/app/admin/keys/{new_id}/revoke"), "").status, 303);
+    assert_eq!(app.post_lead(&key, lead).status, 403, "revoked");
+    // Another company's employee or key is not found, like a missing one.
+    let other = lead_testkit::add_company(&app.store, "Andere", 1);
+    let their_key = app.store.list_keys(Some(other.id)).unwrap()[0].id;
+    for path in [
+        format!("/app/admin/mitarbeiter/{}/deactivate", other.employees[0]),
+        format!("/app/admin/keys/{their_key}/revoke"),
+        "/app/admin/mitarbeiter/999999/deactivate".to_owned(),
+        "/app/admin/keys/999999/revoke".to_owned(),
+    ] {
+        assert_eq!(post(&path, "").status, 404, "{path}");
+    }
+    assert!(app.store.find_employee(other.employees[0]).unwrap().active);
+    assert!(app.store.find_key(&their_key.to_string()).unwrap().active);
+    // Each admin action is audited with the admin's name.
+    let audit = app.store.list_audit(None).unwrap();
+    for action in ["key.revoke", "key.issue", "employee.role", "employee.deactivate", "employee.password", "employee.unlock"] {
+        let by_me = |entry: &&lead_store::AuditEntry| entry.action == action && entry.actor.contains(&format!("employee {me} "));
+        assert!(audit.iter().any(|entry| by_me(&entry)), "{action} by the admin in {audit:?}");
+    }
+}
+}

@@ -29,6 +29,7 @@ struct KeyRow {
     last_used_at: Option<i64>,
     daily_cap: Option<i64>,
     origins: Option<String>,
+    confirm_sender: i32,
 }
 
 impl From<KeyRow> for KeyInfo {
@@ -43,6 +44,7 @@ impl From<KeyRow> for KeyInfo {
             last_used_at: row.last_used_at.map(Timestamp::from),
             daily_cap: row.daily_cap,
             origins: origins_from_column(row.origins),
+            confirm_sender: row.confirm_sender == 1,
         }
     }
 }

@@ -116,6 +116,18 @@ impl Store {
         })
     }
 
+    /// Lifts every lockout and throttle of an employee's login, from every address.
+    pub fn lift_lockouts(&self, employee_id: EmployeeId) -> Result<()> {
+        self.write(|conn| {
+            let email: String = employees::table
+                .find(employee_id)
+                .select(employees::email)
+                .first(conn)?;
+            diesel::delete(login_throttle::table.filter(login_throttle::login.eq(login_key(&email)))).execute(conn)?;
+            audit::record(conn, &self.actor, "employee.unlock", &format!("employee {employee_id}"))
+        })
+    }
+
     /// The active employees of active companies with this email (compared case-insensitively;
     /// the same person may work for two companies) who have a password.
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {

@@ -66,6 +66,8 @@ pub struct KeyInfo {
     pub daily_cap: Option<i64>,
     /// The websites it may be used from (empty: any).
     pub origins: Vec<String>,
+    /// Whether each sender gets a confirmation e-mail.
+    pub confirm_sender: bool,
 }
 
 /// The result of looking a presented key up by its hash.

@@ -4,7 +4,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use lead_store::{Employee, Role, Store};
+use lead_store::{Employee, EmployeeId, KeyId, KeyInfo, Role, Store};
 
 use super::inbox::page;
 use super::pages;
@@ -98,4 +98,215 @@ pub(crate) async fn privacy_erase(
     let erased = blocking(&store, move |_| store_as_me.erase_person(company, &email, keep_orders)).await?;
     let body = pages::privacy(&posted.session.csrf, keep_orders, Some(&erased));
     page(&store, &posted.session, "Datenschutz", "admin", body).await
+}
+
+/// One of the admin's company's employees; another company's is not found, like a missing one.
+async fn own_employee(store: &web::Data<Store>, me: &Employee, id: EmployeeId) -> Result<Employee, ApiError> {
+    let company = me.company_id;
+    blocking(store, move |s| {
+        s.find_employee(id)
+            .ok()
+            .filter(|employee| employee.company_id == company)
+            .ok_or(ApiError::NotFound("Diesen Mitarbeiter gibt es nicht."))
+    })
+    .await
+}
+
+/// One of the admin's company's keys; another company's is not found, like a missing one.
+async fn own_key(store: &web::Data<Store>, me: &Employee, id: KeyId) -> Result<KeyInfo, ApiError> {
+    let company = me.company_id;
+    blocking(store, move |s| {
+        s.find_key(&id.to_string())
+            .ok()
+            .filter(|key| key.company_id == company)
+            .ok_or(ApiError::NotFound("Diesen Schlüssel gibt es nicht."))
+    })
+    .await
+}
+
+fn id_of<T: std::str::FromStr>(path: &str, what: &'static str) -> Result<T, ApiError> {
+    path.parse().map_err(|_| ApiError::NotFound(what))
+}
+
+/// `/app/admin/mitarbeiter`: the company's employees; `password` is a one-time password just
+/// set for `for_employee`, shown this once.
+pub(crate) async fn employees(session: Session, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &session).await?;
+    employees_page(&store, &session, &me, None).await
+}
+
+async fn employees_page(
+    store: &web::Data<Store>,
+    session: &Session,
+    me: &Employee,
+    password: Option<(&Employee, &str)>,
+) -> PageResult {
+    let company = me.company_id;
+    let list = blocking(store, move |s| s.list_employees(company)).await?;
+    let body = pages::admin_employees(&list, me.id, &session.csrf, password);
+    page(store, session, "Mitarbeiter", "admin", body).await
+}
+
+/// Adds an employee (an admin with `admin=on`).
+pub(crate) async fn add_employee(posted: Posted, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let name = posted.field("name").unwrap_or_default().to_owned();
+    let email = posted.field("email").unwrap_or_default().to_owned();
+    let make_admin = posted.field("admin") == Some("on");
+    let store_as_me = acting(&store, &me);
+    let company = me.company_id;
+    blocking(&store, move |_| -> Result<(), ApiError> {
+        let id = store_as_me
+            .add_employee(company, &name, &email)
+            .map_err(|e| ApiError::from_store(e, "", ""))?;
+        if make_admin {
+            store_as_me.set_employee_role(id, Role::Admin)?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(super::see_other("/app/admin/mitarbeiter"))
+}
+
+/// What an admin does to an employee: `activate`, `deactivate`, `admin`, `member`,
+/// `password` (a one-time password, shown once), `unlock` (lifts every lockout).
+pub(crate) async fn employee_action(
+    path: web::Path<(String, String)>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let (id, action) = path.into_inner();
+    let id: EmployeeId = id_of(&id, "Diesen Mitarbeiter gibt es nicht.")?;
+    let employee = own_employee(&store, &me, id).await?;
+    if employee.id == me.id && matches!(action.as_str(), "deactivate" | "member") {
+        return Err(ApiError::Conflict(
+            "Sich selbst können Sie weder deaktivieren noch die Verwaltung entziehen – das muss ein anderer Administrator tun.".into(),
+        )
+        .into());
+    }
+    let store_as_me = acting(&store, &me);
+    match action.as_str() {
+        "activate" | "deactivate" => {
+            let on = action == "activate";
+            blocking(&store, move |_| store_as_me.set_employee_active(id, on)).await?;
+        }
+        "admin" | "member" => {
+            let role = if action == "admin" { Role::Admin } else { Role::Member };
+            blocking(&store, move |_| store_as_me.set_employee_role(id, role)).await?;
+        }
+        "password" => {
+            let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
+            let hash = lead_auth::hash_password(&password).map_err(|e| ApiError::Internal(e.to_string()))?;
+            blocking(&store, move |_| store_as_me.set_employee_password(id, Some(&hash))).await?;
+            return employees_page(&store, &posted.session, &me, Some((&employee, &password))).await;
+        }
+        "unlock" => {
+            blocking(&store, move |_| store_as_me.lift_lockouts(id)).await?;
+        }
+        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
+    }
+    Ok(super::see_other("/app/admin/mitarbeiter"))
+}
+
+/// `/app/admin/keys`: the company's API keys.
+pub(crate) async fn keys(session: Session, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &session).await?;
+    keys_page(&store, &session, &me, None).await
+}
+
+async fn keys_page(store: &web::Data<Store>, session: &Session, me: &Employee, issued: Option<&str>) -> PageResult {
+    let company = me.company_id;
+    let list = blocking(store, move |s| s.list_keys(Some(company))).await?;
+    let body = pages::admin_keys(&list, &session.csrf, issued);
+    page(store, session, "API-Schlüssel", "admin", body).await
+}
+
+/// Issues a key: shown this once, with a form and a `fetch` that use it.
+pub(crate) async fn issue_key(posted: Posted, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let label = posted.field("label").unwrap_or_default().trim().to_owned();
+    let key = lead_auth::ApiKey::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (store_as_me, company, issued) = (acting(&store, &me), me.company_id, key.clone());
+    blocking(&store, move |_| store_as_me.add_key(company, &issued, &label)).await?;
+    keys_page(&store, &posted.session, &me, Some(key.expose())).await
+}
+
+/// What an admin does to a key: `revoke`, `origins` (one website per line; empty: any),
+/// `cap` (a number of leads a day; empty: none), `confirm` (`on`: a confirmation e-mail to
+/// each sender).
+pub(crate) async fn key_action(
+    path: web::Path<(String, String)>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let (id, action) = path.into_inner();
+    let id: KeyId = id_of(&id, "Diesen Schlüssel gibt es nicht.")?;
+    own_key(&store, &me, id).await?;
+    let store_as_me = acting(&store, &me);
+    match action.as_str() {
+        "revoke" => blocking(&store, move |_| store_as_me.revoke_key(id)).await?,
+        "origins" => {
+            let origins = posted
+                .field("origins")
+                .unwrap_or_default()
+                .split(['\n', ',', ' '])
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(crate::parse_origin)
+                .collect::<Result<Vec<String>, String>>()
+                .map_err(|message| ApiError::InvalidField {
+                    field: "origins",
+                    message,
+                })?;
+            blocking(&store, move |_| store_as_me.set_key_origins(id, &origins)).await?;
+        }
+        "cap" => {
+            let text = posted.field("cap").unwrap_or_default().trim().to_owned();
+            let cap = match text.as_str() {
+                "" => None,
+                number => Some(
+                    number
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| *n >= 0)
+                        .ok_or(ApiError::InvalidField {
+                            field: "cap",
+                            message: "Die Tagesgrenze muss eine Zahl ab 0 sein, oder leer für keine.".into(),
+                        })?,
+                ),
+            };
+            blocking(&store, move |_| store_as_me.set_daily_cap(id, cap)).await?;
+        }
+        "confirm" => {
+            let on = posted.field("confirm") == Some("on");
+            blocking(&store, move |_| store_as_me.set_key_confirm(id, on)).await?;
+        }
+        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
+    }
+    Ok(super::see_other("/app/admin/keys"))
+}
+
+/// `/app/admin/protokoll`: the submission log of the company's keys — why a form fails.
+pub(crate) async fn submissions(req: actix_web::HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &session).await?;
+    let value = |name: &str| super::inbox::query_value(&req, name);
+    let filter = lead_store::SubmissionFilter {
+        company_id: Some(me.company_id),
+        key_prefix: value("key"),
+        failed_only: value("failed").as_deref() == Some("on"),
+        before: value("before")
+            .and_then(|v| v.parse().ok())
+            .map(lead_store::SubmissionId::new),
+        limit: Some(101),
+    };
+    let (key, failed) = (filter.key_prefix.clone().unwrap_or_default(), filter.failed_only);
+    let mut list = blocking(&store, move |s| s.list_submissions(&filter)).await?;
+    let older = (list.len() > 100).then(|| {
+        list.truncate(100);
+        list.last().map(|entry| entry.id.get())
+    });
+    let body = pages::admin_submissions(&list, &key, failed, older.flatten());
+    page(&store, &session, "Formular-Protokoll", "admin", body).await
 }

@@ -115,7 +115,14 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin").route(web::get().to(admin::index)))
         .service(web::resource("/app/admin/datenschutz").route(web::get().to(admin::privacy)))
         .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(admin::privacy_export)))
-        .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(admin::privacy_erase)));
+        .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(admin::privacy_erase)))
+        .service(web::resource("/app/admin/mitarbeiter").route(web::get().to(admin::employees)))
+        .service(web::resource("/app/admin/mitarbeiter/add").route(web::post().to(admin::add_employee)))
+        .service(web::resource("/app/admin/mitarbeiter/{id}/{action}").route(web::post().to(admin::employee_action)))
+        .service(web::resource("/app/admin/keys").route(web::get().to(admin::keys)))
+        .service(web::resource("/app/admin/keys/issue").route(web::post().to(admin::issue_key)))
+        .service(web::resource("/app/admin/keys/{id}/{action}").route(web::post().to(admin::key_action)))
+        .service(web::resource("/app/admin/protokoll").route(web::get().to(admin::submissions)));
 }
 
 /// The dashboard's files: its script and stylesheet, and what makes it an installable app
