@@ -969,3 +969,97 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     }
 }
 }
+
+#[test]
+fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
+    let Some(browser) = Browser::start() else { return };
+    let app = app();
+    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    let base = format!("http://{}", app.server.addr);
+    let cart = r#"{"type":"order","email":"juergen@beispiel.de","subject":"Bestellung 4711","total":"1.234,50",
+        "name":"Jürgen Groß","address":{"street":"Hauptstr. 1","city":"Köln"},
+        "items":[{"sku":"A-1","name":"Tasse","qty":2,"price":12.5},{"sku":"B-2","name":"Kanne","qty":1,"price":1209.5}]}"#;
+    let order = app.post_lead(&app.acme.key, cart).json()["id"].as_i64().unwrap();
+    for n in 0..3 {
+        let other = format!(r#"{{"type":"order","email":"k{n}@beispiel.de","subject":"Bestellung {n}","total":{n}}}"#);
+        assert_eq!(app.post_lead(&app.acme.key, &other).status, 200);
+    }
+    let ticket = app
+        .post_lead(&app.acme.key, r#"{"type":"ticket","email":"juergen@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?","kundennummer":"K-17"}"#)
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let customer = app.store.add_customer(app.acme.id, "Jürgen Groß", "juergen@beispiel.de").unwrap().id;
+    log_in(&browser, &app, PASSWORD);
+    wait_for("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
+
+    // The order with its cart: every value on the page.
+    browser.open(&format!("{base}/app/orders/{order}"));
+    let page = browser.text("main");
+    for value in ["Bestellung 4711", "1.234,50 €", "Jürgen Groß", "Hauptstr. 1", "Köln", "Tasse", "Kanne", "12,50 €", "1.209,50 €", "A-1", "B-2"] {
+        assert!(page.contains(value), "{value} in {page}");
+    }
+    // A note, typed and saved, in the history.
+    browser.type_into("#note", "Rückruf am Montag");
+    browser.click("form.note button");
+    wait_for("the note", || browser.text("#timeline").contains("Rückruf am Montag").then_some(()));
+    // The search narrows the list.
+    browser.open(&format!("{base}/app/orders"));
+    let rows = || browser.execute("return document.querySelectorAll('main table tbody tr').length").as_i64().unwrap();
+    assert_eq!(rows(), 4);
+    browser.type_into("#q", "JÜRGEN");
+    browser.click("form.search button");
+    wait_for("the search", || (rows() == 1).then_some(()));
+    // An admin issues a key: shown once.
+    browser.open(&format!("{base}/app/admin/keys"));
+    browser.type_into("#label", "Shop");
+    browser.click("form[action='/app/admin/keys/issue'] button");
+    let key = wait_for("the new key", || {
+        let key = browser.text("#new-key");
+        key.starts_with("lgw_").then_some(key)
+    });
+    assert_eq!(app.post_lead(&key, r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#).status, 200);
+
+    // Every page, on the desktop and at a phone's 390 px: no console errors, nothing wider
+    // than the screen, a screenshot of each.
+    let pages = [
+        ("inbox", "/app/orders".to_owned()),
+        ("order", format!("/app/orders/{order}")),
+        ("tickets", "/app/tickets".to_owned()),
+        ("ticket", format!("/app/tickets/{ticket}")),
+        ("customers", "/app/customers".to_owned()),
+        ("customer", format!("/app/customers/{customer}")),
+        ("notifications", "/app/notifications".to_owned()),
+        ("settings", "/app/settings".to_owned()),
+        ("admin", "/app/admin".to_owned()),
+        ("admin-employees", "/app/admin/mitarbeiter".to_owned()),
+        ("admin-keys", "/app/admin/keys".to_owned()),
+        ("admin-form-log", "/app/admin/protokoll".to_owned()),
+        ("admin-privacy", "/app/admin/datenschutz".to_owned()),
+    ];
+    for (phone, size) in [(false, "desktop"), (true, "phone")] {
+        if phone {
+            browser.devtools(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+            );
+        }
+        for (name, path) in &pages {
+            browser.open(&format!("{base}{path}"));
+            wait_for(name, || (browser.execute("return document.readyState") == "complete").then_some(()));
+            assert!(browser.text("main").len() > 20, "{name} has content");
+            let overflow = browser
+                .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                .as_i64()
+                .unwrap();
+            assert!(overflow <= 0, "{name} is {overflow} px wider than the {size} screen");
+            browser.screenshot(&format!("{size}-{name}"));
+        }
+    }
+    assert_eq!(browser.console_errors(), Vec::<String>::new());
+    // A member is refused every admin page.
+    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Member).unwrap();
+    browser.open(&format!("{base}/app/admin/keys"));
+    assert!(browser.text("main").contains("Nur für Administratoren"));
+    browser.screenshot("phone-admin-refused");
+}
