@@ -66,6 +66,8 @@ pub struct HttpConfig {
     pub push_public_key: Option<String>,
     /// A person's erasure keeps their orders, anonymised (`retention.anonymise_erased_orders`).
     pub keep_erased_orders: bool,
+    /// Webhook endpoints added in the dashboard.
+    pub webhooks: WebhookSettings,
     /// The live notification streams: their bounds, and closing them all when the server
     /// stops.
     pub streams: Streams,
@@ -83,7 +85,28 @@ impl Default for HttpConfig {
             dashboard: DashboardConfig::default(),
             push_public_key: None,
             keep_erased_orders: true,
+            webhooks: WebhookSettings::default(),
             streams: Streams::default(),
+        }
+    }
+}
+
+/// How the dashboard adds webhook endpoints: which addresses it accepts (the delivery worker
+/// checks them again at every send), and where their signing secrets come from (the delivery
+/// crate makes them; this crate does not send).
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookSettings {
+    /// Loopback and private addresses, and `http://`, allowed (`outbox.allow_private_targets`).
+    pub allow_private: bool,
+    /// A new signing secret (`whsec_…`).
+    pub secret: fn() -> Result<String, String>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_private: false,
+            secret: || Err("no webhook secrets can be made here".into()),
         }
     }
 }

@@ -429,6 +429,10 @@ impl Config {
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
             keep_erased_orders: self.retention.anonymise_erased_orders,
+            webhooks: lead_http::WebhookSettings {
+                allow_private: self.outbox.allow_private_targets,
+                secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),
+            },
             streams: lead_http::Streams::new(lead_http::StreamLimits {
                 per_employee: self.server.streams_per_employee,
                 total: match self.server.max_streams {

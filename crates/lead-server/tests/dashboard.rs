@@ -861,7 +861,14 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     };
     let (me, colleague) = (app.acme.employees[0], app.acme.employees[1]);
     let key_id = app.store.list_keys(Some(app.acme.id)).unwrap()[0].id;
-    let pages = ["/app/admin", "/app/admin/mitarbeiter", "/app/admin/keys", "/app/admin/protokoll", "/app/admin/datenschutz"];
+    let pages = [
+        "/app/admin",
+        "/app/admin/mitarbeiter",
+        "/app/admin/keys",
+        "/app/admin/protokoll",
+        "/app/admin/webhooks",
+        "/app/admin/datenschutz",
+    ];
     let actions: Vec<(String, &str)> = vec![
         ("/app/admin/mitarbeiter/add".into(), "name=Neu&email=neu%40acme.example"),
         (format!("/app/admin/mitarbeiter/{colleague}/deactivate"), ""),
@@ -875,6 +882,10 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         (format!("/app/admin/keys/{key_id}/cap"), "cap=5"),
         (format!("/app/admin/keys/{key_id}/confirm"), "confirm=on"),
         (format!("/app/admin/keys/{key_id}/revoke"), ""),
+        ("/app/admin/webhooks/add".into(), "url=https%3A%2F%2Fcrm.example.de%2Fhook"),
+        ("/app/admin/webhooks/1/remove".into(), ""),
+        ("/app/admin/webhooks/1/enable".into(), ""),
+        ("/app/admin/deliveries/1/retry".into(), ""),
         ("/app/admin/datenschutz/export".into(), "email=a%40b.de"),
         ("/app/admin/datenschutz/erase".into(), "email=a%40b.de&confirm=a%40b.de"),
     ];
@@ -974,7 +985,9 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
 fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     let Some(browser) = Browser::start() else { return };
     let app = app();
-    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    app.store
+        .set_employee_role(app.acme.employees[0], lead_store::Role::Admin)
+        .unwrap();
     let base = format!("http://{}", app.server.addr);
     let cart = r#"{"type":"order","email":"juergen@beispiel.de","subject":"Bestellung 4711","total":"1.234,50",
         "name":"Jürgen Groß","address":{"street":"Hauptstr. 1","city":"Köln"},
@@ -989,23 +1002,46 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         .json()["id"]
         .as_i64()
         .unwrap();
-    let customer = app.store.add_customer(app.acme.id, "Jürgen Groß", "juergen@beispiel.de").unwrap().id;
+    let customer = app
+        .store
+        .add_customer(app.acme.id, "Jürgen Groß", "juergen@beispiel.de")
+        .unwrap()
+        .id;
     log_in(&browser, &app, PASSWORD);
     wait_for("the inbox", || browser.url().ends_with("/app/orders").then_some(()));
 
     // The order with its cart: every value on the page.
     browser.open(&format!("{base}/app/orders/{order}"));
     let page = browser.text("main");
-    for value in ["Bestellung 4711", "1.234,50 €", "Jürgen Groß", "Hauptstr. 1", "Köln", "Tasse", "Kanne", "12,50 €", "1.209,50 €", "A-1", "B-2"] {
+    for value in [
+        "Bestellung 4711",
+        "1.234,50 €",
+        "Jürgen Groß",
+        "Hauptstr. 1",
+        "Köln",
+        "Tasse",
+        "Kanne",
+        "12,50 €",
+        "1.209,50 €",
+        "A-1",
+        "B-2",
+    ] {
         assert!(page.contains(value), "{value} in {page}");
     }
     // A note, typed and saved, in the history.
     browser.type_into("#note", "Rückruf am Montag");
     browser.click("form.note button");
-    wait_for("the note", || browser.text("#timeline").contains("Rückruf am Montag").then_some(()));
+    wait_for("the note", || {
+        browser.text("#timeline").contains("Rückruf am Montag").then_some(())
+    });
     // The search narrows the list.
     browser.open(&format!("{base}/app/orders"));
-    let rows = || browser.execute("return document.querySelectorAll('main table tbody tr').length").as_i64().unwrap();
+    let rows = || {
+        browser
+            .execute("return document.querySelectorAll('main table tbody tr').length")
+            .as_i64()
+            .unwrap()
+    };
     assert_eq!(rows(), 4);
     browser.type_into("#q", "JÜRGEN");
     browser.click("form.search button");
@@ -1018,7 +1054,11 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         let key = browser.text("#new-key");
         key.starts_with("lgw_").then_some(key)
     });
-    assert_eq!(app.post_lead(&key, r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#).status, 200);
+    assert_eq!(
+        app.post_lead(&key, r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#)
+            .status,
+        200
+    );
 
     // Every page, on the desktop and at a phone's 390 px: no console errors, nothing wider
     // than the screen, a screenshot of each.
@@ -1035,6 +1075,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         ("admin-employees", "/app/admin/mitarbeiter".to_owned()),
         ("admin-keys", "/app/admin/keys".to_owned()),
         ("admin-form-log", "/app/admin/protokoll".to_owned()),
+        ("admin-webhooks", "/app/admin/webhooks".to_owned()),
         ("admin-privacy", "/app/admin/datenschutz".to_owned()),
     ];
     for (phone, size) in [(false, "desktop"), (true, "phone")] {
@@ -1046,7 +1087,9 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         }
         for (name, path) in &pages {
             browser.open(&format!("{base}{path}"));
-            wait_for(name, || (browser.execute("return document.readyState") == "complete").then_some(()));
+            wait_for(name, || {
+                (browser.execute("return document.readyState") == "complete").then_some(())
+            });
             assert!(browser.text("main").len() > 20, "{name} has content");
             let overflow = browser
                 .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -1058,8 +1101,63 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     }
     assert_eq!(browser.console_errors(), Vec::<String>::new());
     // A member is refused every admin page.
-    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Member).unwrap();
+    app.store
+        .set_employee_role(app.acme.employees[0], lead_store::Role::Member)
+        .unwrap();
     browser.open(&format!("{base}/app/admin/keys"));
     assert!(browser.text("main").contains("Nur für Administratoren"));
     browser.screenshot("phone-admin-refused");
+}
+
+backend_test! {
+fn admins_add_webhooks_and_see_and_retry_deliveries() {
+    let receiver = Receiver::start(vec![]);
+    let app = app_with("[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0]\n");
+    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
+    let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
+    let post = |path: &str, body: &str| {
+        let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+        app.server.request("POST", path, &headers, format!("csrf={csrf}&{body}").as_bytes())
+    };
+    let encoded = receiver.url.replace(':', "%3A").replace('/', "%2F");
+    let added = post("/app/admin/webhooks/add", &format!("url={encoded}&format=standard"));
+    assert_eq!(added.status, 200);
+    let secret = added.text().split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    assert!(!get("/app/admin/webhooks").text().contains(&secret), "shown once");
+    assert_eq!(post("/app/admin/webhooks/add", "url=ftp%3A%2F%2Fx").status, 400);
+    assert_eq!(post("/app/admin/webhooks/add", "url=http%3A%2F%2F127.0.0.1%3A1%2Fhook&format=slack").status, 200);
+    assert_eq!(app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#).status, 200);
+    let page = wait_for("one delivered, one failed", || {
+        let page = get("/app/admin/webhooks").text();
+        (page.contains("<td>zugestellt") && page.contains("<td>fehlgeschlagen")).then_some(page)
+    });
+    assert_eq!(receiver.received().len(), 1);
+    let retry = page.split("/app/admin/deliveries/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    assert_eq!(post(&format!("/app/admin/deliveries/{retry}/retry"), "").status, 303);
+    let failed = get("/app/admin/webhooks?status=failed").text();
+    let delivered = get("/app/admin/webhooks?status=delivered").text();
+    assert!(delivered.contains("<td>zugestellt") && !delivered.contains("<td>fehlgeschlagen"), "{delivered}");
+    assert!(!failed.contains("<td>zugestellt"), "{failed}");
+    let audit = app.store.list_audit(None).unwrap();
+    assert!(audit.iter().any(|e| e.action == "outbox.retry" && e.actor.contains("in the dashboard")), "{audit:?}");
+    // Removed; another company's endpoint is not found.
+    let ours = app.store.list_webhooks(Some(app.acme.id)).unwrap();
+    assert_eq!(post(&format!("/app/admin/webhooks/{}/remove", ours[0].id), "").status, 303);
+    assert_eq!(app.store.list_webhooks(Some(app.acme.id)).unwrap().iter().filter(|w| w.active).count(), 1);
+    let other = lead_testkit::add_company(&app.store, "Andere", 1);
+    let theirs = app
+        .store
+        .add_webhook(&lead_store::NewWebhook {
+            company_id: other.id,
+            url: "https://crm.example.de/hook",
+            events: lead_store::Event::WEBHOOK_EVENTS,
+            format: lead_store::WebhookFormat::Standard,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        })
+        .unwrap();
+    assert_eq!(post(&format!("/app/admin/webhooks/{theirs}/remove"), "").status, 404);
+    assert!(app.store.list_webhooks(Some(other.id)).unwrap()[0].active);
+}
 }

@@ -4,7 +4,10 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use lead_store::{Employee, EmployeeId, KeyId, KeyInfo, Role, Store};
+use lead_store::{
+    DeliveryFilter, DeliveryId, DeliveryStatus, Employee, EmployeeId, Event, KeyId, KeyInfo, NewWebhook, Role, Store,
+    WebhookFormat, WebhookId,
+};
 
 use super::inbox::page;
 use super::pages;
@@ -309,4 +312,132 @@ pub(crate) async fn submissions(req: actix_web::HttpRequest, session: Session, s
     });
     let body = pages::admin_submissions(&list, &key, failed, older.flatten());
     page(&store, &session, "Formular-Protokoll", "admin", body).await
+}
+
+/// `/app/admin/webhooks`: the company's webhook endpoints and its deliveries (webhooks,
+/// e-mails, push messages), filtered by status.
+pub(crate) async fn webhooks(req: actix_web::HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &session).await?;
+    webhooks_page(&req, &store, &session, &me, None).await
+}
+
+async fn webhooks_page(
+    req: &actix_web::HttpRequest,
+    store: &web::Data<Store>,
+    session: &Session,
+    me: &Employee,
+    secret: Option<&str>,
+) -> PageResult {
+    let status = super::inbox::query_value(req, "status").and_then(|s| s.parse::<DeliveryStatus>().ok());
+    let filter = DeliveryFilter {
+        company_id: Some(me.company_id),
+        status,
+        limit: Some(100),
+        ..DeliveryFilter::default()
+    };
+    let company = me.company_id;
+    let (endpoints, deliveries) = blocking(store, move |s| {
+        Ok::<_, lead_store::StoreError>((s.list_webhooks(Some(company))?, s.list_deliveries(&filter)?))
+    })
+    .await?;
+    let body = pages::admin_webhooks(&endpoints, &deliveries, status, &session.csrf, secret);
+    page(store, session, "Webhooks & Zustellungen", "admin", body).await
+}
+
+/// Adds a webhook endpoint (every event; `format` standard or slack): its signing secret is
+/// shown this once.
+pub(crate) async fn add_webhook(
+    req: actix_web::HttpRequest,
+    posted: Posted,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let url = posted.field("url").unwrap_or_default().trim().to_owned();
+    lead_domain::check_target_url(&url, config.webhooks.allow_private).map_err(|error| ApiError::InvalidField {
+        field: "url",
+        message: format!("An diese Adresse sendet der Server nicht: {error}"),
+    })?;
+    let format: WebhookFormat =
+        posted
+            .field("format")
+            .unwrap_or("standard")
+            .parse()
+            .map_err(|_| ApiError::InvalidField {
+                field: "format",
+                message: "Das Format ist „standard“ oder „slack“.".into(),
+            })?;
+    let secret = (config.webhooks.secret)().map_err(ApiError::Internal)?;
+    let (store_as_me, company, kept) = (acting(&store, &me), me.company_id, secret.clone());
+    blocking(&store, move |_| {
+        store_as_me.add_webhook(&NewWebhook {
+            company_id: company,
+            url: &url,
+            events: Event::WEBHOOK_EVENTS,
+            format,
+            secret: &kept,
+        })
+    })
+    .await?;
+    webhooks_page(&req, &store, &posted.session, &me, Some(&secret)).await
+}
+
+/// `remove` or `enable` (after it was disabled) a webhook endpoint of the company.
+pub(crate) async fn webhook_action(
+    path: web::Path<(String, String)>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let (id, action) = path.into_inner();
+    let id: WebhookId = id_of(&id, "Diesen Webhook gibt es nicht.")?;
+    let company = me.company_id;
+    blocking(&store, move |s| {
+        s.find_webhook(id)
+            .ok()
+            .filter(|(webhook, _)| webhook.company_id == company)
+            .map(|_| ())
+            .ok_or(ApiError::NotFound("Diesen Webhook gibt es nicht."))
+    })
+    .await?;
+    let store_as_me = acting(&store, &me);
+    match action.as_str() {
+        "remove" => blocking(&store, move |_| store_as_me.remove_webhook(id)).await?,
+        "enable" => blocking(&store, move |_| store_as_me.enable_webhook(id)).await?,
+        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
+    }
+    Ok(super::see_other("/app/admin/webhooks"))
+}
+
+/// Sends a failed delivery of the company once more.
+pub(crate) async fn retry_delivery(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let id: DeliveryId = id_of(&path, "Diese Zustellung gibt es nicht.")?;
+    let company = me.company_id;
+    let filter = DeliveryFilter {
+        company_id: Some(company),
+        before: Some(DeliveryId::new(id.get() + 1)),
+        limit: Some(1),
+        ..DeliveryFilter::default()
+    };
+    blocking(&store, move |s| {
+        s.list_deliveries(&filter)
+            .ok()
+            .filter(|found| found.first().is_some_and(|delivery| delivery.id == id))
+            .map(|_| ())
+            .ok_or(ApiError::NotFound("Diese Zustellung gibt es nicht."))
+    })
+    .await?;
+    let store_as_me = acting(&store, &me);
+    blocking(&store, move |_| {
+        store_as_me.retry_delivery(id).map_err(|e| {
+            ApiError::from_store(
+                e,
+                "Diese Zustellung gibt es nicht.",
+                "Nur eine fehlgeschlagene Zustellung wird erneut versucht.",
+            )
+        })
+    })
+    .await?;
+    Ok(super::see_other("/app/admin/webhooks"))
 }

@@ -722,6 +722,7 @@ pub(crate) fn admin_index() -> Markup {
             li { a href="/app/admin/mitarbeiter" { "Mitarbeiter" } " – hinzufügen, deaktivieren, Rolle, Einmal-Passwort, Sperre aufheben" }
             li { a href="/app/admin/keys" { "API-Schlüssel" } " – für Ihre Websites ausgeben und widerrufen, Websites, Tagesgrenze, Bestätigungs-E-Mails" }
             li { a href="/app/admin/protokoll" { "Formular-Protokoll" } " – jede Anfrage Ihrer Formulare, und warum eine fehlschlug" }
+            li { a href="/app/admin/webhooks" { "Webhooks & Zustellungen" } " – Ihre Systeme benachrichtigen, und ob es ankam" }
             li { a href="/app/admin/datenschutz" { "Datenschutz" } " – Auskunft über die Daten einer Person und ihre Löschung (DSGVO Art. 15 und 17)" }
         }
     }
@@ -850,6 +851,107 @@ pub(crate) fn admin_keys(keys: &[lead_store::KeyInfo], csrf: &str, issued: Optio
             label for="label" { "Bezeichnung (z. B. die Website)" }
             input type="text" id="label" name="label" maxlength="200";
             button type="submit" { "Ausgeben" }
+        }
+    }
+}
+
+/// The company's webhook endpoints and deliveries; `secret` a new endpoint's signing secret,
+/// shown this once.
+pub(crate) fn admin_webhooks(
+    endpoints: &[lead_store::Webhook],
+    deliveries: &[lead_store::Delivery],
+    status: Option<lead_store::DeliveryStatus>,
+    csrf: &str,
+    secret: Option<&str>,
+) -> Markup {
+    use lead_store::DeliveryStatus;
+    let status_label = |status: DeliveryStatus| match status {
+        DeliveryStatus::Pending => "ausstehend",
+        DeliveryStatus::Delivered => "zugestellt",
+        DeliveryStatus::Failed => "fehlgeschlagen",
+    };
+    html! {
+        p { a href="/app/admin" { "← Verwaltung" } }
+        h1 { "Webhooks & Zustellungen" }
+        @if let Some(secret) = secret {
+            div role="status" class="notice" id="new-secret" {
+                p { strong { "Signatur-Schlüssel des neuen Webhooks – nur jetzt sichtbar:" } }
+                p { code { (secret) } }
+                p class="meta" { "Ihr System prüft damit jede Anfrage (Standard Webhooks: webhook-signature)." }
+            }
+        }
+        h2 { "Webhooks" }
+        @if endpoints.is_empty() { p class="empty" { "Noch keine Webhooks. Mit einem erfährt Ihr System (CRM, Slack, Teams) sofort von jeder Bestellung und jedem Ticket." } }
+        @else {
+            div class="scroll" {
+                table id="webhooks" {
+                    thead { tr { th { "Adresse" } th { "Format" } th { "Zustand" } th { "Zuletzt zugestellt" } th { span class="sr" { "Aktionen" } } } }
+                    tbody {
+                        @for endpoint in endpoints {
+                            tr {
+                                td { code { (endpoint.url) } }
+                                td { (endpoint.format.as_str()) }
+                                td {
+                                    @if endpoint.active { "aktiv" }
+                                    @else { "abgeschaltet" @if let Some(reason) = &endpoint.disabled_reason { ": " (reason) } }
+                                }
+                                td { @if let Some(at) = endpoint.last_success_at { (when(at)) } @else { "noch nie" } }
+                                td class="actions" {
+                                    @if !endpoint.active { (post_form(&format!("/app/admin/webhooks/{}/enable", endpoint.id), csrf, "Wieder einschalten", "link")) }
+                                    (post_form(&format!("/app/admin/webhooks/{}/remove", endpoint.id), csrf, "Entfernen", "link"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form method="post" action="/app/admin/webhooks/add" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="webhook-url" { "Neuer Webhook: Adresse (https://…)" }
+            input type="url" id="webhook-url" name="url" required;
+            label for="webhook-format" { "Format" }
+            select id="webhook-format" name="format" {
+                option value="standard" { "Standard Webhooks (JSON, signiert)" }
+                option value="slack" { "Slack, Teams, Mattermost (Text)" }
+            }
+            button type="submit" { "Hinzufügen" }
+        }
+        h2 { "Zustellungen" }
+        nav class="filter" aria-label="Nach Zustand filtern" {
+            a href="/app/admin/webhooks" aria-current=[status.is_none().then_some("true")] { "Alle" }
+            @for each in DeliveryStatus::ALL {
+                a href={ "/app/admin/webhooks?status=" (each.as_str()) } aria-current=[(status == Some(*each)).then_some("true")] { (status_label(*each)) }
+            }
+        }
+        @if deliveries.is_empty() { p class="empty" { "Keine Zustellungen." } }
+        @else {
+            div class="scroll" {
+                table id="deliveries" {
+                    thead { tr { th { "Angelegt" } th { "Weg" } th { "Ziel" } th { "Ereignis" } th { "Versuche" } th { "Zustand" } th { span class="sr" { "Aktionen" } } } }
+                    tbody {
+                        @for delivery in deliveries {
+                            tr {
+                                td { (when(delivery.created_at)) }
+                                td { (delivery.channel.as_str()) }
+                                td { code { (delivery.target) } }
+                                td { (delivery.event.as_str()) }
+                                td { (delivery.attempts) }
+                                td {
+                                    (status_label(delivery.status))
+                                    @if let Some(code) = delivery.last_status { " · HTTP " (code) }
+                                    @if let Some(error) = &delivery.last_error { br; span class="meta" { (error) } }
+                                }
+                                td class="actions" {
+                                    @if delivery.status == DeliveryStatus::Failed {
+                                        (post_form(&format!("/app/admin/deliveries/{}/retry", delivery.id), csrf, "Erneut versuchen", "link"))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
