@@ -867,6 +867,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         "/app/admin/keys",
         "/app/admin/protokoll",
         "/app/admin/webhooks",
+        "/app/admin/audit",
         "/app/admin/datenschutz",
     ];
     let actions: Vec<(String, &str)> = vec![
@@ -972,6 +973,10 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     }
     assert!(app.store.find_employee(other.employees[0]).unwrap().active);
     assert!(app.store.find_key(&their_key.to_string()).unwrap().active);
+    // The company's audit log shows them, and nothing of another company.
+    let log = get("/app/admin/audit").text();
+    assert!(log.contains("key.revoke") && log.contains("employee.password"), "{log}");
+    assert!(!log.contains(&format!("of company {}", other.id)), "another company's entries: {log}");
     // Each admin action is audited with the admin's name.
     let audit = app.store.list_audit(None).unwrap();
     for action in ["key.revoke", "key.issue", "employee.role", "employee.deactivate", "employee.password", "employee.unlock"] {
@@ -1076,6 +1081,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         ("admin-keys", "/app/admin/keys".to_owned()),
         ("admin-form-log", "/app/admin/protokoll".to_owned()),
         ("admin-webhooks", "/app/admin/webhooks".to_owned()),
+        ("admin-audit", "/app/admin/audit".to_owned()),
         ("admin-privacy", "/app/admin/datenschutz".to_owned()),
     ];
     for (phone, size) in [(false, "desktop"), (true, "phone")] {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::ids::AuditId;
+use crate::ids::{AuditId, CompanyId, DeliveryId, EmployeeId, KeyId, TokenId, WebhookId};
 use crate::schema::audit_log;
 use crate::{Result, Store};
 
@@ -31,10 +31,47 @@ impl Store {
         self
     }
 
+    /// One company's entries of the audit log, newest first: only ids below `before`, at most
+    /// `limit`.
+    pub fn list_company_audit(
+        &self,
+        company_id: CompanyId,
+        before: Option<AuditId>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        self.read(|conn| {
+            let mut query = audit_log::table
+                .filter(audit_log::company_id.eq(company_id))
+                .select((
+                    audit_log::id,
+                    audit_log::at,
+                    audit_log::actor,
+                    audit_log::action,
+                    audit_log::subject,
+                ))
+                .order(audit_log::id.desc())
+                .limit(limit)
+                .into_boxed();
+            if let Some(before) = before {
+                query = query.filter(audit_log::id.lt(before));
+            }
+            Ok(query.load(conn)?)
+        })
+    }
+
     /// The audit log, newest first, at most `limit` entries.
     pub fn list_audit(&self, limit: Option<i64>) -> Result<Vec<AuditEntry>> {
         self.read(|conn| {
-            let mut query = audit_log::table.order(audit_log::id.desc()).into_boxed();
+            let mut query = audit_log::table
+                .select((
+                    audit_log::id,
+                    audit_log::at,
+                    audit_log::actor,
+                    audit_log::action,
+                    audit_log::subject,
+                ))
+                .order(audit_log::id.desc())
+                .into_boxed();
             if let Some(limit) = limit {
                 query = query.limit(limit);
             }
@@ -43,14 +80,65 @@ impl Store {
     }
 }
 
-/// Records `action` on `subject` by the store's actor, inside the caller's transaction.
-pub(crate) fn record(conn: &mut DbConnection, actor: &str, action: &str, subject: &str) -> Result<()> {
+/// What an audit entry is about, for the company it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum About {
+    /// The installation as a whole (the push key pair).
+    Installation,
+    Company(CompanyId),
+    Employee(EmployeeId),
+    Key(KeyId),
+    Webhook(WebhookId),
+    Delivery(DeliveryId),
+    Token(TokenId),
+}
+
+/// The company `about` belongs to.
+fn company_of(conn: &mut DbConnection, about: About) -> Result<Option<CompanyId>> {
+    use crate::schema::{api_keys, employee_tokens, employees, outbox, webhooks};
+    Ok(match about {
+        About::Installation => None,
+        About::Company(id) => Some(id),
+        About::Employee(id) => employees::table
+            .find(id)
+            .select(employees::company_id)
+            .first(conn)
+            .optional()?,
+        About::Key(id) => api_keys::table
+            .find(id)
+            .select(api_keys::company_id)
+            .first(conn)
+            .optional()?,
+        About::Webhook(id) => webhooks::table
+            .find(id)
+            .select(webhooks::company_id)
+            .first(conn)
+            .optional()?,
+        About::Delivery(id) => outbox::table
+            .find(id)
+            .select(outbox::company_id)
+            .first(conn)
+            .optional()?,
+        About::Token(id) => employee_tokens::table
+            .inner_join(employees::table)
+            .filter(employee_tokens::id.eq(id))
+            .select(employees::company_id)
+            .first(conn)
+            .optional()?,
+    })
+}
+
+/// Records `action` on `subject` by the store's actor, inside the caller's transaction, with
+/// the company it is `about`.
+pub(crate) fn record(conn: &mut DbConnection, actor: &str, about: About, action: &str, subject: &str) -> Result<()> {
+    let company = company_of(conn, about)?;
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(Timestamp::now().millis()),
             audit_log::actor.eq(actor),
             audit_log::action.eq(action),
             audit_log::subject.eq(subject),
+            audit_log::company_id.eq(company),
         ))
         .execute(conn)?;
     Ok(())

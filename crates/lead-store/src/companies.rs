@@ -104,7 +104,13 @@ impl Store {
             } else {
                 "company.deactivate"
             };
-            audit::record(conn, &self.actor, action, &format!("company {company_id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Company(company_id),
+                action,
+                &format!("company {company_id}"),
+            )
         })
     }
 
@@ -153,7 +159,13 @@ impl Store {
                 .returning(api_keys::id)
                 .get_result(conn)?;
             let subject = format!("key {key_id} ({prefix}) of company {company_id} (first start)");
-            audit::record(conn, &self.actor, "key.issue", &subject)?;
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Company(company_id),
+                "key.issue",
+                &subject,
+            )?;
             Ok(Some(DemoSetup {
                 company_id,
                 employee_id,

@@ -100,7 +100,8 @@ mod rows {
             at: i64,
             actor: String,
             action: String,
-            subject: String
+            subject: String,
+            company_id: Option<i64>,
         }
     );
     full_row!(Webhook, webhooks {

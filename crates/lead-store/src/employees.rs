@@ -111,6 +111,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(employee_id),
                 "employee.notify",
                 &format!("employee {employee_id}: e-mail {}, push {}", state(email), state(push)),
             )
@@ -134,6 +135,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(employee_id),
                 "employee.role",
                 &format!("employee {employee_id}: {}", role.as_str()),
             )
@@ -154,7 +156,13 @@ impl Store {
             } else {
                 "employee.deactivate"
             };
-            audit::record(conn, &self.actor, action, &format!("employee {employee_id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Employee(employee_id),
+                action,
+                &format!("employee {employee_id}"),
+            )
         })
     }
 }

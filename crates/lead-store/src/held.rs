@@ -41,6 +41,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Company(company_id),
                 &format!("{what}.release"),
                 &format!("{what} {} of company {company_id}", lead.get()),
             )?;

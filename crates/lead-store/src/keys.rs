@@ -106,6 +106,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Company(company_id),
                 action,
                 &format!("key {id} ({prefix}) of company {company_id}"),
             )?;
@@ -206,7 +207,13 @@ impl Store {
                 return Err(StoreError::NotFound(format!("no key with id {key_id}")));
             };
             let what = change(conn)?;
-            audit::record(conn, &self.actor, action, &format!("key {key_id} ({prefix}){what}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Key(key_id),
+                action,
+                &format!("key {key_id} ({prefix}){what}"),
+            )
         })
     }
 }

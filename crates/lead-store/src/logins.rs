@@ -110,6 +110,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(employee_id),
                 "employee.password",
                 &format!("employee {employee_id}: password {what}"),
             )
@@ -124,7 +125,13 @@ impl Store {
                 .select(employees::email)
                 .first(conn)?;
             diesel::delete(login_throttle::table.filter(login_throttle::login.eq(login_key(&email)))).execute(conn)?;
-            audit::record(conn, &self.actor, "employee.unlock", &format!("employee {employee_id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Employee(employee_id),
+                "employee.unlock",
+                &format!("employee {employee_id}"),
+            )
         })
     }
 
@@ -220,6 +227,7 @@ impl Store {
                     audit::record(
                         conn,
                         &self.actor,
+                        audit::About::Employee(employee_id),
                         "employee.locked",
                         &format!("employee {employee_id}: {max_failed} wrong passwords in a row from {client}"),
                     )?;

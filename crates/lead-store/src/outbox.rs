@@ -724,6 +724,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Company(new.company_id),
                 "webhook.add",
                 &format!("webhook {id} of company {} to {}", new.company_id, new.url),
             )?;
@@ -779,7 +780,13 @@ impl Store {
                 return Err(StoreError::NotFound(format!("no webhook with id {id}")));
             }
             fail_pending(conn, Endpoint::Webhook(id), "the endpoint was removed")?;
-            audit::record(conn, &self.actor, "webhook.remove", &format!("webhook {id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Webhook(id),
+                "webhook.remove",
+                &format!("webhook {id}"),
+            )
         })
     }
 
@@ -796,7 +803,13 @@ impl Store {
             if enabled == 0 {
                 return Err(StoreError::NotFound(format!("no webhook with id {id}")));
             }
-            audit::record(conn, &self.actor, "webhook.enable", &format!("webhook {id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Webhook(id),
+                "webhook.enable",
+                &format!("webhook {id}"),
+            )
         })
     }
 
@@ -816,7 +829,13 @@ impl Store {
             if rotated == 0 {
                 return Err(StoreError::NotFound(format!("no webhook with id {id}")));
             }
-            audit::record(conn, &self.actor, "webhook.rotate-secret", &format!("webhook {id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Webhook(id),
+                "webhook.rotate-secret",
+                &format!("webhook {id}"),
+            )
         })
     }
 
@@ -1050,6 +1069,7 @@ impl Store {
         audit::record(
             conn,
             &self.actor,
+            audit::About::Company(company_id),
             "webhook.disable",
             &format!("webhook {id} of company {company_id}: {reason}"),
         )
@@ -1174,7 +1194,13 @@ impl Store {
                     outbox::claimed_until.eq(None::<i64>),
                 ))
                 .execute(conn)?;
-            audit::record(conn, &self.actor, "outbox.retry", &format!("delivery {id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Delivery(id),
+                "outbox.retry",
+                &format!("delivery {id}"),
+            )
         })
     }
 }

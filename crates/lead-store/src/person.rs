@@ -316,6 +316,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Company(company_id),
                 "person.erase",
                 &format!(
                     "company {company_id}: the person with the address of {hashed} — {} customers, {} orders \

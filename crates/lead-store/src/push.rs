@@ -229,7 +229,13 @@ impl Store {
                 .on_conflict_do_nothing();
             let inserted = dialect::each_backend!(&mut *conn, c => insert.execute(c))?;
             if inserted == 1 {
-                audit::record(conn, &self.actor, "push.keys", "VAPID key pair made")?;
+                audit::record(
+                    conn,
+                    &self.actor,
+                    audit::About::Installation,
+                    "push.keys",
+                    "VAPID key pair made",
+                )?;
             }
             Ok(())
         })?;
@@ -309,6 +315,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(member.employee_id),
                 "push.subscribe",
                 &format!("employee {}: device {id} ({device})", member.employee_id),
             )?;
@@ -351,6 +358,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(member.employee_id),
                 "push.unsubscribe",
                 &format!("employee {}: device {id}", member.employee_id),
             )

@@ -135,6 +135,7 @@ diesel::table! {
         actor -> Text,
         action -> Text,
         subject -> Text,
+        company_id -> Nullable<BigInt>,
     }
 }
 

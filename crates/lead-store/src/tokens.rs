@@ -86,6 +86,7 @@ impl Store {
             audit::record(
                 conn,
                 &self.actor,
+                audit::About::Employee(employee_id),
                 "token.issue",
                 &format!("token {id} ({prefix}) of employee {employee_id}"),
             )?;
@@ -169,7 +170,13 @@ impl Store {
             if updated != 1 {
                 return Err(StoreError::NotFound(format!("no token with id {token_id}")));
             }
-            audit::record(conn, &self.actor, "token.revoke", &format!("token {token_id}"))
+            audit::record(
+                conn,
+                &self.actor,
+                audit::About::Token(token_id),
+                "token.revoke",
+                &format!("token {token_id}"),
+            )
         })
     }
 }

@@ -441,3 +441,20 @@ pub(crate) async fn retry_delivery(path: web::Path<String>, posted: Posted, stor
     .await?;
     Ok(super::see_other("/app/admin/webhooks"))
 }
+
+/// `/app/admin/audit`: who changed what in the company — employees, keys, webhooks,
+/// erasures —, newest first, 100 a page.
+pub(crate) async fn audit(req: actix_web::HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &session).await?;
+    let before = super::inbox::query_value(&req, "before")
+        .and_then(|v| v.parse::<i64>().ok())
+        .map(lead_store::AuditId::new);
+    let company = me.company_id;
+    let mut entries = blocking(&store, move |s| s.list_company_audit(company, before, 101)).await?;
+    let older = (entries.len() > 100).then(|| {
+        entries.truncate(100);
+        entries.last().map(|entry| entry.id.get())
+    });
+    let body = pages::admin_audit(&entries, older.flatten());
+    page(&store, &session, "Audit-Log", "admin", body).await
+}

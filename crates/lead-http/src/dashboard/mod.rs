@@ -123,6 +123,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin/keys/issue").route(web::post().to(admin::issue_key)))
         .service(web::resource("/app/admin/keys/{id}/{action}").route(web::post().to(admin::key_action)))
         .service(web::resource("/app/admin/protokoll").route(web::get().to(admin::submissions)))
+        .service(web::resource("/app/admin/audit").route(web::get().to(admin::audit)))
         .service(web::resource("/app/admin/webhooks").route(web::get().to(admin::webhooks)))
         .service(web::resource("/app/admin/webhooks/add").route(web::post().to(admin::add_webhook)))
         .service(web::resource("/app/admin/webhooks/{id}/{action}").route(web::post().to(admin::webhook_action)))

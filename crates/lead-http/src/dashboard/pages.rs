@@ -723,6 +723,7 @@ pub(crate) fn admin_index() -> Markup {
             li { a href="/app/admin/keys" { "API-Schlüssel" } " – für Ihre Websites ausgeben und widerrufen, Websites, Tagesgrenze, Bestätigungs-E-Mails" }
             li { a href="/app/admin/protokoll" { "Formular-Protokoll" } " – jede Anfrage Ihrer Formulare, und warum eine fehlschlug" }
             li { a href="/app/admin/webhooks" { "Webhooks & Zustellungen" } " – Ihre Systeme benachrichtigen, und ob es ankam" }
+            li { a href="/app/admin/audit" { "Audit-Log" } " – wer wann was an Zugängen, Schlüsseln und Daten geändert hat" }
             li { a href="/app/admin/datenschutz" { "Datenschutz" } " – Auskunft über die Daten einer Person und ihre Löschung (DSGVO Art. 15 und 17)" }
         }
     }
@@ -952,6 +953,35 @@ pub(crate) fn admin_webhooks(
                     }
                 }
             }
+        }
+    }
+}
+
+/// The company's audit log, newest first.
+pub(crate) fn admin_audit(entries: &[lead_store::AuditEntry], older: Option<i64>) -> Markup {
+    html! {
+        p { a href="/app/admin" { "← Verwaltung" } }
+        h1 { "Audit-Log" }
+        @if entries.is_empty() { p class="empty" { "Noch keine Einträge." } }
+        @else {
+            div class="scroll" {
+                table id="audit" {
+                    thead { tr { th { "Zeit" } th { "Wer" } th { "Was" } th { "Woran" } } }
+                    tbody {
+                        @for entry in entries {
+                            tr {
+                                td { (when(entry.at)) }
+                                td { (entry.actor) }
+                                td { code { (entry.action) } }
+                                td { (entry.subject) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(older) = older {
+            p class="pager" { a rel="next" href={ "/app/admin/audit?before=" (older) } { "Ältere →" } }
         }
     }
 }
