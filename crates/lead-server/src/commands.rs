@@ -107,6 +107,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
                 failed_only: failed,
                 before: None,
                 limit: limit(&list),
+                ..Default::default()
             };
             list_rows(store.list_submissions(&filter)?, &list, SubmissionRow::from)
         }
@@ -723,6 +724,7 @@ fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()> {
                     .map_err(anyhow::Error::msg)?,
                 before: None,
                 limit: limit(&list),
+                ..Default::default()
             };
             list_rows(store.list_deliveries(&filter)?, &list, DeliveryRow::from)
         }

@@ -900,6 +900,8 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     }
     assert_eq!((app.store.list_employees(app.acme.id).unwrap(), app.store.list_keys(Some(app.acme.id)).unwrap()), before);
 
+    // An empty inbox says how to connect a form, and where.
+    assert!(get("/app/orders").text().contains("href=\"/app/admin/keys\""));
     app.store.set_employee_role(me, lead_store::Role::Admin).unwrap();
     for path in pages {
         assert_eq!(get(path).status, 200, "{path}");
@@ -958,6 +960,8 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         page.contains("viel").then_some(page)
     });
     assert!(log.contains("invalid_field"), "{log}");
+    assert!(get("/app/admin/protokoll?failed=on&until=2020-01-01").text().contains("Keine Anfragen."), "by days");
+    assert_eq!(get("/app/admin/protokoll?since=gestern").status, 400);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/revoke"), "").status, 303);
     assert_eq!(app.post_lead(&key, lead).status, 403, "revoked");
     // Another company's employee or key is not found, like a missing one.

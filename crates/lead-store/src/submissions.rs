@@ -161,6 +161,10 @@ pub struct SubmissionFilter {
     pub before: Option<SubmissionId>,
     /// At most this many.
     pub limit: Option<i64>,
+    /// Only requests at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only requests before this time.
+    pub until: Option<Timestamp>,
 }
 
 /// The entries waiting to be written, bounded in entries and in bytes.
@@ -298,6 +302,12 @@ impl Store {
             }
             if let Some(before) = filter.before {
                 query = query.filter(submissions::id.lt(before));
+            }
+            if let Some(since) = filter.since {
+                query = query.filter(submissions::at.ge(since.millis()));
+            }
+            if let Some(until) = filter.until {
+                query = query.filter(submissions::at.lt(until.millis()));
             }
             if let Some(limit) = filter.limit {
                 query = query.limit(limit);

@@ -292,9 +292,25 @@ pub(crate) async fn key_action(
 }
 
 /// `/app/admin/protokoll`: the submission log of the company's keys — why a form fails.
-pub(crate) async fn submissions(req: actix_web::HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
+pub(crate) async fn submissions(
+    req: actix_web::HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
     let me = admin(&store, &session).await?;
     let value = |name: &str| super::inbox::query_value(&req, name);
+    let zone = &config.dashboard.time_zone;
+    let day = |name: &'static str, following: bool| -> Result<Option<lead_domain::Timestamp>, ApiError> {
+        value(name)
+            .map(|text| {
+                lead_domain::Timestamp::day_starts(&text, zone, following).ok_or_else(|| ApiError::InvalidField {
+                    field: name,
+                    message: format!("„{name}“ muss ein Datum wie 2026-12-01 sein."),
+                })
+            })
+            .transpose()
+    };
     let filter = lead_store::SubmissionFilter {
         company_id: Some(me.company_id),
         key_prefix: value("key"),
@@ -303,14 +319,21 @@ pub(crate) async fn submissions(req: actix_web::HttpRequest, session: Session, s
             .and_then(|v| v.parse().ok())
             .map(lead_store::SubmissionId::new),
         limit: Some(101),
+        since: day("since", false)?,
+        until: day("until", true)?,
     };
-    let (key, failed) = (filter.key_prefix.clone().unwrap_or_default(), filter.failed_only);
+    let key = filter.key_prefix.clone().unwrap_or_default();
+    let (failed, since, until) = (
+        filter.failed_only,
+        value("since").unwrap_or_default(),
+        value("until").unwrap_or_default(),
+    );
     let mut list = blocking(&store, move |s| s.list_submissions(&filter)).await?;
     let older = (list.len() > 100).then(|| {
         list.truncate(100);
         list.last().map(|entry| entry.id.get())
     });
-    let body = pages::admin_submissions(&list, &key, failed, older.flatten());
+    let body = pages::admin_submissions(&list, &key, failed, (&since, &until), older.flatten());
     page(&store, &session, "Formular-Protokoll", "admin", body).await
 }
 

@@ -211,8 +211,9 @@ pub(crate) fn orders(orders: &[OrderRecord], view: &ListView, csrf: &str) -> Mar
                 @if view.searching() || view.status.is_some() {
                     p class="empty" { "Keine Bestellungen gefunden." }
                 } @else {
-                    p class="empty" { "Noch keine Bestellungen. Sobald Ihre Website eine Bestellung an den Lead-Endpunkt sendet, erscheint sie hier – "
-                        "wie Sie Ihr Formular anbinden, steht in der Anleitung für Website-Entwickler (docs/api.md)." }
+                    p class="empty" { "Noch keine Bestellungen. Sobald Ihre Website eine Bestellung sendet, erscheint sie hier – "
+                        "so binden Sie Ihr Formular an: unter " a href="/app/admin/keys" { "Verwaltung → API-Schlüssel" }
+                        " einen Schlüssel ausgeben; dort stehen ein fertiges HTML-Formular und ein fetch()-Beispiel dazu." }
                 }
             } @else {
                 div class="scroll" {
@@ -991,14 +992,19 @@ pub(crate) fn admin_submissions(
     entries: &[lead_store::Submission],
     key: &str,
     failed: bool,
+    (since, until): (&str, &str),
     older: Option<i64>,
 ) -> Markup {
     let mut query = form_urlencoded::Serializer::new(String::new());
-    if !key.is_empty() {
-        query.append_pair("key", key);
-    }
-    if failed {
-        query.append_pair("failed", "on");
+    for (name, value) in [
+        ("key", key),
+        ("failed", if failed { "on" } else { "" }),
+        ("since", since),
+        ("until", until),
+    ] {
+        if !value.is_empty() {
+            query.append_pair(name, value);
+        }
     }
     let query = query.finish();
     html! {
@@ -1011,6 +1017,10 @@ pub(crate) fn admin_submissions(
                 input type="checkbox" id="failed" name="failed" value="on" checked[failed];
                 label for="failed" { "nur fehlgeschlagene" }
             }
+            label for="since" { "von" }
+            input type="date" id="since" name="since" value=(since);
+            label for="until" { "bis" }
+            input type="date" id="until" name="until" value=(until);
             button type="submit" { "Filtern" }
         }
         @if entries.is_empty() {

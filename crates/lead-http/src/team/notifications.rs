@@ -81,6 +81,7 @@ pub(crate) async fn list_submissions(
         failed_only: query.flag("failed")?,
         before,
         limit: query.fetch(),
+        ..Default::default()
     };
     let limit = query.limit;
     let submissions = blocking(&store, move |s| s.list_submissions(&filter)).await?;
