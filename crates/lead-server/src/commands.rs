@@ -724,7 +724,6 @@ fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()> {
                     .map_err(anyhow::Error::msg)?,
                 before: None,
                 limit: limit(&list),
-                ..Default::default()
             };
             list_rows(store.list_deliveries(&filter)?, &list, DeliveryRow::from)
         }
