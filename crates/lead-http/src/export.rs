@@ -228,6 +228,17 @@ mod tests {
     }
 
     #[test]
+    fn times_are_local_for_excel_across_the_change_to_summer_time_and_utc_otherwise() {
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        // 29 March 2026, 01:00 UTC: the clocks in Berlin go from 02:00 to 03:00.
+        let before = Timestamp::from_millis(1_774_746_000_000 - 30 * 60_000);
+        let after = Timestamp::from_millis(1_774_746_000_000 + 30 * 60_000);
+        assert_eq!(time(before, Dialect::Excel, &berlin), "29.03.2026 01:30");
+        assert_eq!(time(after, Dialect::Excel, &berlin), "29.03.2026 03:30");
+        assert_eq!(time(after, Dialect::Rfc4180, &berlin), "2026-03-29T01:30:00.000Z");
+    }
+
+    #[test]
     fn the_dialects_differ_in_separator_and_mark() {
         let excel = head(Kind::Orders, Dialect::Excel);
         assert!(excel.starts_with("\u{feff}Nr.;Eingang;".as_bytes()));

@@ -91,15 +91,30 @@ impl Default for HttpConfig {
     }
 }
 
-/// How the dashboard adds webhook endpoints: which addresses it accepts (the delivery worker
-/// checks them again at every send), and where their signing secrets come from (the delivery
-/// crate makes them; this crate does not send).
-#[derive(Debug, Clone, Copy)]
+/// Sends a test request (`ping`) to a webhook endpoint now: what it answered, in a sentence.
+pub type Ping = std::sync::Arc<
+    dyn Fn(lead_store::WebhookTarget) -> futures_util::future::BoxFuture<'static, Result<String, String>> + Send + Sync,
+>;
+
+/// How the dashboard adds and tests webhook endpoints: which addresses it accepts (the
+/// delivery worker checks them again at every send), and where their signing secrets and test
+/// requests come from (the delivery crate makes and sends them; this crate does not send).
+#[derive(Clone)]
 pub struct WebhookSettings {
     /// Loopback and private addresses, and `http://`, allowed (`outbox.allow_private_targets`).
     pub allow_private: bool,
     /// A new signing secret (`whsec_…`).
     pub secret: fn() -> Result<String, String>,
+    /// A test request to an endpoint.
+    pub ping: Ping,
+}
+
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("allow_private", &self.allow_private)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for WebhookSettings {
@@ -107,6 +122,7 @@ impl Default for WebhookSettings {
         WebhookSettings {
             allow_private: false,
             secret: || Err("no webhook secrets can be made here".into()),
+            ping: std::sync::Arc::new(|_| Box::pin(async { Err("no test requests can be sent here".into()) })),
         }
     }
 }

@@ -432,6 +432,7 @@ impl Config {
             webhooks: lead_http::WebhookSettings {
                 allow_private: self.outbox.allow_private_targets,
                 secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),
+                ping: self.ping(),
             },
             streams: lead_http::Streams::new(lead_http::StreamLimits {
                 per_employee: self.server.streams_per_employee,
@@ -494,6 +495,28 @@ impl Config {
             anyhow::anyhow!(
                 "dashboard.time_zone: {name:?} is not a time zone; use an IANA name such as \"Europe/Berlin\""
             )
+        })
+    }
+
+    /// The dashboard's „Test senden“ for a webhook: a `ping` now, through the delivery
+    /// worker's client (the same SSRF guard, timeout and signature).
+    fn ping(&self) -> lead_http::Ping {
+        let client = lead_deliver::WebhookClient::new(
+            std::time::Duration::from_secs(self.outbox.timeout_secs),
+            self.outbox.allow_private_targets,
+        );
+        std::sync::Arc::new(move |target| {
+            let client = client.clone();
+            Box::pin(async move {
+                let client = client?;
+                let answer = lead_deliver::ping(&client, &target).await;
+                let took = answer.duration.as_millis();
+                match (answer.status, answer.error) {
+                    (Some(status), None) => Ok(format!("{} antwortete {status} in {took} ms.", target.url)),
+                    (_, Some(error)) => Err(format!("{} nahm den Test nicht an ({took} ms): {error}", target.url)),
+                    (None, None) => Err(format!("{} gab keine Antwort.", target.url)),
+                }
+            })
         })
     }
 

@@ -461,6 +461,14 @@ fn an_order_page_shows_everything_the_website_sent_and_keeps_the_history() {
     assert!(!html.contains("formaction"), "no decision any more");
     assert_eq!(post(&format!("/app/orders/{id}/notes"), format!("csrf={csrf}&text=+")).status, 400);
     assert_eq!(post(&format!("/app/orders/{id}/notes"), "text=ohne+csrf".to_owned()).status, 403);
+    // A held order released to the team: the history says when, and by whom.
+    let held = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de","total":1,"_gotcha":"x"}"#);
+    let held = held.json()["id"].as_i64().unwrap();
+    assert_eq!(get(&format!("/app/orders/{held}")).status, 404, "held: not the team's");
+    let released = common::cli(&app.db.url, &["orders", "release", &held.to_string()]);
+    assert!(released.status.success());
+    let history = get(&format!("/app/orders/{held}")).text();
+    assert!(history.contains("Für das Team freigegeben (war zurückgehalten)"), "{history}");
     // Another company's order is not found, exactly like a missing one.
     let other = lead_testkit::add_company(&app.store, "Andere", 1);
     let theirs = app.post_lead(&other.key, r#"{"type":"order","email":"a@b.de","total":1}"#).json()["id"].as_i64().unwrap();
@@ -886,6 +894,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         ("/app/admin/webhooks/add".into(), "url=https%3A%2F%2Fcrm.example.de%2Fhook"),
         ("/app/admin/webhooks/1/remove".into(), ""),
         ("/app/admin/webhooks/1/enable".into(), ""),
+        ("/app/admin/webhooks/1/test".into(), ""),
         ("/app/admin/deliveries/1/retry".into(), ""),
         ("/app/admin/datenschutz/export".into(), "email=a%40b.de"),
         ("/app/admin/datenschutz/erase".into(), "email=a%40b.de&confirm=a%40b.de"),
@@ -1144,6 +1153,14 @@ fn admins_add_webhooks_and_see_and_retry_deliveries() {
         (page.contains("<td>zugestellt") && page.contains("<td>fehlgeschlagen")).then_some(page)
     });
     assert_eq!(receiver.received().len(), 1);
+    // „Test senden“: a ping now, and what the endpoint answered.
+    let ours = app.store.list_webhooks(Some(app.acme.id)).unwrap();
+    let tested = post(&format!("/app/admin/webhooks/{}/test", ours[0].id), "");
+    assert_eq!(tested.status, 200);
+    assert!(tested.text().contains("antwortete 200"), "{}", tested.text());
+    assert_eq!(receiver.received().len(), 2);
+    let refused = post(&format!("/app/admin/webhooks/{}/test", ours[1].id), "");
+    assert!(refused.text().contains("nahm den Test nicht an"), "{}", refused.text());
     let retry = page.split("/app/admin/deliveries/").nth(1).unwrap().split('/').next().unwrap().to_owned();
     assert_eq!(post(&format!("/app/admin/deliveries/{retry}/retry"), "").status, 303);
     let failed = get("/app/admin/webhooks?status=failed").text();
@@ -1168,6 +1185,7 @@ fn admins_add_webhooks_and_see_and_retry_deliveries() {
         })
         .unwrap();
     assert_eq!(post(&format!("/app/admin/webhooks/{theirs}/remove"), "").status, 404);
+    assert_eq!(post(&format!("/app/admin/webhooks/{theirs}/test"), "").status, 404);
     assert!(app.store.list_webhooks(Some(other.id)).unwrap()[0].active);
 }
 }

@@ -59,6 +59,25 @@ impl Store {
         })
     }
 
+    /// When a held lead (quarantine, spam, conflict) was released to the team, and who did
+    /// it — as the audit log recorded it; `None` for a lead that was never held.
+    pub fn released(&self, lead: crate::LeadId) -> Result<Option<(Timestamp, String)>> {
+        let (what, id) = match lead {
+            crate::LeadId::Order(id) => ("order", id.get()),
+            crate::LeadId::Ticket(id) => ("ticket", id.get()),
+        };
+        self.read(|conn| {
+            let found: Option<(i64, String)> = audit_log::table
+                .filter(audit_log::action.eq(format!("{what}.release")))
+                .filter(audit_log::subject.like(format!("{what} {id} of company %")))
+                .select((audit_log::at, audit_log::actor))
+                .order(audit_log::id.desc())
+                .first(conn)
+                .optional()?;
+            Ok(found.map(|(at, actor)| (Timestamp::from_millis(at), actor)))
+        })
+    }
+
     /// The audit log, newest first, at most `limit` entries.
     pub fn list_audit(&self, limit: Option<i64>) -> Result<Vec<AuditEntry>> {
         self.read(|conn| {

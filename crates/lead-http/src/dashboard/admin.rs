@@ -341,7 +341,7 @@ pub(crate) async fn submissions(
 /// e-mails, push messages), filtered by status.
 pub(crate) async fn webhooks(req: actix_web::HttpRequest, session: Session, store: web::Data<Store>) -> PageResult {
     let me = admin(&store, &session).await?;
-    webhooks_page(&req, &store, &session, &me, None).await
+    webhooks_page(&req, &store, &session, &me, None, None).await
 }
 
 async fn webhooks_page(
@@ -350,6 +350,7 @@ async fn webhooks_page(
     session: &Session,
     me: &Employee,
     secret: Option<&str>,
+    tested: Option<&str>,
 ) -> PageResult {
     let status = super::inbox::query_value(req, "status").and_then(|s| s.parse::<DeliveryStatus>().ok());
     let filter = DeliveryFilter {
@@ -363,7 +364,7 @@ async fn webhooks_page(
         Ok::<_, lead_store::StoreError>((s.list_webhooks(Some(company))?, s.list_deliveries(&filter)?))
     })
     .await?;
-    let body = pages::admin_webhooks(&endpoints, &deliveries, status, &session.csrf, secret);
+    let body = pages::admin_webhooks(&endpoints, &deliveries, status, &session.csrf, secret, tested);
     page(store, session, "Webhooks & Zustellungen", "admin", body).await
 }
 
@@ -402,7 +403,33 @@ pub(crate) async fn add_webhook(
         })
     })
     .await?;
-    webhooks_page(&req, &store, &posted.session, &me, Some(&secret)).await
+    webhooks_page(&req, &store, &posted.session, &me, Some(&secret), None).await
+}
+
+/// Sends a test request to a webhook endpoint of the company now, and says what it answered.
+pub(crate) async fn test_webhook(
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let id: WebhookId = id_of(&path, "Diesen Webhook gibt es nicht.")?;
+    let company = me.company_id;
+    let target = blocking(&store, move |s| {
+        s.find_webhook(id)
+            .ok()
+            .filter(|(webhook, _)| webhook.company_id == company)
+            .map(|(_, target)| target)
+            .ok_or(ApiError::NotFound("Diesen Webhook gibt es nicht."))
+    })
+    .await?;
+    let said = match (config.webhooks.ping)(target).await {
+        Ok(answer) => answer,
+        Err(problem) => problem,
+    };
+    webhooks_page(&req, &store, &posted.session, &me, None, Some(&said)).await
 }
 
 /// `remove` or `enable` (after it was disabled) a webhook endpoint of the company.

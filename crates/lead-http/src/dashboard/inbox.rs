@@ -274,13 +274,14 @@ pub(crate) async fn orders(
 pub(crate) async fn order(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
     let id: OrderId = record_id(&path)?;
     let company = session.member.company_id;
-    let (order, notes) = blocking(&store, move |s| {
+    let (order, notes, released) = blocking(&store, move |s| {
         let order = s.get_order(company, id).map_err(about::<OrderId>(""))?;
         let notes = s.list_notes(company, NoteOn::Order(id))?;
-        Ok::<_, ApiError>((order, notes))
+        let released = s.released(lead_store::LeadId::Order(id))?;
+        Ok::<_, ApiError>((order, notes, released))
     })
     .await?;
-    let body = pages::order(&order, &notes, &session.csrf);
+    let body = pages::order(&order, &notes, released, &session.csrf);
     page(&store, &session, &order.title, "orders", body).await
 }
 
@@ -379,17 +380,19 @@ pub(crate) async fn tickets(
 pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
     let id: TicketId = record_id(&path)?;
     let company = session.member.company_id;
-    let (ticket, customers, notes) = blocking(&store, move |s| {
+    let (ticket, customers, notes, released) = blocking(&store, move |s| {
         let ticket = s.get_ticket(company, id).map_err(about::<TicketId>(""))?;
         let customers = match ticket.customer_id {
             Some(_) => Vec::new(),
             None => s.list_customers(company, None, None, Some(500))?,
         };
         let notes = s.list_notes(company, NoteOn::Ticket(id))?;
-        Ok::<_, ApiError>((ticket, customers, notes))
+        let released = s.released(lead_store::LeadId::Ticket(id))?;
+        Ok::<_, ApiError>((ticket, customers, notes, released))
     })
     .await?;
-    let body = pages::ticket(&ticket, &customers, &notes, &session.csrf);
+    let (ticket, customers, notes, released) = (ticket, customers, notes, released);
+    let body = pages::ticket(&ticket, &customers, &notes, released, &session.csrf);
     page(&store, &session, &ticket.title, "tickets", body).await
 }
 

@@ -126,6 +126,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin/audit").route(web::get().to(admin::audit)))
         .service(web::resource("/app/admin/webhooks").route(web::get().to(admin::webhooks)))
         .service(web::resource("/app/admin/webhooks/add").route(web::post().to(admin::add_webhook)))
+        .service(web::resource("/app/admin/webhooks/{id}/test").route(web::post().to(admin::test_webhook)))
         .service(web::resource("/app/admin/webhooks/{id}/{action}").route(web::post().to(admin::webhook_action)))
         .service(web::resource("/app/admin/deliveries/{id}/retry").route(web::post().to(admin::retry_delivery)));
 }

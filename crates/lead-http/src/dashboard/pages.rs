@@ -435,9 +435,10 @@ fn note_form(base: &str, csrf: &str) -> Markup {
 }
 
 /// One web order: everything the website sent, the customer, the decision, the history.
-pub(crate) fn order(order: &OrderRecord, notes: &[Note], csrf: &str) -> Markup {
+pub(crate) fn order(order: &OrderRecord, notes: &[Note], released: Option<(Timestamp, String)>, csrf: &str) -> Markup {
     let base = format!("/app/orders/{}", order.id);
     let mut events = vec![(order.created_at, "Eingegangen".to_owned())];
+    events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
     if let (Some(at), true) = (order.decided_at, order.status != OrderStatus::New) {
         let by = order
             .decided_by
@@ -481,9 +482,16 @@ pub(crate) fn order(order: &OrderRecord, notes: &[Note], csrf: &str) -> Markup {
 }
 
 /// One ticket: the original message, custom fields, status, customer file.
-pub(crate) fn ticket(ticket: &TicketRecord, customers: &[Customer], notes: &[Note], csrf: &str) -> Markup {
+pub(crate) fn ticket(
+    ticket: &TicketRecord,
+    customers: &[Customer],
+    notes: &[Note],
+    released: Option<(Timestamp, String)>,
+    csrf: &str,
+) -> Markup {
     let base = format!("/app/tickets/{}", ticket.id);
     let mut events = vec![(ticket.created_at, "Eingegangen".to_owned())];
+    events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
     if let Some(at) = ticket.status_changed_at {
         let by = ticket
             .status_changed_by
@@ -865,6 +873,7 @@ pub(crate) fn admin_webhooks(
     status: Option<lead_store::DeliveryStatus>,
     csrf: &str,
     secret: Option<&str>,
+    tested: Option<&str>,
 ) -> Markup {
     use lead_store::DeliveryStatus;
     let status_label = |status: DeliveryStatus| match status {
@@ -881,6 +890,9 @@ pub(crate) fn admin_webhooks(
                 p { code { (secret) } }
                 p class="meta" { "Ihr System prüft damit jede Anfrage (Standard Webhooks: webhook-signature)." }
             }
+        }
+        @if let Some(tested) = tested {
+            p role="status" class="notice" id="tested" { "Test: " (tested) }
         }
         h2 { "Webhooks" }
         @if endpoints.is_empty() { p class="empty" { "Noch keine Webhooks. Mit einem erfährt Ihr System (CRM, Slack, Teams) sofort von jeder Bestellung und jedem Ticket." } }
@@ -899,6 +911,7 @@ pub(crate) fn admin_webhooks(
                                 }
                                 td { @if let Some(at) = endpoint.last_success_at { (when(at)) } @else { "noch nie" } }
                                 td class="actions" {
+                                    (post_form(&format!("/app/admin/webhooks/{}/test", endpoint.id), csrf, "Test senden", "link"))
                                     @if !endpoint.active { (post_form(&format!("/app/admin/webhooks/{}/enable", endpoint.id), csrf, "Wieder einschalten", "link")) }
                                     (post_form(&format!("/app/admin/webhooks/{}/remove", endpoint.id), csrf, "Entfernen", "link"))
                                 }
