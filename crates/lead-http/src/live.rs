@@ -112,13 +112,23 @@ async fn deliver(
         let batch = match read {
             Ok(Ok(Some(batch))) => batch,
             Ok(Ok(None)) => return, // the token no longer lets this employee in
+            // The database did not answer: no signal may come for what this read missed, so
+            // read again in a moment (streams poll only while reads fail).
             Ok(Err(error)) => {
                 log::warn!("notification stream of employee {}: {error}", member.employee_id);
-                Vec::new()
+                if events.is_closed() || *ticket.stopping.borrow() {
+                    return;
+                }
+                actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+                continue;
             }
             Err(error) => {
                 log::warn!("notification stream of employee {}: {error}", member.employee_id);
-                Vec::new()
+                if events.is_closed() || *ticket.stopping.borrow() {
+                    return;
+                }
+                actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+                continue;
             }
         };
         let full = batch.len() as i64 == BATCH;

@@ -367,6 +367,9 @@ fn a_backup_taken_under_load_restores_every_lead_acknowledged_before_it() {
         assert!(!before_backup.is_empty());
         let taken_after = acknowledged.lock().unwrap().len() - before_backup.len();
         assert!(taken_after > 0, "leads were taken during the backup");
+        // Readable by its owner alone: it holds secrets and personal data.
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
         // A second backup never overwrites the first.
         let again = cli(&app.db.url, &["backup", target.to_str().unwrap()]);
         assert_fails(&again, "exists already");

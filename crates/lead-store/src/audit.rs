@@ -61,7 +61,7 @@ impl Store {
 
     /// When a held lead (quarantine, spam, conflict) was released to the team, and who did
     /// it — as the audit log recorded it; `None` for a lead that was never held.
-    pub fn released(&self, lead: crate::LeadId) -> Result<Option<(Timestamp, String)>> {
+    pub fn released(&self, company_id: CompanyId, lead: crate::LeadId) -> Result<Option<(Timestamp, String)>> {
         let (what, id) = match lead {
             crate::LeadId::Order(id) => ("order", id.get()),
             crate::LeadId::Ticket(id) => ("ticket", id.get()),
@@ -69,7 +69,7 @@ impl Store {
         self.read(|conn| {
             let found: Option<(i64, String)> = audit_log::table
                 .filter(audit_log::action.eq(format!("{what}.release")))
-                .filter(audit_log::subject.like(format!("{what} {id} of company %")))
+                .filter(audit_log::subject.eq(format!("{what} {id} of company {company_id}")))
                 .select((audit_log::at, audit_log::actor))
                 .order(audit_log::id.desc())
                 .first(conn)

@@ -69,8 +69,17 @@ pub fn backup_sqlite(database: &Path, target: &Path) -> Result<BackupReport> {
     linked
 }
 
-/// `VACUUM INTO`: the whole database as of one read transaction, into a new file.
+/// `VACUUM INTO`: the whole database as of one read transaction, into a new file — made
+/// empty first, readable by its owner alone (it holds secrets and personal data), which
+/// `VACUUM INTO` accepts.
 fn snapshot(database: &Path, into: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(into)
+        .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", into.display())))?;
     let mut source = connect(database)?;
     diesel::sql_query("PRAGMA busy_timeout = 5000").execute(&mut source)?;
     diesel::sql_query("VACUUM INTO ?")

@@ -48,19 +48,25 @@ fn count_attempt(
     client: &str,
     now: i64,
     below: Option<i64>,
+    quiet_since: i64,
 ) -> Result<Option<i64>> {
     #[derive(QueryableByName)]
     struct Counted {
         #[diesel(sql_type = diesel::sql_types::Integer)]
         failed: i32,
     }
-    let below = below.map_or_else(String::new, |max| format!(" AND login_throttle.failed < {max}"));
+    // A count untouched since `quiet_since` starts again at one: old typos do not add up.
+    let stale = format!("login_throttle.updated_at < {quiet_since}");
+    let below = below.map_or_else(String::new, |max| {
+        format!(" AND (login_throttle.failed < {max} OR {stale})")
+    });
     // The same SQL on both backends but for the spelling of the bound parameters.
     let (first, second) = (crate::dialect::parameter(conn, 1), crate::dialect::parameter(conn, 2));
     let query = diesel::sql_query(format!(
         "INSERT INTO login_throttle (login, client, failed, locked_until, updated_at) \
          VALUES ({first}, {second}, 1, NULL, {now}) \
-         ON CONFLICT (login, client) DO UPDATE SET failed = login_throttle.failed + 1, updated_at = {now} \
+         ON CONFLICT (login, client) DO UPDATE \
+         SET failed = CASE WHEN {stale} THEN 1 ELSE login_throttle.failed + 1 END, updated_at = {now} \
          WHERE (login_throttle.locked_until IS NULL OR login_throttle.locked_until <= {now}){below} \
          RETURNING failed"
     ))
@@ -68,6 +74,30 @@ fn count_attempt(
     .bind::<diesel::sql_types::Text, _>(client);
     let counted: Vec<Counted> = crate::dialect::each_backend!(conn, c => query.load(c))?;
     Ok(counted.first().map(|row| i64::from(row.failed)))
+}
+
+/// Lifts every count and lock of the employee's login — unless another company's employee
+/// has the same login: one company's admin cannot lift another company's locks.
+fn lift(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<()> {
+    let (email, company): (String, CompanyId) = employees::table
+        .find(employee_id)
+        .select((employees::email, employees::company_id))
+        .first(conn)?;
+    let login = login_key(&email);
+    if !shared_elsewhere(conn, &login, company)? {
+        diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&login))).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether an employee of a company other than `company` logs in with `login`.
+pub(crate) fn shared_elsewhere(conn: &mut DbConnection, login: &str, company: CompanyId) -> Result<bool> {
+    let others: i64 = employees::table
+        .filter(lower(employees::email).eq(login))
+        .filter(employees::company_id.ne(company))
+        .count()
+        .get_result(conn)?;
+    Ok(others > 0)
 }
 
 /// An employee who may log in with an email address.
@@ -92,11 +122,7 @@ impl Store {
             if updated != 1 {
                 return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
             }
-            let email: String = employees::table
-                .find(employee_id)
-                .select(employees::email)
-                .first(conn)?;
-            diesel::delete(login_throttle::table.filter(login_throttle::login.eq(login_key(&email)))).execute(conn)?;
+            lift(conn, employee_id)?;
             // Whoever was logged in with the old password is out: the employee's dashboard
             // sessions (tokens that expire) end with the change. Team-API tokens stay.
             diesel::update(
@@ -120,11 +146,7 @@ impl Store {
     /// Lifts every lockout and throttle of an employee's login, from every address.
     pub fn lift_lockouts(&self, employee_id: EmployeeId) -> Result<()> {
         self.write(|conn| {
-            let email: String = employees::table
-                .find(employee_id)
-                .select(employees::email)
-                .first(conn)?;
-            diesel::delete(login_throttle::table.filter(login_throttle::login.eq(login_key(&email)))).execute(conn)?;
+            lift(conn, employee_id)?;
             audit::record(
                 conn,
                 &self.actor,
@@ -172,10 +194,12 @@ impl Store {
         let now = Timestamp::now().millis();
         let reserved = self.write(|conn| {
             let per_client = i64::from(limits.per_client.max(1));
-            if count_attempt(conn, &login, client, now, Some(per_client))?.is_none() {
+            // A count is forgotten after a quiet lockout's length.
+            let quiet_since = now - limits.lockout_ms.max(1_000);
+            if count_attempt(conn, &login, client, now, Some(per_client), quiet_since)?.is_none() {
                 return Err(StoreError::LockedOut);
             }
-            let Some(failed) = count_attempt(conn, &login, ACCOUNT, now, None)? else {
+            let Some(failed) = count_attempt(conn, &login, ACCOUNT, now, None, quiet_since)? else {
                 return Err(StoreError::LockedOut);
             };
             let free = i64::from(limits.per_account.max(1));
@@ -252,9 +276,9 @@ impl Store {
         let now = Timestamp::now().millis();
         let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
-            let email: String = employees::table
+            let (email, company): (String, CompanyId) = employees::table
                 .find(employee_id)
-                .select(employees::email)
+                .select((employees::email, employees::company_id))
                 .first(conn)?;
             let login = login_key(&email);
             let mine = login_throttle::table.find((&login, client));
@@ -262,12 +286,13 @@ impl Store {
             if locked.flatten().is_some_and(|until| until > now) {
                 return Err(StoreError::LockedOut);
             }
-            diesel::delete(
-                login_throttle::table
-                    .filter(login_throttle::login.eq(&login))
-                    .filter(login_throttle::client.eq_any([client, ACCOUNT])),
-            )
-            .execute(conn)?;
+            // The client's count first, then the account's: the order a reservation locks them.
+            diesel::delete(mine).execute(conn)?;
+            // The account's wait ends — unless another company's employee has the same login:
+            // a right password here must not buy guesses against that account.
+            if !shared_elsewhere(conn, &login, company)? {
+                diesel::delete(login_throttle::table.find((&login, ACCOUNT))).execute(conn)?;
+            }
             diesel::delete(
                 employee_tokens::table
                     .filter(employee_tokens::employee_id.eq(employee_id))

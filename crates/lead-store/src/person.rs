@@ -140,121 +140,130 @@ impl Store {
     /// Everything stored about `email` in the company, as one JSON document (DSGVO Art. 15).
     pub fn export_person(&self, company_id: CompanyId, email: &str) -> Result<Value> {
         let email = address(email)?;
-        let pattern = contains(&email);
+        // One read transaction: a consistent picture, even while leads arrive.
         self.read(|conn| {
-            let company: String = companies::table
-                .find(company_id)
-                .select(companies::name)
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
-            let found = find(conn, company_id, &email)?;
-            let (order_ids, ticket_ids) = lead_ids(&found);
-            let customers: Vec<Value> = found
+            conn.transaction(|conn| {
+                let company: String = companies::table
+                    .find(company_id)
+                    .select(companies::name)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
+                let found = find(conn, company_id, &email)?;
+                let (order_ids, ticket_ids) = lead_ids(&found);
+                let named = naming(conn, company_id, &email)?;
+                let customers: Vec<Value> = found
                 .customers
                 .iter()
                 .map(|c| json!({"id": c.id, "name": c.name, "email": c.email, "created_at": c.created_at.to_string()}))
                 .collect();
-            let orders: Vec<OrderView> = found.orders.into_iter().map(|o| OrderView::new(o, true)).collect();
-            let tickets: Vec<TicketView> = found.tickets.into_iter().map(|t| TicketView::new(t, true)).collect();
-            let notes: Vec<NoteRow> = notifications::table
-                .filter(notifications::company_id.eq(company_id))
-                .filter(
-                    notifications::order_id
-                        .eq_any(&order_ids)
-                        .or(notifications::ticket_id.eq_any(&ticket_ids))
-                        .or(lower(notifications::text.nullable()).like(&pattern).escape('\\')),
-                )
-                .select((
-                    notifications::id,
-                    notifications::employee_id,
-                    notifications::kind,
-                    notifications::text,
-                    notifications::order_id,
-                    notifications::ticket_id,
-                    notifications::created_at,
-                    notifications::read_at,
-                ))
-                .order(notifications::id)
-                .load(conn)?;
-            let deliveries: Vec<DeliveryRow> = outbox::table
-                .filter(outbox::company_id.eq(company_id))
-                .filter(
-                    outbox::order_id
-                        .eq_any(&order_ids)
-                        .or(outbox::ticket_id.eq_any(&ticket_ids))
-                        .or(lower(outbox::body).like(&pattern).escape('\\')),
-                )
-                .select((
-                    outbox::id,
-                    outbox::channel,
-                    outbox::event,
-                    outbox::status,
-                    outbox::attempts,
-                    outbox::body,
-                    outbox::last_error,
-                    outbox::created_at,
-                ))
-                .order(outbox::id)
-                .load(conn)?;
-            let logged: Vec<SubmissionRow> = submissions::table
-                .filter(submissions::company_id.eq(company_id))
-                .filter(lower(submissions::body).like(&pattern).escape('\\'))
-                .select((
-                    submissions::id,
-                    submissions::at,
-                    submissions::key_prefix,
-                    submissions::origin,
-                    submissions::client_ip,
-                    submissions::status,
-                    submissions::code,
-                    submissions::body,
-                ))
-                .order(submissions::id)
-                .load(conn)?;
-            let customer_ids: Vec<i64> = customers.iter().map(|c| c["id"].as_i64().unwrap_or(0)).collect();
-            let written: Vec<NoteExport> = notes::table
-                .inner_join(employees::table)
-                .filter(notes::company_id.eq(company_id))
-                .filter(
-                    notes::order_id
-                        .eq_any(&order_ids)
-                        .or(notes::ticket_id.eq_any(&ticket_ids))
-                        .or(notes::customer_id.eq_any(&customer_ids)),
-                )
-                .select((
-                    notes::id,
-                    notes::order_id,
-                    notes::ticket_id,
-                    notes::customer_id,
-                    employees::name,
-                    notes::text,
-                    notes::created_at,
-                ))
-                .order(notes::id)
-                .load(conn)?;
-            let logins: Vec<LoginRow> = login_throttle::table
-                .filter(login_throttle::login.eq(&email))
-                .select((
-                    login_throttle::client,
-                    login_throttle::failed,
-                    login_throttle::locked_until,
-                    login_throttle::updated_at,
-                ))
-                .load(conn)?;
-            Ok(json!({
-                "email": email,
-                "company": {"id": company_id, "name": company},
-                "exported_at": Timestamp::now().to_string(),
-                "customers": customers,
-                "orders": orders,
-                "tickets": tickets,
-                "notes": written,
-                "notifications": notes,
-                "deliveries": deliveries,
-                "submissions": logged,
-                "login_failures": logins,
-            }))
+                let orders: Vec<OrderView> = found.orders.into_iter().map(|o| OrderView::new(o, true)).collect();
+                let tickets: Vec<TicketView> = found.tickets.into_iter().map(|t| TicketView::new(t, true)).collect();
+                let notes: Vec<NoteRow> = notifications::table
+                    .filter(notifications::company_id.eq(company_id))
+                    .filter(
+                        notifications::order_id
+                            .eq_any(&order_ids)
+                            .or(notifications::ticket_id.eq_any(&ticket_ids))
+                            .or(notifications::id.eq_any(&named.notifications)),
+                    )
+                    .select((
+                        notifications::id,
+                        notifications::employee_id,
+                        notifications::kind,
+                        notifications::text,
+                        notifications::order_id,
+                        notifications::ticket_id,
+                        notifications::created_at,
+                        notifications::read_at,
+                    ))
+                    .order(notifications::id)
+                    .load(conn)?;
+                let deliveries: Vec<DeliveryRow> = outbox::table
+                    .filter(outbox::company_id.eq(company_id))
+                    .filter(
+                        outbox::order_id
+                            .eq_any(&order_ids)
+                            .or(outbox::ticket_id.eq_any(&ticket_ids))
+                            .or(outbox::id.eq_any(&named.deliveries)),
+                    )
+                    .select((
+                        outbox::id,
+                        outbox::channel,
+                        outbox::event,
+                        outbox::status,
+                        outbox::attempts,
+                        outbox::body,
+                        outbox::last_error,
+                        outbox::created_at,
+                    ))
+                    .order(outbox::id)
+                    .load(conn)?;
+                let logged: Vec<SubmissionRow> = submissions::table
+                    .filter(submissions::id.eq_any(&named.submissions))
+                    .select((
+                        submissions::id,
+                        submissions::at,
+                        submissions::key_prefix,
+                        submissions::origin,
+                        submissions::client_ip,
+                        submissions::status,
+                        submissions::code,
+                        submissions::body,
+                    ))
+                    .order(submissions::id)
+                    .load(conn)?;
+                let customer_ids: Vec<i64> = customers.iter().map(|c| c["id"].as_i64().unwrap_or(0)).collect();
+                let written: Vec<NoteExport> = notes::table
+                    .inner_join(employees::table)
+                    .filter(notes::company_id.eq(company_id))
+                    .filter(
+                        notes::order_id
+                            .eq_any(&order_ids)
+                            .or(notes::ticket_id.eq_any(&ticket_ids))
+                            .or(notes::customer_id.eq_any(&customer_ids)),
+                    )
+                    .select((
+                        notes::id,
+                        notes::order_id,
+                        notes::ticket_id,
+                        notes::customer_id,
+                        employees::name,
+                        notes::text,
+                        notes::created_at,
+                    ))
+                    .order(notes::id)
+                    .load(conn)?;
+                // Another company's employee's login is that company's business, not this export's.
+                let own_login = !crate::logins::shared_elsewhere(conn, &email, company_id)?;
+                let logins: Vec<LoginRow> = login_throttle::table
+                    .filter(login_throttle::login.eq(&email))
+                    .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(if own_login {
+                        "1 = 1"
+                    } else {
+                        "1 = 0"
+                    }))
+                    .select((
+                        login_throttle::client,
+                        login_throttle::failed,
+                        login_throttle::locked_until,
+                        login_throttle::updated_at,
+                    ))
+                    .load(conn)?;
+                Ok(json!({
+                    "email": email,
+                    "company": {"id": company_id, "name": company},
+                    "exported_at": Timestamp::now().to_string(),
+                    "customers": customers,
+                    "orders": orders,
+                    "tickets": tickets,
+                    "notes": written,
+                    "notifications": notes,
+                    "deliveries": deliveries,
+                    "submissions": logged,
+                    "login_failures": logins,
+                }))
+            })
         })
     }
 
@@ -264,7 +273,6 @@ impl Store {
     /// log records the erasure with a salted hash of the address, never the address.
     pub fn erase_person(&self, company_id: CompanyId, email: &str, keep_orders: bool) -> Result<Erased> {
         let email = address(email)?;
-        let pattern = contains(&email);
         let hashed = lead_auth::salted_hash(&email).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         self.write(|conn| {
             companies::table
@@ -275,6 +283,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
             let found = find(conn, company_id, &email)?;
             let (order_ids, ticket_ids) = lead_ids(&found);
+            let named = naming(conn, company_id, &email)?;
             let mut erased = Erased {
                 customers: found.customers.len(),
                 tickets: ticket_ids.len(),
@@ -291,28 +300,25 @@ impl Store {
             let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
             diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
             diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
-            erased.submissions = diesel::delete(
-                submissions::table
-                    .filter(submissions::company_id.eq(company_id))
-                    .filter(lower(submissions::body).like(&pattern).escape('\\')),
-            )
-            .execute(conn)?;
-            erased.notifications = diesel::delete(
-                notifications::table
-                    .filter(notifications::company_id.eq(company_id))
-                    .filter(lower(notifications::text.nullable()).like(&pattern).escape('\\')),
-            )
-            .execute(conn)?;
-            let bodies: Vec<i64> = outbox::table
-                .filter(outbox::company_id.eq(company_id))
-                .filter(lower(outbox::body).like(&pattern).escape('\\'))
+            // What is left that names the address: found before the leads went, deleted now.
+            erased.submissions =
+                diesel::delete(submissions::table.filter(submissions::id.eq_any(&named.submissions))).execute(conn)?;
+            erased.notifications =
+                diesel::delete(notifications::table.filter(notifications::id.eq_any(&named.notifications)))
+                    .execute(conn)?;
+            let deliveries: Vec<i64> = outbox::table
+                .filter(outbox::id.eq_any(&named.deliveries))
                 .select(outbox::id)
                 .load(conn)?;
-            if !bodies.is_empty() {
-                erased.deliveries = delete_deliveries(conn, &format!("id IN ({})", list(&bodies)))?;
+            if !deliveries.is_empty() {
+                erased.deliveries = delete_deliveries(conn, &format!("id IN ({})", list(&deliveries)))?;
             }
-            erased.login_failures =
-                diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
+            // Wrong-password counts under the address — not when it is another company's
+            // employee's login: those protect that account.
+            if !crate::logins::shared_elsewhere(conn, &email, company_id)? {
+                erased.login_failures =
+                    diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
+            }
             audit::record(
                 conn,
                 &self.actor,
@@ -335,6 +341,92 @@ impl Store {
             Ok(erased)
         })
     }
+}
+
+/// The rows of a company whose free text names the address: notifications, deliveries,
+/// submission log entries (body or note).
+struct Named {
+    notifications: Vec<i64>,
+    deliveries: Vec<i64>,
+    submissions: Vec<i64>,
+}
+
+/// Finds [`Named`] rows: a `LIKE` for the address as written and url-encoded (`%40`, as a form
+/// body is logged) narrows them, then [`mentions`] keeps those that name this address and not
+/// a longer one that contains it (`joann@x.de` is not `ann@x.de`).
+fn naming(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<Named> {
+    let written = contains(email);
+    let encoded = contains(&email.replace('@', "%40"));
+    let keep = |rows: Vec<(i64, Option<String>, Option<String>)>| -> Vec<i64> {
+        rows.into_iter()
+            .filter(|(_, one, two)| [one, two].into_iter().flatten().any(|text| mentions(text, email)))
+            .map(|(id, _, _)| id)
+            .collect()
+    };
+    let notifications: Vec<(i64, Option<String>, Option<String>)> = notifications::table
+        .filter(notifications::company_id.eq(company_id))
+        .filter(
+            lower(notifications::text.nullable())
+                .like(&written)
+                .escape('\\')
+                .or(lower(notifications::text.nullable()).like(&encoded).escape('\\')),
+        )
+        .select((
+            notifications::id,
+            notifications::text.nullable(),
+            None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
+        ))
+        .load(conn)?;
+    let deliveries: Vec<(i64, Option<String>, Option<String>)> = outbox::table
+        .filter(outbox::company_id.eq(company_id))
+        .filter(
+            lower(outbox::body)
+                .like(&written)
+                .escape('\\')
+                .or(lower(outbox::body).like(&encoded).escape('\\')),
+        )
+        .select((outbox::id, outbox::body, outbox::last_error))
+        .load(conn)?;
+    let submissions: Vec<(i64, Option<String>, Option<String>)> = submissions::table
+        .filter(submissions::company_id.eq(company_id))
+        .filter(
+            lower(submissions::body)
+                .like(&written)
+                .escape('\\')
+                .or(lower(submissions::body).like(&encoded).escape('\\'))
+                .or(lower(submissions::note).like(&written).escape('\\')),
+        )
+        .select((submissions::id, submissions::body, submissions::note))
+        .load(conn)?;
+    Ok(Named {
+        notifications: keep(notifications),
+        deliveries: keep(deliveries),
+        submissions: keep(submissions),
+    })
+}
+
+/// Whether `text` names the address `email` (lower-case) whole, as written or url-encoded —
+/// not as part of a longer address (`joann@x.de`, `ann@x.de.com`).
+pub(crate) fn mentions(text: &str, email: &str) -> bool {
+    let text = text.to_lowercase();
+    let encoded = email.replace('@', "%40");
+    let local = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
+    let needles = [email, encoded.as_str()];
+    let named = needles.into_iter().any(|needle| {
+        text.match_indices(needle).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let mut after = text[at + needle.len()..].chars();
+            let longer_domain = match after.next() {
+                Some(c) if c.is_alphanumeric() || c == '-' => true,
+                // A dot that goes on (`.com`) makes it another domain; one that ends a
+                // sentence does not.
+                Some('.') => after.next().is_some_and(char::is_alphanumeric),
+                _ => false,
+            };
+            !before.is_some_and(local) && !longer_domain
+        })
+    });
+    named
 }
 
 /// The address as stored for matching: trimmed, lower-cased; refused when it is none.
@@ -415,4 +507,33 @@ fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn an_address_is_named_whole_not_inside_a_longer_one() {
+        let ann = "ann@x.de";
+        for text in [
+            "ann@x.de",
+            "Mail von ANN@X.DE.",
+            "{\"email\":\"ann@x.de\"}",
+            "email=ann%40x.de&total=1",
+            "<ann@x.de>",
+        ] {
+            assert!(mentions(text, ann), "{text}");
+        }
+        for text in [
+            "joann@x.de",
+            "ann@x.de.com",
+            "ann@x.deutsch.de",
+            "ann@x.de-shop.de",
+            "jo.ann@x.de",
+            "anna@x.de",
+        ] {
+            assert!(!mentions(text, ann), "{text}");
+        }
+    }
 }

@@ -157,3 +157,28 @@ fn a_new_password_ends_the_dashboard_sessions_but_not_api_tokens() {
     assert!(!store.token_is_valid(again).unwrap(), "removing the password ends it too");
 }
 }
+
+backend_test! {
+fn one_company_cannot_lift_the_throttle_of_another_companys_login() {
+    // The same address is an employee's login in two companies: the right password in one, or
+    // its admin lifting the lock, must not give guesses back against the other.
+    let db = TestDb::new();
+    let store = db.store();
+    let (a, b) = (store.add_company("A").unwrap(), store.add_company("B").unwrap());
+    let in_a = store.add_employee(a, "Eva", "eva@shared.example").unwrap();
+    store.add_employee(b, "Eva", "Eva@Shared.example").unwrap();
+    let limits = LoginLimits { per_account: 2, ..LIMITS };
+    for client in ["203.0.113.1", "203.0.113.2"] {
+        assert!(store.reserve_login_attempt("eva@shared.example", client, limits).unwrap());
+    }
+    assert!(!store.reserve_login_attempt("eva@shared.example", "203.0.113.3", limits).unwrap(), "waits");
+    let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
+    store.start_session(in_a, "198.51.100.9", &EmployeeToken::generate().unwrap(), in_a_minute).unwrap();
+    store.lift_lockouts(in_a).unwrap();
+    store.set_employee_password(in_a, Some("$argon2id$new")).unwrap();
+    assert!(
+        !store.reserve_login_attempt("eva@shared.example", "203.0.113.4", limits).unwrap(),
+        "still waiting: company A lifted nothing of B's"
+    );
+}
+}

@@ -277,7 +277,7 @@ pub(crate) async fn order(path: web::Path<String>, session: Session, store: web:
     let (order, notes, released) = blocking(&store, move |s| {
         let order = s.get_order(company, id).map_err(about::<OrderId>(""))?;
         let notes = s.list_notes(company, NoteOn::Order(id))?;
-        let released = s.released(lead_store::LeadId::Order(id))?;
+        let released = s.released(company, lead_store::LeadId::Order(id))?;
         Ok::<_, ApiError>((order, notes, released))
     })
     .await?;
@@ -387,7 +387,7 @@ pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web
             None => s.list_customers(company, None, None, Some(500))?,
         };
         let notes = s.list_notes(company, NoteOn::Ticket(id))?;
-        let released = s.released(lead_store::LeadId::Ticket(id))?;
+        let released = s.released(company, lead_store::LeadId::Ticket(id))?;
         Ok::<_, ApiError>((ticket, customers, notes, released))
     })
     .await?;
