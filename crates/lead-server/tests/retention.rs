@@ -400,3 +400,26 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     assert!(!bad.status.success());
 }
 }
+
+backend_test! {
+fn an_id_is_never_given_twice_after_the_newest_lead_is_erased() {
+    // Before, on SQLite, the next lead got the erased one's id (the highest id plus one): a
+    // webhook receiver that remembers ids would have taken it for a repeat.
+    let app = TestApp::spawn();
+    let config = app.db.dir.path().join("delete-orders.toml");
+    std::fs::write(&config, "[retention]\nanonymise_erased_orders = false\n").unwrap();
+    let (status, erased) = post(&app, r#"{"type":"order","email":"weg@beispiel.de","total":1}"#, &[]);
+    assert_eq!(status, 200);
+    let output = cli_with_env(
+        &app.db.url,
+        &["person", "erase", "--company", "Acme", "--email", "weg@beispiel.de", "--yes"],
+        &[("LEAD_CONFIG", config.to_str().unwrap())],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(rows(&app, "web_orders", "1 = 1"), 0);
+    let (_, next) = post(&app, r#"{"type":"order","email":"neu@beispiel.de","total":2}"#, &[]);
+    assert!(next > erased, "{next} after {erased}");
+    let newest_note = app.db.number("SELECT COALESCE(MAX(id), 0) AS n FROM notifications");
+    assert!(newest_note > 0);
+}
+}
