@@ -6,15 +6,11 @@ use lead_domain::Timestamp;
 
 use crate::audit;
 use crate::db::DbConnection;
+use crate::dialect::lower;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::{Result, Store, StoreError};
 use lead_auth::EmployeeToken;
-
-diesel::define_sql_function! {
-    /// SQL `lower()`: emails compare case-insensitively.
-    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 /// How wrong passwords are limited (`[dashboard]` in the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +89,7 @@ fn lift(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<()> {
 /// Whether an employee of a company other than `company` logs in with `login`.
 pub(crate) fn shared_elsewhere(conn: &mut DbConnection, login: &str, company: CompanyId) -> Result<bool> {
     let others: i64 = employees::table
-        .filter(lower(employees::email).eq(login))
+        .filter(lower(employees::email.nullable()).eq(login))
         .filter(employees::company_id.ne(company))
         .count()
         .get_result(conn)?;
@@ -164,7 +160,7 @@ impl Store {
         self.read(|conn| {
             let rows: Vec<(EmployeeId, CompanyId, Option<String>)> = employees::table
                 .inner_join(companies::table)
-                .filter(lower(employees::email).eq(&email))
+                .filter(lower(employees::email.nullable()).eq(&email))
                 .filter(employees::active.eq(1))
                 .filter(companies::active.eq(1))
                 .filter(employees::password_hash.is_not_null())
@@ -244,7 +240,7 @@ impl Store {
                 // Recorded for the employees who have that email; a lock on an address nobody
                 // has would only fill the log with what attackers typed.
                 let ids: Vec<EmployeeId> = employees::table
-                    .filter(lower(employees::email).eq(&login))
+                    .filter(lower(employees::email.nullable()).eq(&login))
                     .select(employees::id)
                     .load(conn)?;
                 for employee_id in ids {

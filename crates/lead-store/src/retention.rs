@@ -293,8 +293,8 @@ impl Store {
             };
             let mut total = 0u64;
             if dry_run {
-                total = self.read(|conn| count(conn, rows, &sql))?;
-            } else if self.read(|conn| any(conn, rows, &sql))? {
+                total = self.read(|conn| due(conn, rows, &sql, None))?;
+            } else if self.read(|conn| due(conn, rows, &sql, Some(1)))? > 0 {
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         report.kinds.push(done(total));
@@ -407,58 +407,37 @@ fn key_column(conn: &DbConnection, key: Key) -> &'static str {
     }
 }
 
-/// Whether any row of `rows` is due: a read, so that a purge with nothing to delete takes no
-/// write lock.
-fn any(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String) -> Result<bool> {
-    let tables: Vec<(&str, &str)> = match rows {
-        Rows::Plain { table, condition, .. } => vec![(table, condition)],
-        Rows::Deliveries { condition } => vec![("outbox", condition)],
-        Rows::Leads {
-            orders,
-            tickets,
-            condition,
-        } => [(orders, "web_orders"), (tickets, "tickets")]
-            .into_iter()
-            .filter(|(wanted, _)| *wanted)
-            .map(|(_, table)| (table, condition))
-            .collect(),
-    };
-    for (table, condition) in tables {
-        let query = diesel::sql_query(format!(
-            "SELECT COUNT(*) AS rows FROM (SELECT 1 FROM {table} WHERE {} LIMIT 1) AS due",
-            sql(condition)
-        ));
-        let found: Count = crate::dialect::each_backend!(conn, c => query.get_result(c))?;
-        if found.rows > 0 {
-            return Ok(true);
+impl Rows {
+    /// The tables whose rows it is (not what hangs on them), each with its condition.
+    fn tables(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Rows::Plain { table, condition, .. } => vec![(table, condition)],
+            Rows::Deliveries { condition } => vec![("outbox", condition)],
+            Rows::Leads {
+                orders,
+                tickets,
+                condition,
+            } => [(orders, "web_orders"), (tickets, "tickets")]
+                .into_iter()
+                .filter(|(wanted, _)| *wanted)
+                .map(|(_, table)| (table, condition))
+                .collect(),
         }
     }
-    Ok(false)
 }
 
-fn count(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String) -> Result<u64> {
+/// How many rows of `rows` are due — at most `up_to` per table: `Some(1)` asks only whether
+/// any is (a read, so that a purge with nothing to delete takes no write lock).
+fn due(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String, up_to: Option<i64>) -> Result<u64> {
+    let limit = up_to.map_or_else(String::new, |n| format!(" LIMIT {n}"));
     let mut total = 0;
-    let mut count_in = |conn: &mut DbConnection, table: &str, condition: &str| -> Result<()> {
-        let query = diesel::sql_query(format!("SELECT COUNT(*) AS rows FROM {table} WHERE {}", sql(condition)));
+    for (table, condition) in rows.tables() {
+        let query = diesel::sql_query(format!(
+            "SELECT COUNT(*) AS rows FROM (SELECT 1 FROM {table} WHERE {}{limit}) AS due",
+            sql(condition)
+        ));
         let counted: Count = crate::dialect::each_backend!(conn, c => query.get_result(c))?;
         total += u64::try_from(counted.rows).unwrap_or(0);
-        Ok(())
-    };
-    match rows {
-        Rows::Plain { table, condition, .. } => count_in(conn, table, condition)?,
-        Rows::Deliveries { condition } => count_in(conn, "outbox", condition)?,
-        Rows::Leads {
-            orders,
-            tickets,
-            condition,
-        } => {
-            if orders {
-                count_in(conn, "web_orders", condition)?;
-            }
-            if tickets {
-                count_in(conn, "tickets", condition)?;
-            }
-        }
     }
     Ok(total)
 }

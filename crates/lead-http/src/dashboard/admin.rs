@@ -299,35 +299,19 @@ pub(crate) async fn submissions(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let me = admin(&store, &session).await?;
-    let value = |name: &str| super::inbox::query_value(&req, name);
-    let zone = &config.dashboard.time_zone;
-    let day = |name: &'static str, following: bool| -> Result<Option<lead_domain::Timestamp>, ApiError> {
-        value(name)
-            .map(|text| {
-                lead_domain::Timestamp::day_starts(&text, zone, following).ok_or_else(|| ApiError::InvalidField {
-                    field: name,
-                    message: format!("„{name}“ muss ein Datum wie 2026-12-01 sein."),
-                })
-            })
-            .transpose()
-    };
+    // The lists' filters: the days in the team's zone, the page.
+    let filters = super::inbox::Filters::of(&req, &config)?;
+    let (key, failed) = (filters.get("key").to_owned(), filters.get("failed") == "on");
     let filter = lead_store::SubmissionFilter {
         company_id: Some(me.company_id),
-        key_prefix: value("key"),
-        failed_only: value("failed").as_deref() == Some("on"),
-        before: value("before")
-            .and_then(|v| v.parse().ok())
-            .map(lead_store::SubmissionId::new),
+        key_prefix: Some(key.clone()).filter(|key| !key.is_empty()),
+        failed_only: failed,
+        before: filters.before.map(lead_store::SubmissionId::new),
         limit: Some(101),
-        since: day("since", false)?,
-        until: day("until", true)?,
+        since: filters.search.since,
+        until: filters.search.until,
     };
-    let key = filter.key_prefix.clone().unwrap_or_default();
-    let (failed, since, until) = (
-        filter.failed_only,
-        value("since").unwrap_or_default(),
-        value("until").unwrap_or_default(),
-    );
+    let (since, until) = (filters.get("since").to_owned(), filters.get("until").to_owned());
     let mut list = blocking(&store, move |s| s.list_submissions(&filter)).await?;
     let older = (list.len() > 100).then(|| {
         list.truncate(100);

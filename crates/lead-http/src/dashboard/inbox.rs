@@ -58,14 +58,14 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
 const PAGE: usize = 50;
 
 /// A list page's filters from its query: status, search, days (in the team's zone), page.
-struct Filters {
+pub(super) struct Filters {
     pairs: Vec<(String, String)>,
-    search: lead_store::Search,
-    before: Option<i64>,
+    pub(super) search: lead_store::Search,
+    pub(super) before: Option<i64>,
 }
 
 impl Filters {
-    fn of(req: &HttpRequest, config: &HttpConfig) -> Result<Filters, ApiError> {
+    pub(super) fn of(req: &HttpRequest, config: &HttpConfig) -> Result<Filters, ApiError> {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
             .into_owned()
             .collect();
@@ -75,7 +75,7 @@ impl Filters {
         Ok(Filters { pairs, search, before })
     }
 
-    fn get(&self, name: &str) -> &str {
+    pub(super) fn get(&self, name: &str) -> &str {
         self.pairs
             .iter()
             .find(|(n, _)| n == name)
@@ -110,12 +110,12 @@ async fn export(
     kind: Kind,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
-    let dialect = Dialect::named(query_value(&req, "dialect").as_deref());
+    let dialect = Dialect::named(Some(filters.get("dialect")));
     let zone = config.dashboard.time_zone.clone();
     let company = session.member.company_id;
     let (order_status, ticket_status) = (
-        query_value(&req, "status").and_then(|s| s.parse::<OrderStatus>().ok()),
-        query_value(&req, "status").and_then(|s| s.parse::<TicketStatus>().ok()),
+        filters.get("status").parse::<OrderStatus>().ok(),
+        filters.get("status").parse::<TicketStatus>().ok(),
     );
     let search = filters.search.clone();
     // From the newest down, a chunk below the last: leads that arrive meanwhile are newer
@@ -250,7 +250,7 @@ pub(crate) async fn orders(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
-    let status = query_value(&req, "status").and_then(|s| s.parse::<OrderStatus>().ok());
+    let status = filters.get("status").parse::<OrderStatus>().ok();
     let company = session.member.company_id;
     let (search, before) = (filters.search.clone(), filters.before.map(OrderId::new));
     let (list, counts) = blocking(&store, move |s| {
@@ -358,7 +358,7 @@ pub(crate) async fn tickets(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
-    let status = query_value(&req, "status").and_then(|s| s.parse::<TicketStatus>().ok());
+    let status = filters.get("status").parse::<TicketStatus>().ok();
     let company = session.member.company_id;
     let (search, before) = (filters.search.clone(), filters.before.map(TicketId::new));
     let (list, counts) = blocking(&store, move |s| {
