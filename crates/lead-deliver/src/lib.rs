@@ -12,6 +12,7 @@
 //!
 //! Knows no HTTP routes; lead-server starts the workers ([`Deliverer::start`]).
 
+mod attempt;
 mod guard;
 mod mail;
 mod push;

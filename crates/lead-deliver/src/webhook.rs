@@ -154,9 +154,10 @@ fn describe(error: reqwest::Error) -> String {
     text
 }
 
-/// The id a receiver deduplicates by: the same for every attempt of a delivery.
-pub(crate) fn message_id(delivery: &DueDelivery) -> String {
-    format!("msg_{}", delivery.id)
+/// The id a receiver deduplicates by: the same for every attempt of a delivery, and never
+/// another delivery's (see [`DueDelivery::message_id`]).
+pub(crate) fn message_id(delivery: &DueDelivery) -> &str {
+    &delivery.message_id
 }
 
 /// A Standard Webhooks event.

@@ -6,18 +6,14 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lead_domain::Timestamp;
-use lead_store::{
-    Attempt, Channel, DeliveryId, DueDelivery, Endpoint, Exchange, Outcome, PushSubscriptionId, Store, WebhookId,
-    WebhookTarget,
-};
+use lead_store::{Attempt, Channel, DeliveryId, DueDelivery, Endpoint, Exchange, PushSubscriptionId, Store, WebhookId};
 
 use crate::mail::{Mailer, SmtpConfig};
-use crate::push::{self, Vapid};
+use crate::push::Vapid;
 use tokio::task::JoinSet;
 
 use crate::schedule::Schedule;
-use crate::webhook::{self, WebhookClient};
+use crate::webhook::WebhookClient;
 
 /// How the workers deliver.
 #[derive(Debug, Clone)]
@@ -173,9 +169,9 @@ const DATABASE_BACKOFF: Duration = Duration::from_secs(1);
 
 /// What sends: the webhook client, and the mailer if e-mail is configured.
 #[derive(Debug, Clone)]
-struct Senders {
-    client: WebhookClient,
-    mailer: Option<Mailer>,
+pub(crate) struct Senders {
+    pub(crate) client: WebhookClient,
+    pub(crate) mailer: Option<Mailer>,
 }
 
 /// What one delivery occupies: an endpoint, the SMTP server, a device (one dead device's
@@ -242,7 +238,7 @@ impl Held {
         let (senders, config) = (senders.clone(), config.clone());
         let task = self
             .inflight
-            .spawn(async move { attempt(delivery, &senders, &config).await });
+            .spawn(async move { crate::attempt::attempt(delivery, &senders, &config).await });
         self.tasks.insert(task.id(), (target, id));
     }
 
@@ -483,170 +479,6 @@ async fn drain(store: &Store, config: &DeliverConfig, mut held: Held) {
         Ok(_) => {}
         // Their claims run out by themselves (or, on SQLite, are given back at the restart).
         Err(error) => log::warn!("the delivery worker could not give back what it held: {error}"),
-    }
-}
-
-/// Makes one attempt of `delivery`.
-async fn attempt(delivery: DueDelivery, senders: &Senders, config: &DeliverConfig) -> Attempt {
-    let at = Timestamp::now();
-    match (delivery.channel, &delivery.webhook, &senders.mailer) {
-        (Channel::Webhook, Some(target), _) => webhook_attempt(&delivery, target, senders, config, at).await,
-        (Channel::Webhook, None, _) => not_sent(&delivery, at, "the endpoint is disabled or removed".into()),
-        (Channel::Push, ..) => push_attempt(&delivery, senders, config, at).await,
-        (Channel::Email, _, Some(mailer)) => mail_attempt(&delivery, mailer, config, at).await,
-        (channel, _, _) => not_sent(
-            &delivery,
-            at,
-            format!("this server is not set up to send {channel} deliveries"),
-        ),
-    }
-}
-
-/// An attempt that sent nothing and never will: it fails for good, saying `why`.
-fn not_sent(delivery: &DueDelivery, at: Timestamp, why: String) -> Attempt {
-    Attempt {
-        id: delivery.id,
-        endpoint: None,
-        at,
-        duration: Duration::ZERO,
-        status: None,
-        error: Some(why),
-        body: None,
-        outcome: Outcome::Failed,
-    }
-}
-
-/// After a failed attempt made `at`: the next one, on the schedule (or after `retry_after`),
-/// or none — the schedule ran out.
-fn retry_or_fail(
-    delivery: &DueDelivery,
-    config: &DeliverConfig,
-    at: Timestamp,
-    retry_after: Option<Duration>,
-) -> Outcome {
-    match config.schedule.next_delay(delivery.attempts + 1, retry_after) {
-        Some(delay) => Outcome::RetryAt(Timestamp::from_millis(
-            at.millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
-        )),
-        None => Outcome::Failed,
-    }
-}
-
-/// What this attempt sends: what the first one sent, or — the first — `make`'s, with `true`
-/// (to be kept for the retries). `None`: the record it is about is gone.
-fn fixed_body(delivery: &DueDelivery, make: impl FnOnce() -> Option<String>) -> Option<(String, bool)> {
-    match &delivery.body {
-        Some(body) => Some((body.clone(), false)),
-        None => make().map(|body| (body, true)),
-    }
-}
-
-/// An e-mail, made anew from the record at every attempt. The whole conversation gets a
-/// deadline (lettre's own timeout covers only each connect). A 4xx is retried, a 5xx fails.
-async fn mail_attempt(delivery: &DueDelivery, mailer: &Mailer, config: &DeliverConfig, at: Timestamp) -> Attempt {
-    let answer = match tokio::time::timeout(
-        config.timeout,
-        mailer.send(delivery, &config.public_url, &config.time_zone),
-    )
-    .await
-    {
-        Ok(answer) => answer,
-        Err(_) => crate::mail::MailAnswer {
-            code: None,
-            error: Some(format!(
-                "the SMTP server took longer than {} s",
-                config.timeout.as_secs()
-            )),
-            permanent: false,
-            duration: config.timeout,
-        },
-    };
-    let outcome = match (&answer.error, answer.permanent) {
-        (None, _) => Outcome::Delivered,
-        (Some(_), true) => Outcome::Failed,
-        (Some(_), false) => retry_or_fail(delivery, config, at, None),
-    };
-    Attempt {
-        id: delivery.id,
-        endpoint: None,
-        at,
-        duration: answer.duration,
-        status: answer.code,
-        error: answer.error,
-        body: None,
-        outcome,
-    }
-}
-
-/// A webhook request: `410` disables the endpoint, any other failure is retried.
-async fn webhook_attempt(
-    delivery: &DueDelivery,
-    target: &WebhookTarget,
-    senders: &Senders,
-    config: &DeliverConfig,
-    at: Timestamp,
-) -> Attempt {
-    let Some((body, new_body)) = fixed_body(delivery, || webhook::body(delivery, target.format, &config.public_url))
-    else {
-        return not_sent(delivery, at, "the record it is about is gone".into());
-    };
-    let answer = senders.client.send(target, &webhook::message_id(delivery), &body).await;
-    let outcome = if answer.delivered() {
-        Outcome::Delivered
-    } else if answer.gone() {
-        Outcome::Gone
-    } else {
-        retry_or_fail(delivery, config, at, answer.retry_after)
-    };
-    Attempt {
-        id: delivery.id,
-        endpoint: Some(Endpoint::Webhook(target.id)),
-        at,
-        duration: answer.duration,
-        status: answer.status.map(i32::from),
-        error: answer.error,
-        body: new_body.then_some(body),
-        outcome,
-    }
-}
-
-/// A push message: `404`/`410` mean the device is gone (its subscription is deleted), `429`
-/// and server errors are retried (after `Retry-After` if given), other refusals fail for good.
-async fn push_attempt(delivery: &DueDelivery, senders: &Senders, config: &DeliverConfig, at: Timestamp) -> Attempt {
-    let (Some(vapid), Some(target)) = (&config.push, &delivery.push) else {
-        let why = if config.push.is_none() {
-            "this server is not set up to send push messages ([push] subject)"
-        } else {
-            "the device is no longer subscribed, or its employee is inactive or turned push off"
-        };
-        return not_sent(delivery, at, why.into());
-    };
-    let made = || push::message(delivery).map(|message| serde_json::to_string(&message).expect("a message serialises"));
-    let Some((body, new_body)) = fixed_body(delivery, made) else {
-        return not_sent(delivery, at, "the record it is about is gone".into());
-    };
-    let answer = match push::send(&senders.client, vapid, target, &body).await {
-        Ok(answer) => answer,
-        Err(why) => return not_sent(delivery, at, why),
-    };
-    let outcome = if answer.delivered() {
-        Outcome::Delivered
-    } else if push::gone(&answer) {
-        Outcome::Gone
-    } else if push::retryable(&answer) {
-        retry_or_fail(delivery, config, at, answer.retry_after)
-    } else {
-        Outcome::Failed
-    };
-    Attempt {
-        id: delivery.id,
-        endpoint: Some(Endpoint::Push(target.id)),
-        at,
-        duration: answer.duration,
-        status: answer.status.map(i32::from),
-        error: answer.error,
-        body: new_body.then_some(body),
-        outcome,
     }
 }
 

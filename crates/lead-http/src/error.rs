@@ -56,6 +56,8 @@ pub enum ApiError {
     Unavailable(String),
     /// 503: the write queue is full; nothing was stored, retry after a second.
     Busy,
+    /// 503: this instance is stopping (or its lead writer is down): send traffic elsewhere.
+    NotReady,
     /// 429: too many requests from this client or with this key; retry after this many seconds.
     RateLimited(u64),
     /// 422: the Idempotency-Key was used before for a different body; this one was stored
@@ -154,6 +156,7 @@ impl ApiError {
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
             ApiError::RateLimited(_) => "rate_limited",
+            ApiError::NotReady => "not_ready",
             ApiError::IdempotencyConflict => "idempotency_conflict",
         }
     }
@@ -236,6 +239,7 @@ impl ApiError {
             ApiError::Internal(_) => {
                 "Interner Serverfehler: die Anfrage wurde nicht gespeichert. Bitte später erneut versuchen.".into()
             }
+            ApiError::NotReady => "Dieser Server nimmt gerade keine neuen Anfragen an (er wird beendet).".into(),
         }
     }
 }
@@ -302,7 +306,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::Unavailable(_) | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy | ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -326,7 +330,7 @@ impl ResponseError for ApiError {
                     .head_mut()
                     .set_connection_type(actix_web::http::ConnectionType::Close);
             }
-            ApiError::Busy => {
+            ApiError::Busy | ApiError::NotReady => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             }
             ApiError::RateLimited(seconds) => {

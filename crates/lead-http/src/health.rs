@@ -28,3 +28,7 @@ pub(crate) async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, Api
     checked.map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(crate::json(StatusCode::OK, &Healthy { status: "ok" }))
 }
+
+pub(crate) fn register(cfg: &mut web::ServiceConfig) {
+    cfg.service(crate::allow_only(["/healthz"], "GET").route(web::get().to(healthz)));
+}

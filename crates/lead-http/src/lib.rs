@@ -17,9 +17,11 @@ pub mod export;
 mod form;
 mod health;
 mod lead;
+mod lifecycle;
 mod limits;
 mod live;
 mod member;
+mod metrics;
 mod openapi;
 mod origin;
 mod request;
@@ -39,8 +41,10 @@ pub use auth::Caller;
 pub use dashboard::DashboardConfig;
 pub use error::ApiError;
 pub use lead::LEAD_PATHS;
+pub use lifecycle::{close_while_draining, Lifecycle};
 pub use limits::RateLimitConfig;
 pub use member::TeamMember;
+pub use metrics::{configure_metrics, record_request, MetricsEndpoint};
 pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin};
 pub use streams::{StreamLimits, Streams};
@@ -71,6 +75,10 @@ pub struct HttpConfig {
     /// The live notification streams: their bounds, and closing them all when the server
     /// stops.
     pub streams: Streams,
+    /// Whether a stop has begun (`/readyz`, draining).
+    pub lifecycle: Lifecycle,
+    /// `GET /metrics`, when enabled on this listener.
+    pub metrics: Option<MetricsEndpoint>,
 }
 
 impl Default for HttpConfig {
@@ -87,6 +95,8 @@ impl Default for HttpConfig {
             keep_erased_orders: true,
             webhooks: WebhookSettings::default(),
             streams: Streams::default(),
+            lifecycle: Lifecycle::default(),
+            metrics: None,
         }
     }
 }
@@ -132,6 +142,7 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
     let store = web::Data::new(store);
     let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
     let keys = web::Data::new(auth::KeyCache::new(config.key_cache));
+    let metrics = config.metrics.clone().map(web::Data::new);
     dashboard::set_time_zone(config.dashboard.time_zone.clone());
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
@@ -139,7 +150,13 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
             .app_data(config.clone())
             .app_data(limits.clone())
             .app_data(keys.clone());
+        if let Some(metrics) = &metrics {
+            cfg.app_data(metrics.clone());
+        }
         lead::register(cfg);
+        health::register(cfg);
+        lifecycle::register(cfg);
+        metrics::register(cfg);
         team::register(cfg);
         openapi::register(cfg);
         dashboard::register(cfg);

@@ -1,10 +1,13 @@
 //! The live notification stream (Server-Sent Events).
 //!
-//! The database is the source of truth: a stream remembers the id of the last notification it
-//! sent and reads everything newer whenever the store signals a commit for the employee's
-//! company — and only then: it never polls (the process's hub, in `streams.rs`, signals what
-//! other processes committed, and ends the streams of tokens no longer valid). A reconnect
-//! with `Last-Event-ID` resumes right after that id, so nothing is lost or repeated. Streams
+//! The database is the source of truth: a stream remembers where it stands (the store's
+//! cursor, in the order notifications became visible) and reads what came after it whenever
+//! the store signals a commit for the employee's company — and only then: it never polls (the
+//! process's hub, in `streams.rs`, signals what other processes committed, and ends the
+//! streams of tokens no longer valid), except for a moment when the store says more is
+//! visible but not yet in order (PostgreSQL, a transaction older than theirs still running).
+//! A reconnect with `Last-Event-ID` resumes right after that notification, so nothing is lost
+//! or repeated. Streams
 //! are bounded and end when they are too old, replaced, their token stops being valid or the
 //! server stops (see `streams.rs`): the client reconnects.
 
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use actix_web_lab::sse::{self, Sse};
-use lead_store::{CompanyId, Member, NotificationId, Store};
+use lead_store::{CompanyId, Member, NotificationId, Store, StreamCursor};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::streams::Ticket;
@@ -21,6 +24,11 @@ use crate::{ApiError, HttpConfig, TeamMember};
 
 /// How many notifications one read delivers at most.
 const BATCH: i64 = 100;
+
+/// How soon a stream looks again when more is visible but not yet in order, at first ...
+const WAITING_FIRST: Duration = Duration::from_millis(10);
+/// ... and at most, while it stays so (a long transaction elsewhere on the database).
+const WAITING_MOST: Duration = Duration::from_secs(1);
 
 /// `GET /api/v1/notifications/stream`: your notifications as Server-Sent Events, live.
 #[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "team", security(("bearer" = [])),
@@ -70,12 +78,9 @@ pub(crate) async fn open(
         let store = store.clone().into_inner();
         web::block(move || store.subscribe_commits()).await?
     };
-    let start = match resume_after {
-        Some(id) => id,
-        None => {
-            let store = store.clone().into_inner();
-            web::block(move || store.latest_notification_id(member.employee_id)).await??
-        }
+    let start = {
+        let store = store.clone().into_inner();
+        web::block(move || store.stream_start(member.employee_id, resume_after)).await??
     };
     let (events, receiver) = mpsc::channel(2 * BATCH as usize);
     actix_web::rt::spawn(deliver(store.into_inner(), member, start, signals, events, ticket));
@@ -85,7 +90,7 @@ pub(crate) async fn open(
     Ok(actix_web::Responder::respond_to(stream, req).map_into_boxed_body())
 }
 
-/// Sends every notification newer than `after`, then waits for the next signal, until the
+/// Sends every notification after `after`, then waits for the next signal, until the
 /// client goes away — or its token stops being valid (revoked, employee or company
 /// deactivated), which every read re-checks first, so a revoked token gets nothing more —
 /// or its `ticket` ends it (too old, replaced by a newer stream of the employee, its token
@@ -93,11 +98,13 @@ pub(crate) async fn open(
 async fn deliver(
     store: std::sync::Arc<Store>,
     member: Member,
-    mut after: NotificationId,
-    mut signals: broadcast::Receiver<CompanyId>,
+    mut after: StreamCursor,
+    mut signals: broadcast::Receiver<Option<CompanyId>>,
     events: mpsc::Sender<sse::Event>,
     mut ticket: Ticket,
 ) {
+    // While the store says more is on its way (see `StreamBatch::waiting`): how soon to look.
+    let mut recheck = WAITING_FIRST;
     loop {
         let read = {
             let store = store.clone();
@@ -131,8 +138,8 @@ async fn deliver(
                 continue;
             }
         };
-        let full = batch.len() as i64 == BATCH;
-        for note in batch {
+        let full = batch.notifications.len() as i64 == BATCH;
+        for note in batch.notifications {
             let id = note.id;
             let data = match serde_json::to_string(&NotificationView::from(note)) {
                 Ok(data) => data,
@@ -142,34 +149,46 @@ async fn deliver(
             if events.send(event.into()).await.is_err() {
                 return; // the client went away
             }
-            after = id;
         }
+        after = batch.cursor;
         if full {
             continue;
         }
-        if !wait_for_commit(&mut signals, &events, member.company_id, &mut ticket).await {
+        let look_again = match batch.waiting {
+            true => Some(recheck),
+            false => None,
+        };
+        recheck = match batch.waiting {
+            true => (recheck * 2).min(WAITING_MOST),
+            false => WAITING_FIRST,
+        };
+        if !wait_for_commit(&mut signals, &events, member.company_id, &mut ticket, look_again).await {
             return;
         }
     }
 }
 
-/// Waits until the store signals a commit for `company_id`; `false` when the stream is to
-/// end: the client has gone away, or `ticket` ends it.
+/// Waits until the store signals a commit for `company_id`, or `look_again` passes; `false`
+/// when the stream is to end: the client has gone away, or `ticket` ends it.
 async fn wait_for_commit(
-    signals: &mut broadcast::Receiver<CompanyId>,
+    signals: &mut broadcast::Receiver<Option<CompanyId>>,
     events: &mpsc::Sender<sse::Event>,
     company_id: CompanyId,
     ticket: &mut Ticket,
+    look_again: Option<Duration>,
 ) -> bool {
     if *ticket.stopping.borrow() {
         return false;
     }
     let expires = tokio::time::sleep_until(ticket.expires);
     tokio::pin!(expires);
+    let soon = tokio::time::sleep(look_again.unwrap_or(Duration::MAX / 4));
+    tokio::pin!(soon);
     loop {
         tokio::select! {
+            () = &mut soon, if look_again.is_some() => return true,
             signal = signals.recv() => match signal {
-                Ok(company) if company != company_id => continue,
+                Ok(Some(company)) if company != company_id => continue,
                 // Ours, or we lagged behind and may have missed ours, or the store is gone:
                 // read the database either way — once for all signals that are waiting.
                 _ => {

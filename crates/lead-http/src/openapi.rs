@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{allow_only, health, lead, live, team};
+use crate::{allow_only, health, lead, lifecycle, live, metrics, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,8 @@ use crate::{allow_only, health, lead, live, team};
         lead::lead_endpoint,
         lead::options,
         health::healthz,
+        lifecycle::readyz,
+        metrics::metrics,
         openapi_json,
         team::me,
         team::list_orders,

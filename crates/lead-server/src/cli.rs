@@ -20,19 +20,38 @@ pub struct Cli {
     /// without it they log nothing, and an error is one line.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Without a subcommand: `serve`, with these options.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     /// What to do; without one, `serve`.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How to serve.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen address, e.g. 127.0.0.1:8080 (env LEAD_BIND).
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Record every delivery owed, send none (a restore drill, a copy for trying things out);
+    /// like [outbox] enabled = false.
+    #[arg(long)]
+    pub no_deliver: bool,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run migrations, then serve HTTP.
-    Serve {
-        /// Listen address, e.g. 127.0.0.1:8080 (env LEAD_BIND).
-        #[arg(long, value_name = "ADDR")]
-        bind: Option<String>,
+    Serve(ServeArgs),
+    /// Whether the server needs attention: the database, its migrations, the outbox's
+    /// backlog, the last delivery per channel, free disk. Exits 1 when something does (for
+    /// monitoring), 2 when the database cannot be reached.
+    Status {
+        /// Print one JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Companies (tenants).
     #[command(subcommand)]

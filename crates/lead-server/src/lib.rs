@@ -8,8 +8,10 @@
 mod cli;
 mod commands;
 mod config;
+mod logging;
 mod output;
 mod serve;
+mod status;
 
 use std::process::ExitCode;
 
@@ -30,9 +32,7 @@ where
         // --help and --version print in full; a usage error is one line, like every error.
         Err(error) if !error.use_stderr() => error.exit(),
         Err(error) => {
-            let rendered = error.render().to_string();
-            let first = rendered.lines().next().unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see lead-server --help)");
+            eprintln!("{} (see lead-server --help)", usage_error(&error.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -42,27 +42,65 @@ where
             // One line, as promised: causes joined by `: `, line breaks inside them (libpq's
             // hints, TOML's snippets) folded.
             let text = format!("{error:#}");
-            eprintln!("error: {}", text.split_whitespace().collect::<Vec<_>>().join(" "));
-            ExitCode::FAILURE
+            let line = logging::redact_urls(&text)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            match error.downcast_ref::<status::Attention>() {
+                Some(attention) => {
+                    eprintln!("{line}");
+                    ExitCode::from(attention.code)
+                }
+                None => {
+                    eprintln!("error: {line}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }
 
+/// clap's usage error in one line: its first line, and the arguments it lists below it (a
+/// missing argument's name is on the next line).
+fn usage_error(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut text = lines.next().unwrap_or("error: invalid arguments").trim_end().to_owned();
+    for listed in lines.take_while(|line| !line.trim().is_empty()) {
+        text.push(' ');
+        text.push_str(listed.trim());
+    }
+    text
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut config = Config::load(cli.config.as_deref())?;
-    config.apply_env()?;
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars_os())?;
     if let Some(url) = cli.database_url {
         config.database.url = url;
+        config.database_named = true;
     }
-    let log =
-        |default: &str| env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default)).init();
-    match cli.command.unwrap_or(Command::Serve { bind: None }) {
-        Command::Serve { bind } => {
-            // Also read here, not by clap: `lead-server` alone serves too, without the subcommand.
-            if let Some(bind) = bind.or_else(|| std::env::var("LEAD_BIND").ok()) {
+    let command = match cli.command {
+        None => Command::Serve(cli.serve),
+        // `lead-server --bind ADDR serve`: the options before the subcommand count too.
+        Some(Command::Serve(serve)) => Command::Serve(cli::ServeArgs {
+            bind: serve.bind.or(cli.serve.bind),
+            no_deliver: serve.no_deliver || cli.serve.no_deliver,
+        }),
+        Some(_) if cli.serve.bind.is_some() || cli.serve.no_deliver => {
+            anyhow::bail!(
+                "--bind and --no-deliver are options of serve: lead-server [serve] [--bind ADDR] [--no-deliver]"
+            )
+        }
+        Some(command) => command,
+    };
+    match command {
+        Command::Serve(serve) => {
+            if let Some(bind) = serve.bind {
                 config.server.bind = bind;
             }
-            log(&config.log.level);
+            if serve.no_deliver {
+                config.outbox.enabled = false;
+            }
+            logging::init(&config.log.level, config.log.format)?;
             serve::serve(&config, Store::open(&config.store())?)
         }
         command => {
@@ -70,8 +108,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // connection pool would log every failed attempt on its own), whatever RUST_LOG
             // says for the server; `--verbose` logs (at info, or as RUST_LOG says).
             if cli.verbose {
-                log("info");
+                logging::init("info", config.log.format)?;
             }
+            refuse_the_default_database_if_missing(&config, &command)?;
             // The audit log names who changed access: the operator at the command line.
             let named = |variable| {
                 std::env::var(variable)
@@ -81,8 +120,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let user = named("USER")
                 .or_else(|| named("LOGNAME"))
                 .unwrap_or_else(|| "operator".into());
+            if let Command::Status { json } = command {
+                return status::run(&config, json);
+            }
             let store = Store::open(&config.store())?.acting_as(format!("{user} (command line)"));
             commands::run(command, &store, &config)
         }
     }
+}
+
+/// An operator command on the built-in default database, run where there is none (another
+/// folder than the server's): stop, rather than make a new empty database there and answer
+/// from it.
+fn refuse_the_default_database_if_missing(config: &Config, command: &Command) -> anyhow::Result<()> {
+    if config.database_named || matches!(command, Command::Serve(_)) {
+        return Ok(());
+    }
+    let Ok(path) = lead_store::sqlite_path(&config.database.url) else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    let shown = std::path::absolute(&path).unwrap_or(path);
+    anyhow::bail!(
+        "no database at {} (the built-in default, relative to this folder): point at the server's with --config FILE, LEAD_CONFIG or --database-url",
+        shown.display()
+    )
 }

@@ -40,26 +40,32 @@ pub fn backup_sqlite(database: &Path, target: &Path) -> Result<BackupReport> {
             target.display()
         )));
     }
+    let file = |what: String| StoreError::File(what);
     let name = target
         .file_name()
-        .ok_or_else(|| unavailable(format!("{} is not a file name", target.display())))?;
+        .ok_or_else(|| file(format!("{} is not a file name", target.display())))?;
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if !dir.is_dir() {
+        return Err(file(format!(
+            "the folder {} does not exist: create it first (mkdir -m 700 {0})",
+            dir.display()
+        )));
+    }
     let partial = dir.join(format!(".{}.partial-{}", name.to_string_lossy(), std::process::id()));
     let _ = std::fs::remove_file(&partial);
     let written = snapshot(database, &partial).and_then(|()| {
         let report = verify(&partial)?;
         std::fs::File::open(&partial)
             .and_then(|file| file.sync_all())
-            .map_err(|e| unavailable(format!("cannot sync {}: {e}", partial.display())))?;
+            .map_err(|e| file(format!("cannot sync {}: {e}", partial.display())))?;
         Ok(report)
     });
     let linked = written.and_then(|report| {
         // A link, not a rename: it fails if `target` appeared meanwhile, instead of replacing it.
-        std::fs::hard_link(&partial, target)
-            .map_err(|e| unavailable(format!("cannot create {}: {e}", target.display())))?;
+        std::fs::hard_link(&partial, target).map_err(|e| file(format!("cannot create {}: {e}", target.display())))?;
         if let Ok(dir) = std::fs::File::open(&dir) {
             let _ = dir.sync_all();
         }
@@ -79,7 +85,7 @@ fn snapshot(database: &Path, into: &Path) -> Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
         .open(into)
-        .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", into.display())))?;
+        .map_err(|e| StoreError::File(format!("cannot create {}: {e}", into.display())))?;
     let mut source = connect(database)?;
     diesel::sql_query("PRAGMA busy_timeout = 5000").execute(&mut source)?;
     diesel::sql_query("VACUUM INTO ?")

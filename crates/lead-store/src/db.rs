@@ -305,6 +305,22 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
+/// Counts how long taking a connection from a pool waited, and how often it gave up.
+#[derive(Debug)]
+struct PoolEvents {
+    pool: &'static str,
+}
+
+impl diesel::r2d2::HandleEvent for PoolEvents {
+    fn handle_checkout(&self, event: diesel::r2d2::event::CheckoutEvent) {
+        metrics::histogram!("lead_db_pool_wait_seconds", "pool" => self.pool).record(event.duration().as_secs_f64());
+    }
+
+    fn handle_timeout(&self, _: diesel::r2d2::event::TimeoutEvent) {
+        metrics::counter!("lead_db_pool_timeouts_total", "pool" => self.pool).increment(1);
+    }
+}
+
 /// Sets up every connection as it is opened (see [`dialect::setup_statements`]).
 #[derive(Debug)]
 struct Setup {
@@ -328,7 +344,7 @@ impl CustomizeConnection<Pooled, diesel::r2d2::Error> for Setup {
 pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Option<Checkpointer>)> {
     let target = Target::parse(&config.url)?;
     if let Target::Sqlite(path) = &target {
-        create_parent_dir(path)?;
+        create_private(path)?;
     }
     let backend = target.backend();
     let shown = target.display();
@@ -343,6 +359,9 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Opt
                 busy_timeout_ms: config.busy_timeout.as_millis(),
                 durability: config.durability,
                 read_only,
+            }))
+            .event_handler(Box::new(PoolEvents {
+                pool: if read_only { "readers" } else { "writer" },
             }))
             .build(Manager::new(target.clone()))
             .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))
@@ -362,6 +381,30 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Opt
         Backend::Postgres => None,
     };
     Ok((backend, writer, readers, checkpointer))
+}
+
+/// What `lead-server status` learns of a database before opening it as a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    /// Migrations applied.
+    pub applied: usize,
+    /// Migrations of this build not applied yet (the server applies them at its start).
+    pub pending: Vec<String>,
+}
+
+/// Connects to the database of `url` — never creating one — and reads its migrations.
+pub fn inspect(url: &str) -> Result<Inspection> {
+    let target = Target::parse(url)?;
+    if let Target::Sqlite(path) = &target {
+        if !path.exists() {
+            return Err(StoreError::Unavailable(format!("no database at {}", path.display())));
+        }
+    }
+    let mut conn = Manager::new(target.clone())
+        .connect()
+        .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", target.display())))?;
+    let (applied, pending) = dialect::migration_state(&mut conn)?;
+    Ok(Inspection { applied, pending })
 }
 
 /// SQLite: copies the write-ahead log into the database file on a thread of its own, so the
@@ -459,11 +502,41 @@ pub(crate) fn write_transaction<T>(
     }
 }
 
-fn create_parent_dir(path: &Path) -> Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.exists() => std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))),
-        _ => Ok(()),
+/// Creates the SQLite file at `path` if there is none — and its folder, if there is none —
+/// readable by this user alone (0600, folders 0700): it holds the webhook secrets and the push
+/// key. SQLite gives its `-wal` and `-shm` files the database file's mode. An existing file
+/// that others can read is left as it is, with a warning.
+fn create_private(path: &Path) -> Result<()> {
+    let failed =
+        |what: &Path, e: std::io::Error| StoreError::Unavailable(format!("cannot create {}: {e}", what.display()));
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty() && !dir.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| failed(dir, e))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            #[cfg(unix)]
+            if let Ok(metadata) = std::fs::metadata(path) {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = metadata.permissions().mode() & 0o777;
+                if mode & 0o077 != 0 {
+                    log::warn!(
+                        "{} can be read by other users (mode {mode:o}), though it holds webhook secrets and the push key: chmod 600 it (and its -wal and -shm files)",
+                        path.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(failed(path, e)),
     }
 }
 

@@ -224,6 +224,25 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<()> {
     Ok(())
 }
 
+/// The migrations this binary has that the database has not (their names), and how many it
+/// has applied — without applying any.
+pub(crate) fn migration_state(conn: &mut DbConnection) -> Result<(usize, Vec<String>)> {
+    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    fn names<DB: diesel::backend::Backend>(pending: Vec<Box<dyn diesel::migration::Migration<DB>>>) -> Vec<String> {
+        pending.iter().map(|m| m.name().to_string()).collect()
+    }
+    Ok(match conn {
+        DbConnection::Sqlite(conn) => (
+            conn.applied_migrations().map_err(migration_error)?.len(),
+            names(conn.pending_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?),
+        ),
+        DbConnection::Postgres(conn) => (
+            conn.applied_migrations().map_err(migration_error)?.len(),
+            names(conn.pending_migrations(POSTGRES_MIGRATIONS).map_err(migration_error)?),
+        ),
+    })
+}
+
 /// Starts a write transaction. On SQLite the write lock is taken up front (`BEGIN
 /// IMMEDIATE`): a deferred transaction that reads first fails with "database is locked" when
 /// another process wrote in between.

@@ -35,6 +35,9 @@ pub enum StoreError {
     /// No connection could be had (file missing or unreadable, pool exhausted, timeout).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A file beside the database — a backup being written — cannot be made or read.
+    #[error("{0}")]
+    File(String),
     /// Applying the schema migrations failed.
     #[error("database migration failed: {0}")]
     Migration(String),

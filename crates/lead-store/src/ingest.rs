@@ -68,6 +68,8 @@ pub(crate) struct Shared {
     /// Leads waiting in the queue, and their bytes (payloads plus overhead).
     queued_leads: AtomicUsize,
     queued_bytes: AtomicUsize,
+    /// Writer threads running (they end with the store, or never: a batch's panic is caught).
+    pub(crate) writers_running: AtomicUsize,
     /// Other writes (the team's, the operator's) waiting for the write connection; the
     /// writer thread lets them go first so a stream of leads cannot starve them.
     pub(crate) others_waiting: AtomicUsize,
@@ -147,7 +149,7 @@ impl Ingest {
         max_bytes: usize,
         duplicate_window: Duration,
         shared: Arc<Shared>,
-        commits: broadcast::Sender<CompanyId>,
+        commits: broadcast::Sender<Option<CompanyId>>,
     ) -> Result<Ingest> {
         let (queue, jobs) = mpsc::sync_channel(capacity.max(1));
         // Several writers take turns at the queue (PostgreSQL: they commit in parallel, which
@@ -157,9 +159,13 @@ impl Ingest {
         for n in 0..writers.max(1) {
             let (writer, jobs, shared, commits) =
                 (writer.clone(), Arc::clone(&jobs), Arc::clone(&shared), commits.clone());
+            shared.writers_running.fetch_add(1, Ordering::SeqCst);
             std::thread::Builder::new()
                 .name(format!("lead-writer-{n}"))
-                .spawn(move || run(&writer, &jobs, &shared, &commits, window_ms))
+                .spawn(move || {
+                    run(&writer, &jobs, &shared, &commits, window_ms);
+                    shared.writers_running.fetch_sub(1, Ordering::SeqCst);
+                })
                 .map_err(|e| StoreError::Unavailable(format!("cannot start a writer thread: {e}")))?;
         }
         Ok(Ingest {
@@ -217,7 +223,7 @@ fn run(
     writer: &DbPool,
     jobs: &Mutex<Receiver<Job>>,
     shared: &Shared,
-    commits: &broadcast::Sender<CompanyId>,
+    commits: &broadcast::Sender<Option<CompanyId>>,
     window_ms: i64,
 ) {
     let mut last_prune = Instant::now();
@@ -226,6 +232,7 @@ fn run(
     let mut opened: Option<Fingerprints> = None;
     while let Some(batch) = next_batch(jobs) {
         let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
+        metrics::histogram!("lead_writer_batch_size").record(batch.len() as f64);
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
         shared.queued_leads.fetch_sub(batch.len(), Ordering::SeqCst);
         let_others_write_first(shared);
@@ -299,7 +306,7 @@ fn commit(
     writer: &DbPool,
     batch: Vec<Job>,
     shared: &Shared,
-    commits: &broadcast::Sender<CompanyId>,
+    commits: &broadcast::Sender<Option<CompanyId>>,
     fingerprints: &mut Fingerprints,
     duplicate_window_ms: i64,
 ) {
@@ -337,6 +344,6 @@ fn commit(
     }
     // Nobody listening is fine: streams read the database when they start.
     for company in companies {
-        let _ = commits.send(company);
+        let _ = commits.send(Some(company));
     }
 }

@@ -31,6 +31,11 @@ impl Store {
         self.shared.queued()
     }
 
+    /// Whether the lead writers are running: leads can be taken.
+    pub fn writer_running(&self) -> bool {
+        self.shared.writers_running.load(std::sync::atomic::Ordering::SeqCst) > 0
+    }
+
     /// [`Store::submit_lead`], waiting (blocking this thread) for the commit.
     pub fn record_lead(&self, tenant: Tenant, body: LeadBody) -> Result<Recorded> {
         self.submit_lead(tenant, body, SubmitOptions::default())?.wait()

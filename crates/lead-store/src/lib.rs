@@ -16,6 +16,7 @@
 //! `lead-auth`; never on HTTP, and callers never see Diesel's types.
 
 mod audit;
+mod backlog;
 mod backup;
 mod companies;
 mod copy;
@@ -52,10 +53,13 @@ pub mod views;
 mod write;
 
 pub use audit::AuditEntry;
+pub use backlog::{Backlog, Pending, OVERDUE_MS};
 pub use backup::{backup_sqlite, verify as verify_backup, BackupReport};
 pub use companies::DemoSetup;
 pub use copy::CopyReport;
-pub use db::{create_database_if_missing, redact_password, sqlite_path, Backend, Durability, StoreConfig};
+pub use db::{
+    create_database_if_missing, inspect, redact_password, sqlite_path, Backend, Durability, Inspection, StoreConfig,
+};
 pub use error::{Problem, Result, StoreError};
 pub use ids::{
     AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
@@ -68,6 +72,7 @@ pub use models::{
     Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use notes::{Note, NoteOn, MAX_NOTE_CHARS};
+pub use notifications::{StreamBatch, StreamCursor};
 pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
@@ -85,7 +90,7 @@ pub struct Store {
     writer: db::DbPool,
     readers: db::DbPool,
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
-    commits: tokio::sync::broadcast::Sender<CompanyId>,
+    commits: tokio::sync::broadcast::Sender<Option<CompanyId>>,
     /// The queue of the group-commit writer thread.
     ingest: ingest::Ingest,
     /// What the writer thread and other writers share.

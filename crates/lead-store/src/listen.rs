@@ -3,9 +3,8 @@
 //!
 //! The writer sends `NOTIFY lead_commits, '<company id>'` inside each batch's transaction, so
 //! the signal goes out exactly when the leads become visible. A signal is only a wake-up
-//! call: the database stays the source of truth, and each instance's stream hub checks it
-//! every second anyway (one query for all streams), so a signal lost while the connection was
-//! down costs latency, never a notification.
+//! call: the database stays the source of truth. What was committed while the connection was
+//! down is caught up when it is back: every stream then reads again.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -35,7 +34,7 @@ impl Listener {
     /// Starts listening on `url`, passing each committed company's id to `commits`. Returns
     /// once the connection LISTENs (so a commit right after cannot be missed), or after
     /// [`READY_WAIT`] if the database does not answer — the thread keeps trying.
-    pub(crate) fn start(url: String, commits: broadcast::Sender<CompanyId>) -> Result<Listener> {
+    pub(crate) fn start(url: String, commits: broadcast::Sender<Option<CompanyId>>) -> Result<Listener> {
         let (stop, stopped) = mpsc::channel::<()>();
         let (ready, listening) = mpsc::channel::<()>();
         std::thread::Builder::new()
@@ -49,7 +48,12 @@ impl Listener {
 
 /// Connects, LISTENs and forwards notifications until the store is dropped; reconnects after
 /// any failure.
-fn listen(url: &str, commits: &broadcast::Sender<CompanyId>, stopped: &mpsc::Receiver<()>, ready: &mpsc::Sender<()>) {
+fn listen(
+    url: &str,
+    commits: &broadcast::Sender<Option<CompanyId>>,
+    stopped: &mpsc::Receiver<()>,
+    ready: &mpsc::Sender<()>,
+) {
     let mut failing = false;
     loop {
         let connected = PgConnection::establish(url)
@@ -65,13 +69,15 @@ fn listen(url: &str, commits: &broadcast::Sender<CompanyId>, stopped: &mpsc::Rec
                 if failing {
                     log::info!("listening for other instances' commits again");
                     failing = false;
+                    // What was committed while nobody listened: every stream reads again.
+                    let _ = commits.send(None);
                 }
                 loop {
                     for notification in conn.notifications_iter() {
                         match notification {
                             Ok(n) => {
                                 if let Ok(company) = n.payload.parse::<CompanyId>() {
-                                    let _ = commits.send(company);
+                                    let _ = commits.send(Some(company));
                                 }
                             }
                             Err(error) => {

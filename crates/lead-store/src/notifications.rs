@@ -3,12 +3,49 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::DbConnection;
+use crate::db::{Backend, DbConnection};
 use crate::ids::{CompanyId, EmployeeId, LeadId, NotificationId};
 use crate::models::{Member, Notification, NotificationRow};
 use crate::rows::NewNotification;
 use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
+
+/// The oldest transaction still running, as of the statement's snapshot (PostgreSQL): every
+/// transaction below it has ended, so its rows are all there is.
+const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+
+/// Where a live stream stands: after this notification, in the order notifications became
+/// visible (see [`Store::notifications_after`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamCursor {
+    xact: i64,
+    id: NotificationId,
+}
+
+impl StreamCursor {
+    /// Before every notification.
+    pub const START: StreamCursor = StreamCursor {
+        xact: 0,
+        id: NotificationId::new(0),
+    };
+
+    /// The last notification given out (what a client resumes after: `Last-Event-ID`).
+    pub fn id(self) -> NotificationId {
+        self.id
+    }
+}
+
+/// What a live stream reads at once.
+#[derive(Debug, Clone)]
+pub struct StreamBatch {
+    /// The notifications, in the order they became visible.
+    pub notifications: Vec<Notification>,
+    /// Where the next read starts.
+    pub cursor: StreamCursor,
+    /// Further notifications are visible but not yet in order (a transaction older than
+    /// theirs is still running): read again in a moment, without waiting for a signal.
+    pub waiting: bool,
+}
 
 impl Store {
     /// An employee's notifications, newest first: only unread ones if asked, only ids below
@@ -40,38 +77,110 @@ impl Store {
         })
     }
 
-    /// An employee's notifications with an id above `after`, oldest first, at most `limit`:
-    /// what a live stream has not delivered yet.
-    pub fn notifications_after(
-        &self,
-        employee_id: EmployeeId,
-        after: NotificationId,
-        limit: i64,
-    ) -> Result<Vec<Notification>> {
-        self.read(|conn| {
-            notifications::table
+    /// Where a live stream of `employee_id` starts: right after notification `resume_after`
+    /// (the last one its client saw), or — without one — after everything visible now.
+    pub fn stream_start(&self, employee_id: EmployeeId, resume_after: Option<NotificationId>) -> Result<StreamCursor> {
+        self.read(|conn| match (resume_after, conn.backend()) {
+            (Some(id), Backend::Sqlite) => Ok(StreamCursor { xact: 0, id }),
+            (Some(id), Backend::Postgres) => {
+                let mine = notifications::table
+                    .filter(notifications::employee_id.eq(employee_id))
+                    .select(notifications::xact);
+                let xact = match mine.filter(notifications::id.eq(id)).first(conn).optional()? {
+                    Some(xact) => xact,
+                    // Gone (purged, erased): after the rows that came before it.
+                    None => mine
+                        .filter(notifications::id.le(id))
+                        .select(diesel::dsl::max(notifications::xact))
+                        .first::<Option<i64>>(conn)?
+                        .unwrap_or(0),
+                };
+                Ok(StreamCursor { xact, id })
+            }
+            (None, Backend::Sqlite) => Ok(StreamCursor {
+                xact: 0,
+                id: notifications::table
+                    .filter(notifications::employee_id.eq(employee_id))
+                    .select(diesel::dsl::max(notifications::id))
+                    .first::<Option<NotificationId>>(conn)?
+                    .unwrap_or(NotificationId::new(0)),
+            }),
+            (None, Backend::Postgres) => Ok(notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
-                .filter(notifications::id.gt(after))
-                .select(NotificationRow::as_select())
-                .order(notifications::id.asc())
-                .limit(limit)
-                .load(conn)?
-                .into_iter()
-                .map(Notification::try_from)
-                .collect()
+                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                    "xact < {HORIZON}"
+                )))
+                .select((notifications::xact, notifications::id))
+                .order((notifications::xact.desc(), notifications::id.desc()))
+                .first::<(i64, NotificationId)>(conn)
+                .optional()?
+                .map_or(StreamCursor::START, |(xact, id)| StreamCursor { xact, id })),
         })
     }
 
-    /// The id of the employee's newest notification (0 when there is none: every
-    /// notification comes after it).
-    pub fn latest_notification_id(&self, employee_id: EmployeeId) -> Result<NotificationId> {
-        self.read(|conn| {
-            let latest: Option<NotificationId> = notifications::table
+    /// An employee's notifications after `cursor` in the order they became visible, at most
+    /// `limit`: what a live stream has not delivered yet, and its next cursor.
+    ///
+    /// SQLite writes one transaction at a time, so ids are in commit order. PostgreSQL's
+    /// writers take ids in one order and commit in another: a row with a lower id can become
+    /// visible after a higher one was sent. There the order is (writing transaction, id), and
+    /// a row is given out only once every transaction older than its own has ended (below the
+    /// snapshot's `xmin`): nothing can then come before it any more. Rows already visible but
+    /// not yet in order are `waiting`: read again in a moment.
+    pub fn notifications_after(
+        &self,
+        employee_id: EmployeeId,
+        cursor: StreamCursor,
+        limit: i64,
+    ) -> Result<StreamBatch> {
+        let rows: Vec<(NotificationRow, i64, i64)> = self.read(|conn| {
+            let mine = notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
-                .select(diesel::dsl::max(notifications::id))
-                .first(conn)?;
-            Ok(latest.unwrap_or(NotificationId::new(0)))
-        })
+                .limit(limit)
+                .into_boxed();
+            Ok(match conn.backend() {
+                Backend::Sqlite => mine
+                    .filter(notifications::id.gt(cursor.id))
+                    .order(notifications::id.asc())
+                    .select((
+                        NotificationRow::as_select(),
+                        notifications::xact,
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>(&i64::MAX.to_string()),
+                    ))
+                    .load(conn)?,
+                Backend::Postgres => mine
+                    .filter(
+                        diesel::dsl::sql::<diesel::sql_types::Bool>("(xact, id) > (")
+                            .bind::<diesel::sql_types::BigInt, _>(cursor.xact)
+                            .sql(", ")
+                            .bind::<diesel::sql_types::BigInt, _>(cursor.id.get())
+                            .sql(")"),
+                    )
+                    .order((notifications::xact.asc(), notifications::id.asc()))
+                    .select((
+                        NotificationRow::as_select(),
+                        notifications::xact,
+                        diesel::dsl::sql::<diesel::sql_types::BigInt>(HORIZON),
+                    ))
+                    .load(conn)?,
+            })
+        })?;
+        let mut batch = StreamBatch {
+            notifications: Vec::with_capacity(rows.len()),
+            cursor,
+            waiting: false,
+        };
+        for (row, xact, horizon) in rows {
+            if xact >= horizon {
+                // Its transaction is younger than one still running: not yet.
+                batch.waiting = true;
+                break;
+            }
+            let note = Notification::try_from(row)?;
+            batch.cursor = StreamCursor { xact, id: note.id };
+            batch.notifications.push(note);
+        }
+        Ok(batch)
     }
 
     /// Marks one of the member's own notifications read (reading it twice keeps the first time).
@@ -116,9 +225,14 @@ impl Store {
 
     /// Wakes the live streams of every company that got notifications after `after`, as a
     /// commit of its own would (see [`Store::subscribe_commits`]) — for what no signal told
-    /// of: notifications committed by another process on SQLite, or while the PostgreSQL
-    /// listener was reconnecting. One query; returns the newest id seen, the next `after`.
+    /// of: notifications committed by another process on SQLite. One query; returns the newest
+    /// id seen, the next `after`. On PostgreSQL ids are not in commit order, so "after an id"
+    /// could miss a late commit; there the listener hears every instance's commits and wakes
+    /// every stream whenever it (re)connects, and this does nothing.
     pub fn wake_streams_notified_after(&self, after: NotificationId) -> Result<NotificationId> {
+        if self.backend == Backend::Postgres {
+            return Ok(after);
+        }
         let found: Vec<(CompanyId, Option<NotificationId>)> = self.read(|conn| {
             Ok(notifications::table
                 .filter(notifications::id.gt(after))
@@ -128,17 +242,18 @@ impl Store {
         })?;
         let mut newest = after;
         for (company, last) in found {
-            let _ = self.commits.send(company);
+            let _ = self.commits.send(Some(company));
             newest = newest.max(last.unwrap_or(after));
         }
         Ok(newest)
     }
 
     /// A receiver that gets a company's id whenever leads of that company (and so new
-    /// notifications) have been committed. Only a wake-up call: the database stays the source
+    /// notifications) have been committed — `None` when any company's may have been (the
+    /// PostgreSQL listener reconnected). Only a wake-up call: the database stays the source
     /// of truth, so a missed or lagging signal loses nothing.
     /// On PostgreSQL this includes other instances' commits (LISTEN/NOTIFY).
-    pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<CompanyId> {
+    pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<Option<CompanyId>> {
         if let Some((url, listener)) = &self.listener {
             if listener.get().is_none() {
                 match crate::listen::Listener::start(url.clone(), self.commits.clone()) {

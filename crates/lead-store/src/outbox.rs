@@ -254,8 +254,12 @@ pub enum MailTo {
 /// A delivery a worker has claimed: everything needed to send it.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
-    /// Its id (stable across attempts: a receiver deduplicates by it).
+    /// Its id.
     pub id: DeliveryId,
+    /// What a receiver deduplicates by (`webhook-id`): the same for every attempt, and never
+    /// given to another delivery — also after a restore from a backup, when delivery ids are
+    /// given again.
+    pub message_id: String,
     /// The company it is for.
     pub company_id: CompanyId,
     /// How it leaves.
@@ -438,8 +442,16 @@ pub(crate) struct NewDelivery {
     employee_id: Option<EmployeeId>,
     order_id: Option<OrderId>,
     ticket_id: Option<TicketId>,
+    /// The `webhook-id` (see [`DueDelivery::message_id`]).
+    message_id: String,
     next_attempt_at: i64,
     created_at: i64,
+}
+
+/// A new delivery's `webhook-id`: a UUIDv7, unique without asking the database (ids are not:
+/// after a restore the next delivery takes an id already used for one sent before).
+pub(crate) fn new_message_id() -> String {
+    format!("msg_{}", uuid::Uuid::now_v7().simple())
 }
 
 /// Who a company's events go to: its active webhook endpoints (and the events each takes),
@@ -557,6 +569,7 @@ impl NewDelivery {
             employee_id,
             order_id,
             ticket_id,
+            message_id: new_message_id(),
             next_attempt_at: now,
             created_at: now,
         }
@@ -1423,6 +1436,7 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         Option<EmployeeId>,
         Option<OrderId>,
         Option<TicketId>,
+        String,
     );
     let rows: Vec<Row> = outbox::table
         .filter(outbox::id.eq_any(ids))
@@ -1438,6 +1452,7 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
             outbox::employee_id,
             outbox::order_id,
             outbox::ticket_id,
+            outbox::message_id,
         ))
         .order(outbox::id)
         .load(conn)?;
@@ -1512,7 +1527,8 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
 
     let mut due = Vec::with_capacity(rows.len());
     for row in &rows {
-        let (id, company_id, channel, event, attempts, body, created_at, target, employee, order, ticket) = row;
+        let (id, company_id, channel, event, attempts, body, created_at, target, employee, order, ticket, message_id) =
+            row;
         let channel: Channel = parse_word(channel, "channel")?;
         let (webhook, push) = match (channel, target) {
             (Channel::Webhook, Some(hook)) => (targets.get(&WebhookId::new(*hook)).cloned(), None),
@@ -1542,6 +1558,7 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         };
         due.push(DueDelivery {
             id: *id,
+            message_id: message_id.clone(),
             company_id: *company_id,
             channel,
             event: parse_word(event, "event")?,

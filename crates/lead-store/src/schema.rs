@@ -115,6 +115,7 @@ diesel::table! {
         ticket_id -> Nullable<BigInt>,
         read_at -> Nullable<BigInt>,
         created_at -> BigInt,
+        xact -> BigInt,
     }
 }
 
@@ -176,6 +177,7 @@ diesel::table! {
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         created_at -> BigInt,
+        message_id -> Text,
     }
 }
 

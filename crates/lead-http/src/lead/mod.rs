@@ -107,6 +107,7 @@ pub(crate) async fn lead_endpoint(
             }
         }
     };
+    trace.outcome.count(trace.code);
     store.log_submission(trace.entry(&req, response.status()));
     response
 }
@@ -174,7 +175,7 @@ async fn create_lead(
         None => String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
     };
-    let outcome = record(req, store, config, caller, payload).await;
+    let outcome = record(req, store, config, caller, payload, trace).await;
     match redirect {
         None => outcome.map(Answer::Stored),
         Some(target) => Ok(Answer::Redirect(target, outcome)),
@@ -198,9 +199,11 @@ async fn record(
     config: &HttpConfig,
     caller: Caller,
     payload: String,
+    trace: &mut Trace,
 ) -> Result<Accepted, ApiError> {
     let body = LeadBody::parse(payload)?;
     let lead_type = body.lead().lead_type().as_str();
+    trace.outcome.lead_type = Some(lead_type);
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
     let options = SubmitOptions {
@@ -209,6 +212,8 @@ async fn record(
         spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
     };
     let recorded = store.submit_lead(caller.tenant, body, options)?.committed().await?;
+    trace.outcome.held = recorded.held;
+    trace.outcome.replayed = recorded.replayed;
     if recorded.held == Some(Hold::Conflict) {
         // Stored for review, but the key belongs to another body: the sender must know.
         return Err(ApiError::IdempotencyConflict);
@@ -284,7 +289,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
-/// Registers the lead endpoint and the health check.
+/// Registers the lead endpoint.
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.service(
         allow_only(LEAD_PATHS, "POST")
@@ -295,6 +300,5 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             .wrap(from_fn(cors::cors_in_contract_terms))
             .route(web::post().to(lead_endpoint))
             .route(web::method(Method::OPTIONS).to(options)),
-    )
-    .service(allow_only(["/healthz"], "GET").route(web::get().to(crate::health::healthz)));
+    );
 }

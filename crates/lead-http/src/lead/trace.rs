@@ -32,6 +32,8 @@ pub(super) struct Trace {
     /// The page a browser came from, when it is one of the key's websites: an HTML answer
     /// links back to it.
     pub(super) back: Option<String>,
+    /// What became of the lead, for the metrics.
+    pub(super) outcome: crate::metrics::LeadOutcome,
 }
 
 impl Trace {

@@ -1,0 +1,2 @@
+DROP INDEX notifications_stream;
+ALTER TABLE notifications DROP COLUMN xact;
