@@ -5,7 +5,7 @@
 mod common;
 
 use common::operator::{add_customer, assert_fails, json_lines, order, setup, setup_in, ORDER};
-use common::{cli, last_line, Server, TestDb};
+use common::{cli, cli_with_env, last_line, Server, TestDb};
 
 #[test]
 fn global_options_go_before_or_after_the_subcommand() {
@@ -261,9 +261,10 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             assert!(report.contains(table), "{report}");
         }
         // The same VAPID key: browsers' subscriptions stay valid after the move.
+        let push_on = [("LEAD_PUSH_SUBJECT", "mailto:it@acme.example")];
         assert_eq!(
-            last_line(&cli(&source.url, &["push", "public-key"])),
-            last_line(&cli(&target.url, &["push", "public-key"]))
+            last_line(&cli_with_env(&source.url, &["push", "public-key"], &push_on)),
+            last_line(&cli_with_env(&target.url, &["push", "public-key"], &push_on))
         );
         // The same lists from both databases.
         for args in [

@@ -148,7 +148,11 @@ backend_test! {
 
         // The devices as the team API lists them, with the key browsers subscribe with.
         let devices = app.team("GET", "/api/v1/push/subscriptions", &token, "").json();
-        let public_key = last_line(&cli(&app.db.url, &["push", "public-key"]));
+        let public_key = last_line(&cli_with_env(
+            &app.db.url,
+            &["push", "public-key"],
+            &[("LEAD_PUSH_SUBJECT", "mailto:it@acme.example")],
+        ));
         assert_eq!(devices["public_key"], public_key.as_str());
         assert_eq!(devices["items"].as_array().unwrap().len(), 1, "only the caller's own: {devices}");
         assert_eq!(devices["items"][0]["id"], phone_id);
@@ -363,6 +367,11 @@ fn without_a_subject_push_is_off() {
         .assert_error(409, "conflict", None);
     let listed = app.team("GET", "/api/v1/push/subscriptions", &token, "").json();
     assert_eq!(listed, json!({"public_key": null, "items": []}));
+    // The operator asking for the public key is told push is off, and no key pair is made.
+    let asked = cli(&app.db.url, &["push", "public-key"]);
+    assert!(!asked.status.success());
+    assert!(String::from_utf8_lossy(&asked.stderr).contains("push is off"));
+    assert!(asked.stdout.is_empty());
     // A subject that is no contact is refused at start.
     let output = cli_with_env(
         &app.db.url,

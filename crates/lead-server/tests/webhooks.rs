@@ -231,6 +231,10 @@ fn a_slack_endpoint_gets_the_german_text_and_a_link_unsigned() {
         ALLOW,
     );
     assert!(output.status.success());
+    // Unsigned: no secret is shown, the new endpoint's id is the last line.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains("whsec_"), "{stdout}");
+    assert!(last_line(&output).parse::<i64>().is_ok(), "{stdout}");
     let id = app
         .post_lead(
             &app.acme.key,

@@ -14,6 +14,9 @@ use crate::{Result, Store, StoreError};
 pub struct CopyReport {
     /// `(table, rows)`, in the order they were copied.
     pub tables: Vec<(&'static str, i64)>,
+    /// When the snapshot copied was taken: what a running server wrote after it is not in
+    /// the copy.
+    pub snapshot_at: lead_domain::Timestamp,
 }
 
 /// Rows per statement while copying.
@@ -181,7 +184,8 @@ impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
     /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts,
     /// ids included — into `target`, which must be empty, in one transaction
-    /// there, from one consistent snapshot here. Verifies each table's row count.
+    /// there, from one consistent snapshot here (also while a server writes: what it writes
+    /// after the snapshot is not copied). Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
         let empty = target.totals()?;
         if empty != crate::Totals::default() || !target.list_companies()?.is_empty() {
@@ -189,8 +193,10 @@ impl Store {
         }
         let mut source = self.readers.get()?;
         let source: &mut DbConnection = &mut source;
-        // One read transaction: a snapshot, even if the server keeps writing meanwhile.
-        source.transaction(|source| {
+        // One read transaction: a snapshot, even if a server keeps writing meanwhile.
+        crate::dialect::begin_snapshot(source)?;
+        let snapshot_at = lead_domain::Timestamp::now();
+        let copied = (|| {
             let mut target_conn = target.writer.get()?;
             write_transaction(&mut target_conn, |target| {
                 let tables = vec![
@@ -215,9 +221,12 @@ impl Store {
                 // The tables with an id sequence (the last three have none).
                 let sequenced: Vec<&str> = tables[..tables.len() - 3].iter().map(|(table, _)| *table).collect();
                 crate::dialect::continue_sequences(target, &sequenced)?;
-                Ok(CopyReport { tables })
+                Ok(CopyReport { tables, snapshot_at })
             })
-        })
+        })();
+        // Only read: ended either way.
+        <DbConnection as diesel::connection::TransactionManager<DbConnection>>::rollback_transaction(source)?;
+        copied
     }
 }
 

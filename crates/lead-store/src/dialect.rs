@@ -243,6 +243,19 @@ pub(crate) fn migration_state(conn: &mut DbConnection) -> Result<(usize, Vec<Str
     })
 }
 
+/// Starts a read-only transaction whose reads all see one snapshot of the database (SQLite:
+/// any transaction, from its first read; PostgreSQL: `REPEATABLE READ`, where every statement
+/// of a default transaction would see the commits made meanwhile).
+pub(crate) fn begin_snapshot(conn: &mut DbConnection) -> Result<()> {
+    match conn {
+        DbConnection::Sqlite(conn) => AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN")?,
+        DbConnection::Postgres(conn) => {
+            AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?
+        }
+    }
+    Ok(())
+}
+
 /// Starts a write transaction. On SQLite the write lock is taken up front (`BEGIN
 /// IMMEDIATE`): a deferred transaction that reads first fails with "database is locked" when
 /// another process wrote in between.

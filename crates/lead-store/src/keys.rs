@@ -159,6 +159,9 @@ impl Store {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::daily_cap.eq(cap))
                 .execute(conn)?;
+            if cap.is_some() {
+                count_today(conn, key_id)?;
+            }
             Ok(format!(
                 ": {}",
                 cap.map_or("off".to_owned(), |cap| format!("{cap} leads a day"))
@@ -216,4 +219,37 @@ impl Store {
             )
         })
     }
+}
+
+/// Sets the key's count of today's leads (UTC) from the leads it stored today, whatever the
+/// cap was meanwhile: the writers count only capped keys, so a cap set during the day would
+/// otherwise start from nothing. Counted as the writers count: every lead but spam and
+/// conflicts. The day's row is locked first, so no batch in flight counts from a stale number.
+fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> {
+    use crate::schema::{tickets, web_orders};
+    let now = Timestamp::now().millis();
+    let day = crate::write::day_of(now);
+    let since = day * 24 * 60 * 60 * 1000;
+    crate::dialect::day_count_locked(conn, key_id, day)?;
+    let quarantine = crate::Hold::Quarantine.as_str();
+    let orders: i64 = web_orders::table
+        .filter(web_orders::api_key_id.eq(key_id))
+        .filter(web_orders::created_at.ge(since))
+        .filter(web_orders::held.is_null().or(web_orders::held.eq(quarantine)))
+        .count()
+        .get_result(conn)?;
+    let tickets: i64 = tickets::table
+        .filter(tickets::api_key_id.eq(key_id))
+        .filter(tickets::created_at.ge(since))
+        .filter(tickets::held.is_null().or(tickets::held.eq(quarantine)))
+        .count()
+        .get_result(conn)?;
+    let leads = orders + tickets;
+    // The same SQL on both backends; every value is a number.
+    diesel::sql_query(format!(
+        "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
+         ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
+    ))
+    .execute(conn)?;
+    Ok(())
 }

@@ -19,13 +19,9 @@ pub fn cli_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn cli_with(url: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
-    let mut child = Command::new(crate::binary())
+    let mut child = crate::isolate(&mut Command::new(crate::binary()))
         .args(args)
         .env("LEAD_DATABASE_URL", url)
-        .env_remove("LEAD_CONFIG")
-        .env_remove("RUST_LOG")
-        .env_remove("LEAD_OUTBOX_ALLOW_PRIVATE")
-        .env_remove("LEAD_OUTBOX_RETRY_SCHEDULE")
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -42,6 +42,20 @@ pub fn binary() -> std::path::PathBuf {
     dir.join(format!("lead-server{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// Removes from `command`'s environment every setting of ours the test process inherited
+/// (`LEAD_…`, `LEAD__…`, `RUST_LOG`), so that a developer's shell never changes a test — all
+/// but the test suite's own (`LEAD_TEST_…`, `LEAD_SERVER_BINARY`).
+pub fn isolate(command: &mut std::process::Command) -> &mut std::process::Command {
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let ours = name.starts_with("LEAD_") || name == "RUST_LOG";
+        if ours && !name.starts_with("LEAD_TEST_") && name != "LEAD_SERVER_BINARY" {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 /// Declares a test twice, as `name::sqlite` and `name::postgres`: the same body on each
 /// backend (see [`with_backend`]).
 #[macro_export]

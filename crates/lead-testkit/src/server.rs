@@ -44,17 +44,9 @@ impl Server {
     /// Starts the binary with `args` (and `env`) and waits until it listens.
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(crate::binary());
-        command
+        crate::isolate(&mut command)
             .args(args)
             .env("RUST_LOG", "debug")
-            .env_remove("LEAD_BIND")
-            .env_remove("LEAD_CONFIG")
-            .env_remove("LEAD_DATABASE_URL")
-            .env_remove("LEAD_RATE_LIMIT_PER_IP")
-            .env_remove("LEAD_RATE_LIMIT_PER_KEY")
-            .env_remove("LEAD_OUTBOX_ALLOW_PRIVATE")
-            .env_remove("LEAD_OUTBOX_RETRY_SCHEDULE")
-            .env_remove("LEAD_PUSH_SUBJECT")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {
@@ -75,7 +67,11 @@ impl Server {
                 for line in BufReader::new(stream).lines() {
                     let Ok(line) = line else { break };
                     if let Some(at) = line.find("listening on http://") {
-                        let text = line[at + "listening on http://".len()..].trim();
+                        // As text or inside a JSON log line: the address up to what ends it.
+                        let text: String = line[at + "listening on http://".len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']'))
+                            .collect();
                         let _ = listening.send(text.parse::<SocketAddr>().unwrap());
                     }
                     output.lock().unwrap().push((is_stderr, line));
@@ -96,6 +92,22 @@ impl Server {
             output,
             readers,
         }
+    }
+
+    /// The process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The names of the process's threads (Linux; empty elsewhere).
+    pub fn threads(&self) -> Vec<String> {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.child.id())) else {
+            return Vec::new();
+        };
+        tasks
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim().to_owned())
+            .collect()
     }
 
     /// Everything the process printed so far (stdout and stderr, line by line).

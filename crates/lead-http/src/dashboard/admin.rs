@@ -353,7 +353,7 @@ async fn webhooks_page(
 }
 
 /// Adds a webhook endpoint (every event; `format` standard or slack): its signing secret is
-/// shown this once.
+/// shown this once — a chat post is unsigned, so none is shown for one.
 pub(crate) async fn add_webhook(
     req: actix_web::HttpRequest,
     posted: Posted,
@@ -387,7 +387,8 @@ pub(crate) async fn add_webhook(
         })
     })
     .await?;
-    webhooks_page(&req, &store, &posted.session, &me, Some(&secret), None).await
+    let shown = (format == WebhookFormat::Standard).then_some(secret.as_str());
+    webhooks_page(&req, &store, &posted.session, &me, shown, None).await
 }
 
 /// Sends a test request to a webhook endpoint of the company now, and says what it answered.

@@ -16,6 +16,11 @@ pub(super) fn copy_to(store: &Store, target_url: &str) -> anyhow::Result<()> {
     for (table, rows) in &report.tables {
         eprintln!("{table:<16} {rows:>10} rows");
     }
+    eprintln!(
+        "This is the source as of {} (one consistent snapshot): anything a running server wrote after that \
+         is not in the copy. To move for good, stop the server before copying.",
+        report.snapshot_at
+    );
     let total: i64 = report.tables.iter().map(|(_, rows)| rows).sum();
     println!("copied and verified {total} rows into {shown}");
     Ok(())

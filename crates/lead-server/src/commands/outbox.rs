@@ -46,15 +46,20 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
                 format,
                 secret: &secret,
             })?;
-            if format == WebhookFormat::Slack {
-                eprintln!("Added webhook {id} for {}: posts to {url} (unsigned).", company.name);
-            } else {
-                eprintln!(
-                    "Added webhook {id} for {}. Its signing secret, shown only now (the receiver verifies every request with it):",
-                    company.name
-                );
+            match format {
+                // A chat tool's incoming webhook checks no signature: nothing to show but the id.
+                WebhookFormat::Slack => {
+                    eprintln!("Added webhook {id} for {}: posts to {url}, unsigned.", company.name);
+                    println!("{id}");
+                }
+                WebhookFormat::Standard => {
+                    eprintln!(
+                        "Added webhook {id} for {}. Its signing secret, shown only now (the receiver verifies every request with it):",
+                        company.name
+                    );
+                    println!("{secret}");
+                }
             }
-            println!("{secret}");
             Ok(())
         }
         WebhookCommand::List { company, list } => {
@@ -105,10 +110,12 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
 pub(super) fn push(command: PushCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         PushCommand::PublicKey => {
-            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
+            // The key pair is made by the first server started with push on: never here for
+            // nothing.
             if config.push_subject()?.is_none() {
-                eprintln!("Push is not enabled: set [push] subject (or LEAD_PUSH_SUBJECT) and restart the server.");
+                bail!("push is off: set [push] subject (or LEAD_PUSH_SUBJECT) for the server and this command, and start the server");
             }
+            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
             println!("{}", keys.public_key);
         }
     }

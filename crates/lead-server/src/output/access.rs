@@ -49,6 +49,7 @@ pub struct KeyRow {
     last_used_at: Option<String>,
     daily_cap: Option<i64>,
     origins: Vec<String>,
+    confirm_sender: bool,
 }
 
 impl From<KeyInfo> for KeyRow {
@@ -63,6 +64,7 @@ impl From<KeyInfo> for KeyRow {
             last_used_at: k.last_used_at.map(time),
             daily_cap: k.daily_cap,
             origins: k.origins,
+            confirm_sender: k.confirm_sender,
         }
     }
 }
@@ -78,6 +80,7 @@ impl Row for KeyRow {
         "LAST USED",
         "DAILY CAP",
         "ORIGINS",
+        "CONFIRMS",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -94,6 +97,7 @@ impl Row for KeyRow {
             } else {
                 self.origins.join(" ")
             },
+            if self.confirm_sender { "on" } else { "off" }.into(),
         ]
     }
 }

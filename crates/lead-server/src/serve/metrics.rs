@@ -55,7 +55,7 @@ fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(
         "lead_leads_total",
-        "Lead requests by type (order, ticket, unknown) and outcome: stored, replayed (a retry or duplicate), held (reason spam, quarantine, conflict), refused (reason: the error code)"
+        "Lead requests by type (order, ticket; unknown: refused before the body was read as a lead) and outcome: stored, replayed (a retry or duplicate), held (reason spam, quarantine, conflict), refused (reason: the error code)"
     );
     describe_histogram!(
         "lead_http_request_duration_seconds",

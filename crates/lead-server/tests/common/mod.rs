@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod leads;
+pub mod nginx;
 pub mod operator;
 pub mod stored;
 pub mod team;

@@ -229,6 +229,6 @@ impl<'a> Context<'a> {
 const LAST_USE_PRECISION_MS: i64 = 1000;
 
 /// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
-fn day_of(millis: i64) -> i64 {
+pub(crate) fn day_of(millis: i64) -> i64 {
     millis.div_euclid(24 * 60 * 60 * 1000)
 }

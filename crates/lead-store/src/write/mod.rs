@@ -16,6 +16,8 @@ mod context;
 mod emit;
 mod plan;
 
+pub(crate) use context::day_of;
+
 use std::collections::{BTreeSet, HashMap};
 
 use diesel::Connection;
