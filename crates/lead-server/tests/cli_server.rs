@@ -35,7 +35,11 @@ fn global_options_go_before_or_after_the_subcommand() {
 fn usage_errors_are_one_line_and_help_is_whole() {
     let db = TestDb::new();
     assert_fails(&cli(&db.url, &["employee", "deactivate", "abc"]), "invalid value");
-    assert_fails(&cli(&db.url, &["customer", "add", "--name", "X"]), "required");
+    // The missing arguments are named, not only said to be missing.
+    assert_fails(
+        &cli(&db.url, &["customer", "add", "--name", "X"]),
+        "the following required arguments were not provided: --company <COMPANY> --email <EMAIL>",
+    );
     assert_fails(&cli(&db.url, &["frobnicate"]), "unrecognized subcommand");
     let help = cli(&db.url, &["--help"]);
     assert!(help.status.success());
@@ -244,6 +248,7 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             String::from_utf8_lossy(&copied.stderr)
         );
         let report = String::from_utf8_lossy(&copied.stderr).into_owned();
+        assert!(report.contains("one consistent snapshot"), "{report}");
         for table in [
             "companies",
             "api_keys",
