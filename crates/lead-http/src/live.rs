@@ -107,12 +107,12 @@ async fn deliver(
     let mut recheck = WAITING_FIRST;
     loop {
         let read = {
-            let store = store.clone();
+            let (store, cursor) = (store.clone(), after.clone());
             web::block(move || {
                 if !store.token_is_valid(member.token_id)? {
                     return Ok(None);
                 }
-                store.notifications_after(member.employee_id, after, BATCH).map(Some)
+                store.notifications_after(member.employee_id, &cursor, BATCH).map(Some)
             })
             .await
         };

@@ -10,28 +10,67 @@ use crate::rows::NewNotification;
 use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
 
+/// Where a stream of `employee_id` without `Last-Event-ID` starts on PostgreSQL: after the last
+/// notification in order (below the horizon), with those visible beyond it noted as seen — in
+/// one statement, so one snapshot decides both.
+fn postgres_start(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<StreamCursor> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        xact: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        beyond: bool,
+    }
+    // Every value is a number.
+    let sql = format!(
+        "(SELECT xact, id, false AS beyond FROM notifications \
+          WHERE employee_id = {employee_id} AND xact < {HORIZON} ORDER BY xact DESC, id DESC LIMIT 1) \
+         UNION ALL \
+         (SELECT xact, id, true AS beyond FROM notifications \
+          WHERE employee_id = {employee_id} AND xact >= {HORIZON})"
+    );
+    let DbConnection::Postgres(pg) = conn else {
+        return Err(StoreError::corrupt("a PostgreSQL query on another backend".into()));
+    };
+    let rows: Vec<Row> = diesel::sql_query(sql).load(pg)?;
+    let mut cursor = rows
+        .iter()
+        .find(|row| !row.beyond)
+        .map_or(StreamCursor::after(0, NotificationId::new(0)), |row| {
+            StreamCursor::after(row.xact, NotificationId::new(row.id))
+        });
+    cursor.seen = rows
+        .iter()
+        .filter(|row| row.beyond)
+        .map(|row| NotificationId::new(row.id))
+        .collect();
+    Ok(cursor)
+}
+
 /// The oldest transaction still running, as of the statement's snapshot (PostgreSQL): every
 /// transaction below it has ended, so its rows are all there is.
 const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
 
 /// Where a live stream stands: after this notification, in the order notifications became
-/// visible (see [`Store::notifications_after`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// visible (see [`Store::notifications_after`]) — and, for a stream that started without
+/// `Last-Event-ID`, the ones after it that were visible already when it started (PostgreSQL:
+/// a transaction older than theirs was still running), which it must not give out as new.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamCursor {
     xact: i64,
     id: NotificationId,
+    seen: Vec<NotificationId>,
 }
 
 impl StreamCursor {
-    /// Before every notification.
-    pub const START: StreamCursor = StreamCursor {
-        xact: 0,
-        id: NotificationId::new(0),
-    };
-
-    /// The last notification given out (what a client resumes after: `Last-Event-ID`).
-    pub fn id(self) -> NotificationId {
-        self.id
+    fn after(xact: i64, id: NotificationId) -> StreamCursor {
+        StreamCursor {
+            xact,
+            id,
+            seen: Vec::new(),
+        }
     }
 }
 
@@ -81,7 +120,7 @@ impl Store {
     /// (the last one its client saw), or — without one — after everything visible now.
     pub fn stream_start(&self, employee_id: EmployeeId, resume_after: Option<NotificationId>) -> Result<StreamCursor> {
         self.read(|conn| match (resume_after, conn.backend()) {
-            (Some(id), Backend::Sqlite) => Ok(StreamCursor { xact: 0, id }),
+            (Some(id), Backend::Sqlite) => Ok(StreamCursor::after(0, id)),
             (Some(id), Backend::Postgres) => {
                 let mine = notifications::table
                     .filter(notifications::employee_id.eq(employee_id))
@@ -95,26 +134,17 @@ impl Store {
                         .first::<Option<i64>>(conn)?
                         .unwrap_or(0),
                 };
-                Ok(StreamCursor { xact, id })
+                Ok(StreamCursor::after(xact, id))
             }
-            (None, Backend::Sqlite) => Ok(StreamCursor {
-                xact: 0,
-                id: notifications::table
+            (None, Backend::Sqlite) => Ok(StreamCursor::after(
+                0,
+                notifications::table
                     .filter(notifications::employee_id.eq(employee_id))
                     .select(diesel::dsl::max(notifications::id))
                     .first::<Option<NotificationId>>(conn)?
                     .unwrap_or(NotificationId::new(0)),
-            }),
-            (None, Backend::Postgres) => Ok(notifications::table
-                .filter(notifications::employee_id.eq(employee_id))
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
-                    "xact < {HORIZON}"
-                )))
-                .select((notifications::xact, notifications::id))
-                .order((notifications::xact.desc(), notifications::id.desc()))
-                .first::<(i64, NotificationId)>(conn)
-                .optional()?
-                .map_or(StreamCursor::START, |(xact, id)| StreamCursor { xact, id })),
+            )),
+            (None, Backend::Postgres) => postgres_start(conn, employee_id),
         })
     }
 
@@ -130,7 +160,7 @@ impl Store {
     pub fn notifications_after(
         &self,
         employee_id: EmployeeId,
-        cursor: StreamCursor,
+        cursor: &StreamCursor,
         limit: i64,
     ) -> Result<StreamBatch> {
         let rows: Vec<(NotificationRow, i64, i64)> = self.read(|conn| {
@@ -167,7 +197,7 @@ impl Store {
         })?;
         let mut batch = StreamBatch {
             notifications: Vec::with_capacity(rows.len()),
-            cursor,
+            cursor: cursor.clone(),
             waiting: false,
         };
         for (row, xact, horizon) in rows {
@@ -177,8 +207,14 @@ impl Store {
                 break;
             }
             let note = Notification::try_from(row)?;
-            batch.cursor = StreamCursor { xact, id: note.id };
-            batch.notifications.push(note);
+            let seen = batch.cursor.seen.iter().position(|&id| id == note.id);
+            batch.cursor.xact = xact;
+            batch.cursor.id = note.id;
+            match seen {
+                // There before the stream started: passed over, once.
+                Some(at) => _ = batch.cursor.seen.swap_remove(at),
+                None => batch.notifications.push(note),
+            }
         }
         Ok(batch)
     }

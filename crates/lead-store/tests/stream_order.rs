@@ -1,0 +1,99 @@
+//! What a live stream reads, in the order notifications became visible: on PostgreSQL a row
+//! whose transaction is younger than one still running anywhere on the server waits (it might
+//! otherwise be passed by an older one committed later), and a stream that starts meanwhile
+//! never gives out as new what was there before it.
+
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use lead_store::{NotificationId, StreamCursor};
+use std::time::Duration;
+
+use lead_testkit::{backend_test, postgres_url, wait_until, Backend, TestDb};
+
+mod support;
+use support::{order_from, tenant};
+
+/// The ids a read after `cursor` gives out, whether more is waiting, and the next cursor.
+fn read(
+    store: &lead_store::Store,
+    employee: lead_store::EmployeeId,
+    cursor: &StreamCursor,
+) -> (Vec<NotificationId>, bool, StreamCursor) {
+    let batch = store.notifications_after(employee, cursor, 100).unwrap();
+    (
+        batch.notifications.iter().map(|n| n.id).collect(),
+        batch.waiting,
+        batch.cursor,
+    )
+}
+
+#[test]
+fn a_notification_waits_for_older_transactions_and_a_new_stream_skips_what_was_there() {
+    let Some(server) = postgres_url() else {
+        eprintln!("skipped: set LEAD_TEST_POSTGRES_URL; the order of commits matters on PostgreSQL");
+        return;
+    };
+    let db = TestDb::new_on(Backend::Postgres);
+    let store = db.store();
+    let (acme, _) = tenant(&store, "Acme");
+    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+
+    // A write transaction elsewhere on the server, older than everything below, left open.
+    let mut elsewhere = diesel::PgConnection::establish(&server).unwrap();
+    elsewhere.batch_execute("BEGIN; SELECT pg_current_xact_id();").unwrap();
+    store.record_lead(acme, order_from("first@example.de")).unwrap();
+    let first = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+
+    // A stream started now: the first notification is there already — not new to it — but
+    // not in order yet (the open transaction could still commit one before it).
+    let start = store.stream_start(employee, None).unwrap();
+    let (given, waiting, _) = read(&store, employee, &start);
+    assert!(given.is_empty());
+    assert!(waiting, "the first one waits for the older transaction");
+    // A stream resumed before it waits too, rather than give it out of order.
+    let resumed = store.stream_start(employee, Some(NotificationId::new(0))).unwrap();
+    let (given, waiting, _) = read(&store, employee, &resumed);
+    assert!(given.is_empty() && waiting);
+
+    store.record_lead(acme, order_from("second@example.de")).unwrap();
+    let second = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    elsewhere.batch_execute("COMMIT;").unwrap();
+
+    // Now both are in order — once every transaction older than theirs anywhere on the server
+    // has ended (other tests' share it): the new stream gives out only the second, the
+    // resumed one both.
+    let in_order = |cursor: &StreamCursor| {
+        wait_until("the older transactions to end", Duration::from_secs(10), || {
+            let (given, waiting, next) = read(&store, employee, cursor);
+            (!waiting).then_some((given, next))
+        })
+    };
+    let (given, next) = in_order(&start);
+    assert_eq!(given, vec![second]);
+    assert_eq!(read(&store, employee, &next).0, Vec::<NotificationId>::new());
+    assert_eq!(in_order(&resumed).0, vec![first, second]);
+    // A client resuming after the first gets the second.
+    let after_first = store.stream_start(employee, Some(first)).unwrap();
+    assert_eq!(in_order(&after_first).0, vec![second]);
+}
+
+backend_test! {
+fn a_stream_gives_out_what_comes_after_it_started_once() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, _) = tenant(&store, "Acme");
+    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+    store.record_lead(acme, order_from("before@example.de")).unwrap();
+    let start = store.stream_start(employee, None).unwrap();
+    assert_eq!(read(&store, employee, &start).0, Vec::<NotificationId>::new());
+    store.record_lead(acme, order_from("after@example.de")).unwrap();
+    let newest = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    // (On PostgreSQL perhaps only once other tests' transactions have ended.)
+    let (given, next) = wait_until("the notification in order", Duration::from_secs(10), || {
+        let (given, waiting, next) = read(&store, employee, &start);
+        (!waiting).then_some((given, next))
+    });
+    assert_eq!(given, vec![newest]);
+    assert_eq!(read(&store, employee, &next).0, Vec::<NotificationId>::new());
+}
+}
