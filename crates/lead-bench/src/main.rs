@@ -8,13 +8,13 @@
 //! every `200` left exactly one record and one notification per employee behind.
 
 mod load;
+mod metrics_cost;
 mod receiver;
+mod server;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -24,6 +24,7 @@ use lead_auth::ApiKey;
 use lead_store::{Store, StoreConfig, Totals};
 
 use crate::load::{Mode, Outcome};
+use crate::server::ServerProcess;
 
 /// The argument that makes this executable act as `lead-server` (the server under test).
 const SERVE: &str = "__serve";
@@ -75,6 +76,13 @@ struct Args {
     /// answers 200): each lead then owes a delivery, sent while the load runs.
     #[arg(long)]
     webhook: bool,
+    /// Instead of the phases above: what /metrics costs — two servers on SQLite, one with
+    /// [metrics] off, one with it on and scraped every second, take the load in turns.
+    #[arg(long)]
+    metrics: bool,
+    /// With --metrics: rounds of one phase per server.
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
 }
 
 /// The mix of leads sent.
@@ -105,10 +113,13 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    if args.connections == 0 || args.seconds == 0 {
-        bail!("--connections and --seconds must be at least 1");
+    if args.connections == 0 || args.seconds == 0 || args.rounds == 0 {
+        bail!("--connections, --seconds and --rounds must be at least 1");
     }
     let dir = tempfile::tempdir()?;
+    if args.metrics {
+        return metrics_cost::compare(&args, dir.path());
+    }
     let url = args
         .database_url
         .clone()
@@ -350,121 +361,6 @@ fn verify(url: &str, before: Totals, accepted: u64, employees: usize, purged: u6
             "verification failed: {accepted} answers 200, but {records} records and {notifications} notifications \
              (expected {expected_notifications})"
         )
-    }
-}
-
-/// The server under test, in a process of its own.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-    /// From starting the process to its "listening" line (migrations and bootstrap included).
-    started_in: Duration,
-}
-
-impl ServerProcess {
-    fn start(url: &str, config: &std::path::Path, log: &str) -> anyhow::Result<ServerProcess> {
-        let started = std::time::Instant::now();
-        let mut child = Command::new(std::env::current_exe()?)
-            .arg(SERVE)
-            .arg("--config")
-            .arg(config)
-            .args(["--database-url", url, "serve", "--bind", "127.0.0.1:0"])
-            // The address comes from lead_server's own "listening on" line.
-            .env("RUST_LOG", format!("{log},lead_server=info"))
-            .env_remove("LEAD_RATE_LIMIT_PER_IP")
-            .env_remove("LEAD_RATE_LIMIT_PER_KEY")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot start the server")?;
-        let stderr = child.stderr.take().expect("piped");
-        let (found, addr) = mpsc::channel();
-        // Keep draining the server's log so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some((_, rest)) = line.split_once("listening on http://") {
-                    let _ = found.send(rest.trim().parse::<SocketAddr>());
-                } else if line.contains("ERROR") || line.contains("WARN") {
-                    eprintln!("server: {line}");
-                }
-            }
-        });
-        match addr.recv_timeout(Duration::from_secs(30)) {
-            Ok(Ok(addr)) => Ok(ServerProcess {
-                child,
-                addr,
-                started_in: started.elapsed(),
-            }),
-            _ => {
-                let _ = child.kill();
-                bail!("the server did not start")
-            }
-        }
-    }
-
-    /// The CPU time the server has used so far (user and system, all threads), where /proc
-    /// tells it.
-    fn cpu_time(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
-        // The fields after the command name (which may hold spaces), from the state on.
-        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-        let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        // USER_HZ is 100 on Linux.
-        Some(Duration::from_millis(ticks * 10))
-    }
-
-    /// The CPU time the server's threads whose name starts with `name` have used so far.
-    fn thread_cpu_time(&self, name: &str) -> Option<Duration> {
-        let mut ticks = 0u64;
-        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id()))
-            .ok()?
-            .flatten()
-        {
-            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            if !comm.starts_with(name) {
-                continue;
-            }
-            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            ticks += fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        }
-        Some(Duration::from_millis(ticks * 10))
-    }
-
-    /// Samples the server's resident memory every 50 ms; the peak in KiB.
-    fn watch_memory(&self) -> Arc<AtomicU64> {
-        let peak = Arc::new(AtomicU64::new(0));
-        let status = format!("/proc/{}/status", self.child.id());
-        let watched = Arc::clone(&peak);
-        std::thread::spawn(move || {
-            while let Ok(text) = std::fs::read_to_string(&status) {
-                // VmHWM is the kernel's own high-water mark of the resident set.
-                for field in ["VmHWM:", "VmRSS:"] {
-                    if let Some(kib) = text
-                        .lines()
-                        .find(|line| line.starts_with(field))
-                        .and_then(|line| line.split_whitespace().nth(1))
-                        .and_then(|v| v.parse::<u64>().ok())
-                    {
-                        watched.fetch_max(kib, Ordering::Relaxed);
-                    }
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        });
-        peak
-    }
-
-    fn stop(&mut self) {
-        // SIGTERM would be gentler, but every answer has been received already.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
