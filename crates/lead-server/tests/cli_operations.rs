@@ -293,3 +293,19 @@ fn the_first_start_banner_never_shows_the_database_password() {
     assert!(!banner.contains("s3cret-pw"), "{banner}");
     assert!(banner.contains(":***@"), "{banner}");
 }
+
+#[test]
+fn serve_options_go_without_the_subcommand_too() {
+    let db = TestDb::new();
+    // As the README shows it: `lead-server [serve] [--bind ADDR] [--no-deliver]`.
+    let server = Server::spawn(
+        &["--database-url", &db.url, "--bind", "127.0.0.1:0", "--no-deliver"],
+        &[],
+    );
+    assert!(server.log().contains("deliveries are off"), "{}", server.log());
+    drop(server);
+    assert_fails(
+        &cli(&db.url, &["--bind", "127.0.0.1:0", "company", "list"]),
+        "--bind and --no-deliver are options of serve",
+    );
+}
