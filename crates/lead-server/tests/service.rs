@@ -13,6 +13,16 @@ fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> common::Respons
     server.request("GET", path, headers, b"")
 }
 
+/// `webhook add` for Acme, to `receiver` on loopback (allowed by the switch, read as `on`).
+fn add_webhook(app: &TestApp, receiver: &Receiver) {
+    let added = cli_with_env(
+        &app.db.url,
+        &["webhook", "add", "--company", "Acme", "--url", &receiver.url],
+        &[("LEAD_OUTBOX_ALLOW_PRIVATE", "on")],
+    );
+    last_line(&added);
+}
+
 /// Sends SIGTERM without waiting for the process to end.
 fn sigterm(server: &Server) {
     let pid = server.pid().to_string();
@@ -70,12 +80,7 @@ fn metrics_count_leads_requests_deliveries_and_streams_behind_a_token() {
     let app = TestApp::spawn_with(
         "[metrics]\nenabled = true\ntoken = \"s3cret-scrape\"\n[outbox]\nallow_private_targets = true\n",
     );
-    let added = cli_with_env(
-        &app.db.url,
-        &["webhook", "add", "--company", "Acme", "--url", &receiver.url],
-        &[("LEAD_OUTBOX_ALLOW_PRIVATE", "on")],
-    );
-    last_line(&added);
+    add_webhook(&app, &receiver);
     assert_eq!(app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#).status, 200);
     assert_eq!(app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"b@example.com"}"#).status, 400);
     eventually("the webhook delivered", Duration::from_secs(15), || receiver.received().len() == 1);
@@ -173,12 +178,7 @@ backend_test! {
 fn a_server_with_no_deliver_records_deliveries_and_sends_none() {
     let receiver = Receiver::start(vec![]);
     let app = TestApp::spawn_with("[outbox]\nallow_private_targets = true\nenabled = false\n");
-    let added = cli_with_env(
-        &app.db.url,
-        &["webhook", "add", "--company", "Acme", "--url", &receiver.url],
-        &[("LEAD_OUTBOX_ALLOW_PRIVATE", "yes")],
-    );
-    last_line(&added);
+    add_webhook(&app, &receiver);
     assert_eq!(app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@example.com","total":5}"#).status, 200);
     assert!(app.server.log().contains("deliveries are off"), "{}", app.server.log());
     let pending = wait_until("the delivery owed", Duration::from_secs(5), || {

@@ -244,12 +244,5 @@ fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> 
         .filter(tickets::held.is_null().or(tickets::held.eq(quarantine)))
         .count()
         .get_result(conn)?;
-    let leads = orders + tickets;
-    // The same SQL on both backends; every value is a number.
-    diesel::sql_query(format!(
-        "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
-         ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
-    ))
-    .execute(conn)?;
-    Ok(())
+    crate::write::set_day_count(conn, key_id, day, orders + tickets)
 }

@@ -196,13 +196,7 @@ impl<'a> Context<'a> {
             let Some(&stored) = counted.get(key_id).filter(|&&stored| stored > 0) else {
                 continue;
             };
-            let leads = before + stored;
-            // The same SQL on both backends; every value is a number.
-            diesel::sql_query(format!(
-                "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
-                 ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
-            ))
-            .execute(conn)?;
+            set_day_count(conn, *key_id, day, before + stored)?;
         }
         Ok(())
     }
@@ -227,6 +221,17 @@ impl<'a> Context<'a> {
 
 /// How exact a key's recorded last use is (milliseconds).
 const LAST_USE_PRECISION_MS: i64 = 1000;
+
+/// Sets the leads `key_id` stored on `day` (against its daily cap) to `leads`.
+pub(crate) fn set_day_count(conn: &mut DbConnection, key_id: KeyId, day: i64, leads: i64) -> Result<()> {
+    // The same SQL on both backends; every value is a number.
+    diesel::sql_query(format!(
+        "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
+         ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
+    ))
+    .execute(conn)?;
+    Ok(())
+}
 
 /// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
 pub(crate) fn day_of(millis: i64) -> i64 {

@@ -16,7 +16,7 @@ mod context;
 mod emit;
 mod plan;
 
-pub(crate) use context::day_of;
+pub(crate) use context::{day_of, set_day_count};
 
 use std::collections::{BTreeSet, HashMap};
 
