@@ -1,0 +1,202 @@
+//! `company`, `key`, `employee` and `customer`.
+
+use clap::Subcommand;
+use lead_store::EmployeeId;
+
+use super::{ListArgs, Switch};
+
+/// `company …`
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Add a company; prints its id.
+    Add {
+        /// Unique name (not all digits).
+        name: String,
+    },
+    /// List companies.
+    List(ListArgs),
+    /// Deactivate a company: its keys stop working.
+    Deactivate {
+        /// Id or exact name.
+        company: String,
+    },
+    /// Activate a company again.
+    Activate {
+        /// Id or exact name.
+        company: String,
+    },
+}
+
+/// `key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Issue a new key; prints it once, alone on the last line.
+    Issue {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// A note for the operator (e.g. the website).
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Register an existing key string unchanged (migration); prints the key's id.
+    Import {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// The key string; `-` reads it from standard input (keeps it out of shell history).
+        #[arg(long)]
+        key: String,
+        /// A note for the operator.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        /// Only this company's keys (id or exact name).
+        #[arg(long)]
+        company: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Revoke a key: it stops working at once.
+    Revoke {
+        /// The key's id, or its display prefix.
+        key: String,
+    },
+    /// Limit a key to these websites: a browser request from any other origin gets 403
+    /// origin_not_allowed, and a form's `redirect` must point to one of them. `any` lifts it.
+    Origins {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// Origins like https://www.example.de, or `any`.
+        #[arg(required = true)]
+        origins: Vec<String>,
+    },
+    /// Send the senders of this key's leads a confirmation e-mail (needs [smtp]; never for
+    /// held leads; at most [smtp] confirmations_per_key_per_day a day). Off by default.
+    Confirm {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// `on` or `off`.
+        state: Switch,
+    },
+    /// Cap the leads a key brings to the team per day (UTC). Past the cap, leads are still
+    /// stored and answered 200, but quarantined: they notify nobody and wait for the operator
+    /// (`orders list --quarantined`, `orders release`).
+    Cap {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// Leads per day, or `off`.
+        cap: String,
+    },
+}
+
+/// `employee …`
+#[derive(Debug, Subcommand)]
+pub enum EmployeeCommand {
+    /// Whether an employee gets an e-mail (needs [smtp]) and push messages (needs [push]) per
+    /// new order and ticket; both on by default.
+    #[command(group(clap::ArgGroup::new("channel").required(true).multiple(true).args(["email", "push"])))]
+    Notify {
+        /// The employee's id.
+        employee: EmployeeId,
+        /// E-mail: `on` or `off`.
+        #[arg(long, value_name = "on|off")]
+        email: Option<Switch>,
+        /// Push messages to the employee's devices: `on` or `off`.
+        #[arg(long, value_name = "on|off")]
+        push: Option<Switch>,
+    },
+    /// Add an employee; prints the id.
+    Add {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// An admin of the company: manages its employees, keys, webhooks and data requests
+        /// in the dashboard (default: a member, who works the inbox).
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Make an employee an admin of their company, or a member again.
+    Role {
+        /// The employee's id.
+        employee: EmployeeId,
+        /// `admin` or `member`.
+        #[arg(value_name = "admin|member")]
+        role: lead_store::Role,
+    },
+    /// List a company's employees.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Deactivate an employee: no further notifications.
+    Deactivate {
+        /// The employee's id.
+        employee: EmployeeId,
+    },
+    /// Activate an employee again.
+    Activate {
+        /// The employee's id.
+        employee: EmployeeId,
+    },
+    /// Set the employee's password for the dashboard (/app), read from standard input (the
+    /// first line); at least 10 characters. Also lifts a lockout after wrong passwords.
+    Password {
+        /// The employee's id.
+        employee: EmployeeId,
+    },
+    /// Issue a team-API bearer token; prints it once, alone on the last line.
+    Token {
+        /// The employee's id.
+        employee: EmployeeId,
+    },
+    /// List tokens (never the tokens themselves).
+    TokenList {
+        /// Only this employee's tokens.
+        #[arg(long)]
+        employee: Option<EmployeeId>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Revoke a token: it stops working at once.
+    TokenRevoke {
+        /// The token's id, its display prefix, or the token itself.
+        token: String,
+    },
+}
+
+/// `customer …`
+#[derive(Debug, Subcommand)]
+pub enum CustomerCommand {
+    /// Add a customer (email unique per company); prints the id.
+    Add {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// List a company's customers.
+    List {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}

@@ -1,0 +1,32 @@
+//! `person`: a person's data on request.
+
+use clap::Subcommand;
+
+/// `person …`
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Print everything stored about an e-mail address in a company as one JSON document
+    /// (DSGVO Art. 15): customer records, orders and tickets with their payloads,
+    /// notifications, deliveries, submission log entries, wrong-password counts.
+    Export {
+        /// The company (id or exact name).
+        #[arg(long)]
+        company: String,
+        /// The person's e-mail address (any case).
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase everything stored about an e-mail address in a company, in one transaction
+    /// (DSGVO Art. 17); orders are kept anonymised if [retention] anonymise_erased_orders.
+    Erase {
+        /// The company (id or exact name).
+        #[arg(long)]
+        company: String,
+        /// The person's e-mail address (any case).
+        #[arg(long)]
+        email: String,
+        /// Yes, erase: it cannot be undone (backups aside).
+        #[arg(long)]
+        yes: bool,
+    },
+}
