@@ -76,8 +76,8 @@ struct Args {
     /// answers 200): each lead then owes a delivery, sent while the load runs.
     #[arg(long)]
     webhook: bool,
-    /// Instead of the phases above: what /metrics costs — two servers on SQLite, one with
-    /// [metrics] off, one with it on and scraped every second, take the load in turns.
+    /// Instead of the phases above: what /metrics costs — two servers on SQLite, one with the
+    /// metrics off, one with them on and scraped every second, take the load in turns.
     #[arg(long)]
     metrics: bool,
     /// With --metrics: rounds of one phase per server.
