@@ -59,11 +59,11 @@ pub async fn close_while_draining(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let draining = req
-        .app_data::<web::Data<HttpConfig>>()
-        .is_some_and(|config| config.lifecycle.draining());
+    let config = req.app_data::<web::Data<HttpConfig>>().cloned();
     let mut response = next.call(req).await?;
-    if draining {
+    // Asked when the answer is ready: a request that began before the drain and ends in it
+    // closes its connection too.
+    if config.is_some_and(|config| config.lifecycle.draining()) {
         response
             .response_mut()
             .head_mut()

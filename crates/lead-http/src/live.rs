@@ -138,7 +138,7 @@ async fn deliver(
                 continue;
             }
         };
-        let full = batch.notifications.len() as i64 == BATCH;
+        let full = batch.full;
         for note in batch.notifications {
             let id = note.id;
             let data = match serde_json::to_string(&NotificationView::from(note)) {

@@ -110,6 +110,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if cli.verbose {
                 logging::init("info", config.log.format)?;
             }
+            if let Command::Status { json } = command {
+                // No database is "cannot be reached" to monitoring: exit status 2.
+                refuse_the_default_database_if_missing(&config, &command).map_err(|error| status::Attention {
+                    code: 2,
+                    summary: format!("error: {error}"),
+                })?;
+                return status::run(&config, json);
+            }
             refuse_the_default_database_if_missing(&config, &command)?;
             // The audit log names who changed access: the operator at the command line.
             let named = |variable| {
@@ -120,9 +128,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let user = named("USER")
                 .or_else(|| named("LOGNAME"))
                 .unwrap_or_else(|| "operator".into());
-            if let Command::Status { json } = command {
-                return status::run(&config, json);
-            }
             let store = Store::open(&config.store())?.acting_as(format!("{user} (command line)"));
             commands::run(command, &store, &config)
         }

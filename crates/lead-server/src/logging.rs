@@ -22,22 +22,28 @@ pub enum LogFormat {
 /// The levels a filter may name.
 const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
 
-/// Checks a log filter: comma-separated directives, each a level (`info`) or a target and its
+/// Checks `log.level`: comma-separated directives, each a level (`info`) or a target and its
 /// level (`actix_web=warn`). A bare word that is no level is refused: env_logger would read it
-/// as a target and log nothing else.
+/// as a target and log nothing else — `verbose` would silence the log.
 pub fn check_filter(filter: &str) -> Result<(), String> {
+    check_directives(filter, false)
+}
+
+/// Checks `RUST_LOG` as env_logger reads it: bare targets are allowed there (`lead_store`: all
+/// of that module), a level that is no level is not.
+fn check_rust_log(filter: &str) -> Result<(), String> {
+    check_directives(filter, true)
+}
+
+fn check_directives(filter: &str, bare_targets: bool) -> Result<(), String> {
     let directives = filter.split_once('/').map_or(filter, |(directives, _regex)| directives);
     for directive in directives.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        let level = directive.rsplit_once('=').map_or(
-            directive,
-            |(target, level)| {
-                if target.trim().is_empty() {
-                    ""
-                } else {
-                    level
-                }
-            },
-        );
+        let level = match directive.rsplit_once('=') {
+            Some((target, _)) if target.trim().is_empty() => "",
+            Some((_, level)) => level,
+            None if bare_targets => continue,
+            None => directive,
+        };
         if !LEVELS.iter().any(|known| known.eq_ignore_ascii_case(level.trim())) {
             return Err(format!(
                 "{directive:?} is not a level: use one of {} (or TARGET=LEVEL, like actix_web=warn)",
@@ -53,7 +59,7 @@ pub fn check_filter(filter: &str) -> Result<(), String> {
 pub fn init(default_filter: &str, format: LogFormat) -> anyhow::Result<()> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(filter) if !filter.trim().is_empty() => {
-            check_filter(&filter).map_err(|why| anyhow::anyhow!("RUST_LOG: {why}"))?;
+            check_rust_log(&filter).map_err(|why| anyhow::anyhow!("RUST_LOG: {why}"))?;
             filter
         }
         _ => default_filter.to_owned(),
@@ -86,8 +92,8 @@ pub fn init(default_filter: &str, format: LogFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `text` with the password of every URL in it (`scheme://user:password@host`) replaced by
-/// `***`.
+/// `text` with the password of every URL in it (`scheme://user:password@host`, or
+/// `?password=…`) replaced by `***` (see [`lead_store::redact_password`]).
 pub fn redact_urls(text: &str) -> Cow<'_, str> {
     if !text.contains("://") {
         return Cow::Borrowed(text);
@@ -95,23 +101,17 @@ pub fn redact_urls(text: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("://") {
-        let (before, after) = rest.split_at(at + 3);
-        out.push_str(before);
-        // The authority ends at the path, the query, whitespace or a quote.
-        let end = after
-            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == '"' || c == '\'')
-            .unwrap_or(after.len());
-        let authority = &after[..end];
-        match authority.rsplit_once('@') {
-            Some((credentials, host)) if credentials.contains(':') => {
-                let user = credentials.split_once(':').map_or(credentials, |(user, _)| user);
-                out.push_str(user);
-                out.push_str(":***@");
-                out.push_str(host);
-            }
-            _ => out.push_str(authority),
-        }
-        rest = &after[end..];
+        // The URL: its scheme before `://`, up to whitespace or a double quote after it (a
+        // password may hold an apostrophe).
+        let start = rest[..at]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |before| before + 1);
+        let end = rest[at..]
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .map_or(rest.len(), |end| at + end);
+        out.push_str(&rest[..start]);
+        out.push_str(&lead_store::redact_password(&rest[start..end]));
+        rest = &rest[end..];
     }
     out.push_str(rest);
     Cow::Owned(out)
@@ -138,6 +138,11 @@ mod tests {
             let why = check_filter(bad).unwrap_err();
             assert!(why.contains("is not a level"), "{bad}: {why}");
         }
+        // RUST_LOG as env_logger reads it: a bare target is all of that module.
+        for good in ["lead_store", "info,lead_store", "hyper"] {
+            assert_eq!(check_rust_log(good), Ok(()), "{good}");
+        }
+        assert!(check_rust_log("lead_store=loud").is_err());
     }
 
     #[test]
@@ -151,6 +156,10 @@ mod tests {
             "smtp smtps://crm%40x.de:***@mail.example.de:465 and https://example.de/x"
         );
         assert_eq!(redact_urls("postgres://lead@db/leads"), "postgres://lead@db/leads");
+        assert_eq!(
+            redact_urls("'postgres://lead:it's-pw@db/x' and \"smtps://u:p@h?password=q\""),
+            "'postgres://lead:***@db/x' and \"smtps://u:***@h?password=***\""
+        );
         assert!(matches!(redact_urls("GET /api/v1/lead.php 200"), Cow::Borrowed(_)));
     }
 }

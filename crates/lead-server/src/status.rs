@@ -92,11 +92,16 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<()> {
         // Opened as a store only when that changes nothing (it would migrate).
         let store = Store::open(&config.store()).map_err(|e| unreachable(&e))?;
         let now = Timestamp::now();
-        for backlog in store.outbox_backlog()? {
+        for backlog in store.outbox_backlog().map_err(|e| unreachable(&e))? {
             report.attention.extend(attention_of(&backlog, now));
             report.outbox.push(channel_report(backlog, now));
         }
-        for webhook in store.list_webhooks(None)?.iter().filter(|webhook| !webhook.active) {
+        for webhook in store
+            .list_webhooks(None)
+            .map_err(|e| unreachable(&e))?
+            .iter()
+            .filter(|webhook| !webhook.active)
+        {
             let why = webhook.disabled_reason.clone().unwrap_or_else(|| "disabled".into());
             report
                 .disabled_webhooks
@@ -114,19 +119,25 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<()> {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let stats = rustix::fs::statvfs(&folder)?;
-        let disk = Disk {
-            folder: folder.display().to_string(),
-            free_bytes: stats.f_bavail.saturating_mul(stats.f_frsize),
-            total_bytes: stats.f_blocks.saturating_mul(stats.f_frsize),
-        };
-        let share = disk.free_bytes as f64 / disk.total_bytes.max(1) as f64;
-        if share < LOW_DISK_SHARE || disk.free_bytes < LOW_DISK_BYTES {
-            report
+        match rustix::fs::statvfs(&folder) {
+            Ok(stats) => {
+                let disk = Disk {
+                    folder: folder.display().to_string(),
+                    free_bytes: stats.f_bavail.saturating_mul(stats.f_frsize),
+                    total_bytes: stats.f_blocks.saturating_mul(stats.f_frsize),
+                };
+                let share = disk.free_bytes as f64 / disk.total_bytes.max(1) as f64;
+                if share < LOW_DISK_SHARE || disk.free_bytes < LOW_DISK_BYTES {
+                    report
+                        .attention
+                        .push(format!("only {} free at {}", bytes(disk.free_bytes), disk.folder));
+                }
+                report.disk = Some(disk);
+            }
+            Err(error) => report
                 .attention
-                .push(format!("only {} free at {}", bytes(disk.free_bytes), disk.folder));
+                .push(format!("the free disk at {} cannot be read: {error}", folder.display())),
         }
-        report.disk = Some(disk);
     }
     match json {
         true => println!("{}", serde_json::to_string(&report)?),

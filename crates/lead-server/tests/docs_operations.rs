@@ -38,6 +38,7 @@ fn the_restore_drill_followed_literally() {
     let binary = common::binary();
     let drill = block_after("**Restore drill**")
         .replace("sudo -u lead-server lead-server", &binary.display().to_string())
+        .replace("sudo -u lead-server ", "")
         .replace("/var/lib/lead-server", &state.path().display().to_string())
         .replace("8099", &port.to_string());
     // `lead` is the binary with the server's config (see "Production"): here, its database.

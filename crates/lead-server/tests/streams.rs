@@ -243,3 +243,25 @@ fn what_another_process_commits_or_revokes_reaches_idle_streams_within_a_tick() 
         "the revoked token's stream ends"
     );
 }
+
+backend_test! {
+fn a_release_by_the_operators_command_reaches_an_open_stream_at_once() {
+    // A lead held as spam, released by `orders release` in a process of its own: its
+    // notification is committed elsewhere (on PostgreSQL announced by NOTIFY, on SQLite found
+    // by the server's look at the database each second) and reaches the stream open here.
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let held = app
+        .post_lead(&app.acme.key, r#"{"type":"order","email":"spam@example.com","total":1,"_gotcha":"x"}"#)
+        .json()["id"]
+        .clone();
+    let mut stream = open(&app, &token);
+    let released = common::cli(&app.db.url, &["orders", "release", &held.to_string()]);
+    assert!(released.status.success(), "{}", String::from_utf8_lossy(&released.stderr));
+    let event = stream
+        .next_event(Duration::from_secs(5))
+        .expect("the released order's notification, within seconds");
+    let data: serde_json::Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!(data["order_id"], held);
+}
+}

@@ -117,7 +117,7 @@ mod rows {
         company_id: i64, channel: String, event: String, target_id: Option<i64>, employee_id: Option<i64>,
         order_id: Option<i64>, ticket_id: Option<i64>, body: Option<String>, status: String, attempts: i32,
         next_attempt_at: i64, claimed_until: Option<i64>, last_status: Option<i32>, last_error: Option<String>,
-        created_at: i64, message_id: String,
+        created_at: i64, message_id: Option<String>,
     });
     full_row!(
         Attempt,

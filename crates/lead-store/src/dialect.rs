@@ -212,7 +212,18 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<()> {
                 .map_err(migration_error)?;
         }
         DbConnection::Postgres(conn) => {
-            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK});"))?;
+            // Asked for again and again rather than waited for: a session waiting inside a
+            // statement holds a snapshot, and a migration that builds an index CONCURRENTLY
+            // waits for every such snapshot to end — while that session waits for it.
+            #[derive(QueryableByName)]
+            struct Taken {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                taken: bool,
+            }
+            let try_lock = format!("SELECT pg_try_advisory_lock({MIGRATION_LOCK}) AS taken");
+            while !diesel::sql_query(&try_lock).get_result::<Taken>(conn)?.taken {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
             let migrated = conn
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|_| ())
@@ -220,6 +231,32 @@ pub(crate) fn migrate(conn: &mut DbConnection) -> Result<()> {
             conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK});"))?;
             migrated?;
         }
+    }
+    Ok(())
+}
+
+/// PostgreSQL: notifications restored from another cluster (`pg_restore` after a loss, a move)
+/// carry transaction ids of that cluster — perhaps far beyond this one's, where the live
+/// streams' order (notifications.rs) would hold them, and everything after them, for good.
+/// Found by the newest row (one index lookup), they are put first, as the old rows they are.
+pub(crate) fn reset_foreign_stream_order(conn: &mut DbConnection) -> Result<()> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(());
+    };
+    const NEXT: &str = "pg_snapshot_xmax(pg_current_snapshot())::text::bigint";
+    #[derive(QueryableByName)]
+    struct Newest {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        elsewhere: bool,
+    }
+    let newest: Option<Newest> = diesel::sql_query(format!(
+        "SELECT xact >= {NEXT} AS elsewhere FROM notifications ORDER BY id DESC LIMIT 1"
+    ))
+    .get_result(pg)
+    .optional()?;
+    if newest.is_some_and(|row| row.elsewhere) {
+        let reset = diesel::sql_query(format!("UPDATE notifications SET xact = 0 WHERE xact >= {NEXT}")).execute(pg)?;
+        log::warn!("{reset} notifications came from another PostgreSQL cluster (a restore or a move): their live-stream order was reset");
     }
     Ok(())
 }

@@ -105,6 +105,9 @@ pub struct Store {
     submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
     /// Whether push subscriptions may name private addresses (see [`StoreConfig`]).
     private_targets: bool,
+    /// PostgreSQL: when every live stream was last woken by the safety net (milliseconds; see
+    /// `wake_streams_notified_after`).
+    last_wake_all: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The last health check: when, and what it found (reused briefly, see `check_health`).
     last_health: std::sync::Arc<std::sync::Mutex<Option<health::Checked>>>,
     /// SQLite: the thread that checkpoints the write-ahead log, while any handle lives.
@@ -151,6 +154,7 @@ impl Store {
             actor: "lead-server".into(),
             submission_log: Default::default(),
             private_targets: config.private_targets,
+            last_wake_all: Default::default(),
             last_health: Default::default(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),
         })

@@ -49,6 +49,9 @@ fn postgres_start(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<St
     Ok(cursor)
 }
 
+/// PostgreSQL: how often every live stream reads again whatever the signals said.
+const SAFETY_NET_MS: i64 = 30_000;
+
 /// The oldest transaction still running, as of the statement's snapshot (PostgreSQL): every
 /// transaction below it has ended, so its rows are all there is.
 const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
@@ -84,6 +87,9 @@ pub struct StreamBatch {
     /// Further notifications are visible but not yet in order (a transaction older than
     /// theirs is still running): read again in a moment, without waiting for a signal.
     pub waiting: bool,
+    /// The read stopped at its limit: read again at once (some rows read may have been
+    /// passed over, so fewer than the limit may have been given out).
+    pub full: bool,
 }
 
 impl Store {
@@ -120,7 +126,16 @@ impl Store {
     /// (the last one its client saw), or — without one — after everything visible now.
     pub fn stream_start(&self, employee_id: EmployeeId, resume_after: Option<NotificationId>) -> Result<StreamCursor> {
         self.read(|conn| match (resume_after, conn.backend()) {
-            (Some(id), Backend::Sqlite) => Ok(StreamCursor::after(0, id)),
+            (Some(id), Backend::Sqlite) => {
+                // An id beyond the newest (the database was restored from a backup since the
+                // client saw it: ids are given again) resumes after the newest, not after ids
+                // that new notifications will take.
+                let newest: Option<NotificationId> = notifications::table
+                    .filter(notifications::employee_id.eq(employee_id))
+                    .select(diesel::dsl::max(notifications::id))
+                    .first(conn)?;
+                Ok(StreamCursor::after(0, id.min(newest.unwrap_or(NotificationId::new(0)))))
+            }
             (Some(id), Backend::Postgres) => {
                 let mine = notifications::table
                     .filter(notifications::employee_id.eq(employee_id))
@@ -199,6 +214,7 @@ impl Store {
             notifications: Vec::with_capacity(rows.len()),
             cursor: cursor.clone(),
             waiting: false,
+            full: rows.len() as i64 == limit,
         };
         for (row, xact, horizon) in rows {
             if xact >= horizon {
@@ -216,6 +232,8 @@ impl Store {
                 None => batch.notifications.push(note),
             }
         }
+        // Stopped by the horizon, not the limit: what is left is not in order yet.
+        batch.full &= !batch.waiting;
         Ok(batch)
     }
 
@@ -263,10 +281,18 @@ impl Store {
     /// commit of its own would (see [`Store::subscribe_commits`]) — for what no signal told
     /// of: notifications committed by another process on SQLite. One query; returns the newest
     /// id seen, the next `after`. On PostgreSQL ids are not in commit order, so "after an id"
-    /// could miss a late commit; there the listener hears every instance's commits and wakes
-    /// every stream whenever it (re)connects, and this does nothing.
+    /// could miss a late commit; there every commit is signalled to every instance (NOTIFY),
+    /// a listener back from a lost connection wakes every stream, and as a last safety net —
+    /// a connection that died without a word — this wakes every stream every
+    /// 30 s (one read per stream then, not one a second).
     pub fn wake_streams_notified_after(&self, after: NotificationId) -> Result<NotificationId> {
         if self.backend == Backend::Postgres {
+            let now = Timestamp::now().millis();
+            let last = self.last_wake_all.load(std::sync::atomic::Ordering::Relaxed);
+            if now - last >= SAFETY_NET_MS {
+                self.last_wake_all.store(now, std::sync::atomic::Ordering::Relaxed);
+                let _ = self.commits.send(None);
+            }
             return Ok(after);
         }
         let found: Vec<(CompanyId, Option<NotificationId>)> = self.read(|conn| {
@@ -339,17 +365,19 @@ pub(crate) fn recipients(conn: &mut DbConnection, company_id: CompanyId) -> Resu
         .load(conn)?)
 }
 
-/// Notifies the team of `company_id` of `lead` (inside the caller's transaction).
+/// Notifies the team of `company_id` of `lead` (inside the caller's transaction, whose commit
+/// wakes the company's live streams on every PostgreSQL instance).
 pub(crate) fn notify_team(conn: &mut DbConnection, company_id: CompanyId, lead: LeadId, text: &str) -> Result<()> {
     let recipients = recipients(conn, company_id)?;
     let notes: Vec<NewNotification> =
         notes_to_team(company_id, &recipients, lead, text, Timestamp::now().millis()).collect();
     crate::dialect::insert_rows!(conn, notifications, notes);
-    Ok(())
+    crate::dialect::announce_commits(conn, std::iter::once(company_id))
 }
 
 /// Tells every active employee of `company_id` something about one of its webhook endpoints
-/// (inside the caller's transaction).
+/// (inside the caller's transaction, whose commit wakes the company's live streams on every
+/// PostgreSQL instance).
 pub(crate) fn notify_about_webhook(conn: &mut DbConnection, company_id: CompanyId, text: &str, now: i64) -> Result<()> {
     let notes: Vec<NewNotification> = recipients(conn, company_id)?
         .into_iter()
@@ -365,6 +393,7 @@ pub(crate) fn notify_about_webhook(conn: &mut DbConnection, company_id: CompanyI
         .collect();
     if !notes.is_empty() {
         crate::dialect::insert_rows!(conn, notifications, notes);
+        crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
     }
     Ok(())
 }

@@ -1436,7 +1436,7 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         Option<EmployeeId>,
         Option<OrderId>,
         Option<TicketId>,
-        String,
+        Option<String>,
     );
     let rows: Vec<Row> = outbox::table
         .filter(outbox::id.eq_any(ids))
@@ -1558,7 +1558,8 @@ fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec
         };
         due.push(DueDelivery {
             id: *id,
-            message_id: message_id.clone(),
+            // None only for a delivery made before message ids were kept: its id then.
+            message_id: message_id.clone().unwrap_or_else(|| format!("msg_{id}")),
             company_id: *company_id,
             channel,
             event: parse_word(event, "event")?,

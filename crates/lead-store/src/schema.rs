@@ -177,7 +177,7 @@ diesel::table! {
         last_status -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         created_at -> BigInt,
-        message_id -> Text,
+        message_id -> Nullable<Text>,
     }
 }
 

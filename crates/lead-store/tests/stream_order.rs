@@ -97,3 +97,66 @@ fn a_stream_gives_out_what_comes_after_it_started_once() {
     assert_eq!(read(&store, employee, &next).0, Vec::<NotificationId>::new());
 }
 }
+
+#[test]
+fn notifications_restored_from_another_cluster_do_not_hold_the_streams() {
+    let Some(_) = postgres_url() else {
+        eprintln!("skipped: set LEAD_TEST_POSTGRES_URL; transaction ids are PostgreSQL's");
+        return;
+    };
+    let db = TestDb::new_on(Backend::Postgres);
+    let (old, employee) = {
+        let store = db.store();
+        let (acme, _) = tenant(&store, "Acme");
+        store.record_lead(acme, order_from("old@example.de")).unwrap();
+        let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+        (
+            store.list_notifications(employee, false, None, None).unwrap()[0].id,
+            employee,
+        )
+    };
+    // What pg_restore from a busier cluster leaves: a transaction id far beyond this one's.
+    let mut raw = diesel::PgConnection::establish(&db.url).unwrap();
+    raw.batch_execute("UPDATE notifications SET xact = 9000000000000")
+        .unwrap();
+    drop(raw);
+
+    // Opened again, the store puts them first; a client resuming after the old one, and a
+    // new stream, get the next notification.
+    let store = db.store();
+    let acme = lead_store::Tenant {
+        company_id: store.list_companies().unwrap()[0].id,
+        key_id: store.list_keys(None).unwrap()[0].id,
+    };
+    let resumed = store.stream_start(employee, Some(old)).unwrap();
+    let fresh = store.stream_start(employee, None).unwrap();
+    store.record_lead(acme, order_from("new@example.de")).unwrap();
+    let new = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    for cursor in [&resumed, &fresh] {
+        let given = wait_until("the new notification", Duration::from_secs(10), || {
+            let (given, waiting, _) = read(&store, employee, cursor);
+            (!waiting).then_some(given)
+        });
+        assert_eq!(given, vec![new]);
+    }
+}
+
+backend_test! {
+fn a_client_resuming_after_an_id_the_database_no_longer_has_gets_what_comes_next() {
+    // After a restore from a backup, ids are given again: a client resuming after one beyond
+    // the newest must not wait for new notifications to pass it.
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, _) = tenant(&store, "Acme");
+    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+    store.record_lead(acme, order_from("before@example.de")).unwrap();
+    let resumed = store.stream_start(employee, Some(NotificationId::new(5000))).unwrap();
+    store.record_lead(acme, order_from("after@example.de")).unwrap();
+    let newest = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    let given = wait_until("the new notification", Duration::from_secs(10), || {
+        let (given, waiting, _) = read(&store, employee, &resumed);
+        (!waiting).then_some(given)
+    });
+    assert_eq!(given, vec![newest]);
+}
+}

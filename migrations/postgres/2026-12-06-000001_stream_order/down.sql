@@ -1,2 +1,1 @@
-DROP INDEX notifications_stream;
 ALTER TABLE notifications DROP COLUMN xact;

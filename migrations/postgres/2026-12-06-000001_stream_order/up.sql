@@ -5,4 +5,4 @@
 -- rows of transactions older than every one still running. Rows from before stay 0: first.
 ALTER TABLE notifications ADD COLUMN xact BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE notifications ALTER COLUMN xact SET DEFAULT (pg_current_xact_id()::text::bigint);
-CREATE INDEX notifications_stream ON notifications (employee_id, xact, id);
+-- Its index is built by migration 2026-12-06-000003, without locking out the writers.

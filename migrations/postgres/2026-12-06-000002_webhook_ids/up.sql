@@ -1,9 +1,12 @@
--- Each delivery's `webhook-id`, what receivers deduplicate by: a UUIDv7 made when the row is
--- written, never another delivery's. It was `msg_<delivery id>`, and after a restore from a
--- backup the next deliveries took ids already used, so a receiver dropped new leads as
--- repeats. Rows from before keep the id their attempts were sent with.
-ALTER TABLE outbox ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
-UPDATE outbox SET message_id = 'msg_' || id;
-ALTER TABLE outbox ALTER COLUMN message_id DROP DEFAULT;
+-- Each delivery's `webhook-id`, what receivers deduplicate by: made when the row is written,
+-- never another delivery's. It was `msg_<delivery id>`, and after a restore from a backup the
+-- next deliveries took ids already used, so a receiver dropped new leads as repeats. New rows
+-- get a UUIDv7 from the server; the default gives one (random) to rows an instance of the
+-- previous version writes during a rolling upgrade. Deliveries still to be made or retried
+-- keep the id their attempts were sent with; delivered ones, never sent again, stay NULL (an
+-- instant change: no rewrite of the table, no long lock).
+ALTER TABLE outbox ADD COLUMN message_id TEXT;
+ALTER TABLE outbox ALTER COLUMN message_id SET DEFAULT ('msg_' || replace(gen_random_uuid()::text, '-', ''));
+UPDATE outbox SET message_id = 'msg_' || id WHERE status <> 'delivered';
 -- Deliveries that failed for good, for `lead-server status` (few rows: cheap to keep).
 CREATE INDEX outbox_failed ON outbox (id) WHERE status = 'failed';

@@ -58,10 +58,33 @@ pub fn file(path: &Path) -> anyhow::Result<toml::Table> {
         .unwrap_or_default();
     if let Some(toml::Value::Table(database)) = table.get_mut("database") {
         if let Some(toml::Value::String(url)) = database.get_mut("url") {
-            *url = relative_to(url, &folder);
+            let resolved = relative_to(url, &folder);
+            refuse_a_moved_database(url, &resolved, path)?;
+            *url = resolved;
         }
     }
     Ok(table)
+}
+
+/// Earlier versions took a relative SQLite path in a config file relative to the working
+/// folder. Where that finds a database and the file's folder finds none, the server would
+/// start on a new empty one and the leads would seem gone: stop and say so instead.
+fn refuse_a_moved_database(written: &str, resolved: &str, file: &Path) -> anyhow::Result<()> {
+    let (Ok(before), Ok(now)) = (lead_store::sqlite_path(written), lead_store::sqlite_path(resolved)) else {
+        return Ok(());
+    };
+    if before.is_relative() && before.is_file() && !now.exists() {
+        bail!(
+            "database.url {written:?} in {} is relative to that file's folder, so it names {}, which does not exist — \
+             while {} in the working folder does (earlier versions read it from there): write its absolute path, \
+             sqlite://{}",
+            file.display(),
+            now.display(),
+            before.display(),
+            std::path::absolute(&before).unwrap_or(before.clone()).display()
+        );
+    }
+    Ok(())
 }
 
 /// `sqlite://REL` with REL relative to `folder`; every other URL as it is.
@@ -349,5 +372,19 @@ mod tests {
             std::fs::write(&path, format!("[database]\nurl = \"{kept}\"\n")).unwrap();
             assert_eq!(setting(&file(&path).unwrap(), "database", "url").as_str(), Some(kept));
         }
+    }
+
+    #[test]
+    fn a_database_the_working_folder_has_and_the_files_folder_has_not_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lead-server.toml");
+        // A path that exists relative to this test's working folder (the crate's), not to the
+        // file's: the Cargo manifest stands in for a database.
+        std::fs::write(&path, "[database]\nurl = \"sqlite://Cargo.toml\"\n").unwrap();
+        let said = format!("{:#}", file(&path).unwrap_err());
+        assert!(
+            said.contains("earlier versions read it from there") && said.contains("absolute path"),
+            "{said}"
+        );
     }
 }

@@ -158,7 +158,14 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             if let Some(metrics) = metrics_handle {
                 metrics.stop(true).await;
             }
-            handle.stop(true).await;
+            // Asked once more while finishing what is in flight: at once.
+            tokio::select! {
+                () = handle.stop(true) => {}
+                () = signals.next() => {
+                    log::info!("stopping at once: asked again");
+                    handle.stop(false).await;
+                }
+            }
         });
         server.await.context("the HTTP server failed")
     })

@@ -178,6 +178,7 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Opt
     };
     let writer = pool(writers, false)?;
     dialect::migrate(&mut *writer.get()?)?;
+    dialect::reset_foreign_stream_order(&mut *writer.get()?)?;
     let readers = pool(config.read_pool_size.max(1), true)?;
     let checkpointer = match backend {
         Backend::Sqlite => Some(Checkpointer::start(pool(1, false)?)?),

@@ -44,23 +44,37 @@ impl Target {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; a `password=` in the
+/// query (`?password=secret`, which libpq takes too) → `password=***`.
 pub fn redact_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
-    let redacted = match authority.rsplit_once('@') {
+    // The user part may hold any character, '/' and '@' percent-encoded: the host follows
+    // the last '@' before the path.
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
             Some((user, _)) => format!("{user}:***@{host}"),
             None => authority.to_owned(),
         },
         None => authority.to_owned(),
     };
-    match tail {
-        Some(tail) => format!("{scheme}://{redacted}/{tail}"),
-        None => format!("{scheme}://{redacted}"),
-    }
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", query.join("&"))
+        }
+        None => tail.to_owned(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// Which file a SQLite connection has open (device and inode), to notice when the file at
@@ -194,15 +208,24 @@ impl ManageConnection for Manager {
 
 /// The file path of a `sqlite://PATH` URL.
 pub fn sqlite_path(url: &str) -> Result<PathBuf> {
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| {
-            let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-            StoreError::Url(format!(
-                "unknown scheme {scheme:?}: expected sqlite://PATH, postgres://… or postgresql://…"
-            ))
-        })?;
+    let path =
+        url.strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| {
+                // Only a scheme is shown: a connection string without one (`host=… password=…`)
+                // would otherwise be echoed whole.
+                let scheme = url.split_once(':').map(|(scheme, _)| scheme).filter(|scheme| {
+                    !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+                });
+                StoreError::Url(match scheme {
+                    Some(scheme) => {
+                        format!("unknown scheme {scheme:?}: expected sqlite://PATH, postgres://… or postgresql://…")
+                    }
+                    None => {
+                        "expected a URL: sqlite://PATH, postgres://… or postgresql://… (not a connection string)".into()
+                    }
+                })
+            })?;
     if path.is_empty() || path.contains('?') {
         return Err(StoreError::Url(
             "expected sqlite://PATH with a file path and no options".into(),
@@ -262,6 +285,16 @@ mod tests {
         assert_eq!(redact_password("postgres://lead@db/leads"), "postgres://lead@db/leads");
         assert_eq!(redact_password("postgresql://a:b@c"), "postgresql://a:***@c");
         assert_eq!(redact_password("sqlite://data/leads.db"), "sqlite://data/leads.db");
+        assert_eq!(
+            redact_password("postgres://lead:it's@pw@db/x"),
+            "postgres://lead:***@db/x"
+        );
+        assert_eq!(
+            redact_password("postgres://lead@db/x?sslmode=disable&Password=s3cr3t"),
+            "postgres://lead@db/x?sslmode=disable&Password=***"
+        );
+        let keywords = Target::parse("host=db password=s3cr3t").unwrap_err().to_string();
+        assert!(!keywords.contains("s3cr3t"), "{keywords}");
     }
 
     #[test]
