@@ -3,8 +3,10 @@
 //! Two dialects. `Excel` (the default) is what German Excel opens by double-click: `;` between
 //! cells, a decimal comma, UTF-8 with a byte order mark, times in the team's zone, German
 //! words. `Rfc4180` is for programs: `,`, a decimal point, no mark, UTC times (RFC 3339) and
-//! the API's words. In both, a cell that a spreadsheet would run as a formula (it starts with
-//! `=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'` in front (OWASP).
+//! the API's words. In the Excel dialect a cell that a spreadsheet would run as a formula (it
+//! starts with `=`, `+`, `-`, `@`, a tab or a carriage return — after any invisible characters,
+//! and read as NFKC, so that a full-width `＝` counts) gets a `'` in front (OWASP); the RFC 4180
+//! dialect is for programs and writes every value as it is.
 
 use lead_domain::{TimeZone, Timestamp};
 use lead_store::{OrderRecord, TicketRecord};
@@ -119,14 +121,14 @@ pub fn orders(orders: &[OrderRecord], dialect: Dialect, zone: &TimeZone) -> Vec<
                 order.id.to_string(),
                 time(order.created_at, dialect, zone),
                 status.to_owned(),
-                safe(&order.email),
-                safe(&order.title),
+                safe(&order.email, dialect),
+                safe(&order.title, dialect),
                 total,
-                safe(order.message.as_deref().unwrap_or_default()),
+                safe(order.message.as_deref().unwrap_or_default(), dialect),
                 order.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                safe(order.decided_by.as_ref().map_or("", |e| e.name.as_str())),
+                safe(order.decided_by.as_ref().map_or("", |e| e.name.as_str()), dialect),
                 order.decided_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
-                safe(&extra(&order.payload)),
+                safe(&extra(&order.payload), dialect),
             ]
         }),
     )
@@ -148,16 +150,19 @@ pub fn tickets(tickets: &[TicketRecord], dialect: Dialect, zone: &TimeZone) -> V
                 ticket.id.to_string(),
                 time(ticket.created_at, dialect, zone),
                 status.to_owned(),
-                safe(&ticket.email),
-                safe(&ticket.title),
-                safe(&ticket.message),
+                safe(&ticket.email, dialect),
+                safe(&ticket.title, dialect),
+                safe(&ticket.message, dialect),
                 ticket.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                safe(ticket.status_changed_by.as_ref().map_or("", |e| e.name.as_str())),
+                safe(
+                    ticket.status_changed_by.as_ref().map_or("", |e| e.name.as_str()),
+                    dialect,
+                ),
                 ticket
                     .status_changed_at
                     .map(|at| time(at, dialect, zone))
                     .unwrap_or_default(),
-                safe(&extra(&ticket.payload)),
+                safe(&extra(&ticket.payload), dialect),
             ]
         }),
     )
@@ -189,12 +194,29 @@ fn extra(payload: &str) -> String {
     }
 }
 
-/// A text cell a spreadsheet will not run as a formula.
-fn safe(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
+/// A text cell a spreadsheet will not run as a formula (see the module's description).
+fn safe(text: &str, dialect: Dialect) -> String {
+    if dialect == Dialect::Rfc4180 {
+        return text.to_owned();
     }
+    let first = text
+        .chars()
+        .find(|&c| !(invisible(c) || (c.is_whitespace() && c != '\t' && c != '\r')));
+    let formula = first.is_some_and(|c| {
+        let mut buffer = [0u8; 4];
+        let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(c.encode_utf8(&mut buffer));
+        matches!(normalized.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+    });
+    match formula {
+        true => format!("'{text}"),
+        false => text.to_owned(),
+    }
+}
+
+/// A character that shows nothing: a byte order mark, zero-width spaces and joiners, a soft
+/// hyphen, direction marks.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{feff}' | '\u{00ad}' | '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{202a}'..='\u{202e}')
 }
 
 fn encode(dialect: Dialect, rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
@@ -219,11 +241,27 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_other_text_kept() {
-        for formula in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(safe(formula), format!("'{formula}"));
+        for formula in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            // Full-width and small forms, and what hides in front of a formula.
+            "＝1+1",
+            "＋1",
+            "＠SUM(A1)",
+            "﹦1",
+            "\u{feff}=1",
+            "\u{200b}=1",
+            " =1",
+        ] {
+            assert_eq!(safe(formula, Dialect::Excel), format!("'{formula}"), "{formula:?}");
+            assert_eq!(safe(formula, Dialect::Rfc4180), formula, "programs get it as it is");
         }
-        for text in ["Max", "", "1-2", "a=b", "Köln"] {
-            assert_eq!(safe(text), text);
+        for text in ["Max", "", "1-2", "a=b", "Köln", "\u{200b}Max", "ﬁ=x"] {
+            assert_eq!(safe(text, Dialect::Excel), text);
         }
     }
 

@@ -848,6 +848,7 @@ fn lists_page_search_filter_count_and_export() {
     let text = String::from_utf8(plain.body.clone()).unwrap();
     assert!(text.starts_with("id,created_at,status,email,title,total,"), "{text}");
     assert!(text.contains(",1234.50,") && text.contains("Z,new,"), "{text}");
+    assert!(text.contains(",\"=HYPERLINK(\"\"http://x\"\")\","), "programs get the value as it is: {text}");
     // All 61, streamed in chunks: every one once.
     let all = String::from_utf8(get("/app/orders/export.csv?dialect=rfc4180").body.clone()).unwrap();
     assert_eq!(all.lines().count(), 62);
