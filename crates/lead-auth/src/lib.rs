@@ -16,6 +16,7 @@ mod key;
 mod password;
 mod redact;
 mod secret;
+mod signed;
 mod token;
 
 pub use key::{authorize, credentials, ApiKey, Credentials, KeyError, KeyHash, KeyState};
@@ -25,6 +26,7 @@ pub use password::{
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
 pub use secret::{salted_hash, salted_hash_matches};
+pub use signed::{generate_signing_key, signed_token, token_is_signed};
 pub use token::{authorize_employee, csrf_token, EmployeeToken, TokenHash, TokenState};
 
 /// The recognisable start of every generated key.

@@ -7,6 +7,7 @@ mod common;
 
 use base64::Engine as _;
 use common::browser::{wait_for, Browser};
+use common::pages::{hidden_csrf, set_cookie};
 use common::{cli_with_stdin, token_for, Receiver, Response, TestApp};
 use lead_domain::OrderStatus;
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
@@ -194,21 +195,6 @@ fn raw_login(app: &TestApp, password: &str) -> (Response, Option<(String, String
         (cookie, hidden_csrf(&inbox))
     });
     (answer, session)
-}
-
-fn set_cookie(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers
-        .iter()
-        .filter(|(header, _)| header == "set-cookie")
-        .find_map(|(_, value)| value.strip_prefix(&format!("{name}=")))
-        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
-}
-
-fn hidden_csrf(page: &Response) -> String {
-    let text = page.text();
-    let start = text.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
-    text[start..].split('"').next().unwrap().to_owned()
 }
 
 backend_test! {

@@ -46,6 +46,7 @@ mod records;
 mod retention;
 mod rows;
 mod schema;
+mod secrets;
 mod submissions;
 mod tickets;
 mod tokens;

@@ -160,6 +160,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        secret -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         company_id -> BigInt,

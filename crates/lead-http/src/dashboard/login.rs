@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
-use lead_auth::{csrf_token, EmployeeToken};
+use lead_auth::EmployeeToken;
 use lead_domain::Timestamp;
 use lead_store::Store;
 
@@ -13,7 +13,8 @@ use super::{pages, see_other, PageResult};
 use crate::request::{blocking, client_ip};
 use crate::{ApiError, HttpConfig};
 
-/// The login form's CSRF cookie (double submit: there is no session yet).
+/// The login form's CSRF cookie: there is no session yet, so the token is sent twice (cookie
+/// and field) and signed by the server, so that nobody else can make a pair that passes.
 const LOGIN_CSRF_COOKIE: &str = "lead_login_csrf";
 
 pub(crate) async fn login_page(
@@ -24,8 +25,8 @@ pub(crate) async fn login_page(
     if session.is_some() {
         return Ok(see_other("/app/orders"));
     }
-    let token = EmployeeToken::generate().map_err(|error| ApiError::Internal(error.to_string()))?;
-    let csrf = csrf_token(token.expose());
+    let csrf = lead_auth::signed_token(&config.dashboard.login_key.0)
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
     let mut response = crate::html(StatusCode::OK, pages::login(&csrf, "", None));
     set_cookie(
         &mut response,
@@ -36,6 +37,23 @@ pub(crate) async fn login_page(
         Duration::from_secs(3600),
     );
     Ok(response)
+}
+
+/// Whether a form post came from a page of this server: its `Origin`, where the browser sends
+/// one (every current browser does on a POST), names the host it was sent to.
+fn from_this_site(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|host| host.to_str().ok());
+    let origin = origin.to_str().unwrap_or("null");
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host))
 }
 
 /// Email and password: the first active employee with that email whose password matches.
@@ -54,9 +72,13 @@ pub(crate) async fn login(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     crate::auth::check_client(&req)?;
+    if !from_this_site(&req) {
+        return Err(ApiError::Csrf.into());
+    }
     let fields = form(&req, body, &config).await?;
     let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if csrf.is_empty() || !field(&fields, "csrf").is_some_and(|given| same_secret(given, &csrf)) {
+    let signed = lead_auth::token_is_signed(&config.dashboard.login_key.0, &csrf);
+    if !signed || !field(&fields, "csrf").is_some_and(|given| same_secret(given, &csrf)) {
         return Err(ApiError::Csrf.into());
     }
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();

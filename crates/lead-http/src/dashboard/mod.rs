@@ -36,6 +36,26 @@ pub struct DashboardConfig {
     pub always_secure_cookies: bool,
     /// The team's time zone: every time the dashboard shows is in it.
     pub time_zone: lead_domain::TimeZone,
+    /// What signs the login form's CSRF token: the installation's key, the same on every
+    /// instance (the server takes it from the store).
+    pub login_key: LoginKey,
+}
+
+/// The key that signs the login form's CSRF token; never shown.
+#[derive(Clone)]
+pub struct LoginKey(pub String);
+
+impl std::fmt::Debug for LoginKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginKey(***)")
+    }
+}
+
+impl Default for LoginKey {
+    /// A key of this process alone (tests; the server sets the installation's).
+    fn default() -> Self {
+        LoginKey(lead_auth::generate_signing_key().expect("the operating system gives random bytes"))
+    }
 }
 
 impl Default for DashboardConfig {
@@ -49,6 +69,7 @@ impl Default for DashboardConfig {
             },
             always_secure_cookies: false,
             time_zone: lead_domain::TimeZone::UTC,
+            login_key: LoginKey::default(),
         }
     }
 }

@@ -170,6 +170,8 @@ impl Config {
                     || (!self.dashboard.insecure_cookies && !bound_to_loopback(&self.server.bind)),
                 // Checked when the configuration was read.
                 time_zone: self.time_zone().unwrap_or(lead_domain::TimeZone::UTC),
+                // Set when the server starts: the installation's, from the store.
+                login_key: lead_http::LoginKey::default(),
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,

@@ -29,6 +29,10 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     };
     let mut http = config.http();
     http.push_public_key = push.as_ref().map(|vapid| vapid.public_key().to_owned());
+    // The key that signs login forms, the same on every instance (a form one instance made
+    // is posted to another behind a load balancer).
+    let made = lead_auth::generate_signing_key()?;
+    http.dashboard.login_key = lead_http::LoginKey(store.server_secret_or_make("login_csrf", || made)?);
     let streams = http.streams.clone();
     let lifecycle = http.lifecycle.clone();
     let metrics = metrics::endpoint(config, &store, &streams)?;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod leads;
 pub mod nginx;
 pub mod operator;
+pub mod pages;
 pub mod stored;
 pub mod team;
 
