@@ -63,12 +63,21 @@ impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         Box::pin(async move {
             // The port is the connector's; 0 here is replaced by it.
-            let found = public_addresses(name.as_str(), 0).await?;
+            let found = public_addresses(name.as_str(), 0).await.map_err(|_| Unreachable)?;
             let addrs: Addrs = Box::new(found.into_iter());
             Ok(addrs)
         })
     }
 }
+
+/// Why a request did not go out, as the team reads it (a delivery's error, a test's answer):
+/// not where the name leads — a company's admin must not learn what names resolve to inside
+/// the network.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error(
+    "the target is not publicly reachable (its name does not resolve, or resolves to an address that is not public)"
+)]
+struct Unreachable;
 
 #[cfg(test)]
 mod tests {

@@ -101,6 +101,12 @@ impl Default for HttpConfig {
     }
 }
 
+/// Whether the server would send to a URL (a webhook endpoint, a push service), resolving its
+/// name as the sending does: `Err` with why, for the log — the team is told only that the
+/// target is not publicly reachable, never where its name leads.
+pub type TargetCheck =
+    std::sync::Arc<dyn Fn(String) -> futures_util::future::BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
 /// Sends a test request (`ping`) to a webhook endpoint now: what it answered, in a sentence.
 pub type Ping = std::sync::Arc<
     dyn Fn(lead_store::WebhookTarget) -> futures_util::future::BoxFuture<'static, Result<String, String>> + Send + Sync,
@@ -117,6 +123,8 @@ pub struct WebhookSettings {
     pub secret: fn() -> Result<String, String>,
     /// A test request to an endpoint.
     pub ping: Ping,
+    /// The check of a webhook's or a push device's URL when it is added (the sending's own).
+    pub check: TargetCheck,
 }
 
 impl std::fmt::Debug for WebhookSettings {
@@ -133,6 +141,14 @@ impl Default for WebhookSettings {
             allow_private: false,
             secret: || Err("no webhook secrets can be made here".into()),
             ping: std::sync::Arc::new(|_| Box::pin(async { Err("no test requests can be sent here".into()) })),
+            // Without the network: the URL alone (the server gives the resolving check).
+            check: std::sync::Arc::new(|url| {
+                Box::pin(async move {
+                    lead_domain::check_target_url(&url, false)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+            }),
         }
     }
 }

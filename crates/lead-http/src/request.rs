@@ -155,3 +155,16 @@ where
     let store = store.clone().into_inner();
     web::block(move || work(&store)).await?.map_err(Into::into)
 }
+
+/// Refuses (`400`, on `field`) a URL the server would not send to — resolving its name as the
+/// sending does; the answer never says where the name leads (what a company's admin could
+/// otherwise learn of the inside network), the log does.
+pub(crate) async fn reachable_target(config: &HttpConfig, field: &'static str, url: &str) -> Result<(), ApiError> {
+    (config.webhooks.check)(url.to_owned()).await.map_err(|why| {
+        log::info!("refused {field} {}: {why}", lead_store::shown_url(url));
+        ApiError::InvalidField {
+            field,
+            message: "An diese Adresse sendet der Server nicht: Ziel ist nicht öffentlich erreichbar.".into(),
+        }
+    })
+}

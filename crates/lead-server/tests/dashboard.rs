@@ -175,26 +175,7 @@ fn wrong_passwords_lock_the_account_in_a_real_browser() {
 
 /// A logged-in session over raw HTTP: the session cookie and the page's CSRF token.
 fn raw_login(app: &TestApp, password: &str) -> (Response, Option<(String, String)>) {
-    let page = app.server.request("GET", "/app/login", &[], b"");
-    let login_cookie = set_cookie(&page, "lead_login_csrf").unwrap();
-    let csrf = hidden_csrf(&page);
-    let body = format!(
-        "csrf={csrf}&email={}&password={password}",
-        email(app).replace('@', "%40")
-    );
-    let cookie = format!("lead_login_csrf={login_cookie}");
-    let headers = [
-        ("Cookie", cookie.as_str()),
-        ("Content-Type", "application/x-www-form-urlencoded"),
-    ];
-    let answer = app.server.request("POST", "/app/login", &headers, body.as_bytes());
-    let session = set_cookie(&answer, "lead_session").filter(|s| !s.is_empty());
-    let session = session.map(|session| {
-        let cookie = format!("lead_session={session}");
-        let inbox = app.server.request("GET", "/app/orders", &[("Cookie", &cookie)], b"");
-        (cookie, hidden_csrf(&inbox))
-    });
-    (answer, session)
+    common::pages::log_in(app, &email(app), password)
 }
 
 backend_test! {

@@ -321,13 +321,23 @@ backend_test! {
         let listed = app.team("GET", "/api/v1/push/subscriptions", &token, "").json();
         assert_eq!(listed["items"], json!([]), "nothing stored");
 
-        // A valid one; another company's employee can neither see nor remove it.
+        // A public push service whose name does not resolve (here: no DNS at all) is refused
+        // as the sending would refuse it.
         let mut valid = device.subscription();
         valid["endpoint"] = json!("https://push.example.com/abc");
-        let answer = post(&valid);
+        post(&valid).assert_error(400, "invalid_field", Some("endpoint"));
+
+        // A valid one (private push services allowed, as in a test network); another company's
+        // employee can neither see nor remove it.
+        let app = TestApp::spawn_with(
+            "[push]\nsubject = \"mailto:it@acme.example\"\n[outbox]\nallow_private_targets = true\n",
+        );
+        let token = token_for(&app.store, app.acme.employees[0]);
+        let post = |body: &Value| app.team("POST", "/api/v1/push/subscriptions", &token, &body.to_string());
+        let answer = post(&device.subscription());
         assert_eq!(answer.status, 201, "{}", answer.text());
         let id = answer.json()["id"].as_i64().unwrap();
-        assert_eq!(answer.json()["service"], "https://push.example.com");
+        assert_eq!(answer.json()["service"], service.url.trim_end_matches("/hook"));
         let (_, intruder) = {
             let other = add_company(&app.store, "Other", 1);
             let token = token_for(&app.store, other.employees[0]);

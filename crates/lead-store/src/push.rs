@@ -243,6 +243,12 @@ impl Store {
             .ok_or_else(|| StoreError::corrupt("the VAPID keys were written but are not there".into()))
     }
 
+    /// Checks a subscription as [`Store::add_push_subscription`] will, without the database:
+    /// for a caller to check what it must check itself (the push service's name) only then.
+    pub fn check_push_subscription(&self, new: &NewPushSubscription<'_>) -> Result<()> {
+        checked(new, self.private_targets).map(|_| ())
+    }
+
     /// Keeps a device of `member` (a browser's push subscription). The same push URL again —
     /// a browser subscribing anew, or a device another employee used before — updates the
     /// one row: a device belongs to whoever subscribed it last, and what was still owed to its

@@ -366,6 +366,7 @@ pub(crate) async fn add_webhook(
         field: "url",
         message: format!("An diese Adresse sendet der Server nicht: {error}"),
     })?;
+    crate::request::reachable_target(&config, "url", &url).await?;
     let format: WebhookFormat =
         posted
             .field("format")

@@ -63,11 +63,12 @@ pub(crate) async fn subscribe(
             .ok_or(ApiError::MissingField(name))
     };
     let (endpoint, p256dh, auth) = (field("endpoint")?, field("p256dh")?, field("auth")?);
-    let device = device_label(&req);
-    let member = posted.session.member;
-    blocking(&store, move |s| {
-        keep_device(s, member, &endpoint, &p256dh, &auth, &device)
-    })
+    keep_device(
+        &store,
+        &config,
+        posted.session.member,
+        [endpoint, p256dh, auth, device_label(&req)],
+    )
     .await?;
     Ok(see_other("/app/settings"))
 }

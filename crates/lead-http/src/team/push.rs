@@ -66,35 +66,42 @@ pub(crate) fn push_enabled(config: &HttpConfig) -> Result<(), ApiError> {
     }
 }
 
-/// Keeps a device of `member` (a push subscription's fields, the device's label).
-pub(crate) fn keep_device(
-    store: &Store,
+/// Keeps a device of `member` — `subscription` is its endpoint, its `p256dh` and `auth` keys
+/// and the device's label —: checked as the store checks it, then its push service's name
+/// resolved as the sending will.
+pub(crate) async fn keep_device(
+    store: &web::Data<Store>,
+    config: &HttpConfig,
     member: lead_store::Member,
-    endpoint: &str,
-    p256dh: &str,
-    auth: &str,
-    device: &str,
+    subscription: [String; 4],
 ) -> Result<lead_store::PushSubscription, ApiError> {
-    store
-        .add_push_subscription(
-            member,
-            &NewPushSubscription {
-                endpoint,
-                p256dh,
-                auth,
-                device,
-            },
-        )
-        .map_err(|error| {
-            ApiError::from_store(
-                error,
-                PushSubscriptionId::NOT_FOUND,
-                &format!(
-                    "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines",
-                    lead_store::MAX_DEVICES
-                ),
-            )
-        })
+    fn new(subscription: &[String; 4]) -> NewPushSubscription<'_> {
+        let [endpoint, p256dh, auth, device] = subscription;
+        NewPushSubscription {
+            endpoint,
+            p256dh,
+            auth,
+            device,
+        }
+    }
+    store.check_push_subscription(&new(&subscription)).map_err(refused)?;
+    crate::request::reachable_target(config, "endpoint", &subscription[0]).await?;
+    blocking(store, move |s| {
+        s.add_push_subscription(member, &new(&subscription)).map_err(refused)
+    })
+    .await
+}
+
+/// A subscription the store refused, in the team's words.
+fn refused(error: lead_store::StoreError) -> ApiError {
+    ApiError::from_store(
+        error,
+        PushSubscriptionId::NOT_FOUND,
+        &format!(
+            "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines",
+            lead_store::MAX_DEVICES
+        ),
+    )
 }
 
 #[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "team", security(("bearer" = [])), request_body = SubscriptionBody, responses((status = 201, body = DeviceView), (status = 400, body = ErrorBody), (status = 409, description = "Push is not enabled on this server, or the caller has the most devices allowed", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -111,11 +118,7 @@ pub(crate) async fn subscribe(
     let keys = body.keys.ok_or(ApiError::MissingField("keys"))?;
     let p256dh = keys.p256dh.required_text("keys.p256dh")?;
     let auth = keys.auth.required_text("keys.auth")?;
-    let device = device_label(&req);
-    let device = blocking(&store, move |s| {
-        keep_device(s, member.0, &endpoint, &p256dh, &auth, &device)
-    })
-    .await?;
+    let device = keep_device(&store, &config, member.0, [endpoint, p256dh, auth, device_label(&req)]).await?;
     Ok(json(StatusCode::CREATED, &DeviceView::from(device)))
 }
 

@@ -180,6 +180,17 @@ impl Config {
                 allow_private: self.outbox.allow_private_targets,
                 secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),
                 ping: self.ping(),
+                check: {
+                    let allow_private = self.outbox.allow_private_targets;
+                    std::sync::Arc::new(move |url| {
+                        Box::pin(async move {
+                            lead_deliver::check_target(&url, allow_private)
+                                .await
+                                .map(|_| ())
+                                .map_err(|error| error.to_string())
+                        })
+                    })
+                },
             },
             streams: lead_http::Streams::new(lead_http::StreamLimits {
                 per_employee: self.server.streams_per_employee,

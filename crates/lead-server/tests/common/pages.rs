@@ -1,6 +1,6 @@
 //! Reading the dashboard's pages over raw HTTP: the cookies they set, their forms' CSRF token.
 
-use lead_testkit::Response;
+use lead_testkit::{Response, TestApp};
 
 /// The value of the cookie `name` a response sets.
 pub fn set_cookie(response: &Response, name: &str) -> Option<String> {
@@ -17,4 +17,26 @@ pub fn hidden_csrf(page: &Response) -> String {
     let text = page.text();
     let start = text.find(r#"name="csrf" value=""#).expect("a CSRF field") + r#"name="csrf" value=""#.len();
     text[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Logs in over raw HTTP as `email`: the answer, and for a session its cookie and the CSRF
+/// token of its pages.
+pub fn log_in(app: &TestApp, email: &str, password: &str) -> (Response, Option<(String, String)>) {
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    let login_cookie = set_cookie(&page, "lead_login_csrf").unwrap();
+    let csrf = hidden_csrf(&page);
+    let body = format!("csrf={csrf}&email={}&password={password}", email.replace('@', "%40"));
+    let cookie = format!("lead_login_csrf={login_cookie}");
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let answer = app.server.request("POST", "/app/login", &headers, body.as_bytes());
+    let session = set_cookie(&answer, "lead_session").filter(|s| !s.is_empty());
+    let session = session.map(|session| {
+        let cookie = format!("lead_session={session}");
+        let inbox = app.server.request("GET", "/app/orders", &[("Cookie", &cookie)], b"");
+        (cookie, hidden_csrf(&inbox))
+    });
+    (answer, session)
 }
