@@ -103,6 +103,16 @@ impl TokenState {
     }
 }
 
+/// What an employee token is for. Each is accepted only where it belongs: a dashboard session
+/// is never a bearer token of the team API, and a team-API token never a session cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A team-API token (`lead-server employee token`): for scripts, until revoked.
+    Api,
+    /// A dashboard login: in the session cookie, until it expires or the employee logs out.
+    Session,
+}
+
 /// Decides from a presented token and its lookup: the employee, 401 or 403.
 pub fn authorize_employee<T>(token: Option<&EmployeeToken>, found: Option<(T, TokenState)>) -> Result<T, AuthError> {
     match (token, found) {

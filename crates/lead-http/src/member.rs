@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use lead_auth::{authorize_employee, EmployeeToken};
+use lead_auth::{authorize_employee, EmployeeToken, TokenKind};
 use lead_store::{Member, Store};
 
 use crate::request::blocking;
@@ -28,20 +28,25 @@ impl FromRequest for TeamMember {
         let store = req.app_data::<web::Data<Store>>().cloned();
         Box::pin(async move {
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
-            Ok(TeamMember(member_of(&store, token.as_ref()).await?))
+            Ok(TeamMember(member_of(&store, token.as_ref(), TokenKind::Api).await?))
         })
     }
 }
 
-/// The member `token` belongs to, if the token may act ([`authorize_employee`]): 401 without
-/// a token or for an unknown or revoked one, 403 for an inactive company. The one check of
-/// a team-API bearer token and of a dashboard session.
-pub(crate) async fn member_of(store: &web::Data<Store>, token: Option<&EmployeeToken>) -> Result<Member, ApiError> {
+/// The member `token` belongs to, if it is a credential of `kind` and may act
+/// ([`authorize_employee`]): 401 without a token or for an unknown, revoked or other kind of
+/// one, 403 for an inactive company. The one check of a team-API bearer token (`Api`) and of
+/// a dashboard session (`Session`).
+pub(crate) async fn member_of(
+    store: &web::Data<Store>,
+    token: Option<&EmployeeToken>,
+    kind: TokenKind,
+) -> Result<Member, ApiError> {
     let found = match token {
         None => None,
         Some(token) => {
             let hash = token.hash();
-            blocking(store, move |store| store.find_token_by_hash(&hash)).await?
+            blocking(store, move |store| store.find_token_of_kind(&hash, kind)).await?
         }
     };
     Ok(authorize_employee(

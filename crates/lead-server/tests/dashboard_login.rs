@@ -1,6 +1,8 @@
-//! The login form against login CSRF: its token is signed by the server (the installation's
-//! key, kept in the database), so a cookie and a field of an attacker's choosing never pass,
-//! and a post from another site's page (its `Origin`) is refused.
+//! The login form and what a session is. Against login CSRF the form's token is signed by the
+//! server (the installation's key, kept in the database), so a cookie and a field of an
+//! attacker's choosing never pass, and a post from another site's page (its `Origin`) is
+//! refused. A session is a credential of its own: a team-API token never opens the dashboard,
+//! a session cookie never the team API.
 
 mod common;
 
@@ -61,5 +63,29 @@ fn the_login_form_takes_only_the_servers_own_token_from_its_own_pages() {
     let own = format!("http://{}", server.addr);
     let answer = post_login(&server, &token, &token, &[("Origin", &own)]);
     assert!(logged_in(&answer), "{} {}", answer.status, answer.text());
+}
+}
+
+backend_test! {
+fn a_team_api_token_is_no_session_and_a_session_no_bearer_token() {
+    let app = TestApp::spawn();
+    let employee = app.acme.employees[0];
+    assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
+    let api_token = common::token_for(&app.store, employee);
+    // The API token as the session cookie: no way into the dashboard.
+    let cookie = format!("lead_session={api_token}");
+    let page = app.server.request("GET", "/app/orders", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(page.status, 303, "{}", page.text());
+    assert_eq!(page.header("location"), Some("/app/login"));
+    let admin = app.server.request("GET", "/app/admin/keys", &[("Cookie", cookie.as_str())], b"");
+    assert_eq!(admin.status, 303);
+    // The session cookie as a bearer token: no way into the team API.
+    let email = app.store.find_employee(employee).unwrap().email;
+    let (session_cookie, _) = common::pages::log_in(&app, &email, PASSWORD).1.expect("logged in");
+    let session = session_cookie.trim_start_matches("lead_session=");
+    app.team("GET", "/api/v1/orders", session, "").assert_error(401, "unauthorized", None);
+    // Each where it belongs.
+    assert_eq!(app.team("GET", "/api/v1/orders", &api_token, "").status, 200);
+    assert_eq!(app.server.request("GET", "/app/orders", &[("Cookie", session_cookie.as_str())], b"").status, 200);
 }
 }

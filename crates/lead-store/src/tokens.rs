@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use lead_auth::{EmployeeToken, TokenHash, TokenState};
+use lead_auth::{EmployeeToken, TokenHash, TokenKind, TokenState};
 
 use crate::audit;
 use crate::error::conflict_on_unique;
@@ -94,7 +94,25 @@ impl Store {
         })
     }
 
-    /// Looks a presented token up by its hash, with whether it may act.
+    /// Looks up a token presented as a credential of `kind`, with whether it may act; a token
+    /// of the other kind is not found. A session is the token that expires (made at a login);
+    /// a team-API token never does.
+    pub fn find_token_of_kind(&self, hash: &TokenHash, kind: TokenKind) -> Result<Option<TokenLookup>> {
+        self.read(|conn| {
+            let query = tokens_with_state!()
+                .filter(employee_tokens::token_hash.eq(hash.as_str()))
+                .into_boxed();
+            let query = match kind {
+                TokenKind::Api => query.filter(employee_tokens::expires_at.is_null()),
+                TokenKind::Session => query.filter(employee_tokens::expires_at.is_not_null()),
+            };
+            let found: Option<StateRow> = query.first(conn).optional()?;
+            Ok(found.map(lookup))
+        })
+    }
+
+    /// Looks a token up by its hash, whatever its kind (the operator revoking one), with
+    /// whether it may act.
     pub fn find_token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenLookup>> {
         self.read(|conn| {
             let found: Option<StateRow> = tokens_with_state!()

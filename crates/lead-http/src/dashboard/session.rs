@@ -80,7 +80,7 @@ impl FromRequest for Session {
             let secret = secret.ok_or_else(PageError::login)?;
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
             let token = EmployeeToken::presented(&secret);
-            let member = match member_of(&store, Some(&token)).await {
+            let member = match member_of(&store, Some(&token), lead_auth::TokenKind::Session).await {
                 Ok(member) => member,
                 Err(ApiError::Auth(_)) => return Err(PageError::login()),
                 Err(error) => return Err(error.into()),
