@@ -21,8 +21,8 @@ mod token;
 
 pub use key::{authorize, credentials, ApiKey, Credentials, KeyError, KeyHash, KeyState};
 pub use password::{
-    check_new_password, generate_password, hash_password, verify_password, PasswordError, MAX_PASSWORD_CHARS,
-    MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE,
+    check_new_password, generate_password, hash_password, verify_password, PasswordError, PasswordWorkspace,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, MIN_PASSWORD_SCORE,
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
 pub use secret::{salted_hash, salted_hash_matches};

@@ -8,6 +8,7 @@
 //! every `200` left exactly one record and one notification per employee behind.
 
 mod load;
+mod login_flood;
 mod metrics_cost;
 mod receiver;
 mod server;
@@ -83,6 +84,10 @@ struct Args {
     /// With --metrics: rounds of one phase per server.
     #[arg(long, default_value_t = 5)]
     rounds: usize,
+    /// Instead of the phases above: 2,000 wrong logins from 500 addresses, and the server's
+    /// memory before, at its peak and 10 s after.
+    #[arg(long)]
+    login_flood: bool,
 }
 
 /// The mix of leads sent.
@@ -119,6 +124,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     if args.metrics {
         return metrics_cost::compare(&args, dir.path());
+    }
+    if args.login_flood {
+        return login_flood::run(&args, dir.path());
     }
     let url = args
         .database_url

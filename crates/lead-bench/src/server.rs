@@ -90,6 +90,18 @@ impl ServerProcess {
         Some(Duration::from_millis(ticks * 10))
     }
 
+    /// The server's resident memory now, in KiB.
+    pub(crate) fn rss_kib(&self) -> Option<u64> {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()?
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
     /// Samples the server's resident memory every 50 ms; the peak in KiB.
     pub(crate) fn watch_memory(&self) -> Arc<AtomicU64> {
         let peak = Arc::new(AtomicU64::new(0));

@@ -60,6 +60,9 @@ pub enum ApiError {
     NotReady,
     /// 429: too many requests from this client or with this key; retry after this many seconds.
     RateLimited(u64),
+    /// 429: too much of one kind of work is under way on this server (password checks,
+    /// exports); nothing was done, retry after a second. The German sentence says what.
+    Saturated(&'static str),
     /// 422: the Idempotency-Key was used before for a different body; this one was stored
     /// nevertheless, held for the operator's review.
     IdempotencyConflict,
@@ -155,7 +158,7 @@ impl ApiError {
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
-            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::RateLimited(_) | ApiError::Saturated(_) => "rate_limited",
             ApiError::NotReady => "not_ready",
             ApiError::IdempotencyConflict => "idempotency_conflict",
         }
@@ -177,6 +180,15 @@ impl ApiError {
             ApiError::Internal(cause) => log::error!("request failed, nothing was stored: {cause}"),
             ApiError::Unavailable(cause) => log::warn!("health check failed: {cause}"),
             _ => {}
+        }
+    }
+
+    /// Seconds after which the same request may succeed (`Retry-After`), where waiting helps.
+    pub(crate) fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Busy | ApiError::NotReady | ApiError::Saturated(_) => Some(1),
+            ApiError::RateLimited(seconds) => Some(*seconds),
+            _ => None,
         }
     }
 
@@ -213,7 +225,7 @@ impl ApiError {
                 format!("Der Inhalt ist zu groß: höchstens {} KiB sind erlaubt.", limit / 1024)
             }
             ApiError::MethodNotAllowed(allow) => format!("Diese Adresse akzeptiert nur {allow}."),
-            ApiError::NotFound(message) => (*message).into(),
+            ApiError::NotFound(message) | ApiError::Saturated(message) => (*message).into(),
             ApiError::Conflict(message) => message.clone(),
             ApiError::Csrf => "Das Formular war abgelaufen oder kam nicht von dieser Seite; es wurde nichts geändert. \
                  Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
@@ -307,7 +319,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::Saturated(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -316,6 +328,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         self.log();
         let mut response = crate::json(self.status_code(), &self.body());
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         let headers = response.headers_mut();
         match self {
             ApiError::MethodNotAllowed(allow) => {
@@ -329,12 +346,6 @@ impl ResponseError for ApiError {
                 response
                     .head_mut()
                     .set_connection_type(actix_web::http::ConnectionType::Close);
-            }
-            ApiError::Busy | ApiError::NotReady => {
-                headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-            }
-            ApiError::RateLimited(seconds) => {
-                headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*seconds));
             }
             _ => {}
         }

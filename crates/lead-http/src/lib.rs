@@ -24,6 +24,7 @@ mod member;
 mod metrics;
 mod openapi;
 mod origin;
+mod passwords;
 mod request;
 mod streams;
 mod team;
@@ -47,6 +48,7 @@ pub use member::TeamMember;
 pub use metrics::{configure_metrics, record_request, MetricsEndpoint};
 pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin};
+pub use passwords::PasswordChecks;
 pub use streams::{StreamLimits, Streams};
 
 /// Settings of the HTTP layer.

@@ -89,3 +89,65 @@ fn a_team_api_token_is_no_session_and_a_session_no_bearer_token() {
     assert_eq!(app.server.request("GET", "/app/orders", &[("Cookie", session_cookie.as_str())], b"").status, 200);
 }
 }
+
+backend_test! {
+fn logins_beyond_the_password_line_are_refused_at_once_and_counted_nowhere() {
+    // One checker and no line: of logins arriving together, those that find the checker busy
+    // are answered 429 at once.
+    let app = TestApp::spawn_with_config(
+        "[limits]\nper_ip = 0\nper_key = 0\ntrusted_proxies = [\"127.0.0.1\"]\n\
+         [dashboard]\npassword_checks = 1\npassword_line = 0\n",
+    );
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    let token = set_cookie(&page, "lead_login_csrf").unwrap();
+    let cookie = format!("lead_login_csrf={token}");
+    let (mut checked, mut refused) = (0, 0);
+    for round in 0..10 {
+        let answers: Vec<common::Response> = std::thread::scope(|scope| {
+            let senders: Vec<_> = (0..8)
+                .map(|n| {
+                    let (app, cookie, token) = (&app, &cookie, &token);
+                    scope.spawn(move || {
+                        let body = format!("csrf={token}&email=fremd-{round}-{n}%40example.com&password=falsch-falsch");
+                        let from = format!("203.0.113.{}", round * 8 + n + 1);
+                        let headers = [
+                            ("Cookie", cookie.as_str()),
+                            ("Content-Type", "application/x-www-form-urlencoded"),
+                            ("X-Forwarded-For", from.as_str()),
+                        ];
+                        app.server.request("POST", "/app/login", &headers, body.as_bytes())
+                    })
+                })
+                .collect();
+            senders.into_iter().map(|sender| sender.join().unwrap()).collect()
+        });
+        for answer in answers {
+            match answer.status {
+                401 => checked += 1,
+                429 => {
+                    refused += 1;
+                    assert_eq!(answer.header("retry-after"), Some("1"));
+                    assert!(
+                        answer.text().contains("Der Server prüft gerade sehr viele Anmeldungen"),
+                        "{}",
+                        answer.text()
+                    );
+                }
+                other => panic!("{other}: {}", answer.text()),
+            }
+        }
+        if refused > 0 {
+            break;
+        }
+    }
+    assert!(refused > 0, "eighty logins at once all found the one checker free");
+    // Only the checked ones were counted: one account row per checked email, none for the rest.
+    let counted = app.db.number("SELECT COUNT(*) AS n FROM login_throttle WHERE client = '*'");
+    assert_eq!(counted, checked);
+    // The line is free again for the employee.
+    let employee = app.acme.employees[0];
+    assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
+    let email = app.store.find_employee(employee).unwrap().email;
+    assert!(common::pages::log_in(&app, &email, PASSWORD).1.is_some());
+}
+}

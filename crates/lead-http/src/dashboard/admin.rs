@@ -177,6 +177,7 @@ pub(crate) async fn employee_action(
     path: web::Path<(String, String)>,
     posted: Posted,
     store: web::Data<Store>,
+    config: web::Data<crate::HttpConfig>,
 ) -> PageResult {
     let me = admin(&store, &posted.session).await?;
     let (id, action) = path.into_inner();
@@ -200,7 +201,7 @@ pub(crate) async fn employee_action(
         }
         "password" => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
-            let hash = lead_auth::hash_password(&password).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
             blocking(&store, move |_| store_as_me.set_employee_password(id, Some(&hash))).await?;
             return employees_page(&store, &posted.session, &me, Some((&employee, &password))).await;
         }

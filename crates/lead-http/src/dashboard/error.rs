@@ -49,6 +49,7 @@ impl ResponseError for PageError {
             ApiError::AdminOnly => "Nur für Administratoren",
             ApiError::NotFound(_) => "Nicht gefunden",
             ApiError::RateLimited(_) => "Zu viele Versuche",
+            ApiError::Saturated(_) => "Bitte einen Moment warten",
             ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::Busy => "Fehler",
             _ => "Nicht möglich",
         };
@@ -60,9 +61,16 @@ impl ResponseError for PageError {
             ApiError::Internal(_) | ApiError::Unavailable(_) => {
                 "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.".to_owned()
             }
-            ApiError::Csrf | ApiError::Busy | ApiError::AdminOnly => error.message(),
+            ApiError::Csrf | ApiError::Busy | ApiError::AdminOnly | ApiError::Saturated(_) => error.message(),
             _ => format!("Das ging nicht: {}", error.message()),
         };
-        crate::html(self.status_code(), pages::message(title, &text))
+        let mut response = crate::html(self.status_code(), pages::message(title, &text));
+        if let Some(seconds) = error.retry_after() {
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }

@@ -84,35 +84,35 @@ pub(crate) async fn login(
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
     let password = field(&fields, "password").unwrap_or_default().to_owned();
     let client = client_ip(&req).map_or_else(|| "unknown".to_owned(), crate::limits::client_label);
-    // argon2 takes tens of milliseconds of a core: a few at a time, the others wait without
-    // holding a thread the database calls need.
-    let turn = password_checks()
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    // A place among the password checks first: when the line is full, the answer is 429 and
+    // nothing about the attempt was counted.
+    let place = config.dashboard.password_checks.place()?;
     let limits = config.dashboard.logins;
     let who = client.clone();
-    let found = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
-        let reserved = store.reserve_login_attempt(&email, &who, limits)?;
-        let candidates = store.login_candidates(&email)?;
-        if !reserved || candidates.is_empty() {
-            // The same work as a real check, so the time taken tells nothing.
-            lead_auth::verify_password(&password, DUMMY_HASH);
-            if reserved {
-                store.note_failed_login(&email, &who, limits)?;
-            }
+    let login = email.clone();
+    let candidates = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
+        if !store.reserve_login_attempt(&login, &who, limits)? {
             return Ok(None);
         }
-        let found = candidates.into_iter().find(|candidate| {
-            lead_auth::verify_password(&password, candidate.password_hash.as_deref().unwrap_or_default())
-        });
-        if found.is_none() {
-            store.note_failed_login(&email, &who, limits)?;
-        }
-        Ok(found.map(|candidate| candidate.employee_id))
+        store.login_candidates(&login).map(Some)
     })
     .await?;
-    drop(turn);
+    let reserved = candidates.is_some();
+    let candidates = candidates.unwrap_or_default();
+    // Unknown emails and refused attempts are checked against a hash nobody knows the
+    // password of: the time taken tells nothing.
+    let hashes = candidates
+        .iter()
+        .map(|candidate| candidate.password_hash.clone().unwrap_or_default())
+        .collect();
+    let matching = place.matching(password, hashes).await?;
+    let found = matching
+        .and_then(|index| candidates.get(index))
+        .map(|candidate| candidate.employee_id);
+    if found.is_none() && reserved {
+        let who = client.clone();
+        blocking(&store, move |store| store.note_failed_login(&email, &who, limits)).await?;
+    }
     let refused = || {
         let limits = config.dashboard.logins;
         let error = format!(
@@ -165,16 +165,6 @@ pub(crate) async fn login(
     );
     Ok(response)
 }
-
-/// Password checks running at once: one per core.
-fn password_checks() -> &'static tokio::sync::Semaphore {
-    static CHECKS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    CHECKS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, usize::from)))
-}
-
-/// An argon2id hash of nothing anyone knows, to spend the same time on unknown emails.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Fq1oQBhS0JcnIUMN7jN1j2m8FDk9DbhNdvW7s1FqtM";
 
 pub(crate) async fn logout(
     req: HttpRequest,

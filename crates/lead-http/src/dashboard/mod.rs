@@ -39,6 +39,8 @@ pub struct DashboardConfig {
     /// What signs the login form's CSRF token: the installation's key, the same on every
     /// instance (the server takes it from the store).
     pub login_key: LoginKey,
+    /// Where passwords are checked and hashed: threads of their own and a bounded line.
+    pub password_checks: crate::PasswordChecks,
 }
 
 /// The key that signs the login form's CSRF token; never shown.
@@ -70,6 +72,7 @@ impl Default for DashboardConfig {
             always_secure_cookies: false,
             time_zone: lead_domain::TimeZone::UTC,
             login_key: LoginKey::default(),
+            password_checks: crate::PasswordChecks::default(),
         }
     }
 }

@@ -122,6 +122,10 @@ pub struct DashboardSettings {
     pub insecure_cookies: bool,
     /// The team's time zone (IANA name): times in the dashboard, e-mails and exports.
     pub time_zone: String,
+    /// Threads that check passwords (argon2, 19 MiB each while busy); 0: one per core.
+    pub password_checks: usize,
+    /// Logins that may wait for them; beyond, 429 at once.
+    pub password_line: usize,
 }
 
 /// `[submissions]`

@@ -172,6 +172,10 @@ impl Config {
                 time_zone: self.time_zone().unwrap_or(lead_domain::TimeZone::UTC),
                 // Set when the server starts: the installation's, from the store.
                 login_key: lead_http::LoginKey::default(),
+                password_checks: lead_http::PasswordChecks::new(
+                    self.dashboard.password_checks,
+                    self.dashboard.password_line,
+                ),
             },
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
