@@ -26,7 +26,7 @@ pub use password::{
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
 pub use secret::{salted_hash, salted_hash_matches};
-pub use signed::{generate_signing_key, signed_token, token_is_signed};
+pub use signed::{generate_signing_key, signed_nonce, signed_token, Signed};
 pub use token::{authorize_employee, csrf_token, EmployeeToken, TokenHash, TokenKind, TokenState};
 
 /// The recognisable start of every generated key.

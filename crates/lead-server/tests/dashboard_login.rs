@@ -151,3 +151,82 @@ fn logins_beyond_the_password_line_are_refused_at_once_and_counted_nowhere() {
     assert!(common::pages::log_in(&app, &email, PASSWORD).1.is_some());
 }
 }
+
+/// A login through the form with `email` and `password` from address `from` (as the trusted
+/// proxy says), with the browser's device cookie where it has one.
+fn login_as(app: &TestApp, email: &str, password: &str, from: &str, device: Option<&str>) -> common::Response {
+    let page = app.server.request("GET", "/app/login", &[], b"");
+    let token = set_cookie(&page, "lead_login_csrf").unwrap();
+    let mut cookie = format!("lead_login_csrf={token}");
+    if let Some(device) = device {
+        cookie.push_str(&format!("; lead_device={device}"));
+    }
+    let body = format!("csrf={token}&email={}&password={password}", email.replace('@', "%40"));
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("X-Forwarded-For", from),
+    ];
+    app.server.request("POST", "/app/login", &headers, body.as_bytes())
+}
+
+backend_test! {
+fn strangers_guessing_from_many_addresses_do_not_keep_the_employee_out_of_their_own_browser() {
+    // The penetration test's finding: wrong passwords from 195 addresses kept the account
+    // throttled, and the employee's right password was refused 11 times out of 11.
+    let app = TestApp::spawn_with_config(
+        "[limits]\nper_ip = 0\nper_key = 0\ntrusted_proxies = [\"127.0.0.1\"]\n\
+         [dashboard]\naccount_max_failed = 3\nmax_failed_logins = 3\n",
+    );
+    let employee = app.acme.employees[0];
+    assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
+    let email = app.store.find_employee(employee).unwrap().email;
+    // The employee logs in once from their browser, which keeps the device cookie.
+    let first = login_as(&app, &email, PASSWORD, "198.51.100.7", None);
+    assert!(logged_in(&first), "{}", first.status);
+    let device = set_cookie(&first, "lead_device").expect("a device cookie");
+
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for attacker in 0..2 {
+            let (app, email, stop) = (&app, &email, &stop);
+            scope.spawn(move || {
+                let mut n = attacker;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let from = format!("203.0.113.{}", n % 195 + 1);
+                    assert_eq!(login_as(app, email, "falsch-falsch", &from, None).status, 401);
+                    n += 2;
+                }
+            });
+        }
+        // Until the account waits at least three more seconds for every address …
+        let started = std::time::Instant::now();
+        while app.db.number(&format!(
+            "SELECT COUNT(*) AS n FROM login_throttle WHERE client = '*' AND locked_until > {}",
+            lead_domain::Timestamp::now().millis() + 3_000
+        )) == 0
+        {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "the attack never set off the throttle");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // … where a browser the employee never used is held, right password or not, and so is
+        // one that shows a cookie this server did not make …
+        assert_eq!(login_as(&app, &email, PASSWORD, "198.51.100.8", None).status, 401);
+        let forged = format!("{device}x");
+        assert_eq!(login_as(&app, &email, PASSWORD, "198.51.100.9", Some(&forged)).status, 401);
+        // … their own browser gets in at the first try, from a new address too, again and again.
+        for from in ["198.51.100.7", "192.0.2.44", "198.51.100.7"] {
+            let answer = login_as(&app, &email, PASSWORD, from, Some(&device));
+            assert!(logged_in(&answer), "{from}: {} {}", answer.status, answer.text());
+            assert!(set_cookie(&answer, "lead_device").is_none(), "the known browser keeps its cookie");
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+
+    // The known browser has a count of its own: three wrong passwords from it lock it.
+    for _ in 0..3 {
+        assert_eq!(login_as(&app, &email, "falsch-falsch", "192.0.2.51", Some(&device)).status, 401);
+    }
+    assert_eq!(login_as(&app, &email, PASSWORD, "192.0.2.51", Some(&device)).status, 401, "the browser is locked");
+}
+}

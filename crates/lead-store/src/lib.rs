@@ -67,7 +67,7 @@ pub use ids::{
     PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
-pub use logins::{LoginCandidate, LoginLimits};
+pub use logins::{LoginCandidate, LoginClient, LoginLimits};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,

@@ -29,6 +29,48 @@ pub struct LoginLimits {
 /// The `client` of a login's row that counts wrong passwords from every address.
 const ACCOUNT: &str = "*";
 
+/// Who tries to log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginClient<'a> {
+    /// A client address (an IPv6 /64 as one), as the HTTP layer labels it: held by its own
+    /// count and by the account throttle.
+    Address(&'a str),
+    /// A browser that has logged in with this login before, by its device cookie's nonce
+    /// (OWASP's "device cookies"): held by its own count only, never by the account throttle
+    /// that strangers' guesses set off.
+    Device(&'a str),
+}
+
+impl<'a> From<&'a str> for LoginClient<'a> {
+    fn from(address: &'a str) -> Self {
+        LoginClient::Address(address)
+    }
+}
+
+impl<'a> From<&'a String> for LoginClient<'a> {
+    fn from(address: &'a String) -> Self {
+        LoginClient::Address(address)
+    }
+}
+
+impl LoginClient<'_> {
+    /// The `client` of its row in `login_throttle`.
+    fn key(self) -> String {
+        match self {
+            LoginClient::Address(address) => address.to_owned(),
+            LoginClient::Device(nonce) => format!("device:{nonce}"),
+        }
+    }
+
+    /// For the audit log.
+    fn described(self) -> String {
+        match self {
+            LoginClient::Address(address) => address.to_owned(),
+            LoginClient::Device(_) => "a browser that had logged in before (device cookie)".to_owned(),
+        }
+    }
+}
+
 /// What wrong passwords are counted by: the email as typed, trimmed and lower-cased (as it
 /// is compared), and no longer than an address can be.
 fn login_key(email: &str) -> String {
@@ -181,19 +223,29 @@ impl Store {
     /// Reserves one login attempt with `email` from `client`, before the password is
     /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
     /// the password must not even be checked: `client` is locked out of that login, or has
-    /// `per_client` attempts counted already, or the login waits out the account throttle.
+    /// `per_client` attempts counted already, or (an address, not a known browser) the login
+    /// waits out the account throttle.
     /// The same statements whether or not any employee has that email, so the store's work
     /// tells nothing about which accounts exist; and one transaction with the rows locked,
     /// so attempts sent at once cannot slip past a count.
-    pub fn reserve_login_attempt(&self, email: &str, client: &str, limits: LoginLimits) -> Result<bool> {
+    pub fn reserve_login_attempt<'c>(
+        &self,
+        email: &str,
+        client: impl Into<LoginClient<'c>>,
+        limits: LoginLimits,
+    ) -> Result<bool> {
         let login = login_key(email);
+        let client = client.into();
         let now = Timestamp::now().millis();
         let reserved = self.write(|conn| {
             let per_client = i64::from(limits.per_client.max(1));
             // A count is forgotten after a quiet lockout's length.
             let quiet_since = now - limits.lockout_ms.max(1_000);
-            if count_attempt(conn, &login, client, now, Some(per_client), quiet_since)?.is_none() {
+            if count_attempt(conn, &login, &client.key(), now, Some(per_client), quiet_since)?.is_none() {
                 return Err(StoreError::LockedOut);
+            }
+            if let LoginClient::Device(_) = client {
+                return Ok(());
             }
             let Some(failed) = count_attempt(conn, &login, ACCOUNT, now, None, quiet_since)? else {
                 return Err(StoreError::LockedOut);
@@ -220,14 +272,21 @@ impl Store {
 
     /// After a wrong password: when `client` has now reached `per_client` wrong attempts in a
     /// row with `email`, it is locked out of that login for the lockout. Returns whether it is.
-    pub fn note_failed_login(&self, email: &str, client: &str, limits: LoginLimits) -> Result<bool> {
+    pub fn note_failed_login<'c>(
+        &self,
+        email: &str,
+        client: impl Into<LoginClient<'c>>,
+        limits: LoginLimits,
+    ) -> Result<bool> {
         let login = login_key(email);
+        let client = client.into();
+        let key = client.key();
         let now = Timestamp::now().millis();
         let max_failed = i32::try_from(limits.per_client.max(1)).unwrap_or(i32::MAX);
         self.write(|conn| {
             let locked = diesel::update(
                 login_throttle::table
-                    .find((&login, client))
+                    .find((&login, &key))
                     .filter(login_throttle::failed.ge(max_failed)),
             )
             .set((
@@ -249,7 +308,10 @@ impl Store {
                         &self.actor,
                         audit::About::Employee(employee_id),
                         "employee.locked",
-                        &format!("employee {employee_id}: {max_failed} wrong passwords in a row from {client}"),
+                        &format!(
+                            "employee {employee_id}: {max_failed} wrong passwords in a row from {}",
+                            client.described()
+                        ),
                     )?;
                 }
             }
@@ -258,18 +320,23 @@ impl Store {
     }
 
     /// Starts a dashboard session for the right password from `client`: `token`, which
-    /// expires at `expires_at`. Clears that client's wrong attempts and the login's account
-    /// throttle — unless the client was locked out meanwhile by attempts sent at the same
-    /// time, which is a refusal ([`StoreError::LockedOut`]). Drops the employee's expired
-    /// sessions.
-    pub fn start_session(
+    /// expires at `expires_at`. Clears that client's wrong attempts and, from an address, the
+    /// login's account throttle — unless the client was locked out meanwhile by attempts sent
+    /// at the same time, which is a refusal ([`StoreError::LockedOut`]). Drops the employee's
+    /// expired sessions.
+    pub fn start_session<'c>(
         &self,
         employee_id: EmployeeId,
-        client: &str,
+        client: impl Into<LoginClient<'c>>,
         token: &EmployeeToken,
         expires_at: Timestamp,
     ) -> Result<TokenId> {
         let now = Timestamp::now().millis();
+        let client = client.into();
+        // A known browser's right password says nothing about guesses from elsewhere: their
+        // throttle stays (ended, it would give strangers their free guesses again).
+        let ends_wait = matches!(client, LoginClient::Address(_));
+        let client = client.key();
         let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
             let (email, company): (String, CompanyId) = employees::table
@@ -277,7 +344,7 @@ impl Store {
                 .select((employees::email, employees::company_id))
                 .first(conn)?;
             let login = login_key(&email);
-            let mine = login_throttle::table.find((&login, client));
+            let mine = login_throttle::table.find((&login, &client));
             let locked: Option<Option<i64>> = mine.select(login_throttle::locked_until).first(conn).optional()?;
             if locked.flatten().is_some_and(|until| until > now) {
                 return Err(StoreError::LockedOut);
@@ -286,7 +353,7 @@ impl Store {
             diesel::delete(mine).execute(conn)?;
             // The account's wait ends — unless another company's employee has the same login:
             // a right password here must not buy guesses against that account.
-            if !shared_elsewhere(conn, &login, company)? {
+            if ends_wait && !shared_elsewhere(conn, &login, company)? {
                 diesel::delete(login_throttle::table.find((&login, ACCOUNT))).execute(conn)?;
             }
             diesel::delete(

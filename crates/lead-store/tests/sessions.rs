@@ -3,7 +3,7 @@
 
 use lead_auth::{EmployeeToken, TokenState};
 use lead_domain::Timestamp;
-use lead_store::{LoginLimits, StoreError};
+use lead_store::{LoginClient, LoginLimits, StoreError};
 use lead_testkit::{backend_test, TestDb};
 
 backend_test! {
@@ -180,5 +180,34 @@ fn one_company_cannot_lift_the_throttle_of_another_companys_login() {
         !store.reserve_login_attempt("eva@shared.example", "203.0.113.4", limits).unwrap(),
         "still waiting: company A lifted nothing of B's"
     );
+}
+}
+
+backend_test! {
+fn a_known_browser_is_held_by_its_own_count_only() {
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    // Strangers' guesses from many addresses set off the account throttle …
+    for n in 0..10 {
+        assert!(store.reserve_login_attempt("eva@acme.example", format!("203.0.113.{n}").as_str(), LIMITS).unwrap());
+    }
+    assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "an address waits");
+    // … which does not hold the browser Eva logged in with before.
+    let browser = LoginClient::Device("nonce-of-evas-browser");
+    assert!(store.reserve_login_attempt("eva@acme.example", browser, LIMITS).unwrap());
+    let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
+    store.start_session(employee, browser, &EmployeeToken::generate().unwrap(), in_a_minute).unwrap();
+    // Her right password there leaves the strangers' throttle in force: they get no fresh guesses.
+    assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "still waits");
+    // The browser's own count: three wrong passwords in a row lock it, and only it.
+    for _ in 0..3 {
+        assert!(store.reserve_login_attempt("eva@acme.example", browser, LIMITS).unwrap());
+    }
+    assert!(store.note_failed_login("eva@acme.example", browser, LIMITS).unwrap(), "locked");
+    assert!(!store.reserve_login_attempt("eva@acme.example", browser, LIMITS).unwrap());
+    let other = LoginClient::Device("nonce-of-another-browser");
+    assert!(store.reserve_login_attempt("eva@acme.example", other, LIMITS).unwrap());
 }
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest};
 use lead_auth::EmployeeToken;
+use lead_auth::Signed;
 use lead_domain::Timestamp;
-use lead_store::Store;
+use lead_store::{LoginClient, Store};
 
 use super::session::{cookie, field, form, same_secret, set_cookie, Posted, Session, SESSION_COOKIE};
 use super::{pages, see_other, PageResult};
@@ -17,6 +18,33 @@ use crate::{ApiError, HttpConfig};
 /// and field) and signed by the server, so that nobody else can make a pair that passes.
 const LOGIN_CSRF_COOKIE: &str = "lead_login_csrf";
 
+/// A browser's device cookie: given after a successful login, signed by the server for that
+/// login. A login from a browser with it is held by its own count of wrong passwords only,
+/// never by the account throttle that guesses from elsewhere set off (OWASP's "device
+/// cookies"), so strangers cannot keep the employee out.
+const DEVICE_COOKIE: &str = "lead_device";
+
+/// How long a browser stays known without logging in again.
+const DEVICE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Who tries to log in, owned to cross into the store's threads.
+#[derive(Clone)]
+enum Trying {
+    /// A browser whose device cookie was made for this login: its nonce.
+    KnownBrowser(String),
+    /// Anyone else, by client address.
+    Address(String),
+}
+
+impl Trying {
+    fn client(&self) -> LoginClient<'_> {
+        match self {
+            Trying::KnownBrowser(nonce) => LoginClient::Device(nonce),
+            Trying::Address(address) => LoginClient::Address(address),
+        }
+    }
+}
+
 pub(crate) async fn login_page(
     req: HttpRequest,
     session: Option<Session>,
@@ -25,7 +53,7 @@ pub(crate) async fn login_page(
     if session.is_some() {
         return Ok(see_other("/app/orders"));
     }
-    let csrf = lead_auth::signed_token(&config.dashboard.login_key.0)
+    let csrf = lead_auth::signed_token(&config.dashboard.login_key.0, Signed::LoginCsrf)
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     let mut response = crate::html(StatusCode::OK, pages::login(&csrf, "", None));
     set_cookie(
@@ -61,7 +89,9 @@ fn from_this_site(req: &HttpRequest) -> bool {
 /// locked out of that login for a while (an attacker elsewhere cannot lock the employee
 /// out); and per login from every address together: past that limit each further wrong
 /// password makes the login wait longer (1 s, 2 s, 4 s …), so many addresses do not buy
-/// many guesses. Each attempt is reserved before the password is checked, so attempts sent
+/// many guesses. A browser the employee logged in with before (its device cookie) is held by
+/// its own count only, so strangers cannot keep the employee out. Each attempt is reserved
+/// before the password is checked, so attempts sent
 /// at once cannot slip past a count. Unknown and known emails cost the same store work and
 /// the same password check; the answer never tells whether the email exists, or which part
 /// was wrong, or whether a lock is in place.
@@ -77,24 +107,31 @@ pub(crate) async fn login(
     }
     let fields = form(&req, body, &config).await?;
     let csrf = cookie(&req, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    let signed = lead_auth::token_is_signed(&config.dashboard.login_key.0, &csrf);
+    let signed = lead_auth::signed_nonce(&config.dashboard.login_key.0, Signed::LoginCsrf, &csrf).is_some();
     if !signed || !field(&fields, "csrf").is_some_and(|given| same_secret(given, &csrf)) {
         return Err(ApiError::Csrf.into());
     }
     let email = field(&fields, "email").unwrap_or_default().trim().to_owned();
     let password = field(&fields, "password").unwrap_or_default().to_owned();
-    let client = client_ip(&req).map_or_else(|| "unknown".to_owned(), crate::limits::client_label);
+    let login = email.to_lowercase();
+    let key = &config.dashboard.login_key.0;
+    let trying = match cookie(&req, DEVICE_COOKIE)
+        .as_deref()
+        .and_then(|device| lead_auth::signed_nonce(key, Signed::Device(&login), device))
+    {
+        Some(nonce) => Trying::KnownBrowser(nonce.to_owned()),
+        None => Trying::Address(client_ip(&req).map_or_else(|| "unknown".to_owned(), crate::limits::client_label)),
+    };
     // A place among the password checks first: when the line is full, the answer is 429 and
     // nothing about the attempt was counted.
     let place = config.dashboard.password_checks.place()?;
     let limits = config.dashboard.logins;
-    let who = client.clone();
-    let login = email.clone();
+    let (who, typed) = (trying.clone(), email.clone());
     let candidates = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
-        if !store.reserve_login_attempt(&login, &who, limits)? {
+        if !store.reserve_login_attempt(&typed, who.client(), limits)? {
             return Ok(None);
         }
-        store.login_candidates(&login).map(Some)
+        store.login_candidates(&typed).map(Some)
     })
     .await?;
     let reserved = candidates.is_some();
@@ -110,8 +147,11 @@ pub(crate) async fn login(
         .and_then(|index| candidates.get(index))
         .map(|candidate| candidate.employee_id);
     if found.is_none() && reserved {
-        let who = client.clone();
-        blocking(&store, move |store| store.note_failed_login(&email, &who, limits)).await?;
+        let who = trying.clone();
+        blocking(&store, move |store| {
+            store.note_failed_login(&email, who.client(), limits)
+        })
+        .await?;
     }
     let refused = || {
         let limits = config.dashboard.logins;
@@ -136,8 +176,9 @@ pub(crate) async fn login(
             .saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX)),
     );
     let session = token.clone();
+    let known_browser = matches!(trying, Trying::KnownBrowser(_));
     match blocking(&store, move |store| {
-        store.start_session(employee_id, &client, &session, expires_at)
+        store.start_session(employee_id, trying.client(), &session, expires_at)
     })
     .await
     {
@@ -163,6 +204,20 @@ pub(crate) async fn login(
         "",
         Duration::ZERO,
     );
+    if !known_browser {
+        // From now on this browser is known for this login (one login per browser: another
+        // employee logging in here makes it theirs).
+        let device =
+            lead_auth::signed_token(key, Signed::Device(&login)).map_err(|e| ApiError::Internal(e.to_string()))?;
+        set_cookie(
+            &mut response,
+            &req,
+            &config.dashboard,
+            DEVICE_COOKIE,
+            &device,
+            DEVICE_LIFETIME,
+        );
+    }
     Ok(response)
 }
 
