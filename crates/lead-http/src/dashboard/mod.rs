@@ -5,7 +5,7 @@
 //!
 //! One file per topic: the session and its forms (`session.rs`), logging in and out
 //! (`login.rs`), the pages of the daily work (`inbox.rs`), the settings with push on the
-//! employee's devices (`settings.rs`), their HTML (`pages.rs`) and the page every error
+//! employee's devices (`settings.rs`), their HTML (`pages/`, by topic) and the page every error
 //! becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
 //! icons) are served here.
 

@@ -1,0 +1,94 @@
+//! The customer list and a customer's file.
+
+use lead_store::{Customer, CustomerFile, Note};
+use maud::{html, Markup};
+
+use super::record::note_form;
+use super::{order_status, ticket_status, when};
+
+/// The customer list, with a search.
+pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
+    html! {
+        h1 { "Kunden" }
+        form method="get" action="/app/customers" class="search" {
+            label for="q" { "Suchen (Name oder E-Mail)" }
+            input type="search" id="q" name="q" value=(q);
+            button type="submit" { "Suchen" }
+        }
+        @if customers.is_empty() {
+            p class="empty" { "Keine Kunden gefunden." }
+        } @else {
+            ul class="plain" {
+                @for customer in customers {
+                    li { a href={ "/app/customers/" (customer.id) } { (customer.name) } " · " (customer.email) }
+                }
+            }
+        }
+    }
+}
+
+/// Where a customer's file page starts its lists (`None`: with the newest).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FilePaging {
+    pub tickets_before: Option<i64>,
+    pub orders_before: Option<i64>,
+}
+
+/// A customer's file: details, tickets and orders, newest first, a page of each, with links
+/// to the older ones and back to the newest.
+pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &[Note], csrf: &str) -> Markup {
+    let customer = &file.customer;
+    let link = |tickets: Option<i64>, orders: Option<i64>| {
+        let mut query = Vec::new();
+        if let Some(id) = tickets {
+            query.push(format!("tickets_before={id}"));
+        }
+        if let Some(id) = orders {
+            query.push(format!("orders_before={id}"));
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", query.join("&"))
+        };
+        format!("/app/customers/{}{query}", customer.id)
+    };
+    let older_tickets = file.tickets.last().filter(|_| file.more_tickets).map(|t| t.id.get());
+    let older_orders = file.orders.last().filter(|_| file.more_orders).map(|o| o.id.get());
+    html! {
+        p { a href="/app/customers" { "← Alle Kunden" } }
+        h1 { (customer.name) }
+        p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at)) }
+        @if !notes.is_empty() {
+            h2 { "Notizen" }
+            ol class="timeline" id="timeline" {
+                @for note in notes {
+                    li { time { (when(note.created_at)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
+                }
+            }
+        }
+        (note_form(&format!("/app/customers/{}", customer.id), csrf))
+        h2 { "Tickets" }
+        @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
+        ul class="plain" {
+            @for ticket in &file.tickets {
+                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(ticket.status)) " · " (when(ticket.created_at)) }
+            }
+        }
+        p class="pager" {
+            @if paging.tickets_before.is_some() { a href=(link(None, paging.orders_before)) { "← Neueste Tickets" } " " }
+            @if let Some(id) = older_tickets { a href=(link(Some(id), paging.orders_before)) { "Ältere Tickets →" } }
+        }
+        h2 { "Bestellungen" }
+        @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
+        ul class="plain" {
+            @for order in &file.orders {
+                li { (order.title) " · " (order.total.to_german()) " · " (order_status(order.status)) " · " (when(order.created_at)) }
+            }
+        }
+        p class="pager" {
+            @if paging.orders_before.is_some() { a href=(link(paging.tickets_before, None)) { "← Neueste Bestellungen" } " " }
+            @if let Some(id) = older_orders { a href=(link(paging.tickets_before, Some(id))) { "Ältere Bestellungen →" } }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! One order or ticket: everything the website sent, readable, and its history.
+
+use lead_domain::{OrderStatus, TicketStatus, Timestamp};
+use lead_store::{Customer, Note, OrderRecord, TicketRecord};
+use maud::{html, Markup};
+
+use super::{order_status, post_form, ticket_status, when};
+
+/// What a website sent beyond the known fields, readable: nested objects as definition
+/// lists, lists of objects (a cart) as tables, numbers and amounts the German way — nothing
+/// dropped, everything escaped, long values wrapped.
+fn extra(payload: &str) -> Markup {
+    let fields = lead_domain::extra_fields(payload);
+    html! {
+        @if !fields.is_empty() {
+            h2 { "Weitere Angaben" }
+            (object(&fields))
+        }
+    }
+}
+
+fn object(members: &serde_json::Map<String, serde_json::Value>) -> Markup {
+    html! {
+        dl class="extra" {
+            @for (name, value) in members {
+                dt { (name) }
+                dd { (field(name, value)) }
+            }
+        }
+    }
+}
+
+/// One value of a custom field named `name`.
+fn field(name: &str, value: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    match value {
+        Value::Null => html! { "–" },
+        Value::Bool(yes) => html! { (if *yes { "ja" } else { "nein" }) },
+        Value::Number(number) => html! { (german_number(name, &number.to_string())) },
+        Value::String(text) => html! { (text) },
+        Value::Object(members) => object(members),
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_object) => {
+            // The columns: every member of any row, in the order they first appear.
+            let mut columns: Vec<&String> = Vec::new();
+            for item in items.iter().filter_map(Value::as_object) {
+                for key in item.keys() {
+                    if !columns.contains(&key) {
+                        columns.push(key);
+                    }
+                }
+            }
+            html! {
+                div class="scroll" {
+                    table class="nested" {
+                        thead { tr { @for column in &columns { th { (column) } } } }
+                        tbody {
+                            @for item in items.iter().filter_map(Value::as_object) {
+                                tr {
+                                    @for column in &columns {
+                                        td class=[item.get(*column).filter(|v| v.is_number()).map(|_| "amount")] {
+                                            @if let Some(value) = item.get(*column) { (field(column, value)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => html! {
+            ul class="plain" { @for item in items { li { (field(name, item)) } } }
+        },
+    }
+}
+
+/// A number as Germans write it (`1.234,5`); under a name that says it is money (price,
+/// total, Betrag …) an amount (`1.234,50 €`).
+fn german_number(name: &str, text: &str) -> String {
+    const MONEY: [&str; 9] = [
+        "price", "preis", "amount", "betrag", "total", "summe", "sum", "cost", "kosten",
+    ];
+    let lower = name.to_lowercase();
+    if MONEY.iter().any(|word| lower.contains(word)) {
+        if let Ok(money) = lead_domain::Money::from_json_number(text) {
+            return money.to_german();
+        }
+    }
+    if text.contains(['e', 'E']) {
+        return text.to_owned(); // 1e300: kept as sent
+    }
+    let (sign, digits) = text.strip_prefix('-').map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    match fraction {
+        "" => format!("{sign}{grouped}"),
+        fraction => format!("{sign}{grouped},{fraction}"),
+    }
+}
+
+/// The original request body, collapsed.
+fn original(payload: &str) -> Markup {
+    let pretty = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|value| serde_json::to_string_pretty(&value).ok())
+        .unwrap_or_else(|| payload.to_owned());
+    html! {
+        details class="original" {
+            summary { "Originale Anfrage der Website" }
+            pre { (pretty) }
+        }
+    }
+}
+
+/// The history of a record: what happened, oldest first — `events` and the team's notes.
+fn timeline(events: Vec<(Timestamp, String)>, notes: &[Note]) -> Markup {
+    let mut entries: Vec<(Timestamp, Markup)> = events.into_iter().map(|(at, text)| (at, html! { (text) })).collect();
+    for note in notes {
+        entries.push((
+            note.created_at,
+            html! { strong { (note.author.name) } ": " span class="note-text" { (note.text) } },
+        ));
+    }
+    entries.sort_by_key(|(at, _)| *at);
+    html! {
+        h2 { "Verlauf" }
+        ol class="timeline" id="timeline" {
+            @for (at, entry) in entries {
+                li { time { (when(at)) } " " (entry) }
+            }
+        }
+    }
+}
+
+/// The form for a new note on the record at `base`.
+pub(super) fn note_form(base: &str, csrf: &str) -> Markup {
+    html! {
+        form method="post" action={ (base) "/notes" } class="note" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="note" { "Interne Notiz" }
+            textarea id="note" name="text" rows="3" maxlength="10000" required {}
+            button type="submit" { "Notiz speichern" }
+        }
+    }
+}
+
+/// One web order: everything the website sent, the customer, the decision, the history.
+pub(crate) fn order(order: &OrderRecord, notes: &[Note], released: Option<(Timestamp, String)>, csrf: &str) -> Markup {
+    let base = format!("/app/orders/{}", order.id);
+    let mut events = vec![(order.created_at, "Eingegangen".to_owned())];
+    events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
+    if let (Some(at), true) = (order.decided_at, order.status != OrderStatus::New) {
+        let by = order
+            .decided_by
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" von {}", e.name));
+        events.push((at, format!("{}{by}", order_status(order.status))));
+    }
+    html! {
+        p { a href="/app/orders" { "← Alle Bestellungen" } }
+        h1 { (order.title) }
+        p class="meta" { (order_status(order.status)) " · " (when(order.created_at)) }
+        dl class="extra" id="order-fields" {
+            dt { "Betrag" } dd class="amount" { (order.total.to_german()) }
+            dt { "E-Mail" } dd { (order.email) }
+            @if let Some(message) = &order.message { dt { "Nachricht" } dd { pre class="message" { (message) } } }
+            dt { "Kundenakte" }
+            dd {
+                @if let Some(customer) = order.customer_id {
+                    a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" }
+                } @else { "keiner zugeordnet" }
+            }
+        }
+        (extra(&order.payload))
+        (original(&order.payload))
+        @if order.status == OrderStatus::New {
+            h2 { "Entscheidung" }
+            form method="post" class="decision" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(base);
+                label for="reason" { "Begründung (optional, erscheint im Verlauf)" }
+                textarea id="reason" name="reason" rows="2" maxlength="10000" {}
+                div class="actions" {
+                    button type="submit" class="accept" formaction={ (base) "/accept" } { "Annehmen" }
+                    button type="submit" class="reject" formaction={ (base) "/reject" } { "Ablehnen" }
+                }
+            }
+        }
+        (timeline(events, notes))
+        (note_form(&base, csrf))
+    }
+}
+
+/// One ticket: the original message, custom fields, status, customer file.
+pub(crate) fn ticket(
+    ticket: &TicketRecord,
+    customers: &[Customer],
+    notes: &[Note],
+    released: Option<(Timestamp, String)>,
+    csrf: &str,
+) -> Markup {
+    let base = format!("/app/tickets/{}", ticket.id);
+    let mut events = vec![(ticket.created_at, "Eingegangen".to_owned())];
+    events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
+    if let Some(at) = ticket.status_changed_at {
+        let by = ticket
+            .status_changed_by
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" von {}", e.name));
+        events.push((at, format!("{}{by}", ticket_status(ticket.status))));
+    }
+    html! {
+        p { a href="/app/tickets" { "← Alle Tickets" } }
+        h1 { (ticket.title) }
+        p class="meta" {
+            (ticket_status(ticket.status)) " · von " (ticket.email) " · " (when(ticket.created_at))
+        }
+        h2 { "Nachricht" }
+        pre class="message" id="message" { (ticket.message) }
+        (extra(&ticket.payload))
+        (original(&ticket.payload))
+        div class="actions" {
+            @if ticket.status == TicketStatus::Open {
+                (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
+            } @else {
+                (post_form(&format!("{base}/reopen"), csrf, "Wieder öffnen", "accept"))
+            }
+        }
+        h2 { "Kundenakte" }
+        @if let Some(customer) = ticket.customer_id {
+            p { a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" } }
+        } @else if customers.is_empty() {
+            p { "Noch keiner Kundenakte zugeordnet; es gibt noch keine Kunden." }
+        } @else {
+            form method="post" action={ (base) "/assign" } {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="customer_id" { "Einem Kunden zuordnen" }
+                select id="customer_id" name="customer_id" {
+                    @for customer in customers {
+                        option value=(customer.id) { (customer.name) " (" (customer.email) ")" }
+                    }
+                }
+                button type="submit" { "Zuordnen" }
+            }
+        }
+        (timeline(events, notes))
+        (note_form(&base, csrf))
+    }
+}
