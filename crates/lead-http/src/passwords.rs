@@ -136,6 +136,26 @@ impl Place {
             .map_err(|error| ApiError::Internal(error.to_string()))
     }
 
+    /// A change of password: whether `current` (the password given, and the hash it must
+    /// match) is right — `None` when there is nothing to check — and if so the hash of `new`,
+    /// in one place in the line.
+    pub(crate) async fn change(
+        self,
+        current: Option<(String, String)>,
+        new: String,
+    ) -> Result<Option<String>, ApiError> {
+        self.run(move |workspace| {
+            if let Some((password, hash)) = current {
+                if !workspace.verify(&password, &hash) {
+                    return Ok(None);
+                }
+            }
+            workspace.hash(&new).map(Some)
+        })
+        .await?
+        .map_err(|error| ApiError::Internal(error.to_string()))
+    }
+
     async fn run<T: Send + 'static>(
         self,
         work: impl FnOnce(&mut PasswordWorkspace) -> T + Send + 'static,

@@ -301,6 +301,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
         employee_id: app.acme.employees[0],
         company_id: app.acme.id,
         token_id: lead_store::TokenId::new(0),
+        password_only: false,
     };
     let on_ticket = lead_store::NoteOn::Ticket(lead_store::TicketId::new(max_ticket));
     app.store.add_note(member, on_ticket, "Rückruf an Max.Muster@beispiel.de zugesagt").unwrap();

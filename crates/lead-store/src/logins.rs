@@ -8,6 +8,7 @@ use crate::audit;
 use crate::db::DbConnection;
 use crate::dialect::lower;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
+use crate::models::Member;
 use crate::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::{Result, Store, StoreError};
 use lead_auth::EmployeeToken;
@@ -39,6 +40,10 @@ pub enum LoginClient<'a> {
     /// (OWASP's "device cookies"): held by its own count only, never by the account throttle
     /// that strangers' guesses set off.
     Device(&'a str),
+    /// A logged-in session giving its current password to change it: held by its own count
+    /// only, like a known browser (whoever guesses elsewhere does not keep the employee from
+    /// changing their password).
+    Session(TokenId),
 }
 
 impl<'a> From<&'a str> for LoginClient<'a> {
@@ -59,6 +64,7 @@ impl LoginClient<'_> {
         match self {
             LoginClient::Address(address) => address.to_owned(),
             LoginClient::Device(nonce) => format!("device:{nonce}"),
+            LoginClient::Session(token_id) => format!("session:{token_id}"),
         }
     }
 
@@ -67,6 +73,7 @@ impl LoginClient<'_> {
         match self {
             LoginClient::Address(address) => address.to_owned(),
             LoginClient::Device(_) => "a browser that had logged in before (device cookie)".to_owned(),
+            LoginClient::Session(token_id) => format!("dashboard session {token_id} (changing the password)"),
         }
     }
 }
@@ -147,15 +154,56 @@ pub struct LoginCandidate {
     pub company_id: CompanyId,
     /// The argon2id hash of the password; `None` until the operator sets one.
     pub password_hash: Option<String>,
+    /// A one-time password an admin set: the login it lets in opens only the page where the
+    /// employee sets their own.
+    pub one_time: bool,
 }
 
 impl Store {
-    /// Sets (or with `None` removes) an employee's dashboard password hash, and lifts every
-    /// lockout of the account.
+    /// Sets (or with `None` removes) an employee's dashboard password hash — for good: the
+    /// operator's command — and lifts every lockout of the account. The employee's dashboard
+    /// sessions end (whoever was logged in with the old password is out); team-API tokens stay.
     pub fn set_employee_password(&self, employee_id: EmployeeId, password_hash: Option<&str>) -> Result<()> {
+        let what = if password_hash.is_some() { "set" } else { "removed" };
+        self.put_password(employee_id, password_hash, false, None, what)
+    }
+
+    /// Sets a one-time password an admin gives an employee: the first login with it consumes
+    /// it and opens nothing but the page where the employee sets their own. Otherwise as
+    /// [`Store::set_employee_password`].
+    pub fn set_one_time_password(&self, employee_id: EmployeeId, password_hash: &str) -> Result<()> {
+        self.put_password(employee_id, Some(password_hash), true, None, "set once")
+    }
+
+    /// The employee of `member` sets their own password (after giving the current one, or in
+    /// the session a one-time password opened): every other dashboard session of theirs ends,
+    /// this one goes on and opens everything again.
+    pub fn set_own_password(&self, member: Member, password_hash: &str) -> Result<()> {
+        self.put_password(
+            member.employee_id,
+            Some(password_hash),
+            false,
+            Some(member.token_id),
+            "changed by the employee",
+        )
+    }
+
+    /// One way to put a password: the hash, whether it is a one-time password, the session
+    /// that goes on (`None`: all end), and what the audit log says.
+    fn put_password(
+        &self,
+        employee_id: EmployeeId,
+        password_hash: Option<&str>,
+        once: bool,
+        keep: Option<TokenId>,
+        what: &str,
+    ) -> Result<()> {
         self.write(|conn| {
             let updated = diesel::update(employees::table.find(employee_id))
-                .set(employees::password_hash.eq(password_hash))
+                .set((
+                    employees::password_hash.eq(password_hash),
+                    employees::password_once.eq(i32::from(once)),
+                ))
                 .execute(conn)?;
             if updated != 1 {
                 return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
@@ -163,14 +211,24 @@ impl Store {
             lift(conn, employee_id)?;
             // Whoever was logged in with the old password is out: the employee's dashboard
             // sessions (tokens that expire) end with the change. Team-API tokens stay.
-            diesel::update(
-                employee_tokens::table
-                    .filter(employee_tokens::employee_id.eq(employee_id))
-                    .filter(employee_tokens::expires_at.is_not_null()),
-            )
-            .set(employee_tokens::active.eq(0))
-            .execute(conn)?;
-            let what = if password_hash.is_some() { "set" } else { "removed" };
+            let sessions = employee_tokens::table
+                .filter(employee_tokens::employee_id.eq(employee_id))
+                .filter(employee_tokens::expires_at.is_not_null());
+            match keep {
+                Some(keep) => {
+                    diesel::update(sessions.filter(employee_tokens::id.ne(keep)))
+                        .set(employee_tokens::active.eq(0))
+                        .execute(conn)?;
+                    diesel::update(sessions.filter(employee_tokens::id.eq(keep)))
+                        .set(employee_tokens::password_only.eq(0))
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::update(sessions)
+                        .set(employee_tokens::active.eq(0))
+                        .execute(conn)?;
+                }
+            }
             audit::record(
                 conn,
                 &self.actor,
@@ -195,26 +253,44 @@ impl Store {
         })
     }
 
+    /// The employee's own password hash, to check the current password before a change;
+    /// `None` when they have none (a one-time password was consumed by this session's login).
+    pub fn own_password_hash(&self, member: Member) -> Result<Option<String>> {
+        self.read(|conn| {
+            Ok(employees::table
+                .find(member.employee_id)
+                .filter(employees::company_id.eq(member.company_id))
+                .select(employees::password_hash)
+                .first(conn)?)
+        })
+    }
+
     /// The active employees of active companies with this email (compared case-insensitively;
     /// the same person may work for two companies) who have a password.
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {
         let email = email.trim().to_lowercase();
         self.read(|conn| {
-            let rows: Vec<(EmployeeId, CompanyId, Option<String>)> = employees::table
+            let rows: Vec<(EmployeeId, CompanyId, Option<String>, i32)> = employees::table
                 .inner_join(companies::table)
                 .filter(lower(employees::email.nullable()).eq(&email))
                 .filter(employees::active.eq(1))
                 .filter(companies::active.eq(1))
                 .filter(employees::password_hash.is_not_null())
-                .select((employees::id, employees::company_id, employees::password_hash))
+                .select((
+                    employees::id,
+                    employees::company_id,
+                    employees::password_hash,
+                    employees::password_once,
+                ))
                 .order(employees::id)
                 .load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(|(employee_id, company_id, password_hash)| LoginCandidate {
+                .map(|(employee_id, company_id, password_hash, once)| LoginCandidate {
                     employee_id,
                     company_id,
                     password_hash,
+                    one_time: once == 1,
                 })
                 .collect())
         })
@@ -244,7 +320,7 @@ impl Store {
             if count_attempt(conn, &login, &client.key(), now, Some(per_client), quiet_since)?.is_none() {
                 return Err(StoreError::LockedOut);
             }
-            if let LoginClient::Device(_) = client {
+            if let LoginClient::Device(_) | LoginClient::Session(_) = client {
                 return Ok(());
             }
             let Some(failed) = count_attempt(conn, &login, ACCOUNT, now, None, quiet_since)? else {
@@ -339,11 +415,27 @@ impl Store {
         let client = client.key();
         let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
-            let (email, company): (String, CompanyId) = employees::table
+            let (email, company, once): (String, CompanyId, i32) = employees::table
                 .find(employee_id)
-                .select((employees::email, employees::company_id))
+                .select((employees::email, employees::company_id, employees::password_once))
                 .first(conn)?;
             let login = login_key(&email);
+            if once == 1 {
+                // One-time means once: the first login consumes the password (of two logins
+                // with it at the same time, the second finds it gone), and its session opens
+                // only the page to set one's own.
+                let consumed = diesel::update(
+                    employees::table
+                        .find(employee_id)
+                        .filter(employees::password_once.eq(1))
+                        .filter(employees::password_hash.is_not_null()),
+                )
+                .set(employees::password_hash.eq(None::<String>))
+                .execute(conn)?;
+                if consumed != 1 {
+                    return Err(StoreError::LockedOut);
+                }
+            }
             let mine = login_throttle::table.find((&login, &client));
             let locked: Option<Option<i64>> = mine.select(login_throttle::locked_until).first(conn).optional()?;
             if locked.flatten().is_some_and(|until| until > now) {
@@ -370,6 +462,7 @@ impl Store {
                     employee_tokens::active.eq(1),
                     employee_tokens::created_at.eq(now),
                     employee_tokens::expires_at.eq(Some(expires_at.millis())),
+                    employee_tokens::password_only.eq(once),
                 ))
                 .returning(employee_tokens::id)
                 .get_result(conn)?;

@@ -193,6 +193,9 @@ pub struct Member {
     pub company_id: CompanyId,
     /// The token it authenticated with (long-lived streams re-check it).
     pub token_id: TokenId,
+    /// A dashboard session made with a one-time password: it opens nothing but the page to
+    /// set one's own password.
+    pub password_only: bool,
 }
 
 /// What may be shown of an employee token: never the token.

@@ -38,6 +38,7 @@ diesel::table! {
         notify_email -> Integer,
         notify_push -> Integer,
         role -> Text,
+        password_once -> Integer,
     }
 }
 
@@ -50,6 +51,7 @@ diesel::table! {
         active -> Integer,
         created_at -> BigInt,
         expires_at -> Nullable<BigInt>,
+        password_only -> Integer,
     }
 }
 

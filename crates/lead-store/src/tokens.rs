@@ -26,17 +26,18 @@ fn token_info(row: TokenRow) -> TokenInfo {
 }
 
 /// A token with what decides whether it may act: (token, employee, company, token active,
-/// expires at, employee active, company active).
-type StateRow = (TokenId, EmployeeId, CompanyId, i32, Option<i64>, i32, i32);
+/// expires at, employee active, company active, password only).
+type StateRow = (TokenId, EmployeeId, CompanyId, i32, Option<i64>, i32, i32, i32);
 
 /// The token of `row` and whether it may act now (see [`TokenState::of`]).
 fn lookup(row: StateRow) -> TokenLookup {
-    let (token_id, employee_id, company_id, token, expires_at, employee, company) = row;
+    let (token_id, employee_id, company_id, token, expires_at, employee, company, password_only) = row;
     TokenLookup {
         member: Member {
             employee_id,
             company_id,
             token_id,
+            password_only: password_only == 1,
         },
         state: TokenState::of(
             token == 1,
@@ -61,6 +62,7 @@ macro_rules! tokens_with_state {
                 employee_tokens::expires_at,
                 employees::active,
                 companies::active,
+                employee_tokens::password_only,
             ))
     };
 }

@@ -202,7 +202,7 @@ pub(crate) async fn employee_action(
         "password" => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
             let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
-            blocking(&store, move |_| store_as_me.set_employee_password(id, Some(&hash))).await?;
+            blocking(&store, move |_| store_as_me.set_one_time_password(id, &hash)).await?;
             return employees_page(&store, &posted.session, &me, Some((&employee, &password))).await;
         }
         "unlock" => {

@@ -8,40 +8,52 @@ use lead_auth::AuthError;
 use super::pages;
 use crate::ApiError;
 
-/// An [`ApiError`] answered as a page.
+/// An [`ApiError`] answered as a page, or a session sent elsewhere first.
 #[derive(Debug)]
-pub(crate) struct PageError(pub(crate) ApiError);
+pub(crate) enum PageError {
+    /// The error, as a page.
+    Failed(ApiError),
+    /// Not for this session: to this page first (a session a one-time password opened goes
+    /// to the page where the employee sets their own).
+    Elsewhere(&'static str),
+}
 
 impl<E: Into<ApiError>> From<E> for PageError {
     fn from(error: E) -> Self {
-        PageError(error.into())
+        PageError::Failed(error.into())
     }
 }
 
 impl std::fmt::Display for PageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        match self {
+            PageError::Failed(error) => error.fmt(f),
+            PageError::Elsewhere(path) => write!(f, "to {path} first"),
+        }
     }
 }
 
 impl PageError {
     /// Not logged in, or the session ended.
     pub(crate) fn login() -> PageError {
-        PageError(ApiError::Auth(AuthError::Unauthorized))
+        PageError::Failed(ApiError::Auth(AuthError::Unauthorized))
     }
 }
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        match self.0 {
+        match self {
             // To the login page.
-            ApiError::Auth(_) => StatusCode::SEE_OTHER,
-            ref error => error.status_code(),
+            PageError::Failed(ApiError::Auth(_)) | PageError::Elsewhere(_) => StatusCode::SEE_OTHER,
+            PageError::Failed(error) => error.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let error = &self.0;
+        let error = match self {
+            PageError::Failed(error) => error,
+            PageError::Elsewhere(path) => return super::see_other(path),
+        };
         error.log();
         let title = match error {
             ApiError::Auth(_) => return super::see_other("/app/login"),

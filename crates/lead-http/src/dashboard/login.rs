@@ -143,10 +143,7 @@ pub(crate) async fn login(
         .map(|candidate| candidate.password_hash.clone().unwrap_or_default())
         .collect();
     let matching = place.matching(password, hashes).await?;
-    let found = matching
-        .and_then(|index| candidates.get(index))
-        .map(|candidate| candidate.employee_id);
-    if found.is_none() && reserved {
+    if matching.is_none() && reserved {
         let who = trying.clone();
         blocking(&store, move |store| {
             store.note_failed_login(&email, who.client(), limits)
@@ -165,9 +162,10 @@ pub(crate) async fn login(
             pages::login(&csrf, field(&fields, "email").unwrap_or_default(), Some(&error)),
         )
     };
-    let Some(employee_id) = found else {
+    let Some(candidate) = matching.and_then(|index| candidates.get(index)) else {
         return Ok(refused());
     };
+    let (employee_id, one_time) = (candidate.employee_id, candidate.one_time);
     let token = EmployeeToken::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
     let lifetime = config.dashboard.session;
     let expires_at = Timestamp::from_millis(
@@ -187,7 +185,12 @@ pub(crate) async fn login(
         Err(ApiError::LockedOut) => return Ok(refused()),
         Err(other) => return Err(other.into()),
     }
-    let mut response = see_other("/app/orders");
+    // A one-time password opens only the page to set one's own.
+    let mut response = see_other(if one_time {
+        super::session::PASSWORD_PAGE
+    } else {
+        "/app/orders"
+    });
     set_cookie(
         &mut response,
         &req,

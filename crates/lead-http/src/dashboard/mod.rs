@@ -14,6 +14,7 @@ mod error;
 mod inbox;
 mod login;
 mod pages;
+mod password;
 mod session;
 mod settings;
 
@@ -132,6 +133,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/notifications/read-all").route(web::post().to(read_all)))
         .service(web::resource("/app/notifications/{id}/read").route(web::post().to(read_one)))
         .service(web::resource("/app/settings").route(web::get().to(settings::settings)))
+        .service(
+            web::resource(session::PASSWORD_PAGE)
+                .route(web::get().to(password::form))
+                .route(web::post().to(password::change)),
+        )
         .service(web::resource("/app/settings/notify").route(web::post().to(settings::notify)))
         .service(web::resource("/app/settings/push").route(web::post().to(settings::subscribe)))
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))

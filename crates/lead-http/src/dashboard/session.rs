@@ -20,6 +20,10 @@ use crate::{ApiError, HttpConfig};
 /// The session cookie: the employee token of the session.
 pub(crate) const SESSION_COOKIE: &str = "lead_session";
 
+/// Where an employee sets their own password: the one page a session a one-time password
+/// opened may see (besides logging out).
+pub(crate) const PASSWORD_PAGE: &str = "/app/settings/password";
+
 /// Whether `given` is `expected`, compared in constant time: how long a wrong token takes
 /// says nothing about how much of it was right.
 pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
@@ -76,6 +80,7 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = cookie(req, SESSION_COOKIE);
         let store = req.app_data::<web::Data<Store>>().cloned();
+        let password_page = matches!(req.path(), PASSWORD_PAGE | "/app/logout");
         Box::pin(async move {
             let secret = secret.ok_or_else(PageError::login)?;
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
@@ -85,6 +90,9 @@ impl FromRequest for Session {
                 Err(ApiError::Auth(_)) => return Err(PageError::login()),
                 Err(error) => return Err(error.into()),
             };
+            if member.password_only && !password_page {
+                return Err(PageError::Elsewhere(PASSWORD_PAGE));
+            }
             Ok(Session {
                 member,
                 csrf: csrf_token(&secret),

@@ -32,6 +32,7 @@ pub(crate) async fn settings(
         push_key: config.push_public_key.as_deref(),
         devices: &devices,
         tested,
+        password_changed: query_value(&req, "passwort").is_some(),
     });
     page(&store, &session, "Einstellungen", "settings", body).await
 }

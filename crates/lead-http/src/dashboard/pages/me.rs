@@ -42,6 +42,8 @@ pub(crate) struct Settings<'a> {
     pub devices: &'a [PushSubscription],
     /// How many devices a test message just went to.
     pub tested: Option<usize>,
+    /// The employee just changed their password.
+    pub password_changed: bool,
 }
 
 /// The settings page: which notifications, and push on this device.
@@ -49,6 +51,13 @@ pub(crate) fn settings(settings: &Settings) -> Markup {
     let csrf = settings.csrf;
     html! {
         h1 { "Einstellungen" }
+        @if settings.password_changed {
+            p role="status" class="notice" { "Ihr Passwort wurde geändert. Anmeldungen auf anderen Geräten sind beendet." }
+        }
+        section aria-labelledby="password-title" {
+            h2 id="password-title" { "Passwort" }
+            p { a href="/app/settings/password" id="change-password" { "Passwort ändern" } }
+        }
         section aria-labelledby="notify-title" {
             h2 id="notify-title" { "Benachrichtigungen" }
             p { "Bei jeder neuen Web-Bestellung und jedem neuen Ticket benachrichtigen wir Sie:" }
@@ -98,6 +107,38 @@ pub(crate) fn settings(settings: &Settings) -> Markup {
                     (post_form("/app/settings/push/test", csrf, "Test senden", ""))
                 }
             }
+        }
+    }
+}
+
+/// The form where an employee sets their own password: after a one-time password (`first`,
+/// no current password asked — the login just consumed it), or to change it.
+pub(crate) fn password_form(csrf: &str, first: bool, error: Option<&str>) -> Markup {
+    html! {
+        h1 { (if first { "Eigenes Passwort festlegen" } else { "Passwort ändern" }) }
+        @if first {
+            p { "Sie haben sich mit einem Einmal-Passwort angemeldet; es gilt nicht mehr. Legen Sie jetzt Ihr eigenes Passwort fest – erst dann öffnet sich das Dashboard." }
+        } @else {
+            p { "Nach der Änderung sind Ihre Anmeldungen auf anderen Geräten beendet; hier bleiben Sie angemeldet." }
+        }
+        @if let Some(error) = error {
+            p class="error" role="alert" { (error) }
+        }
+        form method="post" action="/app/settings/password" {
+            input type="hidden" name="csrf" value=(csrf);
+            @if !first {
+                label for="current" { "Aktuelles Passwort" }
+                input type="password" id="current" name="current" autocomplete="current-password" required;
+            }
+            label for="new" { "Neues Passwort" }
+            input type="password" id="new" name="new" autocomplete="new-password" minlength="10" required;
+            label for="repeat" { "Neues Passwort wiederholen" }
+            input type="password" id="repeat" name="repeat" autocomplete="new-password" required;
+            p class="meta" { "Mindestens 10 Zeichen; am sichersten ist ein Satz aus mehreren Wörtern, der nicht aus Ihrem Namen oder Ihrer E-Mail-Adresse besteht." }
+            button type="submit" id="save-password" { "Passwort speichern" }
+        }
+        @if first {
+            (post_form("/app/logout", csrf, "Abmelden", "link"))
         }
     }
 }

@@ -16,7 +16,7 @@ pub(crate) use admin::{
 };
 pub(crate) use customers::{customer_file, customers, FilePaging};
 pub(crate) use lists::{orders, tickets, ListView};
-pub(crate) use me::{notifications, settings, Settings};
+pub(crate) use me::{notifications, password_form, settings, Settings};
 pub(crate) use record::{order, ticket};
 
 /// Who is looking, for the page header.
