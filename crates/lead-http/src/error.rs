@@ -126,6 +126,9 @@ impl ApiError {
             StoreError::NotFound(_) => ApiError::NotFound(not_found),
             StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
             StoreError::LockedOut => ApiError::LockedOut,
+            StoreError::NotesFull(limit) => ApiError::Conflict(format!(
+                "Dieser Datensatz hat bereits {limit} Notizen, so viele wie möglich; es wurde keine weitere gespeichert."
+            )),
             StoreError::Invalid { field, problem } => ApiError::InvalidField {
                 field,
                 // In German, whatever the store said for the operator.

@@ -1,5 +1,6 @@
-//! Rate limits on the lead endpoint: per client IP (before the key is even looked up) and per
-//! API key, answered `429 rate_limited` with `Retry-After`.
+//! Rate limits: on the lead endpoint per client IP (before the key is even looked up) and per
+//! API key, and on the team's writes per employee token; answered `429 rate_limited` with
+//! `Retry-After`.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
-use lead_store::KeyId;
+use lead_store::{KeyId, TokenId};
 
 use crate::ApiError;
 
@@ -21,6 +22,9 @@ pub struct RateLimitConfig {
     pub per_key: u32,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Writes per second per employee token — a team-API token or a dashboard session; 0
+    /// turns the limit off.
+    pub per_token_writes: u32,
 }
 
 /// The addresses one client is counted by: an IPv4 address, or an IPv6 /64 — one household's
@@ -47,6 +51,7 @@ pub(crate) fn client_label(ip: IpAddr) -> String {
 pub(crate) struct RateLimits {
     per_ip: Option<DefaultKeyedRateLimiter<IpAddr>>,
     per_key: Option<DefaultKeyedRateLimiter<KeyId>>,
+    per_token_writes: Option<DefaultKeyedRateLimiter<TokenId>>,
     trusted_proxies: Vec<IpAddr>,
     checks: AtomicU64,
 }
@@ -68,6 +73,7 @@ impl RateLimits {
         RateLimits {
             per_ip: limiter(config.per_ip),
             per_key: limiter(config.per_key),
+            per_token_writes: limiter(config.per_token_writes),
             trusted_proxies: config.trusted_proxies.clone(),
             checks: AtomicU64::new(0),
         }
@@ -123,6 +129,15 @@ impl RateLimits {
     pub(crate) fn check_key(&self, key_id: KeyId) -> Result<(), ApiError> {
         match &self.per_key {
             Some(limiter) => self.check(limiter, &key_id),
+            None => Ok(()),
+        }
+    }
+
+    /// The per-token limit of writes (checked once the token is known to be valid): what one
+    /// employee's script or session may change per second.
+    pub(crate) fn check_writes(&self, token_id: TokenId) -> Result<(), ApiError> {
+        match &self.per_token_writes {
+            Some(limiter) => self.check(limiter, &token_id),
             None => Ok(()),
         }
     }

@@ -5,11 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{header, Method};
 use actix_web::{web, FromRequest, HttpRequest};
 use lead_auth::{authorize_employee, EmployeeToken, TokenKind};
 use lead_store::{Member, Store};
 
+use crate::limits::RateLimits;
 use crate::request::blocking;
 use crate::ApiError;
 
@@ -26,11 +27,27 @@ impl FromRequest for TeamMember {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = EmployeeToken::from_authorization(req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes()));
         let store = req.app_data::<web::Data<Store>>().cloned();
+        let limits = writes(req);
         Box::pin(async move {
             let store = store.ok_or_else(|| ApiError::Internal("the store is not configured".into()))?;
-            Ok(TeamMember(member_of(&store, token.as_ref(), TokenKind::Api).await?))
+            let member = member_of(&store, token.as_ref(), TokenKind::Api).await?;
+            if let Some(limits) = limits {
+                limits.check_writes(member.token_id)?;
+            }
+            Ok(TeamMember(member))
         })
     }
+}
+
+/// The rate limits a request is held by as a write (any method but `GET`, `HEAD` and
+/// `OPTIONS`): `None` for a read.
+pub(crate) fn writes(req: &HttpRequest) -> Option<web::Data<RateLimits>> {
+    let method = req.method();
+    let read = method == Method::GET || method == Method::HEAD || method == Method::OPTIONS;
+    if read {
+        return None;
+    }
+    req.app_data::<web::Data<RateLimits>>().cloned()
 }
 
 /// The member `token` belongs to, if it is a credential of `kind` and may act

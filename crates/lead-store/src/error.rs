@@ -44,6 +44,9 @@ pub enum StoreError {
     /// The employee's account is locked for this client after too many wrong passwords.
     #[error("locked out after too many wrong passwords")]
     LockedOut,
+    /// A record holds as many notes as it may (`StoreConfig::notes_per_record`).
+    #[error("the record has {0} notes already, as many as it may")]
+    NotesFull(u32),
     /// A query failed, or a stored value is not what the schema allows. The cause is the
     /// database's own error, kept opaque: callers never see Diesel's types.
     #[error("database error: {0}")]

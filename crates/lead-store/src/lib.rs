@@ -72,7 +72,7 @@ pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
-pub use notes::{Note, NoteOn, MAX_NOTE_CHARS};
+pub use notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
 pub use notifications::{StreamBatch, StreamCursor};
 pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
@@ -106,6 +106,8 @@ pub struct Store {
     submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
     /// Whether push subscriptions may name private addresses (see [`StoreConfig`]).
     private_targets: bool,
+    /// The most notes one record may hold (see [`StoreConfig`]).
+    notes_per_record: u32,
     /// PostgreSQL: when every live stream was last woken by the safety net (milliseconds; see
     /// `wake_streams_notified_after`).
     last_wake_all: std::sync::Arc<std::sync::atomic::AtomicI64>,
@@ -155,6 +157,7 @@ impl Store {
             actor: "lead-server".into(),
             submission_log: Default::default(),
             private_targets: config.private_targets,
+            notes_per_record: config.notes_per_record,
             last_wake_all: Default::default(),
             last_health: Default::default(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),

@@ -8,7 +8,7 @@ use lead_domain::Timestamp;
 use crate::customers::load_customer;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
 use crate::models::{EmployeeRef, Member};
-use crate::schema::{employees, notes, tickets, web_orders};
+use crate::schema::{customers, employees, notes, tickets, web_orders};
 use crate::{Problem, Result, Store, StoreError};
 
 /// What a note is about.
@@ -70,7 +70,8 @@ fn note(row: NoteRow) -> Result<Note> {
 
 impl Store {
     /// Adds `member`'s note on a record of their company (held leads, which the team does
-    /// not see, are not found).
+    /// not see, are not found) — unless the record holds as many notes as it may
+    /// ([`StoreError::NotesFull`]).
     pub fn add_note(&self, member: Member, on: NoteOn, text: &str) -> Result<Note> {
         let text = text.trim();
         if text.is_empty() {
@@ -87,8 +88,13 @@ impl Store {
         }
         let now = Timestamp::now().millis();
         let company = member.company_id;
+        let most = self.notes_per_record;
         self.write(|conn| {
             ensure_record(conn, company, on)?;
+            lock_record(conn, on)?;
+            if count_notes(conn, on)? >= i64::from(most) {
+                return Err(StoreError::NotesFull(most));
+            }
             let (order, ticket, customer) = columns(on);
             let id: NoteId = diesel::insert_into(notes::table)
                 .values((
@@ -119,8 +125,9 @@ impl Store {
         })
     }
 
-    /// The notes on a record of the company, oldest first.
-    pub fn list_notes(&self, company_id: CompanyId, on: NoteOn) -> Result<Vec<Note>> {
+    /// A page of the notes on a record of the company: `page` says which way and from where,
+    /// `limit` how many at most.
+    pub fn list_notes(&self, company_id: CompanyId, on: NoteOn, page: NotesPage, limit: i64) -> Result<Vec<Note>> {
         self.read(|conn| {
             ensure_record(conn, company_id, on)?;
             let query = notes::table
@@ -136,16 +143,74 @@ impl Store {
                     notes::text,
                     notes::created_at,
                 ))
-                .order(notes::id)
+                .limit(limit)
                 .into_boxed();
             let query = match on {
                 NoteOn::Order(id) => query.filter(notes::order_id.eq(id)),
                 NoteOn::Ticket(id) => query.filter(notes::ticket_id.eq(id)),
                 NoteOn::Customer(id) => query.filter(notes::customer_id.eq(id)),
             };
+            let query = match page {
+                NotesPage::OldestAfter(None) => query.order(notes::id.asc()),
+                NotesPage::OldestAfter(Some(after)) => query.filter(notes::id.gt(after)).order(notes::id.asc()),
+                NotesPage::NewestBefore(None) => query.order(notes::id.desc()),
+                NotesPage::NewestBefore(Some(before)) => query.filter(notes::id.lt(before)).order(notes::id.desc()),
+            };
             query.load::<NoteRow>(conn)?.into_iter().map(note).collect()
         })
     }
+}
+
+/// Which page of a record's notes: oldest first from the start or after a note (the team
+/// API), or newest first from the newest or before a note (the dashboard).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotesPage {
+    /// Oldest first, after this note (`None`: from the first).
+    OldestAfter(Option<NoteId>),
+    /// Newest first, before this note (`None`: from the newest).
+    NewestBefore(Option<NoteId>),
+}
+
+/// PostgreSQL: the record's row locked until the transaction ends, so that notes added to it
+/// at once are counted one after the other (SQLite's one writer does that anyway).
+fn lock_record(conn: &mut crate::db::DbConnection, on: NoteOn) -> Result<()> {
+    let crate::db::DbConnection::Postgres(conn) = conn else {
+        return Ok(());
+    };
+    match on {
+        NoteOn::Order(id) => {
+            web_orders::table
+                .find(id)
+                .select(web_orders::id)
+                .for_update()
+                .load::<OrderId>(conn)?;
+        }
+        NoteOn::Ticket(id) => {
+            tickets::table
+                .find(id)
+                .select(tickets::id)
+                .for_update()
+                .load::<TicketId>(conn)?;
+        }
+        NoteOn::Customer(id) => {
+            customers::table
+                .find(id)
+                .select(customers::id)
+                .for_update()
+                .load::<CustomerId>(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// How many notes the record has.
+fn count_notes(conn: &mut crate::db::DbConnection, on: NoteOn) -> Result<i64> {
+    let notes = notes::table.count();
+    Ok(match on {
+        NoteOn::Order(id) => notes.filter(notes::order_id.eq(id)).get_result(conn)?,
+        NoteOn::Ticket(id) => notes.filter(notes::ticket_id.eq(id)).get_result(conn)?,
+        NoteOn::Customer(id) => notes.filter(notes::customer_id.eq(id)).get_result(conn)?,
+    })
 }
 
 fn columns(on: NoteOn) -> (Option<OrderId>, Option<TicketId>, Option<CustomerId>) {

@@ -18,11 +18,12 @@ pub struct TestApp {
 
 impl TestApp {
     /// The config of [`TestApp::spawn`]: no rate limits.
-    pub const CONFIG: &'static str = "[limits]\nper_ip = 0\nper_key = 0\n";
+    pub const CONFIG: &'static str = "[limits]\nper_ip = 0\nper_key = 0\nper_token_writes = 0\n";
 
     /// [`TestApp::CONFIG`], and every lead looks its key up afresh: for tests that change a
     /// key while the server runs and must not wait out the key cache.
-    pub const FRESH_KEYS: &'static str = "[limits]\nper_ip = 0\nper_key = 0\n[intake]\nkey_cache_ms = 0\n";
+    pub const FRESH_KEYS: &'static str =
+        "[limits]\nper_ip = 0\nper_key = 0\nper_token_writes = 0\n[intake]\nkey_cache_ms = 0\n";
 
     /// Without rate limits: most tests send bursts from one address with one key.
     pub fn spawn() -> TestApp {

@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_domain::Timestamp;
 use lead_domain::{OrderStatus, TicketStatus};
-use lead_store::{CustomerId, NoteOn, NotificationId, OrderId, Store, TicketId};
+use lead_store::{CustomerId, NoteId, NoteOn, NotesPage, NotificationId, OrderId, Store, TicketId};
 
 use crate::export::{self, Dialect, Kind};
 use maud::Markup;
@@ -271,12 +271,18 @@ pub(crate) async fn orders(
 }
 
 /// A web order's page (what the inbox, the bell and a push message link to).
-pub(crate) async fn order(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+pub(crate) async fn order(
+    req: HttpRequest,
+    path: web::Path<String>,
+    session: Session,
+    store: web::Data<Store>,
+) -> PageResult {
     let id: OrderId = record_id(&path)?;
     let company = session.member.company_id;
+    let before = notes_before(&req);
     let (order, notes, released) = blocking(&store, move |s| {
         let order = s.get_order(company, id).map_err(about::<OrderId>(""))?;
-        let notes = s.list_notes(company, NoteOn::Order(id))?;
+        let notes = notes_page(s, company, NoteOn::Order(id), before)?;
         let released = s.released(company, lead_store::LeadId::Order(id))?;
         Ok::<_, ApiError>((order, notes, released))
     })
@@ -377,16 +383,22 @@ pub(crate) async fn tickets(
     page(&store, &session, "Tickets", "tickets", pages::tickets(&list, &view)).await
 }
 
-pub(crate) async fn ticket(path: web::Path<String>, session: Session, store: web::Data<Store>) -> PageResult {
+pub(crate) async fn ticket(
+    req: HttpRequest,
+    path: web::Path<String>,
+    session: Session,
+    store: web::Data<Store>,
+) -> PageResult {
     let id: TicketId = record_id(&path)?;
     let company = session.member.company_id;
+    let before = notes_before(&req);
     let (ticket, customers, notes, released) = blocking(&store, move |s| {
         let ticket = s.get_ticket(company, id).map_err(about::<TicketId>(""))?;
         let customers = match ticket.customer_id {
             Some(_) => Vec::new(),
             None => s.list_customers(company, None, None, Some(500))?,
         };
-        let notes = s.list_notes(company, NoteOn::Ticket(id))?;
+        let notes = notes_page(s, company, NoteOn::Ticket(id), before)?;
         let released = s.released(company, lead_store::LeadId::Ticket(id))?;
         Ok::<_, ApiError>((ticket, customers, notes, released))
     })
@@ -470,6 +482,7 @@ pub(crate) async fn customer(
     let company = session.member.company_id;
     let before = |name: &str| query_value(&req, name).and_then(|v| v.parse::<i64>().ok());
     let (tickets_before, orders_before) = (before("tickets_before"), before("orders_before"));
+    let notes_before = notes_before(&req);
     let file = blocking(&store, move |s| -> Result<_, ApiError> {
         let about = about::<CustomerId>("");
         let mut file = s.customer_file(company, id, FILE_PAGE).map_err(&about)?;
@@ -489,7 +502,7 @@ pub(crate) async fn customer(
             orders.truncate(FILE_PAGE as usize);
             file.orders = orders;
         }
-        let notes = s.list_notes(company, NoteOn::Customer(id))?;
+        let notes = notes_page(s, company, NoteOn::Customer(id), notes_before)?;
         Ok((file, notes))
     })
     .await?;
@@ -505,6 +518,40 @@ pub(crate) async fn customer(
 
 /// Tickets and orders per page of a customer's file.
 const FILE_PAGE: i64 = 50;
+
+/// Notes per page of a record.
+const NOTES_PAGE: i64 = 50;
+
+/// `?notes_before=ID`: the page of notes older than that one.
+fn notes_before(req: &HttpRequest) -> Option<NoteId> {
+    query_value(req, "notes_before")
+        .and_then(|id| id.parse::<i64>().ok())
+        .map(NoteId::new)
+}
+
+/// A record's newest notes, or those before `before`: a page, shown oldest first.
+fn notes_page(
+    store: &Store,
+    company: lead_store::CompanyId,
+    on: NoteOn,
+    before: Option<NoteId>,
+) -> Result<pages::NotesShown, ApiError> {
+    let mut notes = store
+        .list_notes(company, on, NotesPage::NewestBefore(before), NOTES_PAGE + 1)
+        .map_err(|error| match on {
+            NoteOn::Order(_) => about::<OrderId>("")(error),
+            NoteOn::Ticket(_) => about::<TicketId>("")(error),
+            NoteOn::Customer(_) => about::<CustomerId>("")(error),
+        })?;
+    let more = notes.len() > NOTES_PAGE as usize;
+    notes.truncate(NOTES_PAGE as usize);
+    notes.reverse();
+    Ok(pages::NotesShown {
+        older: notes.first().filter(|_| more).map(|note| note.id),
+        paged: before.is_some(),
+        notes,
+    })
+}
 
 pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> PageResult {
     let employee = session.member.employee_id;

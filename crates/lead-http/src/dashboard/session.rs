@@ -116,6 +116,7 @@ impl FromRequest for Posted {
         let session = Session::from_request(req, payload);
         let body = web::Payload::from_request(req, payload);
         let config = req.app_data::<web::Data<HttpConfig>>().cloned();
+        let limits = crate::member::writes(req);
         let req = req.clone();
         Box::pin(async move {
             let session = session.await?;
@@ -126,10 +127,14 @@ impl FromRequest for Posted {
                 &config,
             )
             .await?;
-            match field(&fields, "csrf") {
-                Some(token) if same_secret(token, &session.csrf) => Ok(Posted { session, fields }),
-                _ => Err(ApiError::Csrf.into()),
+            if !field(&fields, "csrf").is_some_and(|token| same_secret(token, &session.csrf)) {
+                return Err(ApiError::Csrf.into());
             }
+            // What the session may change per second, like a team-API token.
+            if let Some(limits) = limits {
+                limits.check_writes(session.member.token_id)?;
+            }
+            Ok(Posted { session, fields })
         })
     }
 }

@@ -3,13 +3,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerId, Note, NoteOn, OrderId, Store, StoreError, TicketId};
-use serde::{Deserialize, Serialize};
+use lead_store::{CustomerId, Note, NoteId, NoteOn, NotesPage, OrderId, Store, StoreError, TicketId};
+use serde::Deserialize;
 
-use super::ok;
+use super::{ok, ListQuery};
 use crate::error::ErrorBody;
 use crate::request::{about, blocking, json_body, record_id, Given, Record};
-use crate::views::NoteView;
+use crate::views::{NoteView, Page};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
 /// The body of `POST …/notes`.
@@ -21,24 +21,24 @@ pub(crate) struct NewNoteBody {
     text: Given<String>,
 }
 
-/// The notes of one record, oldest first.
-#[derive(Serialize, utoipa::ToSchema)]
-pub(crate) struct Notes {
-    items: Vec<NoteView>,
-}
-
 async fn list<T: Record>(
     member: TeamMember,
+    req: HttpRequest,
     path: &str,
     store: web::Data<Store>,
     on: fn(T) -> NoteOn,
 ) -> Result<HttpResponse, ApiError> {
     let id: T = record_id(path)?;
+    let query = ListQuery::parse(&req)?;
+    let after = query.before::<NoteId>()?;
+    let (fetch, limit) = (query.limit + 1, query.limit);
     let company = member.0.company_id;
-    let notes = blocking(&store, move |s| s.list_notes(company, on(id)).map_err(about::<T>(""))).await?;
-    Ok(ok(&Notes {
-        items: notes.into_iter().map(NoteView::from).collect(),
-    }))
+    let notes = blocking(&store, move |s| {
+        s.list_notes(company, on(id), NotesPage::OldestAfter(after), fetch)
+            .map_err(about::<T>(""))
+    })
+    .await?;
+    Ok(ok(&Page::from_fetched(notes, limit, |n| n.id.get(), NoteView::from)))
 }
 
 async fn add<T: Record>(
@@ -61,16 +61,17 @@ async fn add<T: Record>(
     Ok(json(StatusCode::CREATED, &NoteView::from(note)))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn order_notes(
     member: TeamMember,
+    req: HttpRequest,
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    list::<OrderId>(member, &path, store, NoteOn::Order).await
+    list::<OrderId>(member, req, &path, store, NoteOn::Order).await
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn add_order_note(
     req: HttpRequest,
     member: TeamMember,
@@ -82,16 +83,17 @@ pub(crate) async fn add_order_note(
     add::<OrderId>(req, member, &path, body, store, config, NoteOn::Order).await
 }
 
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn ticket_notes(
     member: TeamMember,
+    req: HttpRequest,
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    list::<TicketId>(member, &path, store, NoteOn::Ticket).await
+    list::<TicketId>(member, req, &path, store, NoteOn::Ticket).await
 }
 
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn add_ticket_note(
     req: HttpRequest,
     member: TeamMember,
@@ -103,16 +105,17 @@ pub(crate) async fn add_ticket_note(
     add::<TicketId>(req, member, &path, body, store, config, NoteOn::Ticket).await
 }
 
-#[utoipa::path(get, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), responses((status = 200, body = Notes), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn customer_notes(
     member: TeamMember,
+    req: HttpRequest,
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    list::<CustomerId>(member, &path, store, NoteOn::Customer).await
+    list::<CustomerId>(member, req, &path, store, NoteOn::Customer).await
 }
 
-#[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn add_customer_note(
     req: HttpRequest,
     member: TeamMember,

@@ -32,6 +32,8 @@ pub struct Config {
     pub retention: RetentionSettings,
     /// `[dashboard]`
     pub dashboard: DashboardSettings,
+    /// `[notes]`
+    pub notes: NotesConfig,
     /// `[outbox]`
     pub outbox: OutboxConfig,
     /// `[smtp]`
@@ -187,6 +189,16 @@ pub struct LimitsConfig {
     pub per_key: u32,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Writes per second per employee token (team API) or session (dashboard) (0: off).
+    pub per_token_writes: u32,
+}
+
+/// `[notes]`: the team's internal notes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotesConfig {
+    /// The most notes one order, ticket or customer holds.
+    pub per_record: u32,
 }
 
 /// `[server]`

@@ -153,6 +153,7 @@ impl Config {
                 per_ip: self.limits.per_ip,
                 per_key: self.limits.per_key,
                 trusted_proxies: self.limits.trusted_proxies.clone(),
+                per_token_writes: self.limits.per_token_writes,
             },
             honeypot: Some(self.forms.honeypot.trim().to_owned()).filter(|name| !name.is_empty()),
             key_cache: std::time::Duration::from_millis(self.intake.key_cache_ms),
@@ -283,6 +284,7 @@ impl Config {
         store.confirmations_per_key_per_day = self.smtp.confirmations_per_key_per_day;
         store.push_deliveries = !self.push.subject.trim().is_empty();
         store.private_targets = self.outbox.allow_private_targets;
+        store.notes_per_record = self.notes.per_record;
         store
     }
 }

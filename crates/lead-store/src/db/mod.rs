@@ -82,6 +82,9 @@ pub struct StoreConfig {
     /// Whether push subscriptions may name loopback and private addresses and `http://`
     /// (tests, a push service on the same network); otherwise only public `https://` ones.
     pub private_targets: bool,
+    /// The most notes one order, ticket or customer may hold (one member could otherwise
+    /// fill a record with millions).
+    pub notes_per_record: u32,
 }
 
 impl StoreConfig {
@@ -102,6 +105,7 @@ impl StoreConfig {
             confirmations_per_key_per_day: 200,
             push_deliveries: false,
             private_targets: false,
+            notes_per_record: 1_000,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The customer list and a customer's file.
 
-use lead_store::{Customer, CustomerFile, Note};
+use lead_store::{Customer, CustomerFile};
 use maud::{html, Markup};
 
-use super::record::note_form;
+use super::record::{note_form, NotesShown};
 use super::{order_status, ticket_status, when};
 
 /// The customer list, with a search.
@@ -36,7 +36,7 @@ pub(crate) struct FilePaging {
 
 /// A customer's file: details, tickets and orders, newest first, a page of each, with links
 /// to the older ones and back to the newest.
-pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &[Note], csrf: &str) -> Markup {
+pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &NotesShown, csrf: &str) -> Markup {
     let customer = &file.customer;
     let link = |tickets: Option<i64>, orders: Option<i64>| {
         let mut query = Vec::new();
@@ -59,13 +59,14 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &[No
         p { a href="/app/customers" { "← Alle Kunden" } }
         h1 { (customer.name) }
         p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at)) }
-        @if !notes.is_empty() {
+        @if !notes.notes.is_empty() {
             h2 { "Notizen" }
             ol class="timeline" id="timeline" {
-                @for note in notes {
+                @for note in &notes.notes {
                     li { time { (when(note.created_at)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
                 }
             }
+            (notes.pager(&format!("/app/customers/{}", customer.id)))
         }
         (note_form(&format!("/app/customers/{}", customer.id), csrf))
         h2 { "Tickets" }

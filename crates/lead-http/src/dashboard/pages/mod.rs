@@ -17,7 +17,7 @@ pub(crate) use admin::{
 pub(crate) use customers::{customer_file, customers, FilePaging};
 pub(crate) use lists::{orders, tickets, ListView};
 pub(crate) use me::{notifications, password_form, settings, Settings};
-pub(crate) use record::{order, ticket};
+pub(crate) use record::{order, ticket, NotesShown};
 
 /// Who is looking, for the page header.
 pub(crate) struct Viewer<'a> {

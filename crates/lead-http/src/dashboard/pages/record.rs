@@ -118,10 +118,36 @@ fn original(payload: &str) -> Markup {
     }
 }
 
-/// The history of a record: what happened, oldest first — `events` and the team's notes.
-fn timeline(events: Vec<(Timestamp, String)>, notes: &[Note]) -> Markup {
+/// The team's notes a record's page shows: a page of them, oldest first, and where the
+/// older ones start.
+pub(crate) struct NotesShown {
+    /// The notes, oldest first.
+    pub notes: Vec<Note>,
+    /// Older notes are there: the page before this one starts below this note.
+    pub older: Option<lead_store::NoteId>,
+    /// Whether this is a page of older notes (not the newest).
+    pub paged: bool,
+}
+
+impl NotesShown {
+    /// Links to the older notes and back to the newest, on the record at `base`.
+    pub(crate) fn pager(&self, base: &str) -> Markup {
+        html! {
+            @if self.older.is_some() || self.paged {
+                p class="pager" id="notes-pager" {
+                    @if self.paged { a href={ (base) "#timeline" } { "← Neueste Notizen" } " " }
+                    @if let Some(id) = self.older { a href={ (base) "?notes_before=" (id) "#timeline" } { "Ältere Notizen →" } }
+                }
+            }
+        }
+    }
+}
+
+/// The history of a record: what happened, oldest first — `events` and the team's notes (a
+/// page of them, with links to the others).
+fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown) -> Markup {
     let mut entries: Vec<(Timestamp, Markup)> = events.into_iter().map(|(at, text)| (at, html! { (text) })).collect();
-    for note in notes {
+    for note in &notes.notes {
         entries.push((
             note.created_at,
             html! { strong { (note.author.name) } ": " span class="note-text" { (note.text) } },
@@ -135,6 +161,7 @@ fn timeline(events: Vec<(Timestamp, String)>, notes: &[Note]) -> Markup {
                 li { time { (when(at)) } " " (entry) }
             }
         }
+        (notes.pager(base))
     }
 }
 
@@ -151,7 +178,12 @@ pub(super) fn note_form(base: &str, csrf: &str) -> Markup {
 }
 
 /// One web order: everything the website sent, the customer, the decision, the history.
-pub(crate) fn order(order: &OrderRecord, notes: &[Note], released: Option<(Timestamp, String)>, csrf: &str) -> Markup {
+pub(crate) fn order(
+    order: &OrderRecord,
+    notes: &NotesShown,
+    released: Option<(Timestamp, String)>,
+    csrf: &str,
+) -> Markup {
     let base = format!("/app/orders/{}", order.id);
     let mut events = vec![(order.created_at, "Eingegangen".to_owned())];
     events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
@@ -192,7 +224,7 @@ pub(crate) fn order(order: &OrderRecord, notes: &[Note], released: Option<(Times
                 }
             }
         }
-        (timeline(events, notes))
+        (timeline(&base, events, notes))
         (note_form(&base, csrf))
     }
 }
@@ -201,7 +233,7 @@ pub(crate) fn order(order: &OrderRecord, notes: &[Note], released: Option<(Times
 pub(crate) fn ticket(
     ticket: &TicketRecord,
     customers: &[Customer],
-    notes: &[Note],
+    notes: &NotesShown,
     released: Option<(Timestamp, String)>,
     csrf: &str,
 ) -> Markup {
@@ -249,7 +281,7 @@ pub(crate) fn ticket(
                 button type="submit" { "Zuordnen" }
             }
         }
-        (timeline(events, notes))
+        (timeline(&base, events, notes))
         (note_form(&base, csrf))
     }
 }
