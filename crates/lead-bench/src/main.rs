@@ -7,6 +7,7 @@
 //! against a path that skips the database (the same requests as `PUT` → 405) for comparison, and verifies that
 //! every `200` left exactly one record and one notification per employee behind.
 
+mod exports;
 mod load;
 mod login_flood;
 mod metrics_cost;
@@ -88,6 +89,11 @@ struct Args {
     /// memory before, at its peak and 10 s after.
     #[arg(long)]
     login_flood: bool,
+    /// Instead of the phases above: 20,000 orders, then leads at `--rate` (default 200/s)
+    /// with the server idle and while 8 employees export every order again and again; the
+    /// leads' latency in both.
+    #[arg(long)]
+    exports: bool,
 }
 
 /// The mix of leads sent.
@@ -127,6 +133,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     }
     if args.login_flood {
         return login_flood::run(&args, dir.path());
+    }
+    if args.exports {
+        return exports::run(&args, dir.path());
     }
     let url = args
         .database_url

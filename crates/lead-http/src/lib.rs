@@ -39,7 +39,7 @@ use lead_store::Store;
 use serde::Serialize;
 
 pub use auth::Caller;
-pub use dashboard::{DashboardConfig, LoginKey};
+pub use dashboard::{DashboardConfig, ExportBudget, LoginKey};
 pub use error::ApiError;
 pub use lead::LEAD_PATHS;
 pub use lifecycle::{close_while_draining, Lifecycle};

@@ -90,6 +90,8 @@ pub struct Store {
     backend: Backend,
     writer: db::DbPool,
     readers: db::DbPool,
+    /// Connections for long reads (see [`Store::for_long_reads`]).
+    long_readers: db::DbPool,
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
     commits: tokio::sync::broadcast::Sender<Option<CompanyId>>,
     /// The queue of the group-commit writer thread.
@@ -128,7 +130,7 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
-        let (backend, writer, readers, checkpointer) = db::open(config)?;
+        let (backend, writer, readers, long_readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
         let shared = std::sync::Arc::new(ingest::Shared::new(ingest::DeliveryPolicy {
@@ -150,6 +152,7 @@ impl Store {
             backend,
             writer,
             readers,
+            long_readers,
             commits,
             ingest,
             shared,
@@ -162,6 +165,16 @@ impl Store {
             last_health: Default::default(),
             _checkpointer: checkpointer.map(std::sync::Arc::new),
         })
+    }
+
+    /// The same store, its reads on connections of their own: for long reads (a CSV export
+    /// of every order), which then never hold a connection the lead endpoint's key lookups,
+    /// the live streams or the pages wait for. Writes go to the writer as ever.
+    pub fn for_long_reads(&self) -> Store {
+        Store {
+            readers: self.long_readers.clone(),
+            ..self.clone()
+        }
     }
 
     /// The database engine this store runs on.

@@ -1,14 +1,11 @@
 //! The pages of the team's daily work: the order inbox, tickets, customer files and
 //! notifications, and the forms that change them.
 
-use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use lead_domain::Timestamp;
+use actix_web::{web, HttpRequest};
 use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{CustomerId, NoteId, NoteOn, NotesPage, NotificationId, OrderId, Store, TicketId};
 
-use crate::export::{self, Dialect, Kind};
 use maud::Markup;
 
 use super::pages::{self, Viewer};
@@ -94,145 +91,6 @@ impl Filters {
             counts: Vec::new(),
         }
     }
-}
-
-/// Rows per read of an export.
-const EXPORT_CHUNK: i64 = 500;
-
-/// The filtered list as CSV (`?dialect=rfc4180`, else German Excel), streamed a chunk of 500
-/// records at a time — never the whole list in memory; the keyset walk is not disturbed by
-/// leads arriving meanwhile (they are newer than where it started).
-async fn export(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-    kind: Kind,
-) -> PageResult {
-    let filters = Filters::of(&req, &config)?;
-    let dialect = Dialect::named(Some(filters.get("dialect")));
-    let zone = config.dashboard.time_zone.clone();
-    let company = session.member.company_id;
-    let (order_status, ticket_status) = (
-        filters.get("status").parse::<OrderStatus>().ok(),
-        filters.get("status").parse::<TicketStatus>().ok(),
-    );
-    let search = filters.search.clone();
-    // From the newest down, a chunk below the last: leads that arrive meanwhile are newer
-    // than where the walk began, so none is skipped or written twice.
-    let store = store.into_inner();
-    struct Walk {
-        before: Option<i64>,
-        first: bool,
-        done: bool,
-    }
-    let chunks = futures_util::stream::unfold(
-        Walk {
-            before: filters.before,
-            first: true,
-            done: false,
-        },
-        move |mut walk| {
-            let (store, search, zone) = (store.clone(), search.clone(), zone.clone());
-            async move {
-                if walk.done {
-                    return None;
-                }
-                let mut bytes = Vec::new();
-                if walk.first {
-                    bytes = export::head(kind, dialect);
-                    walk.first = false;
-                }
-                let before = walk.before;
-                let read = web::block(
-                    move || -> Result<(Vec<u8>, Option<i64>, usize), lead_store::StoreError> {
-                        match kind {
-                            Kind::Orders => {
-                                let found = store.find_orders(
-                                    company,
-                                    order_status,
-                                    &search,
-                                    before.map(OrderId::new),
-                                    EXPORT_CHUNK,
-                                )?;
-                                let last = found.last().map(|o| o.id.get());
-                                Ok((export::orders(&found, dialect, &zone), last, found.len()))
-                            }
-                            Kind::Tickets => {
-                                let found = store.find_tickets(
-                                    company,
-                                    ticket_status,
-                                    &search,
-                                    before.map(TicketId::new),
-                                    EXPORT_CHUNK,
-                                )?;
-                                let last = found.last().map(|t| t.id.get());
-                                Ok((export::tickets(&found, dialect, &zone), last, found.len()))
-                            }
-                        }
-                    },
-                )
-                .await;
-                match read {
-                    Ok(Ok((rows, last, n))) => {
-                        bytes.extend(rows);
-                        walk.before = last;
-                        walk.done = (n as i64) < EXPORT_CHUNK;
-                        Some((Ok::<_, actix_web::Error>(web::Bytes::from(bytes)), walk))
-                    }
-                    // Cut off: the client sees a broken download, never a silently short file.
-                    Ok(Err(error)) => {
-                        log::warn!("an export failed: {error}");
-                        walk.done = true;
-                        Some((
-                            Err(actix_web::error::ErrorInternalServerError("the export failed")),
-                            walk,
-                        ))
-                    }
-                    Err(error) => {
-                        log::warn!("an export failed: {error}");
-                        walk.done = true;
-                        Some((
-                            Err(actix_web::error::ErrorInternalServerError("the export failed")),
-                            walk,
-                        ))
-                    }
-                }
-            }
-        },
-    );
-    let name = match kind {
-        Kind::Orders => "bestellungen",
-        Kind::Tickets => "tickets",
-    };
-    let today = Timestamp::now().to_string();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}-{}.csv\"", &today[..10]),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .streaming(chunks))
-}
-
-pub(crate) async fn export_orders(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    export(req, session, store, config, Kind::Orders).await
-}
-
-pub(crate) async fn export_tickets(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    export(req, session, store, config, Kind::Tickets).await
 }
 
 /// A page of `records` fetched one over: the page, and where the next starts.

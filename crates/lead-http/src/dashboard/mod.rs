@@ -4,13 +4,15 @@
 //! Every form carries a CSRF token derived from the session.
 //!
 //! One file per topic: the session and its forms (`session.rs`), logging in and out
-//! (`login.rs`), the pages of the daily work (`inbox.rs`), the settings with push on the
-//! employee's devices (`settings.rs`), their HTML (`pages/`, by topic) and the page every error
-//! becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
+//! (`login.rs`), the pages of the daily work (`inbox.rs`), the CSV downloads within their budget
+//! (`export.rs`), the settings with push on the employee's devices (`settings.rs`), their own
+//! password (`password.rs`), the admin's pages (`admin.rs`), their HTML (`pages/`, by topic)
+//! and the page every error becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
 //! icons) are served here.
 
 mod admin;
 mod error;
+mod export;
 mod inbox;
 mod login;
 mod pages;
@@ -19,6 +21,7 @@ mod session;
 mod settings;
 
 pub(crate) use error::PageError;
+pub use export::ExportBudget;
 pub(crate) use pages::{set_time_zone, standalone};
 
 use std::time::Duration;
@@ -42,6 +45,8 @@ pub struct DashboardConfig {
     pub login_key: LoginKey,
     /// Where passwords are checked and hashed: threads of their own and a bounded line.
     pub password_checks: crate::PasswordChecks,
+    /// How many CSV exports run at once (server-wide, and one per employee).
+    pub exports: ExportBudget,
 }
 
 /// The key that signs the login form's CSRF token; never shown.
@@ -74,6 +79,7 @@ impl Default for DashboardConfig {
             time_zone: lead_domain::TimeZone::UTC,
             login_key: LoginKey::default(),
             password_checks: crate::PasswordChecks::default(),
+            exports: ExportBudget::default(),
         }
     }
 }
@@ -89,6 +95,7 @@ fn see_other(location: &str) -> HttpResponse {
 
 /// Registers the dashboard's pages (not part of the API, so not in the OpenAPI description).
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
+    use export::*;
     use inbox::*;
     use login::*;
     cfg.service(web::resource("/app").route(web::get().to(|| async { see_other("/app/orders") })))

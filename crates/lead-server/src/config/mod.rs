@@ -128,6 +128,8 @@ pub struct DashboardSettings {
     pub password_checks: usize,
     /// Logins that may wait for them; beyond, 429 at once.
     pub password_line: usize,
+    /// CSV exports at once on this instance (each with its own database connection).
+    pub exports: usize,
 }
 
 /// `[submissions]`

@@ -60,6 +60,9 @@ impl Config {
         if self.database.read_pool_size == 0 {
             bail!("database.read_pool_size must be at least 1");
         }
+        if self.dashboard.exports == 0 {
+            bail!("dashboard.exports must be at least 1");
+        }
         self.time_zone()?;
         self.outbox_schedule()?;
         self.smtp()?;
@@ -173,6 +176,7 @@ impl Config {
                 time_zone: self.time_zone().unwrap_or(lead_domain::TimeZone::UTC),
                 // Set when the server starts: the installation's, from the store.
                 login_key: lead_http::LoginKey::default(),
+                exports: lead_http::ExportBudget::new(self.dashboard.exports),
                 password_checks: lead_http::PasswordChecks::new(
                     self.dashboard.password_checks,
                     self.dashboard.password_line,
@@ -273,6 +277,7 @@ impl Config {
     pub fn store(&self) -> StoreConfig {
         let mut store = StoreConfig::new(self.database.url.clone());
         store.read_pool_size = self.database.read_pool_size;
+        store.long_read_pool_size = u32::try_from(self.dashboard.exports.max(1)).unwrap_or(u32::MAX);
         store.postgres_writers = self.database.postgres_writers;
         store.durability = self.database.synchronous;
         store.busy_timeout = std::time::Duration::from_millis(self.database.busy_timeout_ms);

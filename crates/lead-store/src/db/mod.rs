@@ -54,6 +54,9 @@ pub struct StoreConfig {
     pub url: String,
     /// Connections for reads (the single writer comes on top).
     pub read_pool_size: u32,
+    /// Connections for long reads — exports — apart from the readers, so that the lead
+    /// endpoint's key lookups, the live streams and the pages never wait behind one.
+    pub long_read_pool_size: u32,
     /// The `synchronous` setting.
     pub durability: Durability,
     /// How long a connection waits for SQLite's lock before failing (`busy_timeout`).
@@ -94,6 +97,7 @@ impl StoreConfig {
         StoreConfig {
             url: url.into(),
             read_pool_size: 4,
+            long_read_pool_size: 2,
             durability: Durability::Full,
             busy_timeout: Duration::from_secs(5),
             connection_timeout: Duration::from_secs(5),
@@ -148,14 +152,18 @@ impl CustomizeConnection<Pooled, diesel::r2d2::Error> for Setup {
 /// Opens (creating the SQLite file and folder if needed) the database and applies pending
 /// migrations. Returns the backend, the writer pool (SQLite: exactly one connection, so
 /// writers never contend for its lock) and the reader pool.
-pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Option<Checkpointer>)> {
+/// What [`open`] opens: the backend, the writer, the readers, the long readers and (SQLite) the
+/// checkpointer.
+pub(crate) type Opened = (Backend, DbPool, DbPool, DbPool, Option<Checkpointer>);
+
+pub(crate) fn open(config: &StoreConfig) -> Result<Opened> {
     let target = Target::parse(&config.url)?;
     if let Target::Sqlite(path) = &target {
         create_private(path)?;
     }
     let backend = target.backend();
     let shown = target.display();
-    let pool = |size: u32, read_only: bool| {
+    let pool = |size: u32, read_only: bool, name: &'static str| {
         Pool::builder()
             .max_size(size)
             .min_idle(Some(if read_only { 1 } else { size }))
@@ -167,9 +175,7 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Opt
                 durability: config.durability,
                 read_only,
             }))
-            .event_handler(Box::new(PoolEvents {
-                pool: if read_only { "readers" } else { "writer" },
-            }))
+            .event_handler(Box::new(PoolEvents { pool: name }))
             .build(Manager::new(target.clone()))
             .map_err(|e| StoreError::Unavailable(format!("cannot open {shown}: {e}")))
     };
@@ -180,15 +186,16 @@ pub(crate) fn open(config: &StoreConfig) -> Result<(Backend, DbPool, DbPool, Opt
         Backend::Sqlite => 1,
         Backend::Postgres => config.postgres_writers.max(1),
     };
-    let writer = pool(writers, false)?;
+    let writer = pool(writers, false, "writer")?;
     dialect::migrate(&mut *writer.get()?)?;
     dialect::reset_foreign_stream_order(&mut *writer.get()?)?;
-    let readers = pool(config.read_pool_size.max(1), true)?;
+    let readers = pool(config.read_pool_size.max(1), true, "readers")?;
+    let long_readers = pool(config.long_read_pool_size.max(1), true, "long_readers")?;
     let checkpointer = match backend {
-        Backend::Sqlite => Some(Checkpointer::start(pool(1, false)?)?),
+        Backend::Sqlite => Some(Checkpointer::start(pool(1, false, "checkpointer")?)?),
         Backend::Postgres => None,
     };
-    Ok((backend, writer, readers, checkpointer))
+    Ok((backend, writer, readers, long_readers, checkpointer))
 }
 
 /// What `lead-server status` learns of a database before opening it as a store.

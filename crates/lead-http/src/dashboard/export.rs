@@ -1,0 +1,263 @@
+//! The lists as CSV downloads, within a budget: a few exports at once on the whole server,
+//! one per employee, each on a database connection of its own — a long read never holds a
+//! connection the lead endpoint, the live streams or the pages wait for.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use lead_domain::{OrderStatus, TicketStatus, Timestamp};
+use lead_store::{CompanyId, EmployeeId, OrderId, Store, TicketId};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::inbox::Filters;
+use super::session::Session;
+use super::PageResult;
+use crate::export::{self, Dialect, Kind};
+use crate::{ApiError, HttpConfig};
+
+/// How many exports run at once: at most `at_once` on the server (each with its database
+/// connection, see [`Store::for_long_reads`]) and one per employee; beyond, `429` at once.
+#[derive(Clone)]
+pub struct ExportBudget {
+    places: Arc<Semaphore>,
+    running: Arc<Mutex<HashSet<EmployeeId>>>,
+}
+
+impl std::fmt::Debug for ExportBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportBudget")
+            .field("free", &self.places.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ExportBudget {
+    /// Two at once, as many as the store's long-read connections by default.
+    fn default() -> Self {
+        ExportBudget::new(2)
+    }
+}
+
+impl ExportBudget {
+    /// At most `at_once` exports at the same time (at least one).
+    pub fn new(at_once: usize) -> ExportBudget {
+        ExportBudget {
+            places: Arc::new(Semaphore::new(at_once.max(1))),
+            running: Arc::default(),
+        }
+    }
+
+    /// A place for `employee`'s export, kept until the download ends (or is broken off).
+    fn start(&self, employee: EmployeeId) -> Result<ExportPlace, ApiError> {
+        let mut running = self
+            .running
+            .lock()
+            .map_err(|_| ApiError::Internal("the export budget is poisoned".into()))?;
+        if running.contains(&employee) {
+            return Err(ApiError::Saturated(
+                "Ihr vorheriger Export läuft noch; es wurde kein weiterer begonnen. Bitte warten Sie, bis er fertig ist.",
+            ));
+        }
+        let place = self.places.clone().try_acquire_owned().map_err(|_| {
+            ApiError::Saturated(
+                "Es laufen gerade so viele Exporte, wie der Server gleichzeitig erstellt; es wurde keiner begonnen. Bitte versuchen Sie es gleich noch einmal.",
+            )
+        })?;
+        running.insert(employee);
+        Ok(ExportPlace {
+            _place: place,
+            running: self.running.clone(),
+            employee,
+        })
+    }
+}
+
+/// A running export's place in the budget: given back when dropped.
+struct ExportPlace {
+    _place: OwnedSemaphorePermit,
+    running: Arc<Mutex<HashSet<EmployeeId>>>,
+    employee: EmployeeId,
+}
+
+impl Drop for ExportPlace {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(&self.employee);
+        }
+    }
+}
+
+/// Rows per read of an export.
+const EXPORT_CHUNK: i64 = 500;
+
+/// The filtered list as CSV (`?dialect=rfc4180`, else German Excel), streamed a chunk of 500
+/// records at a time — never the whole list in memory; the keyset walk is not disturbed by
+/// leads arriving meanwhile (they are newer than where it started). The chunks are read and
+/// written on a thread of the export's own at the lowest CPU priority: on a busy machine the
+/// leads, the pages and the streams go first, and the export takes what is left.
+async fn export(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+    kind: Kind,
+) -> PageResult {
+    let filters = Filters::of(&req, &config)?;
+    let place = config.dashboard.exports.start(session.member.employee_id)?;
+    let walk = Walk {
+        store: store.for_long_reads(),
+        company: session.member.company_id,
+        kind,
+        dialect: Dialect::named(Some(filters.get("dialect"))),
+        zone: config.dashboard.time_zone.clone(),
+        order_status: filters.get("status").parse::<OrderStatus>().ok(),
+        ticket_status: filters.get("status").parse::<TicketStatus>().ok(),
+        search: filters.search.clone(),
+        before: filters.before,
+    };
+    // Two chunks ahead at most: a client that reads slowly holds the export, not memory.
+    let (chunks, received) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(2);
+    std::thread::Builder::new()
+        .name("lead-export".into())
+        .spawn(move || {
+            lowest_priority();
+            walk.run(&chunks);
+            // The place is given back when the last chunk is out (or the client went away).
+            drop(place);
+        })
+        .map_err(|error| ApiError::Internal(format!("cannot start an export: {error}")))?;
+    let body = futures_util::stream::unfold(received, |mut received| async move {
+        let chunk = received.recv().await?;
+        // Cut off: the client sees a broken download, never a silently short file.
+        let chunk = chunk.map_err(|_| actix_web::error::ErrorInternalServerError("the export failed"));
+        Some((chunk, received))
+    });
+    let name = match kind {
+        Kind::Orders => "bestellungen",
+        Kind::Tickets => "tickets",
+    };
+    let today = Timestamp::now().to_string();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}-{}.csv\"", &today[..10]),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .streaming(body))
+}
+
+/// What an export reads, and where its walk stands.
+struct Walk {
+    store: Store,
+    company: CompanyId,
+    kind: Kind,
+    dialect: Dialect,
+    zone: lead_domain::TimeZone,
+    order_status: Option<OrderStatus>,
+    ticket_status: Option<TicketStatus>,
+    search: lead_store::Search,
+    before: Option<i64>,
+}
+
+impl Walk {
+    /// From the newest down, a chunk below the last, each sent on as CSV: leads that arrive
+    /// meanwhile are newer than where the walk began, so none is skipped or written twice.
+    /// Stops at the end, at a failure (sent on as such) or when the client went away.
+    fn run(mut self, chunks: &tokio::sync::mpsc::Sender<Result<web::Bytes, String>>) {
+        let mut bytes = export::head(self.kind, self.dialect);
+        loop {
+            let (rows, last, read) = match self.next() {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    log::warn!("an export failed: {error}");
+                    let _ = chunks.blocking_send(Err(error.to_string()));
+                    return;
+                }
+            };
+            bytes.extend(rows);
+            if chunks
+                .blocking_send(Ok(web::Bytes::from(std::mem::take(&mut bytes))))
+                .is_err()
+                || read < EXPORT_CHUNK
+            {
+                return;
+            }
+            self.before = last;
+        }
+    }
+
+    /// The next chunk as CSV lines, the id it ends at, and how many records it held.
+    fn next(&self) -> Result<(Vec<u8>, Option<i64>, i64), lead_store::StoreError> {
+        let (dialect, zone) = (self.dialect, &self.zone);
+        Ok(match self.kind {
+            Kind::Orders => {
+                let before = self.before.map(OrderId::new);
+                let found =
+                    self.store
+                        .find_orders(self.company, self.order_status, &self.search, before, EXPORT_CHUNK)?;
+                let last = found.last().map(|o| o.id.get());
+                (export::orders(&found, dialect, zone), last, found.len() as i64)
+            }
+            Kind::Tickets => {
+                let before = self.before.map(TicketId::new);
+                let found =
+                    self.store
+                        .find_tickets(self.company, self.ticket_status, &self.search, before, EXPORT_CHUNK)?;
+                let last = found.last().map(|t| t.id.get());
+                (export::tickets(&found, dialect, zone), last, found.len() as i64)
+            }
+        })
+    }
+}
+
+/// The calling thread at the lowest CPU priority (nice 19). Linux only: there the nice value
+/// is a thread's own; elsewhere it would be the whole server's, so it stays as it is.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(None, 19) {
+        log::debug!("an export runs at normal priority: {error}");
+    }
+}
+
+pub(crate) async fn export_orders(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    export(req, session, store, config, Kind::Orders).await
+}
+
+pub(crate) async fn export_tickets(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    export(req, session, store, config, Kind::Tickets).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_holds_so_many_exports_and_one_per_employee_until_their_places_are_dropped() {
+        let budget = ExportBudget::new(2);
+        let (ann, ben, cleo) = (EmployeeId::new(1), EmployeeId::new(2), EmployeeId::new(3));
+        let first = budget.start(ann).unwrap();
+        assert!(matches!(budget.start(ann), Err(ApiError::Saturated(why)) if why.contains("vorheriger Export")));
+        let second = budget.start(ben).unwrap();
+        assert!(matches!(budget.start(cleo), Err(ApiError::Saturated(why)) if why.contains("so viele Exporte")));
+        // A refusal took nothing: Cleo still gets the next free place, Ann her own again.
+        drop(first);
+        let third = budget.start(cleo).unwrap();
+        assert!(budget.start(ann).is_err(), "the server's budget is full again");
+        drop((second, third));
+        assert!(budget.start(ann).is_ok());
+    }
+}
