@@ -169,7 +169,7 @@ pub(crate) fn parameter(conn: &DbConnection, n: usize) -> String {
 
 /// The statements that set up a new connection. SQLite: lock wait first (its own statement,
 /// so it applies to the rest), then foreign keys and durability; readers are made read-only,
-/// and the writer keeps its temporary files in memory — above all the journal of a batch's
+/// the writer overwrites what it deletes, and keeps its temporary files in memory — above all the journal of a batch's
 /// savepoint, which copies each page the batch changes (on disk, past 64 KiB, it doubled
 /// the writer's writes). PostgreSQL: readers are made read-only; the server's own settings
 /// do the rest.
@@ -191,7 +191,12 @@ pub(crate) fn setup_statements(
             ];
             statements.push(match read_only {
                 true => "PRAGMA query_only = ON;".into(),
-                false => "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4000;".into(),
+                // secure_delete: what is deleted is overwritten with zeros, in its page and on the
+                // free list, so an erasure leaves nothing in the file (see `Store::wipe_log` for
+                // the write-ahead log).
+                false => {
+                    "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4000; PRAGMA secure_delete = ON;".into()
+                }
             });
             statements
         }
@@ -470,4 +475,23 @@ pub(crate) fn due_deliveries(
         DbConnection::Postgres(c) => due.load(c)?,
         DbConnection::Sqlite(c) => due.load(c)?,
     })
+}
+
+/// SQLite: copies the whole write-ahead log into the database file and empties it
+/// (`wal_checkpoint(TRUNCATE)`, waiting up to the busy timeout for readers of older
+/// snapshots): the page images it held before — deleted text among them — are gone from the
+/// disk. Whether it got through. PostgreSQL keeps no such log of ours: `true`.
+pub(crate) fn truncate_log(conn: &mut DbConnection) -> Result<bool> {
+    #[derive(QueryableByName)]
+    struct Checkpointed {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => {
+            let done = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result::<Checkpointed>(conn)?;
+            Ok(done.busy == 0)
+        }
+        DbConnection::Postgres(_) => Ok(true),
+    }
 }

@@ -78,7 +78,7 @@ pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
-pub use person::{Erased, ANONYMISED_TITLE};
+pub use person::{Erased, Mention, ANONYMISED_TITLE, REDACTED};
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, OrderRecord, Search, TicketRecord};
 pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
@@ -191,6 +191,28 @@ impl Store {
         let conn = self.writer.get();
         self.shared.others_waiting.fetch_sub(1, Ordering::SeqCst);
         db::write_transaction(&mut *conn?, work)
+    }
+
+    /// After an erasure: on SQLite, the write-ahead log copied into the database file and
+    /// emptied, so that the page images it held of the erased rows are gone from the disk too
+    /// (the file itself overwrites what is deleted: `secure_delete`). A log that readers keep
+    /// from emptying now is emptied by the next checkpoint that gets through; said in the log.
+    fn wipe_log(&self) {
+        use std::sync::atomic::Ordering;
+        self.shared.others_waiting.fetch_add(1, Ordering::SeqCst);
+        let conn = self.writer.get();
+        self.shared.others_waiting.fetch_sub(1, Ordering::SeqCst);
+        match conn
+            .map_err(StoreError::from)
+            .and_then(|mut conn| dialect::truncate_log(&mut conn))
+        {
+            Ok(true) => {}
+            Ok(false) => log::warn!(
+                "the write-ahead log could not be emptied after an erasure (readers were busy); \
+                 the next checkpoint copies the erased pages over"
+            ),
+            Err(error) => log::warn!("the write-ahead log could not be emptied after an erasure: {error}"),
+        }
     }
 
     /// Runs `work` on a read-only connection.

@@ -6,7 +6,7 @@
 //! One file per topic: the session and its forms (`session.rs`), logging in and out
 //! (`login.rs`), the pages of the daily work (`inbox.rs`), the CSV downloads within their budget
 //! (`export.rs`), the settings with push on the employee's devices (`settings.rs`), their own
-//! password (`password.rs`), the admin's pages (`admin.rs`), their HTML (`pages/`, by topic)
+//! password (`password.rs`), the admin's pages (`admin.rs`, the data requests in `privacy.rs`), their HTML (`pages/`, by topic)
 //! and the page every error becomes (`error.rs`); the static files (script, stylesheet, service worker, manifest,
 //! icons) are served here.
 
@@ -17,6 +17,7 @@ mod inbox;
 mod login;
 mod pages;
 mod password;
+mod privacy;
 mod session;
 mod settings;
 
@@ -150,9 +151,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
         .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)))
         .service(web::resource("/app/admin").route(web::get().to(admin::index)))
-        .service(web::resource("/app/admin/datenschutz").route(web::get().to(admin::privacy)))
-        .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(admin::privacy_export)))
-        .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(admin::privacy_erase)))
+        .service(web::resource("/app/admin/datenschutz").route(web::get().to(privacy::privacy)))
+        .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(privacy::privacy_export)))
+        .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(privacy::privacy_erase)))
+        .service(web::resource("/app/admin/datenschutz/redact").route(web::post().to(privacy::privacy_redact)))
         .service(web::resource("/app/admin/mitarbeiter").route(web::get().to(admin::employees)))
         .service(web::resource("/app/admin/mitarbeiter/add").route(web::post().to(admin::add_employee)))
         .service(web::resource("/app/admin/mitarbeiter/{id}/{action}").route(web::post().to(admin::employee_action)))

@@ -7,7 +7,8 @@ use clap::Subcommand;
 pub enum PersonCommand {
     /// Print everything stored about an e-mail address in a company as one JSON document
     /// (DSGVO Art. 15): customer records, orders and tickets with their payloads,
-    /// notifications, deliveries, submission log entries, wrong-password counts.
+    /// notes, notifications, deliveries, submission log entries, wrong-password counts, and
+    /// which records of others mention the address (`mentioned_in`).
     Export {
         /// The company (id or exact name).
         #[arg(long)]
@@ -26,6 +27,20 @@ pub enum PersonCommand {
         #[arg(long)]
         email: String,
         /// Yes, erase: it cannot be undone (backups aside).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Replace an e-mail address by „[entfernt]“ wherever records of others in a company
+    /// mention it (a colleague's ticket that names it, a note of the team) — what an erasure
+    /// leaves, listed by `person export` under `mentioned_in`.
+    Redact {
+        /// The company (id or exact name).
+        #[arg(long)]
+        company: String,
+        /// The e-mail address (any case).
+        #[arg(long)]
+        email: String,
+        /// Yes, redact: it cannot be undone (backups aside).
         #[arg(long)]
         yes: bool,
     },

@@ -65,7 +65,7 @@ pub(super) fn backup(store: &Store, url: &str, file: &std::path::Path) -> anyhow
     Ok(())
 }
 
-/// `person export|erase`
+/// `person export|erase|redact`
 pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         PersonCommand::Export { company, email } => {
@@ -95,6 +95,26 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
                 erased.notifications,
                 erased.deliveries,
                 erased.login_failures
+            );
+            let mentions = store.person_mentions(company.id, &email)?;
+            if !mentions.is_empty() {
+                eprintln!(
+                    "Records of others still mention the address in {} places (`person export` lists them under \
+                     mentioned_in); `person redact` replaces it there by {}.",
+                    mentions.len(),
+                    lead_store::REDACTED
+                );
+            }
+        }
+        PersonCommand::Redact { company, email, yes } => {
+            if !yes {
+                bail!("this replaces {email} in records of others and cannot be undone: add --yes");
+            }
+            let company = store.find_company(&company)?;
+            let places = store.redact_mentions(company.id, &email)?;
+            eprintln!(
+                "Replaced by {} in {places} places of others' records.",
+                lead_store::REDACTED
             );
         }
     }

@@ -349,11 +349,56 @@ pub(crate) fn admin_submissions(
     }
 }
 
-/// A person's data on request: the export and the erasure, and what an erasure just did.
-pub(crate) fn privacy(csrf: &str, keep_orders: bool, erased: Option<&lead_store::Erased>) -> Markup {
+/// What the Datenschutz page shows besides its forms.
+pub(crate) struct Privacy<'a> {
+    pub csrf: &'a str,
+    /// Whether an erasure keeps orders, anonymised.
+    pub keep_orders: bool,
+    /// What an erasure just did.
+    pub erased: Option<&'a lead_store::Erased>,
+    /// In how many places a redaction just replaced the address.
+    pub redacted: Option<usize>,
+    /// An address, and the records of others that mention it.
+    pub mentions: Option<(&'a str, &'a [lead_store::Mention])>,
+}
+
+impl<'a> Privacy<'a> {
+    /// Just the forms.
+    pub(crate) fn new(csrf: &'a str, keep_orders: bool) -> Privacy<'a> {
+        Privacy {
+            csrf,
+            keep_orders,
+            erased: None,
+            redacted: None,
+            mentions: None,
+        }
+    }
+}
+
+/// Where a record of others mentions an address, in words, with a link to the record.
+fn mention(mention: &lead_store::Mention) -> Markup {
+    let (path, record) = match mention.record {
+        "order" => ("orders", "Bestellung"),
+        "ticket" => ("tickets", "Ticket"),
+        _ => ("customers", "Kundenakte"),
+    };
+    let field = match mention.field {
+        "title" => "im Titel",
+        "message" => "in der Nachricht",
+        "payload" => "in den übermittelten Feldern",
+        "name" => "im Namen",
+        _ => "in einer Notiz",
+    };
+    html! { a href={ "/app/" (path) "/" (mention.id) } { (record) " " (mention.id) } " – " (field) }
+}
+
+/// A person's data on request: the export, the erasure, and the records of others that still
+/// mention the address, with the one step that redacts them.
+pub(crate) fn privacy(shown: &Privacy) -> Markup {
+    let csrf = shown.csrf;
     html! {
         h1 { "Datenschutz" }
-        @if let Some(erased) = erased {
+        @if let Some(erased) = shown.erased {
             div role="status" class="notice" {
                 p { strong { "Gelöscht." } " "
                     (erased.customers) " Kundenakten, " (erased.orders) " Bestellungen"
@@ -363,9 +408,34 @@ pub(crate) fn privacy(csrf: &str, keep_orders: bool, erased: Option<&lead_store:
                     "Das Audit-Log vermerkt die Löschung ohne die Adresse." }
             }
         }
+        @if let Some(places) = shown.redacted {
+            div role="status" class="notice" {
+                p { strong { "Ersetzt." } " An " (places) " Stellen steht jetzt „" (lead_store::REDACTED) "“. Das Audit-Log vermerkt es ohne die Adresse." }
+            }
+        }
+        @if let Some((email, mentions)) = shown.mentions {
+            section aria-labelledby="mentions-title" id="mentions" {
+                h2 id="mentions-title" { "Erwähnungen in Einträgen anderer" }
+                @if mentions.is_empty() {
+                    p { "Kein Eintrag anderer nennt " strong { (email) } "." }
+                } @else {
+                    p { "Diese Einträge anderer nennen " strong { (email) } " noch – etwa das Ticket einer Kollegin, das die Adresse erwähnt:" }
+                    ul class="plain" {
+                        @for found in mentions { li { (mention(found)) } }
+                    }
+                    form method="post" action="/app/admin/datenschutz/redact" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        input type="hidden" name="email" value=(email);
+                        label for="redact-confirm" { "Zur Bestätigung die Adresse noch einmal" }
+                        input type="email" id="redact-confirm" name="confirm" required autocomplete="off";
+                        button type="submit" class="reject" { "Überall durch „" (lead_store::REDACTED) "“ ersetzen" }
+                    }
+                }
+            }
+        }
         section aria-labelledby="export-title" {
             h2 id="export-title" { "Auskunft (Art. 15 DSGVO)" }
-            p { "Alles, was zu einer E-Mail-Adresse in Ihrer Firma gespeichert ist – Kundenakte, Bestellungen und Tickets mit allen übermittelten Feldern, Benachrichtigungen, Zustellungen, Einträge im Formular-Protokoll –, als eine JSON-Datei." }
+            p { "Alles, was zu einer E-Mail-Adresse in Ihrer Firma gespeichert ist – Kundenakte, Bestellungen und Tickets mit allen übermittelten Feldern, Benachrichtigungen, Zustellungen, Einträge im Formular-Protokoll, und welche Einträge anderer sie erwähnen –, als eine JSON-Datei." }
             form method="post" action="/app/admin/datenschutz/export" {
                 input type="hidden" name="csrf" value=(csrf);
                 label for="export-email" { "E-Mail-Adresse" }
@@ -375,9 +445,9 @@ pub(crate) fn privacy(csrf: &str, keep_orders: bool, erased: Option<&lead_store:
         }
         section aria-labelledby="erase-title" {
             h2 id="erase-title" { "Löschung (Art. 17 DSGVO)" }
-            p { "Löscht alles, was zu der Adresse in Ihrer Firma gespeichert ist, auf einmal. Das lässt sich nicht rückgängig machen." }
+            p { "Löscht alles, was zu der Adresse in Ihrer Firma gespeichert ist, auf einmal. Das lässt sich nicht rückgängig machen. Einträge anderer, die die Adresse nur erwähnen, zeigen wir danach an; Sie können sie dort in einem Schritt bereinigen." }
             p class="meta" {
-                @if keep_orders {
+                @if shown.keep_orders {
                     "Bestellungen bleiben als Geschäftsunterlagen erhalten – Betrag, Status, Datum –, aber ohne jedes persönliche Feld."
                 } @else {
                     "Bestellungen werden mitgelöscht."
@@ -391,6 +461,15 @@ pub(crate) fn privacy(csrf: &str, keep_orders: bool, erased: Option<&lead_store:
                 label for="erase-confirm" { "Zur Bestätigung noch einmal" }
                 input type="email" id="erase-confirm" name="confirm" required autocomplete="off";
                 button type="submit" class="reject" { "Endgültig löschen" }
+            }
+        }
+        section aria-labelledby="check-title" {
+            h2 id="check-title" { "Erwähnungen suchen" }
+            p { "Welche Einträge anderer eine Adresse nennen – ohne etwas zu ändern." }
+            form method="get" action="/app/admin/datenschutz" {
+                label for="check-email" { "E-Mail-Adresse" }
+                input type="email" id="check-email" name="email" required autocomplete="off";
+                button type="submit" { "Suchen" }
             }
         }
     }

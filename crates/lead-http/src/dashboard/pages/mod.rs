@@ -12,7 +12,7 @@ mod me;
 mod record;
 
 pub(crate) use admin::{
-    admin_audit, admin_employees, admin_index, admin_keys, admin_submissions, admin_webhooks, privacy,
+    admin_audit, admin_employees, admin_index, admin_keys, admin_submissions, admin_webhooks, privacy, Privacy,
 };
 pub(crate) use customers::{customer_file, customers, FilePaging};
 pub(crate) use lists::{orders, tickets, ListView};

@@ -6,16 +6,22 @@
 //! ticket sent with it or filed under such a customer (held ones too), what hangs on those
 //! (notifications, deliveries and their attempts, `Idempotency-Key`s, duplicate
 //! fingerprints), and every submission log entry, notification, delivery and wrong-password
-//! count whose text contains the address.
+//! count whose text contains the address. Records of others that mention the address (a
+//! colleague's ticket that names it) are not the person's: the export lists them, and an admin
+//! can redact them (`mentions.rs`).
+
+mod mentions;
+
+pub use mentions::{Mention, REDACTED};
 
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use self::mentions::{naming, others};
 use crate::audit;
 use crate::db::DbConnection;
-use crate::dialect::{contains, lower};
 use crate::ids::{CompanyId, CustomerId};
 use crate::orders::orders_with_decider;
 use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
@@ -152,6 +158,7 @@ impl Store {
                 let found = find(conn, company_id, &email)?;
                 let (order_ids, ticket_ids) = lead_ids(&found);
                 let named = naming(conn, company_id, &email)?;
+                let mentioned_in = others(conn, company_id, &email, &found)?;
                 let customers: Vec<Value> = found
                 .customers
                 .iter()
@@ -262,6 +269,7 @@ impl Store {
                     "deliveries": deliveries,
                     "submissions": logged,
                     "login_failures": logins,
+                    "mentioned_in": mentioned_in,
                 }))
             })
         })
@@ -340,93 +348,8 @@ impl Store {
             )?;
             Ok(erased)
         })
+        .inspect(|_| self.wipe_log())
     }
-}
-
-/// The rows of a company whose free text names the address: notifications, deliveries,
-/// submission log entries (body or note).
-struct Named {
-    notifications: Vec<i64>,
-    deliveries: Vec<i64>,
-    submissions: Vec<i64>,
-}
-
-/// Finds [`Named`] rows: a `LIKE` for the address as written and url-encoded (`%40`, as a form
-/// body is logged) narrows them, then [`mentions`] keeps those that name this address and not
-/// a longer one that contains it (`joann@x.de` is not `ann@x.de`).
-fn naming(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<Named> {
-    let written = contains(email);
-    let encoded = contains(&email.replace('@', "%40"));
-    let keep = |rows: Vec<(i64, Option<String>, Option<String>)>| -> Vec<i64> {
-        rows.into_iter()
-            .filter(|(_, one, two)| [one, two].into_iter().flatten().any(|text| mentions(text, email)))
-            .map(|(id, _, _)| id)
-            .collect()
-    };
-    let notifications: Vec<(i64, Option<String>, Option<String>)> = notifications::table
-        .filter(notifications::company_id.eq(company_id))
-        .filter(
-            lower(notifications::text.nullable())
-                .like(&written)
-                .escape('\\')
-                .or(lower(notifications::text.nullable()).like(&encoded).escape('\\')),
-        )
-        .select((
-            notifications::id,
-            notifications::text.nullable(),
-            None::<String>.into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
-        ))
-        .load(conn)?;
-    let deliveries: Vec<(i64, Option<String>, Option<String>)> = outbox::table
-        .filter(outbox::company_id.eq(company_id))
-        .filter(
-            lower(outbox::body)
-                .like(&written)
-                .escape('\\')
-                .or(lower(outbox::body).like(&encoded).escape('\\')),
-        )
-        .select((outbox::id, outbox::body, outbox::last_error))
-        .load(conn)?;
-    let submissions: Vec<(i64, Option<String>, Option<String>)> = submissions::table
-        .filter(submissions::company_id.eq(company_id))
-        .filter(
-            lower(submissions::body)
-                .like(&written)
-                .escape('\\')
-                .or(lower(submissions::body).like(&encoded).escape('\\'))
-                .or(lower(submissions::note).like(&written).escape('\\')),
-        )
-        .select((submissions::id, submissions::body, submissions::note))
-        .load(conn)?;
-    Ok(Named {
-        notifications: keep(notifications),
-        deliveries: keep(deliveries),
-        submissions: keep(submissions),
-    })
-}
-
-/// Whether `text` names the address `email` (lower-case) whole, as written or url-encoded —
-/// not as part of a longer address (`joann@x.de`, `ann@x.de.com`).
-pub(crate) fn mentions(text: &str, email: &str) -> bool {
-    let text = text.to_lowercase();
-    let encoded = email.replace('@', "%40");
-    let local = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
-    let needles = [email, encoded.as_str()];
-    let named = needles.into_iter().any(|needle| {
-        text.match_indices(needle).any(|(at, _)| {
-            let before = text[..at].chars().next_back();
-            let mut after = text[at + needle.len()..].chars();
-            let longer_domain = match after.next() {
-                Some(c) if c.is_alphanumeric() || c == '-' => true,
-                // A dot that goes on (`.com`) makes it another domain; one that ends a
-                // sentence does not.
-                Some('.') => after.next().is_some_and(char::is_alphanumeric),
-                _ => false,
-            };
-            !before.is_some_and(local) && !longer_domain
-        })
-    });
-    named
 }
 
 /// The address as stored for matching: trimmed, lower-cased; refused when it is none.
@@ -507,33 +430,4 @@ fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
         ))
         .execute(conn)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mentions;
-
-    #[test]
-    fn an_address_is_named_whole_not_inside_a_longer_one() {
-        let ann = "ann@x.de";
-        for text in [
-            "ann@x.de",
-            "Mail von ANN@X.DE.",
-            "{\"email\":\"ann@x.de\"}",
-            "email=ann%40x.de&total=1",
-            "<ann@x.de>",
-        ] {
-            assert!(mentions(text, ann), "{text}");
-        }
-        for text in [
-            "joann@x.de",
-            "ann@x.de.com",
-            "ann@x.deutsch.de",
-            "ann@x.de-shop.de",
-            "jo.ann@x.de",
-            "anna@x.de",
-        ] {
-            assert!(!mentions(text, ann), "{text}");
-        }
-    }
 }
