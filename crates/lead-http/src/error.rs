@@ -60,6 +60,9 @@ pub enum ApiError {
     NotReady,
     /// 429: too many requests from this client or with this key; retry after this many seconds.
     RateLimited(u64),
+    /// 429: too many changes with this employee token or dashboard session (`[limits]
+    /// per_token_writes`); nothing was changed, retry after this many seconds.
+    WritesLimited(u64),
     /// 429: too much of one kind of work is under way on this server (password checks,
     /// exports); nothing was done, retry after a second. The German sentence says what.
     Saturated(&'static str),
@@ -161,7 +164,7 @@ impl ApiError {
             ApiError::MissingField(_) => "missing_field",
             ApiError::InvalidField { .. } => "invalid_field",
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::Internal(_) => "internal_error",
-            ApiError::RateLimited(_) | ApiError::Saturated(_) => "rate_limited",
+            ApiError::RateLimited(_) | ApiError::WritesLimited(_) | ApiError::Saturated(_) => "rate_limited",
             ApiError::NotReady => "not_ready",
             ApiError::IdempotencyConflict => "idempotency_conflict",
         }
@@ -190,7 +193,7 @@ impl ApiError {
     pub(crate) fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::Busy | ApiError::NotReady | ApiError::Saturated(_) => Some(1),
-            ApiError::RateLimited(seconds) => Some(*seconds),
+            ApiError::RateLimited(seconds) | ApiError::WritesLimited(seconds) => Some(*seconds),
             _ => None,
         }
     }
@@ -247,6 +250,9 @@ impl ApiError {
             ApiError::RateLimited(seconds) => {
                 format!("Zu viele Anfragen; die Anfrage wurde nicht gespeichert. Bitte in {seconds} s erneut senden.")
             }
+            ApiError::WritesLimited(seconds) => format!(
+                "Zu viele Änderungen in kurzer Zeit mit diesem Zugang; es wurde nichts geändert. Bitte in {seconds} s erneut versuchen."
+            ),
             ApiError::Busy => {
                 "Der Server ist gerade ausgelastet; die Anfrage wurde nicht gespeichert. Bitte in einer Sekunde erneut senden."
                     .into()
@@ -322,7 +328,9 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) | ApiError::Busy | ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::RateLimited(_) | ApiError::Saturated(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::RateLimited(_) | ApiError::WritesLimited(_) | ApiError::Saturated(_) => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ApiError::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

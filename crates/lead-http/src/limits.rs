@@ -137,7 +137,10 @@ impl RateLimits {
     /// employee's script or session may change per second.
     pub(crate) fn check_writes(&self, token_id: TokenId) -> Result<(), ApiError> {
         match &self.per_token_writes {
-            Some(limiter) => self.check(limiter, &token_id),
+            Some(limiter) => self.check(limiter, &token_id).map_err(|error| match error {
+                ApiError::RateLimited(seconds) => ApiError::WritesLimited(seconds),
+                other => other,
+            }),
             None => Ok(()),
         }
     }

@@ -66,7 +66,18 @@ fn a_one_time_password_lets_in_once_and_only_to_set_ones_own() {
     let once = shown.text().split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     let email = app.store.find_employee(colleague).unwrap().email;
 
-    // The first login goes to the page to set one's own password …
+    // Two logins with it at once: one gets in, the other finds it used.
+    let both: Vec<_> = std::thread::scope(|scope| {
+        let (app, email, once) = (&app, &email, &once);
+        let logins: Vec<_> = (0..2).map(|_| scope.spawn(move || login(app, email, once))).collect();
+        logins.into_iter().map(|login| login.join().unwrap()).collect()
+    });
+    let mut statuses: Vec<u16> = both.iter().map(|(answer, _)| answer.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 401]);
+    // An admin sets another; the first login goes to the page to set one's own password …
+    let shown = post(&app, &cookie, &format!("/app/admin/mitarbeiter/{colleague}/password"), &[("csrf", &csrf)]);
+    let once = shown.text().split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     let (answer, session) = login(&app, &email, &once);
     assert_eq!((answer.status, answer.header("location")), (303, Some("/app/settings/password")));
     let session = session.unwrap();

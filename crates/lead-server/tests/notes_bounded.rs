@@ -21,12 +21,24 @@ fn a_record_holds_at_most_per_record_notes_read_in_pages() {
     let order = post(&app, &app.acme, r#"{"type":"order","email":"max@beispiel.de","total":5}"#);
     let path = format!("/api/v1/orders/{order}/notes");
     let mut written = Vec::new();
-    for n in 1..=5 {
+    for n in 1..=4 {
         let created = app.team("POST", &path, &token, &format!(r#"{{"text":"Notiz {n}"}}"#));
         assert_eq!(created.status, 201, "{}", created.text());
         written.push(created.json()["id"].as_i64().unwrap());
     }
-    // The sixth is refused, and nothing is stored.
+    // The last place, wanted by six at once: one gets it.
+    let at_once: Vec<_> = std::thread::scope(|scope| {
+        let (app, path, token) = (&app, &path, &token);
+        let posts: Vec<_> = (0..6)
+            .map(|n| scope.spawn(move || app.team("POST", path, token, &format!(r#"{{"text":"Zugleich {n}"}}"#))))
+            .collect();
+        posts.into_iter().map(|post| post.join().unwrap()).collect()
+    });
+    let created: Vec<_> = at_once.iter().filter(|answer| answer.status == 201).collect();
+    assert_eq!(created.len(), 1, "{:?}", at_once.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(at_once.iter().filter(|answer| answer.status == 409).count(), 5);
+    written.push(created[0].json()["id"].as_i64().unwrap());
+    // Another is refused, and nothing is stored.
     let full = app.team("POST", &path, &token, r#"{"text":"Notiz 6"}"#);
     full.assert_error(409, "conflict", None);
     assert!(full.json()["message"].as_str().unwrap().contains("bereits 5 Notizen"), "{}", full.text());

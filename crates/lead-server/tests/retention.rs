@@ -85,8 +85,9 @@ fn the_purge_deletes_what_is_older_than_each_limit_and_keeps_the_rest_while_lead
     }
     // (Of two employees: a new session drops its employee's expired ones.)
     for (employee, days) in [(app.acme.employees[0], 2.0), (app.acme.employees[1], 0.5)] {
+        app.store.set_employee_password(employee, Some("$argon2id$x")).unwrap();
         let ends = Timestamp::from_millis(Timestamp::now().millis() - (days * DAY as f64) as i64);
-        app.store.start_session(employee, "203.0.113.9", &EmployeeToken::generate().unwrap(), ends).unwrap();
+        app.store.start_session(employee, "203.0.113.9", &EmployeeToken::generate().unwrap(), ends, "$argon2id$x").unwrap();
     }
     // The command line reads the server's configuration.
     let config = app.db.dir.path().join("test.toml");

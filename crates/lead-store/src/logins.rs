@@ -135,6 +135,23 @@ fn lift(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<()> {
     Ok(())
 }
 
+/// An employee's email, company, whether their password is a one-time one, and its hash — on
+/// PostgreSQL with the row locked until the transaction ends, so that a password set at the
+/// same time waits for the login (and then ends its session) or the login for it (and then
+/// finds the hash changed). SQLite's one writer does that anyway.
+fn login_state(conn: &mut DbConnection, employee_id: EmployeeId) -> Result<(String, CompanyId, i32, Option<String>)> {
+    let row = employees::table.find(employee_id).select((
+        employees::email,
+        employees::company_id,
+        employees::password_once,
+        employees::password_hash,
+    ));
+    Ok(match conn {
+        DbConnection::Postgres(conn) => row.for_update().first(conn)?,
+        conn => row.first(conn)?,
+    })
+}
+
 /// Whether an employee of a company other than `company` logs in with `login`.
 pub(crate) fn shared_elsewhere(conn: &mut DbConnection, login: &str, company: CompanyId) -> Result<bool> {
     let others: i64 = employees::table
@@ -154,9 +171,6 @@ pub struct LoginCandidate {
     pub company_id: CompanyId,
     /// The argon2id hash of the password; `None` until the operator sets one.
     pub password_hash: Option<String>,
-    /// A one-time password an admin set: the login it lets in opens only the page where the
-    /// employee sets their own.
-    pub one_time: bool,
 }
 
 impl Store {
@@ -219,9 +233,18 @@ impl Store {
                     diesel::update(sessions.filter(employee_tokens::id.ne(keep)))
                         .set(employee_tokens::active.eq(0))
                         .execute(conn)?;
-                    diesel::update(sessions.filter(employee_tokens::id.eq(keep)))
-                        .set(employee_tokens::password_only.eq(0))
-                        .execute(conn)?;
+                    let kept = diesel::update(
+                        sessions
+                            .filter(employee_tokens::id.eq(keep))
+                            .filter(employee_tokens::active.eq(1)),
+                    )
+                    .set(employee_tokens::password_only.eq(0))
+                    .execute(conn)?;
+                    // Ended meanwhile (logged out, revoked): whoever did it meant the
+                    // session to stop, not to change the password.
+                    if kept != 1 {
+                        return Err(StoreError::Conflict(format!("session {keep} ended meanwhile")));
+                    }
                 }
                 None => {
                     diesel::update(sessions)
@@ -270,27 +293,21 @@ impl Store {
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {
         let email = email.trim().to_lowercase();
         self.read(|conn| {
-            let rows: Vec<(EmployeeId, CompanyId, Option<String>, i32)> = employees::table
+            let rows: Vec<(EmployeeId, CompanyId, Option<String>)> = employees::table
                 .inner_join(companies::table)
                 .filter(lower(employees::email.nullable()).eq(&email))
                 .filter(employees::active.eq(1))
                 .filter(companies::active.eq(1))
                 .filter(employees::password_hash.is_not_null())
-                .select((
-                    employees::id,
-                    employees::company_id,
-                    employees::password_hash,
-                    employees::password_once,
-                ))
+                .select((employees::id, employees::company_id, employees::password_hash))
                 .order(employees::id)
                 .load(conn)?;
             Ok(rows
                 .into_iter()
-                .map(|(employee_id, company_id, password_hash, once)| LoginCandidate {
+                .map(|(employee_id, company_id, password_hash)| LoginCandidate {
                     employee_id,
                     company_id,
                     password_hash,
-                    one_time: once == 1,
                 })
                 .collect())
         })
@@ -396,17 +413,20 @@ impl Store {
     }
 
     /// Starts a dashboard session for the right password from `client`: `token`, which
-    /// expires at `expires_at`. Clears that client's wrong attempts and, from an address, the
-    /// login's account throttle — unless the client was locked out meanwhile by attempts sent
-    /// at the same time, which is a refusal ([`StoreError::LockedOut`]). Drops the employee's
-    /// expired sessions.
+    /// expires at `expires_at`; `checked` is the hash the password matched. Clears that
+    /// client's wrong attempts and, from an address, the login's account throttle. Refused
+    /// ([`StoreError::LockedOut`]) when the client was locked out meanwhile by attempts sent
+    /// at the same time, or the password is no longer that hash (set anew, or a one-time
+    /// password consumed, while it was checked). Drops the employee's expired sessions.
+    /// Returns the session and whether it opens only the page to set one's own password.
     pub fn start_session<'c>(
         &self,
         employee_id: EmployeeId,
         client: impl Into<LoginClient<'c>>,
         token: &EmployeeToken,
         expires_at: Timestamp,
-    ) -> Result<TokenId> {
+        checked: &str,
+    ) -> Result<(TokenId, bool)> {
         let now = Timestamp::now().millis();
         let client = client.into();
         // A known browser's right password says nothing about guesses from elsewhere: their
@@ -415,10 +435,10 @@ impl Store {
         let client = client.key();
         let (prefix, hash) = (token.display_prefix(), token.hash());
         self.write(|conn| {
-            let (email, company, once): (String, CompanyId, i32) = employees::table
-                .find(employee_id)
-                .select((employees::email, employees::company_id, employees::password_once))
-                .first(conn)?;
+            let (email, company, once, password) = login_state(conn, employee_id)?;
+            if password.as_deref() != Some(checked) {
+                return Err(StoreError::LockedOut);
+            }
             let login = login_key(&email);
             if once == 1 {
                 // One-time means once: the first login consumes the password (of two logins
@@ -428,7 +448,7 @@ impl Store {
                     employees::table
                         .find(employee_id)
                         .filter(employees::password_once.eq(1))
-                        .filter(employees::password_hash.is_not_null()),
+                        .filter(employees::password_hash.eq(checked)),
                 )
                 .set(employees::password_hash.eq(None::<String>))
                 .execute(conn)?;
@@ -466,7 +486,7 @@ impl Store {
                 ))
                 .returning(employee_tokens::id)
                 .get_result(conn)?;
-            Ok(id)
+            Ok((id, once == 1))
         })
     }
 

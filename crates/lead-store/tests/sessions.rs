@@ -6,19 +6,23 @@ use lead_domain::Timestamp;
 use lead_store::{LoginClient, LoginLimits, StoreError};
 use lead_testkit::{backend_test, TestDb};
 
+/// What the store keeps as an employee's password hash (the store compares, never checks it).
+const HASH: &str = "$argon2id$eva";
+
 backend_test! {
 fn an_expired_dashboard_session_lets_nobody_in() {
     let db = TestDb::new();
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.set_employee_password(employee, Some(HASH)).unwrap();
     let now = Timestamp::now().millis();
     let (live_token, old_token) = (EmployeeToken::generate().unwrap(), EmployeeToken::generate().unwrap());
-    let live = store
-        .start_session(employee, "127.0.0.1", &live_token, Timestamp::from_millis(now + 60_000))
+    let (live, _) = store
+        .start_session(employee, "127.0.0.1", &live_token, Timestamp::from_millis(now + 60_000), HASH)
         .unwrap();
-    let expired = store
-        .start_session(employee, "127.0.0.1", &old_token, Timestamp::from_millis(now - 1))
+    let (expired, _) = store
+        .start_session(employee, "127.0.0.1", &old_token, Timestamp::from_millis(now - 1), HASH)
         .unwrap();
     assert!(store.token_is_valid(live).unwrap());
     assert!(!store.token_is_valid(expired).unwrap());
@@ -42,6 +46,7 @@ fn login_attempts_are_reserved_and_locked_per_account_and_client() {
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.set_employee_password(employee, Some(HASH)).unwrap();
     for _ in 0..3 {
         assert!(store.reserve_login_attempt("eva@acme.example", "203.0.113.7", LIMITS).unwrap());
     }
@@ -52,7 +57,7 @@ fn login_attempts_are_reserved_and_locked_per_account_and_client() {
     );
     assert!(store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "another address is not locked");
     let token = EmployeeToken::generate().unwrap();
-    let refused = store.start_session(employee, "203.0.113.7", &token, Timestamp::from_millis(i64::MAX));
+    let refused = store.start_session(employee, "203.0.113.7", &token, Timestamp::from_millis(i64::MAX), HASH);
     assert!(matches!(refused, Err(StoreError::LockedOut)), "{refused:?}");
     store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
     assert!(store.reserve_login_attempt("eva@acme.example", "203.0.113.7", LIMITS).unwrap(), "a new password lifts the lock");
@@ -85,6 +90,7 @@ fn the_account_throttle_holds_guesses_from_many_addresses_even_sent_at_once() {
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.set_employee_password(employee, Some(HASH)).unwrap();
     let reserved: usize = std::thread::scope(|scope| {
         let attempts: Vec<_> = (0..40)
             .map(|n| {
@@ -106,7 +112,7 @@ fn the_account_throttle_holds_guesses_from_many_addresses_even_sent_at_once() {
     assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "two seconds now");
     let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
     store
-        .start_session(employee, "198.51.100.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+        .start_session(employee, "198.51.100.1", &EmployeeToken::generate().unwrap(), in_a_minute, HASH)
         .unwrap();
     assert!(store.reserve_login_attempt("eva@acme.example", "198.51.100.2", LIMITS).unwrap(), "the right password ended it");
 }
@@ -142,16 +148,17 @@ fn a_new_password_ends_the_dashboard_sessions_but_not_api_tokens() {
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.set_employee_password(employee, Some(HASH)).unwrap();
     let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
-    let session = store
-        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+    let (session, _) = store
+        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute, HASH)
         .unwrap();
     let api = store.add_employee_token(employee, &EmployeeToken::generate().unwrap()).unwrap();
     store.set_employee_password(employee, Some("$argon2id$new")).unwrap();
     assert!(!store.token_is_valid(session).unwrap(), "the session ended with the change");
     assert!(store.token_is_valid(api).unwrap(), "a team-API token is not a login");
-    let again = store
-        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute)
+    let (again, _) = store
+        .start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute, "$argon2id$new")
         .unwrap();
     store.set_employee_password(employee, None).unwrap();
     assert!(!store.token_is_valid(again).unwrap(), "removing the password ends it too");
@@ -166,6 +173,7 @@ fn one_company_cannot_lift_the_throttle_of_another_companys_login() {
     let store = db.store();
     let (a, b) = (store.add_company("A").unwrap(), store.add_company("B").unwrap());
     let in_a = store.add_employee(a, "Eva", "eva@shared.example").unwrap();
+    store.set_employee_password(in_a, Some(HASH)).unwrap();
     store.add_employee(b, "Eva", "Eva@Shared.example").unwrap();
     let limits = LoginLimits { per_account: 2, ..LIMITS };
     for client in ["203.0.113.1", "203.0.113.2"] {
@@ -173,7 +181,7 @@ fn one_company_cannot_lift_the_throttle_of_another_companys_login() {
     }
     assert!(!store.reserve_login_attempt("eva@shared.example", "203.0.113.3", limits).unwrap(), "waits");
     let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
-    store.start_session(in_a, "198.51.100.9", &EmployeeToken::generate().unwrap(), in_a_minute).unwrap();
+    store.start_session(in_a, "198.51.100.9", &EmployeeToken::generate().unwrap(), in_a_minute, HASH).unwrap();
     store.lift_lockouts(in_a).unwrap();
     store.set_employee_password(in_a, Some("$argon2id$new")).unwrap();
     assert!(
@@ -189,6 +197,7 @@ fn a_known_browser_is_held_by_its_own_count_only() {
     let store = db.store();
     let company = store.add_company("Acme").unwrap();
     let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    store.set_employee_password(employee, Some(HASH)).unwrap();
     // Strangers' guesses from many addresses set off the account throttle …
     for n in 0..10 {
         assert!(store.reserve_login_attempt("eva@acme.example", format!("203.0.113.{n}").as_str(), LIMITS).unwrap());
@@ -198,7 +207,7 @@ fn a_known_browser_is_held_by_its_own_count_only() {
     let browser = LoginClient::Device("nonce-of-evas-browser");
     assert!(store.reserve_login_attempt("eva@acme.example", browser, LIMITS).unwrap());
     let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
-    store.start_session(employee, browser, &EmployeeToken::generate().unwrap(), in_a_minute).unwrap();
+    store.start_session(employee, browser, &EmployeeToken::generate().unwrap(), in_a_minute, HASH).unwrap();
     // Her right password there leaves the strangers' throttle in force: they get no fresh guesses.
     assert!(!store.reserve_login_attempt("eva@acme.example", "198.51.100.1", LIMITS).unwrap(), "still waits");
     // The browser's own count: three wrong passwords in a row lock it, and only it.
@@ -209,5 +218,32 @@ fn a_known_browser_is_held_by_its_own_count_only() {
     assert!(!store.reserve_login_attempt("eva@acme.example", browser, LIMITS).unwrap());
     let other = LoginClient::Device("nonce-of-another-browser");
     assert!(store.reserve_login_attempt("eva@acme.example", other, LIMITS).unwrap());
+}
+}
+
+backend_test! {
+fn a_session_starts_only_for_the_password_that_was_checked_and_a_one_time_one_once() {
+    let db = TestDb::new();
+    let store = db.store();
+    let company = store.add_company("Acme").unwrap();
+    let employee = store.add_employee(company, "Eva", "eva@acme.example").unwrap();
+    let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
+    let start = |checked: &str| store.start_session(employee, "127.0.0.1", &EmployeeToken::generate().unwrap(), in_a_minute, checked);
+    // The password changed while the old one was being checked: no session.
+    store.set_employee_password(employee, Some(HASH)).unwrap();
+    store.set_employee_password(employee, Some("$argon2id$newer")).unwrap();
+    assert!(matches!(start(HASH), Err(StoreError::LockedOut)));
+    assert!(matches!(start("$argon2id$newer"), Ok((_, false))), "a permanent password opens everything");
+    // A one-time password: its first session opens the password page only, then it is gone.
+    store.set_one_time_password(employee, "$argon2id$once").unwrap();
+    let (first, password_only) = start("$argon2id$once").unwrap();
+    assert!(password_only);
+    assert!(matches!(start("$argon2id$once"), Err(StoreError::LockedOut)), "once");
+    assert!(store.login_candidates("eva@acme.example").unwrap().is_empty(), "no password left to check");
+    // Setting one's own from that session keeps it; from an ended one it changes nothing.
+    store.end_session(first).unwrap();
+    let gone = lead_store::Member { employee_id: employee, company_id: company, token_id: first, password_only: true };
+    assert!(matches!(store.set_own_password(gone, "$argon2id$own"), Err(StoreError::Conflict(_))));
+    assert!(store.login_candidates("eva@acme.example").unwrap().is_empty(), "nothing set");
 }
 }

@@ -61,6 +61,7 @@ impl ResponseError for PageError {
             ApiError::AdminOnly => "Nur für Administratoren",
             ApiError::NotFound(_) => "Nicht gefunden",
             ApiError::RateLimited(_) => "Zu viele Versuche",
+            ApiError::WritesLimited(_) => "Zu viele Änderungen",
             ApiError::Saturated(_) => "Bitte einen Moment warten",
             ApiError::Internal(_) | ApiError::Unavailable(_) | ApiError::Busy => "Fehler",
             _ => "Nicht möglich",
@@ -73,7 +74,11 @@ impl ResponseError for PageError {
             ApiError::Internal(_) | ApiError::Unavailable(_) => {
                 "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später noch einmal.".to_owned()
             }
-            ApiError::Csrf | ApiError::Busy | ApiError::AdminOnly | ApiError::Saturated(_) => error.message(),
+            ApiError::Csrf
+            | ApiError::Busy
+            | ApiError::AdminOnly
+            | ApiError::Saturated(_)
+            | ApiError::WritesLimited(_) => error.message(),
             _ => format!("Das ging nicht: {}", error.message()),
         };
         let mut response = crate::html(self.status_code(), pages::message(title, &text));

@@ -167,23 +167,19 @@ impl Walk {
     /// From the newest down, a chunk below the last, each sent on as CSV: leads that arrive
     /// meanwhile are newer than where the walk began, so none is skipped or written twice.
     /// Stops at the end, at a failure (sent on as such) or when the client went away.
-    fn run(mut self, chunks: &tokio::sync::mpsc::Sender<Result<web::Bytes, String>>) {
+    fn run(mut self, chunks: &Chunks) {
         let mut bytes = export::head(self.kind, self.dialect);
         loop {
             let (rows, last, read) = match self.next() {
                 Ok(chunk) => chunk,
                 Err(error) => {
                     log::warn!("an export failed: {error}");
-                    let _ = chunks.blocking_send(Err(error.to_string()));
+                    send(chunks, Err(error.to_string()));
                     return;
                 }
             };
             bytes.extend(rows);
-            if chunks
-                .blocking_send(Ok(web::Bytes::from(std::mem::take(&mut bytes))))
-                .is_err()
-                || read < EXPORT_CHUNK
-            {
+            if !send(chunks, Ok(web::Bytes::from(std::mem::take(&mut bytes)))) || read < EXPORT_CHUNK {
                 return;
             }
             self.before = last;
@@ -211,6 +207,38 @@ impl Walk {
                 (export::tickets(&found, dialect, zone), last, found.len() as i64)
             }
         })
+    }
+}
+
+/// Where an export's chunks go: to the response, two at most waiting.
+type Chunks = tokio::sync::mpsc::Sender<Result<web::Bytes, String>>;
+
+/// How long a chunk may wait for the client to read on: a client that went away without
+/// closing its connection holds its place no longer.
+const STALLED: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Sends `chunk` on; whether it went (not when the client went away, or read nothing for
+/// [`STALLED`] — then the download breaks off).
+fn send(chunks: &Chunks, chunk: Result<web::Bytes, String>) -> bool {
+    use tokio::sync::mpsc::error::TrySendError;
+    let since = std::time::Instant::now();
+    let mut chunk = chunk;
+    loop {
+        match chunks.try_send(chunk) {
+            Ok(()) => return true,
+            Err(TrySendError::Closed(_)) => return false,
+            Err(TrySendError::Full(back)) if since.elapsed() < STALLED => {
+                chunk = back;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(TrySendError::Full(_)) => {
+                log::info!(
+                    "an export broke off: its client read nothing for {} s",
+                    STALLED.as_secs()
+                );
+                return false;
+            }
+        }
     }
 }
 

@@ -165,7 +165,10 @@ pub(crate) async fn login(
     let Some(candidate) = matching.and_then(|index| candidates.get(index)) else {
         return Ok(refused());
     };
-    let (employee_id, one_time) = (candidate.employee_id, candidate.one_time);
+    let (employee_id, checked) = (
+        candidate.employee_id,
+        candidate.password_hash.clone().unwrap_or_default(),
+    );
     let token = EmployeeToken::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
     let lifetime = config.dashboard.session;
     let expires_at = Timestamp::from_millis(
@@ -175,16 +178,17 @@ pub(crate) async fn login(
     );
     let session = token.clone();
     let known_browser = matches!(trying, Trying::KnownBrowser(_));
-    match blocking(&store, move |store| {
-        store.start_session(employee_id, trying.client(), &session, expires_at)
+    let one_time = match blocking(&store, move |store| {
+        store.start_session(employee_id, trying.client(), &session, expires_at, &checked)
     })
     .await
     {
-        Ok(_) => {}
-        // Locked out meanwhile by wrong attempts sent at the same time.
+        Ok((_, one_time)) => one_time,
+        // Locked out meanwhile by wrong attempts sent at the same time, or the password
+        // changed (a one-time password consumed) while it was checked.
         Err(ApiError::LockedOut) => return Ok(refused()),
         Err(other) => return Err(other.into()),
-    }
+    };
     // A one-time password opens only the page to set one's own.
     let mut response = see_other(if one_time {
         super::session::PASSWORD_PAGE

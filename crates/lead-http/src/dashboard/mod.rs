@@ -151,7 +151,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
         .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)))
         .service(web::resource("/app/admin").route(web::get().to(admin::index)))
-        .service(web::resource("/app/admin/datenschutz").route(web::get().to(privacy::privacy)))
+        .service(
+            web::resource("/app/admin/datenschutz")
+                .route(web::get().to(privacy::privacy))
+                .route(web::post().to(privacy::privacy_search)),
+        )
         .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(privacy::privacy_export)))
         .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(privacy::privacy_erase)))
         .service(web::resource("/app/admin/datenschutz/redact").route(web::post().to(privacy::privacy_redact)))

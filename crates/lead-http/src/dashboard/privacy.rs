@@ -1,38 +1,41 @@
 //! `/app/admin/datenschutz`: a person's data on request (DSGVO Art. 15 and 17) — the export
 //! as a download, the erasure once the address is typed twice, and the records of others that
-//! still mention the address, which the admin replaces by „[entfernt]“ in one step.
+//! still mention the address, which the admin replaces by „`[entfernt]`“ in one step.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use lead_store::Store;
 
 use super::admin::{acting, admin};
-use super::inbox::{page, query_value};
+use super::inbox::page;
 use super::pages::{self, Privacy};
 use super::session::{Posted, Session};
 use super::PageResult;
 use crate::request::blocking;
 use crate::{ApiError, HttpConfig};
 
-/// The page; with `?email=…`, the records of others that mention that address.
-pub(crate) async fn privacy(
-    req: HttpRequest,
-    session: Session,
+/// The page.
+pub(crate) async fn privacy(session: Session, store: web::Data<Store>, config: web::Data<HttpConfig>) -> PageResult {
+    admin(&store, &session).await?;
+    let shown = Privacy::new(&session.csrf, config.keep_erased_orders);
+    page(&store, &session, "Datenschutz", "admin", pages::privacy(&shown)).await
+}
+
+/// „Erwähnungen suchen“: the records of others that mention an address, changing nothing.
+/// Posted, so that the address goes into no URL (the access log, the browser's history).
+pub(crate) async fn privacy_search(
+    posted: Posted,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> PageResult {
-    let me = admin(&store, &session).await?;
-    let mut shown = Privacy::new(&session.csrf, config.keep_erased_orders);
-    let email = query_value(&req, "email");
-    let mentions = match email.clone() {
-        Some(email) => {
-            let company = me.company_id;
-            Some(blocking(&store, move |s| s.person_mentions(company, &email)).await?)
-        }
-        None => None,
-    };
-    shown.mentions = email.as_deref().zip(mentions.as_deref());
-    page(&store, &session, "Datenschutz", "admin", pages::privacy(&shown)).await
+    let me = admin(&store, &posted.session).await?;
+    let email = posted.field("email").unwrap_or_default().trim().to_owned();
+    let company = me.company_id;
+    let address = email.clone();
+    let mentions = blocking(&store, move |s| s.person_mentions(company, &address)).await?;
+    let mut shown = Privacy::new(&posted.session.csrf, config.keep_erased_orders);
+    shown.mentions = Some((&email, &mentions));
+    page(&store, &posted.session, "Datenschutz", "admin", pages::privacy(&shown)).await
 }
 
 /// Everything stored about an address in the admin's company, as a JSON download (Art. 15).
@@ -104,7 +107,7 @@ pub(crate) async fn privacy_erase(
     page(&store, &posted.session, "Datenschutz", "admin", pages::privacy(&shown)).await
 }
 
-/// Replaces the address by „[entfernt]“ in every record of others that mentions it, once
+/// Replaces the address by „`[entfernt]`“ in every record of others that mentions it, once
 /// the address is typed a second time to confirm.
 pub(crate) async fn privacy_redact(
     posted: Posted,

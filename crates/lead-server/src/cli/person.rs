@@ -30,7 +30,7 @@ pub enum PersonCommand {
         #[arg(long)]
         yes: bool,
     },
-    /// Replace an e-mail address by „[entfernt]“ wherever records of others in a company
+    /// Replace an e-mail address by „`[entfernt]`“ wherever records of others in a company
     /// mention it (a colleague's ticket that names it, a note of the team) — what an erasure
     /// leaves, listed by `person export` under `mentioned_in`.
     Redact {

@@ -63,6 +63,9 @@ impl Config {
         if self.dashboard.exports == 0 {
             bail!("dashboard.exports must be at least 1");
         }
+        if self.notes.per_record == 0 {
+            bail!("notes.per_record must be at least 1");
+        }
         self.time_zone()?;
         self.outbox_schedule()?;
         self.smtp()?;

@@ -43,10 +43,10 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let mut deliver = config.deliver()?;
     deliver.push = push;
     let routes = lead_http::configure(store.clone(), http);
-    // Database calls run on blocking threads. One per connection (the readers, the exports'
-    // and the single writer) plus one: more would only wait for a connection, and the queue
-    // in front of them costs nothing but memory.
-    let blocking_threads = config.database.read_pool_size as usize + config.dashboard.exports + 2;
+    // Database calls run on blocking threads. One per connection (the readers and the single
+    // writer) plus one: more would only wait for a connection, and the queue in front of
+    // them costs nothing but memory. (Exports read on threads of their own.)
+    let blocking_threads = config.database.read_pool_size as usize + 2;
 
     actix_web::rt::System::new().block_on(async move {
         let workers = match config.server.workers {

@@ -2,7 +2,7 @@
 //! never as part of a longer address. The rows an erasure deletes because they name the
 //! person (notifications, deliveries, the submission log), and the records of others that
 //! mention the address (a colleague's ticket, a note), which the export lists and an admin
-//! can redact to „[entfernt]“ in one step.
+//! can redact to „`[entfernt]`“ in one step.
 
 use std::ops::Range;
 
@@ -14,6 +14,7 @@ use crate::audit;
 use crate::db::DbConnection;
 use crate::dialect::{contains, lower};
 use crate::ids::CompanyId;
+use crate::retention::{delete_deliveries, list};
 use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 
@@ -28,15 +29,68 @@ pub(super) struct Named {
     pub(super) submissions: Vec<i64>,
 }
 
-/// Finds [`Named`] rows: a `LIKE` for the address as written and url-encoded (`%40`, as a form
-/// body is logged) narrows them, then [`mentions`] keeps those that name this address and not
-/// a longer one that contains it (`joann@x.de` is not `ann@x.de`).
+impl Named {
+    /// Deletes the rows (the deliveries with their attempts) that are still there — some may
+    /// have gone with a lead meanwhile: how many submission log entries, notifications and
+    /// deliveries.
+    pub(super) fn delete(&self, conn: &mut DbConnection) -> Result<(usize, usize, usize)> {
+        let submissions =
+            diesel::delete(submissions::table.filter(submissions::id.eq_any(&self.submissions))).execute(conn)?;
+        let notifications =
+            diesel::delete(notifications::table.filter(notifications::id.eq_any(&self.notifications))).execute(conn)?;
+        let deliveries: Vec<i64> = outbox::table
+            .filter(outbox::id.eq_any(&self.deliveries))
+            .select(outbox::id)
+            .load(conn)?;
+        let deliveries = match deliveries.is_empty() {
+            true => 0,
+            false => delete_deliveries(conn, &format!("id IN ({})", list(&deliveries)))?,
+        };
+        Ok((submissions, notifications, deliveries))
+    }
+}
+
+/// The address url-encoded as a form body carries it (`@` as `%40`, `+` as `%2b`, other
+/// characters as their UTF-8 bytes), lower-cased like the text it is looked for in.
+fn encoded(email: &str) -> String {
+    form_urlencoded::byte_serialize(email.as_bytes())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// A `LIKE` pattern that finds `text` in any case on both databases: SQLite's `lower()` folds
+/// ASCII letters only, so every other character matches any one character, and [`named_at`]
+/// decides.
+fn pattern(text: &str) -> String {
+    contains(text)
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect()
+}
+
+/// A form body decoded (`+` a space, `%40` an `@`), its fields joined as they came.
+fn decoded(body: &str) -> String {
+    form_urlencoded::parse(body.as_bytes())
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Finds [`Named`] rows: a `LIKE` for the address as written and url-encoded (as a form body
+/// is logged) narrows them, then [`mentions`] keeps those that name this address — in a form
+/// body also once decoded — and not a longer one that contains it (`joann@x.de` is not
+/// `ann@x.de`).
 pub(super) fn naming(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<Named> {
-    let written = contains(email);
-    let encoded = contains(&email.replace('@', "%40"));
+    let written = pattern(email);
+    let encoded = pattern(&encoded(email));
     let keep = |rows: Vec<(i64, Option<String>, Option<String>)>| -> Vec<i64> {
         rows.into_iter()
-            .filter(|(_, one, two)| [one, two].into_iter().flatten().any(|text| mentions(text, email)))
+            .filter(|(_, one, two)| {
+                [one, two]
+                    .into_iter()
+                    .flatten()
+                    .any(|text| mentions(text, email) || mentions(&decoded(text), email))
+            })
             .map(|(id, _, _)| id)
             .collect()
     };
@@ -96,7 +150,7 @@ fn named_at(text: &str, email: &str) -> Vec<Range<usize>> {
         }
     }
     origin.push(text.len());
-    let encoded = email.replace('@', "%40");
+    let encoded = encoded(email);
     let local = |c: char| c.is_alphanumeric() || "._%+-".contains(c);
     let mut found: Vec<Range<usize>> = Vec::new();
     for needle in [email, encoded.as_str()] {
@@ -192,7 +246,7 @@ pub(super) fn others(
 /// What a `LIKE` finds of the address in the records' text columns, the person's own records
 /// left out.
 fn candidates(conn: &mut DbConnection, company_id: CompanyId, email: &str, found: &Found) -> Result<Vec<Candidate>> {
-    let like = contains(email);
+    let like = pattern(email);
     let (own_orders, own_tickets) = lead_ids(found);
     let own_customers: Vec<i64> = found.customers.iter().map(|c| c.id.get()).collect();
     let mut all: Vec<Candidate> = Vec::new();
@@ -278,14 +332,17 @@ impl Store {
         })
     }
 
-    /// Replaces the address by „[entfernt]“ wherever records of others in the company mention
-    /// it ([`Store::person_mentions`]), in one transaction; returns how many places. The audit
-    /// log records it with a salted hash of the address, never the address.
+    /// Replaces the address by „`[entfernt]`“ wherever records of others in the company mention
+    /// it ([`Store::person_mentions`]), and deletes the notifications, deliveries and submission
+    /// log entries that name it (as an erasure does), in one transaction; returns how many
+    /// places in records. The audit log records it with a salted hash of the address, never
+    /// the address.
     pub fn redact_mentions(&self, company_id: CompanyId, email: &str) -> Result<usize> {
         let email = address(email)?;
         let hashed = lead_auth::salted_hash(&email).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         self.write(|conn| {
             let found = find(conn, company_id, &email)?;
+            naming(conn, company_id, &email)?.delete(conn)?;
             let places: Vec<Candidate> = candidates(conn, company_id, &email, &found)?
                 .into_iter()
                 .filter(|(.., text)| mentions(text, &email))
@@ -315,7 +372,9 @@ impl Store {
                         diesel::update(tickets::table.find(id)).set(tickets::payload.eq(&text)).execute(conn)?;
                     }
                     _ => {
-                        diesel::update(customers::table.find(id)).set(customers::name.eq(&text)).execute(conn)?;
+                        diesel::update(customers::table.find(id))
+                            .set((customers::name.eq(&text), customers::name_normalized.eq(text.to_lowercase())))
+                            .execute(conn)?;
                     }
                 }
             }
@@ -337,7 +396,22 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::{mentions, redact};
+    use super::{decoded, mentions, pattern, redact};
+
+    #[test]
+    fn form_bodies_are_read_as_a_form_sends_them_and_any_case_is_found_in_sql() {
+        // `+` is a space in a form body, and an address with `+` is sent as `%2B`.
+        assert!(
+            !mentions("message=Bitte+an+max%40x.de", "max@x.de"),
+            "raw, the + looks like part of it"
+        );
+        assert!(mentions(&decoded("message=Bitte+an+max%40x.de"), "max@x.de"));
+        assert!(mentions("email=max%2Bshop%40x.de&total=1", "max+shop@x.de"));
+        assert!(mentions("email=j%C3%BCrgen%40m%C3%BCller.de", "jürgen@müller.de"));
+        // SQLite lower-cases ASCII only: other letters match any one character.
+        assert_eq!(pattern("Jürgen@Müller.de"), "%j_rgen@m_ller.de%");
+        assert_eq!(pattern("a_b%c@x.de"), "%a\\_b\\%c@x.de%");
+    }
 
     #[test]
     fn a_redaction_replaces_every_place_that_names_the_address_and_nothing_else() {

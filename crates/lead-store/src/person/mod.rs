@@ -309,18 +309,7 @@ impl Store {
             diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
             diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
             // What is left that names the address: found before the leads went, deleted now.
-            erased.submissions =
-                diesel::delete(submissions::table.filter(submissions::id.eq_any(&named.submissions))).execute(conn)?;
-            erased.notifications =
-                diesel::delete(notifications::table.filter(notifications::id.eq_any(&named.notifications)))
-                    .execute(conn)?;
-            let deliveries: Vec<i64> = outbox::table
-                .filter(outbox::id.eq_any(&named.deliveries))
-                .select(outbox::id)
-                .load(conn)?;
-            if !deliveries.is_empty() {
-                erased.deliveries = delete_deliveries(conn, &format!("id IN ({})", list(&deliveries)))?;
-            }
+            (erased.submissions, erased.notifications, erased.deliveries) = named.delete(conn)?;
             // Wrong-password counts under the address — not when it is another company's
             // employee's login: those protect that account.
             if !crate::logins::shared_elsewhere(conn, &email, company_id)? {

@@ -466,7 +466,8 @@ pub(crate) fn privacy(shown: &Privacy) -> Markup {
         section aria-labelledby="check-title" {
             h2 id="check-title" { "Erwähnungen suchen" }
             p { "Welche Einträge anderer eine Adresse nennen – ohne etwas zu ändern." }
-            form method="get" action="/app/admin/datenschutz" {
+            form method="post" action="/app/admin/datenschutz" {
+                input type="hidden" name="csrf" value=(csrf);
                 label for="check-email" { "E-Mail-Adresse" }
                 input type="email" id="check-email" name="email" required autocomplete="off";
                 button type="submit" { "Suchen" }
