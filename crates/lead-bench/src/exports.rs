@@ -61,16 +61,11 @@ pub(crate) fn run(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
         args.connections, args.rounds, args.seconds, args.seconds
     );
 
+    let phase = || load::run(server.addr, &requests, args.connections, seconds, Mode::Open { rate });
     let (mut idle, mut loaded) = (Outcome::default(), Outcome::default());
     let tally = Arc::new(Tally::default());
     for _ in 0..args.rounds {
-        idle.merge(load::run(
-            server.addr,
-            &requests,
-            args.connections,
-            seconds,
-            Mode::Open { rate },
-        )?);
+        idle.merge(phase()?);
         let stop = Arc::new(AtomicBool::new(false));
         let exporters: Vec<_> = sessions
             .iter()
@@ -81,13 +76,7 @@ pub(crate) fn run(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
             .collect();
         // The exports under way before the leads are measured.
         std::thread::sleep(Duration::from_millis(500));
-        loaded.merge(load::run(
-            server.addr,
-            &requests,
-            args.connections,
-            seconds,
-            Mode::Open { rate },
-        )?);
+        loaded.merge(phase()?);
         stop.store(true, Ordering::SeqCst);
         for exporter in exporters {
             let _ = exporter.join();

@@ -82,12 +82,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     let (status, max_ticket) = lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#);
     assert_eq!(status, 200);
     // The team's note on it.
-    let member = lead_store::Member {
-        employee_id: app.acme.employees[0],
-        company_id: app.acme.id,
-        token_id: lead_store::TokenId::new(0),
-        password_only: false,
-    };
+    let member = app.acme.member(0);
     let on_ticket = lead_store::NoteOn::Ticket(lead_store::TicketId::new(max_ticket));
     app.store.add_note(member, on_ticket, "Rückruf an Max.Muster@beispiel.de zugesagt").unwrap();
     assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","message":"x","_gotcha":"spam"}"#).0, 200);
@@ -237,12 +232,7 @@ fn max_and_erika(app: &TestApp) -> (Receiver, i64, i64) {
     let (status, erikas_order) =
         lead(r#"{"type":"order","email":"erika@beispiel.de","total":7,"cc":"max.muster@beispiel.de"}"#);
     assert_eq!(status, 200);
-    let member = lead_store::Member {
-        employee_id: app.acme.employees[0],
-        company_id: app.acme.id,
-        token_id: lead_store::TokenId::new(0),
-        password_only: false,
-    };
+    let member = app.acme.member(0);
     let on = lead_store::NoteOn::Ticket(lead_store::TicketId::new(erikas_ticket));
     app.store
         .add_note(member, on, "Max (max.muster@beispiel.de) zurückgerufen")

@@ -84,12 +84,7 @@ backend_test! {
 fn a_record_page_shows_the_newest_fifty_notes_and_links_to_the_older() {
     let app = TestApp::spawn_with("[notes]\nper_record = 60\n");
     let employee = app.acme.employees[0];
-    let member = lead_store::Member {
-        employee_id: employee,
-        company_id: app.acme.id,
-        token_id: lead_store::TokenId::new(0),
-        password_only: false,
-    };
+    let member = app.acme.member(0);
     let ticket = post(&app, &app.acme, &common::team::ticket("max@beispiel.de"));
     let on = lead_store::NoteOn::Ticket(lead_store::TicketId::new(ticket));
     let ids: Vec<i64> = (1..=55)

@@ -40,6 +40,7 @@ mod notes;
 mod notifications;
 mod orders;
 mod outbox;
+mod passwords;
 mod person;
 mod push;
 mod records;

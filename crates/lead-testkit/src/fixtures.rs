@@ -16,6 +16,19 @@ pub struct Company {
     pub employees: Vec<EmployeeId>,
 }
 
+impl Company {
+    /// Its `n`-th employee acting as a member of the team, for the store's operations that
+    /// take one (no real token behind it).
+    pub fn member(&self, n: usize) -> lead_store::Member {
+        lead_store::Member {
+            employee_id: self.employees[n],
+            company_id: self.id,
+            token_id: lead_store::TokenId::new(0),
+            password_only: false,
+        }
+    }
+}
+
 /// Creates a company with `employees` active employees and one key.
 pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
     let id = store.add_company(name).unwrap();
