@@ -2,7 +2,7 @@
 //! that every instance signs with the same key and browsers' subscriptions stay valid), the
 //! employees' devices (each a browser's push subscription), the preference per employee, and
 //! the test message. Push messages themselves are outbox rows of channel `push`, one per
-//! device (see `outbox.rs`); lead-deliver encrypts and sends them.
+//! device (see `outbox/`); lead-deliver encrypts and sends them.
 
 use std::collections::HashMap;
 

@@ -1,0 +1,306 @@
+//! What a claimed delivery needs to be sent, read outside the write transaction: its
+//! endpoint (webhook or device), its lead as the team sees it, who an e-mail goes to.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use super::*;
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, DeliveryId, EmployeeId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::schema::{companies, employees, outbox, tickets, web_orders, webhooks};
+use crate::Result;
+
+/// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// A company's webhook endpoint.
+    Webhook(WebhookId),
+    /// An employee's device (its push subscription).
+    Push(PushSubscriptionId),
+}
+
+/// A device a push message goes to: its push service's URL and the keys its message is
+/// encrypted for (RFC 8291).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// The subscription.
+    pub id: PushSubscriptionId,
+    /// The push service's URL for the device.
+    pub endpoint: String,
+    /// The device's P-256 public key (base64url, uncompressed point).
+    pub p256dh: String,
+    /// The device's authentication secret (base64url, 16 bytes).
+    pub auth: String,
+}
+
+impl std::fmt::Debug for PushTarget {
+    /// Without the endpoint's path (a capability) and the keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushTarget")
+            .field("id", &self.id)
+            .field("endpoint", &shown_url(&self.endpoint))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A lead as the team sees it.
+#[derive(Debug, Clone)]
+pub enum LeadRecord {
+    /// A web order.
+    Order(OrderRecord),
+    /// A ticket.
+    Ticket(TicketRecord),
+}
+
+/// Who an e-mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTo {
+    /// An employee of the company (the notification of a new lead).
+    Employee {
+        /// The employee.
+        id: EmployeeId,
+        /// Their name.
+        name: String,
+        /// Their address.
+        email: String,
+    },
+    /// The lead's sender (the confirmation).
+    Sender(String),
+}
+
+/// A delivery a worker has claimed: everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    /// Its id.
+    pub id: DeliveryId,
+    /// What a receiver deduplicates by (`webhook-id`): the same for every attempt, and never
+    /// given to another delivery — also after a restore from a backup, when delivery ids are
+    /// given again.
+    pub message_id: String,
+    /// The company it is for.
+    pub company_id: CompanyId,
+    /// How it leaves.
+    pub channel: Channel,
+    /// What happened.
+    pub event: Event,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// What the first attempt sent (retries send the same); `None` before the first.
+    pub body: Option<String>,
+    /// When the event happened.
+    pub created_at: Timestamp,
+    /// The endpoint (webhook channel).
+    pub webhook: Option<WebhookTarget>,
+    /// The device (push channel).
+    pub push: Option<PushTarget>,
+    /// The addressee (e-mail channel).
+    pub mail_to: Option<MailTo>,
+    /// The lead it is about, as it stands now (before the first attempt, and for e-mails).
+    pub lead: Option<LeadRecord>,
+    /// The company's name (e-mails).
+    pub company_name: Option<String>,
+}
+
+/// Where and how each of `ids` (not removed; with `active_only`, not disabled) is sent to.
+pub(super) fn targets(
+    conn: &mut DbConnection,
+    ids: &[WebhookId],
+    now: i64,
+    active_only: bool,
+) -> Result<HashMap<WebhookId, WebhookTarget>> {
+    /// id, url, format, secret, previous secret and until when it signs.
+    type Row = (WebhookId, String, String, String, Option<String>, Option<i64>);
+    let mut query = webhooks::table
+        .filter(webhooks::id.eq_any(ids))
+        .filter(webhooks::removed_at.is_null())
+        .into_boxed();
+    if active_only {
+        query = query.filter(webhooks::active.eq(1));
+    }
+    let rows: Vec<Row> = query
+        .select((
+            webhooks::id,
+            webhooks::url,
+            webhooks::format,
+            webhooks::secret,
+            webhooks::previous_secret,
+            webhooks::previous_secret_until,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, url, format, secret, previous, until)| {
+            let mut secrets = vec![secret];
+            if until.is_some_and(|until| until > now) {
+                secrets.extend(previous);
+            }
+            Ok((
+                id,
+                WebhookTarget {
+                    id,
+                    url,
+                    format: parse_word(&format, "webhook format")?,
+                    secrets,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Everything needed to send `ids`, in bulk: one query per table.
+pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) -> Result<Vec<DueDelivery>> {
+    type Row = (
+        DeliveryId,
+        CompanyId,
+        String,
+        String,
+        i32,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Option<EmployeeId>,
+        Option<OrderId>,
+        Option<TicketId>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .select((
+            outbox::id,
+            outbox::company_id,
+            outbox::channel,
+            outbox::event,
+            outbox::attempts,
+            outbox::body,
+            outbox::created_at,
+            outbox::target_id,
+            outbox::employee_id,
+            outbox::order_id,
+            outbox::ticket_id,
+            outbox::message_id,
+        ))
+        .order(outbox::id)
+        .load(conn)?;
+    let target_of = |row: &Row, channel: Channel| row.7.filter(|_| row.2 == channel.as_str());
+    let mut hooks: Vec<WebhookId> = rows
+        .iter()
+        .filter_map(|row| target_of(row, Channel::Webhook))
+        .map(WebhookId::new)
+        .collect();
+    hooks.sort_unstable();
+    hooks.dedup();
+    let targets = targets(conn, &hooks, now, true)?;
+    let device_ids: Vec<PushSubscriptionId> = rows
+        .iter()
+        .filter_map(|row| target_of(row, Channel::Push))
+        .map(PushSubscriptionId::new)
+        .collect();
+    let devices = crate::push::devices(conn, &device_ids)?;
+    let is_mail = |row: &Row| row.2 == Channel::Email.as_str();
+    // The records where the body is still to be made; an e-mail always needs its record (a
+    // confirmation goes to its sender).
+    let needs_record = |row: &Row| row.5.is_none() || is_mail(row);
+    let order_ids: Vec<OrderId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.9).collect();
+    let ticket_ids: Vec<TicketId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.10).collect();
+    let mut orders: HashMap<OrderId, OrderRecord> = HashMap::new();
+    if !order_ids.is_empty() {
+        let found: Vec<(OrderRow, Option<String>)> = crate::orders::orders_with_decider!()
+            .filter(web_orders::id.eq_any(&order_ids))
+            .load(conn)?;
+        for row in found {
+            let order = OrderRecord::try_from(row)?;
+            orders.insert(order.id, order);
+        }
+    }
+    let mut tickets_found: HashMap<TicketId, TicketRecord> = HashMap::new();
+    if !ticket_ids.is_empty() {
+        let found: Vec<(TicketRow, Option<String>)> = crate::tickets::tickets_with_changer!()
+            .filter(tickets::id.eq_any(&ticket_ids))
+            .load(conn)?;
+        for row in found {
+            let ticket = TicketRecord::try_from(row)?;
+            tickets_found.insert(ticket.id, ticket);
+        }
+    }
+    let mail_rows = || rows.iter().filter(|r| is_mail(r));
+    let employee_ids: Vec<EmployeeId> = mail_rows().filter_map(|r| r.8).collect();
+    let staff: HashMap<EmployeeId, (String, String)> = if employee_ids.is_empty() {
+        HashMap::new()
+    } else {
+        // Only who still wants them: an employee deactivated or turned off since gets none.
+        employees::table
+            .filter(employees::id.eq_any(&employee_ids))
+            .filter(employees::active.eq(1))
+            .filter(employees::notify_email.eq(1))
+            .select((employees::id, employees::name, employees::email))
+            .load::<(EmployeeId, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, name, email)| (id, (name, email)))
+            .collect()
+    };
+    let company_ids: Vec<CompanyId> = mail_rows().map(|r| r.1).collect();
+    let names: HashMap<CompanyId, String> = if company_ids.is_empty() {
+        HashMap::new()
+    } else {
+        companies::table
+            .filter(companies::id.eq_any(&company_ids))
+            .select((companies::id, companies::name))
+            .load::<(CompanyId, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+
+    let mut due = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (id, company_id, channel, event, attempts, body, created_at, target, employee, order, ticket, message_id) =
+            row;
+        let channel: Channel = parse_word(channel, "channel")?;
+        let (webhook, push) = match (channel, target) {
+            (Channel::Webhook, Some(hook)) => (targets.get(&WebhookId::new(*hook)).cloned(), None),
+            // Only to the employee it was owed to: a device since subscribed by another gets
+            // none of its previous owner's messages.
+            (Channel::Push, Some(device)) => match devices.get(&PushSubscriptionId::new(*device)) {
+                Some((owner, target)) if Some(*owner) == *employee => (None, Some(target.clone())),
+                _ => (None, None),
+            },
+            _ => (None, None),
+        };
+        let lead = match (needs_record(row), order, ticket) {
+            (false, _, _) => None,
+            (true, Some(order), _) => orders.get(order).cloned().map(LeadRecord::Order),
+            (true, None, Some(ticket)) => tickets_found.get(ticket).cloned().map(LeadRecord::Ticket),
+            (true, None, None) => None,
+        };
+        let mail_to = match (channel, employee, &lead) {
+            (Channel::Email, Some(employee), _) => staff.get(employee).map(|(name, email)| MailTo::Employee {
+                id: *employee,
+                name: name.clone(),
+                email: email.clone(),
+            }),
+            (Channel::Email, None, Some(LeadRecord::Order(order))) => Some(MailTo::Sender(order.email.clone())),
+            (Channel::Email, None, Some(LeadRecord::Ticket(ticket))) => Some(MailTo::Sender(ticket.email.clone())),
+            _ => None,
+        };
+        due.push(DueDelivery {
+            id: *id,
+            // None only for a delivery made before message ids were kept: its id then.
+            message_id: message_id.clone().unwrap_or_else(|| format!("msg_{id}")),
+            company_id: *company_id,
+            channel,
+            event: parse_word(event, "event")?,
+            attempts: u32::try_from(*attempts).unwrap_or(0),
+            body: body.clone(),
+            created_at: (*created_at).into(),
+            webhook,
+            push,
+            mail_to,
+            lead,
+            company_name: (channel == Channel::Email)
+                .then(|| names.get(company_id).cloned())
+                .flatten(),
+        });
+    }
+    Ok(due)
+}

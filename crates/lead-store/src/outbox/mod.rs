@@ -1,0 +1,190 @@
+//! The outbox: every delivery owed to the world outside — a webhook request, an e-mail, a push
+//! message — is a row written in the same transaction as what caused it (a lead, a decision, a
+//! release), so that nothing committed is ever left unsent and nothing unsent is ever lost.
+//! The delivery workers (crate `lead-deliver`) claim due rows in one short transaction, send
+//! outside any transaction, and record the attempt in another
+//! ([`Store::exchange_deliveries`](crate::Store::exchange_deliveries)).
+//!
+//! Here the vocabulary (channels, events, formats, statuses); then one file per topic: what an
+//! event owes (`owed.rs`), the company's webhook endpoints (`webhooks.rs`), claiming and
+//! recording (`claims.rs`) and what a claimed delivery needs to be sent (`due.rs`), and the
+//! operator's and team's lists (`lists.rs`).
+
+use std::time::Duration;
+
+use crate::ids::LeadId;
+use crate::{Result, StoreError};
+
+/// Spells each variant of a closed set of words (as stored and as shown), and parses it back.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// Its spelling.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+
+            fn from_str(text: &str) -> std::result::Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)*
+                    other => Err(format!(
+                        "{other:?} is not one of {}",
+                        [$($text),*].join(", ")
+                    )),
+                }
+            }
+        }
+    };
+}
+
+words! {
+    /// How a delivery leaves.
+    Channel {
+        /// An HTTP request to a company's webhook endpoint.
+        Webhook = "webhook",
+        /// An e-mail (to an employee, or a confirmation to the sender).
+        Email = "email",
+        /// A Web Push message to an employee's device.
+        Push = "push",
+    }
+}
+
+words! {
+    /// What happened.
+    Event {
+        /// A web order arrived (or a held one was released).
+        OrderCreated = "order.created",
+        /// A ticket arrived (or a held one was released).
+        TicketCreated = "ticket.created",
+        /// An employee accepted an order.
+        OrderAccepted = "order.accepted",
+        /// An employee rejected an order.
+        OrderRejected = "order.rejected",
+        /// An employee closed a ticket.
+        TicketClosed = "ticket.closed",
+        /// An employee reopened a ticket.
+        TicketReopened = "ticket.reopened",
+        /// The sender's confirmation e-mail of a new lead.
+        Confirmation = "confirmation",
+        /// A test message to an employee's devices („Test senden“).
+        PushTest = "push.test",
+    }
+}
+
+impl Event {
+    /// The events a webhook endpoint can receive (all of them unless it names some).
+    pub const WEBHOOK_EVENTS: &'static [Event] = &[
+        Event::OrderCreated,
+        Event::TicketCreated,
+        Event::OrderAccepted,
+        Event::OrderRejected,
+        Event::TicketClosed,
+        Event::TicketReopened,
+    ];
+
+    /// The event of a new (or released) lead.
+    pub fn created(lead: LeadId) -> Event {
+        match lead {
+            LeadId::Order(_) => Event::OrderCreated,
+            LeadId::Ticket(_) => Event::TicketCreated,
+        }
+    }
+}
+
+words! {
+    /// What a webhook endpoint is sent.
+    WebhookFormat {
+        /// A signed JSON event (Standard Webhooks).
+        Standard = "standard",
+        /// `{"text": …}`: the German notification and a link, unsigned — what the incoming
+        /// webhooks of Slack, Mattermost, Rocket.Chat and Microsoft Teams accept.
+        Slack = "slack",
+    }
+}
+
+words! {
+    /// Where a delivery stands.
+    DeliveryStatus {
+        /// Not delivered yet: due at `next_attempt_at`.
+        Pending = "pending",
+        /// Delivered.
+        Delivered = "delivered",
+        /// Given up: the schedule ran out, the target refused it for good, or the endpoint
+        /// was disabled or removed.
+        Failed = "failed",
+    }
+}
+
+/// The events stored in a webhook's `events` column.
+fn parse_events(text: &str) -> Result<Vec<Event>> {
+    text.split(',')
+        .map(|event| {
+            event
+                .parse()
+                .map_err(|_| StoreError::corrupt(format!("webhook event {event:?}")))
+        })
+        .collect()
+}
+
+/// A stored word of one of the closed sets above.
+fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| StoreError::corrupt(format!("{what} {text:?}")))
+}
+
+/// The outbox with each row's endpoint: its webhook (channel `webhook`) or its device (channel
+/// `push`) — `target_id` names either, by channel.
+macro_rules! outbox_with_endpoints {
+    () => {
+        outbox::table
+            .left_join(
+                webhooks::table.on(outbox::target_id
+                    .eq(webhooks::id.nullable())
+                    .and(outbox::channel.eq(Channel::Webhook.as_str()))),
+            )
+            .left_join(
+                push_subscriptions::table.on(outbox::target_id
+                    .eq(push_subscriptions::id.nullable())
+                    .and(outbox::channel.eq(Channel::Push.as_str()))),
+            )
+    };
+}
+
+/// A duration in whole milliseconds.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+mod claims;
+mod due;
+mod lists;
+mod owed;
+mod webhooks;
+
+pub(crate) use claims::fail_pending;
+pub use claims::{Attempt, Exchange, Outcome};
+pub use due::{DueDelivery, Endpoint, LeadRecord, MailTo, PushTarget};
+pub use lists::{Delivery, DeliveryFilter};
+pub(crate) use owed::{confirmation, NewDelivery, Subscribers};
+pub use webhooks::{shown_url, NewWebhook, Webhook, WebhookTarget, PREVIOUS_SECRET_VALID};
