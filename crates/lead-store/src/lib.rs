@@ -22,6 +22,7 @@ mod companies;
 mod copy;
 mod customers;
 mod db;
+mod deletion;
 mod dialect;
 mod duplicates;
 mod employees;

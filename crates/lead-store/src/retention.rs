@@ -11,6 +11,7 @@ use diesel::sql_types::BigInt;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
+use crate::deletion::{delete_deliveries, delete_leads, ids_of, list};
 use crate::{Backend, Result, Store, StoreError};
 
 /// Days each kind of row is kept (`0`: forever). The defaults are those of
@@ -234,12 +235,6 @@ fn kind(n: usize, retention: &Retention) -> (Rows, u32) {
 struct Count {
     #[diesel(sql_type = BigInt)]
     rows: i64,
-}
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
 }
 
 impl Store {
@@ -485,63 +480,4 @@ fn delete_batch(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> Strin
             Ok(deleted)
         }
     }
-}
-
-/// The ids of up to `limit` rows of `table` where `condition` holds.
-pub(crate) fn ids_of(conn: &mut DbConnection, table: &str, condition: &str, limit: i64) -> Result<Vec<i64>> {
-    let query = diesel::sql_query(format!(
-        "SELECT id FROM {table} WHERE {condition} ORDER BY id LIMIT {limit}"
-    ));
-    let found: Vec<Id> = crate::dialect::each_backend!(conn, c => query.load(c))?;
-    Ok(found.into_iter().map(|row| row.id).collect())
-}
-
-/// `1, 2, 3` — ids the store read itself, so safe to put in SQL.
-pub(crate) fn list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// Deletes the outbox rows where `condition` holds, with their attempts (the outbox has no
-/// foreign keys to what it delivers).
-pub(crate) fn delete_deliveries(conn: &mut DbConnection, condition: &str) -> Result<usize> {
-    let attempts = diesel::sql_query(format!(
-        "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE {condition})"
-    ));
-    crate::dialect::each_backend!(conn, c => attempts.execute(c))?;
-    let rows = diesel::sql_query(format!("DELETE FROM outbox WHERE {condition}"));
-    Ok(crate::dialect::each_backend!(conn, c => rows.execute(c))?)
-}
-
-/// Deletes the leads `ids` of `table` (`web_orders` or `tickets`, of `lead_type`, named by
-/// `column` in notifications, notes and the outbox) and everything that hangs on them: their
-/// notifications, notes, deliveries, `Idempotency-Key`s and (PostgreSQL) duplicate
-/// fingerprints.
-pub(crate) fn delete_leads(
-    conn: &mut DbConnection,
-    table: &str,
-    lead_type: &str,
-    column: &str,
-    ids: &[i64],
-) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let ids = list(ids);
-    delete_deliveries(conn, &format!("{column} IN ({ids})"))?;
-    let mut statements = vec![
-        format!("DELETE FROM notifications WHERE {column} IN ({ids})"),
-        format!("DELETE FROM notes WHERE {column} IN ({ids})"),
-        format!("DELETE FROM idempotency_keys WHERE lead_type = '{lead_type}' AND record_id IN ({ids})"),
-    ];
-    if conn.backend() == Backend::Postgres {
-        statements.push(format!(
-            "DELETE FROM lead_fingerprints WHERE lead_type = '{lead_type}' AND record_id IN ({ids})"
-        ));
-    }
-    statements.push(format!("DELETE FROM {table} WHERE id IN ({ids})"));
-    for statement in statements {
-        let query = diesel::sql_query(statement);
-        crate::dialect::each_backend!(conn, c => query.execute(c))?;
-    }
-    Ok(())
 }

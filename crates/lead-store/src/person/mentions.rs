@@ -12,9 +12,9 @@ use serde::Serialize;
 use super::{address, find, lead_ids, Found};
 use crate::audit;
 use crate::db::DbConnection;
+use crate::deletion::{delete_deliveries, list};
 use crate::dialect::{contains, lower};
 use crate::ids::CompanyId;
-use crate::retention::{delete_deliveries, list};
 use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 

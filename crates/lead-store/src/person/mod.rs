@@ -22,10 +22,10 @@ use serde_json::{json, Value};
 use self::mentions::{naming, others};
 use crate::audit;
 use crate::db::DbConnection;
+use crate::deletion::{delete_leads, delete_what_hangs_on};
 use crate::ids::{CompanyId, CustomerId};
 use crate::orders::orders_with_decider;
 use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
-use crate::retention::{delete_deliveries, delete_leads, list};
 use crate::schema::{
     companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, tickets, web_orders,
 };
@@ -392,22 +392,7 @@ fn lead_ids(found: &Found) -> (Vec<i64>, Vec<i64>) {
 /// Keeps the orders `ids` as business records — amount, status, dates, who decided — with
 /// nothing left that names the person; what hangs on them goes.
 fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
-    let listed = list(ids);
-    delete_deliveries(conn, &format!("order_id IN ({listed})"))?;
-    for statement in [
-        format!("DELETE FROM notifications WHERE order_id IN ({listed})"),
-        format!("DELETE FROM notes WHERE order_id IN ({listed})"),
-        format!("DELETE FROM idempotency_keys WHERE lead_type = 'order' AND record_id IN ({listed})"),
-    ] {
-        let query = diesel::sql_query(statement);
-        crate::dialect::each_backend!(conn, c => query.execute(c))?;
-    }
-    if conn.backend() == crate::Backend::Postgres {
-        let query = diesel::sql_query(format!(
-            "DELETE FROM lead_fingerprints WHERE lead_type = 'order' AND record_id IN ({listed})"
-        ));
-        crate::dialect::each_backend!(conn, c => query.execute(c))?;
-    }
+    delete_what_hangs_on(conn, "order", "order_id", ids)?;
     diesel::update(web_orders::table.filter(web_orders::id.eq_any(ids)))
         .set((
             web_orders::email.eq(""),
