@@ -345,7 +345,7 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
     assert_eq!(tickets(app.acme.id), 1);
 
     // Made an admin (the role is read at every request: no new login needed).
-    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    app.store.set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
     assert!(get("/app/orders").text().contains("href=\"/app/admin\""));
     assert!(get("/app/admin").text().contains("href=\"/app/admin/datenschutz\""));
     assert_eq!(get("/app/admin/datenschutz").status, 200);
@@ -500,7 +500,7 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     // A deactivated employee, or one of a deactivated company, is out — sessions included.
     let (_, session) = raw_login(&app, PASSWORD);
     let (cookie, _) = session.unwrap();
-    app.store.set_employee_active(app.acme.employees[0], false).unwrap();
+    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
     assert_eq!(raw_login(&app, PASSWORD).0.status, 401);
     let page = app
         .server
@@ -884,7 +884,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
 
     // An empty inbox says how to connect a form, and where.
     assert!(get("/app/orders").text().contains("href=\"/app/admin/keys\""));
-    app.store.set_employee_role(me, lead_store::Role::Admin).unwrap();
+    app.store.set_employee_role(lead_store::Scope::Everyone, me, lead_store::Role::Admin).unwrap();
     for path in pages {
         assert_eq!(get(path).status, 200, "{path}");
     }
@@ -977,7 +977,11 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     let Some(browser) = Browser::start() else { return };
     let app = app();
     app.store
-        .set_employee_role(app.acme.employees[0], lead_store::Role::Admin)
+        .set_employee_role(
+            lead_store::Scope::Everyone,
+            app.acme.employees[0],
+            lead_store::Role::Admin,
+        )
         .unwrap();
     let base = format!("http://{}", app.server.addr);
     let cart = r#"{"type":"order","email":"juergen@beispiel.de","subject":"Bestellung 4711","total":"1.234,50",
@@ -1094,7 +1098,11 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     assert_eq!(browser.console_errors(), Vec::<String>::new());
     // A member is refused every admin page.
     app.store
-        .set_employee_role(app.acme.employees[0], lead_store::Role::Member)
+        .set_employee_role(
+            lead_store::Scope::Everyone,
+            app.acme.employees[0],
+            lead_store::Role::Member,
+        )
         .unwrap();
     browser.open(&format!("{base}/app/admin/keys"));
     assert!(browser.text("main").contains("Nur für Administratoren"));
@@ -1105,7 +1113,7 @@ backend_test! {
 fn admins_add_webhooks_and_see_and_retry_deliveries() {
     let receiver = Receiver::start(vec![]);
     let app = app_with("[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0]\n");
-    app.store.set_employee_role(app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    app.store.set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
     let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
     let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
     let post = |path: &str, body: &str| {

@@ -57,7 +57,7 @@ backend_test! {
 fn a_one_time_password_lets_in_once_and_only_to_set_ones_own() {
     let app = TestApp::spawn();
     let (admin, colleague) = (app.acme.employees[0], app.acme.employees[1]);
-    app.store.set_employee_role(admin, lead_store::Role::Admin).unwrap();
+    app.store.set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
     set_password(&app, admin, PASSWORD);
     let admin_email = app.store.find_employee(admin).unwrap().email;
     let (cookie, csrf) = log_in(&app, &admin_email, PASSWORD).1.unwrap();

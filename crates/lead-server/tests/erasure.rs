@@ -278,7 +278,7 @@ fn records_of_others_that_mention_the_address_are_listed_and_redacted_in_one_ste
 
     // The admin erases Max in the dashboard; the page shows what of others still names him.
     let admin = app.acme.employees[0];
-    app.store.set_employee_role(admin, lead_store::Role::Admin).unwrap();
+    app.store.set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
     app.store.set_employee_password(admin, Some(&lead_auth::hash_password("Ein-gutes-Passwort").unwrap())).unwrap();
     let email = app.store.find_employee(admin).unwrap().email;
     let (cookie, csrf) = log_in(&app, &email, "Ein-gutes-Passwort").1.unwrap();

@@ -226,7 +226,9 @@ fn idle_connections_are_closed_and_cannot_crowd_out_others() {
 fn no_key_or_token_reaches_the_log_at_any_level() {
     let app = TestApp::spawn_with("[log]\nlevel = \"trace\"\n");
     let revoked = add_company(&app.store, "Revoked", 1);
-    app.store.revoke_key(revoked.key_id).unwrap();
+    app.store
+        .revoke_key(lead_store::Scope::Everyone, revoked.key_id)
+        .unwrap();
     let inactive = add_company(&app.store, "Inactive", 1);
     app.store.set_company_active(inactive.id, false).unwrap();
     let unknown_key = "lgw_thisKeyIsUnknownButStillASecretOfSomebody42";

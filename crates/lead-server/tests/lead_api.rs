@@ -188,7 +188,7 @@ backend_test! {
 fn only_the_companys_own_active_employees_are_notified() {
     let app = TestApp::spawn();
     let other = add_company(&app.store, "Other", 2);
-    app.store.set_employee_active(app.acme.employees[1], false).unwrap();
+    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
 
     assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
     assert_eq!(

@@ -57,7 +57,7 @@ backend_test! {
 fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
     let app = TestApp::spawn();
     let revoked = add_company(&app.store, "Revoked GmbH", 1);
-    app.store.revoke_key(revoked.key_id).unwrap();
+    app.store.revoke_key(lead_store::Scope::Everyone, revoked.key_id).unwrap();
     let inactive = add_company(&app.store, "Inactive GmbH", 1);
     app.store.set_company_active(inactive.id, false).unwrap();
 

@@ -13,7 +13,9 @@ const PASSWORD: &str = "Ein-gutes-Passwort";
 
 fn admin_session(app: &TestApp) -> (String, String) {
     let employee = app.acme.employees[0];
-    app.store.set_employee_role(employee, lead_store::Role::Admin).unwrap();
+    app.store
+        .set_employee_role(lead_store::Scope::Everyone, employee, lead_store::Role::Admin)
+        .unwrap();
     let set = cli_with_stdin(
         &app.db.url,
         &["employee", "password", &employee.to_string()],

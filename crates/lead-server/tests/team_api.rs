@@ -62,10 +62,10 @@ fn revoked_tokens_and_deactivated_employees_stop_at_once() {
         .assert_error(401, "unauthorized", None);
     ok(app.team("GET", "/api/v1/orders", &second, ""));
 
-    app.store.set_employee_active(app.acme.employees[0], false).unwrap();
+    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
     app.team("GET", "/api/v1/orders", &second, "")
         .assert_error(401, "unauthorized", None);
-    app.store.set_employee_active(app.acme.employees[0], true).unwrap();
+    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], true).unwrap();
     ok(app.team("GET", "/api/v1/orders", &second, ""));
 
     app.store.set_company_active(app.acme.id, false).unwrap();

@@ -194,7 +194,7 @@ fn an_open_stream_ends_when_its_token_is_revoked_or_its_employee_deactivated() {
 
     let token_id = app.store.list_employee_tokens(Some(app.acme.employees[0])).unwrap()[0].id;
     app.store.revoke_employee_token(token_id).unwrap();
-    app.store.set_employee_active(app.acme.employees[1], false).unwrap();
+    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
     post(&app, &app.acme, &fresh_order());
     for stream in [&mut first, &mut second] {
         // The commit wakes the stream; it re-checks its token and ends instead of delivering.

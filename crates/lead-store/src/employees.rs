@@ -10,7 +10,7 @@ use crate::input::{checked_email, checked_name};
 use crate::models::{Employee, Role};
 use crate::rows::NewEmployee;
 use crate::schema::employees;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 
 /// Whether `employee_id` gets an e-mail, and push messages, per new lead.
 fn notify_of(conn: &mut crate::db::DbConnection, employee_id: EmployeeId) -> Result<(bool, bool)> {
@@ -124,14 +124,12 @@ impl Store {
     }
 
     /// Makes an employee an admin of their company, or a member again.
-    pub fn set_employee_role(&self, employee_id: EmployeeId, role: Role) -> Result<()> {
+    pub fn set_employee_role(&self, scope: Scope, employee_id: EmployeeId, role: Role) -> Result<()> {
         self.write(|conn| {
-            let updated = diesel::update(employees::table.find(employee_id))
+            within(conn, scope, employee_id)?;
+            diesel::update(employees::table.find(employee_id))
                 .set(employees::role.eq(role.as_str()))
                 .execute(conn)?;
-            if updated != 1 {
-                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
-            }
             audit::record(
                 conn,
                 &self.actor,
@@ -143,14 +141,12 @@ impl Store {
     }
 
     /// Activates or deactivates an employee; a deactivated one gets no further notifications.
-    pub fn set_employee_active(&self, employee_id: EmployeeId, active: bool) -> Result<()> {
+    pub fn set_employee_active(&self, scope: Scope, employee_id: EmployeeId, active: bool) -> Result<()> {
         self.write(|conn| {
-            let updated = diesel::update(employees::table.find(employee_id))
+            within(conn, scope, employee_id)?;
+            diesel::update(employees::table.find(employee_id))
                 .set(employees::active.eq(i32::from(active)))
                 .execute(conn)?;
-            if updated != 1 {
-                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
-            }
             let action = if active {
                 "employee.activate"
             } else {
@@ -164,5 +160,19 @@ impl Store {
                 &format!("employee {employee_id}"),
             )
         })
+    }
+}
+
+/// Fails with "not found" unless the employee exists within `scope` (another company's is
+/// answered like a missing one).
+pub(crate) fn within(conn: &mut crate::db::DbConnection, scope: Scope, employee_id: EmployeeId) -> Result<()> {
+    let company: Option<CompanyId> = employees::table
+        .find(employee_id)
+        .select(employees::company_id)
+        .first(conn)
+        .optional()?;
+    match company {
+        Some(company) if scope.reaches(company) => Ok(()),
+        _ => Err(StoreError::NotFound(format!("no employee with id {employee_id}"))),
     }
 }

@@ -12,7 +12,7 @@ use crate::input::select_by_id_or_prefix;
 use crate::models::{origins_from_column, KeyInfo, KeyLookup, Tenant};
 use crate::rows::NewKey;
 use crate::schema::{api_keys, companies};
-use crate::{Problem, Result, Store, StoreError};
+use crate::{Problem, Result, Scope, Store, StoreError};
 
 /// The longest key label, in characters.
 const MAX_LABEL_CHARS: usize = 200;
@@ -136,9 +136,10 @@ impl Store {
         })
     }
 
-    /// Revokes a key: it stops working at once. Revoking a revoked key changes nothing.
-    pub fn revoke_key(&self, key_id: KeyId) -> Result<()> {
-        self.change_key(key_id, "key.revoke", |conn| {
+    /// Revokes a key within `scope`: it stops working at once. Revoking a revoked key
+    /// changes nothing.
+    pub fn revoke_key(&self, scope: Scope, key_id: KeyId) -> Result<()> {
+        self.change_key(scope, key_id, "key.revoke", |conn| {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::active.eq(0))
                 .execute(conn)?;
@@ -148,14 +149,14 @@ impl Store {
 
     /// Sets a key's daily cap (`None`: no cap). Past it, the day's further leads (UTC) are
     /// stored but quarantined: they notify nobody and wait for the operator.
-    pub fn set_daily_cap(&self, key_id: KeyId, cap: Option<i64>) -> Result<()> {
+    pub fn set_daily_cap(&self, scope: Scope, key_id: KeyId, cap: Option<i64>) -> Result<()> {
         if cap.is_some_and(|cap| cap < 0) {
             return Err(StoreError::Invalid {
                 field: "cap",
                 problem: Problem::Other("a daily cap is a number of leads, 0 or more".into()),
             });
         }
-        self.change_key(key_id, "key.cap", |conn| {
+        self.change_key(scope, key_id, "key.cap", |conn| {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::daily_cap.eq(cap))
                 .execute(conn)?;
@@ -171,8 +172,8 @@ impl Store {
 
     /// Whether the senders of a key's leads get a confirmation e-mail (when SMTP is configured;
     /// never for held leads, and at most the configured number a day).
-    pub fn set_key_confirm(&self, key_id: KeyId, confirm: bool) -> Result<()> {
-        self.change_key(key_id, "key.confirm", |conn| {
+    pub fn set_key_confirm(&self, scope: Scope, key_id: KeyId, confirm: bool) -> Result<()> {
+        self.change_key(scope, key_id, "key.confirm", |conn| {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::confirm_sender.eq(i32::from(confirm)))
                 .execute(conn)?;
@@ -182,9 +183,9 @@ impl Store {
 
     /// Sets the origins a key may be used from (normalised, like `https://www.example.de`);
     /// an empty list allows any origin again (and no form redirects).
-    pub fn set_key_origins(&self, key_id: KeyId, origins: &[String]) -> Result<()> {
+    pub fn set_key_origins(&self, scope: Scope, key_id: KeyId, origins: &[String]) -> Result<()> {
         let column = (!origins.is_empty()).then(|| origins.join(" "));
-        self.change_key(key_id, "key.origins", |conn| {
+        self.change_key(scope, key_id, "key.origins", |conn| {
             diesel::update(api_keys::table.find(key_id))
                 .set(api_keys::origins.eq(&column))
                 .execute(conn)?;
@@ -192,21 +193,23 @@ impl Store {
         })
     }
 
-    /// Changes an existing key with `change` (which says what it did, for the audit log) and
-    /// records `action` in the audit log.
+    /// Changes an existing key within `scope` with `change` (which says what it did, for the
+    /// audit log) and records `action` in the audit log; a key outside the scope is not found,
+    /// like a missing one.
     fn change_key(
         &self,
+        scope: Scope,
         key_id: KeyId,
         action: &str,
         change: impl FnOnce(&mut crate::db::DbConnection) -> Result<String>,
     ) -> Result<()> {
         self.write(|conn| {
-            let prefix: Option<String> = api_keys::table
+            let found: Option<(String, CompanyId)> = api_keys::table
                 .find(key_id)
-                .select(api_keys::prefix)
+                .select((api_keys::prefix, api_keys::company_id))
                 .first(conn)
                 .optional()?;
-            let Some(prefix) = prefix else {
+            let Some((prefix, _)) = found.filter(|(_, company)| scope.reaches(*company)) else {
                 return Err(StoreError::NotFound(format!("no key with id {key_id}")));
             };
             let what = change(conn)?;

@@ -48,6 +48,7 @@ mod records;
 mod retention;
 mod rows;
 mod schema;
+mod scope;
 mod secrets;
 mod submissions;
 mod tickets;
@@ -84,6 +85,7 @@ pub use person::{Erased, Mention, ANONYMISED_TITLE, REDACTED};
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, OrderRecord, Search, TicketRecord};
 pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
+pub use scope::Scope;
 pub use submissions::{NewSubmission, Submission, SubmissionFilter};
 
 /// A handle on the database; cheap to clone and share between threads.

@@ -9,7 +9,7 @@ use crate::db::DbConnection;
 use crate::dialect::lower;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::schema::{companies, employee_tokens, employees, login_throttle};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 use lead_auth::EmployeeToken;
 
 /// How wrong passwords are limited (`[dashboard]` in the configuration).
@@ -174,8 +174,9 @@ pub struct LoginCandidate {
 
 impl Store {
     /// Lifts every lockout and throttle of an employee's login, from every address.
-    pub fn lift_lockouts(&self, employee_id: EmployeeId) -> Result<()> {
+    pub fn lift_lockouts(&self, scope: Scope, employee_id: EmployeeId) -> Result<()> {
         self.write(|conn| {
+            crate::employees::within(conn, scope, employee_id)?;
             lift(conn, employee_id)?;
             audit::record(
                 conn,

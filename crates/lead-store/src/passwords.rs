@@ -9,7 +9,7 @@ use crate::ids::{EmployeeId, TokenId};
 use crate::logins::lift;
 use crate::models::Member;
 use crate::schema::{employee_tokens, employees};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 
 impl Store {
     /// Sets (or with `None` removes) an employee's dashboard password hash — for good: the
@@ -17,14 +17,14 @@ impl Store {
     /// sessions end (whoever was logged in with the old password is out); team-API tokens stay.
     pub fn set_employee_password(&self, employee_id: EmployeeId, password_hash: Option<&str>) -> Result<()> {
         let what = if password_hash.is_some() { "set" } else { "removed" };
-        self.put_password(employee_id, password_hash, false, None, what)
+        self.put_password(Scope::Everyone, employee_id, password_hash, false, None, what)
     }
 
     /// Sets a one-time password an admin gives an employee: the first login with it consumes
     /// it and opens nothing but the page where the employee sets their own. Otherwise as
     /// [`Store::set_employee_password`].
-    pub fn set_one_time_password(&self, employee_id: EmployeeId, password_hash: &str) -> Result<()> {
-        self.put_password(employee_id, Some(password_hash), true, None, "set once")
+    pub fn set_one_time_password(&self, scope: Scope, employee_id: EmployeeId, password_hash: &str) -> Result<()> {
+        self.put_password(scope, employee_id, Some(password_hash), true, None, "set once")
     }
 
     /// The employee of `member` sets their own password (after giving the current one, or in
@@ -32,6 +32,7 @@ impl Store {
     /// this one goes on and opens everything again.
     pub fn set_own_password(&self, member: Member, password_hash: &str) -> Result<()> {
         self.put_password(
+            Scope::Company(member.company_id),
             member.employee_id,
             Some(password_hash),
             false,
@@ -44,6 +45,7 @@ impl Store {
     /// that goes on (`None`: all end), and what the audit log says.
     fn put_password(
         &self,
+        scope: Scope,
         employee_id: EmployeeId,
         password_hash: Option<&str>,
         once: bool,
@@ -51,15 +53,13 @@ impl Store {
         what: &str,
     ) -> Result<()> {
         self.write(|conn| {
-            let updated = diesel::update(employees::table.find(employee_id))
+            crate::employees::within(conn, scope, employee_id)?;
+            diesel::update(employees::table.find(employee_id))
                 .set((
                     employees::password_hash.eq(password_hash),
                     employees::password_once.eq(i32::from(once)),
                 ))
                 .execute(conn)?;
-            if updated != 1 {
-                return Err(StoreError::NotFound(format!("no employee with id {employee_id}")));
-            }
             lift(conn, employee_id)?;
             // Whoever was logged in with the old password is out: the employee's dashboard
             // sessions (tokens that expire) end with the change. Team-API tokens stay.

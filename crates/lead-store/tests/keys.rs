@@ -24,7 +24,7 @@ fn a_key_that_may_no_longer_act_records_nothing() {
     let (acme, key) = tenant(&store, "Acme");
     let found = store.find_key_by_hash(&key.hash()).unwrap().unwrap();
     assert_eq!((found.tenant, found.state), (acme, KeyState::Active));
-    store.revoke_key(acme.key_id).unwrap();
+    store.revoke_key(lead_store::Scope::Everyone, acme.key_id).unwrap();
     assert_eq!(store.find_key_by_hash(&key.hash()).unwrap().unwrap().state, KeyState::Revoked);
     assert!(matches!(store.record_lead(acme, order()), Err(StoreError::KeyNotValid)));
     store.set_company_active(acme.company_id, false).unwrap();
@@ -95,5 +95,32 @@ fn unknown_hashes_are_not_found() {
     let db = TestDb::new();
     let store = db.store();
     assert_eq!(store.find_key_by_hash(&ApiKey::presented("nobody's").hash()).unwrap(), None);
+}
+}
+
+backend_test! {
+fn a_company_reaches_its_own_keys_and_anothers_like_missing_ones() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, acme_key) = tenant(&store, "Acme");
+    let (beta, beta_key) = tenant(&store, "Beta");
+    let acme_only = lead_store::Scope::Company(acme.company_id);
+    let missing = lead_store::KeyId::new(999_999);
+    let message = |result: lead_store::Result<()>| match result {
+        Err(StoreError::NotFound(message)) => message.replace(&beta.key_id.to_string(), "ID").replace("999999", "ID"),
+        other => panic!("{other:?}"),
+    };
+    // Beta's key from Acme's scope: exactly as if it did not exist, and unchanged.
+    assert_eq!(message(store.revoke_key(acme_only, beta.key_id)), message(store.revoke_key(acme_only, missing)));
+    assert!(matches!(store.set_daily_cap(acme_only, beta.key_id, Some(1)), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.set_key_confirm(acme_only, beta.key_id, true), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.set_key_origins(acme_only, beta.key_id, &[]), Err(StoreError::NotFound(_))));
+    let unchanged = store.find_key_by_hash(&beta_key.hash()).unwrap().unwrap();
+    assert_eq!(unchanged.state, KeyState::Active);
+    // Its own, and the operator any.
+    store.revoke_key(acme_only, acme.key_id).unwrap();
+    assert_eq!(store.find_key_by_hash(&acme_key.hash()).unwrap().unwrap().state, KeyState::Revoked);
+    store.revoke_key(lead_store::Scope::Everyone, beta.key_id).unwrap();
+    assert_eq!(store.find_key_by_hash(&beta_key.hash()).unwrap().unwrap().state, KeyState::Revoked);
 }
 }

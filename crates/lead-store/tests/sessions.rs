@@ -182,7 +182,7 @@ fn one_company_cannot_lift_the_throttle_of_another_companys_login() {
     assert!(!store.reserve_login_attempt("eva@shared.example", "203.0.113.3", limits).unwrap(), "waits");
     let in_a_minute = Timestamp::from_millis(Timestamp::now().millis() + 60_000);
     store.start_session(in_a, "198.51.100.9", &EmployeeToken::generate().unwrap(), in_a_minute, HASH).unwrap();
-    store.lift_lockouts(in_a).unwrap();
+    store.lift_lockouts(lead_store::Scope::Everyone, in_a).unwrap();
     store.set_employee_password(in_a, Some("$argon2id$new")).unwrap();
     assert!(
         !store.reserve_login_attempt("eva@shared.example", "203.0.113.4", limits).unwrap(),
@@ -235,7 +235,7 @@ fn a_session_starts_only_for_the_password_that_was_checked_and_a_one_time_one_on
     assert!(matches!(start(HASH), Err(StoreError::LockedOut)));
     assert!(matches!(start("$argon2id$newer"), Ok((_, false))), "a permanent password opens everything");
     // A one-time password: its first session opens the password page only, then it is gone.
-    store.set_one_time_password(employee, "$argon2id$once").unwrap();
+    store.set_one_time_password(lead_store::Scope::Everyone, employee, "$argon2id$once").unwrap();
     let (first, password_only) = start("$argon2id$once").unwrap();
     assert!(password_only);
     assert!(matches!(start("$argon2id$once"), Err(StoreError::LockedOut)), "once");
@@ -245,5 +245,32 @@ fn a_session_starts_only_for_the_password_that_was_checked_and_a_one_time_one_on
     let gone = lead_store::Member { employee_id: employee, company_id: company, token_id: first, password_only: true };
     assert!(matches!(store.set_own_password(gone, "$argon2id$own"), Err(StoreError::Conflict(_))));
     assert!(store.login_candidates("eva@acme.example").unwrap().is_empty(), "nothing set");
+}
+}
+
+backend_test! {
+fn a_company_reaches_its_own_employees_and_anothers_like_missing_ones() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (a, b) = (store.add_company("A").unwrap(), store.add_company("B").unwrap());
+    let (in_a, in_b) = (
+        store.add_employee(a, "Eva", "eva@a.example").unwrap(),
+        store.add_employee(b, "Ben", "ben@b.example").unwrap(),
+    );
+    store.set_employee_password(in_b, Some(HASH)).unwrap();
+    let a_only = lead_store::Scope::Company(a);
+    let refused = [
+        store.set_employee_active(a_only, in_b, false),
+        store.set_employee_role(a_only, in_b, lead_store::Role::Admin),
+        store.set_one_time_password(a_only, in_b, "$argon2id$theirs"),
+        store.lift_lockouts(a_only, in_b),
+        store.set_employee_active(a_only, lead_store::EmployeeId::new(999_999), false),
+    ];
+    assert!(refused.iter().all(|r| matches!(r, Err(StoreError::NotFound(_)))), "{refused:?}");
+    let ben = store.find_employee(in_b).unwrap();
+    assert!(ben.active && ben.role == lead_store::Role::Member);
+    assert_eq!(store.login_candidates("ben@b.example").unwrap()[0].password_hash.as_deref(), Some(HASH));
+    store.set_employee_active(a_only, in_a, false).unwrap();
+    assert!(!store.find_employee(in_a).unwrap().active, "its own");
 }
 }

@@ -4,7 +4,7 @@
 
 use actix_web::web;
 use lead_store::{
-    DeliveryFilter, DeliveryId, DeliveryStatus, Employee, EmployeeId, Event, KeyId, KeyInfo, NewWebhook, Role, Store,
+    DeliveryFilter, DeliveryId, DeliveryStatus, Employee, EmployeeId, Event, KeyId, NewWebhook, Role, Scope, Store,
     WebhookFormat, WebhookId,
 };
 
@@ -39,30 +39,6 @@ pub(crate) async fn index(session: Session, store: web::Data<Store>) -> PageResu
     page(&store, &session, "Verwaltung", "admin", pages::admin_index()).await
 }
 
-/// One of the admin's company's employees; another company's is not found, like a missing one.
-async fn own_employee(store: &web::Data<Store>, me: &Employee, id: EmployeeId) -> Result<Employee, ApiError> {
-    let company = me.company_id;
-    blocking(store, move |s| {
-        s.find_employee(id)
-            .ok()
-            .filter(|employee| employee.company_id == company)
-            .ok_or(ApiError::NotFound("Diesen Mitarbeiter gibt es nicht."))
-    })
-    .await
-}
-
-/// One of the admin's company's keys; another company's is not found, like a missing one.
-async fn own_key(store: &web::Data<Store>, me: &Employee, id: KeyId) -> Result<KeyInfo, ApiError> {
-    let company = me.company_id;
-    blocking(store, move |s| {
-        s.find_key(&id.to_string())
-            .ok()
-            .filter(|key| key.company_id == company)
-            .ok_or(ApiError::NotFound("Diesen Schlüssel gibt es nicht."))
-    })
-    .await
-}
-
 fn id_of<T: std::str::FromStr>(path: &str, what: &'static str) -> Result<T, ApiError> {
     path.parse().map_err(|_| ApiError::NotFound(what))
 }
@@ -78,10 +54,11 @@ async fn employees_page(
     store: &web::Data<Store>,
     session: &Session,
     me: &Employee,
-    password: Option<(&Employee, &str)>,
+    password: Option<(EmployeeId, &str)>,
 ) -> PageResult {
     let company = me.company_id;
     let list = blocking(store, move |s| s.list_employees(company)).await?;
+    let password = password.and_then(|(id, password)| Some((list.iter().find(|e| e.id == id)?, password)));
     let body = pages::admin_employees(&list, me.id, &session.csrf, password);
     page(store, session, "Mitarbeiter", "admin", body).await
 }
@@ -99,7 +76,7 @@ pub(crate) async fn add_employee(posted: Posted, store: web::Data<Store>) -> Pag
             .add_employee(company, &name, &email)
             .map_err(|e| ApiError::from_store(e, "", ""))?;
         if make_admin {
-            store_as_me.set_employee_role(id, Role::Admin)?;
+            store_as_me.set_employee_role(Scope::Company(company), id, Role::Admin)?;
         }
         Ok(())
     })
@@ -118,31 +95,42 @@ pub(crate) async fn employee_action(
     let me = admin(&store, &posted.session).await?;
     let (id, action) = path.into_inner();
     let id: EmployeeId = id_of(&id, "Diesen Mitarbeiter gibt es nicht.")?;
-    let employee = own_employee(&store, &me, id).await?;
-    if employee.id == me.id && matches!(action.as_str(), "deactivate" | "member") {
+    if id == me.id && matches!(action.as_str(), "deactivate" | "member") {
         return Err(ApiError::Conflict(
             "Sich selbst können Sie weder deaktivieren noch die Verwaltung entziehen – das muss ein anderer Administrator tun.".into(),
         )
         .into());
     }
     let store_as_me = acting(&store, &me);
+    // Another company's employee is not found, like a missing one: the store answers so.
+    let scope = Scope::Company(me.company_id);
+    let own = |error| ApiError::from_store(error, "Diesen Mitarbeiter gibt es nicht.", "");
     match action.as_str() {
         "activate" | "deactivate" => {
             let on = action == "activate";
-            blocking(&store, move |_| store_as_me.set_employee_active(id, on)).await?;
+            blocking(&store, move |_| {
+                store_as_me.set_employee_active(scope, id, on).map_err(own)
+            })
+            .await?;
         }
         "admin" | "member" => {
             let role = if action == "admin" { Role::Admin } else { Role::Member };
-            blocking(&store, move |_| store_as_me.set_employee_role(id, role)).await?;
+            blocking(&store, move |_| {
+                store_as_me.set_employee_role(scope, id, role).map_err(own)
+            })
+            .await?;
         }
         "password" => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
             let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
-            blocking(&store, move |_| store_as_me.set_one_time_password(id, &hash)).await?;
-            return employees_page(&store, &posted.session, &me, Some((&employee, &password))).await;
+            blocking(&store, move |_| {
+                store_as_me.set_one_time_password(scope, id, &hash).map_err(own)
+            })
+            .await?;
+            return employees_page(&store, &posted.session, &me, Some((id, &password))).await;
         }
         "unlock" => {
-            blocking(&store, move |_| store_as_me.lift_lockouts(id)).await?;
+            blocking(&store, move |_| store_as_me.lift_lockouts(scope, id).map_err(own)).await?;
         }
         _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }
@@ -183,10 +171,11 @@ pub(crate) async fn key_action(
     let me = admin(&store, &posted.session).await?;
     let (id, action) = path.into_inner();
     let id: KeyId = id_of(&id, "Diesen Schlüssel gibt es nicht.")?;
-    own_key(&store, &me, id).await?;
+    let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
+    let own = |error| ApiError::from_store(error, "Diesen Schlüssel gibt es nicht.", "");
     match action.as_str() {
-        "revoke" => blocking(&store, move |_| store_as_me.revoke_key(id)).await?,
+        "revoke" => blocking(&store, move |_| store_as_me.revoke_key(scope, id).map_err(own)).await?,
         "origins" => {
             let origins = posted
                 .field("origins")
@@ -200,7 +189,10 @@ pub(crate) async fn key_action(
                     field: "origins",
                     message,
                 })?;
-            blocking(&store, move |_| store_as_me.set_key_origins(id, &origins)).await?;
+            blocking(&store, move |_| {
+                store_as_me.set_key_origins(scope, id, &origins).map_err(own)
+            })
+            .await?;
         }
         "cap" => {
             let text = posted.field("cap").unwrap_or_default().trim().to_owned();
@@ -217,11 +209,11 @@ pub(crate) async fn key_action(
                         })?,
                 ),
             };
-            blocking(&store, move |_| store_as_me.set_daily_cap(id, cap)).await?;
+            blocking(&store, move |_| store_as_me.set_daily_cap(scope, id, cap).map_err(own)).await?;
         }
         "confirm" => {
             let on = posted.field("confirm") == Some("on");
-            blocking(&store, move |_| store_as_me.set_key_confirm(id, on)).await?;
+            blocking(&store, move |_| store_as_me.set_key_confirm(scope, id, on).map_err(own)).await?;
         }
         _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }

@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use anyhow::{bail, Context};
 use lead_auth::{ApiKey, EmployeeToken};
-use lead_store::{Company, Store};
+use lead_store::{Company, Scope, Store};
 
 use super::{limit, list_rows};
 use crate::cli::{CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand};
@@ -84,7 +84,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                     .collect::<Result<_, _>>()
                     .map_err(anyhow::Error::msg)?,
             };
-            store.set_key_origins(info.id, &origins)?;
+            store.set_key_origins(Scope::Everyone, info.id, &origins)?;
             if origins.is_empty() {
                 eprintln!(
                     "Key {} ({}): usable from any website; no form redirects.",
@@ -96,7 +96,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
         }
         KeyCommand::Confirm { key, state } => {
             let info = store.find_key(&key)?;
-            store.set_key_confirm(info.id, state.on())?;
+            store.set_key_confirm(Scope::Everyone, info.id, state.on())?;
             if state.on() {
                 eprintln!(
                     "Key {} ({}): the sender of each lead gets a confirmation e-mail (at most {} a day).",
@@ -117,7 +117,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                     anyhow::anyhow!("the cap must be a number of leads (0 or more) or `off`, not {number:?}")
                 })?),
             };
-            store.set_daily_cap(info.id, cap)?;
+            store.set_daily_cap(Scope::Everyone, info.id, cap)?;
             match cap {
                 Some(cap) => eprintln!(
                     "Key {} ({}): at most {cap} leads a day (UTC) reach the team; further ones are quarantined.",
@@ -133,7 +133,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                 Some(found) => store.find_key(&found.tenant.key_id.to_string())?,
                 None => store.find_key(&key)?,
             };
-            store.revoke_key(info.id)?;
+            store.revoke_key(Scope::Everyone, info.id)?;
             if info.active {
                 eprintln!("Revoked key {} ({}): it no longer works.", info.id, info.prefix);
             } else {
@@ -177,14 +177,14 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             let company = store.find_company(&company)?;
             let id = store.add_employee(company.id, &name, &email)?;
             if admin {
-                store.set_employee_role(id, lead_store::Role::Admin)?;
+                store.set_employee_role(lead_store::Scope::Everyone, id, lead_store::Role::Admin)?;
             }
             let what = if admin { "admin" } else { "employee" };
             eprintln!("Added {what} {:?} to company {:?}.", name.trim(), company.name);
             println!("{id}");
         }
         EmployeeCommand::Role { employee, role } => {
-            store.set_employee_role(employee, role)?;
+            store.set_employee_role(lead_store::Scope::Everyone, employee, role)?;
             eprintln!(
                 "Employee {employee} is now {} of their company.",
                 match role {
@@ -198,7 +198,7 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             list_rows(store.list_employees(company.id)?, &list, EmployeeRow::from)?;
         }
         EmployeeCommand::Deactivate { employee } => {
-            store.set_employee_active(employee, false)?;
+            store.set_employee_active(lead_store::Scope::Everyone, employee, false)?;
             eprintln!("Employee {employee} deactivated: no further notifications.");
         }
         EmployeeCommand::Notify { employee, email, push } => {
@@ -212,7 +212,7 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             );
         }
         EmployeeCommand::Activate { employee } => {
-            store.set_employee_active(employee, true)?;
+            store.set_employee_active(lead_store::Scope::Everyone, employee, true)?;
             eprintln!("Employee {employee} activated.");
         }
         EmployeeCommand::Password { employee } => {
