@@ -124,3 +124,36 @@ fn a_company_reaches_its_own_keys_and_anothers_like_missing_ones() {
     assert_eq!(store.find_key_by_hash(&beta_key.hash()).unwrap().unwrap().state, KeyState::Revoked);
 }
 }
+
+backend_test! {
+fn a_company_reaches_its_own_webhooks_and_deliveries_and_anothers_like_missing_ones() {
+    let db = TestDb::new();
+    let store = db.store();
+    let (acme, _) = tenant(&store, "Acme");
+    let (beta, _) = tenant(&store, "Beta");
+    let hook = store
+        .add_webhook(&lead_store::NewWebhook {
+            company_id: beta.company_id,
+            url: "https://crm.example.de/hook",
+            events: lead_store::Event::WEBHOOK_EVENTS,
+            format: lead_store::WebhookFormat::Standard,
+            secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        })
+        .unwrap();
+    store.record_lead(beta, order()).unwrap();
+    let filter = lead_store::DeliveryFilter { company_id: Some(beta.company_id), ..Default::default() };
+    let delivery = store.list_deliveries(&filter).unwrap()[0].id;
+    let acme_only = lead_store::Scope::Company(acme.company_id);
+    let not_found = |result: lead_store::Result<()>| matches!(result, Err(StoreError::NotFound(_)));
+    assert!(matches!(store.find_webhook(acme_only, hook), Err(StoreError::NotFound(_))));
+    assert!(not_found(store.remove_webhook(acme_only, hook)));
+    assert!(not_found(store.enable_webhook(acme_only, hook)));
+    assert!(not_found(store.retry_delivery(acme_only, delivery)));
+    assert!(store.list_webhooks(Some(beta.company_id)).unwrap()[0].active, "untouched");
+    // Beta's own scope reaches them.
+    let beta_only = lead_store::Scope::Company(beta.company_id);
+    assert_eq!(store.find_webhook(beta_only, hook).unwrap().0.id, hook);
+    store.remove_webhook(beta_only, hook).unwrap();
+    assert!(store.list_webhooks(Some(beta.company_id)).unwrap().iter().all(|w| !w.active));
+}
+}

@@ -39,6 +39,11 @@ pub(crate) async fn index(session: Session, store: web::Data<Store>) -> PageResu
     page(&store, &session, "Verwaltung", "admin", pages::admin_index()).await
 }
 
+/// A webhook the store did not find within the admin's company.
+fn own_webhook(error: lead_store::StoreError) -> ApiError {
+    ApiError::from_store(error, "Diesen Webhook gibt es nicht.", "")
+}
+
 fn id_of<T: std::str::FromStr>(path: &str, what: &'static str) -> Result<T, ApiError> {
     path.parse().map_err(|_| ApiError::NotFound(what))
 }
@@ -331,15 +336,8 @@ pub(crate) async fn test_webhook(
 ) -> PageResult {
     let me = admin(&store, &posted.session).await?;
     let id: WebhookId = id_of(&path, "Diesen Webhook gibt es nicht.")?;
-    let company = me.company_id;
-    let target = blocking(&store, move |s| {
-        s.find_webhook(id)
-            .ok()
-            .filter(|(webhook, _)| webhook.company_id == company)
-            .map(|(_, target)| target)
-            .ok_or(ApiError::NotFound("Diesen Webhook gibt es nicht."))
-    })
-    .await?;
+    let scope = Scope::Company(me.company_id);
+    let (_, target) = blocking(&store, move |s| s.find_webhook(scope, id).map_err(own_webhook)).await?;
     let said = match (config.webhooks.ping)(target).await {
         Ok(answer) => answer,
         Err(problem) => problem,
@@ -356,19 +354,21 @@ pub(crate) async fn webhook_action(
     let me = admin(&store, &posted.session).await?;
     let (id, action) = path.into_inner();
     let id: WebhookId = id_of(&id, "Diesen Webhook gibt es nicht.")?;
-    let company = me.company_id;
-    blocking(&store, move |s| {
-        s.find_webhook(id)
-            .ok()
-            .filter(|(webhook, _)| webhook.company_id == company)
-            .map(|_| ())
-            .ok_or(ApiError::NotFound("Diesen Webhook gibt es nicht."))
-    })
-    .await?;
+    let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     match action.as_str() {
-        "remove" => blocking(&store, move |_| store_as_me.remove_webhook(id)).await?,
-        "enable" => blocking(&store, move |_| store_as_me.enable_webhook(id)).await?,
+        "remove" => {
+            blocking(&store, move |_| {
+                store_as_me.remove_webhook(scope, id).map_err(own_webhook)
+            })
+            .await?
+        }
+        "enable" => {
+            blocking(&store, move |_| {
+                store_as_me.enable_webhook(scope, id).map_err(own_webhook)
+            })
+            .await?
+        }
         _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }
     Ok(super::see_other("/app/admin/webhooks"))
@@ -378,24 +378,10 @@ pub(crate) async fn webhook_action(
 pub(crate) async fn retry_delivery(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     let me = admin(&store, &posted.session).await?;
     let id: DeliveryId = id_of(&path, "Diese Zustellung gibt es nicht.")?;
-    let company = me.company_id;
-    let filter = DeliveryFilter {
-        company_id: Some(company),
-        before: Some(DeliveryId::new(id.get() + 1)),
-        limit: Some(1),
-        ..DeliveryFilter::default()
-    };
-    blocking(&store, move |s| {
-        s.list_deliveries(&filter)
-            .ok()
-            .filter(|found| found.first().is_some_and(|delivery| delivery.id == id))
-            .map(|_| ())
-            .ok_or(ApiError::NotFound("Diese Zustellung gibt es nicht."))
-    })
-    .await?;
+    let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     blocking(&store, move |_| {
-        store_as_me.retry_delivery(id).map_err(|e| {
+        store_as_me.retry_delivery(scope, id).map_err(|e| {
             ApiError::from_store(
                 e,
                 "Diese Zustellung gibt es nicht.",

@@ -67,12 +67,12 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             list_rows(store.list_webhooks(company_id)?, &list, WebhookRow::from)
         }
         WebhookCommand::Remove { id } => {
-            store.remove_webhook(id)?;
+            store.remove_webhook(lead_store::Scope::Everyone, id)?;
             eprintln!("Removed webhook {id}; its pending deliveries failed.");
             Ok(())
         }
         WebhookCommand::Enable { id } => {
-            store.enable_webhook(id)?;
+            store.enable_webhook(lead_store::Scope::Everyone, id)?;
             eprintln!("Enabled webhook {id}. Failed deliveries stay failed: `outbox retry ID` sends one again.");
             Ok(())
         }
@@ -86,7 +86,7 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             Ok(())
         }
         WebhookCommand::Test { id } => {
-            let (webhook, target) = store.find_webhook(id)?;
+            let (webhook, target) = store.find_webhook(lead_store::Scope::Everyone, id)?;
             let client = lead_deliver::WebhookClient::new(
                 std::time::Duration::from_secs(config.outbox.timeout_secs),
                 allow_private,
@@ -146,7 +146,7 @@ pub(super) fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()
             list_rows(store.list_deliveries(&filter)?, &list, DeliveryRow::from)
         }
         OutboxCommand::Retry { id } => {
-            store.retry_delivery(id)?;
+            store.retry_delivery(lead_store::Scope::Everyone, id)?;
             eprintln!("Delivery {id} is due now; a running server sends it within a second.");
             Ok(())
         }

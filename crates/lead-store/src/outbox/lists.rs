@@ -7,7 +7,7 @@ use super::*;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId};
 use crate::schema::{employees, outbox, push_subscriptions, tickets, web_orders, webhooks};
-use crate::{audit, Result, Store, StoreError};
+use crate::{audit, Result, Scope, Store, StoreError};
 
 /// A delivery, as the operator's and the team's lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,22 +123,29 @@ impl Store {
     }
 
     /// Tries a delivery again now — a failed one too (its endpoint must be active).
-    pub fn retry_delivery(&self, id: DeliveryId) -> Result<()> {
+    pub fn retry_delivery(&self, scope: Scope, id: DeliveryId) -> Result<()> {
         self.write(|conn| {
             let now = Timestamp::now().millis();
             type Found = (String, Option<i64>, Option<i32>, Option<i64>, String, Option<i64>);
-            let found: Option<Found> = outbox_with_endpoints!()
+            let found: Option<(Found, CompanyId)> = outbox_with_endpoints!()
                 .filter(outbox::id.eq(id))
                 .select((
-                    outbox::status,
-                    outbox::claimed_until,
-                    webhooks::active.nullable(),
-                    webhooks::removed_at.nullable(),
-                    outbox::channel,
-                    push_subscriptions::id.nullable(),
+                    (
+                        outbox::status,
+                        outbox::claimed_until,
+                        webhooks::active.nullable(),
+                        webhooks::removed_at.nullable(),
+                        outbox::channel,
+                        push_subscriptions::id.nullable(),
+                    ),
+                    outbox::company_id,
                 ))
                 .first(conn)
                 .optional()?;
+            // Another company's delivery is answered like a missing one.
+            let found = found
+                .filter(|(_, company)| scope.reaches(*company))
+                .map(|(found, _)| found);
             match found {
                 None => return Err(StoreError::NotFound(format!("no delivery with id {id}"))),
                 Some((status, ..)) if status == DeliveryStatus::Delivered.as_str() => {

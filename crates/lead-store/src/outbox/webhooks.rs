@@ -11,7 +11,7 @@ use super::*;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, WebhookId};
 use crate::schema::webhooks;
-use crate::{audit, dialect, Result, Store, StoreError};
+use crate::{audit, dialect, Result, Scope, Store, StoreError};
 
 /// A webhook as stored.
 type WebhookRow = (
@@ -208,7 +208,7 @@ impl Store {
     }
 
     /// One endpoint and where and how it is sent to (for `webhook test`).
-    pub fn find_webhook(&self, id: WebhookId) -> Result<(Webhook, WebhookTarget)> {
+    pub fn find_webhook(&self, scope: Scope, id: WebhookId) -> Result<(Webhook, WebhookTarget)> {
         self.read(|conn| {
             let webhook = webhooks::table
                 .find(id)
@@ -216,8 +216,10 @@ impl Store {
                 .select(webhook_columns!())
                 .first::<WebhookRow>(conn)
                 .optional()?
+                .map(webhook_of)
+                .transpose()?
+                .filter(|webhook| scope.reaches(webhook.company_id))
                 .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
-            let webhook = webhook_of(webhook)?;
             let target = targets(conn, &[id], Timestamp::now().millis(), false)?
                 .remove(&id)
                 .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
@@ -226,8 +228,9 @@ impl Store {
     }
 
     /// Removes an endpoint: it is sent nothing more, and its pending deliveries fail.
-    pub fn remove_webhook(&self, id: WebhookId) -> Result<()> {
+    pub fn remove_webhook(&self, scope: Scope, id: WebhookId) -> Result<()> {
         self.write(|conn| {
+            within(conn, scope, id)?;
             let now = Timestamp::now().millis();
             let removed = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
                 .set((
@@ -251,8 +254,9 @@ impl Store {
     }
 
     /// Enables a disabled endpoint again (its failed deliveries stay failed: `outbox retry`).
-    pub fn enable_webhook(&self, id: WebhookId) -> Result<()> {
+    pub fn enable_webhook(&self, scope: Scope, id: WebhookId) -> Result<()> {
         self.write(|conn| {
+            within(conn, scope, id)?;
             let enabled = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
                 .set((
                     webhooks::active.eq(1),
@@ -372,5 +376,20 @@ fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
         format!("{} {days}", secs / (24 * 3600))
     } else {
         format!("{} {hours}", secs.div_ceil(3600).max(1))
+    }
+}
+
+/// Fails with "not found" unless the endpoint exists (not removed) within `scope` (another
+/// company's is answered like a missing one).
+fn within(conn: &mut DbConnection, scope: Scope, id: WebhookId) -> Result<()> {
+    let company: Option<CompanyId> = webhooks::table
+        .find(id)
+        .filter(webhooks::removed_at.is_null())
+        .select(webhooks::company_id)
+        .first(conn)
+        .optional()?;
+    match company {
+        Some(company) if scope.reaches(company) => Ok(()),
+        _ => Err(StoreError::NotFound(format!("no webhook with id {id}"))),
     }
 }
