@@ -11,13 +11,9 @@ use common::pages::log_in;
 use common::{cli_with_env, wait_until, Receiver, TestApp};
 use lead_store::LoginLimits;
 
-fn post(app: &TestApp, body: &str, headers: &[(&str, &str)]) -> (u16, i64) {
-    let mut all = vec![
-        ("X-API-KEY", app.acme.key.as_str()),
-        ("Content-Type", "application/json"),
-    ];
-    all.extend_from_slice(headers);
-    let answer = app.server.request("POST", "/api/v1/lead", &all, body.as_bytes());
+/// Posts a lead of Acme: its status and id (0 when refused).
+fn post(app: &TestApp, body: &str) -> (u16, i64) {
+    let answer = app.post_lead(&app.acme.key, body);
     (answer.status, answer.json()["id"].as_i64().unwrap_or(0))
 }
 
@@ -76,7 +72,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // failed (its body is logged), a wrong password typed with his address.
     let max = "max.muster@beispiel.de";
     app.store.add_customer(app.acme.id, "Max Muster", "Max.Muster@Beispiel.de").unwrap();
-    let lead = |body: &str| post(&app, body, &[]);
+    let lead = |body: &str| post(&app, body);
     assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"12,50","name":"Max Muster","phone":"0171 1234567"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"MAX.MUSTER@beispiel.de","total":3,"items":[{"sku":"A-1","qty":2}]}"#).0, 200);
     let (status, max_ticket) = lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#);
@@ -189,7 +185,7 @@ fn an_id_is_never_given_twice_after_the_newest_lead_is_erased() {
     let app = TestApp::spawn();
     let config = app.db.dir.path().join("delete-orders.toml");
     std::fs::write(&config, "[retention]\nanonymise_erased_orders = false\n").unwrap();
-    let (status, erased) = post(&app, r#"{"type":"order","email":"weg@beispiel.de","total":1}"#, &[]);
+    let (status, erased) = post(&app, r#"{"type":"order","email":"weg@beispiel.de","total":1}"#);
     assert_eq!(status, 200);
     let output = cli_with_env(
         &app.db.url,
@@ -198,7 +194,7 @@ fn an_id_is_never_given_twice_after_the_newest_lead_is_erased() {
     );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(rows(&app, "web_orders", "1 = 1"), 0);
-    let (_, next) = post(&app, r#"{"type":"order","email":"neu@beispiel.de","total":2}"#, &[]);
+    let (_, next) = post(&app, r#"{"type":"order","email":"neu@beispiel.de","total":2}"#);
     assert!(next > erased, "{next} after {erased}");
     let newest_note = app.db.number("SELECT COALESCE(MAX(id), 0) AS n FROM notifications");
     assert!(newest_note > 0);
@@ -218,7 +214,7 @@ fn max_and_erika(app: &TestApp) -> (Receiver, i64, i64) {
         &allow,
     );
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let lead = |body: &str| post(app, body, &[]);
+    let lead = |body: &str| post(app, body);
     assert_eq!(lead(r#"{"type":"order","email":"Max.Muster@beispiel.de","total":"12,50","name":"Max Muster","street":"Musterweg 1"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","subject":"Lieferung","message":"Wo bleibt mein Paket?"}"#).0, 200);
     assert_eq!(
