@@ -1,6 +1,7 @@
 //! `orders`, `tickets`, `notifications`, `submissions` and `audit`.
 
 use clap::Subcommand;
+use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{EmployeeId, OrderId, TicketId};
 
 use super::{ExportArgs, HeldArgs, ListArgs};
@@ -37,7 +38,7 @@ pub enum OrdersCommand {
         company: String,
         /// Only this status: new, accepted, rejected.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<OrderStatus>,
         #[command(flatten)]
         held: HeldArgs,
         #[command(flatten)]
@@ -63,7 +64,7 @@ pub enum TicketsCommand {
         company: String,
         /// Only this status: open, closed.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<TicketStatus>,
         #[command(flatten)]
         held: HeldArgs,
         #[command(flatten)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod access;
 mod leads;
@@ -141,8 +141,19 @@ pub struct ExportArgs {
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// `csv` (German Excel: `;`, decimal comma, BOM, local time), `rfc4180`, or `jsonl`.
-    #[arg(long, default_value = "csv")]
-    pub format: String,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+}
+
+/// What an export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// German Excel: `;`, decimal comma, BOM, local time.
+    Csv,
+    /// RFC 4180, for programs: `,`, decimal point, UTC.
+    Rfc4180,
+    /// One JSON object per line.
+    Jsonl,
 }
 
 /// Output options of list commands.

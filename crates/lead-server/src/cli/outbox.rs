@@ -1,7 +1,7 @@
 //! `webhook`, `outbox` and `push`.
 
 use clap::Subcommand;
-use lead_store::{DeliveryId, WebhookId};
+use lead_store::{Channel, DeliveryId, DeliveryStatus, Event, WebhookFormat, WebhookId};
 
 use super::ListArgs;
 
@@ -28,11 +28,11 @@ pub enum WebhookCommand {
         /// Comma-separated events (default: all): order.created, ticket.created,
         /// order.accepted, order.rejected, ticket.closed, ticket.reopened.
         #[arg(long, value_delimiter = ',')]
-        events: Vec<String>,
+        events: Vec<Event>,
         /// standard (signed JSON events) or slack (`{"text": …}` for Slack, Mattermost,
         /// Rocket.Chat and Teams incoming webhooks, unsigned).
         #[arg(long, default_value = "standard")]
-        format: String,
+        format: WebhookFormat,
     },
     /// List endpoints (never their secrets).
     List {
@@ -75,10 +75,10 @@ pub enum OutboxCommand {
         company: Option<String>,
         /// Only this channel: webhook, email or push.
         #[arg(long)]
-        channel: Option<String>,
+        channel: Option<Channel>,
         /// Only this status: pending, delivered or failed.
         #[arg(long)]
-        status: Option<String>,
+        status: Option<DeliveryStatus>,
         #[command(flatten)]
         list: ListArgs,
     },

@@ -1,11 +1,10 @@
 //! `orders` and `tickets`: lists, releases and exports.
 
-use anyhow::bail;
 use lead_domain::{OrderStatus, TicketStatus};
 use lead_store::{Hold, Store};
 
 use super::{limit, list_rows};
-use crate::cli::{HeldArgs, OrdersCommand, TicketsCommand};
+use crate::cli::{ExportFormat, HeldArgs, OrdersCommand, TicketsCommand};
 use crate::config::Config;
 use crate::output::{OrderRow, TicketRow};
 
@@ -20,7 +19,6 @@ pub(super) fn orders(command: OrdersCommand, store: &Store, config: &Config) -> 
             list,
         } => {
             let company = store.find_company(&company)?;
-            let status = status.map(|s| s.parse::<OrderStatus>()).transpose()?;
             let orders = match held.filter() {
                 Some(hold) => store.list_held_orders(company.id, hold, limit(&list))?,
                 None => store.list_orders(company.id, status, None, limit(&list))?,
@@ -49,7 +47,6 @@ pub(super) fn tickets(command: TicketsCommand, store: &Store, config: &Config) -
             list,
         } => {
             let company = store.find_company(&company)?;
-            let status = status.map(|s| s.parse::<TicketStatus>()).transpose()?;
             let tickets = match held.filter() {
                 Some(hold) => store.list_held_tickets(company.id, hold, limit(&list))?,
                 None => store.list_tickets(company.id, status, None, limit(&list))?,
@@ -104,11 +101,10 @@ fn export(
         since: day(&args.since, "since", false)?,
         until: day(&args.until, "until", true)?,
     };
-    let dialect = match args.format.as_str() {
-        "csv" => Some(Dialect::Excel),
-        "rfc4180" => Some(Dialect::Rfc4180),
-        "jsonl" => None,
-        other => bail!("--format must be csv, rfc4180 or jsonl, got {other:?}"),
+    let dialect = match args.format {
+        ExportFormat::Csv => Some(Dialect::Excel),
+        ExportFormat::Rfc4180 => Some(Dialect::Rfc4180),
+        ExportFormat::Jsonl => None,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(dialect) = dialect {

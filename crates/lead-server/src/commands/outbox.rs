@@ -1,7 +1,7 @@
 //! What leaves the building: `webhook`, `outbox` and `push`.
 
 use anyhow::{bail, Context};
-use lead_store::{Channel, DeliveryFilter, DeliveryStatus, Event, NewWebhook, Store, WebhookFormat};
+use lead_store::{DeliveryFilter, Event, NewWebhook, Store, WebhookFormat};
 
 use super::{limit, list_rows};
 use crate::cli::{OutboxCommand, PushCommand, WebhookCommand};
@@ -26,8 +26,7 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
                 Event::WEBHOOK_EVENTS.to_vec()
             } else {
                 let mut parsed = Vec::new();
-                for event in &events {
-                    let event: Event = event.trim().parse().map_err(anyhow::Error::msg)?;
+                for event in events {
                     if !Event::WEBHOOK_EVENTS.contains(&event) {
                         bail!("{event} is not an event a webhook can receive");
                     }
@@ -37,7 +36,6 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
                 }
                 parsed
             };
-            let format: WebhookFormat = format.parse().map_err(anyhow::Error::msg)?;
             let secret = lead_deliver::generate_secret()?;
             let id = store.add_webhook(&NewWebhook {
                 company_id: company.id,
@@ -132,14 +130,8 @@ pub(super) fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()
         } => {
             let filter = DeliveryFilter {
                 company_id: company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id),
-                channel: channel
-                    .map(|c| c.parse::<Channel>())
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
-                status: status
-                    .map(|s| s.parse::<DeliveryStatus>())
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?,
+                channel,
+                status,
                 before: None,
                 limit: limit(&list),
             };
