@@ -47,7 +47,7 @@ pub use limits::RateLimitConfig;
 pub use member::TeamMember;
 pub use metrics::{configure_metrics, record_request, MetricsEndpoint};
 pub use openapi::openapi;
-pub use origin::{origin_of, parse_origin};
+pub use origin::{origin_of, parse_origin, NotAnOrigin};
 pub use passwords::PasswordChecks;
 pub use streams::{StreamLimits, Streams};
 

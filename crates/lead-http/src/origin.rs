@@ -34,17 +34,45 @@ pub(crate) fn is_on(url: &str, origins: &[String]) -> bool {
 }
 
 /// An origin as the operator writes it (`https://www.example.de`, a trailing `/` is fine),
-/// normalised; an error sentence for anything with a path, query or another scheme.
-pub fn parse_origin(text: &str) -> Result<String, String> {
+/// normalised; [`NotAnOrigin`] for anything with a path, query or another scheme.
+pub fn parse_origin(text: &str) -> Result<String, NotAnOrigin> {
     let trimmed = text.trim().trim_end_matches('/');
     let after_scheme = trimmed.split_once("://").map_or("", |(_, rest)| rest);
     match origin_of(trimmed) {
         Some(origin) if !after_scheme.contains(['/', '?', '#']) => Ok(origin),
-        _ => Err(format!(
-            "{text:?} is not an origin: write it like https://www.example.de (scheme and host, no path)"
-        )),
+        _ => Err(NotAnOrigin { given: text.to_owned() }),
     }
 }
+
+/// Text that is no origin (scheme and host, nothing after them): said in English for the
+/// operator, and in German for a company's admin ([`NotAnOrigin::german`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAnOrigin {
+    /// What was given.
+    pub given: String,
+}
+
+impl NotAnOrigin {
+    /// What is wrong, in German (for the dashboard).
+    pub fn german(&self) -> String {
+        format!(
+            "„{}“ ist keine Website-Adresse: bitte wie https://www.example.de angeben (Schema und Host, ohne Pfad).",
+            self.given
+        )
+    }
+}
+
+impl std::fmt::Display for NotAnOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} is not an origin: write it like https://www.example.de (scheme and host, no path)",
+            self.given
+        )
+    }
+}
+
+impl std::error::Error for NotAnOrigin {}
 
 #[cfg(test)]
 mod tests {
@@ -100,5 +128,14 @@ mod tests {
         assert_eq!(parse_origin(" HTTP://Shop.de:8080 ").unwrap(), "http://shop.de:8080");
         assert!(parse_origin("https://www.example.de/kontakt").is_err());
         assert!(parse_origin("www.example.de").is_err());
+        let wrong = parse_origin("https://shop.de/danke").unwrap_err();
+        assert!(wrong.to_string().contains("is not an origin"), "{wrong}");
+        assert!(
+            wrong
+                .german()
+                .starts_with("„https://shop.de/danke“ ist keine Website-Adresse"),
+            "{}",
+            wrong.german()
+        );
     }
 }

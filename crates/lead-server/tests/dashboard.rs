@@ -928,7 +928,9 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(app.post_lead(&key, lead).status, 200, "the new key works");
     let new_id = app.store.find_key_by_hash(&lead_auth::ApiKey::presented(&key).hash()).unwrap().unwrap().tenant.key_id;
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/origins"), "origins=https%3A%2F%2Fshop.example.de%0Ahttps%3A%2F%2Fwww.shop.example.de").status, 303);
-    assert_eq!(post(&format!("/app/admin/keys/{new_id}/origins"), "origins=kein+origin").status, 400);
+    let refused = post(&format!("/app/admin/keys/{new_id}/origins"), "origins=kein+origin");
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("„kein“ ist keine Website-Adresse"), "in German: {}", refused.text());
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=5").status, 303);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=-1").status, 400);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/confirm"), "confirm=on").status, 303);

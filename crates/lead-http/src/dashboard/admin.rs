@@ -189,10 +189,10 @@ pub(crate) async fn key_action(
                 .map(str::trim)
                 .filter(|line| !line.is_empty())
                 .map(crate::parse_origin)
-                .collect::<Result<Vec<String>, String>>()
-                .map_err(|message| ApiError::InvalidField {
+                .collect::<Result<Vec<String>, _>>()
+                .map_err(|error| ApiError::InvalidField {
                     field: "origins",
-                    message,
+                    message: error.german(),
                 })?;
             blocking(&store, move |_| {
                 store_as_me.set_key_origins(scope, id, &origins).map_err(own)

@@ -81,8 +81,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                 list => list
                     .iter()
                     .map(|o| lead_http::parse_origin(o))
-                    .collect::<Result<_, _>>()
-                    .map_err(anyhow::Error::msg)?,
+                    .collect::<Result<_, _>>()?,
             };
             store.set_key_origins(Scope::Everyone, info.id, &origins)?;
             if origins.is_empty() {
