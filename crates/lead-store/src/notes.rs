@@ -8,7 +8,7 @@ use lead_domain::Timestamp;
 use crate::customers::load_customer;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
 use crate::models::{EmployeeRef, Member};
-use crate::schema::{customers, employees, notes, tickets, web_orders};
+use crate::schema::{employees, notes, tickets, web_orders};
 use crate::{Problem, Result, Store, StoreError};
 
 /// What a note is about.
@@ -177,29 +177,13 @@ fn lock_record(conn: &mut crate::db::DbConnection, on: NoteOn) -> Result<()> {
     let crate::db::DbConnection::Postgres(conn) = conn else {
         return Ok(());
     };
-    match on {
-        NoteOn::Order(id) => {
-            web_orders::table
-                .find(id)
-                .select(web_orders::id)
-                .for_update()
-                .load::<OrderId>(conn)?;
-        }
-        NoteOn::Ticket(id) => {
-            tickets::table
-                .find(id)
-                .select(tickets::id)
-                .for_update()
-                .load::<TicketId>(conn)?;
-        }
-        NoteOn::Customer(id) => {
-            customers::table
-                .find(id)
-                .select(customers::id)
-                .for_update()
-                .load::<CustomerId>(conn)?;
-        }
-    }
+    // Ids the store holds itself, so safe to put in SQL.
+    let (table, id) = match on {
+        NoteOn::Order(id) => ("web_orders", id.get()),
+        NoteOn::Ticket(id) => ("tickets", id.get()),
+        NoteOn::Customer(id) => ("customers", id.get()),
+    };
+    diesel::sql_query(format!("SELECT id FROM {table} WHERE id = {id} FOR UPDATE")).execute(conn)?;
     Ok(())
 }
 
