@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use base64::Engine as _;
 use lead_domain::Timestamp;
-use lead_store::{DueDelivery, Event, LeadRecord, PushTarget, VapidKeys};
+use lead_store::{DueDelivery, Event, LeadRecord, OrderRecord, PushTarget, TicketRecord, VapidKeys};
 use p256::ecdsa::signature::Signer as _;
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use serde::Serialize;
@@ -152,8 +152,14 @@ pub(crate) fn message(delivery: &DueDelivery) -> Option<Message> {
         body
     };
     let (url, tag) = match lead {
-        LeadRecord::Order(order) => (format!("/app/orders/{}", order.id), format!("order-{}", order.id)),
-        LeadRecord::Ticket(ticket) => (format!("/app/tickets/{}", ticket.id), format!("ticket-{}", ticket.id)),
+        LeadRecord::Order(order) => (
+            lead_present::link::<OrderRecord>(order.id),
+            format!("order-{}", order.id),
+        ),
+        LeadRecord::Ticket(ticket) => (
+            lead_present::link::<TicketRecord>(ticket.id),
+            format!("ticket-{}", ticket.id),
+        ),
     };
     Some(Message { title, body, url, tag })
 }

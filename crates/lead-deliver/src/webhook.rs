@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use lead_domain::Timestamp;
-use lead_store::views::{OrderView, TicketView};
-use lead_store::{DueDelivery, Event, LeadRecord, WebhookFormat, WebhookTarget};
+use lead_present::Presented;
+use lead_store::{DueDelivery, Event, LeadRecord, OrderRecord, TicketRecord, WebhookFormat, WebhookTarget};
 use serde::Serialize;
 
 use crate::guard::PublicOnly;
@@ -187,12 +187,12 @@ pub(crate) fn body(delivery: &DueDelivery, format: WebhookFormat, public_url: &s
                 LeadRecord::Order(order) => serde_json::to_string(&Envelope {
                     kind,
                     timestamp,
-                    data: OrderView::new(order.clone(), true),
+                    data: order.clone().view(true),
                 }),
                 LeadRecord::Ticket(ticket) => serde_json::to_string(&Envelope {
                     kind,
                     timestamp,
-                    data: TicketView::new(ticket.clone(), true),
+                    data: ticket.clone().view(true),
                 }),
             }
         }
@@ -225,8 +225,8 @@ pub(crate) fn german_text(event: Event, lead: &LeadRecord) -> String {
 pub(crate) fn link(public_url: &str, lead: &LeadRecord) -> String {
     let base = public_url.trim_end_matches('/');
     match lead {
-        LeadRecord::Order(order) => format!("{base}/app/orders/{}", order.id),
-        LeadRecord::Ticket(ticket) => format!("{base}/app/tickets/{}", ticket.id),
+        LeadRecord::Order(order) => format!("{base}{}", lead_present::link::<OrderRecord>(order.id)),
+        LeadRecord::Ticket(ticket) => format!("{base}{}", lead_present::link::<TicketRecord>(ticket.id)),
     }
 }
 

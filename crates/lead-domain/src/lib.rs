@@ -36,6 +36,7 @@ mod money;
 mod outbound;
 mod record;
 mod text;
+mod words;
 
 pub use body::LeadBody;
 pub use canonical::canonical_json;
@@ -48,5 +49,6 @@ pub use lead::{
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};
 pub use outbound::{check_target_url, is_public, TargetError};
-pub use record::{OrderStatus, TicketStatus, TimeZone, Timestamp, UnknownStatus};
+pub use record::{OrderStatus, TicketStatus, TimeZone, Timestamp};
 pub use text::{Message, TextError, Title};
+pub use words::{UnknownWord, Word};

@@ -1,125 +1,30 @@
 //! What becomes of a lead once recorded: the statuses of orders and tickets, and timestamps.
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An IANA time zone (`Europe/Berlin`) with its rules for summer time.
 pub use jiff::tz::TimeZone;
 
-/// A status word that is not one of the allowed values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown status {given:?}; expected one of: {expected}")]
-pub struct UnknownStatus {
-    /// What was given.
-    pub given: String,
-    /// The allowed words, comma-separated.
-    pub expected: &'static str,
-}
-
-/// Where a web order stands in the inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Just arrived, awaiting review.
-    New,
-    /// Reviewed and taken.
-    Accepted,
-    /// Reviewed and turned down.
-    Rejected,
-}
-
-impl OrderStatus {
-    /// Every status, in the order of an order's life.
-    pub const ALL: [OrderStatus; 3] = [OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected];
-
-    /// The stored and displayed word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::New => "new",
-            OrderStatus::Accepted => "accepted",
-            OrderStatus::Rejected => "rejected",
-        }
+crate::words! {
+    /// Where a web order stands in the inbox.
+    OrderStatus("status") {
+        /// Just arrived, awaiting review.
+        New = "new",
+        /// Reviewed and taken.
+        Accepted = "accepted",
+        /// Reviewed and turned down.
+        Rejected = "rejected",
     }
 }
 
-impl FromStr for OrderStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "new" => Ok(OrderStatus::New),
-            "accepted" => Ok(OrderStatus::Accepted),
-            "rejected" => Ok(OrderStatus::Rejected),
-            _ => Err(UnknownStatus {
-                given: text.to_owned(),
-                expected: "new, accepted, rejected",
-            }),
-        }
-    }
-}
-
-impl TryFrom<String> for OrderStatus {
-    type Error = UnknownStatus;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where a ticket stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TicketStatus {
-    /// Awaiting an answer.
-    Open,
-    /// Dealt with.
-    Closed,
-}
-
-impl TicketStatus {
-    /// Every status, in the order of a ticket's life.
-    pub const ALL: [TicketStatus; 2] = [TicketStatus::Open, TicketStatus::Closed];
-
-    /// The stored and displayed word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketStatus::Open => "open",
-            TicketStatus::Closed => "closed",
-        }
-    }
-}
-
-impl FromStr for TicketStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "open" => Ok(TicketStatus::Open),
-            "closed" => Ok(TicketStatus::Closed),
-            _ => Err(UnknownStatus {
-                given: text.to_owned(),
-                expected: "open, closed",
-            }),
-        }
-    }
-}
-
-impl TryFrom<String> for TicketStatus {
-    type Error = UnknownStatus;
-
-    fn try_from(text: String) -> Result<Self, Self::Error> {
-        text.parse()
-    }
-}
-
-impl fmt::Display for TicketStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::words! {
+    /// Where a ticket stands.
+    TicketStatus("status") {
+        /// Awaiting an answer.
+        Open = "open",
+        /// Dealt with.
+        Closed = "closed",
     }
 }
 

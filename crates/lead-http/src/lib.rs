@@ -13,7 +13,6 @@ mod auth;
 mod browser;
 mod dashboard;
 mod error;
-pub mod export;
 mod form;
 mod health;
 mod lead;

@@ -54,6 +54,8 @@ fn orders_and_tickets_are_listed_with_their_payload() {
         [
             "created_at",
             "customer_id",
+            "decided_at",
+            "decided_by",
             "email",
             "extra",
             "held",
@@ -103,6 +105,8 @@ fn orders_and_tickets_are_listed_with_their_payload() {
             "message",
             "payload",
             "status",
+            "status_changed_at",
+            "status_changed_by",
             "title"
         ]
     );

@@ -78,13 +78,13 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     );
     let store = db.store();
     let orders: BTreeSet<i64> = store
-        .list_orders(acme.id, None, None, None)
+        .leads::<lead_store::OrderRecord>(acme.id, &Default::default())
         .unwrap()
         .iter()
         .map(|o| o.id.get())
         .collect();
     let tickets: BTreeSet<i64> = store
-        .list_tickets(acme.id, None, None, None)
+        .leads::<lead_store::TicketRecord>(acme.id, &Default::default())
         .unwrap()
         .iter()
         .map(|t| t.id.get())

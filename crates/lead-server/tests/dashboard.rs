@@ -98,7 +98,10 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     wait_for("the accepted order", || {
         (browser.text("td.status") == "Angenommen").then_some(())
     });
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app
+        .store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(orders[0].status, OrderStatus::Accepted);
     assert_eq!(orders[0].decided_by.as_ref().map(|e| e.id), Some(app.acme.employees[0]));
     browser.screenshot("inbox-accepted");
@@ -186,7 +189,7 @@ fn forms_without_the_csrf_token_change_nothing() {
             .status,
         200
     );
-    let order = app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].id;
+    let order = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].id;
     let (answer, session) = raw_login(&app, PASSWORD);
     assert_eq!(answer.status, 303);
     assert_eq!(answer.header("location"), Some("/app/orders"));
@@ -215,12 +218,12 @@ fn forms_without_the_csrf_token_change_nothing() {
     assert_eq!(post("back=%2Fapp%2Forders").status, 403);
     assert_eq!(post("csrf=0123456789abcdef0123456789abcdef").status, 403);
     assert_eq!(
-        app.store.get_order(app.acme.id, order).unwrap().status,
+        app.store.lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status,
         OrderStatus::New,
         "nothing changed"
     );
     assert_eq!(post(&format!("csrf={csrf}")).status, 303);
-    assert_eq!(app.store.get_order(app.acme.id, order).unwrap().status, OrderStatus::Accepted);
+    assert_eq!(app.store.lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status, OrderStatus::Accepted);
 
     // The settings' forms the same: without the token nothing changes.
     let employee = app.acme.employees[0];
@@ -328,7 +331,7 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
     assert_eq!(app.post_lead(&app.acme.key, max).status, 200);
     let other = lead_testkit::add_company(&app.store, "Andere", 1);
     assert_eq!(app.post_lead(&other.key, max).status, 200);
-    let tickets = |company| app.store.list_tickets(company, None, None, None).unwrap().len();
+    let tickets = |company| app.store.leads::<lead_store::TicketRecord>(company, &Default::default()).unwrap().len();
     let export = format!("csrf={csrf}&email=max%40beispiel.de");
     let erase = format!("csrf={csrf}&email=max%40beispiel.de&confirm=MAX%40beispiel.de");
 
@@ -462,7 +465,7 @@ fn times_are_shown_in_the_teams_time_zone() {
         let id = answer.json()["id"].as_i64().unwrap();
         let created = app
             .store
-            .get_ticket(app.acme.id, lead_store::TicketId::new(id))
+            .lead::<lead_store::TicketRecord>(app.acme.id, lead_store::TicketId::new(id))
             .unwrap()
             .created_at;
         let local = created.to_german_in(&lead_domain::TimeZone::get(zone).unwrap());

@@ -314,7 +314,10 @@ fn the_api_docs_followed_literally_in_both_languages() {
     }
     // Each run sent an order of its own (a random Idempotency-Key per submission), its float
     // sum 30.279999999999998 rounded to 30,28 €.
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app
+        .store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(orders.len(), runs.len());
     assert!(orders.iter().all(|o| o.total.cents() == 3028), "{orders:?}");
 }
@@ -422,7 +425,7 @@ fn the_team_api_docs_followed_literally() {
     assert_eq!(pushes[0].event, lead_store::Event::PushTest);
     assert_eq!(
         app.store
-            .get_order(app.acme.id, lead_store::OrderId::new(accepted))
+            .lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(accepted))
             .unwrap()
             .status,
         lead_domain::OrderStatus::Accepted

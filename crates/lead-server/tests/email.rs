@@ -68,7 +68,7 @@ backend_test! {
         // The time in the team's zone (Europe/Berlin by default), not UTC.
         let created = app
             .store
-            .get_order(app.acme.id, lead_store::OrderId::new(id.as_i64().unwrap()))
+            .lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(id.as_i64().unwrap()))
             .unwrap()
             .created_at;
         let berlin = lead_domain::TimeZone::get("Europe/Berlin").unwrap();

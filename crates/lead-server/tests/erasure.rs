@@ -139,7 +139,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // The orders stay as business records, anonymised (the default).
     let kept: Vec<lead_store::OrderRecord> = app
         .store
-        .list_orders(app.acme.id, None, None, None)
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap()
         .into_iter()
         .filter(|order| order.title == lead_store::ANONYMISED_TITLE)
@@ -161,7 +161,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // With anonymise_erased_orders = false, orders go too.
     let config = app.db.dir.path().join("delete-orders.toml");
     std::fs::write(&config, "[retention]\nanonymise_erased_orders = false\n").unwrap();
-    let orders_before = app.store.list_orders(app.acme.id, None, None, None).unwrap().len();
+    let orders_before = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len();
     let erased = cli_with_env(
         &app.db.url,
         &["person", "erase", "--company", "Acme", "--email", erika, "--yes"],
@@ -169,7 +169,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     );
     assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
     assert_eq!(findable(&app, &columns, erika), Vec::new());
-    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), orders_before - 1);
+    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), orders_before - 1);
     // Another company's person of the same address is its own.
     let unknown = cli_with_env(&app.db.url, &["person", "export", "--company", "Nirgendwo", "--email", max], &[]);
     assert!(!unknown.status.success());
@@ -301,9 +301,9 @@ fn records_of_others_that_mention_the_address_are_listed_and_redacted_in_one_ste
     assert_eq!(redacted.status, 200, "{}", redacted.text());
     assert!(redacted.text().contains("An 5 Stellen steht jetzt „[entfernt]“"), "{}", redacted.text());
     assert!(redacted.text().contains("Kein Eintrag anderer nennt"));
-    let ticket = app.store.get_ticket(app.acme.id, lead_store::TicketId::new(erikas_ticket)).unwrap();
+    let ticket = app.store.lead::<lead_store::TicketRecord>(app.acme.id, lead_store::TicketId::new(erikas_ticket)).unwrap();
     assert_eq!(ticket.message, "Bitte auch [entfernt] Bescheid geben, nicht joann@beispiel.de.");
-    let order = app.store.get_order(app.acme.id, lead_store::OrderId::new(erikas_order)).unwrap();
+    let order = app.store.lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(erikas_order)).unwrap();
     let payload: serde_json::Value = serde_json::from_str(&order.payload).unwrap();
     assert_eq!(payload["cc"], "[entfernt]");
     assert_eq!(order.email, "erika@beispiel.de", "Erika's own data stays");

@@ -67,7 +67,10 @@ fn the_html_form_example_works_in_a_real_browser() {
     let href = browser.execute("const a = document.querySelector('main a'); return a ? a.href : '';");
     let href = href.as_str().unwrap_or_default();
     assert!(href.starts_with(&site), "the page links back to the website: {href}");
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app
+        .store
+        .leads::<lead_store::TicketRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(tickets.len(), 1, "stored once, and not as spam");
     assert_eq!(tickets[0].title, "Rückruf");
     assert_eq!(tickets[0].message, "Bitte rufen Sie mich an.");
@@ -99,7 +102,10 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
         let text = browser.text("#result");
         (!text.is_empty()).then_some(text)
     });
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app
+        .store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(result, format!("Danke! Bestellung {} ist eingegangen.", orders[0].id));
     assert_eq!(orders[0].total.cents(), 4990);
 
@@ -108,7 +114,13 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
     lead_testkit::wait_until("the second click in the log", Duration::from_secs(10), || {
         (app.store.list_submissions(&Default::default()).unwrap().len() >= 2).then_some(())
     });
-    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// docs/api.md: the way without a CORS preflight is the key in the address and
@@ -184,13 +196,22 @@ fn the_php_example_sends_an_order_once() {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         assert!(String::from_utf8_lossy(&output.stdout).starts_with("stored: order "));
     }
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app
+        .store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(orders.len(), 1, "the Idempotency-Key makes the second run a retry");
     assert_eq!(orders[0].total.cents(), 123_450);
     // A new submission (a random id of its own) is a new order.
     let output = php(&[script.to_str().unwrap()], &env[..2]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 2);
+    assert_eq!(
+        app.store
+            .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+            .unwrap()
+            .len(),
+        2
+    );
     // A wrong key: the script says why and fails.
     let output = php(
         &[script.to_str().unwrap()],
@@ -223,7 +244,10 @@ fn the_wordpress_hook_sends_each_submission_as_a_ticket() {
                             "your-message": "Was kostet das?", "acceptance": "1"}),
     );
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app
+        .store
+        .leads::<lead_store::TicketRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(
         (tickets[0].title.as_str(), tickets[0].message.as_str()),
@@ -372,7 +396,10 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
     let _ = relay.kill();
     let _ = relay.wait();
 
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app
+        .store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(orders.len(), 2);
     assert_eq!(
         (

@@ -229,7 +229,9 @@ fn a_deleted_database_directory_acknowledges_nothing_until_the_file_is_restored(
     std::fs::copy(&backup, app.db.path()).unwrap();
     assert_recovered(&app);
     let store = app.db.store();
-    let orders = store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = store
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .unwrap();
     assert_eq!(
         orders.len(),
         2,

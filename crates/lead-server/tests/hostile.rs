@@ -72,7 +72,7 @@ fn emoji_up_to_the_limit_are_stored_exactly_and_beyond_it_refused() {
     assert!(body.len() <= 64 * 1024);
     let accepted = app.post_lead(&app.acme.key, &body);
     assert_eq!(accepted.status, 200, "{}", accepted.text());
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[0].message, emoji);
     assert_eq!(tickets[0].title, "🎉".repeat(200));
     assert_eq!(tickets[0].payload, body);
@@ -105,7 +105,7 @@ fn nul_bytes_are_refused_in_texts_and_kept_elsewhere() {
     // In a field of its own the escape is kept as sent, on both backends.
     let custom = r#"{"type":"order","email":"a@b.de","note":"a\u0000b"}"#;
     assert_eq!(app.post_lead(&app.acme.key, custom).status, 200);
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(orders[0].payload, custom);
     assert_eq!(app.totals().notifications, 2, "one per employee");
 }

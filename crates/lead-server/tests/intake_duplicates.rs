@@ -98,7 +98,7 @@ fn the_same_body_after_the_window_is_a_new_lead() {
     let first = assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
     assert_eq!(assert_success(&app.post_lead(&app.acme.key, ticket), "ticket"), first);
     // The window (one second here) is what is under test: wait until the clock has left it.
-    let stored_at = app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0].created_at;
+    let stored_at = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].created_at;
     lead_testkit::eventually("the window has passed", std::time::Duration::from_secs(5), || {
         lead_domain::Timestamp::now().millis() > stored_at.millis() + 1000
     });

@@ -1,7 +1,7 @@
 //! The crates' layering, as docs/architecture.md draws it: the domain depends on nothing of
-//! ours; authentication on the domain alone; the store never on HTTP, the server or the
-//! deliveries; HTTP never on the server or the deliveries; the deliveries never on HTTP or the
-//! server. Read from `cargo metadata`, so a new dependency that breaks it fails here.
+//! ours; authentication on the domain alone; the store never on the presentation, HTTP, the
+//! server or the deliveries; the presentation never on HTTP, the server or the deliveries; HTTP
+//! never on the server or the deliveries; the deliveries never on HTTP or the server. Read from `cargo metadata`, so a new dependency that breaks it fails here.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &[
             "lead-auth",
             "lead-store",
+            "lead-present",
             "lead-http",
             "lead-deliver",
             "lead-server",
@@ -21,10 +22,27 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     (
         "lead-auth",
-        &["lead-store", "lead-http", "lead-deliver", "lead-server", "lead-testkit"],
+        &[
+            "lead-store",
+            "lead-present",
+            "lead-http",
+            "lead-deliver",
+            "lead-server",
+            "lead-testkit",
+        ],
     ),
     (
         "lead-store",
+        &[
+            "lead-present",
+            "lead-http",
+            "lead-deliver",
+            "lead-server",
+            "lead-testkit",
+        ],
+    ),
+    (
+        "lead-present",
         &["lead-http", "lead-deliver", "lead-server", "lead-testkit"],
     ),
     ("lead-http", &["lead-deliver", "lead-server", "lead-testkit"]),
@@ -83,4 +101,8 @@ fn no_crate_depends_on_one_above_it() {
     assert!(broken.is_empty(), "dependencies against the layering: {broken:?}");
     // The rule is read from what cargo says: a crate that depends on ours at all is seen.
     assert!(dependencies["lead-http"].contains(&"lead-store".to_owned()));
+    // What shows a lead is one crate that every face of the product reaches.
+    for face in ["lead-http", "lead-deliver", "lead-server"] {
+        assert!(dependencies[face].contains(&"lead-present".to_owned()), "{face}");
+    }
 }

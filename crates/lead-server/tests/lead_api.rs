@@ -17,7 +17,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
 
-    let orders = app.store.list_orders(app.acme.id, None, None, None).unwrap();
+    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order.id, id);
@@ -43,7 +43,7 @@ backend_test! {
 fn the_published_example_creates_an_open_ticket() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].id, id);
     assert_eq!(tickets[0].status, TicketStatus::Open);
@@ -69,12 +69,12 @@ fn a_ticket_without_subject_is_titled_anfrage_webseite() {
         let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"Hallo"{subject}}}"#);
         assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
     }
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert!(tickets.iter().all(|t| t.title == "Anfrage Webseite"));
     let order = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#);
     assert_success(&order, "order");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].title,
+        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].title,
         "Web-Bestellung"
     );
 }
@@ -102,7 +102,7 @@ fn custom_fields_are_kept_in_the_stored_payload() {
 }"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
     assert_eq!(
-        app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0].payload,
+        app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].payload,
         body
     );
 }
@@ -113,7 +113,7 @@ fn texts_are_stored_trimmed_with_case_kept() {
     let app = TestApp::spawn();
     let body = r#"{"type":"ticket","email":"  Max@Beispiel.DE ","subject":"  Frage  ","message":"\n Hallo Welt \n"}"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
-    let ticket = &app.store.list_tickets(app.acme.id, None, None, None).unwrap()[0];
+    let ticket = &app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0];
     assert_eq!(
         (ticket.email.as_str(), ticket.title.as_str(), ticket.message.as_str()),
         ("Max@Beispiel.DE", "Frage", "Hallo Welt")
@@ -153,19 +153,19 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
         "ticket",
     );
 
-    let tickets = app.store.list_tickets(app.acme.id, None, None, None).unwrap();
+    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[1].customer_id, Some(customer));
     assert_eq!(tickets[0].customer_id, None, "no customer matches: unassigned");
     assert_eq!(tickets[0].email, "unbekannt@beispiel.de");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].customer_id,
+        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
         Some(customer)
     );
 
     // The other company's lead with the same email goes to its own customer, never Acme's.
     assert_success(&app.post_lead(&other.key, ticket), "ticket");
     assert_eq!(
-        app.store.list_tickets(other.id, None, None, None).unwrap()[0].customer_id,
+        app.store.leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap()[0].customer_id,
         Some(foreign)
     );
 }
@@ -178,7 +178,7 @@ fn a_customer_of_another_company_never_matches() {
     app.store.add_customer(other.id, "Fremd", "kunde@beispiel.de").unwrap();
     assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
     assert_eq!(
-        app.store.list_orders(app.acme.id, None, None, None).unwrap()[0].customer_id,
+        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
         None
     );
 }
@@ -216,8 +216,8 @@ fn only_the_companys_own_active_employees_are_notified() {
         );
     }
     assert_eq!(app.totals().notifications, 1);
-    assert!(app.store.list_orders(other.id, None, None, None).unwrap().is_empty());
-    assert!(app.store.list_tickets(other.id, None, None, None).unwrap().is_empty());
+    assert!(app.store.leads::<lead_store::OrderRecord>(other.id, &Default::default()).unwrap().is_empty());
+    assert!(app.store.leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap().is_empty());
 }
 }
 
@@ -382,7 +382,7 @@ fn data_survives_a_restart() {
     server.kill();
 
     let server = common::Server::start(&db.url, &[]);
-    let orders = store.list_orders(acme.id, None, None, None).unwrap();
+    let orders = store.leads::<lead_store::OrderRecord>(acme.id, &Default::default()).unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].id, id);
     let second = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &acme.key)], TICKET.as_bytes());

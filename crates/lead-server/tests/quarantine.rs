@@ -124,8 +124,8 @@ fn a_burst_is_capped_exactly() {
         }
     });
     // The retried lead and four of the burst reach the team; twenty are held back.
-    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 5);
-    let held = app.store.list_held_orders(app.acme.id, Some(lead_store::Hold::Quarantine), None).unwrap();
+    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), 5);
+    let held = app.store.held_leads::<lead_store::OrderRecord>(app.acme.id, Some(lead_store::Hold::Quarantine), None).unwrap();
     assert_eq!(held.len(), 20);
     assert_eq!(app.totals().notifications, 10, "two employees, five orders");
 }
@@ -207,5 +207,11 @@ fn the_honeypot_can_be_turned_off() {
     let app = TestApp::spawn_with("[forms]\nhoneypot = \"\"\n");
     let body = r#"{"type":"order","email":"a@b.de","_gotcha":"filled"}"#;
     assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
-    assert_eq!(app.store.list_orders(app.acme.id, None, None, None).unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -171,7 +171,7 @@ fn sigterm_under_load_answers_what_it_stores_and_stores_what_it_answered() {
     // Every lead answered 200 is in the database.
     let stored: std::collections::HashSet<i64> = app
         .store
-        .list_orders(app.acme.id, None, None, None)
+        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap()
         .into_iter()
         .map(|order| order.id.get())

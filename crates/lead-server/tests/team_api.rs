@@ -132,8 +132,8 @@ fn another_companys_ids_are_not_found_on_every_route() {
         assert_eq!(page["items"], json!([]), "{list}");
     }
     // And nothing changed.
-    assert_eq!(app.store.get_order(app.acme.id, OrderId::new(order)).unwrap().status, OrderStatus::New);
-    let t = app.store.get_ticket(app.acme.id, TicketId::new(ticket_id)).unwrap();
+    assert_eq!(app.store.lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(order)).unwrap().status, OrderStatus::New);
+    let t = app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(ticket_id)).unwrap();
     assert_eq!((t.status.as_str(), t.customer_id), ("open", None));
     assert_eq!(
         ids(&ok(app.team(

@@ -182,16 +182,16 @@ fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let claimed = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
     assert_eq!(claimed, json!({"tickets": 1, "orders": 1}));
     assert_eq!(
-        app.store.get_ticket(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
+        app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
         Some(customer)
     );
     assert_eq!(
-        app.store.get_order(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
+        app.store.lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
         Some(customer)
     );
-    assert_eq!(app.store.get_ticket(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
+    assert_eq!(app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
     assert_eq!(
-        app.store.get_ticket(other.id, TicketId::new(foreign)).unwrap().customer_id,
+        app.store.lead::<lead_store::TicketRecord>(other.id, TicketId::new(foreign)).unwrap().customer_id,
         None,
         "another company's lead"
     );

@@ -213,7 +213,7 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     app.team("POST", &path, &token, &format!(r#"{{"customer_id":{other}}}"#))
         .assert_error(409, "conflict", None);
     assert_eq!(
-        app.store.get_ticket(app.acme.id, TicketId::new(id)).unwrap().customer_id,
+        app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(id)).unwrap().customer_id,
         Some(customer)
     );
 }

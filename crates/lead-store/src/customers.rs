@@ -5,10 +5,11 @@ use lead_domain::Timestamp;
 
 use crate::companies::ensure_company;
 use crate::error::conflict_on_unique;
-use crate::ids::{CompanyId, CustomerId, OrderId, TicketId};
+use crate::ids::{CompanyId, CustomerId, LeadId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Claimed, Customer, CustomerFile};
-use crate::records::{Listing, OrderRecord, TicketRecord};
+use crate::records::table::{Rows, Table};
+use crate::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::rows::NewCustomer;
 use crate::schema::{customers, tickets, web_orders};
 use crate::{Result, Store, StoreError};
@@ -94,15 +95,17 @@ impl Store {
     }
 
     /// The customer with the newest `per_list` of its tickets and of its orders (a customer
-    /// of many years has thousands): the older ones page with [`Store::customer_tickets`]
-    /// and [`Store::customer_orders`].
+    /// of many years has thousands): the older ones page with [`Store::customer_leads`].
     pub fn customer_file(&self, company_id: CompanyId, customer_id: CustomerId, per_list: i64) -> Result<CustomerFile> {
         let fetch = Some(per_list.max(1).saturating_add(1));
         self.read(|conn| {
             let customer = load_customer(conn, company_id, customer_id)?;
-            let listing = Listing::Customer(customer_id);
-            let mut tickets = crate::tickets::list(conn, company_id, listing, None, None, fetch)?;
-            let mut orders = crate::orders::list(conn, company_id, listing, None, None, fetch)?;
+            let rows = Rows {
+                limit: fetch,
+                ..Rows::of(company_id, Listing::Customer(customer_id))
+            };
+            let mut tickets = TicketRecord::select(conn, &rows)?;
+            let mut orders = OrderRecord::select(conn, &rows)?;
             let per_list = usize::try_from(per_list.max(1)).unwrap_or(usize::MAX);
             let (more_tickets, more_orders) = (tickets.len() > per_list, orders.len() > per_list);
             tickets.truncate(per_list);
@@ -117,47 +120,23 @@ impl Store {
         })
     }
 
-    /// A customer's tickets, newest first: only ids below `before`, at most `limit`. Another
-    /// company's customer is not found.
-    pub fn customer_tickets(
+    /// A customer's leads of kind `K`, newest first: only ids below `before`, at most `limit`.
+    /// Another company's customer is not found.
+    pub fn customer_leads<K: LeadKind>(
         &self,
         company_id: CompanyId,
         customer_id: CustomerId,
-        before: Option<TicketId>,
+        before: Option<K::Id>,
         limit: i64,
-    ) -> Result<Vec<TicketRecord>> {
+    ) -> Result<Vec<K>> {
         self.read(|conn| {
             load_customer(conn, company_id, customer_id)?;
-            crate::tickets::list(
-                conn,
-                company_id,
-                Listing::Customer(customer_id),
-                None,
-                before,
-                Some(limit),
-            )
-        })
-    }
-
-    /// A customer's orders, newest first: only ids below `before`, at most `limit`. Another
-    /// company's customer is not found.
-    pub fn customer_orders(
-        &self,
-        company_id: CompanyId,
-        customer_id: CustomerId,
-        before: Option<OrderId>,
-        limit: i64,
-    ) -> Result<Vec<OrderRecord>> {
-        self.read(|conn| {
-            load_customer(conn, company_id, customer_id)?;
-            crate::orders::list(
-                conn,
-                company_id,
-                Listing::Customer(customer_id),
-                None,
-                before,
-                Some(limit),
-            )
+            let rows = Rows {
+                before: before.map(|id| Into::<LeadId>::into(id).get()),
+                limit: Some(limit),
+                ..Rows::of(company_id, Listing::Customer(customer_id))
+            };
+            K::select(conn, &rows)
         })
     }
 

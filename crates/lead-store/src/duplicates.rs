@@ -301,7 +301,7 @@ impl RecentLeads {
                     // A real lead (one released since it was stored counts now too).
                     let counts = match held.as_deref() {
                         None => true,
-                        Some(name) => Hold::parse(name).is_some_and(|hold| counts_as_lead(Some(hold))),
+                        Some(name) => name.parse::<Hold>().ok().is_some_and(|hold| counts_as_lead(Some(hold))),
                     };
                     if counts && !keyed.contains(&id) {
                         let first = FirstLead {

@@ -110,3 +110,10 @@ pub(crate) fn conflict_on_unique(what: impl FnOnce() -> String) -> impl FnOnce(D
         other => other.into(),
     }
 }
+
+/// A stored word that is none of its set's: a damaged or hand-edited database.
+impl From<lead_domain::UnknownWord> for StoreError {
+    fn from(unknown: lead_domain::UnknownWord) -> StoreError {
+        StoreError::corrupt(unknown.to_string())
+    }
+}

@@ -144,3 +144,15 @@ impl LeadId {
         }
     }
 }
+
+impl From<OrderId> for LeadId {
+    fn from(id: OrderId) -> LeadId {
+        LeadId::Order(id)
+    }
+}
+
+impl From<TicketId> for LeadId {
+    fn from(id: TicketId) -> LeadId {
+        LeadId::Ticket(id)
+    }
+}

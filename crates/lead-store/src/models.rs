@@ -109,35 +109,14 @@ pub struct Employee {
     pub role: Role,
 }
 
-/// What an employee may do: work the inbox, or also manage the company's employees, keys,
-/// webhooks and data requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Works orders, tickets and customers.
-    Member,
-    /// Also manages the company in the dashboard's admin pages.
-    Admin,
-}
-
-impl Role {
-    /// As stored: `member` or `admin`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-
-    fn from_str(text: &str) -> std::result::Result<Role, String> {
-        match text.trim() {
-            "member" => Ok(Role::Member),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!("{other:?} is not a role: member or admin")),
-        }
+lead_domain::words! {
+    /// What an employee may do: work the inbox, or also manage the company's employees, keys,
+    /// webhooks and data requests.
+    Role("role") {
+        /// Works orders, tickets and customers.
+        Member = "member",
+        /// Also manages the company in the dashboard's admin pages.
+        Admin = "admin",
     }
 }
 

@@ -232,3 +232,15 @@ fn ensure_record(conn: &mut crate::db::DbConnection, company_id: CompanyId, on: 
         (_, NoteOn::Customer(id)) => Err(StoreError::NotFound(format!("no customer with id {id}"))),
     }
 }
+
+impl From<OrderId> for NoteOn {
+    fn from(id: OrderId) -> NoteOn {
+        NoteOn::Order(id)
+    }
+}
+
+impl From<TicketId> for NoteOn {
+    fn from(id: TicketId) -> NoteOn {
+        NoteOn::Ticket(id)
+    }
+}

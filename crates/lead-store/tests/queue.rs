@@ -42,7 +42,7 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
     assert_eq!((totals.orders, totals.notifications), (49, 49), "the bad lead left nothing behind");
     // Leads of one batch share its timestamp: fewer distinct times than leads proves that
     // the bad lead's neighbours were committed in the same transaction as its attempt.
-    let orders = store.list_orders(acme.company_id, None, None, None).unwrap();
+    let orders = store.leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap();
     let mut times: Vec<_> = orders.iter().map(|o| o.created_at).collect();
     times.dedup();
     assert!(times.len() < 49, "the 50 leads were committed in batches, not one by one");

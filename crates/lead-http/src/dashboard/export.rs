@@ -7,15 +7,16 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_domain::{OrderStatus, TicketStatus, Timestamp};
-use lead_store::{CompanyId, EmployeeId, OrderId, Store, TicketId};
+use lead_domain::Timestamp;
+use lead_present::{csv, Presented};
+use lead_store::{EmployeeId, LeadQuery, Store};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::inbox::Filters;
 use super::session::Session;
 use super::PageResult;
-use crate::export::{self, Dialect, Kind};
 use crate::{ApiError, HttpConfig};
+use lead_present::csv::Dialect;
 
 /// How many exports run at once: at most `at_once` on the server (each with its database
 /// connection, see [`Store::for_long_reads`]) and one per employee; beyond, `429` at once.
@@ -92,30 +93,28 @@ impl Drop for ExportPlace {
 /// Rows per read of an export.
 const EXPORT_CHUNK: i64 = 500;
 
-/// The filtered list as CSV (`?dialect=rfc4180`, else German Excel), streamed a chunk of 500
-/// records at a time — never the whole list in memory; the keyset walk is not disturbed by
-/// leads arriving meanwhile (they are newer than where it started). The chunks are read and
-/// written on a thread of the export's own at the lowest CPU priority: on a busy machine the
-/// leads, the pages and the streams go first, and the export takes what is left.
-async fn export(
+/// The filtered list of leads of kind `K` as CSV (`?dialect=rfc4180`, else German Excel),
+/// streamed a chunk of 500 at a time — never the whole list in memory (see
+/// [`Store::walk_leads`]). The chunks are read and written on a thread of the export's own at
+/// the lowest CPU priority: on a busy machine the leads, the pages and the streams go first,
+/// and the export takes what is left.
+pub(crate) async fn export<K: Presented>(
     req: HttpRequest,
     session: Session,
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
-    kind: Kind,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
     let place = config.dashboard.exports.start(session.member.employee_id)?;
-    let walk = Walk {
-        store: store.for_long_reads(),
-        company: session.member.company_id,
-        kind,
-        dialect: Dialect::named(Some(filters.get("dialect"))),
-        zone: config.dashboard.time_zone.clone(),
-        order_status: filters.get("status").parse::<OrderStatus>().ok(),
-        ticket_status: filters.get("status").parse::<TicketStatus>().ok(),
+    let store = store.for_long_reads();
+    let company = session.member.company_id;
+    let dialect = Dialect::named(Some(filters.get("dialect")));
+    let zone = config.dashboard.time_zone.clone();
+    let query = LeadQuery::<K> {
+        status: filters.get("status").parse().ok(),
         search: filters.search.clone(),
-        before: filters.before,
+        before: filters.before.map(K::numbered),
+        limit: Some(EXPORT_CHUNK),
     };
     // Two chunks ahead at most: a client that reads slowly holds the export, not memory.
     let (chunks, received) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(2);
@@ -123,7 +122,15 @@ async fn export(
         .name("lead-export".into())
         .spawn(move || {
             lowest_priority();
-            walk.run(&chunks);
+            let mut bytes = csv::head::<K>(dialect);
+            let walked = store.walk_leads(company, query, |leads: Vec<K>| {
+                bytes.extend(csv::rows(&leads, dialect, &zone));
+                Ok::<_, lead_store::StoreError>(send(&chunks, Ok(web::Bytes::from(std::mem::take(&mut bytes)))))
+            });
+            if let Err(error) = walked {
+                log::warn!("an export failed: {error}");
+                send(&chunks, Err(error.to_string()));
+            }
             // The place is given back when the last chunk is out (or the client went away).
             drop(place);
         })
@@ -134,80 +141,16 @@ async fn export(
         let chunk = chunk.map_err(|_| actix_web::error::ErrorInternalServerError("the export failed"));
         Some((chunk, received))
     });
-    let name = match kind {
-        Kind::Orders => "bestellungen",
-        Kind::Tickets => "tickets",
-    };
     let today = Timestamp::now().to_string();
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}-{}.csv\"", &today[..10]),
+            format!("attachment; filename=\"{}-{}.csv\"", K::FILE, &today[..10]),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .streaming(body))
-}
-
-/// What an export reads, and where its walk stands.
-struct Walk {
-    store: Store,
-    company: CompanyId,
-    kind: Kind,
-    dialect: Dialect,
-    zone: lead_domain::TimeZone,
-    order_status: Option<OrderStatus>,
-    ticket_status: Option<TicketStatus>,
-    search: lead_store::Search,
-    before: Option<i64>,
-}
-
-impl Walk {
-    /// From the newest down, a chunk below the last, each sent on as CSV: leads that arrive
-    /// meanwhile are newer than where the walk began, so none is skipped or written twice.
-    /// Stops at the end, at a failure (sent on as such) or when the client went away.
-    fn run(mut self, chunks: &Chunks) {
-        let mut bytes = export::head(self.kind, self.dialect);
-        loop {
-            let (rows, last, read) = match self.next() {
-                Ok(chunk) => chunk,
-                Err(error) => {
-                    log::warn!("an export failed: {error}");
-                    send(chunks, Err(error.to_string()));
-                    return;
-                }
-            };
-            bytes.extend(rows);
-            if !send(chunks, Ok(web::Bytes::from(std::mem::take(&mut bytes)))) || read < EXPORT_CHUNK {
-                return;
-            }
-            self.before = last;
-        }
-    }
-
-    /// The next chunk as CSV lines, the id it ends at, and how many records it held.
-    fn next(&self) -> Result<(Vec<u8>, Option<i64>, i64), lead_store::StoreError> {
-        let (dialect, zone) = (self.dialect, &self.zone);
-        Ok(match self.kind {
-            Kind::Orders => {
-                let before = self.before.map(OrderId::new);
-                let found =
-                    self.store
-                        .find_orders(self.company, self.order_status, &self.search, before, EXPORT_CHUNK)?;
-                let last = found.last().map(|o| o.id.get());
-                (export::orders(&found, dialect, zone), last, found.len() as i64)
-            }
-            Kind::Tickets => {
-                let before = self.before.map(TicketId::new);
-                let found =
-                    self.store
-                        .find_tickets(self.company, self.ticket_status, &self.search, before, EXPORT_CHUNK)?;
-                let last = found.last().map(|t| t.id.get());
-                (export::tickets(&found, dialect, zone), last, found.len() as i64)
-            }
-        })
-    }
 }
 
 /// Where an export's chunks go: to the response, two at most waiting.
@@ -249,24 +192,6 @@ fn lowest_priority() {
     if let Err(error) = rustix::process::setpriority_process(None, 19) {
         log::debug!("an export runs at normal priority: {error}");
     }
-}
-
-pub(crate) async fn export_orders(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    export(req, session, store, config, Kind::Orders).await
-}
-
-pub(crate) async fn export_tickets(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    export(req, session, store, config, Kind::Tickets).await
 }
 
 #[cfg(test)]

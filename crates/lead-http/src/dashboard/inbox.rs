@@ -51,9 +51,6 @@ pub(super) fn query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// Records per page of a list.
-const PAGE: usize = 50;
-
 /// A list page's filters from its query: status, search, days (in the team's zone), page.
 pub(super) struct Filters {
     pairs: Vec<(String, String)>,
@@ -79,7 +76,12 @@ impl Filters {
             .map_or("", |(_, v)| v.as_str())
     }
 
-    fn view<'a>(&'a self, base: &'static str, status: Option<&'a str>, older: Option<i64>) -> pages::ListView<'a> {
+    pub(super) fn view<'a>(
+        &'a self,
+        base: &'static str,
+        status: Option<&'a str>,
+        older: Option<i64>,
+    ) -> pages::ListView<'a> {
         pages::ListView {
             base,
             status,
@@ -91,62 +93,6 @@ impl Filters {
             counts: Vec::new(),
         }
     }
-}
-
-/// A page of `records` fetched one over: the page, and where the next starts.
-fn paged<T>(mut records: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
-    let more = records.len() > PAGE;
-    records.truncate(PAGE);
-    let older = records.last().filter(|_| more).map(id);
-    (records, older)
-}
-
-pub(crate) async fn orders(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    let filters = Filters::of(&req, &config)?;
-    let status = filters.get("status").parse::<OrderStatus>().ok();
-    let company = session.member.company_id;
-    let (search, before) = (filters.search.clone(), filters.before.map(OrderId::new));
-    let (list, counts) = blocking(&store, move |s| {
-        Ok::<_, lead_store::StoreError>((
-            s.find_orders(company, status, &search, before, PAGE as i64 + 1)?,
-            s.count_orders(company, &search)?,
-        ))
-    })
-    .await?;
-    let (list, older) = paged(list, |o| o.id.get());
-    let mut view = filters.view("/app/orders", status.map(OrderStatus::as_str), older);
-    view.counts = counts
-        .into_iter()
-        .map(|(status, n)| (status.as_str(), pages::order_status(status), n))
-        .collect();
-    let body = pages::orders(&list, &view, &session.csrf);
-    page(&store, &session, "Web-Bestellungen", "orders", body).await
-}
-
-/// A web order's page (what the inbox, the bell and a push message link to).
-pub(crate) async fn order(
-    req: HttpRequest,
-    path: web::Path<String>,
-    session: Session,
-    store: web::Data<Store>,
-) -> PageResult {
-    let id: OrderId = record_id(&path)?;
-    let company = session.member.company_id;
-    let before = notes_before(&req);
-    let (order, notes, released) = blocking(&store, move |s| {
-        let order = s.get_order(company, id).map_err(about::<OrderId>(""))?;
-        let notes = notes_page(s, company, NoteOn::Order(id), before)?;
-        let released = s.released(company, lead_store::LeadId::Order(id))?;
-        Ok::<_, ApiError>((order, notes, released))
-    })
-    .await?;
-    let body = pages::order(&order, &notes, released, &session.csrf);
-    page(&store, &session, &order.title, "orders", body).await
 }
 
 /// Accepts or rejects an order; an optional `reason` goes into its history as a note.
@@ -178,7 +124,7 @@ async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>
 }
 
 /// A note on an order, a ticket or a customer, from its page.
-async fn add_note<T: crate::request::Record>(
+pub(super) async fn add_note<T: crate::request::Record>(
     path: web::Path<String>,
     posted: Posted,
     store: web::Data<Store>,
@@ -195,14 +141,6 @@ async fn add_note<T: crate::request::Record>(
     Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
 }
 
-pub(crate) async fn order_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
-    add_note::<OrderId>(path, posted, store, NoteOn::Order, "/app/orders").await
-}
-
-pub(crate) async fn ticket_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
-    add_note::<TicketId>(path, posted, store, NoteOn::Ticket, "/app/tickets").await
-}
-
 pub(crate) async fn customer_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     add_note::<CustomerId>(path, posted, store, NoteOn::Customer, "/app/customers").await
 }
@@ -213,57 +151,6 @@ pub(crate) async fn accept(path: web::Path<String>, posted: Posted, store: web::
 
 pub(crate) async fn reject(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     decide(path, posted, store, OrderStatus::Rejected).await
-}
-
-pub(crate) async fn tickets(
-    req: HttpRequest,
-    session: Session,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> PageResult {
-    let filters = Filters::of(&req, &config)?;
-    let status = filters.get("status").parse::<TicketStatus>().ok();
-    let company = session.member.company_id;
-    let (search, before) = (filters.search.clone(), filters.before.map(TicketId::new));
-    let (list, counts) = blocking(&store, move |s| {
-        Ok::<_, lead_store::StoreError>((
-            s.find_tickets(company, status, &search, before, PAGE as i64 + 1)?,
-            s.count_tickets(company, &search)?,
-        ))
-    })
-    .await?;
-    let (list, older) = paged(list, |t| t.id.get());
-    let mut view = filters.view("/app/tickets", status.map(TicketStatus::as_str), older);
-    view.counts = counts
-        .into_iter()
-        .map(|(status, n)| (status.as_str(), pages::ticket_status(status), n))
-        .collect();
-    page(&store, &session, "Tickets", "tickets", pages::tickets(&list, &view)).await
-}
-
-pub(crate) async fn ticket(
-    req: HttpRequest,
-    path: web::Path<String>,
-    session: Session,
-    store: web::Data<Store>,
-) -> PageResult {
-    let id: TicketId = record_id(&path)?;
-    let company = session.member.company_id;
-    let before = notes_before(&req);
-    let (ticket, customers, notes, released) = blocking(&store, move |s| {
-        let ticket = s.get_ticket(company, id).map_err(about::<TicketId>(""))?;
-        let customers = match ticket.customer_id {
-            Some(_) => Vec::new(),
-            None => s.list_customers(company, None, None, Some(500))?,
-        };
-        let notes = notes_page(s, company, NoteOn::Ticket(id), before)?;
-        let released = s.released(company, lead_store::LeadId::Ticket(id))?;
-        Ok::<_, ApiError>((ticket, customers, notes, released))
-    })
-    .await?;
-    let (ticket, customers, notes, released) = (ticket, customers, notes, released);
-    let body = pages::ticket(&ticket, &customers, &notes, released, &session.csrf);
-    page(&store, &session, &ticket.title, "tickets", body).await
 }
 
 async fn set_ticket(
@@ -345,20 +232,10 @@ pub(crate) async fn customer(
         let about = about::<CustomerId>("");
         let mut file = s.customer_file(company, id, FILE_PAGE).map_err(&about)?;
         if let Some(before) = tickets_before {
-            let mut tickets = s
-                .customer_tickets(company, id, Some(TicketId::new(before)), FILE_PAGE + 1)
-                .map_err(&about)?;
-            file.more_tickets = tickets.len() > FILE_PAGE as usize;
-            tickets.truncate(FILE_PAGE as usize);
-            file.tickets = tickets;
+            (file.tickets, file.more_tickets) = file_page(s, company, id, before)?;
         }
         if let Some(before) = orders_before {
-            let mut orders = s
-                .customer_orders(company, id, Some(OrderId::new(before)), FILE_PAGE + 1)
-                .map_err(&about)?;
-            file.more_orders = orders.len() > FILE_PAGE as usize;
-            orders.truncate(FILE_PAGE as usize);
-            file.orders = orders;
+            (file.orders, file.more_orders) = file_page(s, company, id, before)?;
         }
         let notes = notes_page(s, company, NoteOn::Customer(id), notes_before)?;
         Ok((file, notes))
@@ -377,18 +254,33 @@ pub(crate) async fn customer(
 /// Tickets and orders per page of a customer's file.
 const FILE_PAGE: i64 = 50;
 
+/// A page of a customer's leads of kind `K`, below `before`, and whether older ones follow.
+fn file_page<K: lead_store::LeadKind>(
+    store: &Store,
+    company: lead_store::CompanyId,
+    customer: CustomerId,
+    before: i64,
+) -> Result<(Vec<K>, bool), ApiError> {
+    let mut leads = store
+        .customer_leads::<K>(company, customer, Some(K::numbered(before)), FILE_PAGE + 1)
+        .map_err(about::<CustomerId>(""))?;
+    let more = leads.len() > FILE_PAGE as usize;
+    leads.truncate(FILE_PAGE as usize);
+    Ok((leads, more))
+}
+
 /// Notes per page of a record.
 const NOTES_PAGE: i64 = 50;
 
 /// `?notes_before=ID`: the page of notes older than that one.
-fn notes_before(req: &HttpRequest) -> Option<NoteId> {
+pub(super) fn notes_before(req: &HttpRequest) -> Option<NoteId> {
     query_value(req, "notes_before")
         .and_then(|id| id.parse::<i64>().ok())
         .map(NoteId::new)
 }
 
 /// A record's newest notes, or those before `before`: a page, shown oldest first.
-fn notes_page(
+pub(super) fn notes_page(
     store: &Store,
     company: lead_store::CompanyId,
     on: NoteOn,

@@ -14,6 +14,7 @@ mod admin;
 mod error;
 mod export;
 mod inbox;
+mod leads;
 mod login;
 mod pages;
 mod password;
@@ -94,9 +95,21 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// Registers the pages of a kind of lead, below its list: the list, its CSV export, a lead's
+/// page and a note on it.
+fn lead_pages<K: pages::OnDashboard>(cfg: &mut web::ServiceConfig)
+where
+    K::Id: crate::request::Record + Into<lead_store::NoteOn>,
+{
+    let list = K::LIST;
+    cfg.service(web::resource(list).route(web::get().to(leads::list::<K>)))
+        .service(web::resource(format!("{list}/export.csv")).route(web::get().to(export::export::<K>)))
+        .service(web::resource(format!("{list}/{{id}}")).route(web::get().to(leads::record::<K>)))
+        .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)));
+}
+
 /// Registers the dashboard's pages (not part of the API, so not in the OpenAPI description).
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    use export::*;
     use inbox::*;
     use login::*;
     cfg.service(web::resource("/app").route(web::get().to(|| async { see_other("/app/orders") })))
@@ -120,17 +133,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             ])
             .route(web::get().to(file)),
         )
-        .service(web::resource("/app/orders").route(web::get().to(orders)))
-        .service(web::resource("/app/orders/export.csv").route(web::get().to(export_orders)))
-        .service(web::resource("/app/tickets/export.csv").route(web::get().to(export_tickets)))
-        .service(web::resource("/app/orders/{id}").route(web::get().to(order)))
+        .configure(lead_pages::<lead_store::OrderRecord>)
+        .configure(lead_pages::<lead_store::TicketRecord>)
         .service(web::resource("/app/orders/{id}/accept").route(web::post().to(accept)))
         .service(web::resource("/app/orders/{id}/reject").route(web::post().to(reject)))
-        .service(web::resource("/app/orders/{id}/notes").route(web::post().to(order_note)))
-        .service(web::resource("/app/tickets/{id}/notes").route(web::post().to(ticket_note)))
         .service(web::resource("/app/customers/{id}/notes").route(web::post().to(customer_note)))
-        .service(web::resource("/app/tickets").route(web::get().to(tickets)))
-        .service(web::resource("/app/tickets/{id}").route(web::get().to(ticket)))
         .service(web::resource("/app/tickets/{id}/close").route(web::post().to(close)))
         .service(web::resource("/app/tickets/{id}/reopen").route(web::post().to(reopen)))
         .service(web::resource("/app/tickets/{id}/assign").route(web::post().to(assign)))

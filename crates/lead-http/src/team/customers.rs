@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerId, OrderId, Store, TicketId};
+use lead_store::{CustomerId, OrderRecord, Store, TicketRecord};
 use serde::{Deserialize, Serialize};
 
 use super::{ok, ListQuery};
@@ -90,21 +90,7 @@ pub(crate) async fn customer_tickets(
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: CustomerId = record_id(&path)?;
-    let query = ListQuery::parse(&req)?;
-    let before = query.before::<TicketId>()?;
-    let (fetch, limit) = (query.limit + 1, query.limit);
-    let tickets = blocking(&store, move |s| {
-        s.customer_tickets(member.0.company_id, id, before, fetch)
-            .map_err(about::<CustomerId>(""))
-    })
-    .await?;
-    Ok(ok(&Page::from_fetched(
-        tickets,
-        limit,
-        |t| t.id.get(),
-        |t| TicketView::new(t, false),
-    )))
+    super::leads::of_customer::<TicketRecord>(member, req, path, store).await
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/orders", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`orders_next_cursor` of the file, or `next_cursor` of the previous page")), responses((status = 200, body = Page<OrderView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -114,21 +100,7 @@ pub(crate) async fn customer_orders(
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: CustomerId = record_id(&path)?;
-    let query = ListQuery::parse(&req)?;
-    let before = query.before::<OrderId>()?;
-    let (fetch, limit) = (query.limit + 1, query.limit);
-    let orders = blocking(&store, move |s| {
-        s.customer_orders(member.0.company_id, id, before, fetch)
-            .map_err(about::<CustomerId>(""))
-    })
-    .await?;
-    Ok(ok(&Page::from_fetched(
-        orders,
-        limit,
-        |o| o.id.get(),
-        |o| OrderView::new(o, false),
-    )))
+    super::leads::of_customer::<OrderRecord>(member, req, path, store).await
 }
 
 /// How many earlier leads a claim filed under the customer.

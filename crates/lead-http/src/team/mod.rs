@@ -3,6 +3,7 @@
 //! company. One file per topic; what they share is here.
 
 mod customers;
+mod leads;
 mod notes;
 mod notifications;
 mod orders;
@@ -70,12 +71,12 @@ impl ListQuery {
             .transpose()
     }
 
-    fn status<S: std::str::FromStr<Err = lead_domain::UnknownStatus>>(&self) -> Result<Option<S>, ApiError> {
+    fn status<S: std::str::FromStr<Err = lead_domain::UnknownWord>>(&self) -> Result<Option<S>, ApiError> {
         self.get("status")
             .map(|text| {
                 text.parse::<S>().map_err(|unknown| ApiError::InvalidField {
                     field: "status",
-                    message: format!("„status“ muss einer dieser Werte sein: {}.", unknown.expected),
+                    message: format!("„status“ muss einer dieser Werte sein: {}.", unknown.expected_list()),
                 })
             })
             .transpose()

@@ -2,9 +2,9 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_domain::OrderStatus;
-use lead_store::{OrderId, Store};
+use lead_store::{OrderId, OrderRecord, Store};
 
-use super::{ok, ListQuery};
+use super::ok;
 use crate::error::ErrorBody;
 use crate::request::{about, blocking, record_id};
 use crate::views::{OrderView, Page};
@@ -16,21 +16,7 @@ pub(crate) async fn list_orders(
     req: HttpRequest,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::parse(&req)?;
-    let before = query.before::<OrderId>()?;
-    let status = query.status::<OrderStatus>()?;
-    let search = query.search()?;
-    let limit = query.limit;
-    let orders = blocking(&store, move |s| {
-        s.find_orders(member.0.company_id, status, &search, before, limit + 1)
-    })
-    .await?;
-    Ok(ok(&Page::from_fetched(
-        orders,
-        limit,
-        |o| o.id.get(),
-        |o| OrderView::new(o, false),
-    )))
+    super::leads::list::<OrderRecord>(member, req, store).await
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = OrderView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -39,12 +25,7 @@ pub(crate) async fn get_order(
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: OrderId = record_id(&path)?;
-    let order = blocking(&store, move |s| {
-        s.get_order(member.0.company_id, id).map_err(about::<OrderId>(""))
-    })
-    .await?;
-    Ok(ok(&OrderView::new(order, true)))
+    super::leads::get::<OrderRecord>(member, path, store).await
 }
 
 async fn decide_order(

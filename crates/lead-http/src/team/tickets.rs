@@ -2,10 +2,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_domain::TicketStatus;
-use lead_store::{CustomerId, Store, TicketId};
+use lead_store::{CustomerId, Store, TicketId, TicketRecord};
 use serde::Deserialize;
 
-use super::{ok, ListQuery};
+use super::ok;
 use crate::error::ErrorBody;
 use crate::request::{about, blocking, json_body, record_id, Given};
 use crate::views::{Page, TicketView};
@@ -17,21 +17,7 @@ pub(crate) async fn list_tickets(
     req: HttpRequest,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::parse(&req)?;
-    let before = query.before::<TicketId>()?;
-    let status = query.status::<TicketStatus>()?;
-    let search = query.search()?;
-    let limit = query.limit;
-    let tickets = blocking(&store, move |s| {
-        s.find_tickets(member.0.company_id, status, &search, before, limit + 1)
-    })
-    .await?;
-    Ok(ok(&Page::from_fetched(
-        tickets,
-        limit,
-        |t| t.id.get(),
-        |t| TicketView::new(t, false),
-    )))
+    super::leads::list::<TicketRecord>(member, req, store).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = TicketView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -40,12 +26,7 @@ pub(crate) async fn get_ticket(
     path: web::Path<String>,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let id: TicketId = record_id(&path)?;
-    let ticket = blocking(&store, move |s| {
-        s.get_ticket(member.0.company_id, id).map_err(about::<TicketId>(""))
-    })
-    .await?;
-    Ok(ok(&TicketView::new(ticket, true)))
+    super::leads::get::<TicketRecord>(member, path, store).await
 }
 
 async fn set_ticket_status(
@@ -119,7 +100,8 @@ pub(crate) async fn assign_ticket(
     let id: TicketId = record_id(&path)?;
     let customer_id = json_body::<AssignBody>(&req, body, &config).await?.customer()?;
     let ticket = blocking(&store, move |s| {
-        s.get_ticket(member.0.company_id, id).map_err(about::<TicketId>(""))?;
+        s.lead::<TicketRecord>(member.0.company_id, id)
+            .map_err(about::<TicketId>(""))?;
         s.assign_ticket(member.0.company_id, id, customer_id)
             .map_err(about::<CustomerId>("Das Ticket liegt bereits in einer Kundenakte"))
     })

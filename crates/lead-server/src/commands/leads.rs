@@ -1,37 +1,25 @@
-//! `orders` and `tickets`: lists, releases and exports.
+//! `orders` and `tickets`: lists, releases and exports — one implementation for both kinds.
 
-use lead_domain::{OrderStatus, TicketStatus};
-use lead_store::{Hold, Store};
+use lead_present::csv::{self, Dialect};
+use lead_store::{Hold, LeadQuery, OrderRecord, Store, TicketRecord};
 
 use super::{limit, list_rows};
-use crate::cli::{ExportFormat, HeldArgs, OrdersCommand, TicketsCommand};
+use crate::cli::{ExportArgs, ExportFormat, HeldArgs, ListArgs, OrdersCommand, TicketsCommand};
 use crate::config::Config;
-use crate::output::{OrderRow, TicketRow};
+use crate::output::{InTerminal, LeadRow};
 
 /// `orders …`
 pub(super) fn orders(command: OrdersCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
-        OrdersCommand::Export(args) => export(store, config, &args, lead_http::export::Kind::Orders),
+        OrdersCommand::Export(args) => export::<OrderRecord>(store, config, &args),
         OrdersCommand::List {
             company,
             status,
             held,
             list,
-        } => {
-            let company = store.find_company(&company)?;
-            let orders = match held.filter() {
-                Some(hold) => store.list_held_orders(company.id, hold, limit(&list))?,
-                None => store.list_orders(company.id, status, None, limit(&list))?,
-            };
-            list_rows(orders, &list, OrderRow::from)
-        }
+        } => list_leads::<OrderRecord>(store, &company, status, &held, &list),
         OrdersCommand::Release { id } => {
-            let order = store.release_order(id)?;
-            eprintln!(
-                "Released order {}: it is in the inbox, and the team was notified.",
-                order.id
-            );
-            Ok(())
+            release::<OrderRecord>(store, id, "it is in the inbox, and the team was notified")
         }
     }
 }
@@ -39,29 +27,47 @@ pub(super) fn orders(command: OrdersCommand, store: &Store, config: &Config) -> 
 /// `tickets …`
 pub(super) fn tickets(command: TicketsCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
-        TicketsCommand::Export(args) => export(store, config, &args, lead_http::export::Kind::Tickets),
+        TicketsCommand::Export(args) => export::<TicketRecord>(store, config, &args),
         TicketsCommand::List {
             company,
             status,
             held,
             list,
-        } => {
-            let company = store.find_company(&company)?;
-            let tickets = match held.filter() {
-                Some(hold) => store.list_held_tickets(company.id, hold, limit(&list))?,
-                None => store.list_tickets(company.id, status, None, limit(&list))?,
-            };
-            list_rows(tickets, &list, TicketRow::from)
-        }
+        } => list_leads::<TicketRecord>(store, &company, status, &held, &list),
         TicketsCommand::Release { id } => {
-            let ticket = store.release_ticket(id)?;
-            eprintln!(
-                "Released ticket {}: it is in the ticket system, and the team was notified.",
-                ticket.id
-            );
-            Ok(())
+            release::<TicketRecord>(store, id, "it is in the ticket system, and the team was notified")
         }
     }
+}
+
+/// `… list`: the team's leads (of a status), or the held ones.
+fn list_leads<K: InTerminal>(
+    store: &Store,
+    company: &str,
+    status: Option<K::Status>,
+    held: &HeldArgs,
+    list: &ListArgs,
+) -> anyhow::Result<()> {
+    let company = store.find_company(company)?;
+    let leads: Vec<K> = match held.filter() {
+        Some(hold) => store.held_leads(company.id, hold, limit(list))?,
+        None => store.leads(
+            company.id,
+            &LeadQuery {
+                status,
+                limit: limit(list),
+                ..LeadQuery::default()
+            },
+        )?,
+    };
+    list_rows(leads, list, LeadRow::from)
+}
+
+/// `… release ID`
+fn release<K: InTerminal>(store: &Store, id: K::Id, what_now: &str) -> anyhow::Result<()> {
+    let lead: K = store.release_lead(id)?;
+    eprintln!("Released {} {}: {what_now}.", K::TYPE, lead.id());
+    Ok(())
 }
 
 impl HeldArgs {
@@ -78,13 +84,7 @@ impl HeldArgs {
 }
 
 /// `orders export` / `tickets export`: the filtered list, 500 records at a time, to stdout.
-fn export(
-    store: &Store,
-    config: &Config,
-    args: &crate::cli::ExportArgs,
-    kind: lead_http::export::Kind,
-) -> anyhow::Result<()> {
-    use lead_http::export::{self, Dialect, Kind};
+fn export<K: InTerminal>(store: &Store, config: &Config, args: &ExportArgs) -> anyhow::Result<()> {
     use std::io::Write as _;
     let company = store.find_company(&args.company)?;
     let zone = config.time_zone()?;
@@ -96,10 +96,20 @@ fn export(
             })
             .transpose()
     };
-    let search = lead_store::Search {
-        text: args.q.clone().filter(|q| !q.trim().is_empty()),
-        since: day(&args.since, "since", false)?,
-        until: day(&args.until, "until", true)?,
+    let query = LeadQuery::<K> {
+        status: args
+            .status
+            .as_deref()
+            .map(str::parse::<K::Status>)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        search: lead_store::Search {
+            text: args.q.clone().filter(|q| !q.trim().is_empty()),
+            since: day(&args.since, "since", false)?,
+            until: day(&args.until, "until", true)?,
+        },
+        before: None,
+        limit: Some(500),
     };
     let dialect = match args.format {
         ExportFormat::Csv => Some(Dialect::Excel),
@@ -108,54 +118,18 @@ fn export(
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(dialect) = dialect {
-        out.write_all(&export::head(kind, dialect))?;
+        out.write_all(&csv::head::<K>(dialect))?;
     }
-    let mut before: Option<i64> = None;
     let mut written = 0usize;
-    loop {
-        let (bytes, last, n) = match kind {
-            Kind::Orders => {
-                let status = args
-                    .status
-                    .as_deref()
-                    .map(str::parse::<OrderStatus>)
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?;
-                let found =
-                    store.find_orders(company.id, status, &search, before.map(lead_store::OrderId::new), 500)?;
-                let bytes = match dialect {
-                    Some(dialect) => export::orders(&found, dialect, &zone),
-                    None => jsonl(found.iter().map(|o| lead_store::views::OrderView::new(o.clone(), true)))?,
-                };
-                (bytes, found.last().map(|o| o.id.get()), found.len())
-            }
-            Kind::Tickets => {
-                let status = args
-                    .status
-                    .as_deref()
-                    .map(str::parse::<TicketStatus>)
-                    .transpose()
-                    .map_err(anyhow::Error::msg)?;
-                let found =
-                    store.find_tickets(company.id, status, &search, before.map(lead_store::TicketId::new), 500)?;
-                let bytes = match dialect {
-                    Some(dialect) => export::tickets(&found, dialect, &zone),
-                    None => jsonl(
-                        found
-                            .iter()
-                            .map(|t| lead_store::views::TicketView::new(t.clone(), true)),
-                    )?,
-                };
-                (bytes, found.last().map(|t| t.id.get()), found.len())
-            }
+    store.walk_leads(company.id, query, |leads: Vec<K>| -> anyhow::Result<bool> {
+        written += leads.len();
+        let bytes = match dialect {
+            Some(dialect) => csv::rows(&leads, dialect, &zone),
+            None => jsonl(leads.into_iter().map(|lead| lead.view(true)))?,
         };
         out.write_all(&bytes)?;
-        written += n;
-        before = last;
-        if n < 500 {
-            break;
-        }
-    }
+        Ok(true)
+    })?;
     out.flush()?;
     eprintln!("{written} records exported.");
     Ok(())

@@ -1,14 +1,15 @@
 //! Rows of leads and what they lead to: customers, orders, tickets, notifications, and the
 //! submission log.
 
+use lead_present::Presented;
+use lead_store::Hold;
 use lead_store::{
     CompanyId, Customer, CustomerId, LeadId, Notification, NotificationId, OrderId, OrderRecord, Submission,
     SubmissionId, TicketId, TicketRecord,
 };
 use serde::Serialize;
-use serde_json::value::RawValue;
 
-use super::{optional, payload, status, time, Row};
+use super::{optional, status, time, Row};
 
 /// `customer list`
 #[derive(Serialize)]
@@ -44,107 +45,72 @@ impl Row for CustomerRow {
     }
 }
 
-/// `orders list`
+/// `orders list`, `tickets list`: a lead as the team API shows it (with the original body),
+/// and why it is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
 #[derive(Serialize)]
-pub struct OrderRow {
-    id: OrderId,
-    email: String,
-    title: String,
-    message: Option<String>,
-    total_cents: u64,
-    status: &'static str,
-    customer_id: Option<CustomerId>,
-    payload: Box<RawValue>,
-    /// What the website sent beyond the known fields.
-    extra: serde_json::Map<String, serde_json::Value>,
-    created_at: String,
-    /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
+pub struct LeadRow<K: InTerminal> {
+    #[serde(flatten)]
+    view: K::View,
     held: Option<&'static str>,
+    #[serde(skip)]
+    cells: Vec<String>,
 }
 
-impl From<OrderRecord> for OrderRow {
-    fn from(o: OrderRecord) -> Self {
-        OrderRow {
-            id: o.id,
-            email: o.email,
-            title: o.title,
-            message: o.message,
-            total_cents: o.total.cents(),
-            status: o.status.as_str(),
-            customer_id: o.customer_id,
-            payload: payload(&o.payload),
-            extra: lead_domain::extra_fields(&o.payload),
-            created_at: time(o.created_at),
-            held: o.held.map(lead_store::Hold::as_str),
+impl<K: InTerminal> From<K> for LeadRow<K> {
+    fn from(lead: K) -> Self {
+        let mut cells = vec![
+            lead.id().to_string(),
+            time(lead.created_at()),
+            status(lead_domain::Word::word(lead.status()), lead.held().map(Hold::as_str)),
+        ];
+        cells.extend(lead.terminal_cells());
+        cells.extend([
+            lead.email().to_owned(),
+            optional(lead.customer_id()),
+            lead.title().to_owned(),
+            lead.message().unwrap_or_default().to_owned(),
+        ]);
+        LeadRow {
+            held: lead.held().map(Hold::as_str),
+            view: lead.view(true),
+            cells,
         }
     }
 }
 
-impl Row for OrderRow {
+impl<K: InTerminal> Row for LeadRow<K> {
+    const HEADERS: &'static [&'static str] = K::HEADERS;
+
+    fn cells(&self) -> Vec<String> {
+        self.cells.clone()
+    }
+}
+
+/// A kind of lead in the operator's table: its columns, with what only it holds after the
+/// status.
+pub trait InTerminal: Presented {
+    /// The table's column heads.
+    const HEADERS: &'static [&'static str];
+
+    /// The cells of what only this kind holds.
+    fn terminal_cells(&self) -> Vec<String>;
+}
+
+impl InTerminal for OrderRecord {
     const HEADERS: &'static [&'static str] = &[
         "ID", "CREATED", "STATUS", "TOTAL", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE",
     ];
-    fn cells(&self) -> Vec<String> {
-        let total = lead_domain::Money::from_cents(self.total_cents);
-        vec![
-            self.id.to_string(),
-            self.created_at.clone(),
-            status(self.status, self.held),
-            total.map_or_else(|| self.total_cents.to_string(), |m| m.to_german()),
-            self.email.clone(),
-            optional(self.customer_id),
-            self.title.clone(),
-            self.message.clone().unwrap_or_default(),
-        ]
+
+    fn terminal_cells(&self) -> Vec<String> {
+        vec![self.total.to_german()]
     }
 }
 
-/// `tickets list`
-#[derive(Serialize)]
-pub struct TicketRow {
-    id: TicketId,
-    email: String,
-    title: String,
-    message: String,
-    status: &'static str,
-    customer_id: Option<CustomerId>,
-    payload: Box<RawValue>,
-    /// What the website sent beyond the known fields.
-    extra: serde_json::Map<String, serde_json::Value>,
-    created_at: String,
-    /// Why the lead is held back from the team (`quarantine`, `spam`, `conflict`), or `null`.
-    held: Option<&'static str>,
-}
-
-impl From<TicketRecord> for TicketRow {
-    fn from(t: TicketRecord) -> Self {
-        TicketRow {
-            id: t.id,
-            email: t.email,
-            title: t.title,
-            message: t.message,
-            status: t.status.as_str(),
-            customer_id: t.customer_id,
-            payload: payload(&t.payload),
-            extra: lead_domain::extra_fields(&t.payload),
-            created_at: time(t.created_at),
-            held: t.held.map(lead_store::Hold::as_str),
-        }
-    }
-}
-
-impl Row for TicketRow {
+impl InTerminal for TicketRecord {
     const HEADERS: &'static [&'static str] = &["ID", "CREATED", "STATUS", "EMAIL", "CUSTOMER", "TITLE", "MESSAGE"];
-    fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.created_at.clone(),
-            status(self.status, self.held),
-            self.email.clone(),
-            optional(self.customer_id),
-            self.title.clone(),
-            self.message.clone(),
-        ]
+
+    fn terminal_cells(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -5,12 +5,11 @@ mod leads;
 mod outbox;
 
 pub use access::{AuditRow, CompanyRow, EmployeeRow, KeyRow, TokenRow};
-pub use leads::{CustomerRow, NotificationRow, OrderRow, SubmissionRow, TicketRow};
+pub use leads::{CustomerRow, InTerminal, LeadRow, NotificationRow, SubmissionRow};
 pub use outbox::{DeliveryRow, WebhookRow};
 
 use lead_domain::Timestamp;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 /// A row that can be printed both ways.
 pub trait Row: Serialize {
@@ -81,44 +80,9 @@ pub(crate) fn optional<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-/// The stored request body as a JSON value, exactly as sent but on one line (whitespace
-/// outside strings removed; numbers and key order untouched).
-pub(crate) fn payload(raw: &str) -> Box<RawValue> {
-    let mut compact = String::with_capacity(raw.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in raw.chars() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
-                _ => {}
-            }
-        } else if c == '"' {
-            in_string = true;
-        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
-            continue;
-        }
-        compact.push(c);
-    }
-    RawValue::from_string(compact).unwrap_or_else(|_| {
-        // Stored payloads were valid JSON when accepted; keep anything else visible as text.
-        serde_json::value::to_raw_value(raw).expect("a string serialises")
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn payload_goes_on_one_line_exactly_as_sent() {
-        let raw = "{\n  \"type\": \"order\",\n  \"note\": \"a  b\\\" \\n c\",\n  \"total\": 1.230,\n  \"big\": 12345678901234567890123\n}";
-        assert_eq!(
-            payload(raw).get(),
-            r#"{"type":"order","note":"a  b\" \n c","total":1.230,"big":12345678901234567890123}"#
-        );
-    }
 
     #[test]
     fn cells_are_flat_and_short() {

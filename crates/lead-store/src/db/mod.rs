@@ -20,7 +20,7 @@ pub(crate) use target::{Manager, Pooled, Target};
 /// A connection to either backend. The variant is always chosen from the URL's scheme by
 /// [`Target::parse`], never by trying one after the other (SQLite accepts any text as a path).
 #[derive(diesel::MultiConnection)]
-pub(crate) enum DbConnection {
+pub enum DbConnection {
     /// `postgres://` or `postgresql://`.
     Postgres(PgConnection),
     /// `sqlite://PATH`.

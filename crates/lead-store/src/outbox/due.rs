@@ -9,8 +9,8 @@ use lead_domain::Timestamp;
 use super::*;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId, EmployeeId, OrderId, PushSubscriptionId, TicketId, WebhookId};
-use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
-use crate::schema::{companies, employees, outbox, tickets, web_orders, webhooks};
+use crate::records::{LeadKind, OrderRecord, TicketRecord};
+use crate::schema::{companies, employees, outbox, webhooks};
 use crate::Result;
 
 /// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
@@ -204,26 +204,8 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
     let needs_record = |row: &Row| row.5.is_none() || is_mail(row);
     let order_ids: Vec<OrderId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.9).collect();
     let ticket_ids: Vec<TicketId> = rows.iter().filter(|r| needs_record(r)).filter_map(|r| r.10).collect();
-    let mut orders: HashMap<OrderId, OrderRecord> = HashMap::new();
-    if !order_ids.is_empty() {
-        let found: Vec<(OrderRow, Option<String>)> = crate::orders::orders_with_decider!()
-            .filter(web_orders::id.eq_any(&order_ids))
-            .load(conn)?;
-        for row in found {
-            let order = OrderRecord::try_from(row)?;
-            orders.insert(order.id, order);
-        }
-    }
-    let mut tickets_found: HashMap<TicketId, TicketRecord> = HashMap::new();
-    if !ticket_ids.is_empty() {
-        let found: Vec<(TicketRow, Option<String>)> = crate::tickets::tickets_with_changer!()
-            .filter(tickets::id.eq_any(&ticket_ids))
-            .load(conn)?;
-        for row in found {
-            let ticket = TicketRecord::try_from(row)?;
-            tickets_found.insert(ticket.id, ticket);
-        }
-    }
+    let orders: HashMap<OrderId, OrderRecord> = by_id(conn, &order_ids)?;
+    let tickets_found: HashMap<TicketId, TicketRecord> = by_id(conn, &ticket_ids)?;
     let mail_rows = || rows.iter().filter(|r| is_mail(r));
     let employee_ids: Vec<EmployeeId> = mail_rows().filter_map(|r| r.8).collect();
     let staff: HashMap<EmployeeId, (String, String)> = if employee_ids.is_empty() {
@@ -303,4 +285,20 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
         });
     }
     Ok(due)
+}
+
+/// The leads of kind `K` with these ids, held or not, by id.
+fn by_id<K: LeadKind>(conn: &mut DbConnection, ids: &[K::Id]) -> Result<HashMap<K::Id, K>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let numbers: Vec<i64> = ids.iter().map(|&id| Into::<LeadId>::into(id).get()).collect();
+    let rows = crate::records::table::Rows {
+        ids: Some(&numbers),
+        ..crate::records::table::Rows::EVERY
+    };
+    Ok(K::select(conn, &rows)?
+        .into_iter()
+        .map(|lead| (lead.id(), lead))
+        .collect())
 }

@@ -15,52 +15,9 @@ use std::time::Duration;
 use crate::ids::LeadId;
 use crate::{Result, StoreError};
 
-/// Spells each variant of a closed set of words (as stored and as shown), and parses it back.
-macro_rules! words {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal,)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)*
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// Its spelling.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)*
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(text: &str) -> std::result::Result<Self, String> {
-                match text {
-                    $($text => Ok($name::$variant),)*
-                    other => Err(format!(
-                        "{other:?} is not one of {}",
-                        [$($text),*].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
-
-words! {
+lead_domain::words! {
     /// How a delivery leaves.
-    Channel {
+    Channel("channel") {
         /// An HTTP request to a company's webhook endpoint.
         Webhook = "webhook",
         /// An e-mail (to an employee, or a confirmation to the sender).
@@ -70,9 +27,9 @@ words! {
     }
 }
 
-words! {
+lead_domain::words! {
     /// What happened.
-    Event {
+    Event("event") {
         /// A web order arrived (or a held one was released).
         OrderCreated = "order.created",
         /// A ticket arrived (or a held one was released).
@@ -112,9 +69,9 @@ impl Event {
     }
 }
 
-words! {
+lead_domain::words! {
     /// What a webhook endpoint is sent.
-    WebhookFormat {
+    WebhookFormat("format") {
         /// A signed JSON event (Standard Webhooks).
         Standard = "standard",
         /// `{"text": …}`: the German notification and a link, unsigned — what the incoming
@@ -123,9 +80,9 @@ words! {
     }
 }
 
-words! {
+lead_domain::words! {
     /// Where a delivery stands.
-    DeliveryStatus {
+    DeliveryStatus("status") {
         /// Not delivered yet: due at `next_attempt_at`.
         Pending = "pending",
         /// Delivered.

@@ -24,12 +24,11 @@ use crate::audit;
 use crate::db::DbConnection;
 use crate::deletion::{delete_leads, delete_what_hangs_on};
 use crate::ids::{CompanyId, CustomerId};
-use crate::orders::orders_with_decider;
-use crate::records::{OrderRecord, OrderRow, TicketRecord, TicketRow};
+use crate::records::table::Table;
+use crate::records::{OrderRecord, TicketRecord};
 use crate::schema::{
-    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, tickets, web_orders,
+    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
 };
-use crate::tickets::tickets_with_changer;
 use crate::views::{OrderView, TicketView};
 use crate::{Result, Store, StoreError};
 
@@ -361,24 +360,17 @@ fn find(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<F
         ))
         .load(conn)?;
     let ids: Vec<CustomerId> = customers.iter().map(|c| c.id).collect();
-    let orders: Vec<(OrderRow, Option<String>)> = orders_with_decider!()
-        .filter(web_orders::company_id.eq(company_id))
-        .filter(
-            web_orders::email_normalized
-                .eq(email)
-                .or(web_orders::customer_id.eq_any(ids.clone())),
-        )
-        .order(web_orders::id)
-        .load(conn)?;
-    let tickets: Vec<(TicketRow, Option<String>)> = tickets_with_changer!()
-        .filter(tickets::company_id.eq(company_id))
-        .filter(tickets::email_normalized.eq(email).or(tickets::customer_id.eq_any(ids)))
-        .order(tickets::id)
-        .load(conn)?;
+    let person = crate::records::table::Rows {
+        person: Some((email, &ids)),
+        oldest_first: true,
+        ..crate::records::table::Rows::of(company_id, crate::records::Listing::Any)
+    };
+    let orders = OrderRecord::select(conn, &person)?;
+    let tickets = TicketRecord::select(conn, &person)?;
     Ok(Found {
         customers,
-        orders: orders.into_iter().map(OrderRecord::try_from).collect::<Result<_>>()?,
-        tickets: tickets.into_iter().map(TicketRecord::try_from).collect::<Result<_>>()?,
+        orders,
+        tickets,
     })
 }
 

@@ -1,10 +1,11 @@
 //! The customer list and a customer's file.
 
-use lead_store::{Customer, CustomerFile};
+use lead_present::Presented;
+use lead_store::{Customer, CustomerFile, OrderRecord, TicketRecord};
 use maud::{html, Markup};
 
 use super::record::{note_form, NotesShown};
-use super::{order_status, ticket_status, when};
+use super::when;
 
 /// The customer list, with a search.
 pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
@@ -73,7 +74,7 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &Not
         @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
         ul class="plain" {
             @for ticket in &file.tickets {
-                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (ticket_status(ticket.status)) " · " (when(ticket.created_at)) }
+                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (TicketRecord::label(ticket.status)) " · " (when(ticket.created_at)) }
             }
         }
         p class="pager" {
@@ -84,7 +85,7 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &Not
         @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
         ul class="plain" {
             @for order in &file.orders {
-                li { (order.title) " · " (order.total.to_german()) " · " (order_status(order.status)) " · " (when(order.created_at)) }
+                li { (order.title) " · " (order.total.to_german()) " · " (OrderRecord::label(order.status)) " · " (when(order.created_at)) }
             }
         }
         p class="pager" {

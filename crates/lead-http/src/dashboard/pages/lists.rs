@@ -1,10 +1,8 @@
 //! The order inbox and the ticket list: filters, search, pages of 50.
 
-use lead_domain::OrderStatus;
-use lead_store::{OrderRecord, TicketRecord};
 use maud::{html, Markup};
 
-use super::{order_status, ticket_status, when};
+use super::OnDashboard;
 
 /// What a list page shows (orders or tickets): its filters, and where its page starts.
 pub(crate) struct ListView<'a> {
@@ -88,87 +86,26 @@ impl ListView<'_> {
     }
 }
 
-/// The order inbox ("Web-Bestellungen"): 50 a page, newest first.
-pub(crate) fn orders(orders: &[OrderRecord], view: &ListView, csrf: &str) -> Markup {
+/// A list of leads of kind `K` (the order inbox „Web-Bestellungen“, the tickets): 50 a
+/// page, newest first.
+pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str) -> Markup {
     let back = view.link("", view.status, view.before);
     html! {
-        h1 { "Web-Bestellungen" }
+        h1 { (K::TITLE) }
         (view.filters())
-        div data-live="orders" {
-            @if orders.is_empty() {
+        div data-live=(K::TAB) {
+            @if leads.is_empty() {
                 @if view.searching() || view.status.is_some() {
-                    p class="empty" { "Keine Bestellungen gefunden." }
+                    p class="empty" { (K::NONE_FOUND) }
                 } @else {
-                    p class="empty" { "Noch keine Bestellungen. Sobald Ihre Website eine Bestellung sendet, erscheint sie hier – "
-                        "so binden Sie Ihr Formular an: unter " a href="/app/admin/keys" { "Verwaltung → API-Schlüssel" }
-                        " einen Schlüssel ausgeben; dort stehen ein fertiges HTML-Formular und ein fetch()-Beispiel dazu." }
+                    (K::first_steps())
                 }
             } @else {
                 div class="scroll" {
                     table {
-                        thead { tr { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } } }
+                        thead { tr { (K::columns()) } }
                         tbody {
-                            @for order in orders {
-                                tr id={ "order-" (order.id) } {
-                                    td { (when(order.created_at)) }
-                                    td class="amount" { (order.total.to_german()) }
-                                    td {
-                                        @if let Some(customer) = order.customer_id {
-                                            a href={ "/app/customers/" (customer) } { (order.email) }
-                                        } @else { (order.email) }
-                                    }
-                                    td { a href={ "/app/orders/" (order.id) } { (order.title) } }
-                                    td class="status" { (order_status(order.status)) }
-                                    td class="actions" {
-                                        @if order.status == OrderStatus::New {
-                                            form method="post" action={ "/app/orders/" (order.id) "/accept" } class="inline" {
-                                                input type="hidden" name="csrf" value=(csrf);
-                                                input type="hidden" name="back" value=(back);
-                                                button type="submit" class="accept" { "Annehmen" }
-                                            }
-                                            form method="post" action={ "/app/orders/" (order.id) "/reject" } class="inline" {
-                                                input type="hidden" name="csrf" value=(csrf);
-                                                input type="hidden" name="back" value=(back);
-                                                button type="submit" class="reject" { "Ablehnen" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            (view.pager())
-        }
-    }
-}
-
-/// The ticket list: 50 a page, newest first.
-pub(crate) fn tickets(tickets: &[TicketRecord], view: &ListView) -> Markup {
-    html! {
-        h1 { "Tickets" }
-        (view.filters())
-        div data-live="tickets" {
-            @if tickets.is_empty() {
-                @if view.searching() || view.status.is_some() {
-                    p class="empty" { "Keine Tickets gefunden." }
-                } @else {
-                    p class="empty" { "Noch keine Tickets. Kontaktformulare Ihrer Website, die an den Lead-Endpunkt senden, erscheinen hier." }
-                }
-            } @else {
-                div class="scroll" {
-                    table {
-                        thead { tr { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } } }
-                        tbody {
-                            @for ticket in tickets {
-                                tr {
-                                    td { (when(ticket.created_at)) }
-                                    td { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } }
-                                    td { (ticket.email) }
-                                    td { (ticket_status(ticket.status)) }
-                                }
-                            }
+                            @for lead in leads { (lead.row(&back, csrf)) }
                         }
                     }
                 }

@@ -1,12 +1,13 @@
 //! The dashboard's HTML, in German. maud escapes every value it interpolates, so whatever a
 //! website sent (a ticket whose message is `<script>…`) is shown as text.
 
-use lead_domain::{OrderStatus, TicketStatus, Timestamp};
+use lead_domain::Timestamp;
 use lead_store::Notification;
 use maud::{html, Markup, DOCTYPE};
 
 mod admin;
 mod customers;
+mod kinds;
 mod lists;
 mod me;
 mod record;
@@ -15,9 +16,10 @@ pub(crate) use admin::{
     admin_audit, admin_employees, admin_index, admin_keys, admin_submissions, admin_webhooks, privacy, Privacy,
 };
 pub(crate) use customers::{customer_file, customers, FilePaging};
-pub(crate) use lists::{orders, tickets, ListView};
+pub(crate) use kinds::OnDashboard;
+pub(crate) use lists::{leads, ListView};
 pub(crate) use me::{notifications, password_form, settings, Settings};
-pub(crate) use record::{order, ticket, NotesShown};
+pub(crate) use record::{lead, NotesShown};
 
 /// Who is looking, for the page header.
 pub(crate) struct Viewer<'a> {
@@ -40,21 +42,6 @@ pub(crate) fn set_time_zone(zone: lead_domain::TimeZone) {
 /// A time as the team reads it: German notation, in their zone.
 fn when(at: Timestamp) -> String {
     at.to_german_in(TIME_ZONE.get().unwrap_or(&lead_domain::TimeZone::UTC))
-}
-
-pub(crate) fn order_status(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::New => "Neu",
-        OrderStatus::Accepted => "Angenommen",
-        OrderStatus::Rejected => "Abgelehnt",
-    }
-}
-
-pub(crate) fn ticket_status(status: TicketStatus) -> &'static str {
-    match status {
-        TicketStatus::Open => "Offen",
-        TicketStatus::Closed => "Geschlossen",
-    }
 }
 
 /// A form that posts to `action` with the session's CSRF token.

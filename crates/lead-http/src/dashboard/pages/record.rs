@@ -1,10 +1,10 @@
 //! One order or ticket: everything the website sent, readable, and its history.
 
-use lead_domain::{OrderStatus, TicketStatus, Timestamp};
-use lead_store::{Customer, Note, OrderRecord, TicketRecord};
+use lead_domain::Timestamp;
+use lead_store::Note;
 use maud::{html, Markup};
 
-use super::{order_status, post_form, ticket_status, when};
+use super::{when, OnDashboard};
 
 /// What a website sent beyond the known fields, readable: nested objects as definition
 /// lists, lists of objects (a cart) as tables, numbers and amounts the German way — nothing
@@ -177,110 +177,29 @@ pub(super) fn note_form(base: &str, csrf: &str) -> Markup {
     }
 }
 
-/// One web order: everything the website sent, the customer, the decision, the history.
-pub(crate) fn order(
-    order: &OrderRecord,
+/// One lead of kind `K`: everything the website sent, what the team can do with it, its
+/// history and a note.
+pub(crate) fn lead<K: OnDashboard>(
+    lead: &K,
+    extra: &K::Extra,
     notes: &NotesShown,
     released: Option<(Timestamp, String)>,
     csrf: &str,
 ) -> Markup {
-    let base = format!("/app/orders/{}", order.id);
-    let mut events = vec![(order.created_at, "Eingegangen".to_owned())];
+    let base = lead_present::link::<K>(lead.id());
+    let mut events = vec![(lead.created_at(), "Eingegangen".to_owned())];
     events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
-    if let (Some(at), true) = (order.decided_at, order.status != OrderStatus::New) {
-        let by = order
-            .decided_by
-            .as_ref()
-            .map_or_else(String::new, |e| format!(" von {}", e.name));
-        events.push((at, format!("{}{by}", order_status(order.status))));
+    if let (changed_by, Some(at)) = lead.changed() {
+        let by = changed_by.map_or_else(String::new, |e| format!(" von {}", e.name));
+        events.push((at, format!("{}{by}", K::label(lead.status()))));
     }
     html! {
-        p { a href="/app/orders" { "← Alle Bestellungen" } }
-        h1 { (order.title) }
-        p class="meta" { (order_status(order.status)) " · " (when(order.created_at)) }
-        dl class="extra" id="order-fields" {
-            dt { "Betrag" } dd class="amount" { (order.total.to_german()) }
-            dt { "E-Mail" } dd { (order.email) }
-            @if let Some(message) = &order.message { dt { "Nachricht" } dd { pre class="message" { (message) } } }
-            dt { "Kundenakte" }
-            dd {
-                @if let Some(customer) = order.customer_id {
-                    a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" }
-                } @else { "keiner zugeordnet" }
-            }
-        }
-        (extra(&order.payload))
-        (original(&order.payload))
-        @if order.status == OrderStatus::New {
-            h2 { "Entscheidung" }
-            form method="post" class="decision" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="back" value=(base);
-                label for="reason" { "Begründung (optional, erscheint im Verlauf)" }
-                textarea id="reason" name="reason" rows="2" maxlength="10000" {}
-                div class="actions" {
-                    button type="submit" class="accept" formaction={ (base) "/accept" } { "Annehmen" }
-                    button type="submit" class="reject" formaction={ (base) "/reject" } { "Ablehnen" }
-                }
-            }
-        }
-        (timeline(&base, events, notes))
-        (note_form(&base, csrf))
-    }
-}
-
-/// One ticket: the original message, custom fields, status, customer file.
-pub(crate) fn ticket(
-    ticket: &TicketRecord,
-    customers: &[Customer],
-    notes: &NotesShown,
-    released: Option<(Timestamp, String)>,
-    csrf: &str,
-) -> Markup {
-    let base = format!("/app/tickets/{}", ticket.id);
-    let mut events = vec![(ticket.created_at, "Eingegangen".to_owned())];
-    events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
-    if let Some(at) = ticket.status_changed_at {
-        let by = ticket
-            .status_changed_by
-            .as_ref()
-            .map_or_else(String::new, |e| format!(" von {}", e.name));
-        events.push((at, format!("{}{by}", ticket_status(ticket.status))));
-    }
-    html! {
-        p { a href="/app/tickets" { "← Alle Tickets" } }
-        h1 { (ticket.title) }
-        p class="meta" {
-            (ticket_status(ticket.status)) " · von " (ticket.email) " · " (when(ticket.created_at))
-        }
-        h2 { "Nachricht" }
-        pre class="message" id="message" { (ticket.message) }
-        (extra(&ticket.payload))
-        (original(&ticket.payload))
-        div class="actions" {
-            @if ticket.status == TicketStatus::Open {
-                (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
-            } @else {
-                (post_form(&format!("{base}/reopen"), csrf, "Wieder öffnen", "accept"))
-            }
-        }
-        h2 { "Kundenakte" }
-        @if let Some(customer) = ticket.customer_id {
-            p { a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" } }
-        } @else if customers.is_empty() {
-            p { "Noch keiner Kundenakte zugeordnet; es gibt noch keine Kunden." }
-        } @else {
-            form method="post" action={ (base) "/assign" } {
-                input type="hidden" name="csrf" value=(csrf);
-                label for="customer_id" { "Einem Kunden zuordnen" }
-                select id="customer_id" name="customer_id" {
-                    @for customer in customers {
-                        option value=(customer.id) { (customer.name) " (" (customer.email) ")" }
-                    }
-                }
-                button type="submit" { "Zuordnen" }
-            }
-        }
+        p { a href=(K::LIST) { (K::BACK) } }
+        h1 { (lead.title()) }
+        (lead.head())
+        (self::extra(lead.payload()))
+        (original(lead.payload()))
+        (lead.actions(extra, &base, csrf))
         (timeline(&base, events, notes))
         (note_form(&base, csrf))
     }

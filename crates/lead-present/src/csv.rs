@@ -1,4 +1,4 @@
-//! Orders and tickets as CSV, for the accountant's spreadsheet or another program.
+//! Leads as CSV, for the accountant's spreadsheet or another program.
 //!
 //! Two dialects. `Excel` (the default) is what German Excel opens by double-click: `;` between
 //! cells, a decimal comma, UTF-8 with a byte order mark, times in the team's zone, German
@@ -8,8 +8,9 @@
 //! and read as NFKC, so that a full-width `＝` counts) gets a `'` in front (OWASP); the RFC 4180
 //! dialect is for programs and writes every value as it is.
 
-use lead_domain::{TimeZone, Timestamp};
-use lead_store::{OrderRecord, TicketRecord};
+use lead_domain::{TimeZone, Timestamp, Word};
+
+use crate::Presented;
 
 /// How the CSV is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,150 +31,62 @@ impl Dialect {
     }
 }
 
-/// What is exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Web orders.
-    Orders,
-    /// Tickets.
-    Tickets,
-}
-
-/// The first lines: Excel's byte order mark, and the header.
-pub fn head(kind: Kind, dialect: Dialect) -> Vec<u8> {
-    let header: &[&str] = match (kind, dialect) {
-        (Kind::Orders, Dialect::Excel) => &[
-            "Nr.",
-            "Eingang",
-            "Status",
-            "E-Mail",
-            "Titel",
-            "Betrag (EUR)",
-            "Nachricht",
-            "Kunde",
-            "Entschieden von",
-            "Entschieden am",
-            "Weitere Angaben",
-        ],
-        (Kind::Orders, Dialect::Rfc4180) => &[
-            "id",
-            "created_at",
-            "status",
-            "email",
-            "title",
-            "total",
-            "message",
-            "customer_id",
-            "decided_by",
-            "decided_at",
-            "extra",
-        ],
-        (Kind::Tickets, Dialect::Excel) => &[
-            "Nr.",
-            "Eingang",
-            "Status",
-            "E-Mail",
-            "Titel",
-            "Nachricht",
-            "Kunde",
-            "Geändert von",
-            "Geändert am",
-            "Weitere Angaben",
-        ],
-        (Kind::Tickets, Dialect::Rfc4180) => &[
-            "id",
-            "created_at",
-            "status",
-            "email",
-            "title",
-            "message",
-            "customer_id",
-            "status_changed_by",
-            "status_changed_at",
-            "extra",
-        ],
+/// The first lines of an export of leads of kind `K`: Excel's byte order mark, and the header.
+pub fn head<K: Presented>(dialect: Dialect) -> Vec<u8> {
+    let name = |(excel, rfc4180): &(&'static str, &'static str)| match dialect {
+        Dialect::Excel => (*excel).to_owned(),
+        Dialect::Rfc4180 => (*rfc4180).to_owned(),
     };
+    let columns = [
+        ("Nr.", "id"),
+        ("Eingang", "created_at"),
+        ("Status", "status"),
+        ("E-Mail", "email"),
+        ("Titel", "title"),
+    ]
+    .iter()
+    .chain(K::OWN_COLUMNS)
+    .chain(&[("Nachricht", "message"), ("Kunde", "customer_id")])
+    .chain(&K::CHANGED_COLUMNS)
+    .chain(&[("Weitere Angaben", "extra")])
+    .map(name)
+    .collect();
     let mut bytes = match dialect {
         Dialect::Excel => "\u{feff}".as_bytes().to_vec(),
         Dialect::Rfc4180 => Vec::new(),
     };
-    bytes.extend(encode(
-        dialect,
-        std::iter::once(header.iter().map(|cell| (*cell).to_owned()).collect()),
-    ));
+    bytes.extend(encode(dialect, std::iter::once(columns)));
     bytes
 }
 
-/// Orders as CSV lines.
-pub fn orders(orders: &[OrderRecord], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
+/// Leads of kind `K` as CSV lines, under [`head`].
+pub fn rows<K: Presented>(leads: &[K], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
     encode(
         dialect,
-        orders.iter().map(|order| {
+        leads.iter().map(|lead| {
             let status = match dialect {
-                Dialect::Excel => german_order_status(order.status),
-                Dialect::Rfc4180 => order.status.as_str(),
+                Dialect::Excel => K::label(lead.status()),
+                Dialect::Rfc4180 => lead.status().word(),
             };
-            let total = match dialect {
-                Dialect::Excel => order.total.to_decimal().replace('.', ","),
-                Dialect::Rfc4180 => order.total.to_decimal(),
-            };
-            vec![
-                order.id.to_string(),
-                time(order.created_at, dialect, zone),
+            let (changed_by, changed_at) = lead.changed();
+            let mut cells = vec![
+                lead.id().to_string(),
+                time(lead.created_at(), dialect, zone),
                 status.to_owned(),
-                safe(&order.email, dialect),
-                safe(&order.title, dialect),
-                total,
-                safe(order.message.as_deref().unwrap_or_default(), dialect),
-                order.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                safe(order.decided_by.as_ref().map_or("", |e| e.name.as_str()), dialect),
-                order.decided_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
-                safe(&extra(&order.payload), dialect),
-            ]
+                safe(lead.email(), dialect),
+                safe(lead.title(), dialect),
+            ];
+            cells.extend(lead.own_cells(dialect));
+            cells.extend([
+                safe(lead.message().unwrap_or_default(), dialect),
+                lead.customer_id().map(|c| c.to_string()).unwrap_or_default(),
+                safe(changed_by.map_or("", |e| e.name.as_str()), dialect),
+                changed_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
+                safe(&extra(lead.payload()), dialect),
+            ]);
+            cells
         }),
     )
-}
-
-/// Tickets as CSV lines.
-pub fn tickets(tickets: &[TicketRecord], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
-    encode(
-        dialect,
-        tickets.iter().map(|ticket| {
-            let status = match dialect {
-                Dialect::Excel => match ticket.status {
-                    lead_domain::TicketStatus::Open => "Offen",
-                    lead_domain::TicketStatus::Closed => "Geschlossen",
-                },
-                Dialect::Rfc4180 => ticket.status.as_str(),
-            };
-            vec![
-                ticket.id.to_string(),
-                time(ticket.created_at, dialect, zone),
-                status.to_owned(),
-                safe(&ticket.email, dialect),
-                safe(&ticket.title, dialect),
-                safe(&ticket.message, dialect),
-                ticket.customer_id.map(|c| c.to_string()).unwrap_or_default(),
-                safe(
-                    ticket.status_changed_by.as_ref().map_or("", |e| e.name.as_str()),
-                    dialect,
-                ),
-                ticket
-                    .status_changed_at
-                    .map(|at| time(at, dialect, zone))
-                    .unwrap_or_default(),
-                safe(&extra(&ticket.payload), dialect),
-            ]
-        }),
-    )
-}
-
-fn german_order_status(status: lead_domain::OrderStatus) -> &'static str {
-    match status {
-        lead_domain::OrderStatus::New => "Neu",
-        lead_domain::OrderStatus::Accepted => "Angenommen",
-        lead_domain::OrderStatus::Rejected => "Abgelehnt",
-    }
 }
 
 fn time(at: Timestamp, dialect: Dialect, zone: &TimeZone) -> String {
@@ -277,10 +190,31 @@ mod tests {
     }
 
     #[test]
+    fn each_kind_has_its_columns_between_those_every_lead_has() {
+        let line = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            line(head::<lead_store::OrderRecord>(Dialect::Excel)),
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);Nachricht;Kunde;Entschieden von;Entschieden am;Weitere Angaben\r\n"
+        );
+        assert_eq!(
+            line(head::<lead_store::OrderRecord>(Dialect::Rfc4180)),
+            "id,created_at,status,email,title,total,message,customer_id,decided_by,decided_at,extra\r\n"
+        );
+        assert_eq!(
+            line(head::<lead_store::TicketRecord>(Dialect::Excel)),
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;Kunde;Geändert von;Geändert am;Weitere Angaben\r\n"
+        );
+        assert_eq!(
+            line(head::<lead_store::TicketRecord>(Dialect::Rfc4180)),
+            "id,created_at,status,email,title,message,customer_id,status_changed_by,status_changed_at,extra\r\n"
+        );
+    }
+
+    #[test]
     fn the_dialects_differ_in_separator_and_mark() {
-        let excel = head(Kind::Orders, Dialect::Excel);
+        let excel = head::<lead_store::OrderRecord>(Dialect::Excel);
         assert!(excel.starts_with("\u{feff}Nr.;Eingang;".as_bytes()));
-        let plain = head(Kind::Tickets, Dialect::Rfc4180);
+        let plain = head::<lead_store::TicketRecord>(Dialect::Rfc4180);
         assert!(plain.starts_with(b"id,created_at,status,"));
         assert!(plain.ends_with(b"extra\r\n"));
         // A cell with the separator, a quote or a line break is quoted.

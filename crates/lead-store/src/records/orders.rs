@@ -1,0 +1,183 @@
+//! A web order: what it holds besides what every lead does (a total), and its decision —
+//! accepted or rejected, once.
+
+use diesel::prelude::*;
+use lead_domain::{LeadType, Money, OrderStatus, Timestamp};
+
+use super::{Hold, LeadKind};
+use crate::ids::{CompanyId, CustomerId, EmployeeId, LeadId, OrderId};
+use crate::models::{EmployeeRef, Member};
+use crate::outbox::Event;
+use crate::schema::web_orders;
+use crate::{Result, Store, StoreError};
+
+/// A web order in a company's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    /// Its id (the `id` of the success answer).
+    pub id: OrderId,
+    /// The company.
+    pub company_id: CompanyId,
+    /// The matching customer, if any.
+    pub customer_id: Option<CustomerId>,
+    /// Sender's email as sent (trimmed).
+    pub email: String,
+    /// Subject or `Web-Bestellung`.
+    pub title: String,
+    /// Optional note.
+    pub message: Option<String>,
+    /// The gross amount.
+    pub total: Money,
+    /// Where it stands in the inbox.
+    pub status: OrderStatus,
+    /// The original request body.
+    pub payload: String,
+    /// When it arrived.
+    pub created_at: Timestamp,
+    /// Who accepted or rejected it.
+    pub decided_by: Option<EmployeeRef>,
+    /// When it was accepted or rejected.
+    pub decided_at: Option<Timestamp>,
+    /// Why it is held back from the team, if it is.
+    pub held: Option<Hold>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = web_orders)]
+pub(crate) struct OrderRow {
+    id: OrderId,
+    company_id: CompanyId,
+    customer_id: Option<CustomerId>,
+    email: String,
+    title: String,
+    message: Option<String>,
+    total_cents: i64,
+    #[diesel(deserialize_as = String)]
+    status: OrderStatus,
+    payload: String,
+    #[diesel(deserialize_as = i64)]
+    created_at: Timestamp,
+    decided_by: Option<EmployeeId>,
+    decided_at: Option<i64>,
+    held: Option<String>,
+}
+
+impl TryFrom<(OrderRow, Option<String>)> for OrderRecord {
+    type Error = StoreError;
+
+    fn try_from((row, decider): (OrderRow, Option<String>)) -> Result<Self, StoreError> {
+        let total = u64::try_from(row.total_cents)
+            .ok()
+            .and_then(Money::from_cents)
+            .ok_or_else(|| StoreError::corrupt(format!("order {}: total of {} cents", row.id, row.total_cents)))?;
+        Ok(OrderRecord {
+            id: row.id,
+            company_id: row.company_id,
+            customer_id: row.customer_id,
+            email: row.email,
+            title: row.title,
+            message: row.message,
+            total,
+            status: row.status,
+            payload: row.payload,
+            created_at: row.created_at,
+            decided_by: EmployeeRef::from_parts(row.decided_by, decider),
+            decided_at: row.decided_at.map(Timestamp::from),
+            held: row.held.map(Hold::try_from).transpose()?,
+        })
+    }
+}
+
+super::table::lead_table!(OrderRecord, OrderRow, web_orders, decided_by);
+
+impl LeadKind for OrderRecord {
+    type Id = OrderId;
+    type Status = OrderStatus;
+
+    const TYPE: LeadType = LeadType::Order;
+
+    fn numbered(number: i64) -> OrderId {
+        OrderId::new(number)
+    }
+
+    fn id(&self) -> OrderId {
+        self.id
+    }
+
+    fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    fn email(&self) -> &str {
+        &self.email
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+
+    fn customer_id(&self) -> Option<CustomerId> {
+        self.customer_id
+    }
+
+    fn held(&self) -> Option<Hold> {
+        self.held
+    }
+
+    fn changed(&self) -> (Option<&EmployeeRef>, Option<Timestamp>) {
+        (self.decided_by.as_ref(), self.decided_at)
+    }
+
+    fn notification_text(&self) -> String {
+        lead_domain::order_notification(self.total)
+    }
+}
+
+impl Store {
+    /// Accepts or rejects a `new` order, recording who and when. A decided order is a
+    /// [`StoreError::Conflict`]: the first decision stands.
+    pub fn decide_order(&self, member: Member, order_id: OrderId, decision: OrderStatus) -> Result<OrderRecord> {
+        if decision == OrderStatus::New {
+            return Err(StoreError::Invalid {
+                field: "status",
+                problem: crate::Problem::Other("a decision is accepted or rejected".into()),
+            });
+        }
+        self.write(|conn| {
+            let updated = diesel::update(
+                web_orders::table
+                    .filter(web_orders::id.eq(order_id))
+                    .filter(web_orders::company_id.eq(member.company_id))
+                    .filter(web_orders::status.eq(OrderStatus::New.as_str())),
+            )
+            .set((
+                web_orders::status.eq(decision.as_str()),
+                web_orders::decided_by.eq(member.employee_id),
+                web_orders::decided_at.eq(Timestamp::now().millis()),
+            ))
+            .execute(conn)?;
+            let order = super::load::<OrderRecord>(conn, member.company_id, order_id)?;
+            if updated == 0 {
+                return Err(StoreError::Conflict(format!("the order was already {}", order.status)));
+            }
+            let event = match decision {
+                OrderStatus::Accepted => Event::OrderAccepted,
+                _ => Event::OrderRejected,
+            };
+            self.enqueue(conn, member.company_id, LeadId::Order(order_id), event)?;
+            Ok(order)
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! The one implementation of reading and releasing leads, for both kinds: `lead_table!` makes it
+//! for a kind's table (`web_orders`, `tickets`), whose columns are named alike, and the name of
+//! the column that says who last changed the lead's status.
+
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, CustomerId};
+use crate::records::{Listing, Search};
+use crate::Result;
+
+/// Which rows of a kind's table to read, each field a filter (`None`: not filtered).
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'a> {
+    /// Of this company.
+    pub company: Option<CompanyId>,
+    /// Held or not, or in a customer's file.
+    pub listing: Listing,
+    /// With one of these ids.
+    pub ids: Option<&'a [i64]>,
+    /// Of this person: from this normalised address, or in one of these customers' files.
+    pub person: Option<(&'a str, &'a [CustomerId])>,
+    /// In this status (as stored).
+    pub status: Option<&'static str>,
+    /// Found by this search.
+    pub search: Option<&'a Search>,
+    /// With an id below this one.
+    pub before: Option<i64>,
+    /// At most this many.
+    pub limit: Option<i64>,
+    /// Oldest first (the default is newest first).
+    pub oldest_first: bool,
+}
+
+impl Rows<'_> {
+    /// Every row of every company, held or not, newest first.
+    pub const EVERY: Rows<'static> = Rows {
+        company: None,
+        listing: Listing::Any,
+        ids: None,
+        person: None,
+        status: None,
+        search: None,
+        before: None,
+        limit: None,
+        oldest_first: false,
+    };
+
+    /// Every row of the company that `listing` selects, newest first.
+    pub fn of(company: CompanyId, listing: Listing) -> Rows<'static> {
+        Rows {
+            company: Some(company),
+            listing,
+            ..Rows::EVERY
+        }
+    }
+}
+
+/// What the store does with a kind's table. Sealed: implemented by `lead_table!` only.
+pub trait Table: Sized {
+    /// The rows `rows` selects, with the name of who last changed their status.
+    fn select(conn: &mut DbConnection, rows: &Rows<'_>) -> Result<Vec<Self>>;
+
+    /// How many of the team's leads of `company` `search` finds, per stored status (only
+    /// those with any).
+    fn count_by_status(conn: &mut DbConnection, company: CompanyId, search: &Search) -> Result<Vec<(String, i64)>>;
+
+    /// Holds the lead with `id` no longer: its company, or `None` where no held lead has it.
+    fn unhold(conn: &mut DbConnection, id: i64) -> Result<Option<CompanyId>>;
+}
+
+/// Implements [`Table`] for `$record`, read as `$row` from `$table`, whose `$changed_by`
+/// column names who last changed a lead's status.
+macro_rules! lead_table {
+    ($record:ty, $row:ty, $table:ident, $changed_by:ident) => {
+        impl $crate::records::table::Table for $record {
+            fn select(
+                conn: &mut $crate::db::DbConnection,
+                rows: &$crate::records::table::Rows<'_>,
+            ) -> $crate::Result<Vec<Self>> {
+                use diesel::prelude::*;
+                use $crate::records::Listing;
+                use $crate::schema::{employees, $table};
+                let mut query = $table::table
+                    .left_join(employees::table.on($table::$changed_by.eq(employees::id.nullable())))
+                    .select((<$row>::as_select(), employees::name.nullable()))
+                    .into_boxed();
+                if let Some(company) = rows.company {
+                    query = query.filter($table::company_id.eq(company));
+                }
+                query = match rows.listing {
+                    Listing::Team => query.filter($table::held.is_null()),
+                    Listing::Customer(customer) => query
+                        .filter($table::held.is_null())
+                        .filter($table::customer_id.eq(customer)),
+                    Listing::Held(None) => query.filter($table::held.is_not_null()),
+                    Listing::Held(Some(hold)) => query.filter($table::held.eq(hold.as_str())),
+                    Listing::Any => query,
+                };
+                if let Some(ids) = rows.ids {
+                    query = query.filter($table::id.eq_any(ids));
+                }
+                if let Some((email, customers)) = rows.person {
+                    query = query.filter(
+                        $table::email_normalized
+                            .eq(email)
+                            .or($table::customer_id.eq_any(customers)),
+                    );
+                }
+                if let Some(status) = rows.status {
+                    query = query.filter($table::status.eq(status));
+                }
+                if let Some(search) = rows.search {
+                    query = $crate::records::table::searched!(query, $table, search);
+                }
+                if let Some(before) = rows.before {
+                    query = query.filter($table::id.lt(before));
+                }
+                if let Some(limit) = rows.limit {
+                    query = query.limit(limit);
+                }
+                query = match rows.oldest_first {
+                    true => query.order($table::id.asc()),
+                    false => query.order($table::id.desc()),
+                };
+                let found: Vec<($row, Option<String>)> = query.load(conn)?;
+                found.into_iter().map(<$record>::try_from).collect()
+            }
+
+            fn count_by_status(
+                conn: &mut $crate::db::DbConnection,
+                company: $crate::ids::CompanyId,
+                search: &$crate::records::Search,
+            ) -> $crate::Result<Vec<(String, i64)>> {
+                use diesel::prelude::*;
+                use $crate::schema::$table;
+                let query = $table::table
+                    .filter($table::company_id.eq(company))
+                    .filter($table::held.is_null())
+                    .group_by($table::status)
+                    .select(($table::status, diesel::dsl::count_star()))
+                    .into_boxed();
+                Ok($crate::records::table::searched!(query, $table, search).load(conn)?)
+            }
+
+            fn unhold(conn: &mut $crate::db::DbConnection, id: i64) -> $crate::Result<Option<$crate::ids::CompanyId>> {
+                use diesel::prelude::*;
+                use $crate::schema::$table;
+                let released: Vec<$crate::ids::CompanyId> = diesel::update(
+                    $table::table
+                        .filter($table::id.eq(id))
+                        .filter($table::held.is_not_null()),
+                )
+                .set($table::held.eq(None::<String>))
+                .returning($table::company_id)
+                .get_results(conn)?;
+                Ok(released.first().copied())
+            }
+        }
+    };
+}
+pub(crate) use lead_table;
+
+/// Narrows a boxed query of `$table` (`web_orders` or `tickets`) by `$search`.
+macro_rules! searched {
+    ($query:expr, $table:ident, $search:expr) => {{
+        use $crate::dialect::lower;
+        let mut query = $query;
+        let search: &$crate::records::Search = $search;
+        if let Some(text) = search.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+            let pattern = $crate::dialect::contains(text);
+            query = query.filter(
+                lower($table::email.nullable())
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower($table::title.nullable()).like(pattern.clone()).escape('\\'))
+                    .or(lower($table::message.nullable()).like(pattern.clone()).escape('\\'))
+                    .or(lower($table::payload.nullable()).like(pattern).escape('\\')),
+            );
+        }
+        if let Some(since) = search.since {
+            query = query.filter($table::created_at.ge(since.millis()));
+        }
+        if let Some(until) = search.until {
+            query = query.filter($table::created_at.lt(until.millis()));
+        }
+        query
+    }};
+}
+pub(crate) use searched;
