@@ -23,8 +23,8 @@ mod worker;
 
 pub use guard::{check_target, GuardError};
 pub use mail::{MailError, Mailer, SmtpConfig};
-pub use push::{Message, Vapid, TIME_TO_LIVE};
+pub use push::{Message, Vapid, VapidError, TIME_TO_LIVE};
 pub use schedule::{Schedule, ScheduleError};
 pub use sign::{generate_secret, signature, SecretError};
-pub use webhook::{ping, Answer, WebhookClient};
-pub use worker::{DeliverConfig, Deliverer};
+pub use webhook::{ping, Answer, ClientError, WebhookClient};
+pub use worker::{DeliverConfig, Deliverer, StartError};

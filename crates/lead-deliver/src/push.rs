@@ -43,6 +43,23 @@ impl std::fmt::Debug for Vapid {
     }
 }
 
+/// Why the stored VAPID keys or the configured subject cannot sign push messages.
+#[derive(Debug, thiserror::Error)]
+pub enum VapidError {
+    /// The stored private key is not base64url.
+    #[error("the stored VAPID private key is not base64url: {0}")]
+    NotBase64url(#[source] base64::DecodeError),
+    /// The stored private key is not a P-256 scalar.
+    #[error("the stored VAPID private key is not a P-256 key")]
+    NotP256,
+    /// The stored public key is not the private key's.
+    #[error("the stored VAPID public key does not belong to its private key")]
+    NotAPair,
+    /// `[push] subject` is no contact a push service accepts.
+    #[error("[push] subject must be a mailto: or https: URL, got {0:?}")]
+    Subject(String),
+}
+
 impl Vapid {
     /// A new key pair (P-256), for [`Store::vapid_keys_or_make`](lead_store::Store::vapid_keys_or_make).
     pub fn generate() -> VapidKeys {
@@ -60,20 +77,15 @@ impl Vapid {
     }
 
     /// The identity of `keys` with the contact `subject` (`mailto:…` or `https://…`).
-    pub fn new(keys: &VapidKeys, subject: &str) -> Result<Vapid, String> {
-        let scalar = BASE64URL
-            .decode(&keys.private_key)
-            .map_err(|error| format!("the stored VAPID private key is not base64url: {error}"))?;
-        let key = p256::ecdsa::SigningKey::from_slice(&scalar)
-            .map_err(|_| "the stored VAPID private key is not a P-256 key".to_owned())?;
+    pub fn new(keys: &VapidKeys, subject: &str) -> Result<Vapid, VapidError> {
+        let scalar = BASE64URL.decode(&keys.private_key).map_err(VapidError::NotBase64url)?;
+        let key = p256::ecdsa::SigningKey::from_slice(&scalar).map_err(|_| VapidError::NotP256)?;
         let public_key = BASE64URL.encode(key.verifying_key().to_encoded_point(false).as_bytes());
         if public_key != keys.public_key {
-            return Err("the stored VAPID public key does not belong to its private key".into());
+            return Err(VapidError::NotAPair);
         }
         if !(subject.starts_with("mailto:") || subject.starts_with("https://")) {
-            return Err(format!(
-                "[push] subject must be a mailto: or https: URL, got {subject:?}"
-            ));
+            return Err(VapidError::Subject(subject.to_owned()));
         }
         Ok(Vapid {
             key,

@@ -20,9 +20,14 @@ pub struct WebhookClient {
     allow_private: bool,
 }
 
+/// The HTTP client for webhooks cannot be made (no TLS backend could be set up).
+#[derive(Debug, thiserror::Error)]
+#[error("the HTTP client for webhooks cannot be made: {0}")]
+pub struct ClientError(#[source] reqwest::Error);
+
 impl WebhookClient {
     /// A client whose requests give up after `timeout`.
-    pub fn new(timeout: Duration, allow_private: bool) -> Result<WebhookClient, String> {
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<WebhookClient, ClientError> {
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -33,7 +38,7 @@ impl WebhookClient {
         if !allow_private {
             builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
         }
-        let client = builder.build().map_err(|error| error.to_string())?;
+        let client = builder.build().map_err(ClientError)?;
         Ok(WebhookClient { client, allow_private })
     }
 

@@ -65,6 +65,20 @@ impl Default for DeliverConfig {
     }
 }
 
+/// Why the delivery worker cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The webhooks' HTTP client cannot be made.
+    #[error(transparent)]
+    Client(#[from] crate::webhook::ClientError),
+    /// `[smtp]` cannot be used.
+    #[error(transparent)]
+    Mail(#[from] crate::MailError),
+    /// Its thread or runtime cannot be started.
+    #[error("cannot start the delivery worker: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
 /// The delivery worker of one server process (it runs on a thread of its own).
 #[derive(Debug)]
 pub struct Deliverer {
@@ -75,12 +89,12 @@ pub struct Deliverer {
 impl Deliverer {
     /// Starts delivering what `store`'s outbox holds, until the process ends. On SQLite the
     /// claims a previous process left (killed while sending) are given back first.
-    pub fn start(store: Store, config: DeliverConfig) -> Result<Deliverer, String> {
+    pub fn start(store: Store, config: DeliverConfig) -> Result<Deliverer, StartError> {
         let client = WebhookClient::new(config.timeout, config.allow_private)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|error| format!("cannot start the delivery worker: {error}"))?;
+            .map_err(StartError::Thread)?;
         // The mailer's connection pool lives on the worker's runtime.
         let mailer = {
             let _runtime = runtime.enter();
@@ -88,15 +102,14 @@ impl Deliverer {
                 .smtp
                 .as_ref()
                 .map(|smtp| Mailer::new(smtp, config.timeout))
-                .transpose()
-                .map_err(|error| error.to_string())?
+                .transpose()?
         };
         let senders = Senders { client, mailer };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("lead-deliver".into())
             .spawn(move || runtime.block_on(run(store, Arc::new(config), senders, stopped)))
-            .map_err(|error| format!("cannot start the delivery worker: {error}"))?;
+            .map_err(StartError::Thread)?;
         Ok(Deliverer {
             thread: Some(thread),
             stop,

@@ -4,11 +4,13 @@
 //!
 //! Each kind of lead says here, once, what is its own: its status labels (German for the
 //! team, the API's words for programs), its JSON view, its dashboard page and its CSV
-//! columns ([`Presented`]). What every lead shares is written once for both kinds.
+//! columns ([`Presented`]). What every lead shares is written once for both kinds. What a
+//! webhook's test answered is told here too ([`ping`]), in each face's language.
 //!
 //! Depends on `lead-domain` and `lead-store` (for the records it shows); never on HTTP.
 
 pub mod csv;
 mod kinds;
+pub mod ping;
 
 pub use kinds::{link, Presented};

@@ -213,7 +213,7 @@ fn employees_are_members_unless_made_admins() {
     assert!(cli(&db.url, &["employee", "role", &member, "admin"]).status.success());
     assert!(cli(&db.url, &["employee", "role", &admin, "member"]).status.success());
     assert_eq!((role(&member).as_str(), role(&admin).as_str()), ("admin", "member"));
-    assert_fails(&cli(&db.url, &["employee", "role", &member, "boss"]), "member or admin");
+    assert_fails(&cli(&db.url, &["employee", "role", &member, "boss"]), "expected one of: member, admin");
     assert_fails(&cli(&db.url, &["employee", "role", "99", "admin"]), "no employee");
     let audit = json_lines(&cli(&db.url, &["audit", "list", "--json"]));
     assert_eq!(audit[0]["action"], "employee.role");

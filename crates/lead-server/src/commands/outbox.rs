@@ -88,18 +88,18 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             let client = lead_deliver::WebhookClient::new(
                 std::time::Duration::from_secs(config.outbox.timeout_secs),
                 allow_private,
-            )
-            .map_err(anyhow::Error::msg)?;
+            )?;
             let answer = on_runtime(async move { lead_deliver::ping(&client, &target).await })?;
             let took = answer.duration.as_millis();
-            match (answer.status, answer.error) {
-                (Some(status), None) => {
-                    println!("{} answered {status} in {took} ms", webhook.url);
-                    Ok(())
-                }
-                (_, Some(error)) => bail!("{} did not take the ping ({took} ms): {error}", webhook.url),
-                (None, None) => bail!("{} gave no answer", webhook.url),
-            }
+            let told = lead_present::ping::told(
+                &webhook.url,
+                answer.status,
+                answer.error.as_deref(),
+                took,
+                lead_present::ping::Language::English,
+            );
+            println!("{}", told.map_err(anyhow::Error::msg)?);
+            Ok(())
         }
     }
 }

@@ -238,21 +238,25 @@ impl Config {
                 })
             });
         }
+        // Told to the admin who tests a webhook: the reason, as text.
         let client = lead_deliver::WebhookClient::new(
             std::time::Duration::from_secs(self.outbox.timeout_secs),
             self.outbox.allow_private_targets,
-        );
+        )
+        .map_err(|error| error.to_string());
         std::sync::Arc::new(move |target| {
             let client = client.clone();
             Box::pin(async move {
                 let client = client?;
                 let answer = lead_deliver::ping(&client, &target).await;
                 let took = answer.duration.as_millis();
-                match (answer.status, answer.error) {
-                    (Some(status), None) => Ok(format!("{} antwortete {status} in {took} ms.", target.url)),
-                    (_, Some(error)) => Err(format!("{} nahm den Test nicht an ({took} ms): {error}", target.url)),
-                    (None, None) => Err(format!("{} gab keine Antwort.", target.url)),
-                }
+                lead_present::ping::told(
+                    &target.url,
+                    answer.status,
+                    answer.error.as_deref(),
+                    took,
+                    lead_present::ping::Language::German,
+                )
             })
         })
     }

@@ -23,7 +23,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let push = match config.push_subject()? {
         Some(subject) => {
             let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
-            Some(lead_deliver::Vapid::new(&keys, &subject).map_err(anyhow::Error::msg)?)
+            Some(lead_deliver::Vapid::new(&keys, &subject)?)
         }
         None => None,
     };
@@ -106,7 +106,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         // Stopped with the server: what it holds is given back (dropped at the end).
         let deliverer = match config.outbox.enabled {
             true => Some(std::sync::Arc::new(
-                lead_deliver::Deliverer::start(store.clone(), deliver).map_err(anyhow::Error::msg)?,
+                lead_deliver::Deliverer::start(store.clone(), deliver)?,
             )),
             false => None,
         };
