@@ -29,6 +29,6 @@ pub(crate) async fn healthz(store: web::Data<Store>) -> Result<HttpResponse, Api
     Ok(crate::json(StatusCode::OK, &Healthy { status: "ok" }))
 }
 
-pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::allow_only(["/healthz"], "GET").route(web::get().to(healthz)));
+pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes) {
+    cfg.service(routes.allow_only(["/healthz"], "GET").route(web::get().to(healthz)));
 }

@@ -160,7 +160,6 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
     let limits = web::Data::new(limits::RateLimits::new(&config.rate_limits));
     let keys = web::Data::new(auth::KeyCache::new(config.key_cache));
     let metrics = config.metrics.clone().map(web::Data::new);
-    dashboard::set_time_zone(config.dashboard.time_zone.clone());
     let config = web::Data::new(config);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(store.clone())
@@ -170,12 +169,7 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
         if let Some(metrics) = &metrics {
             cfg.app_data(metrics.clone());
         }
-        lead::register(cfg);
-        health::register(cfg);
-        lifecycle::register(cfg);
-        metrics::register(cfg);
-        team::register(cfg);
-        openapi::register(cfg);
+        api_routes(cfg, &mut Routes::default());
         dashboard::register(cfg);
         cfg.default_service(web::to(|| async {
             error_response(ApiError::NotFound("Diese Adresse gibt es nicht."))
@@ -183,26 +177,44 @@ pub fn configure(store: Store, config: HttpConfig) -> impl Fn(&mut web::ServiceC
     }
 }
 
-/// Every path registered in this process, with the methods it takes (its `Allow` header).
-static ROUTES: std::sync::Mutex<std::collections::BTreeMap<&str, &str>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
+/// The routes of the API (not the dashboard's pages): path template → allowed methods, as in
+/// `Allow`. Filled while they are registered; what the OpenAPI description is checked against.
+#[derive(Default)]
+pub(crate) struct Routes(std::collections::BTreeMap<&'static str, &'static str>);
 
-/// The routes this process serves: path template → allowed methods (as in `Allow`). What
-/// the OpenAPI description is checked against.
-pub fn registered_routes() -> std::collections::BTreeMap<&'static str, &'static str> {
-    ROUTES.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+impl Routes {
+    /// The resource at `paths`, every other method answered `405`, `Allow: allow` and the JSON
+    /// error body; recorded here. Every route of the API is made here.
+    pub(crate) fn allow_only<const N: usize>(
+        &mut self,
+        paths: [&'static str; N],
+        allow: &'static str,
+    ) -> actix_web::Resource {
+        for path in paths {
+            self.0.insert(path, allow);
+        }
+        web::resource(paths.to_vec()).default_service(web::to(move || async move {
+            error_response(ApiError::MethodNotAllowed(allow))
+        }))
+    }
 }
 
-/// The resource at `paths`, every other method answered `405`, `Allow: allow` and the JSON
-/// error body; recorded in [`registered_routes`]. Every route is made here.
-pub(crate) fn allow_only<const N: usize>(paths: [&'static str; N], allow: &'static str) -> actix_web::Resource {
-    let mut routes = ROUTES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    for path in paths {
-        routes.insert(path, allow);
-    }
-    web::resource(paths.to_vec()).default_service(web::to(move || async move {
-        error_response(ApiError::MethodNotAllowed(allow))
-    }))
+/// Registers the API's routes, recording each in `routes`.
+fn api_routes(cfg: &mut web::ServiceConfig, routes: &mut Routes) {
+    lead::register(cfg, routes);
+    health::register(cfg, routes);
+    lifecycle::register(cfg, routes);
+    metrics::register(cfg, routes);
+    team::register(cfg, routes);
+    openapi::register(cfg, routes);
+}
+
+/// The API's routes as [`configure`] registers them: path template → allowed methods (as in
+/// `Allow`).
+pub fn registered_routes() -> std::collections::BTreeMap<&'static str, &'static str> {
+    let mut routes = Routes::default();
+    let _ = actix_web::App::new().configure(|cfg| api_routes(cfg, &mut routes));
+    routes.0
 }
 
 pub(crate) fn error_response(error: ApiError) -> HttpResponse {

@@ -72,6 +72,6 @@ pub async fn close_while_draining(
     Ok(response)
 }
 
-pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::allow_only(["/readyz"], "GET").route(web::get().to(readyz)));
+pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes) {
+    cfg.service(routes.allow_only(["/readyz"], "GET").route(web::get().to(readyz)));
 }

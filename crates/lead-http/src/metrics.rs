@@ -64,8 +64,8 @@ pub(crate) async fn metrics(
         .body(text))
 }
 
-pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::allow_only(["/metrics"], "GET").route(web::get().to(metrics)));
+pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes) {
+    cfg.service(routes.allow_only(["/metrics"], "GET").route(web::get().to(metrics)));
 }
 
 /// A listener of its own for `/metrics` (`[metrics] bind`): that route alone.
@@ -73,7 +73,7 @@ pub fn configure_metrics(endpoint: MetricsEndpoint) -> impl Fn(&mut web::Service
     let endpoint = web::Data::new(endpoint);
     move |cfg: &mut web::ServiceConfig| {
         cfg.app_data(endpoint.clone());
-        register(cfg);
+        register(cfg, &mut crate::Routes::default());
         cfg.default_service(web::to(|| async {
             crate::error_response(ApiError::NotFound("Diese Adresse gibt es nicht."))
         }));

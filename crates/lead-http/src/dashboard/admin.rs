@@ -151,7 +151,7 @@ pub(crate) async fn keys(session: Session, store: web::Data<Store>) -> PageResul
 async fn keys_page(store: &web::Data<Store>, session: &Session, me: &Employee, issued: Option<&str>) -> PageResult {
     let company = me.company_id;
     let list = blocking(store, move |s| s.list_keys(Some(company))).await?;
-    let body = pages::admin_keys(&list, &session.csrf, issued);
+    let body = pages::admin_keys(&list, &session.csrf, issued, &session.zone);
     page(store, session, "API-Schlüssel", "admin", body).await
 }
 
@@ -251,7 +251,7 @@ pub(crate) async fn submissions(
         list.truncate(100);
         list.last().map(|entry| entry.id.get())
     });
-    let body = pages::admin_submissions(&list, &key, failed, (&since, &until), older.flatten());
+    let body = pages::admin_submissions(&list, &key, failed, (&since, &until), older.flatten(), &session.zone);
     page(&store, &session, "Formular-Protokoll", "admin", body).await
 }
 
@@ -282,7 +282,15 @@ async fn webhooks_page(
         Ok::<_, lead_store::StoreError>((s.list_webhooks(Some(company))?, s.list_deliveries(&filter)?))
     })
     .await?;
-    let body = pages::admin_webhooks(&endpoints, &deliveries, status, &session.csrf, secret, tested);
+    let body = pages::admin_webhooks(
+        &endpoints,
+        &deliveries,
+        status,
+        &session.csrf,
+        secret,
+        tested,
+        &session.zone,
+    );
     page(store, session, "Webhooks & Zustellungen", "admin", body).await
 }
 
@@ -406,6 +414,6 @@ pub(crate) async fn audit(req: actix_web::HttpRequest, session: Session, store: 
         entries.truncate(100);
         entries.last().map(|entry| entry.id.get())
     });
-    let body = pages::admin_audit(&entries, older.flatten());
+    let body = pages::admin_audit(&entries, older.flatten(), &session.zone);
     page(&store, &session, "Audit-Log", "admin", body).await
 }

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_domain::Timestamp;
 use lead_present::{csv, Presented};
-use lead_store::{EmployeeId, LeadQuery, Store};
+use lead_store::{EmployeeId, Store};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::inbox::Filters;
@@ -110,12 +110,7 @@ pub(crate) async fn export<K: Presented>(
     let company = session.member.company_id;
     let dialect = Dialect::named(Some(filters.get("dialect")));
     let zone = config.dashboard.time_zone.clone();
-    let query = LeadQuery::<K> {
-        status: filters.get("status").parse().ok(),
-        search: filters.search.clone(),
-        before: filters.before.map(K::numbered),
-        limit: Some(EXPORT_CHUNK),
-    };
+    let query = filters.query::<K>(EXPORT_CHUNK);
     // Two chunks ahead at most: a client that reads slowly holds the export, not memory.
     let (chunks, received) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(2);
     std::thread::Builder::new()

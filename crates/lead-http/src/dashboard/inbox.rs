@@ -69,6 +69,17 @@ impl Filters {
         Ok(Filters { pairs, search, before })
     }
 
+    /// The leads of kind `K` these filters ask for (a status that is none of the kind's: all),
+    /// `limit` at most.
+    pub(super) fn query<K: lead_store::LeadKind>(&self, limit: i64) -> lead_store::LeadQuery<K> {
+        lead_store::LeadQuery {
+            status: self.get("status").parse().ok(),
+            search: self.search.clone(),
+            before: self.before.map(K::numbered),
+            limit: Some(limit),
+        }
+    }
+
     pub(super) fn get(&self, name: &str) -> &str {
         self.pairs
             .iter()
@@ -247,7 +258,7 @@ pub(crate) async fn customer(
         tickets_before,
         orders_before,
     };
-    let body = pages::customer_file(&file, paging, &notes, &session.csrf);
+    let body = pages::customer_file(&file, paging, &notes, &session.csrf, &session.zone);
     page(&store, &session, &name, "customers", body).await
 }
 
@@ -306,7 +317,7 @@ pub(super) fn notes_page(
 pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> PageResult {
     let employee = session.member.employee_id;
     let list = blocking(&store, move |s| s.list_notifications(employee, false, None, Some(200))).await?;
-    let body = pages::notifications(&list, &session.csrf);
+    let body = pages::notifications(&list, &session.csrf, &session.zone);
     page(&store, &session, "Benachrichtigungen", "", body).await
 }
 

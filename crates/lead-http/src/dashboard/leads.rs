@@ -3,7 +3,7 @@
 //! an order; close, reopen or file a ticket) is in `inbox.rs`.
 
 use actix_web::{web, HttpRequest};
-use lead_store::{LeadQuery, NoteOn, Store};
+use lead_store::{NoteOn, Store};
 
 use super::inbox::{add_note, notes_before, notes_page, page, Filters};
 use super::pages::{self, OnDashboard};
@@ -24,14 +24,9 @@ pub(crate) async fn list<K: OnDashboard>(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
-    let status = filters.get("status").parse::<K::Status>().ok();
+    let query = filters.query::<K>(PAGE as i64 + 1);
+    let status = query.status;
     let company = session.member.company_id;
-    let query = LeadQuery::<K> {
-        status,
-        search: filters.search.clone(),
-        before: filters.before.map(K::numbered),
-        limit: Some(PAGE as i64 + 1),
-    };
     let (mut leads, counts) = blocking(&store, move |s| {
         Ok::<_, lead_store::StoreError>((s.leads(company, &query)?, s.count_leads::<K>(company, &query.search)?))
     })
@@ -44,7 +39,7 @@ pub(crate) async fn list<K: OnDashboard>(
         .into_iter()
         .map(|(status, n)| (lead_domain::Word::word(status), K::label(status), n))
         .collect();
-    let body = pages::leads(&leads, &view, &session.csrf);
+    let body = pages::leads(&leads, &view, &session.csrf, &session.zone);
     page(&store, &session, K::TITLE, K::TAB, body).await
 }
 
@@ -69,7 +64,7 @@ where
         Ok::<_, ApiError>((lead, extra, notes, released))
     })
     .await?;
-    let body = pages::lead(&lead, &extra, &notes, released, &session.csrf);
+    let body = pages::lead(&lead, &extra, &notes, released, &session.csrf, &session.zone);
     page(&store, &session, lead.title(), K::TAB, body).await
 }
 

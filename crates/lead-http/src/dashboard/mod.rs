@@ -24,7 +24,7 @@ mod settings;
 
 pub(crate) use error::PageError;
 pub use export::ExportBudget;
-pub(crate) use pages::{set_time_zone, standalone};
+pub(crate) use pages::standalone;
 
 use std::time::Duration;
 

@@ -71,6 +71,8 @@ pub(crate) fn set_cookie(
 pub(crate) struct Session {
     pub(crate) member: Member,
     pub(crate) csrf: String,
+    /// The team's time zone (`[dashboard] time_zone`): every time on a page is shown in it.
+    pub(crate) zone: lead_domain::TimeZone,
 }
 
 impl FromRequest for Session {
@@ -80,6 +82,9 @@ impl FromRequest for Session {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let secret = cookie(req, SESSION_COOKIE);
         let store = req.app_data::<web::Data<Store>>().cloned();
+        let zone = req
+            .app_data::<web::Data<crate::HttpConfig>>()
+            .map_or(lead_domain::TimeZone::UTC, |config| config.dashboard.time_zone.clone());
         let password_page = matches!(req.path(), PASSWORD_PAGE | "/app/logout");
         Box::pin(async move {
             let secret = secret.ok_or_else(PageError::login)?;
@@ -96,6 +101,7 @@ impl FromRequest for Session {
             Ok(Session {
                 member,
                 csrf: csrf_token(&secret),
+                zone,
             })
         })
     }

@@ -26,6 +26,7 @@ pub(crate) async fn settings(
     .await?;
     let tested = query_value(&req, "test").and_then(|count| count.parse().ok());
     let body = pages::settings(&Settings {
+        zone: &session.zone,
         csrf: &session.csrf,
         notify_email,
         notify_push,

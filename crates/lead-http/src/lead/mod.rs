@@ -25,7 +25,7 @@ use crate::browser;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
 use crate::request::read_body;
-use crate::{allow_only, ApiError, HttpConfig};
+use crate::{ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
 pub const LEAD_PATHS: [&str; 2] = ["/api/v1/lead.php", "/api/v1/lead"];
@@ -290,9 +290,10 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 /// Registers the lead endpoint.
-pub(crate) fn register(cfg: &mut web::ServiceConfig) {
+pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes) {
     cfg.service(
-        allow_only(LEAD_PATHS, "POST")
+        routes
+            .allow_only(LEAD_PATHS, "POST")
             // As published: every answer allows any origin, also without an `Origin` header
             // (where actix-cors adds nothing).
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))

@@ -156,53 +156,141 @@ pub(crate) async fn me(member: TeamMember, store: web::Data<Store>) -> Result<Ht
 }
 
 /// Registers the team routes.
-pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    use crate::allow_only;
-    cfg.service(allow_only(["/api/v1/me"], "GET").route(web::get().to(me)))
-        .service(allow_only(["/api/v1/orders"], "GET").route(web::get().to(list_orders)))
-        .service(allow_only(["/api/v1/orders/{id}"], "GET").route(web::get().to(get_order)))
-        .service(allow_only(["/api/v1/orders/{id}/accept"], "POST").route(web::post().to(accept_order)))
-        .service(allow_only(["/api/v1/orders/{id}/reject"], "POST").route(web::post().to(reject_order)))
-        .service(allow_only(["/api/v1/tickets"], "GET").route(web::get().to(list_tickets)))
-        .service(allow_only(["/api/v1/tickets/{id}"], "GET").route(web::get().to(get_ticket)))
-        .service(allow_only(["/api/v1/tickets/{id}/close"], "POST").route(web::post().to(close_ticket)))
-        .service(allow_only(["/api/v1/tickets/{id}/reopen"], "POST").route(web::post().to(reopen_ticket)))
-        .service(allow_only(["/api/v1/tickets/{id}/assign"], "POST").route(web::post().to(assign_ticket)))
+pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes) {
+    cfg.service(routes.allow_only(["/api/v1/me"], "GET").route(web::get().to(me)))
         .service(
-            allow_only(["/api/v1/customers"], "GET, POST")
+            routes
+                .allow_only(["/api/v1/orders"], "GET")
+                .route(web::get().to(list_orders)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}"], "GET")
+                .route(web::get().to(get_order)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}/accept"], "POST")
+                .route(web::post().to(accept_order)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}/reject"], "POST")
+                .route(web::post().to(reject_order)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets"], "GET")
+                .route(web::get().to(list_tickets)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}"], "GET")
+                .route(web::get().to(get_ticket)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/close"], "POST")
+                .route(web::post().to(close_ticket)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/reopen"], "POST")
+                .route(web::post().to(reopen_ticket)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/assign"], "POST")
+                .route(web::post().to(assign_ticket)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/customers"], "GET, POST")
                 .route(web::get().to(list_customers))
                 .route(web::post().to(create_customer)),
         )
-        .service(allow_only(["/api/v1/customers/{id}"], "GET").route(web::get().to(customer_file)))
-        .service(allow_only(["/api/v1/customers/{id}/tickets"], "GET").route(web::get().to(customer_tickets)))
-        .service(allow_only(["/api/v1/customers/{id}/orders"], "GET").route(web::get().to(customer_orders)))
-        .service(allow_only(["/api/v1/customers/{id}/claim"], "POST").route(web::post().to(claim)))
         .service(
-            allow_only(["/api/v1/orders/{id}/notes"], "GET, POST")
+            routes
+                .allow_only(["/api/v1/customers/{id}"], "GET")
+                .route(web::get().to(customer_file)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/customers/{id}/tickets"], "GET")
+                .route(web::get().to(customer_tickets)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/customers/{id}/orders"], "GET")
+                .route(web::get().to(customer_orders)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/customers/{id}/claim"], "POST")
+                .route(web::post().to(claim)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}/notes"], "GET, POST")
                 .route(web::get().to(order_notes))
                 .route(web::post().to(add_order_note)),
         )
         .service(
-            allow_only(["/api/v1/tickets/{id}/notes"], "GET, POST")
+            routes
+                .allow_only(["/api/v1/tickets/{id}/notes"], "GET, POST")
                 .route(web::get().to(ticket_notes))
                 .route(web::post().to(add_ticket_note)),
         )
         .service(
-            allow_only(["/api/v1/customers/{id}/notes"], "GET, POST")
+            routes
+                .allow_only(["/api/v1/customers/{id}/notes"], "GET, POST")
                 .route(web::get().to(customer_notes))
                 .route(web::post().to(add_customer_note)),
         )
-        .service(allow_only(["/api/v1/notifications"], "GET").route(web::get().to(list_notifications)))
-        .service(allow_only(["/api/v1/submissions"], "GET").route(web::get().to(list_submissions)))
-        .service(allow_only(["/api/v1/deliveries"], "GET").route(web::get().to(list_deliveries)))
-        .service(allow_only(["/api/v1/notifications/stream"], "GET").route(web::get().to(crate::live::stream)))
-        .service(allow_only(["/api/v1/notifications/read-all"], "POST").route(web::post().to(read_all_notifications)))
-        .service(allow_only(["/api/v1/notifications/{id}/read"], "POST").route(web::post().to(read_notification)))
         .service(
-            allow_only(["/api/v1/push/subscriptions"], "GET, POST")
+            routes
+                .allow_only(["/api/v1/notifications"], "GET")
+                .route(web::get().to(list_notifications)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/submissions"], "GET")
+                .route(web::get().to(list_submissions)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/deliveries"], "GET")
+                .route(web::get().to(list_deliveries)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/notifications/stream"], "GET")
+                .route(web::get().to(crate::live::stream)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/notifications/read-all"], "POST")
+                .route(web::post().to(read_all_notifications)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/notifications/{id}/read"], "POST")
+                .route(web::post().to(read_notification)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/push/subscriptions"], "GET, POST")
                 .route(web::get().to(list_devices))
                 .route(web::post().to(subscribe)),
         )
-        .service(allow_only(["/api/v1/push/subscriptions/{id}"], "DELETE").route(web::delete().to(remove_device)))
-        .service(allow_only(["/api/v1/push/test"], "POST").route(web::post().to(send_test)));
+        .service(
+            routes
+                .allow_only(["/api/v1/push/subscriptions/{id}"], "DELETE")
+                .route(web::delete().to(remove_device)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/push/test"], "POST")
+                .route(web::post().to(send_test)),
+        );
 }

@@ -61,68 +61,55 @@ async fn add<T: Record>(
     Ok(json(StatusCode::CREATED, &NoteView::from(note)))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn order_notes(
-    member: TeamMember,
-    req: HttpRequest,
-    path: web::Path<String>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, ApiError> {
-    list::<OrderId>(member, req, &path, store, NoteOn::Order).await
+/// The two routes of the notes on one kind of record: `GET` (a page, oldest first) as `$list`
+/// and `POST` (a new note) as `$add`, documented for the OpenAPI description.
+macro_rules! note_routes {
+    ($list:ident, $add:ident, $path:literal, $id:literal, $record:ty, $on:expr) => {
+        #[utoipa::path(get, path = $path, tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = $id), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+        pub(crate) async fn $list(
+            member: TeamMember,
+            req: HttpRequest,
+            path: web::Path<String>,
+            store: web::Data<Store>,
+        ) -> Result<HttpResponse, ApiError> {
+            list::<$record>(member, req, &path, store, $on).await
+        }
+
+        #[utoipa::path(post, path = $path, tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = $id)), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+        pub(crate) async fn $add(
+            req: HttpRequest,
+            member: TeamMember,
+            path: web::Path<String>,
+            body: web::Payload,
+            store: web::Data<Store>,
+            config: web::Data<HttpConfig>,
+        ) -> Result<HttpResponse, ApiError> {
+            add::<$record>(req, member, &path, body, store, config, $on).await
+        }
+    };
 }
 
-#[utoipa::path(post, path = "/api/v1/orders/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The order's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn add_order_note(
-    req: HttpRequest,
-    member: TeamMember,
-    path: web::Path<String>,
-    body: web::Payload,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> Result<HttpResponse, ApiError> {
-    add::<OrderId>(req, member, &path, body, store, config, NoteOn::Order).await
-}
-
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn ticket_notes(
-    member: TeamMember,
-    req: HttpRequest,
-    path: web::Path<String>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, ApiError> {
-    list::<TicketId>(member, req, &path, store, NoteOn::Ticket).await
-}
-
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The ticket's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn add_ticket_note(
-    req: HttpRequest,
-    member: TeamMember,
-    path: web::Path<String>,
-    body: web::Payload,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> Result<HttpResponse, ApiError> {
-    add::<TicketId>(req, member, &path, body, store, config, NoteOn::Ticket).await
-}
-
-#[utoipa::path(get, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<NoteView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn customer_notes(
-    member: TeamMember,
-    req: HttpRequest,
-    path: web::Path<String>,
-    store: web::Data<Store>,
-) -> Result<HttpResponse, ApiError> {
-    list::<CustomerId>(member, req, &path, store, NoteOn::Customer).await
-}
-
-#[utoipa::path(post, path = "/api/v1/customers/{id}/notes", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id")), request_body = NewNoteBody, responses((status = 201, body = NoteView), (status = 400, body = ErrorBody), (status = 409, description = "The record holds as many notes as it may (`[notes] per_record`)", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
-pub(crate) async fn add_customer_note(
-    req: HttpRequest,
-    member: TeamMember,
-    path: web::Path<String>,
-    body: web::Payload,
-    store: web::Data<Store>,
-    config: web::Data<HttpConfig>,
-) -> Result<HttpResponse, ApiError> {
-    add::<CustomerId>(req, member, &path, body, store, config, NoteOn::Customer).await
-}
+note_routes!(
+    order_notes,
+    add_order_note,
+    "/api/v1/orders/{id}/notes",
+    "The order's id",
+    OrderId,
+    NoteOn::Order
+);
+note_routes!(
+    ticket_notes,
+    add_ticket_note,
+    "/api/v1/tickets/{id}/notes",
+    "The ticket's id",
+    TicketId,
+    NoteOn::Ticket
+);
+note_routes!(
+    customer_notes,
+    add_customer_note,
+    "/api/v1/customers/{id}/notes",
+    "The customer's id",
+    CustomerId,
+    NoteOn::Customer
+);

@@ -147,6 +147,45 @@ impl<K: LeadKind> Default for LeadQuery<K> {
     }
 }
 
+/// The accessors of [`LeadKind`] that read a field of the same name, for a record type whose
+/// fields are named alike (inside its `impl LeadKind`).
+macro_rules! same_fields {
+    () => {
+        fn id(&self) -> Self::Id {
+            self.id
+        }
+
+        fn status(&self) -> Self::Status {
+            self.status
+        }
+
+        fn email(&self) -> &str {
+            &self.email
+        }
+
+        fn title(&self) -> &str {
+            &self.title
+        }
+
+        fn payload(&self) -> &str {
+            &self.payload
+        }
+
+        fn created_at(&self) -> Timestamp {
+            self.created_at
+        }
+
+        fn customer_id(&self) -> Option<CustomerId> {
+            self.customer_id
+        }
+
+        fn held(&self) -> Option<Hold> {
+            self.held
+        }
+    };
+}
+use same_fields;
+
 /// The number of a lead's id.
 fn number<K: LeadKind>(id: K::Id) -> i64 {
     let lead: LeadId = id.into();

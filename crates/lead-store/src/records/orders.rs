@@ -96,44 +96,14 @@ impl LeadKind for OrderRecord {
 
     const TYPE: LeadType = LeadType::Order;
 
+    super::same_fields!();
+
     fn numbered(number: i64) -> OrderId {
         OrderId::new(number)
     }
 
-    fn id(&self) -> OrderId {
-        self.id
-    }
-
-    fn status(&self) -> OrderStatus {
-        self.status
-    }
-
-    fn email(&self) -> &str {
-        &self.email
-    }
-
-    fn title(&self) -> &str {
-        &self.title
-    }
-
     fn message(&self) -> Option<&str> {
         self.message.as_deref()
-    }
-
-    fn payload(&self) -> &str {
-        &self.payload
-    }
-
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-
-    fn customer_id(&self) -> Option<CustomerId> {
-        self.customer_id
-    }
-
-    fn held(&self) -> Option<Hold> {
-        self.held
     }
 
     fn changed(&self) -> (Option<&EmployeeRef>, Option<Timestamp>) {

@@ -88,44 +88,14 @@ impl LeadKind for TicketRecord {
 
     const TYPE: LeadType = LeadType::Ticket;
 
+    super::same_fields!();
+
     fn numbered(number: i64) -> TicketId {
         TicketId::new(number)
     }
 
-    fn id(&self) -> TicketId {
-        self.id
-    }
-
-    fn status(&self) -> TicketStatus {
-        self.status
-    }
-
-    fn email(&self) -> &str {
-        &self.email
-    }
-
-    fn title(&self) -> &str {
-        &self.title
-    }
-
     fn message(&self) -> Option<&str> {
         Some(&self.message)
-    }
-
-    fn payload(&self) -> &str {
-        &self.payload
-    }
-
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-
-    fn customer_id(&self) -> Option<CustomerId> {
-        self.customer_id
-    }
-
-    fn held(&self) -> Option<Hold> {
-        self.held
     }
 
     fn changed(&self) -> (Option<&EmployeeRef>, Option<Timestamp>) {

@@ -83,7 +83,12 @@ pub(crate) fn admin_employees(
 
 /// The company's API keys; `issued` a key just issued, shown this once with a form and a
 /// `fetch` that use it.
-pub(crate) fn admin_keys(keys: &[lead_store::KeyInfo], csrf: &str, issued: Option<&str>) -> Markup {
+pub(crate) fn admin_keys(
+    keys: &[lead_store::KeyInfo],
+    csrf: &str,
+    issued: Option<&str>,
+    zone: &lead_domain::TimeZone,
+) -> Markup {
     let action = |id: lead_store::KeyId, what: &str| format!("/app/admin/keys/{id}/{what}");
     html! {
         p { a href="/app/admin" { "← Verwaltung" } }
@@ -109,8 +114,8 @@ pub(crate) fn admin_keys(keys: &[lead_store::KeyInfo], csrf: &str, issued: Optio
             section class="key" aria-label={ "Schlüssel " (key.prefix) } {
                 h2 { code { (key.prefix) "…" } " " (key.label) @if !key.active { " – widerrufen" } }
                 p class="meta" {
-                    "Ausgegeben " (when(key.created_at))
-                    @if let Some(at) = key.last_used_at { " · zuletzt benutzt " (when(at)) } @else { " · noch nie benutzt" }
+                    "Ausgegeben " (when(key.created_at, zone))
+                    @if let Some(at) = key.last_used_at { " · zuletzt benutzt " (when(at, zone)) } @else { " · noch nie benutzt" }
                 }
                 @if key.active {
                     form method="post" action=(action(key.id, "origins")) {
@@ -156,6 +161,7 @@ pub(crate) fn admin_webhooks(
     csrf: &str,
     secret: Option<&str>,
     tested: Option<&str>,
+    zone: &lead_domain::TimeZone,
 ) -> Markup {
     use lead_store::DeliveryStatus;
     let status_label = |status: DeliveryStatus| match status {
@@ -191,7 +197,7 @@ pub(crate) fn admin_webhooks(
                                     @if endpoint.active { "aktiv" }
                                     @else { "abgeschaltet" @if let Some(reason) = &endpoint.disabled_reason { ": " (reason) } }
                                 }
-                                td { @if let Some(at) = endpoint.last_success_at { (when(at)) } @else { "noch nie" } }
+                                td { @if let Some(at) = endpoint.last_success_at { (when(at, zone)) } @else { "noch nie" } }
                                 td class="actions" {
                                     (post_form(&format!("/app/admin/webhooks/{}/test", endpoint.id), csrf, "Test senden", "link"))
                                     @if !endpoint.active { (post_form(&format!("/app/admin/webhooks/{}/enable", endpoint.id), csrf, "Wieder einschalten", "link")) }
@@ -229,7 +235,7 @@ pub(crate) fn admin_webhooks(
                     tbody {
                         @for delivery in deliveries {
                             tr {
-                                td { (when(delivery.created_at)) }
+                                td { (when(delivery.created_at, zone)) }
                                 td { (delivery.channel.as_str()) }
                                 td { code { (delivery.target) } }
                                 td { (delivery.event.as_str()) }
@@ -254,7 +260,11 @@ pub(crate) fn admin_webhooks(
 }
 
 /// The company's audit log, newest first.
-pub(crate) fn admin_audit(entries: &[lead_store::AuditEntry], older: Option<i64>) -> Markup {
+pub(crate) fn admin_audit(
+    entries: &[lead_store::AuditEntry],
+    older: Option<i64>,
+    zone: &lead_domain::TimeZone,
+) -> Markup {
     html! {
         p { a href="/app/admin" { "← Verwaltung" } }
         h1 { "Audit-Log" }
@@ -266,7 +276,7 @@ pub(crate) fn admin_audit(entries: &[lead_store::AuditEntry], older: Option<i64>
                     tbody {
                         @for entry in entries {
                             tr {
-                                td { (when(entry.at)) }
+                                td { (when(entry.at, zone)) }
                                 td { (entry.actor) }
                                 td { code { (entry.action) } }
                                 td { (entry.subject) }
@@ -289,6 +299,7 @@ pub(crate) fn admin_submissions(
     failed: bool,
     (since, until): (&str, &str),
     older: Option<i64>,
+    zone: &lead_domain::TimeZone,
 ) -> Markup {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in [
@@ -327,7 +338,7 @@ pub(crate) fn admin_submissions(
                     tbody {
                         @for entry in entries {
                             tr {
-                                td { (when(entry.at)) }
+                                td { (when(entry.at, zone)) }
                                 td { code { (entry.key_prefix.as_deref().unwrap_or("–")) } }
                                 td { (entry.origin.as_deref().unwrap_or("–")) }
                                 td { (entry.status) @if let Some(code) = &entry.code { " " code { (code) } } }

@@ -37,7 +37,13 @@ pub(crate) struct FilePaging {
 
 /// A customer's file: details, tickets and orders, newest first, a page of each, with links
 /// to the older ones and back to the newest.
-pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &NotesShown, csrf: &str) -> Markup {
+pub(crate) fn customer_file(
+    file: &CustomerFile,
+    paging: FilePaging,
+    notes: &NotesShown,
+    csrf: &str,
+    zone: &lead_domain::TimeZone,
+) -> Markup {
     let customer = &file.customer;
     let link = |tickets: Option<i64>, orders: Option<i64>| {
         let mut query = Vec::new();
@@ -59,12 +65,12 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &Not
     html! {
         p { a href="/app/customers" { "← Alle Kunden" } }
         h1 { (customer.name) }
-        p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at)) }
+        p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at, zone)) }
         @if !notes.notes.is_empty() {
             h2 { "Notizen" }
             ol class="timeline" id="timeline" {
                 @for note in &notes.notes {
-                    li { time { (when(note.created_at)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
+                    li { time { (when(note.created_at, zone)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
                 }
             }
             (notes.pager(&format!("/app/customers/{}", customer.id)))
@@ -74,7 +80,7 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &Not
         @if file.tickets.is_empty() { p class="empty" { "Keine Tickets." } }
         ul class="plain" {
             @for ticket in &file.tickets {
-                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (TicketRecord::label(ticket.status)) " · " (when(ticket.created_at)) }
+                li { a href={ "/app/tickets/" (ticket.id) } { (ticket.title) } " · " (TicketRecord::label(ticket.status)) " · " (when(ticket.created_at, zone)) }
             }
         }
         p class="pager" {
@@ -85,7 +91,7 @@ pub(crate) fn customer_file(file: &CustomerFile, paging: FilePaging, notes: &Not
         @if file.orders.is_empty() { p class="empty" { "Keine Bestellungen." } }
         ul class="plain" {
             @for order in &file.orders {
-                li { (order.title) " · " (order.total.to_german()) " · " (OrderRecord::label(order.status)) " · " (when(order.created_at)) }
+                li { (order.title) " · " (order.total.to_german()) " · " (OrderRecord::label(order.status)) " · " (when(order.created_at, zone)) }
             }
         }
         p class="pager" {

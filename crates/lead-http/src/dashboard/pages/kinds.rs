@@ -3,7 +3,7 @@
 //! frames around them — the list with its filters and pages, a lead's page with what the
 //! website sent and its history — are one for both (`lists.rs`, `record.rs`).
 
-use lead_domain::{OrderStatus, TicketStatus};
+use lead_domain::{OrderStatus, TicketStatus, TimeZone};
 use lead_present::Presented;
 use lead_store::{CompanyId, Customer, OrderRecord, Store, StoreError, TicketRecord};
 use maud::{html, Markup};
@@ -28,9 +28,9 @@ pub(crate) trait OnDashboard: Presented {
     /// The list's column heads.
     fn columns() -> Markup;
     /// The list's row of this lead; its forms come `back` to the list as it was.
-    fn row(&self, back: &str, csrf: &str) -> Markup;
+    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup;
     /// The top of its page: status, when, and what only this kind holds.
-    fn head(&self) -> Markup;
+    fn head(&self, zone: &TimeZone) -> Markup;
     /// What the team can do with it on its page at `base`.
     fn actions(&self, extra: &Self::Extra, base: &str, csrf: &str) -> Markup;
 }
@@ -66,10 +66,10 @@ impl OnDashboard for OrderRecord {
         html! { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } }
     }
 
-    fn row(&self, back: &str, csrf: &str) -> Markup {
+    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup {
         html! {
             tr id={ "order-" (self.id) } {
-                td { (when(self.created_at)) }
+                td { (when(self.created_at, zone)) }
                 td class="amount" { (self.total.to_german()) }
                 td { (email_or_file(&self.email, self.customer_id)) }
                 td { a href={ "/app/orders/" (self.id) } { (self.title) } }
@@ -92,9 +92,9 @@ impl OnDashboard for OrderRecord {
         }
     }
 
-    fn head(&self) -> Markup {
+    fn head(&self, zone: &TimeZone) -> Markup {
         html! {
-            p class="meta" { (Self::label(self.status)) " · " (when(self.created_at)) }
+            p class="meta" { (Self::label(self.status)) " · " (when(self.created_at, zone)) }
             dl class="extra" id="order-fields" {
                 dt { "Betrag" } dd class="amount" { (self.total.to_german()) }
                 dt { "E-Mail" } dd { (self.email) }
@@ -152,10 +152,10 @@ impl OnDashboard for TicketRecord {
         html! { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } }
     }
 
-    fn row(&self, _: &str, _: &str) -> Markup {
+    fn row(&self, _: &str, _: &str, zone: &TimeZone) -> Markup {
         html! {
             tr {
-                td { (when(self.created_at)) }
+                td { (when(self.created_at, zone)) }
                 td { a href={ "/app/tickets/" (self.id) } { (self.title) } }
                 td { (self.email) }
                 td { (Self::label(self.status)) }
@@ -163,10 +163,10 @@ impl OnDashboard for TicketRecord {
         }
     }
 
-    fn head(&self) -> Markup {
+    fn head(&self, zone: &TimeZone) -> Markup {
         html! {
             p class="meta" {
-                (Self::label(self.status)) " · von " (self.email) " · " (when(self.created_at))
+                (Self::label(self.status)) " · von " (self.email) " · " (when(self.created_at, zone))
             }
             h2 { "Nachricht" }
             pre class="message" id="message" { (self.message) }

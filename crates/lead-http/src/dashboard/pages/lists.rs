@@ -88,7 +88,7 @@ impl ListView<'_> {
 
 /// A list of leads of kind `K` (the order inbox „Web-Bestellungen“, the tickets): 50 a
 /// page, newest first.
-pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str) -> Markup {
+pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str, zone: &lead_domain::TimeZone) -> Markup {
     let back = view.link("", view.status, view.before);
     html! {
         h1 { (K::TITLE) }
@@ -105,7 +105,7 @@ pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str) ->
                     table {
                         thead { tr { (K::columns()) } }
                         tbody {
-                            @for lead in leads { (lead.row(&back, csrf)) }
+                            @for lead in leads { (lead.row(&back, csrf, zone)) }
                         }
                     }
                 }

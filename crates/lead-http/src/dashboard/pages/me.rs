@@ -1,12 +1,13 @@
 //! What is the employee's own: notifications and settings.
 
+use lead_domain::TimeZone;
 use lead_store::{LeadId, Notification, PushSubscription};
 use maud::{html, Markup};
 
 use super::{post_form, when};
 
 /// All of one's notifications.
-pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
+pub(crate) fn notifications(notes: &[Notification], csrf: &str, zone: &TimeZone) -> Markup {
     html! {
         h1 { "Benachrichtigungen" }
         (post_form("/app/notifications/read-all", csrf, "Alle als gelesen markieren", "accept"))
@@ -20,7 +21,7 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
                             Some(LeadId::Ticket(ticket)) => a href={ "/app/tickets/" (ticket) } { (note.text) },
                             None => span { (note.text) },
                         }
-                        " · " (when(note.created_at))
+                        " · " (when(note.created_at, zone))
                         @if note.read_at.is_none() {
                             " " (post_form(&format!("/app/notifications/{}/read", note.id), csrf, "Gelesen", "link"))
                         }
@@ -34,6 +35,8 @@ pub(crate) fn notifications(notes: &[Notification], csrf: &str) -> Markup {
 /// What the settings page shows of the employee and the server.
 pub(crate) struct Settings<'a> {
     pub csrf: &'a str,
+    /// The team's time zone.
+    pub zone: &'a TimeZone,
     /// E-mail and push per new lead.
     pub notify_email: bool,
     pub notify_push: bool,
@@ -96,8 +99,8 @@ pub(crate) fn settings(settings: &Settings) -> Markup {
                             tr {
                                 td { (device.device) }
                                 td { (device.service) }
-                                td { (when(device.created_at)) }
-                                td { @if let Some(at) = device.last_success_at { (when(at)) } @else { "noch nie" } }
+                                td { (when(device.created_at, settings.zone)) }
+                                td { @if let Some(at) = device.last_success_at { (when(at, settings.zone)) } @else { "noch nie" } }
                                 td { (post_form(&format!("/app/settings/push/{}/delete", device.id), csrf, "Entfernen", "link")) }
                             }
                         }

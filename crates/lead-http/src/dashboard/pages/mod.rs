@@ -1,7 +1,7 @@
 //! The dashboard's HTML, in German. maud escapes every value it interpolates, so whatever a
 //! website sent (a ticket whose message is `<script>…`) is shown as text.
 
-use lead_domain::Timestamp;
+use lead_domain::{TimeZone, Timestamp};
 use lead_store::Notification;
 use maud::{html, Markup, DOCTYPE};
 
@@ -31,17 +31,9 @@ pub(crate) struct Viewer<'a> {
     pub admin: bool,
 }
 
-/// The team's time zone (`[dashboard] time_zone`), set once when the server starts.
-static TIME_ZONE: std::sync::OnceLock<lead_domain::TimeZone> = std::sync::OnceLock::new();
-
-/// Sets the time zone every page shows its times in (the first call wins: one per server).
-pub(crate) fn set_time_zone(zone: lead_domain::TimeZone) {
-    let _ = TIME_ZONE.set(zone);
-}
-
-/// A time as the team reads it: German notation, in their zone.
-fn when(at: Timestamp) -> String {
-    at.to_german_in(TIME_ZONE.get().unwrap_or(&lead_domain::TimeZone::UTC))
+/// A time as the team reads it: German notation, in their `zone`.
+fn when(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_german_in(zone)
 }
 
 /// A form that posts to `action` with the session's CSRF token.

@@ -1,6 +1,6 @@
 //! One order or ticket: everything the website sent, readable, and its history.
 
-use lead_domain::Timestamp;
+use lead_domain::{TimeZone, Timestamp};
 use lead_store::Note;
 use maud::{html, Markup};
 
@@ -145,7 +145,7 @@ impl NotesShown {
 
 /// The history of a record: what happened, oldest first — `events` and the team's notes (a
 /// page of them, with links to the others).
-fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown) -> Markup {
+fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown, zone: &TimeZone) -> Markup {
     let mut entries: Vec<(Timestamp, Markup)> = events.into_iter().map(|(at, text)| (at, html! { (text) })).collect();
     for note in &notes.notes {
         entries.push((
@@ -158,7 +158,7 @@ fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown) ->
         h2 { "Verlauf" }
         ol class="timeline" id="timeline" {
             @for (at, entry) in entries {
-                li { time { (when(at)) } " " (entry) }
+                li { time { (when(at, zone)) } " " (entry) }
             }
         }
         (notes.pager(base))
@@ -185,6 +185,7 @@ pub(crate) fn lead<K: OnDashboard>(
     notes: &NotesShown,
     released: Option<(Timestamp, String)>,
     csrf: &str,
+    zone: &TimeZone,
 ) -> Markup {
     let base = lead_present::link::<K>(lead.id());
     let mut events = vec![(lead.created_at(), "Eingegangen".to_owned())];
@@ -196,11 +197,11 @@ pub(crate) fn lead<K: OnDashboard>(
     html! {
         p { a href=(K::LIST) { (K::BACK) } }
         h1 { (lead.title()) }
-        (lead.head())
+        (lead.head(zone))
         (self::extra(lead.payload()))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))
-        (timeline(&base, events, notes))
+        (timeline(&base, events, notes, zone))
         (note_form(&base, csrf))
     }
 }
