@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::pages::log_in;
 use common::team::{fresh_order, ids, intruder, ok, post, ticket};
 use common::{token_for, SseClient, TestApp};
 use serde_json::{json, Value};
@@ -55,6 +56,50 @@ fn notifications_are_listed_and_marked_read() {
         3,
         "Max's are untouched"
     );
+}
+}
+
+backend_test! {
+fn the_bell_counts_every_unread_notification() {
+    // More than the hundred the bell once stopped at, made in one statement.
+    const UNREAD: i64 = 150;
+    let app = TestApp::spawn();
+    let employee = app.acme.employees[0];
+    let password = "Ein-gutes-Passwort";
+    app.store
+        .set_employee_password(employee, Some(&lead_auth::hash_password(password).unwrap()))
+        .unwrap();
+    let columns = "company_id, employee_id, kind, text, created_at";
+    let values = format!(
+        "{}, {employee}, 'webhook', 'Ein Webhook wurde abgeschaltet.', {} + i",
+        app.acme.id,
+        lead_domain::Timestamp::now().millis()
+    );
+    app.db.execute(
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {UNREAD}) \
+             INSERT INTO notifications ({columns}) SELECT {values} FROM n"
+        ),
+        &format!("INSERT INTO notifications ({columns}) SELECT {values} FROM generate_series(1, {UNREAD}) AS i"),
+    );
+    let email = app.store.find_employee(employee).unwrap().email;
+    let (cookie, _) = log_in(&app, &email, password).1.expect("logged in");
+    let bell = || {
+        let page = app.server.request("GET", "/app/orders", &[("Cookie", &cookie)], b"");
+        assert_eq!(page.status, 200);
+        let text = page.text();
+        let at = text.find("id=\"bell-count\"").expect("the bell");
+        let count = &text[at..];
+        count[count.find('>').unwrap() + 1..count.find('<').unwrap()].to_owned()
+    };
+    assert_eq!(bell(), UNREAD.to_string());
+
+    let token = token_for(&app.store, employee);
+    let newest = ids(&ok(app.team("GET", "/api/v1/notifications?limit=1", &token, "")))[0];
+    ok(app.team("POST", &format!("/api/v1/notifications/{newest}/read"), &token, ""));
+    assert_eq!(bell(), (UNREAD - 1).to_string(), "a notification read is counted no more");
+    // Another employee's unread ones are theirs.
+    assert_eq!(app.store.count_unread_notifications(app.acme.employees[1]).unwrap(), 0);
 }
 }
 

@@ -122,6 +122,18 @@ impl Store {
         })
     }
 
+    /// How many of the employee's notifications are unread (the bell's count): read from the
+    /// index of unread notifications alone, however many the employee has.
+    pub fn count_unread_notifications(&self, employee_id: EmployeeId) -> Result<i64> {
+        self.read(|conn| {
+            Ok(notifications::table
+                .filter(notifications::employee_id.eq(employee_id))
+                .filter(notifications::read_at.is_null())
+                .count()
+                .get_result(conn)?)
+        })
+    }
+
     /// Where a live stream of `employee_id` starts: right after notification `resume_after`
     /// (the last one its client saw), or — without one — after everything visible now.
     pub fn stream_start(&self, employee_id: EmployeeId, resume_after: Option<NotificationId>) -> Result<StreamCursor> {

@@ -30,7 +30,7 @@ pub(super) async fn page(
     let (me, unread, recent) = blocking(store, move |store| {
         Ok::<_, lead_store::StoreError>((
             store.find_employee(employee)?,
-            store.list_notifications(employee, true, None, Some(100))?,
+            store.count_unread_notifications(employee)?,
             store.list_notifications(employee, false, None, Some(BELL_ITEMS))?,
         ))
     })
@@ -38,7 +38,7 @@ pub(super) async fn page(
     let viewer = Viewer {
         name: &me.name,
         csrf: &session.csrf,
-        unread: unread.len(),
+        unread,
         recent: &recent,
         admin: me.role == lead_store::Role::Admin,
     };

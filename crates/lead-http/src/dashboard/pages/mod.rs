@@ -25,7 +25,7 @@ pub(crate) use record::{lead, NotesShown};
 pub(crate) struct Viewer<'a> {
     pub name: &'a str,
     pub csrf: &'a str,
-    pub unread: usize,
+    pub unread: i64,
     pub recent: &'a [Notification],
     /// An admin of the company: the navigation shows the admin pages.
     pub admin: bool,
