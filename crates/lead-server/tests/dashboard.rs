@@ -900,6 +900,16 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/activate"), "").status, 303);
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/deactivate"), "").status, 409, "not oneself");
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/member"), "").status, 409);
+    // An action that is none has no route: not found, and nothing changes.
+    let before = app.store.list_employees(app.acme.id).unwrap();
+    for path in [
+        format!("/app/admin/mitarbeiter/{colleague}/promote"),
+        format!("/app/admin/keys/{key_id}/delete"),
+        "/app/admin/webhooks/1/disable".to_owned(),
+    ] {
+        assert_eq!(post(&path, "").status, 404, "{path}");
+    }
+    assert_eq!(app.store.list_employees(app.acme.id).unwrap(), before);
     let shown = post(&format!("/app/admin/mitarbeiter/{colleague}/password"), "");
     assert_eq!(shown.status, 200);
     let page = shown.text();

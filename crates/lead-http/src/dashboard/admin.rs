@@ -89,18 +89,35 @@ pub(crate) async fn add_employee(posted: Posted, store: web::Data<Store>) -> Pag
     Ok(super::see_other("/app/admin/mitarbeiter"))
 }
 
-/// What an admin does to an employee: `activate`, `deactivate`, `admin`, `member`,
-/// `password` (a one-time password, shown once), `unlock` (lifts every lockout).
+lead_domain::words! {
+    /// What an admin does to an employee: the last segment of the action's route.
+    EmployeeAction("action") {
+        /// Lets a deactivated employee in again.
+        Activate = "activate",
+        /// Ends every session and token; the employee is notified no more.
+        Deactivate = "deactivate",
+        /// Makes the employee an admin of the company.
+        Admin = "admin",
+        /// Takes the company's administration away.
+        Member = "member",
+        /// Sets a one-time password, shown this once.
+        Password = "password",
+        /// Lifts every lockout of the employee's login.
+        Unlock = "unlock",
+    }
+}
+
+/// `action` on the employee of `path` (`/app/admin/mitarbeiter/{id}/{action}`, a route each).
 pub(crate) async fn employee_action(
-    path: web::Path<(String, String)>,
+    path: web::Path<String>,
     posted: Posted,
     store: web::Data<Store>,
     config: web::Data<crate::HttpConfig>,
+    action: EmployeeAction,
 ) -> PageResult {
     let me = admin(&store, &posted.session).await?;
-    let (id, action) = path.into_inner();
-    let id: EmployeeId = id_of(&id, "Diesen Mitarbeiter gibt es nicht.")?;
-    if id == me.id && matches!(action.as_str(), "deactivate" | "member") {
+    let id: EmployeeId = id_of(&path, "Diesen Mitarbeiter gibt es nicht.")?;
+    if id == me.id && matches!(action, EmployeeAction::Deactivate | EmployeeAction::Member) {
         return Err(ApiError::Conflict(
             "Sich selbst können Sie weder deaktivieren noch die Verwaltung entziehen – das muss ein anderer Administrator tun.".into(),
         )
@@ -110,22 +127,26 @@ pub(crate) async fn employee_action(
     // Another company's employee is not found, like a missing one: the store answers so.
     let scope = Scope::Company(me.company_id);
     let own = |error| ApiError::from_store(error, "Diesen Mitarbeiter gibt es nicht.", "");
-    match action.as_str() {
-        "activate" | "deactivate" => {
-            let on = action == "activate";
+    match action {
+        EmployeeAction::Activate | EmployeeAction::Deactivate => {
+            let on = action == EmployeeAction::Activate;
             blocking(&store, move |_| {
                 store_as_me.set_employee_active(scope, id, on).map_err(own)
             })
             .await?;
         }
-        "admin" | "member" => {
-            let role = if action == "admin" { Role::Admin } else { Role::Member };
+        EmployeeAction::Admin | EmployeeAction::Member => {
+            let role = if action == EmployeeAction::Admin {
+                Role::Admin
+            } else {
+                Role::Member
+            };
             blocking(&store, move |_| {
                 store_as_me.set_employee_role(scope, id, role).map_err(own)
             })
             .await?;
         }
-        "password" => {
+        EmployeeAction::Password => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
             let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
             blocking(&store, move |_| {
@@ -134,10 +155,9 @@ pub(crate) async fn employee_action(
             .await?;
             return employees_page(&store, &posted.session, &me, Some((id, &password))).await;
         }
-        "unlock" => {
+        EmployeeAction::Unlock => {
             blocking(&store, move |_| store_as_me.lift_lockouts(scope, id).map_err(own)).await?;
         }
-        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }
     Ok(super::see_other("/app/admin/mitarbeiter"))
 }
@@ -165,23 +185,35 @@ pub(crate) async fn issue_key(posted: Posted, store: web::Data<Store>) -> PageRe
     keys_page(&store, &posted.session, &me, Some(key.expose())).await
 }
 
-/// What an admin does to a key: `revoke`, `origins` (one website per line; empty: any),
-/// `cap` (a number of leads a day; empty: none), `confirm` (`on`: a confirmation e-mail to
-/// each sender).
+lead_domain::words! {
+    /// What an admin does to an API key: the last segment of the action's route.
+    KeyAction("action") {
+        /// Revokes it for good.
+        Revoke = "revoke",
+        /// Sets its websites (`origins`: one per line; empty: any).
+        Origins = "origins",
+        /// Sets its daily cap (`cap`: a number of leads a day; empty: none).
+        Cap = "cap",
+        /// Turns the confirmation e-mail to each sender on (`confirm=on`) or off.
+        Confirm = "confirm",
+    }
+}
+
+/// `action` on the key of `path` (`/app/admin/keys/{id}/{action}`, a route each).
 pub(crate) async fn key_action(
-    path: web::Path<(String, String)>,
+    path: web::Path<String>,
     posted: Posted,
     store: web::Data<Store>,
+    action: KeyAction,
 ) -> PageResult {
     let me = admin(&store, &posted.session).await?;
-    let (id, action) = path.into_inner();
-    let id: KeyId = id_of(&id, "Diesen Schlüssel gibt es nicht.")?;
+    let id: KeyId = id_of(&path, "Diesen Schlüssel gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     let own = |error| ApiError::from_store(error, "Diesen Schlüssel gibt es nicht.", "");
-    match action.as_str() {
-        "revoke" => blocking(&store, move |_| store_as_me.revoke_key(scope, id).map_err(own)).await?,
-        "origins" => {
+    match action {
+        KeyAction::Revoke => blocking(&store, move |_| store_as_me.revoke_key(scope, id).map_err(own)).await?,
+        KeyAction::Origins => {
             let origins = posted
                 .field("origins")
                 .unwrap_or_default()
@@ -199,7 +231,7 @@ pub(crate) async fn key_action(
             })
             .await?;
         }
-        "cap" => {
+        KeyAction::Cap => {
             let text = posted.field("cap").unwrap_or_default().trim().to_owned();
             let cap = match text.as_str() {
                 "" => None,
@@ -216,11 +248,10 @@ pub(crate) async fn key_action(
             };
             blocking(&store, move |_| store_as_me.set_daily_cap(scope, id, cap).map_err(own)).await?;
         }
-        "confirm" => {
+        KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");
             blocking(&store, move |_| store_as_me.set_key_confirm(scope, id, on).map_err(own)).await?;
         }
-        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }
     Ok(super::see_other("/app/admin/keys"))
 }
@@ -353,31 +384,41 @@ pub(crate) async fn test_webhook(
     webhooks_page(&req, &store, &posted.session, &me, None, Some(&said)).await
 }
 
-/// `remove` or `enable` (after it was disabled) a webhook endpoint of the company.
+lead_domain::words! {
+    /// What an admin does to a webhook endpoint: the last segment of the action's route.
+    WebhookAction("action") {
+        /// Removes it; what it was still owed fails.
+        Remove = "remove",
+        /// Enables it again after it was disabled.
+        Enable = "enable",
+    }
+}
+
+/// `action` on the webhook endpoint of `path` (`/app/admin/webhooks/{id}/{action}`, a route
+/// each).
 pub(crate) async fn webhook_action(
-    path: web::Path<(String, String)>,
+    path: web::Path<String>,
     posted: Posted,
     store: web::Data<Store>,
+    action: WebhookAction,
 ) -> PageResult {
     let me = admin(&store, &posted.session).await?;
-    let (id, action) = path.into_inner();
-    let id: WebhookId = id_of(&id, "Diesen Webhook gibt es nicht.")?;
+    let id: WebhookId = id_of(&path, "Diesen Webhook gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
-    match action.as_str() {
-        "remove" => {
+    match action {
+        WebhookAction::Remove => {
             blocking(&store, move |_| {
                 store_as_me.remove_webhook(scope, id).map_err(own_webhook)
             })
             .await?
         }
-        "enable" => {
+        WebhookAction::Enable => {
             blocking(&store, move |_| {
                 store_as_me.enable_webhook(scope, id).map_err(own_webhook)
             })
             .await?
         }
-        _ => return Err(ApiError::NotFound("Diese Seite oder diesen Eintrag gibt es nicht.").into()),
     }
     Ok(super::see_other("/app/admin/webhooks"))
 }

@@ -108,6 +108,39 @@ where
         .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)));
 }
 
+/// Registers a route for each thing an admin does to an employee, a key or a webhook
+/// endpoint (`…/{id}/revoke`): an action that is none of them is no page.
+fn admin_actions(cfg: &mut web::ServiceConfig) {
+    use crate::HttpConfig;
+    use admin::{EmployeeAction, KeyAction, WebhookAction};
+    use lead_store::Store;
+    use session::Posted;
+    type Id = web::Path<String>;
+    for &action in EmployeeAction::ALL {
+        cfg.service(
+            web::resource(format!("/app/admin/mitarbeiter/{{id}}/{action}")).route(web::post().to(
+                move |id: Id, posted: Posted, store: web::Data<Store>, config: web::Data<HttpConfig>| {
+                    admin::employee_action(id, posted, store, config, action)
+                },
+            )),
+        );
+    }
+    for &action in KeyAction::ALL {
+        cfg.service(web::resource(format!("/app/admin/keys/{{id}}/{action}")).route(
+            web::post().to(move |id: Id, posted: Posted, store: web::Data<Store>| {
+                admin::key_action(id, posted, store, action)
+            }),
+        ));
+    }
+    for &action in WebhookAction::ALL {
+        cfg.service(
+            web::resource(format!("/app/admin/webhooks/{{id}}/{action}")).route(web::post().to(
+                move |id: Id, posted: Posted, store: web::Data<Store>| admin::webhook_action(id, posted, store, action),
+            )),
+        );
+    }
+}
+
 /// Registers the dashboard's pages (not part of the API, so not in the OpenAPI description).
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     use inbox::*;
@@ -168,16 +201,14 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin/datenschutz/redact").route(web::post().to(privacy::privacy_redact)))
         .service(web::resource("/app/admin/mitarbeiter").route(web::get().to(admin::employees)))
         .service(web::resource("/app/admin/mitarbeiter/add").route(web::post().to(admin::add_employee)))
-        .service(web::resource("/app/admin/mitarbeiter/{id}/{action}").route(web::post().to(admin::employee_action)))
+        .configure(admin_actions)
         .service(web::resource("/app/admin/keys").route(web::get().to(admin::keys)))
         .service(web::resource("/app/admin/keys/issue").route(web::post().to(admin::issue_key)))
-        .service(web::resource("/app/admin/keys/{id}/{action}").route(web::post().to(admin::key_action)))
         .service(web::resource("/app/admin/protokoll").route(web::get().to(admin::submissions)))
         .service(web::resource("/app/admin/audit").route(web::get().to(admin::audit)))
         .service(web::resource("/app/admin/webhooks").route(web::get().to(admin::webhooks)))
         .service(web::resource("/app/admin/webhooks/add").route(web::post().to(admin::add_webhook)))
         .service(web::resource("/app/admin/webhooks/{id}/test").route(web::post().to(admin::test_webhook)))
-        .service(web::resource("/app/admin/webhooks/{id}/{action}").route(web::post().to(admin::webhook_action)))
         .service(web::resource("/app/admin/deliveries/{id}/retry").route(web::post().to(admin::retry_delivery)));
 }
 
