@@ -92,14 +92,9 @@ impl From<LeadError> for ApiError {
 }
 
 impl From<StoreError> for ApiError {
-    /// The generic mapping; routes that can meet `NotFound` or `Conflict` name the record
-    /// themselves (see [`ApiError::from_store`]).
+    /// The one mapping of the store's errors (see [`ApiError::from_store`]).
     fn from(error: StoreError) -> Self {
-        ApiError::from_store(
-            error,
-            "Der Datensatz wurde nicht gefunden.",
-            "Das ist in diesem Zustand nicht möglich",
-        )
+        ApiError::from_store(error)
     }
 }
 
@@ -120,14 +115,14 @@ pub(crate) struct ErrorBody {
 }
 
 impl ApiError {
-    /// Maps a store error, with German sentences for "not found" and "conflict" that name
-    /// the record at hand.
-    pub fn from_store(error: StoreError, not_found: &'static str, conflict: &str) -> ApiError {
+    /// Maps a store error: a record not found, or a conflict, in the German sentence for its
+    /// kind (`lead_present::german`) — the one place where they are said.
+    pub fn from_store(error: StoreError) -> ApiError {
         match error {
             StoreError::KeyNotValid => ApiError::Auth(AuthError::InvalidKey),
             StoreError::Busy => ApiError::Busy,
-            StoreError::NotFound(_) => ApiError::NotFound(not_found),
-            StoreError::Conflict(_) => ApiError::Conflict(format!("{conflict}.")),
+            StoreError::NotFound(what, _) => ApiError::NotFound(lead_present::german::missing(what)),
+            StoreError::Conflict(why, _) => ApiError::Conflict(lead_present::german::clash(why)),
             StoreError::LockedOut => ApiError::LockedOut,
             StoreError::NotesFull(limit) => ApiError::Conflict(format!(
                 "Dieser Datensatz hat bereits {limit} Notizen, so viele wie möglich; es wurde keine weitere gespeichert."

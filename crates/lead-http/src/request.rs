@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use lead_domain::{JsonProblem, LeadError};
-use lead_store::{CustomerId, NotificationId, OrderId, PushSubscriptionId, Store, StoreError, TicketId};
+use lead_store::{CustomerId, NotificationId, OrderId, PushSubscriptionId, Store, TicketId};
 use serde::de::DeserializeOwned;
 
 use crate::limits::RateLimits;
@@ -94,16 +94,16 @@ impl Given<String> {
 
 /// A kind of record a path names by number, with what the team is told when there is none.
 pub(crate) trait Record: Copy + Send + 'static {
-    /// The German sentence of the `404`.
-    const NOT_FOUND: &'static str;
+    /// Which kind of record it names (for the German sentence of its `404`).
+    const ENTITY: lead_store::Entity;
     /// The record with this number.
     fn numbered(number: i64) -> Self;
 }
 
 macro_rules! records {
-    ($($id:ty => $not_found:literal,)*) => {$(
+    ($($id:ty => $entity:ident,)*) => {$(
         impl Record for $id {
-            const NOT_FOUND: &'static str = $not_found;
+            const ENTITY: lead_store::Entity = lead_store::Entity::$entity;
             fn numbered(number: i64) -> Self {
                 <$id>::new(number)
             }
@@ -112,11 +112,11 @@ macro_rules! records {
 }
 
 records! {
-    OrderId => "Diese Bestellung gibt es nicht.",
-    TicketId => "Dieses Ticket gibt es nicht.",
-    CustomerId => "Diesen Kunden gibt es nicht.",
-    NotificationId => "Diese Benachrichtigung gibt es nicht.",
-    PushSubscriptionId => "Dieses Gerät gibt es nicht.",
+    OrderId => Order,
+    TicketId => Ticket,
+    CustomerId => Customer,
+    NotificationId => Notification,
+    PushSubscriptionId => Device,
 }
 
 /// The record a path segment names; anything that is not a positive number cannot exist.
@@ -126,13 +126,7 @@ pub(crate) fn record_id<T: Record>(segment: &str) -> Result<T, ApiError> {
         .ok()
         .filter(|number| *number > 0)
         .map(T::numbered)
-        .ok_or(ApiError::NotFound(T::NOT_FOUND))
-}
-
-/// How a store error about a record of type `T` is told: its `404`, and `conflict` (a German
-/// phrase) for a `409`.
-pub(crate) fn about<T: Record>(conflict: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |error| ApiError::from_store(error, T::NOT_FOUND, conflict)
+        .ok_or(ApiError::NotFound(lead_present::german::missing(T::ENTITY)))
 }
 
 /// The client's address: the peer, or — behind a trusted proxy — whom it forwards for.

@@ -10,6 +10,7 @@
 //! Depends on `lead-domain` and `lead-store` (for the records it shows); never on HTTP.
 
 pub mod csv;
+pub mod german;
 mod kinds;
 pub mod ping;
 

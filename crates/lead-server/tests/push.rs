@@ -371,10 +371,16 @@ fn without_a_subject_push_is_off() {
     let token = token_for(&app.store, app.acme.employees[0]);
     let service = Receiver::start(vec![]);
     let body = Device::new(&service, "phone").subscription().to_string();
-    app.team("POST", "/api/v1/push/subscriptions", &token, &body)
-        .assert_error(409, "conflict", None);
-    app.team("POST", "/api/v1/push/test", &token, "")
-        .assert_error(409, "conflict", None);
+    // Said as what it is (it once read as if the caller had too many devices).
+    for (path, body) in [("/api/v1/push/subscriptions", body.as_str()), ("/api/v1/push/test", "")] {
+        let refused = app.team("POST", path, &token, body);
+        refused.assert_error(409, "conflict", None);
+        assert_eq!(
+            refused.json()["message"],
+            "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.",
+            "{path}"
+        );
+    }
     let listed = app.team("GET", "/api/v1/push/subscriptions", &token, "").json();
     assert_eq!(listed, json!({"public_key": null, "items": []}));
     // The operator asking for the public key is told push is off, and no key pair is made.

@@ -201,8 +201,17 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
         .assert_error(400, "invalid_field", Some("customer_id"));
     app.team("POST", &path, &token, "nope")
         .assert_error(400, "invalid_json", None);
-    app.team("POST", &path, &token, r#"{"customer_id":999}"#)
-        .assert_error(404, "not_found", None);
+    // Which record is missing, the ticket or the customer, is said.
+    let missing = |path: &str, body: String| {
+        let answer = app.team("POST", path, &token, &body);
+        answer.assert_error(404, "not_found", None);
+        answer.json()["message"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(missing(&path, r#"{"customer_id":999}"#.into()), "Diesen Kunden gibt es nicht.");
+    assert_eq!(
+        missing("/api/v1/tickets/999999/assign", format!(r#"{{"customer_id":{customer}}}"#)),
+        "Dieses Ticket gibt es nicht."
+    );
     let assigned = ok(app.team("POST", &path, &token, &format!(r#"{{"customer_id":{customer}}}"#)));
     assert_eq!(assigned["customer_id"], customer.get());
     let other = app
@@ -210,8 +219,9 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
         .add_customer(app.acme.id, "Erika", "erika@firma.de")
         .unwrap()
         .id;
-    app.team("POST", &path, &token, &format!(r#"{{"customer_id":{other}}}"#))
-        .assert_error(409, "conflict", None);
+    let refiled = app.team("POST", &path, &token, &format!(r#"{{"customer_id":{other}}}"#));
+    refiled.assert_error(409, "conflict", None);
+    assert_eq!(refiled.json()["message"], "Das Ticket liegt bereits in einer Kundenakte.");
     assert_eq!(
         app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(id)).unwrap().customer_id,
         Some(customer)

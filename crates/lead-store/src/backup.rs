@@ -35,10 +35,13 @@ pub fn backup_sqlite(database: &Path, target: &Path) -> Result<BackupReport> {
         )));
     }
     if target.exists() {
-        return Err(StoreError::Conflict(format!(
-            "{} exists already; a backup never overwrites a file — choose a new name",
-            target.display()
-        )));
+        return Err(StoreError::Conflict(
+            crate::error::Clash::Target,
+            format!(
+                "{} exists already; a backup never overwrites a file — choose a new name",
+                target.display()
+            ),
+        ));
     }
     let file = |what: String| StoreError::File(what);
     let name = target

@@ -54,7 +54,7 @@ impl Store {
                 ))
                 .returning(companies::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| {
+                .map_err(conflict_on_unique(crate::error::Entity::Company, || {
                     format!("a company named {name:?} already exists")
                 }))
         })
@@ -82,11 +82,12 @@ impl Store {
                 Ok(id) if wanted.bytes().all(|b| b.is_ascii_digit()) => query.filter(companies::id.eq(id)),
                 _ => query.filter(companies::name.eq(wanted)),
             };
-            query
-                .first::<CompanyRow>(conn)
-                .optional()?
-                .map(company)
-                .ok_or_else(|| StoreError::NotFound(format!("no company with id or name {wanted:?}")))
+            query.first::<CompanyRow>(conn).optional()?.map(company).ok_or_else(|| {
+                StoreError::NotFound(
+                    crate::error::Entity::Company,
+                    format!("no company with id or name {wanted:?}"),
+                )
+            })
         })
     }
 
@@ -97,7 +98,10 @@ impl Store {
                 .set(companies::active.eq(i32::from(active)))
                 .execute(conn)?;
             if updated != 1 {
-                return Err(StoreError::NotFound(format!("no company with id {company_id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Company,
+                    format!("no company with id {company_id}"),
+                ));
             }
             let action = if active {
                 "company.activate"
@@ -184,6 +188,9 @@ pub(crate) fn ensure_company(conn: &mut crate::db::DbConnection, company_id: Com
     if exists == 1 {
         Ok(())
     } else {
-        Err(StoreError::NotFound(format!("no company with id {company_id}")))
+        Err(StoreError::NotFound(
+            crate::error::Entity::Company,
+            format!("no company with id {company_id}"),
+        ))
     }
 }

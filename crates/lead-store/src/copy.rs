@@ -171,7 +171,7 @@ macro_rules! copy_table {
         }
         let found: i64 = $table::table.count().get_result($target)?;
         if found != copied {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::Conflict(crate::error::Clash::Target, format!(
                 "{}: copied {copied} rows but found {found} in the target",
                 stringify!($table)
             )));
@@ -189,7 +189,10 @@ impl Store {
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
         let empty = target.totals()?;
         if empty != crate::Totals::default() || !target.list_companies()?.is_empty() {
-            return Err(StoreError::Conflict("the target database is not empty".into()));
+            return Err(StoreError::Conflict(
+                crate::error::Clash::Target,
+                "the target database is not empty".into(),
+            ));
         }
         let mut source = self.readers.get()?;
         let source: &mut DbConnection = &mut source;
@@ -256,10 +259,13 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
     }
     let found: i64 = keys::table.count().get_result(target)?;
     if found != rows.len() as i64 {
-        return Err(StoreError::Conflict(format!(
-            "idempotency_keys: copied {} rows but found {found} in the target",
-            rows.len()
-        )));
+        return Err(StoreError::Conflict(
+            crate::error::Clash::Target,
+            format!(
+                "idempotency_keys: copied {} rows but found {found} in the target",
+                rows.len()
+            ),
+        ));
     }
     Ok(("idempotency_keys", found))
 }
@@ -283,10 +289,13 @@ fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Re
     }
     let found: i64 = counts::table.count().get_result(target)?;
     if found != rows.len() as i64 {
-        return Err(StoreError::Conflict(format!(
-            "key_daily_counts: copied {} rows but found {found} in the target",
-            rows.len()
-        )));
+        return Err(StoreError::Conflict(
+            crate::error::Clash::Target,
+            format!(
+                "key_daily_counts: copied {} rows but found {found} in the target",
+                rows.len()
+            ),
+        ));
     }
     Ok(("key_daily_counts", found))
 }

@@ -46,7 +46,7 @@ impl Store {
                 })
                 .returning(CUSTOMER_COLUMNS)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| {
+                .map_err(conflict_on_unique(crate::error::Entity::Customer, || {
                     format!(
                         "a customer with the email {:?} already exists in this company",
                         email.as_str()
@@ -183,7 +183,12 @@ pub(crate) fn load_customer(
         .select(CUSTOMER_COLUMNS)
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no customer with id {customer_id}")))
+        .ok_or_else(|| {
+            StoreError::NotFound(
+                crate::error::Entity::Customer,
+                format!("no customer with id {customer_id}"),
+            )
+        })
 }
 
 /// Escapes `\`, `%` and `_` so a search text matches literally inside a LIKE pattern.

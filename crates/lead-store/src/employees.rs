@@ -19,7 +19,12 @@ fn notify_of(conn: &mut crate::db::DbConnection, employee_id: EmployeeId) -> Res
         .select((employees::notify_email, employees::notify_push))
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))?;
+        .ok_or_else(|| {
+            StoreError::NotFound(
+                crate::error::Entity::Employee,
+                format!("no employee with id {employee_id}"),
+            )
+        })?;
     Ok((email == 1, push == 1))
 }
 
@@ -78,7 +83,12 @@ impl Store {
                 .first::<EmployeeRow>(conn)
                 .optional()?
                 .map(Employee::from)
-                .ok_or_else(|| StoreError::NotFound(format!("no employee with id {employee_id}")))
+                .ok_or_else(|| {
+                    StoreError::NotFound(
+                        crate::error::Entity::Employee,
+                        format!("no employee with id {employee_id}"),
+                    )
+                })
         })
     }
 
@@ -173,6 +183,9 @@ pub(crate) fn within(conn: &mut crate::db::DbConnection, scope: Scope, employee_
         .optional()?;
     match company {
         Some(company) if scope.reaches(company) => Ok(()),
-        _ => Err(StoreError::NotFound(format!("no employee with id {employee_id}"))),
+        _ => Err(StoreError::NotFound(
+            crate::error::Entity::Employee,
+            format!("no employee with id {employee_id}"),
+        )),
     }
 }

@@ -13,12 +13,13 @@ pub enum StoreError {
         /// What is wrong with it.
         problem: Problem,
     },
-    /// The company, key, employee or record does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The operation would duplicate something unique (company name, customer email, key).
-    #[error("{0}")]
-    Conflict(String),
+    /// The company, key, employee or record does not exist — or is another company's, which
+    /// an operation scoped to a company answers alike. Says which kind of record, and which.
+    #[error("{1}")]
+    NotFound(Entity, String),
+    /// The operation conflicts with what is stored: why, and what.
+    #[error("{1}")]
+    Conflict(Clash, String),
     /// The key was revoked, or its company deactivated, while the request was under way.
     #[error("the API key is no longer valid")]
     KeyNotValid,
@@ -51,6 +52,72 @@ pub enum StoreError {
     /// database's own error, kept opaque: callers never see Diesel's types.
     #[error("database error: {0}")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+lead_domain::words! {
+    /// A kind of record an operation may not find.
+    Entity("record") {
+        /// A company.
+        Company = "company",
+        /// An API key.
+        Key = "key",
+        /// An employee.
+        Employee = "employee",
+        /// An employee token or dashboard session.
+        Token = "token",
+        /// A customer.
+        Customer = "customer",
+        /// A web order.
+        Order = "order",
+        /// A ticket.
+        Ticket = "ticket",
+        /// An employee's notification.
+        Notification = "notification",
+        /// A webhook endpoint.
+        Webhook = "webhook",
+        /// A delivery of the outbox.
+        Delivery = "delivery",
+        /// An employee's push device.
+        Device = "device",
+        /// A row the operation expected (the database changed under it).
+        Record = "record",
+    }
+}
+
+impl Entity {
+    /// The kind of record of a lead.
+    pub fn lead(lead_type: lead_domain::LeadType) -> Entity {
+        match lead_type {
+            lead_domain::LeadType::Order => Entity::Order,
+            lead_domain::LeadType::Ticket => Entity::Ticket,
+        }
+    }
+}
+
+/// Why an operation conflicts with what is stored: each face of the product says it in its
+/// own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clash {
+    /// The order was decided already (this way): the first decision stands.
+    Decided(lead_domain::OrderStatus),
+    /// The ticket is in this status already.
+    Already(lead_domain::TicketStatus),
+    /// The ticket is in a customer's file already.
+    Filed,
+    /// Something unique of this kind is taken: a company's name, a customer's address, a key.
+    Taken(Entity),
+    /// A prefix names more than one.
+    Ambiguous,
+    /// The session whose password was to change ended meanwhile.
+    SessionEnded,
+    /// The delivery is not one to send again: delivered, under way, or its target is gone.
+    NotRetryable,
+    /// Push messages are not enabled on this server.
+    PushOff,
+    /// The employee has as many push devices as one may.
+    DevicesFull,
+    /// The file or database a backup or copy goes to is not as it must be.
+    Target,
 }
 
 impl StoreError {
@@ -91,7 +158,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl From<DieselError> for StoreError {
     fn from(error: DieselError) -> Self {
         match error {
-            DieselError::NotFound => StoreError::NotFound("not found".into()),
+            DieselError::NotFound => StoreError::NotFound(Entity::Record, "not found".into()),
             other => StoreError::Database(Box::new(other)),
         }
     }
@@ -103,10 +170,16 @@ impl From<diesel::r2d2::PoolError> for StoreError {
     }
 }
 
-/// Turns a unique-constraint violation into a [`StoreError::Conflict`] saying `what`.
-pub(crate) fn conflict_on_unique(what: impl FnOnce() -> String) -> impl FnOnce(DieselError) -> StoreError {
+/// Turns a unique-constraint violation into a [`StoreError::Conflict`]: a `taken` is there
+/// already, as `what` says.
+pub(crate) fn conflict_on_unique(
+    taken: Entity,
+    what: impl FnOnce() -> String,
+) -> impl FnOnce(DieselError) -> StoreError {
     move |error| match error {
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict(what()),
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+            StoreError::Conflict(Clash::Taken(taken), what())
+        }
         other => other.into(),
     }
 }

@@ -39,6 +39,7 @@ pub(crate) fn select_by_id_or_prefix<T>(
     items: Vec<T>,
     selector: &str,
     what: &'static str,
+    entity: crate::error::Entity,
     id_and_prefix: impl Fn(&T) -> (i64, &str),
 ) -> Result<T> {
     let selector = selector.trim();
@@ -66,19 +67,23 @@ pub(crate) fn select_by_id_or_prefix<T>(
             .collect()
     };
     match candidates.len() {
-        0 => Err(StoreError::NotFound(format!(
-            "no {what} with id or prefix {selector:?}"
-        ))),
+        0 => Err(StoreError::NotFound(
+            entity,
+            format!("no {what} with id or prefix {selector:?}"),
+        )),
         1 => Ok(candidates.remove(0)),
         _ => {
             let ids: Vec<String> = candidates
                 .iter()
                 .map(|item| id_and_prefix(item).0.to_string())
                 .collect();
-            Err(StoreError::Conflict(format!(
-                "the prefix {selector:?} is ambiguous: it matches {what}s {}; give the id",
-                ids.join(", ")
-            )))
+            Err(StoreError::Conflict(
+                crate::error::Clash::Ambiguous,
+                format!(
+                    "the prefix {selector:?} is ambiguous: it matches {what}s {}; give the id",
+                    ids.join(", ")
+                ),
+            ))
         }
     }
 }

@@ -97,7 +97,9 @@ impl Store {
                 })
                 .returning(api_keys::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| "this key is already registered".to_owned()))?;
+                .map_err(conflict_on_unique(crate::error::Entity::Key, || {
+                    "this key is already registered".to_owned()
+                }))?;
             let action = if prefix.starts_with(IMPORTED_PREFIX) {
                 "key.import"
             } else {
@@ -131,9 +133,13 @@ impl Store {
     /// The key with this id (all digits) or whose display prefix starts with `selector`.
     /// An exact prefix match wins; several candidates are an error that names them.
     pub fn find_key(&self, selector: &str) -> Result<KeyInfo> {
-        select_by_id_or_prefix(self.list_keys(None)?, selector, "key", |key| {
-            (key.id.get(), &key.prefix)
-        })
+        select_by_id_or_prefix(
+            self.list_keys(None)?,
+            selector,
+            "key",
+            crate::error::Entity::Key,
+            |key| (key.id.get(), &key.prefix),
+        )
     }
 
     /// Revokes a key within `scope`: it stops working at once. Revoking a revoked key
@@ -210,7 +216,10 @@ impl Store {
                 .first(conn)
                 .optional()?;
             let Some((prefix, _)) = found.filter(|(_, company)| scope.reaches(*company)) else {
-                return Err(StoreError::NotFound(format!("no key with id {key_id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Key,
+                    format!("no key with id {key_id}"),
+                ));
             };
             let what = change(conn)?;
             audit::record(

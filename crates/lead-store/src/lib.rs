@@ -61,7 +61,7 @@ pub use copy::CopyReport;
 pub use db::{
     create_database_if_missing, inspect, redact_password, sqlite_path, Backend, Durability, Inspection, StoreConfig,
 };
-pub use error::{Problem, Result, StoreError};
+pub use error::{Clash, Entity, Problem, Result, StoreError};
 pub use ids::{
     AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
     PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,

@@ -227,9 +227,18 @@ fn ensure_record(conn: &mut crate::db::DbConnection, company_id: CompanyId, on: 
     };
     match (found, on) {
         (1, _) => Ok(()),
-        (_, NoteOn::Order(id)) => Err(StoreError::NotFound(format!("no order with id {id}"))),
-        (_, NoteOn::Ticket(id)) => Err(StoreError::NotFound(format!("no ticket with id {id}"))),
-        (_, NoteOn::Customer(id)) => Err(StoreError::NotFound(format!("no customer with id {id}"))),
+        (_, NoteOn::Order(id)) => Err(StoreError::NotFound(
+            crate::error::Entity::Order,
+            format!("no order with id {id}"),
+        )),
+        (_, NoteOn::Ticket(id)) => Err(StoreError::NotFound(
+            crate::error::Entity::Ticket,
+            format!("no ticket with id {id}"),
+        )),
+        (_, NoteOn::Customer(id)) => Err(StoreError::NotFound(
+            crate::error::Entity::Customer,
+            format!("no customer with id {id}"),
+        )),
     }
 }
 

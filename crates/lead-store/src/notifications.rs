@@ -261,7 +261,12 @@ impl Store {
             own.select(NotificationRow::as_select())
                 .first(conn)
                 .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no notification with id {notification_id}")))?
+                .ok_or_else(|| {
+                    StoreError::NotFound(
+                        crate::error::Entity::Notification,
+                        format!("no notification with id {notification_id}"),
+                    )
+                })?
                 .try_into()
         })
     }

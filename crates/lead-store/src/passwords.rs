@@ -81,7 +81,10 @@ impl Store {
                     // Ended meanwhile (logged out, revoked): whoever did it meant the
                     // session to stop, not to change the password.
                     if kept != 1 {
-                        return Err(StoreError::Conflict(format!("session {keep} ended meanwhile")));
+                        return Err(StoreError::Conflict(
+                            crate::error::Clash::SessionEnded,
+                            format!("session {keep} ended meanwhile"),
+                        ));
                     }
                 }
                 None => {

@@ -256,6 +256,7 @@ impl Store {
     pub fn add_push_subscription(&self, member: Member, new: &NewPushSubscription<'_>) -> Result<PushSubscription> {
         if !self.shared.owed.push {
             return Err(StoreError::Conflict(
+                crate::error::Clash::PushOff,
                 "push is not enabled on this server ([push] subject)".into(),
             ));
         }
@@ -274,10 +275,10 @@ impl Store {
                     .count()
                     .get_result(conn)?;
                 if devices >= MAX_DEVICES {
-                    return Err(StoreError::Conflict(format!(
-                        "employee {} has {MAX_DEVICES} devices already",
-                        member.employee_id
-                    )));
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::DevicesFull,
+                        format!("employee {} has {MAX_DEVICES} devices already", member.employee_id),
+                    ));
                 }
                 Ok(())
             };
@@ -358,7 +359,10 @@ impl Store {
                 .first::<PushSubscriptionId>(conn)
                 .optional()?;
             if mine.is_none() {
-                return Err(StoreError::NotFound(format!("no device with id {id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Device,
+                    format!("no device with id {id}"),
+                ));
             }
             forget_device(conn, id, "the device was removed")?;
             audit::record(
@@ -375,6 +379,7 @@ impl Store {
     pub fn test_push(&self, member: Member) -> Result<usize> {
         if !self.shared.owed.push {
             return Err(StoreError::Conflict(
+                crate::error::Clash::PushOff,
                 "push is not enabled on this server ([push] subject)".into(),
             ));
         }

@@ -84,7 +84,9 @@ impl Store {
                 ))
                 .returning(employee_tokens::id)
                 .get_result(conn)
-                .map_err(conflict_on_unique(|| "this token is already registered".to_owned()))?;
+                .map_err(conflict_on_unique(crate::error::Entity::Token, || {
+                    "this token is already registered".to_owned()
+                }))?;
             audit::record(
                 conn,
                 &self.actor,
@@ -176,9 +178,13 @@ impl Store {
 
     /// The token with this id or (unique) display prefix.
     pub fn find_employee_token(&self, selector: &str) -> Result<TokenInfo> {
-        select_by_id_or_prefix(self.list_employee_tokens(None)?, selector, "token", |t| {
-            (t.id.get(), &t.prefix)
-        })
+        select_by_id_or_prefix(
+            self.list_employee_tokens(None)?,
+            selector,
+            "token",
+            crate::error::Entity::Token,
+            |t| (t.id.get(), &t.prefix),
+        )
     }
 
     /// Revokes a token: it stops working at once.
@@ -188,7 +194,10 @@ impl Store {
                 .set(employee_tokens::active.eq(0))
                 .execute(conn)?;
             if updated != 1 {
-                return Err(StoreError::NotFound(format!("no token with id {token_id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Token,
+                    format!("no token with id {token_id}"),
+                ));
             }
             audit::record(
                 conn,

@@ -67,10 +67,10 @@ fn keys_are_found_by_id_display_prefix_or_unique_start() {
     assert_eq!(store.find_key(&generated.display_prefix()).unwrap().id, first);
     assert_eq!(store.find_key(&generated.display_prefix()[..9]).unwrap().id, first, "a unique start");
     let ambiguous = format!("matches keys {a}, {b}");
-    assert!(matches!(store.find_key("imp_LEGA"), Err(StoreError::Conflict(m)) if m.contains(&ambiguous)));
-    assert!(matches!(store.find_key("imp_NOPE"), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.find_key("9999"), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.add_key(company, &generated, ""), Err(StoreError::Conflict(_))));
+    assert!(matches!(store.find_key("imp_LEGA"), Err(StoreError::Conflict(lead_store::Clash::Ambiguous, m)) if m.contains(&ambiguous)));
+    assert!(matches!(store.find_key("imp_NOPE"), Err(StoreError::NotFound(lead_store::Entity::Key, _))));
+    assert!(matches!(store.find_key("9999"), Err(StoreError::NotFound(..))));
+    assert!(matches!(store.add_key(company, &generated, ""), Err(StoreError::Conflict(lead_store::Clash::Taken(lead_store::Entity::Key), _))));
 }
 }
 
@@ -107,14 +107,14 @@ fn a_company_reaches_its_own_keys_and_anothers_like_missing_ones() {
     let acme_only = lead_store::Scope::Company(acme.company_id);
     let missing = lead_store::KeyId::new(999_999);
     let message = |result: lead_store::Result<()>| match result {
-        Err(StoreError::NotFound(message)) => message.replace(&beta.key_id.to_string(), "ID").replace("999999", "ID"),
+        Err(StoreError::NotFound(_, message)) => message.replace(&beta.key_id.to_string(), "ID").replace("999999", "ID"),
         other => panic!("{other:?}"),
     };
     // Beta's key from Acme's scope: exactly as if it did not exist, and unchanged.
     assert_eq!(message(store.revoke_key(acme_only, beta.key_id)), message(store.revoke_key(acme_only, missing)));
-    assert!(matches!(store.set_daily_cap(acme_only, beta.key_id, Some(1)), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.set_key_confirm(acme_only, beta.key_id, true), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.set_key_origins(acme_only, beta.key_id, &[]), Err(StoreError::NotFound(_))));
+    assert!(matches!(store.set_daily_cap(acme_only, beta.key_id, Some(1)), Err(StoreError::NotFound(..))));
+    assert!(matches!(store.set_key_confirm(acme_only, beta.key_id, true), Err(StoreError::NotFound(..))));
+    assert!(matches!(store.set_key_origins(acme_only, beta.key_id, &[]), Err(StoreError::NotFound(..))));
     let unchanged = store.find_key_by_hash(&beta_key.hash()).unwrap().unwrap();
     assert_eq!(unchanged.state, KeyState::Active);
     // Its own, and the operator any.
@@ -144,8 +144,8 @@ fn a_company_reaches_its_own_webhooks_and_deliveries_and_anothers_like_missing_o
     let filter = lead_store::DeliveryFilter { company_id: Some(beta.company_id), ..Default::default() };
     let delivery = store.list_deliveries(&filter).unwrap()[0].id;
     let acme_only = lead_store::Scope::Company(acme.company_id);
-    let not_found = |result: lead_store::Result<()>| matches!(result, Err(StoreError::NotFound(_)));
-    assert!(matches!(store.find_webhook(acme_only, hook), Err(StoreError::NotFound(_))));
+    let not_found = |result: lead_store::Result<()>| matches!(result, Err(StoreError::NotFound(..)));
+    assert!(matches!(store.find_webhook(acme_only, hook), Err(StoreError::NotFound(lead_store::Entity::Webhook, _))));
     assert!(not_found(store.remove_webhook(acme_only, hook)));
     assert!(not_found(store.enable_webhook(acme_only, hook)));
     assert!(not_found(store.retry_delivery(acme_only, delivery)));

@@ -39,11 +39,6 @@ pub(crate) async fn index(session: Session, store: web::Data<Store>) -> PageResu
     page(&store, &session, "Verwaltung", "admin", pages::admin_index()).await
 }
 
-/// A webhook the store did not find within the admin's company.
-fn own_webhook(error: lead_store::StoreError) -> ApiError {
-    ApiError::from_store(error, "Diesen Webhook gibt es nicht.", "")
-}
-
 fn id_of<T: std::str::FromStr>(path: &str, what: &'static str) -> Result<T, ApiError> {
     path.parse().map_err(|_| ApiError::NotFound(what))
 }
@@ -77,9 +72,7 @@ pub(crate) async fn add_employee(posted: Posted, store: web::Data<Store>) -> Pag
     let store_as_me = acting(&store, &me);
     let company = me.company_id;
     blocking(&store, move |_| -> Result<(), ApiError> {
-        let id = store_as_me
-            .add_employee(company, &name, &email)
-            .map_err(|e| ApiError::from_store(e, "", ""))?;
+        let id = store_as_me.add_employee(company, &name, &email)?;
         if make_admin {
             store_as_me.set_employee_role(Scope::Company(company), id, Role::Admin)?;
         }
@@ -126,14 +119,10 @@ pub(crate) async fn employee_action(
     let store_as_me = acting(&store, &me);
     // Another company's employee is not found, like a missing one: the store answers so.
     let scope = Scope::Company(me.company_id);
-    let own = |error| ApiError::from_store(error, "Diesen Mitarbeiter gibt es nicht.", "");
     match action {
         EmployeeAction::Activate | EmployeeAction::Deactivate => {
             let on = action == EmployeeAction::Activate;
-            blocking(&store, move |_| {
-                store_as_me.set_employee_active(scope, id, on).map_err(own)
-            })
-            .await?;
+            blocking(&store, move |_| store_as_me.set_employee_active(scope, id, on)).await?;
         }
         EmployeeAction::Admin | EmployeeAction::Member => {
             let role = if action == EmployeeAction::Admin {
@@ -141,22 +130,16 @@ pub(crate) async fn employee_action(
             } else {
                 Role::Member
             };
-            blocking(&store, move |_| {
-                store_as_me.set_employee_role(scope, id, role).map_err(own)
-            })
-            .await?;
+            blocking(&store, move |_| store_as_me.set_employee_role(scope, id, role)).await?;
         }
         EmployeeAction::Password => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
             let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
-            blocking(&store, move |_| {
-                store_as_me.set_one_time_password(scope, id, &hash).map_err(own)
-            })
-            .await?;
+            blocking(&store, move |_| store_as_me.set_one_time_password(scope, id, &hash)).await?;
             return employees_page(&store, &posted.session, &me, Some((id, &password))).await;
         }
         EmployeeAction::Unlock => {
-            blocking(&store, move |_| store_as_me.lift_lockouts(scope, id).map_err(own)).await?;
+            blocking(&store, move |_| store_as_me.lift_lockouts(scope, id)).await?;
         }
     }
     Ok(super::see_other("/app/admin/mitarbeiter"))
@@ -210,9 +193,8 @@ pub(crate) async fn key_action(
     let id: KeyId = id_of(&path, "Diesen Schlüssel gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
-    let own = |error| ApiError::from_store(error, "Diesen Schlüssel gibt es nicht.", "");
     match action {
-        KeyAction::Revoke => blocking(&store, move |_| store_as_me.revoke_key(scope, id).map_err(own)).await?,
+        KeyAction::Revoke => blocking(&store, move |_| store_as_me.revoke_key(scope, id)).await?,
         KeyAction::Origins => {
             let origins = posted
                 .field("origins")
@@ -226,10 +208,7 @@ pub(crate) async fn key_action(
                     field: "origins",
                     message: error.german(),
                 })?;
-            blocking(&store, move |_| {
-                store_as_me.set_key_origins(scope, id, &origins).map_err(own)
-            })
-            .await?;
+            blocking(&store, move |_| store_as_me.set_key_origins(scope, id, &origins)).await?;
         }
         KeyAction::Cap => {
             let text = posted.field("cap").unwrap_or_default().trim().to_owned();
@@ -246,11 +225,11 @@ pub(crate) async fn key_action(
                         })?,
                 ),
             };
-            blocking(&store, move |_| store_as_me.set_daily_cap(scope, id, cap).map_err(own)).await?;
+            blocking(&store, move |_| store_as_me.set_daily_cap(scope, id, cap)).await?;
         }
         KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");
-            blocking(&store, move |_| store_as_me.set_key_confirm(scope, id, on).map_err(own)).await?;
+            blocking(&store, move |_| store_as_me.set_key_confirm(scope, id, on)).await?;
         }
     }
     Ok(super::see_other("/app/admin/keys"))
@@ -376,7 +355,7 @@ pub(crate) async fn test_webhook(
     let me = admin(&store, &posted.session).await?;
     let id: WebhookId = id_of(&path, "Diesen Webhook gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
-    let (_, target) = blocking(&store, move |s| s.find_webhook(scope, id).map_err(own_webhook)).await?;
+    let (_, target) = blocking(&store, move |s| s.find_webhook(scope, id)).await?;
     let said = match (config.webhooks.ping)(target).await {
         Ok(answer) => answer,
         Err(problem) => problem,
@@ -407,18 +386,8 @@ pub(crate) async fn webhook_action(
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     match action {
-        WebhookAction::Remove => {
-            blocking(&store, move |_| {
-                store_as_me.remove_webhook(scope, id).map_err(own_webhook)
-            })
-            .await?
-        }
-        WebhookAction::Enable => {
-            blocking(&store, move |_| {
-                store_as_me.enable_webhook(scope, id).map_err(own_webhook)
-            })
-            .await?
-        }
+        WebhookAction::Remove => blocking(&store, move |_| store_as_me.remove_webhook(scope, id)).await?,
+        WebhookAction::Enable => blocking(&store, move |_| store_as_me.enable_webhook(scope, id)).await?,
     }
     Ok(super::see_other("/app/admin/webhooks"))
 }
@@ -429,16 +398,7 @@ pub(crate) async fn retry_delivery(path: web::Path<String>, posted: Posted, stor
     let id: DeliveryId = id_of(&path, "Diese Zustellung gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
-    blocking(&store, move |_| {
-        store_as_me.retry_delivery(scope, id).map_err(|e| {
-            ApiError::from_store(
-                e,
-                "Diese Zustellung gibt es nicht.",
-                "Nur eine fehlgeschlagene Zustellung wird erneut versucht.",
-            )
-        })
-    })
-    .await?;
+    blocking(&store, move |_| store_as_me.retry_delivery(scope, id)).await?;
     Ok(super::see_other("/app/admin/webhooks"))
 }
 

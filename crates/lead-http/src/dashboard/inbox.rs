@@ -11,7 +11,7 @@ use maud::Markup;
 use super::pages::{self, Viewer};
 use super::session::{Posted, Session};
 use super::{see_other, PageResult};
-use crate::request::{about, blocking, record_id};
+use crate::request::{blocking, record_id};
 use crate::{ApiError, HttpConfig};
 
 /// Notifications shown in the bell's list.
@@ -119,8 +119,7 @@ async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>
         .into());
     }
     blocking(&store, move |s| {
-        s.decide_order(member, id, decision)
-            .map_err(about::<OrderId>("Über diese Bestellung wurde bereits entschieden"))?;
+        s.decide_order(member, id, decision)?;
         if !reason.is_empty() {
             let said = match decision {
                 OrderStatus::Rejected => "Begründung der Ablehnung",
@@ -145,10 +144,7 @@ pub(super) async fn add_note<T: crate::request::Record>(
     let id: T = record_id(&path)?;
     let member = posted.session.member;
     let text = posted.field("text").unwrap_or_default().to_owned();
-    blocking(&store, move |s| {
-        s.add_note(member, on(id), &text).map_err(about::<T>(""))
-    })
-    .await?;
+    blocking(&store, move |s| s.add_note(member, on(id), &text)).await?;
     Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
 }
 
@@ -172,15 +168,7 @@ async fn set_ticket(
 ) -> PageResult {
     let id: TicketId = record_id(&path)?;
     let member = posted.session.member;
-    let conflict = match status {
-        TicketStatus::Closed => "Das Ticket ist bereits geschlossen",
-        TicketStatus::Open => "Das Ticket ist bereits offen",
-    };
-    blocking(&store, move |s| {
-        s.set_ticket_status(member, id, status)
-            .map_err(about::<TicketId>(conflict))
-    })
-    .await?;
+    blocking(&store, move |s| s.set_ticket_status(member, id, status)).await?;
     Ok(see_other(&format!("/app/tickets/{id}")))
 }
 
@@ -202,11 +190,7 @@ pub(crate) async fn assign(path: web::Path<String>, posted: Posted, store: web::
             message: "kein Kunde gewählt".into(),
         })?;
     let company = posted.session.member.company_id;
-    blocking(&store, move |s| {
-        s.assign_ticket(company, id, customer)
-            .map_err(about::<TicketId>("Das Ticket liegt bereits in einer Kundenakte"))
-    })
-    .await?;
+    blocking(&store, move |s| s.assign_ticket(company, id, customer)).await?;
     Ok(see_other(&format!("/app/tickets/{id}")))
 }
 
@@ -240,8 +224,7 @@ pub(crate) async fn customer(
     let (tickets_before, orders_before) = (before("tickets_before"), before("orders_before"));
     let notes_before = notes_before(&req);
     let file = blocking(&store, move |s| -> Result<_, ApiError> {
-        let about = about::<CustomerId>("");
-        let mut file = s.customer_file(company, id, FILE_PAGE).map_err(&about)?;
+        let mut file = s.customer_file(company, id, FILE_PAGE)?;
         if let Some(before) = tickets_before {
             (file.tickets, file.more_tickets) = file_page(s, company, id, before)?;
         }
@@ -272,9 +255,7 @@ fn file_page<K: lead_store::LeadKind>(
     customer: CustomerId,
     before: i64,
 ) -> Result<(Vec<K>, bool), ApiError> {
-    let mut leads = store
-        .customer_leads::<K>(company, customer, Some(K::numbered(before)), FILE_PAGE + 1)
-        .map_err(about::<CustomerId>(""))?;
+    let mut leads = store.customer_leads::<K>(company, customer, Some(K::numbered(before)), FILE_PAGE + 1)?;
     let more = leads.len() > FILE_PAGE as usize;
     leads.truncate(FILE_PAGE as usize);
     Ok((leads, more))
@@ -297,13 +278,7 @@ pub(super) fn notes_page(
     on: NoteOn,
     before: Option<NoteId>,
 ) -> Result<pages::NotesShown, ApiError> {
-    let mut notes = store
-        .list_notes(company, on, NotesPage::NewestBefore(before), NOTES_PAGE + 1)
-        .map_err(|error| match on {
-            NoteOn::Order(_) => about::<OrderId>("")(error),
-            NoteOn::Ticket(_) => about::<TicketId>("")(error),
-            NoteOn::Customer(_) => about::<CustomerId>("")(error),
-        })?;
+    let mut notes = store.list_notes(company, on, NotesPage::NewestBefore(before), NOTES_PAGE + 1)?;
     let more = notes.len() > NOTES_PAGE as usize;
     notes.truncate(NOTES_PAGE as usize);
     notes.reverse();
@@ -324,11 +299,7 @@ pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> 
 pub(crate) async fn read_one(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     let id: NotificationId = record_id(&path)?;
     let member = posted.session.member;
-    blocking(&store, move |s| {
-        s.mark_notification_read(member, id)
-            .map_err(about::<NotificationId>(""))
-    })
-    .await?;
+    blocking(&store, move |s| s.mark_notification_read(member, id)).await?;
     Ok(see_other("/app/notifications"))
 }
 

@@ -9,7 +9,7 @@ use super::inbox::{add_note, notes_before, notes_page, page, Filters};
 use super::pages::{self, OnDashboard};
 use super::session::{Posted, Session};
 use super::PageResult;
-use crate::request::{about, blocking, record_id, Record};
+use crate::request::{blocking, record_id, Record};
 use crate::{ApiError, HttpConfig};
 
 /// Records per page of a list.
@@ -57,7 +57,7 @@ where
     let company = session.member.company_id;
     let before = notes_before(&req);
     let (lead, extra, notes, released) = blocking(&store, move |s| {
-        let lead = s.lead::<K>(company, id).map_err(about::<K::Id>(""))?;
+        let lead = s.lead::<K>(company, id)?;
         let extra = K::extra(s, company, &lead)?;
         let notes = notes_page(s, company, Into::<NoteOn>::into(id), before)?;
         let released = s.released(company, Into::<lead_store::LeadId>::into(id))?;

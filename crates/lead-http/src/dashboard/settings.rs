@@ -9,7 +9,7 @@ use super::inbox::{page, query_value};
 use super::pages::{self, Settings};
 use super::session::{Posted, Session};
 use super::{see_other, PageResult};
-use crate::request::{about, blocking, record_id};
+use crate::request::{blocking, record_id};
 use crate::team::{device_label, keep_device, push_enabled};
 use crate::{ApiError, HttpConfig};
 
@@ -78,11 +78,7 @@ pub(crate) async fn subscribe(
 pub(crate) async fn remove(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     let id: PushSubscriptionId = record_id(&path)?;
     let member = posted.session.member;
-    blocking(&store, move |s| {
-        s.remove_push_subscription(member, id)
-            .map_err(about::<PushSubscriptionId>(""))
-    })
-    .await?;
+    blocking(&store, move |s| s.remove_push_subscription(member, id)).await?;
     Ok(see_other("/app/settings"))
 }
 

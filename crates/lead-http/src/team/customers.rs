@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, json_body, record_id, Given};
+use crate::request::{blocking, json_body, record_id, Given};
 use crate::views::{CustomerFileView, CustomerView, OrderView, Page, TicketView};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
@@ -56,13 +56,7 @@ pub(crate) async fn create_customer(
     let body = json_body::<NewCustomerBody>(&req, body, &config).await?;
     let name = body.name.required_text("name")?;
     let email = body.email.required_text("email")?;
-    let customer = blocking(&store, move |s| {
-        s.add_customer(member.0.company_id, &name, &email)
-            .map_err(about::<CustomerId>(
-                "Ein Kunde mit dieser E-Mail-Adresse existiert bereits",
-            ))
-    })
-    .await?;
+    let customer = blocking(&store, move |s| s.add_customer(member.0.company_id, &name, &email)).await?;
     Ok(json(StatusCode::CREATED, &CustomerView::from(customer)))
 }
 
@@ -75,11 +69,7 @@ pub(crate) async fn customer_file(
 ) -> Result<HttpResponse, ApiError> {
     let id: CustomerId = record_id(&path)?;
     let limit = ListQuery::parse(&req)?.limit;
-    let file = blocking(&store, move |s| {
-        s.customer_file(member.0.company_id, id, limit)
-            .map_err(about::<CustomerId>(""))
-    })
-    .await?;
+    let file = blocking(&store, move |s| s.customer_file(member.0.company_id, id, limit)).await?;
     Ok(ok(&CustomerFileView::from(file)))
 }
 
@@ -117,11 +107,7 @@ pub(crate) async fn claim(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: CustomerId = record_id(&path)?;
-    let claimed = blocking(&store, move |s| {
-        s.claim_for_customer(member.0.company_id, id)
-            .map_err(about::<CustomerId>(""))
-    })
-    .await?;
+    let claimed = blocking(&store, move |s| s.claim_for_customer(member.0.company_id, id)).await?;
     Ok(ok(&ClaimedView {
         tickets: claimed.tickets,
         orders: claimed.orders,

@@ -6,7 +6,7 @@ use lead_present::Presented;
 use lead_store::{CustomerId, LeadQuery, Store};
 
 use super::{ok, ListQuery};
-use crate::request::{about, blocking, record_id, Record};
+use crate::request::{blocking, record_id, Record};
 use crate::views::Page;
 use crate::{ApiError, TeamMember};
 
@@ -43,10 +43,7 @@ where
     K::Id: Record,
 {
     let id: K::Id = record_id(&path)?;
-    let lead = blocking(&store, move |s| {
-        s.lead::<K>(member.0.company_id, id).map_err(about::<K::Id>(""))
-    })
-    .await?;
+    let lead = blocking(&store, move |s| s.lead::<K>(member.0.company_id, id)).await?;
     Ok(ok(&lead.view(true)))
 }
 
@@ -63,7 +60,6 @@ pub(super) async fn of_customer<K: Presented>(
     let (fetch, limit) = (query.limit + 1, query.limit);
     let found = blocking(&store, move |s| {
         s.customer_leads::<K>(member.0.company_id, id, before, fetch)
-            .map_err(about::<CustomerId>(""))
     })
     .await?;
     Ok(ok(&Page::from_fetched(

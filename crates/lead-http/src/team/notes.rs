@@ -3,12 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerId, Note, NoteId, NoteOn, NotesPage, OrderId, Store, StoreError, TicketId};
+use lead_store::{CustomerId, Note, NoteId, NoteOn, NotesPage, OrderId, Store, TicketId};
 use serde::Deserialize;
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, json_body, record_id, Given, Record};
+use crate::request::{blocking, json_body, record_id, Given, Record};
 use crate::views::{NoteView, Page};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
@@ -35,7 +35,6 @@ async fn list<T: Record>(
     let company = member.0.company_id;
     let notes = blocking(&store, move |s| {
         s.list_notes(company, on(id), NotesPage::OldestAfter(after), fetch)
-            .map_err(about::<T>(""))
     })
     .await?;
     Ok(ok(&Page::from_fetched(notes, limit, |n| n.id.get(), NoteView::from)))
@@ -53,11 +52,7 @@ async fn add<T: Record>(
     let id: T = record_id(path)?;
     let body = json_body::<NewNoteBody>(&req, body, &config).await?;
     let text = body.text.required_text("text")?;
-    let note: Note = blocking(&store, move |s| {
-        s.add_note(member.0, on(id), &text)
-            .map_err(|error: StoreError| about::<T>("")(error))
-    })
-    .await?;
+    let note: Note = blocking(&store, move |s| s.add_note(member.0, on(id), &text)).await?;
     Ok(json(StatusCode::CREATED, &NoteView::from(note)))
 }
 

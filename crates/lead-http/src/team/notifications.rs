@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, record_id};
+use crate::request::{blocking, record_id};
 use crate::views::{DeliveryView, NotificationView, Page, SubmissionView};
 use crate::{ApiError, TeamMember};
 
@@ -42,11 +42,7 @@ pub(crate) async fn read_notification(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: NotificationId = record_id(&path)?;
-    let note = blocking(&store, move |s| {
-        s.mark_notification_read(member.0, id)
-            .map_err(about::<NotificationId>(""))
-    })
-    .await?;
+    let note = blocking(&store, move |s| s.mark_notification_read(member.0, id)).await?;
     Ok(ok(&NotificationView::from(note)))
 }
 

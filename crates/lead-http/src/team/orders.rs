@@ -6,7 +6,7 @@ use lead_store::{OrderId, OrderRecord, Store};
 
 use super::ok;
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, record_id};
+use crate::request::{blocking, record_id};
 use crate::views::{OrderView, Page};
 use crate::{ApiError, TeamMember};
 
@@ -35,11 +35,7 @@ async fn decide_order(
     decision: OrderStatus,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = record_id(&path)?;
-    let order = blocking(&store, move |s| {
-        s.decide_order(member.0, id, decision)
-            .map_err(about::<OrderId>("Über diese Bestellung wurde bereits entschieden"))
-    })
-    .await?;
+    let order = blocking(&store, move |s| s.decide_order(member.0, id, decision)).await?;
     Ok(ok(&OrderView::new(order, true)))
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ok;
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, json_body, record_id, Given, Record as _};
+use crate::request::{blocking, json_body, record_id, Given};
 use crate::views::DeviceView;
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
@@ -60,9 +60,7 @@ pub(crate) struct TestSent {
 pub(crate) fn push_enabled(config: &HttpConfig) -> Result<(), ApiError> {
     match config.push_public_key {
         Some(_) => Ok(()),
-        None => Err(ApiError::Conflict(
-            "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.".into(),
-        )),
+        None => Err(ApiError::Conflict(lead_present::german::clash(lead_store::Clash::PushOff))),
     }
 }
 
@@ -84,24 +82,9 @@ pub(crate) async fn keep_device(
             device,
         }
     }
-    store.check_push_subscription(&new(&subscription)).map_err(refused)?;
+    store.check_push_subscription(&new(&subscription))?;
     crate::request::reachable_target(config, "endpoint", &subscription[0]).await?;
-    blocking(store, move |s| {
-        s.add_push_subscription(member, &new(&subscription)).map_err(refused)
-    })
-    .await
-}
-
-/// A subscription the store refused, in the team's words.
-fn refused(error: lead_store::StoreError) -> ApiError {
-    ApiError::from_store(
-        error,
-        PushSubscriptionId::NOT_FOUND,
-        &format!(
-            "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines",
-            lead_store::MAX_DEVICES
-        ),
-    )
+    blocking(store, move |s| s.add_push_subscription(member, &new(&subscription))).await
 }
 
 #[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "team", security(("bearer" = [])), request_body = SubscriptionBody, responses((status = 201, body = DeviceView), (status = 400, body = ErrorBody), (status = 409, description = "Push is not enabled on this server, or the caller has the most devices allowed", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -142,11 +125,7 @@ pub(crate) async fn remove_device(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: PushSubscriptionId = record_id(&path)?;
-    blocking(&store, move |s| {
-        s.remove_push_subscription(member.0, id)
-            .map_err(about::<PushSubscriptionId>(""))
-    })
-    .await?;
+    blocking(&store, move |s| s.remove_push_subscription(member.0, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::ok;
 use crate::error::ErrorBody;
-use crate::request::{about, blocking, json_body, record_id, Given};
+use crate::request::{blocking, json_body, record_id, Given};
 use crate::views::{Page, TicketView};
 use crate::{ApiError, HttpConfig, TeamMember};
 
@@ -36,15 +36,7 @@ async fn set_ticket_status(
     status: TicketStatus,
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = record_id(&path)?;
-    let conflict = match status {
-        TicketStatus::Closed => "Das Ticket ist bereits geschlossen",
-        TicketStatus::Open => "Das Ticket ist bereits offen",
-    };
-    let ticket = blocking(&store, move |s| {
-        s.set_ticket_status(member.0, id, status)
-            .map_err(about::<TicketId>(conflict))
-    })
-    .await?;
+    let ticket = blocking(&store, move |s| s.set_ticket_status(member.0, id, status)).await?;
     Ok(ok(&TicketView::new(ticket, true)))
 }
 
@@ -99,12 +91,6 @@ pub(crate) async fn assign_ticket(
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = record_id(&path)?;
     let customer_id = json_body::<AssignBody>(&req, body, &config).await?.customer()?;
-    let ticket = blocking(&store, move |s| {
-        s.lead::<TicketRecord>(member.0.company_id, id)
-            .map_err(about::<TicketId>(""))?;
-        s.assign_ticket(member.0.company_id, id, customer_id)
-            .map_err(about::<CustomerId>("Das Ticket liegt bereits in einer Kundenakte"))
-    })
-    .await?;
+    let ticket = blocking(&store, move |s| s.assign_ticket(member.0.company_id, id, customer_id)).await?;
     Ok(ok(&TicketView::new(ticket, true)))
 }

@@ -147,27 +147,41 @@ impl Store {
                 .filter(|(_, company)| scope.reaches(*company))
                 .map(|(found, _)| found);
             match found {
-                None => return Err(StoreError::NotFound(format!("no delivery with id {id}"))),
+                None => {
+                    return Err(StoreError::NotFound(
+                        crate::error::Entity::Delivery,
+                        format!("no delivery with id {id}"),
+                    ))
+                }
                 Some((status, ..)) if status == DeliveryStatus::Delivered.as_str() => {
-                    return Err(StoreError::Conflict(format!("delivery {id} was delivered")))
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::NotRetryable,
+                        format!("delivery {id} was delivered"),
+                    ))
                 }
                 Some((status, Some(until), ..)) if status == DeliveryStatus::Pending.as_str() && until > now => {
-                    return Err(StoreError::Conflict(format!("delivery {id} is being sent right now")))
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::NotRetryable,
+                        format!("delivery {id} is being sent right now"),
+                    ))
                 }
                 Some((_, _, _, Some(_), ..)) => {
-                    return Err(StoreError::Conflict(format!(
-                        "the endpoint of delivery {id} was removed"
-                    )))
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::NotRetryable,
+                        format!("the endpoint of delivery {id} was removed"),
+                    ))
                 }
                 Some((_, _, Some(0), ..)) => {
-                    return Err(StoreError::Conflict(format!(
-                        "the endpoint of delivery {id} is disabled (webhook enable)"
-                    )))
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::NotRetryable,
+                        format!("the endpoint of delivery {id} is disabled (webhook enable)"),
+                    ))
                 }
                 Some((_, _, _, _, channel, None)) if channel == Channel::Push.as_str() => {
-                    return Err(StoreError::Conflict(format!(
-                        "the device of delivery {id} is no longer subscribed"
-                    )))
+                    return Err(StoreError::Conflict(
+                        crate::error::Clash::NotRetryable,
+                        format!("the device of delivery {id} is no longer subscribed"),
+                    ))
                 }
                 Some(_) => {}
             }

@@ -219,10 +219,14 @@ impl Store {
                 .map(webhook_of)
                 .transpose()?
                 .filter(|webhook| scope.reaches(webhook.company_id))
-                .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
+                .ok_or_else(|| {
+                    StoreError::NotFound(crate::error::Entity::Webhook, format!("no webhook with id {id}"))
+                })?;
             let target = targets(conn, &[id], Timestamp::now().millis(), false)?
                 .remove(&id)
-                .ok_or_else(|| StoreError::NotFound(format!("no webhook with id {id}")))?;
+                .ok_or_else(|| {
+                    StoreError::NotFound(crate::error::Entity::Webhook, format!("no webhook with id {id}"))
+                })?;
             Ok((webhook, target))
         })
     }
@@ -240,7 +244,10 @@ impl Store {
                 ))
                 .execute(conn)?;
             if removed == 0 {
-                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Webhook,
+                    format!("no webhook with id {id}"),
+                ));
             }
             fail_pending(conn, Endpoint::Webhook(id), "the endpoint was removed")?;
             audit::record(
@@ -265,7 +272,10 @@ impl Store {
                 ))
                 .execute(conn)?;
             if enabled == 0 {
-                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Webhook,
+                    format!("no webhook with id {id}"),
+                ));
             }
             audit::record(
                 conn,
@@ -291,7 +301,10 @@ impl Store {
                 ))
                 .execute(conn)?;
             if rotated == 0 {
-                return Err(StoreError::NotFound(format!("no webhook with id {id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Webhook,
+                    format!("no webhook with id {id}"),
+                ));
             }
             audit::record(
                 conn,
@@ -390,6 +403,9 @@ fn within(conn: &mut DbConnection, scope: Scope, id: WebhookId) -> Result<()> {
         .optional()?;
     match company {
         Some(company) if scope.reaches(company) => Ok(()),
-        _ => Err(StoreError::NotFound(format!("no webhook with id {id}"))),
+        _ => Err(StoreError::NotFound(
+            crate::error::Entity::Webhook,
+            format!("no webhook with id {id}"),
+        )),
     }
 }

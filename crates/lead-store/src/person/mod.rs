@@ -153,7 +153,12 @@ impl Store {
                     .select(companies::name)
                     .first(conn)
                     .optional()?
-                    .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
+                    .ok_or_else(|| {
+                        StoreError::NotFound(
+                            crate::error::Entity::Company,
+                            format!("no company with id {company_id}"),
+                        )
+                    })?;
                 let found = find(conn, company_id, &email)?;
                 let (order_ids, ticket_ids) = lead_ids(&found);
                 let named = naming(conn, company_id, &email)?;
@@ -287,7 +292,12 @@ impl Store {
                 .select(companies::id)
                 .first::<CompanyId>(conn)
                 .optional()?
-                .ok_or_else(|| StoreError::NotFound(format!("no company with id {company_id}")))?;
+                .ok_or_else(|| {
+                    StoreError::NotFound(
+                        crate::error::Entity::Company,
+                        format!("no company with id {company_id}"),
+                    )
+                })?;
             let found = find(conn, company_id, &email)?;
             let (order_ids, ticket_ids) = lead_ids(&found);
             let named = naming(conn, company_id, &email)?;

@@ -273,7 +273,10 @@ impl Store {
         let what = K::TYPE.as_str();
         self.write(|conn| {
             let Some(company_id) = K::unhold(conn, lead.get())? else {
-                return Err(StoreError::NotFound(format!("no held {what} with id {id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::lead(K::TYPE),
+                    format!("no held {what} with id {id}"),
+                ));
             };
             let record = load::<K>(conn, company_id, id)?;
             crate::notifications::notify_team(conn, company_id, lead, &record.notification_text())?;
@@ -298,7 +301,10 @@ pub(crate) fn load<K: LeadKind>(conn: &mut crate::db::DbConnection, company_id: 
         ids: Some(&ids),
         ..table::Rows::of(company_id, Listing::Team)
     };
-    K::select(conn, &rows)?
-        .pop()
-        .ok_or_else(|| StoreError::NotFound(format!("no {} with id {id}", K::TYPE)))
+    K::select(conn, &rows)?.pop().ok_or_else(|| {
+        StoreError::NotFound(
+            crate::error::Entity::lead(K::TYPE),
+            format!("no {} with id {id}", K::TYPE),
+        )
+    })
 }

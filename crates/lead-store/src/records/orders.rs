@@ -140,7 +140,10 @@ impl Store {
             .execute(conn)?;
             let order = super::load::<OrderRecord>(conn, member.company_id, order_id)?;
             if updated == 0 {
-                return Err(StoreError::Conflict(format!("the order was already {}", order.status)));
+                return Err(StoreError::Conflict(
+                    crate::error::Clash::Decided(order.status),
+                    format!("the order was already {}", order.status),
+                ));
             }
             let event = match decision {
                 OrderStatus::Accepted => Event::OrderAccepted,

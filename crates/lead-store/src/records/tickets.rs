@@ -130,7 +130,10 @@ impl Store {
             .execute(conn)?;
             let ticket = super::load::<TicketRecord>(conn, member.company_id, ticket_id)?;
             if updated == 0 {
-                return Err(StoreError::Conflict(format!("the ticket is already {}", ticket.status)));
+                return Err(StoreError::Conflict(
+                    crate::error::Clash::Already(ticket.status),
+                    format!("the ticket is already {}", ticket.status),
+                ));
             }
             let event = match status {
                 TicketStatus::Open => Event::TicketReopened,
@@ -157,12 +160,16 @@ impl Store {
                 .count()
                 .get_result(conn)?;
             if customer_exists == 0 {
-                return Err(StoreError::NotFound(format!("no customer with id {customer_id}")));
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Customer,
+                    format!("no customer with id {customer_id}"),
+                ));
             }
             if let Some(current) = ticket.customer_id {
-                return Err(StoreError::Conflict(format!(
-                    "the ticket is already filed under customer {current}"
-                )));
+                return Err(StoreError::Conflict(
+                    crate::error::Clash::Filed,
+                    format!("the ticket is already filed under customer {current}"),
+                ));
             }
             diesel::update(
                 tickets::table

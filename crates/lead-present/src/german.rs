@@ -1,0 +1,81 @@
+//! What the store answers, said to the team in German: a record that is not there (or is
+//! another company's), and why an operation conflicts with what is stored — each said once,
+//! whichever route meets it.
+
+use lead_domain::TicketStatus;
+use lead_store::{Clash, Entity};
+
+/// The sentence for a record of `what` that is not there.
+pub fn missing(what: Entity) -> &'static str {
+    match what {
+        Entity::Company => "Diese Firma gibt es nicht.",
+        Entity::Key => "Diesen Schlüssel gibt es nicht.",
+        Entity::Employee => "Diesen Mitarbeiter gibt es nicht.",
+        Entity::Token => "Diesen Zugang gibt es nicht.",
+        Entity::Customer => "Diesen Kunden gibt es nicht.",
+        Entity::Order => "Diese Bestellung gibt es nicht.",
+        Entity::Ticket => "Dieses Ticket gibt es nicht.",
+        Entity::Notification => "Diese Benachrichtigung gibt es nicht.",
+        Entity::Webhook => "Diesen Webhook gibt es nicht.",
+        Entity::Delivery => "Diese Zustellung gibt es nicht.",
+        Entity::Device => "Dieses Gerät gibt es nicht.",
+        Entity::Record => "Der Datensatz wurde nicht gefunden.",
+    }
+}
+
+/// The sentence for why an operation conflicts with what is stored.
+pub fn clash(why: Clash) -> String {
+    match why {
+        Clash::Decided(_) => "Über diese Bestellung wurde bereits entschieden.".into(),
+        Clash::Already(TicketStatus::Open) => "Das Ticket ist bereits offen.".into(),
+        Clash::Already(TicketStatus::Closed) => "Das Ticket ist bereits geschlossen.".into(),
+        Clash::Filed => "Das Ticket liegt bereits in einer Kundenakte.".into(),
+        Clash::Taken(Entity::Customer) => "Ein Kunde mit dieser E-Mail-Adresse existiert bereits.".into(),
+        Clash::Taken(Entity::Company) => "Eine Firma mit diesem Namen gibt es bereits.".into(),
+        Clash::Taken(_) => "Das ist bereits eingetragen.".into(),
+        Clash::Ambiguous => "Die Angabe passt auf mehrere Einträge; geben Sie die Nummer an.".into(),
+        Clash::SessionEnded => "Diese Sitzung wurde inzwischen beendet; das Passwort wurde nicht geändert.".into(),
+        Clash::NotRetryable => "Nur eine fehlgeschlagene Zustellung wird erneut versucht.".into(),
+        Clash::PushOff => "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.".into(),
+        Clash::DevicesFull => format!(
+            "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines.",
+            lead_store::MAX_DEVICES
+        ),
+        Clash::Target => "Das Ziel ist nicht so, wie es sein muss.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_and_every_clash_is_one_german_sentence() {
+        for &entity in Entity::ALL {
+            let said = missing(entity);
+            assert!(said.ends_with('.') && !said.ends_with(".."), "{said}");
+        }
+        for why in [
+            Clash::Decided(lead_domain::OrderStatus::Accepted),
+            Clash::Already(TicketStatus::Open),
+            Clash::Already(TicketStatus::Closed),
+            Clash::Filed,
+            Clash::Taken(Entity::Customer),
+            Clash::Taken(Entity::Key),
+            Clash::Ambiguous,
+            Clash::SessionEnded,
+            Clash::NotRetryable,
+            Clash::PushOff,
+            Clash::DevicesFull,
+            Clash::Target,
+        ] {
+            let said = clash(why);
+            assert!(said.ends_with('.') && !said.ends_with(".."), "{said}");
+        }
+        assert_ne!(
+            clash(Clash::PushOff),
+            clash(Clash::DevicesFull),
+            "push off is not a full list"
+        );
+    }
+}
