@@ -227,7 +227,7 @@ fn notice(lead: &LeadRecord, public_url: &str, zone: &lead_domain::TimeZone) -> 
     let mut lines = Vec::new();
     let (payload, message) = match lead {
         LeadRecord::Order(order) => {
-            lines.push(Line::Heading(lead_domain::order_notification(order.total)));
+            lines.push(Line::Heading(lead_domain::order_notification(order.total).to_string()));
             lines.push(Line::Field("Betreff".into(), order.title.clone()));
             lines.push(Line::Field("E-Mail".into(), order.email.clone()));
             lines.push(Line::Field("Betrag".into(), order.total.to_string()));
@@ -235,10 +235,9 @@ fn notice(lead: &LeadRecord, public_url: &str, zone: &lead_domain::TimeZone) -> 
             (&order.payload, order.message.clone())
         }
         LeadRecord::Ticket(ticket) => {
-            lines.push(Line::Heading(lead_domain::ticket_notification(
-                &ticket.title,
-                &ticket.email,
-            )));
+            lines.push(Line::Heading(
+                lead_domain::ticket_notification(&ticket.title, &ticket.email).to_string(),
+            ));
             lines.push(Line::Field("Betreff".into(), ticket.title.clone()));
             lines.push(Line::Field("E-Mail".into(), ticket.email.clone()));
             lines.push(Line::Field("Eingegangen".into(), ticket.created_at.to_german_in(zone)));

@@ -153,11 +153,7 @@ pub(crate) fn message(delivery: &DueDelivery) -> Option<Message> {
         });
     }
     let lead = delivery.lead.as_ref()?;
-    let text = crate::webhook::german_text(delivery.event, lead);
-    let (title, body) = match text.split_once("! ") {
-        Some((title, body)) => (format!("{title}!"), body.to_owned()),
-        None => (text.clone(), String::new()),
-    };
+    let lead_present::german::Said { title, body } = lead_present::german::event(delivery.event, lead);
     let body = if body.chars().count() > MAX_BODY_CHARS {
         body.chars().take(MAX_BODY_CHARS - 1).chain(['…']).collect()
     } else {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use lead_domain::Timestamp;
 use lead_present::Presented;
-use lead_store::{DueDelivery, Event, LeadRecord, OrderRecord, TicketRecord, WebhookFormat, WebhookTarget};
+use lead_store::{DueDelivery, LeadRecord, OrderRecord, TicketRecord, WebhookFormat, WebhookTarget};
 use serde::Serialize;
 
 use crate::guard::PublicOnly;
@@ -202,28 +202,14 @@ pub(crate) fn body(delivery: &DueDelivery, format: WebhookFormat, public_url: &s
             }
         }
         WebhookFormat::Slack => serde_json::to_string(&SlackText {
-            text: format!("{} {}", german_text(delivery.event, lead), link(public_url, lead)),
+            text: format!(
+                "{} {}",
+                lead_present::german::event(delivery.event, lead).whole(),
+                link(public_url, lead)
+            ),
         }),
     };
     Some(text.expect("views serialise"))
-}
-
-/// The German line of an event: for a new lead the published notification text.
-pub(crate) fn german_text(event: Event, lead: &LeadRecord) -> String {
-    match (event, lead) {
-        (Event::OrderAccepted, LeadRecord::Order(order)) => {
-            format!("Bestellung {} über {} wurde angenommen.", order.id, order.total)
-        }
-        (Event::OrderRejected, LeadRecord::Order(order)) => {
-            format!("Bestellung {} über {} wurde abgelehnt.", order.id, order.total)
-        }
-        (Event::TicketClosed, LeadRecord::Ticket(ticket)) => format!("Ticket „{}“ wurde geschlossen.", ticket.title),
-        (Event::TicketReopened, LeadRecord::Ticket(ticket)) => {
-            format!("Ticket „{}“ wurde wieder geöffnet.", ticket.title)
-        }
-        (_, LeadRecord::Order(order)) => lead_domain::order_notification(order.total),
-        (_, LeadRecord::Ticket(ticket)) => lead_domain::ticket_notification(&ticket.title, &ticket.email),
-    }
 }
 
 /// The dashboard's page of the record.

@@ -145,8 +145,8 @@ impl Lead {
     /// The German in-app notification every active employee receives for this lead.
     pub fn notification_text(&self) -> String {
         match self {
-            Lead::Order(order) => order_notification(order.total),
-            Lead::Ticket(ticket) => ticket_notification(ticket.title.as_str(), ticket.email.as_str()),
+            Lead::Order(order) => order_notification(order.total).to_string(),
+            Lead::Ticket(ticket) => ticket_notification(ticket.title.as_str(), ticket.email.as_str()).to_string(),
         }
     }
 }
@@ -228,15 +228,38 @@ pub(crate) fn is_filled(value: &str) -> bool {
     }
 }
 
-/// The published notification text of a web order of `total`:
-/// `Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen.`
-pub fn order_notification(total: Money) -> String {
-    format!("Neue Bestellung! Eine Web-Bestellung über {total} ist eingegangen.")
+/// A published notification text in its two parts: the headline (`Neue Bestellung!`) and
+/// the sentence after it. Shown whole (`Display`: the two, a space between) in the app and on
+/// a webhook; a push message makes the headline its title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationText {
+    /// `Neue Bestellung!` or `Neues Ticket!`.
+    pub headline: &'static str,
+    /// What arrived.
+    pub sentence: String,
 }
 
-/// The published notification text of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`
-pub fn ticket_notification(title: &str, email: &str) -> String {
-    format!("Neues Ticket! „{title}“ von {email} ist eingegangen.")
+impl fmt::Display for NotificationText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.headline, self.sentence)
+    }
+}
+
+/// The published notification of a web order of `total`:
+/// `Neue Bestellung! Eine Web-Bestellung über 1.234,50 € ist eingegangen.`
+pub fn order_notification(total: Money) -> NotificationText {
+    NotificationText {
+        headline: "Neue Bestellung!",
+        sentence: format!("Eine Web-Bestellung über {total} ist eingegangen."),
+    }
+}
+
+/// The published notification of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`
+pub fn ticket_notification(title: &str, email: &str) -> NotificationText {
+    NotificationText {
+        headline: "Neues Ticket!",
+        sentence: format!("„{title}“ von {email} ist eingegangen."),
+    }
 }
 
 /// The notification of a webhook endpoint disabled without the operator:

@@ -3,7 +3,7 @@
 //! whichever route meets it.
 
 use lead_domain::TicketStatus;
-use lead_store::{Clash, Entity};
+use lead_store::{Clash, Entity, Event, LeadRecord};
 
 /// The sentence for a record of `what` that is not there.
 pub fn missing(what: Entity) -> &'static str {
@@ -42,6 +42,56 @@ pub fn clash(why: Clash) -> String {
             lead_store::MAX_DEVICES
         ),
         Clash::Target => "Das Ziel ist nicht so, wie es sein muss.".into(),
+    }
+}
+
+/// What an event of the outbox says of its lead: a title and what happened — for a new (or
+/// released) lead the published notification, its headline the title; for a decision, a
+/// close or a reopen one sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    /// The headline (a push message's title).
+    pub title: String,
+    /// What happened, if more than the title says.
+    pub body: String,
+}
+
+impl Said {
+    /// Title and body in one line (a chat message).
+    pub fn whole(&self) -> String {
+        match self.body.is_empty() {
+            true => self.title.clone(),
+            false => format!("{} {}", self.title, self.body),
+        }
+    }
+}
+
+/// What `event` says of `lead` (see [`Said`]).
+pub fn event(event: Event, lead: &LeadRecord) -> Said {
+    let line = |text: String| Said {
+        title: text,
+        body: String::new(),
+    };
+    let notification = |text: lead_domain::NotificationText| Said {
+        title: text.headline.to_owned(),
+        body: text.sentence,
+    };
+    match (event, lead) {
+        (Event::OrderAccepted, LeadRecord::Order(order)) => line(format!(
+            "Bestellung {} über {} wurde angenommen.",
+            order.id, order.total
+        )),
+        (Event::OrderRejected, LeadRecord::Order(order)) => {
+            line(format!("Bestellung {} über {} wurde abgelehnt.", order.id, order.total))
+        }
+        (Event::TicketClosed, LeadRecord::Ticket(ticket)) => {
+            line(format!("Ticket „{}“ wurde geschlossen.", ticket.title))
+        }
+        (Event::TicketReopened, LeadRecord::Ticket(ticket)) => {
+            line(format!("Ticket „{}“ wurde wieder geöffnet.", ticket.title))
+        }
+        (_, LeadRecord::Order(order)) => notification(lead_domain::order_notification(order.total)),
+        (_, LeadRecord::Ticket(ticket)) => notification(lead_domain::ticket_notification(&ticket.title, &ticket.email)),
     }
 }
 

@@ -60,7 +60,9 @@ pub(crate) struct TestSent {
 pub(crate) fn push_enabled(config: &HttpConfig) -> Result<(), ApiError> {
     match config.push_public_key {
         Some(_) => Ok(()),
-        None => Err(ApiError::Conflict(lead_present::german::clash(lead_store::Clash::PushOff))),
+        None => Err(ApiError::Conflict(lead_present::german::clash(
+            lead_store::Clash::PushOff,
+        ))),
     }
 }
 

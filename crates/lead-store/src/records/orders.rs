@@ -111,7 +111,7 @@ impl LeadKind for OrderRecord {
     }
 
     fn notification_text(&self) -> String {
-        lead_domain::order_notification(self.total)
+        lead_domain::order_notification(self.total).to_string()
     }
 }
 

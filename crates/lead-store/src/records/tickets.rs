@@ -103,7 +103,7 @@ impl LeadKind for TicketRecord {
     }
 
     fn notification_text(&self) -> String {
-        lead_domain::ticket_notification(&self.title, &self.email)
+        lead_domain::ticket_notification(&self.title, &self.email).to_string()
     }
 }
 
