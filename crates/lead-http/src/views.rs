@@ -1,7 +1,7 @@
 //! The JSON shapes of the team API.
 
 use lead_domain::Timestamp;
-pub use lead_store::views::{OrderView, TicketView};
+pub use lead_present::views::{OrderView, TicketView};
 use lead_store::{
     CompanyId, Customer, CustomerFile, CustomerId, Delivery, DeliveryId, LeadId, NoteId, Notification, NotificationId,
     OrderId, PushSubscription, PushSubscriptionId, Submission, SubmissionId, TicketId,
@@ -70,7 +70,7 @@ pub struct NoteView {
     #[schema(value_type = i64)]
     id: NoteId,
     /// Who wrote it.
-    author: lead_store::views::EmployeeView,
+    author: lead_present::views::EmployeeView,
     text: String,
     created_at: String,
     #[schema(value_type = Option<i64>)]

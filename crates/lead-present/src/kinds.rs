@@ -1,11 +1,11 @@
 //! What each kind of lead shows of its own: the one place that states it per kind.
 
 use lead_domain::{OrderStatus, TicketStatus};
-use lead_store::views::{OrderView, TicketView};
 use lead_store::{LeadKind, OrderRecord, TicketRecord};
 use serde::Serialize;
 
 use crate::csv::Dialect;
+use crate::views::{OrderView, TicketView};
 
 /// A kind of lead as it is shown: what differs between an order and a ticket, stated once.
 pub trait Presented: LeadKind {

@@ -7,11 +7,16 @@
 //! columns ([`Presented`]). What every lead shares is written once for both kinds. What a
 //! webhook's test answered is told here too ([`ping`]), in each face's language.
 //!
+//! The JSON views (`views.rs`) are the published shape of a lead — the team API's body, a
+//! webhook's `data`, the operator's `--json` rows and a person's data export (`person.rs`).
+//!
 //! Depends on `lead-domain` and `lead-store` (for the records it shows); never on HTTP.
 
 pub mod csv;
 pub mod german;
 mod kinds;
+pub mod person;
 pub mod ping;
+pub mod views;
 
 pub use kinds::{link, Presented};

@@ -50,7 +50,6 @@ mod scope;
 mod secrets;
 mod submissions;
 mod tokens;
-pub mod views;
 mod write;
 
 pub use audit::AuditEntry;
@@ -78,7 +77,7 @@ pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
-pub use person::{Erased, Mention, ANONYMISED_TITLE, REDACTED};
+pub use person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
 pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use records::{Hold, LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
 pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};

@@ -43,7 +43,7 @@ pub(crate) async fn privacy_export(posted: Posted, store: web::Data<Store>) -> P
     let me = admin(&store, &posted.session).await?;
     let email = posted.field("email").unwrap_or_default().to_owned();
     let company = me.company_id;
-    let document = blocking(&store, move |s| s.export_person(company, &email)).await?;
+    let document = lead_present::person::document(blocking(&store, move |s| s.export_person(company, &email)).await?);
     let body = serde_json::to_vec_pretty(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
     let name: String = document["email"]
         .as_str()

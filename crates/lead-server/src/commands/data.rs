@@ -70,7 +70,7 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
     match command {
         PersonCommand::Export { company, email } => {
             let company = store.find_company(&company)?;
-            let document = store.export_person(company.id, &email)?;
+            let document = lead_present::person::document(store.export_person(company.id, &email)?);
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
         PersonCommand::Erase { company, email, yes } => {

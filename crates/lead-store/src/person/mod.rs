@@ -17,7 +17,6 @@ pub use mentions::{Mention, REDACTED};
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use self::mentions::{naming, others};
 use crate::audit;
@@ -29,7 +28,6 @@ use crate::records::{OrderRecord, TicketRecord};
 use crate::schema::{
     companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
 };
-use crate::views::{OrderView, TicketView};
 use crate::{Result, Store, StoreError};
 
 /// What `person erase` did.
@@ -54,7 +52,7 @@ pub struct Erased {
 }
 
 /// A notification in an export.
-#[derive(Queryable, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 struct NoteRow {
     id: i64,
     employee_id: i64,
@@ -69,7 +67,7 @@ struct NoteRow {
 }
 
 /// An internal note of the team in an export.
-#[derive(Queryable, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 struct NoteExport {
     id: i64,
     order_id: Option<i64>,
@@ -82,7 +80,7 @@ struct NoteExport {
 }
 
 /// A delivery in an export.
-#[derive(Queryable, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 struct DeliveryRow {
     id: i64,
     channel: String,
@@ -96,7 +94,7 @@ struct DeliveryRow {
 }
 
 /// A submission log entry in an export.
-#[derive(Queryable, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 struct SubmissionRow {
     id: i64,
     #[serde(serialize_with = "time")]
@@ -110,7 +108,7 @@ struct SubmissionRow {
 }
 
 /// A count of wrong passwords typed with the address, in an export.
-#[derive(Queryable, Serialize)]
+#[derive(Debug, Queryable, Serialize)]
 struct LoginRow {
     client: String,
     failed: i32,
@@ -134,6 +132,40 @@ fn maybe_time<S: serde::Serializer>(millis: &Option<i64>, serializer: S) -> std:
 /// The title an anonymised order keeps.
 pub const ANONYMISED_TITLE: &str = "Bestellung (anonymisiert)";
 
+/// Everything stored about one person in one company (DSGVO Art. 15), read in one snapshot:
+/// the leads as records — `lead_present::person` shows them as the team API does —, the
+/// rest as the rows the export writes.
+#[derive(Debug)]
+pub struct PersonData {
+    /// The address, normalised.
+    pub email: String,
+    /// The company.
+    pub company_id: CompanyId,
+    /// Its name.
+    pub company_name: String,
+    /// The company's customers with the address.
+    pub customers: Vec<crate::models::Customer>,
+    /// Every order sent with the address or filed under such a customer (held ones too).
+    pub orders: Vec<OrderRecord>,
+    /// Every such ticket.
+    pub tickets: Vec<TicketRecord>,
+    /// The rest, as written out: the team's notes, notifications, deliveries, submission log
+    /// entries and wrong-password counts, and the records of others that mention the address.
+    pub rows: PersonRows,
+}
+
+/// What else an export holds about a person, as written out (`notes`, `notifications`,
+/// `deliveries`, `submissions`, `login_failures`, `mentioned_in`).
+#[derive(Debug, Serialize)]
+pub struct PersonRows {
+    notes: Vec<NoteExport>,
+    notifications: Vec<NoteRow>,
+    deliveries: Vec<DeliveryRow>,
+    submissions: Vec<SubmissionRow>,
+    login_failures: Vec<LoginRow>,
+    mentioned_in: Vec<Mention>,
+}
+
 /// Everything of one person, as ids and rows.
 struct Found {
     customers: Vec<crate::models::Customer>,
@@ -142,8 +174,9 @@ struct Found {
 }
 
 impl Store {
-    /// Everything stored about `email` in the company, as one JSON document (DSGVO Art. 15).
-    pub fn export_person(&self, company_id: CompanyId, email: &str) -> Result<Value> {
+    /// Everything stored about `email` in the company (DSGVO Art. 15), read in one snapshot;
+    /// `lead_present::person::document` makes it the JSON document.
+    pub fn export_person(&self, company_id: CompanyId, email: &str) -> Result<PersonData> {
         let email = address(email)?;
         // One read transaction: a consistent picture, even while leads arrive.
         self.read(|conn| {
@@ -163,13 +196,6 @@ impl Store {
                 let (order_ids, ticket_ids) = lead_ids(&found);
                 let named = naming(conn, company_id, &email)?;
                 let mentioned_in = others(conn, company_id, &email, &found)?;
-                let customers: Vec<Value> = found
-                .customers
-                .iter()
-                .map(|c| json!({"id": c.id, "name": c.name, "email": c.email, "created_at": c.created_at.to_string()}))
-                .collect();
-                let orders: Vec<OrderView> = found.orders.into_iter().map(|o| OrderView::new(o, true)).collect();
-                let tickets: Vec<TicketView> = found.tickets.into_iter().map(|t| TicketView::new(t, true)).collect();
                 let notes: Vec<NoteRow> = notifications::table
                     .filter(notifications::company_id.eq(company_id))
                     .filter(
@@ -224,7 +250,7 @@ impl Store {
                     ))
                     .order(submissions::id)
                     .load(conn)?;
-                let customer_ids: Vec<i64> = customers.iter().map(|c| c["id"].as_i64().unwrap_or(0)).collect();
+                let customer_ids: Vec<i64> = found.customers.iter().map(|c| c.id.get()).collect();
                 let written: Vec<NoteExport> = notes::table
                     .inner_join(employees::table)
                     .filter(notes::company_id.eq(company_id))
@@ -261,20 +287,22 @@ impl Store {
                         login_throttle::updated_at,
                     ))
                     .load(conn)?;
-                Ok(json!({
-                    "email": email,
-                    "company": {"id": company_id, "name": company},
-                    "exported_at": Timestamp::now().to_string(),
-                    "customers": customers,
-                    "orders": orders,
-                    "tickets": tickets,
-                    "notes": written,
-                    "notifications": notes,
-                    "deliveries": deliveries,
-                    "submissions": logged,
-                    "login_failures": logins,
-                    "mentioned_in": mentioned_in,
-                }))
+                Ok(PersonData {
+                    email,
+                    company_id,
+                    company_name: company,
+                    customers: found.customers,
+                    orders: found.orders,
+                    tickets: found.tickets,
+                    rows: PersonRows {
+                        notes: written,
+                        notifications: notes,
+                        deliveries,
+                        submissions: logged,
+                        login_failures: logins,
+                        mentioned_in,
+                    },
+                })
             })
         })
     }

@@ -5,9 +5,7 @@ use lead_domain::Timestamp;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::ids::{CustomerId, EmployeeId, OrderId, TicketId};
-use crate::models::EmployeeRef;
-use crate::records::{OrderRecord, TicketRecord};
+use lead_store::{CustomerId, EmployeeId, EmployeeRef, OrderId, OrderRecord, TicketId, TicketRecord};
 
 /// RFC 3339 in UTC with milliseconds.
 fn time(at: Timestamp) -> String {
