@@ -5,7 +5,10 @@ use lead_domain::Timestamp;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use lead_store::{CustomerId, EmployeeId, EmployeeRef, OrderId, OrderRecord, TicketId, TicketRecord};
+use lead_store::{
+    CompanyId, CustomerId, Delivery, DeliveryId, EmployeeId, EmployeeRef, LeadId, Notification, NotificationId,
+    OrderId, OrderRecord, Submission, SubmissionId, TicketId, TicketRecord,
+};
 
 /// RFC 3339 in UTC with milliseconds.
 fn time(at: Timestamp) -> String {
@@ -139,6 +142,139 @@ impl TicketView {
             created_at: time(ticket.created_at),
             status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
             status_changed_at: ticket.status_changed_at.map(time),
+        }
+    }
+}
+
+/// An in-app notification.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationView {
+    #[schema(value_type = i64)]
+    id: NotificationId,
+    /// `order`, `ticket`, or `webhook` (one of the company's webhook endpoints was disabled).
+    #[schema(value_type = String)]
+    kind: &'static str,
+    text: String,
+    read: bool,
+    read_at: Option<String>,
+    #[schema(value_type = Option<i64>)]
+    order_id: Option<OrderId>,
+    #[schema(value_type = Option<i64>)]
+    ticket_id: Option<TicketId>,
+    created_at: String,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        let (order_id, ticket_id) = match n.lead {
+            Some(LeadId::Order(id)) => (Some(id), None),
+            Some(LeadId::Ticket(id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        NotificationView {
+            id: n.id,
+            kind: n.kind(),
+            text: n.text,
+            read: n.read_at.is_some(),
+            read_at: n.read_at.map(time),
+            order_id,
+            ticket_id,
+            created_at: time(n.created_at),
+        }
+    }
+}
+
+/// A request to the lead endpoint, as the submission log kept it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SubmissionView {
+    #[schema(value_type = i64)]
+    id: SubmissionId,
+    at: String,
+    key_prefix: Option<String>,
+    origin: Option<String>,
+    client_ip: Option<String>,
+    status: i32,
+    code: Option<String>,
+    size: i64,
+    /// For failures: the body as sent (at most 8 KiB, keys redacted).
+    body: Option<String>,
+    /// Why it was answered as it was, where the status does not say it (a form's
+    /// `redirect` that was not followed).
+    note: Option<String>,
+}
+
+impl From<Submission> for SubmissionView {
+    fn from(s: Submission) -> Self {
+        SubmissionView {
+            id: s.id,
+            at: time(s.at),
+            key_prefix: s.key_prefix,
+            origin: s.origin,
+            client_ip: s.client_ip,
+            status: s.status,
+            code: s.code,
+            size: s.size,
+            body: s.body,
+            note: s.note,
+        }
+    }
+}
+
+/// A delivery of the outbox (a webhook request, an e-mail, a push message).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    #[schema(value_type = i64)]
+    id: DeliveryId,
+    #[schema(value_type = i64)]
+    company_id: CompanyId,
+    /// `webhook`, `email` or `push`.
+    #[schema(value_type = String)]
+    channel: &'static str,
+    /// The endpoint (scheme, host and port: the rest of its URL may be a credential), the
+    /// e-mail address, or the employee's address and the device's push service.
+    target: String,
+    /// `order.created`, `ticket.created`, `order.accepted`, `order.rejected`,
+    /// `ticket.closed`, `ticket.reopened`, `confirmation` or `push.test`.
+    #[schema(value_type = String)]
+    event: &'static str,
+    attempts: u32,
+    /// `pending`, `delivered` or `failed`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    /// The endpoint's last HTTP status.
+    last_status: Option<i32>,
+    last_error: Option<String>,
+    /// When it is tried next (pending ones).
+    next_attempt_at: Option<String>,
+    created_at: String,
+}
+
+impl From<Delivery> for DeliveryView {
+    /// As a company's team sees it: a webhook's URL as scheme, host and port only.
+    fn from(d: Delivery) -> Self {
+        let mut view = DeliveryView::whole(d);
+        if view.channel == lead_store::Channel::Webhook.as_str() {
+            view.target = lead_store::shown_url(&view.target);
+        }
+        view
+    }
+}
+
+impl DeliveryView {
+    /// As the operator sees it: the whole target.
+    pub fn whole(d: Delivery) -> Self {
+        DeliveryView {
+            id: d.id,
+            company_id: d.company_id,
+            channel: d.channel.as_str(),
+            target: d.target,
+            event: d.event.as_str(),
+            attempts: d.attempts,
+            status: d.status.as_str(),
+            last_status: d.last_status,
+            last_error: d.last_error,
+            next_attempt_at: d.next_attempt_at.map(time),
+            created_at: time(d.created_at),
         }
     }
 }

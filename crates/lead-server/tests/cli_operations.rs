@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::operator::{assert_fails, order};
-use common::{cli, cli_with_env, eventually, last_line, Receiver, Reply, Server, TestApp, TestDb};
+use common::{cli, cli_with_env, eventually, last_line, token_for, Receiver, Reply, Server, TestApp, TestDb};
 use serde_json::Value;
 
 /// The binary with our settings cleared, run in `dir` (no database named unless `args` do).
@@ -44,6 +44,16 @@ fn status_is_ok_then_needs_attention_when_deliveries_fail() {
         let listed = cli(&app.db.url, &["outbox", "list", "--status", "failed", "--json"]);
         serde_json::from_str::<Value>(&last_line(&listed)).unwrap().as_array().unwrap().len() == 1
     });
+    // The operator's row is the team API's view of the delivery, with the whole target.
+    let listed = cli(&app.db.url, &["outbox", "list", "--status", "failed", "--json"]);
+    let row = serde_json::from_str::<Value>(&last_line(&listed)).unwrap()[0].clone();
+    assert_eq!(row["target"], receiver.url.as_str(), "{row}");
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let team = app.team("GET", "/api/v1/deliveries?status=failed", &token, "").json();
+    let mut seen_by_team = team["items"][0].clone();
+    assert_ne!(seen_by_team["target"], row["target"], "the team sees scheme, host and port only");
+    seen_by_team["target"] = row["target"].clone();
+    assert_eq!(seen_by_team, row, "the same shape and values otherwise");
     let attention = cli(&app.db.url, &["status"]);
     assert_eq!(attention.status.code(), Some(1), "{}", stderr(&attention));
     assert_fails(&attention, "1 webhook deliveries failed for good in the last 24 h");

@@ -1,12 +1,10 @@
 //! Rows of leads and what they lead to: customers, orders, tickets, notifications, and the
 //! submission log.
 
+use lead_present::views::{NotificationView, SubmissionView};
 use lead_present::Presented;
 use lead_store::Hold;
-use lead_store::{
-    CompanyId, Customer, CustomerId, LeadId, Notification, NotificationId, OrderId, OrderRecord, Submission,
-    SubmissionId, TicketId, TicketRecord,
-};
+use lead_store::{CompanyId, Customer, CustomerId, Notification, OrderRecord, Submission, TicketRecord};
 use serde::Serialize;
 
 use super::{optional, status, time, Row};
@@ -114,37 +112,36 @@ impl InTerminal for TicketRecord {
     }
 }
 
-/// `submissions list`
+/// `submissions list`: an entry as the team API shows it, and the company (the operator
+/// sees every company's).
 #[derive(Serialize)]
 pub struct SubmissionRow {
-    id: SubmissionId,
-    at: String,
+    #[serde(flatten)]
+    view: SubmissionView,
     company_id: Option<CompanyId>,
-    key_prefix: Option<String>,
-    origin: Option<String>,
-    client_ip: Option<String>,
-    status: i32,
-    code: Option<String>,
-    size: i64,
-    body: Option<String>,
-    /// Why it was answered as it was, where the status does not say it.
-    note: Option<String>,
+    #[serde(skip)]
+    cells: Vec<String>,
 }
 
 impl From<Submission> for SubmissionRow {
     fn from(s: Submission) -> Self {
+        let cells = vec![
+            s.id.to_string(),
+            time(s.at),
+            optional(s.company_id),
+            s.key_prefix.clone().unwrap_or_default(),
+            s.origin.clone().unwrap_or_default(),
+            s.client_ip.clone().unwrap_or_default(),
+            s.status.to_string(),
+            s.code.clone().unwrap_or_default(),
+            s.size.to_string(),
+            s.note.clone().unwrap_or_default(),
+            s.body.clone().unwrap_or_default(),
+        ];
         SubmissionRow {
-            id: s.id,
-            at: time(s.at),
             company_id: s.company_id,
-            key_prefix: s.key_prefix,
-            origin: s.origin,
-            client_ip: s.client_ip,
-            status: s.status,
-            code: s.code,
-            size: s.size,
-            body: s.body,
-            note: s.note,
+            view: SubmissionView::from(s),
+            cells,
         }
     }
 }
@@ -154,49 +151,31 @@ impl Row for SubmissionRow {
         "ID", "AT", "COMPANY", "KEY", "ORIGIN", "CLIENT", "STATUS", "CODE", "SIZE", "NOTE", "BODY",
     ];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.at.clone(),
-            optional(self.company_id),
-            self.key_prefix.clone().unwrap_or_default(),
-            self.origin.clone().unwrap_or_default(),
-            self.client_ip.clone().unwrap_or_default(),
-            self.status.to_string(),
-            self.code.clone().unwrap_or_default(),
-            self.size.to_string(),
-            self.note.clone().unwrap_or_default(),
-            self.body.clone().unwrap_or_default(),
-        ]
+        self.cells.clone()
     }
 }
 
-/// `notifications list`
+/// `notifications list`: a notification as the team API shows it.
 #[derive(Serialize)]
 pub struct NotificationRow {
-    id: NotificationId,
-    kind: &'static str,
-    text: String,
-    read: bool,
-    order_id: Option<OrderId>,
-    ticket_id: Option<TicketId>,
-    created_at: String,
+    #[serde(flatten)]
+    view: NotificationView,
+    #[serde(skip)]
+    cells: Vec<String>,
 }
 
 impl From<Notification> for NotificationRow {
     fn from(n: Notification) -> Self {
-        let (order_id, ticket_id) = match n.lead {
-            Some(LeadId::Order(id)) => (Some(id), None),
-            Some(LeadId::Ticket(id)) => (None, Some(id)),
-            None => (None, None),
-        };
+        let cells = vec![
+            n.id.to_string(),
+            time(n.created_at),
+            n.kind().to_owned(),
+            n.read_at.is_some().to_string(),
+            n.text.clone(),
+        ];
         NotificationRow {
-            id: n.id,
-            kind: n.kind(),
-            text: n.text,
-            read: n.read_at.is_some(),
-            order_id,
-            ticket_id,
-            created_at: time(n.created_at),
+            view: NotificationView::from(n),
+            cells,
         }
     }
 }
@@ -204,12 +183,6 @@ impl From<Notification> for NotificationRow {
 impl Row for NotificationRow {
     const HEADERS: &'static [&'static str] = &["ID", "CREATED", "KIND", "READ", "TEXT"];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.created_at.clone(),
-            self.kind.to_owned(),
-            self.read.to_string(),
-            self.text.clone(),
-        ]
+        self.cells.clone()
     }
 }

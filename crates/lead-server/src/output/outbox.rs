@@ -1,6 +1,7 @@
 //! Rows of the outbox: webhook endpoints and deliveries.
 
-use lead_store::{CompanyId, Delivery, DeliveryId, Webhook, WebhookId};
+use lead_present::views::DeliveryView;
+use lead_store::{CompanyId, Delivery, Webhook, WebhookId};
 use serde::Serialize;
 
 use super::{optional, time, Row};
@@ -58,36 +59,34 @@ impl Row for WebhookRow {
     }
 }
 
-/// `outbox list`
+/// `outbox list`: a delivery as the team API shows it, but with the whole target (the
+/// operator's to see).
 #[derive(Serialize)]
 pub struct DeliveryRow {
-    id: DeliveryId,
-    company_id: CompanyId,
-    channel: &'static str,
-    target: String,
-    event: &'static str,
-    attempts: u32,
-    status: &'static str,
-    last_status: Option<i32>,
-    last_error: Option<String>,
-    next_attempt_at: Option<String>,
-    created_at: String,
+    #[serde(flatten)]
+    view: DeliveryView,
+    #[serde(skip)]
+    cells: Vec<String>,
 }
 
 impl From<Delivery> for DeliveryRow {
     fn from(d: Delivery) -> Self {
+        let cells = vec![
+            d.id.to_string(),
+            d.company_id.to_string(),
+            d.channel.as_str().to_owned(),
+            d.target.clone(),
+            d.event.as_str().to_owned(),
+            d.attempts.to_string(),
+            d.status.as_str().to_owned(),
+            optional(d.last_status),
+            optional(d.last_error.clone()),
+            optional(d.next_attempt_at.map(time)),
+            time(d.created_at),
+        ];
         DeliveryRow {
-            id: d.id,
-            company_id: d.company_id,
-            channel: d.channel.as_str(),
-            target: d.target,
-            event: d.event.as_str(),
-            attempts: d.attempts,
-            status: d.status.as_str(),
-            last_status: d.last_status,
-            last_error: d.last_error,
-            next_attempt_at: d.next_attempt_at.map(time),
-            created_at: time(d.created_at),
+            view: DeliveryView::whole(d),
+            cells,
         }
     }
 }
@@ -97,18 +96,6 @@ impl Row for DeliveryRow {
         "ID", "COMPANY", "CHANNEL", "TARGET", "EVENT", "ATTEMPTS", "STATUS", "LAST", "ERROR", "NEXT", "CREATED",
     ];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.company_id.to_string(),
-            self.channel.to_owned(),
-            self.target.clone(),
-            self.event.to_owned(),
-            self.attempts.to_string(),
-            self.status.to_owned(),
-            optional(self.last_status),
-            optional(self.last_error.clone()),
-            optional(self.next_attempt_at.clone()),
-            self.created_at.clone(),
-        ]
+        self.cells.clone()
     }
 }
