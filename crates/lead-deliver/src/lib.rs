@@ -13,6 +13,7 @@
 //! Knows no HTTP routes; lead-server starts the workers ([`Deliverer::start`]).
 
 mod attempt;
+mod deliverer;
 mod guard;
 mod mail;
 mod push;
@@ -21,10 +22,10 @@ mod sign;
 mod webhook;
 mod worker;
 
+pub use deliverer::{DeliverConfig, Deliverer, StartError};
 pub use guard::{check_target, GuardError};
 pub use mail::{MailError, Mailer, SmtpConfig};
 pub use push::{Message, Vapid, VapidError, TIME_TO_LIVE};
 pub use schedule::{Schedule, ScheduleError};
 pub use sign::{generate_secret, signature, SecretError};
 pub use webhook::{ping, Answer, ClientError, WebhookClient};
-pub use worker::{DeliverConfig, Deliverer, StartError};
