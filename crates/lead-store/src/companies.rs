@@ -98,10 +98,7 @@ impl Store {
                 .set(companies::active.eq(i32::from(active)))
                 .execute(conn)?;
             if updated != 1 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Company,
-                    format!("no company with id {company_id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Company, company_id));
             }
             let action = if active {
                 "company.activate"
@@ -188,9 +185,6 @@ pub(crate) fn ensure_company(conn: &mut crate::db::DbConnection, company_id: Com
     if exists == 1 {
         Ok(())
     } else {
-        Err(StoreError::NotFound(
-            crate::error::Entity::Company,
-            format!("no company with id {company_id}"),
-        ))
+        Err(StoreError::missing(crate::error::Entity::Company, company_id))
     }
 }

@@ -183,12 +183,7 @@ pub(crate) fn load_customer(
         .select(CUSTOMER_COLUMNS)
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            StoreError::NotFound(
-                crate::error::Entity::Customer,
-                format!("no customer with id {customer_id}"),
-            )
-        })
+        .ok_or_else(|| StoreError::missing(crate::error::Entity::Customer, customer_id))
 }
 
 /// Escapes `\`, `%` and `_` so a search text matches literally inside a LIKE pattern.

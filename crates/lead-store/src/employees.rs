@@ -19,12 +19,7 @@ fn notify_of(conn: &mut crate::db::DbConnection, employee_id: EmployeeId) -> Res
         .select((employees::notify_email, employees::notify_push))
         .first(conn)
         .optional()?
-        .ok_or_else(|| {
-            StoreError::NotFound(
-                crate::error::Entity::Employee,
-                format!("no employee with id {employee_id}"),
-            )
-        })?;
+        .ok_or_else(|| StoreError::missing(crate::error::Entity::Employee, employee_id))?;
     Ok((email == 1, push == 1))
 }
 
@@ -83,12 +78,7 @@ impl Store {
                 .first::<EmployeeRow>(conn)
                 .optional()?
                 .map(Employee::from)
-                .ok_or_else(|| {
-                    StoreError::NotFound(
-                        crate::error::Entity::Employee,
-                        format!("no employee with id {employee_id}"),
-                    )
-                })
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Employee, employee_id))
         })
     }
 
@@ -183,9 +173,6 @@ pub(crate) fn within(conn: &mut crate::db::DbConnection, scope: Scope, employee_
         .optional()?;
     match company {
         Some(company) if scope.reaches(company) => Ok(()),
-        _ => Err(StoreError::NotFound(
-            crate::error::Entity::Employee,
-            format!("no employee with id {employee_id}"),
-        )),
+        _ => Err(StoreError::missing(crate::error::Entity::Employee, employee_id)),
     }
 }

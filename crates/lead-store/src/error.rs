@@ -121,6 +121,11 @@ pub enum Clash {
 }
 
 impl StoreError {
+    /// The record of kind `what` with `id` is not there (or not within the operation's scope).
+    pub(crate) fn missing(what: Entity, id: impl std::fmt::Display) -> StoreError {
+        StoreError::NotFound(what, format!("no {what} with id {id}"))
+    }
+
     /// A stored value that the schema does not allow (a damaged or hand-edited database).
     pub(crate) fn corrupt(what: String) -> StoreError {
         StoreError::Database(format!("unexpected stored value: {what}").into())

@@ -216,10 +216,7 @@ impl Store {
                 .first(conn)
                 .optional()?;
             let Some((prefix, _)) = found.filter(|(_, company)| scope.reaches(*company)) else {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Key,
-                    format!("no key with id {key_id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Key, key_id));
             };
             let what = change(conn)?;
             audit::record(

@@ -227,18 +227,9 @@ fn ensure_record(conn: &mut crate::db::DbConnection, company_id: CompanyId, on: 
     };
     match (found, on) {
         (1, _) => Ok(()),
-        (_, NoteOn::Order(id)) => Err(StoreError::NotFound(
-            crate::error::Entity::Order,
-            format!("no order with id {id}"),
-        )),
-        (_, NoteOn::Ticket(id)) => Err(StoreError::NotFound(
-            crate::error::Entity::Ticket,
-            format!("no ticket with id {id}"),
-        )),
-        (_, NoteOn::Customer(id)) => Err(StoreError::NotFound(
-            crate::error::Entity::Customer,
-            format!("no customer with id {id}"),
-        )),
+        (_, NoteOn::Order(id)) => Err(StoreError::missing(crate::error::Entity::Order, id)),
+        (_, NoteOn::Ticket(id)) => Err(StoreError::missing(crate::error::Entity::Ticket, id)),
+        (_, NoteOn::Customer(id)) => Err(StoreError::missing(crate::error::Entity::Customer, id)),
     }
 }
 

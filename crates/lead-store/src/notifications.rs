@@ -261,12 +261,7 @@ impl Store {
             own.select(NotificationRow::as_select())
                 .first(conn)
                 .optional()?
-                .ok_or_else(|| {
-                    StoreError::NotFound(
-                        crate::error::Entity::Notification,
-                        format!("no notification with id {notification_id}"),
-                    )
-                })?
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Notification, notification_id))?
                 .try_into()
         })
     }

@@ -359,10 +359,7 @@ impl Store {
                 .first::<PushSubscriptionId>(conn)
                 .optional()?;
             if mine.is_none() {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Device,
-                    format!("no device with id {id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Device, id));
             }
             forget_device(conn, id, "the device was removed")?;
             audit::record(

@@ -194,10 +194,7 @@ impl Store {
                 .set(employee_tokens::active.eq(0))
                 .execute(conn)?;
             if updated != 1 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Token,
-                    format!("no token with id {token_id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Token, token_id));
             }
             audit::record(
                 conn,

@@ -147,12 +147,7 @@ impl Store {
                 .filter(|(_, company)| scope.reaches(*company))
                 .map(|(found, _)| found);
             match found {
-                None => {
-                    return Err(StoreError::NotFound(
-                        crate::error::Entity::Delivery,
-                        format!("no delivery with id {id}"),
-                    ))
-                }
+                None => return Err(StoreError::missing(crate::error::Entity::Delivery, id)),
                 Some((status, ..)) if status == DeliveryStatus::Delivered.as_str() => {
                     return Err(StoreError::Conflict(
                         crate::error::Clash::NotRetryable,

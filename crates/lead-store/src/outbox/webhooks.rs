@@ -219,14 +219,10 @@ impl Store {
                 .map(webhook_of)
                 .transpose()?
                 .filter(|webhook| scope.reaches(webhook.company_id))
-                .ok_or_else(|| {
-                    StoreError::NotFound(crate::error::Entity::Webhook, format!("no webhook with id {id}"))
-                })?;
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Webhook, id))?;
             let target = targets(conn, &[id], Timestamp::now().millis(), false)?
                 .remove(&id)
-                .ok_or_else(|| {
-                    StoreError::NotFound(crate::error::Entity::Webhook, format!("no webhook with id {id}"))
-                })?;
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Webhook, id))?;
             Ok((webhook, target))
         })
     }
@@ -244,10 +240,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             if removed == 0 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Webhook,
-                    format!("no webhook with id {id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Webhook, id));
             }
             fail_pending(conn, Endpoint::Webhook(id), "the endpoint was removed")?;
             audit::record(
@@ -272,10 +265,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             if enabled == 0 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Webhook,
-                    format!("no webhook with id {id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Webhook, id));
             }
             audit::record(
                 conn,
@@ -301,10 +291,7 @@ impl Store {
                 ))
                 .execute(conn)?;
             if rotated == 0 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Webhook,
-                    format!("no webhook with id {id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Webhook, id));
             }
             audit::record(
                 conn,
@@ -403,9 +390,6 @@ fn within(conn: &mut DbConnection, scope: Scope, id: WebhookId) -> Result<()> {
         .optional()?;
     match company {
         Some(company) if scope.reaches(company) => Ok(()),
-        _ => Err(StoreError::NotFound(
-            crate::error::Entity::Webhook,
-            format!("no webhook with id {id}"),
-        )),
+        _ => Err(StoreError::missing(crate::error::Entity::Webhook, id)),
     }
 }

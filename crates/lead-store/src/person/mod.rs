@@ -186,12 +186,7 @@ impl Store {
                     .select(companies::name)
                     .first(conn)
                     .optional()?
-                    .ok_or_else(|| {
-                        StoreError::NotFound(
-                            crate::error::Entity::Company,
-                            format!("no company with id {company_id}"),
-                        )
-                    })?;
+                    .ok_or_else(|| StoreError::missing(crate::error::Entity::Company, company_id))?;
                 let found = find(conn, company_id, &email)?;
                 let (order_ids, ticket_ids) = lead_ids(&found);
                 let named = naming(conn, company_id, &email)?;
@@ -320,12 +315,7 @@ impl Store {
                 .select(companies::id)
                 .first::<CompanyId>(conn)
                 .optional()?
-                .ok_or_else(|| {
-                    StoreError::NotFound(
-                        crate::error::Entity::Company,
-                        format!("no company with id {company_id}"),
-                    )
-                })?;
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Company, company_id))?;
             let found = find(conn, company_id, &email)?;
             let (order_ids, ticket_ids) = lead_ids(&found);
             let named = naming(conn, company_id, &email)?;

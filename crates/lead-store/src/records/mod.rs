@@ -301,10 +301,7 @@ pub(crate) fn load<K: LeadKind>(conn: &mut crate::db::DbConnection, company_id: 
         ids: Some(&ids),
         ..table::Rows::of(company_id, Listing::Team)
     };
-    K::select(conn, &rows)?.pop().ok_or_else(|| {
-        StoreError::NotFound(
-            crate::error::Entity::lead(K::TYPE),
-            format!("no {} with id {id}", K::TYPE),
-        )
-    })
+    K::select(conn, &rows)?
+        .pop()
+        .ok_or_else(|| StoreError::missing(crate::error::Entity::lead(K::TYPE), id))
 }

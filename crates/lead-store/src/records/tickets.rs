@@ -160,10 +160,7 @@ impl Store {
                 .count()
                 .get_result(conn)?;
             if customer_exists == 0 {
-                return Err(StoreError::NotFound(
-                    crate::error::Entity::Customer,
-                    format!("no customer with id {customer_id}"),
-                ));
+                return Err(StoreError::missing(crate::error::Entity::Customer, customer_id));
             }
             if let Some(current) = ticket.customer_id {
                 return Err(StoreError::Conflict(
