@@ -15,42 +15,28 @@
 //! timestamps, lead-auth's keys, tokens and their states. Depends on `lead-domain` and
 //! `lead-auth`; never on HTTP, and callers never see Diesel's types.
 
-mod audit;
-mod backlog;
-mod backup;
-mod companies;
-mod copy;
-mod customers;
+// The store's files by topic: who may act (`access/`), the way in for leads (`intake/`), the
+// team's records (`team/`), the deliveries owed (`outbox/`), a person's data and its deletion
+// (`privacy/`), and the database itself (`db/`); what they all use stands at the top.
+mod access;
 mod db;
-mod deletion;
-mod dialect;
-mod duplicates;
-mod employees;
 mod error;
-mod health;
 mod ids;
-mod ingest;
 mod input;
-mod keys;
-mod leads;
-mod listen;
-mod logins;
+mod intake;
 mod models;
-mod notes;
-mod notifications;
 mod outbox;
-mod passwords;
-mod person;
-mod push;
-mod records;
-mod retention;
+mod privacy;
 mod rows;
-mod schema;
-mod scope;
-mod secrets;
-mod submissions;
-mod tokens;
-mod write;
+mod team;
+
+// Each module by its own name too, as it was before the folders.
+use access::{audit, companies, employees, logins, scope};
+use db::{backup, copy, dialect, health, listen, schema};
+use intake::{backlog, duplicates, ingest, submissions, write};
+use outbox::push;
+use privacy::{deletion, person, retention};
+use team::{customers, notes, notifications, records};
 
 pub use audit::AuditEntry;
 pub use backlog::{Backlog, Pending, OVERDUE_MS};

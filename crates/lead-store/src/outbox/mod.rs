@@ -137,6 +137,7 @@ mod claims;
 mod due;
 mod lists;
 mod owed;
+pub(crate) mod push;
 mod webhooks;
 
 pub(crate) use claims::fail_pending;

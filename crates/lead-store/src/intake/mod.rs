@@ -1,0 +1,9 @@
+//! The way in for leads: the queue (`ingest.rs`, `leads.rs`), the group-commit writer
+//! (`write/`), duplicate suppression, the submission log, and the backlog of what waits.
+
+pub(crate) mod backlog;
+pub(crate) mod duplicates;
+pub(crate) mod ingest;
+pub(crate) mod leads;
+pub(crate) mod submissions;
+pub(crate) mod write;
