@@ -30,19 +30,12 @@ mod privacy;
 mod rows;
 mod team;
 
-// Each module by its own name too, as it was before the folders.
-use access::{audit, companies, employees, logins, scope};
-use db::{backup, copy, dialect, health, listen, schema};
-use intake::{backlog, duplicates, ingest, submissions, write};
-use outbox::push;
-use privacy::{deletion, person, retention};
-use team::{customers, notes, notifications, records};
-
-pub use audit::AuditEntry;
-pub use backlog::{Backlog, Pending, OVERDUE_MS};
-pub use backup::{backup_sqlite, verify as verify_backup, BackupReport};
-pub use companies::DemoSetup;
-pub use copy::CopyReport;
+pub use access::audit::AuditEntry;
+pub use access::companies::DemoSetup;
+pub use access::logins::{LoginCandidate, LoginClient, LoginLimits};
+pub use access::scope::Scope;
+pub use db::backup::{backup_sqlite, verify as verify_backup, BackupReport};
+pub use db::copy::CopyReport;
 pub use db::{
     create_database_if_missing, inspect, redact_password, sqlite_path, Backend, Durability, Inspection, StoreConfig,
 };
@@ -51,24 +44,23 @@ pub use ids::{
     AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
     PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
 };
-pub use ingest::{PendingLead, QueueLoad, MAX_BATCH};
-pub use logins::{LoginCandidate, LoginClient, LoginLimits};
+pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
+pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
+pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
     Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
     Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
-pub use notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
-pub use notifications::{StreamBatch, StreamCursor};
+pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
     shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
     LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
 };
-pub use person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
-pub use push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
-pub use records::{Hold, LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
-pub use retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
-pub use scope::Scope;
-pub use submissions::{NewSubmission, Submission, SubmissionFilter};
+pub use privacy::person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
+pub use privacy::retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
+pub use team::notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
+pub use team::notifications::{StreamBatch, StreamCursor};
+pub use team::records::{Hold, LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]
@@ -81,17 +73,17 @@ pub struct Store {
     /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
     commits: tokio::sync::broadcast::Sender<Option<CompanyId>>,
     /// The queue of the group-commit writer thread.
-    ingest: ingest::Ingest,
+    ingest: intake::ingest::Ingest,
     /// What the writer thread and other writers share.
-    shared: std::sync::Arc<ingest::Shared>,
+    shared: std::sync::Arc<intake::ingest::Shared>,
     /// PostgreSQL: the URL to listen on for other instances' commits, and the listener,
     /// started by the first subscription (the server subscribes at start; operator commands
     /// never need one).
-    listener: Option<(String, std::sync::Arc<std::sync::OnceLock<listen::Listener>>)>,
+    listener: Option<(String, std::sync::Arc<std::sync::OnceLock<db::listen::Listener>>)>,
     /// Who the audit log names for changes made through this handle.
     actor: std::sync::Arc<str>,
     /// The submission log's thread, started by the first entry (operator commands need none).
-    submission_log: std::sync::Arc<std::sync::OnceLock<Option<submissions::LogThread>>>,
+    submission_log: std::sync::Arc<std::sync::OnceLock<Option<intake::submissions::LogThread>>>,
     /// Whether push subscriptions may name private addresses (see [`StoreConfig`]).
     private_targets: bool,
     /// The most notes one record may hold (see [`StoreConfig`]).
@@ -100,7 +92,7 @@ pub struct Store {
     /// `wake_streams_notified_after`).
     last_wake_all: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// The last health check: when, and what it found (reused briefly, see `check_health`).
-    last_health: std::sync::Arc<std::sync::Mutex<Option<health::Checked>>>,
+    last_health: std::sync::Arc<std::sync::Mutex<Option<db::health::Checked>>>,
     /// SQLite: the thread that checkpoints the write-ahead log, while any handle lives.
     _checkpointer: Option<std::sync::Arc<db::Checkpointer>>,
 }
@@ -119,12 +111,12 @@ impl Store {
         let (backend, writer, readers, long_readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
-        let shared = std::sync::Arc::new(ingest::Shared::new(ingest::DeliveryPolicy {
+        let shared = std::sync::Arc::new(intake::ingest::Shared::new(intake::ingest::DeliveryPolicy {
             email: config.email_deliveries,
             push: config.push_deliveries,
             confirmations_per_day: i64::from(config.confirmations_per_key_per_day),
         }));
-        let ingest = ingest::Ingest::start(
+        let ingest = intake::ingest::Ingest::start(
             writer.clone(),
             writer.max_size() as usize,
             config.write_queue,
@@ -190,7 +182,7 @@ impl Store {
         self.shared.others_waiting.fetch_sub(1, Ordering::SeqCst);
         match conn
             .map_err(StoreError::from)
-            .and_then(|mut conn| dialect::truncate_log(&mut conn))
+            .and_then(|mut conn| db::dialect::truncate_log(&mut conn))
         {
             Ok(true) => {}
             Ok(false) => log::warn!(

@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use lead_auth::{KeyState, TokenState};
 use lead_domain::Timestamp;
 
+use crate::db::schema::notifications;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, TicketId, TokenId};
-use crate::records::{Hold, OrderRecord, TicketRecord};
-use crate::schema::notifications;
+use crate::team::records::{Hold, OrderRecord, TicketRecord};
 
 /// A company (tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,13 +4,13 @@ use diesel::prelude::*;
 use lead_auth::ApiKey;
 use lead_domain::Timestamp;
 
-use crate::audit;
+use crate::access::audit;
+use crate::db::schema::{api_keys, companies, employees};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, EmployeeId, KeyId};
 use crate::input::checked_name;
 use crate::models::Company;
 use crate::rows::{NewEmployee, NewKey};
-use crate::schema::{api_keys, companies, employees};
 use crate::{Problem, Result, Store, StoreError};
 
 type CompanyRow = (CompanyId, String, i32, i64);
@@ -122,7 +122,7 @@ impl Store {
         let (prefix, hash) = (key.display_prefix(), key.hash());
         self.write(|conn| {
             // Several instances starting at once on one PostgreSQL database: one at a time here.
-            crate::dialect::serialize_with_other_instances(conn)?;
+            crate::db::dialect::serialize_with_other_instances(conn)?;
             let companies_now: i64 = companies::table.count().get_result(conn)?;
             if companies_now > 0 {
                 return Ok(None);

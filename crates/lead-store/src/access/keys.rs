@@ -5,13 +5,13 @@ use diesel::prelude::*;
 use lead_auth::{ApiKey, KeyHash, KeyState, IMPORTED_PREFIX};
 use lead_domain::Timestamp;
 
-use crate::audit;
+use crate::access::audit;
+use crate::db::schema::{api_keys, companies};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, KeyId};
 use crate::input::select_by_id_or_prefix;
 use crate::models::{origins_from_column, KeyInfo, KeyLookup, Tenant};
 use crate::rows::NewKey;
-use crate::schema::{api_keys, companies};
 use crate::{Problem, Result, Scope, Store, StoreError};
 
 /// The longest key label, in characters.
@@ -235,11 +235,11 @@ impl Store {
 /// otherwise start from nothing. Counted as the writers count: every lead but spam and
 /// conflicts. The day's row is locked first, so no batch in flight counts from a stale number.
 fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> {
-    use crate::schema::{tickets, web_orders};
+    use crate::db::schema::{tickets, web_orders};
     let now = Timestamp::now().millis();
-    let day = crate::write::day_of(now);
+    let day = crate::intake::write::day_of(now);
     let since = day * 24 * 60 * 60 * 1000;
-    crate::dialect::day_count_locked(conn, key_id, day)?;
+    crate::db::dialect::day_count_locked(conn, key_id, day)?;
     let quarantine = crate::Hold::Quarantine.as_str();
     let orders: i64 = web_orders::table
         .filter(web_orders::api_key_id.eq(key_id))
@@ -253,5 +253,5 @@ fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> 
         .filter(tickets::held.is_null().or(tickets::held.eq(quarantine)))
         .count()
         .get_result(conn)?;
-    crate::write::set_day_count(conn, key_id, day, orders + tickets)
+    crate::intake::write::set_day_count(conn, key_id, day, orders + tickets)
 }

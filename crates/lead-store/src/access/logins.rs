@@ -4,11 +4,11 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::audit;
+use crate::access::audit;
+use crate::db::dialect::lower;
+use crate::db::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::db::DbConnection;
-use crate::dialect::lower;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
-use crate::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::{Result, Scope, Store, StoreError};
 use lead_auth::EmployeeToken;
 
@@ -105,7 +105,10 @@ fn count_attempt(
         format!(" AND (login_throttle.failed < {max} OR {stale})")
     });
     // The same SQL on both backends but for the spelling of the bound parameters.
-    let (first, second) = (crate::dialect::parameter(conn, 1), crate::dialect::parameter(conn, 2));
+    let (first, second) = (
+        crate::db::dialect::parameter(conn, 1),
+        crate::db::dialect::parameter(conn, 2),
+    );
     let query = diesel::sql_query(format!(
         "INSERT INTO login_throttle (login, client, failed, locked_until, updated_at) \
          VALUES ({first}, {second}, 1, NULL, {now}) \
@@ -116,7 +119,7 @@ fn count_attempt(
     ))
     .bind::<diesel::sql_types::Text, _>(login)
     .bind::<diesel::sql_types::Text, _>(client);
-    let counted: Vec<Counted> = crate::dialect::each_backend!(conn, c => query.load(c))?;
+    let counted: Vec<Counted> = crate::db::dialect::each_backend!(conn, c => query.load(c))?;
     Ok(counted.first().map(|row| i64::from(row.failed)))
 }
 
@@ -176,7 +179,7 @@ impl Store {
     /// Lifts every lockout and throttle of an employee's login, from every address.
     pub fn lift_lockouts(&self, scope: Scope, employee_id: EmployeeId) -> Result<()> {
         self.write(|conn| {
-            crate::employees::within(conn, scope, employee_id)?;
+            crate::access::employees::within(conn, scope, employee_id)?;
             lift(conn, employee_id)?;
             audit::record(
                 conn,

@@ -4,11 +4,11 @@
 
 use diesel::prelude::*;
 
-use crate::audit;
+use crate::access::audit;
+use crate::access::logins::lift;
+use crate::db::schema::{employee_tokens, employees};
 use crate::ids::{EmployeeId, TokenId};
-use crate::logins::lift;
 use crate::models::Member;
-use crate::schema::{employee_tokens, employees};
 use crate::{Result, Scope, Store, StoreError};
 
 impl Store {
@@ -53,7 +53,7 @@ impl Store {
         what: &str,
     ) -> Result<()> {
         self.write(|conn| {
-            crate::employees::within(conn, scope, employee_id)?;
+            crate::access::employees::within(conn, scope, employee_id)?;
             diesel::update(employees::table.find(employee_id))
                 .set((
                     employees::password_hash.eq(password_hash),

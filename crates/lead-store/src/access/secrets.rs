@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::dialect;
-use crate::schema::server_secrets;
+use crate::db::dialect;
+use crate::db::schema::server_secrets;
 use crate::{Result, Store, StoreError};
 
 impl Store {

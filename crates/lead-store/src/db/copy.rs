@@ -2,11 +2,11 @@
 
 use diesel::prelude::*;
 
-use crate::db::{write_transaction, DbConnection};
-use crate::schema::{
+use crate::db::schema::{
     api_keys, audit_log, companies, customers, employee_tokens, employees, notes, notifications, outbox,
     outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
 };
+use crate::db::{write_transaction, DbConnection};
 use crate::{Result, Store, StoreError};
 
 /// How many rows of each table were copied (and found in the target afterwards).
@@ -26,7 +26,7 @@ const CHUNK: i64 = 1000;
 mod rows {
     use diesel::prelude::*;
 
-    use crate::schema::*;
+    use crate::db::schema::*;
 
     macro_rules! full_row {
         ($name:ident, $table:ident { $($field:ident: $ty:ty),* $(,)? }) => {
@@ -167,7 +167,7 @@ macro_rules! copy_table {
             last = newest.id;
             // Multi-row inserts need the concrete backend (Diesel's multi-backend has none).
             let insert = diesel::insert_into($table::table).values(&chunk);
-            copied += crate::dialect::each_backend!(&mut *$target, c => insert.execute(c))? as i64;
+            copied += crate::db::dialect::each_backend!(&mut *$target, c => insert.execute(c))? as i64;
         }
         let found: i64 = $table::table.count().get_result($target)?;
         if found != copied {
@@ -197,7 +197,7 @@ impl Store {
         let mut source = self.readers.get()?;
         let source: &mut DbConnection = &mut source;
         // One read transaction: a snapshot, even if a server keeps writing meanwhile.
-        crate::dialect::begin_snapshot(source)?;
+        crate::db::dialect::begin_snapshot(source)?;
         let snapshot_at = lead_domain::Timestamp::now();
         let copied = (|| {
             let mut target_conn = target.writer.get()?;
@@ -223,7 +223,7 @@ impl Store {
                 ];
                 // The tables with an id sequence (the last three have none).
                 let sequenced: Vec<&str> = tables[..tables.len() - 3].iter().map(|(table, _)| *table).collect();
-                crate::dialect::continue_sequences(target, &sequenced)?;
+                crate::db::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables, snapshot_at })
             })
         })();
@@ -236,7 +236,7 @@ impl Store {
 /// The remembered Idempotency-Keys (they have no id of their own), so that a retry across the
 /// move still finds its first lead.
 fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
-    use crate::schema::idempotency_keys as keys;
+    use crate::db::schema::idempotency_keys as keys;
     let rows: Vec<(i64, String, String, i64, i64)> = keys::table
         .select((
             keys::api_key_id,
@@ -273,7 +273,7 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
 /// Today's (and earlier days') lead counts of capped keys and their confirmation e-mails, so a
 /// daily cap holds across the move.
 fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
-    use crate::schema::key_daily_counts as counts;
+    use crate::db::schema::key_daily_counts as counts;
     let rows: Vec<(i64, i64, i64, i64)> = counts::table
         .select((counts::api_key_id, counts::day, counts::leads, counts::confirmations))
         .load(source)?;

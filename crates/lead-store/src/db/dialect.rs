@@ -7,10 +7,10 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::db::schema::{customers, key_daily_counts, outbox};
 use crate::db::{Backend, DbConnection, Durability};
 use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId};
 use crate::outbox::{Channel, Endpoint};
-use crate::schema::{customers, key_daily_counts, outbox};
 use crate::{Result, StoreError};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -74,12 +74,12 @@ pub(crate) const POSTGRES_ROWS: usize = 4_000;
 macro_rules! insert_rows {
     ($conn:expr, $table:ident, $rows:expr) => {
         match &mut *$conn {
-            $crate::db::DbConnection::Sqlite(c) => $crate::dialect::in_fixed_chunks!($rows, |chunk| {
+            $crate::db::DbConnection::Sqlite(c) => $crate::db::dialect::in_fixed_chunks!($rows, |chunk| {
                 diesel::insert_into($table::table).values(chunk).execute(c)?
             }),
             $crate::db::DbConnection::Postgres(c) => {
                 let mut inserted = 0usize;
-                for chunk in $rows.chunks($crate::dialect::POSTGRES_ROWS) {
+                for chunk in $rows.chunks($crate::db::dialect::POSTGRES_ROWS) {
                     inserted += diesel::insert_into($table::table).values(chunk).execute(c)?;
                 }
                 inserted
@@ -101,16 +101,16 @@ macro_rules! insert_ids {
         let mut ids: Vec<$id> = Vec::with_capacity($rows.len());
         match &mut *$conn {
             $crate::db::DbConnection::Sqlite(c) => {
-                $crate::dialect::in_fixed_chunks!($rows, |chunk| {
+                $crate::db::dialect::in_fixed_chunks!($rows, |chunk| {
                     diesel::insert_into($table::table).values(chunk).execute(c)?;
-                    let last: i64 = diesel::select($crate::dialect::last_insert_rowid()).get_result(c)?;
+                    let last: i64 = diesel::select($crate::db::dialect::last_insert_rowid()).get_result(c)?;
                     let n = chunk.len() as i64;
                     ids.extend((last - n + 1..=last).map(<$id>::new));
                     chunk.len()
                 });
             }
             $crate::db::DbConnection::Postgres(c) => {
-                for chunk in $rows.chunks($crate::dialect::POSTGRES_ROWS) {
+                for chunk in $rows.chunks($crate::db::dialect::POSTGRES_ROWS) {
                     let mut new: Vec<$id> = diesel::insert_into($table::table)
                         .values(chunk)
                         .returning($table::id)
@@ -315,7 +315,7 @@ pub(crate) fn begin_write(conn: &mut DbConnection) -> Result<()> {
 pub(crate) fn announce_commits(conn: &mut DbConnection, companies: impl Iterator<Item = CompanyId>) -> Result<()> {
     if let DbConnection::Postgres(conn) = conn {
         for company in companies {
-            conn.batch_execute(&format!("NOTIFY {}, '{company}';", crate::listen::CHANNEL))?;
+            conn.batch_execute(&format!("NOTIFY {}, '{company}';", crate::db::listen::CHANNEL))?;
         }
     }
     Ok(())

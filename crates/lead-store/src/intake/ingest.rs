@@ -20,8 +20,8 @@ use lead_domain::{Lead, LeadBody, Timestamp};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{write_transaction, DbPool};
-use crate::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
 use crate::ids::CompanyId;
+use crate::intake::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
 use crate::models::{Recorded, SubmitOptions, Tenant};
 use crate::{Result, StoreError};
 
@@ -74,7 +74,7 @@ pub(crate) struct Shared {
     /// writer thread lets them go first so a stream of leads cannot starve them.
     pub(crate) others_waiting: AtomicUsize,
     /// The submission log's entries, written along with the next batch.
-    pub(crate) log: crate::submissions::LogQueue,
+    pub(crate) log: crate::intake::submissions::LogQueue,
     /// Which deliveries new leads owe.
     pub(crate) owed: DeliveryPolicy,
 }
@@ -316,8 +316,8 @@ fn commit(
     let entries = shared.log.take(LOG_ENTRIES_PER_BATCH);
     let outcomes = writer.get().map_err(StoreError::from).and_then(|mut conn| {
         write_transaction(&mut conn, |conn| {
-            let written = crate::write::write_batch(conn, &batch, fingerprints, now, cutoff, shared.owed)?;
-            crate::submissions::write_entries(conn, &entries);
+            let written = crate::intake::write::write_batch(conn, &batch, fingerprints, now, cutoff, shared.owed)?;
+            crate::intake::submissions::write_entries(conn, &entries);
             Ok(written)
         })
     });

@@ -3,7 +3,7 @@
 
 use lead_domain::LeadBody;
 
-use crate::ingest::PendingLead;
+use crate::intake::ingest::PendingLead;
 use crate::models::{Recorded, SubmitOptions, Tenant};
 use crate::{Result, Store};
 

@@ -14,10 +14,10 @@ use std::time::Duration;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use crate::db::schema::submissions;
 use crate::db::{write_transaction, DbConnection, DbPool};
 use crate::ids::{CompanyId, SubmissionId};
-use crate::ingest::Shared;
-use crate::schema::submissions;
+use crate::intake::ingest::Shared;
 use crate::{Result, Store};
 
 /// Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log).
@@ -318,7 +318,7 @@ impl Store {
 }
 
 fn insert(conn: &mut DbConnection, rows: &[LoggedSubmission]) -> Result<()> {
-    crate::dialect::insert_rows!(conn, submissions, rows);
+    crate::db::dialect::insert_rows!(conn, submissions, rows);
     Ok(())
 }
 

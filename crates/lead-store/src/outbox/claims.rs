@@ -10,10 +10,10 @@ use lead_domain::Timestamp;
 use super::due::load_due;
 use super::webhooks::Disabled;
 use super::*;
+use crate::db::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
 use crate::db::DbConnection;
 use crate::ids::{DeliveryId, PushSubscriptionId, WebhookId};
-use crate::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
-use crate::{dialect, Result, Store};
+use crate::{db::dialect, Result, Store};
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +221,7 @@ impl Store {
             match attempt.endpoint {
                 Some(Endpoint::Webhook(webhook)) => self.endpoint_failed(conn, webhook, attempt, disable_after, now)?,
                 Some(Endpoint::Push(device)) if attempt.outcome == Outcome::Gone => {
-                    crate::push::forget_device(conn, device, "the push service no longer knows the device")?;
+                    crate::outbox::push::forget_device(conn, device, "the push service no longer knows the device")?;
                 }
                 Some(Endpoint::Push(_)) | None => {}
             }

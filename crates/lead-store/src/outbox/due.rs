@@ -7,10 +7,10 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use super::*;
+use crate::db::schema::{companies, employees, outbox, webhooks};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId, EmployeeId, OrderId, PushSubscriptionId, TicketId, WebhookId};
-use crate::records::{LeadKind, OrderRecord, TicketRecord};
-use crate::schema::{companies, employees, outbox, webhooks};
+use crate::team::records::{LeadKind, OrderRecord, TicketRecord};
 use crate::Result;
 
 /// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
@@ -197,7 +197,7 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
         .filter_map(|row| target_of(row, Channel::Push))
         .map(PushSubscriptionId::new)
         .collect();
-    let devices = crate::push::devices(conn, &device_ids)?;
+    let devices = crate::outbox::push::devices(conn, &device_ids)?;
     let is_mail = |row: &Row| row.2 == Channel::Email.as_str();
     // The records where the body is still to be made; an e-mail always needs its record (a
     // confirmation goes to its sender).
@@ -293,9 +293,9 @@ fn by_id<K: LeadKind>(conn: &mut DbConnection, ids: &[K::Id]) -> Result<HashMap<
         return Ok(HashMap::new());
     }
     let numbers: Vec<i64> = ids.iter().map(|&id| Into::<LeadId>::into(id).get()).collect();
-    let rows = crate::records::table::Rows {
+    let rows = crate::team::records::table::Rows {
         ids: Some(&numbers),
-        ..crate::records::table::Rows::EVERY
+        ..crate::team::records::table::Rows::EVERY
     };
     Ok(K::select(conn, &rows)?
         .into_iter()

@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use super::*;
+use crate::db::schema::{employees, outbox, push_subscriptions, webhooks};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
-use crate::ingest::DeliveryPolicy;
-use crate::schema::{employees, outbox, push_subscriptions, webhooks};
-use crate::{dialect, Result, Store};
+use crate::intake::ingest::DeliveryPolicy;
+use crate::{db::dialect, Result, Store};
 
 /// A delivery row to insert.
 #[derive(Insertable)]

@@ -10,11 +10,11 @@ use base64::Engine as _;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use crate::db::schema::{employees, outbox, push_subscriptions, vapid_keys};
 use crate::ids::{EmployeeId, PushSubscriptionId};
 use crate::models::Member;
 use crate::outbox::{fail_pending, shown_url, Channel, Endpoint, Event, NewDelivery, PushTarget};
-use crate::schema::{employees, outbox, push_subscriptions, vapid_keys};
-use crate::{audit, dialect, Problem, Result, Store, StoreError};
+use crate::{access::audit, db::dialect, Problem, Result, Store, StoreError};
 
 /// Devices per employee at most: a token cannot fill the outbox with its own subscriptions.
 pub const MAX_DEVICES: i64 = 20;

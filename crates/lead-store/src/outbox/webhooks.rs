@@ -8,10 +8,10 @@ use lead_domain::Timestamp;
 
 use super::due::targets;
 use super::*;
+use crate::db::schema::webhooks;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, WebhookId};
-use crate::schema::webhooks;
-use crate::{audit, dialect, Result, Scope, Store, StoreError};
+use crate::{access::audit, db::dialect, Result, Scope, Store, StoreError};
 
 /// A webhook as stored.
 type WebhookRow = (
@@ -169,7 +169,7 @@ impl Store {
         }
         let events: Vec<&str> = new.events.iter().map(|event| event.as_str()).collect();
         self.write(|conn| {
-            crate::companies::ensure_company(conn, new.company_id)?;
+            crate::access::companies::ensure_company(conn, new.company_id)?;
             let id = dialect::each_backend!(&mut *conn, c => diesel::insert_into(webhooks::table)
                 .values((
                     webhooks::company_id.eq(new.company_id),
@@ -328,7 +328,7 @@ impl Store {
             &format!("the endpoint was disabled: {reason}"),
         )?;
         let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
-        crate::notifications::notify_about_webhook(conn, company_id, &text, now)?;
+        crate::team::notifications::notify_about_webhook(conn, company_id, &text, now)?;
         audit::record(
             conn,
             &self.actor,

@@ -20,7 +20,7 @@ pub(crate) fn ids_of(conn: &mut DbConnection, table: &str, condition: &str, limi
     let query = diesel::sql_query(format!(
         "SELECT id FROM {table} WHERE {condition} ORDER BY id LIMIT {limit}"
     ));
-    let found: Vec<Id> = crate::dialect::each_backend!(conn, c => query.load(c))?;
+    let found: Vec<Id> = crate::db::dialect::each_backend!(conn, c => query.load(c))?;
     Ok(found.into_iter().map(|row| row.id).collect())
 }
 
@@ -35,9 +35,9 @@ pub(crate) fn delete_deliveries(conn: &mut DbConnection, condition: &str) -> Res
     let attempts = diesel::sql_query(format!(
         "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE {condition})"
     ));
-    crate::dialect::each_backend!(conn, c => attempts.execute(c))?;
+    crate::db::dialect::each_backend!(conn, c => attempts.execute(c))?;
     let rows = diesel::sql_query(format!("DELETE FROM outbox WHERE {condition}"));
-    Ok(crate::dialect::each_backend!(conn, c => rows.execute(c))?)
+    Ok(crate::db::dialect::each_backend!(conn, c => rows.execute(c))?)
 }
 
 /// Deletes the leads `ids` of `table` (`web_orders` or `tickets`, of `lead_type`, named by
@@ -55,7 +55,7 @@ pub(crate) fn delete_leads(
     }
     delete_what_hangs_on(conn, lead_type, column, ids)?;
     let query = diesel::sql_query(format!("DELETE FROM {table} WHERE id IN ({})", list(ids)));
-    crate::dialect::each_backend!(conn, c => query.execute(c))?;
+    crate::db::dialect::each_backend!(conn, c => query.execute(c))?;
     Ok(())
 }
 
@@ -81,7 +81,7 @@ pub(crate) fn delete_what_hangs_on(conn: &mut DbConnection, lead_type: &str, col
     }
     for statement in statements {
         let query = diesel::sql_query(statement);
-        crate::dialect::each_backend!(conn, c => query.execute(c))?;
+        crate::db::dialect::each_backend!(conn, c => query.execute(c))?;
     }
     Ok(())
 }

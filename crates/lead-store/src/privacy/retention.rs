@@ -11,7 +11,7 @@ use diesel::sql_types::BigInt;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::deletion::{delete_deliveries, delete_leads, ids_of, list};
+use crate::privacy::deletion::{delete_deliveries, delete_leads, ids_of, list};
 use crate::{Backend, Result, Store, StoreError};
 
 /// Days each kind of row is kept (`0`: forever). The defaults are those of
@@ -431,7 +431,7 @@ fn due(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> String, up_to:
             "SELECT COUNT(*) AS rows FROM (SELECT 1 FROM {table} WHERE {}{limit}) AS due",
             sql(condition)
         ));
-        let counted: Count = crate::dialect::each_backend!(conn, c => query.get_result(c))?;
+        let counted: Count = crate::db::dialect::each_backend!(conn, c => query.get_result(c))?;
         total += u64::try_from(counted.rows).unwrap_or(0);
     }
     Ok(total)
@@ -447,7 +447,7 @@ fn delete_batch(conn: &mut DbConnection, rows: Rows, sql: &dyn Fn(&str) -> Strin
                 "DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {} LIMIT {BATCH})",
                 sql(condition)
             ));
-            Ok(crate::dialect::each_backend!(conn, c => query.execute(c))?)
+            Ok(crate::db::dialect::each_backend!(conn, c => query.execute(c))?)
         }
         Rows::Deliveries { condition } => {
             let ids = ids_of(conn, "outbox", &sql(condition), BATCH)?;

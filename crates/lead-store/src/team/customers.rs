@@ -3,15 +3,15 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::companies::ensure_company;
+use crate::access::companies::ensure_company;
+use crate::db::schema::{customers, tickets, web_orders};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, CustomerId, LeadId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Claimed, Customer, CustomerFile};
-use crate::records::table::{Rows, Table};
-use crate::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::rows::NewCustomer;
-use crate::schema::{customers, tickets, web_orders};
+use crate::team::records::table::{Rows, Table};
+use crate::team::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::{Result, Store, StoreError};
 
 const CUSTOMER_COLUMNS: (

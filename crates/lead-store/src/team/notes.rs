@@ -5,10 +5,10 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::customers::load_customer;
+use crate::db::schema::{employees, notes, tickets, web_orders};
 use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
 use crate::models::{EmployeeRef, Member};
-use crate::schema::{employees, notes, tickets, web_orders};
+use crate::team::customers::load_customer;
 use crate::{Problem, Result, Store, StoreError};
 
 /// What a note is about.

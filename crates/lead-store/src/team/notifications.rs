@@ -3,11 +3,11 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use crate::db::schema::{employees, notifications};
 use crate::db::{Backend, DbConnection};
 use crate::ids::{CompanyId, EmployeeId, LeadId, NotificationId};
 use crate::models::{Member, Notification, NotificationRow};
 use crate::rows::NewNotification;
-use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
 
 /// Where a stream of `employee_id` without `Last-Event-ID` starts on PostgreSQL: after the last
@@ -330,7 +330,7 @@ impl Store {
     pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<Option<CompanyId>> {
         if let Some((url, listener)) = &self.listener {
             if listener.get().is_none() {
-                match crate::listen::Listener::start(url.clone(), self.commits.clone()) {
+                match crate::db::listen::Listener::start(url.clone(), self.commits.clone()) {
                     Ok(started) => {
                         // Two streams racing here start two listeners; the loser's ends at once.
                         let _ = listener.set(started);
@@ -383,8 +383,8 @@ pub(crate) fn notify_team(conn: &mut DbConnection, company_id: CompanyId, lead: 
     let recipients = recipients(conn, company_id)?;
     let notes: Vec<NewNotification> =
         notes_to_team(company_id, &recipients, lead, text, Timestamp::now().millis()).collect();
-    crate::dialect::insert_rows!(conn, notifications, notes);
-    crate::dialect::announce_commits(conn, std::iter::once(company_id))
+    crate::db::dialect::insert_rows!(conn, notifications, notes);
+    crate::db::dialect::announce_commits(conn, std::iter::once(company_id))
 }
 
 /// Tells every active employee of `company_id` something about one of its webhook endpoints
@@ -404,8 +404,8 @@ pub(crate) fn notify_about_webhook(conn: &mut DbConnection, company_id: CompanyI
         })
         .collect();
     if !notes.is_empty() {
-        crate::dialect::insert_rows!(conn, notifications, notes);
-        crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
+        crate::db::dialect::insert_rows!(conn, notifications, notes);
+        crate::db::dialect::announce_commits(conn, std::iter::once(company_id))?;
     }
     Ok(())
 }

@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use diesel::prelude::*;
 use lead_auth::KeyState;
 
+use crate::db::dialect;
+use crate::db::schema::{api_keys, companies};
 use crate::db::DbConnection;
-use crate::dialect;
-use crate::duplicates::Fingerprints;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
-use crate::ingest::{DeliveryPolicy, Job};
+use crate::intake::duplicates::Fingerprints;
+use crate::intake::ingest::{DeliveryPolicy, Job};
 use crate::outbox::Subscribers;
-use crate::records::Hold;
-use crate::schema::{api_keys, companies};
+use crate::team::records::Hold;
 use crate::Result;
 
 /// What the leads of one batch share.
@@ -95,7 +95,7 @@ impl<'a> Context<'a> {
             if recipients.contains_key(&company_id) {
                 continue;
             }
-            recipients.insert(company_id, crate::notifications::recipients(conn, company_id)?);
+            recipients.insert(company_id, crate::team::notifications::recipients(conn, company_id)?);
             subscribers.insert(company_id, Subscribers::of(conn, company_id, owed)?);
             let mut addresses: Vec<&str> = jobs
                 .iter()

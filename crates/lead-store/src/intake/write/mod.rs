@@ -22,11 +22,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use diesel::Connection;
 
+use crate::db::dialect;
 use crate::db::DbConnection;
-use crate::dialect;
-use crate::duplicates::{Fingerprint, Fingerprints, FirstLead};
 use crate::ids::{CompanyId, KeyId};
-use crate::ingest::{DeliveryPolicy, Job};
+use crate::intake::duplicates::{Fingerprint, Fingerprints, FirstLead};
+use crate::intake::ingest::{DeliveryPolicy, Job};
 use crate::models::Recorded;
 use crate::{Result, StoreError};
 use context::Context;

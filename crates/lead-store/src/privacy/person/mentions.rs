@@ -10,12 +10,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{address, find, lead_ids, Found};
-use crate::audit;
+use crate::access::audit;
+use crate::db::dialect::{contains, lower};
+use crate::db::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::db::DbConnection;
-use crate::deletion::{delete_deliveries, list};
-use crate::dialect::{contains, lower};
 use crate::ids::CompanyId;
-use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
+use crate::privacy::deletion::{delete_deliveries, list};
 use crate::{Result, Store, StoreError};
 
 /// What a redaction puts where the address was.

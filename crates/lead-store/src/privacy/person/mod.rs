@@ -19,15 +19,15 @@ use lead_domain::Timestamp;
 use serde::Serialize;
 
 use self::mentions::{naming, others};
-use crate::audit;
-use crate::db::DbConnection;
-use crate::deletion::{delete_leads, delete_what_hangs_on};
-use crate::ids::{CompanyId, CustomerId};
-use crate::records::table::Table;
-use crate::records::{OrderRecord, TicketRecord};
-use crate::schema::{
+use crate::access::audit;
+use crate::db::schema::{
     companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
 };
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, CustomerId};
+use crate::privacy::deletion::{delete_leads, delete_what_hangs_on};
+use crate::team::records::table::Table;
+use crate::team::records::{OrderRecord, TicketRecord};
 use crate::{Result, Store, StoreError};
 
 /// What `person erase` did.
@@ -267,7 +267,7 @@ impl Store {
                     .order(notes::id)
                     .load(conn)?;
                 // Another company's employee's login is that company's business, not this export's.
-                let own_login = !crate::logins::shared_elsewhere(conn, &email, company_id)?;
+                let own_login = !crate::access::logins::shared_elsewhere(conn, &email, company_id)?;
                 let logins: Vec<LoginRow> = login_throttle::table
                     .filter(login_throttle::login.eq(&email))
                     .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(if own_login {
@@ -339,7 +339,7 @@ impl Store {
             (erased.submissions, erased.notifications, erased.deliveries) = named.delete(conn)?;
             // Wrong-password counts under the address — not when it is another company's
             // employee's login: those protect that account.
-            if !crate::logins::shared_elsewhere(conn, &email, company_id)? {
+            if !crate::access::logins::shared_elsewhere(conn, &email, company_id)? {
                 erased.login_failures =
                     diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
             }
@@ -388,10 +388,10 @@ fn find(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<F
         ))
         .load(conn)?;
     let ids: Vec<CustomerId> = customers.iter().map(|c| c.id).collect();
-    let person = crate::records::table::Rows {
+    let person = crate::team::records::table::Rows {
         person: Some((email, &ids)),
         oldest_first: true,
-        ..crate::records::table::Rows::of(company_id, crate::records::Listing::Any)
+        ..crate::team::records::table::Rows::of(company_id, crate::team::records::Listing::Any)
     };
     let orders = OrderRecord::select(conn, &person)?;
     let tickets = TicketRecord::select(conn, &person)?;

@@ -279,13 +279,13 @@ impl Store {
                 ));
             };
             let record = load::<K>(conn, company_id, id)?;
-            crate::notifications::notify_team(conn, company_id, lead, &record.notification_text())?;
+            crate::team::notifications::notify_team(conn, company_id, lead, &record.notification_text())?;
             self.enqueue(conn, company_id, lead, crate::outbox::Event::created(lead))?;
-            crate::dialect::announce_commits(conn, std::iter::once(company_id))?;
-            crate::audit::record(
+            crate::db::dialect::announce_commits(conn, std::iter::once(company_id))?;
+            crate::access::audit::record(
                 conn,
                 &self.actor,
-                crate::audit::About::Company(company_id),
+                crate::access::audit::About::Company(company_id),
                 &format!("{what}.release"),
                 &format!("{what} {id} of company {company_id}"),
             )?;

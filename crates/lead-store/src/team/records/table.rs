@@ -4,7 +4,7 @@
 
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId};
-use crate::records::{Listing, Search};
+use crate::team::records::{Listing, Search};
 use crate::Result;
 
 /// Which rows of a kind's table to read, each field a filter (`None`: not filtered).
@@ -71,14 +71,14 @@ pub trait Table: Sized {
 /// column names who last changed a lead's status.
 macro_rules! lead_table {
     ($record:ty, $row:ty, $table:ident, $changed_by:ident) => {
-        impl $crate::records::table::Table for $record {
+        impl $crate::team::records::table::Table for $record {
             fn select(
                 conn: &mut $crate::db::DbConnection,
-                rows: &$crate::records::table::Rows<'_>,
+                rows: &$crate::team::records::table::Rows<'_>,
             ) -> $crate::Result<Vec<Self>> {
                 use diesel::prelude::*;
-                use $crate::records::Listing;
-                use $crate::schema::{employees, $table};
+                use $crate::db::schema::{employees, $table};
+                use $crate::team::records::Listing;
                 let mut query = $table::table
                     .left_join(employees::table.on($table::$changed_by.eq(employees::id.nullable())))
                     .select((<$row>::as_select(), employees::name.nullable()))
@@ -109,7 +109,7 @@ macro_rules! lead_table {
                     query = query.filter($table::status.eq(status));
                 }
                 if let Some(search) = rows.search {
-                    query = $crate::records::table::searched!(query, $table, search);
+                    query = $crate::team::records::table::searched!(query, $table, search);
                 }
                 if let Some(before) = rows.before {
                     query = query.filter($table::id.lt(before));
@@ -128,22 +128,22 @@ macro_rules! lead_table {
             fn count_by_status(
                 conn: &mut $crate::db::DbConnection,
                 company: $crate::ids::CompanyId,
-                search: &$crate::records::Search,
+                search: &$crate::team::records::Search,
             ) -> $crate::Result<Vec<(String, i64)>> {
                 use diesel::prelude::*;
-                use $crate::schema::$table;
+                use $crate::db::schema::$table;
                 let query = $table::table
                     .filter($table::company_id.eq(company))
                     .filter($table::held.is_null())
                     .group_by($table::status)
                     .select(($table::status, diesel::dsl::count_star()))
                     .into_boxed();
-                Ok($crate::records::table::searched!(query, $table, search).load(conn)?)
+                Ok($crate::team::records::table::searched!(query, $table, search).load(conn)?)
             }
 
             fn unhold(conn: &mut $crate::db::DbConnection, id: i64) -> $crate::Result<Option<$crate::ids::CompanyId>> {
                 use diesel::prelude::*;
-                use $crate::schema::$table;
+                use $crate::db::schema::$table;
                 let released: Vec<$crate::ids::CompanyId> = diesel::update(
                     $table::table
                         .filter($table::id.eq(id))
@@ -162,11 +162,11 @@ pub(crate) use lead_table;
 /// Narrows a boxed query of `$table` (`web_orders` or `tickets`) by `$search`.
 macro_rules! searched {
     ($query:expr, $table:ident, $search:expr) => {{
-        use $crate::dialect::lower;
+        use $crate::db::dialect::lower;
         let mut query = $query;
-        let search: &$crate::records::Search = $search;
+        let search: &$crate::team::records::Search = $search;
         if let Some(text) = search.text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
-            let pattern = $crate::dialect::contains(text);
+            let pattern = $crate::db::dialect::contains(text);
             query = query.filter(
                 lower($table::email.nullable())
                     .like(pattern.clone())
