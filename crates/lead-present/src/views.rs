@@ -252,8 +252,9 @@ pub struct DeliveryView {
 impl From<Delivery> for DeliveryView {
     /// As a company's team sees it: a webhook's URL as scheme, host and port only.
     fn from(d: Delivery) -> Self {
+        let webhook = d.channel == lead_store::Channel::Webhook;
         let mut view = DeliveryView::whole(d);
-        if view.channel == lead_store::Channel::Webhook.as_str() {
+        if webhook {
             view.target = lead_store::shown_url(&view.target);
         }
         view
