@@ -20,6 +20,7 @@
 // (`privacy/`), and the database itself (`db/`); what they all use stands at the top.
 mod access;
 mod db;
+mod deliveries;
 mod error;
 mod ids;
 mod input;
@@ -28,6 +29,7 @@ mod models;
 mod outbox;
 mod privacy;
 mod rows;
+mod schema;
 mod team;
 
 pub use access::audit::AuditEntry;
@@ -39,6 +41,7 @@ pub use db::copy::CopyReport;
 pub use db::{
     create_database_if_missing, inspect, redact_password, sqlite_path, Backend, Durability, Inspection, StoreConfig,
 };
+pub use deliveries::{Attempt, Delivery, DeliveryFilter, DueDelivery, Exchange, LeadRecord, MailTo, Outcome};
 pub use error::{Clash, Entity, Problem, Result, StoreError};
 pub use ids::{
     AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
@@ -48,19 +51,20 @@ pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
-    Claimed, Company, Customer, CustomerFile, Employee, EmployeeRef, KeyInfo, KeyLookup, Member, Notification,
-    Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+    Claimed, Company, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member, Notification, Recorded, Role,
+    SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
-    shown_url, Attempt, Channel, Delivery, DeliveryFilter, DeliveryStatus, DueDelivery, Endpoint, Event, Exchange,
-    LeadRecord, MailTo, NewWebhook, Outcome, PushTarget, Webhook, WebhookFormat, WebhookTarget, PREVIOUS_SECRET_VALID,
+    shown_url, Channel, DeliveryStatus, Endpoint, Event, NewWebhook, PushTarget, Webhook, WebhookFormat, WebhookTarget,
+    PREVIOUS_SECRET_VALID,
 };
 pub use privacy::person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
 pub use privacy::retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
+pub use team::customers::CustomerFile;
 pub use team::notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
 pub use team::notifications::{StreamBatch, StreamCursor};
-pub use team::records::{Hold, LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
+pub use team::records::{LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]
@@ -111,7 +115,7 @@ impl Store {
         let (backend, writer, readers, long_readers, checkpointer) = db::open(config)?;
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
-        let shared = std::sync::Arc::new(intake::ingest::Shared::new(intake::ingest::DeliveryPolicy {
+        let shared = std::sync::Arc::new(intake::ingest::Shared::new(outbox::DeliveryPolicy {
             email: config.email_deliveries,
             push: config.push_deliveries,
             confirmations_per_day: i64::from(config.confirmations_per_key_per_day),

@@ -7,9 +7,8 @@ use diesel::prelude::*;
 use lead_auth::{KeyState, TokenState};
 use lead_domain::Timestamp;
 
-use crate::db::schema::notifications;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId, LeadId, NotificationId, OrderId, TicketId, TokenId};
-use crate::team::records::{Hold, OrderRecord, TicketRecord};
+use crate::schema::notifications;
 
 /// A company (tenant).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,21 +191,6 @@ pub struct TokenInfo {
     pub created_at: Timestamp,
 }
 
-/// A customer's file: the customer with its tickets and orders, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerFile {
-    /// The customer.
-    pub customer: Customer,
-    /// Its newest tickets, newest first.
-    pub tickets: Vec<TicketRecord>,
-    /// Its newest orders, newest first.
-    pub orders: Vec<OrderRecord>,
-    /// Whether it has older tickets than these.
-    pub more_tickets: bool,
-    /// Whether it has older orders than these.
-    pub more_orders: bool,
-}
-
 /// How many unassigned records a claim filed into a customer's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Claimed {
@@ -306,4 +290,25 @@ pub struct Totals {
     pub tickets: i64,
     /// Notifications.
     pub notifications: i64,
+}
+
+lead_domain::words! {
+    /// Why a stored lead is held back from the team: it notifies nobody and appears in no team
+    /// view until the operator releases it.
+    Hold("hold") {
+        /// Past its key's daily cap.
+        Quarantine = "quarantine",
+        /// Caught by the spam honeypot.
+        Spam = "spam",
+        /// Sent with an `Idempotency-Key` already used for another body: kept for review
+        /// instead of refused, so that a reused or forged key costs no lead.
+        Conflict = "conflict",
+    }
+}
+
+/// Whether a stored lead, held for `held` (or not: `None`), is a real lead: it counts against
+/// its key's daily cap and keeps its `Idempotency-Key` and its fingerprint. Spam is not, nor is
+/// a lead whose `Idempotency-Key` belongs to another one.
+pub(crate) fn counts_as_lead(held: Option<Hold>) -> bool {
+    matches!(held, None | Some(Hold::Quarantine))
 }

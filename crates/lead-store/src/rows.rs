@@ -3,8 +3,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{api_keys, customers, employees, idempotency_keys, notifications, tickets, web_orders};
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId, OrderId, TicketId};
+use crate::schema::{api_keys, customers, employees, idempotency_keys, notifications, tickets, web_orders};
 
 #[derive(Insertable)]
 #[diesel(table_name = api_keys)]

@@ -3,9 +3,9 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::schema::audit_log;
 use crate::db::DbConnection;
 use crate::ids::{AuditId, CompanyId, DeliveryId, EmployeeId, KeyId, TokenId, WebhookId};
+use crate::schema::audit_log;
 use crate::{Result, Store};
 
 /// One entry of the audit log.
@@ -114,7 +114,7 @@ pub(crate) enum About {
 
 /// The company `about` belongs to.
 fn company_of(conn: &mut DbConnection, about: About) -> Result<Option<CompanyId>> {
-    use crate::db::schema::{api_keys, employee_tokens, employees, outbox, webhooks};
+    use crate::schema::{api_keys, employee_tokens, employees, outbox, webhooks};
     Ok(match about {
         About::Installation => None,
         About::Company(id) => Some(id),

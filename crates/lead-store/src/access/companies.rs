@@ -5,12 +5,12 @@ use lead_auth::ApiKey;
 use lead_domain::Timestamp;
 
 use crate::access::audit;
-use crate::db::schema::{api_keys, companies, employees};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, EmployeeId, KeyId};
 use crate::input::checked_name;
 use crate::models::Company;
 use crate::rows::{NewEmployee, NewKey};
+use crate::schema::{api_keys, companies, employees};
 use crate::{Problem, Result, Store, StoreError};
 
 type CompanyRow = (CompanyId, String, i32, i64);

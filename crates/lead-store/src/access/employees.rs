@@ -5,11 +5,11 @@ use lead_domain::Timestamp;
 
 use crate::access::audit;
 use crate::access::companies::ensure_company;
-use crate::db::schema::employees;
 use crate::ids::{CompanyId, EmployeeId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Employee, Role};
 use crate::rows::NewEmployee;
+use crate::schema::employees;
 use crate::{Result, Scope, Store, StoreError};
 
 /// Whether `employee_id` gets an e-mail, and push messages, per new lead.

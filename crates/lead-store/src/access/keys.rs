@@ -6,12 +6,12 @@ use lead_auth::{ApiKey, KeyHash, KeyState, IMPORTED_PREFIX};
 use lead_domain::Timestamp;
 
 use crate::access::audit;
-use crate::db::schema::{api_keys, companies};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, KeyId};
 use crate::input::select_by_id_or_prefix;
 use crate::models::{origins_from_column, KeyInfo, KeyLookup, Tenant};
 use crate::rows::NewKey;
+use crate::schema::{api_keys, companies};
 use crate::{Problem, Result, Scope, Store, StoreError};
 
 /// The longest key label, in characters.
@@ -235,9 +235,9 @@ impl Store {
 /// otherwise start from nothing. Counted as the writers count: every lead but spam and
 /// conflicts. The day's row is locked first, so no batch in flight counts from a stale number.
 fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> {
-    use crate::db::schema::{tickets, web_orders};
+    use crate::schema::{tickets, web_orders};
     let now = Timestamp::now().millis();
-    let day = crate::intake::write::day_of(now);
+    let day = day_of(now);
     let since = day * 24 * 60 * 60 * 1000;
     crate::db::dialect::day_count_locked(conn, key_id, day)?;
     let quarantine = crate::Hold::Quarantine.as_str();
@@ -253,5 +253,21 @@ fn count_today(conn: &mut crate::db::DbConnection, key_id: KeyId) -> Result<()> 
         .filter(tickets::held.is_null().or(tickets::held.eq(quarantine)))
         .count()
         .get_result(conn)?;
-    crate::intake::write::set_day_count(conn, key_id, day, orders + tickets)
+    set_day_count(conn, key_id, day, orders + tickets)
+}
+
+/// Sets the leads `key_id` stored on `day` (against its daily cap) to `leads`.
+pub(crate) fn set_day_count(conn: &mut crate::db::DbConnection, key_id: KeyId, day: i64, leads: i64) -> Result<()> {
+    // The same SQL on both backends; every value is a number.
+    diesel::sql_query(format!(
+        "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
+         ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
+pub(crate) fn day_of(millis: i64) -> i64 {
+    millis.div_euclid(24 * 60 * 60 * 1000)
 }

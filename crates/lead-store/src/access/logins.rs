@@ -6,9 +6,9 @@ use lead_domain::Timestamp;
 
 use crate::access::audit;
 use crate::db::dialect::lower;
-use crate::db::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
+use crate::schema::{companies, employee_tokens, employees, login_throttle};
 use crate::{Result, Scope, Store, StoreError};
 use lead_auth::EmployeeToken;
 

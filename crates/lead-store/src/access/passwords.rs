@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use crate::access::audit;
 use crate::access::logins::lift;
-use crate::db::schema::{employee_tokens, employees};
 use crate::ids::{EmployeeId, TokenId};
 use crate::models::Member;
+use crate::schema::{employee_tokens, employees};
 use crate::{Result, Scope, Store, StoreError};
 
 impl Store {

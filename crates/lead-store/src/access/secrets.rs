@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::dialect;
-use crate::db::schema::server_secrets;
+use crate::schema::server_secrets;
 use crate::{Result, Store, StoreError};
 
 impl Store {

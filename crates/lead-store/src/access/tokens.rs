@@ -6,11 +6,11 @@ use lead_domain::Timestamp;
 use lead_auth::{EmployeeToken, TokenHash, TokenKind, TokenState};
 
 use crate::access::audit;
-use crate::db::schema::{companies, employee_tokens, employees};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::input::select_by_id_or_prefix;
 use crate::models::{Member, TokenInfo, TokenLookup};
+use crate::schema::{companies, employee_tokens, employees};
 use crate::{Result, Store, StoreError};
 
 type TokenRow = (TokenId, EmployeeId, String, i32, i64);

@@ -2,11 +2,11 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{
+use crate::db::{write_transaction, DbConnection};
+use crate::schema::{
     api_keys, audit_log, companies, customers, employee_tokens, employees, notes, notifications, outbox,
     outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
 };
-use crate::db::{write_transaction, DbConnection};
 use crate::{Result, Store, StoreError};
 
 /// How many rows of each table were copied (and found in the target afterwards).
@@ -26,7 +26,7 @@ const CHUNK: i64 = 1000;
 mod rows {
     use diesel::prelude::*;
 
-    use crate::db::schema::*;
+    use crate::schema::*;
 
     macro_rules! full_row {
         ($name:ident, $table:ident { $($field:ident: $ty:ty),* $(,)? }) => {
@@ -236,7 +236,7 @@ impl Store {
 /// The remembered Idempotency-Keys (they have no id of their own), so that a retry across the
 /// move still finds its first lead.
 fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
-    use crate::db::schema::idempotency_keys as keys;
+    use crate::schema::idempotency_keys as keys;
     let rows: Vec<(i64, String, String, i64, i64)> = keys::table
         .select((
             keys::api_key_id,
@@ -273,7 +273,7 @@ fn copy_idempotency_keys(source: &mut DbConnection, target: &mut DbConnection) -
 /// Today's (and earlier days') lead counts of capped keys and their confirmation e-mails, so a
 /// daily cap holds across the move.
 fn copy_daily_counts(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
-    use crate::db::schema::key_daily_counts as counts;
+    use crate::schema::key_daily_counts as counts;
     let rows: Vec<(i64, i64, i64, i64)> = counts::table
         .select((counts::api_key_id, counts::day, counts::leads, counts::confirmations))
         .load(source)?;

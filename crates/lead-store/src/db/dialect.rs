@@ -7,10 +7,9 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::db::schema::{customers, key_daily_counts, outbox};
 use crate::db::{Backend, DbConnection, Durability};
-use crate::ids::{CompanyId, CustomerId, DeliveryId, KeyId};
-use crate::outbox::{Channel, Endpoint};
+use crate::ids::{CompanyId, CustomerId, KeyId};
+use crate::schema::{customers, key_daily_counts};
 use crate::{Result, StoreError};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -430,51 +429,6 @@ impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for AddressIn 
         out.push_sql("))");
         Ok(())
     }
-}
-
-/// Up to `limit` deliveries due at `now` and claimed by no one, the longest due first, but
-/// none to the endpoints in `skip` (and no e-mail with `skip_email`): their worker has no
-/// room for more. With `lock` (inside the claiming transaction), PostgreSQL locks them and
-/// skips rows another instance is claiming at this moment, so each is claimed once; SQLite's
-/// single writer needs no lock.
-pub(crate) fn due_deliveries(
-    conn: &mut DbConnection,
-    now: i64,
-    limit: i64,
-    lock: bool,
-    skip: &[Endpoint],
-    skip_email: bool,
-) -> Result<Vec<DeliveryId>> {
-    let (mut hooks, mut devices) = (Vec::new(), Vec::new());
-    for endpoint in skip {
-        match endpoint {
-            Endpoint::Webhook(id) => hooks.push(id.get()),
-            Endpoint::Push(id) => devices.push(id.get()),
-        }
-    }
-    let skipped = |channel: Channel, ids: Vec<i64>| {
-        outbox::channel
-            .eq(channel.as_str())
-            .and(outbox::target_id.assume_not_null().eq_any(ids))
-    };
-    // Every filter always there (an empty list excludes nothing; no channel is named ""), so
-    // that the query has one type and PostgreSQL's locking clause fits it.
-    let due = outbox::table
-        .filter(outbox::status.eq("pending"))
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
-        .filter(outbox::target_id.is_null().or(diesel::dsl::not(
-            skipped(Channel::Webhook, hooks).or(skipped(Channel::Push, devices)),
-        )))
-        .filter(outbox::channel.ne(if skip_email { "email" } else { "" }))
-        .order(outbox::next_attempt_at)
-        .select(outbox::id)
-        .limit(limit);
-    Ok(match conn {
-        DbConnection::Postgres(c) if lock => due.for_update().skip_locked().load(c)?,
-        DbConnection::Postgres(c) => due.load(c)?,
-        DbConnection::Sqlite(c) => due.load(c)?,
-    })
 }
 
 /// SQLite: copies the whole write-ahead log into the database file and empties it

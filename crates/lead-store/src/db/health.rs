@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{notifications, tickets, web_orders};
 use crate::models::Totals;
+use crate::schema::{notifications, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 
 impl Store {

@@ -11,13 +11,12 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 mod target;
 
 // The database beyond the connections: every difference between the two engines' SQL, the
-// schema, backups and copies, the health check and PostgreSQL's LISTEN.
+// backups and copies, the health check and PostgreSQL's LISTEN.
 pub(crate) mod backup;
 pub(crate) mod copy;
 pub(crate) mod dialect;
 pub(crate) mod health;
 pub(crate) mod listen;
-pub(crate) mod schema;
 
 use crate::{Result, StoreError};
 

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::dialect::each_backend;
-use crate::db::schema::{outbox, outbox_attempts};
 use crate::outbox::Channel;
+use crate::schema::{outbox, outbox_attempts};
 use crate::{Result, Store};
 
 /// A pending delivery due longer than this and claimed by nobody is overdue: no worker

@@ -20,10 +20,10 @@ use diesel::prelude::*;
 use lead_domain::LeadType;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
 use crate::db::{Backend, DbConnection};
 use crate::ids::{KeyId, LeadId};
-use crate::team::records::{counts_as_lead, Hold};
+use crate::models::{counts_as_lead, Hold};
+use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
 use crate::Result;
 
 /// The fingerprint of a lead's body: the first 64 bits of the SHA-256 of its canonical

@@ -23,6 +23,7 @@ use crate::db::{write_transaction, DbPool};
 use crate::ids::CompanyId;
 use crate::intake::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
 use crate::models::{Recorded, SubmitOptions, Tenant};
+use crate::outbox::DeliveryPolicy;
 use crate::{Result, StoreError};
 
 /// The most leads one transaction takes.
@@ -77,19 +78,6 @@ pub(crate) struct Shared {
     pub(crate) log: crate::intake::submissions::LogQueue,
     /// Which deliveries new leads owe.
     pub(crate) owed: DeliveryPolicy,
-}
-
-/// Which deliveries new leads owe besides webhooks: e-mails (none unless an SMTP server is
-/// configured) and push messages (none unless push is).
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct DeliveryPolicy {
-    /// Whether e-mails are sent at all: each active employee who wants one gets one per lead.
-    pub(crate) email: bool,
-    /// Whether push messages are sent: each device of an active employee who wants them gets
-    /// one per lead.
-    pub(crate) push: bool,
-    /// Confirmations to senders per key and day at most (keys that send them).
-    pub(crate) confirmations_per_day: i64,
 }
 
 impl Shared {

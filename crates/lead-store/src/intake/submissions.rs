@@ -14,10 +14,10 @@ use std::time::Duration;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::schema::submissions;
 use crate::db::{write_transaction, DbConnection, DbPool};
 use crate::ids::{CompanyId, SubmissionId};
 use crate::intake::ingest::Shared;
+use crate::schema::submissions;
 use crate::{Result, Store};
 
 /// Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log).

@@ -5,14 +5,14 @@
 //! outside any transaction, and record the attempt in another
 //! ([`Store::exchange_deliveries`](crate::Store::exchange_deliveries)).
 //!
-//! Here the vocabulary (channels, events, formats, statuses); then one file per topic: what an
-//! event owes (`owed.rs`), the company's webhook endpoints (`webhooks.rs`), claiming and
-//! recording (`claims.rs`) and what a claimed delivery needs to be sent (`due.rs`), and the
-//! operator's and team's lists (`lists.rs`).
+//! Sending is `deliveries/`, above the team's records it reads; this folder is what is owed,
+//! written by everything that owes it, below them.
+//!
+//! Here the vocabulary (channels, events, endpoints, formats, statuses); then one file per
+//! topic: what an event owes (`owed.rs`), the company's webhook endpoints (`webhooks.rs`) and
+//! the employees' devices (`push.rs`).
 
-use std::time::Duration;
-
-use crate::ids::LeadId;
+use crate::ids::{LeadId, PushSubscriptionId, WebhookId};
 use crate::{Result, StoreError};
 
 lead_domain::words! {
@@ -69,6 +69,15 @@ impl Event {
     }
 }
 
+/// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// A company's webhook endpoint.
+    Webhook(WebhookId),
+    /// An employee's device (its push subscription).
+    Push(PushSubscriptionId),
+}
+
 lead_domain::words! {
     /// What a webhook endpoint is sent.
     WebhookFormat("format") {
@@ -94,7 +103,7 @@ lead_domain::words! {
 }
 
 /// The events stored in a webhook's `events` column.
-fn parse_events(text: &str) -> Result<Vec<Event>> {
+pub(crate) fn parse_events(text: &str) -> Result<Vec<Event>> {
     text.split(',')
         .map(|event| {
             event
@@ -105,44 +114,16 @@ fn parse_events(text: &str) -> Result<Vec<Event>> {
 }
 
 /// A stored word of one of the closed sets above.
-fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
+pub(crate) fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result<T> {
     text.parse()
         .map_err(|_| StoreError::corrupt(format!("{what} {text:?}")))
 }
 
-/// The outbox with each row's endpoint: its webhook (channel `webhook`) or its device (channel
-/// `push`) — `target_id` names either, by channel.
-macro_rules! outbox_with_endpoints {
-    () => {
-        outbox::table
-            .left_join(
-                webhooks::table.on(outbox::target_id
-                    .eq(webhooks::id.nullable())
-                    .and(outbox::channel.eq(Channel::Webhook.as_str()))),
-            )
-            .left_join(
-                push_subscriptions::table.on(outbox::target_id
-                    .eq(push_subscriptions::id.nullable())
-                    .and(outbox::channel.eq(Channel::Push.as_str()))),
-            )
-    };
-}
-
-/// A duration in whole milliseconds.
-fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-mod claims;
-mod due;
-mod lists;
 mod owed;
 pub(crate) mod push;
 mod webhooks;
 
-pub(crate) use claims::fail_pending;
-pub use claims::{Attempt, Exchange, Outcome};
-pub use due::{DueDelivery, Endpoint, LeadRecord, MailTo, PushTarget};
-pub use lists::{Delivery, DeliveryFilter};
-pub(crate) use owed::{confirmation, NewDelivery, Subscribers};
+pub(crate) use owed::{confirmation, fail_pending, DeliveryPolicy, NewDelivery, Subscribers};
+pub use push::PushTarget;
+pub(crate) use webhooks::targets;
 pub use webhooks::{shown_url, NewWebhook, Webhook, WebhookTarget, PREVIOUS_SECRET_VALID};

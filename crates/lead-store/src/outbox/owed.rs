@@ -6,11 +6,23 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use super::*;
-use crate::db::schema::{employees, outbox, push_subscriptions, webhooks};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
-use crate::intake::ingest::DeliveryPolicy;
+use crate::schema::{employees, outbox, push_subscriptions, webhooks};
 use crate::{db::dialect, Result, Store};
+
+/// Which deliveries new leads owe besides webhooks: e-mails (none unless an SMTP server is
+/// configured) and push messages (none unless push is).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct DeliveryPolicy {
+    /// Whether e-mails are sent at all: each active employee who wants one gets one per lead.
+    pub(crate) email: bool,
+    /// Whether push messages are sent: each device of an active employee who wants them gets
+    /// one per lead.
+    pub(crate) push: bool,
+    /// Confirmations to senders per key and day at most (keys that send them).
+    pub(crate) confirmations_per_day: i64,
+}
 
 /// A delivery row to insert.
 #[derive(Insertable)]
@@ -207,4 +219,25 @@ impl Store {
             Timestamp::now().millis(),
         )
     }
+}
+
+/// Fails the pending deliveries of an endpoint.
+pub(crate) fn fail_pending(conn: &mut DbConnection, endpoint: Endpoint, why: &str) -> Result<()> {
+    let (channel, target) = match endpoint {
+        Endpoint::Webhook(id) => (Channel::Webhook, id.get()),
+        Endpoint::Push(id) => (Channel::Push, id.get()),
+    };
+    diesel::update(
+        outbox::table
+            .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(outbox::target_id.eq(target))
+            .filter(outbox::channel.eq(channel.as_str())),
+    )
+    .set((
+        outbox::status.eq(DeliveryStatus::Failed.as_str()),
+        outbox::last_error.eq(why),
+        outbox::claimed_until.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(())
 }

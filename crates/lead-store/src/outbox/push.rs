@@ -10,10 +10,10 @@ use base64::Engine as _;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::schema::{employees, outbox, push_subscriptions, vapid_keys};
 use crate::ids::{EmployeeId, PushSubscriptionId};
 use crate::models::Member;
-use crate::outbox::{fail_pending, shown_url, Channel, Endpoint, Event, NewDelivery, PushTarget};
+use crate::outbox::{fail_pending, shown_url, Channel, Endpoint, Event, NewDelivery};
+use crate::schema::{employees, outbox, push_subscriptions, vapid_keys};
 use crate::{access::audit, db::dialect, Problem, Result, Store, StoreError};
 
 /// Devices per employee at most: a token cannot fill the outbox with its own subscriptions.
@@ -406,5 +406,29 @@ impl Store {
             }
             Ok(rows.len())
         })
+    }
+}
+
+/// A device a push message goes to: its push service's URL and the keys its message is
+/// encrypted for (RFC 8291).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PushTarget {
+    /// The subscription.
+    pub id: PushSubscriptionId,
+    /// The push service's URL for the device.
+    pub endpoint: String,
+    /// The device's P-256 public key (base64url, uncompressed point).
+    pub p256dh: String,
+    /// The device's authentication secret (base64url, 16 bytes).
+    pub auth: String,
+}
+
+impl std::fmt::Debug for PushTarget {
+    /// Without the endpoint's path (a capability) and the keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushTarget")
+            .field("id", &self.id)
+            .field("endpoint", &shown_url(&self.endpoint))
+            .finish_non_exhaustive()
     }
 }

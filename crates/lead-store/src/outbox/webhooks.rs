@@ -1,16 +1,16 @@
 //! A company's webhook endpoints: added, listed, removed, switched back on, their secret
 //! rotated — and disabled when they fail for good, with the team told why.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use super::due::targets;
 use super::*;
-use crate::db::schema::webhooks;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, WebhookId};
+use crate::schema::webhooks;
 use crate::{access::audit, db::dialect, Result, Scope, Store, StoreError};
 
 /// A webhook as stored.
@@ -302,81 +302,6 @@ impl Store {
             )
         })
     }
-
-    /// Disables an active endpoint for `reason`: its pending deliveries fail, and every active
-    /// employee of its company is told which endpoint and why.
-    pub(super) fn disable_webhook(
-        &self,
-        conn: &mut DbConnection,
-        id: WebhookId,
-        why: Disabled,
-        now: i64,
-    ) -> Result<()> {
-        let reason = why.reason();
-        let disabled: Vec<(CompanyId, String)> =
-            diesel::update(webhooks::table.find(id).filter(webhooks::active.eq(1)))
-                .set((webhooks::active.eq(0), webhooks::disabled_reason.eq(&reason)))
-                .returning((webhooks::company_id, webhooks::url))
-                .get_results(conn)?;
-        let Some((company_id, url)) = disabled.into_iter().next() else {
-            return Ok(());
-        };
-        log::warn!("webhook {id} ({url}) of company {company_id} disabled: {reason}");
-        fail_pending(
-            conn,
-            Endpoint::Webhook(id),
-            &format!("the endpoint was disabled: {reason}"),
-        )?;
-        let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
-        crate::team::notifications::notify_about_webhook(conn, company_id, &text, now)?;
-        audit::record(
-            conn,
-            &self.actor,
-            audit::About::Company(company_id),
-            "webhook.disable",
-            &format!("webhook {id} of company {company_id}: {reason}"),
-        )
-    }
-}
-
-/// Why an endpoint is disabled without the operator.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Disabled {
-    /// It answered `410 Gone`.
-    Gone,
-    /// Every attempt failed for this long.
-    Failing(Duration),
-}
-
-impl Disabled {
-    /// For the operator (`webhook list`).
-    fn reason(self) -> String {
-        match self {
-            Disabled::Gone => "the endpoint answered 410 Gone".into(),
-            Disabled::Failing(span) => format!("every delivery failed for {}", span_in_words(span, "days", "hours")),
-        }
-    }
-
-    /// For the team's notification.
-    fn german(self) -> String {
-        match self {
-            Disabled::Gone => "der Empfänger antwortete 410 Gone (gibt es nicht mehr)".into(),
-            Disabled::Failing(span) => format!(
-                "seit {} schlug jede Zustellung fehl",
-                span_in_words(span, "Tagen", "Stunden")
-            ),
-        }
-    }
-}
-
-/// A span in whole days, or (shorter than a day) whole hours.
-fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
-    let secs = span.as_secs();
-    if secs >= 24 * 3600 {
-        format!("{} {days}", secs / (24 * 3600))
-    } else {
-        format!("{} {hours}", secs.div_ceil(3600).max(1))
-    }
 }
 
 /// Fails with "not found" unless the endpoint exists (not removed) within `scope` (another
@@ -392,4 +317,49 @@ fn within(conn: &mut DbConnection, scope: Scope, id: WebhookId) -> Result<()> {
         Some(company) if scope.reaches(company) => Ok(()),
         _ => Err(StoreError::missing(crate::error::Entity::Webhook, id)),
     }
+}
+
+/// Where and how each of `ids` (not removed; with `active_only`, not disabled) is sent to.
+pub(crate) fn targets(
+    conn: &mut DbConnection,
+    ids: &[WebhookId],
+    now: i64,
+    active_only: bool,
+) -> Result<HashMap<WebhookId, WebhookTarget>> {
+    /// id, url, format, secret, previous secret and until when it signs.
+    type Row = (WebhookId, String, String, String, Option<String>, Option<i64>);
+    let mut query = webhooks::table
+        .filter(webhooks::id.eq_any(ids))
+        .filter(webhooks::removed_at.is_null())
+        .into_boxed();
+    if active_only {
+        query = query.filter(webhooks::active.eq(1));
+    }
+    let rows: Vec<Row> = query
+        .select((
+            webhooks::id,
+            webhooks::url,
+            webhooks::format,
+            webhooks::secret,
+            webhooks::previous_secret,
+            webhooks::previous_secret_until,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, url, format, secret, previous, until)| {
+            let mut secrets = vec![secret];
+            if until.is_some_and(|until| until > now) {
+                secrets.extend(previous);
+            }
+            Ok((
+                id,
+                WebhookTarget {
+                    id,
+                    url,
+                    format: parse_word(&format, "webhook format")?,
+                    secrets,
+                },
+            ))
+        })
+        .collect()
 }

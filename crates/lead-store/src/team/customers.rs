@@ -4,12 +4,12 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::access::companies::ensure_company;
-use crate::db::schema::{customers, tickets, web_orders};
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, CustomerId, LeadId};
 use crate::input::{checked_email, checked_name};
-use crate::models::{Claimed, Customer, CustomerFile};
+use crate::models::{Claimed, Customer};
 use crate::rows::NewCustomer;
+use crate::schema::{customers, tickets, web_orders};
 use crate::team::records::table::{Rows, Table};
 use crate::team::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::{Result, Store, StoreError};
@@ -204,4 +204,19 @@ mod tests {
     fn like_patterns_are_escaped() {
         assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
     }
+}
+
+/// A customer's file: the customer with its tickets and orders, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerFile {
+    /// The customer.
+    pub customer: Customer,
+    /// Its newest tickets, newest first.
+    pub tickets: Vec<TicketRecord>,
+    /// Its newest orders, newest first.
+    pub orders: Vec<OrderRecord>,
+    /// Whether it has older tickets than these.
+    pub more_tickets: bool,
+    /// Whether it has older orders than these.
+    pub more_orders: bool,
 }

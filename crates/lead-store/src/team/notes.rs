@@ -5,9 +5,9 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::schema::{employees, notes, tickets, web_orders};
 use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
 use crate::models::{EmployeeRef, Member};
+use crate::schema::{employees, notes, tickets, web_orders};
 use crate::team::customers::load_customer;
 use crate::{Problem, Result, Store, StoreError};
 

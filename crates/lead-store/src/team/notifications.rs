@@ -3,11 +3,11 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use crate::db::schema::{employees, notifications};
 use crate::db::{Backend, DbConnection};
 use crate::ids::{CompanyId, EmployeeId, LeadId, NotificationId};
 use crate::models::{Member, Notification, NotificationRow};
 use crate::rows::NewNotification;
+use crate::schema::{employees, notifications};
 use crate::{Result, Store, StoreError};
 
 /// Where a stream of `employee_id` without `Last-Event-ID` starts on PostgreSQL: after the last

@@ -7,14 +7,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use diesel::prelude::*;
 use lead_auth::KeyState;
 
+use crate::access::keys::{day_of, set_day_count};
 use crate::db::dialect;
-use crate::db::schema::{api_keys, companies};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
 use crate::intake::duplicates::Fingerprints;
-use crate::intake::ingest::{DeliveryPolicy, Job};
+use crate::intake::ingest::Job;
+use crate::models::Hold;
+use crate::outbox::DeliveryPolicy;
 use crate::outbox::Subscribers;
-use crate::team::records::Hold;
+use crate::schema::{api_keys, companies};
 use crate::Result;
 
 /// What the leads of one batch share.
@@ -221,19 +223,3 @@ impl<'a> Context<'a> {
 
 /// How exact a key's recorded last use is (milliseconds).
 const LAST_USE_PRECISION_MS: i64 = 1000;
-
-/// Sets the leads `key_id` stored on `day` (against its daily cap) to `leads`.
-pub(crate) fn set_day_count(conn: &mut DbConnection, key_id: KeyId, day: i64, leads: i64) -> Result<()> {
-    // The same SQL on both backends; every value is a number.
-    diesel::sql_query(format!(
-        "INSERT INTO key_daily_counts (api_key_id, day, leads) VALUES ({key_id}, {day}, {leads}) \
-         ON CONFLICT (api_key_id, day) DO UPDATE SET leads = excluded.leads"
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
-/// Days since 1970-01-01 (UTC) of a time in milliseconds: the period of a daily cap.
-pub(crate) fn day_of(millis: i64) -> i64 {
-    millis.div_euclid(24 * 60 * 60 * 1000)
-}

@@ -9,16 +9,16 @@ use super::context::Context;
 use super::plan::{replayed, Decision, Plan};
 use super::Passed;
 use crate::db::dialect::{insert_ids, insert_rows};
-use crate::db::schema::{idempotency_keys, lead_fingerprints, notifications, outbox, tickets, web_orders};
 use crate::db::DbConnection;
 use crate::ids::{KeyId, LeadId, OrderId, TicketId};
 use crate::intake::duplicates::{Fingerprint, FirstLead, NewFingerprint};
 use crate::intake::ingest::Job;
 use crate::models::Recorded;
+use crate::models::{counts_as_lead, Hold};
 use crate::outbox::{confirmation, Event};
 use crate::rows::{NewIdempotencyKey, NewOrder, NewTicket};
+use crate::schema::{idempotency_keys, lead_fingerprints, notifications, outbox, tickets, web_orders};
 use crate::team::notifications::notes_to_team;
-use crate::team::records::{counts_as_lead, Hold};
 use crate::{Result, StoreError};
 
 /// Writes the rows `plan` decided for `jobs`: the answer of each lead, and what the pass

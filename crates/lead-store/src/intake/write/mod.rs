@@ -16,8 +16,6 @@ mod context;
 mod emit;
 mod plan;
 
-pub(crate) use context::{day_of, set_day_count};
-
 use std::collections::{BTreeSet, HashMap};
 
 use diesel::Connection;
@@ -26,8 +24,9 @@ use crate::db::dialect;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, KeyId};
 use crate::intake::duplicates::{Fingerprint, Fingerprints, FirstLead};
-use crate::intake::ingest::{DeliveryPolicy, Job};
+use crate::intake::ingest::Job;
 use crate::models::Recorded;
+use crate::outbox::DeliveryPolicy;
 use crate::{Result, StoreError};
 use context::Context;
 use plan::{Pass, Plan, Written};

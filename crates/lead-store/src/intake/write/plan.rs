@@ -11,13 +11,13 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::context::Context;
-use crate::db::schema::{idempotency_keys, tickets, web_orders};
 use crate::db::DbConnection;
 use crate::ids::{CustomerId, KeyId, LeadId};
 use crate::intake::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
 use crate::intake::ingest::Job;
 use crate::models::Recorded;
-use crate::team::records::{counts_as_lead, Hold};
+use crate::models::{counts_as_lead, Hold};
+use crate::schema::{idempotency_keys, tickets, web_orders};
 use crate::Result;
 
 /// How long an `Idempotency-Key` is remembered.

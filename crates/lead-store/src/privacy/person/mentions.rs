@@ -12,10 +12,10 @@ use serde::Serialize;
 use super::{address, find, lead_ids, Found};
 use crate::access::audit;
 use crate::db::dialect::{contains, lower};
-use crate::db::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::db::DbConnection;
 use crate::ids::CompanyId;
 use crate::privacy::deletion::{delete_deliveries, list};
+use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::{Result, Store, StoreError};
 
 /// What a redaction puts where the address was.

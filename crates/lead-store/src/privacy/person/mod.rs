@@ -20,12 +20,12 @@ use serde::Serialize;
 
 use self::mentions::{naming, others};
 use crate::access::audit;
-use crate::db::schema::{
-    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
-};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId};
 use crate::privacy::deletion::{delete_leads, delete_what_hangs_on};
+use crate::schema::{
+    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
+};
 use crate::team::records::table::Table;
 use crate::team::records::{OrderRecord, TicketRecord};
 use crate::{Result, Store, StoreError};

@@ -6,7 +6,7 @@
 use lead_domain::{LeadType, Timestamp, Word};
 
 use crate::ids::{CompanyId, CustomerId, LeadId};
-use crate::models::EmployeeRef;
+use crate::models::{EmployeeRef, Hold};
 use crate::{Result, Store, StoreError};
 
 mod orders;
@@ -15,20 +15,6 @@ mod tickets;
 
 pub use orders::OrderRecord;
 pub use tickets::TicketRecord;
-
-lead_domain::words! {
-    /// Why a stored lead is held back from the team: it notifies nobody and appears in no team
-    /// view until the operator releases it.
-    Hold("hold") {
-        /// Past its key's daily cap.
-        Quarantine = "quarantine",
-        /// Caught by the spam honeypot.
-        Spam = "spam",
-        /// Sent with an `Idempotency-Key` already used for another body: kept for review
-        /// instead of refused, so that a reused or forged key costs no lead.
-        Conflict = "conflict",
-    }
-}
 
 /// What a team list is narrowed to, besides a status: text found in the address, title,
 /// message or anything the website sent (case-insensitive; `%` and `_` literal), and a time
@@ -55,13 +41,6 @@ pub enum Listing {
     Held(Option<Hold>),
     /// Every lead, held or not.
     Any,
-}
-
-/// Whether a stored lead, held for `held` (or not: `None`), is a real lead: it counts against
-/// its key's daily cap and keeps its `Idempotency-Key` and its fingerprint. Spam is not, nor is
-/// a lead whose `Idempotency-Key` belongs to another one.
-pub(crate) fn counts_as_lead(held: Option<Hold>) -> bool {
-    matches!(held, None | Some(Hold::Quarantine))
 }
 
 /// A kind of lead — [`OrderRecord`] or [`TicketRecord`] — as the store reads it. Lists,

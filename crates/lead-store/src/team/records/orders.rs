@@ -4,11 +4,12 @@
 use diesel::prelude::*;
 use lead_domain::{LeadType, Money, OrderStatus, Timestamp};
 
-use super::{Hold, LeadKind};
-use crate::db::schema::web_orders;
+use super::LeadKind;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, LeadId, OrderId};
+use crate::models::Hold;
 use crate::models::{EmployeeRef, Member};
 use crate::outbox::Event;
+use crate::schema::web_orders;
 use crate::{Result, Store, StoreError};
 
 /// A web order in a company's inbox.

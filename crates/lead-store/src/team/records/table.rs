@@ -77,7 +77,7 @@ macro_rules! lead_table {
                 rows: &$crate::team::records::table::Rows<'_>,
             ) -> $crate::Result<Vec<Self>> {
                 use diesel::prelude::*;
-                use $crate::db::schema::{employees, $table};
+                use $crate::schema::{employees, $table};
                 use $crate::team::records::Listing;
                 let mut query = $table::table
                     .left_join(employees::table.on($table::$changed_by.eq(employees::id.nullable())))
@@ -131,7 +131,7 @@ macro_rules! lead_table {
                 search: &$crate::team::records::Search,
             ) -> $crate::Result<Vec<(String, i64)>> {
                 use diesel::prelude::*;
-                use $crate::db::schema::$table;
+                use $crate::schema::$table;
                 let query = $table::table
                     .filter($table::company_id.eq(company))
                     .filter($table::held.is_null())
@@ -143,7 +143,7 @@ macro_rules! lead_table {
 
             fn unhold(conn: &mut $crate::db::DbConnection, id: i64) -> $crate::Result<Option<$crate::ids::CompanyId>> {
                 use diesel::prelude::*;
-                use $crate::db::schema::$table;
+                use $crate::schema::$table;
                 let released: Vec<$crate::ids::CompanyId> = diesel::update(
                     $table::table
                         .filter($table::id.eq(id))

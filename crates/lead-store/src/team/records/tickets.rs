@@ -4,11 +4,12 @@
 use diesel::prelude::*;
 use lead_domain::{LeadType, TicketStatus, Timestamp};
 
-use super::{Hold, LeadKind};
-use crate::db::schema::{customers, tickets};
+use super::LeadKind;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, LeadId, TicketId};
+use crate::models::Hold;
 use crate::models::{EmployeeRef, Member};
 use crate::outbox::Event;
+use crate::schema::{customers, tickets};
 use crate::{Result, Store, StoreError};
 
 /// A ticket in a company's ticket system.

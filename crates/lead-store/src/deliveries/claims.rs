@@ -7,13 +7,13 @@ use std::time::Duration;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use super::due::load_due;
-use super::webhooks::Disabled;
-use super::*;
-use crate::db::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
-use crate::db::DbConnection;
-use crate::ids::{DeliveryId, PushSubscriptionId, WebhookId};
-use crate::{db::dialect, Result, Store};
+use super::due::{load_due, DueDelivery};
+use crate::access::audit;
+use crate::db::{dialect, DbConnection};
+use crate::ids::{CompanyId, DeliveryId, PushSubscriptionId, WebhookId};
+use crate::outbox::{fail_pending, shown_url, Channel, DeliveryStatus, Endpoint};
+use crate::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
+use crate::{Result, Store};
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,9 +84,8 @@ impl Store {
         let now = Timestamp::now().millis();
         if exchange.attempts.is_empty() && exchange.give_back.is_empty() && exchange.renew.is_empty() {
             // Most of the time nothing is due: a read finds that without the write lock.
-            let due = |conn: &mut DbConnection| {
-                dialect::due_deliveries(conn, now, 1, false, &exchange.skip, exchange.skip_email)
-            };
+            let due =
+                |conn: &mut DbConnection| due_deliveries(conn, now, 1, false, &exchange.skip, exchange.skip_email);
             if exchange.claim <= 0 || self.read(due)?.is_empty() {
                 return Ok(Vec::new());
             }
@@ -108,7 +107,7 @@ impl Store {
             if exchange.claim <= 0 {
                 return Ok(Vec::new());
             }
-            let ids = dialect::due_deliveries(conn, now, exchange.claim, true, &exchange.skip, exchange.skip_email)?;
+            let ids = due_deliveries(conn, now, exchange.claim, true, &exchange.skip, exchange.skip_email)?;
             if !ids.is_empty() {
                 diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
                     .set(outbox::claimed_until.eq(now.saturating_add(millis(exchange.lease))))
@@ -283,23 +282,123 @@ impl Store {
     }
 }
 
-/// Fails the pending deliveries of an endpoint.
-pub(crate) fn fail_pending(conn: &mut DbConnection, endpoint: Endpoint, why: &str) -> Result<()> {
-    let (channel, target) = match endpoint {
-        Endpoint::Webhook(id) => (Channel::Webhook, id.get()),
-        Endpoint::Push(id) => (Channel::Push, id.get()),
+/// A duration in whole milliseconds.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Disables an active endpoint for `reason`: its pending deliveries fail, and every active
+    /// employee of its company is told which endpoint and why.
+    fn disable_webhook(&self, conn: &mut DbConnection, id: WebhookId, why: Disabled, now: i64) -> Result<()> {
+        let reason = why.reason();
+        let disabled: Vec<(CompanyId, String)> =
+            diesel::update(webhooks::table.find(id).filter(webhooks::active.eq(1)))
+                .set((webhooks::active.eq(0), webhooks::disabled_reason.eq(&reason)))
+                .returning((webhooks::company_id, webhooks::url))
+                .get_results(conn)?;
+        let Some((company_id, url)) = disabled.into_iter().next() else {
+            return Ok(());
+        };
+        log::warn!("webhook {id} ({url}) of company {company_id} disabled: {reason}");
+        fail_pending(
+            conn,
+            Endpoint::Webhook(id),
+            &format!("the endpoint was disabled: {reason}"),
+        )?;
+        let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
+        crate::team::notifications::notify_about_webhook(conn, company_id, &text, now)?;
+        audit::record(
+            conn,
+            &self.actor,
+            audit::About::Company(company_id),
+            "webhook.disable",
+            &format!("webhook {id} of company {company_id}: {reason}"),
+        )
+    }
+}
+
+/// Why an endpoint is disabled without the operator.
+#[derive(Debug, Clone, Copy)]
+enum Disabled {
+    /// It answered `410 Gone`.
+    Gone,
+    /// Every attempt failed for this long.
+    Failing(Duration),
+}
+
+impl Disabled {
+    /// For the operator (`webhook list`).
+    fn reason(self) -> String {
+        match self {
+            Disabled::Gone => "the endpoint answered 410 Gone".into(),
+            Disabled::Failing(span) => format!("every delivery failed for {}", span_in_words(span, "days", "hours")),
+        }
+    }
+
+    /// For the team's notification.
+    fn german(self) -> String {
+        match self {
+            Disabled::Gone => "der Empfänger antwortete 410 Gone (gibt es nicht mehr)".into(),
+            Disabled::Failing(span) => format!(
+                "seit {} schlug jede Zustellung fehl",
+                span_in_words(span, "Tagen", "Stunden")
+            ),
+        }
+    }
+}
+
+/// A span in whole days, or (shorter than a day) whole hours.
+fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
+    let secs = span.as_secs();
+    if secs >= 24 * 3600 {
+        format!("{} {days}", secs / (24 * 3600))
+    } else {
+        format!("{} {hours}", secs.div_ceil(3600).max(1))
+    }
+}
+
+/// Up to `limit` deliveries due at `now` and claimed by no one, the longest due first, but
+/// none to the endpoints in `skip` (and no e-mail with `skip_email`): their worker has no
+/// room for more. With `lock` (inside the claiming transaction), PostgreSQL locks them and
+/// skips rows another instance is claiming at this moment, so each is claimed once; SQLite's
+/// single writer needs no lock.
+fn due_deliveries(
+    conn: &mut DbConnection,
+    now: i64,
+    limit: i64,
+    lock: bool,
+    skip: &[Endpoint],
+    skip_email: bool,
+) -> Result<Vec<DeliveryId>> {
+    let (mut hooks, mut devices) = (Vec::new(), Vec::new());
+    for endpoint in skip {
+        match endpoint {
+            Endpoint::Webhook(id) => hooks.push(id.get()),
+            Endpoint::Push(id) => devices.push(id.get()),
+        }
+    }
+    let skipped = |channel: Channel, ids: Vec<i64>| {
+        outbox::channel
+            .eq(channel.as_str())
+            .and(outbox::target_id.assume_not_null().eq_any(ids))
     };
-    diesel::update(
-        outbox::table
-            .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
-            .filter(outbox::target_id.eq(target))
-            .filter(outbox::channel.eq(channel.as_str())),
-    )
-    .set((
-        outbox::status.eq(DeliveryStatus::Failed.as_str()),
-        outbox::last_error.eq(why),
-        outbox::claimed_until.eq(None::<i64>),
-    ))
-    .execute(conn)?;
-    Ok(())
+    // Every filter always there (an empty list excludes nothing; no channel is named ""), so
+    // that the query has one type and PostgreSQL's locking clause fits it.
+    let due = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now)))
+        .filter(outbox::target_id.is_null().or(diesel::dsl::not(
+            skipped(Channel::Webhook, hooks).or(skipped(Channel::Push, devices)),
+        )))
+        .filter(outbox::channel.ne(if skip_email { "email" } else { "" }))
+        .order(outbox::next_attempt_at)
+        .select(outbox::id)
+        .limit(limit);
+    Ok(match conn {
+        DbConnection::Postgres(c) if lock => due.for_update().skip_locked().load(c)?,
+        DbConnection::Postgres(c) => due.load(c)?,
+        DbConnection::Sqlite(c) => due.load(c)?,
+    })
 }

@@ -6,45 +6,12 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use super::*;
-use crate::db::schema::{companies, employees, outbox, webhooks};
 use crate::db::DbConnection;
-use crate::ids::{CompanyId, DeliveryId, EmployeeId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::outbox::{parse_word, targets, Channel, Event, PushTarget, WebhookTarget};
+use crate::schema::{companies, employees, outbox};
 use crate::team::records::{LeadKind, OrderRecord, TicketRecord};
 use crate::Result;
-
-/// Where a delivery goes when it is not an e-mail: a webhook endpoint or a device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    /// A company's webhook endpoint.
-    Webhook(WebhookId),
-    /// An employee's device (its push subscription).
-    Push(PushSubscriptionId),
-}
-
-/// A device a push message goes to: its push service's URL and the keys its message is
-/// encrypted for (RFC 8291).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PushTarget {
-    /// The subscription.
-    pub id: PushSubscriptionId,
-    /// The push service's URL for the device.
-    pub endpoint: String,
-    /// The device's P-256 public key (base64url, uncompressed point).
-    pub p256dh: String,
-    /// The device's authentication secret (base64url, 16 bytes).
-    pub auth: String,
-}
-
-impl std::fmt::Debug for PushTarget {
-    /// Without the endpoint's path (a capability) and the keys.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PushTarget")
-            .field("id", &self.id)
-            .field("endpoint", &shown_url(&self.endpoint))
-            .finish_non_exhaustive()
-    }
-}
 
 /// A lead as the team sees it.
 #[derive(Debug, Clone)]
@@ -102,51 +69,6 @@ pub struct DueDelivery {
     pub lead: Option<LeadRecord>,
     /// The company's name (e-mails).
     pub company_name: Option<String>,
-}
-
-/// Where and how each of `ids` (not removed; with `active_only`, not disabled) is sent to.
-pub(super) fn targets(
-    conn: &mut DbConnection,
-    ids: &[WebhookId],
-    now: i64,
-    active_only: bool,
-) -> Result<HashMap<WebhookId, WebhookTarget>> {
-    /// id, url, format, secret, previous secret and until when it signs.
-    type Row = (WebhookId, String, String, String, Option<String>, Option<i64>);
-    let mut query = webhooks::table
-        .filter(webhooks::id.eq_any(ids))
-        .filter(webhooks::removed_at.is_null())
-        .into_boxed();
-    if active_only {
-        query = query.filter(webhooks::active.eq(1));
-    }
-    let rows: Vec<Row> = query
-        .select((
-            webhooks::id,
-            webhooks::url,
-            webhooks::format,
-            webhooks::secret,
-            webhooks::previous_secret,
-            webhooks::previous_secret_until,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, url, format, secret, previous, until)| {
-            let mut secrets = vec![secret];
-            if until.is_some_and(|until| until > now) {
-                secrets.extend(previous);
-            }
-            Ok((
-                id,
-                WebhookTarget {
-                    id,
-                    url,
-                    format: parse_word(&format, "webhook format")?,
-                    secrets,
-                },
-            ))
-        })
-        .collect()
 }
 
 /// Everything needed to send `ids`, in bulk: one query per table.

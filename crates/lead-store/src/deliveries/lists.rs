@@ -3,11 +3,12 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
-use super::*;
-use crate::db::schema::{employees, outbox, push_subscriptions, tickets, web_orders, webhooks};
+use crate::access::audit;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, DeliveryId};
-use crate::{access::audit, Result, Scope, Store, StoreError};
+use crate::outbox::{parse_word, shown_url, Channel, DeliveryStatus, Event};
+use crate::schema::{employees, outbox, push_subscriptions, tickets, web_orders, webhooks};
+use crate::{Result, Scope, Store, StoreError};
 
 /// A delivery, as the operator's and the team's lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
