@@ -31,8 +31,8 @@ pub(crate) fn run(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
     {
         let store = Store::open(&StoreConfig::new(&url))?;
         let hash = lead_auth::hash_password(PASSWORD)?;
-        for employee in store.list_employees(company)? {
-            store.set_employee_password(employee.id, Some(&hash))?;
+        for employee in store.access().list_employees(company)? {
+            store.access().set_employee_password(employee.id, Some(&hash))?;
         }
     }
     let config = dir.join("exports.toml");

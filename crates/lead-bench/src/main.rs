@@ -148,7 +148,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let receiver = if args.webhook {
         let receiver = receiver::Receiver::start()?;
         let store = Store::open(&StoreConfig::new(&url))?;
-        store.add_webhook(&lead_store::NewWebhook {
+        store.outbox().add_webhook(&lead_store::NewWebhook {
             company_id: company,
             url: &receiver.url,
             events: lead_store::Event::WEBHOOK_EVENTS,
@@ -299,12 +299,14 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn create_company(url: &str, employees: usize) -> anyhow::Result<(ApiKey, Totals, lead_store::CompanyId)> {
     let store = Store::open(&StoreConfig::new(url)).context("cannot open the database")?;
     let name = format!("Bench {}", std::process::id());
-    let company = store.add_company(&name)?;
+    let company = store.access().add_company(&name)?;
     for i in 0..employees {
-        store.add_employee(company, &format!("Mitarbeiter {i}"), &format!("m{i}@bench.example"))?;
+        store
+            .access()
+            .add_employee(company, &format!("Mitarbeiter {i}"), &format!("m{i}@bench.example"))?;
     }
     let key = ApiKey::generate()?;
-    store.add_key(company, &key, "lead-bench")?;
+    store.access().add_key(company, &key, "lead-bench")?;
     Ok((key, store.totals()?, company))
 }
 

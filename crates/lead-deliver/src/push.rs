@@ -61,7 +61,7 @@ pub enum VapidError {
 }
 
 impl Vapid {
-    /// A new key pair (P-256), for [`Store::vapid_keys_or_make`](lead_store::Store::vapid_keys_or_make).
+    /// A new key pair (P-256), for [`Outbox::vapid_keys_or_make`](lead_store::Outbox::vapid_keys_or_make).
     pub fn generate() -> VapidKeys {
         loop {
             let mut scalar = [0u8; 32];

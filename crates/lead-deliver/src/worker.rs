@@ -37,7 +37,7 @@ struct Intake {
 impl Intake {
     /// Looks at the write queue now.
     fn look(&mut self, store: &Store) {
-        if store.queue_load().leads >= BUSY_QUEUE {
+        if store.intake().queue_load().leads >= BUSY_QUEUE {
             self.busy_until = Some(Instant::now() + BUSY_FOR);
         }
     }
@@ -209,7 +209,7 @@ pub(crate) async fn run(
     senders: Senders,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
-    match blocking(&store, |store| store.recover_claims()).await {
+    match blocking(&store, |store| store.deliveries().recover_claims()).await {
         Ok(0) => {}
         Ok(recovered) => log::info!("{recovered} deliveries claimed before a restart are due again"),
         Err(error) => log::warn!("the outbox's old claims could not be given back: {error}"),
@@ -219,7 +219,7 @@ pub(crate) async fn run(
     let lease = config.timeout * 2 + Duration::from_secs(60);
     let per_queue = config.per_target * QUEUE_ROUNDS as usize;
     let most_held = config.concurrency * QUEUE_ROUNDS as usize;
-    let mut commits = store.subscribe_commits();
+    let mut commits = store.team().subscribe_commits();
     let mut intake = Intake::default();
     let mut renewed = Instant::now();
     let mut held = Held {
@@ -268,10 +268,10 @@ pub(crate) async fn run(
             disable_after: config.disable_after,
         };
         let handed = (exchange.attempts.clone(), exchange.give_back.clone());
-        match blocking(&store, move |store| store.exchange_deliveries(&exchange)).await {
+        match blocking(&store, move |store| store.deliveries().exchange_deliveries(&exchange)).await {
             Ok(ids) => match blocking(&store, {
                 let ids = ids.clone();
-                move |store| store.load_deliveries(&ids)
+                move |store| store.deliveries().load_deliveries(&ids)
             })
             .await
             {
@@ -364,7 +364,7 @@ async fn drain(store: &Store, config: &DeliverConfig, mut held: Held) {
         lease: Duration::ZERO,
         disable_after: config.disable_after,
     };
-    match blocking(store, move |store| store.exchange_deliveries(&exchange)).await {
+    match blocking(store, move |store| store.deliveries().exchange_deliveries(&exchange)).await {
         Ok(_) if recorded + given > 0 => log::info!(
             "delivery worker stopped: {recorded} attempts recorded, {given} deliveries given back for another instance or the restart"
         ),

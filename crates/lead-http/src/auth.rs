@@ -36,7 +36,7 @@ impl Caller {
                     Some(lookup) => Some(lookup),
                     None => {
                         let looked_up = hash.clone();
-                        let found = web::block(move || store.find_key_by_hash(&looked_up)).await??;
+                        let found = web::block(move || store.access().find_key_by_hash(&looked_up)).await??;
                         if let (Some(cache), Some(lookup)) = (&cache, &found) {
                             cache.put(hash, lookup.clone());
                         }

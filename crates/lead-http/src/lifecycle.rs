@@ -47,7 +47,7 @@ pub(crate) struct Ready {
 pub(crate) async fn readyz(store: web::Data<Store>, config: web::Data<HttpConfig>) -> Result<HttpResponse, ApiError> {
     // The store was opened — and migrated — before the server listened; its writers run
     // until it is dropped.
-    if config.lifecycle.draining() || !store.writer_running() {
+    if config.lifecycle.draining() || !store.intake().writer_running() {
         return Err(ApiError::NotReady);
     }
     Ok(crate::json(StatusCode::OK, &Ready { status: "ready" }))

@@ -76,11 +76,11 @@ pub(crate) async fn open(
     // it: off the async worker.
     let signals = {
         let store = store.clone().into_inner();
-        web::block(move || store.subscribe_commits()).await?
+        web::block(move || store.team().subscribe_commits()).await?
     };
     let start = {
         let store = store.clone().into_inner();
-        web::block(move || store.stream_start(member.employee_id, resume_after)).await??
+        web::block(move || store.team().stream_start(member.employee_id, resume_after)).await??
     };
     let (events, receiver) = mpsc::channel(2 * BATCH as usize);
     actix_web::rt::spawn(deliver(store.into_inner(), member, start, signals, events, ticket));
@@ -109,10 +109,13 @@ async fn deliver(
         let read = {
             let (store, cursor) = (store.clone(), after.clone());
             web::block(move || {
-                if !store.token_is_valid(member.token_id)? {
+                if !store.access().token_is_valid(member.token_id)? {
                     return Ok(None);
                 }
-                store.notifications_after(member.employee_id, &cursor, BATCH).map(Some)
+                store
+                    .team()
+                    .notifications_after(member.employee_id, &cursor, BATCH)
+                    .map(Some)
             })
             .await
         };

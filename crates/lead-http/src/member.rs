@@ -63,7 +63,7 @@ pub(crate) async fn member_of(
         None => None,
         Some(token) => {
             let hash = token.hash();
-            blocking(store, move |store| store.find_token_of_kind(&hash, kind)).await?
+            blocking(store, move |store| store.access().find_token_of_kind(&hash, kind)).await?
         }
     };
     Ok(authorize_employee(

@@ -201,7 +201,7 @@ impl Streams {
             // Where the checks start: what is committed from now on is passed on.
             let mut newest: Option<NotificationId> = {
                 let store = store.clone();
-                actix_web::web::block(move || store.newest_notification_id())
+                actix_web::web::block(move || store.team().newest_notification_id())
                     .await
                     .ok()
                     .and_then(Result::ok)
@@ -216,11 +216,11 @@ impl Streams {
                 let checked = actix_web::web::block(move || -> lead_store::Result<_> {
                     let invalid = match tokens.is_empty() {
                         true => Vec::new(),
-                        false => store.invalid_tokens(&tokens)?,
+                        false => store.access().invalid_tokens(&tokens)?,
                     };
                     let newest = match newest {
-                        Some(after) => store.wake_streams_notified_after(after)?,
-                        None => store.newest_notification_id()?,
+                        Some(after) => store.team().wake_streams_notified_after(after)?,
+                        None => store.team().newest_notification_id()?,
                     };
                     Ok((invalid, newest))
                 })

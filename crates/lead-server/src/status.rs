@@ -92,11 +92,12 @@ pub fn run(config: &Config, json: bool) -> anyhow::Result<()> {
         // Opened as a store only when that changes nothing (it would migrate).
         let store = Store::open(&config.store()).map_err(|e| unreachable(&e))?;
         let now = Timestamp::now();
-        for backlog in store.outbox_backlog().map_err(|e| unreachable(&e))? {
+        for backlog in store.intake().outbox_backlog().map_err(|e| unreachable(&e))? {
             report.attention.extend(attention_of(&backlog, now));
             report.outbox.push(channel_report(backlog, now));
         }
         for webhook in store
+            .outbox()
             .list_webhooks(None)
             .map_err(|e| unreachable(&e))?
             .iter()

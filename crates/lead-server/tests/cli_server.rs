@@ -389,6 +389,7 @@ fn a_backup_taken_under_load_restores_every_lead_acknowledged_before_it() {
         let server = Server::start(&url, &[]);
         let store = lead_store::Store::open(&lead_store::StoreConfig::new(&url)).unwrap();
         let stored: std::collections::HashSet<i64> = store
+            .team()
             .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
             .unwrap()
             .iter()

@@ -78,12 +78,14 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     );
     let store = db.store();
     let orders: BTreeSet<i64> = store
+        .team()
         .leads::<lead_store::OrderRecord>(acme.id, &Default::default())
         .unwrap()
         .iter()
         .map(|o| o.id.get())
         .collect();
     let tickets: BTreeSet<i64> = store
+        .team()
         .leads::<lead_store::TicketRecord>(acme.id, &Default::default())
         .unwrap()
         .iter()
@@ -100,7 +102,7 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     // Every stored record — acknowledged or cut off before its answer — has both notifications.
     let mut per_record: BTreeMap<(bool, i64), usize> = BTreeMap::new();
     for employee in &acme.employees {
-        for note in store.list_notifications(*employee, false, None, None).unwrap() {
+        for note in store.team().list_notifications(*employee, false, None, None).unwrap() {
             let record = match note.lead.expect("a lead's notification") {
                 lead_store::LeadId::Order(order) => (true, order.get()),
                 lead_store::LeadId::Ticket(ticket) => (false, ticket.get()),

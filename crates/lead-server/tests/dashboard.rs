@@ -34,7 +34,7 @@ fn app_with(toml: &str) -> TestApp {
 }
 
 fn email(app: &TestApp) -> String {
-    app.store.find_employee(app.acme.employees[0]).unwrap().email
+    app.store.access().find_employee(app.acme.employees[0]).unwrap().email
 }
 
 fn log_in(browser: &Browser, app: &TestApp, password: &str) {
@@ -100,6 +100,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     });
     let orders = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(orders[0].status, OrderStatus::Accepted);
@@ -109,6 +110,7 @@ fn the_team_works_through_a_lead_live_in_a_real_browser() {
     // A ticket from a known customer, with a message that tries to run a script.
     let customer = app
         .store
+        .team()
         .add_customer(app.acme.id, "Max Mustermann", "max@beispiel.de")
         .unwrap();
     let attack = r#"<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">"#;
@@ -189,7 +191,7 @@ fn forms_without_the_csrf_token_change_nothing() {
             .status,
         200
     );
-    let order = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].id;
+    let order = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].id;
     let (answer, session) = raw_login(&app, PASSWORD);
     assert_eq!(answer.status, 303);
     assert_eq!(answer.header("location"), Some("/app/orders"));
@@ -218,12 +220,12 @@ fn forms_without_the_csrf_token_change_nothing() {
     assert_eq!(post("back=%2Fapp%2Forders").status, 403);
     assert_eq!(post("csrf=0123456789abcdef0123456789abcdef").status, 403);
     assert_eq!(
-        app.store.lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status,
+        app.store.team().lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status,
         OrderStatus::New,
         "nothing changed"
     );
     assert_eq!(post(&format!("csrf={csrf}")).status, 303);
-    assert_eq!(app.store.lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status, OrderStatus::Accepted);
+    assert_eq!(app.store.team().lead::<lead_store::OrderRecord>(app.acme.id, order).unwrap().status, OrderStatus::Accepted);
 
     // The settings' forms the same: without the token nothing changes.
     let employee = app.acme.employees[0];
@@ -244,8 +246,8 @@ fn forms_without_the_csrf_token_change_nothing() {
         );
         assert_eq!(answer.status, 403, "{path}");
     }
-    assert_eq!(app.store.employee_notify(employee).unwrap(), (true, true), "nothing changed");
-    assert!(app.store.list_push_subscriptions(employee).unwrap().is_empty());
+    assert_eq!(app.store.access().employee_notify(employee).unwrap(), (true, true), "nothing changed");
+    assert!(app.store.outbox().list_push_subscriptions(employee).unwrap().is_empty());
 
     // The login form has its own token (a double-submit cookie): a cross-site login fails.
     let forged = app.server.request(
@@ -287,7 +289,7 @@ backend_test! {
 fn a_customer_file_page_shows_fifty_and_links_to_the_older() {
     let app = app();
     let (cookie, _) = raw_login(&app, PASSWORD).1.unwrap();
-    let customer = app.store.add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
+    let customer = app.store.team().add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
     let first = (0..51)
         .map(|n| {
             let body = format!(r#"{{"type":"ticket","email":"stamm@kunde.de","subject":"Frage {n}","message":"Hallo"}}"#);
@@ -331,7 +333,7 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
     assert_eq!(app.post_lead(&app.acme.key, max).status, 200);
     let other = lead_testkit::add_company(&app.store, "Andere", 1);
     assert_eq!(app.post_lead(&other.key, max).status, 200);
-    let tickets = |company| app.store.leads::<lead_store::TicketRecord>(company, &Default::default()).unwrap().len();
+    let tickets = |company| app.store.team().leads::<lead_store::TicketRecord>(company, &Default::default()).unwrap().len();
     let export = format!("csrf={csrf}&email=max%40beispiel.de");
     let erase = format!("csrf={csrf}&email=max%40beispiel.de&confirm=MAX%40beispiel.de");
 
@@ -348,7 +350,7 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
     assert_eq!(tickets(app.acme.id), 1);
 
     // Made an admin (the role is read at every request: no new login needed).
-    app.store.set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    app.store.access().set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
     assert!(get("/app/orders").text().contains("href=\"/app/admin\""));
     assert!(get("/app/admin").text().contains("href=\"/app/admin/datenschutz\""));
     assert_eq!(get("/app/admin/datenschutz").status, 200);
@@ -370,7 +372,7 @@ fn only_admins_reach_the_privacy_page_which_exports_and_erases_in_their_own_comp
     assert!(erased.text().contains("Gelöscht."), "{}", erased.text());
     assert_eq!(tickets(app.acme.id), 0);
     assert_eq!(tickets(other.id), 1, "another company's record of the same address stays");
-    let audit = app.store.list_audit(Some(1)).unwrap().remove(0);
+    let audit = app.store.access().list_audit(Some(1)).unwrap().remove(0);
     assert_eq!(audit.action, "person.erase");
     assert!(audit.actor.contains(&format!("employee {}", app.acme.employees[0])), "{}", audit.actor);
     assert!(!audit.subject.contains("max@"), "{}", audit.subject);
@@ -465,6 +467,7 @@ fn times_are_shown_in_the_teams_time_zone() {
         let id = answer.json()["id"].as_i64().unwrap();
         let created = app
             .store
+            .team()
             .lead::<lead_store::TicketRecord>(app.acme.id, lead_store::TicketId::new(id))
             .unwrap()
             .created_at;
@@ -503,7 +506,7 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     // A deactivated employee, or one of a deactivated company, is out — sessions included.
     let (_, session) = raw_login(&app, PASSWORD);
     let (cookie, _) = session.unwrap();
-    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
+    app.store.access().set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
     assert_eq!(raw_login(&app, PASSWORD).0.status, 401);
     let page = app
         .server
@@ -515,7 +518,7 @@ fn only_the_right_password_of_an_active_employee_gets_in() {
     assert!(!short.status.success());
     // ... and hard to guess (before, any ten characters would do): a common password, or one
     // made of the employee's own name, is refused with the reason.
-    let name = app.store.find_employee(app.acme.employees[1]).unwrap().name;
+    let name = app.store.access().find_employee(app.acme.employees[1]).unwrap().name;
     for weak in ["passwort123".to_owned(), format!("{name}{name}")] {
         let refused = cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{weak}\n"));
         assert!(!refused.status.success(), "{weak} was accepted");
@@ -707,7 +710,7 @@ fn push_messages_show_as_notifications_in_a_real_browser() {
     browser.click("#notify-push");
     browser.click("form[action='/app/settings/notify'] button");
     wait_for("push turned off", || {
-        (app.store.employee_notify(app.acme.employees[0]).unwrap() == (true, false)).then_some(())
+        (app.store.access().employee_notify(app.acme.employees[0]).unwrap() == (true, false)).then_some(())
     });
     assert_eq!(
         browser.execute("return document.getElementById('notify-push').checked"),
@@ -844,7 +847,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         app.server.request("POST", path, &headers, format!("csrf={csrf}&{body}").as_bytes())
     };
     let (me, colleague) = (app.acme.employees[0], app.acme.employees[1]);
-    let key_id = app.store.list_keys(Some(app.acme.id)).unwrap()[0].id;
+    let key_id = app.store.access().list_keys(Some(app.acme.id)).unwrap()[0].id;
     let pages = [
         "/app/admin",
         "/app/admin/mitarbeiter",
@@ -876,32 +879,32 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         ("/app/admin/datenschutz/erase".into(), "email=a%40b.de&confirm=a%40b.de"),
     ];
     // A member: every admin page and every admin action is refused, and nothing changes.
-    let before = (app.store.list_employees(app.acme.id).unwrap(), app.store.list_keys(Some(app.acme.id)).unwrap());
+    let before = (app.store.access().list_employees(app.acme.id).unwrap(), app.store.access().list_keys(Some(app.acme.id)).unwrap());
     for path in pages {
         assert_eq!(get(path).status, 403, "{path}");
     }
     for (path, body) in &actions {
         assert_eq!(post(path, body).status, 403, "{path}");
     }
-    assert_eq!((app.store.list_employees(app.acme.id).unwrap(), app.store.list_keys(Some(app.acme.id)).unwrap()), before);
+    assert_eq!((app.store.access().list_employees(app.acme.id).unwrap(), app.store.access().list_keys(Some(app.acme.id)).unwrap()), before);
 
     // An empty inbox says how to connect a form, and where.
     assert!(get("/app/orders").text().contains("href=\"/app/admin/keys\""));
-    app.store.set_employee_role(lead_store::Scope::Everyone, me, lead_store::Role::Admin).unwrap();
+    app.store.access().set_employee_role(lead_store::Scope::Everyone, me, lead_store::Role::Admin).unwrap();
     for path in pages {
         assert_eq!(get(path).status, 200, "{path}");
     }
     // Employees: added, made admin, deactivated and back, a one-time password that works.
     assert_eq!(post("/app/admin/mitarbeiter/add", "name=Neu&email=neu%40acme.example&admin=on").status, 303);
-    let added = app.store.list_employees(app.acme.id).unwrap().into_iter().find(|e| e.name == "Neu").unwrap();
+    let added = app.store.access().list_employees(app.acme.id).unwrap().into_iter().find(|e| e.name == "Neu").unwrap();
     assert_eq!(added.role, lead_store::Role::Admin);
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/deactivate"), "").status, 303);
-    assert!(!app.store.find_employee(colleague).unwrap().active);
+    assert!(!app.store.access().find_employee(colleague).unwrap().active);
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/activate"), "").status, 303);
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/deactivate"), "").status, 409, "not oneself");
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{me}/member"), "").status, 409);
     // An action that is none has no route: not found, and nothing changes.
-    let before = app.store.list_employees(app.acme.id).unwrap();
+    let before = app.store.access().list_employees(app.acme.id).unwrap();
     for path in [
         format!("/app/admin/mitarbeiter/{colleague}/promote"),
         format!("/app/admin/keys/{key_id}/delete"),
@@ -909,14 +912,14 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     ] {
         assert_eq!(post(&path, "").status, 404, "{path}");
     }
-    assert_eq!(app.store.list_employees(app.acme.id).unwrap(), before);
+    assert_eq!(app.store.access().list_employees(app.acme.id).unwrap(), before);
     let shown = post(&format!("/app/admin/mitarbeiter/{colleague}/password"), "");
     assert_eq!(shown.status, 200);
     let page = shown.text();
     let password = page.split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
     assert_eq!(password.len(), 16, "{page}");
     assert!(!get("/app/admin/mitarbeiter").text().contains(&password), "shown once");
-    let colleague_email = app.store.find_employee(colleague).unwrap().email;
+    let colleague_email = app.store.access().find_employee(colleague).unwrap().email;
     let login_page = app.server.request("GET", "/app/login", &[], b"");
     let login_cookie = format!("lead_login_csrf={}", set_cookie(&login_page, "lead_login_csrf").unwrap());
     let body = format!("csrf={}&email={}&password={password}", hidden_csrf(&login_page), colleague_email.replace('@', "%40"));
@@ -924,11 +927,11 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(app.server.request("POST", "/app/login", &headers, body.as_bytes()).status, 303, "the one-time password works");
     // Lockouts lifted.
     let limits = lead_store::LoginLimits { per_client: 1, lockout_ms: 60_000, per_account: 10 };
-    assert!(app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap());
-    app.store.note_failed_login(&colleague_email, "203.0.113.5", limits).unwrap();
-    assert!(!app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "locked");
+    assert!(app.store.access().reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap());
+    app.store.access().note_failed_login(&colleague_email, "203.0.113.5", limits).unwrap();
+    assert!(!app.store.access().reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "locked");
     assert_eq!(post(&format!("/app/admin/mitarbeiter/{colleague}/unlock"), "").status, 303);
-    assert!(app.store.reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "lifted");
+    assert!(app.store.access().reserve_login_attempt(&colleague_email, "203.0.113.5", limits).unwrap(), "lifted");
 
     // Keys: issued once with snippets, limited to a website, capped, revoked.
     let issued = post("/app/admin/keys/issue", "label=Shop");
@@ -939,7 +942,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert!(!get("/app/admin/keys").text().contains(&key), "shown once");
     let lead = r#"{"type":"ticket","email":"a@b.de","message":"Hallo"}"#;
     assert_eq!(app.post_lead(&key, lead).status, 200, "the new key works");
-    let new_id = app.store.find_key_by_hash(&lead_auth::ApiKey::presented(&key).hash()).unwrap().unwrap().tenant.key_id;
+    let new_id = app.store.access().find_key_by_hash(&lead_auth::ApiKey::presented(&key).hash()).unwrap().unwrap().tenant.key_id;
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/origins"), "origins=https%3A%2F%2Fshop.example.de%0Ahttps%3A%2F%2Fwww.shop.example.de").status, 303);
     let refused = post(&format!("/app/admin/keys/{new_id}/origins"), "origins=kein+origin");
     assert_eq!(refused.status, 400);
@@ -947,7 +950,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=5").status, 303);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=-1").status, 400);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/confirm"), "confirm=on").status, 303);
-    let info = app.store.find_key(&new_id.to_string()).unwrap();
+    let info = app.store.access().find_key(&new_id.to_string()).unwrap();
     assert_eq!(info.origins, ["https://shop.example.de", "https://www.shop.example.de"]);
     assert_eq!((info.daily_cap, info.confirm_sender), (Some(5), true));
     // The form log shows the failed request, with what was sent.
@@ -963,7 +966,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(app.post_lead(&key, lead).status, 403, "revoked");
     // Another company's employee or key is not found, like a missing one.
     let other = lead_testkit::add_company(&app.store, "Andere", 1);
-    let their_key = app.store.list_keys(Some(other.id)).unwrap()[0].id;
+    let their_key = app.store.access().list_keys(Some(other.id)).unwrap()[0].id;
     for path in [
         format!("/app/admin/mitarbeiter/{}/deactivate", other.employees[0]),
         format!("/app/admin/keys/{their_key}/revoke"),
@@ -972,14 +975,14 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     ] {
         assert_eq!(post(&path, "").status, 404, "{path}");
     }
-    assert!(app.store.find_employee(other.employees[0]).unwrap().active);
-    assert!(app.store.find_key(&their_key.to_string()).unwrap().active);
+    assert!(app.store.access().find_employee(other.employees[0]).unwrap().active);
+    assert!(app.store.access().find_key(&their_key.to_string()).unwrap().active);
     // The company's audit log shows them, and nothing of another company.
     let log = get("/app/admin/audit").text();
     assert!(log.contains("key.revoke") && log.contains("employee.password"), "{log}");
     assert!(!log.contains(&format!("of company {}", other.id)), "another company's entries: {log}");
     // Each admin action is audited with the admin's name.
-    let audit = app.store.list_audit(None).unwrap();
+    let audit = app.store.access().list_audit(None).unwrap();
     for action in ["key.revoke", "key.issue", "employee.role", "employee.deactivate", "employee.password", "employee.unlock"] {
         let by_me = |entry: &&lead_store::AuditEntry| entry.action == action && entry.actor.contains(&format!("employee {me} "));
         assert!(audit.iter().any(|entry| by_me(&entry)), "{action} by the admin in {audit:?}");
@@ -992,6 +995,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     let Some(browser) = Browser::start() else { return };
     let app = app();
     app.store
+        .access()
         .set_employee_role(
             lead_store::Scope::Everyone,
             app.acme.employees[0],
@@ -1014,6 +1018,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         .unwrap();
     let customer = app
         .store
+        .team()
         .add_customer(app.acme.id, "Jürgen Groß", "juergen@beispiel.de")
         .unwrap()
         .id;
@@ -1113,6 +1118,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
     assert_eq!(browser.console_errors(), Vec::<String>::new());
     // A member is refused every admin page.
     app.store
+        .access()
         .set_employee_role(
             lead_store::Scope::Everyone,
             app.acme.employees[0],
@@ -1128,7 +1134,7 @@ backend_test! {
 fn admins_add_webhooks_and_see_and_retry_deliveries() {
     let receiver = Receiver::start(vec![]);
     let app = app_with("[outbox]\nallow_private_targets = true\nretry_schedule_secs = [0]\n");
-    app.store.set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
+    app.store.access().set_employee_role(lead_store::Scope::Everyone, app.acme.employees[0], lead_store::Role::Admin).unwrap();
     let (cookie, csrf) = raw_login(&app, PASSWORD).1.unwrap();
     let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"");
     let post = |path: &str, body: &str| {
@@ -1150,7 +1156,7 @@ fn admins_add_webhooks_and_see_and_retry_deliveries() {
     });
     assert_eq!(receiver.received().len(), 1);
     // „Test senden“: a ping now, and what the endpoint answered.
-    let ours = app.store.list_webhooks(Some(app.acme.id)).unwrap();
+    let ours = app.store.outbox().list_webhooks(Some(app.acme.id)).unwrap();
     let tested = post(&format!("/app/admin/webhooks/{}/test", ours[0].id), "");
     assert_eq!(tested.status, 200);
     assert!(tested.text().contains("antwortete 200"), "{}", tested.text());
@@ -1163,16 +1169,16 @@ fn admins_add_webhooks_and_see_and_retry_deliveries() {
     let delivered = get("/app/admin/webhooks?status=delivered").text();
     assert!(delivered.contains("<td>zugestellt") && !delivered.contains("<td>fehlgeschlagen"), "{delivered}");
     assert!(!failed.contains("<td>zugestellt"), "{failed}");
-    let audit = app.store.list_audit(None).unwrap();
+    let audit = app.store.access().list_audit(None).unwrap();
     assert!(audit.iter().any(|e| e.action == "outbox.retry" && e.actor.contains("in the dashboard")), "{audit:?}");
     // Removed; another company's endpoint is not found.
-    let ours = app.store.list_webhooks(Some(app.acme.id)).unwrap();
+    let ours = app.store.outbox().list_webhooks(Some(app.acme.id)).unwrap();
     assert_eq!(post(&format!("/app/admin/webhooks/{}/remove", ours[0].id), "").status, 303);
-    assert_eq!(app.store.list_webhooks(Some(app.acme.id)).unwrap().iter().filter(|w| w.active).count(), 1);
+    assert_eq!(app.store.outbox().list_webhooks(Some(app.acme.id)).unwrap().iter().filter(|w| w.active).count(), 1);
     let other = lead_testkit::add_company(&app.store, "Andere", 1);
     let theirs = app
         .store
-        .add_webhook(&lead_store::NewWebhook {
+        .outbox().add_webhook(&lead_store::NewWebhook {
             company_id: other.id,
             url: "https://crm.example.de/hook",
             events: lead_store::Event::WEBHOOK_EVENTS,
@@ -1182,6 +1188,6 @@ fn admins_add_webhooks_and_see_and_retry_deliveries() {
         .unwrap();
     assert_eq!(post(&format!("/app/admin/webhooks/{theirs}/remove"), "").status, 404);
     assert_eq!(post(&format!("/app/admin/webhooks/{theirs}/test"), "").status, 404);
-    assert!(app.store.list_webhooks(Some(other.id)).unwrap()[0].active);
+    assert!(app.store.outbox().list_webhooks(Some(other.id)).unwrap()[0].active);
 }
 }

@@ -17,7 +17,7 @@ const ORDERS: i64 = 10_000;
 /// `ORDERS` orders of Acme, each with a message long enough that an export of them is
 /// megabytes: more than a client that stops reading lets through.
 fn seed_orders(app: &TestApp) {
-    let key = app.store.list_keys(Some(app.acme.id)).unwrap()[0].id;
+    let key = app.store.access().list_keys(Some(app.acme.id)).unwrap()[0].id;
     let company = app.acme.id;
     let now = lead_domain::Timestamp::now().millis() - 3_600_000;
     let message = "Bitte an die Packstation liefern, werktags ab neun Uhr. ".repeat(8);
@@ -60,14 +60,14 @@ fn exports_beyond_the_budget_are_refused_at_once_while_leads_keep_arriving() {
     seed_orders(&app);
     let mut employees = app.acme.employees.clone();
     for n in 0..2 {
-        employees.push(app.store.add_employee(app.acme.id, &format!("Export {n}"), &format!("export{n}@acme.example")).unwrap());
+        employees.push(app.store.access().add_employee(app.acme.id, &format!("Export {n}"), &format!("export{n}@acme.example")).unwrap());
     }
     let hash = lead_auth::hash_password(PASSWORD).unwrap();
     let sessions: Vec<String> = employees
         .iter()
         .map(|employee| {
-            app.store.set_employee_password(*employee, Some(&hash)).unwrap();
-            let email = app.store.find_employee(*employee).unwrap().email;
+            app.store.access().set_employee_password(*employee, Some(&hash)).unwrap();
+            let email = app.store.access().find_employee(*employee).unwrap().email;
             log_in(&app, &email, PASSWORD).1.unwrap().0
         })
         .collect();

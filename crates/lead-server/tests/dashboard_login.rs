@@ -80,7 +80,7 @@ fn a_team_api_token_is_no_session_and_a_session_no_bearer_token() {
     let admin = app.server.request("GET", "/app/admin/keys", &[("Cookie", cookie.as_str())], b"");
     assert_eq!(admin.status, 303);
     // The session cookie as a bearer token: no way into the team API.
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     let (session_cookie, _) = common::pages::log_in(&app, &email, PASSWORD).1.expect("logged in");
     let session = session_cookie.trim_start_matches("lead_session=");
     app.team("GET", "/api/v1/orders", session, "").assert_error(401, "unauthorized", None);
@@ -147,7 +147,7 @@ fn logins_beyond_the_password_line_are_refused_at_once_and_counted_nowhere() {
     // The line is free again for the employee.
     let employee = app.acme.employees[0];
     assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     assert!(common::pages::log_in(&app, &email, PASSWORD).1.is_some());
 }
 }
@@ -180,7 +180,7 @@ fn strangers_guessing_from_many_addresses_do_not_keep_the_employee_out_of_their_
     );
     let employee = app.acme.employees[0];
     assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     // The employee logs in once from their browser, which keeps the device cookie.
     let first = login_as(&app, &email, PASSWORD, "198.51.100.7", None);
     assert!(logged_in(&first), "{}", first.status);

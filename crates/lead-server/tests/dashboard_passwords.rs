@@ -57,14 +57,14 @@ backend_test! {
 fn a_one_time_password_lets_in_once_and_only_to_set_ones_own() {
     let app = TestApp::spawn();
     let (admin, colleague) = (app.acme.employees[0], app.acme.employees[1]);
-    app.store.set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
+    app.store.access().set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
     set_password(&app, admin, PASSWORD);
-    let admin_email = app.store.find_employee(admin).unwrap().email;
+    let admin_email = app.store.access().find_employee(admin).unwrap().email;
     let (cookie, csrf) = log_in(&app, &admin_email, PASSWORD).1.unwrap();
     let shown = post(&app, &cookie, &format!("/app/admin/mitarbeiter/{colleague}/password"), &[("csrf", &csrf)]);
     assert_eq!(shown.status, 200);
     let once = shown.text().split("<code>").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
-    let email = app.store.find_employee(colleague).unwrap().email;
+    let email = app.store.access().find_employee(colleague).unwrap().email;
 
     // Two logins with it at once: one gets in, the other finds it used.
     let both: Vec<_> = std::thread::scope(|scope| {
@@ -117,7 +117,7 @@ fn a_one_time_password_lets_in_once_and_only_to_set_ones_own() {
     let (next, _) = login(&app, &email, NEW_PASSWORD);
     assert_eq!((next.status, next.header("location")), (303, Some("/app/orders")));
     assert_eq!(login(&app, &email, &once).0.status, 401);
-    let audit = app.store.list_audit(None).unwrap();
+    let audit = app.store.access().list_audit(None).unwrap();
     assert!(audit.iter().any(|entry| entry.action == "employee.password" && entry.subject.contains("set once")), "{audit:?}");
     assert!(audit.iter().any(|entry| entry.subject.contains("changed by the employee")), "{audit:?}");
 }
@@ -128,7 +128,7 @@ fn an_employee_changes_their_password_with_the_current_one_and_their_other_sessi
     let app = TestApp::spawn_with_config("[dashboard]\nmax_failed_logins = 3\n");
     let employee = app.acme.employees[0];
     set_password(&app, employee, PASSWORD);
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     let (here, csrf) = log_in(&app, &email, PASSWORD).1.unwrap();
     let (elsewhere, elsewhere_csrf) = log_in(&app, &email, PASSWORD).1.unwrap();
     assert!(get(&app, &here, "/app/settings").text().contains(r#"href="/app/settings/password""#));

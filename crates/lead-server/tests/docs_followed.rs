@@ -316,6 +316,7 @@ fn the_api_docs_followed_literally_in_both_languages() {
     // sum 30.279999999999998 rounded to 30,28 €.
     let orders = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(orders.len(), runs.len());
@@ -369,11 +370,16 @@ fn the_team_api_docs_followed_literally() {
     let ticket = post(r#"{"type":"ticket","email":"privat@web.de","subject":"Frage","message":"Hallo"}"#);
     let customer = app
         .store
+        .team()
         .add_customer(app.acme.id, "Max Müller", "max@mueller.de")
         .unwrap()
         .id;
     // The employee's notifications, newest first: resuming after the oldest brings the next.
-    let notes = app.store.list_notifications(employee, false, None, None).unwrap();
+    let notes = app
+        .store
+        .team()
+        .list_notifications(employee, false, None, None)
+        .unwrap();
     let (notification, next) = (notes[2].id, notes[1].id);
     let replacements = [
         ("lgt_…", token),
@@ -416,6 +422,7 @@ fn the_team_api_docs_followed_literally() {
     // The test message was owed to the device the text subscribed (and removed right after).
     let pushes = app
         .store
+        .deliveries()
         .list_deliveries(&lead_store::DeliveryFilter {
             channel: Some(lead_store::Channel::Push),
             ..Default::default()
@@ -425,6 +432,7 @@ fn the_team_api_docs_followed_literally() {
     assert_eq!(pushes[0].event, lead_store::Event::PushTest);
     assert_eq!(
         app.store
+            .team()
             .lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(accepted))
             .unwrap()
             .status,

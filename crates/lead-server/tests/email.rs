@@ -28,7 +28,7 @@ fn deliveries(app: &TestApp) -> Vec<Value> {
 }
 
 fn employee_email(app: &TestApp, n: usize) -> String {
-    app.store.find_employee(app.acme.employees[n]).unwrap().email
+    app.store.access().find_employee(app.acme.employees[n]).unwrap().email
 }
 
 backend_test! {
@@ -68,7 +68,7 @@ backend_test! {
         // The time in the team's zone (Europe/Berlin by default), not UTC.
         let created = app
             .store
-            .lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(id.as_i64().unwrap()))
+            .team().lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(id.as_i64().unwrap()))
             .unwrap()
             .created_at;
         let berlin = lead_domain::TimeZone::get("Europe/Berlin").unwrap();

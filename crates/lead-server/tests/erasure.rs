@@ -71,7 +71,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // Max: a customer record, two orders (one in other case), a ticket, spam, a form that
     // failed (its body is logged), a wrong password typed with his address.
     let max = "max.muster@beispiel.de";
-    app.store.add_customer(app.acme.id, "Max Muster", "Max.Muster@Beispiel.de").unwrap();
+    app.store.team().add_customer(app.acme.id, "Max Muster", "Max.Muster@Beispiel.de").unwrap();
     let lead = |body: &str| post(&app, body);
     assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"12,50","name":"Max Muster","phone":"0171 1234567"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"MAX.MUSTER@beispiel.de","total":3,"items":[{"sku":"A-1","qty":2}]}"#).0, 200);
@@ -80,16 +80,16 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // The team's note on it.
     let member = app.acme.member(0);
     let on_ticket = lead_store::NoteOn::Ticket(lead_store::TicketId::new(max_ticket));
-    app.store.add_note(member, on_ticket, "Rückruf an Max.Muster@beispiel.de zugesagt").unwrap();
+    app.store.team().add_note(member, on_ticket, "Rückruf an Max.Muster@beispiel.de zugesagt").unwrap();
     assert_eq!(lead(r#"{"type":"ticket","email":"max.muster@beispiel.de","message":"x","_gotcha":"spam"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"max.muster@beispiel.de","total":"zwölf"}"#).0, 400);
     let limits = LoginLimits { per_client: 5, lockout_ms: 60_000, per_account: 10 };
-    assert!(app.store.reserve_login_attempt(max, "203.0.113.9", limits).unwrap());
+    assert!(app.store.access().reserve_login_attempt(max, "203.0.113.9", limits).unwrap());
     // Someone whose address contains Max's: not Max.
     assert_eq!(lead(r#"{"type":"order","email":"xmax.muster@beispiel.de","total":"elf"}"#).0, 400);
     // Erika, who must not be touched.
     let erika = "erika@beispiel.de";
-    app.store.add_customer(app.acme.id, "Erika", erika).unwrap();
+    app.store.team().add_customer(app.acme.id, "Erika", erika).unwrap();
     assert_eq!(lead(r#"{"type":"order","email":"erika@beispiel.de","total":7}"#).0, 200);
     assert_eq!(lead(r#"{"type":"ticket","email":"erika@beispiel.de","message":"Hallo"}"#).0, 200);
     assert_eq!(lead(r#"{"type":"order","email":"erika@beispiel.de","total":"sieben"}"#).0, 400);
@@ -139,7 +139,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // The orders stay as business records, anonymised (the default).
     let kept: Vec<lead_store::OrderRecord> = app
         .store
-        .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
+        .team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap()
         .into_iter()
         .filter(|order| order.title == lead_store::ANONYMISED_TITLE)
@@ -148,7 +148,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     assert!(kept.iter().all(|order| order.email.is_empty() && order.customer_id.is_none() && order.payload == "{}"));
     assert_eq!(kept.iter().map(|order| order.total.cents()).sum::<u64>(), 1550, "the amounts are kept");
     // The audit log says so with a salted hash of the address, never the address.
-    let audit = app.store.list_audit(Some(1)).unwrap().remove(0);
+    let audit = app.store.access().list_audit(Some(1)).unwrap().remove(0);
     assert_eq!(audit.action, "person.erase");
     assert!(!audit.subject.to_lowercase().contains("beispiel"), "{}", audit.subject);
     let hash = audit.subject.split_whitespace().find(|word| word.starts_with("sha256:")).unwrap();
@@ -161,7 +161,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     // With anonymise_erased_orders = false, orders go too.
     let config = app.db.dir.path().join("delete-orders.toml");
     std::fs::write(&config, "[retention]\nanonymise_erased_orders = false\n").unwrap();
-    let orders_before = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len();
+    let orders_before = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len();
     let erased = cli_with_env(
         &app.db.url,
         &["person", "erase", "--company", "Acme", "--email", erika, "--yes"],
@@ -169,7 +169,7 @@ fn a_persons_data_is_exported_whole_and_erased_without_a_trace() {
     );
     assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
     assert_eq!(findable(&app, &columns, erika), Vec::new());
-    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), orders_before - 1);
+    assert_eq!(app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), orders_before - 1);
     // Another company's person of the same address is its own.
     let unknown = cli_with_env(&app.db.url, &["person", "export", "--company", "Nirgendwo", "--email", max], &[]);
     assert!(!unknown.status.success());
@@ -231,9 +231,11 @@ fn max_and_erika(app: &TestApp) -> (Receiver, i64, i64) {
     let member = app.acme.member(0);
     let on = lead_store::NoteOn::Ticket(lead_store::TicketId::new(erikas_ticket));
     app.store
+        .team()
         .add_note(member, on, "Max (max.muster@beispiel.de) zurückgerufen")
         .unwrap();
     app.store
+        .team()
         .add_customer(
             app.acme.id,
             "Vertretung von max.muster@beispiel.de",
@@ -260,7 +262,7 @@ fn records_of_others_that_mention_the_address_are_listed_and_redacted_in_one_ste
         .map(|m| format!("{} {} {}", m["record"].as_str().unwrap(), m["id"], m["field"].as_str().unwrap()))
         .collect();
     mentioned.sort();
-    let deputy = app.store.list_customers(app.acme.id, Some("vertretung"), None, None).unwrap()[0].id;
+    let deputy = app.store.team().list_customers(app.acme.id, Some("vertretung"), None, None).unwrap()[0].id;
     let mut expected = vec![
         format!("customer {deputy} name"),
         format!("order {erikas_order} payload"),
@@ -274,9 +276,9 @@ fn records_of_others_that_mention_the_address_are_listed_and_redacted_in_one_ste
 
     // The admin erases Max in the dashboard; the page shows what of others still names him.
     let admin = app.acme.employees[0];
-    app.store.set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
-    app.store.set_employee_password(admin, Some(&lead_auth::hash_password("Ein-gutes-Passwort").unwrap())).unwrap();
-    let email = app.store.find_employee(admin).unwrap().email;
+    app.store.access().set_employee_role(lead_store::Scope::Everyone, admin, lead_store::Role::Admin).unwrap();
+    app.store.access().set_employee_password(admin, Some(&lead_auth::hash_password("Ein-gutes-Passwort").unwrap())).unwrap();
+    let email = app.store.access().find_employee(admin).unwrap().email;
     let (cookie, csrf) = log_in(&app, &email, "Ein-gutes-Passwort").1.unwrap();
     let post_form = |path: &str, fields: &[(&str, &str)]| {
         let mut all = vec![("csrf", csrf.as_str())];
@@ -296,21 +298,21 @@ fn records_of_others_that_mention_the_address_are_listed_and_redacted_in_one_ste
     // Confirmed by typing the address again; otherwise nothing changes.
     let refused = post_form("/app/admin/datenschutz/redact", &[("email", MAX), ("confirm", "jemand@anders.de")]);
     assert_eq!(refused.status, 400);
-    assert_eq!(app.store.person_mentions(app.acme.id, MAX).unwrap().len(), 5);
+    assert_eq!(app.store.privacy().person_mentions(app.acme.id, MAX).unwrap().len(), 5);
     let redacted = post_form("/app/admin/datenschutz/redact", &[("email", MAX), ("confirm", MAX)]);
     assert_eq!(redacted.status, 200, "{}", redacted.text());
     assert!(redacted.text().contains("An 5 Stellen steht jetzt „[entfernt]“"), "{}", redacted.text());
     assert!(redacted.text().contains("Kein Eintrag anderer nennt"));
-    let ticket = app.store.lead::<lead_store::TicketRecord>(app.acme.id, lead_store::TicketId::new(erikas_ticket)).unwrap();
+    let ticket = app.store.team().lead::<lead_store::TicketRecord>(app.acme.id, lead_store::TicketId::new(erikas_ticket)).unwrap();
     assert_eq!(ticket.message, "Bitte auch [entfernt] Bescheid geben, nicht joann@beispiel.de.");
-    let order = app.store.lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(erikas_order)).unwrap();
+    let order = app.store.team().lead::<lead_store::OrderRecord>(app.acme.id, lead_store::OrderId::new(erikas_order)).unwrap();
     let payload: serde_json::Value = serde_json::from_str(&order.payload).unwrap();
     assert_eq!(payload["cc"], "[entfernt]");
     assert_eq!(order.email, "erika@beispiel.de", "Erika's own data stays");
-    assert!(app.store.list_customers(app.acme.id, Some("max.muster"), None, None).unwrap().is_empty(), "nor found by search");
+    assert!(app.store.team().list_customers(app.acme.id, Some("max.muster"), None, None).unwrap().is_empty(), "nor found by search");
     // Nothing in any text column names him now, and the audit log says so without his address.
     assert_eq!(findable(&app, &text_columns(&app), MAX), Vec::new());
-    let audit = app.store.list_audit(Some(1)).unwrap().remove(0);
+    let audit = app.store.access().list_audit(Some(1)).unwrap().remove(0);
     assert_eq!(audit.action, "person.redact");
     assert!(!audit.subject.contains("beispiel") && audit.actor.contains("in the dashboard"), "{audit:?}");
 }
@@ -344,7 +346,11 @@ fn after_an_erasure_the_address_is_nowhere_in_the_files_of_the_database() {
             lockout_ms: 60_000,
             per_account: 10,
         };
-        assert!(app.store.reserve_login_attempt(MAX, "203.0.113.9", limits).unwrap());
+        assert!(app
+            .store
+            .access()
+            .reserve_login_attempt(MAX, "203.0.113.9", limits)
+            .unwrap());
     }
     let encoded = MAX.replace('@', "%40");
     assert!(

@@ -69,6 +69,7 @@ fn the_html_form_example_works_in_a_real_browser() {
     assert!(href.starts_with(&site), "the page links back to the website: {href}");
     let tickets = app
         .store
+        .team()
         .leads::<lead_store::TicketRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(tickets.len(), 1, "stored once, and not as spam");
@@ -104,6 +105,7 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
     });
     let orders = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(result, format!("Danke! Bestellung {} ist eingegangen.", orders[0].id));
@@ -112,10 +114,11 @@ fn the_fetch_example_works_across_origins_in_a_real_browser() {
     // A second click is a retry of the same order: answered (the log has both), still one.
     browser.click("#order");
     lead_testkit::wait_until("the second click in the log", Duration::from_secs(10), || {
-        (app.store.list_submissions(&Default::default()).unwrap().len() >= 2).then_some(())
+        (app.store.intake().list_submissions(&Default::default()).unwrap().len() >= 2).then_some(())
     });
     assert_eq!(
         app.store
+            .team()
             .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
             .unwrap()
             .len(),
@@ -198,6 +201,7 @@ fn the_php_example_sends_an_order_once() {
     }
     let orders = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(orders.len(), 1, "the Idempotency-Key makes the second run a retry");
@@ -207,6 +211,7 @@ fn the_php_example_sends_an_order_once() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(
         app.store
+            .team()
             .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
             .unwrap()
             .len(),
@@ -246,6 +251,7 @@ fn the_wordpress_hook_sends_each_submission_as_a_ticket() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let tickets = app
         .store
+        .team()
         .leads::<lead_store::TicketRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(tickets.len(), 1);
@@ -398,6 +404,7 @@ fn the_shop_webhook_relay_forwards_each_order_once() {
 
     let orders = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(orders.len(), 2);

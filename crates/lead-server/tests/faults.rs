@@ -230,6 +230,7 @@ fn a_deleted_database_directory_acknowledges_nothing_until_the_file_is_restored(
     assert_recovered(&app);
     let store = app.db.store();
     let orders = store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap();
     assert_eq!(

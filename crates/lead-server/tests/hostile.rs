@@ -72,7 +72,7 @@ fn emoji_up_to_the_limit_are_stored_exactly_and_beyond_it_refused() {
     assert!(body.len() <= 64 * 1024);
     let accepted = app.post_lead(&app.acme.key, &body);
     assert_eq!(accepted.status, 200, "{}", accepted.text());
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[0].message, emoji);
     assert_eq!(tickets[0].title, "🎉".repeat(200));
     assert_eq!(tickets[0].payload, body);
@@ -105,7 +105,7 @@ fn nul_bytes_are_refused_in_texts_and_kept_elsewhere() {
     // In a field of its own the escape is kept as sent, on both backends.
     let custom = r#"{"type":"order","email":"a@b.de","note":"a\u0000b"}"#;
     assert_eq!(app.post_lead(&app.acme.key, custom).status, 200);
-    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
+    let orders = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(orders[0].payload, custom);
     assert_eq!(app.totals().notifications, 2, "one per employee");
 }
@@ -227,16 +227,21 @@ fn no_key_or_token_reaches_the_log_at_any_level() {
     let app = TestApp::spawn_with("[log]\nlevel = \"trace\"\n");
     let revoked = add_company(&app.store, "Revoked", 1);
     app.store
+        .access()
         .revoke_key(lead_store::Scope::Everyone, revoked.key_id)
         .unwrap();
     let inactive = add_company(&app.store, "Inactive", 1);
-    app.store.set_company_active(inactive.id, false).unwrap();
+    app.store.access().set_company_active(inactive.id, false).unwrap();
     let unknown_key = "lgw_thisKeyIsUnknownButStillASecretOfSomebody42";
 
     let token = token_for(&app.store, app.acme.employees[0]);
     let revoked_token = token_for(&app.store, app.acme.employees[1]);
-    let info = app.store.list_employee_tokens(Some(app.acme.employees[1])).unwrap();
-    app.store.revoke_employee_token(info[0].id).unwrap();
+    let info = app
+        .store
+        .access()
+        .list_employee_tokens(Some(app.acme.employees[1]))
+        .unwrap();
+    app.store.access().revoke_employee_token(info[0].id).unwrap();
     let inactive_token = token_for(&app.store, inactive.employees[0]);
     let unknown_token = "lgt_thisTokenIsUnknownButStillASecretOfSomebody";
 

@@ -77,7 +77,7 @@ fn the_float_carts_of_php_and_javascript_are_taken() {
     let id = assert_success(&app.post_lead(&app.acme.key, js), "order");
     assert_eq!(listed_order(&app, id)["total_cents"], 30);
     // The team is told the rounded amount.
-    let notes = app.store.list_notifications(app.acme.employees[0], false, None, None).unwrap();
+    let notes = app.store.team().list_notifications(app.acme.employees[0], false, None, None).unwrap();
     assert!(notes.iter().any(|n| n.text.contains("über 30,28 €")), "{notes:?}");
     assert!(notes.iter().any(|n| n.text.contains("über 0,30 €")), "{notes:?}");
 }

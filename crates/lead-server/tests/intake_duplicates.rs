@@ -47,7 +47,7 @@ fn a_double_post_is_one_record() {
     // Another key of the same company, another company, or an Idempotency-Key makes it
     // another lead.
     let second_key = lead_auth::ApiKey::generate().unwrap();
-    app.store.add_key(app.acme.id, &second_key, "Zweite Website").unwrap();
+    app.store.access().add_key(app.acme.id, &second_key, "Zweite Website").unwrap();
     assert_ne!(assert_success(&app.post_lead(second_key.expose(), order), "order"), id);
     let other = common::add_company(&app.store, "Other", 0);
     assert_ne!(assert_success(&app.post_lead(&other.key, order), "order"), id);
@@ -98,7 +98,7 @@ fn the_same_body_after_the_window_is_a_new_lead() {
     let first = assert_success(&app.post_lead(&app.acme.key, ticket), "ticket");
     assert_eq!(assert_success(&app.post_lead(&app.acme.key, ticket), "ticket"), first);
     // The window (one second here) is what is under test: wait until the clock has left it.
-    let stored_at = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].created_at;
+    let stored_at = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].created_at;
     lead_testkit::eventually("the window has passed", std::time::Duration::from_secs(5), || {
         lead_domain::Timestamp::now().millis() > stored_at.millis() + 1000
     });

@@ -231,7 +231,7 @@ fn a_form_of_more_than_a_thousand_fields_is_refused_before_it_is_parsed() {
     let fields: String = (3..1000).map(|i| format!("&f{i}=v")).collect();
     let answer = post_form(&app, &target, &format!("type=ticket&email=a%40b.de&message=tausend{fields}"), &[]);
     assert_success(&answer, "ticket");
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     let payload: serde_json::Map<String, Value> = serde_json::from_str(&tickets[0].payload).unwrap();
     assert_eq!(payload.len(), 1000);
 }
@@ -263,7 +263,7 @@ fn the_submission_log_keeps_origins_short_and_no_body_of_a_flood() {
 
     let expected = 1 + statuses.len() + 1;
     let logged = lead_testkit::wait_until("every request in the log", std::time::Duration::from_secs(5), || {
-        let logged = app.store.list_submissions(&Default::default()).unwrap();
+        let logged = app.store.intake().list_submissions(&Default::default()).unwrap();
         (logged.len() >= expected).then_some(logged)
     });
     assert_eq!(logged.len(), expected);

@@ -17,7 +17,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
 
-    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
+    let orders = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(orders.len(), 1);
     let order = &orders[0];
     assert_eq!(order.id, id);
@@ -27,7 +27,7 @@ fn an_order_lands_in_the_inbox_and_notifies_every_employee() {
     assert_eq!(order.email, "kunde@beispiel.de");
     assert_eq!(order.payload, ORDER, "the original body is kept as sent");
     for &employee in &app.acme.employees {
-        let notes = app.store.list_notifications(employee, false, None, None).unwrap();
+        let notes = app.store.team().list_notifications(employee, false, None, None).unwrap();
         assert_eq!(notes.len(), 1);
         assert_eq!(
             notes[0].text,
@@ -43,7 +43,7 @@ backend_test! {
 fn the_published_example_creates_an_open_ticket() {
     let app = TestApp::spawn();
     let id = assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].id, id);
     assert_eq!(tickets[0].status, TicketStatus::Open);
@@ -52,7 +52,7 @@ fn the_published_example_creates_an_open_ticket() {
     assert_eq!(tickets[0].email, "max.mustermann@beispiel.de");
     let notes = app
         .store
-        .list_notifications(app.acme.employees[0], false, None, None)
+        .team().list_notifications(app.acme.employees[0], false, None, None)
         .unwrap();
     assert_eq!(
         notes[0].text,
@@ -69,12 +69,12 @@ fn a_ticket_without_subject_is_titled_anfrage_webseite() {
         let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"Hallo"{subject}}}"#);
         assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
     }
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert!(tickets.iter().all(|t| t.title == "Anfrage Webseite"));
     let order = app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#);
     assert_success(&order, "order");
     assert_eq!(
-        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].title,
+        app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].title,
         "Web-Bestellung"
     );
 }
@@ -102,7 +102,7 @@ fn custom_fields_are_kept_in_the_stored_payload() {
 }"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
     assert_eq!(
-        app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].payload,
+        app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0].payload,
         body
     );
 }
@@ -113,7 +113,7 @@ fn texts_are_stored_trimmed_with_case_kept() {
     let app = TestApp::spawn();
     let body = r#"{"type":"ticket","email":"  Max@Beispiel.DE ","subject":"  Frage  ","message":"\n Hallo Welt \n"}"#;
     assert_success(&app.post_lead(&app.acme.key, body), "ticket");
-    let ticket = &app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0];
+    let ticket = &app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap()[0];
     assert_eq!(
         (ticket.email.as_str(), ticket.title.as_str(), ticket.message.as_str()),
         ("Max@Beispiel.DE", "Frage", "Hallo Welt")
@@ -126,13 +126,13 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
     let app = TestApp::spawn();
     let customer = app
         .store
-        .add_customer(app.acme.id, "Max Mustermann", "max.mustermann@beispiel.de")
+        .team().add_customer(app.acme.id, "Max Mustermann", "max.mustermann@beispiel.de")
         .unwrap()
         .id;
     let other = add_company(&app.store, "Other", 1);
     let foreign = app
         .store
-        .add_customer(other.id, "Fremder Max", "MAX.MUSTERMANN@beispiel.de")
+        .team().add_customer(other.id, "Fremder Max", "MAX.MUSTERMANN@beispiel.de")
         .unwrap()
         .id;
 
@@ -153,19 +153,19 @@ fn tickets_and_orders_are_filed_under_the_matching_customer_of_the_same_company_
         "ticket",
     );
 
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[1].customer_id, Some(customer));
     assert_eq!(tickets[0].customer_id, None, "no customer matches: unassigned");
     assert_eq!(tickets[0].email, "unbekannt@beispiel.de");
     assert_eq!(
-        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
+        app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
         Some(customer)
     );
 
     // The other company's lead with the same email goes to its own customer, never Acme's.
     assert_success(&app.post_lead(&other.key, ticket), "ticket");
     assert_eq!(
-        app.store.leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap()[0].customer_id,
+        app.store.team().leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap()[0].customer_id,
         Some(foreign)
     );
 }
@@ -175,10 +175,10 @@ backend_test! {
 fn a_customer_of_another_company_never_matches() {
     let app = TestApp::spawn();
     let other = add_company(&app.store, "Other", 1);
-    app.store.add_customer(other.id, "Fremd", "kunde@beispiel.de").unwrap();
+    app.store.team().add_customer(other.id, "Fremd", "kunde@beispiel.de").unwrap();
     assert_success(&app.post_lead(&app.acme.key, ORDER), "order");
     assert_eq!(
-        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
+        app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].customer_id,
         None
     );
 }
@@ -188,19 +188,19 @@ backend_test! {
 fn only_the_companys_own_active_employees_are_notified() {
     let app = TestApp::spawn();
     let other = add_company(&app.store, "Other", 2);
-    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
+    app.store.access().set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
 
     assert_success(&app.post_lead(&app.acme.key, TICKET), "ticket");
     assert_eq!(
         app.store
-            .list_notifications(app.acme.employees[0], false, None, None)
+            .team().list_notifications(app.acme.employees[0], false, None, None)
             .unwrap()
             .len(),
         1
     );
     assert_eq!(
         app.store
-            .list_notifications(app.acme.employees[1], false, None, None)
+            .team().list_notifications(app.acme.employees[1], false, None, None)
             .unwrap()
             .len(),
         0,
@@ -209,15 +209,15 @@ fn only_the_companys_own_active_employees_are_notified() {
     for &employee in &other.employees {
         assert!(
             app.store
-                .list_notifications(employee, false, None, None)
+                .team().list_notifications(employee, false, None, None)
                 .unwrap()
                 .is_empty(),
             "another company"
         );
     }
     assert_eq!(app.totals().notifications, 1);
-    assert!(app.store.leads::<lead_store::OrderRecord>(other.id, &Default::default()).unwrap().is_empty());
-    assert!(app.store.leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap().is_empty());
+    assert!(app.store.team().leads::<lead_store::OrderRecord>(other.id, &Default::default()).unwrap().is_empty());
+    assert!(app.store.team().leads::<lead_store::TicketRecord>(other.id, &Default::default()).unwrap().is_empty());
 }
 }
 
@@ -323,7 +323,7 @@ fn a_database_failure_is_500_and_leaves_nothing_behind() {
     assert!(!response.text().contains("disk on fire"), "no internals in the answer");
     // The cause is in the log for the operator.
     app.server.wait_for_output("disk on fire");
-    let keys = app.store.list_keys(Some(app.acme.id)).unwrap();
+    let keys = app.store.access().list_keys(Some(app.acme.id)).unwrap();
     assert_eq!(
         keys[0].last_used_at, None,
         "the key's use was rolled back with the rest"
@@ -357,7 +357,7 @@ fn two_hundred_concurrent_posts_are_all_stored_with_all_notifications() {
     assert_eq!((totals.orders, totals.tickets, totals.notifications), (100, 100, 400));
     for &employee in &app.acme.employees {
         assert_eq!(
-            app.store.list_notifications(employee, false, None, None).unwrap().len(),
+            app.store.team().list_notifications(employee, false, None, None).unwrap().len(),
             200
         );
     }
@@ -382,7 +382,7 @@ fn data_survives_a_restart() {
     server.kill();
 
     let server = common::Server::start(&db.url, &[]);
-    let orders = store.leads::<lead_store::OrderRecord>(acme.id, &Default::default()).unwrap();
+    let orders = store.team().leads::<lead_store::OrderRecord>(acme.id, &Default::default()).unwrap();
     assert_eq!(orders.len(), 1);
     assert_eq!(orders[0].id, id);
     let second = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &acme.key)], TICKET.as_bytes());

@@ -57,9 +57,9 @@ backend_test! {
 fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
     let app = TestApp::spawn();
     let revoked = add_company(&app.store, "Revoked GmbH", 1);
-    app.store.revoke_key(lead_store::Scope::Everyone, revoked.key_id).unwrap();
+    app.store.access().revoke_key(lead_store::Scope::Everyone, revoked.key_id).unwrap();
     let inactive = add_company(&app.store, "Inactive GmbH", 1);
-    app.store.set_company_active(inactive.id, false).unwrap();
+    app.store.access().set_company_active(inactive.id, false).unwrap();
 
     let answers: Vec<Response> = [
         "lgw_unknownunknownunknownunknownunknownunknow",
@@ -78,7 +78,7 @@ fn unknown_revoked_and_deactivated_company_keys_are_one_and_the_same_403() {
     );
     app.assert_nothing_stored();
 
-    app.store.set_company_active(inactive.id, true).unwrap();
+    app.store.access().set_company_active(inactive.id, true).unwrap();
     assert_success(&app.post_lead(&inactive.key, ORDER), "order");
 }
 }

@@ -92,12 +92,12 @@ fn the_same_idempotency_key_with_another_body_is_422_and_kept_for_review() {
     }
     // Both are stored, held back for the operator, and nobody was told about them.
     assert_eq!((app.totals().orders, app.totals().tickets, app.totals().notifications), (2, 1, 2));
-    let held = app.store.held_leads::<lead_store::OrderRecord>(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
+    let held = app.store.team().held_leads::<lead_store::OrderRecord>(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].total.cents(), 100);
-    let held = app.store.held_leads::<lead_store::TicketRecord>(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
+    let held = app.store.team().held_leads::<lead_store::TicketRecord>(app.acme.id, Some(lead_store::Hold::Conflict), None).unwrap();
     assert_eq!(held.len(), 1);
-    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), 1, "the team sees the first");
+    assert_eq!(app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), 1, "the team sees the first");
 }
 }
 

@@ -178,7 +178,7 @@ fn subject_must_be_text_of_at_most_200_characters() {
     );
     assert_success(&app.post_lead(&app.acme.key, &at_limit), "order");
     assert_eq!(
-        app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].title,
+        app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap()[0].title,
         "ä".repeat(200)
     );
 }
@@ -199,17 +199,17 @@ fn total_is_stored_as_exact_cents() {
     ] {
         let body = format!(r#"{{"type":"order","email":"a@b.de","total":{total}}}"#);
         let id = assert_success(&app.post_lead(&app.acme.key, &body), "order");
-        let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap();
+        let orders = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap();
         assert_eq!((orders[0].id.get(), orders[0].total.cents()), (id, cents), "total {total}");
     }
     let absent = assert_success(
         &app.post_lead(&app.acme.key, r#"{"type":"order","email":"a@b.de"}"#),
         "order",
     );
-    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap()[0], {
+    assert_eq!(app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap()[0], {
         let mut expected = app
             .store
-            .leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() })
+            .team().leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() })
             .unwrap()
             .remove(0);
         assert_eq!(expected.id, absent);

@@ -69,7 +69,7 @@ fn a_record_holds_at_most_per_record_notes_read_in_pages() {
     // The dashboard says so too, and stores nothing.
     let employee = app.acme.employees[0].to_string();
     assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee], &format!("{PASSWORD}\n")).status.success());
-    let email = app.store.find_employee(app.acme.employees[0]).unwrap().email;
+    let email = app.store.access().find_employee(app.acme.employees[0]).unwrap().email;
     let (cookie, csrf) = log_in(&app, &email, PASSWORD).1.unwrap();
     let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
     let body = format!("csrf={csrf}&text=Noch+eine");
@@ -88,10 +88,10 @@ fn a_record_page_shows_the_newest_fifty_notes_and_links_to_the_older() {
     let ticket = post(&app, &app.acme, &common::team::ticket("max@beispiel.de"));
     let on = lead_store::NoteOn::Ticket(lead_store::TicketId::new(ticket));
     let ids: Vec<i64> = (1..=55)
-        .map(|n| app.store.add_note(member, on, &format!("Notiz Nummer {n}.")).unwrap().id.get())
+        .map(|n| app.store.team().add_note(member, on, &format!("Notiz Nummer {n}.")).unwrap().id.get())
         .collect();
     assert!(cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{PASSWORD}\n")).status.success());
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     let (cookie, _) = log_in(&app, &email, PASSWORD).1.unwrap();
     let get = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"").text();
 
@@ -137,7 +137,7 @@ fn writes_are_limited_per_token_and_session_and_reads_are_not() {
 
     // A dashboard session is held the same way.
     assert!(cli_with_stdin(&app.db.url, &["employee", "password", &second.to_string()], &format!("{PASSWORD}\n")).status.success());
-    let email = app.store.find_employee(second).unwrap().email;
+    let email = app.store.access().find_employee(second).unwrap().email;
     let (cookie, csrf) = log_in(&app, &email, PASSWORD).1.unwrap();
     let headers = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
     let body = format!("csrf={csrf}&text=Im+Dashboard");

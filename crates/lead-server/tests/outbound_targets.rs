@@ -14,6 +14,7 @@ const PASSWORD: &str = "Ein-gutes-Passwort";
 fn admin_session(app: &TestApp) -> (String, String) {
     let employee = app.acme.employees[0];
     app.store
+        .access()
         .set_employee_role(lead_store::Scope::Everyone, employee, lead_store::Role::Admin)
         .unwrap();
     let set = cli_with_stdin(
@@ -22,7 +23,7 @@ fn admin_session(app: &TestApp) -> (String, String) {
         &format!("{PASSWORD}\n"),
     );
     assert!(set.status.success());
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     common::pages::log_in(app, &email, PASSWORD).1.expect("logged in")
 }
 
@@ -40,7 +41,7 @@ fn names_that_resolve_inside_are_refused_and_never_named_to_the_team() {
         assert!(page.contains("Ziel ist nicht öffentlich erreichbar"), "{page}");
         assert!(!page.contains("127.0.0.1") && !page.contains("::1"), "{page}");
     }
-    assert!(app.store.list_webhooks(Some(app.acme.id)).unwrap().is_empty());
+    assert!(app.store.outbox().list_webhooks(Some(app.acme.id)).unwrap().is_empty());
 
     // A push device whose push service is `localhost`.
     let token = token_for(&app.store, app.acme.employees[1]);

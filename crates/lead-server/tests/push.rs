@@ -137,9 +137,9 @@ backend_test! {
 
         // Who gets none: an employee who turned push off, a deactivated one, another company.
         let quiet = add_company(&app.store, "Quiet", 0);
-        let off = app.store.add_employee(app.acme.id, "Off", "off@acme.example").unwrap();
-        let gone = app.store.add_employee(app.acme.id, "Gone", "gone@acme.example").unwrap();
-        let other = app.store.add_employee(quiet.id, "Other", "other@quiet.example").unwrap();
+        let off = app.store.access().add_employee(app.acme.id, "Off", "off@acme.example").unwrap();
+        let gone = app.store.access().add_employee(app.acme.id, "Gone", "gone@acme.example").unwrap();
+        let other = app.store.access().add_employee(quiet.id, "Other", "other@quiet.example").unwrap();
         for (employee, path) in [(off, "off"), (gone, "gone"), (other, "other")] {
             Device::new(&service, path).subscribe(&app, &token_for(&app.store, employee));
         }

@@ -27,7 +27,11 @@ fn run(app: &TestApp, args: &[&str]) -> String {
 }
 
 fn notifications_of(app: &TestApp, employee: lead_store::EmployeeId) -> usize {
-    app.store.list_notifications(employee, false, None, None).unwrap().len()
+    app.store
+        .team()
+        .list_notifications(employee, false, None, None)
+        .unwrap()
+        .len()
 }
 
 backend_test! {
@@ -124,8 +128,8 @@ fn a_burst_is_capped_exactly() {
         }
     });
     // The retried lead and four of the burst reach the team; twenty are held back.
-    assert_eq!(app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), 5);
-    let held = app.store.held_leads::<lead_store::OrderRecord>(app.acme.id, Some(lead_store::Hold::Quarantine), None).unwrap();
+    assert_eq!(app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap().len(), 5);
+    let held = app.store.team().held_leads::<lead_store::OrderRecord>(app.acme.id, Some(lead_store::Hold::Quarantine), None).unwrap();
     assert_eq!(held.len(), 20);
     assert_eq!(app.totals().notifications, 10, "two employees, five orders");
 }
@@ -157,7 +161,7 @@ fn a_cap_must_be_a_number_or_off() {
         "--quarantined and --status exclude each other"
     );
     assert!(cli(&app.db.url, &["key", "list", "--json"]).status.success());
-    assert_eq!(app.store.list_keys(None).unwrap()[0].daily_cap, None);
+    assert_eq!(app.store.access().list_keys(None).unwrap()[0].daily_cap, None);
 }
 
 backend_test! {
@@ -209,6 +213,7 @@ fn the_honeypot_can_be_turned_off() {
     assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
     assert_eq!(
         app.store
+            .team()
             .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
             .unwrap()
             .len(),

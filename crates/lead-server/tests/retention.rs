@@ -81,13 +81,13 @@ fn the_purge_deletes_what_is_older_than_each_limit_and_keeps_the_rest_while_lead
     let (old_held, young_held) = (conflict("schluessel-1"), conflict("schluessel-2"));
     let limits = LoginLimits { per_client: 5, lockout_ms: 60_000, per_account: 10 };
     for login in ["alt@acme.example", "neu@acme.example"] {
-        assert!(app.store.reserve_login_attempt(login, "203.0.113.9", limits).unwrap());
+        assert!(app.store.access().reserve_login_attempt(login, "203.0.113.9", limits).unwrap());
     }
     // (Of two employees: a new session drops its employee's expired ones.)
     for (employee, days) in [(app.acme.employees[0], 2.0), (app.acme.employees[1], 0.5)] {
-        app.store.set_employee_password(employee, Some("$argon2id$x")).unwrap();
+        app.store.access().set_employee_password(employee, Some("$argon2id$x")).unwrap();
         let ends = Timestamp::from_millis(Timestamp::now().millis() - (days * DAY as f64) as i64);
-        app.store.start_session(employee, "203.0.113.9", &EmployeeToken::generate().unwrap(), ends, "$argon2id$x").unwrap();
+        app.store.access().start_session(employee, "203.0.113.9", &EmployeeToken::generate().unwrap(), ends, "$argon2id$x").unwrap();
     }
     // The command line reads the server's configuration.
     let config = app.db.dir.path().join("test.toml");

@@ -99,6 +99,7 @@ fn four_streams_connected_throughout_get_each_notification_exactly_once() {
     for (n, reader) in readers.into_iter().enumerate() {
         let (employee, ids, ended) = reader.join().unwrap();
         let expected: BTreeSet<i64> = store
+            .team()
             .list_notifications(employee, false, None, None)
             .unwrap()
             .into_iter()

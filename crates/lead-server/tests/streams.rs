@@ -30,7 +30,11 @@ fn ends_within(stream: &mut SseClient, within: Duration) -> bool {
 fn more_streams_than_allowed_close_the_oldest_or_are_refused_and_leads_go_on() {
     let app = TestApp::spawn_with("[server]\nstreams_per_employee = 2\nmax_streams = 3\n");
     let (a, b) = (app.acme.employees[0], app.acme.employees[1]);
-    let c = app.store.add_employee(app.acme.id, "Dritte", "c@acme.example").unwrap();
+    let c = app
+        .store
+        .access()
+        .add_employee(app.acme.id, "Dritte", "c@acme.example")
+        .unwrap();
     let (token_a, token_b, token_c) = (
         token_for(&app.store, a),
         token_for(&app.store, b),
@@ -171,6 +175,7 @@ fn sigterm_under_load_answers_what_it_stores_and_stores_what_it_answered() {
     // Every lead answered 200 is in the database.
     let stored: std::collections::HashSet<i64> = app
         .store
+        .team()
         .leads::<lead_store::OrderRecord>(app.acme.id, &Default::default())
         .unwrap()
         .into_iter()

@@ -56,19 +56,19 @@ fn revoked_tokens_and_deactivated_employees_stop_at_once() {
     let second = token_for(&app.store, app.acme.employees[0]);
     ok(app.team("GET", "/api/v1/orders", &token, ""));
 
-    let info = app.store.list_employee_tokens(Some(app.acme.employees[0])).unwrap();
-    app.store.revoke_employee_token(info[0].id).unwrap();
+    let info = app.store.access().list_employee_tokens(Some(app.acme.employees[0])).unwrap();
+    app.store.access().revoke_employee_token(info[0].id).unwrap();
     app.team("GET", "/api/v1/orders", &token, "")
         .assert_error(401, "unauthorized", None);
     ok(app.team("GET", "/api/v1/orders", &second, ""));
 
-    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
+    app.store.access().set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], false).unwrap();
     app.team("GET", "/api/v1/orders", &second, "")
         .assert_error(401, "unauthorized", None);
-    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], true).unwrap();
+    app.store.access().set_employee_active(lead_store::Scope::Everyone, app.acme.employees[0], true).unwrap();
     ok(app.team("GET", "/api/v1/orders", &second, ""));
 
-    app.store.set_company_active(app.acme.id, false).unwrap();
+    app.store.access().set_company_active(app.acme.id, false).unwrap();
     app.team("GET", "/api/v1/orders", &second, "")
         .assert_error(403, "forbidden", None);
 }
@@ -83,7 +83,7 @@ fn another_companys_ids_are_not_found_on_every_route() {
     let ticket_id = post(&app, &app.acme, &ticket("max@acme-kunde.de"));
     let customer = app
         .store
-        .add_customer(app.acme.id, "Max", "max@acme-kunde.de")
+        .team().add_customer(app.acme.id, "Max", "max@acme-kunde.de")
         .unwrap()
         .id;
     let note = ids(&ok(app.team("GET", "/api/v1/notifications", &acme_token, "")))[0];
@@ -132,8 +132,8 @@ fn another_companys_ids_are_not_found_on_every_route() {
         assert_eq!(page["items"], json!([]), "{list}");
     }
     // And nothing changed.
-    assert_eq!(app.store.lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(order)).unwrap().status, OrderStatus::New);
-    let t = app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(ticket_id)).unwrap();
+    assert_eq!(app.store.team().lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(order)).unwrap().status, OrderStatus::New);
+    let t = app.store.team().lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(ticket_id)).unwrap();
     assert_eq!((t.status.as_str(), t.customer_id), ("open", None));
     assert_eq!(
         ids(&ok(app.team(
@@ -147,7 +147,7 @@ fn another_companys_ids_are_not_found_on_every_route() {
     );
     // Assigning one's own ticket to another company's customer fails the same way.
     let (other, _) = (add_company(&app.store, "Third", 0), ());
-    let foreign_customer = app.store.add_customer(other.id, "Fremd", "f@x.de").unwrap().id;
+    let foreign_customer = app.store.team().add_customer(other.id, "Fremd", "f@x.de").unwrap().id;
     app.team(
         "POST",
         &format!("/api/v1/tickets/{ticket_id}/assign"),

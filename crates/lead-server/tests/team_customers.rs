@@ -120,7 +120,7 @@ fn a_customer_file_comes_in_pages() {
     // Before, the file loaded every record of the customer at once, without a limit.
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
-    let customer = app.store.add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
+    let customer = app.store.team().add_customer(app.acme.id, "Stamm", "stamm@kunde.de").unwrap().id;
     let mut tickets: Vec<i64> = (0..5)
         .map(|n| {
             let body = format!(r#"{{"type":"ticket","email":"stamm@kunde.de","subject":"Frage {n}","message":"Hallo"}}"#);
@@ -177,21 +177,21 @@ fn claim_files_the_unassigned_leads_with_the_customers_email() {
     let unrelated = post(&app, &app.acme, &ticket("anders@kunde.de"));
     let (other, _) = intruder(&app);
     let foreign = post(&app, &other, &ticket("neu@kunde.de"));
-    let customer = app.store.add_customer(app.acme.id, "Neu", "neu@kunde.de").unwrap().id;
+    let customer = app.store.team().add_customer(app.acme.id, "Neu", "neu@kunde.de").unwrap().id;
 
     let claimed = ok(app.team("POST", &format!("/api/v1/customers/{customer}/claim"), &token, ""));
     assert_eq!(claimed, json!({"tickets": 1, "orders": 1}));
     assert_eq!(
-        app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
+        app.store.team().lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(t1)).unwrap().customer_id,
         Some(customer)
     );
     assert_eq!(
-        app.store.lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
+        app.store.team().lead::<lead_store::OrderRecord>(app.acme.id, OrderId::new(o1)).unwrap().customer_id,
         Some(customer)
     );
-    assert_eq!(app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
+    assert_eq!(app.store.team().lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(unrelated)).unwrap().customer_id, None);
     assert_eq!(
-        app.store.lead::<lead_store::TicketRecord>(other.id, TicketId::new(foreign)).unwrap().customer_id,
+        app.store.team().lead::<lead_store::TicketRecord>(other.id, TicketId::new(foreign)).unwrap().customer_id,
         None,
         "another company's lead"
     );
@@ -206,7 +206,7 @@ fn customer_search_ignores_case_beyond_ascii() {
     let token = token_for(&app.store, app.acme.employees[0]);
     let id = app
         .store
-        .add_customer(app.acme.id, "JÜRGEN MÜLLER", "j.mueller@example.de")
+        .team().add_customer(app.acme.id, "JÜRGEN MÜLLER", "j.mueller@example.de")
         .unwrap()
         .id
         .get();
@@ -227,7 +227,7 @@ fn notes_are_kept_on_orders_tickets_and_customers_of_ones_own_company() {
     let token = token_for(&app.store, app.acme.employees[0]);
     let order = post(&app, &app.acme, r#"{"type":"order","email":"max@beispiel.de","total":5}"#);
     let ticket = post(&app, &app.acme, &ticket("max@beispiel.de"));
-    let customer = app.store.add_customer(app.acme.id, "Max", "max@beispiel.de").unwrap().id;
+    let customer = app.store.team().add_customer(app.acme.id, "Max", "max@beispiel.de").unwrap().id;
     for path in [
         format!("/api/v1/orders/{order}/notes"),
         format!("/api/v1/tickets/{ticket}/notes"),

@@ -192,7 +192,7 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     let app = TestApp::spawn();
     let token = token_for(&app.store, app.acme.employees[0]);
     let id = post(&app, &app.acme, &ticket("privat@web.de"));
-    let customer = app.store.add_customer(app.acme.id, "Max", "max@firma.de").unwrap().id;
+    let customer = app.store.team().add_customer(app.acme.id, "Max", "max@firma.de").unwrap().id;
     let path = format!("/api/v1/tickets/{id}/assign");
 
     app.team("POST", &path, &token, "{}")
@@ -216,14 +216,14 @@ fn an_unassigned_ticket_is_assigned_to_a_customer_once() {
     assert_eq!(assigned["customer_id"], customer.get());
     let other = app
         .store
-        .add_customer(app.acme.id, "Erika", "erika@firma.de")
+        .team().add_customer(app.acme.id, "Erika", "erika@firma.de")
         .unwrap()
         .id;
     let refiled = app.team("POST", &path, &token, &format!(r#"{{"customer_id":{other}}}"#));
     refiled.assert_error(409, "conflict", None);
     assert_eq!(refiled.json()["message"], "Das Ticket liegt bereits in einer Kundenakte.");
     assert_eq!(
-        app.store.lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(id)).unwrap().customer_id,
+        app.store.team().lead::<lead_store::TicketRecord>(app.acme.id, TicketId::new(id)).unwrap().customer_id,
         Some(customer)
     );
 }

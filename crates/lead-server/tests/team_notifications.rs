@@ -67,7 +67,7 @@ fn the_bell_counts_every_unread_notification() {
     let employee = app.acme.employees[0];
     let password = "Ein-gutes-Passwort";
     app.store
-        .set_employee_password(employee, Some(&lead_auth::hash_password(password).unwrap()))
+        .access().set_employee_password(employee, Some(&lead_auth::hash_password(password).unwrap()))
         .unwrap();
     let columns = "company_id, employee_id, kind, text, created_at";
     let values = format!(
@@ -82,7 +82,7 @@ fn the_bell_counts_every_unread_notification() {
         ),
         &format!("INSERT INTO notifications ({columns}) SELECT {values} FROM generate_series(1, {UNREAD}) AS i"),
     );
-    let email = app.store.find_employee(employee).unwrap().email;
+    let email = app.store.access().find_employee(employee).unwrap().email;
     let (cookie, _) = log_in(&app, &email, password).1.expect("logged in");
     let bell = || {
         let page = app.server.request("GET", "/app/orders", &[("Cookie", &cookie)], b"");
@@ -99,7 +99,7 @@ fn the_bell_counts_every_unread_notification() {
     ok(app.team("POST", &format!("/api/v1/notifications/{newest}/read"), &token, ""));
     assert_eq!(bell(), (UNREAD - 1).to_string(), "a notification read is counted no more");
     // Another employee's unread ones are theirs.
-    assert_eq!(app.store.count_unread_notifications(app.acme.employees[1]).unwrap(), 0);
+    assert_eq!(app.store.team().count_unread_notifications(app.acme.employees[1]).unwrap(), 0);
 }
 }
 
@@ -137,7 +137,7 @@ fn a_stream_opened_first_receives_the_lead_posted_afterwards() {
     let id = post(&app, &app.acme, &ticket("live@kunde.de"));
     let expected = app
         .store
-        .list_notifications(app.acme.employees[0], false, None, Some(1))
+        .team().list_notifications(app.acme.employees[0], false, None, Some(1))
         .unwrap()[0]
         .id;
     for stream in [&mut first, &mut second] {
@@ -188,7 +188,7 @@ fn a_reconnect_with_last_event_id_gets_exactly_the_missed_ones() {
         .collect();
     let expected: Vec<String> = app
         .store
-        .list_notifications(app.acme.employees[0], false, None, Some(3))
+        .team().list_notifications(app.acme.employees[0], false, None, Some(3))
         .unwrap()
         .iter()
         .rev()
@@ -237,9 +237,9 @@ fn an_open_stream_ends_when_its_token_is_revoked_or_its_employee_deactivated() {
     let mut first = open_stream(&app, &revoked, None);
     let mut second = open_stream(&app, &deactivated, None);
 
-    let token_id = app.store.list_employee_tokens(Some(app.acme.employees[0])).unwrap()[0].id;
-    app.store.revoke_employee_token(token_id).unwrap();
-    app.store.set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
+    let token_id = app.store.access().list_employee_tokens(Some(app.acme.employees[0])).unwrap()[0].id;
+    app.store.access().revoke_employee_token(token_id).unwrap();
+    app.store.access().set_employee_active(lead_store::Scope::Everyone, app.acme.employees[1], false).unwrap();
     post(&app, &app.acme, &fresh_order());
     for stream in [&mut first, &mut second] {
         // The commit wakes the stream; it re-checks its token and ends instead of delivering.
@@ -268,7 +268,7 @@ fn a_resume_crosses_the_read_batches_without_loss_or_repetition() {
     }
     let expected: Vec<i64> = app
         .store
-        .list_notifications(app.acme.employees[0], false, None, Some(130))
+        .team().list_notifications(app.acme.employees[0], false, None, Some(130))
         .unwrap()
         .iter()
         .rev()

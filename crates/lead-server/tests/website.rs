@@ -49,7 +49,7 @@ fn a_urlencoded_form_is_a_lead_like_json() {
     let response = urlencoded(&app, &format!("/api/v1/lead.php?key={}", app.acme.key), FORM, &[]);
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(response.json()["type"], "order");
-    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
+    let orders = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(orders[0].total.cents(), 4990);
     assert_eq!(orders[0].title, "Bestellung 4711");
     let payload: Value = serde_json::from_str(&orders[0].payload).unwrap();
@@ -72,7 +72,7 @@ fn a_urlencoded_form_is_a_lead_like_json() {
         let answer = urlencoded(&app, &target, &format!("type=order&email=a%40b.de&total={total}"), &[]);
         assert_eq!(answer.status, 200, "{total}: {}", answer.text());
         let id = answer.json()["id"].as_i64().unwrap();
-        let stored = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap().remove(0);
+        let stored = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &lead_store::LeadQuery { limit: Some(1), ..Default::default() }).unwrap().remove(0);
         assert_eq!((stored.id.get(), stored.total.cents()), (id, cents), "{total}");
     }
 
@@ -89,7 +89,7 @@ fn the_key_may_be_a_hidden_field_and_is_never_stored() {
     let body = format!("{FORM}&key={}", app.acme.key);
     let response = urlencoded(&app, "/api/v1/lead.php", &body, &[]);
     assert_eq!(response.status, 200, "{}", response.text());
-    let orders = app.store.leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
+    let orders = app.store.team().leads::<lead_store::OrderRecord>(app.acme.id, &Default::default()).unwrap();
     assert!(!orders[0].payload.contains(&app.acme.key), "the key is not part of the lead");
 
     // Wrong, missing or unreadable: the same answers as ever, and nothing stored.
@@ -115,7 +115,7 @@ fn a_multipart_form_is_a_lead_and_files_are_ignored() {
     ]);
     let response = post_form(&app, "/api/v1/lead", &content_type, &body, &[]);
     assert_eq!(response.status, 200, "{}", response.text());
-    let tickets = app.store.leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
+    let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[0].message, "Zeilen\r\nmit Umbruch und Ümlaut");
     assert_eq!(
         serde_json::from_str::<Value>(&tickets[0].payload).unwrap(),
@@ -197,7 +197,7 @@ fn a_key_with_origins_refuses_other_websites() {
     // No list: any website, as published.
     assert_eq!(from("https://irgendwo.de").status, 200);
     set_origins(&app, &["https://www.example.de", "https://shop.example.de/"]);
-    let keys = app.store.list_keys(None).unwrap();
+    let keys = app.store.access().list_keys(None).unwrap();
     assert_eq!(keys[0].origins, ["https://www.example.de", "https://shop.example.de"]);
 
     let refused = from("https://evil.de");
@@ -274,7 +274,7 @@ fn submissions(app: &TestApp, filter: &lead_store::SubmissionFilter, n: usize) -
         &format!("{n} entries in the submission log"),
         std::time::Duration::from_secs(5),
         || {
-            let found = app.store.list_submissions(filter).unwrap();
+            let found = app.store.intake().list_submissions(filter).unwrap();
             (found.len() >= n).then_some(found)
         },
     )

@@ -7,17 +7,53 @@
 //! every write is a `BEGIN IMMEDIATE` transaction on it, so writers never contend for the
 //! lock; on PostgreSQL a few connections write in parallel. A small pool of read-only
 //! connections serves reads. Leads take a faster road: writer threads commit them in batches
-//! (group commit, see [`Store::submit_lead`]), answered through a future; on PostgreSQL the
+//! (group commit, see [`Intake::submit_lead`]), answered through a future; on PostgreSQL the
 //! commits of other instances are heard through LISTEN/NOTIFY. All other calls block: from
 //! async code, run them on a blocking thread.
 //!
 //! It speaks in types, not strings: one id type per entity, lead-domain's statuses and
 //! timestamps, lead-auth's keys, tokens and their states. Depends on `lead-domain` and
 //! `lead-auth`; never on HTTP, and callers never see Diesel's types.
+//!
+//! The operations come by topic, each through a narrow handle on the [`Store`]:
+//! [`Store::access`] (companies, employees, keys, tokens, logins, the audit log),
+//! [`Store::intake`] (the way in for leads), [`Store::team`] (leads, customers, notes,
+//! notifications), [`Store::outbox`] (webhook endpoints, devices, what is owed),
+//! [`Store::deliveries`] (sending and its lists) and [`Store::privacy`] (a person's export and
+//! erasure, retention). The store itself opens, copies, checks and backs up the database.
 
-// The store's files by topic: who may act (`access/`), the way in for leads (`intake/`), the
-// team's records (`team/`), the deliveries owed (`outbox/`), a person's data and its deletion
-// (`privacy/`), and the database itself (`db/`); what they all use stands at the top.
+// The store's files by topic, each folder with its handle: the database itself (`db/`), who
+// may act (`access/`), what is owed to the outside (`outbox/`), the team's records (`team/`),
+// and the three that use them — the way in for leads (`intake/`), sending (`deliveries/`) and
+// a person's data (`privacy/`). Each folder uses only those before it in this order (checked by
+// tests/folders.rs); what they all use stands at the top.
+/// Declares a topic's handle: a narrow view of the [`Store`] that carries the operations of
+/// one folder (`store.team().leads(…)`), so that a caller names the topic it works in and a
+/// folder's code names the topics below it it reaches into. Free to make (a reference), and
+/// `Copy`.
+macro_rules! handle {
+    ($(#[$doc:meta])* $name:ident by $method:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a> {
+            store: &'a crate::Store,
+        }
+
+        impl std::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(self.store).finish()
+            }
+        }
+
+        impl crate::Store {
+            #[doc = concat!("The operations of [`", stringify!($name), "`].")]
+            pub fn $method(&self) -> $name<'_> {
+                $name { store: self }
+            }
+        }
+    };
+}
+
 mod access;
 mod db;
 mod deliveries;
@@ -31,6 +67,14 @@ mod privacy;
 mod rows;
 mod schema;
 mod team;
+
+// The topics' handles: `store.team()`, `store.access()` …
+pub use access::Access;
+pub use deliveries::Deliveries;
+pub use intake::Intake;
+pub use outbox::Outbox;
+pub use privacy::Privacy;
+pub use team::Team;
 
 pub use access::audit::AuditEntry;
 pub use access::companies::DemoSetup;
@@ -74,7 +118,7 @@ pub struct Store {
     readers: db::DbPool,
     /// Connections for long reads (see [`Store::for_long_reads`]).
     long_readers: db::DbPool,
-    /// Company ids of committed leads, for live streams (see [`Store::subscribe_commits`]).
+    /// Company ids of committed leads, for live streams (see [`Team::subscribe_commits`]).
     commits: tokio::sync::broadcast::Sender<Option<CompanyId>>,
     /// The queue of the group-commit writer thread.
     ingest: intake::ingest::Ingest,
@@ -157,6 +201,12 @@ impl Store {
             readers: self.long_readers.clone(),
             ..self.clone()
         }
+    }
+
+    /// The same store, recording `actor` in the audit log for the changes made through it.
+    pub fn acting_as(mut self, actor: impl Into<String>) -> Store {
+        self.actor = actor.into().into();
+        self
     }
 
     /// The database engine this store runs on.

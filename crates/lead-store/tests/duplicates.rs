@@ -30,7 +30,7 @@ fn the_same_body_again_is_answered_with_the_first_lead() {
     let other = submit_body(&store, acme, r#"{"type":"order","email":"a@x.de","total":2}"#, Default::default());
     assert!(!other.replayed);
     let second_key = Tenant {
-        key_id: store.add_key(acme.company_id, &ApiKey::generate().unwrap(), "").unwrap(),
+        key_id: store.access().add_key(acme.company_id, &ApiKey::generate().unwrap(), "").unwrap(),
         ..acme
     };
     assert!(!submit_body(&store, second_key, body, Default::default()).replayed);
@@ -49,7 +49,7 @@ fn duplicates_queued_together_are_stored_once_and_the_window_can_be_off() {
         let pending: Vec<_> = (0..5)
             .map(|_| {
                 store
-                    .submit_lead(acme, LeadBody::parse(body.into()).unwrap(), Default::default())
+                    .intake().submit_lead(acme, LeadBody::parse(body.into()).unwrap(), Default::default())
                     .unwrap()
             })
             .collect();
@@ -71,7 +71,7 @@ fn a_body_older_than_the_window_is_a_new_lead() {
     let first = submit_body(&store, acme, body, Default::default());
     assert!(submit_body(&store, acme, body, Default::default()).replayed);
     // The window is what is under test: wait until the clock has left it.
-    let stored_at = store.leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap()[0].created_at;
+    let stored_at = store.team().leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap()[0].created_at;
     wait_until("the window has passed", Duration::from_secs(5), || {
         (Timestamp::now().millis() > stored_at.millis() + window.as_millis() as i64).then_some(())
     });
@@ -146,12 +146,12 @@ fn a_conflicting_idempotency_key_is_kept_for_review_and_spam_uses_up_nothing() {
     let other = r#"{"type":"order","email":"kunde@x.de","total":59.9}"#;
     let conflict = submit_body(&store, acme, other, keyed("W-1002", false));
     assert_eq!((conflict.held, conflict.notified), (Some(Hold::Conflict), 0));
-    let held = store.held_leads::<lead_store::OrderRecord>(acme.company_id, Some(Hold::Conflict), None).unwrap();
+    let held = store.team().held_leads::<lead_store::OrderRecord>(acme.company_id, Some(Hold::Conflict), None).unwrap();
     assert_eq!(held.iter().map(|o| o.id.get()).collect::<Vec<_>>(), [conflict.id.get()]);
-    assert_eq!(store.held_leads::<lead_store::OrderRecord>(acme.company_id, None, None).unwrap().len(), 3);
+    assert_eq!(store.team().held_leads::<lead_store::OrderRecord>(acme.company_id, None, None).unwrap().len(), 3);
     // The key still belongs to the first order, and the operator can release the conflict.
     assert_eq!(submit_body(&store, acme, real, keyed("W-1002", false)).id, order.id);
-    store.release_lead::<lead_store::OrderRecord>(lead_store::OrderId::new(conflict.id.get())).unwrap();
-    assert_eq!(store.leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap().len(), 2);
+    store.team().release_lead::<lead_store::OrderRecord>(lead_store::OrderId::new(conflict.id.get())).unwrap();
+    assert_eq!(store.team().leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap().len(), 2);
 }
 }

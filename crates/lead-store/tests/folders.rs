@@ -75,7 +75,9 @@ fn words_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
     text.match_indices(prefix)
         .map(|(at, _)| {
             let rest = &text[at + prefix.len()..];
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
             &rest[..end]
         })
         .collect()
@@ -98,13 +100,15 @@ fn uses(text: &str, reexported: &BTreeMap<String, String>) -> BTreeMap<String, S
         let group = &group[..group.find('}').unwrap_or(group.len())];
         for name in group.split(',').map(str::trim) {
             if let Some(folder) = reexported.get(name) {
-                used.entry(folder.clone()).or_insert_with(|| format!("crate::{{{name}}}"));
+                used.entry(folder.clone())
+                    .or_insert_with(|| format!("crate::{{{name}}}"));
             }
         }
     }
     for folder in &folders {
         if text.contains(&format!(".{folder}()")) {
-            used.entry((*folder).to_owned()).or_insert_with(|| format!(".{folder}()"));
+            used.entry((*folder).to_owned())
+                .or_insert_with(|| format!(".{folder}()"));
         }
     }
     used

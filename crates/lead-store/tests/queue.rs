@@ -12,7 +12,9 @@ use support::{order_from, tenant};
 
 /// Queues an order from `email` without waiting for it.
 fn submit(store: &lead_store::Store, tenant: Tenant, email: &str) -> lead_store::Result<lead_store::PendingLead> {
-    store.submit_lead(tenant, order_from(email), Default::default())
+    store
+        .intake()
+        .submit_lead(tenant, order_from(email), Default::default())
 }
 
 backend_test! {
@@ -42,7 +44,7 @@ fn one_bad_lead_does_not_fail_its_neighbours() {
     assert_eq!((totals.orders, totals.notifications), (49, 49), "the bad lead left nothing behind");
     // Leads of one batch share its timestamp: fewer distinct times than leads proves that
     // the bad lead's neighbours were committed in the same transaction as its attempt.
-    let orders = store.leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap();
+    let orders = store.team().leads::<lead_store::OrderRecord>(acme.company_id, &Default::default()).unwrap();
     let mut times: Vec<_> = orders.iter().map(|o| o.created_at).collect();
     times.dedup();
     assert!(times.len() < 49, "the 50 leads were committed in batches, not one by one");
@@ -65,7 +67,7 @@ fn a_full_queue_is_refused_at_once_and_nothing_is_lost() {
     // The first lead reaches the writer, which then waits…
     let mut accepted = vec![submit(&store, acme, "first@x.de").unwrap()];
     wait_until("the writer took the first lead", Duration::from_secs(10), || {
-        (store.queue_load().leads == 0).then_some(())
+        (store.intake().queue_load().leads == 0).then_some(())
     });
     // …so two more fit the queue, and the rest are refused at once.
     let mut refused = 0;
@@ -96,7 +98,7 @@ fn the_queue_is_bounded_in_bytes_too() {
     let held = db.hold_writes();
     let first = submit(&store, acme, "first@x.de").unwrap();
     wait_until("the writer took the first lead", Duration::from_secs(10), || {
-        (store.queue_load().leads == 0).then_some(())
+        (store.intake().queue_load().leads == 0).then_some(())
     });
     let big = |i: usize| {
         let body = format!(
@@ -105,10 +107,10 @@ fn the_queue_is_bounded_in_bytes_too() {
         );
         LeadBody::parse(body).unwrap()
     };
-    let outcomes: Vec<_> = (0..5).map(|i| store.submit_lead(acme, big(i), Default::default())).collect();
+    let outcomes: Vec<_> = (0..5).map(|i| store.intake().submit_lead(acme, big(i), Default::default())).collect();
     let accepted = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(accepted, 3, "200 KiB hold three 64 KiB bodies");
-    assert_eq!(store.queue_load().leads, 3);
+    assert_eq!(store.intake().queue_load().leads, 3);
     assert!(outcomes
         .iter()
         .filter_map(|o| o.as_ref().err())
@@ -119,6 +121,6 @@ fn the_queue_is_bounded_in_bytes_too() {
         pending.wait().unwrap();
     }
     assert_eq!(store.totals().unwrap().orders, 4);
-    assert_eq!(store.queue_load(), Default::default());
+    assert_eq!(store.intake().queue_load(), Default::default());
 }
 }

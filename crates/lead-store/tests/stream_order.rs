@@ -19,7 +19,7 @@ fn read(
     employee: lead_store::EmployeeId,
     cursor: &StreamCursor,
 ) -> (Vec<NotificationId>, bool, StreamCursor) {
-    let batch = store.notifications_after(employee, cursor, 100).unwrap();
+    let batch = store.team().notifications_after(employee, cursor, 100).unwrap();
     (
         batch.notifications.iter().map(|n| n.id).collect(),
         batch.waiting,
@@ -36,27 +36,36 @@ fn a_notification_waits_for_older_transactions_and_a_new_stream_skips_what_was_t
     let db = TestDb::new_on(Backend::Postgres);
     let store = db.store();
     let (acme, _) = tenant(&store, "Acme");
-    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+    let employee = store.access().list_employees(acme.company_id).unwrap()[0].id;
 
     // A write transaction elsewhere on the server, older than everything below, left open.
     let mut elsewhere = diesel::PgConnection::establish(&server).unwrap();
     elsewhere.batch_execute("BEGIN; SELECT pg_current_xact_id();").unwrap();
-    store.record_lead(acme, order_from("first@example.de")).unwrap();
-    let first = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    store
+        .intake()
+        .record_lead(acme, order_from("first@example.de"))
+        .unwrap();
+    let first = store.team().list_notifications(employee, false, None, None).unwrap()[0].id;
 
     // A stream started now: the first notification is there already — not new to it — but
     // not in order yet (the open transaction could still commit one before it).
-    let start = store.stream_start(employee, None).unwrap();
+    let start = store.team().stream_start(employee, None).unwrap();
     let (given, waiting, _) = read(&store, employee, &start);
     assert!(given.is_empty());
     assert!(waiting, "the first one waits for the older transaction");
     // A stream resumed before it waits too, rather than give it out of order.
-    let resumed = store.stream_start(employee, Some(NotificationId::new(0))).unwrap();
+    let resumed = store
+        .team()
+        .stream_start(employee, Some(NotificationId::new(0)))
+        .unwrap();
     let (given, waiting, _) = read(&store, employee, &resumed);
     assert!(given.is_empty() && waiting);
 
-    store.record_lead(acme, order_from("second@example.de")).unwrap();
-    let second = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    store
+        .intake()
+        .record_lead(acme, order_from("second@example.de"))
+        .unwrap();
+    let second = store.team().list_notifications(employee, false, None, None).unwrap()[0].id;
     elsewhere.batch_execute("COMMIT;").unwrap();
 
     // Now both are in order — once every transaction older than theirs anywhere on the server
@@ -73,7 +82,7 @@ fn a_notification_waits_for_older_transactions_and_a_new_stream_skips_what_was_t
     assert_eq!(read(&store, employee, &next).0, Vec::<NotificationId>::new());
     assert_eq!(in_order(&resumed).0, vec![first, second]);
     // A client resuming after the first gets the second.
-    let after_first = store.stream_start(employee, Some(first)).unwrap();
+    let after_first = store.team().stream_start(employee, Some(first)).unwrap();
     assert_eq!(in_order(&after_first).0, vec![second]);
 }
 
@@ -82,12 +91,12 @@ fn a_stream_gives_out_what_comes_after_it_started_once() {
     let db = TestDb::new();
     let store = db.store();
     let (acme, _) = tenant(&store, "Acme");
-    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
-    store.record_lead(acme, order_from("before@example.de")).unwrap();
-    let start = store.stream_start(employee, None).unwrap();
+    let employee = store.access().list_employees(acme.company_id).unwrap()[0].id;
+    store.intake().record_lead(acme, order_from("before@example.de")).unwrap();
+    let start = store.team().stream_start(employee, None).unwrap();
     assert_eq!(read(&store, employee, &start).0, Vec::<NotificationId>::new());
-    store.record_lead(acme, order_from("after@example.de")).unwrap();
-    let newest = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    store.intake().record_lead(acme, order_from("after@example.de")).unwrap();
+    let newest = store.team().list_notifications(employee, false, None, None).unwrap()[0].id;
     // (On PostgreSQL perhaps only once other tests' transactions have ended.)
     let (given, next) = wait_until("the notification in order", Duration::from_secs(10), || {
         let (given, waiting, next) = read(&store, employee, &start);
@@ -108,10 +117,10 @@ fn notifications_restored_from_another_cluster_do_not_hold_the_streams() {
     let (old, employee) = {
         let store = db.store();
         let (acme, _) = tenant(&store, "Acme");
-        store.record_lead(acme, order_from("old@example.de")).unwrap();
-        let employee = store.list_employees(acme.company_id).unwrap()[0].id;
+        store.intake().record_lead(acme, order_from("old@example.de")).unwrap();
+        let employee = store.access().list_employees(acme.company_id).unwrap()[0].id;
         (
-            store.list_notifications(employee, false, None, None).unwrap()[0].id,
+            store.team().list_notifications(employee, false, None, None).unwrap()[0].id,
             employee,
         )
     };
@@ -125,13 +134,13 @@ fn notifications_restored_from_another_cluster_do_not_hold_the_streams() {
     // new stream, get the next notification.
     let store = db.store();
     let acme = lead_store::Tenant {
-        company_id: store.list_companies().unwrap()[0].id,
-        key_id: store.list_keys(None).unwrap()[0].id,
+        company_id: store.access().list_companies().unwrap()[0].id,
+        key_id: store.access().list_keys(None).unwrap()[0].id,
     };
-    let resumed = store.stream_start(employee, Some(old)).unwrap();
-    let fresh = store.stream_start(employee, None).unwrap();
-    store.record_lead(acme, order_from("new@example.de")).unwrap();
-    let new = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    let resumed = store.team().stream_start(employee, Some(old)).unwrap();
+    let fresh = store.team().stream_start(employee, None).unwrap();
+    store.intake().record_lead(acme, order_from("new@example.de")).unwrap();
+    let new = store.team().list_notifications(employee, false, None, None).unwrap()[0].id;
     for cursor in [&resumed, &fresh] {
         let given = wait_until("the new notification", Duration::from_secs(10), || {
             let (given, waiting, _) = read(&store, employee, cursor);
@@ -148,11 +157,11 @@ fn a_client_resuming_after_an_id_the_database_no_longer_has_gets_what_comes_next
     let db = TestDb::new();
     let store = db.store();
     let (acme, _) = tenant(&store, "Acme");
-    let employee = store.list_employees(acme.company_id).unwrap()[0].id;
-    store.record_lead(acme, order_from("before@example.de")).unwrap();
-    let resumed = store.stream_start(employee, Some(NotificationId::new(5000))).unwrap();
-    store.record_lead(acme, order_from("after@example.de")).unwrap();
-    let newest = store.list_notifications(employee, false, None, None).unwrap()[0].id;
+    let employee = store.access().list_employees(acme.company_id).unwrap()[0].id;
+    store.intake().record_lead(acme, order_from("before@example.de")).unwrap();
+    let resumed = store.team().stream_start(employee, Some(NotificationId::new(5000))).unwrap();
+    store.intake().record_lead(acme, order_from("after@example.de")).unwrap();
+    let newest = store.team().list_notifications(employee, false, None, None).unwrap()[0].id;
     let given = wait_until("the new notification", Duration::from_secs(10), || {
         let (given, waiting, _) = read(&store, employee, &resumed);
         (!waiting).then_some(given)

@@ -31,12 +31,13 @@ impl Company {
 
 /// Creates a company with `employees` active employees and one key.
 pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
-    let id = store.add_company(name).unwrap();
+    let id = store.access().add_company(name).unwrap();
     let key = ApiKey::generate().unwrap();
-    let key_id = store.add_key(id, &key, "test").unwrap();
+    let key_id = store.access().add_key(id, &key, "test").unwrap();
     let employees = (0..employees)
         .map(|i| {
             store
+                .access()
                 .add_employee(id, &format!("Mitarbeiter {i}"), &format!("m{i}@company{id}.example"))
                 .unwrap()
         })
@@ -52,6 +53,6 @@ pub fn add_company(store: &Store, name: &str, employees: usize) -> Company {
 /// Issues a team-API token for an employee through the product's own operations.
 pub fn token_for(store: &Store, employee_id: EmployeeId) -> String {
     let token = EmployeeToken::generate().unwrap();
-    store.add_employee_token(employee_id, &token).unwrap();
+    store.access().add_employee_token(employee_id, &token).unwrap();
     token.expose().to_owned()
 }

@@ -18,7 +18,7 @@ use crate::{ApiError, HttpConfig};
 /// The logged-in employee, if an admin of their company.
 pub(crate) async fn admin(store: &web::Data<Store>, session: &Session) -> Result<Employee, ApiError> {
     let id = session.member.employee_id;
-    let me = blocking(store, move |s| s.find_employee(id)).await?;
+    let me = blocking(store, move |s| s.access().find_employee(id)).await?;
     match me.role {
         Role::Admin => Ok(me),
         Role::Member => Err(ApiError::AdminOnly),
@@ -57,7 +57,7 @@ async fn employees_page(
     password: Option<(EmployeeId, &str)>,
 ) -> PageResult {
     let company = me.company_id;
-    let list = blocking(store, move |s| s.list_employees(company)).await?;
+    let list = blocking(store, move |s| s.access().list_employees(company)).await?;
     let password = password.and_then(|(id, password)| Some((list.iter().find(|e| e.id == id)?, password)));
     let body = pages::admin_employees(&list, me.id, &session.csrf, password);
     page(store, session, "Mitarbeiter", "admin", body).await
@@ -72,9 +72,11 @@ pub(crate) async fn add_employee(posted: Posted, store: web::Data<Store>) -> Pag
     let store_as_me = acting(&store, &me);
     let company = me.company_id;
     blocking(&store, move |_| -> Result<(), ApiError> {
-        let id = store_as_me.add_employee(company, &name, &email)?;
+        let id = store_as_me.access().add_employee(company, &name, &email)?;
         if make_admin {
-            store_as_me.set_employee_role(Scope::Company(company), id, Role::Admin)?;
+            store_as_me
+                .access()
+                .set_employee_role(Scope::Company(company), id, Role::Admin)?;
         }
         Ok(())
     })
@@ -122,7 +124,7 @@ pub(crate) async fn employee_action(
     match action {
         EmployeeAction::Activate | EmployeeAction::Deactivate => {
             let on = action == EmployeeAction::Activate;
-            blocking(&store, move |_| store_as_me.set_employee_active(scope, id, on)).await?;
+            blocking(&store, move |_| store_as_me.access().set_employee_active(scope, id, on)).await?;
         }
         EmployeeAction::Admin | EmployeeAction::Member => {
             let role = if action == EmployeeAction::Admin {
@@ -130,16 +132,19 @@ pub(crate) async fn employee_action(
             } else {
                 Role::Member
             };
-            blocking(&store, move |_| store_as_me.set_employee_role(scope, id, role)).await?;
+            blocking(&store, move |_| store_as_me.access().set_employee_role(scope, id, role)).await?;
         }
         EmployeeAction::Password => {
             let password = lead_auth::generate_password().map_err(|e| ApiError::Internal(e.to_string()))?;
             let hash = config.dashboard.password_checks.place()?.hash(password.clone()).await?;
-            blocking(&store, move |_| store_as_me.set_one_time_password(scope, id, &hash)).await?;
+            blocking(&store, move |_| {
+                store_as_me.access().set_one_time_password(scope, id, &hash)
+            })
+            .await?;
             return employees_page(&store, &posted.session, &me, Some((id, &password))).await;
         }
         EmployeeAction::Unlock => {
-            blocking(&store, move |_| store_as_me.lift_lockouts(scope, id)).await?;
+            blocking(&store, move |_| store_as_me.access().lift_lockouts(scope, id)).await?;
         }
     }
     Ok(super::see_other("/app/admin/mitarbeiter"))
@@ -153,7 +158,7 @@ pub(crate) async fn keys(session: Session, store: web::Data<Store>) -> PageResul
 
 async fn keys_page(store: &web::Data<Store>, session: &Session, me: &Employee, issued: Option<&str>) -> PageResult {
     let company = me.company_id;
-    let list = blocking(store, move |s| s.list_keys(Some(company))).await?;
+    let list = blocking(store, move |s| s.access().list_keys(Some(company))).await?;
     let body = pages::admin_keys(&list, &session.csrf, issued, &session.zone);
     page(store, session, "API-Schlüssel", "admin", body).await
 }
@@ -164,7 +169,7 @@ pub(crate) async fn issue_key(posted: Posted, store: web::Data<Store>) -> PageRe
     let label = posted.field("label").unwrap_or_default().trim().to_owned();
     let key = lead_auth::ApiKey::generate().map_err(|e| ApiError::Internal(e.to_string()))?;
     let (store_as_me, company, issued) = (acting(&store, &me), me.company_id, key.clone());
-    blocking(&store, move |_| store_as_me.add_key(company, &issued, &label)).await?;
+    blocking(&store, move |_| store_as_me.access().add_key(company, &issued, &label)).await?;
     keys_page(&store, &posted.session, &me, Some(key.expose())).await
 }
 
@@ -194,7 +199,7 @@ pub(crate) async fn key_action(
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     match action {
-        KeyAction::Revoke => blocking(&store, move |_| store_as_me.revoke_key(scope, id)).await?,
+        KeyAction::Revoke => blocking(&store, move |_| store_as_me.access().revoke_key(scope, id)).await?,
         KeyAction::Origins => {
             let origins = posted
                 .field("origins")
@@ -208,7 +213,10 @@ pub(crate) async fn key_action(
                     field: "origins",
                     message: error.german(),
                 })?;
-            blocking(&store, move |_| store_as_me.set_key_origins(scope, id, &origins)).await?;
+            blocking(&store, move |_| {
+                store_as_me.access().set_key_origins(scope, id, &origins)
+            })
+            .await?;
         }
         KeyAction::Cap => {
             let text = posted.field("cap").unwrap_or_default().trim().to_owned();
@@ -225,11 +233,11 @@ pub(crate) async fn key_action(
                         })?,
                 ),
             };
-            blocking(&store, move |_| store_as_me.set_daily_cap(scope, id, cap)).await?;
+            blocking(&store, move |_| store_as_me.access().set_daily_cap(scope, id, cap)).await?;
         }
         KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");
-            blocking(&store, move |_| store_as_me.set_key_confirm(scope, id, on)).await?;
+            blocking(&store, move |_| store_as_me.access().set_key_confirm(scope, id, on)).await?;
         }
     }
     Ok(super::see_other("/app/admin/keys"))
@@ -256,7 +264,7 @@ pub(crate) async fn submissions(
         until: filters.search.until,
     };
     let (since, until) = (filters.get("since").to_owned(), filters.get("until").to_owned());
-    let mut list = blocking(&store, move |s| s.list_submissions(&filter)).await?;
+    let mut list = blocking(&store, move |s| s.intake().list_submissions(&filter)).await?;
     let older = (list.len() > 100).then(|| {
         list.truncate(100);
         list.last().map(|entry| entry.id.get())
@@ -289,7 +297,10 @@ async fn webhooks_page(
     };
     let company = me.company_id;
     let (endpoints, deliveries) = blocking(store, move |s| {
-        Ok::<_, lead_store::StoreError>((s.list_webhooks(Some(company))?, s.list_deliveries(&filter)?))
+        Ok::<_, lead_store::StoreError>((
+            s.outbox().list_webhooks(Some(company))?,
+            s.deliveries().list_deliveries(&filter)?,
+        ))
     })
     .await?;
     let body = pages::admin_webhooks(
@@ -331,7 +342,7 @@ pub(crate) async fn add_webhook(
     let secret = (config.webhooks.secret)().map_err(ApiError::Internal)?;
     let (store_as_me, company, kept) = (acting(&store, &me), me.company_id, secret.clone());
     blocking(&store, move |_| {
-        store_as_me.add_webhook(&NewWebhook {
+        store_as_me.outbox().add_webhook(&NewWebhook {
             company_id: company,
             url: &url,
             events: Event::WEBHOOK_EVENTS,
@@ -355,7 +366,7 @@ pub(crate) async fn test_webhook(
     let me = admin(&store, &posted.session).await?;
     let id: WebhookId = id_of(&path, "Diesen Webhook gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
-    let (_, target) = blocking(&store, move |s| s.find_webhook(scope, id)).await?;
+    let (_, target) = blocking(&store, move |s| s.outbox().find_webhook(scope, id)).await?;
     let said = match (config.webhooks.ping)(target).await {
         Ok(answer) => answer,
         Err(problem) => problem,
@@ -386,8 +397,8 @@ pub(crate) async fn webhook_action(
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
     match action {
-        WebhookAction::Remove => blocking(&store, move |_| store_as_me.remove_webhook(scope, id)).await?,
-        WebhookAction::Enable => blocking(&store, move |_| store_as_me.enable_webhook(scope, id)).await?,
+        WebhookAction::Remove => blocking(&store, move |_| store_as_me.outbox().remove_webhook(scope, id)).await?,
+        WebhookAction::Enable => blocking(&store, move |_| store_as_me.outbox().enable_webhook(scope, id)).await?,
     }
     Ok(super::see_other("/app/admin/webhooks"))
 }
@@ -398,7 +409,7 @@ pub(crate) async fn retry_delivery(path: web::Path<String>, posted: Posted, stor
     let id: DeliveryId = id_of(&path, "Diese Zustellung gibt es nicht.")?;
     let scope = Scope::Company(me.company_id);
     let store_as_me = acting(&store, &me);
-    blocking(&store, move |_| store_as_me.retry_delivery(scope, id)).await?;
+    blocking(&store, move |_| store_as_me.deliveries().retry_delivery(scope, id)).await?;
     Ok(super::see_other("/app/admin/webhooks"))
 }
 
@@ -410,7 +421,7 @@ pub(crate) async fn audit(req: actix_web::HttpRequest, session: Session, store: 
         .and_then(|v| v.parse::<i64>().ok())
         .map(lead_store::AuditId::new);
     let company = me.company_id;
-    let mut entries = blocking(&store, move |s| s.list_company_audit(company, before, 101)).await?;
+    let mut entries = blocking(&store, move |s| s.access().list_company_audit(company, before, 101)).await?;
     let older = (entries.len() > 100).then(|| {
         entries.truncate(100);
         entries.last().map(|entry| entry.id.get())

@@ -95,7 +95,7 @@ const EXPORT_CHUNK: i64 = 500;
 
 /// The filtered list of leads of kind `K` as CSV (`?dialect=rfc4180`, else German Excel),
 /// streamed a chunk of 500 at a time — never the whole list in memory (see
-/// [`Store::walk_leads`]). The chunks are read and written on a thread of the export's own at
+/// [`Team::walk_leads`]). The chunks are read and written on a thread of the export's own at
 /// the lowest CPU priority: on a busy machine the leads, the pages and the streams go first,
 /// and the export takes what is left.
 pub(crate) async fn export<K: Presented>(
@@ -118,7 +118,7 @@ pub(crate) async fn export<K: Presented>(
         .spawn(move || {
             lowest_priority();
             let mut bytes = csv::head::<K>(dialect);
-            let walked = store.walk_leads(company, query, |leads: Vec<K>| {
+            let walked = store.team().walk_leads(company, query, |leads: Vec<K>| {
                 bytes.extend(csv::rows(&leads, dialect, &zone));
                 Ok::<_, lead_store::StoreError>(send(&chunks, Ok(web::Bytes::from(std::mem::take(&mut bytes)))))
             });

@@ -29,9 +29,11 @@ pub(super) async fn page(
     let employee = session.member.employee_id;
     let (me, unread, recent) = blocking(store, move |store| {
         Ok::<_, lead_store::StoreError>((
-            store.find_employee(employee)?,
-            store.count_unread_notifications(employee)?,
-            store.list_notifications(employee, false, None, Some(BELL_ITEMS))?,
+            store.access().find_employee(employee)?,
+            store.team().count_unread_notifications(employee)?,
+            store
+                .team()
+                .list_notifications(employee, false, None, Some(BELL_ITEMS))?,
         ))
     })
     .await?;
@@ -119,13 +121,14 @@ async fn decide(path: web::Path<String>, posted: Posted, store: web::Data<Store>
         .into());
     }
     blocking(&store, move |s| {
-        s.decide_order(member, id, decision)?;
+        s.team().decide_order(member, id, decision)?;
         if !reason.is_empty() {
             let said = match decision {
                 OrderStatus::Rejected => "Begründung der Ablehnung",
                 _ => "Begründung der Annahme",
             };
-            s.add_note(member, NoteOn::Order(id), &format!("{said}: {reason}"))?;
+            s.team()
+                .add_note(member, NoteOn::Order(id), &format!("{said}: {reason}"))?;
         }
         Ok::<_, ApiError>(())
     })
@@ -144,7 +147,7 @@ pub(super) async fn add_note<T: crate::request::Record>(
     let id: T = record_id(&path)?;
     let member = posted.session.member;
     let text = posted.field("text").unwrap_or_default().to_owned();
-    blocking(&store, move |s| s.add_note(member, on(id), &text)).await?;
+    blocking(&store, move |s| s.team().add_note(member, on(id), &text)).await?;
     Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
 }
 
@@ -168,7 +171,7 @@ async fn set_ticket(
 ) -> PageResult {
     let id: TicketId = record_id(&path)?;
     let member = posted.session.member;
-    blocking(&store, move |s| s.set_ticket_status(member, id, status)).await?;
+    blocking(&store, move |s| s.team().set_ticket_status(member, id, status)).await?;
     Ok(see_other(&format!("/app/tickets/{id}")))
 }
 
@@ -190,7 +193,7 @@ pub(crate) async fn assign(path: web::Path<String>, posted: Posted, store: web::
             message: "kein Kunde gewählt".into(),
         })?;
     let company = posted.session.member.company_id;
-    blocking(&store, move |s| s.assign_ticket(company, id, customer)).await?;
+    blocking(&store, move |s| s.team().assign_ticket(company, id, customer)).await?;
     Ok(see_other(&format!("/app/tickets/{id}")))
 }
 
@@ -199,7 +202,7 @@ pub(crate) async fn customers(req: HttpRequest, session: Session, store: web::Da
     let company = session.member.company_id;
     let search = q.clone();
     let list = blocking(&store, move |s| {
-        s.list_customers(
+        s.team().list_customers(
             company,
             Some(search.as_str()).filter(|q| !q.is_empty()),
             None,
@@ -224,7 +227,7 @@ pub(crate) async fn customer(
     let (tickets_before, orders_before) = (before("tickets_before"), before("orders_before"));
     let notes_before = notes_before(&req);
     let file = blocking(&store, move |s| -> Result<_, ApiError> {
-        let mut file = s.customer_file(company, id, FILE_PAGE)?;
+        let mut file = s.team().customer_file(company, id, FILE_PAGE)?;
         if let Some(before) = tickets_before {
             (file.tickets, file.more_tickets) = file_page(s, company, id, before)?;
         }
@@ -255,7 +258,9 @@ fn file_page<K: lead_store::LeadKind>(
     customer: CustomerId,
     before: i64,
 ) -> Result<(Vec<K>, bool), ApiError> {
-    let mut leads = store.customer_leads::<K>(company, customer, Some(K::numbered(before)), FILE_PAGE + 1)?;
+    let mut leads = store
+        .team()
+        .customer_leads::<K>(company, customer, Some(K::numbered(before)), FILE_PAGE + 1)?;
     let more = leads.len() > FILE_PAGE as usize;
     leads.truncate(FILE_PAGE as usize);
     Ok((leads, more))
@@ -278,7 +283,9 @@ pub(super) fn notes_page(
     on: NoteOn,
     before: Option<NoteId>,
 ) -> Result<pages::NotesShown, ApiError> {
-    let mut notes = store.list_notes(company, on, NotesPage::NewestBefore(before), NOTES_PAGE + 1)?;
+    let mut notes = store
+        .team()
+        .list_notes(company, on, NotesPage::NewestBefore(before), NOTES_PAGE + 1)?;
     let more = notes.len() > NOTES_PAGE as usize;
     notes.truncate(NOTES_PAGE as usize);
     notes.reverse();
@@ -291,7 +298,10 @@ pub(super) fn notes_page(
 
 pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> PageResult {
     let employee = session.member.employee_id;
-    let list = blocking(&store, move |s| s.list_notifications(employee, false, None, Some(200))).await?;
+    let list = blocking(&store, move |s| {
+        s.team().list_notifications(employee, false, None, Some(200))
+    })
+    .await?;
     let body = pages::notifications(&list, &session.csrf, &session.zone);
     page(&store, &session, "Benachrichtigungen", "", body).await
 }
@@ -299,13 +309,13 @@ pub(crate) async fn notifications(session: Session, store: web::Data<Store>) -> 
 pub(crate) async fn read_one(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     let id: NotificationId = record_id(&path)?;
     let member = posted.session.member;
-    blocking(&store, move |s| s.mark_notification_read(member, id)).await?;
+    blocking(&store, move |s| s.team().mark_notification_read(member, id)).await?;
     Ok(see_other("/app/notifications"))
 }
 
 pub(crate) async fn read_all(posted: Posted, store: web::Data<Store>) -> PageResult {
     let member = posted.session.member;
-    blocking(&store, move |s| s.mark_all_notifications_read(member)).await?;
+    blocking(&store, move |s| s.team().mark_all_notifications_read(member)).await?;
     Ok(see_other("/app/notifications"))
 }
 

@@ -28,7 +28,10 @@ pub(crate) async fn list<K: OnDashboard>(
     let status = query.status;
     let company = session.member.company_id;
     let (mut leads, counts) = blocking(&store, move |s| {
-        Ok::<_, lead_store::StoreError>((s.leads(company, &query)?, s.count_leads::<K>(company, &query.search)?))
+        Ok::<_, lead_store::StoreError>((
+            s.team().leads(company, &query)?,
+            s.team().count_leads::<K>(company, &query.search)?,
+        ))
     })
     .await?;
     let more = leads.len() > PAGE;
@@ -57,10 +60,10 @@ where
     let company = session.member.company_id;
     let before = notes_before(&req);
     let (lead, extra, notes, released) = blocking(&store, move |s| {
-        let lead = s.lead::<K>(company, id)?;
+        let lead = s.team().lead::<K>(company, id)?;
         let extra = K::extra(s, company, &lead)?;
         let notes = notes_page(s, company, Into::<NoteOn>::into(id), before)?;
-        let released = s.released(company, Into::<lead_store::LeadId>::into(id))?;
+        let released = s.access().released(company, Into::<lead_store::LeadId>::into(id))?;
         Ok::<_, ApiError>((lead, extra, notes, released))
     })
     .await?;

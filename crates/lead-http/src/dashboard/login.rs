@@ -128,10 +128,10 @@ pub(crate) async fn login(
     let limits = config.dashboard.logins;
     let (who, typed) = (trying.clone(), email.clone());
     let candidates = blocking(&store, move |store| -> Result<_, lead_store::StoreError> {
-        if !store.reserve_login_attempt(&typed, who.client(), limits)? {
+        if !store.access().reserve_login_attempt(&typed, who.client(), limits)? {
             return Ok(None);
         }
-        store.login_candidates(&typed).map(Some)
+        store.access().login_candidates(&typed).map(Some)
     })
     .await?;
     let reserved = candidates.is_some();
@@ -146,7 +146,7 @@ pub(crate) async fn login(
     if matching.is_none() && reserved {
         let who = trying.clone();
         blocking(&store, move |store| {
-            store.note_failed_login(&email, who.client(), limits)
+            store.access().note_failed_login(&email, who.client(), limits)
         })
         .await?;
     }
@@ -179,7 +179,9 @@ pub(crate) async fn login(
     let session = token.clone();
     let known_browser = matches!(trying, Trying::KnownBrowser(_));
     let one_time = match blocking(&store, move |store| {
-        store.start_session(employee_id, trying.client(), &session, expires_at, &checked)
+        store
+            .access()
+            .start_session(employee_id, trying.client(), &session, expires_at, &checked)
     })
     .await
     {
@@ -235,7 +237,7 @@ pub(crate) async fn logout(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let token_id = posted.session.member.token_id;
-    blocking(&store, move |store| store.end_session(token_id)).await?;
+    blocking(&store, move |store| store.access().end_session(token_id)).await?;
     let mut response = see_other("/app/login");
     set_cookie(
         &mut response,

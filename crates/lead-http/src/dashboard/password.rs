@@ -49,7 +49,10 @@ pub(crate) async fn change(posted: Posted, store: web::Data<Store>, config: web:
     }
     let employee = member.employee_id;
     let (me, hash) = blocking(&store, move |store| {
-        Ok::<_, lead_store::StoreError>((store.find_employee(employee)?, store.own_password_hash(member)?))
+        Ok::<_, lead_store::StoreError>((
+            store.access().find_employee(employee)?,
+            store.access().own_password_hash(member)?,
+        ))
     })
     .await?;
     if let Err(weak) = lead_auth::check_new_password(&new, &[&me.name, &me.email]) {
@@ -62,7 +65,10 @@ pub(crate) async fn change(posted: Posted, store: web::Data<Store>, config: web:
         let given = posted.field("current").unwrap_or_default().to_owned();
         let email = me.email.clone();
         let client = LoginClient::Session(member.token_id);
-        let reserved = blocking(&store, move |store| store.reserve_login_attempt(&email, client, limits)).await?;
+        let reserved = blocking(&store, move |store| {
+            store.access().reserve_login_attempt(&email, client, limits)
+        })
+        .await?;
         if !reserved {
             let error = format!(
                 "Zu viele falsche Passwörter; bitte versuchen Sie es in {} Minuten noch einmal.",
@@ -77,11 +83,14 @@ pub(crate) async fn change(posted: Posted, store: web::Data<Store>, config: web:
     let Some(new_hash) = place.change(current, new).await? else {
         let email = me.email.clone();
         let client = LoginClient::Session(member.token_id);
-        blocking(&store, move |store| store.note_failed_login(&email, client, limits)).await?;
+        blocking(&store, move |store| {
+            store.access().note_failed_login(&email, client, limits)
+        })
+        .await?;
         let error = "Das aktuelle Passwort ist falsch.";
         return show(&store, session, StatusCode::UNAUTHORIZED, Some(error)).await;
     };
-    blocking(&store, move |store| store.set_own_password(member, &new_hash)).await?;
+    blocking(&store, move |store| store.access().set_own_password(member, &new_hash)).await?;
     Ok(done(first))
 }
 

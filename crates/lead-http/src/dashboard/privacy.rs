@@ -32,7 +32,7 @@ pub(crate) async fn privacy_search(
     let email = posted.field("email").unwrap_or_default().trim().to_owned();
     let company = me.company_id;
     let address = email.clone();
-    let mentions = blocking(&store, move |s| s.person_mentions(company, &address)).await?;
+    let mentions = blocking(&store, move |s| s.privacy().person_mentions(company, &address)).await?;
     let mut shown = Privacy::new(&posted.session.csrf, config.keep_erased_orders);
     shown.mentions = Some((&email, &mentions));
     page(&store, &posted.session, "Datenschutz", "admin", pages::privacy(&shown)).await
@@ -43,7 +43,8 @@ pub(crate) async fn privacy_export(posted: Posted, store: web::Data<Store>) -> P
     let me = admin(&store, &posted.session).await?;
     let email = posted.field("email").unwrap_or_default().to_owned();
     let company = me.company_id;
-    let document = lead_present::person::document(blocking(&store, move |s| s.export_person(company, &email)).await?);
+    let document =
+        lead_present::person::document(blocking(&store, move |s| s.privacy().export_person(company, &email)).await?);
     let body = serde_json::to_vec_pretty(&document).map_err(|e| ApiError::Internal(e.to_string()))?;
     let name: String = document["email"]
         .as_str()
@@ -97,8 +98,8 @@ pub(crate) async fn privacy_erase(
     let store_as_me = acting(&store, &me);
     let address = email.clone();
     let (erased, mentions) = blocking(&store, move |_| {
-        let erased = store_as_me.erase_person(company, &address, keep_orders)?;
-        Ok::<_, lead_store::StoreError>((erased, store_as_me.person_mentions(company, &address)?))
+        let erased = store_as_me.privacy().erase_person(company, &address, keep_orders)?;
+        Ok::<_, lead_store::StoreError>((erased, store_as_me.privacy().person_mentions(company, &address)?))
     })
     .await?;
     let mut shown = Privacy::new(&posted.session.csrf, keep_orders);
@@ -120,8 +121,8 @@ pub(crate) async fn privacy_redact(
     let store_as_me = acting(&store, &me);
     let address = email.clone();
     let (redacted, mentions) = blocking(&store, move |_| {
-        let redacted = store_as_me.redact_mentions(company, &address)?;
-        Ok::<_, lead_store::StoreError>((redacted, store_as_me.person_mentions(company, &address)?))
+        let redacted = store_as_me.privacy().redact_mentions(company, &address)?;
+        Ok::<_, lead_store::StoreError>((redacted, store_as_me.privacy().person_mentions(company, &address)?))
     })
     .await?;
     let mut shown = Privacy::new(&posted.session.csrf, config.keep_erased_orders);

@@ -21,7 +21,10 @@ pub(crate) async fn settings(
 ) -> PageResult {
     let employee = session.member.employee_id;
     let ((notify_email, notify_push), devices) = blocking(&store, move |s| {
-        Ok::<_, lead_store::StoreError>((s.employee_notify(employee)?, s.list_push_subscriptions(employee)?))
+        Ok::<_, lead_store::StoreError>((
+            s.access().employee_notify(employee)?,
+            s.outbox().list_push_subscriptions(employee)?,
+        ))
     })
     .await?;
     let tested = query_value(&req, "test").and_then(|count| count.parse().ok());
@@ -44,7 +47,7 @@ pub(crate) async fn notify(posted: Posted, store: web::Data<Store>) -> PageResul
     let email = posted.field("email") == Some("on");
     let push = posted.field("push") == Some("on");
     blocking(&store, move |s| {
-        s.set_employee_notify(employee, Some(email), Some(push))
+        s.access().set_employee_notify(employee, Some(email), Some(push))
     })
     .await?;
     Ok(see_other("/app/settings"))
@@ -78,7 +81,7 @@ pub(crate) async fn subscribe(
 pub(crate) async fn remove(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     let id: PushSubscriptionId = record_id(&path)?;
     let member = posted.session.member;
-    blocking(&store, move |s| s.remove_push_subscription(member, id)).await?;
+    blocking(&store, move |s| s.outbox().remove_push_subscription(member, id)).await?;
     Ok(see_other("/app/settings"))
 }
 
@@ -86,6 +89,6 @@ pub(crate) async fn remove(path: web::Path<String>, posted: Posted, store: web::
 pub(crate) async fn test(posted: Posted, store: web::Data<Store>, config: web::Data<HttpConfig>) -> PageResult {
     push_enabled(&config)?;
     let member = posted.session.member;
-    let sent = blocking(&store, move |s| s.test_push(member)).await?;
+    let sent = blocking(&store, move |s| s.outbox().test_push(member)).await?;
     Ok(see_other(&format!("/app/settings?test={sent}")))
 }

@@ -108,7 +108,7 @@ pub(crate) async fn lead_endpoint(
         }
     };
     trace.outcome.count(trace.code);
-    store.log_submission(trace.entry(&req, response.status()));
+    store.intake().log_submission(trace.entry(&req, response.status()));
     response
 }
 
@@ -211,7 +211,11 @@ async fn record(
         // A field people never see: only bots fill it.
         spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
     };
-    let recorded = store.submit_lead(caller.tenant, body, options)?.committed().await?;
+    let recorded = store
+        .intake()
+        .submit_lead(caller.tenant, body, options)?
+        .committed()
+        .await?;
     trace.outcome.held = recorded.held;
     trace.outcome.replayed = recorded.replayed;
     if recorded.held == Some(Hold::Conflict) {

@@ -21,7 +21,8 @@ pub(crate) async fn list_customers(
     let search = query.get("q").map(str::to_owned);
     let (before, fetch, limit) = (query.before::<CustomerId>()?, query.fetch(), query.limit);
     let customers = blocking(&store, move |s| {
-        s.list_customers(member.0.company_id, search.as_deref(), before, fetch)
+        s.team()
+            .list_customers(member.0.company_id, search.as_deref(), before, fetch)
     })
     .await?;
     Ok(ok(&Page::from_fetched(
@@ -56,7 +57,10 @@ pub(crate) async fn create_customer(
     let body = json_body::<NewCustomerBody>(&req, body, &config).await?;
     let name = body.name.required_text("name")?;
     let email = body.email.required_text("email")?;
-    let customer = blocking(&store, move |s| s.add_customer(member.0.company_id, &name, &email)).await?;
+    let customer = blocking(&store, move |s| {
+        s.team().add_customer(member.0.company_id, &name, &email)
+    })
+    .await?;
     Ok(json(StatusCode::CREATED, &CustomerView::from(customer)))
 }
 
@@ -69,7 +73,7 @@ pub(crate) async fn customer_file(
 ) -> Result<HttpResponse, ApiError> {
     let id: CustomerId = record_id(&path)?;
     let limit = ListQuery::parse(&req)?.limit;
-    let file = blocking(&store, move |s| s.customer_file(member.0.company_id, id, limit)).await?;
+    let file = blocking(&store, move |s| s.team().customer_file(member.0.company_id, id, limit)).await?;
     Ok(ok(&CustomerFileView::from(file)))
 }
 
@@ -107,7 +111,7 @@ pub(crate) async fn claim(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: CustomerId = record_id(&path)?;
-    let claimed = blocking(&store, move |s| s.claim_for_customer(member.0.company_id, id)).await?;
+    let claimed = blocking(&store, move |s| s.team().claim_for_customer(member.0.company_id, id)).await?;
     Ok(ok(&ClaimedView {
         tickets: claimed.tickets,
         orders: claimed.orders,

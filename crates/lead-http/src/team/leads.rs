@@ -24,7 +24,7 @@ pub(super) async fn list<K: Presented>(
         before: query.before::<K::Id>()?,
         limit: query.fetch(),
     };
-    let found = blocking(&store, move |s| s.leads(member.0.company_id, &leads)).await?;
+    let found = blocking(&store, move |s| s.team().leads(member.0.company_id, &leads)).await?;
     Ok(ok(&Page::from_fetched(
         found,
         limit,
@@ -43,7 +43,7 @@ where
     K::Id: Record,
 {
     let id: K::Id = record_id(&path)?;
-    let lead = blocking(&store, move |s| s.lead::<K>(member.0.company_id, id)).await?;
+    let lead = blocking(&store, move |s| s.team().lead::<K>(member.0.company_id, id)).await?;
     Ok(ok(&lead.view(true)))
 }
 
@@ -59,7 +59,7 @@ pub(super) async fn of_customer<K: Presented>(
     let before = query.before::<K::Id>()?;
     let (fetch, limit) = (query.limit + 1, query.limit);
     let found = blocking(&store, move |s| {
-        s.customer_leads::<K>(member.0.company_id, id, before, fetch)
+        s.team().customer_leads::<K>(member.0.company_id, id, before, fetch)
     })
     .await?;
     Ok(ok(&Page::from_fetched(

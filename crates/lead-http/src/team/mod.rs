@@ -146,7 +146,7 @@ pub(crate) struct Me {
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "team", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
 pub(crate) async fn me(member: TeamMember, store: web::Data<Store>) -> Result<HttpResponse, ApiError> {
-    let employee = blocking(&store, move |s| s.find_employee(member.0.employee_id)).await?;
+    let employee = blocking(&store, move |s| s.access().find_employee(member.0.employee_id)).await?;
     Ok(ok(&Me {
         id: employee.id,
         name: employee.name,

@@ -34,7 +34,8 @@ async fn list<T: Record>(
     let (fetch, limit) = (query.limit + 1, query.limit);
     let company = member.0.company_id;
     let notes = blocking(&store, move |s| {
-        s.list_notes(company, on(id), NotesPage::OldestAfter(after), fetch)
+        s.team()
+            .list_notes(company, on(id), NotesPage::OldestAfter(after), fetch)
     })
     .await?;
     Ok(ok(&Page::from_fetched(notes, limit, |n| n.id.get(), NoteView::from)))
@@ -52,7 +53,7 @@ async fn add<T: Record>(
     let id: T = record_id(path)?;
     let body = json_body::<NewNoteBody>(&req, body, &config).await?;
     let text = body.text.required_text("text")?;
-    let note: Note = blocking(&store, move |s| s.add_note(member.0, on(id), &text)).await?;
+    let note: Note = blocking(&store, move |s| s.team().add_note(member.0, on(id), &text)).await?;
     Ok(json(StatusCode::CREATED, &NoteView::from(note)))
 }
 

@@ -24,7 +24,8 @@ pub(crate) async fn list_notifications(
     let unread_only = query.flag("unread")?;
     let (fetch, limit) = (query.fetch(), query.limit);
     let notes = blocking(&store, move |s| {
-        s.list_notifications(member.0.employee_id, unread_only, before, fetch)
+        s.team()
+            .list_notifications(member.0.employee_id, unread_only, before, fetch)
     })
     .await?;
     Ok(ok(&Page::from_fetched(
@@ -42,7 +43,7 @@ pub(crate) async fn read_notification(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: NotificationId = record_id(&path)?;
-    let note = blocking(&store, move |s| s.mark_notification_read(member.0, id)).await?;
+    let note = blocking(&store, move |s| s.team().mark_notification_read(member.0, id)).await?;
     Ok(ok(&NotificationView::from(note)))
 }
 
@@ -57,7 +58,7 @@ pub(crate) async fn read_all_notifications(
     member: TeamMember,
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
-    let marked_read = blocking(&store, move |s| s.mark_all_notifications_read(member.0)).await?;
+    let marked_read = blocking(&store, move |s| s.team().mark_all_notifications_read(member.0)).await?;
     Ok(ok(&MarkedRead { marked_read }))
 }
 
@@ -80,7 +81,7 @@ pub(crate) async fn list_submissions(
         ..Default::default()
     };
     let limit = query.limit;
-    let submissions = blocking(&store, move |s| s.list_submissions(&filter)).await?;
+    let submissions = blocking(&store, move |s| s.intake().list_submissions(&filter)).await?;
     Ok(ok(&Page::from_fetched(
         submissions,
         limit,
@@ -121,7 +122,7 @@ pub(crate) async fn list_deliveries(
         limit: query.fetch(),
     };
     let limit = query.limit;
-    let deliveries = blocking(&store, move |s| s.list_deliveries(&filter)).await?;
+    let deliveries = blocking(&store, move |s| s.deliveries().list_deliveries(&filter)).await?;
     Ok(ok(&Page::from_fetched(
         deliveries,
         limit,

@@ -35,7 +35,7 @@ async fn decide_order(
     decision: OrderStatus,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = record_id(&path)?;
-    let order = blocking(&store, move |s| s.decide_order(member.0, id, decision)).await?;
+    let order = blocking(&store, move |s| s.team().decide_order(member.0, id, decision)).await?;
     Ok(ok(&OrderView::new(order, true)))
 }
 

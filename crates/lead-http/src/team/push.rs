@@ -84,9 +84,12 @@ pub(crate) async fn keep_device(
             device,
         }
     }
-    store.check_push_subscription(&new(&subscription))?;
+    store.outbox().check_push_subscription(&new(&subscription))?;
     crate::request::reachable_target(config, "endpoint", &subscription[0]).await?;
-    blocking(store, move |s| s.add_push_subscription(member, &new(&subscription))).await
+    blocking(store, move |s| {
+        s.outbox().add_push_subscription(member, &new(&subscription))
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "team", security(("bearer" = [])), request_body = SubscriptionBody, responses((status = 201, body = DeviceView), (status = 400, body = ErrorBody), (status = 409, description = "Push is not enabled on this server, or the caller has the most devices allowed", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -113,7 +116,10 @@ pub(crate) async fn list_devices(
     store: web::Data<Store>,
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
-    let devices = blocking(&store, move |s| s.list_push_subscriptions(member.0.employee_id)).await?;
+    let devices = blocking(&store, move |s| {
+        s.outbox().list_push_subscriptions(member.0.employee_id)
+    })
+    .await?;
     Ok(ok(&Devices {
         public_key: config.push_public_key.clone(),
         items: devices.into_iter().map(DeviceView::from).collect(),
@@ -127,7 +133,7 @@ pub(crate) async fn remove_device(
     store: web::Data<Store>,
 ) -> Result<HttpResponse, ApiError> {
     let id: PushSubscriptionId = record_id(&path)?;
-    blocking(&store, move |s| s.remove_push_subscription(member.0, id)).await?;
+    blocking(&store, move |s| s.outbox().remove_push_subscription(member.0, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -138,7 +144,7 @@ pub(crate) async fn send_test(
     config: web::Data<HttpConfig>,
 ) -> Result<HttpResponse, ApiError> {
     push_enabled(&config)?;
-    let devices = blocking(&store, move |s| s.test_push(member.0)).await?;
+    let devices = blocking(&store, move |s| s.outbox().test_push(member.0)).await?;
     Ok(ok(&TestSent { devices }))
 }
 

@@ -36,7 +36,7 @@ async fn set_ticket_status(
     status: TicketStatus,
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = record_id(&path)?;
-    let ticket = blocking(&store, move |s| s.set_ticket_status(member.0, id, status)).await?;
+    let ticket = blocking(&store, move |s| s.team().set_ticket_status(member.0, id, status)).await?;
     Ok(ok(&TicketView::new(ticket, true)))
 }
 
@@ -91,6 +91,9 @@ pub(crate) async fn assign_ticket(
 ) -> Result<HttpResponse, ApiError> {
     let id: TicketId = record_id(&path)?;
     let customer_id = json_body::<AssignBody>(&req, body, &config).await?.customer()?;
-    let ticket = blocking(&store, move |s| s.assign_ticket(member.0.company_id, id, customer_id)).await?;
+    let ticket = blocking(&store, move |s| {
+        s.team().assign_ticket(member.0.company_id, id, customer_id)
+    })
+    .await?;
     Ok(ok(&TicketView::new(ticket, true)))
 }

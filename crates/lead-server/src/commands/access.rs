@@ -14,11 +14,11 @@ use crate::output::{CompanyRow, CustomerRow, EmployeeRow, KeyRow, TokenRow};
 pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<()> {
     match command {
         CompanyCommand::Add { name } => {
-            let id = store.add_company(&name)?;
+            let id = store.access().add_company(&name)?;
             eprintln!("Added company {:?}.", name.trim());
             println!("{id}");
         }
-        CompanyCommand::List(list) => list_rows(store.list_companies()?, &list, CompanyRow::from)?,
+        CompanyCommand::List(list) => list_rows(store.access().list_companies()?, &list, CompanyRow::from)?,
         CompanyCommand::Deactivate { company } => set_company_active(store, &company, false)?,
         CompanyCommand::Activate { company } => set_company_active(store, &company, true)?,
     }
@@ -26,8 +26,8 @@ pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<
 }
 
 fn set_company_active(store: &Store, selector: &str, active: bool) -> anyhow::Result<()> {
-    let company = store.find_company(selector)?;
-    store.set_company_active(company.id, active)?;
+    let company = store.access().find_company(selector)?;
+    store.access().set_company_active(company.id, active)?;
     let what = if active {
         "activated: its keys work"
     } else {
@@ -40,9 +40,9 @@ fn set_company_active(store: &Store, selector: &str, active: bool) -> anyhow::Re
 pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         KeyCommand::Issue { company, label } => {
-            let company = store.find_company(&company)?;
+            let company = store.access().find_company(&company)?;
             let key = ApiKey::generate()?;
-            let id = store.add_key(company.id, &key, &label)?;
+            let id = store.access().add_key(company.id, &key, &label)?;
             warn_if_inactive(&company);
             eprintln!(
                 "Issued key {id} ({}) for company {:?}. It is shown only now; store it safely:",
@@ -52,10 +52,10 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             println!("{}", key.expose());
         }
         KeyCommand::Import { company, key, label } => {
-            let company = store.find_company(&company)?;
+            let company = store.access().find_company(&company)?;
             let text = if key == "-" { read_stdin_line()? } else { key };
             let key = ApiKey::import(&text)?;
-            let id = store.add_key(company.id, &key, &label)?;
+            let id = store.access().add_key(company.id, &key, &label)?;
             warn_if_inactive(&company);
             if text.len() < 24 {
                 eprintln!(
@@ -71,11 +71,14 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             println!("{id}");
         }
         KeyCommand::List { company, list } => {
-            let company_id = company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id);
-            list_rows(store.list_keys(company_id)?, &list, KeyRow::from)?;
+            let company_id = company
+                .map(|c| store.access().find_company(&c))
+                .transpose()?
+                .map(|c| c.id);
+            list_rows(store.access().list_keys(company_id)?, &list, KeyRow::from)?;
         }
         KeyCommand::Origins { key, origins } => {
-            let info = store.find_key(&key)?;
+            let info = store.access().find_key(&key)?;
             let origins: Vec<String> = match origins.as_slice() {
                 [any] if any == "any" => Vec::new(),
                 list => list
@@ -83,7 +86,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                     .map(|o| lead_http::parse_origin(o))
                     .collect::<Result<_, _>>()?,
             };
-            store.set_key_origins(Scope::Everyone, info.id, &origins)?;
+            store.access().set_key_origins(Scope::Everyone, info.id, &origins)?;
             if origins.is_empty() {
                 eprintln!(
                     "Key {} ({}): usable from any website; no form redirects.",
@@ -94,8 +97,8 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             }
         }
         KeyCommand::Confirm { key, state } => {
-            let info = store.find_key(&key)?;
-            store.set_key_confirm(Scope::Everyone, info.id, state.on())?;
+            let info = store.access().find_key(&key)?;
+            store.access().set_key_confirm(Scope::Everyone, info.id, state.on())?;
             if state.on() {
                 eprintln!(
                     "Key {} ({}): the sender of each lead gets a confirmation e-mail (at most {} a day).",
@@ -109,14 +112,14 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             }
         }
         KeyCommand::Cap { key, cap } => {
-            let info = store.find_key(&key)?;
+            let info = store.access().find_key(&key)?;
             let cap = match cap.trim() {
                 "off" => None,
                 number => Some(number.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
                     anyhow::anyhow!("the cap must be a number of leads (0 or more) or `off`, not {number:?}")
                 })?),
             };
-            store.set_daily_cap(Scope::Everyone, info.id, cap)?;
+            store.access().set_daily_cap(Scope::Everyone, info.id, cap)?;
             match cap {
                 Some(cap) => eprintln!(
                     "Key {} ({}): at most {cap} leads a day (UTC) reach the team; further ones are quarantined.",
@@ -127,12 +130,12 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
         }
         KeyCommand::Revoke { key } => {
             // The full key works too: an operator who only has the key at hand can revoke it.
-            let by_hash = store.find_key_by_hash(&ApiKey::presented(key.trim()).hash())?;
+            let by_hash = store.access().find_key_by_hash(&ApiKey::presented(key.trim()).hash())?;
             let info = match by_hash {
-                Some(found) => store.find_key(&found.tenant.key_id.to_string())?,
-                None => store.find_key(&key)?,
+                Some(found) => store.access().find_key(&found.tenant.key_id.to_string())?,
+                None => store.access().find_key(&key)?,
             };
-            store.revoke_key(Scope::Everyone, info.id)?;
+            store.access().revoke_key(Scope::Everyone, info.id)?;
             if info.active {
                 eprintln!("Revoked key {} ({}): it no longer works.", info.id, info.prefix);
             } else {
@@ -173,17 +176,21 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             email,
             admin,
         } => {
-            let company = store.find_company(&company)?;
-            let id = store.add_employee(company.id, &name, &email)?;
+            let company = store.access().find_company(&company)?;
+            let id = store.access().add_employee(company.id, &name, &email)?;
             if admin {
-                store.set_employee_role(lead_store::Scope::Everyone, id, lead_store::Role::Admin)?;
+                store
+                    .access()
+                    .set_employee_role(lead_store::Scope::Everyone, id, lead_store::Role::Admin)?;
             }
             let what = if admin { "admin" } else { "employee" };
             eprintln!("Added {what} {:?} to company {:?}.", name.trim(), company.name);
             println!("{id}");
         }
         EmployeeCommand::Role { employee, role } => {
-            store.set_employee_role(lead_store::Scope::Everyone, employee, role)?;
+            store
+                .access()
+                .set_employee_role(lead_store::Scope::Everyone, employee, role)?;
             eprintln!(
                 "Employee {employee} is now {} of their company.",
                 match role {
@@ -193,16 +200,20 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             );
         }
         EmployeeCommand::List { company, list } => {
-            let company = store.find_company(&company)?;
-            list_rows(store.list_employees(company.id)?, &list, EmployeeRow::from)?;
+            let company = store.access().find_company(&company)?;
+            list_rows(store.access().list_employees(company.id)?, &list, EmployeeRow::from)?;
         }
         EmployeeCommand::Deactivate { employee } => {
-            store.set_employee_active(lead_store::Scope::Everyone, employee, false)?;
+            store
+                .access()
+                .set_employee_active(lead_store::Scope::Everyone, employee, false)?;
             eprintln!("Employee {employee} deactivated: no further notifications.");
         }
         EmployeeCommand::Notify { employee, email, push } => {
-            store.set_employee_notify(employee, email.map(|s| s.on()), push.map(|s| s.on()))?;
-            let (email, push) = store.employee_notify(employee)?;
+            store
+                .access()
+                .set_employee_notify(employee, email.map(|s| s.on()), push.map(|s| s.on()))?;
+            let (email, push) = store.access().employee_notify(employee)?;
             let state = |on: bool| if on { "gets" } else { "gets no" };
             eprintln!(
                 "Employee {employee} {} e-mail and {} push messages per new order and ticket.",
@@ -211,32 +222,38 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             );
         }
         EmployeeCommand::Activate { employee } => {
-            store.set_employee_active(lead_store::Scope::Everyone, employee, true)?;
+            store
+                .access()
+                .set_employee_active(lead_store::Scope::Everyone, employee, true)?;
             eprintln!("Employee {employee} activated.");
         }
         EmployeeCommand::Password { employee } => {
-            let found = store.find_employee(employee)?;
+            let found = store.access().find_employee(employee)?;
             let mut line = String::new();
             std::io::stdin()
                 .lock()
                 .read_line(&mut line)
                 .context("cannot read the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']);
-            let company = store.list_companies()?.into_iter().find(|c| c.id == found.company_id);
+            let company = store
+                .access()
+                .list_companies()?
+                .into_iter()
+                .find(|c| c.id == found.company_id);
             let mut known = vec![found.name.as_str(), found.email.as_str()];
             known.extend(company.as_ref().map(|c| c.name.as_str()));
             lead_auth::check_new_password(password, &known)?;
             let hash = lead_auth::hash_password(password)?;
-            store.set_employee_password(found.id, Some(&hash))?;
+            store.access().set_employee_password(found.id, Some(&hash))?;
             eprintln!(
                 "Employee {} ({}) can now log in at /app with {} and this password.",
                 found.id, found.name, found.email
             );
         }
         EmployeeCommand::Token { employee } => {
-            let found = store.find_employee(employee)?;
+            let found = store.access().find_employee(employee)?;
             let token = EmployeeToken::generate()?;
-            let id = store.add_employee_token(found.id, &token)?;
+            let id = store.access().add_employee_token(found.id, &token)?;
             if !found.active {
                 eprintln!(
                     "warning: employee {} is deactivated; the token works only once it is activated.",
@@ -252,15 +269,17 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
             println!("{}", token.expose());
         }
         EmployeeCommand::TokenList { employee, list } => {
-            list_rows(store.list_employee_tokens(employee)?, &list, TokenRow::from)?;
+            list_rows(store.access().list_employee_tokens(employee)?, &list, TokenRow::from)?;
         }
         EmployeeCommand::TokenRevoke { token } => {
-            let by_hash = store.find_token_by_hash(&EmployeeToken::presented(token.trim()).hash())?;
+            let by_hash = store
+                .access()
+                .find_token_by_hash(&EmployeeToken::presented(token.trim()).hash())?;
             let info = match by_hash {
-                Some(found) => store.find_employee_token(&found.member.token_id.to_string())?,
-                None => store.find_employee_token(&token)?,
+                Some(found) => store.access().find_employee_token(&found.member.token_id.to_string())?,
+                None => store.access().find_employee_token(&token)?,
             };
-            store.revoke_employee_token(info.id)?;
+            store.access().revoke_employee_token(info.id)?;
             eprintln!(
                 "Revoked token {} ({}) of employee {}: it no longer works.",
                 info.id, info.prefix, info.employee_id
@@ -273,15 +292,15 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
 pub(super) fn customer(command: CustomerCommand, store: &Store) -> anyhow::Result<()> {
     match command {
         CustomerCommand::Add { company, name, email } => {
-            let company = store.find_company(&company)?;
-            let id = store.add_customer(company.id, &name, &email)?.id;
+            let company = store.access().find_company(&company)?;
+            let id = store.team().add_customer(company.id, &name, &email)?.id;
             eprintln!("Added customer {:?} to company {:?}.", name.trim(), company.name);
             println!("{id}");
         }
         CustomerCommand::List { company, list } => {
-            let company = store.find_company(&company)?;
+            let company = store.access().find_company(&company)?;
             list_rows(
-                store.list_customers(company.id, None, None, limit(&list))?,
+                store.team().list_customers(company.id, None, None, limit(&list))?,
                 &list,
                 CustomerRow::from,
             )?;

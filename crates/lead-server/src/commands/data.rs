@@ -29,7 +29,9 @@ pub(super) fn copy_to(store: &Store, target_url: &str) -> anyhow::Result<()> {
 /// `purge [--dry-run]`
 pub(super) fn purge(store: &Store, config: &Config, dry_run: bool) -> anyhow::Result<()> {
     let retention = config.retention();
-    let report = store.purge(&retention, dry_run, &std::sync::atomic::AtomicBool::new(false))?;
+    let report = store
+        .privacy()
+        .purge(&retention, dry_run, &std::sync::atomic::AtomicBool::new(false))?;
     if report.skipped {
         bail!("another instance is purging right now; nothing was deleted — try again in a while");
     }
@@ -69,17 +71,17 @@ pub(super) fn backup(store: &Store, url: &str, file: &std::path::Path) -> anyhow
 pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         PersonCommand::Export { company, email } => {
-            let company = store.find_company(&company)?;
-            let document = lead_present::person::document(store.export_person(company.id, &email)?);
+            let company = store.access().find_company(&company)?;
+            let document = lead_present::person::document(store.privacy().export_person(company.id, &email)?);
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
         PersonCommand::Erase { company, email, yes } => {
             if !yes {
                 bail!("this erases everything stored about {email} and cannot be undone: add --yes");
             }
-            let company = store.find_company(&company)?;
+            let company = store.access().find_company(&company)?;
             let keep_orders = config.retention.anonymise_erased_orders;
-            let erased = store.erase_person(company.id, &email, keep_orders)?;
+            let erased = store.privacy().erase_person(company.id, &email, keep_orders)?;
             eprintln!(
                 "Erased: {} customer records, {} orders{}, {} tickets, {} submission log entries, \
                  {} notifications and {} deliveries besides those, {} wrong-password counts. The audit \
@@ -96,7 +98,7 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
                 erased.deliveries,
                 erased.login_failures
             );
-            let mentions = store.person_mentions(company.id, &email)?;
+            let mentions = store.privacy().person_mentions(company.id, &email)?;
             if !mentions.is_empty() {
                 eprintln!(
                     "Records of others still mention the address in {} places (`person export` lists them under \
@@ -110,8 +112,8 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
             if !yes {
                 bail!("this replaces {email} in records of others and cannot be undone: add --yes");
             }
-            let company = store.find_company(&company)?;
-            let places = store.redact_mentions(company.id, &email)?;
+            let company = store.access().find_company(&company)?;
+            let places = store.privacy().redact_mentions(company.id, &email)?;
             eprintln!(
                 "Replaced by {} in {places} places of others' records.",
                 lead_store::REDACTED

@@ -48,10 +48,10 @@ fn list_leads<K: InTerminal>(
     held: &HeldArgs,
     list: &ListArgs,
 ) -> anyhow::Result<()> {
-    let company = store.find_company(company)?;
+    let company = store.access().find_company(company)?;
     let leads: Vec<K> = match held.filter() {
-        Some(hold) => store.held_leads(company.id, hold, limit(list))?,
-        None => store.leads(
+        Some(hold) => store.team().held_leads(company.id, hold, limit(list))?,
+        None => store.team().leads(
             company.id,
             &LeadQuery {
                 status,
@@ -65,7 +65,7 @@ fn list_leads<K: InTerminal>(
 
 /// `… release ID`
 fn release<K: InTerminal>(store: &Store, id: K::Id, what_now: &str) -> anyhow::Result<()> {
-    let lead: K = store.release_lead(id)?;
+    let lead: K = store.team().release_lead(id)?;
     eprintln!("Released {} {}: {what_now}.", K::TYPE, lead.id());
     Ok(())
 }
@@ -86,7 +86,7 @@ impl HeldArgs {
 /// `orders export` / `tickets export`: the filtered list, 500 records at a time, to stdout.
 fn export<K: InTerminal>(store: &Store, config: &Config, args: &ExportArgs) -> anyhow::Result<()> {
     use std::io::Write as _;
-    let company = store.find_company(&args.company)?;
+    let company = store.access().find_company(&args.company)?;
     let zone = config.time_zone()?;
     let day = |text: &Option<String>, name: &str, following: bool| -> anyhow::Result<Option<lead_domain::Timestamp>> {
         text.as_deref()
@@ -121,15 +121,17 @@ fn export<K: InTerminal>(store: &Store, config: &Config, args: &ExportArgs) -> a
         out.write_all(&csv::head::<K>(dialect))?;
     }
     let mut written = 0usize;
-    store.walk_leads(company.id, query, |leads: Vec<K>| -> anyhow::Result<bool> {
-        written += leads.len();
-        let bytes = match dialect {
-            Some(dialect) => csv::rows(&leads, dialect, &zone),
-            None => jsonl(leads.into_iter().map(|lead| lead.view(true)))?,
-        };
-        out.write_all(&bytes)?;
-        Ok(true)
-    })?;
+    store
+        .team()
+        .walk_leads(company.id, query, |leads: Vec<K>| -> anyhow::Result<bool> {
+            written += leads.len();
+            let bytes = match dialect {
+                Some(dialect) => csv::rows(&leads, dialect, &zone),
+                None => jsonl(leads.into_iter().map(|lead| lead.view(true)))?,
+            };
+            out.write_all(&bytes)?;
+            Ok(true)
+        })?;
     out.flush()?;
     eprintln!("{written} records exported.");
     Ok(())

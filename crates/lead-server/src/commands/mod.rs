@@ -36,18 +36,23 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
             list,
         }) => {
             let filter = lead_store::SubmissionFilter {
-                company_id: company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id),
+                company_id: company
+                    .map(|c| store.access().find_company(&c))
+                    .transpose()?
+                    .map(|c| c.id),
                 key_prefix: key,
                 failed_only: failed,
                 before: None,
                 limit: limit(&list),
                 ..Default::default()
             };
-            list_rows(store.list_submissions(&filter)?, &list, SubmissionRow::from)
+            list_rows(store.intake().list_submissions(&filter)?, &list, SubmissionRow::from)
         }
-        Command::Audit(AuditCommand::List(list)) => list_rows(store.list_audit(limit(&list))?, &list, AuditRow::from),
+        Command::Audit(AuditCommand::List(list)) => {
+            list_rows(store.access().list_audit(limit(&list))?, &list, AuditRow::from)
+        }
         Command::Notifications(NotificationsCommand::List { employee, list }) => list_rows(
-            store.list_notifications(employee, false, None, limit(&list))?,
+            store.team().list_notifications(employee, false, None, limit(&list))?,
             &list,
             NotificationRow::from,
         ),

@@ -18,7 +18,7 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             events,
             format,
         } => {
-            let company = store.find_company(&company)?;
+            let company = store.access().find_company(&company)?;
             let url = url.trim();
             on_runtime(lead_deliver::check_target(url, allow_private))?
                 .with_context(|| format!("cannot send webhooks to {url}"))?;
@@ -37,7 +37,7 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
                 parsed
             };
             let secret = lead_deliver::generate_secret()?;
-            let id = store.add_webhook(&NewWebhook {
+            let id = store.outbox().add_webhook(&NewWebhook {
                 company_id: company.id,
                 url,
                 events: &events,
@@ -61,22 +61,25 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             Ok(())
         }
         WebhookCommand::List { company, list } => {
-            let company_id = company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id);
-            list_rows(store.list_webhooks(company_id)?, &list, WebhookRow::from)
+            let company_id = company
+                .map(|c| store.access().find_company(&c))
+                .transpose()?
+                .map(|c| c.id);
+            list_rows(store.outbox().list_webhooks(company_id)?, &list, WebhookRow::from)
         }
         WebhookCommand::Remove { id } => {
-            store.remove_webhook(lead_store::Scope::Everyone, id)?;
+            store.outbox().remove_webhook(lead_store::Scope::Everyone, id)?;
             eprintln!("Removed webhook {id}; its pending deliveries failed.");
             Ok(())
         }
         WebhookCommand::Enable { id } => {
-            store.enable_webhook(lead_store::Scope::Everyone, id)?;
+            store.outbox().enable_webhook(lead_store::Scope::Everyone, id)?;
             eprintln!("Enabled webhook {id}. Failed deliveries stay failed: `outbox retry ID` sends one again.");
             Ok(())
         }
         WebhookCommand::RotateSecret { id } => {
             let secret = lead_deliver::generate_secret()?;
-            store.rotate_webhook_secret(id, &secret)?;
+            store.outbox().rotate_webhook_secret(id, &secret)?;
             eprintln!(
                 "New secret of webhook {id}, shown only now. For 24 hours every request is signed with the old secret too."
             );
@@ -84,7 +87,7 @@ pub(super) fn webhook(command: WebhookCommand, store: &Store, config: &Config) -
             Ok(())
         }
         WebhookCommand::Test { id } => {
-            let (webhook, target) = store.find_webhook(lead_store::Scope::Everyone, id)?;
+            let (webhook, target) = store.outbox().find_webhook(lead_store::Scope::Everyone, id)?;
             let client = lead_deliver::WebhookClient::new(
                 std::time::Duration::from_secs(config.outbox.timeout_secs),
                 allow_private,
@@ -113,7 +116,7 @@ pub(super) fn push(command: PushCommand, store: &Store, config: &Config) -> anyh
             if config.push_subject()?.is_none() {
                 bail!("push is off: set [push] subject (or LEAD_PUSH_SUBJECT) for the server and this command, and start the server");
             }
-            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
+            let keys = store.outbox().vapid_keys_or_make(lead_deliver::Vapid::generate)?;
             println!("{}", keys.public_key);
         }
     }
@@ -129,16 +132,19 @@ pub(super) fn outbox(command: OutboxCommand, store: &Store) -> anyhow::Result<()
             list,
         } => {
             let filter = DeliveryFilter {
-                company_id: company.map(|c| store.find_company(&c)).transpose()?.map(|c| c.id),
+                company_id: company
+                    .map(|c| store.access().find_company(&c))
+                    .transpose()?
+                    .map(|c| c.id),
                 channel,
                 status,
                 before: None,
                 limit: limit(&list),
             };
-            list_rows(store.list_deliveries(&filter)?, &list, DeliveryRow::from)
+            list_rows(store.deliveries().list_deliveries(&filter)?, &list, DeliveryRow::from)
         }
         OutboxCommand::Retry { id } => {
-            store.retry_delivery(lead_store::Scope::Everyone, id)?;
+            store.deliveries().retry_delivery(lead_store::Scope::Everyone, id)?;
             eprintln!("Delivery {id} is due now; a running server sends it within a second.");
             Ok(())
         }

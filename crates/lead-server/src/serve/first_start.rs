@@ -12,11 +12,13 @@ use crate::config::Config;
 /// key — key and password shown once.
 pub(super) fn bootstrap_demo(store: &Store) -> anyhow::Result<Option<(ApiKey, String)>> {
     let key = ApiKey::generate()?;
-    let Some(demo) = store.create_demo_if_empty(&key)? else {
+    let Some(demo) = store.access().create_demo_if_empty(&key)? else {
         return Ok(None);
     };
     let password = lead_auth::generate_password()?;
-    store.set_employee_password(demo.employee_id, Some(&lead_auth::hash_password(&password)?))?;
+    store
+        .access()
+        .set_employee_password(demo.employee_id, Some(&lead_auth::hash_password(&password)?))?;
     Ok(Some((key, password)))
 }
 

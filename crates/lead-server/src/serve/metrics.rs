@@ -104,11 +104,11 @@ fn describe() {
 
 /// Sets the gauges that are read, not counted (a blocking call: the outbox is a query).
 fn scrape_gauges(store: &Store, streams: &Streams) {
-    let queue = store.queue_load();
+    let queue = store.intake().queue_load();
     metrics::gauge!("lead_writer_queue_leads").set(queue.leads as f64);
     metrics::gauge!("lead_writer_queue_bytes").set(queue.bytes as f64);
     metrics::gauge!("lead_streams_open").set(streams.open_count() as f64);
-    match store.outbox_pending() {
+    match store.intake().outbox_pending() {
         Ok(channels) => {
             let now = lead_domain::Timestamp::now().millis();
             for pending in channels {

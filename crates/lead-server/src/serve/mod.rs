@@ -22,7 +22,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     // with push enabled, shared by every instance).
     let push = match config.push_subject()? {
         Some(subject) => {
-            let keys = store.vapid_keys_or_make(lead_deliver::Vapid::generate)?;
+            let keys = store.outbox().vapid_keys_or_make(lead_deliver::Vapid::generate)?;
             Some(lead_deliver::Vapid::new(&keys, &subject)?)
         }
         None => None,
@@ -32,7 +32,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     // The key that signs login forms, the same on every instance (a form one instance made
     // is posted to another behind a load balancer).
     let made = lead_auth::generate_signing_key()?;
-    http.dashboard.login_key = lead_http::LoginKey(store.server_secret_or_make("login_csrf", || made)?);
+    http.dashboard.login_key = lead_http::LoginKey(store.access().server_secret_or_make("login_csrf", || made)?);
     let streams = http.streams.clone();
     let lifecycle = http.lifecycle.clone();
     let metrics = metrics::endpoint(config, &store, &streams)?;
@@ -99,7 +99,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         };
         // PostgreSQL: listen for other instances' commits from the start, so the first live
         // stream misses nothing committed elsewhere.
-        drop(store.subscribe_commits());
+        drop(store.team().subscribe_commits());
         report_backlog(&store, config.outbox.enabled);
         // Deliveries owed before a stop (or a crash) go out first — unless this server only
         // records them (a restore drill).
@@ -116,7 +116,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             0 => None,
             every => {
                 let every = Duration::from_secs(every);
-                Some(store.purge_every(config.retention(), every.min(Duration::from_secs(60)), every)?)
+                Some(store.privacy().purge_every(config.retention(), every.min(Duration::from_secs(60)), every)?)
             }
         };
         if let (Some((key, password)), Some(addr)) = (first_start::bootstrap_demo(&store)?, addrs.first()) {
@@ -179,7 +179,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
 /// when the backup was taken (some may have been made since; their receivers recognise them
 /// by their `webhook-id`) — and whether this server sends them.
 fn report_backlog(store: &Store, sending: bool) {
-    let pending = match store.outbox_pending() {
+    let pending = match store.intake().outbox_pending() {
         Ok(pending) => pending,
         Err(error) => {
             log::warn!("the outbox could not be read: {error}");

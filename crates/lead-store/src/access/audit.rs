@@ -3,10 +3,11 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use crate::access::Access;
 use crate::db::DbConnection;
 use crate::ids::{AuditId, CompanyId, DeliveryId, EmployeeId, KeyId, TokenId, WebhookId};
 use crate::schema::audit_log;
-use crate::{Result, Store};
+use crate::Result;
 
 /// One entry of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -24,13 +25,7 @@ pub struct AuditEntry {
     pub subject: String,
 }
 
-impl Store {
-    /// The same store, recording `actor` in the audit log for the changes made through it.
-    pub fn acting_as(mut self, actor: impl Into<String>) -> Store {
-        self.actor = actor.into().into();
-        self
-    }
-
+impl Access<'_> {
     /// One company's entries of the audit log, newest first: only ids below `before`, at most
     /// `limit`.
     pub fn list_company_audit(
@@ -39,7 +34,7 @@ impl Store {
         before: Option<AuditId>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = audit_log::table
                 .filter(audit_log::company_id.eq(company_id))
                 .select((
@@ -66,7 +61,7 @@ impl Store {
             crate::LeadId::Order(id) => ("order", id.get()),
             crate::LeadId::Ticket(id) => ("ticket", id.get()),
         };
-        self.read(|conn| {
+        self.store.read(|conn| {
             let found: Option<(i64, String)> = audit_log::table
                 .filter(audit_log::action.eq(format!("{what}.release")))
                 .filter(audit_log::subject.eq(format!("{what} {id} of company {company_id}")))
@@ -80,7 +75,7 @@ impl Store {
 
     /// The audit log, newest first, at most `limit` entries.
     pub fn list_audit(&self, limit: Option<i64>) -> Result<Vec<AuditEntry>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = audit_log::table
                 .select((
                     audit_log::id,

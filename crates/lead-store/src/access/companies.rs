@@ -5,13 +5,14 @@ use lead_auth::ApiKey;
 use lead_domain::Timestamp;
 
 use crate::access::audit;
+use crate::access::Access;
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, EmployeeId, KeyId};
 use crate::input::checked_name;
 use crate::models::Company;
 use crate::rows::{NewEmployee, NewKey};
 use crate::schema::{api_keys, companies, employees};
-use crate::{Problem, Result, Store, StoreError};
+use crate::{Problem, Result, StoreError};
 
 type CompanyRow = (CompanyId, String, i32, i64);
 
@@ -35,7 +36,7 @@ pub struct DemoSetup {
     pub key_id: KeyId,
 }
 
-impl Store {
+impl Access<'_> {
     /// Adds a company; its name must be unique and not all digits (digits select by id).
     pub fn add_company(&self, name: &str) -> Result<CompanyId> {
         let name = checked_name(name)?;
@@ -45,7 +46,7 @@ impl Store {
                 problem: Problem::Other("a company name must not be all digits (those select companies by id)".into()),
             });
         }
-        self.write(|conn| {
+        self.store.write(|conn| {
             diesel::insert_into(companies::table)
                 .values((
                     companies::name.eq(name),
@@ -62,7 +63,7 @@ impl Store {
 
     /// All companies, by id.
     pub fn list_companies(&self) -> Result<Vec<Company>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let rows: Vec<CompanyRow> = companies::table
                 .select((companies::id, companies::name, companies::active, companies::created_at))
                 .order(companies::id)
@@ -74,7 +75,7 @@ impl Store {
     /// The company with this id (all digits) or exactly this name.
     pub fn find_company(&self, id_or_name: &str) -> Result<Company> {
         let wanted = id_or_name.trim();
-        self.read(|conn| {
+        self.store.read(|conn| {
             let query = companies::table
                 .select((companies::id, companies::name, companies::active, companies::created_at))
                 .into_boxed();
@@ -93,7 +94,7 @@ impl Store {
 
     /// Activates or deactivates a company; a deactivated company's keys stop working at once.
     pub fn set_company_active(&self, company_id: CompanyId, active: bool) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let updated = diesel::update(companies::table.find(company_id))
                 .set(companies::active.eq(i32::from(active)))
                 .execute(conn)?;
@@ -107,7 +108,7 @@ impl Store {
             };
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Company(company_id),
                 action,
                 &format!("company {company_id}"),
@@ -120,7 +121,7 @@ impl Store {
     /// exists.
     pub fn create_demo_if_empty(&self, key: &ApiKey) -> Result<Option<DemoSetup>> {
         let (prefix, hash) = (key.display_prefix(), key.hash());
-        self.write(|conn| {
+        self.store.write(|conn| {
             // Several instances starting at once on one PostgreSQL database: one at a time here.
             crate::db::dialect::serialize_with_other_instances(conn)?;
             let companies_now: i64 = companies::table.count().get_result(conn)?;
@@ -162,7 +163,7 @@ impl Store {
             let subject = format!("key {key_id} ({prefix}) of company {company_id} (first start)");
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Company(company_id),
                 "key.issue",
                 &subject,

@@ -5,12 +5,13 @@ use lead_domain::Timestamp;
 
 use crate::access::audit;
 use crate::access::companies::ensure_company;
+use crate::access::Access;
 use crate::ids::{CompanyId, EmployeeId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Employee, Role};
 use crate::rows::NewEmployee;
 use crate::schema::employees;
-use crate::{Result, Scope, Store, StoreError};
+use crate::{Result, Scope, StoreError};
 
 /// Whether `employee_id` gets an e-mail, and push messages, per new lead.
 fn notify_of(conn: &mut crate::db::DbConnection, employee_id: EmployeeId) -> Result<(bool, bool)> {
@@ -50,12 +51,12 @@ impl From<EmployeeRow> for Employee {
     }
 }
 
-impl Store {
+impl Access<'_> {
     /// Adds an employee to a company.
     pub fn add_employee(&self, company_id: CompanyId, name: &str, email: &str) -> Result<EmployeeId> {
         let name = checked_name(name)?;
         let email = checked_email(email)?;
-        self.write(|conn| {
+        self.store.write(|conn| {
             ensure_company(conn, company_id)?;
             Ok(diesel::insert_into(employees::table)
                 .values(NewEmployee {
@@ -71,7 +72,7 @@ impl Store {
 
     /// One employee.
     pub fn find_employee(&self, employee_id: EmployeeId) -> Result<Employee> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             employees::table
                 .find(employee_id)
                 .select(EmployeeRow::as_select())
@@ -84,7 +85,7 @@ impl Store {
 
     /// A company's employees, by id.
     pub fn list_employees(&self, company_id: CompanyId) -> Result<Vec<Employee>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let rows: Vec<EmployeeRow> = employees::table
                 .filter(employees::company_id.eq(company_id))
                 .select(EmployeeRow::as_select())
@@ -97,7 +98,7 @@ impl Store {
     /// Whether an employee gets an e-mail (when SMTP is configured) and push messages (when
     /// push is) per new order and ticket; `None` leaves that one as it is.
     pub fn set_employee_notify(&self, employee_id: EmployeeId, email: Option<bool>, push: Option<bool>) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let (was_email, was_push) = notify_of(conn, employee_id)?;
             let email = email.unwrap_or(was_email);
             let push = push.unwrap_or(was_push);
@@ -110,7 +111,7 @@ impl Store {
             let state = |on: bool| if on { "on" } else { "off" };
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 "employee.notify",
                 &format!("employee {employee_id}: e-mail {}, push {}", state(email), state(push)),
@@ -120,19 +121,19 @@ impl Store {
 
     /// Whether an employee gets an e-mail, and push messages, per new order and ticket.
     pub fn employee_notify(&self, employee_id: EmployeeId) -> Result<(bool, bool)> {
-        self.read(|conn| notify_of(conn, employee_id))
+        self.store.read(|conn| notify_of(conn, employee_id))
     }
 
     /// Makes an employee an admin of their company, or a member again.
     pub fn set_employee_role(&self, scope: Scope, employee_id: EmployeeId, role: Role) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             within(conn, scope, employee_id)?;
             diesel::update(employees::table.find(employee_id))
                 .set(employees::role.eq(role.as_str()))
                 .execute(conn)?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 "employee.role",
                 &format!("employee {employee_id}: {}", role.as_str()),
@@ -142,7 +143,7 @@ impl Store {
 
     /// Activates or deactivates an employee; a deactivated one gets no further notifications.
     pub fn set_employee_active(&self, scope: Scope, employee_id: EmployeeId, active: bool) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             within(conn, scope, employee_id)?;
             diesel::update(employees::table.find(employee_id))
                 .set(employees::active.eq(i32::from(active)))
@@ -154,7 +155,7 @@ impl Store {
             };
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 action,
                 &format!("employee {employee_id}"),

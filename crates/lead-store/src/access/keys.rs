@@ -6,13 +6,14 @@ use lead_auth::{ApiKey, KeyHash, KeyState, IMPORTED_PREFIX};
 use lead_domain::Timestamp;
 
 use crate::access::audit;
+use crate::access::Access;
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, KeyId};
 use crate::input::select_by_id_or_prefix;
 use crate::models::{origins_from_column, KeyInfo, KeyLookup, Tenant};
 use crate::rows::NewKey;
 use crate::schema::{api_keys, companies};
-use crate::{Problem, Result, Scope, Store, StoreError};
+use crate::{Problem, Result, Scope, StoreError};
 
 /// The longest key label, in characters.
 const MAX_LABEL_CHARS: usize = 200;
@@ -49,10 +50,10 @@ impl From<KeyRow> for KeyInfo {
     }
 }
 
-impl Store {
+impl Access<'_> {
     /// Looks a presented key up by its hash; `None` when no key has that hash.
     pub fn find_key_by_hash(&self, hash: &KeyHash) -> Result<Option<KeyLookup>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let found = api_keys::table
                 .inner_join(companies::table)
                 .filter(api_keys::key_hash.eq(hash.as_str()))
@@ -86,7 +87,7 @@ impl Store {
             });
         }
         let (prefix, hash) = (key.display_prefix(), key.hash());
-        self.write(|conn| {
+        self.store.write(|conn| {
             let id: KeyId = diesel::insert_into(api_keys::table)
                 .values(NewKey {
                     company_id,
@@ -107,7 +108,7 @@ impl Store {
             };
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Company(company_id),
                 action,
                 &format!("key {id} ({prefix}) of company {company_id}"),
@@ -118,7 +119,7 @@ impl Store {
 
     /// Keys, all or of one company, by id.
     pub fn list_keys(&self, company_id: Option<CompanyId>) -> Result<Vec<KeyInfo>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = api_keys::table
                 .select(KeyRow::as_select())
                 .order(api_keys::id)
@@ -209,7 +210,7 @@ impl Store {
         action: &str,
         change: impl FnOnce(&mut crate::db::DbConnection) -> Result<String>,
     ) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let found: Option<(String, CompanyId)> = api_keys::table
                 .find(key_id)
                 .select((api_keys::prefix, api_keys::company_id))
@@ -221,7 +222,7 @@ impl Store {
             let what = change(conn)?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Key(key_id),
                 action,
                 &format!("key {key_id} ({prefix}){what}"),

@@ -5,11 +5,12 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::access::audit;
+use crate::access::Access;
 use crate::db::dialect::lower;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::schema::{companies, employee_tokens, employees, login_throttle};
-use crate::{Result, Scope, Store, StoreError};
+use crate::{Result, Scope, StoreError};
 use lead_auth::EmployeeToken;
 
 /// How wrong passwords are limited (`[dashboard]` in the configuration).
@@ -175,15 +176,15 @@ pub struct LoginCandidate {
     pub password_hash: Option<String>,
 }
 
-impl Store {
+impl Access<'_> {
     /// Lifts every lockout and throttle of an employee's login, from every address.
     pub fn lift_lockouts(&self, scope: Scope, employee_id: EmployeeId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             crate::access::employees::within(conn, scope, employee_id)?;
             lift(conn, employee_id)?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 "employee.unlock",
                 &format!("employee {employee_id}"),
@@ -195,7 +196,7 @@ impl Store {
     /// the same person may work for two companies) who have a password.
     pub fn login_candidates(&self, email: &str) -> Result<Vec<LoginCandidate>> {
         let email = email.trim().to_lowercase();
-        self.read(|conn| {
+        self.store.read(|conn| {
             let rows: Vec<(EmployeeId, CompanyId, Option<String>)> = employees::table
                 .inner_join(companies::table)
                 .filter(lower(employees::email.nullable()).eq(&email))
@@ -217,7 +218,7 @@ impl Store {
     }
 
     /// Reserves one login attempt with `email` from `client`, before the password is
-    /// checked: counts it as wrong until [`Store::start_session`] says otherwise. `false` when
+    /// checked: counts it as wrong until [`Access::start_session`] says otherwise. `false` when
     /// the password must not even be checked: `client` is locked out of that login, or has
     /// `per_client` attempts counted already, or (an address, not a known browser) the login
     /// waits out the account throttle.
@@ -233,7 +234,7 @@ impl Store {
         let login = login_key(email);
         let client = client.into();
         let now = Timestamp::now().millis();
-        let reserved = self.write(|conn| {
+        let reserved = self.store.write(|conn| {
             let per_client = i64::from(limits.per_client.max(1));
             // A count is forgotten after a quiet lockout's length.
             let quiet_since = now - limits.lockout_ms.max(1_000);
@@ -279,7 +280,7 @@ impl Store {
         let key = client.key();
         let now = Timestamp::now().millis();
         let max_failed = i32::try_from(limits.per_client.max(1)).unwrap_or(i32::MAX);
-        self.write(|conn| {
+        self.store.write(|conn| {
             let locked = diesel::update(
                 login_throttle::table
                     .find((&login, &key))
@@ -301,7 +302,7 @@ impl Store {
                 for employee_id in ids {
                     audit::record(
                         conn,
-                        &self.actor,
+                        &self.store.actor,
                         audit::About::Employee(employee_id),
                         "employee.locked",
                         &format!(
@@ -337,7 +338,7 @@ impl Store {
         let ends_wait = matches!(client, LoginClient::Address(_));
         let client = client.key();
         let (prefix, hash) = (token.display_prefix(), token.hash());
-        self.write(|conn| {
+        self.store.write(|conn| {
             let (email, company, once, password) = login_state(conn, employee_id)?;
             if password.as_deref() != Some(checked) {
                 return Err(StoreError::LockedOut);
@@ -395,7 +396,7 @@ impl Store {
 
     /// Ends a session (logout): its token stops working at once.
     pub fn end_session(&self, token_id: TokenId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             diesel::update(employee_tokens::table.find(token_id))
                 .set(employee_tokens::active.eq(0))
                 .execute(conn)?;

@@ -11,3 +11,9 @@ pub(crate) mod passwords;
 pub(crate) mod scope;
 pub(crate) mod secrets;
 pub(crate) mod tokens;
+
+handle! {
+    /// Who may act: companies and their employees, API keys, employee tokens, dashboard sessions
+/// and logins, passwords, the installation's secret, and the audit log.
+    Access by access
+}

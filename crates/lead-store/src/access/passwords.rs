@@ -6,12 +6,13 @@ use diesel::prelude::*;
 
 use crate::access::audit;
 use crate::access::logins::lift;
+use crate::access::Access;
 use crate::ids::{EmployeeId, TokenId};
 use crate::models::Member;
 use crate::schema::{employee_tokens, employees};
-use crate::{Result, Scope, Store, StoreError};
+use crate::{Result, Scope, StoreError};
 
-impl Store {
+impl Access<'_> {
     /// Sets (or with `None` removes) an employee's dashboard password hash — for good: the
     /// operator's command — and lifts every lockout of the account. The employee's dashboard
     /// sessions end (whoever was logged in with the old password is out); team-API tokens stay.
@@ -22,7 +23,7 @@ impl Store {
 
     /// Sets a one-time password an admin gives an employee: the first login with it consumes
     /// it and opens nothing but the page where the employee sets their own. Otherwise as
-    /// [`Store::set_employee_password`].
+    /// [`Access::set_employee_password`].
     pub fn set_one_time_password(&self, scope: Scope, employee_id: EmployeeId, password_hash: &str) -> Result<()> {
         self.put_password(scope, employee_id, Some(password_hash), true, None, "set once")
     }
@@ -52,7 +53,7 @@ impl Store {
         keep: Option<TokenId>,
         what: &str,
     ) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             crate::access::employees::within(conn, scope, employee_id)?;
             diesel::update(employees::table.find(employee_id))
                 .set((
@@ -95,7 +96,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 "employee.password",
                 &format!("employee {employee_id}: password {what}"),
@@ -106,7 +107,7 @@ impl Store {
     /// The employee's own password hash, to check the current password before a change;
     /// `None` when they have none (a one-time password was consumed by this session's login).
     pub fn own_password_hash(&self, member: Member) -> Result<Option<String>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             Ok(employees::table
                 .find(member.employee_id)
                 .filter(employees::company_id.eq(member.company_id))

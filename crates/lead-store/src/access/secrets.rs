@@ -4,11 +4,12 @@
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use crate::access::Access;
 use crate::db::dialect;
 use crate::schema::server_secrets;
 use crate::{Result, Store, StoreError};
 
-impl Store {
+impl Access<'_> {
     /// The secret called `name`; made by `make` and kept if there is none yet. Instances
     /// starting together agree: the first one's is kept, the others' discarded.
     pub fn server_secret_or_make(&self, name: &str, make: impl FnOnce() -> String) -> Result<String> {
@@ -21,11 +22,11 @@ impl Store {
                     .optional()?)
             })
         };
-        if let Some(secret) = read(self)? {
+        if let Some(secret) = read(self.store)? {
             return Ok(secret);
         }
         let made = make();
-        self.write(|conn| {
+        self.store.write(|conn| {
             let insert = diesel::insert_into(server_secrets::table)
                 .values((
                     server_secrets::name.eq(name),
@@ -36,6 +37,6 @@ impl Store {
             dialect::each_backend!(&mut *conn, c => insert.execute(c))?;
             Ok(())
         })?;
-        read(self)?.ok_or_else(|| StoreError::corrupt(format!("the secret {name} was written but is not there")))
+        read(self.store)?.ok_or_else(|| StoreError::corrupt(format!("the secret {name} was written but is not there")))
     }
 }

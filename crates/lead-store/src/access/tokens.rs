@@ -6,12 +6,13 @@ use lead_domain::Timestamp;
 use lead_auth::{EmployeeToken, TokenHash, TokenKind, TokenState};
 
 use crate::access::audit;
+use crate::access::Access;
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, EmployeeId, TokenId};
 use crate::input::select_by_id_or_prefix;
 use crate::models::{Member, TokenInfo, TokenLookup};
 use crate::schema::{companies, employee_tokens, employees};
-use crate::{Result, Store, StoreError};
+use crate::{Result, StoreError};
 
 type TokenRow = (TokenId, EmployeeId, String, i32, i64);
 
@@ -67,13 +68,13 @@ macro_rules! tokens_with_state {
     };
 }
 
-impl Store {
+impl Access<'_> {
     /// Registers `token` for an employee: its hash and display prefix (the token itself is
     /// never stored).
     pub fn add_employee_token(&self, employee_id: EmployeeId, token: &EmployeeToken) -> Result<TokenId> {
         self.find_employee(employee_id)?;
         let (prefix, hash) = (token.display_prefix(), token.hash());
-        self.write(|conn| {
+        self.store.write(|conn| {
             let id: TokenId = diesel::insert_into(employee_tokens::table)
                 .values((
                     employee_tokens::employee_id.eq(employee_id),
@@ -89,7 +90,7 @@ impl Store {
                 }))?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(employee_id),
                 "token.issue",
                 &format!("token {id} ({prefix}) of employee {employee_id}"),
@@ -102,7 +103,7 @@ impl Store {
     /// of the other kind is not found. A session is the token that expires (made at a login);
     /// a team-API token never does.
     pub fn find_token_of_kind(&self, hash: &TokenHash, kind: TokenKind) -> Result<Option<TokenLookup>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let query = tokens_with_state!()
                 .filter(employee_tokens::token_hash.eq(hash.as_str()))
                 .into_boxed();
@@ -118,7 +119,7 @@ impl Store {
     /// Looks a token up by its hash, whatever its kind (the operator revoking one), with
     /// whether it may act.
     pub fn find_token_by_hash(&self, hash: &TokenHash) -> Result<Option<TokenLookup>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let found: Option<StateRow> = tokens_with_state!()
                 .filter(employee_tokens::token_hash.eq(hash.as_str()))
                 .first(conn)
@@ -130,7 +131,7 @@ impl Store {
     /// Whether a token may still act (long-lived streams re-check it): the same rule as when
     /// it was presented.
     pub fn token_is_valid(&self, token_id: TokenId) -> Result<bool> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let found: Option<StateRow> = tokens_with_state!()
                 .filter(employee_tokens::id.eq(token_id))
                 .first(conn)
@@ -142,7 +143,7 @@ impl Store {
     /// Of `tokens`, those that no longer let anyone in (revoked, expired, gone, the employee
     /// or company deactivated): one query for all of them.
     pub fn invalid_tokens(&self, tokens: &[TokenId]) -> Result<Vec<TokenId>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let rows: Vec<StateRow> = tokens_with_state!()
                 .filter(employee_tokens::id.eq_any(tokens))
                 .load(conn)?;
@@ -158,7 +159,7 @@ impl Store {
 
     /// Tokens, all or of one employee, by id.
     pub fn list_employee_tokens(&self, employee_id: Option<EmployeeId>) -> Result<Vec<TokenInfo>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = employee_tokens::table
                 .select((
                     employee_tokens::id,
@@ -189,7 +190,7 @@ impl Store {
 
     /// Revokes a token: it stops working at once.
     pub fn revoke_employee_token(&self, token_id: TokenId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let updated = diesel::update(employee_tokens::table.find(token_id))
                 .set(employee_tokens::active.eq(0))
                 .execute(conn)?;
@@ -198,7 +199,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Token(token_id),
                 "token.revoke",
                 &format!("token {token_id}"),

@@ -188,7 +188,8 @@ impl Store {
     /// after the snapshot is not copied). Verifies each table's row count.
     pub fn copy_to(&self, target: &Store) -> Result<CopyReport> {
         let empty = target.totals()?;
-        if empty != crate::Totals::default() || !target.list_companies()?.is_empty() {
+        let companies: i64 = target.read(|conn| Ok(crate::schema::companies::table.count().get_result(conn)?))?;
+        if empty != crate::Totals::default() || companies > 0 {
             return Err(StoreError::Conflict(
                 crate::error::Clash::Target,
                 "the target database is not empty".into(),

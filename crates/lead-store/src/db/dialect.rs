@@ -1,7 +1,8 @@
 //! Every difference between SQLite and PostgreSQL, in one place: how a connection is set up
 //! and migrated, how a write transaction starts, how multi-row inserts run and return their
 //! ids, how a capped key's count is locked, how other instances hear of a commit, and the
-//! spelling of a bound parameter. The rest of the store speaks Diesel's common dialect.
+//! spelling of a bound parameter. The rest of the store speaks Diesel's common dialect, but
+//! for the claim of due deliveries, which locks on PostgreSQL alone (`deliveries/claims.rs`).
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;

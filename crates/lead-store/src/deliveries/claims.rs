@@ -10,10 +10,11 @@ use lead_domain::Timestamp;
 use super::due::{load_due, DueDelivery};
 use crate::access::audit;
 use crate::db::{dialect, DbConnection};
+use crate::deliveries::Deliveries;
 use crate::ids::{CompanyId, DeliveryId, PushSubscriptionId, WebhookId};
 use crate::outbox::{fail_pending, shown_url, Channel, DeliveryStatus, Endpoint};
 use crate::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
-use crate::{Result, Store};
+use crate::Result;
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +52,7 @@ pub struct Attempt {
     pub outcome: Outcome,
 }
 
-/// What a delivery worker hands over in one transaction (see [`Store::exchange_deliveries`]).
+/// What a delivery worker hands over in one transaction (see [`Deliveries::exchange_deliveries`]).
 #[derive(Debug, Clone, Default)]
 pub struct Exchange {
     /// Attempts made since the last exchange, to be recorded.
@@ -74,23 +75,23 @@ pub struct Exchange {
     pub disable_after: Duration,
 }
 
-impl Store {
+impl Deliveries<'_> {
     /// One write transaction for a delivery worker: records `exchange.attempts`, gives back the
     /// claims in `exchange.give_back` (due again after `exchange.busy_wait`), and claims up to
     /// `exchange.claim` due deliveries for `exchange.lease` (another worker takes one over
     /// only after it) — each at most once across every instance (PostgreSQL: `FOR UPDATE SKIP
-    /// LOCKED`). The ids claimed; [`Store::load_deliveries`] reads what they need.
+    /// LOCKED`). The ids claimed; [`Deliveries::load_deliveries`] reads what they need.
     pub fn exchange_deliveries(&self, exchange: &Exchange) -> Result<Vec<DeliveryId>> {
         let now = Timestamp::now().millis();
         if exchange.attempts.is_empty() && exchange.give_back.is_empty() && exchange.renew.is_empty() {
             // Most of the time nothing is due: a read finds that without the write lock.
             let due =
                 |conn: &mut DbConnection| due_deliveries(conn, now, 1, false, &exchange.skip, exchange.skip_email);
-            if exchange.claim <= 0 || self.read(due)?.is_empty() {
+            if exchange.claim <= 0 || self.store.read(due)?.is_empty() {
                 return Ok(Vec::new());
             }
         }
-        self.write(|conn| {
+        self.store.write(|conn| {
             self.record(conn, &exchange.attempts, exchange.disable_after, now)?;
             // Still held (queued or being sent): the claims are renewed, so that no other worker
             // takes them over while this one lives.
@@ -123,18 +124,18 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.read(|conn| load_due(conn, ids, Timestamp::now().millis()))
+        self.store.read(|conn| load_due(conn, ids, Timestamp::now().millis()))
     }
 
     /// SQLite (one server process per file): gives back the claims a process that died
     /// left, at its next start. PostgreSQL leaves them to expire: other instances may be
     /// sending them right now.
     pub fn recover_claims(&self) -> Result<usize> {
-        if self.backend == crate::Backend::Postgres {
+        if self.store.backend == crate::Backend::Postgres {
             return Ok(0);
         }
         // Usually there are none: looked for without taking the write lock.
-        let left: i64 = self.read(|conn| {
+        let left: i64 = self.store.read(|conn| {
             Ok(outbox::table
                 .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
                 .filter(outbox::claimed_until.is_not_null())
@@ -144,7 +145,7 @@ impl Store {
         if left == 0 {
             return Ok(0);
         }
-        self.write(|conn| {
+        self.store.write(|conn| {
             Ok(diesel::update(
                 outbox::table
                     .filter(outbox::status.eq(DeliveryStatus::Pending.as_str()))
@@ -287,7 +288,7 @@ fn millis(duration: Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
-impl Store {
+impl Deliveries<'_> {
     /// Disables an active endpoint for `reason`: its pending deliveries fail, and every active
     /// employee of its company is told which endpoint and why.
     fn disable_webhook(&self, conn: &mut DbConnection, id: WebhookId, why: Disabled, now: i64) -> Result<()> {
@@ -310,7 +311,7 @@ impl Store {
         crate::team::notifications::notify_about_webhook(conn, company_id, &text, now)?;
         audit::record(
             conn,
-            &self.actor,
+            &self.store.actor,
             audit::About::Company(company_id),
             "webhook.disable",
             &format!("webhook {id} of company {company_id}: {reason}"),

@@ -5,10 +5,11 @@ use lead_domain::Timestamp;
 
 use crate::access::audit;
 use crate::db::DbConnection;
+use crate::deliveries::Deliveries;
 use crate::ids::{CompanyId, DeliveryId};
 use crate::outbox::{parse_word, shown_url, Channel, DeliveryStatus, Event};
 use crate::schema::{employees, outbox, push_subscriptions, tickets, web_orders, webhooks};
-use crate::{Result, Scope, Store, StoreError};
+use crate::{Result, Scope, StoreError};
 
 /// A delivery, as the operator's and the team's lists show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct DeliveryFilter {
     pub limit: Option<i64>,
 }
 
-impl Store {
+impl Deliveries<'_> {
     /// Deliveries, newest first.
     pub fn list_deliveries(&self, filter: &DeliveryFilter) -> Result<Vec<Delivery>> {
         // One company's deliveries come in two parts: the pending ones (found through the
@@ -64,7 +65,7 @@ impl Store {
             (Some(_), Some(_)) => &[Part::Finished],
             (Some(_), None) => &[Part::Pending, Part::Finished],
         };
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut rows = Vec::new();
             for &part in parts {
                 rows.extend(delivery_rows(conn, filter, part)?);
@@ -125,7 +126,7 @@ impl Store {
 
     /// Tries a delivery again now — a failed one too (its endpoint must be active).
     pub fn retry_delivery(&self, scope: Scope, id: DeliveryId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let now = Timestamp::now().millis();
             type Found = (String, Option<i64>, Option<i32>, Option<i64>, String, Option<i64>);
             let found: Option<(Found, CompanyId)> = outbox_with_endpoints!()
@@ -190,7 +191,7 @@ impl Store {
                 .execute(conn)?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Delivery(id),
                 "outbox.retry",
                 &format!("delivery {id}"),
@@ -231,7 +232,7 @@ enum Part {
     Finished,
 }
 
-/// One query of [`Store::list_deliveries`].
+/// One query of [`Deliveries::list_deliveries`].
 fn delivery_rows(conn: &mut DbConnection, filter: &DeliveryFilter, part: Part) -> Result<Vec<DeliveryRow>> {
     let mut query = outbox_with_endpoints!()
         .left_join(employees::table.on(outbox::employee_id.eq(employees::id.nullable())))

@@ -1,6 +1,6 @@
 //! Sending what the outbox holds: the delivery workers (crate `lead-deliver`) claim due rows
 //! in one short transaction, send outside any transaction, and record the attempt in another
-//! ([`Store::exchange_deliveries`](crate::Store::exchange_deliveries)); an endpoint that keeps
+//! ([`Deliveries::exchange_deliveries`](crate::Deliveries::exchange_deliveries)); an endpoint that keeps
 //! failing is disabled and its company's team told. One file per topic: claiming and
 //! recording (`claims.rs`), what a claimed delivery needs to be sent (`due.rs`), and the
 //! operator's and team's lists with the retry (`lists.rs`).
@@ -33,3 +33,9 @@ mod lists;
 pub use claims::{Attempt, Exchange, Outcome};
 pub use due::{DueDelivery, LeadRecord, MailTo};
 pub use lists::{Delivery, DeliveryFilter};
+
+handle! {
+    /// Sending: the delivery workers' claims and records, and the lists of deliveries with their
+/// retry.
+    Deliveries by deliveries
+}

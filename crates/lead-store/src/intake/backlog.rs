@@ -8,9 +8,10 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::dialect::each_backend;
+use crate::intake::Intake;
 use crate::outbox::Channel;
 use crate::schema::{outbox, outbox_attempts};
-use crate::{Result, Store};
+use crate::Result;
 
 /// A pending delivery due longer than this and claimed by nobody is overdue: no worker
 /// sends (the server is down, or runs with `--no-deliver`).
@@ -73,7 +74,7 @@ struct CountRow {
     count: i64,
 }
 
-impl Store {
+impl Intake<'_> {
     /// The pending deliveries of every channel (one query over the pending rows).
     pub fn outbox_pending(&self) -> Result<Vec<Pending>> {
         let now = Timestamp::now().millis();
@@ -87,7 +88,9 @@ impl Store {
                               AND (claimed_until IS NULL OR claimed_until < {now}) THEN 1 ELSE 0 END) AS overdue \
              FROM outbox WHERE status = 'pending' GROUP BY channel"
         );
-        let rows: Vec<PendingRow> = self.read(|conn| Ok(each_backend!(conn, c => diesel::sql_query(&sql).load(c))?))?;
+        let rows: Vec<PendingRow> = self
+            .store
+            .read(|conn| Ok(each_backend!(conn, c => diesel::sql_query(&sql).load(c))?))?;
         Ok(Channel::ALL
             .iter()
             .map(|&channel| {
@@ -108,7 +111,7 @@ impl Store {
     pub fn outbox_backlog(&self) -> Result<Vec<Backlog>> {
         let pending = self.outbox_pending()?;
         let since = Timestamp::now().millis() - 24 * 3600 * 1000;
-        self.read(|conn| {
+        self.store.read(|conn| {
             // Failed for good with an attempt in the last day (the failed rows' own index).
             let failed_sql = format!(
                 "SELECT o.channel AS channel, COUNT(*) AS count FROM outbox o \

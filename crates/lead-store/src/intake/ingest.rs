@@ -98,7 +98,7 @@ impl Shared {
     }
 }
 
-/// What waits in the write queue (see [`Store::queue_load`](crate::Store::queue_load)).
+/// What waits in the write queue (see [`Intake::queue_load`](crate::Intake::queue_load)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueueLoad {
     /// Leads not yet taken by a writer.

@@ -4,10 +4,11 @@
 use lead_domain::LeadBody;
 
 use crate::intake::ingest::PendingLead;
+use crate::intake::Intake;
 use crate::models::{Recorded, SubmitOptions, Tenant};
-use crate::{Result, Store};
+use crate::Result;
 
-impl Store {
+impl Intake<'_> {
     /// Queues a lead read from its request `body` for `tenant`, to be recorded
     /// with its customer link and one notification per active employee, all or nothing, in
     /// the writer's next batch. Never blocks: a full queue is [`StoreError::Busy`](crate::StoreError::Busy). The
@@ -22,21 +23,25 @@ impl Store {
     /// window resolves to the first lead's answer too. Spam is always stored, and records
     /// neither its key nor its fingerprint.
     pub fn submit_lead(&self, tenant: Tenant, body: LeadBody, options: SubmitOptions) -> Result<PendingLead> {
-        self.ingest.submit(tenant, body, options)
+        self.store.ingest.submit(tenant, body, options)
     }
 
     /// What waits in the write queue right now: leads the writer has not taken yet (a lead
     /// in a batch being committed is no longer waiting).
     pub fn queue_load(&self) -> crate::QueueLoad {
-        self.shared.queued()
+        self.store.shared.queued()
     }
 
     /// Whether the lead writers are running: leads can be taken.
     pub fn writer_running(&self) -> bool {
-        self.shared.writers_running.load(std::sync::atomic::Ordering::SeqCst) > 0
+        self.store
+            .shared
+            .writers_running
+            .load(std::sync::atomic::Ordering::SeqCst)
+            > 0
     }
 
-    /// [`Store::submit_lead`], waiting (blocking this thread) for the commit.
+    /// [`Intake::submit_lead`], waiting (blocking this thread) for the commit.
     pub fn record_lead(&self, tenant: Tenant, body: LeadBody) -> Result<Recorded> {
         self.submit_lead(tenant, body, SubmitOptions::default())?.wait()
     }

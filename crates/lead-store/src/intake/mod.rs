@@ -7,3 +7,9 @@ pub(crate) mod ingest;
 pub(crate) mod leads;
 pub(crate) mod submissions;
 pub(crate) mod write;
+
+handle! {
+    /// The way in for leads: the write queue, the submission log, and the backlog of deliveries
+/// still owed.
+    Intake by intake
+}

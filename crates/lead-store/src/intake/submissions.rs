@@ -17,8 +17,9 @@ use lead_domain::Timestamp;
 use crate::db::{write_transaction, DbConnection, DbPool};
 use crate::ids::{CompanyId, SubmissionId};
 use crate::intake::ingest::Shared;
+use crate::intake::Intake;
 use crate::schema::submissions;
-use crate::{Result, Store};
+use crate::Result;
 
 /// Entries waiting to be written at most; beyond, new ones are dropped (and counted in the log).
 const QUEUE: usize = 65_536;
@@ -268,24 +269,24 @@ fn at_most(text: String, max: usize) -> String {
     }
 }
 
-impl Store {
+impl Intake<'_> {
     /// Logs a request to the lead endpoint. Never blocks and never fails a request: when the
     /// log cannot keep up (its queue is bounded in entries and in bytes), entries are dropped
     /// (and that is logged). At most 255 characters of the `Origin` are kept.
     pub fn log_submission(&self, entry: NewSubmission) {
-        self.submission_log.get_or_init(|| {
-            LogThread::start(self.writer.clone(), self.shared.clone())
+        self.store.submission_log.get_or_init(|| {
+            LogThread::start(self.store.writer.clone(), self.store.shared.clone())
                 .map_err(|e| log::error!("{e}"))
                 .ok()
         });
-        if !self.shared.log.push(entry.into()) {
+        if !self.store.shared.log.push(entry.into()) {
             log::warn!("the submission log is behind: an entry was dropped");
         }
     }
 
     /// Logged requests, newest first.
     pub fn list_submissions(&self, filter: &SubmissionFilter) -> Result<Vec<Submission>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = submissions::table.order(submissions::id.desc()).into_boxed();
             if let Some(company) = filter.company_id {
                 query = query.filter(submissions::company_id.eq(company));

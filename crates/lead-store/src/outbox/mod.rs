@@ -3,7 +3,7 @@
 //! release), so that nothing committed is ever left unsent and nothing unsent is ever lost.
 //! The delivery workers (crate `lead-deliver`) claim due rows in one short transaction, send
 //! outside any transaction, and record the attempt in another
-//! ([`Store::exchange_deliveries`](crate::Store::exchange_deliveries)).
+//! ([`Deliveries::exchange_deliveries`](crate::Deliveries::exchange_deliveries)).
 //!
 //! Sending is `deliveries/`, above the team's records it reads; this folder is what is owed,
 //! written by everything that owes it, below them.
@@ -127,3 +127,9 @@ pub(crate) use owed::{confirmation, fail_pending, DeliveryPolicy, NewDelivery, S
 pub use push::PushTarget;
 pub(crate) use webhooks::targets;
 pub use webhooks::{shown_url, NewWebhook, Webhook, WebhookTarget, PREVIOUS_SECRET_VALID};
+
+handle! {
+    /// What is owed to the outside and where it goes: the companies' webhook endpoints, the
+/// employees' devices and the server's push keys.
+    Outbox by outbox
+}

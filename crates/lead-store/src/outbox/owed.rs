@@ -8,8 +8,9 @@ use lead_domain::Timestamp;
 use super::*;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::outbox::Outbox;
 use crate::schema::{employees, outbox, push_subscriptions, webhooks};
-use crate::{db::dialect, Result, Store};
+use crate::{db::dialect, Result};
 
 /// Which deliveries new leads owe besides webhooks: e-mails (none unless an SMTP server is
 /// configured) and push messages (none unless push is).
@@ -201,7 +202,7 @@ pub(crate) fn enqueue(
     Ok(())
 }
 
-impl Store {
+impl Outbox<'_> {
     /// Writes the deliveries `event` about `lead` owes (inside the caller's transaction).
     pub(crate) fn enqueue(
         &self,
@@ -215,7 +216,7 @@ impl Store {
             company_id,
             lead,
             event,
-            self.shared.owed,
+            self.store.shared.owed,
             Timestamp::now().millis(),
         )
     }

@@ -12,9 +12,10 @@ use lead_domain::Timestamp;
 
 use crate::ids::{EmployeeId, PushSubscriptionId};
 use crate::models::Member;
+use crate::outbox::Outbox;
 use crate::outbox::{fail_pending, shown_url, Channel, Endpoint, Event, NewDelivery};
 use crate::schema::{employees, outbox, push_subscriptions, vapid_keys};
-use crate::{access::audit, db::dialect, Problem, Result, Store, StoreError};
+use crate::{access::audit, db::dialect, Problem, Result, StoreError};
 
 /// Devices per employee at most: a token cannot fill the outbox with its own subscriptions.
 pub const MAX_DEVICES: i64 = 20;
@@ -195,10 +196,10 @@ pub(crate) fn devices(
         .collect())
 }
 
-impl Store {
+impl Outbox<'_> {
     /// The server's VAPID keys, if made yet.
     pub fn vapid_keys(&self) -> Result<Option<VapidKeys>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             Ok(vapid_keys::table
                 .find(1)
                 .select((vapid_keys::private_key, vapid_keys::public_key))
@@ -218,7 +219,7 @@ impl Store {
             return Ok(keys);
         }
         let made = make();
-        self.write(|conn| {
+        self.store.write(|conn| {
             let insert = diesel::insert_into(vapid_keys::table)
                 .values((
                     vapid_keys::id.eq(1),
@@ -231,7 +232,7 @@ impl Store {
             if inserted == 1 {
                 audit::record(
                     conn,
-                    &self.actor,
+                    &self.store.actor,
                     audit::About::Installation,
                     "push.keys",
                     "VAPID key pair made",
@@ -243,10 +244,10 @@ impl Store {
             .ok_or_else(|| StoreError::corrupt("the VAPID keys were written but are not there".into()))
     }
 
-    /// Checks a subscription as [`Store::add_push_subscription`] will, without the database:
+    /// Checks a subscription as [`Outbox::add_push_subscription`] will, without the database:
     /// for a caller to check what it must check itself (the push service's name) only then.
     pub fn check_push_subscription(&self, new: &NewPushSubscription<'_>) -> Result<()> {
-        checked(new, self.private_targets).map(|_| ())
+        checked(new, self.store.private_targets).map(|_| ())
     }
 
     /// Keeps a device of `member` (a browser's push subscription). The same push URL again —
@@ -254,15 +255,15 @@ impl Store {
     /// one row: a device belongs to whoever subscribed it last, and what was still owed to its
     /// previous owner there is not sent (it fails).
     pub fn add_push_subscription(&self, member: Member, new: &NewPushSubscription<'_>) -> Result<PushSubscription> {
-        if !self.shared.owed.push {
+        if !self.store.shared.owed.push {
             return Err(StoreError::Conflict(
                 crate::error::Clash::PushOff,
                 "push is not enabled on this server ([push] subject)".into(),
             ));
         }
         let endpoint = new.endpoint.trim();
-        let (p256dh, auth, device) = checked(new, self.private_targets)?;
-        self.write(|conn| {
+        let (p256dh, auth, device) = checked(new, self.store.private_targets)?;
+        self.store.write(|conn| {
             let now = Timestamp::now().millis();
             let existing: Option<(PushSubscriptionId, EmployeeId)> = push_subscriptions::table
                 .filter(push_subscriptions::endpoint.eq(endpoint))
@@ -321,7 +322,7 @@ impl Store {
             };
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(member.employee_id),
                 "push.subscribe",
                 &format!("employee {}: device {id} ({device})", member.employee_id),
@@ -336,7 +337,7 @@ impl Store {
 
     /// An employee's devices, oldest first.
     pub fn list_push_subscriptions(&self, employee_id: EmployeeId) -> Result<Vec<PushSubscription>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             Ok(push_subscriptions::table
                 .filter(push_subscriptions::employee_id.eq(employee_id))
                 .select(subscription_columns!())
@@ -351,7 +352,7 @@ impl Store {
     /// Removes a device of `member` (another's device is not found); its pending messages
     /// fail.
     pub fn remove_push_subscription(&self, member: Member, id: PushSubscriptionId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let mine = push_subscriptions::table
                 .find(id)
                 .filter(push_subscriptions::employee_id.eq(member.employee_id))
@@ -364,7 +365,7 @@ impl Store {
             forget_device(conn, id, "the device was removed")?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Employee(member.employee_id),
                 "push.unsubscribe",
                 &format!("employee {}: device {id}", member.employee_id),
@@ -374,13 +375,13 @@ impl Store {
 
     /// Owes every device of `member` a test message now; how many devices.
     pub fn test_push(&self, member: Member) -> Result<usize> {
-        if !self.shared.owed.push {
+        if !self.store.shared.owed.push {
             return Err(StoreError::Conflict(
                 crate::error::Clash::PushOff,
                 "push is not enabled on this server ([push] subject)".into(),
             ));
         }
-        self.write(|conn| {
+        self.store.write(|conn| {
             let now = Timestamp::now().millis();
             let devices: Vec<PushSubscriptionId> = push_subscriptions::table
                 .filter(push_subscriptions::employee_id.eq(member.employee_id))

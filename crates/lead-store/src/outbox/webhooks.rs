@@ -10,8 +10,9 @@ use lead_domain::Timestamp;
 use super::*;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, WebhookId};
+use crate::outbox::Outbox;
 use crate::schema::webhooks;
-use crate::{access::audit, db::dialect, Result, Scope, Store, StoreError};
+use crate::{access::audit, db::dialect, Result, Scope, StoreError};
 
 /// A webhook as stored.
 type WebhookRow = (
@@ -151,7 +152,7 @@ fn webhook_of(row: WebhookRow) -> Result<Webhook> {
     })
 }
 
-impl Store {
+impl Outbox<'_> {
     /// Adds a webhook endpoint for a company (active at once).
     pub fn add_webhook(&self, new: &NewWebhook<'_>) -> Result<WebhookId> {
         if new.events.is_empty() || new.events.iter().any(|event| !Event::WEBHOOK_EVENTS.contains(event)) {
@@ -168,7 +169,7 @@ impl Store {
             });
         }
         let events: Vec<&str> = new.events.iter().map(|event| event.as_str()).collect();
-        self.write(|conn| {
+        self.store.write(|conn| {
             crate::access::companies::ensure_company(conn, new.company_id)?;
             let id = dialect::each_backend!(&mut *conn, c => diesel::insert_into(webhooks::table)
                 .values((
@@ -183,7 +184,7 @@ impl Store {
                 .get_result::<WebhookId>(c))?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Company(new.company_id),
                 "webhook.add",
                 &format!("webhook {id} of company {} to {}", new.company_id, new.url),
@@ -194,7 +195,7 @@ impl Store {
 
     /// The webhook endpoints (of one company, or all), oldest first; removed ones are gone.
     pub fn list_webhooks(&self, company_id: Option<CompanyId>) -> Result<Vec<Webhook>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = webhooks::table
                 .filter(webhooks::removed_at.is_null())
                 .select(webhook_columns!())
@@ -209,7 +210,7 @@ impl Store {
 
     /// One endpoint and where and how it is sent to (for `webhook test`).
     pub fn find_webhook(&self, scope: Scope, id: WebhookId) -> Result<(Webhook, WebhookTarget)> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let webhook = webhooks::table
                 .find(id)
                 .filter(webhooks::removed_at.is_null())
@@ -229,7 +230,7 @@ impl Store {
 
     /// Removes an endpoint: it is sent nothing more, and its pending deliveries fail.
     pub fn remove_webhook(&self, scope: Scope, id: WebhookId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             within(conn, scope, id)?;
             let now = Timestamp::now().millis();
             let removed = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
@@ -245,7 +246,7 @@ impl Store {
             fail_pending(conn, Endpoint::Webhook(id), "the endpoint was removed")?;
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Webhook(id),
                 "webhook.remove",
                 &format!("webhook {id}"),
@@ -255,7 +256,7 @@ impl Store {
 
     /// Enables a disabled endpoint again (its failed deliveries stay failed: `outbox retry`).
     pub fn enable_webhook(&self, scope: Scope, id: WebhookId) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             within(conn, scope, id)?;
             let enabled = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
                 .set((
@@ -269,7 +270,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Webhook(id),
                 "webhook.enable",
                 &format!("webhook {id}"),
@@ -280,7 +281,7 @@ impl Store {
     /// Gives an endpoint a new secret; the old one goes on signing alongside for
     /// [`PREVIOUS_SECRET_VALID`].
     pub fn rotate_webhook_secret(&self, id: WebhookId, secret: &str) -> Result<()> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let now = Timestamp::now().millis();
             let until = now + i64::try_from(PREVIOUS_SECRET_VALID.as_millis()).expect("a day in milliseconds");
             let rotated = diesel::update(webhooks::table.find(id).filter(webhooks::removed_at.is_null()))
@@ -295,7 +296,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Webhook(id),
                 "webhook.rotate-secret",
                 &format!("webhook {id}"),

@@ -5,3 +5,8 @@
 pub(crate) mod deletion;
 pub(crate) mod person;
 pub(crate) mod retention;
+
+handle! {
+    /// A person's data: its export and erasure, and the purge of what is kept no longer.
+    Privacy by privacy
+}

@@ -12,7 +12,8 @@ use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
 use crate::privacy::deletion::{delete_deliveries, delete_leads, ids_of, list};
-use crate::{Backend, Result, Store, StoreError};
+use crate::privacy::Privacy;
+use crate::{Backend, Result, StoreError};
 
 /// Days each kind of row is kept (`0`: forever). The defaults are those of
 /// `[retention]` in the server's configuration; docs/operations.md gives the reasons.
@@ -237,7 +238,7 @@ struct Count {
     rows: i64,
 }
 
-impl Store {
+impl Privacy<'_> {
     /// Deletes what `retention` no longer keeps, in batches of a few hundred rows, each its
     /// own transaction; with `dry_run` only counts it. Stops early (between two batches) when
     /// `stop` is set. On PostgreSQL one instance purges at a time: another that is purging
@@ -246,7 +247,7 @@ impl Store {
         self.purge_as_of(retention, Timestamp::now(), dry_run, stop)
     }
 
-    /// [`Store::purge`] as if it were `now`: a benchmark purges what it wrote a moment ago.
+    /// [`Privacy::purge`] as if it were `now`: a benchmark purges what it wrote a moment ago.
     pub fn purge_as_of(
         &self,
         retention: &Retention,
@@ -255,7 +256,7 @@ impl Store {
         stop: &AtomicBool,
     ) -> Result<PurgeReport> {
         // Held for the whole run on a connection of its own; ends with it, even on a crash.
-        let _lock = match &self.listener {
+        let _lock = match &self.store.listener {
             Some((url, _)) => match PurgeLock::take(url)? {
                 Some(lock) => Some(lock),
                 None => {
@@ -288,14 +289,14 @@ impl Store {
             };
             let mut total = 0u64;
             if dry_run {
-                total = self.read(|conn| due(conn, rows, &sql, None))?;
-            } else if self.read(|conn| due(conn, rows, &sql, Some(1)))? > 0 {
+                total = self.store.read(|conn| due(conn, rows, &sql, None))?;
+            } else if self.store.read(|conn| due(conn, rows, &sql, Some(1)))? > 0 {
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         report.kinds.push(done(total));
                         return Ok(report);
                     }
-                    let deleted = self.write(|conn| delete_batch(conn, rows, &sql))?;
+                    let deleted = self.store.write(|conn| delete_batch(conn, rows, &sql))?;
                     total += deleted as u64;
                     if deleted < BATCH as usize {
                         break;
@@ -312,7 +313,7 @@ impl Store {
     /// Purges by `retention` every `every`, the first time `first` from now, on a thread of its
     /// own, until the returned guard is dropped (which stops a run between two batches).
     pub fn purge_every(&self, retention: Retention, first: Duration, every: Duration) -> Result<PurgeTask> {
-        let store = self.clone();
+        let store = self.store.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let (wake, woken) = mpsc::channel::<()>();
         let stopping = stop.clone();
@@ -321,7 +322,7 @@ impl Store {
             .spawn(move || {
                 let mut wait = first;
                 while let Err(mpsc::RecvTimeoutError::Timeout) = woken.recv_timeout(wait) {
-                    match store.purge(&retention, false, &stopping) {
+                    match store.privacy().purge(&retention, false, &stopping) {
                         Ok(report) if report.total() > 0 => {
                             let kinds: Vec<String> = report
                                 .kinds

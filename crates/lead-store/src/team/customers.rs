@@ -12,7 +12,8 @@ use crate::rows::NewCustomer;
 use crate::schema::{customers, tickets, web_orders};
 use crate::team::records::table::{Rows, Table};
 use crate::team::records::{LeadKind, Listing, OrderRecord, TicketRecord};
-use crate::{Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Result, StoreError};
 
 const CUSTOMER_COLUMNS: (
     customers::id,
@@ -28,12 +29,12 @@ const CUSTOMER_COLUMNS: (
     customers::created_at,
 );
 
-impl Store {
+impl Team<'_> {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
     pub fn add_customer(&self, company_id: CompanyId, name: &str, email: &str) -> Result<Customer> {
         let name = checked_name(name)?;
         let email = checked_email(email)?;
-        self.write(|conn| {
+        self.store.write(|conn| {
             ensure_company(conn, company_id)?;
             diesel::insert_into(customers::table)
                 .values(NewCustomer {
@@ -64,7 +65,7 @@ impl Store {
         before: Option<CustomerId>,
         limit: Option<i64>,
     ) -> Result<Vec<Customer>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let mut query = customers::table
                 .filter(customers::company_id.eq(company_id))
                 .select(CUSTOMER_COLUMNS)
@@ -91,14 +92,14 @@ impl Store {
 
     /// One customer of the company; another company's customer is simply not found.
     pub fn get_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Customer> {
-        self.read(|conn| load_customer(conn, company_id, customer_id))
+        self.store.read(|conn| load_customer(conn, company_id, customer_id))
     }
 
     /// The customer with the newest `per_list` of its tickets and of its orders (a customer
-    /// of many years has thousands): the older ones page with [`Store::customer_leads`].
+    /// of many years has thousands): the older ones page with [`Team::customer_leads`].
     pub fn customer_file(&self, company_id: CompanyId, customer_id: CustomerId, per_list: i64) -> Result<CustomerFile> {
         let fetch = Some(per_list.max(1).saturating_add(1));
-        self.read(|conn| {
+        self.store.read(|conn| {
             let customer = load_customer(conn, company_id, customer_id)?;
             let rows = Rows {
                 limit: fetch,
@@ -129,7 +130,7 @@ impl Store {
         before: Option<K::Id>,
         limit: i64,
     ) -> Result<Vec<K>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             load_customer(conn, company_id, customer_id)?;
             let rows = Rows {
                 before: before.map(|id| Into::<LeadId>::into(id).get()),
@@ -143,7 +144,7 @@ impl Store {
     /// Files the company's unassigned tickets and orders that carry the customer's email
     /// (compared case-insensitively) into the customer's file.
     pub fn claim_for_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Claimed> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             load_customer(conn, company_id, customer_id)?;
             let email: String = customers::table
                 .find(customer_id)

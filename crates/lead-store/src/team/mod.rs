@@ -5,3 +5,9 @@ pub(crate) mod customers;
 pub(crate) mod notes;
 pub(crate) mod notifications;
 pub(crate) mod records;
+
+handle! {
+    /// What the team works with: leads of both kinds, customers and their files, notes, and the
+/// employees' notifications and live streams.
+    Team by team
+}

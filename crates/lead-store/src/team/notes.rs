@@ -9,7 +9,8 @@ use crate::ids::{CompanyId, CustomerId, EmployeeId, NoteId, OrderId, TicketId};
 use crate::models::{EmployeeRef, Member};
 use crate::schema::{employees, notes, tickets, web_orders};
 use crate::team::customers::load_customer;
-use crate::{Problem, Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Problem, Result, StoreError};
 
 /// What a note is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +69,7 @@ fn note(row: NoteRow) -> Result<Note> {
     })
 }
 
-impl Store {
+impl Team<'_> {
     /// Adds `member`'s note on a record of their company (held leads, which the team does
     /// not see, are not found) — unless the record holds as many notes as it may
     /// ([`StoreError::NotesFull`]).
@@ -88,8 +89,8 @@ impl Store {
         }
         let now = Timestamp::now().millis();
         let company = member.company_id;
-        let most = self.notes_per_record;
-        self.write(|conn| {
+        let most = self.store.notes_per_record;
+        self.store.write(|conn| {
             ensure_record(conn, company, on)?;
             lock_record(conn, on)?;
             if count_notes(conn, on)? >= i64::from(most) {
@@ -128,7 +129,7 @@ impl Store {
     /// A page of the notes on a record of the company: `page` says which way and from where,
     /// `limit` how many at most.
     pub fn list_notes(&self, company_id: CompanyId, on: NoteOn, page: NotesPage, limit: i64) -> Result<Vec<Note>> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             ensure_record(conn, company_id, on)?;
             let query = notes::table
                 .inner_join(employees::table)

@@ -8,7 +8,8 @@ use crate::ids::{CompanyId, EmployeeId, LeadId, NotificationId};
 use crate::models::{Member, Notification, NotificationRow};
 use crate::rows::NewNotification;
 use crate::schema::{employees, notifications};
-use crate::{Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Result, StoreError};
 
 /// Where a stream of `employee_id` without `Last-Event-ID` starts on PostgreSQL: after the last
 /// notification in order (below the horizon), with those visible beyond it noted as seen — in
@@ -57,7 +58,7 @@ const SAFETY_NET_MS: i64 = 30_000;
 const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
 
 /// Where a live stream stands: after this notification, in the order notifications became
-/// visible (see [`Store::notifications_after`]) — and, for a stream that started without
+/// visible (see [`Team::notifications_after`]) — and, for a stream that started without
 /// `Last-Event-ID`, the ones after it that were visible already when it started (PostgreSQL:
 /// a transaction older than theirs was still running), which it must not give out as new.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +93,7 @@ pub struct StreamBatch {
     pub full: bool,
 }
 
-impl Store {
+impl Team<'_> {
     /// An employee's notifications, newest first: only unread ones if asked, only ids below
     /// `before`, at most `limit`.
     pub fn list_notifications(
@@ -102,8 +103,8 @@ impl Store {
         before: Option<NotificationId>,
         limit: Option<i64>,
     ) -> Result<Vec<Notification>> {
-        self.find_employee(employee_id)?;
-        self.read(|conn| {
+        self.store.access().find_employee(employee_id)?;
+        self.store.read(|conn| {
             let mut query = notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
                 .select(NotificationRow::as_select())
@@ -125,7 +126,7 @@ impl Store {
     /// How many of the employee's notifications are unread (the bell's count): read from the
     /// index of unread notifications alone, however many the employee has.
     pub fn count_unread_notifications(&self, employee_id: EmployeeId) -> Result<i64> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             Ok(notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
                 .filter(notifications::read_at.is_null())
@@ -137,7 +138,7 @@ impl Store {
     /// Where a live stream of `employee_id` starts: right after notification `resume_after`
     /// (the last one its client saw), or — without one — after everything visible now.
     pub fn stream_start(&self, employee_id: EmployeeId, resume_after: Option<NotificationId>) -> Result<StreamCursor> {
-        self.read(|conn| match (resume_after, conn.backend()) {
+        self.store.read(|conn| match (resume_after, conn.backend()) {
             (Some(id), Backend::Sqlite) => {
                 // An id beyond the newest (the database was restored from a backup since the
                 // client saw it: ids are given again) resumes after the newest, not after ids
@@ -190,7 +191,7 @@ impl Store {
         cursor: &StreamCursor,
         limit: i64,
     ) -> Result<StreamBatch> {
-        let rows: Vec<(NotificationRow, i64, i64)> = self.read(|conn| {
+        let rows: Vec<(NotificationRow, i64, i64)> = self.store.read(|conn| {
             let mine = notifications::table
                 .filter(notifications::employee_id.eq(employee_id))
                 .limit(limit)
@@ -251,7 +252,7 @@ impl Store {
 
     /// Marks one of the member's own notifications read (reading it twice keeps the first time).
     pub fn mark_notification_read(&self, member: Member, notification_id: NotificationId) -> Result<Notification> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let own = notifications::table
                 .filter(notifications::id.eq(notification_id))
                 .filter(notifications::employee_id.eq(member.employee_id));
@@ -268,7 +269,7 @@ impl Store {
 
     /// Marks all of the member's unread notifications read; returns how many.
     pub fn mark_all_notifications_read(&self, member: Member) -> Result<usize> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             Ok(diesel::update(
                 notifications::table
                     .filter(notifications::employee_id.eq(member.employee_id))
@@ -281,7 +282,7 @@ impl Store {
 
     /// The newest notification's id (0 when there is none).
     pub fn newest_notification_id(&self) -> Result<NotificationId> {
-        self.read(|conn| {
+        self.store.read(|conn| {
             let newest: Option<NotificationId> = notifications::table
                 .select(diesel::dsl::max(notifications::id))
                 .first(conn)?;
@@ -290,7 +291,7 @@ impl Store {
     }
 
     /// Wakes the live streams of every company that got notifications after `after`, as a
-    /// commit of its own would (see [`Store::subscribe_commits`]) — for what no signal told
+    /// commit of its own would (see [`Team::subscribe_commits`]) — for what no signal told
     /// of: notifications committed by another process on SQLite. One query; returns the newest
     /// id seen, the next `after`. On PostgreSQL ids are not in commit order, so "after an id"
     /// could miss a late commit; there every commit is signalled to every instance (NOTIFY),
@@ -298,16 +299,18 @@ impl Store {
     /// a connection that died without a word — this wakes every stream every
     /// 30 s (one read per stream then, not one a second).
     pub fn wake_streams_notified_after(&self, after: NotificationId) -> Result<NotificationId> {
-        if self.backend == Backend::Postgres {
+        if self.store.backend == Backend::Postgres {
             let now = Timestamp::now().millis();
-            let last = self.last_wake_all.load(std::sync::atomic::Ordering::Relaxed);
+            let last = self.store.last_wake_all.load(std::sync::atomic::Ordering::Relaxed);
             if now - last >= SAFETY_NET_MS {
-                self.last_wake_all.store(now, std::sync::atomic::Ordering::Relaxed);
-                let _ = self.commits.send(None);
+                self.store
+                    .last_wake_all
+                    .store(now, std::sync::atomic::Ordering::Relaxed);
+                let _ = self.store.commits.send(None);
             }
             return Ok(after);
         }
-        let found: Vec<(CompanyId, Option<NotificationId>)> = self.read(|conn| {
+        let found: Vec<(CompanyId, Option<NotificationId>)> = self.store.read(|conn| {
             Ok(notifications::table
                 .filter(notifications::id.gt(after))
                 .group_by(notifications::company_id)
@@ -316,7 +319,7 @@ impl Store {
         })?;
         let mut newest = after;
         for (company, last) in found {
-            let _ = self.commits.send(Some(company));
+            let _ = self.store.commits.send(Some(company));
             newest = newest.max(last.unwrap_or(after));
         }
         Ok(newest)
@@ -328,9 +331,9 @@ impl Store {
     /// of truth, so a missed or lagging signal loses nothing.
     /// On PostgreSQL this includes other instances' commits (LISTEN/NOTIFY).
     pub fn subscribe_commits(&self) -> tokio::sync::broadcast::Receiver<Option<CompanyId>> {
-        if let Some((url, listener)) = &self.listener {
+        if let Some((url, listener)) = &self.store.listener {
             if listener.get().is_none() {
-                match crate::db::listen::Listener::start(url.clone(), self.commits.clone()) {
+                match crate::db::listen::Listener::start(url.clone(), self.store.commits.clone()) {
                     Ok(started) => {
                         // Two streams racing here start two listeners; the loser's ends at once.
                         let _ = listener.set(started);
@@ -339,7 +342,7 @@ impl Store {
                 }
             }
         }
-        self.commits.subscribe()
+        self.store.commits.subscribe()
     }
 }
 

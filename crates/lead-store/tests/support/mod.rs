@@ -8,10 +8,13 @@ use lead_store::{Recorded, Store, SubmitOptions, Tenant};
 
 /// A company with one employee and a key, made through the store's own operations.
 pub fn tenant(store: &Store, name: &str) -> (Tenant, ApiKey) {
-    let company_id = store.add_company(name).unwrap();
+    let company_id = store.access().add_company(name).unwrap();
     let key = ApiKey::generate().unwrap();
-    let key_id = store.add_key(company_id, &key, "").unwrap();
-    store.add_employee(company_id, "Erika", "erika@example.de").unwrap();
+    let key_id = store.access().add_key(company_id, &key, "").unwrap();
+    store
+        .access()
+        .add_employee(company_id, "Erika", "erika@example.de")
+        .unwrap();
     (Tenant { company_id, key_id }, key)
 }
 
@@ -28,6 +31,7 @@ pub fn order_from(email: &str) -> LeadBody {
 /// Submits `body` and waits for its commit.
 pub fn submit_body(store: &Store, tenant: Tenant, body: &str, options: SubmitOptions) -> Recorded {
     store
+        .intake()
         .submit_lead(tenant, LeadBody::parse(body.to_owned()).unwrap(), options)
         .unwrap()
         .wait()

@@ -138,7 +138,7 @@ impl OnDashboard for TicketRecord {
     fn extra(store: &Store, company: CompanyId, ticket: &Self) -> Result<Vec<Customer>, StoreError> {
         match ticket.customer_id {
             Some(_) => Ok(Vec::new()),
-            None => store.list_customers(company, None, None, Some(500)),
+            None => store.team().list_customers(company, None, None, Some(500)),
         }
     }
 

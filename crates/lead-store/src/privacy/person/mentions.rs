@@ -15,8 +15,9 @@ use crate::db::dialect::{contains, lower};
 use crate::db::DbConnection;
 use crate::ids::CompanyId;
 use crate::privacy::deletion::{delete_deliveries, list};
+use crate::privacy::Privacy;
 use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
-use crate::{Result, Store, StoreError};
+use crate::{Result, StoreError};
 
 /// What a redaction puts where the address was.
 pub const REDACTED: &str = "[entfernt]";
@@ -320,27 +321,27 @@ fn candidates(conn: &mut DbConnection, company_id: CompanyId, email: &str, found
     Ok(all)
 }
 
-impl Store {
+impl Privacy<'_> {
     /// The records of others in the company that mention `email` (a colleague's ticket that
     /// names it, a note of the team): what an erasure leaves, for an admin to look at and
     /// redact.
     pub fn person_mentions(&self, company_id: CompanyId, email: &str) -> Result<Vec<Mention>> {
         let email = address(email)?;
-        self.read(|conn| {
+        self.store.read(|conn| {
             let found = find(conn, company_id, &email)?;
             others(conn, company_id, &email, &found)
         })
     }
 
     /// Replaces the address by „`[entfernt]`“ wherever records of others in the company mention
-    /// it ([`Store::person_mentions`]), and deletes the notifications, deliveries and submission
+    /// it ([`Privacy::person_mentions`]), and deletes the notifications, deliveries and submission
     /// log entries that name it (as an erasure does), in one transaction; returns how many
     /// places in records. The audit log records it with a salted hash of the address, never
     /// the address.
     pub fn redact_mentions(&self, company_id: CompanyId, email: &str) -> Result<usize> {
         let email = address(email)?;
         let hashed = lead_auth::salted_hash(&email).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        self.write(|conn| {
+        self.store.write(|conn| {
             let found = find(conn, company_id, &email)?;
             naming(conn, company_id, &email)?.delete(conn)?;
             let places: Vec<Candidate> = candidates(conn, company_id, &email, &found)?
@@ -380,7 +381,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 audit::About::Company(company_id),
                 "person.redact",
                 &format!(
@@ -390,7 +391,7 @@ impl Store {
             )?;
             Ok(places.len())
         })
-        .inspect(|_| self.wipe_log())
+        .inspect(|_| self.store.wipe_log())
     }
 }
 

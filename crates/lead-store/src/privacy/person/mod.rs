@@ -23,12 +23,13 @@ use crate::access::audit;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId};
 use crate::privacy::deletion::{delete_leads, delete_what_hangs_on};
+use crate::privacy::Privacy;
 use crate::schema::{
     companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
 };
 use crate::team::records::table::Table;
 use crate::team::records::{OrderRecord, TicketRecord};
-use crate::{Result, Store, StoreError};
+use crate::{Result, StoreError};
 
 /// What `person erase` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -173,13 +174,13 @@ struct Found {
     tickets: Vec<TicketRecord>,
 }
 
-impl Store {
+impl Privacy<'_> {
     /// Everything stored about `email` in the company (DSGVO Art. 15), read in one snapshot;
     /// `lead_present::person::document` makes it the JSON document.
     pub fn export_person(&self, company_id: CompanyId, email: &str) -> Result<PersonData> {
         let email = address(email)?;
         // One read transaction: a consistent picture, even while leads arrive.
-        self.read(|conn| {
+        self.store.read(|conn| {
             conn.transaction(|conn| {
                 let company: String = companies::table
                     .find(company_id)
@@ -309,62 +310,63 @@ impl Store {
     pub fn erase_person(&self, company_id: CompanyId, email: &str, keep_orders: bool) -> Result<Erased> {
         let email = address(email)?;
         let hashed = lead_auth::salted_hash(&email).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        self.write(|conn| {
-            companies::table
-                .find(company_id)
-                .select(companies::id)
-                .first::<CompanyId>(conn)
-                .optional()?
-                .ok_or_else(|| StoreError::missing(crate::error::Entity::Company, company_id))?;
-            let found = find(conn, company_id, &email)?;
-            let (order_ids, ticket_ids) = lead_ids(&found);
-            let named = naming(conn, company_id, &email)?;
-            let mut erased = Erased {
-                customers: found.customers.len(),
-                tickets: ticket_ids.len(),
-                ..Erased::default()
-            };
-            if keep_orders && !order_ids.is_empty() {
-                anonymise_orders(conn, &order_ids)?;
-                erased.orders_anonymised = order_ids.len();
-            } else {
-                delete_leads(conn, "web_orders", "order", "order_id", &order_ids)?;
-                erased.orders = order_ids.len();
-            }
-            delete_leads(conn, "tickets", "ticket", "ticket_id", &ticket_ids)?;
-            let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
-            diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
-            diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
-            // What is left that names the address: found before the leads went, deleted now.
-            (erased.submissions, erased.notifications, erased.deliveries) = named.delete(conn)?;
-            // Wrong-password counts under the address — not when it is another company's
-            // employee's login: those protect that account.
-            if !crate::access::logins::shared_elsewhere(conn, &email, company_id)? {
-                erased.login_failures =
-                    diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
-            }
-            audit::record(
-                conn,
-                &self.actor,
-                audit::About::Company(company_id),
-                "person.erase",
-                &format!(
-                    "company {company_id}: the person with the address of {hashed} — {} customers, {} orders \
+        self.store
+            .write(|conn| {
+                companies::table
+                    .find(company_id)
+                    .select(companies::id)
+                    .first::<CompanyId>(conn)
+                    .optional()?
+                    .ok_or_else(|| StoreError::missing(crate::error::Entity::Company, company_id))?;
+                let found = find(conn, company_id, &email)?;
+                let (order_ids, ticket_ids) = lead_ids(&found);
+                let named = naming(conn, company_id, &email)?;
+                let mut erased = Erased {
+                    customers: found.customers.len(),
+                    tickets: ticket_ids.len(),
+                    ..Erased::default()
+                };
+                if keep_orders && !order_ids.is_empty() {
+                    anonymise_orders(conn, &order_ids)?;
+                    erased.orders_anonymised = order_ids.len();
+                } else {
+                    delete_leads(conn, "web_orders", "order", "order_id", &order_ids)?;
+                    erased.orders = order_ids.len();
+                }
+                delete_leads(conn, "tickets", "ticket", "ticket_id", &ticket_ids)?;
+                let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
+                diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
+                diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
+                // What is left that names the address: found before the leads went, deleted now.
+                (erased.submissions, erased.notifications, erased.deliveries) = named.delete(conn)?;
+                // Wrong-password counts under the address — not when it is another company's
+                // employee's login: those protect that account.
+                if !crate::access::logins::shared_elsewhere(conn, &email, company_id)? {
+                    erased.login_failures =
+                        diesel::delete(login_throttle::table.filter(login_throttle::login.eq(&email))).execute(conn)?;
+                }
+                audit::record(
+                    conn,
+                    &self.store.actor,
+                    audit::About::Company(company_id),
+                    "person.erase",
+                    &format!(
+                        "company {company_id}: the person with the address of {hashed} — {} customers, {} orders \
                      deleted, {} anonymised, {} tickets, {} submission log entries, {} notifications, {} deliveries, \
                      {} wrong-password counts",
-                    erased.customers,
-                    erased.orders,
-                    erased.orders_anonymised,
-                    erased.tickets,
-                    erased.submissions,
-                    erased.notifications,
-                    erased.deliveries,
-                    erased.login_failures
-                ),
-            )?;
-            Ok(erased)
-        })
-        .inspect(|_| self.wipe_log())
+                        erased.customers,
+                        erased.orders,
+                        erased.orders_anonymised,
+                        erased.tickets,
+                        erased.submissions,
+                        erased.notifications,
+                        erased.deliveries,
+                        erased.login_failures
+                    ),
+                )?;
+                Ok(erased)
+            })
+            .inspect(|_| self.store.wipe_log())
     }
 }
 

@@ -7,7 +7,8 @@ use lead_domain::{LeadType, Timestamp, Word};
 
 use crate::ids::{CompanyId, CustomerId, LeadId};
 use crate::models::{EmployeeRef, Hold};
-use crate::{Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Result, StoreError};
 
 mod orders;
 pub(crate) mod table;
@@ -50,8 +51,8 @@ pub enum Listing {
 /// # fn show(store: &lead_store::Store, company: lead_store::CompanyId) -> lead_store::Result<()> {
 /// use lead_store::{LeadQuery, OrderRecord, TicketRecord};
 ///
-/// let orders: Vec<OrderRecord> = store.leads(company, &LeadQuery::default())?;
-/// let open_tickets = store.leads::<TicketRecord>(company, &LeadQuery {
+/// let orders: Vec<OrderRecord> = store.team().leads(company, &LeadQuery::default())?;
+/// let open_tickets = store.team().leads::<TicketRecord>(company, &LeadQuery {
 ///     status: Some(lead_domain::TicketStatus::Open),
 ///     ..LeadQuery::default()
 /// })?;
@@ -171,7 +172,7 @@ fn number<K: LeadKind>(id: K::Id) -> i64 {
     lead.get()
 }
 
-impl Store {
+impl Team<'_> {
     /// The team's leads of kind `K` of a company that `query` finds, newest first (held ones
     /// are not the team's).
     pub fn leads<K: LeadKind>(&self, company_id: CompanyId, query: &LeadQuery<K>) -> Result<Vec<K>> {
@@ -182,7 +183,7 @@ impl Store {
             limit: query.limit,
             ..table::Rows::of(company_id, Listing::Team)
         };
-        self.read(|conn| K::select(conn, &rows))
+        self.store.read(|conn| K::select(conn, &rows))
     }
 
     /// Every one of the team's leads of kind `K` that `query` finds, newest first, handed to
@@ -211,7 +212,7 @@ impl Store {
     /// How many of the team's leads of kind `K` `search` finds, per status (every status,
     /// zeros too).
     pub fn count_leads<K: LeadKind>(&self, company_id: CompanyId, search: &Search) -> Result<Vec<(K::Status, i64)>> {
-        let counted = self.read(|conn| K::count_by_status(conn, company_id, search))?;
+        let counted = self.store.read(|conn| K::count_by_status(conn, company_id, search))?;
         Ok(K::Status::ALL
             .iter()
             .map(|&status| {
@@ -226,7 +227,7 @@ impl Store {
 
     /// One lead of the company; another company's, or a held one, is not found.
     pub fn lead<K: LeadKind>(&self, company_id: CompanyId, id: K::Id) -> Result<K> {
-        self.read(|conn| load(conn, company_id, id))
+        self.store.read(|conn| load(conn, company_id, id))
     }
 
     /// A company's leads of kind `K` held back from the team for `hold` (any reason: `None`),
@@ -241,7 +242,7 @@ impl Store {
             limit,
             ..table::Rows::of(company_id, Listing::Held(hold))
         };
-        self.read(|conn| K::select(conn, &rows))
+        self.store.read(|conn| K::select(conn, &rows))
     }
 
     /// Releases a held lead to the team: from now on it is like any other; every active
@@ -250,7 +251,7 @@ impl Store {
     pub fn release_lead<K: LeadKind>(&self, id: K::Id) -> Result<K> {
         let lead: LeadId = id.into();
         let what = K::TYPE.as_str();
-        self.write(|conn| {
+        self.store.write(|conn| {
             let Some(company_id) = K::unhold(conn, lead.get())? else {
                 return Err(StoreError::NotFound(
                     crate::error::Entity::lead(K::TYPE),
@@ -259,11 +260,13 @@ impl Store {
             };
             let record = load::<K>(conn, company_id, id)?;
             crate::team::notifications::notify_team(conn, company_id, lead, &record.notification_text())?;
-            self.enqueue(conn, company_id, lead, crate::outbox::Event::created(lead))?;
+            self.store
+                .outbox()
+                .enqueue(conn, company_id, lead, crate::outbox::Event::created(lead))?;
             crate::db::dialect::announce_commits(conn, std::iter::once(company_id))?;
             crate::access::audit::record(
                 conn,
-                &self.actor,
+                &self.store.actor,
                 crate::access::audit::About::Company(company_id),
                 &format!("{what}.release"),
                 &format!("{what} {id} of company {company_id}"),

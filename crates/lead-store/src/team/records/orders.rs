@@ -10,7 +10,8 @@ use crate::models::Hold;
 use crate::models::{EmployeeRef, Member};
 use crate::outbox::Event;
 use crate::schema::web_orders;
-use crate::{Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Result, StoreError};
 
 /// A web order in a company's inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +117,7 @@ impl LeadKind for OrderRecord {
     }
 }
 
-impl Store {
+impl Team<'_> {
     /// Accepts or rejects a `new` order, recording who and when. A decided order is a
     /// [`StoreError::Conflict`]: the first decision stands.
     pub fn decide_order(&self, member: Member, order_id: OrderId, decision: OrderStatus) -> Result<OrderRecord> {
@@ -126,7 +127,7 @@ impl Store {
                 problem: crate::Problem::Other("a decision is accepted or rejected".into()),
             });
         }
-        self.write(|conn| {
+        self.store.write(|conn| {
             let updated = diesel::update(
                 web_orders::table
                     .filter(web_orders::id.eq(order_id))
@@ -150,7 +151,9 @@ impl Store {
                 OrderStatus::Accepted => Event::OrderAccepted,
                 _ => Event::OrderRejected,
             };
-            self.enqueue(conn, member.company_id, LeadId::Order(order_id), event)?;
+            self.store
+                .outbox()
+                .enqueue(conn, member.company_id, LeadId::Order(order_id), event)?;
             Ok(order)
         })
     }

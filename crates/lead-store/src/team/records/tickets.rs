@@ -10,7 +10,8 @@ use crate::models::Hold;
 use crate::models::{EmployeeRef, Member};
 use crate::outbox::Event;
 use crate::schema::{customers, tickets};
-use crate::{Result, Store, StoreError};
+use crate::team::Team;
+use crate::{Result, StoreError};
 
 /// A ticket in a company's ticket system.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +109,7 @@ impl LeadKind for TicketRecord {
     }
 }
 
-impl Store {
+impl Team<'_> {
     /// Closes an open ticket or reopens a closed one, recording who and when. A ticket
     /// already in that status is a [`StoreError::Conflict`].
     pub fn set_ticket_status(&self, member: Member, ticket_id: TicketId, status: TicketStatus) -> Result<TicketRecord> {
@@ -116,7 +117,7 @@ impl Store {
             TicketStatus::Open => TicketStatus::Closed,
             TicketStatus::Closed => TicketStatus::Open,
         };
-        self.write(|conn| {
+        self.store.write(|conn| {
             let updated = diesel::update(
                 tickets::table
                     .filter(tickets::id.eq(ticket_id))
@@ -140,7 +141,9 @@ impl Store {
                 TicketStatus::Open => Event::TicketReopened,
                 TicketStatus::Closed => Event::TicketClosed,
             };
-            self.enqueue(conn, member.company_id, LeadId::Ticket(ticket_id), event)?;
+            self.store
+                .outbox()
+                .enqueue(conn, member.company_id, LeadId::Ticket(ticket_id), event)?;
             Ok(ticket)
         })
     }
@@ -153,7 +156,7 @@ impl Store {
         ticket_id: TicketId,
         customer_id: CustomerId,
     ) -> Result<TicketRecord> {
-        self.write(|conn| {
+        self.store.write(|conn| {
             let ticket = super::load::<TicketRecord>(conn, company_id, ticket_id)?;
             let customer_exists: i64 = customers::table
                 .filter(customers::id.eq(customer_id))
