@@ -262,10 +262,54 @@ pub fn ticket_notification(title: &str, email: &str) -> NotificationText {
     }
 }
 
-/// The notification of a webhook endpoint disabled without the operator:
-/// `Webhook deaktiviert: <url> – <why>. …`
-pub fn webhook_disabled_notification(url: &str, why: &str) -> String {
-    format!(
-        "Webhook deaktiviert: {url} – {why}. Der Betreiber schaltet ihn mit „lead-server webhook enable“ wieder ein."
-    )
+/// Why a webhook endpoint was disabled without the operator: in English for the operator's
+/// list and log, in German in the notification every employee of its company gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookDisabled {
+    /// It answered `410 Gone`.
+    Gone,
+    /// Every delivery to it failed for this long.
+    Failing(std::time::Duration),
+}
+
+impl WebhookDisabled {
+    /// For the operator (`webhook list`, the log): `every delivery failed for 3 days`.
+    pub fn reason(self) -> String {
+        match self {
+            WebhookDisabled::Gone => "the endpoint answered 410 Gone".into(),
+            WebhookDisabled::Failing(span) => {
+                format!(
+                    "every delivery failed for {}",
+                    span_in_words(span, ["day", "days"], ["hour", "hours"])
+                )
+            }
+        }
+    }
+
+    /// The team's notification of the endpoint at `url` (as the team may see it):
+    /// `Webhook deaktiviert: <url> – <why>. …`
+    pub fn notification(self, url: &str) -> String {
+        let why = match self {
+            WebhookDisabled::Gone => "der Empfänger antwortete 410 Gone (gibt es nicht mehr)".into(),
+            WebhookDisabled::Failing(span) => format!(
+                "seit {} schlug jede Zustellung fehl",
+                span_in_words(span, ["Tag", "Tagen"], ["Stunde", "Stunden"])
+            ),
+        };
+        format!(
+            "Webhook deaktiviert: {url} – {why}. Der Betreiber schaltet ihn mit „lead-server webhook enable“ wieder ein."
+        )
+    }
+}
+
+/// A span in whole days, or (shorter than a day) whole hours — at least one —, each word as
+/// `[one, more]`.
+fn span_in_words(span: std::time::Duration, days: [&str; 2], hours: [&str; 2]) -> String {
+    let secs = span.as_secs();
+    let (count, words) = if secs >= 24 * 3600 {
+        (secs / (24 * 3600), days)
+    } else {
+        (secs.div_ceil(3600).max(1), hours)
+    };
+    format!("{count} {}", words[usize::from(count != 1)])
 }

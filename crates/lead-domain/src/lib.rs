@@ -43,8 +43,8 @@ pub use canonical::canonical_json;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use lead::{
-    extra_fields, order_notification, ticket_notification, webhook_disabled_notification, Lead, LeadType,
-    NotificationText, Ticket, WebOrder,
+    extra_fields, order_notification, ticket_notification, Lead, LeadType, NotificationText, Ticket, WebOrder,
+    WebhookDisabled,
 };
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};

@@ -367,3 +367,28 @@ fn deep_nesting_is_an_error_not_a_crash() {
     );
     assert_eq!(err(&body), ("invalid_json", None));
 }
+
+#[test]
+fn a_disabled_webhook_is_told_in_english_to_the_operator_and_in_german_to_the_team() {
+    use std::time::Duration;
+    let failing = WebhookDisabled::Failing(Duration::from_secs(3 * 24 * 3600));
+    assert_eq!(failing.reason(), "every delivery failed for 3 days");
+    assert_eq!(
+        failing.notification("https://hooks.example.de/…"),
+        "Webhook deaktiviert: https://hooks.example.de/… – seit 3 Tagen schlug jede Zustellung fehl. \
+         Der Betreiber schaltet ihn mit „lead-server webhook enable“ wieder ein."
+    );
+    // Under a day: whole hours, at least one; one in the singular.
+    let briefly = WebhookDisabled::Failing(Duration::from_secs(90));
+    assert_eq!(briefly.reason(), "every delivery failed for 1 hour");
+    assert!(briefly.notification("x").contains("seit 1 Stunde schlug"));
+    let a_day = WebhookDisabled::Failing(Duration::from_secs(24 * 3600 + 5));
+    assert_eq!(a_day.reason(), "every delivery failed for 1 day");
+    assert!(a_day.notification("x").contains("seit 1 Tag schlug"));
+    let hours = WebhookDisabled::Failing(Duration::from_secs(5 * 3600));
+    assert!(hours.notification("x").contains("seit 5 Stunden schlug"));
+    assert_eq!(WebhookDisabled::Gone.reason(), "the endpoint answered 410 Gone");
+    assert!(WebhookDisabled::Gone
+        .notification("https://a.example")
+        .contains("der Empfänger antwortete 410 Gone"));
+}

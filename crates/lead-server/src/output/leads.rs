@@ -1,32 +1,30 @@
 //! Rows of leads and what they lead to: customers, orders, tickets, notifications, and the
 //! submission log.
 
-use lead_present::views::{NotificationView, SubmissionView};
+use lead_present::views::{CustomerView, NotificationView, SubmissionView};
 use lead_present::Presented;
 use lead_store::Hold;
-use lead_store::{CompanyId, Customer, CustomerId, Notification, OrderRecord, Submission, TicketRecord};
+use lead_store::{CompanyId, Customer, Notification, OrderRecord, Submission, TicketRecord};
 use serde::Serialize;
 
 use super::{optional, status, time, Row};
 
-/// `customer list`
+/// `customer list`: a customer as the team API shows it, and its company.
 #[derive(Serialize)]
 pub struct CustomerRow {
-    id: CustomerId,
+    #[serde(flatten)]
+    view: CustomerView,
     company_id: CompanyId,
-    name: String,
-    email: String,
-    created_at: String,
+    #[serde(skip)]
+    cells: Vec<String>,
 }
 
 impl From<Customer> for CustomerRow {
     fn from(c: Customer) -> Self {
         CustomerRow {
-            id: c.id,
+            cells: vec![c.id.to_string(), c.name.clone(), c.email.clone(), time(c.created_at)],
             company_id: c.company_id,
-            name: c.name,
-            email: c.email,
-            created_at: time(c.created_at),
+            view: c.into(),
         }
     }
 }
@@ -34,12 +32,7 @@ impl From<Customer> for CustomerRow {
 impl Row for CustomerRow {
     const HEADERS: &'static [&'static str] = &["ID", "NAME", "EMAIL", "CREATED"];
     fn cells(&self) -> Vec<String> {
-        vec![
-            self.id.to_string(),
-            self.name.clone(),
-            self.email.clone(),
-            self.created_at.clone(),
-        ]
+        self.cells.clone()
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use diesel::prelude::*;
-use lead_domain::Timestamp;
+use lead_domain::{Timestamp, WebhookDisabled};
 
 use super::due::{load_due, DueDelivery};
 use crate::access::audit;
@@ -269,7 +269,7 @@ impl Deliveries<'_> {
         now: i64,
     ) -> Result<()> {
         if attempt.outcome == Outcome::Gone {
-            return self.disable_webhook(conn, webhook, Disabled::Gone, now);
+            return self.disable_webhook(conn, webhook, WebhookDisabled::Gone, now);
         }
         let hook = webhooks::table.find(webhook);
         diesel::update(hook.filter(webhooks::failing_since.is_null()))
@@ -277,7 +277,7 @@ impl Deliveries<'_> {
             .execute(conn)?;
         let since: Option<i64> = hook.select(webhooks::failing_since).first(conn)?;
         if since.is_some_and(|since| now - since >= millis(disable_after)) {
-            self.disable_webhook(conn, webhook, Disabled::Failing(disable_after), now)?;
+            self.disable_webhook(conn, webhook, WebhookDisabled::Failing(disable_after), now)?;
         }
         Ok(())
     }
@@ -291,7 +291,7 @@ fn millis(duration: Duration) -> i64 {
 impl Deliveries<'_> {
     /// Disables an active endpoint for `reason`: its pending deliveries fail, and every active
     /// employee of its company is told which endpoint and why.
-    fn disable_webhook(&self, conn: &mut DbConnection, id: WebhookId, why: Disabled, now: i64) -> Result<()> {
+    fn disable_webhook(&self, conn: &mut DbConnection, id: WebhookId, why: WebhookDisabled, now: i64) -> Result<()> {
         let reason = why.reason();
         let disabled: Vec<(CompanyId, String)> =
             diesel::update(webhooks::table.find(id).filter(webhooks::active.eq(1)))
@@ -307,7 +307,7 @@ impl Deliveries<'_> {
             Endpoint::Webhook(id),
             &format!("the endpoint was disabled: {reason}"),
         )?;
-        let text = lead_domain::webhook_disabled_notification(&shown_url(&url), &why.german());
+        let text = why.notification(&shown_url(&url));
         crate::team::notifications::notify_about_webhook(conn, company_id, &text, now)?;
         audit::record(
             conn,
@@ -316,46 +316,6 @@ impl Deliveries<'_> {
             "webhook.disable",
             &format!("webhook {id} of company {company_id}: {reason}"),
         )
-    }
-}
-
-/// Why an endpoint is disabled without the operator.
-#[derive(Debug, Clone, Copy)]
-enum Disabled {
-    /// It answered `410 Gone`.
-    Gone,
-    /// Every attempt failed for this long.
-    Failing(Duration),
-}
-
-impl Disabled {
-    /// For the operator (`webhook list`).
-    fn reason(self) -> String {
-        match self {
-            Disabled::Gone => "the endpoint answered 410 Gone".into(),
-            Disabled::Failing(span) => format!("every delivery failed for {}", span_in_words(span, "days", "hours")),
-        }
-    }
-
-    /// For the team's notification.
-    fn german(self) -> String {
-        match self {
-            Disabled::Gone => "der Empfänger antwortete 410 Gone (gibt es nicht mehr)".into(),
-            Disabled::Failing(span) => format!(
-                "seit {} schlug jede Zustellung fehl",
-                span_in_words(span, "Tagen", "Stunden")
-            ),
-        }
-    }
-}
-
-/// A span in whole days, or (shorter than a day) whole hours.
-fn span_in_words(span: Duration, days: &str, hours: &str) -> String {
-    let secs = span.as_secs();
-    if secs >= 24 * 3600 {
-        format!("{} {days}", secs / (24 * 3600))
-    } else {
-        format!("{} {hours}", secs.div_ceil(3600).max(1))
     }
 }
 

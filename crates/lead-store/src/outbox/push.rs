@@ -53,7 +53,7 @@ pub struct PushSubscription {
     pub employee_id: EmployeeId,
     /// Its push service: scheme and host only (the rest of the URL is a capability).
     pub service: String,
-    /// A label made from the browser's user agent („Chrome auf Android“).
+    /// A label made from the browser's user agent („Chrome auf Android“); empty if none was given.
     pub device: String,
     /// When it was subscribed.
     pub created_at: Timestamp,
@@ -111,12 +111,8 @@ fn checked<'a>(new: &NewPushSubscription<'a>, private_targets: bool) -> Result<(
         });
     }
     decoded(new.auth, 16, "keys.auth")?;
+    // None is kept as none: the presentation names it.
     let device: String = new.device.trim().chars().take(MAX_DEVICE_CHARS).collect();
-    let device = if device.is_empty() {
-        "Unbekanntes Gerät".to_owned()
-    } else {
-        device
-    };
     let unpadded = |text: &str| text.trim().trim_end_matches('=').to_owned();
     Ok((unpadded(new.p256dh), unpadded(new.auth), device))
 }

@@ -97,7 +97,7 @@ pub(crate) fn settings(settings: &Settings) -> Markup {
                     tbody {
                         @for device in settings.devices {
                             tr {
-                                td { (device.device) }
+                                td { (lead_present::views::device_label(&device.device)) }
                                 td { (device.service) }
                                 td { (when(device.created_at, settings.zone)) }
                                 td { @if let Some(at) = device.last_success_at { (when(at, settings.zone)) } @else { "noch nie" } }

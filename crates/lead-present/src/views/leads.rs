@@ -1,0 +1,98 @@
+//! An order and a ticket, as the team API shows them and webhooks send them (one shape, so a
+//! receiver and an API client read the same).
+
+use lead_store::{CustomerId, OrderId, OrderRecord, TicketId, TicketRecord};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::{payload, time, EmployeeView};
+
+/// A web order; `payload` only where one order is shown.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    #[schema(value_type = i64)]
+    id: OrderId,
+    /// `new`, `accepted` or `rejected`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    email: String,
+    title: String,
+    message: Option<String>,
+    total_cents: u64,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
+    created_at: String,
+    decided_by: Option<EmployeeView>,
+    decided_at: Option<String>,
+    /// What the website sent beyond the known fields.
+    #[schema(value_type = Object)]
+    extra: serde_json::Map<String, serde_json::Value>,
+    /// The original request body (only where one record is shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    payload: Option<Box<RawValue>>,
+}
+
+impl OrderView {
+    /// The view of `order`, with its original payload if `with_payload`.
+    pub fn new(order: OrderRecord, with_payload: bool) -> OrderView {
+        OrderView {
+            payload: with_payload.then(|| payload(&order.payload)),
+            extra: lead_domain::extra_fields(&order.payload),
+            id: order.id,
+            status: order.status.as_str(),
+            email: order.email,
+            title: order.title,
+            message: order.message,
+            total_cents: order.total.cents(),
+            customer_id: order.customer_id,
+            created_at: time(order.created_at),
+            decided_by: order.decided_by.map(EmployeeView::from),
+            decided_at: order.decided_at.map(time),
+        }
+    }
+}
+
+/// A ticket; `payload` only where one ticket is shown.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TicketView {
+    #[schema(value_type = i64)]
+    id: TicketId,
+    /// `open` or `closed`.
+    #[schema(value_type = String)]
+    status: &'static str,
+    email: String,
+    title: String,
+    message: String,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
+    created_at: String,
+    status_changed_by: Option<EmployeeView>,
+    status_changed_at: Option<String>,
+    /// What the website sent beyond the known fields.
+    #[schema(value_type = Object)]
+    extra: serde_json::Map<String, serde_json::Value>,
+    /// The original request body (only where one record is shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    payload: Option<Box<RawValue>>,
+}
+
+impl TicketView {
+    /// The view of `ticket`, with its original payload if `with_payload`.
+    pub fn new(ticket: TicketRecord, with_payload: bool) -> TicketView {
+        TicketView {
+            payload: with_payload.then(|| payload(&ticket.payload)),
+            extra: lead_domain::extra_fields(&ticket.payload),
+            id: ticket.id,
+            status: ticket.status.as_str(),
+            email: ticket.email,
+            title: ticket.title,
+            message: ticket.message,
+            customer_id: ticket.customer_id,
+            created_at: time(ticket.created_at),
+            status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
+            status_changed_at: ticket.status_changed_at.map(time),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! What the team works with besides leads: customers and their files, notes, notifications,
+//! devices.
+
+use lead_store::{
+    Customer, CustomerFile, CustomerId, LeadId, Note, NoteId, NoteOn, Notification, NotificationId, OrderId,
+    PushSubscription, PushSubscriptionId, TicketId,
+};
+use serde::Serialize;
+
+use super::{time, EmployeeView, OrderView, TicketView};
+
+/// A customer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CustomerView {
+    #[schema(value_type = i64)]
+    id: CustomerId,
+    name: String,
+    email: String,
+    created_at: String,
+}
+
+impl From<Customer> for CustomerView {
+    fn from(c: Customer) -> Self {
+        CustomerView {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            created_at: time(c.created_at),
+        }
+    }
+}
+
+/// A customer's file.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CustomerFileView {
+    #[serde(flatten)]
+    customer: CustomerView,
+    /// The newest tickets (`limit`, default 50), newest first.
+    tickets: Vec<TicketView>,
+    /// The `cursor` of `GET /api/v1/customers/{id}/tickets` for the older ones; `null` when
+    /// these are all.
+    tickets_next_cursor: Option<String>,
+    /// The newest orders (`limit`, default 50), newest first.
+    orders: Vec<OrderView>,
+    /// The `cursor` of `GET /api/v1/customers/{id}/orders` for the older ones; `null` when
+    /// these are all.
+    orders_next_cursor: Option<String>,
+}
+
+impl From<CustomerFile> for CustomerFileView {
+    fn from(file: CustomerFile) -> Self {
+        let next = |more: bool, last: Option<i64>| last.filter(|_| more).map(|id| id.to_string());
+        CustomerFileView {
+            customer: file.customer.into(),
+            tickets_next_cursor: next(file.more_tickets, file.tickets.last().map(|t| t.id.get())),
+            orders_next_cursor: next(file.more_orders, file.orders.last().map(|o| o.id.get())),
+            tickets: file.tickets.into_iter().map(|t| TicketView::new(t, false)).collect(),
+            orders: file.orders.into_iter().map(|o| OrderView::new(o, false)).collect(),
+        }
+    }
+}
+
+/// An internal note of the team on a record.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NoteView {
+    #[schema(value_type = i64)]
+    id: NoteId,
+    /// Who wrote it.
+    author: EmployeeView,
+    text: String,
+    created_at: String,
+    #[schema(value_type = Option<i64>)]
+    order_id: Option<OrderId>,
+    #[schema(value_type = Option<i64>)]
+    ticket_id: Option<TicketId>,
+    #[schema(value_type = Option<i64>)]
+    customer_id: Option<CustomerId>,
+}
+
+impl From<Note> for NoteView {
+    fn from(note: Note) -> Self {
+        let (order_id, ticket_id, customer_id) = match note.on {
+            NoteOn::Order(id) => (Some(id), None, None),
+            NoteOn::Ticket(id) => (None, Some(id), None),
+            NoteOn::Customer(id) => (None, None, Some(id)),
+        };
+        NoteView {
+            id: note.id,
+            author: note.author.into(),
+            text: note.text,
+            created_at: time(note.created_at),
+            order_id,
+            ticket_id,
+            customer_id,
+        }
+    }
+}
+
+/// An in-app notification.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationView {
+    #[schema(value_type = i64)]
+    id: NotificationId,
+    /// `order`, `ticket`, or `webhook` (one of the company's webhook endpoints was disabled).
+    #[schema(value_type = String)]
+    kind: &'static str,
+    text: String,
+    read: bool,
+    read_at: Option<String>,
+    #[schema(value_type = Option<i64>)]
+    order_id: Option<OrderId>,
+    #[schema(value_type = Option<i64>)]
+    ticket_id: Option<TicketId>,
+    created_at: String,
+}
+
+impl From<Notification> for NotificationView {
+    fn from(n: Notification) -> Self {
+        let (order_id, ticket_id) = match n.lead {
+            Some(LeadId::Order(id)) => (Some(id), None),
+            Some(LeadId::Ticket(id)) => (None, Some(id)),
+            None => (None, None),
+        };
+        NotificationView {
+            id: n.id,
+            kind: n.kind(),
+            text: n.text,
+            read: n.read_at.is_some(),
+            read_at: n.read_at.map(time),
+            order_id,
+            ticket_id,
+            created_at: time(n.created_at),
+        }
+    }
+}
+
+/// One of the employee's devices that get push messages.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceView {
+    #[schema(value_type = i64)]
+    id: PushSubscriptionId,
+    /// Its push service: scheme and host (the rest of the URL is the device's secret).
+    service: String,
+    /// Browser and system, from the user agent that subscribed („Chrome auf Android“).
+    device: String,
+    created_at: String,
+    /// When a push last reached its push service.
+    last_success_at: Option<String>,
+}
+
+impl From<PushSubscription> for DeviceView {
+    fn from(d: PushSubscription) -> Self {
+        DeviceView {
+            id: d.id,
+            service: d.service,
+            device: device_label(&d.device).to_owned(),
+            created_at: time(d.created_at),
+            last_success_at: d.last_success_at.map(time),
+        }
+    }
+}
+
+/// How a device is named to its employee: the label it was subscribed with („Chrome auf
+/// Android“), or „Unbekanntes Gerät“ for none.
+pub fn device_label(label: &str) -> &str {
+    if label.trim().is_empty() {
+        "Unbekanntes Gerät"
+    } else {
+        label
+    }
+}
