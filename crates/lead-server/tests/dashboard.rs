@@ -950,7 +950,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=5").status, 303);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/cap"), "cap=-1").status, 400);
     assert_eq!(post(&format!("/app/admin/keys/{new_id}/confirm"), "confirm=on").status, 303);
-    let info = app.store.access().find_key(&new_id.to_string()).unwrap();
+    let info = app.store.access().key(new_id).unwrap();
     assert_eq!(info.origins, ["https://shop.example.de", "https://www.shop.example.de"]);
     assert_eq!((info.daily_cap, info.confirm_sender), (Some(5), true));
     // The form log shows the failed request, with what was sent.
@@ -976,7 +976,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         assert_eq!(post(&path, "").status, 404, "{path}");
     }
     assert!(app.store.access().find_employee(other.employees[0]).unwrap().active);
-    assert!(app.store.access().find_key(&their_key.to_string()).unwrap().active);
+    assert!(app.store.access().key(their_key).unwrap().active);
     // The company's audit log shows them, and nothing of another company.
     let log = get("/app/admin/audit").text();
     assert!(log.contains("key.revoke") && log.contains("employee.password"), "{log}");

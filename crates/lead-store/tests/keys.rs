@@ -70,6 +70,12 @@ fn keys_are_found_by_id_display_prefix_or_unique_start() {
     assert!(matches!(store.access().find_key("imp_LEGA"), Err(StoreError::Conflict(lead_store::Clash::Ambiguous, m)) if m.contains(&ambiguous)));
     assert!(matches!(store.access().find_key("imp_NOPE"), Err(StoreError::NotFound(lead_store::Entity::Key, _))));
     assert!(matches!(store.access().find_key("9999"), Err(StoreError::NotFound(..))));
+    // By id, as the server's code has it.
+    assert_eq!(store.access().key(a).unwrap().prefix, "imp_LEGA");
+    assert!(matches!(
+        store.access().key(lead_store::KeyId::new(9999)),
+        Err(StoreError::NotFound(lead_store::Entity::Key, _))
+    ));
     assert!(matches!(store.access().add_key(company, &generated, ""), Err(StoreError::Conflict(lead_store::Clash::Taken(lead_store::Entity::Key), _))));
 }
 }

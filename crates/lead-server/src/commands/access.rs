@@ -132,7 +132,7 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             // The full key works too: an operator who only has the key at hand can revoke it.
             let by_hash = store.access().find_key_by_hash(&ApiKey::presented(key.trim()).hash())?;
             let info = match by_hash {
-                Some(found) => store.access().find_key(&found.tenant.key_id.to_string())?,
+                Some(found) => store.access().key(found.tenant.key_id)?,
                 None => store.access().find_key(&key)?,
             };
             store.access().revoke_key(Scope::Everyone, info.id)?;

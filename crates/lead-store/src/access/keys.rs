@@ -131,7 +131,21 @@ impl Access<'_> {
         })
     }
 
-    /// The key with this id (all digits) or whose display prefix starts with `selector`.
+    /// The key with this id.
+    pub fn key(&self, key_id: KeyId) -> Result<KeyInfo> {
+        self.store.read(|conn| {
+            api_keys::table
+                .find(key_id)
+                .select(KeyRow::as_select())
+                .first::<KeyRow>(conn)
+                .optional()?
+                .map(KeyInfo::from)
+                .ok_or_else(|| StoreError::missing(crate::error::Entity::Key, key_id))
+        })
+    }
+
+    /// The key with this id (all digits) or whose display prefix starts with `selector`
+    /// (the operator's commands; with an id at hand, [`Access::key`]).
     /// An exact prefix match wins; several candidates are an error that names them.
     pub fn find_key(&self, selector: &str) -> Result<KeyInfo> {
         select_by_id_or_prefix(
