@@ -97,7 +97,13 @@ fn first_start_creates_demo_and_prints_a_working_key_and_curl() {
     let db = TestDb::new();
     // Started as the built binary (not by cargo): the banner says how to run it again.
     let server = Server::start(&db.url, &[("CARGO_MANIFEST_DIR", "")]);
-    let output = server.wait_for_output("curl -X POST");
+    // The whole banner, which its second rule of `=` closes: the lines after the curl command
+    // may reach the reader a moment after it.
+    let rule = "=".repeat(80);
+    let output = lead_testkit::wait_until("the whole banner", std::time::Duration::from_secs(3), || {
+        let output = server.output();
+        (output.matches(&rule).count() >= 2).then_some(output)
+    });
     let again = format!("{} orders list --company Demo", common::binary().display());
     assert!(output.contains(&again), "{again:?} in {output}");
     assert!(!output.contains("cargo run"), "{output}");
