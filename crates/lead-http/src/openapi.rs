@@ -38,6 +38,8 @@ use crate::{health, lead, lifecycle, live, metrics, team};
         team::list_customers,
         team::create_customer,
         team::customer_file,
+        team::update_customer,
+        team::customer_history,
         team::customer_tickets,
         team::customer_orders,
         team::order_notes,

@@ -78,6 +78,21 @@ impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Given<T> {
     }
 }
 
+impl<T> Given<T> {
+    /// An optional field: absent (or `null`) is `None`, a value of another type
+    /// `invalid_field`.
+    pub(crate) fn optional(self, field: &'static str) -> Result<Option<T>, ApiError> {
+        match self {
+            Given::Absent => Ok(None),
+            Given::Value(value) => Ok(Some(value)),
+            Given::WrongType => Err(ApiError::InvalidField {
+                field,
+                message: format!("Das Feld „{field}“ hat den falschen Typ."),
+            }),
+        }
+    }
+}
+
 impl Given<String> {
     /// Required text: absent or blank is `missing_field`, anything but text `invalid_field`.
     pub(crate) fn required_text(self, field: &'static str) -> Result<String, ApiError> {

@@ -3,9 +3,9 @@
 
 use lead_store::{CompanyId, PersonData, PersonRows};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::views::{OrderView, TicketView};
+use crate::views::{CustomerView, OrderView, TicketView};
 use crate::Presented;
 
 /// The document: who, which company, when, and everything found — the rows the store read
@@ -16,7 +16,7 @@ struct Document {
     email: String,
     company: Company,
     exported_at: String,
-    customers: Vec<Value>,
+    customers: Vec<CustomerView>,
     orders: Vec<OrderView>,
     tickets: Vec<TicketView>,
     #[serde(flatten)]
@@ -38,11 +38,7 @@ pub fn document(data: PersonData) -> Value {
             name: data.company_name,
         },
         exported_at: lead_domain::Timestamp::now().to_string(),
-        customers: data
-            .customers
-            .iter()
-            .map(|c| json!({"id": c.id, "name": c.name, "email": c.email, "created_at": c.created_at.to_string()}))
-            .collect(),
+        customers: data.customers.into_iter().map(CustomerView::from).collect(),
         orders: data.orders.into_iter().map(|order| order.view(true)).collect(),
         tickets: data.tickets.into_iter().map(|ticket| ticket.view(true)).collect(),
         rows: data.rows,

@@ -234,6 +234,14 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
                 device.as_bytes(),
             );
             assert_eq!(subscribed.status, 201, "{}", subscribed.text());
+            // The customer file with a further address and a history.
+            let changed = server.request(
+                "PATCH",
+                "/api/v1/customers/1",
+                &[("Authorization", &bearer)],
+                br#"{"emails":["kunde@privat.de"],"phone":"0351 1","city":"Dresden"}"#,
+            );
+            assert_eq!(changed.status, 200, "{}", changed.text());
             for n in 0..3 {
                 let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], order(n).as_bytes());
                 assert_eq!(sent.status, 200);
@@ -261,6 +269,8 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "employees",
             "employee_tokens",
             "customers",
+            "customer_emails",
+            "customer_changes",
             "web_orders",
             "tickets",
             "notifications",

@@ -306,6 +306,27 @@ fn a_customer_file_page_shows_fifty_and_links_to_the_older() {
     };
     let newest = get(&format!("/app/customers/{customer}"));
     assert_eq!(newest.matches("href=\"/app/tickets/").count(), 50);
+    assert!(!newest.contains("Telefon"), "nothing shown of what is not known");
+    // What the team entered is on the page.
+    let member = lead_store::Member {
+        employee_id: app.acme.employees[0],
+        company_id: app.acme.id,
+        token_id: lead_store::TokenId::new(0),
+        password_only: false,
+    };
+    let change = lead_store::CustomerChange {
+        phone: Some("0351 4711".into()),
+        street: Some("Hauptstraße 1".into()),
+        zip: Some("01067".into()),
+        city: Some("Dresden".into()),
+        emails: Some(vec!["stamm@privat.de".into()]),
+        ..Default::default()
+    };
+    app.store.team().update_customer(member, customer, &change).unwrap();
+    let shown = get(&format!("/app/customers/{customer}"));
+    for text in ["0351 4711", "Hauptstraße 1, 01067 Dresden", "stamm@privat.de"] {
+        assert!(shown.contains(text), "{text} on the page");
+    }
     assert!(!newest.contains("Frage 0<"), "the oldest is on the next page");
     let older = newest
         .split("href=\"")

@@ -418,7 +418,7 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 30, "every route");
+    assert_eq!(ran.len(), 32, "every route");
     // The test message was owed to the device the text subscribed (and removed right after).
     let pushes = app
         .store

@@ -23,14 +23,38 @@ pub(crate) fn checked_name(name: &str) -> Result<&str> {
 
 /// A valid email address.
 pub(crate) fn checked_email(email: &str) -> Result<Email> {
+    checked_email_of("email", email)
+}
+
+/// A valid email address, given as `field`.
+pub(crate) fn checked_email_of(field: &'static str, email: &str) -> Result<Email> {
     Email::parse(email).map_err(|e| StoreError::Invalid {
-        field: "email",
+        field,
         problem: match e {
             EmailError::Empty => Problem::Blank,
             EmailError::TooLong => Problem::TooLong(Email::MAX_CHARS),
             EmailError::Malformed => Problem::NotAnEmail(email.trim().to_owned()),
         },
     })
+}
+
+/// A trimmed text of at most `max` characters without control characters; empty is allowed
+/// (a field not known).
+pub(crate) fn checked_text(field: &'static str, text: &str, max: usize) -> Result<String> {
+    let text = text.trim();
+    if text.chars().any(char::is_control) {
+        return Err(StoreError::Invalid {
+            field,
+            problem: Problem::Other("contains a control character".into()),
+        });
+    }
+    if text.chars().count() > max {
+        return Err(StoreError::Invalid {
+            field,
+            problem: Problem::TooLong(max),
+        });
+    }
+    Ok(text.to_owned())
 }
 
 /// Picks the one item whose id is `selector` (all digits) or whose display prefix equals or

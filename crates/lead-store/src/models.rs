@@ -119,8 +119,8 @@ lead_domain::words! {
     }
 }
 
-/// A customer of a company: leads with a matching email are filed under it.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+/// A customer of a company: leads from any of its addresses are filed under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
     /// Its id.
     pub id: CustomerId,
@@ -128,10 +128,23 @@ pub struct Customer {
     pub company_id: CompanyId,
     /// Name.
     pub name: String,
-    /// Email address as entered.
+    /// The main email address, as entered.
     pub email: String,
+    /// Further addresses (as entered, in the order given): leads from them are filed here too.
+    pub emails: Vec<String>,
+    /// Phone number, as entered; empty if unknown.
+    pub phone: String,
+    /// The firm the customer is with; empty if none.
+    pub organization: String,
+    /// Street and number.
+    pub street: String,
+    /// Postal code, as text.
+    pub zip: String,
+    /// City.
+    pub city: String,
+    /// Country.
+    pub country: String,
     /// When added.
-    #[diesel(deserialize_as = i64)]
     pub created_at: Timestamp,
 }
 

@@ -4,7 +4,9 @@
 use diesel::prelude::*;
 
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId, OrderId, TicketId};
-use crate::schema::{api_keys, customers, employees, idempotency_keys, notifications, tickets, web_orders};
+use crate::schema::{
+    api_keys, customer_emails, customers, employees, idempotency_keys, notifications, tickets, web_orders,
+};
 
 #[derive(Insertable)]
 #[diesel(table_name = api_keys)]
@@ -34,6 +36,15 @@ pub(crate) struct NewCustomer<'a> {
     pub email: &'a str,
     pub email_normalized: &'a str,
     pub created_at: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = customer_emails)]
+pub(crate) struct NewCustomerEmail<'a> {
+    pub company_id: CompanyId,
+    pub customer_id: CustomerId,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
 }
 
 // The rows the writer inserts own their values: a multi-row insert of a fixed number of

@@ -64,6 +64,36 @@ diesel::table! {
         email -> Text,
         email_normalized -> Text,
         created_at -> BigInt,
+        phone -> Text,
+        organization -> Text,
+        street -> Text,
+        zip -> Text,
+        city -> Text,
+        country -> Text,
+    }
+}
+
+diesel::table! {
+    /// Every address of a customer, the main one among them.
+    customer_emails (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        customer_id -> BigInt,
+        email -> Text,
+        email_normalized -> Text,
+    }
+}
+
+diesel::table! {
+    /// A customer file's history.
+    customer_changes (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        customer_id -> BigInt,
+        employee_id -> Nullable<BigInt>,
+        actor -> Text,
+        at -> BigInt,
+        changes -> Text,
     }
 }
 
@@ -239,6 +269,7 @@ diesel::table! {
 }
 
 diesel::joinable!(notes -> employees (employee_id));
+diesel::joinable!(customer_changes -> employees (employee_id));
 diesel::joinable!(api_keys -> companies (company_id));
 diesel::joinable!(webhooks -> companies (company_id));
 diesel::joinable!(push_subscriptions -> employees (employee_id));
@@ -256,6 +287,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     employees,
     employee_tokens,
     customers,
+    customer_emails,
+    customer_changes,
     web_orders,
     tickets,
     notifications,

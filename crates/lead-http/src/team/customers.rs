@@ -1,14 +1,15 @@
-//! Customers: list and search, add, read a customer's file, file earlier leads under one.
+//! Customers: list and search, add, change, read a customer's file and its history, file
+//! earlier leads under one.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerId, OrderRecord, Store, TicketRecord};
+use lead_store::{CustomerChange, CustomerId, OrderRecord, Store, TicketRecord};
 use serde::{Deserialize, Serialize};
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
 use crate::request::{blocking, json_body, record_id, Given};
-use crate::views::{CustomerFileView, CustomerView, OrderView, Page, TicketView};
+use crate::views::{CustomerChangeView, CustomerFileView, CustomerView, OrderView, Page, TicketView};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
 #[utoipa::path(get, path = "/api/v1/customers", tag = "team", security(("bearer" = [])), params(("q" = Option<String>, Query, description = "part of the name or email"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page")), responses((status = 200, body = Page<CustomerView>), (status = 400, body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
@@ -75,6 +76,111 @@ pub(crate) async fn customer_file(
     let limit = ListQuery::parse(&req)?.limit;
     let file = blocking(&store, move |s| s.team().customer_file(member.0.company_id, id, limit)).await?;
     Ok(ok(&CustomerFileView::from(file)))
+}
+
+/// The body of `PATCH /api/v1/customers/{id}`: any of the fields; each one given is set (an
+/// empty text clears it, an empty `emails` removes the further addresses), the others stay.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct CustomerChangeBody {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    name: Given<String>,
+    /// The main address: unique in your company, with every customer's further ones.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    email: Given<String>,
+    /// The further addresses, all of them (at most 20): leads from them are filed here too.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    emails: Given<Vec<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    phone: Given<String>,
+    /// The firm the customer is with.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    company: Given<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    street: Given<String>,
+    /// The postal code, as text.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    zip: Given<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    city: Given<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    country: Given<String>,
+}
+
+/// The fields `PATCH /api/v1/customers/{id}` knows.
+const CUSTOMER_FIELDS: [&str; 9] = [
+    "name", "email", "emails", "phone", "company", "street", "zip", "city", "country",
+];
+
+impl CustomerChangeBody {
+    fn change(self) -> Result<CustomerChange, ApiError> {
+        Ok(CustomerChange {
+            name: self.name.optional("name")?,
+            email: self.email.optional("email")?,
+            emails: self.emails.optional("emails")?,
+            phone: self.phone.optional("phone")?,
+            organization: self.company.optional("company")?,
+            street: self.street.optional("street")?,
+            zip: self.zip.optional("zip")?,
+            city: self.city.optional("city")?,
+            country: self.country.optional("country")?,
+        })
+    }
+}
+
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), request_body = CustomerChangeBody, responses((status = 200, body = CustomerView), (status = 400, description = "A field is not what it must be, or unknown", body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "An address belongs to another customer", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn update_customer(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CustomerId = record_id(&path)?;
+    let body = json_body::<serde_json::Map<String, serde_json::Value>>(&req, body, &config).await?;
+    if let Some(unknown) = body.keys().find(|key| !CUSTOMER_FIELDS.contains(&key.as_str())) {
+        return Err(ApiError::InvalidField {
+            field: "body",
+            message: format!(
+                "Das Feld „{unknown}“ gibt es nicht; möglich sind: {}.",
+                CUSTOMER_FIELDS.join(", ")
+            ),
+        });
+    }
+    let change = serde_json::from_value::<CustomerChangeBody>(serde_json::Value::Object(body))
+        .map_err(|_| ApiError::Lead(lead_domain::LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?
+        .change()?;
+    let member = member.0;
+    let customer = blocking(&store, move |s| s.team().update_customer(member, id, &change)).await?;
+    Ok(ok(&CustomerView::from(customer)))
+}
+
+#[utoipa::path(get, path = "/api/v1/customers/{id}/history", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 200, body = CustomerHistoryView), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn customer_history(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CustomerId = record_id(&path)?;
+    let history = blocking(&store, move |s| s.team().customer_history(member.0.company_id, id)).await?;
+    Ok(ok(&CustomerHistoryView {
+        items: history.into_iter().map(CustomerChangeView::from).collect(),
+    }))
+}
+
+/// A customer's history, newest first.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct CustomerHistoryView {
+    items: Vec<CustomerChangeView>,
 }
 
 #[utoipa::path(get, path = "/api/v1/customers/{id}/tickets", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer's id"), ("limit" = Option<i64>, Query, description = "1 to 200, default 50"), ("cursor" = Option<String>, Query, description = "`tickets_next_cursor` of the file, or `next_cursor` of the previous page")), responses((status = 200, body = Page<TicketView>), (status = 400, body = ErrorBody), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]

@@ -211,8 +211,14 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
         )
         .service(
             routes
-                .allow_only(["/api/v1/customers/{id}"], "GET")
-                .route(web::get().to(customer_file)),
+                .allow_only(["/api/v1/customers/{id}"], "GET, PATCH")
+                .route(web::get().to(customer_file))
+                .route(web::patch().to(update_customer)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/customers/{id}/history"], "GET")
+                .route(web::get().to(customer_history)),
         )
         .service(
             routes

@@ -61,7 +61,10 @@ mod team;
 
 pub use leads::{OrderView, TicketView};
 pub use operations::{DeliveryView, SubmissionView};
-pub use team::{device_label, CustomerFileView, CustomerView, DeviceView, NoteView, NotificationView};
+pub use team::{
+    device_label, CustomerChangeView, CustomerFileView, CustomerView, DeviceView, FieldChangeView, NoteView,
+    NotificationView,
+};
 
 #[cfg(test)]
 mod tests {

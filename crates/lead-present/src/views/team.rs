@@ -2,20 +2,32 @@
 //! devices.
 
 use lead_store::{
-    Customer, CustomerFile, CustomerId, LeadId, Note, NoteId, NoteOn, Notification, NotificationId, OrderId,
-    PushSubscription, PushSubscriptionId, TicketId,
+    Customer, CustomerChangeEntry, CustomerFile, CustomerId, LeadId, Note, NoteId, NoteOn, Notification,
+    NotificationId, OrderId, PushSubscription, PushSubscriptionId, TicketId,
 };
 use serde::Serialize;
 
 use super::{time, EmployeeView, OrderView, TicketView};
 
-/// A customer.
+/// A customer: everything the team keeps of them. Leads from the main address or any of
+/// the further ones are filed under it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CustomerView {
     #[schema(value_type = i64)]
     id: CustomerId,
     name: String,
+    /// The main address.
     email: String,
+    /// Further addresses.
+    emails: Vec<String>,
+    phone: String,
+    /// The firm the customer is with.
+    company: String,
+    street: String,
+    /// The postal code, as text.
+    zip: String,
+    city: String,
+    country: String,
     created_at: String,
 }
 
@@ -25,7 +37,47 @@ impl From<Customer> for CustomerView {
             id: c.id,
             name: c.name,
             email: c.email,
+            emails: c.emails,
+            phone: c.phone,
+            company: c.organization,
+            street: c.street,
+            zip: c.zip,
+            city: c.city,
+            country: c.country,
             created_at: time(c.created_at),
+        }
+    }
+}
+
+/// One change of a customer file: when, by whom, which fields from what to what.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CustomerChangeView {
+    at: String,
+    /// The employee who made it; `null` when the operator did.
+    by: Option<EmployeeView>,
+    /// Each field changed, with its value before and after (`emails`: the further addresses
+    /// joined by `, `).
+    changes: Vec<FieldChangeView>,
+}
+
+/// A field's value before and after a change.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldChangeView {
+    field: String,
+    before: String,
+    after: String,
+}
+
+impl From<CustomerChangeEntry> for CustomerChangeView {
+    fn from(entry: CustomerChangeEntry) -> Self {
+        CustomerChangeView {
+            at: time(entry.at),
+            by: entry.employee.map(EmployeeView::from),
+            changes: entry
+                .fields
+                .into_iter()
+                .map(|(field, before, after)| FieldChangeView { field, before, after })
+                .collect(),
         }
     }
 }

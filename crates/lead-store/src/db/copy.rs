@@ -4,8 +4,8 @@ use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
-    api_keys, audit_log, companies, customers, employee_tokens, employees, notes, notifications, outbox,
-    outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
+    api_keys, audit_log, companies, customer_changes, customer_emails, customers, employee_tokens, employees, notes,
+    notifications, outbox, outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -85,8 +85,26 @@ mod rows {
             email: String,
             email_normalized: String,
             created_at: i64,
+            phone: String,
+            organization: String,
+            street: String,
+            zip: String,
+            city: String,
+            country: String,
         }
     );
+    full_row!(
+        CustomerEmail,
+        customer_emails {
+            company_id: i64,
+            customer_id: i64,
+            email: String,
+            email_normalized: String,
+        }
+    );
+    full_row!(CustomerChange, customer_changes {
+        company_id: i64, customer_id: i64, employee_id: Option<i64>, actor: String, at: i64, changes: String,
+    });
     full_row!(Order, web_orders {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: Option<String>, total_cents: i64, status: String, payload: String, created_at: i64,
@@ -181,7 +199,8 @@ macro_rules! copy_table {
 }
 
 impl Store {
-    /// Copies everything — companies, keys, employees, tokens, customers, orders, tickets,
+    /// Copies everything — companies, keys, employees, tokens, customers (with their addresses
+    /// and history), orders, tickets,
     /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here (also while a server writes: what it writes
@@ -209,6 +228,8 @@ impl Store {
                     copy_table!(source, target, employees, rows::Employee),
                     copy_table!(source, target, employee_tokens, rows::EmployeeToken),
                     copy_table!(source, target, customers, rows::Customer),
+                    copy_table!(source, target, customer_emails, rows::CustomerEmail),
+                    copy_table!(source, target, customer_changes, rows::CustomerChange),
                     copy_table!(source, target, web_orders, rows::Order),
                     copy_table!(source, target, tickets, rows::Ticket),
                     copy_table!(source, target, notifications, rows::Notification),

@@ -10,7 +10,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::{Backend, DbConnection, Durability};
 use crate::ids::{CompanyId, CustomerId, KeyId};
-use crate::schema::{customers, key_daily_counts};
+use crate::schema::{customer_emails, key_daily_counts};
 use crate::{Result, StoreError};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -381,7 +381,8 @@ pub(crate) fn continue_sequences(conn: &mut DbConnection, tables: &[&str]) -> Re
     Ok(())
 }
 
-/// The customers of `company_id` among `addresses` (normalized): (address, customer id).
+/// The customers of `company_id` with one of `addresses` (normalized), main or further:
+/// (address, customer id).
 /// One statement prepared once, whatever the number of addresses: SQLite reads them from a
 /// JSON array (`json_each`), PostgreSQL from an array (`= ANY`).
 pub(crate) fn customers_by_address(
@@ -389,19 +390,21 @@ pub(crate) fn customers_by_address(
     company_id: CompanyId,
     addresses: &[&str],
 ) -> Result<Vec<(String, CustomerId)>> {
-    let mine = customers::table
-        .filter(customers::company_id.eq(company_id))
-        .select((customers::email_normalized, customers::id));
+    let mine = customer_emails::table
+        .filter(customer_emails::company_id.eq(company_id))
+        .select((customer_emails::email_normalized, customer_emails::customer_id));
     Ok(match conn {
         DbConnection::Sqlite(c) => {
             let list = serde_json::to_string(addresses).map_err(|e| StoreError::Unavailable(e.to_string()))?;
             mine.filter(AddressIn(list)).load(c)?
         }
-        DbConnection::Postgres(c) => mine.filter(customers::email_normalized.eq_any(addresses)).load(c)?,
+        DbConnection::Postgres(c) => mine
+            .filter(customer_emails::email_normalized.eq_any(addresses))
+            .load(c)?,
     })
 }
 
-/// SQLite: `email_normalized IN (SELECT value FROM json_each(?))` on `customers`, with the
+/// SQLite: `email_normalized IN (SELECT value FROM json_each(?))` on `customer_emails`, with the
 /// addresses as one JSON array — a statement text that does not change with their number,
 /// so it is prepared once (Diesel's `eq_any` spells one parameter per value).
 #[derive(Debug, Clone, diesel::expression::ValidGrouping)]
@@ -416,8 +419,8 @@ impl diesel::Expression for AddressIn {
     type SqlType = diesel::sql_types::Bool;
 }
 
-impl diesel::AppearsOnTable<customers::table> for AddressIn {}
-impl diesel::SelectableExpression<customers::table> for AddressIn {}
+impl diesel::AppearsOnTable<customer_emails::table> for AddressIn {}
+impl diesel::SelectableExpression<customer_emails::table> for AddressIn {}
 
 impl diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for AddressIn {
     fn walk_ast<'b>(

@@ -66,6 +66,7 @@ pub(crate) fn customer_file(
         p { a href="/app/customers" { "← Alle Kunden" } }
         h1 { (customer.name) }
         p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at, zone)) }
+        (contact(customer))
         @if !notes.notes.is_empty() {
             h2 { "Notizen" }
             ol class="timeline" id="timeline" {
@@ -97,6 +98,23 @@ pub(crate) fn customer_file(
         p class="pager" {
             @if paging.orders_before.is_some() { a href=(link(paging.tickets_before, None)) { "← Neueste Bestellungen" } " " }
             @if let Some(id) = older_orders { a href=(link(paging.tickets_before, Some(id))) { "Ältere Bestellungen →" } }
+        }
+    }
+}
+
+/// What the team keeps of a customer besides name and main address, as far as known.
+fn contact(customer: &Customer) -> Markup {
+    let place = format!("{} {}", customer.zip, customer.city).trim().to_owned();
+    let address: Vec<&str> = [customer.street.as_str(), place.as_str(), customer.country.as_str()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect();
+    html! {
+        dl class="contact" {
+            @if !customer.emails.is_empty() { dt { "Weitere E-Mail-Adressen" } dd { (customer.emails.join(", ")) } }
+            @if !customer.phone.is_empty() { dt { "Telefon" } dd { (customer.phone) } }
+            @if !customer.organization.is_empty() { dt { "Firma" } dd { (customer.organization) } }
+            @if !address.is_empty() { dt { "Anschrift" } dd { (address.join(", ")) } }
         }
     }
 }

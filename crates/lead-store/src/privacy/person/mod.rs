@@ -25,7 +25,8 @@ use crate::ids::{CompanyId, CustomerId};
 use crate::privacy::deletion::{delete_leads, delete_what_hangs_on};
 use crate::privacy::Privacy;
 use crate::schema::{
-    companies, customers, employees, login_throttle, notes, notifications, outbox, submissions, web_orders,
+    companies, customer_changes, customer_emails, customers, employees, login_throttle, notes, notifications, outbox,
+    submissions, web_orders,
 };
 use crate::team::records::table::Table;
 use crate::team::records::{OrderRecord, TicketRecord};
@@ -336,6 +337,11 @@ impl Privacy<'_> {
                 delete_leads(conn, "tickets", "ticket", "ticket_id", &ticket_ids)?;
                 let customer_ids: Vec<CustomerId> = found.customers.iter().map(|c| c.id).collect();
                 diesel::delete(notes::table.filter(notes::customer_id.eq_any(&customer_ids))).execute(conn)?;
+                // The file with every address and its history.
+                diesel::delete(customer_emails::table.filter(customer_emails::customer_id.eq_any(&customer_ids)))
+                    .execute(conn)?;
+                diesel::delete(customer_changes::table.filter(customer_changes::customer_id.eq_any(&customer_ids)))
+                    .execute(conn)?;
                 diesel::delete(customers::table.filter(customers::id.eq_any(&customer_ids))).execute(conn)?;
                 // What is left that names the address: found before the leads went, deleted now.
                 (erased.submissions, erased.notifications, erased.deliveries) = named.delete(conn)?;
@@ -378,17 +384,16 @@ fn address(email: &str) -> Result<String> {
 /// The person's customers, and the orders and tickets sent with the address or filed under
 /// one of them, held ones included.
 fn find(conn: &mut DbConnection, company_id: CompanyId, email: &str) -> Result<Found> {
-    let customers: Vec<crate::models::Customer> = customers::table
-        .filter(customers::company_id.eq(company_id))
-        .filter(customers::email_normalized.eq(email))
-        .select((
-            customers::id,
-            customers::company_id,
-            customers::name,
-            customers::email,
-            customers::created_at,
-        ))
+    // Every customer with the address, as its main one or a further one.
+    let ids: Vec<CustomerId> = customer_emails::table
+        .filter(customer_emails::company_id.eq(company_id))
+        .filter(customer_emails::email_normalized.eq(email))
+        .select(customer_emails::customer_id)
         .load(conn)?;
+    let mut customers = Vec::new();
+    for id in &ids {
+        customers.push(crate::team::customers::load_customer(conn, company_id, *id)?);
+    }
     let ids: Vec<CustomerId> = customers.iter().map(|c| c.id).collect();
     let person = crate::team::records::table::Rows {
         person: Some((email, &ids)),

@@ -1,33 +1,114 @@
-//! Customers and their files: add, search, read, and claim unassigned leads.
+//! Customers and their files: add, search, read, and claim unassigned leads; what the team
+//! changes in a file, and its history, is `edit.rs`.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::access::companies::ensure_company;
+use crate::db::DbConnection;
 use crate::error::conflict_on_unique;
 use crate::ids::{CompanyId, CustomerId, LeadId};
 use crate::input::{checked_email, checked_name};
 use crate::models::{Claimed, Customer};
-use crate::rows::NewCustomer;
-use crate::schema::{customers, tickets, web_orders};
+use crate::rows::{NewCustomer, NewCustomerEmail};
+use crate::schema::{customer_emails, customers, tickets, web_orders};
 use crate::team::records::table::{Rows, Table};
 use crate::team::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::team::Team;
 use crate::{Result, StoreError};
+
+mod edit;
+
+pub use edit::{CustomerChange, CustomerChangeEntry, MAX_FURTHER_EMAILS};
+
+/// A customer's row: everything but its further addresses.
+type CustomerRow = (
+    CustomerId,
+    CompanyId,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 const CUSTOMER_COLUMNS: (
     customers::id,
     customers::company_id,
     customers::name,
     customers::email,
+    customers::phone,
+    customers::organization,
+    customers::street,
+    customers::zip,
+    customers::city,
+    customers::country,
     customers::created_at,
 ) = (
     customers::id,
     customers::company_id,
     customers::name,
     customers::email,
+    customers::phone,
+    customers::organization,
+    customers::street,
+    customers::zip,
+    customers::city,
+    customers::country,
     customers::created_at,
 );
+
+/// The customers of `rows`, each with its further addresses (one query for all of them).
+pub(crate) fn with_emails(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Result<Vec<Customer>> {
+    let ids: Vec<CustomerId> = rows.iter().map(|row| row.0).collect();
+    let mut further: HashMap<CustomerId, Vec<String>> = HashMap::new();
+    if !ids.is_empty() {
+        let addresses: Vec<(CustomerId, String)> = customer_emails::table
+            .inner_join(customers::table.on(customers::id.eq(customer_emails::customer_id)))
+            .filter(customer_emails::customer_id.eq_any(&ids))
+            .filter(customer_emails::email_normalized.ne(customers::email_normalized))
+            .select((customer_emails::customer_id, customer_emails::email))
+            .order(customer_emails::id)
+            .load(conn)?;
+        for (id, email) in addresses {
+            further.entry(id).or_default().push(email);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, company_id, name, email, phone, organization, street, zip, city, country, created_at)| Customer {
+                emails: further.remove(&id).unwrap_or_default(),
+                id,
+                company_id,
+                name,
+                email,
+                phone,
+                organization,
+                street,
+                zip,
+                city,
+                country,
+                created_at: created_at.into(),
+            },
+        )
+        .collect())
+}
+
+/// Every address of a customer, normalized: the main one and the further ones.
+pub(crate) fn addresses_of(conn: &mut DbConnection, customer_id: CustomerId) -> Result<Vec<String>> {
+    Ok(customer_emails::table
+        .filter(customer_emails::customer_id.eq(customer_id))
+        .select(customer_emails::email_normalized)
+        .order(customer_emails::id)
+        .load(conn)?)
+}
 
 impl Team<'_> {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
@@ -46,13 +127,25 @@ impl Team<'_> {
                     created_at: Timestamp::now().millis(),
                 })
                 .returning(CUSTOMER_COLUMNS)
-                .get_result(conn)
+                .get_result::<CustomerRow>(conn)
+                .and_then(|row| {
+                    diesel::insert_into(customer_emails::table)
+                        .values(NewCustomerEmail {
+                            company_id,
+                            customer_id: row.0,
+                            email: email.as_str(),
+                            email_normalized: &email.normalized(),
+                        })
+                        .execute(conn)?;
+                    Ok(row)
+                })
                 .map_err(conflict_on_unique(crate::error::Entity::Customer, || {
                     format!(
                         "a customer with the email {:?} already exists in this company",
                         email.as_str()
                     )
                 }))
+                .and_then(|row| Ok(with_emails(conn, vec![row])?.remove(0)))
         })
     }
 
@@ -86,7 +179,8 @@ impl Team<'_> {
             if let Some(limit) = limit {
                 query = query.limit(limit);
             }
-            Ok(query.load(conn)?)
+            let rows = query.load(conn)?;
+            with_emails(conn, rows)
         })
     }
 
@@ -141,21 +235,18 @@ impl Team<'_> {
         })
     }
 
-    /// Files the company's unassigned tickets and orders that carry the customer's email
-    /// (compared case-insensitively) into the customer's file.
+    /// Files the company's unassigned tickets and orders that carry one of the customer's
+    /// addresses (compared case-insensitively) into the customer's file.
     pub fn claim_for_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Claimed> {
         self.store.write(|conn| {
             load_customer(conn, company_id, customer_id)?;
-            let email: String = customers::table
-                .find(customer_id)
-                .select(customers::email_normalized)
-                .first(conn)?;
+            let email = addresses_of(conn, customer_id)?;
             let tickets = diesel::update(
                 tickets::table
                     .filter(tickets::company_id.eq(company_id))
                     .filter(tickets::customer_id.is_null())
                     .filter(tickets::held.is_null())
-                    .filter(tickets::email_normalized.eq(&email)),
+                    .filter(tickets::email_normalized.eq_any(&email)),
             )
             .set(tickets::customer_id.eq(customer_id))
             .execute(conn)?;
@@ -164,7 +255,7 @@ impl Team<'_> {
                     .filter(web_orders::company_id.eq(company_id))
                     .filter(web_orders::customer_id.is_null())
                     .filter(web_orders::held.is_null())
-                    .filter(web_orders::email_normalized.eq(&email)),
+                    .filter(web_orders::email_normalized.eq_any(&email)),
             )
             .set(web_orders::customer_id.eq(customer_id))
             .execute(conn)?;
@@ -173,18 +264,20 @@ impl Team<'_> {
     }
 }
 
+/// One customer of the company, with its further addresses; another company's is not found.
 pub(crate) fn load_customer(
-    conn: &mut crate::db::DbConnection,
+    conn: &mut DbConnection,
     company_id: CompanyId,
     customer_id: CustomerId,
 ) -> Result<Customer> {
-    customers::table
+    let row: CustomerRow = customers::table
         .filter(customers::id.eq(customer_id))
         .filter(customers::company_id.eq(company_id))
         .select(CUSTOMER_COLUMNS)
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::missing(crate::error::Entity::Customer, customer_id))
+        .ok_or_else(|| StoreError::missing(crate::error::Entity::Customer, customer_id))?;
+    Ok(with_emails(conn, vec![row])?.remove(0))
 }
 
 /// Escapes `\`, `%` and `_` so a search text matches literally inside a LIKE pattern.
