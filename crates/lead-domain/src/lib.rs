@@ -28,6 +28,7 @@
 
 mod body;
 mod canonical;
+mod contact;
 mod email;
 mod error;
 mod lead;
@@ -40,6 +41,7 @@ mod words;
 
 pub use body::LeadBody;
 pub use canonical::canonical_json;
+pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use lead::{

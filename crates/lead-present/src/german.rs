@@ -2,7 +2,7 @@
 //! another company's), and why an operation conflicts with what is stored — each said once,
 //! whichever route meets it.
 
-use lead_domain::TicketStatus;
+use lead_domain::{LeadType, TicketStatus};
 use lead_store::{Clash, Entity, Event, LeadRecord};
 
 /// The sentence for a record of `what` that is not there.
@@ -29,7 +29,8 @@ pub fn clash(why: Clash) -> String {
         Clash::Decided(_) => "Über diese Bestellung wurde bereits entschieden.".into(),
         Clash::Already(TicketStatus::Open) => "Das Ticket ist bereits offen.".into(),
         Clash::Already(TicketStatus::Closed) => "Das Ticket ist bereits geschlossen.".into(),
-        Clash::Filed => "Das Ticket liegt bereits in einer Kundenakte.".into(),
+        Clash::Filed(LeadType::Ticket) => "Das Ticket liegt bereits in einer Kundenakte.".into(),
+        Clash::Filed(LeadType::Order) => "Die Bestellung liegt bereits in einer Kundenakte.".into(),
         Clash::Taken(Entity::Customer) => "Ein Kunde mit dieser E-Mail-Adresse existiert bereits.".into(),
         Clash::Taken(Entity::Company) => "Eine Firma mit diesem Namen gibt es bereits.".into(),
         Clash::Taken(_) => "Das ist bereits eingetragen.".into(),
@@ -109,7 +110,8 @@ mod tests {
             Clash::Decided(lead_domain::OrderStatus::Accepted),
             Clash::Already(TicketStatus::Open),
             Clash::Already(TicketStatus::Closed),
-            Clash::Filed,
+            Clash::Filed(LeadType::Ticket),
+            Clash::Filed(LeadType::Order),
             Clash::Taken(Entity::Customer),
             Clash::Taken(Entity::Key),
             Clash::Ambiguous,

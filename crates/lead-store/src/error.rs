@@ -102,8 +102,8 @@ pub enum Clash {
     Decided(lead_domain::OrderStatus),
     /// The ticket is in this status already.
     Already(lead_domain::TicketStatus),
-    /// The ticket is in a customer's file already.
-    Filed,
+    /// The lead of this kind is in a customer's file already.
+    Filed(lead_domain::LeadType),
     /// Something unique of this kind is taken: a company's name, a customer's address, a key.
     Taken(Entity),
     /// A prefix names more than one.

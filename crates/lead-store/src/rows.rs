@@ -36,6 +36,12 @@ pub(crate) struct NewCustomer<'a> {
     pub email: &'a str,
     pub email_normalized: &'a str,
     pub created_at: i64,
+    pub phone: &'a str,
+    pub organization: &'a str,
+    pub street: &'a str,
+    pub zip: &'a str,
+    pub city: &'a str,
+    pub country: &'a str,
 }
 
 #[derive(Insertable)]

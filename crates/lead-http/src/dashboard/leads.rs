@@ -78,3 +78,19 @@ where
 {
     add_note::<K::Id>(path, posted, store, Into::into, K::LIST).await
 }
+
+/// „Kundenakte anlegen“ on a lead's page: the lead filed under a new customer file prefilled
+/// from what the website sent (or the one that has its address already), then that file.
+pub(crate) async fn customer<K: OnDashboard>(
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult
+where
+    K::Id: Record,
+{
+    let id: K::Id = record_id(&path)?;
+    let member = posted.session.member;
+    let made = blocking(&store, move |s| s.team().customer_from_lead::<K>(member, id)).await?;
+    Ok(super::see_other(&format!("/app/customers/{}", made.customer.id)))
+}

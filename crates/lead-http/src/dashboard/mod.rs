@@ -105,7 +105,8 @@ where
     cfg.service(web::resource(list).route(web::get().to(leads::list::<K>)))
         .service(web::resource(format!("{list}/export.csv")).route(web::get().to(export::export::<K>)))
         .service(web::resource(format!("{list}/{{id}}")).route(web::get().to(leads::record::<K>)))
-        .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)));
+        .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)))
+        .service(web::resource(format!("{list}/{{id}}/customer")).route(web::post().to(leads::customer::<K>)));
 }
 
 /// Registers a route for each thing an admin does to an employee, a key or a webhook

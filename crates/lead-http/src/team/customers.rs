@@ -3,12 +3,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lead_store::{CustomerChange, CustomerId, OrderRecord, Store, TicketRecord};
+use lead_store::{CustomerChange, CustomerId, LeadKind, OrderRecord, Store, TicketRecord};
 use serde::{Deserialize, Serialize};
 
 use super::{ok, ListQuery};
 use crate::error::ErrorBody;
-use crate::request::{blocking, json_body, record_id, Given};
+use crate::request::{blocking, json_body, record_id, Given, Record};
 use crate::views::{CustomerChangeView, CustomerFileView, CustomerView, OrderView, Page, TicketView};
 use crate::{json, ApiError, HttpConfig, TeamMember};
 
@@ -222,4 +222,43 @@ pub(crate) async fn claim(
         tickets: claimed.tickets,
         orders: claimed.orders,
     }))
+}
+
+/// A customer file for the lead of kind `K` at `path`: `201` with a new one, `200` with the
+/// one that had its address already.
+async fn from_lead<K: LeadKind>(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError>
+where
+    K::Id: Record,
+{
+    let id: K::Id = record_id(&path)?;
+    let member = member.0;
+    let made = blocking(&store, move |s| s.team().customer_from_lead::<K>(member, id)).await?;
+    let status = if made.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(json(status, &CustomerView::from(made.customer)))
+}
+
+#[utoipa::path(post, path = "/api/v1/orders/{id}/customer", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 201, description = "A customer file made from the order (name, phone, firm and postal address from what the website sent), the order filed into it with your other unfiled leads from its address", body = CustomerView), (status = 200, description = "The customer that has the order's address already, the order filed into it", body = CustomerView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "The order is in a customer's file already", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn order_customer(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    from_lead::<OrderRecord>(member, path, store).await
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/customer", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The record's id")), responses((status = 201, description = "A customer file made from the ticket, the ticket filed into it", body = CustomerView), (status = 200, description = "The customer that has the ticket's address already, the ticket filed into it", body = CustomerView), (status = 404, description = "No such record in your company", body = ErrorBody), (status = 409, description = "The ticket is in a customer's file already", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn ticket_customer(
+    member: TeamMember,
+    path: web::Path<String>,
+    store: web::Data<Store>,
+) -> Result<HttpResponse, ApiError> {
+    from_lead::<TicketRecord>(member, path, store).await
 }

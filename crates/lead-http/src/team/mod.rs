@@ -205,6 +205,16 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
         )
         .service(
             routes
+                .allow_only(["/api/v1/orders/{id}/customer"], "POST")
+                .route(web::post().to(order_customer)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/customer"], "POST")
+                .route(web::post().to(ticket_customer)),
+        )
+        .service(
+            routes
                 .allow_only(["/api/v1/customers"], "GET, POST")
                 .route(web::get().to(list_customers))
                 .route(web::post().to(create_customer)),

@@ -124,6 +124,11 @@ impl OnDashboard for OrderRecord {
                     }
                 }
             }
+            @if self.customer_id.is_none() {
+                h2 { "Kundenakte" }
+                p { "Aus dieser Bestellung eine Kundenakte anlegen – mit Name, Telefon und Anschrift, soweit die Website sie mitgeschickt hat – oder der Akte zuordnen, die diese E-Mail-Adresse schon hat." }
+                div class="actions" { (post_form(&format!("{base}/customer"), csrf, "Kundenakte anlegen", "accept")) }
+            }
         }
     }
 }
@@ -185,9 +190,10 @@ impl OnDashboard for TicketRecord {
             h2 { "Kundenakte" }
             @if let Some(customer) = self.customer_id {
                 p { a href={ "/app/customers/" (customer) } id="customer-link" { "Zur Kundenakte" } }
-            } @else if customers.is_empty() {
-                p { "Noch keiner Kundenakte zugeordnet; es gibt noch keine Kunden." }
             } @else {
+                div class="actions" { (post_form(&format!("{base}/customer"), csrf, "Kundenakte anlegen", "accept")) }
+            }
+            @if self.customer_id.is_none() && !customers.is_empty() {
                 form method="post" action={ (base) "/assign" } {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="customer_id" { "Einem Kunden zuordnen" }

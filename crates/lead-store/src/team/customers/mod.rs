@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use lead_domain::Timestamp;
+use lead_domain::{Contact, Email, Timestamp};
 
 use crate::access::companies::ensure_company;
 use crate::db::DbConnection;
@@ -20,8 +20,10 @@ use crate::team::Team;
 use crate::{Result, StoreError};
 
 mod edit;
+mod from_lead;
 
 pub use edit::{CustomerChange, CustomerChangeEntry, MAX_FURTHER_EMAILS};
+pub use from_lead::FromLead;
 
 /// A customer's row: everything but its further addresses.
 type CustomerRow = (
@@ -110,6 +112,53 @@ pub(crate) fn addresses_of(conn: &mut DbConnection, customer_id: CustomerId) -> 
         .load(conn)?)
 }
 
+/// Inserts a customer with its main address, and what else `contact` tells (its name is
+/// `name`); the address must be no customer's of the company yet (`Conflict(Taken)`).
+pub(crate) fn insert_customer(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+    name: &str,
+    email: &Email,
+    contact: &Contact,
+) -> Result<Customer> {
+    let taken = || {
+        conflict_on_unique(crate::error::Entity::Customer, || {
+            format!(
+                "a customer with the email {:?} already exists in this company",
+                email.as_str()
+            )
+        })
+    };
+    let row: CustomerRow = diesel::insert_into(customers::table)
+        .values(NewCustomer {
+            company_id,
+            name,
+            name_normalized: &name.to_lowercase(),
+            email: email.as_str(),
+            email_normalized: &email.normalized(),
+            created_at: Timestamp::now().millis(),
+            phone: &contact.phone,
+            organization: &contact.organization,
+            street: &contact.street,
+            zip: &contact.zip,
+            city: &contact.city,
+            country: &contact.country,
+        })
+        .returning(CUSTOMER_COLUMNS)
+        .get_result(conn)
+        .map_err(taken())?;
+    diesel::insert_into(customer_emails::table)
+        .values(NewCustomerEmail {
+            company_id,
+            customer_id: row.0,
+            email: email.as_str(),
+            email_normalized: &email.normalized(),
+        })
+        .execute(conn)
+        .map_err(taken())?;
+    Ok(with_emails(conn, vec![row])?.remove(0))
+}
+
 impl Team<'_> {
     /// Adds a customer; the email (compared case-insensitively) is unique within the company.
     pub fn add_customer(&self, company_id: CompanyId, name: &str, email: &str) -> Result<Customer> {
@@ -117,35 +166,7 @@ impl Team<'_> {
         let email = checked_email(email)?;
         self.store.write(|conn| {
             ensure_company(conn, company_id)?;
-            diesel::insert_into(customers::table)
-                .values(NewCustomer {
-                    company_id,
-                    name,
-                    name_normalized: &name.to_lowercase(),
-                    email: email.as_str(),
-                    email_normalized: &email.normalized(),
-                    created_at: Timestamp::now().millis(),
-                })
-                .returning(CUSTOMER_COLUMNS)
-                .get_result::<CustomerRow>(conn)
-                .and_then(|row| {
-                    diesel::insert_into(customer_emails::table)
-                        .values(NewCustomerEmail {
-                            company_id,
-                            customer_id: row.0,
-                            email: email.as_str(),
-                            email_normalized: &email.normalized(),
-                        })
-                        .execute(conn)?;
-                    Ok(row)
-                })
-                .map_err(conflict_on_unique(crate::error::Entity::Customer, || {
-                    format!(
-                        "a customer with the email {:?} already exists in this company",
-                        email.as_str()
-                    )
-                }))
-                .and_then(|row| Ok(with_emails(conn, vec![row])?.remove(0)))
+            insert_customer(conn, company_id, name, &email, &Contact::default())
         })
     }
 
@@ -240,28 +261,34 @@ impl Team<'_> {
     pub fn claim_for_customer(&self, company_id: CompanyId, customer_id: CustomerId) -> Result<Claimed> {
         self.store.write(|conn| {
             load_customer(conn, company_id, customer_id)?;
-            let email = addresses_of(conn, customer_id)?;
-            let tickets = diesel::update(
-                tickets::table
-                    .filter(tickets::company_id.eq(company_id))
-                    .filter(tickets::customer_id.is_null())
-                    .filter(tickets::held.is_null())
-                    .filter(tickets::email_normalized.eq_any(&email)),
-            )
-            .set(tickets::customer_id.eq(customer_id))
-            .execute(conn)?;
-            let orders = diesel::update(
-                web_orders::table
-                    .filter(web_orders::company_id.eq(company_id))
-                    .filter(web_orders::customer_id.is_null())
-                    .filter(web_orders::held.is_null())
-                    .filter(web_orders::email_normalized.eq_any(&email)),
-            )
-            .set(web_orders::customer_id.eq(customer_id))
-            .execute(conn)?;
-            Ok(Claimed { tickets, orders })
+            claim(conn, company_id, customer_id)
         })
     }
+}
+
+/// Files the company's unassigned leads (not held) from one of the customer's addresses into
+/// its file.
+pub(crate) fn claim(conn: &mut DbConnection, company_id: CompanyId, customer_id: CustomerId) -> Result<Claimed> {
+    let email = addresses_of(conn, customer_id)?;
+    let tickets = diesel::update(
+        tickets::table
+            .filter(tickets::company_id.eq(company_id))
+            .filter(tickets::customer_id.is_null())
+            .filter(tickets::held.is_null())
+            .filter(tickets::email_normalized.eq_any(&email)),
+    )
+    .set(tickets::customer_id.eq(customer_id))
+    .execute(conn)?;
+    let orders = diesel::update(
+        web_orders::table
+            .filter(web_orders::company_id.eq(company_id))
+            .filter(web_orders::customer_id.is_null())
+            .filter(web_orders::held.is_null())
+            .filter(web_orders::email_normalized.eq_any(&email)),
+    )
+    .set(web_orders::customer_id.eq(customer_id))
+    .execute(conn)?;
+    Ok(Claimed { tickets, orders })
 }
 
 /// One customer of the company, with its further addresses; another company's is not found.

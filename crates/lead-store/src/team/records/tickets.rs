@@ -168,7 +168,7 @@ impl Team<'_> {
             }
             if let Some(current) = ticket.customer_id {
                 return Err(StoreError::Conflict(
-                    crate::error::Clash::Filed,
+                    crate::error::Clash::Filed(lead_domain::LeadType::Ticket),
                     format!("the ticket is already filed under customer {current}"),
                 ));
             }
