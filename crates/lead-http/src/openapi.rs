@@ -42,6 +42,7 @@ use crate::{health, lead, lifecycle, live, metrics, team};
         team::customer_file,
         team::update_customer,
         team::customer_history,
+        team::merge_customers,
         team::customer_tickets,
         team::customer_orders,
         team::order_notes,

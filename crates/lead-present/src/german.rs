@@ -23,6 +23,24 @@ pub fn missing(what: Entity) -> &'static str {
     }
 }
 
+/// The German name of a field of a customer file, as its history names it (`phone` →
+/// „Telefon“); a field this does not know keeps its name.
+pub fn customer_field(field: &str) -> &str {
+    match field {
+        "name" => "Name",
+        "email" => "E-Mail",
+        "emails" => "Weitere E-Mail-Adressen",
+        "phone" => "Telefon",
+        "company" => "Firma",
+        "street" => "Straße",
+        "zip" => "PLZ",
+        "city" => "Ort",
+        "country" => "Land",
+        "merged" => "Zusammengeführt mit",
+        other => other,
+    }
+}
+
 /// The sentence for why an operation conflicts with what is stored.
 pub fn clash(why: Clash) -> String {
     match why {

@@ -374,6 +374,13 @@ fn the_team_api_docs_followed_literally() {
         .add_customer(app.acme.id, "Max Müller", "max@mueller.de")
         .unwrap()
         .id;
+    // The file the text merges into the customer's.
+    let twin = app
+        .store
+        .team()
+        .add_customer(app.acme.id, "Max Müller (privat)", "max@privat.example")
+        .unwrap()
+        .id;
     // The employee's notifications, newest first: resuming after the oldest brings the next.
     let notes = app
         .store
@@ -390,6 +397,7 @@ fn the_team_api_docs_followed_literally() {
         ("/tickets/9", format!("/tickets/{ticket}")),
         (r#""customer_id": 7"#, format!(r#""customer_id": {customer}"#)),
         ("/customers/7", format!("/customers/{customer}")),
+        (r#""from": 8"#, format!(r#""from": {twin}"#)),
         ("/notifications/57", format!("/notifications/{notification}")),
         ("Last-Event-ID: 57", format!("Last-Event-ID: {notification}")),
         (
@@ -420,7 +428,7 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 33, "every route");
+    assert_eq!(ran.len(), 34, "every route");
     // The test message was owed to the device the text subscribed (and removed right after).
     let pushes = app
         .store

@@ -151,6 +151,23 @@ pub(super) async fn add_note<T: crate::request::Record>(
     Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
 }
 
+/// How many other files a merge search shows.
+const MERGE_CANDIDATES: i64 = 20;
+
+/// „In diese Akte übernehmen“: the file `from` merged into `id`, then `id`'s page.
+pub(crate) async fn merge_customer(
+    path: web::Path<(String, String)>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult {
+    let (into, from) = path.into_inner();
+    let into: CustomerId = record_id(&into)?;
+    let from: CustomerId = record_id(&from)?;
+    let member = posted.session.member;
+    blocking(&store, move |s| s.team().merge_customers(member, into, from)).await?;
+    Ok(see_other(&format!("/app/customers/{into}")))
+}
+
 pub(crate) async fn customer_note(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
     add_note::<CustomerId>(path, posted, store, NoteOn::Customer, "/app/customers").await
 }
@@ -226,8 +243,27 @@ pub(crate) async fn customer(
     let before = |name: &str| query_value(&req, name).and_then(|v| v.parse::<i64>().ok());
     let (tickets_before, orders_before) = (before("tickets_before"), before("orders_before"));
     let notes_before = notes_before(&req);
+    let merge_q = query_value(&req, "merge_q")
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
     let file = blocking(&store, move |s| -> Result<_, ApiError> {
         let mut file = s.team().customer_file(company, id, FILE_PAGE)?;
+        let history = s.team().customer_history(company, id)?;
+        let merge = match merge_q {
+            Some(q) => {
+                let found = s
+                    .team()
+                    .list_customers(company, Some(&q), None, Some(MERGE_CANDIDATES + 1))?;
+                let others = found
+                    .into_iter()
+                    .filter(|c| c.id != id)
+                    .take(MERGE_CANDIDATES as usize)
+                    .collect();
+                Some((q, others))
+            }
+            None => None,
+        };
+        let more = pages::FileMore { history, merge };
         if let Some(before) = tickets_before {
             (file.tickets, file.more_tickets) = file_page(s, company, id, before)?;
         }
@@ -235,16 +271,16 @@ pub(crate) async fn customer(
             (file.orders, file.more_orders) = file_page(s, company, id, before)?;
         }
         let notes = notes_page(s, company, NoteOn::Customer(id), notes_before)?;
-        Ok((file, notes))
+        Ok((file, notes, more))
     })
     .await?;
-    let (file, notes) = file;
+    let (file, notes, more) = file;
     let name = file.customer.name.clone();
     let paging = pages::FilePaging {
         tickets_before,
         orders_before,
     };
-    let body = pages::customer_file(&file, paging, &notes, &session.csrf, &session.zone);
+    let body = pages::customer_file(&file, paging, &notes, &more, &session.csrf, &session.zone);
     page(&store, &session, &name, "customers", body).await
 }
 

@@ -262,3 +262,40 @@ pub(crate) async fn ticket_customer(
 ) -> Result<HttpResponse, ApiError> {
     from_lead::<TicketRecord>(member, path, store).await
 }
+
+/// A customer's number given as `field`: required, a positive whole number.
+pub(super) fn customer_number(given: Given<i64>, field: &'static str) -> Result<CustomerId, ApiError> {
+    match given {
+        Given::Absent => Err(ApiError::MissingField(field)),
+        Given::Value(id) if id > 0 => Ok(CustomerId::new(id)),
+        Given::Value(_) | Given::WrongType => Err(ApiError::InvalidField {
+            field,
+            message: format!("„{field}“ muss die Nummer eines Kunden sein."),
+        }),
+    }
+}
+
+/// The body of `POST /api/v1/customers/{id}/merge`.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct MergeBody {
+    /// The other customer of your company, merged into this one and then gone.
+    #[serde(default)]
+    #[schema(value_type = i64, required = true)]
+    from: Given<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "team", security(("bearer" = [])), params(("id" = i64, Path, description = "The customer that stays")), request_body = MergeBody, responses((status = 200, description = "The customer that stayed, with the other's addresses as further ones; the other's orders, tickets, notes and history are its now, and the other is gone", body = CustomerView), (status = 400, description = "`from` missing, not a customer's number, the same customer, or more than 20 further addresses together", body = ErrorBody), (status = 404, description = "Either customer is not in your company", body = ErrorBody), (status = 429, description = "Too many writes with this token (`[limits] per_token_writes`)", body = ErrorBody), (status = 401, description = "No valid bearer token", body = ErrorBody), (status = 403, description = "The company is deactivated", body = ErrorBody)))]
+pub(crate) async fn merge_customers(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError> {
+    let into: CustomerId = record_id(&path)?;
+    let from = customer_number(json_body::<MergeBody>(&req, body, &config).await?.from, "from")?;
+    let member = member.0;
+    let customer = blocking(&store, move |s| s.team().merge_customers(member, into, from)).await?;
+    Ok(ok(&CustomerView::from(customer)))
+}

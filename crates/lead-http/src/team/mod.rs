@@ -232,6 +232,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
         )
         .service(
             routes
+                .allow_only(["/api/v1/customers/{id}/merge"], "POST")
+                .route(web::post().to(merge_customers)),
+        )
+        .service(
+            routes
                 .allow_only(["/api/v1/customers/{id}/tickets"], "GET")
                 .route(web::get().to(customer_tickets)),
         )

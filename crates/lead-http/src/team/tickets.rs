@@ -69,14 +69,7 @@ pub(crate) struct AssignBody {
 
 impl AssignBody {
     fn customer(self) -> Result<CustomerId, ApiError> {
-        match self.customer_id {
-            Given::Absent => Err(ApiError::MissingField("customer_id")),
-            Given::Value(id) if id > 0 => Ok(CustomerId::new(id)),
-            Given::Value(_) | Given::WrongType => Err(ApiError::InvalidField {
-                field: "customer_id",
-                message: "„customer_id“ muss die Nummer eines Kunden sein.".into(),
-            }),
-        }
+        super::customers::customer_number(self.customer_id, "customer_id")
     }
 }
 

@@ -1,11 +1,12 @@
 //! The customer list and a customer's file.
 
+use lead_present::german::customer_field;
 use lead_present::Presented;
-use lead_store::{Customer, CustomerFile, OrderRecord, TicketRecord};
+use lead_store::{Customer, CustomerChangeEntry, CustomerFile, OrderRecord, TicketRecord};
 use maud::{html, Markup};
 
 use super::record::{note_form, NotesShown};
-use super::when;
+use super::{post_form, when};
 
 /// The customer list, with a search.
 pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
@@ -41,6 +42,7 @@ pub(crate) fn customer_file(
     file: &CustomerFile,
     paging: FilePaging,
     notes: &NotesShown,
+    more: &FileMore,
     csrf: &str,
     zone: &lead_domain::TimeZone,
 ) -> Markup {
@@ -67,6 +69,7 @@ pub(crate) fn customer_file(
         h1 { (customer.name) }
         p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at, zone)) }
         (contact(customer))
+        (history(&more.history, zone))
         @if !notes.notes.is_empty() {
             h2 { "Notizen" }
             ol class="timeline" id="timeline" {
@@ -98,6 +101,63 @@ pub(crate) fn customer_file(
         p class="pager" {
             @if paging.orders_before.is_some() { a href=(link(paging.tickets_before, None)) { "← Neueste Bestellungen" } " " }
             @if let Some(id) = older_orders { a href=(link(paging.tickets_before, Some(id))) { "Ältere Bestellungen →" } }
+        }
+        (merge(customer, more.merge.as_ref(), csrf))
+    }
+}
+
+/// What a customer's page shows besides the file itself.
+pub(crate) struct FileMore {
+    /// The file's history, newest first.
+    pub history: Vec<CustomerChangeEntry>,
+    /// A search for another file to merge into this one: the text and what it found.
+    pub merge: Option<(String, Vec<Customer>)>,
+}
+
+/// Who changed what in the file, newest first.
+fn history(entries: &[CustomerChangeEntry], zone: &lead_domain::TimeZone) -> Markup {
+    html! {
+        @if !entries.is_empty() {
+            h2 { "Verlauf der Akte" }
+            ol class="timeline" id="customer-history" {
+                @for entry in entries {
+                    li {
+                        time { (when(entry.at, zone)) } " "
+                        strong { (entry.employee.as_ref().map_or("Betreiber", |e| e.name.as_str())) } ": "
+                        @for (n, (field, before, after)) in entry.fields.iter().enumerate() {
+                            @if n > 0 { "; " }
+                            (customer_field(field))
+                            @if field == "merged" { " " (before) } @else { " „" (before) "“ → „" (after) "“" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// „Zusammenführen“: a search for another file of the same person, each found with a button
+/// that merges it into this one.
+fn merge(customer: &Customer, search: Option<&(String, Vec<Customer>)>, csrf: &str) -> Markup {
+    let q = search.map_or("", |(q, _)| q.as_str());
+    html! {
+        h2 { "Zusammenführen" }
+        p { "Dieselbe Person in einer anderen Akte? Die andere Akte geht in diese über – Bestellungen, Tickets, Notizen, Verlauf und ihre E-Mail-Adressen – und wird danach gelöscht." }
+        form method="get" action={ "/app/customers/" (customer.id) } class="search" {
+            label for="merge_q" { "Andere Akte suchen" }
+            input type="search" id="merge_q" name="merge_q" value=(q);
+            button type="submit" { "Suchen" }
+        }
+        @if let Some((_, found)) = search {
+            @if found.is_empty() { p class="empty" { "Keine andere Akte gefunden." } }
+            ul class="plain" id="merge-candidates" {
+                @for other in found {
+                    li {
+                        (other.name) " · " (other.email) " "
+                        (post_form(&format!("/app/customers/{}/merge/{}", customer.id, other.id), csrf, "In diese Akte übernehmen", "accept"))
+                    }
+                }
+            }
         }
     }
 }

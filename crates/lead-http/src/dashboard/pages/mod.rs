@@ -15,7 +15,7 @@ mod record;
 pub(crate) use admin::{
     admin_audit, admin_employees, admin_index, admin_keys, admin_submissions, admin_webhooks, privacy, Privacy,
 };
-pub(crate) use customers::{customer_file, customers, FilePaging};
+pub(crate) use customers::{customer_file, customers, FileMore, FilePaging};
 pub(crate) use kinds::OnDashboard;
 pub(crate) use lists::{leads, ListView};
 pub(crate) use me::{notifications, password_form, settings, Settings};

@@ -21,6 +21,7 @@ use crate::{Result, StoreError};
 
 mod edit;
 mod from_lead;
+mod merge;
 
 pub use edit::{CustomerChange, CustomerChangeEntry, MAX_FURTHER_EMAILS};
 pub use from_lead::FromLead;
