@@ -179,3 +179,61 @@ fn erasing_a_person_by_a_further_address_takes_the_file_with_its_addresses_and_h
     create(&app, &token, "Neu 2", "max@beispiel.de");
 }
 }
+
+backend_test! {
+fn the_dashboard_edits_the_file_in_one_form() {
+    let app = TestApp::spawn();
+    let employee = app.acme.employees[0];
+    let password = "Sehr-geheim-2026";
+    let set = common::cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{password}\n"));
+    assert!(set.status.success());
+    let email = app.store.access().find_employee(employee).unwrap().email;
+    let (cookie, csrf) = common::pages::log_in(&app, &email, password).1.expect("logged in");
+    let max = app.store.team().add_customer(app.acme.id, "Max", "max@a.de").unwrap().id;
+    let page = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"").text();
+    let shown = page(&format!("/app/customers/{max}"));
+    assert!(shown.contains("Akte bearbeiten") && shown.contains(r#"value="max@a.de""#), "{shown}");
+    let form = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    let send = |csrf: &str, fields: &[(&str, &str)]| {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", csrf)
+            .extend_pairs(fields)
+            .finish();
+        app.server.request("POST", &format!("/app/customers/{max}/edit"), &form, body.as_bytes())
+    };
+    let all = |phone: &'static str, emails: &'static str| {
+        vec![
+            ("name", "Max"),
+            ("email", "max@a.de"),
+            ("phone", phone),
+            ("company", ""),
+            ("street", "Hauptstraße 1"),
+            ("zip", "01067"),
+            ("city", "Dresden"),
+            ("country", ""),
+            ("emails", emails),
+        ]
+    };
+    assert_eq!(send("0123456789abcdef0123456789abcdef", &all("1", "")).status, 403);
+    // A wrong address: the German page says which, and nothing changed.
+    let wrong = send(&csrf, &all("0351 1", "kaputt"));
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.text().contains("emails"), "{}", wrong.text());
+    assert_eq!(app.store.team().get_customer(app.acme.id, max).unwrap().phone, "");
+
+    let saved = send(&csrf, &all("0351 1", "max@b.de\r\nmax@c.de"));
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let customer = app.store.team().get_customer(app.acme.id, max).unwrap();
+    assert_eq!(customer.phone, "0351 1");
+    assert_eq!(customer.zip, "01067");
+    assert_eq!(customer.emails, ["max@b.de", "max@c.de"]);
+    let shown = page(&format!("/app/customers/{max}"));
+    assert!(shown.contains("Verlauf der Akte") && shown.contains("Telefon „“ → „0351 1“"), "{shown}");
+    // The same form again changes nothing and adds nothing to the history.
+    assert_eq!(send(&csrf, &all("0351 1", "max@b.de\nmax@c.de")).status, 303);
+    assert_eq!(app.store.team().customer_history(app.acme.id, max).unwrap().len(), 1);
+}
+}

@@ -151,6 +151,34 @@ pub(super) async fn add_note<T: crate::request::Record>(
     Ok(see_other(&format!("{page}/{}#timeline", path.as_str())))
 }
 
+/// „Speichern“ under „Akte bearbeiten“: every field of the form set as given (the further
+/// addresses one per line, or separated by commas), then the file. Only what differs from the
+/// file goes into its history; a wrong value changes nothing and says why.
+pub(crate) async fn edit_customer(path: web::Path<String>, posted: Posted, store: web::Data<Store>) -> PageResult {
+    let id: CustomerId = record_id(&path)?;
+    let text = |name: &str| posted.field(name).map(str::to_owned);
+    let change = lead_store::CustomerChange {
+        name: text("name"),
+        email: text("email"),
+        emails: posted.field("emails").map(|list| {
+            list.split(['\n', ',', ';'])
+                .map(str::trim)
+                .filter(|address| !address.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
+        phone: text("phone"),
+        organization: text("company"),
+        street: text("street"),
+        zip: text("zip"),
+        city: text("city"),
+        country: text("country"),
+    };
+    let member = posted.session.member;
+    blocking(&store, move |s| s.team().update_customer(member, id, &change)).await?;
+    Ok(see_other(&format!("/app/customers/{id}")))
+}
+
 /// How many other files a merge search shows.
 const MERGE_CANDIDATES: i64 = 20;
 

@@ -173,6 +173,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/orders/{id}/reject").route(web::post().to(reject)))
         .service(web::resource("/app/customers/{id}/notes").route(web::post().to(customer_note)))
         .service(web::resource("/app/customers/{id}/merge/{from}").route(web::post().to(merge_customer)))
+        .service(web::resource("/app/customers/{id}/edit").route(web::post().to(edit_customer)))
         .service(web::resource("/app/tickets/{id}/close").route(web::post().to(close)))
         .service(web::resource("/app/tickets/{id}/reopen").route(web::post().to(reopen)))
         .service(web::resource("/app/tickets/{id}/assign").route(web::post().to(assign)))

@@ -69,6 +69,7 @@ pub(crate) fn customer_file(
         h1 { (customer.name) }
         p class="meta" { (customer.email) " · Kunde seit " (when(customer.created_at, zone)) }
         (contact(customer))
+        (edit(customer, csrf))
         (history(&more.history, zone))
         @if !notes.notes.is_empty() {
             h2 { "Notizen" }
@@ -103,6 +104,35 @@ pub(crate) fn customer_file(
             @if let Some(id) = older_orders { a href=(link(paging.tickets_before, Some(id))) { "Ältere Bestellungen →" } }
         }
         (merge(customer, more.merge.as_ref(), csrf))
+    }
+}
+
+/// „Akte bearbeiten“: every field of the file in one form, folded until opened.
+fn edit(customer: &Customer, csrf: &str) -> Markup {
+    let fields: [(&str, &str, &str, &str); 8] = [
+        ("name", "Name", &customer.name, "text"),
+        ("email", "E-Mail", &customer.email, "email"),
+        ("phone", "Telefon", &customer.phone, "tel"),
+        ("company", "Firma", &customer.organization, "text"),
+        ("street", "Straße", &customer.street, "text"),
+        ("zip", "PLZ", &customer.zip, "text"),
+        ("city", "Ort", &customer.city, "text"),
+        ("country", "Land", &customer.country, "text"),
+    ];
+    html! {
+        details id="customer-edit" {
+            summary { "Akte bearbeiten" }
+            form method="post" action={ "/app/customers/" (customer.id) "/edit" } class="edit" {
+                input type="hidden" name="csrf" value=(csrf);
+                @for (name, label, value, kind) in fields {
+                    label for=(name) { (label) }
+                    input type=(kind) id=(name) name=(name) value=(value) maxlength="200";
+                }
+                label for="emails" { "Weitere E-Mail-Adressen (eine je Zeile)" }
+                textarea id="emails" name="emails" rows="3" { (customer.emails.join("\n")) }
+                div class="actions" { button type="submit" class="accept" { "Speichern" } }
+            }
+        }
     }
 }
 
