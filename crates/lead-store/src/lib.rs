@@ -157,6 +157,13 @@ impl Store {
     /// Opens the database of `config`, creating file and folder if needed, and migrates it.
     pub fn open(config: &StoreConfig) -> Result<Store> {
         let (backend, writer, readers, long_readers, checkpointer) = db::open(config)?;
+        {
+            let mut conn = writer.get()?;
+            let healed = db::write_transaction(&mut conn, team::customers::heal_main_addresses)?;
+            if healed > 0 {
+                log::info!("{healed} customers added by an older version got the row of their address");
+            }
+        }
         // A slow subscriber that falls this far behind just re-reads the database.
         let (commits, _) = tokio::sync::broadcast::channel(1024);
         let shared = std::sync::Arc::new(intake::ingest::Shared::new(outbox::DeliveryPolicy {

@@ -104,6 +104,20 @@ pub(crate) fn with_emails(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Re
         .collect())
 }
 
+/// Gives every customer without one the row of its main address in `customer_emails`: the
+/// customers an instance of the version before that table added while a newer one already
+/// ran (a rolling upgrade), which leads could not be filed under otherwise. Run at every
+/// start; an address that is another customer's meanwhile is left out (the team sees both
+/// files and merges them). How many rows it added.
+pub(crate) fn heal_main_addresses(conn: &mut DbConnection) -> Result<usize> {
+    let sql = "INSERT INTO customer_emails (company_id, customer_id, email, email_normalized) \
+               SELECT c.company_id, c.id, c.email, c.email_normalized FROM customers c \
+               WHERE NOT EXISTS (SELECT 1 FROM customer_emails e WHERE e.customer_id = c.id \
+                                 AND e.email_normalized = c.email_normalized) \
+               ON CONFLICT (company_id, email_normalized) DO NOTHING";
+    Ok(diesel::sql_query(sql).execute(conn)?)
+}
+
 /// Every address of a customer, normalized: the main one and the further ones.
 pub(crate) fn addresses_of(conn: &mut DbConnection, customer_id: CustomerId) -> Result<Vec<String>> {
     Ok(customer_emails::table
