@@ -170,6 +170,14 @@ fn erasing_a_person_by_a_further_address_takes_the_file_with_its_addresses_and_h
     let exported = app.store.privacy().export_person(app.acme.id, "max@privat.de").unwrap();
     assert_eq!(exported.customers.len(), 1, "found by its further address");
     assert_eq!(exported.customers[0].phone, "0351 1");
+    // The file's history is the person's data too: the values before and after.
+    let document = lead_present::person::document(exported);
+    assert_eq!(document["customers"][0]["emails"], json!(["max@privat.de"]));
+    let history = &document["customer_history"];
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{document}");
+    assert_eq!(history[0]["customer_id"], max);
+    assert_eq!(history[0]["changes"][1], json!(["phone", "", "0351 1"]), "{history}");
+    assert!(history[0]["by"].as_str().is_some_and(|by| !by.is_empty()));
     let erased = app.store.privacy().erase_person(app.acme.id, "MAX@privat.de", false).unwrap();
     assert_eq!(erased.customers, 1);
     app.team("GET", &format!("/api/v1/customers/{max}"), &token, "")

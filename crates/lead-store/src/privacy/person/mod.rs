@@ -81,6 +81,27 @@ struct NoteExport {
     created_at: i64,
 }
 
+/// A change of one of the person's customer files in an export: who, when, each field from
+/// what to what (`[[field, before, after], …]`, as the file's history keeps it).
+#[derive(Debug, Queryable, Serialize)]
+struct CustomerChangeExport {
+    id: i64,
+    customer_id: i64,
+    by: String,
+    #[serde(serialize_with = "time")]
+    at: i64,
+    #[serde(serialize_with = "raw_json")]
+    changes: String,
+}
+
+/// A stored JSON text written as the JSON it is (text if it is not).
+fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => value.serialize(serializer),
+        Err(_) => serializer.serialize_str(text),
+    }
+}
+
 /// A delivery in an export.
 #[derive(Debug, Queryable, Serialize)]
 struct DeliveryRow {
@@ -156,10 +177,11 @@ pub struct PersonData {
     pub rows: PersonRows,
 }
 
-/// What else an export holds about a person, as written out (`notes`, `notifications`,
-/// `deliveries`, `submissions`, `login_failures`, `mentioned_in`).
+/// What else an export holds about a person, as written out (`customer_history`, `notes`,
+/// `notifications`, `deliveries`, `submissions`, `login_failures`, `mentioned_in`).
 #[derive(Debug, Serialize)]
 pub struct PersonRows {
+    customer_history: Vec<CustomerChangeExport>,
     notes: Vec<NoteExport>,
     notifications: Vec<NoteRow>,
     deliveries: Vec<DeliveryRow>,
@@ -268,6 +290,18 @@ impl Privacy<'_> {
                     ))
                     .order(notes::id)
                     .load(conn)?;
+                let history: Vec<CustomerChangeExport> = customer_changes::table
+                    .left_join(employees::table)
+                    .filter(customer_changes::customer_id.eq_any(&customer_ids))
+                    .select((
+                        customer_changes::id,
+                        customer_changes::customer_id,
+                        diesel::dsl::sql::<diesel::sql_types::Text>("COALESCE(employees.name, customer_changes.actor)"),
+                        customer_changes::at,
+                        customer_changes::changes,
+                    ))
+                    .order(customer_changes::id)
+                    .load(conn)?;
                 // Another company's employee's login is that company's business, not this export's.
                 let own_login = !crate::access::logins::shared_elsewhere(conn, &email, company_id)?;
                 let logins: Vec<LoginRow> = login_throttle::table
@@ -292,6 +326,7 @@ impl Privacy<'_> {
                     orders: found.orders,
                     tickets: found.tickets,
                     rows: PersonRows {
+                        customer_history: history,
                         notes: written,
                         notifications: notes,
                         deliveries,
