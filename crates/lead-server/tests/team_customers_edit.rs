@@ -191,12 +191,7 @@ fn erasing_a_person_by_a_further_address_takes_the_file_with_its_addresses_and_h
 backend_test! {
 fn the_dashboard_edits_the_file_in_one_form() {
     let app = TestApp::spawn();
-    let employee = app.acme.employees[0];
-    let password = "Sehr-geheim-2026";
-    let set = common::cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{password}\n"));
-    assert!(set.status.success());
-    let email = app.store.access().find_employee(employee).unwrap().email;
-    let (cookie, csrf) = common::pages::log_in(&app, &email, password).1.expect("logged in");
+    let (cookie, csrf) = common::pages::first_employee_session(&app);
     let max = app.store.team().add_customer(app.acme.id, "Max", "max@a.de").unwrap().id;
     let page = |path: &str| app.server.request("GET", path, &[("Cookie", cookie.as_str())], b"").text();
     let shown = page(&format!("/app/customers/{max}"));

@@ -94,12 +94,7 @@ fn a_lead_whose_address_has_a_file_is_filed_there_and_a_bare_one_is_named_by_its
 backend_test! {
 fn the_lead_page_makes_the_file_with_one_click() {
     let app = TestApp::spawn();
-    let employee = app.acme.employees[0];
-    let password = "Sehr-geheim-2026";
-    let set = common::cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{password}\n"));
-    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
-    let email = app.store.access().find_employee(employee).unwrap().email;
-    let (cookie, csrf) = common::pages::log_in(&app, &email, password).1.expect("logged in");
+    let (cookie, csrf) = common::pages::first_employee_session(&app);
     let order = |email: &str| {
         post(
             &app,

@@ -93,12 +93,7 @@ fn a_wrong_merge_is_refused_and_changes_nothing() {
 backend_test! {
 fn the_dashboard_finds_the_other_file_and_merges_it_with_one_click() {
     let app = TestApp::spawn();
-    let employee = app.acme.employees[0];
-    let password = "Sehr-geheim-2026";
-    let set = common::cli_with_stdin(&app.db.url, &["employee", "password", &employee.to_string()], &format!("{password}\n"));
-    assert!(set.status.success());
-    let email = app.store.access().find_employee(employee).unwrap().email;
-    let (cookie, csrf) = common::pages::log_in(&app, &email, password).1.expect("logged in");
+    let (cookie, csrf) = common::pages::first_employee_session(&app);
     let max = app.store.team().add_customer(app.acme.id, "Max", "max@a.de").unwrap().id;
     let twin = app.store.team().add_customer(app.acme.id, "Max Zwilling", "zwilling@b.de").unwrap().id;
     let get = |path: &str| {

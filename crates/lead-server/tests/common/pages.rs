@@ -40,3 +40,18 @@ pub fn log_in(app: &TestApp, email: &str, password: &str) -> (Response, Option<(
     });
     (answer, session)
 }
+
+/// A dashboard session of Acme's first employee, who is given a password for it first: the
+/// session cookie and the CSRF token of its pages.
+pub fn first_employee_session(app: &TestApp) -> (String, String) {
+    let employee = app.acme.employees[0];
+    let password = "Sehr-geheim-2026";
+    let set = lead_testkit::cli_with_stdin(
+        &app.db.url,
+        &["employee", "password", &employee.to_string()],
+        &format!("{password}\n"),
+    );
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let email = app.store.access().find_employee(employee).unwrap().email;
+    log_in(app, &email, password).1.expect("logged in")
+}
