@@ -1,4 +1,4 @@
-//! Leads as CSV, for the accountant's spreadsheet or another program.
+//! Leads and customers as CSV, for the accountant's spreadsheet or another program.
 //!
 //! Two dialects. `Excel` (the default) is what German Excel opens by double-click: `;` between
 //! cells, a decimal comma, UTF-8 with a byte order mark, times in the team's zone, German
@@ -9,6 +9,8 @@
 //! dialect is for programs and writes every value as it is.
 
 use lead_domain::{TimeZone, Timestamp, Word};
+
+use lead_store::Customer;
 
 use crate::Presented;
 
@@ -51,12 +53,70 @@ pub fn head<K: Presented>(dialect: Dialect) -> Vec<u8> {
     .chain(&[("Weitere Angaben", "extra")])
     .map(name)
     .collect();
-    let mut bytes = match dialect {
-        Dialect::Excel => "\u{feff}".as_bytes().to_vec(),
-        Dialect::Rfc4180 => Vec::new(),
-    };
-    bytes.extend(encode(dialect, std::iter::once(columns)));
-    bytes
+    marked(dialect, encode(dialect, std::iter::once(columns)))
+}
+
+/// Excel's byte order mark before `bytes`.
+fn marked(dialect: Dialect, bytes: Vec<u8>) -> Vec<u8> {
+    match dialect {
+        Dialect::Excel => ["\u{feff}".as_bytes(), &bytes].concat(),
+        Dialect::Rfc4180 => bytes,
+    }
+}
+
+/// A customer export's columns: German for Excel — the names an import reads back — and the
+/// team API's for programs.
+const CUSTOMER_COLUMNS: [(&str, &str); 11] = [
+    ("Nr.", "id"),
+    ("Name", "name"),
+    ("E-Mail", "email"),
+    ("Weitere E-Mail-Adressen", "emails"),
+    ("Telefon", "phone"),
+    ("Firma", "company"),
+    ("Straße", "street"),
+    ("PLZ", "zip"),
+    ("Ort", "city"),
+    ("Land", "country"),
+    ("Kunde seit", "created_at"),
+];
+
+/// The first lines of a customer export: Excel's byte order mark, and the header.
+pub fn customer_head(dialect: Dialect) -> Vec<u8> {
+    let columns = CUSTOMER_COLUMNS
+        .iter()
+        .map(|(excel, rfc4180)| match dialect {
+            Dialect::Excel => (*excel).to_owned(),
+            Dialect::Rfc4180 => (*rfc4180).to_owned(),
+        })
+        .collect();
+    marked(dialect, encode(dialect, std::iter::once(columns)))
+}
+
+/// Customers as CSV lines, under [`customer_head`]; further addresses joined by `, `.
+pub fn customer_rows(customers: &[Customer], dialect: Dialect, zone: &TimeZone) -> Vec<u8> {
+    encode(
+        dialect,
+        customers.iter().map(|c| {
+            let mut cells = vec![c.id.to_string()];
+            cells.extend(
+                [
+                    c.name.as_str(),
+                    &c.email,
+                    &c.emails.join(", "),
+                    &c.phone,
+                    &c.organization,
+                    &c.street,
+                    &c.zip,
+                    &c.city,
+                    &c.country,
+                ]
+                .into_iter()
+                .map(|text| safe(text, dialect)),
+            );
+            cells.push(time(c.created_at, dialect, zone));
+            cells
+        }),
+    )
 }
 
 /// Leads of kind `K` as CSV lines, under [`head`].

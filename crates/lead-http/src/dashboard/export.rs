@@ -95,9 +95,7 @@ const EXPORT_CHUNK: i64 = 500;
 
 /// The filtered list of leads of kind `K` as CSV (`?dialect=rfc4180`, else German Excel),
 /// streamed a chunk of 500 at a time — never the whole list in memory (see
-/// [`Team::walk_leads`]). The chunks are read and written on a thread of the export's own at
-/// the lowest CPU priority: on a busy machine the leads, the pages and the streams go first,
-/// and the export takes what is left.
+/// [`Team::walk_leads`]).
 pub(crate) async fn export<K: Presented>(
     req: HttpRequest,
     session: Session,
@@ -106,23 +104,70 @@ pub(crate) async fn export<K: Presented>(
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
     let place = config.dashboard.exports.start(session.member.employee_id)?;
-    let store = store.for_long_reads();
     let company = session.member.company_id;
     let dialect = Dialect::named(Some(filters.get("dialect")));
     let zone = config.dashboard.time_zone.clone();
     let query = filters.query::<K>(EXPORT_CHUNK);
+    streamed(place, &store, K::FILE, move |store, send| {
+        let mut bytes = csv::head::<K>(dialect);
+        store.team().walk_leads(company, query, |leads: Vec<K>| {
+            bytes.extend(csv::rows(&leads, dialect, &zone));
+            Ok::<_, lead_store::StoreError>(send(std::mem::take(&mut bytes)))
+        })
+    })
+}
+
+/// The company's customers as CSV (`?dialect=rfc4180`, else German Excel — the headers an
+/// import reads back), newest first, streamed 500 at a time.
+pub(crate) async fn customers(
+    req: HttpRequest,
+    session: Session,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> PageResult {
+    let place = config.dashboard.exports.start(session.member.employee_id)?;
+    let company = session.member.company_id;
+    let dialect = Dialect::named(super::inbox::query_value(&req, "dialect").as_deref());
+    let zone = config.dashboard.time_zone.clone();
+    streamed(place, &store, "kunden", move |store, send| {
+        let (mut bytes, mut before) = (csv::customer_head(dialect), None);
+        loop {
+            let customers = store.team().list_customers(company, None, before, Some(EXPORT_CHUNK))?;
+            let Some(last) = customers.last() else {
+                send(bytes);
+                return Ok(());
+            };
+            before = Some(last.id);
+            bytes.extend(csv::customer_rows(&customers, dialect, &zone));
+            if !send(std::mem::take(&mut bytes)) {
+                // The client went away.
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// A CSV download named `file` and today's date, whose chunks `write` makes and hands to
+/// `send` (which says whether the client still takes them). `write` runs on a thread of the
+/// export's own at the lowest CPU priority, on the store's connections for long reads: on a
+/// busy machine the leads, the pages and the streams go first, and the export takes what is
+/// left. A failure breaks the download off — the client sees a broken download, never a
+/// silently short file.
+fn streamed(
+    place: ExportPlace,
+    store: &Store,
+    file: &'static str,
+    write: impl FnOnce(&Store, &mut dyn FnMut(Vec<u8>) -> bool) -> Result<(), lead_store::StoreError> + Send + 'static,
+) -> PageResult {
+    let store = store.for_long_reads();
     // Two chunks ahead at most: a client that reads slowly holds the export, not memory.
     let (chunks, received) = tokio::sync::mpsc::channel::<Result<web::Bytes, String>>(2);
     std::thread::Builder::new()
         .name("lead-export".into())
         .spawn(move || {
             lowest_priority();
-            let mut bytes = csv::head::<K>(dialect);
-            let walked = store.team().walk_leads(company, query, |leads: Vec<K>| {
-                bytes.extend(csv::rows(&leads, dialect, &zone));
-                Ok::<_, lead_store::StoreError>(send(&chunks, Ok(web::Bytes::from(std::mem::take(&mut bytes)))))
-            });
-            if let Err(error) = walked {
+            let mut forward = |bytes: Vec<u8>| send(&chunks, Ok(web::Bytes::from(bytes)));
+            if let Err(error) = write(&store, &mut forward) {
                 log::warn!("an export failed: {error}");
                 send(&chunks, Err(error.to_string()));
             }
@@ -132,7 +177,6 @@ pub(crate) async fn export<K: Presented>(
         .map_err(|error| ApiError::Internal(format!("cannot start an export: {error}")))?;
     let body = futures_util::stream::unfold(received, |mut received| async move {
         let chunk = received.recv().await?;
-        // Cut off: the client sees a broken download, never a silently short file.
         let chunk = chunk.map_err(|_| actix_web::error::ErrorInternalServerError("the export failed"));
         Some((chunk, received))
     });
@@ -141,7 +185,7 @@ pub(crate) async fn export<K: Presented>(
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8; header=present"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}-{}.csv\"", K::FILE, &today[..10]),
+            format!("attachment; filename=\"{file}-{}.csv\"", &today[..10]),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -178,6 +178,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/tickets/{id}/reopen").route(web::post().to(reopen)))
         .service(web::resource("/app/tickets/{id}/assign").route(web::post().to(assign)))
         .service(web::resource("/app/customers").route(web::get().to(customers)))
+        .service(web::resource("/app/customers/export.csv").route(web::get().to(export::customers)))
         .service(web::resource("/app/customers/{id}").route(web::get().to(customer)))
         .service(web::resource("/app/notifications").route(web::get().to(notifications)))
         .service(web::resource("/app/notifications/stream").route(web::get().to(stream)))

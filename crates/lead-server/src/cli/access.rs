@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use lead_store::EmployeeId;
 
-use super::{ListArgs, Switch};
+use super::{ExportFormat, ListArgs, Switch};
 
 /// `company …`
 #[derive(Debug, Subcommand)]
@@ -190,6 +190,16 @@ pub enum CustomerCommand {
         /// Email address.
         #[arg(long)]
         email: String,
+    },
+    /// Write a company's customers to stdout, newest first: CSV (German Excel: `;`, BOM,
+    /// local time — the headers an import reads back), `rfc4180`, or `jsonl`.
+    Export {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// `csv` (German Excel), `rfc4180`, or `jsonl`.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
     },
     /// List a company's customers.
     List {

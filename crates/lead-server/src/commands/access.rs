@@ -6,10 +6,10 @@ use anyhow::{bail, Context};
 use lead_auth::{ApiKey, EmployeeToken};
 use lead_store::{Company, Scope, Store};
 
-use super::{limit, list_rows};
-use crate::cli::{CompanyCommand, CustomerCommand, EmployeeCommand, KeyCommand};
+use super::list_rows;
+use crate::cli::{CompanyCommand, EmployeeCommand, KeyCommand};
 use crate::config::Config;
-use crate::output::{CompanyRow, CustomerRow, EmployeeRow, KeyRow, TokenRow};
+use crate::output::{CompanyRow, EmployeeRow, KeyRow, TokenRow};
 
 pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<()> {
     match command {
@@ -284,26 +284,6 @@ pub(super) fn employee(command: EmployeeCommand, store: &Store) -> anyhow::Resul
                 "Revoked token {} ({}) of employee {}: it no longer works.",
                 info.id, info.prefix, info.employee_id
             );
-        }
-    }
-    Ok(())
-}
-
-pub(super) fn customer(command: CustomerCommand, store: &Store) -> anyhow::Result<()> {
-    match command {
-        CustomerCommand::Add { company, name, email } => {
-            let company = store.access().find_company(&company)?;
-            let id = store.team().add_customer(company.id, &name, &email)?.id;
-            eprintln!("Added customer {:?} to company {:?}.", name.trim(), company.name);
-            println!("{id}");
-        }
-        CustomerCommand::List { company, list } => {
-            let company = store.access().find_company(&company)?;
-            list_rows(
-                store.team().list_customers(company.id, None, None, limit(&list))?,
-                &list,
-                CustomerRow::from,
-            )?;
         }
     }
     Ok(())

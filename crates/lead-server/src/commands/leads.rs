@@ -138,7 +138,7 @@ fn export<K: InTerminal>(store: &Store, config: &Config, args: &ExportArgs) -> a
 }
 
 /// One JSON object per line.
-fn jsonl<T: serde::Serialize>(records: impl Iterator<Item = T>) -> anyhow::Result<Vec<u8>> {
+pub(super) fn jsonl<T: serde::Serialize>(records: impl Iterator<Item = T>) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     for record in records {
         serde_json::to_writer(&mut bytes, &record)?;

@@ -2,6 +2,7 @@
 //! everything said to a human goes to stderr.
 
 mod access;
+mod customers;
 mod data;
 mod leads;
 mod outbox;
@@ -23,7 +24,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
         Command::Company(command) => access::company(command, store),
         Command::Key(command) => access::key(command, store, config),
         Command::Employee(command) => access::employee(command, store),
-        Command::Customer(command) => access::customer(command, store),
+        Command::Customer(command) => customers::customer(command, store, config),
         Command::Orders(command) => leads::orders(command, store, config),
         Command::Tickets(command) => leads::tickets(command, store, config),
         Command::CopyTo { target } => data::copy_to(store, &target),

@@ -17,6 +17,11 @@ pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
             input type="search" id="q" name="q" value=(q);
             button type="submit" { "Suchen" }
         }
+        p class="export" {
+            a href="/app/customers/export.csv" download { "Alle Kunden als CSV exportieren (Excel)" }
+            " · "
+            a href="/app/customers/export.csv?dialect=rfc4180" download { "RFC 4180" }
+        }
         @if customers.is_empty() {
             p class="empty" { "Keine Kunden gefunden." }
         } @else {
