@@ -165,17 +165,15 @@ impl Team<'_> {
                     columns.email_normalized = Some(normalized.clone());
                     (email, normalized)
                 }
-                _ => {
-                    let normalized: String = customers::table
-                        .find(customer_id)
-                        .select(customers::email_normalized)
-                        .first(conn)?;
-                    (before.email.clone(), normalized)
-                }
+                _ => (before.email.clone(), normalized(&before.email)),
             };
             let further = match checked.emails {
                 Some(list) => list,
-                None => stored_further(conn, customer_id)?,
+                None => before
+                    .emails
+                    .iter()
+                    .map(|email| (email.clone(), normalized(email)))
+                    .collect(),
             };
             // The main address is never a further one of its own customer too.
             let further: Vec<(String, String)> = further.into_iter().filter(|(_, n)| *n != main.1).collect();
@@ -236,18 +234,7 @@ impl Team<'_> {
                     .set(&columns)
                     .execute(conn)?;
             }
-            // `[[field, before, after], …]`, in the order of the fields.
-            let changes = serde_json::to_string(&fields).expect("strings serialise");
-            diesel::insert_into(customer_changes::table)
-                .values((
-                    customer_changes::company_id.eq(member.company_id),
-                    customer_changes::customer_id.eq(customer_id),
-                    customer_changes::employee_id.eq(Some(member.employee_id)),
-                    customer_changes::actor.eq(&*self.store.actor),
-                    customer_changes::at.eq(Timestamp::now().millis()),
-                    customer_changes::changes.eq(changes),
-                ))
-                .execute(conn)?;
+            record_change(conn, &self.store.actor, member, customer_id, &fields)?;
             load_customer(conn, member.company_id, customer_id)
         })
     }
@@ -288,15 +275,31 @@ impl Team<'_> {
     }
 }
 
-/// The customer's further addresses as stored: (as entered, normalized), in their order.
-fn stored_further(conn: &mut DbConnection, customer_id: CustomerId) -> Result<Vec<(String, String)>> {
-    Ok(customer_emails::table
-        .inner_join(customers::table.on(customers::id.eq(customer_emails::customer_id)))
-        .filter(customer_emails::customer_id.eq(customer_id))
-        .filter(customer_emails::email_normalized.ne(customers::email_normalized))
-        .select((customer_emails::email, customer_emails::email_normalized))
-        .order(customer_emails::id)
-        .load(conn)?)
+/// A stored address, normalized (stored ones are valid; lowercased if one were not).
+fn normalized(email: &str) -> String {
+    lead_domain::Email::parse(email).map_or_else(|_| email.to_lowercase(), |email| email.normalized())
+}
+
+/// Puts a change of `customer_id` by `member` into its history: `[[field, before, after], …]`,
+/// in the order of the fields.
+pub(super) fn record_change(
+    conn: &mut DbConnection,
+    actor: &str,
+    member: Member,
+    customer_id: CustomerId,
+    fields: &[(String, String, String)],
+) -> Result<()> {
+    diesel::insert_into(customer_changes::table)
+        .values((
+            customer_changes::company_id.eq(member.company_id),
+            customer_changes::customer_id.eq(customer_id),
+            customer_changes::employee_id.eq(Some(member.employee_id)),
+            customer_changes::actor.eq(actor),
+            customer_changes::at.eq(Timestamp::now().millis()),
+            customer_changes::changes.eq(serde_json::to_string(fields).expect("strings serialise")),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Fails with a conflict naming the first of `addresses` another customer of the company has.

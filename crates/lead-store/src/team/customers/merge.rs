@@ -2,9 +2,8 @@
 //! its addresses become further ones here, and the other file is gone.
 
 use diesel::prelude::*;
-use lead_domain::Timestamp;
 
-use super::edit::MAX_FURTHER_EMAILS;
+use super::edit::{record_change, MAX_FURTHER_EMAILS};
 use super::{load_customer, Customer};
 use crate::access::audit;
 use crate::ids::CustomerId;
@@ -62,16 +61,7 @@ impl Team<'_> {
                 ("merged".to_owned(), merged, String::new()),
                 ("emails".to_owned(), target.emails.join(", "), after.emails.join(", ")),
             ];
-            diesel::insert_into(customer_changes::table)
-                .values((
-                    customer_changes::company_id.eq(company_id),
-                    customer_changes::customer_id.eq(into),
-                    customer_changes::employee_id.eq(Some(member.employee_id)),
-                    customer_changes::actor.eq(&*self.store.actor),
-                    customer_changes::at.eq(Timestamp::now().millis()),
-                    customer_changes::changes.eq(serde_json::to_string(&fields).expect("strings serialise")),
-                ))
-                .execute(conn)?;
+            record_change(conn, &self.store.actor, member, into, &fields)?;
             audit::record(
                 conn,
                 &self.store.actor,
