@@ -72,7 +72,10 @@ impl Form {
                     fields: form_urlencoded::parse(body).into_owned().collect(),
                 }))
             }
-            BodyKind::Multipart => multipart(headers, body.clone()).await.map(Some),
+            // Files are skipped: nothing stores a form's files.
+            BodyKind::Multipart => Ok(Some(Form {
+                fields: multipart(headers, body.clone()).await?.fields,
+            })),
         }
     }
 
@@ -142,11 +145,20 @@ pub(crate) fn looks_like_json(body: &[u8]) -> bool {
         .is_some_and(|&b| b == b'{' || b == b'[')
 }
 
-/// The text fields of a multipart body; file uploads are skipped (nothing stores files).
-async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Form, ApiError> {
+/// The parts of a multipart body: its text fields, and its files.
+#[derive(Debug, Default)]
+pub(crate) struct Parts {
+    /// Each text field's name and value, in order.
+    pub(crate) fields: Vec<(String, String)>,
+    /// Each file's field name and bytes, in order.
+    pub(crate) files: Vec<(String, Vec<u8>)>,
+}
+
+/// The text fields and files of a multipart body; more than [`MAX_FIELDS`] parts are refused.
+pub(crate) async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Parts, ApiError> {
     let stream = futures_util::stream::once(async move { Ok(body) });
     let mut parts = actix_multipart::Multipart::new(headers, stream);
-    let mut form = Form::default();
+    let mut form = Parts::default();
     let mut count = 0;
     while let Some(part) = parts.next().await {
         count += 1;
@@ -162,7 +174,11 @@ async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Form, ApiError> {
         while let Some(chunk) = part.next().await {
             value.extend_from_slice(&chunk.map_err(|_| ApiError::UnreadableBody)?);
         }
-        if is_file || name.is_empty() {
+        if name.is_empty() {
+            continue;
+        }
+        if is_file {
+            form.files.push((name, value));
             continue;
         }
         let value = String::from_utf8(value).map_err(|_| ApiError::UnreadableBody)?;

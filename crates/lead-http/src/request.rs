@@ -21,7 +21,16 @@ pub(crate) async fn read_body(
     body: web::Payload,
     config: &HttpConfig,
 ) -> Result<web::Bytes, ApiError> {
-    let limit = config.body_limit;
+    read_body_up_to(req, body, config, config.body_limit).await
+}
+
+/// A request's body of at most `limit` bytes (see [`read_body`]).
+pub(crate) async fn read_body_up_to(
+    req: &HttpRequest,
+    body: web::Payload,
+    config: &HttpConfig,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -172,18 +172,22 @@ fn safe(text: &str, dialect: Dialect) -> String {
     if dialect == Dialect::Rfc4180 {
         return text.to_owned();
     }
-    let first = text
-        .chars()
-        .find(|&c| !(invisible(c) || (c.is_whitespace() && c != '\t' && c != '\r')));
-    let formula = first.is_some_and(|c| {
-        let mut buffer = [0u8; 4];
-        let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(c.encode_utf8(&mut buffer));
-        matches!(normalized.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
-    });
-    match formula {
+    match is_formula(text) {
         true => format!("'{text}"),
         false => text.to_owned(),
     }
+}
+
+/// Whether a spreadsheet would run `text` as a formula (see the module's description).
+pub(crate) fn is_formula(text: &str) -> bool {
+    let first = text
+        .chars()
+        .find(|&c| !(invisible(c) || (c.is_whitespace() && c != '\t' && c != '\r')));
+    first.is_some_and(|c| {
+        let mut buffer = [0u8; 4];
+        let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(c.encode_utf8(&mut buffer));
+        matches!(normalized.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+    })
 }
 
 /// A character that shows nothing: a byte order mark, zero-width spaces and joiners, a soft

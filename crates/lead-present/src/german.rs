@@ -3,7 +3,9 @@
 //! whichever route meets it.
 
 use lead_domain::{LeadType, TicketStatus};
-use lead_store::{Clash, Entity, Event, LeadRecord};
+use lead_store::{Clash, Entity, Event, ImportSkip, LeadRecord, Problem, MAX_FURTHER_EMAILS};
+
+use crate::import::ListError;
 
 /// The sentence for a record of `what` that is not there.
 pub fn missing(what: Entity) -> &'static str {
@@ -111,6 +113,39 @@ pub fn event(event: Event, lead: &LeadRecord) -> Said {
         }
         (_, LeadRecord::Order(order)) => notification(lead_domain::order_notification(order.total)),
         (_, LeadRecord::Ticket(ticket)) => notification(lead_domain::ticket_notification(&ticket.title, &ticket.email)),
+    }
+}
+
+/// Why a line of a customer list was not imported.
+pub fn import_skip(why: &ImportSkip) -> String {
+    match why {
+        ImportSkip::NoEmail => "keine E-Mail-Adresse".into(),
+        ImportSkip::Invalid { field, problem } => format!("{}: {}", customer_field(field), problem_of(problem)),
+        ImportSkip::Repeated { email, line } => format!("die Adresse „{email}“ steht schon in Zeile {line}"),
+        ImportSkip::Taken { email, customer } => format!("die Adresse „{email}“ gehört zu Kunde Nr. {customer}"),
+        ImportSkip::TooManyAddresses => format!("mehr als {MAX_FURTHER_EMAILS} weitere E-Mail-Adressen"),
+    }
+}
+
+/// What is wrong with a value.
+fn problem_of(problem: &Problem) -> String {
+    match problem {
+        Problem::Blank => "leer".into(),
+        Problem::TooLong(max) => format!("länger als {max} Zeichen"),
+        Problem::NotAnEmail(value) => format!("„{value}“ ist keine gültige E-Mail-Adresse"),
+        Problem::Other(text) => text.clone(),
+    }
+}
+
+/// Why a file is no customer list.
+pub fn list_error(error: &ListError) -> String {
+    match error {
+        ListError::Empty => "Die Datei ist leer.".into(),
+        ListError::NoEmailColumn(headers) => format!(
+            "Die Datei hat keine Spalte mit E-Mail-Adressen (überschrieben mit „E-Mail“ oder „email“). Ihre Spalten: {}.",
+            headers.iter().map(|h| format!("„{h}“")).collect::<Vec<_>>().join(", ")
+        ),
+        ListError::Unreadable(line) => format!("Die Datei ist ab Zeile {line} kein CSV."),
     }
 }
 

@@ -14,6 +14,7 @@
 
 pub mod csv;
 pub mod german;
+pub mod import;
 mod kinds;
 pub mod person;
 pub mod ping;

@@ -877,6 +877,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         "/app/admin/webhooks",
         "/app/admin/audit",
         "/app/admin/datenschutz",
+        "/app/admin/kunden-import",
     ];
     let actions: Vec<(String, &str)> = vec![
         ("/app/admin/mitarbeiter/add".into(), "name=Neu&email=neu%40acme.example"),
@@ -898,6 +899,7 @@ fn admins_manage_employees_keys_and_see_the_form_log_and_members_are_refused_eve
         ("/app/admin/deliveries/1/retry".into(), ""),
         ("/app/admin/datenschutz/export".into(), "email=a%40b.de"),
         ("/app/admin/datenschutz/erase".into(), "email=a%40b.de&confirm=a%40b.de"),
+        ("/app/admin/kunden-import".into(), "mode=import"),
     ];
     // A member: every admin page and every admin action is refused, and nothing changes.
     let before = (app.store.access().list_employees(app.acme.id).unwrap(), app.store.access().list_keys(Some(app.acme.id)).unwrap());
@@ -1114,6 +1116,7 @@ fn every_page_works_in_a_real_browser_on_the_desktop_and_a_phone() {
         ("admin-webhooks", "/app/admin/webhooks".to_owned()),
         ("admin-audit", "/app/admin/audit".to_owned()),
         ("admin-privacy", "/app/admin/datenschutz".to_owned()),
+        ("admin-customer-import", "/app/admin/kunden-import".to_owned()),
     ];
     for (phone, size) in [(false, "desktop"), (true, "phone")] {
         if phone {

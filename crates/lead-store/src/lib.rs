@@ -105,7 +105,10 @@ pub use outbox::{
 };
 pub use privacy::person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
 pub use privacy::retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
-pub use team::customers::{CustomerChange, CustomerChangeEntry, CustomerFile, FromLead, MAX_FURTHER_EMAILS};
+pub use team::customers::{
+    CustomerChange, CustomerChangeEntry, CustomerFile, FromLead, ImportLine, ImportReport, ImportSkip,
+    MAX_FURTHER_EMAILS,
+};
 pub use team::notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
 pub use team::notifications::{StreamBatch, StreamCursor};
 pub use team::records::{LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};

@@ -11,6 +11,7 @@
 //! icons) are served here.
 
 mod admin;
+mod customer_import;
 mod error;
 mod export;
 mod inbox;
@@ -203,6 +204,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin/datenschutz/export").route(web::post().to(privacy::privacy_export)))
         .service(web::resource("/app/admin/datenschutz/erase").route(web::post().to(privacy::privacy_erase)))
         .service(web::resource("/app/admin/datenschutz/redact").route(web::post().to(privacy::privacy_redact)))
+        .service(
+            web::resource("/app/admin/kunden-import")
+                .route(web::get().to(customer_import::form))
+                .route(web::post().to(customer_import::upload)),
+        )
         .service(web::resource("/app/admin/mitarbeiter").route(web::get().to(admin::employees)))
         .service(web::resource("/app/admin/mitarbeiter/add").route(web::post().to(admin::add_employee)))
         .configure(admin_actions)

@@ -209,4 +209,17 @@ pub enum CustomerCommand {
         #[command(flatten)]
         list: ListArgs,
     },
+    /// Import customers from a CSV file (German Excel or RFC 4180, headers by their German or
+    /// English names): a customer found by an address is completed, others are made; lines
+    /// without a valid address are skipped. Reports created / updated / skipped.
+    Import {
+        /// Id or exact name of the company.
+        #[arg(long)]
+        company: String,
+        /// The CSV file (`-`: standard input).
+        file: std::path::PathBuf,
+        /// Only report what the import would do; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }

@@ -1,8 +1,9 @@
-//! `customer …`: add, list and export a company's customers.
+//! `customer …`: add, list, export and import a company's customers.
 
 use std::io::Write as _;
 
 use lead_present::csv::{self, Dialect};
+use lead_present::import::read_customers;
 use lead_present::views::CustomerView;
 use lead_store::Store;
 
@@ -32,6 +33,51 @@ pub(super) fn customer(command: CustomerCommand, store: &Store, config: &Config)
             )?;
         }
         CustomerCommand::Export { company, format } => export(store, config, &company, format)?,
+        CustomerCommand::Import { company, file, dry_run } => import(store, &company, &file, dry_run)?,
+    }
+    Ok(())
+}
+
+/// Imports a customer list into a company (see [`lead_store::Team::import_customers`]): the
+/// report to stderr, a line per skipped line; fails on a file that is no customer list.
+fn import(store: &Store, company: &str, file: &std::path::Path, dry_run: bool) -> anyhow::Result<()> {
+    let company = store.access().find_company(company)?;
+    let bytes = if file == std::path::Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)?;
+        bytes
+    } else {
+        std::fs::read(file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+    };
+    let list = read_customers(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if !list.ignored.is_empty() {
+        eprintln!("Columns ignored: {}.", list.ignored.join(", "));
+    }
+    let report = store.team().import_customers(company.id, None, &list.lines, dry_run)?;
+    for (line, why) in &report.skipped {
+        eprintln!("Line {line} skipped: {why}.");
+    }
+    let verb = if dry_run { "would be" } else { "were" };
+    eprintln!(
+        "{} customers {verb} created, {} updated, {} unchanged; {} lines skipped ({}, {}).",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.skipped.len(),
+        list.encoding,
+        match list.separator {
+            '\t' => "tab-separated".to_owned(),
+            other => format!("'{other}'-separated"),
+        }
+    );
+    if let Some(filed) = report.filed.filter(|f| f.orders + f.tickets > 0) {
+        eprintln!(
+            "{} orders and {} tickets filed under their customers.",
+            filed.orders, filed.tickets
+        );
+    }
+    if dry_run {
+        eprintln!("Dry run: nothing was changed.");
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub(crate) fn admin_index() -> Markup {
         ul class="plain" {
             li { a href="/app/admin/mitarbeiter" { "Mitarbeiter" } " – hinzufügen, deaktivieren, Rolle, Einmal-Passwort, Sperre aufheben" }
             li { a href="/app/admin/keys" { "API-Schlüssel" } " – für Ihre Websites ausgeben und widerrufen, Websites, Tagesgrenze, Bestätigungs-E-Mails" }
+            li { a href="/app/admin/kunden-import" { "Kunden importieren" } " – Ihre Kundenliste aus Excel oder dem Shop einlesen" }
             li { a href="/app/admin/protokoll" { "Formular-Protokoll" } " – jede Anfrage Ihrer Formulare, und warum eine fehlschlug" }
             li { a href="/app/admin/webhooks" { "Webhooks & Zustellungen" } " – Ihre Systeme benachrichtigen, und ob es ankam" }
             li { a href="/app/admin/audit" { "Audit-Log" } " – wer wann was an Zugängen, Schlüsseln und Daten geändert hat" }

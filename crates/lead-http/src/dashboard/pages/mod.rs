@@ -7,6 +7,7 @@ use maud::{html, Markup, DOCTYPE};
 
 mod admin;
 mod customers;
+pub(crate) mod import;
 mod kinds;
 mod lists;
 mod me;

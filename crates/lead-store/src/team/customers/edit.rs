@@ -62,15 +62,16 @@ pub struct CustomerChangeEntry {
     pub fields: Vec<(String, String, String)>,
 }
 
-/// A change checked and trimmed, before it meets the stored customer.
-struct Checked {
-    name: Option<String>,
-    email: Option<(String, String)>,
-    emails: Option<Vec<(String, String)>>,
-    texts: [(&'static str, Option<String>); 6],
+/// A change checked and trimmed, before it meets the stored customer: addresses as (as
+/// given, normalized), the texts by the API's names of their fields.
+pub(super) struct Checked {
+    pub(super) name: Option<String>,
+    pub(super) email: Option<(String, String)>,
+    pub(super) emails: Option<Vec<(String, String)>>,
+    pub(super) texts: [(&'static str, Option<String>); 6],
 }
 
-fn checked(change: &CustomerChange) -> Result<Checked> {
+pub(super) fn checked(change: &CustomerChange) -> Result<Checked> {
     let name = change.name.as_deref().map(checked_name).transpose()?.map(str::to_owned);
     let email = change
         .email
@@ -122,17 +123,32 @@ fn checked(change: &CustomerChange) -> Result<Checked> {
 /// The columns a change sets; `None` leaves one as it is.
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = customers)]
-struct CustomerColumns {
-    name: Option<String>,
-    name_normalized: Option<String>,
-    email: Option<String>,
-    email_normalized: Option<String>,
-    phone: Option<String>,
-    organization: Option<String>,
-    street: Option<String>,
-    zip: Option<String>,
-    city: Option<String>,
-    country: Option<String>,
+pub(super) struct CustomerColumns {
+    pub(super) name: Option<String>,
+    pub(super) name_normalized: Option<String>,
+    pub(super) email: Option<String>,
+    pub(super) email_normalized: Option<String>,
+    pub(super) phone: Option<String>,
+    pub(super) organization: Option<String>,
+    pub(super) street: Option<String>,
+    pub(super) zip: Option<String>,
+    pub(super) city: Option<String>,
+    pub(super) country: Option<String>,
+}
+
+impl CustomerColumns {
+    /// The column of a text field, by the API's name of the field (`company` is
+    /// `organization`).
+    pub(super) fn text(&mut self, field: &str) -> &mut Option<String> {
+        match field {
+            "phone" => &mut self.phone,
+            "company" => &mut self.organization,
+            "street" => &mut self.street,
+            "zip" => &mut self.zip,
+            "city" => &mut self.city,
+            _ => &mut self.country,
+        }
+    }
 }
 
 impl Team<'_> {
@@ -196,15 +212,7 @@ impl Team<'_> {
                     continue;
                 };
                 fields.push(((*field).into(), old.clone(), new.clone()));
-                let column = match *field {
-                    "phone" => &mut columns.phone,
-                    "company" => &mut columns.organization,
-                    "street" => &mut columns.street,
-                    "zip" => &mut columns.zip,
-                    "city" => &mut columns.city,
-                    _ => &mut columns.country,
-                };
-                *column = Some(new);
+                *columns.text(field) = Some(new);
             }
             if fields.is_empty() {
                 return Ok(before);
@@ -234,7 +242,14 @@ impl Team<'_> {
                     .set(&columns)
                     .execute(conn)?;
             }
-            record_change(conn, &self.store.actor, member, customer_id, &fields)?;
+            record_change(
+                conn,
+                &self.store.actor,
+                member.company_id,
+                Some(member.employee_id),
+                customer_id,
+                &fields,
+            )?;
             load_customer(conn, member.company_id, customer_id)
         })
     }
@@ -276,24 +291,25 @@ impl Team<'_> {
 }
 
 /// A stored address, normalized (stored ones are valid; lowercased if one were not).
-fn normalized(email: &str) -> String {
+pub(super) fn normalized(email: &str) -> String {
     lead_domain::Email::parse(email).map_or_else(|_| email.to_lowercase(), |email| email.normalized())
 }
 
-/// Puts a change of `customer_id` by `member` into its history: `[[field, before, after], …]`,
-/// in the order of the fields.
+/// Puts a change of `customer_id` by `employee` (`None`: the operator) into its history:
+/// `[[field, before, after], …]`, in the order of the fields.
 pub(super) fn record_change(
     conn: &mut DbConnection,
     actor: &str,
-    member: Member,
+    company_id: CompanyId,
+    employee: Option<EmployeeId>,
     customer_id: CustomerId,
     fields: &[(String, String, String)],
 ) -> Result<()> {
     diesel::insert_into(customer_changes::table)
         .values((
-            customer_changes::company_id.eq(member.company_id),
+            customer_changes::company_id.eq(company_id),
             customer_changes::customer_id.eq(customer_id),
-            customer_changes::employee_id.eq(Some(member.employee_id)),
+            customer_changes::employee_id.eq(employee),
             customer_changes::actor.eq(actor),
             customer_changes::at.eq(Timestamp::now().millis()),
             customer_changes::changes.eq(serde_json::to_string(fields).expect("strings serialise")),

@@ -61,7 +61,14 @@ impl Team<'_> {
                 ("merged".to_owned(), merged, String::new()),
                 ("emails".to_owned(), target.emails.join(", "), after.emails.join(", ")),
             ];
-            record_change(conn, &self.store.actor, member, into, &fields)?;
+            record_change(
+                conn,
+                &self.store.actor,
+                company_id,
+                Some(member.employee_id),
+                into,
+                &fields,
+            )?;
             audit::record(
                 conn,
                 &self.store.actor,

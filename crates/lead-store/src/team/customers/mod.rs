@@ -21,13 +21,15 @@ use crate::{Result, StoreError};
 
 mod edit;
 mod from_lead;
+mod import;
 mod merge;
 
 pub use edit::{CustomerChange, CustomerChangeEntry, MAX_FURTHER_EMAILS};
 pub use from_lead::FromLead;
+pub use import::{ImportLine, ImportReport, ImportSkip};
 
 /// A customer's row: everything but its further addresses.
-type CustomerRow = (
+pub(super) type CustomerRow = (
     CustomerId,
     CompanyId,
     String,
@@ -41,7 +43,7 @@ type CustomerRow = (
     i64,
 );
 
-const CUSTOMER_COLUMNS: (
+pub(super) const CUSTOMER_COLUMNS: (
     customers::id,
     customers::company_id,
     customers::name,

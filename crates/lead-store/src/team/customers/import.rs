@@ -1,0 +1,549 @@
+//! Customers brought in from a list the company has (a shop's export, a spreadsheet): each
+//! line's customer is made, or — found by any of its addresses — completed, never doubled.
+//! A dry run plans exactly what the import would do, and writes nothing.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use lead_domain::Timestamp;
+
+use super::edit::{checked, normalized, MAX_FURTHER_EMAILS};
+use super::{CustomerChange, CustomerRow, CUSTOMER_COLUMNS};
+use crate::access::audit;
+use crate::access::companies::ensure_company;
+use crate::db::dialect::each_backend;
+use crate::db::DbConnection;
+use crate::ids::{CompanyId, CustomerId, EmployeeId};
+use crate::models::{Claimed, Customer};
+use crate::rows::{NewCustomer, NewCustomerEmail};
+use crate::schema::{customer_changes, customer_emails, customers};
+use crate::team::Team;
+use crate::{Problem, Result, StoreError};
+
+/// Rows per multi-row insert (12 values each: well below SQLite's 32,766 and PostgreSQL's
+/// 65,535 parameters).
+const CHUNK: usize = 500;
+
+/// One line of a list to import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportLine {
+    /// Where it is in the file (the header is line 1), for the report.
+    pub line: u64,
+    /// What it gives: `email`, the address the customer is found by (required); `name` (a new
+    /// customer without one is named by its address); `emails`, further addresses, added to
+    /// those the customer has; and the texts. A field that is `None` or empty changes nothing:
+    /// an import completes a file, it never empties one.
+    pub fields: CustomerChange,
+}
+
+/// Why a line was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportSkip {
+    /// It gives no address.
+    NoEmail,
+    /// A field is not what it must be: the address no address, a text too long.
+    Invalid {
+        /// The field, by the API's name.
+        field: &'static str,
+        /// What is wrong with it.
+        problem: Problem,
+    },
+    /// One of its addresses is on an earlier line already.
+    Repeated {
+        /// The address.
+        email: String,
+        /// The earlier line.
+        line: u64,
+    },
+    /// One of its further addresses is another customer's than the one its address finds.
+    Taken {
+        /// The address.
+        email: String,
+        /// The customer who has it.
+        customer: CustomerId,
+    },
+    /// The customer would have more than [`MAX_FURTHER_EMAILS`] further addresses.
+    TooManyAddresses,
+}
+
+impl std::fmt::Display for ImportSkip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportSkip::NoEmail => f.write_str("no email address"),
+            ImportSkip::Invalid { field, problem } => write!(f, "{field}: {problem}"),
+            ImportSkip::Repeated { email, line } => write!(f, "the address {email:?} is on line {line} already"),
+            ImportSkip::Taken { email, customer } => write!(f, "the address {email:?} belongs to customer {customer}"),
+            ImportSkip::TooManyAddresses => write!(f, "more than {MAX_FURTHER_EMAILS} further addresses"),
+        }
+    }
+}
+
+/// What an import did, or a dry run would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Customers made.
+    pub created: usize,
+    /// Customers completed or changed.
+    pub updated: usize,
+    /// Lines whose customer has everything they give already.
+    pub unchanged: usize,
+    /// The lines not imported, in order, each with why.
+    pub skipped: Vec<(u64, ImportSkip)>,
+    /// The company's unfiled leads now filed under the customers made or completed; `None`
+    /// in a dry run.
+    pub filed: Option<Claimed>,
+}
+
+/// Who has an address: a stored customer, or the customer an earlier line makes.
+#[derive(Clone, Copy)]
+enum Owner {
+    Stored(CustomerId),
+    Line(u64),
+}
+
+/// A customer to make.
+struct Create {
+    name: String,
+    email: (String, String),
+    texts: [String; 6],
+    further: Vec<(String, String)>,
+}
+
+/// A stored customer to complete: its fields after (name, and the texts in the order of
+/// [`TEXT_COLUMNS`]), what changed, and the addresses added.
+struct Update {
+    id: CustomerId,
+    name: String,
+    texts: [String; 6],
+    fields: Vec<(String, String, String)>,
+    added: Vec<(String, String)>,
+}
+
+/// A change's entry in the history (`None` is NULL, so that SQLite takes many in one statement).
+#[derive(Insertable)]
+#[diesel(table_name = customer_changes, treat_none_as_default_value = false)]
+struct NewChange<'a> {
+    company_id: CompanyId,
+    customer_id: CustomerId,
+    employee_id: Option<EmployeeId>,
+    actor: &'a str,
+    at: i64,
+    changes: String,
+}
+
+/// The text columns, in the order of a checked change's texts.
+const TEXT_COLUMNS: [&str; 6] = ["phone", "organization", "street", "zip", "city", "country"];
+
+#[derive(Default)]
+struct Plan {
+    creates: Vec<Create>,
+    updates: Vec<Update>,
+    unchanged: usize,
+    skipped: Vec<(u64, ImportSkip)>,
+}
+
+impl Team<'_> {
+    /// Imports `lines` into the company's customers, in one transaction: a line whose address
+    /// (main or further, case-insensitively) is a customer's completes that customer — each
+    /// field it gives replaces the stored one, its further addresses are added, the change is
+    /// in the customer's history as `employee`'s (`None`: the operator's) — and any other
+    /// line makes a customer. A line is skipped, with why, when its address is missing or
+    /// invalid, a text too long, an address on an earlier line already, or a further address
+    /// another customer's. The company's unfiled leads from the addresses are filed, and the
+    /// import is in the audit log. With `dry_run`, reports the same and writes nothing.
+    pub fn import_customers(
+        &self,
+        company_id: CompanyId,
+        employee: Option<EmployeeId>,
+        lines: &[ImportLine],
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let report = |plan: &Plan| ImportReport {
+            created: plan.creates.len(),
+            updated: plan.updates.len(),
+            unchanged: plan.unchanged,
+            skipped: plan.skipped.clone(),
+            filed: None,
+        };
+        if dry_run {
+            return self.store.read(|conn| {
+                ensure_company(conn, company_id)?;
+                Ok(report(&plan(conn, company_id, lines)?))
+            });
+        }
+        self.store.write(|conn| {
+            ensure_company(conn, company_id)?;
+            let plan = plan(conn, company_id, lines)?;
+            let mut done = report(&plan);
+            create(conn, company_id, &plan.creates)?;
+            update(conn, company_id, &plan.updates)?;
+            let now = Timestamp::now().millis();
+            let changes: Vec<_> = plan
+                .updates
+                .iter()
+                .map(|update| NewChange {
+                    company_id,
+                    customer_id: update.id,
+                    employee_id: employee,
+                    actor: &self.store.actor,
+                    at: now,
+                    changes: serde_json::to_string(&update.fields).expect("strings serialise"),
+                })
+                .collect();
+            for chunk in changes.chunks(CHUNK) {
+                let insert = diesel::insert_into(customer_changes::table).values(chunk);
+                each_backend!(&mut *conn, c => insert.execute(c))?;
+            }
+            done.filed = Some(file_unfiled(conn, company_id)?);
+            audit::record(
+                conn,
+                &self.store.actor,
+                audit::About::Company(company_id),
+                "customer.import",
+                &format!(
+                    "{} customers created, {} updated, {} lines skipped in company {company_id}",
+                    done.created,
+                    done.updated,
+                    done.skipped.len()
+                ),
+            )?;
+            Ok(done)
+        })
+    }
+}
+
+/// What importing `lines` takes, against the company's customers as stored now.
+fn plan(conn: &mut DbConnection, company_id: CompanyId, lines: &[ImportLine]) -> Result<Plan> {
+    let (customers, mut owners) = known(conn, company_id)?;
+    let mut touched: HashMap<CustomerId, u64> = HashMap::new();
+    let mut plan = Plan::default();
+    for line in lines {
+        match step(line, &customers, &mut owners, &mut touched) {
+            Ok(Some(Step::Create(create))) => plan.creates.push(create),
+            Ok(Some(Step::Update(update))) => plan.updates.push(update),
+            Ok(None) => plan.unchanged += 1,
+            Err(skip) => plan.skipped.push((line.line, skip)),
+        }
+    }
+    Ok(plan)
+}
+
+enum Step {
+    Create(Create),
+    Update(Update),
+}
+
+/// What one line takes (`None`: nothing), and the addresses it claims noted in `owners`.
+fn step(
+    line: &ImportLine,
+    customers: &HashMap<CustomerId, Customer>,
+    owners: &mut HashMap<String, Owner>,
+    touched: &mut HashMap<CustomerId, u64>,
+) -> Result<Option<Step>, ImportSkip> {
+    let given = |value: &Option<String>| value.clone().filter(|v| !v.trim().is_empty());
+    let mut change = CustomerChange {
+        name: given(&line.fields.name),
+        email: Some(given(&line.fields.email).ok_or(ImportSkip::NoEmail)?),
+        emails: line.fields.emails.clone(),
+        phone: given(&line.fields.phone),
+        organization: given(&line.fields.organization),
+        street: given(&line.fields.street),
+        zip: given(&line.fields.zip),
+        city: given(&line.fields.city),
+        country: given(&line.fields.country),
+    };
+    if let Some(emails) = &mut change.emails {
+        emails.retain(|email| !email.trim().is_empty());
+    }
+    let checked = checked(&change).map_err(|error| match error {
+        StoreError::Invalid { field, problem } => ImportSkip::Invalid { field, problem },
+        other => ImportSkip::Invalid {
+            field: "email",
+            problem: Problem::Other(other.to_string()),
+        },
+    })?;
+    let main = checked.email.expect("the address is given");
+    let further: Vec<(String, String)> = checked
+        .emails
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, normalized)| *normalized != main.1)
+        .collect();
+    let target = match owners.get(&main.1) {
+        Some(Owner::Line(earlier)) => {
+            return Err(ImportSkip::Repeated {
+                email: main.0,
+                line: *earlier,
+            })
+        }
+        Some(Owner::Stored(id)) => Some(*id),
+        None => None,
+    };
+    if let Some(id) = target {
+        if let Some(earlier) = touched.get(&id) {
+            return Err(ImportSkip::Repeated {
+                email: main.0,
+                line: *earlier,
+            });
+        }
+    }
+    // The further addresses that are new to the target.
+    let mut added = Vec::new();
+    for (email, normalized) in further {
+        match owners.get(&normalized) {
+            Some(Owner::Line(earlier)) => return Err(ImportSkip::Repeated { email, line: *earlier }),
+            Some(Owner::Stored(id)) if Some(*id) == target => {}
+            Some(Owner::Stored(id)) => return Err(ImportSkip::Taken { email, customer: *id }),
+            None => added.push((email, normalized)),
+        }
+    }
+    let texts = checked
+        .texts
+        .map(|(field, value)| (field, value.filter(|v| !v.is_empty())));
+    let Some(id) = target else {
+        owners.insert(main.1.clone(), Owner::Line(line.line));
+        for (_, normalized) in &added {
+            owners.insert(normalized.clone(), Owner::Line(line.line));
+        }
+        return Ok(Some(Step::Create(Create {
+            name: checked.name.unwrap_or_else(|| main.0.clone()),
+            email: main,
+            texts: texts.map(|(_, value)| value.unwrap_or_default()),
+            further: added,
+        })));
+    };
+    let before = &customers[&id];
+    if before.emails.len() + added.len() > MAX_FURTHER_EMAILS {
+        return Err(ImportSkip::TooManyAddresses);
+    }
+    let mut fields: Vec<(String, String, String)> = Vec::new();
+    let mut name = before.name.clone();
+    if let Some(new) = checked.name.filter(|new| *new != before.name) {
+        fields.push(("name".into(), before.name.clone(), new.clone()));
+        name = new;
+    }
+    let mut after = [
+        before.phone.clone(),
+        before.organization.clone(),
+        before.street.clone(),
+        before.zip.clone(),
+        before.city.clone(),
+        before.country.clone(),
+    ];
+    for ((field, value), old) in texts.into_iter().zip(&mut after) {
+        if let Some(new) = value.filter(|new| new != old) {
+            fields.push((field.into(), std::mem::replace(old, new.clone()), new));
+        }
+    }
+    if !added.is_empty() {
+        let mut after = before.emails.clone();
+        after.extend(added.iter().map(|(email, _)| email.clone()));
+        fields.push(("emails".into(), before.emails.join(", "), after.join(", ")));
+    }
+    touched.insert(id, line.line);
+    if fields.is_empty() {
+        return Ok(None);
+    }
+    for (_, normalized) in &added {
+        owners.insert(normalized.clone(), Owner::Stored(id));
+    }
+    Ok(Some(Step::Update(Update {
+        id,
+        name,
+        texts: after,
+        fields,
+        added,
+    })))
+}
+
+/// The company's customers by id, and who has each address (two queries, however many).
+#[allow(clippy::type_complexity)]
+fn known(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+) -> Result<(HashMap<CustomerId, Customer>, HashMap<String, Owner>)> {
+    let rows: Vec<CustomerRow> = customers::table
+        .filter(customers::company_id.eq(company_id))
+        .select(CUSTOMER_COLUMNS)
+        .load(conn)?;
+    let addresses: Vec<(CustomerId, String, String)> = customer_emails::table
+        .filter(customer_emails::company_id.eq(company_id))
+        .select((
+            customer_emails::customer_id,
+            customer_emails::email,
+            customer_emails::email_normalized,
+        ))
+        .order(customer_emails::id)
+        .load(conn)?;
+    // The rows, then the addresses of all of them (loading those by customer would bind
+    // one parameter per customer).
+    let mut customers: HashMap<CustomerId, Customer> = rows.into_iter().map(|row| (row.0, bare(row))).collect();
+    let mut owners = HashMap::with_capacity(addresses.len());
+    for (id, email, normalized_email) in addresses {
+        if let Some(customer) = customers.get_mut(&id) {
+            if normalized_email != normalized(&customer.email) {
+                customer.emails.push(email);
+            }
+        }
+        owners.insert(normalized_email, Owner::Stored(id));
+    }
+    Ok((customers, owners))
+}
+
+/// A customer's row as a customer without further addresses.
+fn bare(
+    (id, company_id, name, email, phone, organization, street, zip, city, country, created_at): CustomerRow,
+) -> Customer {
+    Customer {
+        id,
+        company_id,
+        name,
+        email,
+        emails: Vec::new(),
+        phone,
+        organization,
+        street,
+        zip,
+        city,
+        country,
+        created_at: created_at.into(),
+    }
+}
+
+/// Makes the customers of `creates`, with the rows of their addresses, [`CHUNK`] at a time.
+fn create(conn: &mut DbConnection, company_id: CompanyId, creates: &[Create]) -> Result<()> {
+    let now = Timestamp::now().millis();
+    let names: Vec<String> = creates.iter().map(|c| c.name.to_lowercase()).collect();
+    for (chunk, names) in creates.chunks(CHUNK).zip(names.chunks(CHUNK)) {
+        let rows: Vec<NewCustomer> = chunk
+            .iter()
+            .zip(names)
+            .map(|(c, name_normalized)| NewCustomer {
+                company_id,
+                name: &c.name,
+                name_normalized,
+                email: &c.email.0,
+                email_normalized: &c.email.1,
+                created_at: now,
+                phone: &c.texts[0],
+                organization: &c.texts[1],
+                street: &c.texts[2],
+                zip: &c.texts[3],
+                city: &c.texts[4],
+                country: &c.texts[5],
+            })
+            .collect();
+        let insert = diesel::insert_into(customers::table)
+            .values(&rows)
+            .returning((customers::id, customers::email_normalized));
+        let made: Vec<(CustomerId, String)> = each_backend!(&mut *conn, c => insert.get_results(c))?;
+        let ids: HashMap<&str, CustomerId> = made.iter().map(|(id, email)| (email.as_str(), *id)).collect();
+        let mut addresses = Vec::new();
+        for c in chunk {
+            let customer_id = ids[c.email.1.as_str()];
+            for (email, email_normalized) in std::iter::once(&c.email).chain(&c.further) {
+                addresses.push(NewCustomerEmail {
+                    company_id,
+                    customer_id,
+                    email,
+                    email_normalized,
+                });
+            }
+        }
+        insert_addresses(conn, &addresses)?;
+    }
+    Ok(())
+}
+
+/// Writes the customers of `updates` as they are after, [`CHUNK`] at a time — one statement
+/// for many customers, each row's values from a `VALUES` list (`UPDATE … FROM`, which both
+/// backends know) — and adds their addresses.
+fn update(conn: &mut DbConnection, company_id: CompanyId, updates: &[Update]) -> Result<()> {
+    use diesel::sql_types::{BigInt, Text};
+    for chunk in updates.chunks(CHUNK) {
+        let columns = ["name", "name_normalized"].into_iter().chain(TEXT_COLUMNS);
+        let set: Vec<String> = columns
+            .enumerate()
+            .map(|(i, column)| format!("{column} = v.column{}", i + 2))
+            .collect();
+        // Each row: the id, then a value per column; SQLite numbers its parameters `?`,
+        // PostgreSQL `$1`, `$2`, ….
+        let row_width = 1 + 2 + TEXT_COLUMNS.len();
+        let rows = |placeholder: &dyn Fn(usize) -> String| -> String {
+            (0..chunk.len())
+                .map(|row| {
+                    let cells: Vec<String> = (0..row_width)
+                        .map(|cell| placeholder(row * row_width + cell + 1))
+                        .collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = |values: String| {
+            format!(
+                "UPDATE customers SET {} FROM (VALUES {values}) AS v WHERE customers.id = v.column1",
+                set.join(", ")
+            )
+        };
+        let sqlite = matches!(conn, DbConnection::Sqlite(_));
+        let text = if sqlite {
+            sql(rows(&|_| "?".to_owned()))
+        } else {
+            sql(rows(&|n| format!("${n}")))
+        };
+        each_backend!(&mut *conn, c => {
+            let mut query = diesel::sql_query(&text).into_boxed();
+            for update in chunk {
+                query = query
+                    .bind::<BigInt, _>(update.id.get())
+                    .bind::<Text, _>(&update.name)
+                    .bind::<Text, _>(update.name.to_lowercase());
+                for value in &update.texts {
+                    query = query.bind::<Text, _>(value);
+                }
+            }
+            query.execute(c)
+        })?;
+    }
+    let added: Vec<NewCustomerEmail> = updates
+        .iter()
+        .flat_map(|update| {
+            update.added.iter().map(|(email, normalized)| NewCustomerEmail {
+                company_id,
+                customer_id: update.id,
+                email,
+                email_normalized: normalized,
+            })
+        })
+        .collect();
+    insert_addresses(conn, &added)
+}
+
+fn insert_addresses(conn: &mut DbConnection, rows: &[NewCustomerEmail]) -> Result<()> {
+    for chunk in rows.chunks(CHUNK) {
+        let insert = diesel::insert_into(customer_emails::table).values(chunk);
+        each_backend!(&mut *conn, c => insert.execute(c))?;
+    }
+    Ok(())
+}
+
+/// Files the company's unfiled leads (not held) under the customer who has their address: one
+/// statement per kind, however many customers.
+fn file_unfiled(conn: &mut DbConnection, company_id: CompanyId) -> Result<Claimed> {
+    let file = |conn: &mut DbConnection, table: &str| -> Result<usize> {
+        let owner = format!(
+            "SELECT e.customer_id FROM customer_emails e \
+             WHERE e.company_id = {table}.company_id AND e.email_normalized = {table}.email_normalized"
+        );
+        Ok(diesel::sql_query(format!(
+            "UPDATE {table} SET customer_id = ({owner}) \
+             WHERE company_id = {company_id} AND customer_id IS NULL AND held IS NULL AND EXISTS ({owner})"
+        ))
+        .execute(conn)?)
+    };
+    Ok(Claimed {
+        tickets: file(conn, "tickets")?,
+        orders: file(conn, "web_orders")?,
+    })
+}
