@@ -130,7 +130,7 @@ impl Requests {
     fn build(&self, n: usize, sequence: &std::cell::Cell<u64>) -> Vec<u8> {
         let number = sequence.get();
         sequence.set(number + 1);
-        let body = self.bodies[n % self.bodies.len()].replacen(SEQUENCE, &number.to_string(), 1);
+        let body = self.bodies[n % self.bodies.len()].replace(SEQUENCE, &number.to_string());
         format!("{}Content-Length: {}\r\n\r\n{body}", self.head, body.len()).into_bytes()
     }
 }

@@ -7,6 +7,7 @@
 //! against a path that skips the database (the same requests as `PUT` → 405) for comparison, and verifies that
 //! every `200` left exactly one record and one notification per employee behind.
 
+mod auto_customers;
 mod exports;
 mod load;
 mod login_flood;
@@ -94,6 +95,10 @@ struct Args {
     /// leads' latency in both.
     #[arg(long)]
     exports: bool,
+    /// Every lead from a new sender; after the measured phase, the same load again with the
+    /// company's automatic customer files on for all leads, and the ratio of the two.
+    #[arg(long)]
+    auto_customers: bool,
 }
 
 /// The mix of leads sent.
@@ -179,10 +184,13 @@ fn run(args: Args) -> anyhow::Result<()> {
 
     let mut server = ServerProcess::start(&url, &config, &args.server_log)?;
     let rss_peak = server.watch_memory();
-    let bodies = load::bodies(
+    let mut bodies = load::bodies(
         matches!(args.kind, Kind::Orders | Kind::Mixed),
         matches!(args.kind, Kind::Tickets | Kind::Mixed),
     );
+    if args.auto_customers {
+        bodies = auto_customers::new_senders(bodies);
+    }
     // Every request carries a number of its own: the server would answer a repeated body as
     // a duplicate without storing it, and the figures would measure that shortcut.
     let with_key = std::rc::Rc::new(load::requests(&bodies, "POST", Some(key.expose())));
@@ -237,6 +245,17 @@ fn run(args: Args) -> anyhow::Result<()> {
             );
         }
     }
+    let with_files = match args.auto_customers {
+        true => Some(auto_customers::phase(
+            &args,
+            &url,
+            company,
+            server.addr,
+            &with_key,
+            &measured,
+        )?),
+        false => None,
+    };
     let delivered_during = receiver.as_ref().map(receiver::Receiver::received);
     let (purged, during_purge) = if args.purge {
         let mode = match args.rate {
@@ -284,7 +303,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         server.started_in.as_millis()
     );
 
-    let accepted = warmup.ok() + measured.ok() + during_purge.as_ref().map_or(0, Outcome::ok);
+    let accepted = warmup.ok()
+        + measured.ok()
+        + during_purge.as_ref().map_or(0, Outcome::ok)
+        + with_files.as_ref().map_or(0, Outcome::ok);
     verify(&url, before, accepted, args.employees, purged)?;
     let restarted = ServerProcess::start(&url, &config, &args.server_log)?;
     println!(

@@ -165,7 +165,7 @@ fn describe(error: &SmtpError) -> String {
 }
 
 /// The e-mail of `delivery`: to an employee, the notice of a new lead (replies go to the
-/// sender); to the sender, the confirmation.
+/// sender) or of one given to them; to the sender, the confirmation.
 fn message(
     from: &Mailbox,
     delivery: &DueDelivery,
@@ -191,6 +191,13 @@ fn message(
                 LeadRecord::Ticket(ticket) => format!("Neues Ticket: „{}“", ticket.title),
             };
             (builder, subject, notice(lead, public_url, zone))
+        }
+        (Some(MailTo::Employee { name, email: to, .. }), Event::OrderOwnerChanged | Event::TicketOwnerChanged) => {
+            let to = Mailbox::new(Some(name.clone()), to.parse().map_err(|e| format!("{to:?}: {e}"))?);
+            let said = lead_present::german::assigned(lead);
+            let mut lines = notice(lead, public_url, zone);
+            lines.insert(0, Line::Text(said.body));
+            (builder.to(to), format!("Ihnen zugewiesen: „{title}“"), lines)
         }
         (Some(MailTo::Sender(_)), Event::Confirmation) => {
             let to = sender.ok_or_else(|| format!("the sender's address {email:?} cannot be written to"))?;

@@ -153,7 +153,11 @@ pub(crate) fn message(delivery: &DueDelivery) -> Option<Message> {
         });
     }
     let lead = delivery.lead.as_ref()?;
-    let lead_present::german::Said { title, body } = lead_present::german::event(delivery.event, lead);
+    // A device is told of a new lead, or of one given to its employee.
+    let lead_present::german::Said { title, body } = match delivery.event {
+        Event::OrderOwnerChanged | Event::TicketOwnerChanged => lead_present::german::assigned(lead),
+        event => lead_present::german::event(event, lead),
+    };
     let body = if body.chars().count() > MAX_BODY_CHARS {
         body.chars().take(MAX_BODY_CHARS - 1).chain(['…']).collect()
     } else {

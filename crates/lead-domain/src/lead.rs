@@ -262,6 +262,16 @@ pub fn ticket_notification(title: &str, email: &str) -> NotificationText {
     }
 }
 
+/// The notification of an employee given a lead by a colleague: `Eva Roth hat Ihnen die
+/// Bestellung „Tisch“ zugewiesen.` (`das Ticket „…“` for a ticket).
+pub fn assigned_notification(by: &str, lead_type: LeadType, title: &str) -> String {
+    let what = match lead_type {
+        LeadType::Order => "die Bestellung",
+        LeadType::Ticket => "das Ticket",
+    };
+    format!("{by} hat Ihnen {what} „{title}“ zugewiesen.")
+}
+
 /// Why a webhook endpoint was disabled without the operator: in English for the operator's
 /// list and log, in German in the notification every employee of its company gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

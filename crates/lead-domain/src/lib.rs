@@ -45,8 +45,8 @@ pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use lead::{
-    extra_fields, order_notification, ticket_notification, Lead, LeadType, NotificationText, Ticket, WebOrder,
-    WebhookDisabled,
+    assigned_notification, extra_fields, order_notification, ticket_notification, Lead, LeadType, NotificationText,
+    Ticket, WebOrder, WebhookDisabled,
 };
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};

@@ -35,6 +35,8 @@ use crate::{health, lead, lifecycle, live, metrics, team};
         team::close_ticket,
         team::reopen_ticket,
         team::assign_ticket,
+        team::order_owner,
+        team::ticket_owner,
         team::order_customer,
         team::ticket_customer,
         team::list_customers,

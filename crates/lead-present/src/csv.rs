@@ -48,7 +48,11 @@ pub fn head<K: Presented>(dialect: Dialect) -> Vec<u8> {
     ]
     .iter()
     .chain(K::OWN_COLUMNS)
-    .chain(&[("Nachricht", "message"), ("Kunde", "customer_id")])
+    .chain(&[
+        ("Nachricht", "message"),
+        ("Kunde", "customer_id"),
+        ("Zuständig", "owner"),
+    ])
     .chain(&K::CHANGED_COLUMNS)
     .chain(&[("Weitere Angaben", "extra")])
     .map(name)
@@ -140,6 +144,7 @@ pub fn rows<K: Presented>(leads: &[K], dialect: Dialect, zone: &TimeZone) -> Vec
             cells.extend([
                 safe(lead.message().unwrap_or_default(), dialect),
                 lead.customer_id().map(|c| c.to_string()).unwrap_or_default(),
+                safe(lead.owner().map_or("", |owner| owner.name.as_str()), dialect),
                 safe(changed_by.map_or("", |e| e.name.as_str()), dialect),
                 changed_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
                 safe(&extra(lead.payload()), dialect),
@@ -258,19 +263,19 @@ mod tests {
         let line = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
         assert_eq!(
             line(head::<lead_store::OrderRecord>(Dialect::Excel)),
-            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);Nachricht;Kunde;Entschieden von;Entschieden am;Weitere Angaben\r\n"
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);Nachricht;Kunde;Zuständig;Entschieden von;Entschieden am;Weitere Angaben\r\n"
         );
         assert_eq!(
             line(head::<lead_store::OrderRecord>(Dialect::Rfc4180)),
-            "id,created_at,status,email,title,total,message,customer_id,decided_by,decided_at,extra\r\n"
+            "id,created_at,status,email,title,total,message,customer_id,owner,decided_by,decided_at,extra\r\n"
         );
         assert_eq!(
             line(head::<lead_store::TicketRecord>(Dialect::Excel)),
-            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;Kunde;Geändert von;Geändert am;Weitere Angaben\r\n"
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;Kunde;Zuständig;Geändert von;Geändert am;Weitere Angaben\r\n"
         );
         assert_eq!(
             line(head::<lead_store::TicketRecord>(Dialect::Rfc4180)),
-            "id,created_at,status,email,title,message,customer_id,status_changed_by,status_changed_at,extra\r\n"
+            "id,created_at,status,email,title,message,customer_id,owner,status_changed_by,status_changed_at,extra\r\n"
         );
     }
 

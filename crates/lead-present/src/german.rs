@@ -111,8 +111,35 @@ pub fn event(event: Event, lead: &LeadRecord) -> Said {
         (Event::TicketReopened, LeadRecord::Ticket(ticket)) => {
             line(format!("Ticket „{}“ wurde wieder geöffnet.", ticket.title))
         }
+        (Event::OrderOwnerChanged | Event::TicketOwnerChanged, lead) => line(owned(lead)),
         (_, LeadRecord::Order(order)) => notification(lead_domain::order_notification(order.total)),
         (_, LeadRecord::Ticket(ticket)) => notification(lead_domain::ticket_notification(&ticket.title, &ticket.email)),
+    }
+}
+
+/// Who owns a lead now, for the whole team: `Die Bestellung „Tisch“ ist jetzt bei Eva Roth.`
+fn owned(lead: &LeadRecord) -> String {
+    let (what, title, owner) = match lead {
+        LeadRecord::Order(order) => ("Die Bestellung", &order.title, &order.owner),
+        LeadRecord::Ticket(ticket) => ("Das Ticket", &ticket.title, &ticket.owner),
+    };
+    match owner {
+        Some(owner) => format!("{what} „{title}“ ist jetzt bei {}.", owner.name),
+        None => format!("{what} „{title}“ hat keinen Zuständigen mehr."),
+    }
+}
+
+/// What the new owner of a lead is told, when a colleague gave it to them: „Ihnen
+/// zugewiesen“, and `Eva Roth hat Ihnen die Bestellung „Tisch“ zugewiesen.`
+pub fn assigned(lead: &LeadRecord) -> Said {
+    let (lead_type, title, by) = match lead {
+        LeadRecord::Order(order) => (LeadType::Order, &order.title, &order.owner_by),
+        LeadRecord::Ticket(ticket) => (LeadType::Ticket, &ticket.title, &ticket.owner_by),
+    };
+    let by = by.as_ref().map_or("Jemand", |by| by.name.as_str());
+    Said {
+        title: "Ihnen zugewiesen".into(),
+        body: lead_domain::assigned_notification(by, lead_type, title),
     }
 }
 

@@ -398,6 +398,10 @@ fn the_team_api_docs_followed_literally() {
         (r#""customer_id": 7"#, format!(r#""customer_id": {customer}"#)),
         ("/customers/7", format!("/customers/{customer}")),
         (r#""from": 8"#, format!(r#""from": {twin}"#)),
+        (
+            r#""employee_id": 3"#,
+            format!(r#""employee_id": {}"#, app.acme.employees[1]),
+        ),
         ("/notifications/57", format!("/notifications/{notification}")),
         ("Last-Event-ID: 57", format!("Last-Event-ID: {notification}")),
         (
@@ -428,7 +432,7 @@ fn the_team_api_docs_followed_literally() {
         |c| c.starts_with("curl ") || c.starts_with("T="),
         created,
     );
-    assert_eq!(ran.len(), 34, "every route");
+    assert_eq!(ran.len(), 37, "every route");
     // The test message was owed to the device the text subscribed (and removed right after).
     let pushes = app
         .store

@@ -95,8 +95,8 @@ pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
-    Claimed, Company, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member, Notification, Recorded, Role,
-    SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+    AutoCustomers, Claimed, Company, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member, Notification,
+    Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
@@ -111,7 +111,7 @@ pub use team::customers::{
 };
 pub use team::notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
 pub use team::notifications::{StreamBatch, StreamCursor};
-pub use team::records::{LeadKind, LeadQuery, OrderRecord, Search, TicketRecord};
+pub use team::records::{LeadKind, LeadQuery, OrderRecord, Owned, OwnerChange, Search, TicketRecord};
 
 /// A handle on the database; cheap to clone and share between threads.
 #[derive(Clone)]

@@ -306,6 +306,20 @@ pub struct Totals {
 }
 
 lead_domain::words! {
+    /// Which new senders get a customer file of their own as their lead arrives („Neue
+    /// Absender automatisch als Kunden anlegen“): none — only existing customers match —, the
+    /// senders of orders, or of every lead.
+    AutoCustomers("auto_customers") {
+        /// Nobody (the default).
+        Off = "off",
+        /// The senders of orders.
+        Orders = "orders",
+        /// The senders of orders and tickets.
+        All = "all",
+    }
+}
+
+lead_domain::words! {
     /// Why a stored lead is held back from the team: it notifies nobody and appears in no team
     /// view until the operator releases it.
     Hold("hold") {

@@ -73,6 +73,7 @@ pub(crate) struct NewOrder {
     pub payload: String,
     pub created_at: i64,
     pub held: Option<&'static str>,
+    pub owner_id: Option<EmployeeId>,
 }
 
 #[derive(Insertable)]
@@ -89,6 +90,7 @@ pub(crate) struct NewTicket {
     pub payload: String,
     pub created_at: i64,
     pub held: Option<&'static str>,
+    pub owner_id: Option<EmployeeId>,
 }
 
 #[derive(Insertable)]

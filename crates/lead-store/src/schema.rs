@@ -7,6 +7,28 @@ diesel::table! {
         name -> Text,
         active -> Integer,
         created_at -> BigInt,
+        auto_customers -> Text,
+    }
+}
+
+diesel::table! {
+    key_routes (api_key_id, employee_id) {
+        api_key_id -> BigInt,
+        employee_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    owner_changes (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        employee_id -> Nullable<BigInt>,
+        actor -> Text,
+        at -> BigInt,
+        owner_before -> Nullable<BigInt>,
+        owner_after -> Nullable<BigInt>,
     }
 }
 
@@ -23,6 +45,7 @@ diesel::table! {
         daily_cap -> Nullable<BigInt>,
         origins -> Nullable<Text>,
         confirm_sender -> Integer,
+        route_next -> BigInt,
     }
 }
 
@@ -114,6 +137,8 @@ diesel::table! {
         decided_by -> Nullable<BigInt>,
         decided_at -> Nullable<BigInt>,
         held -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        owner_by -> Nullable<BigInt>,
     }
 }
 
@@ -133,6 +158,8 @@ diesel::table! {
         status_changed_by -> Nullable<BigInt>,
         status_changed_at -> Nullable<BigInt>,
         held -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        owner_by -> Nullable<BigInt>,
     }
 }
 
@@ -271,6 +298,8 @@ diesel::table! {
 diesel::joinable!(notes -> employees (employee_id));
 diesel::joinable!(customer_changes -> employees (employee_id));
 diesel::joinable!(api_keys -> companies (company_id));
+diesel::joinable!(key_routes -> api_keys (api_key_id));
+diesel::joinable!(key_routes -> employees (employee_id));
 diesel::joinable!(webhooks -> companies (company_id));
 diesel::joinable!(push_subscriptions -> employees (employee_id));
 diesel::joinable!(employees -> companies (company_id));
@@ -289,6 +318,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     customer_emails,
     customer_changes,
+    key_routes,
+    owner_changes,
     web_orders,
     tickets,
     notifications,

@@ -35,8 +35,34 @@ pub(super) fn acting(store: &web::Data<Store>, me: &Employee) -> Store {
 
 /// `/app/admin`: what an admin can do.
 pub(crate) async fn index(session: Session, store: web::Data<Store>) -> PageResult {
-    admin(&store, &session).await?;
-    page(&store, &session, "Verwaltung", "admin", pages::admin_index()).await
+    let me = admin(&store, &session).await?;
+    let company = me.company_id;
+    let auto = blocking(&store, move |s| s.access().auto_customers(company)).await?;
+    page(
+        &store,
+        &session,
+        "Verwaltung",
+        "admin",
+        pages::admin_index(auto, &session.csrf),
+    )
+    .await
+}
+
+/// „Neue Absender automatisch als Kunden anlegen“: `auto` = `off`, `orders` or `all`.
+pub(crate) async fn auto_customers(posted: Posted, store: web::Data<Store>) -> PageResult {
+    let me = admin(&store, &posted.session).await?;
+    let auto: lead_store::AutoCustomers =
+        posted
+            .field("auto")
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| ApiError::InvalidField {
+                field: "auto",
+                message: "Bitte wählen Sie eine der Möglichkeiten.".into(),
+            })?;
+    let (store_as_me, company) = (acting(&store, &me), me.company_id);
+    blocking(&store, move |_| store_as_me.access().set_auto_customers(company, auto)).await?;
+    Ok(posted.back("/app/admin"))
 }
 
 fn id_of<T: std::str::FromStr>(path: &str, what: &'static str) -> Result<T, ApiError> {
@@ -158,8 +184,24 @@ pub(crate) async fn keys(session: Session, store: web::Data<Store>) -> PageResul
 
 async fn keys_page(store: &web::Data<Store>, session: &Session, me: &Employee, issued: Option<&str>) -> PageResult {
     let company = me.company_id;
-    let list = blocking(store, move |s| s.access().list_keys(Some(company))).await?;
-    let body = pages::admin_keys(&list, &session.csrf, issued, &session.zone);
+    let (list, routing) = blocking(store, move |s| {
+        let routing = pages::Routing {
+            routes: s.access().key_routes(company)?,
+            employees: s
+                .access()
+                .list_employees(company)?
+                .into_iter()
+                .filter(|employee| employee.active)
+                .map(|employee| lead_store::EmployeeRef {
+                    id: employee.id,
+                    name: employee.name,
+                })
+                .collect(),
+        };
+        Ok::<_, lead_store::StoreError>((s.access().list_keys(Some(company))?, routing))
+    })
+    .await?;
+    let body = pages::admin_keys(&list, &routing, &session.csrf, issued, &session.zone);
     page(store, session, "API-Schlüssel", "admin", body).await
 }
 
@@ -184,6 +226,8 @@ lead_domain::words! {
         Cap = "cap",
         /// Turns the confirmation e-mail to each sender on (`confirm=on`) or off.
         Confirm = "confirm",
+        /// Sets who its new leads go to (`employee`, repeated: one always, several in turn).
+        Route = "route",
     }
 }
 
@@ -234,6 +278,22 @@ pub(crate) async fn key_action(
                 ),
             };
             blocking(&store, move |_| store_as_me.access().set_daily_cap(scope, id, cap)).await?;
+        }
+        KeyAction::Route => {
+            let employees = posted
+                .fields
+                .iter()
+                .filter(|(name, _)| name == "employee")
+                .map(|(_, value)| value.parse::<i64>().map(EmployeeId::new))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ApiError::InvalidField {
+                    field: "employee",
+                    message: "Bitte wählen Sie Mitarbeiter aus der Liste.".into(),
+                })?;
+            blocking(&store, move |_| {
+                store_as_me.access().set_key_route(scope, id, &employees)
+            })
+            .await?;
         }
         KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");

@@ -107,7 +107,7 @@ pub(crate) async fn export<K: Presented>(
     let company = session.member.company_id;
     let dialect = Dialect::named(Some(filters.get("dialect")));
     let zone = config.dashboard.time_zone.clone();
-    let query = filters.query::<K>(EXPORT_CHUNK);
+    let query = filters.query::<K>(EXPORT_CHUNK, session.member.employee_id);
     streamed(place, &store, K::FILE, move |store, send| {
         let mut bytes = csv::head::<K>(dialect);
         store.team().walk_leads(company, query, |leads: Vec<K>| {

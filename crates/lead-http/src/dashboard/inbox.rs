@@ -73,10 +73,16 @@ impl Filters {
 
     /// The leads of kind `K` these filters ask for (a status that is none of the kind's: all),
     /// `limit` at most.
-    pub(super) fn query<K: lead_store::LeadKind>(&self, limit: i64) -> lead_store::LeadQuery<K> {
+    /// `me` is the viewer, whose leads `owner=me` asks for (an owner that is none: all).
+    pub(super) fn query<K: lead_store::LeadKind>(
+        &self,
+        limit: i64,
+        me: lead_store::EmployeeId,
+    ) -> lead_store::LeadQuery<K> {
         lead_store::LeadQuery {
             status: self.get("status").parse().ok(),
             search: self.search.clone(),
+            owner: crate::team::owner_of(Some(self.get("owner")), me).flatten(),
             before: self.before.map(K::numbered),
             limit: Some(limit),
         }
@@ -101,6 +107,7 @@ impl Filters {
             q: self.get("q"),
             since: self.get("since"),
             until: self.get("until"),
+            owner: self.get("owner"),
             before: self.before,
             older,
             counts: Vec::new(),

@@ -24,7 +24,7 @@ pub(crate) async fn list<K: OnDashboard>(
     config: web::Data<HttpConfig>,
 ) -> PageResult {
     let filters = Filters::of(&req, &config)?;
-    let query = filters.query::<K>(PAGE as i64 + 1);
+    let query = filters.query::<K>(PAGE as i64 + 1, session.member.employee_id);
     let status = query.status;
     let company = session.member.company_id;
     let (mut leads, counts) = blocking(&store, move |s| {
@@ -59,15 +59,30 @@ where
     let id: K::Id = record_id(&path)?;
     let company = session.member.company_id;
     let before = notes_before(&req);
-    let (lead, extra, notes, released) = blocking(&store, move |s| {
+    let me = session.member.employee_id;
+    let (lead, extra, notes, released, owning) = blocking(&store, move |s| {
         let lead = s.team().lead::<K>(company, id)?;
         let extra = K::extra(s, company, &lead)?;
         let notes = notes_page(s, company, Into::<NoteOn>::into(id), before)?;
         let released = s.access().released(company, Into::<lead_store::LeadId>::into(id))?;
-        Ok::<_, ApiError>((lead, extra, notes, released))
+        let owning = pages::Owning {
+            me,
+            colleagues: s
+                .access()
+                .list_employees(company)?
+                .into_iter()
+                .filter(|employee| employee.active)
+                .map(|employee| lead_store::EmployeeRef {
+                    id: employee.id,
+                    name: employee.name,
+                })
+                .collect(),
+            history: s.team().owner_history::<K>(company, id)?,
+        };
+        Ok::<_, ApiError>((lead, extra, notes, released, owning))
     })
     .await?;
-    let body = pages::lead(&lead, &extra, &notes, released, &session.csrf, &session.zone);
+    let body = pages::lead(&lead, &extra, &notes, released, &owning, &session.csrf, &session.zone);
     page(&store, &session, lead.title(), K::TAB, body).await
 }
 
@@ -93,4 +108,35 @@ where
     let member = posted.session.member;
     let made = blocking(&store, move |s| s.team().customer_from_lead::<K>(member, id)).await?;
     Ok(super::see_other(&format!("/app/customers/{}", made.customer.id)))
+}
+
+/// „Übernehmen“ and „Zuweisen“ on a lead's page or in a list: the lead given to the employee
+/// the form names (`me`: the viewer; empty: nobody), then back.
+pub(crate) async fn owner<K: OnDashboard>(
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult
+where
+    K::Id: Record,
+{
+    let id: K::Id = record_id(&path)?;
+    let member = posted.session.member;
+    let owner = match posted.field("employee_id").unwrap_or_default().trim() {
+        "" => None,
+        "me" => Some(member.employee_id),
+        number => Some(
+            number
+                .parse::<i64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .map(lead_store::EmployeeId::new)
+                .ok_or_else(|| ApiError::InvalidField {
+                    field: "employee_id",
+                    message: "Bitte wählen Sie einen Mitarbeiter.".into(),
+                })?,
+        ),
+    };
+    blocking(&store, move |s| s.team().set_owner::<K>(member, id, owner)).await?;
+    Ok(posted.back(&lead_present::link::<K>(id)))
 }

@@ -107,7 +107,8 @@ where
         .service(web::resource(format!("{list}/export.csv")).route(web::get().to(export::export::<K>)))
         .service(web::resource(format!("{list}/{{id}}")).route(web::get().to(leads::record::<K>)))
         .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)))
-        .service(web::resource(format!("{list}/{{id}}/customer")).route(web::post().to(leads::customer::<K>)));
+        .service(web::resource(format!("{list}/{{id}}/customer")).route(web::post().to(leads::customer::<K>)))
+        .service(web::resource(format!("{list}/{{id}}/owner")).route(web::post().to(leads::owner::<K>)));
 }
 
 /// Registers a route for each thing an admin does to an employee, a key or a webhook
@@ -196,6 +197,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/settings/push/test").route(web::post().to(settings::test)))
         .service(web::resource("/app/settings/push/{id}/delete").route(web::post().to(settings::remove)))
         .service(web::resource("/app/admin").route(web::get().to(admin::index)))
+        .service(web::resource("/app/admin/kunden-automatisch").route(web::post().to(admin::auto_customers)))
         .service(
             web::resource("/app/admin/datenschutz")
                 .route(web::get().to(privacy::privacy))

@@ -3,14 +3,14 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use lead_present::Presented;
-use lead_store::{CustomerId, LeadQuery, Store};
+use lead_store::{CustomerId, EmployeeId, LeadQuery, Store};
 
 use super::{ok, ListQuery};
-use crate::request::{blocking, record_id, Record};
+use crate::request::{blocking, json_body, record_id, Record};
 use crate::views::Page;
-use crate::{ApiError, TeamMember};
+use crate::{ApiError, HttpConfig, TeamMember};
 
-/// The team's leads of kind `K`: `status`, `q`, `since`, `until`, `limit` and `cursor`.
+/// The team's leads of kind `K`: `status`, `q`, `since`, `until`, `owner`, `limit` and `cursor`.
 pub(super) async fn list<K: Presented>(
     member: TeamMember,
     req: HttpRequest,
@@ -21,6 +21,7 @@ pub(super) async fn list<K: Presented>(
     let leads = LeadQuery::<K> {
         status: query.status::<K::Status>()?,
         search: query.search()?,
+        owner: query.owner(member.0.employee_id)?,
         before: query.before::<K::Id>()?,
         limit: query.fetch(),
     };
@@ -68,4 +69,55 @@ pub(super) async fn of_customer<K: Presented>(
         |lead| lead.id().into().get(),
         |lead| lead.view(false),
     )))
+}
+
+/// The body of `POST /api/v1/orders/{id}/owner` (and `tickets`).
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct OwnerBody {
+    /// An active employee of your company, or `null`: nobody. (Read as given: absent is
+    /// `None`, `null` is `Some(Null)`.)
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<i64>, required = true)]
+    employee_id: Option<serde_json::Value>,
+}
+
+/// A member as given, `null` included (absent members stay `None` by `default`).
+fn given<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// Gives the lead of kind `K` at `path` to the employee the body names (`employee_id`), or to
+/// nobody (`null`); the lead.
+pub(super) async fn set_owner<K: Presented>(
+    req: HttpRequest,
+    member: TeamMember,
+    path: web::Path<String>,
+    body: web::Payload,
+    store: web::Data<Store>,
+    config: web::Data<HttpConfig>,
+) -> Result<HttpResponse, ApiError>
+where
+    K::Id: Record,
+{
+    let id: K::Id = record_id(&path)?;
+    let body = json_body::<OwnerBody>(&req, body, &config).await?;
+    let owner = match &body.employee_id {
+        None => return Err(ApiError::MissingField("employee_id")),
+        Some(serde_json::Value::Null) => None,
+        Some(value) => {
+            Some(
+                value
+                    .as_i64()
+                    .filter(|&n| n > 0)
+                    .map(EmployeeId::new)
+                    .ok_or_else(|| ApiError::InvalidField {
+                        field: "employee_id",
+                        message: "„employee_id“ muss die Nummer eines Mitarbeiters oder null sein.".into(),
+                    })?,
+            )
+        }
+    };
+    let member = member.0;
+    let lead = blocking(&store, move |s| s.team().set_owner::<K>(member, id, owner)).await?;
+    Ok(ok(&lead.view(true)))
 }

@@ -11,6 +11,7 @@ mod push;
 mod tickets;
 
 pub(crate) use customers::*;
+pub(crate) use leads::OwnerBody;
 pub(crate) use notes::*;
 pub(crate) use notifications::*;
 pub(crate) use orders::*;
@@ -94,6 +95,14 @@ impl ListQuery {
         }
     }
 
+    /// `owner`: `me` (the caller's), `none` (nobody's) or an employee's number.
+    fn owner(&self, me: EmployeeId) -> Result<Option<lead_store::Owned>, ApiError> {
+        owner_of(self.get("owner"), me).ok_or_else(|| ApiError::InvalidField {
+            field: "owner",
+            message: "„owner“ muss „me“, „none“ oder die Nummer eines Mitarbeiters sein.".into(),
+        })
+    }
+
     /// One more than the page holds, to learn whether another page follows.
     fn fetch(&self) -> Option<i64> {
         Some(self.limit + 1)
@@ -127,6 +136,22 @@ pub(crate) fn search_of<'a>(
         since: day("since", false)?,
         until: day("until", true)?,
     })
+}
+
+/// Whose leads a list's `owner` parameter asks for (`None`: no such owner); absent or empty
+/// asks for everyone's.
+pub(crate) fn owner_of(given: Option<&str>, me: EmployeeId) -> Option<Option<lead_store::Owned>> {
+    use lead_store::Owned;
+    match given.map(str::trim) {
+        None | Some("") => Some(None),
+        Some("me") => Some(Some(Owned::By(me))),
+        Some("none") => Some(Some(Owned::Nobody)),
+        Some(number) => number
+            .parse()
+            .ok()
+            .filter(|&n: &i64| n > 0)
+            .map(|n| Some(Owned::By(EmployeeId::new(n)))),
+    }
 }
 
 fn ok(body: &impl Serialize) -> HttpResponse {
@@ -202,6 +227,16 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
             routes
                 .allow_only(["/api/v1/tickets/{id}/assign"], "POST")
                 .route(web::post().to(assign_ticket)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}/owner"], "POST")
+                .route(web::post().to(order_owner)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/owner"], "POST")
+                .route(web::post().to(ticket_owner)),
         )
         .service(
             routes

@@ -24,6 +24,8 @@ pub struct OrderView {
     created_at: String,
     decided_by: Option<EmployeeView>,
     decided_at: Option<String>,
+    /// The employee who owns it, or `null`.
+    owner: Option<EmployeeView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -49,6 +51,7 @@ impl OrderView {
             created_at: time(order.created_at),
             decided_by: order.decided_by.map(EmployeeView::from),
             decided_at: order.decided_at.map(time),
+            owner: order.owner.map(EmployeeView::from),
         }
     }
 }
@@ -69,6 +72,8 @@ pub struct TicketView {
     created_at: String,
     status_changed_by: Option<EmployeeView>,
     status_changed_at: Option<String>,
+    /// The employee who owns it, or `null`.
+    owner: Option<EmployeeView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -93,6 +98,7 @@ impl TicketView {
             created_at: time(ticket.created_at),
             status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
             status_changed_at: ticket.status_changed_at.map(time),
+            owner: ticket.owner.map(EmployeeView::from),
         }
     }
 }

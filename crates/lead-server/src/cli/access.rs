@@ -25,6 +25,15 @@ pub enum CompanyCommand {
         /// Id or exact name.
         company: String,
     },
+    /// Which new senders get a customer file of their own as their lead arrives: `off` (only
+    /// existing customers match; the default), `orders`, or `all`.
+    AutoCustomers {
+        /// Id or exact name.
+        company: String,
+        /// `off`, `orders` or `all`.
+        #[arg(value_parser = ["off", "orders", "all"])]
+        mode: String,
+    },
 }
 
 /// `key …`
@@ -80,6 +89,15 @@ pub enum KeyCommand {
         key: String,
         /// `on` or `off`.
         state: Switch,
+    },
+    /// Route a key's new leads to an owner: one `--employee` owns every one, several take
+    /// turns, none leaves them without an owner.
+    Route {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// An active employee of the key's company (repeat for turns).
+        #[arg(long = "employee")]
+        employees: Vec<i64>,
     },
     /// Cap the leads a key brings to the team per day (UTC). Past the cap, leads are still
     /// stored and answered 200, but quarantined: they notify nobody and wait for the operator

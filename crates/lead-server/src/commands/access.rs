@@ -21,6 +21,12 @@ pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<
         CompanyCommand::List(list) => list_rows(store.access().list_companies()?, &list, CompanyRow::from)?,
         CompanyCommand::Deactivate { company } => set_company_active(store, &company, false)?,
         CompanyCommand::Activate { company } => set_company_active(store, &company, true)?,
+        CompanyCommand::AutoCustomers { company, mode } => {
+            let company = store.access().find_company(&company)?;
+            let mode: lead_store::AutoCustomers = mode.parse().map_err(|_| anyhow::anyhow!("off, orders or all"))?;
+            store.access().set_auto_customers(company.id, mode)?;
+            eprintln!("Company {:?}: new senders get a customer file: {mode}.", company.name);
+        }
     }
     Ok(())
 }
@@ -95,6 +101,18 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             } else {
                 eprintln!("Key {} ({}): usable from {}.", info.id, info.prefix, origins.join(", "));
             }
+        }
+        KeyCommand::Route { key, employees } => {
+            let info = store.access().find_key(&key)?;
+            let employees: Vec<lead_store::EmployeeId> =
+                employees.into_iter().map(lead_store::EmployeeId::new).collect();
+            store.access().set_key_route(Scope::Everyone, info.id, &employees)?;
+            let said = match employees.len() {
+                0 => "its new leads have no owner".to_owned(),
+                1 => format!("its new leads go to employee {}", employees[0]),
+                n => format!("its new leads go in turn to {n} employees"),
+            };
+            eprintln!("Key {} ({}): {said}.", info.id, info.prefix);
         }
         KeyCommand::Confirm { key, state } => {
             let info = store.access().find_key(&key)?;

@@ -108,6 +108,7 @@ fn export<K: InTerminal>(store: &Store, config: &Config, args: &ExportArgs) -> a
             since: day(&args.since, "since", false)?,
             until: day(&args.until, "until", true)?,
         },
+        owner: None,
         before: None,
         limit: Some(500),
     };

@@ -217,7 +217,7 @@ impl Access<'_> {
     /// Changes an existing key within `scope` with `change` (which says what it did, for the
     /// audit log) and records `action` in the audit log; a key outside the scope is not found,
     /// like a missing one.
-    fn change_key(
+    pub(super) fn change_key(
         &self,
         scope: Scope,
         key_id: KeyId,

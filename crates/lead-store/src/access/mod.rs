@@ -8,6 +8,7 @@ pub(crate) mod employees;
 pub(crate) mod keys;
 pub(crate) mod logins;
 pub(crate) mod passwords;
+pub(crate) mod routing;
 pub(crate) mod scope;
 pub(crate) mod secrets;
 pub(crate) mod tokens;

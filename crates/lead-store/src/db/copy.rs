@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
     api_keys, audit_log, companies, customer_changes, customer_emails, customers, employee_tokens, employees, notes,
-    notifications, outbox, outbox_attempts, push_subscriptions, tickets, vapid_keys, web_orders, webhooks,
+    notifications, outbox, outbox_attempts, owner_changes, push_subscriptions, tickets, vapid_keys, web_orders,
+    webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -44,12 +45,14 @@ mod rows {
         companies {
             name: String,
             active: i32,
-            created_at: i64
+            created_at: i64,
+            auto_customers: String,
         }
     );
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
         last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>, confirm_sender: i32,
+        route_next: i64,
     });
     full_row!(
         Employee,
@@ -108,12 +111,18 @@ mod rows {
     full_row!(Order, web_orders {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: Option<String>, total_cents: i64, status: String, payload: String, created_at: i64,
-        decided_by: Option<i64>, decided_at: Option<i64>, held: Option<String>,
+        decided_by: Option<i64>, decided_at: Option<i64>, held: Option<String>, owner_id: Option<i64>,
+        owner_by: Option<i64>,
     });
     full_row!(Ticket, tickets {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: String, status: String, payload: String, created_at: i64,
         status_changed_by: Option<i64>, status_changed_at: Option<i64>, held: Option<String>,
+        owner_id: Option<i64>, owner_by: Option<i64>,
+    });
+    full_row!(OwnerChange, owner_changes {
+        company_id: i64, order_id: Option<i64>, ticket_id: Option<i64>, employee_id: Option<i64>, actor: String,
+        at: i64, owner_before: Option<i64>, owner_after: Option<i64>,
     });
     full_row!(
         Audit,
@@ -232,6 +241,7 @@ impl Store {
                     copy_table!(source, target, customer_changes, rows::CustomerChange),
                     copy_table!(source, target, web_orders, rows::Order),
                     copy_table!(source, target, tickets, rows::Ticket),
+                    copy_table!(source, target, owner_changes, rows::OwnerChange),
                     copy_table!(source, target, notifications, rows::Notification),
                     copy_table!(source, target, notes, rows::Note),
                     copy_table!(source, target, audit_log, rows::Audit),
@@ -242,9 +252,10 @@ impl Store {
                     copy_table!(source, target, vapid_keys, rows::VapidKeys),
                     copy_idempotency_keys(source, target)?,
                     copy_daily_counts(source, target)?,
+                    copy_key_routes(source, target)?,
                 ];
-                // The tables with an id sequence (the last three have none).
-                let sequenced: Vec<&str> = tables[..tables.len() - 3].iter().map(|(table, _)| *table).collect();
+                // The tables with an id sequence (the last four have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 4].iter().map(|(table, _)| *table).collect();
                 crate::db::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables, snapshot_at })
             })
@@ -253,6 +264,24 @@ impl Store {
         <DbConnection as diesel::connection::TransactionManager<DbConnection>>::rollback_transaction(source)?;
         copied
     }
+}
+
+/// Who each key's new leads go to (a pair of ids a row, no id of its own).
+fn copy_key_routes(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::key_routes;
+    let rows: Vec<(i64, i64)> = key_routes::table
+        .select((key_routes::api_key_id, key_routes::employee_id))
+        .order((key_routes::api_key_id, key_routes::employee_id))
+        .load(source)?;
+    for (api_key_id, employee_id) in &rows {
+        diesel::insert_into(key_routes::table)
+            .values((
+                key_routes::api_key_id.eq(api_key_id),
+                key_routes::employee_id.eq(employee_id),
+            ))
+            .execute(target)?;
+    }
+    Ok(("key_routes", rows.len() as i64))
 }
 
 /// The remembered Idempotency-Keys (they have no id of their own), so that a retry across the

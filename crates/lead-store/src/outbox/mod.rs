@@ -42,6 +42,10 @@ lead_domain::words! {
         TicketClosed = "ticket.closed",
         /// An employee reopened a ticket.
         TicketReopened = "ticket.reopened",
+        /// An order got another owner (or none).
+        OrderOwnerChanged = "order.owner_changed",
+        /// A ticket got another owner (or none).
+        TicketOwnerChanged = "ticket.owner_changed",
         /// The sender's confirmation e-mail of a new lead.
         Confirmation = "confirmation",
         /// A test message to an employee's devices („Test senden“).
@@ -58,7 +62,17 @@ impl Event {
         Event::OrderRejected,
         Event::TicketClosed,
         Event::TicketReopened,
+        Event::OrderOwnerChanged,
+        Event::TicketOwnerChanged,
     ];
+
+    /// The event of a lead's new owner.
+    pub fn owner_changed(lead: LeadId) -> Event {
+        match lead {
+            LeadId::Order(_) => Event::OrderOwnerChanged,
+            LeadId::Ticket(_) => Event::TicketOwnerChanged,
+        }
+    }
 
     /// The event of a new (or released) lead.
     pub fn created(lead: LeadId) -> Event {

@@ -103,13 +103,15 @@ impl Subscribers {
         })
     }
 
-    /// The deliveries `event` about `lead` owes: one per endpoint that takes it, and for a
-    /// new lead one e-mail per employee who wants one and one push message per device.
+    /// The deliveries `event` about `lead` owes: one per endpoint that takes it; for a new
+    /// lead one e-mail per employee who wants one and one push message per device; for an
+    /// event `to` one employee (a lead given to them), their e-mail and their devices.
     pub(crate) fn owed(
         &self,
         company_id: CompanyId,
         lead: LeadId,
         event: Event,
+        to: Option<EmployeeId>,
         now: i64,
     ) -> impl Iterator<Item = NewDelivery> + '_ {
         let row = move |channel: Channel, target_id, employee_id| {
@@ -121,20 +123,18 @@ impl Subscribers {
             .filter(move |(_, events)| events.contains(&event))
             .map(move |&(id, _)| row(Channel::Webhook, Some(id.get()), None));
         let created = event == Event::created(lead);
-        let (mails, devices) = if created {
-            (self.mail.as_slice(), self.devices.as_slice())
-        } else {
-            (&[][..], &[][..])
-        };
+        let addressed = move |employee: EmployeeId| created || to == Some(employee);
         hooks
             .chain(
-                mails
+                self.mail
                     .iter()
+                    .filter(move |&&employee| addressed(employee))
                     .map(move |&employee| row(Channel::Email, None, Some(employee))),
             )
             .chain(
-                devices
+                self.devices
                     .iter()
+                    .filter(move |&&(_, employee)| addressed(employee))
                     .map(move |&(device, employee)| row(Channel::Push, Some(device.get()), Some(employee))),
             )
     }
@@ -190,11 +190,12 @@ pub(crate) fn enqueue(
     company_id: CompanyId,
     lead: LeadId,
     event: Event,
+    to: Option<EmployeeId>,
     owed: DeliveryPolicy,
     now: i64,
 ) -> Result<()> {
     let rows: Vec<NewDelivery> = Subscribers::of(conn, company_id, owed)?
-        .owed(company_id, lead, event, now)
+        .owed(company_id, lead, event, to, now)
         .collect();
     if !rows.is_empty() {
         dialect::insert_rows!(conn, outbox, rows);
@@ -211,11 +212,25 @@ impl Outbox<'_> {
         lead: LeadId,
         event: Event,
     ) -> Result<()> {
+        self.enqueue_to(conn, company_id, lead, event, None)
+    }
+
+    /// Writes the deliveries `event` about `lead` owes, the personal ones to employee `to`
+    /// (inside the caller's transaction).
+    pub(crate) fn enqueue_to(
+        &self,
+        conn: &mut DbConnection,
+        company_id: CompanyId,
+        lead: LeadId,
+        event: Event,
+        to: Option<EmployeeId>,
+    ) -> Result<()> {
         enqueue(
             conn,
             company_id,
             lead,
             event,
+            to,
             self.store.shared.owed,
             Timestamp::now().millis(),
         )

@@ -63,7 +63,7 @@ impl OnDashboard for OrderRecord {
     }
 
     fn columns() -> Markup {
-        html! { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { span class="sr" { "Aktionen" } } }
+        html! { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { "Zuständig" } th { span class="sr" { "Aktionen" } } }
     }
 
     fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup {
@@ -74,6 +74,7 @@ impl OnDashboard for OrderRecord {
                 td { (email_or_file(&self.email, self.customer_id)) }
                 td { a href={ "/app/orders/" (self.id) } { (self.title) } }
                 td class="status" { (Self::label(self.status)) }
+                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), back, csrf)) }
                 td class="actions" {
                     @if self.status == OrderStatus::New {
                         form method="post" action={ "/app/orders/" (self.id) "/accept" } class="inline" {
@@ -154,16 +155,17 @@ impl OnDashboard for TicketRecord {
     }
 
     fn columns() -> Markup {
-        html! { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } }
+        html! { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } th { "Zuständig" } }
     }
 
-    fn row(&self, _: &str, _: &str, zone: &TimeZone) -> Markup {
+    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup {
         html! {
-            tr {
+            tr id={ "ticket-" (self.id) } {
                 td { (when(self.created_at, zone)) }
                 td { a href={ "/app/tickets/" (self.id) } { (self.title) } }
                 td { (self.email) }
                 td { (Self::label(self.status)) }
+                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), back, csrf)) }
             }
         }
     }
@@ -204,6 +206,22 @@ impl OnDashboard for TicketRecord {
                     }
                     button type="submit" { "Zuordnen" }
                 }
+            }
+        }
+    }
+}
+
+/// A list's cell of who owns a lead: their name, or „Übernehmen“ (the viewer takes it).
+fn owner_cell(list: &str, id: i64, owner: Option<&lead_store::EmployeeRef>, back: &str, csrf: &str) -> Markup {
+    html! {
+        @if let Some(owner) = owner {
+            (owner.name)
+        } @else {
+            form method="post" action={ (list) "/" (id) "/owner" } class="inline" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
+                input type="hidden" name="employee_id" value="me";
+                button type="submit" class="take" { "Übernehmen" }
             }
         }
     }

@@ -14,6 +14,8 @@ pub(crate) struct ListView<'a> {
     pub q: &'a str,
     pub since: &'a str,
     pub until: &'a str,
+    /// Whose leads: `me`, `none`, or (empty) everyone's.
+    pub owner: &'a str,
     /// This page starts below this id (`None`: with the newest).
     pub before: Option<i64>,
     /// The next page starts below this id (`None`: this is the last).
@@ -31,6 +33,7 @@ impl ListView<'_> {
             ("q", self.q),
             ("since", self.since),
             ("until", self.until),
+            ("owner", self.owner),
         ] {
             if !value.is_empty() {
                 query.append_pair(name, value);
@@ -44,6 +47,16 @@ impl ListView<'_> {
             true => format!("{}{path}", self.base),
             false => format!("{}{path}?{query}", self.base),
         }
+    }
+
+    /// This list (its status and search kept) of the leads of `owner`.
+    fn with_owner(&self, owner: &str) -> String {
+        ListView {
+            owner,
+            counts: Vec::new(),
+            ..*self
+        }
+        .link("", self.status, None)
     }
 
     fn searching(&self) -> bool {
@@ -60,8 +73,14 @@ impl ListView<'_> {
                     a href=(self.link("", Some(value), None)) aria-current=[(self.status == Some(*value)).then_some("true")] { (label) " (" (n) ")" }
                 }
             }
+            nav class="filter" aria-label="Nach Zuständigen filtern" id="owner-tabs" {
+                @for (value, label) in [("", "Alle Zuständigen"), ("me", "Meine"), ("none", "Ohne Zuständigen")] {
+                    a href=(self.with_owner(value)) aria-current=[(self.owner == value).then_some("true")] { (label) }
+                }
+            }
             form method="get" action=(self.base) class="search" role="search" {
                 @if let Some(status) = self.status { input type="hidden" name="status" value=(status); }
+                @if !self.owner.is_empty() { input type="hidden" name="owner" value=(self.owner); }
                 label for="q" { "Suchen" }
                 input type="search" id="q" name="q" value=(self.q) placeholder="E-Mail, Name, Text, Angaben";
                 label for="since" { "von" }
@@ -95,7 +114,7 @@ pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str, zo
         (view.filters())
         div data-live=(K::TAB) {
             @if leads.is_empty() {
-                @if view.searching() || view.status.is_some() {
+                @if view.searching() || view.status.is_some() || !view.owner.is_empty() {
                     p class="empty" { (K::NONE_FOUND) }
                 } @else {
                     (K::first_steps())

@@ -8,19 +8,21 @@ use maud::{html, Markup, DOCTYPE};
 mod admin;
 mod customers;
 pub(crate) mod import;
+mod keys;
 mod kinds;
 mod lists;
 mod me;
 mod record;
 
 pub(crate) use admin::{
-    admin_audit, admin_employees, admin_index, admin_keys, admin_submissions, admin_webhooks, privacy, Privacy,
+    admin_audit, admin_employees, admin_index, admin_submissions, admin_webhooks, privacy, Privacy,
 };
 pub(crate) use customers::{customer_file, customers, FileMore, FilePaging};
+pub(crate) use keys::{admin_keys, Routing};
 pub(crate) use kinds::OnDashboard;
 pub(crate) use lists::{leads, ListView};
 pub(crate) use me::{notifications, password_form, settings, Settings};
-pub(crate) use record::{lead, NotesShown};
+pub(crate) use record::{lead, NotesShown, Owning};
 
 /// Who is looking, for the page header.
 pub(crate) struct Viewer<'a> {

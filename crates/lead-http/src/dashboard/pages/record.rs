@@ -177,18 +177,76 @@ pub(super) fn note_form(base: &str, csrf: &str) -> Markup {
     }
 }
 
-/// One lead of kind `K`: everything the website sent, what the team can do with it, its
-/// history and a note.
+/// Who owns a lead, who else could, and the changes so far.
+pub(crate) struct Owning {
+    /// The viewer.
+    pub me: lead_store::EmployeeId,
+    /// The company's active employees, the viewer among them.
+    pub colleagues: Vec<lead_store::EmployeeRef>,
+    /// The changes of the lead's owner, newest first.
+    pub history: Vec<lead_store::OwnerChange>,
+}
+
+/// Who owns the lead at `base`: „Übernehmen“ for the viewer, and a choice of colleague (or
+/// nobody).
+fn owner_section(owner: Option<&lead_store::EmployeeRef>, owning: &Owning, base: &str, csrf: &str) -> Markup {
+    let owner_id = owner.map(|owner| owner.id);
+    html! {
+        section class="owner" id="owner" aria-label="Zuständig" {
+            p { "Zuständig: " strong { (owner.map_or("niemand", |owner| owner.name.as_str())) } }
+            @if owner_id != Some(owning.me) {
+                form method="post" action={ (base) "/owner" } class="inline" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="employee_id" value="me";
+                    button type="submit" class="take" { "Übernehmen" }
+                }
+                " "
+            }
+            form method="post" action={ (base) "/owner" } class="inline" {
+                input type="hidden" name="csrf" value=(csrf);
+                label for="owner-choice" { "Zuweisen an" }
+                " "
+                select id="owner-choice" name="employee_id" {
+                    option value="" selected[owner_id.is_none()] { "Niemand" }
+                    @for colleague in &owning.colleagues {
+                        option value=(colleague.id) selected[owner_id == Some(colleague.id)] { (colleague.name) }
+                    }
+                }
+                " "
+                button type="submit" { "Zuweisen" }
+            }
+        }
+    }
+}
+
+/// One lead of kind `K`: everything the website sent, who owns it, what the team can do with
+/// it, its history and a note.
 pub(crate) fn lead<K: OnDashboard>(
     lead: &K,
     extra: &K::Extra,
     notes: &NotesShown,
     released: Option<(Timestamp, String)>,
+    owning: &Owning,
     csrf: &str,
     zone: &TimeZone,
 ) -> Markup {
     let base = lead_present::link::<K>(lead.id());
     let mut events = vec![(lead.created_at(), "Eingegangen".to_owned())];
+    let named = |who: &Option<lead_store::EmployeeRef>| who.as_ref().map_or("niemand".to_owned(), |e| e.name.clone());
+    for change in &owning.history {
+        let by = change
+            .by
+            .as_ref()
+            .map_or_else(String::new, |e| format!(" – von {}", e.name));
+        events.push((
+            change.at,
+            format!(
+                "Zuständig: {} (vorher {}){by}",
+                named(&change.after),
+                named(&change.before)
+            ),
+        ));
+    }
     events.extend(released.map(|(at, by)| (at, format!("Für das Team freigegeben (war zurückgehalten) – {by}"))));
     if let (changed_by, Some(at)) = lead.changed() {
         let by = changed_by.map_or_else(String::new, |e| format!(" von {}", e.name));
@@ -198,6 +256,7 @@ pub(crate) fn lead<K: OnDashboard>(
         p { a href=(K::LIST) { (K::BACK) } }
         h1 { (lead.title()) }
         (lead.head(zone))
+        (owner_section(lead.owner(), owning, &base, csrf))
         (self::extra(lead.payload()))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))

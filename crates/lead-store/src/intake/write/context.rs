@@ -13,11 +13,13 @@ use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId, EmployeeId, KeyId};
 use crate::intake::duplicates::Fingerprints;
 use crate::intake::ingest::Job;
-use crate::models::Hold;
+use crate::models::{AutoCustomers, Hold};
 use crate::outbox::DeliveryPolicy;
 use crate::outbox::Subscribers;
 use crate::schema::{api_keys, companies};
 use crate::Result;
+
+use super::owners::{save_turns, Route};
 
 /// What the leads of one batch share.
 pub(crate) struct Context<'a> {
@@ -41,6 +43,10 @@ pub(crate) struct Context<'a> {
     subscribers: HashMap<CompanyId, Subscribers>,
     /// The keys whose senders get a confirmation e-mail, and how many they may still send today.
     confirmations: HashMap<KeyId, i64>,
+    /// Who each key's new leads go to.
+    routes: HashMap<KeyId, Route>,
+    /// Which new senders each company files automatically.
+    auto_customers: HashMap<CompanyId, AutoCustomers>,
 }
 
 impl<'a> Context<'a> {
@@ -62,6 +68,8 @@ impl<'a> Context<'a> {
         let mut caps: Vec<(KeyId, i64)> = Vec::new();
         let mut confirming: Vec<KeyId> = Vec::new();
         let mut stale_use = Vec::new();
+        let mut routes = HashMap::new();
+        let mut auto_customers = HashMap::new();
         let distinct: BTreeSet<KeyId> = jobs.iter().map(|job| job.tenant.key_id).collect();
         for key_id in distinct {
             let found = api_keys::table
@@ -74,11 +82,20 @@ impl<'a> Context<'a> {
                     companies::active,
                     api_keys::last_used_at,
                     api_keys::confirm_sender,
+                    companies::auto_customers,
                 ))
-                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>, i32)>(conn)?;
-            if let Some(&(company_id, cap, key_active, company_active, last_used, confirm)) = found.first() {
+                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>, i32, String)>(conn)?;
+            if let Some((company_id, cap, key_active, company_active, last_used, confirm, auto)) =
+                found.into_iter().next()
+            {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     valid_keys.insert(key_id, company_id);
+                    // In key order, like the day counts below: parallel writers cannot deadlock.
+                    routes.insert(key_id, Route::of(conn, key_id)?);
+                    let auto = auto
+                        .parse()
+                        .map_err(|_| crate::StoreError::corrupt(format!("auto_customers {auto:?}")))?;
+                    auto_customers.insert(company_id, auto);
                     caps.extend(cap.map(|cap| (key_id, cap)));
                     if owed.email && confirm == 1 {
                         confirming.push(key_id);
@@ -136,7 +153,33 @@ impl<'a> Context<'a> {
             customers,
             subscribers,
             confirmations,
+            routes,
+            auto_customers,
         })
+    }
+
+    /// The owner of the lead that is `key_id`'s `nth` of the batch (from 0) that counts as a
+    /// lead: its routed employee, or the one whose turn it is.
+    pub(crate) fn owner(&self, key_id: KeyId, nth: i64) -> Option<EmployeeId> {
+        self.routes.get(&key_id)?.owner(nth)
+    }
+
+    /// Whether `company_id` gives a new sender of a lead of `lead_type` a customer file.
+    pub(crate) fn files_new_senders(&self, company_id: CompanyId, lead_type: lead_domain::LeadType) -> bool {
+        self.auto_customers
+            .get(&company_id)
+            .is_some_and(|&auto| super::owners::files(auto, lead_type))
+    }
+
+    /// Moves on the turns of the keys that take them by the leads `counted` of each the batch
+    /// stored (in the batch's transaction).
+    pub(crate) fn save_turns(&self, conn: &mut DbConnection, counted: &HashMap<KeyId, i64>) -> Result<()> {
+        for (key_id, route) in &self.routes {
+            if let Some(&routed) = counted.get(key_id).filter(|&&n| n > 0 && route.takes_turns()) {
+                save_turns(conn, *key_id, routed)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether a lead of `key_id` owes its sender a confirmation e-mail, when `sent` of the

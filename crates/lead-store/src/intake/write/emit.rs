@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use lead_domain::{Lead, OrderStatus, TicketStatus};
 
 use super::context::Context;
+use super::owners::make_files;
 use super::plan::{replayed, Decision, Plan};
 use super::Passed;
 use crate::db::dialect::{insert_ids, insert_rows};
@@ -25,15 +26,15 @@ use crate::{Result, StoreError};
 /// leaves for the leads after it (to be taken in once its savepoint is released).
 pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job], plan: Plan) -> Result<Passed> {
     let now = context.now;
+    let mut customers = plan.customers.clone();
+    make_files(conn, &plan.files.new, &mut customers)?;
     let stored = || {
-        jobs.iter()
-            .zip(&plan.decisions)
-            .zip(&plan.customers)
-            .enumerate()
-            .filter_map(|(position, ((job, decision), customer))| match decision {
+        jobs.iter().zip(&plan.decisions).zip(&customers).enumerate().filter_map(
+            |(position, ((job, decision), customer))| match decision {
                 Decision::Store(held) => Some((position, job, *held, *customer)),
                 _ => None,
-            })
+            },
+        )
     };
 
     let mut ids: Vec<Option<LeadId>> = vec![None; jobs.len()];
@@ -58,6 +59,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
                     payload: job.payload.clone(),
                     created_at: now,
                     held: held.map(Hold::as_str),
+                    owner_id: plan.owners[position],
                 });
             }
             Lead::Ticket(ticket) => {
@@ -74,6 +76,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
                     payload: job.payload.clone(),
                     created_at: now,
                     held: held.map(Hold::as_str),
+                    owner_id: plan.owners[position],
                 });
             }
         }
@@ -114,7 +117,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         let company_id = job.tenant.company_id;
         if let Some(subscribers) = context.subscribers(company_id) {
             let lead = id_of(position);
-            deliveries.extend(subscribers.owed(company_id, lead, Event::created(lead), now));
+            deliveries.extend(subscribers.owed(company_id, lead, Event::created(lead), None, now));
         }
         if plan.confirm[position] {
             deliveries.push(confirmation(company_id, id_of(position), now));
@@ -169,12 +172,12 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     let answers = jobs
         .iter()
         .zip(&plan.decisions)
-        .zip(&plan.customers)
+        .zip(&customers)
         .enumerate()
         .map(|(position, ((job, decision), customer_id))| match decision {
             Decision::Refused => Err(StoreError::KeyNotValid),
             Decision::Replay(first) => Ok(*first),
-            Decision::SameAs(first) => Ok(replayed(id_of(*first), plan.customers[*first])),
+            Decision::SameAs(first) => Ok(replayed(id_of(*first), customers[*first])),
             Decision::Store(held) => Ok(Recorded {
                 id: id_of(position),
                 customer_id: *customer_id,

@@ -14,6 +14,7 @@
 
 mod context;
 mod emit;
+mod owners;
 mod plan;
 
 use std::collections::{BTreeSet, HashMap};
@@ -76,6 +77,7 @@ pub(crate) fn write_batch(
         .collect();
     context.note_key_use(conn, &keys)?;
     context.save_counts(conn, &written.counted)?;
+    context.save_turns(conn, &written.counted)?;
     context.save_confirmations(conn, &written.confirmed)?;
     let companies: BTreeSet<CompanyId> = accepted().map(|(job, _)| job.tenant.company_id).collect();
     dialect::announce_commits(conn, companies.iter().copied())?;

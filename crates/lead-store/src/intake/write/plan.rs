@@ -12,7 +12,9 @@ use diesel::prelude::*;
 
 use super::context::Context;
 use crate::db::DbConnection;
-use crate::ids::{CustomerId, KeyId, LeadId};
+use crate::ids::{CustomerId, EmployeeId, KeyId, LeadId};
+
+use super::owners::Files;
 use crate::intake::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
 use crate::intake::ingest::Job;
 use crate::models::Recorded;
@@ -64,6 +66,10 @@ pub(crate) struct Plan {
     pub(crate) decisions: Vec<Decision>,
     /// The customer of each lead (stored ones only).
     pub(crate) customers: Vec<Option<CustomerId>>,
+    /// The owner of each lead (stored ones that count as leads only).
+    pub(crate) owners: Vec<Option<EmployeeId>>,
+    /// The customer files the pass's leads make for their senders.
+    pub(crate) files: Files,
     /// The leads of the pass that keep their fingerprint, by position.
     pub(crate) fingerprints: Vec<(usize, Fingerprint)>,
     /// How many leads of each key the pass stores that count against its cap.
@@ -86,6 +92,8 @@ impl Plan {
         let mut plan = Plan {
             decisions: Vec::with_capacity(jobs.len()),
             customers: Vec::with_capacity(jobs.len()),
+            owners: Vec::with_capacity(jobs.len()),
+            files: Files::default(),
             fingerprints: Vec::new(),
             counted: HashMap::new(),
             confirm: Vec::with_capacity(jobs.len()),
@@ -130,12 +138,21 @@ impl Plan {
                 }
                 other => other,
             };
-            let mut customer = None;
+            let (mut customer, mut owner) = (None, None);
             if let Decision::Store(held) = decision {
                 customer = context.customer(job);
                 // Spam leaves nothing a real lead could need (a bot must not use up its key
                 // or its body), and a conflicting lead leaves the key to the lead that has it.
                 if counts_as_lead(held) {
+                    let company_id = job.tenant.company_id;
+                    if customer.is_none() && context.files_new_senders(company_id, job.lead.lead_type()) {
+                        let email = job.lead.email().as_str();
+                        plan.files
+                            .add(company_id, email, &job.email_normalized, &job.payload, position);
+                    }
+                    let nth = written.counted.get(&key_id).copied().unwrap_or(0)
+                        + plan.counted.get(&key_id).copied().unwrap_or(0);
+                    owner = context.owner(key_id, nth);
                     *plan.counted.entry(key_id).or_default() += 1;
                     if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {
                         keyed.insert((key_id, idempotency_key), position);
@@ -159,6 +176,7 @@ impl Plan {
             plan.confirm.push(confirm);
             plan.decisions.push(decision);
             plan.customers.push(customer);
+            plan.owners.push(owner);
         }
         Ok(plan)
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use lead_domain::Timestamp;
 
+use super::bulk::{create, file_unfiled, insert_addresses, placeholders, NewFile, CHUNK};
 use super::edit::{checked, normalized, MAX_FURTHER_EMAILS};
 use super::{CustomerChange, CustomerRow, CUSTOMER_COLUMNS};
 use crate::access::audit;
@@ -15,14 +16,10 @@ use crate::db::dialect::each_backend;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId, EmployeeId};
 use crate::models::{Claimed, Customer};
-use crate::rows::{NewCustomer, NewCustomerEmail};
+use crate::rows::NewCustomerEmail;
 use crate::schema::{customer_changes, customer_emails, customers};
 use crate::team::Team;
 use crate::{Problem, Result, StoreError};
-
-/// Rows per multi-row insert (12 values each: well below SQLite's 32,766 and PostgreSQL's
-/// 65,535 parameters).
-const CHUNK: usize = 500;
 
 /// One line of a list to import.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,14 +98,6 @@ enum Owner {
     Line(u64),
 }
 
-/// A customer to make.
-struct Create {
-    name: String,
-    email: (String, String),
-    texts: [String; 6],
-    further: Vec<(String, String)>,
-}
-
 /// A stored customer to complete: its fields after (name, and the texts in the order of
 /// [`TEXT_COLUMNS`]), what changed, and the addresses added.
 struct Update {
@@ -136,7 +125,7 @@ const TEXT_COLUMNS: [&str; 6] = ["phone", "organization", "street", "zip", "city
 
 #[derive(Default)]
 struct Plan {
-    creates: Vec<Create>,
+    creates: Vec<NewFile>,
     updates: Vec<Update>,
     unchanged: usize,
     skipped: Vec<(u64, ImportSkip)>,
@@ -229,7 +218,7 @@ fn plan(conn: &mut DbConnection, company_id: CompanyId, lines: &[ImportLine]) ->
 }
 
 enum Step {
-    Create(Create),
+    Create(NewFile),
     Update(Update),
 }
 
@@ -305,7 +294,7 @@ fn step(
         for (_, normalized) in &added {
             owners.insert(normalized.clone(), Owner::Line(line.line));
         }
-        return Ok(Some(Step::Create(Create {
+        return Ok(Some(Step::Create(NewFile {
             name: checked.name.unwrap_or_else(|| main.0.clone()),
             email: main,
             texts: texts.map(|(_, value)| value.unwrap_or_default()),
@@ -410,51 +399,6 @@ fn bare(
     }
 }
 
-/// Makes the customers of `creates`, with the rows of their addresses, [`CHUNK`] at a time.
-fn create(conn: &mut DbConnection, company_id: CompanyId, creates: &[Create]) -> Result<()> {
-    let now = Timestamp::now().millis();
-    let names: Vec<String> = creates.iter().map(|c| c.name.to_lowercase()).collect();
-    for (chunk, names) in creates.chunks(CHUNK).zip(names.chunks(CHUNK)) {
-        let rows: Vec<NewCustomer> = chunk
-            .iter()
-            .zip(names)
-            .map(|(c, name_normalized)| NewCustomer {
-                company_id,
-                name: &c.name,
-                name_normalized,
-                email: &c.email.0,
-                email_normalized: &c.email.1,
-                created_at: now,
-                phone: &c.texts[0],
-                organization: &c.texts[1],
-                street: &c.texts[2],
-                zip: &c.texts[3],
-                city: &c.texts[4],
-                country: &c.texts[5],
-            })
-            .collect();
-        let insert = diesel::insert_into(customers::table)
-            .values(&rows)
-            .returning((customers::id, customers::email_normalized));
-        let made: Vec<(CustomerId, String)> = each_backend!(&mut *conn, c => insert.get_results(c))?;
-        let ids: HashMap<&str, CustomerId> = made.iter().map(|(id, email)| (email.as_str(), *id)).collect();
-        let mut addresses = Vec::new();
-        for c in chunk {
-            let customer_id = ids[c.email.1.as_str()];
-            for (email, email_normalized) in std::iter::once(&c.email).chain(&c.further) {
-                addresses.push(NewCustomerEmail {
-                    company_id,
-                    customer_id,
-                    email,
-                    email_normalized,
-                });
-            }
-        }
-        insert_addresses(conn, &addresses)?;
-    }
-    Ok(())
-}
-
 /// Writes the customers of `updates` as they are after, [`CHUNK`] at a time — one statement
 /// for many customers, each row's values from a `VALUES` list (`UPDATE … FROM`, which both
 /// backends know) — and adds their addresses.
@@ -466,32 +410,12 @@ fn update(conn: &mut DbConnection, company_id: CompanyId, updates: &[Update]) ->
             .enumerate()
             .map(|(i, column)| format!("{column} = v.column{}", i + 2))
             .collect();
-        // Each row: the id, then a value per column; SQLite numbers its parameters `?`,
-        // PostgreSQL `$1`, `$2`, ….
-        let row_width = 1 + 2 + TEXT_COLUMNS.len();
-        let rows = |placeholder: &dyn Fn(usize) -> String| -> String {
-            (0..chunk.len())
-                .map(|row| {
-                    let cells: Vec<String> = (0..row_width)
-                        .map(|cell| placeholder(row * row_width + cell + 1))
-                        .collect();
-                    format!("({})", cells.join(", "))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let sql = |values: String| {
-            format!(
-                "UPDATE customers SET {} FROM (VALUES {values}) AS v WHERE customers.id = v.column1",
-                set.join(", ")
-            )
-        };
-        let sqlite = matches!(conn, DbConnection::Sqlite(_));
-        let text = if sqlite {
-            sql(rows(&|_| "?".to_owned()))
-        } else {
-            sql(rows(&|n| format!("${n}")))
-        };
+        // Each row: the id, then a value per column.
+        let values = placeholders(conn, chunk.len(), 1 + 2 + TEXT_COLUMNS.len());
+        let text = format!(
+            "UPDATE customers SET {} FROM (VALUES {values}) AS v WHERE customers.id = v.column1",
+            set.join(", ")
+        );
         each_backend!(&mut *conn, c => {
             let mut query = diesel::sql_query(&text).into_boxed();
             for update in chunk {
@@ -518,32 +442,4 @@ fn update(conn: &mut DbConnection, company_id: CompanyId, updates: &[Update]) ->
         })
         .collect();
     insert_addresses(conn, &added)
-}
-
-fn insert_addresses(conn: &mut DbConnection, rows: &[NewCustomerEmail]) -> Result<()> {
-    for chunk in rows.chunks(CHUNK) {
-        let insert = diesel::insert_into(customer_emails::table).values(chunk);
-        each_backend!(&mut *conn, c => insert.execute(c))?;
-    }
-    Ok(())
-}
-
-/// Files the company's unfiled leads (not held) under the customer who has their address: one
-/// statement per kind, however many customers.
-fn file_unfiled(conn: &mut DbConnection, company_id: CompanyId) -> Result<Claimed> {
-    let file = |conn: &mut DbConnection, table: &str| -> Result<usize> {
-        let owner = format!(
-            "SELECT e.customer_id FROM customer_emails e \
-             WHERE e.company_id = {table}.company_id AND e.email_normalized = {table}.email_normalized"
-        );
-        Ok(diesel::sql_query(format!(
-            "UPDATE {table} SET customer_id = ({owner}) \
-             WHERE company_id = {company_id} AND customer_id IS NULL AND held IS NULL AND EXISTS ({owner})"
-        ))
-        .execute(conn)?)
-    };
-    Ok(Claimed {
-        tickets: file(conn, "tickets")?,
-        orders: file(conn, "web_orders")?,
-    })
 }

@@ -19,6 +19,7 @@ use crate::team::records::{LeadKind, Listing, OrderRecord, TicketRecord};
 use crate::team::Team;
 use crate::{Result, StoreError};
 
+pub(crate) mod bulk;
 mod edit;
 mod from_lead;
 mod import;

@@ -11,8 +11,11 @@ use crate::team::Team;
 use crate::{Result, StoreError};
 
 mod orders;
+mod owners;
 pub(crate) mod table;
 mod tickets;
+
+pub use owners::OwnerChange;
 
 pub use orders::OrderRecord;
 pub use tickets::TicketRecord;
@@ -42,6 +45,23 @@ pub enum Listing {
     Held(Option<Hold>),
     /// Every lead, held or not.
     Any,
+}
+
+/// Whose leads a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owned {
+    /// Nobody's.
+    Nobody,
+    /// This employee's.
+    By(crate::ids::EmployeeId),
+}
+
+/// The names a lead's row is read with: who last changed its status, who owns it, and who made
+/// them the owner.
+pub(crate) struct Names {
+    pub(crate) changer: Option<String>,
+    pub(crate) owner: Option<String>,
+    pub(crate) assigner: Option<String>,
 }
 
 /// A kind of lead — [`OrderRecord`] or [`TicketRecord`] — as the store reads it. Lists,
@@ -98,6 +118,10 @@ pub trait LeadKind: table::Table + Clone + Send + Sync + 'static {
     fn held(&self) -> Option<Hold>;
     /// Who last changed its status (decided an order; closed or reopened a ticket), and when.
     fn changed(&self) -> (Option<&EmployeeRef>, Option<Timestamp>);
+    /// Who owns it.
+    fn owner(&self) -> Option<&EmployeeRef>;
+    /// Who made its owner the owner (`None`: the key's routing, as it arrived).
+    fn owner_by(&self) -> Option<&EmployeeRef>;
     /// The text of the notification it gives every employee when it arrives.
     fn notification_text(&self) -> String;
 }
@@ -109,6 +133,8 @@ pub struct LeadQuery<K: LeadKind> {
     pub status: Option<K::Status>,
     /// Only what this finds.
     pub search: Search,
+    /// Only the leads of this owner (or of nobody).
+    pub owner: Option<Owned>,
     /// Only ids below this one (the last of the previous page): pages that stay put while new
     /// leads arrive.
     pub before: Option<K::Id>,
@@ -121,6 +147,7 @@ impl<K: LeadKind> Default for LeadQuery<K> {
         LeadQuery {
             status: None,
             search: Search::default(),
+            owner: None,
             before: None,
             limit: None,
         }
@@ -162,12 +189,20 @@ macro_rules! same_fields {
         fn held(&self) -> Option<Hold> {
             self.held
         }
+
+        fn owner(&self) -> Option<&EmployeeRef> {
+            self.owner.as_ref()
+        }
+
+        fn owner_by(&self) -> Option<&EmployeeRef> {
+            self.owner_by.as_ref()
+        }
     };
 }
 use same_fields;
 
 /// The number of a lead's id.
-fn number<K: LeadKind>(id: K::Id) -> i64 {
+pub(crate) fn number<K: LeadKind>(id: K::Id) -> i64 {
     let lead: LeadId = id.into();
     lead.get()
 }
@@ -179,6 +214,7 @@ impl Team<'_> {
         let rows = table::Rows {
             status: query.status.map(Word::word),
             search: Some(&query.search),
+            owner: query.owner,
             before: query.before.map(number::<K>),
             limit: query.limit,
             ..table::Rows::of(company_id, Listing::Team)

@@ -42,6 +42,10 @@ pub struct OrderRecord {
     pub decided_at: Option<Timestamp>,
     /// Why it is held back from the team, if it is.
     pub held: Option<Hold>,
+    /// The employee who owns it, if anyone does.
+    pub owner: Option<EmployeeRef>,
+    /// Who made them the owner (`None`: the key's routing, as it arrived).
+    pub owner_by: Option<EmployeeRef>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -62,12 +66,14 @@ pub(crate) struct OrderRow {
     decided_by: Option<EmployeeId>,
     decided_at: Option<i64>,
     held: Option<String>,
+    owner_id: Option<EmployeeId>,
+    owner_by: Option<EmployeeId>,
 }
 
-impl TryFrom<(OrderRow, Option<String>)> for OrderRecord {
+impl TryFrom<(OrderRow, super::Names)> for OrderRecord {
     type Error = StoreError;
 
-    fn try_from((row, decider): (OrderRow, Option<String>)) -> Result<Self, StoreError> {
+    fn try_from((row, names): (OrderRow, super::Names)) -> Result<Self, StoreError> {
         let total = u64::try_from(row.total_cents)
             .ok()
             .and_then(Money::from_cents)
@@ -83,9 +89,11 @@ impl TryFrom<(OrderRow, Option<String>)> for OrderRecord {
             status: row.status,
             payload: row.payload,
             created_at: row.created_at,
-            decided_by: EmployeeRef::from_parts(row.decided_by, decider),
+            decided_by: EmployeeRef::from_parts(row.decided_by, names.changer),
             decided_at: row.decided_at.map(Timestamp::from),
             held: row.held.map(Hold::try_from).transpose()?,
+            owner: EmployeeRef::from_parts(row.owner_id, names.owner),
+            owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId};
-use crate::team::records::{Listing, Search};
+use crate::team::records::{Listing, Owned, Search};
 use crate::Result;
 
 /// Which rows of a kind's table to read, each field a filter (`None`: not filtered).
@@ -22,6 +22,8 @@ pub struct Rows<'a> {
     pub status: Option<&'static str>,
     /// Found by this search.
     pub search: Option<&'a Search>,
+    /// Owned by this employee, or by nobody.
+    pub owner: Option<Owned>,
     /// With an id below this one.
     pub before: Option<i64>,
     /// At most this many.
@@ -39,6 +41,7 @@ impl Rows<'_> {
         person: None,
         status: None,
         search: None,
+        owner: None,
         before: None,
         limit: None,
         oldest_first: false,
@@ -56,7 +59,8 @@ impl Rows<'_> {
 
 /// What the store does with a kind's table. Sealed: implemented by `lead_table!` only.
 pub trait Table: Sized {
-    /// The rows `rows` selects, with the name of who last changed their status.
+    /// The rows `rows` selects, with the names of who last changed their status, who owns
+    /// them and who made them the owner.
     fn select(conn: &mut DbConnection, rows: &Rows<'_>) -> Result<Vec<Self>>;
 
     /// How many of the team's leads of `company` `search` finds, per stored status (only
@@ -78,10 +82,18 @@ macro_rules! lead_table {
             ) -> $crate::Result<Vec<Self>> {
                 use diesel::prelude::*;
                 use $crate::schema::{employees, $table};
-                use $crate::team::records::Listing;
+                use $crate::team::records::{Listing, Owned};
+                let (owners, assigners) = diesel::alias!(employees as owners, employees as assigners);
                 let mut query = $table::table
                     .left_join(employees::table.on($table::$changed_by.eq(employees::id.nullable())))
-                    .select((<$row>::as_select(), employees::name.nullable()))
+                    .left_join(owners.on($table::owner_id.eq(owners.field(employees::id).nullable())))
+                    .left_join(assigners.on($table::owner_by.eq(assigners.field(employees::id).nullable())))
+                    .select((
+                        <$row>::as_select(),
+                        employees::name.nullable(),
+                        owners.field(employees::name).nullable(),
+                        assigners.field(employees::name).nullable(),
+                    ))
                     .into_boxed();
                 if let Some(company) = rows.company {
                     query = query.filter($table::company_id.eq(company));
@@ -108,6 +120,11 @@ macro_rules! lead_table {
                 if let Some(status) = rows.status {
                     query = query.filter($table::status.eq(status));
                 }
+                query = match rows.owner {
+                    Some(Owned::By(employee)) => query.filter($table::owner_id.eq(employee)),
+                    Some(Owned::Nobody) => query.filter($table::owner_id.is_null()),
+                    None => query,
+                };
                 if let Some(search) = rows.search {
                     query = $crate::team::records::table::searched!(query, $table, search);
                 }
@@ -121,7 +138,20 @@ macro_rules! lead_table {
                     true => query.order($table::id.asc()),
                     false => query.order($table::id.desc()),
                 };
-                let found: Vec<($row, Option<String>)> = query.load(conn)?;
+                let found: Vec<($row, $crate::team::records::Names)> = query
+                    .load::<($row, Option<String>, Option<String>, Option<String>)>(conn)?
+                    .into_iter()
+                    .map(|(row, changer, owner, assigner)| {
+                        (
+                            row,
+                            $crate::team::records::Names {
+                                changer,
+                                owner,
+                                assigner,
+                            },
+                        )
+                    })
+                    .collect();
                 found.into_iter().map(<$record>::try_from).collect()
             }
 

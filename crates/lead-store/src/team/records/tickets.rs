@@ -40,6 +40,10 @@ pub struct TicketRecord {
     pub status_changed_at: Option<Timestamp>,
     /// Why it is held back from the team, if it is.
     pub held: Option<Hold>,
+    /// The employee who owns it, if anyone does.
+    pub owner: Option<EmployeeRef>,
+    /// Who made them the owner (`None`: the key's routing, as it arrived).
+    pub owner_by: Option<EmployeeRef>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -59,12 +63,14 @@ pub(crate) struct TicketRow {
     status_changed_by: Option<EmployeeId>,
     status_changed_at: Option<i64>,
     held: Option<String>,
+    owner_id: Option<EmployeeId>,
+    owner_by: Option<EmployeeId>,
 }
 
-impl TryFrom<(TicketRow, Option<String>)> for TicketRecord {
+impl TryFrom<(TicketRow, super::Names)> for TicketRecord {
     type Error = StoreError;
 
-    fn try_from((row, changer): (TicketRow, Option<String>)) -> Result<Self, StoreError> {
+    fn try_from((row, names): (TicketRow, super::Names)) -> Result<Self, StoreError> {
         Ok(TicketRecord {
             id: row.id,
             company_id: row.company_id,
@@ -75,9 +81,11 @@ impl TryFrom<(TicketRow, Option<String>)> for TicketRecord {
             status: row.status,
             payload: row.payload,
             created_at: row.created_at,
-            status_changed_by: EmployeeRef::from_parts(row.status_changed_by, changer),
+            status_changed_by: EmployeeRef::from_parts(row.status_changed_by, names.changer),
             status_changed_at: row.status_changed_at.map(Timestamp::from),
             held: row.held.map(Hold::try_from).transpose()?,
+            owner: EmployeeRef::from_parts(row.owner_id, names.owner),
+            owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
         })
     }
 }

@@ -1,0 +1,10 @@
+ALTER TABLE api_keys DROP COLUMN route_next;
+DROP TABLE key_routes;
+ALTER TABLE companies DROP COLUMN auto_customers;
+DROP TABLE owner_changes;
+DROP INDEX tickets_owner;
+DROP INDEX web_orders_owner;
+ALTER TABLE tickets DROP COLUMN owner_by;
+ALTER TABLE tickets DROP COLUMN owner_id;
+ALTER TABLE web_orders DROP COLUMN owner_by;
+ALTER TABLE web_orders DROP COLUMN owner_id;
