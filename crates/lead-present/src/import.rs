@@ -134,19 +134,31 @@ pub fn read_customers(bytes: &[u8]) -> Result<CustomerList, ListError> {
     if !columns.contains(&Some(Column::Email)) {
         return Err(ListError::NoEmailColumn(headers));
     }
-    // Line numbers by counting line breaks up to where each record starts (a cell may hold
-    // line breaks of its own; after `\r\n` the reader says a record starts at the `\n`).
+    // Line numbers: the line breaks (`\r\n`, `\r` or `\n`) before where each record starts.
+    // The reader may say a record starts at a break it has passed (the `\n` of a `\r\n`), and
+    // a record never starts with one: breaks right at the start are skipped first.
+    let bytes = text.as_bytes();
     let mut counted = (0usize, 1u64);
     let mut line_at = |byte: u64| {
-        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
-        while text.as_bytes().get(byte) == Some(&b'\n') {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
             byte += 1;
         }
-        let (from, line) = counted;
-        counted = (
-            byte,
-            line + text.as_bytes()[from..byte].iter().filter(|&&b| b == b'\n').count() as u64,
-        );
+        let (mut at, mut line) = counted;
+        while at < byte {
+            match bytes[at] {
+                b'\r' if bytes.get(at + 1) == Some(&b'\n') => {
+                    line += 1;
+                    at += 1;
+                }
+                b'\r' | b'\n' => line += 1,
+                _ => {}
+            }
+            at += 1;
+        }
+        if byte >= counted.0 {
+            counted = (byte, line);
+        }
         counted.1
     };
     let mut lines = Vec::new();
@@ -378,6 +390,19 @@ mod tests {
         );
         let lines = read(b"E-Mail\n\n").lines;
         assert!(lines.is_empty());
+    }
+
+    #[test]
+    fn line_numbers_count_every_kind_of_line_break_and_blank_lines() {
+        let numbers = |text: &str| -> Vec<u64> { read(text.as_bytes()).lines.iter().map(|l| l.line).collect() };
+        assert_eq!(numbers("E-Mail\r\na@x.de\r\n\r\nb@x.de\r\n"), [2, 4]);
+        assert_eq!(numbers("E-Mail\na@x.de\n\nb@x.de\n"), [2, 4]);
+        assert_eq!(numbers("E-Mail\ra@x.de\r\rb@x.de\r"), [2, 4], "old Mac files");
+        // A cell with line breaks of its own: the next record is on the line after them.
+        assert_eq!(
+            numbers("E-Mail;Ort\r\na@x.de;\"Zeile\r\nzwei\"\r\nb@x.de;X\r\n"),
+            [2, 4]
+        );
     }
 
     #[test]

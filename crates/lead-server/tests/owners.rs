@@ -294,3 +294,18 @@ fn the_webhooks_get_the_new_owner() {
     assert_eq!(event["data"]["owner"]["id"], colleague.get());
     assert_eq!(event["data"]["owner"]["name"], "Mitarbeiter 1");
 }
+
+backend_test! {
+fn a_held_lead_gets_no_owner_and_no_file() {
+    let app = TestApp::spawn();
+    app.store.access().set_auto_customers(app.acme.id, AutoCustomers::All).unwrap();
+    app.store.access().set_key_route(Scope::Everyone, app.acme.key_id, &[app.acme.employees[1]]).unwrap();
+    // Past the daily cap of 0 every lead is quarantined: the team does not see it.
+    app.store.access().set_daily_cap(Scope::Everyone, app.acme.key_id, Some(0)).unwrap();
+    let id = post(&app, &app.acme, &order(1));
+    let held: Vec<OrderRecord> = app.store.team().held_leads(app.acme.id, None, None).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!((held[0].id, held[0].owner.as_ref(), held[0].customer_id), (OrderId::new(id), None, None));
+    assert!(app.store.team().list_customers(app.acme.id, None, None, None).unwrap().is_empty());
+}
+}

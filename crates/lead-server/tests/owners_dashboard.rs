@@ -34,6 +34,14 @@ fn an_employee_takes_a_lead_gives_it_to_a_colleague_and_finds_it_under_meine() {
     // The list offers to take it; nobody owns it yet.
     let list = get("/app/orders").text();
     assert!(list.contains(&format!("action=\"/app/orders/{id}/owner\"")), "{list}");
+    assert!(
+        list.contains(&format!("id=\"owner-orders-{id}\"")),
+        "a colleague to choose: {list}"
+    );
+    assert!(
+        list.contains(&format!("<option value=\"{colleague}\">Mitarbeiter 1</option>")),
+        "{list}"
+    );
     assert!(list.contains("Ohne Zuständigen"), "{list}");
     assert!(!get("/app/orders?owner=me").text().contains("Tisch"));
 
@@ -47,6 +55,11 @@ fn an_employee_takes_a_lead_gives_it_to_a_colleague_and_finds_it_under_meine() {
     assert_eq!(owner(), Some(me));
     assert!(get("/app/orders?owner=me").text().contains("Tisch"));
     assert!(!get("/app/orders?owner=none").text().contains(">Tisch<"));
+    // The status counts count what the tab shows.
+    post(&app, &app.acme, &ORDER.replace("Tisch", "Stuhl"));
+    assert!(get("/app/orders?owner=me").text().contains("Alle (1)"));
+    assert!(get("/app/orders?owner=none").text().contains("Alle (1)"));
+    assert!(get("/app/orders").text().contains("Alle (2)"));
 
     // Given to the colleague on the lead's page: they are told, the page and its history say so.
     let given = form(&format!("/app/orders/{id}/owner"), &format!("employee_id={colleague}"));

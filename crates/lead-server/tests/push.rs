@@ -424,3 +424,44 @@ fn time_from_a_leads_answer_to_its_push() {
         latencies[99].as_secs_f64() * 1000.0
     );
 }
+
+#[test]
+fn a_lead_given_to_a_colleague_reaches_only_their_devices() {
+    let service = Receiver::start(vec![]);
+    let app = TestApp::spawn_with(CONFIG);
+    let (first, second) = (app.acme.employees[0], app.acme.employees[1]);
+    let token = token_for(&app.store, first);
+    let phone = Device::new(&service, "phone");
+    let laptop = Device::new(&service, "laptop");
+    phone.subscribe(&app, &token);
+    laptop.subscribe(&app, &token_for(&app.store, second));
+    let answer = app.post_lead(
+        &app.acme.key,
+        r#"{"type":"order","email":"kunde@example.com","subject":"Tisch","total":5}"#,
+    );
+    let id = answer.json()["id"].as_i64().unwrap();
+    wait_for(&service, "laptop", 1);
+    let given = app.team(
+        "POST",
+        &format!("/api/v1/orders/{id}/owner"),
+        &token,
+        &format!(r#"{{"employee_id": {second}}}"#),
+    );
+    assert_eq!(given.status, 200, "{}", given.text());
+    let request = &wait_for(&service, "laptop", 2)[1];
+    assert_eq!(
+        laptop.decrypt(request),
+        format!(
+            r#"{{"title":"Ihnen zugewiesen","body":"Mitarbeiter 0 hat Ihnen die Bestellung „Tisch“ zugewiesen.","url":"/app/orders/{id}","tag":"order-{id}"}}"#
+        )
+    );
+    eventually("every push recorded", Duration::from_secs(10), || {
+        push_deliveries(&app).iter().all(|d| d["status"] == "delivered")
+    });
+    let to_phone = service
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/hook/phone")
+        .count();
+    assert_eq!(to_phone, 1, "the one who gave it is told of the new order only");
+}

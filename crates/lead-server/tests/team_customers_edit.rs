@@ -240,3 +240,24 @@ fn the_dashboard_edits_the_file_in_one_form() {
     assert_eq!(app.store.team().customer_history(app.acme.id, max).unwrap().len(), 1);
 }
 }
+
+backend_test! {
+fn the_search_finds_a_customer_by_a_further_address_and_by_firm() {
+    let app = TestApp::spawn();
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let id = create(&app, &token, "Max Müller", "max@mueller.de");
+    let answer = patch(&app, &token, id, json!({"emails": ["m.privat@web.de"], "company": "Bau GmbH"}));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    create(&app, &token, "Eva Roth", "eva@roth.de");
+    let found = |q: &str| -> Vec<i64> {
+        let page = app.team("GET", &format!("/api/v1/customers?q={q}"), &token, "").json();
+        page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(found("privat%40web"), [id], "a further address");
+    assert_eq!(found("BAU"), [id], "the firm, in any case");
+    assert_eq!(found("mueller.de"), [id], "the main address");
+    assert!(found("nirgends").is_empty());
+    // `%` and `_` are literal.
+    assert!(found("%25").is_empty());
+}
+}

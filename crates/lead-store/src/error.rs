@@ -189,6 +189,19 @@ pub(crate) fn conflict_on_unique(
     }
 }
 
+impl StoreError {
+    /// Whether the database refused a row for a unique key (another writer stored the same
+    /// a moment ago).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(cause) => cause.downcast_ref::<DieselError>().is_some_and(|error| {
+                matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// A stored word that is none of its set's: a damaged or hand-edited database.
 impl From<lead_domain::UnknownWord> for StoreError {
     fn from(unknown: lead_domain::UnknownWord) -> StoreError {

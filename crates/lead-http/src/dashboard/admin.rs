@@ -187,16 +187,7 @@ async fn keys_page(store: &web::Data<Store>, session: &Session, me: &Employee, i
     let (list, routing) = blocking(store, move |s| {
         let routing = pages::Routing {
             routes: s.access().key_routes(company)?,
-            employees: s
-                .access()
-                .list_employees(company)?
-                .into_iter()
-                .filter(|employee| employee.active)
-                .map(|employee| lead_store::EmployeeRef {
-                    id: employee.id,
-                    name: employee.name,
-                })
-                .collect(),
+            employees: super::leads::colleagues(s, company)?,
         };
         Ok::<_, lead_store::StoreError>((s.access().list_keys(Some(company))?, routing))
     })

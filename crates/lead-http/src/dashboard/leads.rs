@@ -27,10 +27,11 @@ pub(crate) async fn list<K: OnDashboard>(
     let query = filters.query::<K>(PAGE as i64 + 1, session.member.employee_id);
     let status = query.status;
     let company = session.member.company_id;
-    let (mut leads, counts) = blocking(&store, move |s| {
+    let (mut leads, counts, colleagues) = blocking(&store, move |s| {
         Ok::<_, lead_store::StoreError>((
             s.team().leads(company, &query)?,
-            s.team().count_leads::<K>(company, &query.search)?,
+            s.team().count_leads::<K>(company, &query.search, query.owner)?,
+            colleagues(s, company)?,
         ))
     })
     .await?;
@@ -42,7 +43,7 @@ pub(crate) async fn list<K: OnDashboard>(
         .into_iter()
         .map(|(status, n)| (lead_domain::Word::word(status), K::label(status), n))
         .collect();
-    let body = pages::leads(&leads, &view, &session.csrf, &session.zone);
+    let body = pages::leads(&leads, &view, &colleagues, &session.csrf, &session.zone);
     page(&store, &session, K::TITLE, K::TAB, body).await
 }
 
@@ -67,16 +68,7 @@ where
         let released = s.access().released(company, Into::<lead_store::LeadId>::into(id))?;
         let owning = pages::Owning {
             me,
-            colleagues: s
-                .access()
-                .list_employees(company)?
-                .into_iter()
-                .filter(|employee| employee.active)
-                .map(|employee| lead_store::EmployeeRef {
-                    id: employee.id,
-                    name: employee.name,
-                })
-                .collect(),
+            colleagues: colleagues(s, company)?,
             history: s.team().owner_history::<K>(company, id)?,
         };
         Ok::<_, ApiError>((lead, extra, notes, released, owning))
@@ -108,6 +100,23 @@ where
     let member = posted.session.member;
     let made = blocking(&store, move |s| s.team().customer_from_lead::<K>(member, id)).await?;
     Ok(super::see_other(&format!("/app/customers/{}", made.customer.id)))
+}
+
+/// The company's active employees: who a lead can be given to.
+pub(super) fn colleagues(
+    store: &Store,
+    company: lead_store::CompanyId,
+) -> Result<Vec<lead_store::EmployeeRef>, lead_store::StoreError> {
+    Ok(store
+        .access()
+        .list_employees(company)?
+        .into_iter()
+        .filter(|employee| employee.active)
+        .map(|employee| lead_store::EmployeeRef {
+            id: employee.id,
+            name: employee.name,
+        })
+        .collect())
 }
 
 /// „Übernehmen“ and „Zuweisen“ on a lead's page or in a list: the lead given to the employee

@@ -173,8 +173,9 @@ pub enum NotesPage {
 }
 
 /// PostgreSQL: the record's row locked until the transaction ends, so that notes added to it
-/// at once are counted one after the other (SQLite's one writer does that anyway).
-fn lock_record(conn: &mut crate::db::DbConnection, on: NoteOn) -> Result<()> {
+/// at once are counted one after the other, and owners given at once are recorded one after the
+/// other (SQLite's one writer does that anyway).
+pub(crate) fn lock_record(conn: &mut crate::db::DbConnection, on: NoteOn) -> Result<()> {
     let crate::db::DbConnection::Postgres(conn) = conn else {
         return Ok(());
     };

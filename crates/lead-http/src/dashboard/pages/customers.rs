@@ -13,7 +13,7 @@ pub(crate) fn customers(customers: &[Customer], q: &str) -> Markup {
     html! {
         h1 { "Kunden" }
         form method="get" action="/app/customers" class="search" {
-            label for="q" { "Suchen (Name oder E-Mail)" }
+            label for="q" { "Suchen (Name, E-Mail oder Firma)" }
             input type="search" id="q" name="q" value=(q);
             button type="submit" { "Suchen" }
         }

@@ -27,8 +27,8 @@ pub(crate) trait OnDashboard: Presented {
     fn first_steps() -> Markup;
     /// The list's column heads.
     fn columns() -> Markup;
-    /// The list's row of this lead; its forms come `back` to the list as it was.
-    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup;
+    /// The list's row of this lead.
+    fn row(&self, on: &Listed) -> Markup;
     /// The top of its page: status, when, and what only this kind holds.
     fn head(&self, zone: &TimeZone) -> Markup;
     /// What the team can do with it on its page at `base`.
@@ -66,7 +66,8 @@ impl OnDashboard for OrderRecord {
         html! { th { "Eingang" } th { "Betrag" } th { "E-Mail" } th { "Titel" } th { "Status" } th { "Zuständig" } th { span class="sr" { "Aktionen" } } }
     }
 
-    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup {
+    fn row(&self, on: &Listed) -> Markup {
+        let (back, csrf, zone) = (on.back, on.csrf, on.zone);
         html! {
             tr id={ "order-" (self.id) } {
                 td { (when(self.created_at, zone)) }
@@ -74,7 +75,7 @@ impl OnDashboard for OrderRecord {
                 td { (email_or_file(&self.email, self.customer_id)) }
                 td { a href={ "/app/orders/" (self.id) } { (self.title) } }
                 td class="status" { (Self::label(self.status)) }
-                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), back, csrf)) }
+                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), on)) }
                 td class="actions" {
                     @if self.status == OrderStatus::New {
                         form method="post" action={ "/app/orders/" (self.id) "/accept" } class="inline" {
@@ -158,14 +159,15 @@ impl OnDashboard for TicketRecord {
         html! { th { "Eingang" } th { "Titel" } th { "Von" } th { "Status" } th { "Zuständig" } }
     }
 
-    fn row(&self, back: &str, csrf: &str, zone: &TimeZone) -> Markup {
+    fn row(&self, on: &Listed) -> Markup {
+        let zone = on.zone;
         html! {
             tr id={ "ticket-" (self.id) } {
                 td { (when(self.created_at, zone)) }
                 td { a href={ "/app/tickets/" (self.id) } { (self.title) } }
                 td { (self.email) }
                 td { (Self::label(self.status)) }
-                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), back, csrf)) }
+                td { (owner_cell(Self::LIST, self.id.get(), self.owner.as_ref(), on)) }
             }
         }
     }
@@ -211,18 +213,44 @@ impl OnDashboard for TicketRecord {
     }
 }
 
-/// A list's cell of who owns a lead: their name, or „Übernehmen“ (the viewer takes it).
-fn owner_cell(list: &str, id: i64, owner: Option<&lead_store::EmployeeRef>, back: &str, csrf: &str) -> Markup {
+/// What a list's rows share: where their forms come back to (the list as it was), the
+/// session's CSRF token, the team's time zone, and the colleagues a lead can be given to.
+pub(crate) struct Listed<'a> {
+    pub back: &'a str,
+    pub csrf: &'a str,
+    pub zone: &'a TimeZone,
+    pub colleagues: &'a [lead_store::EmployeeRef],
+}
+
+/// A list's cell of who owns a lead: their name or „Übernehmen“ (the viewer takes it), and a
+/// choice of colleague.
+fn owner_cell(list: &str, id: i64, owner: Option<&lead_store::EmployeeRef>, on: &Listed) -> Markup {
+    let action = format!("{list}/{id}/owner");
+    let owner_id = owner.map(|owner| owner.id);
     html! {
         @if let Some(owner) = owner {
             (owner.name)
         } @else {
-            form method="post" action={ (list) "/" (id) "/owner" } class="inline" {
-                input type="hidden" name="csrf" value=(csrf);
-                input type="hidden" name="back" value=(back);
+            form method="post" action=(action) class="inline" {
+                input type="hidden" name="csrf" value=(on.csrf);
+                input type="hidden" name="back" value=(on.back);
                 input type="hidden" name="employee_id" value="me";
                 button type="submit" class="take" { "Übernehmen" }
             }
+        }
+        " "
+        form method="post" action=(action) class="inline owner-choice" {
+            input type="hidden" name="csrf" value=(on.csrf);
+            input type="hidden" name="back" value=(on.back);
+            label class="sr" for={ "owner-" (list.trim_start_matches("/app/")) "-" (id) } { "Zuweisen an" }
+            select id={ "owner-" (list.trim_start_matches("/app/")) "-" (id) } name="employee_id" {
+                option value="" selected[owner_id.is_none()] { "Niemand" }
+                @for colleague in on.colleagues {
+                    option value=(colleague.id) selected[owner_id == Some(colleague.id)] { (colleague.name) }
+                }
+            }
+            " "
+            button type="submit" { "Zuweisen" }
         }
     }
 }

@@ -107,8 +107,20 @@ impl ListView<'_> {
 
 /// A list of leads of kind `K` (the order inbox „Web-Bestellungen“, the tickets): 50 a
 /// page, newest first.
-pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str, zone: &lead_domain::TimeZone) -> Markup {
+pub(crate) fn leads<K: OnDashboard>(
+    leads: &[K],
+    view: &ListView,
+    colleagues: &[lead_store::EmployeeRef],
+    csrf: &str,
+    zone: &lead_domain::TimeZone,
+) -> Markup {
     let back = view.link("", view.status, view.before);
+    let on = super::kinds::Listed {
+        back: &back,
+        csrf,
+        zone,
+        colleagues,
+    };
     html! {
         h1 { (K::TITLE) }
         (view.filters())
@@ -124,7 +136,7 @@ pub(crate) fn leads<K: OnDashboard>(leads: &[K], view: &ListView, csrf: &str, zo
                     table {
                         thead { tr { (K::columns()) } }
                         tbody {
-                            @for lead in leads { (lead.row(&back, csrf, zone)) }
+                            @for lead in leads { (lead.row(&on)) }
                         }
                     }
                 }

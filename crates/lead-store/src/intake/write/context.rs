@@ -90,8 +90,6 @@ impl<'a> Context<'a> {
             {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     valid_keys.insert(key_id, company_id);
-                    // In key order, like the day counts below: parallel writers cannot deadlock.
-                    routes.insert(key_id, Route::of(conn, key_id)?);
                     let auto = auto
                         .parse()
                         .map_err(|_| crate::StoreError::corrupt(format!("auto_customers {auto:?}")))?;
@@ -140,6 +138,14 @@ impl<'a> Context<'a> {
             if confirming.contains(&key_id) {
                 confirmations.insert(key_id, owed.confirmations_per_day - confirmed);
             }
+        }
+
+        // After the day counts, in key order: every writer locks a key's count before its row
+        // (which `note_key_use` writes too), so parallel writers wait instead of deadlocking.
+        let mut keys: Vec<KeyId> = valid_keys.keys().copied().collect();
+        keys.sort_unstable();
+        for key_id in keys {
+            routes.insert(key_id, Route::of(conn, key_id)?);
         }
 
         Ok(Context {

@@ -137,18 +137,9 @@ pub(crate) fn make_files(
             .collect();
         // Another writer (PostgreSQL) that made the same file a moment ago: the leads are
         // tried again one by one, and find it.
-        let made = create(conn, company_id, &to_make).map_err(|error| match error {
-            StoreError::Database(cause)
-                if cause.downcast_ref::<diesel::result::Error>().is_some_and(|error| {
-                    matches!(
-                        error,
-                        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-                    )
-                }) =>
-            {
-                StoreError::ConcurrentDuplicate
-            }
-            other => other,
+        let made = create(conn, company_id, &to_make).map_err(|error| match error.is_unique_violation() {
+            true => StoreError::ConcurrentDuplicate,
+            false => error,
         })?;
         ids.extend(made);
         for file in files {

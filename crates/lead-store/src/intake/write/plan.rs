@@ -143,7 +143,9 @@ impl Plan {
                 customer = context.customer(job);
                 // Spam leaves nothing a real lead could need (a bot must not use up its key
                 // or its body), and a conflicting lead leaves the key to the lead that has it.
-                if counts_as_lead(held) {
+                // A lead for the team (never a held one, which the team does not see) gets its
+                // sender a file where the company wants one, and an owner by its key's route.
+                if held.is_none() {
                     let company_id = job.tenant.company_id;
                     if customer.is_none() && context.files_new_senders(company_id, job.lead.lead_type()) {
                         let email = job.lead.email().as_str();
@@ -153,6 +155,8 @@ impl Plan {
                     let nth = written.counted.get(&key_id).copied().unwrap_or(0)
                         + plan.counted.get(&key_id).copied().unwrap_or(0);
                     owner = context.owner(key_id, nth);
+                }
+                if counts_as_lead(held) {
                     *plan.counted.entry(key_id).or_default() += 1;
                     if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {
                         keyed.insert((key_id, idempotency_key), position);

@@ -14,6 +14,7 @@ use crate::access::audit;
 use crate::access::companies::ensure_company;
 use crate::db::dialect::each_backend;
 use crate::db::DbConnection;
+use crate::error::{Clash, Entity};
 use crate::ids::{CompanyId, CustomerId, EmployeeId};
 use crate::models::{Claimed, Customer};
 use crate::rows::NewCustomerEmail;
@@ -164,8 +165,17 @@ impl Team<'_> {
             ensure_company(conn, company_id)?;
             let plan = plan(conn, company_id, lines)?;
             let mut done = report(&plan);
-            create(conn, company_id, &plan.creates)?;
-            update(conn, company_id, &plan.updates)?;
+            // A lead that made a customer of an address of the list meanwhile (the company files
+            // new senders automatically): nothing is imported; again, the list finds it.
+            let meanwhile = |error: StoreError| match error.is_unique_violation() {
+                true => StoreError::Conflict(
+                    Clash::Taken(Entity::Customer),
+                    "a customer with an address of the list was added meanwhile; import the list again".into(),
+                ),
+                false => error,
+            };
+            create(conn, company_id, &plan.creates).map_err(meanwhile)?;
+            update(conn, company_id, &plan.updates).map_err(meanwhile)?;
             let now = Timestamp::now().millis();
             let changes: Vec<_> = plan
                 .updates
@@ -351,28 +361,26 @@ fn known(
     conn: &mut DbConnection,
     company_id: CompanyId,
 ) -> Result<(HashMap<CustomerId, Customer>, HashMap<String, Owner>)> {
-    let rows: Vec<CustomerRow> = customers::table
-        .filter(customers::company_id.eq(company_id))
-        .select(CUSTOMER_COLUMNS)
-        .load(conn)?;
-    let addresses: Vec<(CustomerId, String, String)> = customer_emails::table
+    // Every address with its customer, in one statement: one consistent view, also while
+    // leads make customers (a dry run reads outside a transaction), and no parameter per
+    // customer.
+    let rows: Vec<(CustomerRow, String, String)> = customer_emails::table
+        .inner_join(customers::table.on(customers::id.eq(customer_emails::customer_id)))
         .filter(customer_emails::company_id.eq(company_id))
         .select((
-            customer_emails::customer_id,
+            CUSTOMER_COLUMNS,
             customer_emails::email,
             customer_emails::email_normalized,
         ))
         .order(customer_emails::id)
         .load(conn)?;
-    // The rows, then the addresses of all of them (loading those by customer would bind
-    // one parameter per customer).
-    let mut customers: HashMap<CustomerId, Customer> = rows.into_iter().map(|row| (row.0, bare(row))).collect();
-    let mut owners = HashMap::with_capacity(addresses.len());
-    for (id, email, normalized_email) in addresses {
-        if let Some(customer) = customers.get_mut(&id) {
-            if normalized_email != normalized(&customer.email) {
-                customer.emails.push(email);
-            }
+    let mut customers: HashMap<CustomerId, Customer> = HashMap::new();
+    let mut owners = HashMap::with_capacity(rows.len());
+    for (row, email, normalized_email) in rows {
+        let id = row.0;
+        let customer = customers.entry(id).or_insert_with(|| bare(row));
+        if normalized_email != normalized(&customer.email) {
+            customer.emails.push(email);
         }
         owners.insert(normalized_email, Owner::Stored(id));
     }

@@ -188,8 +188,8 @@ impl Team<'_> {
         })
     }
 
-    /// A company's customers, newest first; with `search`, only those whose name or email
-    /// contains it (case-insensitively). Only ids below `before`, at most `limit`.
+    /// A company's customers, newest first; with `search`, only those whose name, firm or one
+    /// of whose addresses (main or further) contains it (case-insensitively). Only ids below `before`, at most `limit`.
     pub fn list_customers(
         &self,
         company_id: CompanyId,
@@ -205,11 +205,19 @@ impl Team<'_> {
                 .into_boxed();
             if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
                 let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+                // Any of its addresses, main or further.
+                let addressed = customer_emails::table
+                    .filter(customer_emails::company_id.eq(company_id))
+                    .filter(customer_emails::email_normalized.like(pattern.clone()).escape('\\'))
+                    .select(customer_emails::customer_id);
                 query = query.filter(
                     customers::name_normalized
                         .like(pattern.clone())
                         .escape('\\')
-                        .or(customers::email_normalized.like(pattern).escape('\\')),
+                        .or(customers::id.eq_any(addressed))
+                        .or(crate::db::dialect::lower(customers::organization.nullable())
+                            .like(pattern)
+                            .escape('\\')),
                 );
             }
             if let Some(before) = before {

@@ -245,10 +245,17 @@ impl Team<'_> {
         }
     }
 
-    /// How many of the team's leads of kind `K` `search` finds, per status (every status,
-    /// zeros too).
-    pub fn count_leads<K: LeadKind>(&self, company_id: CompanyId, search: &Search) -> Result<Vec<(K::Status, i64)>> {
-        let counted = self.store.read(|conn| K::count_by_status(conn, company_id, search))?;
+    /// How many of the team's leads of kind `K` `search` finds (of `owner`, if given), per
+    /// status (every status, zeros too).
+    pub fn count_leads<K: LeadKind>(
+        &self,
+        company_id: CompanyId,
+        search: &Search,
+        owner: Option<Owned>,
+    ) -> Result<Vec<(K::Status, i64)>> {
+        let counted = self
+            .store
+            .read(|conn| K::count_by_status(conn, company_id, search, owner))?;
         Ok(K::Status::ALL
             .iter()
             .map(|&status| {

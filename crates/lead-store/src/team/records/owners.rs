@@ -36,6 +36,15 @@ impl Team<'_> {
     /// chose. Giving it to whom it has changes nothing.
     pub fn set_owner<K: LeadKind>(&self, member: Member, id: K::Id, owner: Option<EmployeeId>) -> Result<K> {
         self.store.write(|conn| {
+            // Two employees taking it at once: the second reads the first's owner as before.
+            let lead_id: LeadId = id.into();
+            crate::team::notes::lock_record(
+                conn,
+                match lead_id {
+                    LeadId::Order(id) => crate::NoteOn::Order(id),
+                    LeadId::Ticket(id) => crate::NoteOn::Ticket(id),
+                },
+            )?;
             let lead: K = load(conn, member.company_id, id)?;
             let before = lead.owner().map(|owner| owner.id);
             if before == owner {
@@ -44,7 +53,6 @@ impl Team<'_> {
             if let Some(owner) = owner {
                 active_colleague(conn, member.company_id, owner)?;
             }
-            let lead_id: LeadId = id.into();
             let now = Timestamp::now().millis();
             let set = (Some(member.employee_id), now);
             match lead_id {

@@ -63,9 +63,14 @@ pub trait Table: Sized {
     /// them and who made them the owner.
     fn select(conn: &mut DbConnection, rows: &Rows<'_>) -> Result<Vec<Self>>;
 
-    /// How many of the team's leads of `company` `search` finds, per stored status (only
-    /// those with any).
-    fn count_by_status(conn: &mut DbConnection, company: CompanyId, search: &Search) -> Result<Vec<(String, i64)>>;
+    /// How many of the team's leads of `company` `search` finds (of `owner`, if given), per
+    /// stored status (only those with any).
+    fn count_by_status(
+        conn: &mut DbConnection,
+        company: CompanyId,
+        search: &Search,
+        owner: Option<Owned>,
+    ) -> Result<Vec<(String, i64)>>;
 
     /// Holds the lead with `id` no longer: its company, or `None` where no held lead has it.
     fn unhold(conn: &mut DbConnection, id: i64) -> Result<Option<CompanyId>>;
@@ -159,15 +164,22 @@ macro_rules! lead_table {
                 conn: &mut $crate::db::DbConnection,
                 company: $crate::ids::CompanyId,
                 search: &$crate::team::records::Search,
+                owner: Option<$crate::team::records::Owned>,
             ) -> $crate::Result<Vec<(String, i64)>> {
                 use diesel::prelude::*;
                 use $crate::schema::$table;
-                let query = $table::table
+                use $crate::team::records::Owned;
+                let mut query = $table::table
                     .filter($table::company_id.eq(company))
                     .filter($table::held.is_null())
                     .group_by($table::status)
                     .select(($table::status, diesel::dsl::count_star()))
                     .into_boxed();
+                query = match owner {
+                    Some(Owned::By(employee)) => query.filter($table::owner_id.eq(employee)),
+                    Some(Owned::Nobody) => query.filter($table::owner_id.is_null()),
+                    None => query,
+                };
                 Ok($crate::team::records::table::searched!(query, $table, search).load(conn)?)
             }
 
