@@ -9,7 +9,7 @@ use lead_domain::Timestamp;
 
 use super::bulk::{create, file_unfiled, insert_addresses, placeholders, NewFile, CHUNK};
 use super::edit::{checked, normalized, MAX_FURTHER_EMAILS};
-use super::{CustomerChange, CustomerRow, CUSTOMER_COLUMNS};
+use super::{bare, CustomerChange, CustomerRow, CUSTOMER_COLUMNS};
 use crate::access::audit;
 use crate::access::companies::ensure_company;
 use crate::db::dialect::each_backend;
@@ -385,26 +385,6 @@ fn known(
         owners.insert(normalized_email, Owner::Stored(id));
     }
     Ok((customers, owners))
-}
-
-/// A customer's row as a customer without further addresses.
-fn bare(
-    (id, company_id, name, email, phone, organization, street, zip, city, country, created_at): CustomerRow,
-) -> Customer {
-    Customer {
-        id,
-        company_id,
-        name,
-        email,
-        emails: Vec::new(),
-        phone,
-        organization,
-        street,
-        zip,
-        city,
-        country,
-        created_at: created_at.into(),
-    }
 }
 
 /// Writes the customers of `updates` as they are after, [`CHUNK`] at a time — one statement

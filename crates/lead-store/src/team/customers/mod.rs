@@ -88,23 +88,31 @@ pub(crate) fn with_emails(conn: &mut DbConnection, rows: Vec<CustomerRow>) -> Re
     }
     Ok(rows
         .into_iter()
-        .map(
-            |(id, company_id, name, email, phone, organization, street, zip, city, country, created_at)| Customer {
-                emails: further.remove(&id).unwrap_or_default(),
-                id,
-                company_id,
-                name,
-                email,
-                phone,
-                organization,
-                street,
-                zip,
-                city,
-                country,
-                created_at: created_at.into(),
-            },
-        )
+        .map(|row| Customer {
+            emails: further.remove(&row.0).unwrap_or_default(),
+            ..bare(row)
+        })
         .collect())
+}
+
+/// A customer's row as a customer without further addresses.
+pub(super) fn bare(
+    (id, company_id, name, email, phone, organization, street, zip, city, country, created_at): CustomerRow,
+) -> Customer {
+    Customer {
+        id,
+        company_id,
+        name,
+        email,
+        emails: Vec::new(),
+        phone,
+        organization,
+        street,
+        zip,
+        city,
+        country,
+        created_at: created_at.into(),
+    }
 }
 
 /// Gives every customer without one the row of its main address in `customer_emails`: the
