@@ -181,6 +181,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_owner_change_is_told_to_the_team_and_to_the_new_owner() {
+        let person = |id: i64, name: &str| lead_store::EmployeeRef {
+            id: lead_store::EmployeeId::new(id),
+            name: name.into(),
+        };
+        let mut ticket = lead_store::TicketRecord {
+            id: lead_store::TicketId::new(9),
+            company_id: lead_store::CompanyId::new(1),
+            customer_id: None,
+            email: "a@b.de".into(),
+            title: "Frage".into(),
+            message: "Hallo".into(),
+            status: TicketStatus::Open,
+            payload: "{}".into(),
+            created_at: lead_domain::Timestamp::from_millis(0),
+            status_changed_by: None,
+            status_changed_at: None,
+            held: None,
+            owner: Some(person(3, "Jonas")),
+            owner_by: Some(person(2, "Erika")),
+        };
+        let said =
+            |ticket: &lead_store::TicketRecord| event(Event::TicketOwnerChanged, &LeadRecord::Ticket(ticket.clone()));
+        assert_eq!(said(&ticket).whole(), "Das Ticket „Frage“ ist jetzt bei Jonas.");
+        let told = assigned(&LeadRecord::Ticket(ticket.clone()));
+        assert_eq!(told.title, "Ihnen zugewiesen");
+        assert_eq!(told.body, "Erika hat Ihnen das Ticket „Frage“ zugewiesen.");
+        ticket.owner = None;
+        assert_eq!(said(&ticket).whole(), "Das Ticket „Frage“ hat keinen Zuständigen mehr.");
+    }
+
+    #[test]
     fn every_record_and_every_clash_is_one_german_sentence() {
         for &entity in Entity::ALL {
             let said = missing(entity);
