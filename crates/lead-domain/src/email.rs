@@ -1,8 +1,12 @@
 //! The sender's email address: trimmed, syntax-checked, compared case-insensitively.
+//!
+//! Every address people have is one (CONTRACT.md, amendment 2026-12-06): UTF-8 in the local
+//! part and the domain (RFC 6531: `jürgen@beispiel.de`, `kunde@müller.de`), a quoted local part
+//! (`"max mustermann"@beispiel.de`), a domain literal (`a@[192.0.2.1]`). Not one: no `@`, an
+//! empty local part or domain, whitespace or a control character outside quotes, a domain label
+//! that is empty or starts or ends with `-`.
 
 use std::fmt;
-
-use validator::ValidateEmail;
 
 /// Why a text is not an acceptable email address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +39,7 @@ impl Email {
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(EmailError::TooLong);
         }
-        if !trimmed.validate_email() {
+        if !well_formed(trimmed) {
             return Err(EmailError::Malformed);
         }
         Ok(Email(trimmed.to_owned()))
@@ -50,6 +54,57 @@ impl Email {
     pub fn normalized(&self) -> String {
         self.0.to_lowercase()
     }
+}
+
+/// The longest local part, in characters (RFC 5321 counts 64 octets; a character is what a
+/// person types).
+const MAX_LOCAL_CHARS: usize = 64;
+
+/// Whether `text` has the syntax of an address (see the module's description).
+fn well_formed(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    local_part(local) && domain_part(domain)
+}
+
+/// A dot-atom of any letters but the specials, or a quoted string.
+fn local_part(local: &str) -> bool {
+    if local.is_empty() || local.chars().count() > MAX_LOCAL_CHARS {
+        return false;
+    }
+    if let Some(inner) = local.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+        let mut escaped = false;
+        for c in inner.chars() {
+            match (escaped, c) {
+                (_, c) if c.is_control() => return false,
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => return false,
+                _ => {}
+            }
+        }
+        return !escaped;
+    }
+    local
+        .chars()
+        .all(|c| !(c.is_whitespace() || c.is_control() || "()<>[]:;@\\,\"".contains(c)))
+}
+
+/// Labels of letters (any script), digits and `-`, or a literal IP address in brackets.
+fn domain_part(domain: &str) -> bool {
+    if let Some(literal) = domain.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) {
+        let address = literal.strip_prefix("IPv6:").unwrap_or(literal);
+        return address.parse::<std::net::IpAddr>().is_ok();
+    }
+    !domain.is_empty()
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().count() <= 63
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
 }
 
 impl fmt::Display for Email {
@@ -77,9 +132,51 @@ mod tests {
 
     #[test]
     fn rejects_malformed_addresses() {
-        for text in ["max", "max@", "@beispiel.de", "max mustermann@beispiel.de", "a@b@c.de"] {
+        for text in [
+            "max",
+            "max@",
+            "@beispiel.de",
+            "max mustermann@beispiel.de",
+            "a@b@c.de",
+            "max@beispiel..de",
+            "max@-beispiel.de",
+            "max@beispiel-.de",
+            "max@beis piel.de",
+            "max@beispiel.de.",
+            "ma\u{7}x@beispiel.de",
+            "\"max\"mustermann\"@beispiel.de",
+            "max@[300.1.1.1]",
+            "ma(x)@beispiel.de",
+        ] {
             assert_eq!(Email::parse(text), Err(EmailError::Malformed), "{text:?}");
         }
+    }
+
+    #[test]
+    fn every_address_people_have_is_one() {
+        for text in [
+            "jürgen@beispiel.de",
+            "kunde@müller.de",
+            "Jürgen.Müller@Bäckerei-Müller.de",
+            "\"max mustermann\"@beispiel.de",
+            "\"a\\\"b\"@beispiel.de",
+            "用户@例子.广告",
+            "max+newsletter@beispiel.de",
+            "o'brien@example.com",
+            "a@[192.0.2.1]",
+            "a@[IPv6:2001:db8::1]",
+            "admin@localhost",
+        ] {
+            assert!(Email::parse(text).is_ok(), "{text:?}");
+        }
+        assert_eq!(
+            Email::parse("Jürgen@Beispiel.DE").unwrap().normalized(),
+            "jürgen@beispiel.de"
+        );
+        assert_eq!(
+            Email::parse(&format!("{}@b.de", "ü".repeat(65))),
+            Err(EmailError::Malformed)
+        );
     }
 
     #[test]

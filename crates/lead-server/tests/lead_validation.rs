@@ -266,3 +266,34 @@ fn error_bodies_name_the_field_only_when_one_is_at_fault() {
     assert!(with_field["message"].as_str().unwrap().contains("email"));
 }
 }
+
+backend_test! {
+fn every_address_people_have_is_taken_and_finds_its_customer() {
+    // CONTRACT.md, amendment 2026-12-06: internationalised and quoted addresses are valid.
+    let app = TestApp::spawn();
+    let customer = app
+        .store
+        .team()
+        .add_customer(app.acme.id, "Jürgen Müller", "JÜRGEN@Bäckerei.de")
+        .unwrap();
+    for email in ["jürgen@bäckerei.de", "kunde@müller.de", r#"\"max mustermann\"@beispiel.de"#] {
+        let body = format!(r#"{{"type":"ticket","message":"m","email":"{email}"}}"#);
+        assert_success(&app.post_lead(&app.acme.key, &body), "ticket");
+    }
+    let tickets: Vec<lead_store::TicketRecord> = app
+        .store
+        .team()
+        .leads(app.acme.id, &lead_store::LeadQuery::default())
+        .unwrap();
+    assert_eq!(tickets.len(), 3);
+    assert_eq!(tickets[1].email, "kunde@müller.de", "stored as sent");
+    assert_eq!(tickets[0].email, "\"max mustermann\"@beispiel.de");
+    assert_eq!(tickets[2].customer_id, Some(customer.id), "matched whatever the case");
+    // Still not an address: whitespace outside quotes, a label starting with `-`.
+    for email in ["max mustermann@beispiel.de", "max@-beispiel.de"] {
+        let body = format!(r#"{{"type":"ticket","message":"m","email":"{email}"}}"#);
+        app.post_lead(&app.acme.key, &body)
+            .assert_error(400, "invalid_field", Some("email"));
+    }
+}
+}
