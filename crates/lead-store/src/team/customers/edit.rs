@@ -295,8 +295,41 @@ pub(super) fn normalized(email: &str) -> String {
     lead_domain::Email::parse(email).map_or_else(|_| email.to_lowercase(), |email| email.normalized())
 }
 
-/// Puts a change of `customer_id` by `employee` (`None`: the operator) into its history:
-/// `[[field, before, after], …]`, in the order of the fields.
+/// An entry of a customer's history (`None` is NULL, so that SQLite takes many in one
+/// statement): a change of `customer_id` by `employee` (`None`: the operator), its fields as
+/// `[[field, before, after], …]` in their order.
+#[derive(Insertable)]
+#[diesel(table_name = customer_changes, treat_none_as_default_value = false)]
+pub(super) struct NewChange<'a> {
+    company_id: CompanyId,
+    customer_id: CustomerId,
+    employee_id: Option<EmployeeId>,
+    actor: &'a str,
+    at: i64,
+    changes: String,
+}
+
+impl<'a> NewChange<'a> {
+    pub(super) fn new(
+        company_id: CompanyId,
+        employee: Option<EmployeeId>,
+        actor: &'a str,
+        at: i64,
+        customer_id: CustomerId,
+        fields: &[(String, String, String)],
+    ) -> NewChange<'a> {
+        NewChange {
+            company_id,
+            customer_id,
+            employee_id: employee,
+            actor,
+            at,
+            changes: serde_json::to_string(fields).expect("strings serialise"),
+        }
+    }
+}
+
+/// Puts a change of `customer_id` by `employee` (`None`: the operator) into its history, now.
 pub(super) fn record_change(
     conn: &mut DbConnection,
     actor: &str,
@@ -305,15 +338,9 @@ pub(super) fn record_change(
     customer_id: CustomerId,
     fields: &[(String, String, String)],
 ) -> Result<()> {
+    let now = Timestamp::now().millis();
     diesel::insert_into(customer_changes::table)
-        .values((
-            customer_changes::company_id.eq(company_id),
-            customer_changes::customer_id.eq(customer_id),
-            customer_changes::employee_id.eq(employee),
-            customer_changes::actor.eq(actor),
-            customer_changes::at.eq(Timestamp::now().millis()),
-            customer_changes::changes.eq(serde_json::to_string(fields).expect("strings serialise")),
-        ))
+        .values(NewChange::new(company_id, employee, actor, now, customer_id, fields))
         .execute(conn)?;
     Ok(())
 }

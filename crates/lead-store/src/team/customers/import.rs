@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use super::bulk::{create, file_unfiled, insert_addresses, placeholders, NewFile, CHUNK};
-use super::edit::{checked, normalized, MAX_FURTHER_EMAILS};
+use super::edit::{checked, normalized, NewChange, MAX_FURTHER_EMAILS};
 use super::{bare, CustomerChange, CustomerRow, CUSTOMER_COLUMNS};
 use crate::access::audit;
 use crate::access::companies::ensure_company;
@@ -109,18 +109,6 @@ struct Update {
     added: Vec<(String, String)>,
 }
 
-/// A change's entry in the history (`None` is NULL, so that SQLite takes many in one statement).
-#[derive(Insertable)]
-#[diesel(table_name = customer_changes, treat_none_as_default_value = false)]
-struct NewChange<'a> {
-    company_id: CompanyId,
-    customer_id: CustomerId,
-    employee_id: Option<EmployeeId>,
-    actor: &'a str,
-    at: i64,
-    changes: String,
-}
-
 /// The text columns, in the order of a checked change's texts.
 const TEXT_COLUMNS: [&str; 6] = ["phone", "organization", "street", "zip", "city", "country"];
 
@@ -180,14 +168,7 @@ impl Team<'_> {
             let changes: Vec<_> = plan
                 .updates
                 .iter()
-                .map(|update| NewChange {
-                    company_id,
-                    customer_id: update.id,
-                    employee_id: employee,
-                    actor: &self.store.actor,
-                    at: now,
-                    changes: serde_json::to_string(&update.fields).expect("strings serialise"),
-                })
+                .map(|update| NewChange::new(company_id, employee, &self.store.actor, now, update.id, &update.fields))
                 .collect();
             for chunk in changes.chunks(CHUNK) {
                 let insert = diesel::insert_into(customer_changes::table).values(chunk);
