@@ -26,7 +26,10 @@ pub use password::{
 };
 pub use redact::{redact_path, redact_query, redact_secrets};
 pub use secret::{salted_hash, salted_hash_matches};
-pub use signed::{generate_signing_key, signed_nonce, signed_token, Signed};
+pub use signed::{
+    download_link, generate_signing_key, link_signature, link_valid, signed_nonce, signed_token, Signed,
+    LINK_VALID_SECS,
+};
 pub use token::{authorize_employee, csrf_token, EmployeeToken, TokenHash, TokenKind, TokenState};
 
 /// The recognisable start of every generated key.

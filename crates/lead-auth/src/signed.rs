@@ -24,6 +24,41 @@ pub enum Signed<'a> {
     LoginCsrf,
     /// A browser's device cookie for this login (the email, lower-cased).
     Device(&'a str),
+    /// A download link of a lead's file (its id) that works until a time (Unix seconds).
+    Download {
+        /// The file's id.
+        file: i64,
+        /// Until when.
+        expires: i64,
+    },
+}
+
+/// The signature of a download link of file `file` that works until `expires` (Unix seconds):
+/// what a webhook's link carries instead of a token.
+pub fn link_signature(key: &str, file: i64, expires: i64) -> String {
+    sign(key, Signed::Download { file, expires }, "")
+}
+
+/// How long a download link works: a webhook's retries span days, and every retry sends the
+/// body (and the link) of the first attempt.
+pub const LINK_VALID_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// The download link of file `file` under `public_url` that a webhook carries, made at `now`
+/// (Unix seconds): it works without a token for [`LINK_VALID_SECS`].
+pub fn download_link(public_url: &str, key: &str, file: i64, now: i64) -> String {
+    let expires = now + LINK_VALID_SECS;
+    let signature = link_signature(key, file, expires);
+    format!(
+        "{}/api/v1/attachments/{file}?expires={expires}&signature={signature}",
+        public_url.trim_end_matches('/')
+    )
+}
+
+/// Whether `signature` is [`link_signature`]'s for `file` and `expires` (compared in constant
+/// time) and the link still works at `now` (Unix seconds).
+pub fn link_valid(key: &str, file: i64, expires: i64, signature: &str, now: i64) -> bool {
+    let expected = link_signature(key, file, expires);
+    bool::from(expected.as_bytes().ct_eq(signature.as_bytes())) && now < expires
 }
 
 /// A new token signed with `key` for `purpose`: `NONCE.SIGNATURE`.
@@ -52,6 +87,11 @@ fn sign(key: &str, purpose: Signed<'_>, nonce: &str) -> String {
             // The length first, so that no login and nonce run into each other.
             mac.update(&(login.len() as u64).to_be_bytes());
             mac.update(login.as_bytes());
+        }
+        Signed::Download { file, expires } => {
+            mac.update(b"lead-gateway download:");
+            mac.update(&file.to_be_bytes());
+            mac.update(&expires.to_be_bytes());
         }
     }
     mac.update(nonce.as_bytes());
@@ -84,6 +124,18 @@ mod tests {
         for forged in ["x", "x.x", "", ".", &format!("{}0", token), &token.replacen('.', "", 1)] {
             assert!(signed_nonce(&key, Signed::LoginCsrf, forged).is_none(), "{forged:?}");
         }
+    }
+
+    #[test]
+    fn a_download_link_works_for_its_file_until_it_expires() {
+        let key = generate_signing_key().unwrap();
+        let signature = link_signature(&key, 7, 1000);
+        assert!(link_valid(&key, 7, 1000, &signature, 999));
+        assert!(!link_valid(&key, 7, 1000, &signature, 1000), "expired");
+        assert!(!link_valid(&key, 8, 1000, &signature, 0), "another file");
+        assert!(!link_valid(&key, 7, 2000, &signature, 0), "a later expiry");
+        assert!(!link_valid(&generate_signing_key().unwrap(), 7, 1000, &signature, 0));
+        assert!(!link_valid(&key, 7, 1000, "", 0));
     }
 
     #[test]

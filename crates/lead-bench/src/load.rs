@@ -117,6 +117,22 @@ pub fn bodies(orders: bool, tickets: bool) -> Vec<String> {
     bodies
 }
 
+/// `bodies`, each with one file of `bytes` bytes in `attachments` (a JPEG's first bytes, then
+/// filler): what a form with a photo sends.
+pub fn with_file(bodies: Vec<String>, bytes: usize) -> Vec<String> {
+    use base64::Engine as _;
+    let mut data = vec![b'x'; bytes.max(4)];
+    data[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&data);
+    bodies
+        .into_iter()
+        .map(|body| {
+            let open = body.strip_suffix('}').expect("a JSON object");
+            format!(r#"{open},"attachments":[{{"filename":"foto.jpg","data":"{encoded}"}}]}}"#)
+        })
+        .collect()
+}
+
 /// Keep-alive requests made from the bodies with `method`, with the key in `X-API-KEY` or
 /// without one; each one built when it is sent, with a number of its own in the body.
 pub struct Requests {

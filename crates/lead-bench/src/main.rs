@@ -99,6 +99,12 @@ struct Args {
     /// company's automatic customer files on for all leads, and the ratio of the two.
     #[arg(long)]
     auto_customers: bool,
+    /// Every lead carries one file of this many bytes (a JPEG, in JSON's `attachments`).
+    #[arg(long)]
+    file_bytes: Option<usize>,
+    /// The server scans files with the clamd at this address (`tcp://HOST:PORT`).
+    #[arg(long)]
+    clamd: Option<String>,
 }
 
 /// The mix of leads sent.
@@ -171,14 +177,15 @@ fn run(args: Args) -> anyhow::Result<()> {
         format!(
             "[database]\nsynchronous = \"{}\"\npostgres_writers = {}\n[limits]\nper_ip = 0\nper_key = 0\n\
              [intake]\nduplicate_window_secs = {}\n[outbox]\nallow_private_targets = {}\n\
-             [retention]\npurge_every_secs = {}\n",
+             [retention]\npurge_every_secs = {}\n[attachments]\nclamd = {:?}\n",
             args.synchronous,
             args.postgres_writers,
             args.duplicate_window_secs,
             args.webhook,
             // --purge: the server purges every second, so that the purge of the aged rows
             // starts right away (a purge with nothing to delete costs one query per kind).
-            if args.purge { 1 } else { 3600 }
+            if args.purge { 1 } else { 3600 },
+            args.clamd.as_deref().unwrap_or_default()
         ),
     )?;
 
@@ -191,6 +198,9 @@ fn run(args: Args) -> anyhow::Result<()> {
     if args.auto_customers {
         bodies = auto_customers::new_senders(bodies);
     }
+    if let Some(bytes) = args.file_bytes {
+        bodies = load::with_file(bodies, bytes);
+    }
     // Every request carries a number of its own: the server would answer a repeated body as
     // a duplicate without storing it, and the figures would measure that shortcut.
     let with_key = std::rc::Rc::new(load::requests(&bodies, "POST", Some(key.expose())));
@@ -198,8 +208,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     let seconds = Duration::from_secs(args.seconds);
 
     println!(
-        "lead-bench: {:?}, {} connections, {} s per phase, synchronous={}, {} employees, {}, server log {:?}",
+        "lead-bench: {:?}{}, {} connections, {} s per phase, synchronous={}, {} employees, {}, server log {:?}",
         args.kind,
+        match (args.file_bytes, &args.clamd) {
+            (Some(bytes), Some(_)) => format!(" with a file of {bytes} bytes each, scanned by clamd"),
+            (Some(bytes), None) => format!(" with a file of {bytes} bytes each"),
+            (None, _) => String::new(),
+        },
         args.connections,
         args.seconds,
         args.synchronous,

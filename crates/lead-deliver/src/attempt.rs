@@ -171,8 +171,9 @@ async fn webhook_attempt(
     config: &DeliverConfig,
     at: Timestamp,
 ) -> Attempt {
-    let Some((body, new_body)) = fixed_body(delivery, || webhook::body(delivery, target.format, &config.public_url))
-    else {
+    let Some((body, new_body)) = fixed_body(delivery, || {
+        webhook::body(delivery, target.format, &config.public_url, &config.link_key)
+    }) else {
         return not_sent(delivery, at, "the record it is about is gone".into());
     };
     let answer = senders.client.send(target, webhook::message_id(delivery), &body).await;

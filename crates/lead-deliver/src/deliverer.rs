@@ -42,6 +42,9 @@ pub struct DeliverConfig {
     pub drain: Duration,
     /// The team's time zone, for the times in e-mails.
     pub time_zone: lead_domain::TimeZone,
+    /// The key that signs the download links of a lead's files in webhooks and e-mails (the
+    /// installation's, shared with the HTTP layer, which checks them).
+    pub link_key: String,
 }
 
 impl Default for DeliverConfig {
@@ -59,6 +62,7 @@ impl Default for DeliverConfig {
             push: None,
             drain: Duration::from_secs(5),
             time_zone: lead_domain::TimeZone::UTC,
+            link_key: lead_auth::generate_signing_key().expect("the operating system gives random bytes"),
         }
     }
 }

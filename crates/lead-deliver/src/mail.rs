@@ -261,6 +261,18 @@ fn notice(lead: &LeadRecord, public_url: &str, zone: &lead_domain::TimeZone) -> 
     if let Some(message) = message {
         lines.push(Line::Block("Nachricht".into(), message));
     }
+    // Behind the dashboard's login: an e-mail is forwarded more easily than a webhook's body.
+    let base = public_url.trim_end_matches('/');
+    for file in lead.attachments() {
+        lines.push(Line::Link(
+            format!(
+                "Anhang „{}“ ({})",
+                file.filename,
+                lead_present::german::file_size(file.size as u64)
+            ),
+            format!("{base}/app/anhaenge/{}", file.id),
+        ));
+    }
     lines.push(Line::Link("Im CRM öffnen".into(), link(public_url, lead)));
     lines.push(Line::Text(
         "Eine Antwort auf diese E-Mail geht an den Absender der Anfrage.".into(),

@@ -182,23 +182,27 @@ struct SlackText {
 
 /// What a delivery's first attempt sends (every retry sends the same): the event with the
 /// record as the team API shows it, or a German text with a link to the dashboard.
-pub(crate) fn body(delivery: &DueDelivery, format: WebhookFormat, public_url: &str) -> Option<String> {
+pub(crate) fn body(delivery: &DueDelivery, format: WebhookFormat, public_url: &str, link_key: &str) -> Option<String> {
     let lead = delivery.lead.as_ref()?;
     let text = match format {
         WebhookFormat::Standard => {
             let timestamp = delivery.created_at.to_string();
             let kind = delivery.event.as_str();
+            // Each file with a link that works without a token, for a while (made now: every
+            // retry sends this first attempt's body).
+            let now = Timestamp::now().millis() / 1000;
+            let link = |id: lead_store::AttachmentId| lead_auth::download_link(public_url, link_key, id.get(), now);
             match lead {
-                LeadRecord::Order(order) => serde_json::to_string(&Envelope {
-                    kind,
-                    timestamp,
-                    data: order.clone().view(true),
-                }),
-                LeadRecord::Ticket(ticket) => serde_json::to_string(&Envelope {
-                    kind,
-                    timestamp,
-                    data: ticket.clone().view(true),
-                }),
+                LeadRecord::Order(order) => {
+                    let mut data = order.clone().view(true);
+                    data.link_attachments(&link);
+                    serde_json::to_string(&Envelope { kind, timestamp, data })
+                }
+                LeadRecord::Ticket(ticket) => {
+                    let mut data = ticket.clone().view(true);
+                    data.link_attachments(&link);
+                    serde_json::to_string(&Envelope { kind, timestamp, data })
+                }
             }
         }
         WebhookFormat::Slack => serde_json::to_string(&SlackText {

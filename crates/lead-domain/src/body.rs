@@ -1,8 +1,11 @@
 //! A lead's request body, read once: the lead, the body's canonical spelling (to tell a
 //! duplicate) and which members it fills (to tell a bot that filled a honeypot).
 
-use crate::error::LeadError;
+use crate::attachment::Upload;
+use crate::error::{Field, Invalid, LeadError};
 use crate::lead::{read, Lead};
+use crate::members::TopLevel;
+use base64::Engine as _;
 
 /// A request body read once: the [`Lead`] it carries, the body itself, its canonical spelling
 /// (as [`canonical_json`](crate::canonical_json) gives it) and the members it fills.
@@ -24,11 +27,37 @@ pub struct LeadBody {
     canonical: String,
     /// The members whose value is neither `null` nor blank text.
     filled: Vec<String>,
+    /// The files it carries.
+    uploads: Vec<Upload>,
 }
 
 impl LeadBody {
-    /// Reads `text` as [`Lead::parse`] does, in the same single pass over it.
+    /// Reads `text` as [`Lead::parse`] does, in the same single pass over it — and its files,
+    /// if it has an `attachments` member (see [`LeadBody::with_files`]).
     pub fn parse(text: String) -> Result<LeadBody, LeadError> {
+        LeadBody::with_files(text, Vec::new())
+    }
+
+    /// Reads `text` with `files` (a form's file parts) and the files of its `attachments`
+    /// member: `[{"filename": "…", "content_type": "…", "data": "<base64>"}]`, `data` in
+    /// standard base64 or as a `data:` URL (what a browser's `FileReader` gives); the
+    /// `content_type` sent is not believed (see [`accepted_type`](crate::accepted_type)).
+    /// The body kept (and compared to tell a retry) says which files came — `attachments`
+    /// becomes `[{"filename", "size", "sha256"}]` — but holds none of their bytes.
+    ///
+    /// ```
+    /// use lead_domain::{LeadBody, Upload};
+    ///
+    /// let body = LeadBody::with_files(
+    ///     r#"{"type":"ticket","email":"a@b.de","message":"Foto anbei"}"#.into(),
+    ///     vec![Upload::new("paket.txt", b"kaputt".to_vec())],
+    /// )?;
+    /// assert_eq!(body.uploads().len(), 1);
+    /// assert!(body.text().contains(r#""attachments":[{"filename":"paket.txt","size":6,"sha256":""#));
+    /// # Ok::<(), lead_domain::LeadError>(())
+    /// ```
+    pub fn with_files(text: String, files: Vec<Upload>) -> Result<LeadBody, LeadError> {
+        let (text, uploads) = take_attachments(text, files)?;
         let (lead, fields) = read(text.as_bytes())?;
         let canonical = crate::canonical::canonical_members(&fields.members)
             .ok_or(LeadError::InvalidJson(crate::JsonProblem::Syntax))?;
@@ -43,7 +72,13 @@ impl LeadBody {
             lead,
             canonical,
             filled,
+            uploads,
         })
+    }
+
+    /// The files it carries, in the order they came.
+    pub fn uploads(&self) -> &[Upload] {
+        &self.uploads
     }
 
     /// The lead.
@@ -67,11 +102,79 @@ impl LeadBody {
         self.filled.iter().any(|filled| filled == name)
     }
 
-    /// The lead and the body as it was sent.
-    pub fn into_parts(self) -> (Lead, String) {
-        (self.lead, self.text)
+    /// The lead, the body as it is kept, and its files.
+    pub fn into_parts(self) -> (Lead, String, Vec<Upload>) {
+        (self.lead, self.text, self.uploads)
     }
 }
+
+/// `text` as it is kept, and every file of the lead: `files`, then those of its `attachments`
+/// member, whose bytes give way to what identifies them. A body without files (nearly every
+/// one) is not read here at all.
+fn take_attachments(text: String, mut files: Vec<Upload>) -> Result<(String, Vec<Upload>), LeadError> {
+    const NAME: &str = "attachments";
+    if files.is_empty() && !text.contains("\"attachments\"") {
+        return Ok((text, files));
+    }
+    // No nesting check over the whole body here (a byte at a time over megabytes of base64 was
+    // a fifth of the server's time): serde_json stops at its own depth limit, and `read` checks
+    // what is kept.
+    let Ok(TopLevel::Object(members)) = serde_json::from_str::<TopLevel<'_>>(&text) else {
+        return Ok((text, files));
+    };
+    let invalid = || LeadError::invalid(Field::Attachments, Invalid::Attachments);
+    let mut sent = members.iter().filter(|(name, _)| name == NAME);
+    if let Some((_, raw)) = sent.next() {
+        if sent.next().is_some() {
+            return Ok((text, files)); // `read` reports the duplicate member
+        }
+        let listed: Option<Vec<SentFile>> = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
+        for file in listed.unwrap_or_default() {
+            let data = file.data.as_deref().ok_or_else(invalid)?;
+            let data = data.split_once(";base64,").map_or(data, |(_, data)| data);
+            let bytes = BASE64.decode(data.trim()).map_err(|_| invalid())?;
+            files.push(Upload::new(file.filename.as_deref().unwrap_or_default(), bytes));
+        }
+    }
+    if files.is_empty() {
+        return Ok((text, files));
+    }
+    let summary: Vec<String> = files
+        .iter()
+        .map(|file| {
+            let name = serde_json::Value::from(file.filename.as_str());
+            format!(
+                r#"{{"filename":{name},"size":{},"sha256":"{}"}}"#,
+                file.data.len(),
+                file.sha256
+            )
+        })
+        .collect();
+    let mut out = String::with_capacity(text.len().min(64 << 10));
+    out.push('{');
+    for (name, raw) in members.iter().filter(|(name, _)| name != NAME) {
+        out.push_str(&serde_json::Value::from(name.as_str()).to_string());
+        out.push(':');
+        out.push_str(raw.get());
+        out.push(',');
+    }
+    out.push_str(&format!(r#""{NAME}":[{}]}}"#, summary.join(",")));
+    Ok((out, files))
+}
+
+/// One file of a JSON body's `attachments`.
+#[derive(serde::Deserialize)]
+struct SentFile {
+    filename: Option<String>,
+    data: Option<String>,
+}
+
+/// Standard base64, padded or not.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
 
 #[cfg(test)]
 mod tests {
@@ -100,6 +203,77 @@ mod tests {
             .filter(|name| body.fills(name))
             .collect();
         assert_eq!(filled, ["type", "message", "c", "d", "e", "f"]);
+    }
+
+    #[test]
+    fn files_in_json_leave_only_what_identifies_them_in_the_body() {
+        let body = LeadBody::parse(
+            r#"{"type":"ticket","attachments":[{"filename":"../a.txt","content_type":"image/png","data":"SGFsbG8="},
+                {"filename":"b","data":"data:text/plain;base64,SGFsbG8"}],"email":"a@b.de","message":"m"}"#
+                .into(),
+        )
+        .unwrap();
+        let names: Vec<_> = body
+            .uploads()
+            .iter()
+            .map(|u| (u.filename.as_str(), u.data.as_slice()))
+            .collect();
+        assert_eq!(names, [("a.txt", &b"Hallo"[..]), ("b", &b"Hallo"[..])]);
+        let hash = &body.uploads()[0].sha256;
+        assert_eq!(hash, "753692ec36adb4c794c973945eb2a99c1649703ea6f76bf259abb4fb838e013e");
+        assert_eq!(
+            body.text(),
+            format!(
+                r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":[{{"filename":"a.txt","size":5,"sha256":"{hash}"}},{{"filename":"b","size":5,"sha256":"{hash}"}}]}}"#
+            )
+        );
+        assert!(body.canonical().contains(hash.as_str()), "another file is another body");
+        assert!(!body.text().contains("SGFsbG8"));
+
+        for bad in [
+            r#""x""#,
+            r#"[1]"#,
+            r#"[{"filename":"a"}]"#,
+            r#"[{"data":"***"}]"#,
+            r#"{"data":"SGFsbG8="}"#,
+        ] {
+            let text = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{bad}}}"#);
+            let error = LeadBody::parse(text).unwrap_err();
+            assert_eq!(error.field(), Some(crate::Field::Attachments), "{bad}");
+            assert_eq!(error.code(), "invalid_field");
+        }
+        for none in ["null", "[]"] {
+            let text = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{none}}}"#);
+            let body = LeadBody::parse(text.clone()).unwrap();
+            assert!(body.uploads().is_empty());
+            assert_eq!(body.text(), text);
+        }
+        // Nested past any sense, inside or beside the files: refused, never a stack overflow.
+        for depth in [65, 100_000] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            for text in [
+                format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{deep}}}"#),
+                format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","x":{deep},"attachments":[]}}"#),
+            ] {
+                assert!(LeadBody::parse(text).is_err(), "{depth}");
+            }
+        }
+        let plain = r#"{"type":"ticket","email":"a@b.de","message":"the word \"attachments\" alone"}"#;
+        assert_eq!(LeadBody::parse(plain.into()).unwrap().text(), plain);
+    }
+
+    #[test]
+    fn a_forms_files_are_added_to_its_body() {
+        let body = LeadBody::with_files(
+            r#"{"type":"order","email":"a@b.de"}"#.into(),
+            vec![crate::Upload::new("C:\\x\\Foto.jpg", vec![0xFF, 0xD8, 0xFF])],
+        )
+        .unwrap();
+        assert_eq!(body.uploads()[0].filename, "Foto.jpg");
+        assert!(body
+            .text()
+            .starts_with(r#"{"type":"order","email":"a@b.de","attachments":[{"filename":"Foto.jpg","size":3,"#));
+        assert!(body.fills("attachments"));
     }
 
     #[test]

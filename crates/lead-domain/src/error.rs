@@ -17,6 +17,8 @@ pub enum Field {
     Subject,
     /// `total`
     Total,
+    /// `attachments`
+    Attachments,
 }
 
 impl Field {
@@ -28,6 +30,7 @@ impl Field {
             Field::Message => "message",
             Field::Subject => "subject",
             Field::Total => "total",
+            Field::Attachments => "attachments",
         }
     }
 }
@@ -70,6 +73,8 @@ pub enum Invalid {
     },
     /// Holds a NUL character (`\u0000`).
     Nul,
+    /// Not a list of files `[{"filename", "data"}]` with `data` in base64.
+    Attachments,
 }
 
 /// Why a payload was rejected; every variant maps to one stable error code.

@@ -208,7 +208,14 @@ pub(crate) fn read(body: &[u8]) -> Result<(Lead, Fields<'_>), LeadError> {
 /// empty field (the spam honeypot of every real lead, say) is not shown. Empty when the
 /// payload is not a JSON object.
 pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value> {
-    const KNOWN: [Field; 5] = [Field::Type, Field::Email, Field::Message, Field::Subject, Field::Total];
+    const KNOWN: [Field; 6] = [
+        Field::Type,
+        Field::Email,
+        Field::Message,
+        Field::Subject,
+        Field::Total,
+        Field::Attachments,
+    ];
     match serde_json::from_str::<TopLevel<'_>>(payload) {
         Ok(TopLevel::Object(members)) => members
             .into_iter()
@@ -252,6 +259,12 @@ pub fn order_notification(total: Money) -> NotificationText {
         headline: "Neue Bestellung!",
         sentence: format!("Eine Web-Bestellung über {total} ist eingegangen."),
     }
+}
+
+/// The server's own note on a lead whose file it did not take (a type no lead may carry):
+/// `Anhang „setup.exe“ nicht angenommen: Dateityp`.
+pub fn refused_attachment_note(filename: &str) -> String {
+    format!("Anhang „{filename}“ nicht angenommen: Dateityp")
 }
 
 /// The published notification of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`

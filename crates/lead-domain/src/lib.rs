@@ -26,6 +26,7 @@
 //! # Ok::<(), LeadError>(())
 //! ```
 
+mod attachment;
 mod body;
 mod canonical;
 mod contact;
@@ -39,14 +40,17 @@ mod record;
 mod text;
 mod words;
 
+pub use attachment::{
+    accepted_type, clean_filename, previewable, AttachmentLimits, TooLarge, Upload, MAX_FILENAME_BYTES,
+};
 pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use lead::{
-    assigned_notification, extra_fields, order_notification, ticket_notification, Lead, LeadType, NotificationText,
-    Ticket, WebOrder, WebhookDisabled,
+    assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
+    LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,
 };
 pub use members::MAX_NESTING;
 pub use money::{Money, MoneyError};

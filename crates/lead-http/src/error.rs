@@ -8,7 +8,7 @@ use std::fmt;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use lead_auth::AuthError;
-use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError};
+use lead_domain::{Invalid, JsonProblem, LeadError, MoneyError, TooLarge};
 use lead_store::{Problem, StoreError};
 use serde::Serialize;
 
@@ -29,6 +29,10 @@ pub enum ApiError {
     RequestTimeout,
     /// 413: the body is over the limit (in bytes).
     PayloadTooLarge(usize),
+    /// 413: a lead's files break a limit of `[attachments]`; nothing was stored.
+    FilesTooLarge(TooLarge),
+    /// 403: a download link whose signature is wrong, or that has expired.
+    InvalidLink,
     /// 405: this path takes only the methods listed.
     MethodNotAllowed(&'static str),
     /// 404: no such path, or no such record in the caller's company (never a hint that it
@@ -150,7 +154,8 @@ impl ApiError {
             ApiError::UnreadableBody => "invalid_json",
             ApiError::TooManyFields(_) => "invalid_field",
             ApiError::RequestTimeout => "request_timeout",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::PayloadTooLarge(_) | ApiError::FilesTooLarge(_) => "payload_too_large",
+            ApiError::InvalidLink => "forbidden",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
@@ -225,6 +230,20 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => {
                 format!("Der Inhalt ist zu groß: höchstens {} KiB sind erlaubt.", limit / 1024)
             }
+            ApiError::FilesTooLarge(TooLarge::File { filename, max }) => format!(
+                "Die Datei „{filename}“ ist zu groß: höchstens {} sind erlaubt; nichts wurde gespeichert.",
+                lead_present::german::file_size(*max as u64)
+            ),
+            ApiError::FilesTooLarge(TooLarge::Files(max)) => {
+                format!("Zu viele Dateien: höchstens {max} sind erlaubt; nichts wurde gespeichert.")
+            }
+            ApiError::FilesTooLarge(TooLarge::Total(max)) => format!(
+                "Die Dateien sind zusammen zu groß: höchstens {} sind erlaubt; nichts wurde gespeichert.",
+                lead_present::german::file_size(*max as u64)
+            ),
+            ApiError::InvalidLink => {
+                "Dieser Download-Link ist ungültig oder abgelaufen. Bitte laden Sie die Datei im CRM herunter.".into()
+            }
             ApiError::MethodNotAllowed(allow) => format!("Diese Adresse akzeptiert nur {allow}."),
             ApiError::NotFound(message) | ApiError::Saturated(message) => (*message).into(),
             ApiError::Conflict(message) => message.clone(),
@@ -275,6 +294,9 @@ fn lead_message(error: &LeadError) -> String {
             Invalid::WrongType => format!("Das Feld „{field}“ muss Text sein."),
             Invalid::TooLong(max) => format!("Das Feld „{field}“ ist länger als {max} Zeichen."),
             Invalid::Nul => format!("Das Feld „{field}“ enthält ein NUL-Zeichen (\\u0000)."),
+            Invalid::Attachments => format!(
+                "Das Feld „{field}“ muss eine Liste von Dateien sein: [{{\"filename\": …, \"data\": \"<Base64>\"}}]."
+            ),
             Invalid::Email => format!("Das Feld „{field}“ enthält keine gültige E-Mail-Adresse."),
             Invalid::Money { reason, value } => {
                 let value = shortened(value);
@@ -311,14 +333,15 @@ impl ResponseError for ApiError {
             ApiError::Auth(AuthError::InvalidKey | AuthError::Forbidden)
             | ApiError::OriginNotAllowed
             | ApiError::Csrf
-            | ApiError::AdminOnly => StatusCode::FORBIDDEN,
+            | ApiError::AdminOnly
+            | ApiError::InvalidLink => StatusCode::FORBIDDEN,
             ApiError::Lead(_)
             | ApiError::UnreadableBody
             | ApiError::TooManyFields(_)
             | ApiError::MissingField(_)
             | ApiError::InvalidField { .. } => StatusCode::BAD_REQUEST,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(_) | ApiError::FilesTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,

@@ -48,10 +48,12 @@ impl BodyKind {
     }
 }
 
-/// The fields of a submitted form, in order (a name may repeat, as with checkboxes).
+/// The fields of a submitted form, in order (a name may repeat, as with checkboxes), and the
+/// files it sent (a multipart form's file parts: an empty file input sends none).
 #[derive(Debug, Default)]
 pub struct Form {
     fields: Vec<(String, String)>,
+    files: Vec<lead_domain::Upload>,
 }
 
 impl Form {
@@ -70,13 +72,29 @@ impl Form {
                 }
                 Ok(Some(Form {
                     fields: form_urlencoded::parse(body).into_owned().collect(),
+                    files: Vec::new(),
                 }))
             }
-            // Files are skipped: nothing stores a form's files.
-            BodyKind::Multipart => Ok(Some(Form {
-                fields: multipart(headers, body.clone()).await?.fields,
-            })),
+            BodyKind::Multipart => {
+                let parts = multipart(headers, body.clone()).await?;
+                let files = parts
+                    .files
+                    .into_iter()
+                    // What a browser sends for a file input left empty.
+                    .filter(|file| !(file.filename.is_empty() && file.data.is_empty()))
+                    .map(|file| lead_domain::Upload::new(&file.filename, file.data))
+                    .collect();
+                Ok(Some(Form {
+                    fields: parts.fields,
+                    files,
+                }))
+            }
         }
+    }
+
+    /// Its files, taken out of it.
+    pub fn take_files(&mut self) -> Vec<lead_domain::Upload> {
+        std::mem::take(&mut self.files)
     }
 
     /// The first non-blank value of `name`.
@@ -150,8 +168,19 @@ pub(crate) fn looks_like_json(body: &[u8]) -> bool {
 pub(crate) struct Parts {
     /// Each text field's name and value, in order.
     pub(crate) fields: Vec<(String, String)>,
-    /// Each file's field name and bytes, in order.
-    pub(crate) files: Vec<(String, Vec<u8>)>,
+    /// Each file, in order.
+    pub(crate) files: Vec<FilePart>,
+}
+
+/// A file part of a multipart body.
+#[derive(Debug)]
+pub(crate) struct FilePart {
+    /// The form field's name.
+    pub(crate) name: String,
+    /// The file's name as the browser sent it (perhaps a whole path, perhaps empty).
+    pub(crate) filename: String,
+    /// Its bytes.
+    pub(crate) data: Vec<u8>,
 }
 
 /// The text fields and files of a multipart body; more than [`MAX_FIELDS`] parts are refused.
@@ -167,9 +196,10 @@ pub(crate) async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Parts,
         }
         let mut part = part.map_err(|_| ApiError::UnreadableBody)?;
         let name = part.name().unwrap_or_default().to_owned();
-        let is_file = part
+        let filename = part
             .content_disposition()
-            .is_some_and(|disposition| disposition.get_filename().is_some());
+            .and_then(|disposition| disposition.get_filename())
+            .map(str::to_owned);
         let mut value = Vec::new();
         while let Some(chunk) = part.next().await {
             value.extend_from_slice(&chunk.map_err(|_| ApiError::UnreadableBody)?);
@@ -177,8 +207,12 @@ pub(crate) async fn multipart(headers: &HeaderMap, body: Bytes) -> Result<Parts,
         if name.is_empty() {
             continue;
         }
-        if is_file {
-            form.files.push((name, value));
+        if let Some(filename) = filename {
+            form.files.push(FilePart {
+                name,
+                filename,
+                data: value,
+            });
             continue;
         }
         let value = String::from_utf8(value).map_err(|_| ApiError::UnreadableBody)?;
@@ -194,6 +228,7 @@ mod tests {
     fn form(fields: &[(&str, &str)]) -> Form {
         Form {
             fields: fields.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            files: Vec::new(),
         }
     }
 
@@ -309,11 +344,13 @@ mod tests {
     fn the_widest_form_becomes_json_with_every_field() {
         let f = Form {
             fields: (0..17_000).map(|i| (format!("f{i}"), "v".to_owned())).collect(),
+            files: Vec::new(),
         };
         let wide: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&f.to_json()).unwrap();
         assert_eq!(wide.len(), 17_000);
         let f = Form {
             fields: (0..17_000).map(|_| ("x".to_owned(), "v".to_owned())).collect(),
+            files: Vec::new(),
         };
         let same: serde_json::Value = serde_json::from_str(&f.to_json()).unwrap();
         assert_eq!(same["x"].as_array().unwrap().len(), 17_000);

@@ -9,6 +9,7 @@
 //! It knows no SQL: storage goes through `lead-store`, rules through `lead-domain`, keys
 //! through `lead-auth`. Blocking store calls run on actix's blocking pool.
 
+mod attachments;
 mod auth;
 mod browser;
 mod dashboard;
@@ -25,6 +26,7 @@ mod openapi;
 mod origin;
 mod passwords;
 mod request;
+mod scan;
 mod streams;
 mod team;
 mod views;
@@ -37,6 +39,7 @@ use actix_web::{web, HttpResponse};
 use lead_store::Store;
 use serde::Serialize;
 
+pub use attachments::{rescan, AttachmentSettings};
 pub use auth::Caller;
 pub use dashboard::{DashboardConfig, ExportBudget, LoginKey};
 pub use error::ApiError;
@@ -48,6 +51,7 @@ pub use metrics::{configure_metrics, record_request, MetricsEndpoint};
 pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin, NotAnOrigin};
 pub use passwords::PasswordChecks;
+pub use scan::{Clamd, Verdict};
 pub use streams::{StreamLimits, Streams};
 
 /// Settings of the HTTP layer.
@@ -80,6 +84,8 @@ pub struct HttpConfig {
     pub lifecycle: Lifecycle,
     /// `GET /metrics`, when enabled on this listener.
     pub metrics: Option<MetricsEndpoint>,
+    /// What the lead endpoint does with files.
+    pub attachments: AttachmentSettings,
 }
 
 impl Default for HttpConfig {
@@ -98,6 +104,7 @@ impl Default for HttpConfig {
             streams: Streams::default(),
             lifecycle: Lifecycle::default(),
             metrics: None,
+            attachments: AttachmentSettings::default(),
         }
     }
 }
@@ -206,6 +213,7 @@ fn api_routes(cfg: &mut web::ServiceConfig, routes: &mut Routes) {
     lifecycle::register(cfg, routes);
     metrics::register(cfg, routes);
     team::register(cfg, routes);
+    attachments::register(cfg, routes);
     openapi::register(cfg, routes);
 }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{health, lead, lifecycle, live, metrics, team};
+use crate::{attachments, health, lead, lifecycle, live, metrics, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -64,6 +64,7 @@ use crate::{health, lead, lifecycle, live, metrics, team};
         team::list_devices,
         team::remove_device,
         team::send_test,
+        attachments::get_attachment,
     ),
     modifiers(&SecuritySchemes),
     tags(

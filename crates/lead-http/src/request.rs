@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use lead_domain::{JsonProblem, LeadError};
-use lead_store::{CustomerId, NotificationId, OrderId, PushSubscriptionId, Store, TicketId};
+use lead_store::{AttachmentId, CustomerId, NotificationId, OrderId, PushSubscriptionId, Store, TicketId};
 use serde::de::DeserializeOwned;
 
 use crate::limits::RateLimits;
@@ -31,6 +31,17 @@ pub(crate) async fn read_body_up_to(
     config: &HttpConfig,
     limit: usize,
 ) -> Result<web::Bytes, ApiError> {
+    read_limited(req, body, limit, |_| config.body_timeout).await
+}
+
+/// A request's body of at most `limit` bytes, which may take as long as `timeout` says for
+/// the length it declares (`None`: chunked).
+pub(crate) async fn read_limited(
+    req: &HttpRequest,
+    body: web::Payload,
+    limit: usize,
+    timeout: impl FnOnce(Option<u64>) -> std::time::Duration,
+) -> Result<web::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -39,7 +50,7 @@ pub(crate) async fn read_body_up_to(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    actix_web::rt::time::timeout(config.body_timeout, body.to_bytes_limited(limit))
+    actix_web::rt::time::timeout(timeout(declared), body.to_bytes_limited(limit))
         .await
         .map_err(|_| ApiError::RequestTimeout)?
         .map_err(|_| ApiError::PayloadTooLarge(limit))?
@@ -136,6 +147,7 @@ macro_rules! records {
 }
 
 records! {
+    AttachmentId => Attachment,
     OrderId => Order,
     TicketId => Ticket,
     CustomerId => Customer,

@@ -21,8 +21,41 @@ pub fn missing(what: Entity) -> &'static str {
         Entity::Webhook => "Diesen Webhook gibt es nicht.",
         Entity::Delivery => "Diese Zustellung gibt es nicht.",
         Entity::Device => "Dieses Gerät gibt es nicht.",
+        Entity::Attachment => "Diesen Anhang gibt es nicht.",
         Entity::Record => "Der Datensatz wurde nicht gefunden.",
     }
+}
+
+/// A file's size as the team reads it: `512 Bytes`, `13 KiB`, `2,5 MiB`, `10 MiB`.
+pub fn file_size(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    match bytes {
+        0..1024 => format!("{bytes} Bytes"),
+        1024..MIB => format!("{} KiB", bytes.div_ceil(1024)),
+        _ => {
+            let tenths = (bytes * 10).div_ceil(MIB);
+            match tenths % 10 {
+                0 => format!("{} MiB", tenths / 10),
+                rest => format!("{},{rest} MiB", tenths / 10),
+            }
+        }
+    }
+}
+
+/// What the team reads of a file's virus scan (see [`lead_store::Scan`]).
+pub fn scan(scan: lead_store::Scan) -> &'static str {
+    match scan {
+        lead_store::Scan::Clean => "geprüft",
+        lead_store::Scan::Pending => "nicht geprüft",
+        lead_store::Scan::Infected => "Schadsoftware gefunden",
+        lead_store::Scan::Off => "ungeprüft (kein Virenscanner)",
+    }
+}
+
+/// Who wrote a note, as the team reads it: the employee, or „Automatisch“ for the server's own
+/// (a file it did not take as the lead arrived).
+pub fn author(author: Option<&lead_store::EmployeeRef>) -> &str {
+    author.map_or("Automatisch", |author| author.name.as_str())
 }
 
 /// The German name of a field of a customer file, as its history names it (`phone` →
@@ -201,6 +234,7 @@ mod tests {
             held: None,
             owner: Some(person(3, "Jonas")),
             owner_by: Some(person(2, "Erika")),
+            attachments: Vec::new(),
         };
         let said =
             |ticket: &lead_store::TicketRecord| event(Event::TicketOwnerChanged, &LeadRecord::Ticket(ticket.clone()));

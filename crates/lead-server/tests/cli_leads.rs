@@ -52,6 +52,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     assert_eq!(
         member_names(newest),
         [
+            "attachments",
             "created_at",
             "customer_id",
             "decided_at",
@@ -72,6 +73,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     assert_eq!(newest["total_cents"], 1250);
     assert_eq!(newest["status"], "new");
     assert_eq!(newest["held"], serde_json::Value::Null, "not held back");
+    assert_eq!(newest["attachments"], serde_json::json!([]), "no files");
     assert_eq!(newest["customer_id"], 1);
     assert_eq!(newest["message"], "Bitte schnell");
     assert_eq!(newest["payload"]["sku"], "A-1", "payload is a JSON object");
@@ -97,6 +99,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
     assert_eq!(
         member_names(&tickets[0]),
         [
+            "attachments",
             "created_at",
             "customer_id",
             "email",

@@ -246,7 +246,8 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
                 let sent = server.request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], order(n).as_bytes());
                 assert_eq!(sent.status, 200);
             }
-            let ticket = r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Hallo"}"#;
+            // With a file (its bytes are copied too).
+            let ticket = r#"{"type":"ticket","email":"kunde@beispiel.de","message":"Hallo","attachments":[{"filename":"notiz.txt","data":"R3LDvMOfZQ=="}]}"#;
             assert_eq!(
                 server
                     .request("POST", "/api/v1/lead", &[("X-API-KEY", &key)], ticket.as_bytes())
@@ -278,9 +279,19 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "idempotency_keys",
             "push_subscriptions",
             "vapid_keys",
+            "attachments",
         ] {
             assert!(report.contains(table), "{report}");
         }
+        let file = target
+            .store()
+            .privacy()
+            .attachment(lead_store::CompanyId::new(1), lead_store::AttachmentId::new(1))
+            .unwrap();
+        assert_eq!(
+            (file.attachment.filename.as_str(), file.data.as_slice()),
+            ("notiz.txt", "Grüße".as_bytes())
+        );
         // The same VAPID key: browsers' subscriptions stay valid after the move.
         let push_on = [("LEAD_PUSH_SUBJECT", "mailto:it@acme.example")];
         assert_eq!(

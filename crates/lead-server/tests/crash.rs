@@ -1,6 +1,7 @@
 //! Crash safety: leads under load, the server killed with SIGKILL mid-stream, five times.
-//! Every lead that was answered 200 must be stored with all its notifications, no record may
-//! exist without its notifications, and the SQLite file must pass its integrity check.
+//! Every lead that was answered 200 must be stored with all its notifications (and a ticket with
+//! its file), no record may exist without its notifications, and the SQLite file must pass its
+//! integrity check.
 
 mod common;
 
@@ -28,6 +29,12 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
     let config = config.to_str().unwrap().to_owned();
 
     let acknowledged = Mutex::new(BTreeSet::new()); // (type, id) answered 200
+                                                    // Every ticket comes with a file of 4 KiB: stored in its transaction, or not at all.
+    let file = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode([b'a'; 4096])
+    };
+    let file = file.as_str();
     for round in 0..5 {
         let server = Server::start_with_config(&db.url, &config);
         let addr = server.addr;
@@ -36,12 +43,13 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
         std::thread::scope(|scope| {
             for worker in 0..8 {
                 let (stop, acknowledged, key) = (&stop, &acknowledged, acme.key.as_str());
+                let attachment = format!(r#"[{{"filename":"datei.txt","data":"{file}"}}]"#);
                 scope.spawn(move || {
                     let mut n = 0;
                     while !stop.load(Ordering::SeqCst) {
                         n += 1;
                         let body = if n % 3 == 0 {
-                            format!(r#"{{"type":"ticket","email":"k{worker}@x.de","message":"Runde {round} Nr. {n}"}}"#)
+                            format!(r#"{{"type":"ticket","email":"k{worker}@x.de","message":"Runde {round} Nr. {n}","attachments":{attachment}}}"#)
                         } else {
                             // Distinct in every round: a repeated body would be a duplicate.
                             format!(r#"{{"type":"order","email":"k{worker}@x.de","subject":"Runde {round} Nr. {n}","total":{n}.5}}"#)
@@ -84,13 +92,15 @@ fn acknowledged_leads_survive_sigkill_with_all_their_notifications() {
         .iter()
         .map(|o| o.id.get())
         .collect();
-    let tickets: BTreeSet<i64> = store
+    let stored_tickets = store
         .team()
         .leads::<lead_store::TicketRecord>(acme.id, &Default::default())
-        .unwrap()
-        .iter()
-        .map(|t| t.id.get())
-        .collect();
+        .unwrap();
+    for ticket in &stored_tickets {
+        let sizes: Vec<i64> = ticket.attachments.iter().map(|file| file.size).collect();
+        assert_eq!(sizes, [4096], "ticket {} has its file, once", ticket.id);
+    }
+    let tickets: BTreeSet<i64> = stored_tickets.iter().map(|t| t.id.get()).collect();
     for (kind, id) in &acknowledged {
         let stored = if kind == "order" {
             orders.contains(id)

@@ -76,13 +76,18 @@ backend_test! {
         assert!(text.contains(&local), "{local:?} in {text}");
 
         assert_eq!(
-            app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@example.com","subject":"Hilfe","message":"Geht nicht"}"#)
+            app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@example.com","subject":"Hilfe","message":"Geht nicht","attachments":[{"filename":"notiz.txt","data":"SGFsbG8="}]}"#)
                 .status,
             200
         );
         let mails = wait_for(&sink, 2);
         assert_eq!(mails[1].header("Subject").unwrap(), "Neues Ticket: „Hilfe“");
-        assert!(mails[1].text().contains("Geht nicht"));
+        let text = mails[1].text();
+        assert!(text.contains("Geht nicht"));
+        // Its file, linked behind the dashboard's login (never a link that works without it).
+        assert!(text.contains("Anhang „notiz.txt“ (5 Bytes)"), "{text}");
+        assert!(text.contains("https://crm.acme.example/app/anhaenge/"), "{text}");
+        assert!(!text.contains("signature="), "{text}");
         wait_until("both recorded", Duration::from_secs(5), || {
             deliveries(&app).iter().all(|d| d["status"] == "delivered").then_some(())
         });

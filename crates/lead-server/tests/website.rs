@@ -104,7 +104,7 @@ fn the_key_may_be_a_hidden_field_and_is_never_stored() {
 }
 
 backend_test! {
-fn a_multipart_form_is_a_lead_and_files_are_ignored() {
+fn a_multipart_form_is_a_lead_with_its_files() {
     let app = TestApp::spawn();
     let (content_type, body) = multipart(&[
         ("type", "ticket"),
@@ -117,10 +117,17 @@ fn a_multipart_form_is_a_lead_and_files_are_ignored() {
     assert_eq!(response.status, 200, "{}", response.text());
     let tickets = app.store.team().leads::<lead_store::TicketRecord>(app.acme.id, &Default::default()).unwrap();
     assert_eq!(tickets[0].message, "Zeilen\r\nmit Umbruch und Ümlaut");
+    let mut payload = serde_json::from_str::<Value>(&tickets[0].payload).unwrap();
+    let sent = payload.as_object_mut().unwrap().remove("attachments").unwrap();
     assert_eq!(
-        serde_json::from_str::<Value>(&tickets[0].payload).unwrap(),
+        payload,
         json!({"type":"ticket","email":"max@beispiel.de","message":"Zeilen\r\nmit Umbruch und Ümlaut","company":"Muster GmbH"})
     );
+    // The file is kept beside the lead; the payload names it, without its bytes.
+    assert_eq!(sent[0]["filename"], "cv.pdf");
+    assert_eq!(sent[0]["size"], 15);
+    let files = &tickets[0].attachments;
+    assert_eq!((files[0].filename.as_str(), files[0].content_type.as_str()), ("cv.pdf", "application/pdf"));
     // A broken multipart body is not readable (and carries no key we could trust).
     let key_header = [("X-API-KEY", app.acme.key.as_str())];
     post_form(&app, "/api/v1/lead", "multipart/form-data; boundary=x", b"garbage", &key_header)

@@ -79,6 +79,8 @@ lead_domain::words! {
         Delivery = "delivery",
         /// An employee's push device.
         Device = "device",
+        /// A file a lead came with.
+        Attachment = "attachment",
         /// A row the operation expected (the database changed under it).
         Record = "record",
     }

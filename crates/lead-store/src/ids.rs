@@ -100,6 +100,8 @@ ids! {
     PushSubscriptionId;
     /// An internal note of the team.
     NoteId;
+    /// A file a lead came with.
+    AttachmentId;
 }
 
 /// The record a lead became: a web order or a ticket.

@@ -88,15 +88,15 @@ pub use db::{
 pub use deliveries::{Attempt, Delivery, DeliveryFilter, DueDelivery, Exchange, LeadRecord, MailTo, Outcome};
 pub use error::{Clash, Entity, Problem, Result, StoreError};
 pub use ids::{
-    AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId, OrderId,
-    PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
+    AttachmentId, AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId,
+    OrderId, PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
     AutoCustomers, Claimed, Company, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member, Notification,
-    Recorded, Role, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+    Recorded, Role, Scan, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
@@ -105,6 +105,7 @@ pub use outbox::{
 };
 pub use privacy::person::{Erased, Mention, PersonData, PersonRows, ANONYMISED_TITLE, REDACTED};
 pub use privacy::retention::{PurgeReport, PurgeTask, Purged, Retention, KINDS as PURGE_KINDS};
+pub use team::attachments::{Attachment, AttachmentFile};
 pub use team::customers::{
     CustomerChange, CustomerChangeEntry, CustomerFile, FromLead, ImportLine, ImportReport, ImportSkip,
     MAX_FURTHER_EMAILS,

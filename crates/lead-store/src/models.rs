@@ -42,6 +42,10 @@ pub struct SubmitOptions {
     /// counted against no daily cap, and recording neither its `Idempotency-Key` nor its
     /// fingerprint (so a bot cannot use up the key or the body of a real lead).
     pub spam: bool,
+    /// What the virus scanner said of each of the body's files, in their order; a file
+    /// without a verdict here is [`Scan::Off`]. One found infected holds the lead as
+    /// [`Hold::Malware`].
+    pub scans: Vec<Scan>,
 }
 
 /// What may be shown of an API key: never the key itself.
@@ -320,6 +324,28 @@ lead_domain::words! {
 }
 
 lead_domain::words! {
+    /// What the virus scanner (clamd) said of a file: only `clean` and `off` files are served.
+    Scan("scan") {
+        /// Scanned, nothing found.
+        Clean = "clean",
+        /// Not scanned yet (the scanner did not answer): scanned when it is back, not served
+        /// until then.
+        Pending = "pending",
+        /// Malware: never served.
+        Infected = "infected",
+        /// No scanner is configured.
+        Off = "off",
+    }
+}
+
+impl Scan {
+    /// Whether a file with this verdict may be downloaded.
+    pub fn servable(self) -> bool {
+        matches!(self, Scan::Clean | Scan::Off)
+    }
+}
+
+lead_domain::words! {
     /// Why a stored lead is held back from the team: it notifies nobody and appears in no team
     /// view until the operator releases it.
     Hold("hold") {
@@ -330,6 +356,8 @@ lead_domain::words! {
         /// Sent with an `Idempotency-Key` already used for another body: kept for review
         /// instead of refused, so that a reused or forged key costs no lead.
         Conflict = "conflict",
+        /// A file it came with is malware (clamd found it): its files are never served.
+        Malware = "malware",
     }
 }
 

@@ -286,12 +286,28 @@ diesel::table! {
     notes (id) {
         id -> BigInt,
         company_id -> BigInt,
-        employee_id -> BigInt,
+        employee_id -> Nullable<BigInt>,
         order_id -> Nullable<BigInt>,
         ticket_id -> Nullable<BigInt>,
         customer_id -> Nullable<BigInt>,
         text -> Text,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        scan -> Text,
+        created_at -> BigInt,
+        data -> Binary,
     }
 }
 
@@ -326,6 +342,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     audit_log,
     notes,
+    attachments,
 );
 
 diesel::table! {

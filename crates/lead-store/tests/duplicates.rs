@@ -124,6 +124,7 @@ fn a_conflicting_idempotency_key_is_kept_for_review_and_spam_uses_up_nothing() {
     let keyed = |key: &str, spam: bool| SubmitOptions {
         idempotency_key: Some(key.into()),
         spam,
+        ..Default::default()
     };
     // A bot fills the honeypot with the shop's order number as its key: stored as spam, and
     // neither the key nor the body is used up.

@@ -49,8 +49,8 @@ pub(crate) async fn upload(
     let file = parts
         .files
         .into_iter()
-        .find(|(name, bytes)| name == "file" && !bytes.is_empty());
-    let outcome = match file.map(|(_, bytes)| read_customers(&bytes)) {
+        .find(|file| file.name == "file" && !file.data.is_empty());
+    let outcome = match file.map(|file| read_customers(&file.data)) {
         None => Outcome::Refused("Bitte wählen Sie eine CSV-Datei.".into()),
         Some(Err(error)) => Outcome::Refused(list_error(&error)),
         Some(Ok(list)) => {

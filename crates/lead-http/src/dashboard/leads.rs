@@ -1,6 +1,6 @@
 //! The pages of a kind of lead, one implementation for orders and tickets: the list with its
 //! filters, search and pages, a lead's page, and a note on it. What only one kind does (decide
-//! an order; close, reopen or file a ticket) is in `inbox.rs`.
+//! an order; close, reopen or file a ticket) is in `inbox.rs`. And a lead's files, downloaded.
 
 use actix_web::{web, HttpRequest};
 use lead_store::{NoteOn, Store};
@@ -148,4 +148,19 @@ where
     };
     blocking(&store, move |s| s.team().set_owner::<K>(member, id, owner)).await?;
     Ok(posted.back(&lead_present::link::<K>(id)))
+}
+
+/// A file of a lead („Anhänge“ on its page): a download — or, with `?vorschau`, a raster
+/// image shown in the page; never a file the virus scanner has not let through.
+pub(crate) async fn attachment(
+    req: HttpRequest,
+    path: web::Path<String>,
+    session: Session,
+    store: web::Data<Store>,
+) -> PageResult {
+    let id: lead_store::AttachmentId = record_id(&path)?;
+    let company = session.member.company_id;
+    let file = blocking(&store, move |s| s.team().attachment(company, id)).await?;
+    let preview = req.query_string().split('&').any(|part| part == "vorschau");
+    Ok(crate::attachments::download(file, preview)?)
 }

@@ -179,6 +179,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/tickets/{id}/close").route(web::post().to(close)))
         .service(web::resource("/app/tickets/{id}/reopen").route(web::post().to(reopen)))
         .service(web::resource("/app/tickets/{id}/assign").route(web::post().to(assign)))
+        .service(web::resource("/app/anhaenge/{id}").route(web::get().to(leads::attachment)))
         .service(web::resource("/app/customers").route(web::get().to(customers)))
         .service(web::resource("/app/customers/export.csv").route(web::get().to(export::customers)))
         .service(web::resource("/app/customers/{id}").route(web::get().to(customer)))

@@ -24,7 +24,7 @@ use crate::auth::{self, Caller};
 use crate::browser;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
-use crate::request::read_body;
+use crate::request::read_limited;
 use crate::{ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
@@ -135,7 +135,7 @@ async fn create_lead(
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
             // the key. Whatever goes wrong reading it (too big, too slow, unreadable, too
             // many fields), it has no key we could find.
-            let bytes = read_body(req, body, config)
+            let bytes = read_lead_body(req, body, config, kind)
                 .await
                 .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
             trace.body = Some(bytes.clone());
@@ -150,12 +150,20 @@ async fn create_lead(
         }
         presented => {
             let caller = admitted(req, presented, trace).await?;
-            let bytes = read_body(req, body, config).await?;
+            let bytes = read_lead_body(req, body, config, kind).await?;
             trace.body = Some(bytes.clone());
             let form = Form::read(kind, req.headers(), &bytes).await?;
             (caller, bytes, form)
         }
     };
+    let mut form = form;
+    let files = form.as_mut().map(Form::take_files).unwrap_or_default();
+    // A form's files are counted and measured before anything else of it is read.
+    config
+        .attachments
+        .limits
+        .check(&files)
+        .map_err(ApiError::FilesTooLarge)?;
     trace.form = form.as_ref().map(Form::to_json);
     // A redirect goes only to one of the key's websites (never an open redirect). One that
     // is not costs the visitor nothing: the lead is stored and answered as without one, and
@@ -175,7 +183,11 @@ async fn create_lead(
         None => String::from_utf8(bytes.to_vec())
             .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
     };
-    let outcome = record(req, store, config, caller, payload, trace).await;
+    // Past the body limit only for files: a JSON body that names none is refused unread.
+    if payload.len() > config.body_limit && !payload.contains("\"attachments\"") {
+        return Err(ApiError::PayloadTooLarge(config.body_limit));
+    }
+    let outcome = record(req, store, config, caller, payload, files, trace).await;
     match redirect {
         None => outcome.map(Answer::Stored),
         Some(target) => Ok(Answer::Redirect(target, outcome)),
@@ -199,9 +211,19 @@ async fn record(
     config: &HttpConfig,
     caller: Caller,
     payload: String,
+    files: Vec<lead_domain::Upload>,
     trace: &mut Trace,
 ) -> Result<Accepted, ApiError> {
-    let body = LeadBody::parse(payload)?;
+    let body = LeadBody::with_files(payload, files)?;
+    // What is kept of the body (its files' bytes stored apart) keeps the body limit.
+    if body.text().len() > config.body_limit {
+        return Err(ApiError::PayloadTooLarge(config.body_limit));
+    }
+    config
+        .attachments
+        .limits
+        .check(body.uploads())
+        .map_err(ApiError::FilesTooLarge)?;
     let lead_type = body.lead().lead_type().as_str();
     trace.outcome.lead_type = Some(lead_type);
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
@@ -210,6 +232,8 @@ async fn record(
         idempotency_key: idempotency_key(req)?,
         // A field people never see: only bots fill it.
         spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
+        // Before it is stored: malware holds the lead back from the team.
+        scans: config.attachments.scan(body.uploads()).await,
     };
     let recorded = store
         .intake()
@@ -228,6 +252,28 @@ async fn record(
         lead_type,
         id: recorded.id.get(),
     })
+}
+
+/// A lead request's body: at most the body limit — plus, where files may come (JSON and
+/// multipart), what `[attachments]` allows them, arriving within the upload timeout when it
+/// declares more than the body limit (or nothing: chunked).
+async fn read_lead_body(
+    req: &HttpRequest,
+    body: web::Payload,
+    config: &HttpConfig,
+    kind: BodyKind,
+) -> Result<web::Bytes, ApiError> {
+    let limit = match kind {
+        BodyKind::UrlEncoded => config.body_limit,
+        BodyKind::Json | BodyKind::Multipart => config.body_limit + config.attachments.allowance(),
+    };
+    let small = config.body_limit as u64;
+    read_limited(req, body, limit, |declared| match declared {
+        Some(length) if length <= small => config.body_timeout,
+        _ if limit == config.body_limit => config.body_timeout,
+        _ => config.attachments.upload_timeout,
+    })
+    .await
 }
 
 /// The redirect target if its origin is one of the key's; otherwise why it is not followed

@@ -43,6 +43,7 @@ impl utoipa::PartialSchema for LeadRequest {
                 optional_text("The title, at most 200 characters (fallback `Anfrage Webseite` / `Web-Bestellung`)."),
             )
             .property("total", amount_schema())
+            .property("attachments", attachments_schema())
             .into()
     }
 }
@@ -73,6 +74,38 @@ fn amount_schema() -> utoipa::openapi::schema::Schema {
         )
         .description(Some(
             "Orders only (ignored for tickets): the gross amount in euro, 0 to 99 999 999.99, stored as exact cents; absent is 0.",
+        ))
+        .build()
+        .into()
+}
+
+/// `attachments`: files in JSON (a form sends file parts instead).
+fn attachments_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let text = |description: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description.to_owned()))
+    };
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .property(
+                    "filename",
+                    text("The file's name; a path, control characters and `..` are taken out."),
+                )
+                .property("content_type", text("Ignored: the type is read from the bytes."))
+                .property(
+                    "data",
+                    text("The bytes, in base64 (padded or not) or as a `data:` URL."),
+                )
+                .required("data"),
+        )
+        .description(Some(
+            "Files sent with the lead (a `multipart/form-data` form sends file parts instead): at most 10, \
+             each at most 10 MiB, 25 MiB together unless the operator set other limits (`413 payload_too_large` \
+             beyond, nothing stored). Photos, PDF, text, CSV, Office/OpenDocument files and ZIP are kept with the \
+             lead; another type is not, and the lead carries a note naming it.",
         ))
         .build()
         .into()

@@ -1,11 +1,51 @@
 //! An order and a ticket, as the team API shows them and webhooks send them (one shape, so a
 //! receiver and an API client read the same).
 
-use lead_store::{CustomerId, OrderId, OrderRecord, TicketId, TicketRecord};
+use lead_store::{Attachment, AttachmentId, CustomerId, OrderId, OrderRecord, TicketId, TicketRecord};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::{payload, time, EmployeeView};
+
+/// A file a lead came with.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AttachmentView {
+    #[schema(value_type = i64)]
+    id: AttachmentId,
+    /// The file's name as sent, without any path.
+    filename: String,
+    /// Its type, read from its bytes.
+    content_type: String,
+    /// Bytes.
+    size: i64,
+    /// `clean`, `pending` (not scanned yet: not served until it is), `infected` (never served)
+    /// or `off` (no virus scanner configured).
+    #[schema(value_type = String)]
+    scan: &'static str,
+    /// Webhooks only: where to download it without a token, for a limited time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(attachment: Attachment) -> Self {
+        AttachmentView {
+            id: attachment.id,
+            filename: attachment.filename,
+            content_type: attachment.content_type,
+            size: attachment.size,
+            scan: attachment.scan.as_str(),
+            url: None,
+        }
+    }
+}
+
+/// Gives each of `attachments` its download link, `link(id)`.
+fn linked(attachments: &mut [AttachmentView], link: &dyn Fn(AttachmentId) -> String) {
+    for attachment in attachments {
+        attachment.url = Some(link(attachment.id));
+    }
+}
 
 /// A web order; `payload` only where one order is shown.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -26,6 +66,8 @@ pub struct OrderView {
     decided_at: Option<String>,
     /// The employee who owns it, or `null`.
     owner: Option<EmployeeView>,
+    /// The files it came with.
+    attachments: Vec<AttachmentView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -52,7 +94,13 @@ impl OrderView {
             decided_by: order.decided_by.map(EmployeeView::from),
             decided_at: order.decided_at.map(time),
             owner: order.owner.map(EmployeeView::from),
+            attachments: order.attachments.into_iter().map(AttachmentView::from).collect(),
         }
+    }
+
+    /// Gives each of its files a download link, `link(id)` (a webhook's signed URL).
+    pub fn link_attachments(&mut self, link: &dyn Fn(AttachmentId) -> String) {
+        linked(&mut self.attachments, link);
     }
 }
 
@@ -74,6 +122,8 @@ pub struct TicketView {
     status_changed_at: Option<String>,
     /// The employee who owns it, or `null`.
     owner: Option<EmployeeView>,
+    /// The files it came with.
+    attachments: Vec<AttachmentView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -99,6 +149,12 @@ impl TicketView {
             status_changed_by: ticket.status_changed_by.map(EmployeeView::from),
             status_changed_at: ticket.status_changed_at.map(time),
             owner: ticket.owner.map(EmployeeView::from),
+            attachments: ticket.attachments.into_iter().map(AttachmentView::from).collect(),
         }
+    }
+
+    /// Gives each of its files a download link, `link(id)` (a webhook's signed URL).
+    pub fn link_attachments(&mut self, link: &dyn Fn(AttachmentId) -> String) {
+        linked(&mut self.attachments, link);
     }
 }

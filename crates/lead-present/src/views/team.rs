@@ -117,8 +117,8 @@ impl From<CustomerFile> for CustomerFileView {
 pub struct NoteView {
     #[schema(value_type = i64)]
     id: NoteId,
-    /// Who wrote it.
-    author: EmployeeView,
+    /// Who wrote it; `null`: the server, as the lead arrived (a file it did not take).
+    author: Option<EmployeeView>,
     text: String,
     created_at: String,
     #[schema(value_type = Option<i64>)]
@@ -138,7 +138,7 @@ impl From<Note> for NoteView {
         };
         NoteView {
             id: note.id,
-            author: note.author.into(),
+            author: note.author.map(EmployeeView::from),
             text: note.text,
             created_at: time(note.created_at),
             order_id,

@@ -70,9 +70,19 @@ pub(super) fn backup(store: &Store, url: &str, file: &std::path::Path) -> anyhow
 /// `person export|erase|redact`
 pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
-        PersonCommand::Export { company, email } => {
+        PersonCommand::Export { company, email, files } => {
             let company = store.access().find_company(&company)?;
-            let document = lead_present::person::document(store.privacy().export_person(company.id, &email)?);
+            let data = store.privacy().export_person(company.id, &email)?;
+            if let Some(folder) = files {
+                let ids = data
+                    .orders
+                    .iter()
+                    .flat_map(|order| &order.attachments)
+                    .chain(data.tickets.iter().flat_map(|ticket| &ticket.attachments))
+                    .map(|file| file.id);
+                write_files(store, company.id, ids, &folder)?;
+            }
+            let document = lead_present::person::document(data);
             println!("{}", serde_json::to_string_pretty(&document)?);
         }
         PersonCommand::Erase { company, email, yes } => {
@@ -120,5 +130,31 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
             );
         }
     }
+    Ok(())
+}
+
+/// Writes the files `ids` of `company`'s leads into `folder` (made if missing) as
+/// `<id>-<filename>`, never over an existing file; says on stderr how many.
+fn write_files(
+    store: &Store,
+    company: lead_store::CompanyId,
+    ids: impl Iterator<Item = lead_store::AttachmentId>,
+    folder: &std::path::Path,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot make {}", folder.display()))?;
+    let mut written = 0;
+    for id in ids {
+        let file = store.privacy().attachment(company, id)?;
+        // The name was cleaned as it arrived: no path, no `..`.
+        let path = folder.join(format!("{id}-{}", file.attachment.filename));
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::io::Write::write_all(&mut out, &file.data).with_context(|| format!("cannot write {}", path.display()))?;
+        written += 1;
+    }
+    eprintln!("{written} files written into {}", folder.display());
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! environment (`layers.rs`), then command-line flags (applied by the caller); what the other
 //! crates are given is worked out from them in `settings.rs`.
 
+mod attachments;
 mod layers;
 mod settings;
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub intake: IntakeConfig,
     /// `[forms]`
     pub forms: FormsConfig,
+    /// `[attachments]`
+    pub attachments: attachments::AttachmentsConfig,
     /// `[submissions]`
     pub submissions: SubmissionsConfig,
     /// `[retention]`

@@ -18,6 +18,7 @@ impl Config {
                 )
             })?;
         }
+        self.attachments.check()?;
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be above 0");
         }
@@ -146,6 +147,8 @@ impl Config {
             push: None,
             drain: std::time::Duration::from_secs(self.server.shutdown_timeout_secs),
             time_zone: self.time_zone()?,
+            // Set when the server starts: the installation's, from the store.
+            link_key: String::new(),
         })
     }
 
@@ -188,6 +191,7 @@ impl Config {
             // Set when the server starts, from the keys in the database.
             push_public_key: None,
             keep_erased_orders: self.retention.anonymise_erased_orders,
+            attachments: self.attachments.settings(),
             webhooks: lead_http::WebhookSettings {
                 allow_private: self.outbox.allow_private_targets,
                 secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),

@@ -55,12 +55,17 @@ fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
     describe_counter!(
         "lead_leads_total",
-        "Lead requests by type (order, ticket; unknown: refused before the body was read as a lead) and outcome: stored, replayed (a retry or duplicate), held (reason spam, quarantine, conflict), refused (reason: the error code)"
+        "Lead requests by type (order, ticket; unknown: refused before the body was read as a lead) and outcome: stored, replayed (a retry or duplicate), held (reason spam, quarantine, conflict, malware), refused (reason: the error code)"
     );
     describe_histogram!(
         "lead_http_request_duration_seconds",
         Unit::Seconds,
         "Time to answer a request (to its headers), by route group (lead, team, dashboard, stream, operations, other) and status class"
+    );
+    describe_histogram!(
+        "lead_attachment_scan_seconds",
+        Unit::Seconds,
+        "Time clamd took to scan one of a lead's files (those it answered)"
     );
     describe_histogram!(
         "lead_writer_batch_size",

@@ -33,6 +33,10 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     // is posted to another behind a load balancer).
     let made = lead_auth::generate_signing_key()?;
     http.dashboard.login_key = lead_http::LoginKey(store.access().server_secret_or_make("login_csrf", || made)?);
+    // ...and the one that signs webhooks' download links (any instance serves them).
+    let made = lead_auth::generate_signing_key()?;
+    let link_key = store.access().server_secret_or_make("download_links", || made)?;
+    http.attachments.link_key = link_key.clone();
     let streams = http.streams.clone();
     let lifecycle = http.lifecycle.clone();
     let metrics = metrics::endpoint(config, &store, &streams)?;
@@ -42,6 +46,7 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     }
     let mut deliver = config.deliver()?;
     deliver.push = push;
+    deliver.link_key = link_key;
     let routes = lead_http::configure(store.clone(), http);
     // Database calls run on blocking threads. One per connection (the readers and the single
     // writer) plus one: more would only wait for a connection, and the queue in front of
@@ -132,6 +137,12 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         let stopping_deliverer = deliverer.clone();
         // One check for all live streams, not one per stream.
         streams.start_hub(store.clone(), Duration::from_secs(config.server.sse_recheck_secs));
+        // Files clamd could not judge as they came are offered to it again.
+        if let Some(clamd) = config.attachments.clamd()? {
+            let every = Duration::from_secs(config.attachments.scan_retry_secs);
+            let timeout = Duration::from_secs(config.attachments.scan_timeout_secs);
+            actix_web::rt::spawn(lead_http::rescan(store.clone(), clamd, timeout, every));
+        }
         let handle = server.handle();
         let metrics_handle = metrics_server.as_ref().map(|server| server.handle());
         if let Some(server) = metrics_server {

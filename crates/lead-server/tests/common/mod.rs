@@ -4,6 +4,8 @@
 #![allow(dead_code, unused_imports)] // each test file uses its own part of the helpers
 
 pub mod browser;
+pub mod clamd;
+pub mod examples;
 pub mod leads;
 pub mod nginx;
 pub mod operator;

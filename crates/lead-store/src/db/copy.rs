@@ -4,9 +4,9 @@ use diesel::prelude::*;
 
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
-    api_keys, audit_log, companies, customer_changes, customer_emails, customers, employee_tokens, employees, notes,
-    notifications, outbox, outbox_attempts, owner_changes, push_subscriptions, tickets, vapid_keys, web_orders,
-    webhooks,
+    api_keys, attachments, audit_log, companies, customer_changes, customer_emails, customers, employee_tokens,
+    employees, notes, notifications, outbox, outbox_attempts, owner_changes, push_subscriptions, tickets, vapid_keys,
+    web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -173,21 +173,31 @@ mod rows {
         ticket_id: Option<i64>, read_at: Option<i64>, created_at: i64,
     });
     full_row!(Note, notes {
-        company_id: i64, employee_id: i64, order_id: Option<i64>, ticket_id: Option<i64>,
+        company_id: i64, employee_id: Option<i64>, order_id: Option<i64>, ticket_id: Option<i64>,
         customer_id: Option<i64>, text: String, created_at: i64,
+    });
+    full_row!(Attachment, attachments {
+        company_id: i64, order_id: Option<i64>, ticket_id: Option<i64>, filename: String,
+        content_type: String, size: i64, sha256: String, scan: String, created_at: i64, data: Vec<u8>,
     });
 }
 
+/// How many attachments a chunk of the copy holds: each may be megabytes.
+const ATTACHMENT_CHUNK: i64 = 8;
+
 /// Copies one table in chunks of [`CHUNK`] rows, ids kept; returns how many rows.
 macro_rules! copy_table {
-    ($source:expr, $target:expr, $table:ident, $row:ty) => {{
+    ($source:expr, $target:expr, $table:ident, $row:ty) => {
+        copy_table!($source, $target, $table, $row, CHUNK)
+    };
+    ($source:expr, $target:expr, $table:ident, $row:ty, $chunk:expr) => {{
         let mut last: i64 = 0;
         let mut copied: i64 = 0;
         loop {
             let chunk: Vec<$row> = $table::table
                 .filter($table::id.gt(last))
                 .order($table::id)
-                .limit(CHUNK)
+                .limit($chunk)
                 .select(<$row>::as_select())
                 .load($source)?;
             let Some(newest) = chunk.last() else { break };
@@ -209,7 +219,7 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers (with their addresses
-    /// and history), orders, tickets,
+    /// and history), orders, tickets with their attachments,
     /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here (also while a server writes: what it writes
@@ -244,6 +254,7 @@ impl Store {
                     copy_table!(source, target, owner_changes, rows::OwnerChange),
                     copy_table!(source, target, notifications, rows::Notification),
                     copy_table!(source, target, notes, rows::Note),
+                    copy_table!(source, target, attachments, rows::Attachment, ATTACHMENT_CHUNK),
                     copy_table!(source, target, audit_log, rows::Audit),
                     copy_table!(source, target, webhooks, rows::Webhook),
                     copy_table!(source, target, outbox, rows::Delivery),

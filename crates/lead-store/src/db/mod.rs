@@ -99,7 +99,7 @@ pub struct StoreConfig {
 
 impl StoreConfig {
     /// Defaults for `url`: 4 readers, `FULL`, 5 s busy timeout, 10 s connection timeout,
-    /// at most 4096 queued leads and 16 MiB of them, duplicates suppressed for 10 minutes.
+    /// at most 4096 queued leads and 64 MiB of them, duplicates suppressed for 10 minutes.
     pub fn new(url: impl Into<String>) -> StoreConfig {
         StoreConfig {
             url: url.into(),
@@ -109,7 +109,7 @@ impl StoreConfig {
             busy_timeout: Duration::from_secs(5),
             connection_timeout: Duration::from_secs(5),
             write_queue: 4096,
-            write_queue_bytes: 16 * 1024 * 1024,
+            write_queue_bytes: 64 * 1024 * 1024,
             postgres_writers: 2,
             duplicate_window: Duration::from_secs(600),
             email_deliveries: false,

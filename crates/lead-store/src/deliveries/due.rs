@@ -22,6 +22,16 @@ pub enum LeadRecord {
     Ticket(TicketRecord),
 }
 
+impl LeadRecord {
+    /// The files it came with.
+    pub fn attachments(&self) -> &[crate::Attachment] {
+        match self {
+            LeadRecord::Order(order) => &order.attachments,
+            LeadRecord::Ticket(ticket) => &ticket.attachments,
+        }
+    }
+}
+
 /// Who an e-mail goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailTo {

@@ -16,14 +16,15 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lead_domain::{Lead, LeadBody, Timestamp};
+use lead_domain::{Lead, LeadBody, Timestamp, Upload};
 use tokio::sync::{broadcast, oneshot};
 
 use crate::db::{write_transaction, DbPool};
 use crate::ids::CompanyId;
 use crate::intake::duplicates::{fingerprint_of_canonical, prune_table, Fingerprint, Fingerprints};
-use crate::models::{Recorded, SubmitOptions, Tenant};
+use crate::models::{Recorded, Scan, SubmitOptions, Tenant};
 use crate::outbox::DeliveryPolicy;
+use crate::team::attachments::NewFile;
 use crate::{Result, StoreError};
 
 /// The most leads one transaction takes.
@@ -51,7 +52,33 @@ pub(crate) struct Job {
     pub(crate) email_normalized: String,
     /// The text of the team's notification.
     pub(crate) notice: String,
+    /// Its files: each with its type (`None`: refused) and the scanner's verdict.
+    pub(crate) files: Vec<QueuedFile>,
     reply: oneshot::Sender<Result<Recorded>>,
+}
+
+/// A file of a queued lead.
+pub(crate) struct QueuedFile {
+    pub(crate) upload: Upload,
+    /// Its type, read from its bytes; `None`: a type no lead may carry.
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) scan: Scan,
+}
+
+impl QueuedFile {
+    /// What the writer writes of it.
+    pub(crate) fn new_file(&self) -> NewFile<'_> {
+        NewFile {
+            upload: &self.upload,
+            content_type: self.content_type,
+            scan: self.scan,
+        }
+    }
+}
+
+/// What a queued lead costs the queue's byte bound: its body, its files, and the rest.
+fn cost_of(payload: &str, files: &[QueuedFile]) -> usize {
+    payload.len() + files.iter().map(|file| file.upload.data.len()).sum::<usize>() + JOB_OVERHEAD
 }
 
 /// The queue in front of the writer thread.
@@ -168,20 +195,29 @@ impl Ingest {
     /// Its fingerprint is taken here, on the caller's thread, when duplicates are suppressed:
     /// not for spam, which leaves none, and not with an `Idempotency-Key`, which rules instead.
     pub(crate) fn submit(&self, tenant: Tenant, body: LeadBody, options: SubmitOptions) -> Result<PendingLead> {
-        let cost = body.text().len() + JOB_OVERHEAD;
+        let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
+        let fingerprint = suppress.then(|| fingerprint_of_canonical(body.canonical()));
+        let (lead, payload, uploads) = body.into_parts();
+        // Worked out here, on the caller's thread: the one writer thread has enough to do.
+        let files: Vec<QueuedFile> = uploads
+            .into_iter()
+            .enumerate()
+            .map(|(n, upload)| QueuedFile {
+                content_type: upload.accepted_type(),
+                scan: options.scans.get(n).copied().unwrap_or(Scan::Off),
+                upload,
+            })
+            .collect();
+        let cost = cost_of(&payload, &files);
         let before = self.shared.queued_bytes.fetch_add(cost, Ordering::SeqCst);
         if before > 0 && before + cost > self.max_bytes {
             self.shared.queued_bytes.fetch_sub(cost, Ordering::SeqCst);
             return Err(StoreError::Busy);
         }
         self.shared.queued_leads.fetch_add(1, Ordering::SeqCst);
-        let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
-        let fingerprint = suppress.then(|| fingerprint_of_canonical(body.canonical()));
         let (reply, answer) = oneshot::channel();
-        // Worked out here, on the caller's thread: the one writer thread has enough to do.
-        let email_normalized = body.lead().email().normalized();
-        let notice = body.lead().notification_text();
-        let (lead, payload) = body.into_parts();
+        let email_normalized = lead.email().normalized();
+        let notice = lead.notification_text();
         match self.queue.try_send(Job {
             tenant,
             lead,
@@ -190,6 +226,7 @@ impl Ingest {
             fingerprint,
             email_normalized,
             notice,
+            files,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),
@@ -219,7 +256,7 @@ fn run(
     // store opens: the operator's commands never store a lead, so they never pay for it.
     let mut opened: Option<Fingerprints> = None;
     while let Some(batch) = next_batch(jobs) {
-        let bytes: usize = batch.iter().map(|job| job.payload.len() + JOB_OVERHEAD).sum();
+        let bytes: usize = batch.iter().map(|job| cost_of(&job.payload, &job.files)).sum();
         metrics::histogram!("lead_writer_batch_size").record(batch.len() as f64);
         shared.queued_bytes.fetch_sub(bytes, Ordering::SeqCst);
         shared.queued_leads.fetch_sub(batch.len(), Ordering::SeqCst);

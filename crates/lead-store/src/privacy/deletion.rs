@@ -1,4 +1,4 @@
-//! Deleting rows with everything that hangs on them — a lead's notifications, notes, owner history,
+//! Deleting rows with everything that hangs on them — a lead's notifications, notes, files, owner history,
 //! deliveries and their attempts, `Idempotency-Key`s, fingerprints — in statements of ids the
 //! store read itself: what the purge (`retention.rs`) and an erasure (`person/`) share.
 
@@ -72,6 +72,7 @@ pub(crate) fn delete_what_hangs_on(conn: &mut DbConnection, lead_type: &str, col
     let mut statements = vec![
         format!("DELETE FROM notifications WHERE {column} IN ({ids})"),
         format!("DELETE FROM notes WHERE {column} IN ({ids})"),
+        format!("DELETE FROM attachments WHERE {column} IN ({ids})"),
         format!("DELETE FROM owner_changes WHERE {column} IN ({ids})"),
         format!("DELETE FROM idempotency_keys WHERE lead_type = '{lead_type}' AND record_id IN ({ids})"),
     ];

@@ -27,7 +27,8 @@ pub struct Retention {
     pub unread_notifications: u32,
     /// Leads held as spam (the honeypot).
     pub spam: u32,
-    /// Leads held in quarantine (past a daily cap) or for an `Idempotency-Key` conflict.
+    /// Leads held in quarantine (past a daily cap), for an `Idempotency-Key` conflict, or as
+    /// malware (a file the virus scanner found).
     pub held: u32,
     /// `Idempotency-Key`s (the published API promises 24 hours).
     pub idempotency_keys: u32,
@@ -177,7 +178,7 @@ fn kind(n: usize, retention: &Retention) -> (Rows, u32) {
             Rows::Leads {
                 orders: true,
                 tickets: true,
-                condition: "held IN ('quarantine', 'conflict') AND created_at < {cutoff}",
+                condition: "held IN ('quarantine', 'conflict', 'malware') AND created_at < {cutoff}",
             },
             retention.held,
         ),

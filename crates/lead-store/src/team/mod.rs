@@ -1,6 +1,7 @@
 //! What the team works with: leads of both kinds (`records/`), customers and their files, the
 //! team's notes, and the employees' notifications and live streams.
 
+pub(crate) mod attachments;
 pub(crate) mod customers;
 pub(crate) mod notes;
 pub(crate) mod notifications;

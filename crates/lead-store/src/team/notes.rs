@@ -30,8 +30,8 @@ pub struct Note {
     pub id: NoteId,
     /// What it is about.
     pub on: NoteOn,
-    /// Who wrote it.
-    pub author: EmployeeRef,
+    /// Who wrote it (`None`: the server, as a lead arrived — a file it did not take).
+    pub author: Option<EmployeeRef>,
     /// What it says.
     pub text: String,
     /// When.
@@ -46,8 +46,8 @@ type NoteRow = (
     Option<OrderId>,
     Option<TicketId>,
     Option<CustomerId>,
-    EmployeeId,
-    String,
+    Option<EmployeeId>,
+    Option<String>,
     String,
     i64,
 );
@@ -63,7 +63,7 @@ fn note(row: NoteRow) -> Result<Note> {
     Ok(Note {
         id,
         on,
-        author: EmployeeRef { id: author, name },
+        author: EmployeeRef::from_parts(author, name),
         text,
         created_at: created_at.into(),
     })
@@ -116,10 +116,10 @@ impl Team<'_> {
             Ok(Note {
                 id,
                 on,
-                author: EmployeeRef {
+                author: Some(EmployeeRef {
                     id: member.employee_id,
                     name,
-                },
+                }),
                 text: text.to_owned(),
                 created_at: now.into(),
             })
@@ -132,7 +132,7 @@ impl Team<'_> {
         self.store.read(|conn| {
             ensure_record(conn, company_id, on)?;
             let query = notes::table
-                .inner_join(employees::table)
+                .left_join(employees::table)
                 .filter(notes::company_id.eq(company_id))
                 .select((
                     notes::id,
@@ -140,7 +140,7 @@ impl Team<'_> {
                     notes::ticket_id,
                     notes::customer_id,
                     notes::employee_id,
-                    employees::name,
+                    employees::name.nullable(),
                     notes::text,
                     notes::created_at,
                 ))

@@ -80,7 +80,7 @@ pub(crate) fn customer_file(
             h2 { "Notizen" }
             ol class="timeline" id="timeline" {
                 @for note in &notes.notes {
-                    li { time { (when(note.created_at, zone)) } " " strong { (note.author.name) } ": " span class="note-text" { (note.text) } }
+                    li { time { (when(note.created_at, zone)) } " " strong { (lead_present::german::author(note.author.as_ref())) } ": " span class="note-text" { (note.text) } }
                 }
             }
             (notes.pager(&format!("/app/customers/{}", customer.id)))

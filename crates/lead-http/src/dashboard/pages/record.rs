@@ -150,7 +150,7 @@ fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown, zo
     for note in &notes.notes {
         entries.push((
             note.created_at,
-            html! { strong { (note.author.name) } ": " span class="note-text" { (note.text) } },
+            html! { strong { (lead_present::german::author(note.author.as_ref())) } ": " span class="note-text" { (note.text) } },
         ));
     }
     entries.sort_by_key(|(at, _)| *at);
@@ -219,6 +219,36 @@ fn owner_section(owner: Option<&lead_store::EmployeeRef>, owning: &Owning, base:
     }
 }
 
+/// The files a lead came with: name (a download where it may be served), size, type, what
+/// the virus scanner said, and a preview of a raster image.
+fn attachments(files: &[lead_store::Attachment]) -> Markup {
+    if files.is_empty() {
+        return html! {};
+    }
+    html! {
+        h2 { "Anhänge" }
+        ul class="attachments" {
+            @for file in files {
+                @let href = format!("/app/anhaenge/{}", file.id);
+                li {
+                    @if file.scan.servable() {
+                        a href=(href) download { (file.filename) }
+                    } @else {
+                        span { (file.filename) }
+                    }
+                    " · " (lead_present::german::file_size(file.size as u64))
+                    " · " (file.content_type)
+                    " · " span class=(format!("scan scan-{}", file.scan.as_str())) { (lead_present::german::scan(file.scan)) }
+                    @if file.scan.servable() && lead_domain::previewable(&file.content_type) {
+                        br;
+                        img class="preview" src=(format!("{href}?vorschau")) alt=(file.filename) loading="lazy";
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// One lead of kind `K`: everything the website sent, who owns it, what the team can do with
 /// it, its history and a note.
 pub(crate) fn lead<K: OnDashboard>(
@@ -258,6 +288,7 @@ pub(crate) fn lead<K: OnDashboard>(
         (lead.head(zone))
         (owner_section(lead.owner(), owning, &base, csrf))
         (self::extra(lead.payload()))
+        (attachments(lead.attachments()))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))
         (timeline(&base, events, notes, zone))

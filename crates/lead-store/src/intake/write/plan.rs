@@ -18,7 +18,7 @@ use super::owners::Files;
 use crate::intake::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
 use crate::intake::ingest::Job;
 use crate::models::Recorded;
-use crate::models::{counts_as_lead, Hold};
+use crate::models::{counts_as_lead, Hold, Scan};
 use crate::schema::{idempotency_keys, tickets, web_orders};
 use crate::Result;
 
@@ -106,6 +106,8 @@ impl Plan {
             let key_id = job.tenant.key_id;
             let decision = if !context.may_act(job) {
                 Decision::Refused
+            } else if job.files.iter().any(|file| file.scan == Scan::Infected) {
+                Decision::Store(Some(Hold::Malware))
             } else if job.options.spam {
                 Decision::Store(Some(Hold::Spam))
             } else if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {

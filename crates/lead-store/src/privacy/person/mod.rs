@@ -75,7 +75,8 @@ struct NoteExport {
     order_id: Option<i64>,
     ticket_id: Option<i64>,
     customer_id: Option<i64>,
-    author: String,
+    /// `null`: the server's own note (a file it did not take).
+    author: Option<String>,
     text: String,
     #[serde(serialize_with = "time")]
     created_at: i64,
@@ -271,7 +272,7 @@ impl Privacy<'_> {
                     .load(conn)?;
                 let customer_ids: Vec<i64> = found.customers.iter().map(|c| c.id.get()).collect();
                 let written: Vec<NoteExport> = notes::table
-                    .inner_join(employees::table)
+                    .left_join(employees::table)
                     .filter(notes::company_id.eq(company_id))
                     .filter(
                         notes::order_id
@@ -284,7 +285,7 @@ impl Privacy<'_> {
                         notes::order_id,
                         notes::ticket_id,
                         notes::customer_id,
-                        employees::name,
+                        employees::name.nullable(),
                         notes::text,
                         notes::created_at,
                     ))

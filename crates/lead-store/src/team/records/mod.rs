@@ -122,6 +122,8 @@ pub trait LeadKind: table::Table + Clone + Send + Sync + 'static {
     fn owner(&self) -> Option<&EmployeeRef>;
     /// Who made its owner the owner (`None`: the key's routing, as it arrived).
     fn owner_by(&self) -> Option<&EmployeeRef>;
+    /// The files it came with.
+    fn attachments(&self) -> &[crate::Attachment];
     /// The text of the notification it gives every employee when it arrives.
     fn notification_text(&self) -> String;
 }
@@ -196,6 +198,10 @@ macro_rules! same_fields {
 
         fn owner_by(&self) -> Option<&EmployeeRef> {
             self.owner_by.as_ref()
+        }
+
+        fn attachments(&self) -> &[crate::Attachment] {
+            &self.attachments
         }
     };
 }

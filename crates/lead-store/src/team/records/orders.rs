@@ -46,6 +46,8 @@ pub struct OrderRecord {
     pub owner: Option<EmployeeRef>,
     /// Who made them the owner (`None`: the key's routing, as it arrived).
     pub owner_by: Option<EmployeeRef>,
+    /// The files it came with, in the order they came.
+    pub attachments: Vec<crate::team::attachments::Attachment>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -94,6 +96,7 @@ impl TryFrom<(OrderRow, super::Names)> for OrderRecord {
             held: row.held.map(Hold::try_from).transpose()?,
             owner: EmployeeRef::from_parts(row.owner_id, names.owner),
             owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
+            attachments: Vec::new(),
         })
     }
 }

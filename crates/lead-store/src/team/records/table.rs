@@ -157,7 +157,16 @@ macro_rules! lead_table {
                         )
                     })
                     .collect();
-                found.into_iter().map(<$record>::try_from).collect()
+                let mut records: Vec<Self> = found
+                    .into_iter()
+                    .map(<$record>::try_from)
+                    .collect::<$crate::Result<_>>()?;
+                let ids: Vec<$crate::ids::LeadId> = records.iter().map(|record| record.id.into()).collect();
+                let mut attached = $crate::team::attachments::of_leads(conn, &ids)?;
+                for record in &mut records {
+                    record.attachments = attached.remove(&record.id.into()).unwrap_or_default();
+                }
+                Ok(records)
             }
 
             fn count_by_status(

@@ -44,6 +44,8 @@ pub struct TicketRecord {
     pub owner: Option<EmployeeRef>,
     /// Who made them the owner (`None`: the key's routing, as it arrived).
     pub owner_by: Option<EmployeeRef>,
+    /// The files it came with, in the order they came.
+    pub attachments: Vec<crate::team::attachments::Attachment>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -86,6 +88,7 @@ impl TryFrom<(TicketRow, super::Names)> for TicketRecord {
             held: row.held.map(Hold::try_from).transpose()?,
             owner: EmployeeRef::from_parts(row.owner_id, names.owner),
             owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
+            attachments: Vec::new(),
         })
     }
 }
