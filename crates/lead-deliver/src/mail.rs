@@ -126,12 +126,24 @@ impl Mailer {
                 permanent: false,
                 duration: started.elapsed(),
             },
-            Err(error) => MailAnswer {
-                code: error.status().and_then(|code| code_of(&code.to_string())),
-                permanent: error.is_permanent(),
-                error: Some(describe(&error)),
-                duration: started.elapsed(),
-            },
+            Err(error) => {
+                // An address beyond ASCII (jürgen@beispiel.de) to a relay that does not offer
+                // SMTPUTF8 (RFC 6531): lettre refuses before sending, and asking again will not
+                // change the relay.
+                let unicode = error.is_client() && error.to_string().contains("SMTPUTF8");
+                MailAnswer {
+                    code: error.status().and_then(|code| code_of(&code.to_string())),
+                    permanent: error.is_permanent() || unicode,
+                    error: Some(match unicode {
+                        true => format!(
+                            "the relay does not offer SMTPUTF8, which an address beyond ASCII needs (RFC 6531): {}",
+                            describe(&error)
+                        ),
+                        false => describe(&error),
+                    }),
+                    duration: started.elapsed(),
+                }
+            }
         }
     }
 }

@@ -119,7 +119,7 @@ pub const MAX_FILENAME_BYTES: usize = 255;
 /// ```
 pub fn clean_filename(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-    let mut name: String = last.chars().filter(|c| !c.is_control()).collect();
+    let mut name: String = last.chars().filter(|&c| !c.is_control() && !is_format(c)).collect();
     while name.contains("..") {
         name = name.replace("..", "");
     }
@@ -137,6 +137,67 @@ pub fn clean_filename(raw: &str) -> String {
         .filter(|extension| extension.len() <= 16)
         .unwrap_or("");
     let mut stem_end = MAX_FILENAME_BYTES - extension.len();
+    while !name.is_char_boundary(stem_end) {
+        stem_end -= 1;
+    }
+    format!("{}{extension}", &name[..stem_end])
+}
+
+/// Whether `c` is an invisible formatting character: a right-to-left override makes
+/// `rechnung\u{202E}fdp.exe` look like `rechnungexe.pdf`.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// The extensions a file of `content_type` may have, the usual one first.
+fn extensions(content_type: &str) -> &'static [&'static str] {
+    match content_type {
+        "image/jpeg" => &["jpg", "jpeg", "jpe", "jfif"],
+        "image/png" => &["png"],
+        "image/webp" => &["webp"],
+        "image/heif" => &["heic", "heif"],
+        "image/gif" => &["gif"],
+        "application/pdf" => &["pdf"],
+        "application/msword" => &["doc"],
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => &["docx"],
+        "application/vnd.ms-excel" => &["xls"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => &["xlsx"],
+        "application/vnd.ms-powerpoint" => &["ppt", "pps"],
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => &["pptx"],
+        "application/vnd.oasis.opendocument.text" => &["odt"],
+        "application/vnd.oasis.opendocument.spreadsheet" => &["ods"],
+        "application/vnd.oasis.opendocument.presentation" => &["odp"],
+        "application/zip" => &["zip"],
+        "application/rtf" => &["rtf"],
+        "text/csv" => &["csv"],
+        _ => &["txt"],
+    }
+}
+
+/// The name a file of `content_type` (as [`accepted_type`] read it) is kept under: its
+/// [cleaned](clean_filename) `filename`, with the type's extension appended unless it has one
+/// of the type's already — so whoever saves and opens it opens what it is: `rechnung.bat`
+/// holding text becomes `rechnung.bat.txt`, `foto` a `foto.jpg`.
+///
+/// ```
+/// use lead_domain::stored_name;
+///
+/// assert_eq!(stored_name("Rechnung.PDF", "application/pdf"), "Rechnung.PDF");
+/// assert_eq!(stored_name("rechnung.bat", "text/plain"), "rechnung.bat.txt");
+/// assert_eq!(stored_name("seite.html", "text/plain"), "seite.html.txt");
+/// assert_eq!(stored_name("scan", "image/jpeg"), "scan.jpg");
+/// ```
+pub fn stored_name(filename: &str, content_type: &str) -> String {
+    let name = clean_filename(filename);
+    let allowed = extensions(content_type);
+    let has = name
+        .rsplit_once('.')
+        .is_some_and(|(_, extension)| allowed.contains(&extension.to_ascii_lowercase().as_str()));
+    if has {
+        return name;
+    }
+    let extension = format!(".{}", allowed[0]);
+    let mut stem_end = name.len().min(MAX_FILENAME_BYTES - extension.len());
     while !name.is_char_boundary(stem_end) {
         stem_end -= 1;
     }
@@ -228,6 +289,23 @@ mod tests {
         assert!(cut.ends_with("ä.pdf"), "{cut}");
         let no_extension = "x".repeat(300);
         assert_eq!(clean_filename(&no_extension).len(), MAX_FILENAME_BYTES);
+    }
+
+    #[test]
+    fn a_kept_name_ends_as_its_type_and_hides_nothing() {
+        assert_eq!(clean_filename("rechnung\u{202E}fdp.exe"), "rechnungfdp.exe");
+        assert_eq!(clean_filename("a\u{200B}b.txt"), "ab.txt");
+        assert_eq!(
+            stored_name("rechnung\u{202E}fdp.exe", "application/pdf"),
+            "rechnungfdp.exe.pdf"
+        );
+        assert_eq!(stored_name("foto.JPEG", "image/jpeg"), "foto.JPEG");
+        assert_eq!(stored_name("liste.csv", "text/csv"), "liste.csv");
+        assert_eq!(stored_name("liste.csv", "text/plain"), "liste.csv.txt");
+        assert_eq!(stored_name("x.svg", "text/plain"), "x.svg.txt");
+        let long = stored_name(&"a".repeat(300), "application/zip");
+        assert_eq!(long.len(), MAX_FILENAME_BYTES);
+        assert!(long.ends_with(".zip"));
     }
 
     #[test]

@@ -2,10 +2,8 @@
 //! duplicate) and which members it fills (to tell a bot that filled a honeypot).
 
 use crate::attachment::Upload;
-use crate::error::{Field, Invalid, LeadError};
+use crate::error::LeadError;
 use crate::lead::{read, Lead};
-use crate::members::TopLevel;
-use base64::Engine as _;
 
 /// A request body read once: the [`Lead`] it carries, the body itself, its canonical spelling
 /// (as [`canonical_json`](crate::canonical_json) gives it) and the members it fills.
@@ -39,11 +37,7 @@ impl LeadBody {
     }
 
     /// Reads `text` with `files` (a form's file parts) and the files of its `attachments`
-    /// member: `[{"filename": "…", "content_type": "…", "data": "<base64>"}]`, `data` in
-    /// standard base64 or as a `data:` URL (what a browser's `FileReader` gives); the
-    /// `content_type` sent is not believed (see [`accepted_type`](crate::accepted_type)).
-    /// The body kept (and compared to tell a retry) says which files came — `attachments`
-    /// becomes `[{"filename", "size", "sha256"}]` — but holds none of their bytes.
+    /// member, as [`take_files`](crate::take_files) takes them out of it.
     ///
     /// ```
     /// use lead_domain::{LeadBody, Upload};
@@ -57,7 +51,14 @@ impl LeadBody {
     /// # Ok::<(), lead_domain::LeadError>(())
     /// ```
     pub fn with_files(text: String, files: Vec<Upload>) -> Result<LeadBody, LeadError> {
-        let (text, uploads) = take_attachments(text, files)?;
+        let (text, uploads) = crate::files::take_files(text, files)?;
+        LeadBody::taken(text, uploads)
+    }
+
+    /// Reads `text`, whose files [`take_files`](crate::take_files) took out already: `uploads`.
+    /// (A caller that measures the files and the rest before it reads the lead: a limit's
+    /// `413` comes before a field's `400`.)
+    pub fn taken(text: String, uploads: Vec<Upload>) -> Result<LeadBody, LeadError> {
         let (lead, fields) = read(text.as_bytes())?;
         let canonical = crate::canonical::canonical_members(&fields.members)
             .ok_or(LeadError::InvalidJson(crate::JsonProblem::Syntax))?;
@@ -107,74 +108,6 @@ impl LeadBody {
         (self.lead, self.text, self.uploads)
     }
 }
-
-/// `text` as it is kept, and every file of the lead: `files`, then those of its `attachments`
-/// member, whose bytes give way to what identifies them. A body without files (nearly every
-/// one) is not read here at all.
-fn take_attachments(text: String, mut files: Vec<Upload>) -> Result<(String, Vec<Upload>), LeadError> {
-    const NAME: &str = "attachments";
-    if files.is_empty() && !text.contains("\"attachments\"") {
-        return Ok((text, files));
-    }
-    // No nesting check over the whole body here (a byte at a time over megabytes of base64 was
-    // a fifth of the server's time): serde_json stops at its own depth limit, and `read` checks
-    // what is kept.
-    let Ok(TopLevel::Object(members)) = serde_json::from_str::<TopLevel<'_>>(&text) else {
-        return Ok((text, files));
-    };
-    let invalid = || LeadError::invalid(Field::Attachments, Invalid::Attachments);
-    let mut sent = members.iter().filter(|(name, _)| name == NAME);
-    if let Some((_, raw)) = sent.next() {
-        if sent.next().is_some() {
-            return Ok((text, files)); // `read` reports the duplicate member
-        }
-        let listed: Option<Vec<SentFile>> = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
-        for file in listed.unwrap_or_default() {
-            let data = file.data.as_deref().ok_or_else(invalid)?;
-            let data = data.split_once(";base64,").map_or(data, |(_, data)| data);
-            let bytes = BASE64.decode(data.trim()).map_err(|_| invalid())?;
-            files.push(Upload::new(file.filename.as_deref().unwrap_or_default(), bytes));
-        }
-    }
-    if files.is_empty() {
-        return Ok((text, files));
-    }
-    let summary: Vec<String> = files
-        .iter()
-        .map(|file| {
-            let name = serde_json::Value::from(file.filename.as_str());
-            format!(
-                r#"{{"filename":{name},"size":{},"sha256":"{}"}}"#,
-                file.data.len(),
-                file.sha256
-            )
-        })
-        .collect();
-    let mut out = String::with_capacity(text.len().min(64 << 10));
-    out.push('{');
-    for (name, raw) in members.iter().filter(|(name, _)| name != NAME) {
-        out.push_str(&serde_json::Value::from(name.as_str()).to_string());
-        out.push(':');
-        out.push_str(raw.get());
-        out.push(',');
-    }
-    out.push_str(&format!(r#""{NAME}":[{}]}}"#, summary.join(",")));
-    Ok((out, files))
-}
-
-/// One file of a JSON body's `attachments`.
-#[derive(serde::Deserialize)]
-struct SentFile {
-    filename: Option<String>,
-    data: Option<String>,
-}
-
-/// Standard base64, padded or not.
-const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    base64::engine::GeneralPurposeConfig::new()
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-);
 
 #[cfg(test)]
 mod tests {
@@ -230,19 +163,14 @@ mod tests {
         assert!(body.canonical().contains(hash.as_str()), "another file is another body");
         assert!(!body.text().contains("SGFsbG8"));
 
-        for bad in [
-            r#""x""#,
-            r#"[1]"#,
-            r#"[{"filename":"a"}]"#,
-            r#"[{"data":"***"}]"#,
-            r#"{"data":"SGFsbG8="}"#,
-        ] {
+        for bad in [r#"[{"filename":"a"}]"#, r#"[{"data":"***"}]"#, r#"{"data":"SGFsbG8="}"#] {
             let text = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{bad}}}"#);
             let error = LeadBody::parse(text).unwrap_err();
             assert_eq!(error.field(), Some(crate::Field::Attachments), "{bad}");
             assert_eq!(error.code(), "invalid_field");
         }
-        for none in ["null", "[]"] {
+        // None, or something else a website calls so: no files, and it stays as it was sent.
+        for none in ["null", "[]", r#""siehe E-Mail""#, "[1]"] {
             let text = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{none}}}"#);
             let body = LeadBody::parse(text.clone()).unwrap();
             assert!(body.uploads().is_empty());

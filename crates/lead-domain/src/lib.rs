@@ -32,6 +32,7 @@ mod canonical;
 mod contact;
 mod email;
 mod error;
+mod files;
 mod lead;
 mod members;
 mod money;
@@ -41,13 +42,14 @@ mod text;
 mod words;
 
 pub use attachment::{
-    accepted_type, clean_filename, previewable, AttachmentLimits, TooLarge, Upload, MAX_FILENAME_BYTES,
+    accepted_type, clean_filename, previewable, stored_name, AttachmentLimits, TooLarge, Upload, MAX_FILENAME_BYTES,
 };
 pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
+pub use files::take_files;
 pub use lead::{
     assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
     LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,

@@ -11,7 +11,7 @@ use lead_store::{AttachmentFile, AttachmentId, Scan, Store};
 
 use crate::error::ErrorBody;
 use crate::request::{blocking, record_id};
-use crate::scan::{Clamd, Verdict};
+use crate::scan::{Clamd, ScanError, Verdict};
 use crate::{ApiError, TeamMember};
 
 /// What the lead endpoint does with files (`[attachments]` in the server's config).
@@ -23,12 +23,21 @@ pub struct AttachmentSettings {
     pub clamd: Option<Clamd>,
     /// How long one file's scan may take before it is left for later („nicht geprüft“).
     pub scan_timeout: Duration,
-    /// How long a request with files may take to arrive (the body timeout of the others is
-    /// `[server] body_timeout_secs`).
+    /// The longest a request with files may take to arrive (a minute more for each 4 MiB
+    /// declared, up to this; the others have `[server] request_timeout_secs`).
     pub upload_timeout: Duration,
+    /// What the requests with files may hold in memory together while they arrive and are
+    /// stored; beyond, `503` (retry after a second).
+    pub budget: crate::lead::UploadBudget,
     /// The key that signs webhooks' download links, the same on every instance.
     pub link_key: String,
+    /// Until when (Unix milliseconds) clamd is taken to be down after it did not answer: leads
+    /// meanwhile do not wait for it (their files are scanned later).
+    pub(crate) down_until: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
+
+/// How long clamd is left alone after it did not answer.
+const DOWN_FOR_MS: i64 = 30_000;
 
 impl Default for AttachmentSettings {
     fn default() -> Self {
@@ -37,7 +46,9 @@ impl Default for AttachmentSettings {
             clamd: None,
             scan_timeout: Duration::from_secs(60),
             upload_timeout: Duration::from_secs(300),
+            budget: crate::lead::UploadBudget::new(128 << 20),
             link_key: lead_auth::generate_signing_key().expect("the operating system gives random bytes"),
+            down_until: Default::default(),
         }
     }
 }
@@ -55,18 +66,19 @@ impl AttachmentSettings {
 
     /// What the scanner says of each of `uploads`, in order: `off` without a scanner; for a
     /// type no lead may carry (it is not stored), `off` too; `pending` when the scanner does
-    /// not answer — the lead is never refused for it, its files are scanned later (and once it
-    /// has not answered, the lead's other files are not offered to it: one wait is enough).
+    /// not judge it — the lead is never refused for it, its files are scanned later. A clamd
+    /// that does not answer at all is left alone for a while: leads meanwhile do not wait.
     pub(crate) async fn scan(&self, uploads: &[Upload]) -> Vec<Scan> {
+        use std::sync::atomic::Ordering;
         let Some(clamd) = &self.clamd else {
             return Vec::new();
         };
+        let now = || lead_domain::Timestamp::now().millis();
         let mut verdicts = Vec::with_capacity(uploads.len());
-        let mut answering = true;
         for upload in uploads {
             let verdict = match upload.accepted_type() {
                 None => Scan::Off,
-                Some(_) if !answering => Scan::Pending,
+                Some(_) if now() < self.down_until.load(Ordering::Relaxed) => Scan::Pending,
                 Some(_) => match clamd.scan(&upload.data, self.scan_timeout).await {
                     Ok(verdict) => {
                         if let Verdict::Infected(signature) = &verdict {
@@ -75,8 +87,10 @@ impl AttachmentSettings {
                         verdict.scan()
                     }
                     Err(error) => {
-                        log::warn!("clamd did not scan a lead's file (scanned later): {error}");
-                        answering = false;
+                        log::warn!("{error} (the file is scanned later)");
+                        if matches!(error, ScanError::Unreachable(_)) {
+                            self.down_until.store(now() + DOWN_FOR_MS, Ordering::Relaxed);
+                        }
                         Scan::Pending
                     }
                 },
@@ -88,26 +102,45 @@ impl AttachmentSettings {
 }
 
 /// Offers clamd the files it has not judged (it did not answer when they came), every `every`,
-/// a few at a time, for as long as the server runs. Malware found now holds its lead back.
+/// a few at a time, for as long as the server runs — in turn, so that a file clamd never judges
+/// (too large for it, too slow) does not hold up the others. Malware found now holds its lead
+/// back.
 pub async fn rescan(store: Store, clamd: Clamd, timeout: Duration, every: Duration) {
     let store = web::Data::new(store);
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut after: Option<AttachmentId> = None;
     loop {
         ticks.tick().await;
-        let waiting = match blocking(&store, |s| s.intake().unscanned(16)).await {
+        let waiting = match blocking(&store, move |s| s.intake().unscanned(after, 16)).await {
             Ok(waiting) => waiting,
             Err(error) => {
                 log::warn!("files waiting for clamd could not be read (next try later): {error}");
                 continue;
             }
         };
-        for (id, data) in waiting {
+        // Round again from the first next time.
+        after = waiting.last().copied();
+        for id in waiting {
+            // One file's bytes at a time.
+            let data = match blocking(&store, move |s| s.intake().unscanned_data(id)).await {
+                Ok(Some(data)) => data,
+                Ok(None) => continue,
+                Err(error) => {
+                    log::warn!("attachment {id} could not be read for clamd (next try later): {error}");
+                    continue;
+                }
+            };
             let verdict = match clamd.scan(&data, timeout).await {
                 Ok(verdict) => verdict,
-                Err(error) => {
-                    log::warn!("clamd still does not scan (next try in {} s): {error}", every.as_secs());
+                Err(error @ ScanError::Unreachable(_)) => {
+                    log::warn!("{error} (next try in {} s)", every.as_secs());
+                    after = None;
                     break;
+                }
+                Err(error) => {
+                    log::warn!("attachment {id}: {error} (tried again in turn)");
+                    continue;
                 }
             };
             if let Verdict::Infected(signature) = &verdict {

@@ -43,6 +43,7 @@ pub use attachments::{rescan, AttachmentSettings};
 pub use auth::Caller;
 pub use dashboard::{DashboardConfig, ExportBudget, LoginKey};
 pub use error::ApiError;
+pub use lead::UploadBudget;
 pub use lead::LEAD_PATHS;
 pub use lifecycle::{close_while_draining, Lifecycle};
 pub use limits::RateLimitConfig;
@@ -51,7 +52,7 @@ pub use metrics::{configure_metrics, record_request, MetricsEndpoint};
 pub use openapi::openapi;
 pub use origin::{origin_of, parse_origin, NotAnOrigin};
 pub use passwords::PasswordChecks;
-pub use scan::{Clamd, Verdict};
+pub use scan::{Clamd, ScanError, Verdict};
 pub use streams::{StreamLimits, Streams};
 
 /// Settings of the HTTP layer.

@@ -39,6 +39,27 @@ impl Verdict {
 /// How much of a file goes in one chunk.
 const CHUNK: usize = 64 * 1024;
 
+/// How long clamd may take to accept a connection: longer, and it counts as down.
+const CONNECT: Duration = Duration::from_secs(3);
+
+/// Why clamd gave no verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanError {
+    /// It does not answer at all (down, or not there): no use asking about other files now.
+    Unreachable(String),
+    /// It did not judge this file (too slow, too large for it, an answer it should not give).
+    Failed(String),
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanError::Unreachable(why) => write!(f, "clamd does not answer: {why}"),
+            ScanError::Failed(why) => write!(f, "clamd did not judge the file: {why}"),
+        }
+    }
+}
+
 impl Clamd {
     /// `tcp://HOST:PORT` or a path (`/run/clamav/clamd.ctl`, `unix:///run/…`).
     pub fn parse(text: &str) -> Result<Clamd, String> {
@@ -61,39 +82,39 @@ impl Clamd {
         }
     }
 
-    /// Scans `data`, giving up after `timeout`. An error says why clamd could not judge it
-    /// (unreachable, too slow, an answer it should not give — its size limit, say).
-    pub async fn scan(&self, data: &[u8], timeout: Duration) -> Result<Verdict, String> {
+    /// Scans `data`, giving up after `timeout`. An error says why clamd could not judge it:
+    /// it is not there, or it did not judge this file (too slow, its size limit, …).
+    pub async fn scan(&self, data: &[u8], timeout: Duration) -> Result<Verdict, ScanError> {
+        let unreachable = |e: std::io::Error| ScanError::Unreachable(e.to_string());
+        let late = |_| ScanError::Unreachable(format!("no connection within {} s", CONNECT.as_secs()));
         let started = Instant::now();
-        let verdict = tokio::time::timeout(timeout, async {
-            match self {
-                Clamd::Tcp(address) => {
-                    instream(
-                        tokio::net::TcpStream::connect(address)
-                            .await
-                            .map_err(|e| e.to_string())?,
-                        data,
-                    )
+        let judged = match self {
+            Clamd::Tcp(address) => {
+                let stream = tokio::time::timeout(CONNECT, tokio::net::TcpStream::connect(address))
                     .await
-                }
-                Clamd::Socket(path) => {
-                    #[cfg(unix)]
-                    {
-                        instream(
-                            tokio::net::UnixStream::connect(path).await.map_err(|e| e.to_string())?,
-                            data,
-                        )
-                        .await
-                    }
-                    #[cfg(not(unix))]
-                    {
-                        Err(format!("no Unix sockets here: {}", path.display()))
-                    }
-                }
+                    .map_err(late)?
+                    .map_err(unreachable)?;
+                tokio::time::timeout(timeout, instream(stream, data)).await
             }
-        })
-        .await
-        .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?;
+            #[cfg(unix)]
+            Clamd::Socket(path) => {
+                let stream = tokio::time::timeout(CONNECT, tokio::net::UnixStream::connect(path))
+                    .await
+                    .map_err(late)?
+                    .map_err(unreachable)?;
+                tokio::time::timeout(timeout, instream(stream, data)).await
+            }
+            #[cfg(not(unix))]
+            Clamd::Socket(path) => {
+                return Err(ScanError::Unreachable(format!(
+                    "no Unix sockets here: {}",
+                    path.display()
+                )))
+            }
+        };
+        let verdict = judged
+            .map_err(|_| ScanError::Failed(format!("no verdict within {} s", timeout.as_secs())))?
+            .map_err(ScanError::Failed);
         if verdict.is_ok() {
             metrics::histogram!("lead_attachment_scan_seconds").record(started.elapsed().as_secs_f64());
         }

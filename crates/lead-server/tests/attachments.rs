@@ -171,10 +171,14 @@ fn json_attachments_are_decoded_and_every_limit_refuses_the_whole_lead() {
     ]);
     form.assert_error(413, "payload_too_large", None);
     // Not base64, not a list of files: the field is named.
-    for bad in [r#""foto.png""#, r#"[{"filename":"a.png","data":"***"}]"#, r#"[{"filename":"a.png"}]"#] {
+    for bad in [r#"{"filename":"a.png","data":"SGFsbG8="}"#, r#"[{"filename":"a.png","data":"***"}]"#, r#"[{"filename":"a.png"}]"#] {
         let body = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","attachments":{bad}}}"#);
         app.post_lead(&app.acme.key, &body).assert_error(400, "invalid_field", Some("attachments"));
     }
+    // Sizes come before fields: too many files and no address is a 413, as with a form.
+    let no_email = serde_json::json!({"type": "ticket", "message": "m",
+        "attachments": [{"data": "YQ=="}, {"data": "Yg=="}, {"data": "Yw=="}]});
+    app.post_lead(&app.acme.key, &no_email.to_string()).assert_error(413, "payload_too_large", None);
     // A JSON body past the body limit that carries no files is refused as before.
     let long = format!(r#"{{"type":"ticket","email":"a@b.de","message":"m","x":"{}"}}"#, "z".repeat(70_000));
     app.post_lead(&app.acme.key, &long).assert_error(413, "payload_too_large", None);
@@ -195,6 +199,19 @@ fn json_attachments_are_decoded_and_every_limit_refuses_the_whole_lead() {
     assert_eq!(ticket["attachments"][1]["content_type"], "text/plain");
     let text = get(&app, &format!("/api/v1/attachments/{}", ticket["attachments"][1]["id"]), &token);
     assert_eq!(text.text(), "Grüße");
+
+    // Kept under its type's extension: whoever saves and opens it opens text.
+    let script = app.post_lead(&app.acme.key, &ticket_with(&[("rechnung.bat", b"@echo off\r\ndel *.*\r\n")]));
+    let script = get_json(&app, &format!("/api/v1/tickets/{}", script.json()["id"]), &token);
+    assert_eq!(script["attachments"][0]["filename"], "rechnung.bat.txt");
+    assert_eq!(script["payload"]["attachments"][0]["filename"], "rechnung.bat", "as sent");
+    // A field of that name that holds no files stays what the website sent.
+    let link = serde_json::json!({"type": "ticket", "email": "a@b.de", "message": "m", "attachments": "siehe E-Mail"});
+    let link = app.post_lead(&app.acme.key, &link.to_string());
+    assert_eq!(link.status, 200, "{}", link.text());
+    let link = get_json(&app, &format!("/api/v1/tickets/{}", link.json()["id"]), &token);
+    assert_eq!(link["attachments"], serde_json::json!([]));
+    assert_eq!(link["payload"]["attachments"], "siehe E-Mail");
     assert!(!ticket["payload"].to_string().contains(&base64(PNG)), "no bytes in the payload");
 }
 }

@@ -57,8 +57,20 @@ fn malware_holds_its_lead_back_and_a_clean_file_is_served() {
     let file = shown["attachments"][0]["id"].as_i64().unwrap();
     assert_eq!(app.team("GET", &format!("/api/v1/attachments/{file}"), &token, "").body, PNG);
 
-    // Stored (never lost), but held as malware: the team sees neither it nor its file.
-    let infected = lead(&app, &ticket_with("rechnung.txt", EICAR));
+    // Stored (never lost), but held as malware: the team sees neither it nor its file. Its
+    // retry is answered with it, nothing stored again.
+    let keyed = |body: &str| {
+        let answer = app.server.request(
+            "POST",
+            "/api/v1/lead.php",
+            &[("X-API-KEY", &app.acme.key), ("Idempotency-Key", "bestellung-1")],
+            body.as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        answer.json()["id"].as_i64().unwrap()
+    };
+    let infected = keyed(&ticket_with("rechnung.txt", EICAR));
+    assert_eq!(keyed(&ticket_with("rechnung.txt", EICAR)), infected, "a retry");
     ticket(&app, &token, infected).assert_error(404, "not_found", None);
     let held = held(&app);
     assert_eq!(held.len(), 1, "{held:?}");
@@ -103,5 +115,9 @@ fn files_wait_unserved_while_clamd_is_down_and_are_judged_when_it_is_back() {
     });
     let held = held(&app);
     assert_eq!((held[0]["id"].as_i64(), held[0]["held"].as_str()), (Some(infected), Some("malware")));
+    // Its notification went with it: the team is not pointed at what it cannot see.
+    let notified = app.team("GET", "/api/v1/notifications", &token, "").json();
+    let about: Vec<i64> = notified["items"].as_array().unwrap().iter().filter_map(|n| n["ticket_id"].as_i64()).collect();
+    assert_eq!(about, [clean], "{notified}");
 }
 }

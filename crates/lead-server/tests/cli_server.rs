@@ -280,6 +280,7 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "push_subscriptions",
             "vapid_keys",
             "attachments",
+            "server_secrets",
         ] {
             assert!(report.contains(table), "{report}");
         }

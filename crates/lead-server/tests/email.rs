@@ -173,3 +173,36 @@ fn only_first_employee_mailed(app: &TestApp) {
         .status
         .success());
 }
+
+backend_test! {
+    fn an_address_beyond_ascii_is_mailed_with_smtputf8_and_fails_visibly_without() {
+        for offered in [true, false] {
+            let sink = SmtpSink::start_offering(vec![], offered);
+            let app = TestApp::spawn_with(&config(&sink, ""));
+            // Only the confirmation to the sender: the employees get none.
+            for n in 0..2 {
+                let employee = app.acme.employees[n].to_string();
+                assert!(cli(&app.db.url, &["employee", "notify", &employee, "--email", "off"]).status.success());
+            }
+            assert!(cli(&app.db.url, &["key", "confirm", &app.acme.key_id.to_string(), "on"]).status.success());
+            let body = r#"{"type":"ticket","email":"jürgen@beispiel.de","subject":"Frage","message":"Grüße"}"#;
+            assert_eq!(app.post_lead(&app.acme.key, body).status, 200);
+            let owed = wait_until("the confirmation recorded", Duration::from_secs(15), || {
+                let owed = deliveries(&app);
+                owed.iter().all(|d| d["status"] != "pending").then_some(owed).filter(|o| !o.is_empty())
+            });
+            if offered {
+                let mails = wait_for(&sink, 1);
+                assert_eq!(mails[0].to, ["jürgen@beispiel.de"]);
+                assert!(mails[0].smtputf8, "MAIL FROM asks for SMTPUTF8");
+                assert_eq!(owed[0]["status"], "delivered");
+            } else {
+                // Refused before anything is sent, once (another try would meet the same relay).
+                assert!(sink.mails().is_empty());
+                assert_eq!(owed[0]["status"], "failed", "{owed:?}");
+                assert_eq!(owed[0]["attempts"], 1);
+                assert!(owed[0]["last_error"].as_str().unwrap().contains("SMTPUTF8"), "{owed:?}");
+            }
+        }
+    }
+}

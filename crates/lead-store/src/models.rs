@@ -362,8 +362,9 @@ lead_domain::words! {
 }
 
 /// Whether a stored lead, held for `held` (or not: `None`), is a real lead: it counts against
-/// its key's daily cap and keeps its `Idempotency-Key` and its fingerprint. Spam is not, nor is
-/// a lead whose `Idempotency-Key` belongs to another one.
+/// its key's daily cap and keeps its `Idempotency-Key` and its fingerprint (so that its retries
+/// are answered with it, malware or not). Spam is not, nor is a lead whose `Idempotency-Key`
+/// belongs to another one.
 pub(crate) fn counts_as_lead(held: Option<Hold>) -> bool {
-    matches!(held, None | Some(Hold::Quarantine))
+    matches!(held, None | Some(Hold::Quarantine) | Some(Hold::Malware))
 }

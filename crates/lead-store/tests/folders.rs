@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("team", &["db", "access", "outbox"]),
     ("intake", &["db", "access", "outbox", "team"]),
     ("deliveries", &["db", "access", "outbox", "team"]),
-    ("privacy", &["db", "access", "team"]),
+    ("privacy", &["db", "access", "outbox", "team"]),
 ];
 
 fn src() -> PathBuf {

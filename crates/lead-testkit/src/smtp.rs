@@ -17,6 +17,8 @@ pub struct Mail {
     pub to: Vec<String>,
     /// The message as sent (headers and body).
     pub data: String,
+    /// Whether `MAIL FROM` asked for SMTPUTF8 (RFC 6531: an address beyond ASCII).
+    pub smtputf8: bool,
 }
 
 impl Mail {
@@ -126,8 +128,15 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
-    /// Starts a sink that answers `MAIL FROM` with `script` first (e.g. `[451]`).
+    /// Starts a sink that answers `MAIL FROM` with `script` first (e.g. `[451]`), and offers
+    /// SMTPUTF8.
     pub fn start(script: Vec<u16>) -> SmtpSink {
+        SmtpSink::start_offering(script, true)
+    }
+
+    /// [`SmtpSink::start`], offering SMTPUTF8 (RFC 6531) or not — a relay that takes only
+    /// ASCII addresses.
+    pub fn start_offering(script: Vec<u16>, smtputf8: bool) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the SMTP sink");
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let mails = Arc::new(Mutex::new(Vec::new()));
@@ -138,7 +147,7 @@ impl SmtpSink {
             for stream in listener.incoming().flatten() {
                 let (log, refusals, script) = (log.clone(), refusals.clone(), script.clone());
                 std::thread::spawn(move || {
-                    let _ = converse(stream, &log, &refusals, &script);
+                    let _ = converse(stream, &log, &refusals, &script, smtputf8);
                 });
             }
         });
@@ -162,12 +171,14 @@ fn converse(
     log: &Mutex<Vec<Mail>>,
     refusals: &Mutex<Vec<u16>>,
     script: &Mutex<VecDeque<u16>>,
+    offers_smtputf8: bool,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut writer = stream;
     writer.write_all(b"220 sink ESMTP\r\n")?;
     let mut from = String::new();
     let mut to = Vec::new();
+    let mut smtputf8 = false;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
@@ -176,7 +187,8 @@ fn converse(
         let command = line.trim_end().to_owned();
         let verb = command.split([' ', ':']).next().unwrap_or("").to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => writer.write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?,
+            "EHLO" if offers_smtputf8 => writer.write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?,
+            "EHLO" => writer.write_all(b"250-sink\r\n250 8BITMIME\r\n")?,
             "MAIL" => match script.lock().unwrap().pop_front() {
                 Some(code) => {
                     refusals.lock().unwrap().push(code);
@@ -184,6 +196,10 @@ fn converse(
                 }
                 None => {
                     from = address(&command);
+                    smtputf8 = command
+                        .to_ascii_uppercase()
+                        .split_whitespace()
+                        .any(|word| word == "SMTPUTF8");
                     to.clear();
                     writer.write_all(b"250 OK\r\n")?;
                 }
@@ -209,6 +225,7 @@ fn converse(
                     from: from.clone(),
                     to: std::mem::take(&mut to),
                     data,
+                    smtputf8,
                 });
                 writer.write_all(b"250 queued\r\n")?;
             }

@@ -32,6 +32,14 @@ CREATE TABLE notes_rebuilt (
     created_at   BIGINT NOT NULL
 );
 INSERT INTO notes_rebuilt SELECT * FROM notes;
+-- The ids given so far stay given (AUTOINCREMENT's high-water mark, which the drop would lose:
+-- a note deleted as the newest must not see its id again).
+DELETE FROM sqlite_sequence WHERE name = 'notes_rebuilt';
+INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'notes_rebuilt', MAX(seq) FROM (
+        SELECT seq FROM sqlite_sequence WHERE name = 'notes'
+        UNION ALL SELECT COALESCE(MAX(id), 0) FROM notes_rebuilt
+    );
 DROP TABLE notes;
 ALTER TABLE notes_rebuilt RENAME TO notes;
 CREATE INDEX notes_order ON notes (order_id);

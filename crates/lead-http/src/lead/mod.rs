@@ -6,11 +6,13 @@
 mod cors;
 mod schema;
 mod trace;
+mod upload;
 
 pub(crate) use cors::__path_options;
 pub(crate) use cors::options;
 pub(crate) use schema::LeadRequest;
 use trace::Trace;
+pub use upload::UploadBudget;
 
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::from_fn;
@@ -24,7 +26,6 @@ use crate::auth::{self, Caller};
 use crate::browser;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
-use crate::request::read_limited;
 use crate::{ApiError, HttpConfig};
 
 /// The documented address, and the same handler under a clean name.
@@ -130,15 +131,20 @@ async fn create_lead(
         req.query_string(),
     );
     trace.present(&presented);
-    let (caller, bytes, form) = match presented {
+    let (caller, bytes, reserved, form) = match presented {
         Credentials::Missing if kind != BodyKind::Json => {
             // Perhaps a form with the key in a hidden field: nothing else is looked at before
             // the key. Whatever goes wrong reading it (too big, too slow, unreadable, too
             // many fields), it has no key we could find.
-            let bytes = read_lead_body(req, body, config, kind)
-                .await
-                .map_err(|_| ApiError::Auth(AuthError::MissingKey))?;
-            trace.body = Some(bytes.clone());
+            let (bytes, reserved) =
+                upload::read_lead_body(req, body, config, kind)
+                    .await
+                    .map_err(|error| match error {
+                        // Not now (the upload budget is spent): try again, as with a key.
+                        ApiError::Busy => ApiError::Busy,
+                        _ => ApiError::Auth(AuthError::MissingKey),
+                    })?;
+            trace.keep_body(&bytes);
             let form = Form::read(kind, req.headers(), &bytes).await.ok().flatten();
             let presented = match form.as_ref().and_then(|form| form.value(form::KEY_FIELD)) {
                 Some(key) => Credentials::Presented(ApiKey::presented(key)),
@@ -146,24 +152,20 @@ async fn create_lead(
             };
             trace.present(&presented);
             let caller = admitted(req, presented, trace).await?;
-            (caller, bytes, form)
+            (caller, bytes, reserved, form)
         }
         presented => {
             let caller = admitted(req, presented, trace).await?;
-            let bytes = read_lead_body(req, body, config, kind).await?;
-            trace.body = Some(bytes.clone());
+            let (bytes, reserved) = upload::read_lead_body(req, body, config, kind).await?;
+            trace.keep_body(&bytes);
             let form = Form::read(kind, req.headers(), &bytes).await?;
-            (caller, bytes, form)
+            (caller, bytes, reserved, form)
         }
     };
+    // Held until the lead is stored: its bytes are in memory till then.
+    let _reserved = reserved;
     let mut form = form;
     let files = form.as_mut().map(Form::take_files).unwrap_or_default();
-    // A form's files are counted and measured before anything else of it is read.
-    config
-        .attachments
-        .limits
-        .check(&files)
-        .map_err(ApiError::FilesTooLarge)?;
     trace.form = form.as_ref().map(Form::to_json);
     // A redirect goes only to one of the key's websites (never an open redirect). One that
     // is not costs the visitor nothing: the lead is stored and answered as without one, and
@@ -178,16 +180,17 @@ async fn create_lead(
         },
         None => None,
     };
+    // The body's bytes become the payload without a copy (nothing else holds them now).
     let payload = match &trace.form {
-        Some(json) => json.clone(),
-        None => String::from_utf8(bytes.to_vec())
-            .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax)))?,
+        Some(json) => Ok(json.clone()),
+        None => String::from_utf8(Vec::from(bytes))
+            .map_err(|_| ApiError::Lead(LeadError::InvalidJson(lead_domain::JsonProblem::Syntax))),
     };
-    // Past the body limit only for files: a JSON body that names none is refused unread.
-    if payload.len() > config.body_limit && !payload.contains("\"attachments\"") {
-        return Err(ApiError::PayloadTooLarge(config.body_limit));
-    }
-    let outcome = record(req, store, config, caller, payload, files, trace).await;
+    // Whatever goes wrong from here goes through the form's redirect, if it has one.
+    let outcome = match payload {
+        Ok(payload) => record(req, store, config, caller, payload, files, trace).await,
+        Err(error) => Err(error),
+    };
     match redirect {
         None => outcome.map(Answer::Stored),
         Some(target) => Ok(Answer::Redirect(target, outcome)),
@@ -214,16 +217,20 @@ async fn record(
     files: Vec<lead_domain::Upload>,
     trace: &mut Trace,
 ) -> Result<Accepted, ApiError> {
-    let body = LeadBody::with_files(payload, files)?;
-    // What is kept of the body (its files' bytes stored apart) keeps the body limit.
-    if body.text().len() > config.body_limit {
+    // Sizes first (413), then what the fields say (400). Past the body limit only for files: a
+    // body that names none is refused unread.
+    let limits = &config.attachments.limits;
+    limits.check(&files).map_err(ApiError::FilesTooLarge)?;
+    if payload.len() > config.body_limit && !payload.contains("\"attachments\"") && !payload.contains("\\u") {
         return Err(ApiError::PayloadTooLarge(config.body_limit));
     }
-    config
-        .attachments
-        .limits
-        .check(body.uploads())
-        .map_err(ApiError::FilesTooLarge)?;
+    let (kept, uploads) = lead_domain::take_files(payload, files)?;
+    // What is kept of the body (its files' bytes stored apart) keeps the body limit.
+    if kept.len() > config.body_limit {
+        return Err(ApiError::PayloadTooLarge(config.body_limit));
+    }
+    limits.check(&uploads).map_err(ApiError::FilesTooLarge)?;
+    let body = LeadBody::taken(kept, uploads)?;
     let lead_type = body.lead().lead_type().as_str();
     trace.outcome.lead_type = Some(lead_type);
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
@@ -252,28 +259,6 @@ async fn record(
         lead_type,
         id: recorded.id.get(),
     })
-}
-
-/// A lead request's body: at most the body limit — plus, where files may come (JSON and
-/// multipart), what `[attachments]` allows them, arriving within the upload timeout when it
-/// declares more than the body limit (or nothing: chunked).
-async fn read_lead_body(
-    req: &HttpRequest,
-    body: web::Payload,
-    config: &HttpConfig,
-    kind: BodyKind,
-) -> Result<web::Bytes, ApiError> {
-    let limit = match kind {
-        BodyKind::UrlEncoded => config.body_limit,
-        BodyKind::Json | BodyKind::Multipart => config.body_limit + config.attachments.allowance(),
-    };
-    let small = config.body_limit as u64;
-    read_limited(req, body, limit, |declared| match declared {
-        Some(length) if length <= small => config.body_timeout,
-        _ if limit == config.body_limit => config.body_timeout,
-        _ => config.attachments.upload_timeout,
-    })
-    .await
 }
 
 /// The redirect target if its origin is one of the key's; otherwise why it is not followed

@@ -11,6 +11,10 @@ use crate::form;
 /// The largest part of a failed request's body the submission log keeps.
 const LOGGED_BODY_BYTES: usize = 8 * 1024;
 
+/// What is kept of a body beyond that, so that a key cut at its end is still whole when it is
+/// redacted (the cut to [`LOGGED_BODY_BYTES`] comes after).
+const KEY_ROOM: usize = 1024;
+
 /// What the submission log keeps of a request, and what its answer needs to know, gathered
 /// while it is handled.
 #[derive(Default)]
@@ -18,7 +22,10 @@ pub(super) struct Trace {
     /// The key as presented: only to redact it from the logged body, never logged itself.
     pub(super) presented: Option<String>,
     pub(super) company_id: Option<lead_store::CompanyId>,
-    pub(super) body: Option<web::Bytes>,
+    /// The start of the body (what the log may keep of it, with room for a key to redact at
+    /// its end), and its whole size.
+    body: Option<web::Bytes>,
+    size: Option<usize>,
     /// A form's fields as the JSON that was checked: what is logged instead of the raw form,
     /// which may carry the key in a hidden field.
     pub(super) form: Option<String>,
@@ -37,6 +44,14 @@ pub(super) struct Trace {
 }
 
 impl Trace {
+    /// Keeps what the log may need of `body`: its size and its start — a copy, so that the
+    /// body's megabytes of files are not held for the log.
+    pub(super) fn keep_body(&mut self, body: &web::Bytes) {
+        let start = body.len().min(LOGGED_BODY_BYTES + KEY_ROOM);
+        self.body = Some(web::Bytes::copy_from_slice(&body[..start]));
+        self.size = Some(body.len());
+    }
+
     pub(super) fn present(&mut self, credentials: &Credentials) {
         if let Credentials::Presented(key) = credentials {
             self.presented = Some(key.expose().to_owned());
@@ -46,8 +61,8 @@ impl Trace {
     /// The log entry of the request, answered with `status`.
     pub(super) fn entry(self, req: &HttpRequest, status: StatusCode) -> NewSubmission {
         let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let size = match &self.body {
-            Some(body) => body.len() as i64,
+        let size = match self.size {
+            Some(size) => size as i64,
             None => header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or(0),
         };
         let client_ip = crate::request::client_ip(req);

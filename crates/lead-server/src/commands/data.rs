@@ -134,7 +134,8 @@ pub(super) fn person(command: PersonCommand, store: &Store, config: &Config) -> 
 }
 
 /// Writes the files `ids` of `company`'s leads into `folder` (made if missing) as
-/// `<id>-<filename>`, never over an existing file; says on stderr how many.
+/// `<id>-<filename>`, never over an existing file — but no malware (the document lists it);
+/// says on stderr how many, and which were left out or not scanned.
 fn write_files(
     store: &Store,
     company: lead_store::CompanyId,
@@ -145,6 +146,19 @@ fn write_files(
     let mut written = 0;
     for id in ids {
         let file = store.privacy().attachment(company, id)?;
+        match file.attachment.scan {
+            lead_store::Scan::Infected => {
+                eprintln!("not written: {id}-{} (malware)", file.attachment.filename);
+                continue;
+            }
+            lead_store::Scan::Pending => {
+                eprintln!(
+                    "written unscanned (clamd has not judged it yet): {id}-{}",
+                    file.attachment.filename
+                )
+            }
+            lead_store::Scan::Clean | lead_store::Scan::Off => {}
+        }
         // The name was cleaned as it arrived: no path, no `..`.
         let path = folder.join(format!("{id}-{}", file.attachment.filename));
         let mut out = std::fs::OpenOptions::new()

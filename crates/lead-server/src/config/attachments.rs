@@ -16,8 +16,10 @@ pub struct AttachmentsConfig {
     pub max_files: usize,
     /// All of a lead's files together, in bytes.
     pub max_total_bytes: usize,
-    /// How long a request with files may take to arrive.
+    /// The longest a request with files may take to arrive.
     pub upload_timeout_secs: u64,
+    /// What requests with files may hold in memory together.
+    pub upload_budget_bytes: usize,
     /// clamd's address ("": no scanner).
     pub clamd: String,
     /// How long one scan may take.
@@ -31,6 +33,9 @@ impl AttachmentsConfig {
     pub(super) fn check(&self) -> anyhow::Result<()> {
         if self.max_files > 0 && (self.max_file_bytes == 0 || self.max_total_bytes == 0) {
             bail!("attachments.max_file_bytes and attachments.max_total_bytes must be above 0 (or set max_files = 0)");
+        }
+        if self.upload_budget_bytes == 0 {
+            bail!("attachments.upload_budget_bytes must be above 0");
         }
         if self.upload_timeout_secs == 0 || self.scan_timeout_secs == 0 || self.scan_retry_secs == 0 {
             bail!("attachments.upload_timeout_secs, scan_timeout_secs and scan_retry_secs must be at least 1");
@@ -51,17 +56,17 @@ impl AttachmentsConfig {
 
     /// What the HTTP layer is given (the link key is set when the server starts).
     pub fn settings(&self) -> lead_http::AttachmentSettings {
-        lead_http::AttachmentSettings {
-            limits: lead_domain::AttachmentLimits {
-                max_file_bytes: self.max_file_bytes,
-                max_files: self.max_files,
-                max_total_bytes: self.max_total_bytes,
-            },
-            // Checked when the configuration was read.
-            clamd: self.clamd().ok().flatten(),
-            scan_timeout: Duration::from_secs(self.scan_timeout_secs),
-            upload_timeout: Duration::from_secs(self.upload_timeout_secs),
-            ..lead_http::AttachmentSettings::default()
-        }
+        let mut settings = lead_http::AttachmentSettings::default();
+        settings.limits = lead_domain::AttachmentLimits {
+            max_file_bytes: self.max_file_bytes,
+            max_files: self.max_files,
+            max_total_bytes: self.max_total_bytes,
+        };
+        // Checked when the configuration was read.
+        settings.clamd = self.clamd().ok().flatten();
+        settings.scan_timeout = Duration::from_secs(self.scan_timeout_secs);
+        settings.upload_timeout = Duration::from_secs(self.upload_timeout_secs);
+        settings.budget = lead_http::UploadBudget::new(self.upload_budget_bytes);
+        settings
     }
 }

@@ -220,7 +220,7 @@ macro_rules! copy_table {
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers (with their addresses
     /// and history), orders, tickets with their attachments,
-    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts,
+    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts, the installation's signing keys,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here (also while a server writes: what it writes
     /// after the snapshot is not copied). Verifies each table's row count.
@@ -264,9 +264,10 @@ impl Store {
                     copy_idempotency_keys(source, target)?,
                     copy_daily_counts(source, target)?,
                     copy_key_routes(source, target)?,
+                    copy_server_secrets(source, target)?,
                 ];
-                // The tables with an id sequence (the last four have none).
-                let sequenced: Vec<&str> = tables[..tables.len() - 4].iter().map(|(table, _)| *table).collect();
+                // The tables with an id sequence (the last five have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 5].iter().map(|(table, _)| *table).collect();
                 crate::db::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables, snapshot_at })
             })
@@ -275,6 +276,30 @@ impl Store {
         <DbConnection as diesel::connection::TransactionManager<DbConnection>>::rollback_transaction(source)?;
         copied
     }
+}
+
+/// The installation's secrets (the keys that sign login forms and download links), so that a
+/// link in a webhook sent before the move still works after it. The target's own, made by a
+/// server started on it before, give way.
+fn copy_server_secrets(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::server_secrets as secrets;
+    let rows: Vec<(String, String, i64)> = secrets::table
+        .select((secrets::name, secrets::secret, secrets::created_at))
+        .order(secrets::name)
+        .load(source)?;
+    for (name, secret, created_at) in &rows {
+        let insert = diesel::insert_into(secrets::table)
+            .values((
+                secrets::name.eq(name),
+                secrets::secret.eq(secret),
+                secrets::created_at.eq(created_at),
+            ))
+            .on_conflict(secrets::name)
+            .do_update()
+            .set((secrets::secret.eq(secret), secrets::created_at.eq(created_at)));
+        crate::db::dialect::each_backend!(&mut *target, c => insert.execute(c))?;
+    }
+    Ok(("server_secrets", rows.len() as i64))
 }
 
 /// Who each key's new leads go to (a pair of ids a row, no id of its own).

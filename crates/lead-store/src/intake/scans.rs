@@ -9,21 +9,37 @@ use crate::schema::{attachments, tickets, web_orders};
 use crate::{Intake, Result, StoreError};
 
 impl Intake<'_> {
-    /// Up to `limit` files the scanner has not yet judged (it did not answer when they came),
-    /// oldest first, with their bytes.
-    pub fn unscanned(&self, limit: i64) -> Result<Vec<(AttachmentId, Vec<u8>)>> {
+    /// Up to `limit` files after `after` (in id order) that the scanner has not yet judged (it
+    /// did not answer when they came): a walk that comes round to every one in turn.
+    pub fn unscanned(&self, after: Option<AttachmentId>, limit: i64) -> Result<Vec<AttachmentId>> {
         self.store.read(|conn| {
             Ok(attachments::table
                 .filter(attachments::scan.eq(Scan::Pending.as_str()))
-                .select((attachments::id, attachments::data))
+                .filter(attachments::id.gt(after.map_or(0, AttachmentId::get)))
+                .select(attachments::id)
                 .order(attachments::id)
                 .limit(limit)
                 .load(conn)?)
         })
     }
 
+    /// The bytes of file `id` while the scanner has not judged it (`None`: judged meanwhile,
+    /// or gone with its lead).
+    pub fn unscanned_data(&self, id: AttachmentId) -> Result<Option<Vec<u8>>> {
+        self.store.read(|conn| {
+            Ok(attachments::table
+                .filter(attachments::id.eq(id))
+                .filter(attachments::scan.eq(Scan::Pending.as_str()))
+                .select(attachments::data)
+                .first(conn)
+                .optional()?)
+        })
+    }
+
     /// Records the scanner's late `verdict` on file `id`. Malware holds its lead back
-    /// ([`Hold::Malware`]): the team no longer sees it, nor its files; the audit log says so.
+    /// ([`Hold::Malware`]): the team no longer sees it, nor its files, nor its notifications;
+    /// what it still owes (webhooks, e-mails, push messages not yet sent) is not sent; the
+    /// audit log says so.
     pub fn record_scan(&self, id: AttachmentId, verdict: Scan) -> Result<()> {
         self.store.write(|conn| {
             let updated = diesel::update(
@@ -41,21 +57,25 @@ impl Intake<'_> {
                 return Ok(());
             }
             let malware = Some(Hold::Malware.as_str());
-            let what = match (order_id, ticket_id) {
+            let (what, column, lead) = match (order_id, ticket_id) {
                 (Some(order), _) => {
                     diesel::update(web_orders::table.find(order))
                         .set(web_orders::held.eq(malware))
                         .execute(conn)?;
-                    format!("order {order}")
+                    (format!("order {order}"), "order_id", order)
                 }
                 (_, Some(ticket)) => {
                     diesel::update(tickets::table.find(ticket))
                         .set(tickets::held.eq(malware))
                         .execute(conn)?;
-                    format!("ticket {ticket}")
+                    (format!("ticket {ticket}"), "ticket_id", ticket)
                 }
                 _ => return Err(StoreError::corrupt(format!("attachment {id} belongs to no lead"))),
             };
+            // Ids the store read itself: safe in SQL.
+            crate::outbox::delete_deliveries(conn, &format!("{column} = {lead} AND status = 'pending'"))?;
+            let notifications = diesel::sql_query(format!("DELETE FROM notifications WHERE {column} = {lead}"));
+            crate::db::dialect::each_backend!(conn, c => notifications.execute(c))?;
             crate::access::audit::record(
                 conn,
                 &self.store.actor,

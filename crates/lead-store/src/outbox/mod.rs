@@ -147,3 +147,15 @@ handle! {
 /// employees' devices and the server's push keys.
     Outbox by outbox
 }
+
+/// Deletes the outbox rows where `condition` holds, with their attempts (the outbox has no
+/// foreign keys to what it delivers).
+pub(crate) fn delete_deliveries(conn: &mut crate::db::DbConnection, condition: &str) -> crate::Result<usize> {
+    use diesel::RunQueryDsl as _;
+    let attempts = diesel::sql_query(format!(
+        "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE {condition})"
+    ));
+    crate::db::dialect::each_backend!(conn, c => attempts.execute(c))?;
+    let rows = diesel::sql_query(format!("DELETE FROM outbox WHERE {condition}"));
+    Ok(crate::db::dialect::each_backend!(conn, c => rows.execute(c))?)
+}

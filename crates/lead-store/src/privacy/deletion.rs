@@ -29,17 +29,6 @@ pub(crate) fn list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 
-/// Deletes the outbox rows where `condition` holds, with their attempts (the outbox has no
-/// foreign keys to what it delivers).
-pub(crate) fn delete_deliveries(conn: &mut DbConnection, condition: &str) -> Result<usize> {
-    let attempts = diesel::sql_query(format!(
-        "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox WHERE {condition})"
-    ));
-    crate::db::dialect::each_backend!(conn, c => attempts.execute(c))?;
-    let rows = diesel::sql_query(format!("DELETE FROM outbox WHERE {condition}"));
-    Ok(crate::db::dialect::each_backend!(conn, c => rows.execute(c))?)
-}
-
 /// Deletes the leads `ids` of `table` (`web_orders` or `tickets`, of `lead_type`, named by
 /// `column` in notifications, notes and the outbox) and everything that hangs on them (see
 /// [`delete_what_hangs_on`]).
@@ -68,7 +57,7 @@ pub(crate) fn delete_what_hangs_on(conn: &mut DbConnection, lead_type: &str, col
         return Ok(());
     }
     let ids = list(ids);
-    delete_deliveries(conn, &format!("{column} IN ({ids})"))?;
+    crate::outbox::delete_deliveries(conn, &format!("{column} IN ({ids})"))?;
     let mut statements = vec![
         format!("DELETE FROM notifications WHERE {column} IN ({ids})"),
         format!("DELETE FROM notes WHERE {column} IN ({ids})"),

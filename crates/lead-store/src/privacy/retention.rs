@@ -11,7 +11,8 @@ use diesel::sql_types::BigInt;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::privacy::deletion::{delete_deliveries, delete_leads, ids_of, list};
+use crate::outbox::delete_deliveries;
+use crate::privacy::deletion::{delete_leads, ids_of, list};
 use crate::privacy::Privacy;
 use crate::{Backend, Result, StoreError};
 

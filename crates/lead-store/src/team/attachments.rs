@@ -112,20 +112,23 @@ pub(crate) fn of_leads(conn: &mut DbConnection, ids: &[LeadId]) -> Result<HashMa
         .filter(|id| matches!(id, LeadId::Ticket(_)))
         .map(|id| id.get())
         .collect();
+    // In chunks: SQLite binds at most 32,766 values to a statement, and a list without a limit
+    // may have more leads.
+    const CHUNK: usize = 1000;
     let mut rows: Vec<MetaRow> = Vec::new();
-    if !orders.is_empty() {
+    for chunk in orders.chunks(CHUNK) {
         rows.extend(
             attachments::table
-                .filter(attachments::order_id.eq_any(&orders))
+                .filter(attachments::order_id.eq_any(chunk))
                 .select(meta_columns!())
                 .order(attachments::id)
                 .load::<MetaRow>(conn)?,
         );
     }
-    if !tickets.is_empty() {
+    for chunk in tickets.chunks(CHUNK) {
         rows.extend(
             attachments::table
-                .filter(attachments::ticket_id.eq_any(&tickets))
+                .filter(attachments::ticket_id.eq_any(chunk))
                 .select(meta_columns!())
                 .order(attachments::id)
                 .load::<MetaRow>(conn)?,
@@ -168,7 +171,8 @@ pub(crate) fn insert(
                         attachments::company_id.eq(company_id),
                         attachments::order_id.eq(order_id),
                         attachments::ticket_id.eq(ticket_id),
-                        attachments::filename.eq(&file.upload.filename),
+                        // Named as what it is (its extension from its type).
+                        attachments::filename.eq(lead_domain::stored_name(&file.upload.filename, content_type)),
                         attachments::content_type.eq(content_type),
                         attachments::size.eq(file.upload.data.len() as i64),
                         attachments::sha256.eq(&file.upload.sha256),

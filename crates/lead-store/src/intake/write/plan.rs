@@ -106,8 +106,6 @@ impl Plan {
             let key_id = job.tenant.key_id;
             let decision = if !context.may_act(job) {
                 Decision::Refused
-            } else if job.files.iter().any(|file| file.scan == Scan::Infected) {
-                Decision::Store(Some(Hold::Malware))
             } else if job.options.spam {
                 Decision::Store(Some(Hold::Spam))
             } else if let Some(idempotency_key) = job.options.idempotency_key.as_deref() {
@@ -130,6 +128,14 @@ impl Plan {
                 }
             } else {
                 Decision::Store(None)
+            };
+            // A lead stored with malware in a file is held as such, whatever else (a retry of a
+            // lead stored before is that lead's answer, whatever its files are now found to be).
+            let decision = match decision {
+                Decision::Store(_) if job.files.iter().any(|file| file.scan == Scan::Infected) => {
+                    Decision::Store(Some(Hold::Malware))
+                }
+                other => other,
             };
             // Past the daily cap, a lead for the team is quarantined instead.
             let decision = match decision {
