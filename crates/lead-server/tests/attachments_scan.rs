@@ -71,9 +71,19 @@ fn malware_holds_its_lead_back_and_a_clean_file_is_served() {
     };
     let infected = keyed(&ticket_with("rechnung.txt", EICAR));
     assert_eq!(keyed(&ticket_with("rechnung.txt", EICAR)), infected, "a retry");
+    // The same key for another body with malware: the conflict it is (kept for review).
+    let conflict = app.server.request(
+        "POST",
+        "/api/v1/lead.php",
+        &[("X-API-KEY", &app.acme.key), ("Idempotency-Key", "bestellung-1")],
+        ticket_with("andere.txt", EICAR).as_bytes(),
+    );
+    conflict.assert_error(422, "idempotency_conflict", None);
     ticket(&app, &token, infected).assert_error(404, "not_found", None);
     let held = held(&app);
-    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(held[0]["held"], "conflict");
+    let held = &held[1..];
     assert_eq!((held[0]["id"].as_i64(), held[0]["held"].as_str()), (Some(infected), Some("malware")));
     assert_eq!(held[0]["attachments"][0]["scan"], "infected");
     let notified = app.team("GET", "/api/v1/notifications", &token, "").json();

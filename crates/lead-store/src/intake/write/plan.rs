@@ -129,10 +129,12 @@ impl Plan {
             } else {
                 Decision::Store(None)
             };
-            // A lead stored with malware in a file is held as such, whatever else (a retry of a
-            // lead stored before is that lead's answer, whatever its files are now found to be).
+            // A lead for the team with malware in a file is held as such (a retry of a lead stored
+            // before is that lead's answer, whatever its files are now found to be; spam and a
+            // conflict keep their reason — their infected files are never served either way —
+            // and so leave no key or fingerprint, which a conflict's key belongs to another lead).
             let decision = match decision {
-                Decision::Store(_) if job.files.iter().any(|file| file.scan == Scan::Infected) => {
+                Decision::Store(None) if job.files.iter().any(|file| file.scan == Scan::Infected) => {
                     Decision::Store(Some(Hold::Malware))
                 }
                 other => other,
