@@ -27,6 +27,8 @@ pub struct LeadBody {
     filled: Vec<String>,
     /// The files it carries.
     uploads: Vec<Upload>,
+    /// What it says about consent.
+    consent: crate::consent::SentConsent,
 }
 
 impl LeadBody {
@@ -62,6 +64,7 @@ impl LeadBody {
         let (lead, fields) = read(text.as_bytes())?;
         let canonical = crate::canonical::canonical_members(&fields.members)
             .ok_or(LeadError::InvalidJson(crate::JsonProblem::Syntax))?;
+        let consent = crate::consent::read(&fields);
         let filled = fields
             .members
             .into_iter()
@@ -74,7 +77,13 @@ impl LeadBody {
             canonical,
             filled,
             uploads,
+            consent,
         })
+    }
+
+    /// What it says about consent (`consent`, `consent_text`).
+    pub fn consent(&self) -> &crate::consent::SentConsent {
+        &self.consent
     }
 
     /// The files it carries, in the order they came.

@@ -203,7 +203,7 @@ pub(crate) fn read(body: &[u8]) -> Result<(Lead, Fields<'_>), LeadError> {
 }
 
 /// What a payload carries beyond the known fields (`type`, `email`, `message`, `subject`,
-/// `total`): a form's phone number, a shop's cart, a campaign tag — so that nothing a website
+/// `total`, `attachments`, `consent`, `consent_text`): a form's phone number, a shop's cart, a campaign tag — so that nothing a website
 /// sends is invisible. As for the known fields, `null` and blank text count as absent: a form's
 /// empty field (the spam honeypot of every real lead, say) is not shown. Empty when the
 /// payload is not a JSON object.
@@ -219,7 +219,11 @@ pub fn extra_fields(payload: &str) -> serde_json::Map<String, serde_json::Value>
     match serde_json::from_str::<TopLevel<'_>>(payload) {
         Ok(TopLevel::Object(members)) => members
             .into_iter()
-            .filter(|(name, value)| !KNOWN.iter().any(|known| known.as_str() == name) && is_filled(value.get()))
+            .filter(|(name, value)| {
+                !KNOWN.iter().any(|known| known.as_str() == name)
+                    && !["consent", "consent_text"].contains(&name.as_str())
+                    && is_filled(value.get())
+            })
             .filter_map(|(name, value)| Some((name, serde_json::from_str(value.get()).ok()?)))
             .collect(),
         _ => serde_json::Map::new(),

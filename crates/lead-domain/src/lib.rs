@@ -29,6 +29,7 @@
 mod attachment;
 mod body;
 mod canonical;
+mod consent;
 mod contact;
 mod email;
 mod error;
@@ -46,6 +47,7 @@ pub use attachment::{
 };
 pub use body::LeadBody;
 pub use canonical::canonical_json;
+pub use consent::{SentConsent, MAX_CONSENT_TEXT_CHARS};
 pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};

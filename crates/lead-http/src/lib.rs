@@ -87,6 +87,8 @@ pub struct HttpConfig {
     pub metrics: Option<MetricsEndpoint>,
     /// What the lead endpoint does with files.
     pub attachments: AttachmentSettings,
+    /// A lead's consent records the visitor's network (/24, /48), not their address.
+    pub truncate_ips: bool,
 }
 
 impl Default for HttpConfig {
@@ -106,6 +108,7 @@ impl Default for HttpConfig {
             lifecycle: Lifecycle::default(),
             metrics: None,
             attachments: AttachmentSettings::default(),
+            truncate_ips: true,
         }
     }
 }

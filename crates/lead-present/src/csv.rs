@@ -54,7 +54,11 @@ pub fn head<K: Presented>(dialect: Dialect) -> Vec<u8> {
         ("Zuständig", "owner"),
     ])
     .chain(&K::CHANGED_COLUMNS)
-    .chain(&[("Weitere Angaben", "extra")])
+    .chain(&[
+        ("Einwilligung", "consent"),
+        ("Einwilligungstext", "consent_text"),
+        ("Weitere Angaben", "extra"),
+    ])
     .map(name)
     .collect();
     marked(dialect, encode(dialect, std::iter::once(columns)))
@@ -147,6 +151,18 @@ pub fn rows<K: Presented>(leads: &[K], dialect: Dialect, zone: &TimeZone) -> Vec
                 safe(lead.owner().map_or("", |owner| owner.name.as_str()), dialect),
                 safe(changed_by.map_or("", |e| e.name.as_str()), dialect),
                 changed_at.map(|at| time(at, dialect, zone)).unwrap_or_default(),
+                match (lead.consent().map(|consent| consent.given), dialect) {
+                    (None, _) => String::new(),
+                    (Some(true), Dialect::Excel) => "ja".to_owned(),
+                    (Some(false), Dialect::Excel) => "nein".to_owned(),
+                    (Some(given), Dialect::Rfc4180) => given.to_string(),
+                },
+                safe(
+                    lead.consent()
+                        .and_then(|consent| consent.text.as_deref())
+                        .unwrap_or_default(),
+                    dialect,
+                ),
                 safe(&extra(lead.payload()), dialect),
             ]);
             cells
@@ -263,19 +279,19 @@ mod tests {
         let line = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
         assert_eq!(
             line(head::<lead_store::OrderRecord>(Dialect::Excel)),
-            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);Nachricht;Kunde;Zuständig;Entschieden von;Entschieden am;Weitere Angaben\r\n"
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Betrag (EUR);Nachricht;Kunde;Zuständig;Entschieden von;Entschieden am;Einwilligung;Einwilligungstext;Weitere Angaben\r\n"
         );
         assert_eq!(
             line(head::<lead_store::OrderRecord>(Dialect::Rfc4180)),
-            "id,created_at,status,email,title,total,message,customer_id,owner,decided_by,decided_at,extra\r\n"
+            "id,created_at,status,email,title,total,message,customer_id,owner,decided_by,decided_at,consent,consent_text,extra\r\n"
         );
         assert_eq!(
             line(head::<lead_store::TicketRecord>(Dialect::Excel)),
-            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;Kunde;Zuständig;Geändert von;Geändert am;Weitere Angaben\r\n"
+            "\u{feff}Nr.;Eingang;Status;E-Mail;Titel;Nachricht;Kunde;Zuständig;Geändert von;Geändert am;Einwilligung;Einwilligungstext;Weitere Angaben\r\n"
         );
         assert_eq!(
             line(head::<lead_store::TicketRecord>(Dialect::Rfc4180)),
-            "id,created_at,status,email,title,message,customer_id,owner,status_changed_by,status_changed_at,extra\r\n"
+            "id,created_at,status,email,title,message,customer_id,owner,status_changed_by,status_changed_at,consent,consent_text,extra\r\n"
         );
     }
 

@@ -235,6 +235,7 @@ mod tests {
             owner: Some(person(3, "Jonas")),
             owner_by: Some(person(2, "Erika")),
             attachments: Vec::new(),
+            consent: None,
         };
         let said =
             |ticket: &lead_store::TicketRecord| event(Event::TicketOwnerChanged, &LeadRecord::Ticket(ticket.clone()));

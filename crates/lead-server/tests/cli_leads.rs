@@ -53,6 +53,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
         member_names(newest),
         [
             "attachments",
+            "consent",
             "created_at",
             "customer_id",
             "decided_at",
@@ -100,6 +101,7 @@ fn orders_and_tickets_are_listed_with_their_payload() {
         member_names(&tickets[0]),
         [
             "attachments",
+            "consent",
             "created_at",
             "customer_id",
             "email",

@@ -271,7 +271,7 @@ fn the_api_docs_followed_literally_in_both_languages() {
     ];
     // The same ticket in both languages: the second is a duplicate, answered with the first's id.
     let ran = follow(&api, &replacements, |command| command.starts_with("curl "), |_| 200);
-    assert_eq!(ran.len(), 8, "four curl examples in each language");
+    assert_eq!(ran.len(), 10, "five curl examples in each language");
 
     // Both halves show the same examples: equal but for the placeholders' language, the
     // comments, and what the scripts print for a person.

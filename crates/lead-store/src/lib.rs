@@ -95,8 +95,8 @@ pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
 pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
-    AutoCustomers, Claimed, Company, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member, Notification,
-    Recorded, Role, Scan, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
+    AutoCustomers, Claimed, Company, Consent, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member,
+    Notification, Recorded, Role, Scan, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{

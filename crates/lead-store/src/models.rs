@@ -46,6 +46,46 @@ pub struct SubmitOptions {
     /// without a verdict here is [`Scan::Off`]. One found infected holds the lead as
     /// [`Hold::Malware`].
     pub scans: Vec<Scan>,
+    /// Where the lead's consent was given: the page (`Referer`, else `Origin`) and the client's
+    /// address (as the HTTP layer shortened it). Recorded when the body says anything about
+    /// consent, or its key has a consent text.
+    pub consent_page: Option<String>,
+    /// See [`SubmitOptions::consent_page`].
+    pub consent_client: Option<String>,
+}
+
+/// A lead's consent on record (DSGVO Art. 7(1)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// Whether the visitor gave it.
+    pub given: bool,
+    /// The sentence they saw (the form's, else the key's).
+    pub text: Option<String>,
+    /// When (the lead's arrival).
+    pub at: Timestamp,
+    /// From which page.
+    pub page: Option<String>,
+    /// From which address (shortened to /24 or /48 unless `[privacy] truncate_ips` is off).
+    pub client: Option<String>,
+}
+
+impl Consent {
+    /// The consent of a lead's columns (`None`: none on record).
+    pub(crate) fn of_columns(
+        given: Option<i32>,
+        text: Option<String>,
+        at: Option<i64>,
+        page: Option<String>,
+        client: Option<String>,
+    ) -> Option<Consent> {
+        Some(Consent {
+            given: given? == 1,
+            text,
+            at: at.unwrap_or_default().into(),
+            page,
+            client,
+        })
+    }
 }
 
 /// What may be shown of an API key: never the key itself.
@@ -69,6 +109,8 @@ pub struct KeyInfo {
     pub daily_cap: Option<i64>,
     /// The websites it may be used from (empty: any).
     pub origins: Vec<String>,
+    /// The consent sentence its form shows (recorded with each lead that sends none).
+    pub consent_text: Option<String>,
     /// Whether each sender gets a confirmation e-mail.
     pub confirm_sender: bool,
 }

@@ -74,6 +74,11 @@ pub(crate) struct NewOrder {
     pub created_at: i64,
     pub held: Option<&'static str>,
     pub owner_id: Option<EmployeeId>,
+    pub consent_given: Option<i32>,
+    pub consent_text: Option<String>,
+    pub consent_at: Option<i64>,
+    pub consent_page: Option<String>,
+    pub consent_client: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -91,6 +96,11 @@ pub(crate) struct NewTicket {
     pub created_at: i64,
     pub held: Option<&'static str>,
     pub owner_id: Option<EmployeeId>,
+    pub consent_given: Option<i32>,
+    pub consent_text: Option<String>,
+    pub consent_at: Option<i64>,
+    pub consent_page: Option<String>,
+    pub consent_client: Option<String>,
 }
 
 #[derive(Insertable)]

@@ -46,6 +46,7 @@ diesel::table! {
         origins -> Nullable<Text>,
         confirm_sender -> Integer,
         route_next -> BigInt,
+        consent_text -> Nullable<Text>,
     }
 }
 
@@ -139,6 +140,11 @@ diesel::table! {
         held -> Nullable<Text>,
         owner_id -> Nullable<BigInt>,
         owner_by -> Nullable<BigInt>,
+        consent_given -> Nullable<Integer>,
+        consent_text -> Nullable<Text>,
+        consent_at -> Nullable<BigInt>,
+        consent_page -> Nullable<Text>,
+        consent_client -> Nullable<Text>,
     }
 }
 
@@ -160,6 +166,11 @@ diesel::table! {
         held -> Nullable<Text>,
         owner_id -> Nullable<BigInt>,
         owner_by -> Nullable<BigInt>,
+        consent_given -> Nullable<Integer>,
+        consent_text -> Nullable<Text>,
+        consent_at -> Nullable<BigInt>,
+        consent_page -> Nullable<Text>,
+        consent_client -> Nullable<Text>,
     }
 }
 

@@ -219,6 +219,8 @@ lead_domain::words! {
         Confirm = "confirm",
         /// Sets who its new leads go to (`employee`, repeated: one always, several in turn).
         Route = "route",
+        /// Sets the consent sentence its form shows (`consent_text`; empty: none).
+        ConsentText = "consent-text",
     }
 }
 
@@ -289,6 +291,13 @@ pub(crate) async fn key_action(
         KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");
             blocking(&store, move |_| store_as_me.access().set_key_confirm(scope, id, on)).await?;
+        }
+        KeyAction::ConsentText => {
+            let text = posted.field("consent_text").map(str::to_owned);
+            blocking(&store, move |_| {
+                store_as_me.access().set_key_consent_text(scope, id, text.as_deref())
+            })
+            .await?;
         }
     }
     Ok(super::see_other("/app/admin/keys"))

@@ -3,6 +3,7 @@
 //! a German page for a browser, or a `303`. Its CORS (`cors.rs`), what the submission log
 //! keeps of it (`trace.rs`) and its OpenAPI description (`schema.rs`) have files of their own.
 
+mod consent;
 mod cors;
 mod schema;
 mod trace;
@@ -241,6 +242,8 @@ async fn record(
         spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
         // Before it is stored: malware holds the lead back from the team.
         scans: config.attachments.scan(body.uploads()).await,
+        consent_page: consent::page(req),
+        consent_client: consent::client(req, config.truncate_ips),
     };
     let recorded = store
         .intake()

@@ -44,6 +44,17 @@ impl utoipa::PartialSchema for LeadRequest {
             )
             .property("total", amount_schema())
             .property("attachments", attachments_schema())
+            .property(
+                "consent",
+                optional_text(
+                    "The consent checkbox: `on`, `true`, `1`, `ja`, `yes` (any case) or JSON `true` mean given, \
+                     anything else not given. Recorded with the lead, with the time, the page and the visitor's network.",
+                ),
+            )
+            .property(
+                "consent_text",
+                optional_text("The consent sentence the visitor read (at most 2,000 characters kept; else the key's)."),
+            )
             .into()
     }
 }

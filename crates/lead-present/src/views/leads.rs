@@ -1,7 +1,7 @@
 //! An order and a ticket, as the team API shows them and webhooks send them (one shape, so a
 //! receiver and an API client read the same).
 
-use lead_store::{Attachment, AttachmentId, CustomerId, OrderId, OrderRecord, TicketId, TicketRecord};
+use lead_store::{Attachment, AttachmentId, Consent, CustomerId, OrderId, OrderRecord, TicketId, TicketRecord};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -40,6 +40,34 @@ impl From<Attachment> for AttachmentView {
     }
 }
 
+/// A lead's consent on record (DSGVO Art. 7(1)).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConsentView {
+    /// Whether the visitor gave it (the form's `consent`).
+    given: bool,
+    /// The sentence they saw: the form's `consent_text`, else the key's.
+    text: Option<String>,
+    /// When (the lead's arrival).
+    at: String,
+    /// The page it was given on (`Referer`, else `Origin`).
+    page: Option<String>,
+    /// The visitor's address, shortened to /24 (IPv4) or /48 (IPv6) unless the operator keeps
+    /// it whole.
+    client: Option<String>,
+}
+
+impl From<Consent> for ConsentView {
+    fn from(consent: Consent) -> Self {
+        ConsentView {
+            given: consent.given,
+            text: consent.text,
+            at: time(consent.at),
+            page: consent.page,
+            client: consent.client,
+        }
+    }
+}
+
 /// Gives each of `attachments` its download link, `link(id)`.
 fn linked(attachments: &mut [AttachmentView], link: &dyn Fn(AttachmentId) -> String) {
     for attachment in attachments {
@@ -68,6 +96,8 @@ pub struct OrderView {
     owner: Option<EmployeeView>,
     /// The files it came with.
     attachments: Vec<AttachmentView>,
+    /// Its consent on record, or `null` (the form sent none, and its key has no consent text).
+    consent: Option<ConsentView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -95,6 +125,7 @@ impl OrderView {
             decided_at: order.decided_at.map(time),
             owner: order.owner.map(EmployeeView::from),
             attachments: order.attachments.into_iter().map(AttachmentView::from).collect(),
+            consent: order.consent.map(ConsentView::from),
         }
     }
 
@@ -124,6 +155,8 @@ pub struct TicketView {
     owner: Option<EmployeeView>,
     /// The files it came with.
     attachments: Vec<AttachmentView>,
+    /// Its consent on record, or `null` (the form sent none, and its key has no consent text).
+    consent: Option<ConsentView>,
     /// What the website sent beyond the known fields.
     #[schema(value_type = Object)]
     extra: serde_json::Map<String, serde_json::Value>,
@@ -150,6 +183,7 @@ impl TicketView {
             status_changed_at: ticket.status_changed_at.map(time),
             owner: ticket.owner.map(EmployeeView::from),
             attachments: ticket.attachments.into_iter().map(AttachmentView::from).collect(),
+            consent: ticket.consent.map(ConsentView::from),
         }
     }
 

@@ -59,7 +59,7 @@ mod leads;
 mod operations;
 mod team;
 
-pub use leads::{AttachmentView, OrderView, TicketView};
+pub use leads::{AttachmentView, ConsentView, OrderView, TicketView};
 pub use operations::{DeliveryView, SubmissionView};
 pub use team::{
     device_label, CustomerChangeView, CustomerFileView, CustomerView, DeviceView, FieldChangeView, NoteView,

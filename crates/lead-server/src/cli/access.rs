@@ -90,6 +90,19 @@ pub enum KeyCommand {
         /// `on` or `off`.
         state: Switch,
     },
+    /// The consent sentence this key's form shows („Ich bin einverstanden, dass …“): recorded
+    /// with each of its leads that sends no `consent_text` of its own — given or not, as the
+    /// form's `consent` checkbox says.
+    ConsentText {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// The sentence (at most 2,000 characters).
+        #[arg(required_unless_present = "off", conflicts_with = "off")]
+        text: Option<String>,
+        /// No consent text: leads record consent only when their form sends some.
+        #[arg(long)]
+        off: bool,
+    },
     /// Route a key's new leads to an owner: one `--employee` owns every one, several take
     /// turns, none leaves them without an owner.
     Route {

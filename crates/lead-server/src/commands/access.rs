@@ -114,6 +114,21 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
             };
             eprintln!("Key {} ({}): {said}.", info.id, info.prefix);
         }
+        KeyCommand::ConsentText { key, text, off: _ } => {
+            let info = store.access().find_key(&key)?;
+            store
+                .access()
+                .set_key_consent_text(Scope::Everyone, info.id, text.as_deref())?;
+            match text {
+                Some(text) => eprintln!(
+                    "Key {} ({}): its leads record consent to „{}“.",
+                    info.id,
+                    info.prefix,
+                    text.trim()
+                ),
+                None => eprintln!("Key {} ({}): no consent text.", info.id, info.prefix),
+            }
+        }
         KeyCommand::Confirm { key, state } => {
             let info = store.access().find_key(&key)?;
             store.access().set_key_confirm(Scope::Everyone, info.id, state.on())?;

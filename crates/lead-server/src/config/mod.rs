@@ -37,6 +37,8 @@ pub struct Config {
     pub dashboard: DashboardSettings,
     /// `[notes]`
     pub notes: NotesConfig,
+    /// `[privacy]`
+    pub privacy: PrivacySettings,
     /// `[outbox]`
     pub outbox: OutboxConfig,
     /// `[smtp]`
@@ -196,6 +198,14 @@ pub struct LimitsConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Writes per second per employee token (team API) or session (dashboard) (0: off).
     pub per_token_writes: u32,
+}
+
+/// `[privacy]`: what is kept of people beyond what they sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    /// A lead's consent records the visitor's network, not their address.
+    pub truncate_ips: bool,
 }
 
 /// `[notes]`: the team's internal notes.

@@ -192,6 +192,7 @@ impl Config {
             push_public_key: None,
             keep_erased_orders: self.retention.anonymise_erased_orders,
             attachments: self.attachments.settings(),
+            truncate_ips: self.privacy.truncate_ips,
             webhooks: lead_http::WebhookSettings {
                 allow_private: self.outbox.allow_private_targets,
                 secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),

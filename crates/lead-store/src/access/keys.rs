@@ -31,6 +31,7 @@ struct KeyRow {
     daily_cap: Option<i64>,
     origins: Option<String>,
     confirm_sender: i32,
+    consent_text: Option<String>,
 }
 
 impl From<KeyRow> for KeyInfo {
@@ -46,6 +47,7 @@ impl From<KeyRow> for KeyInfo {
             daily_cap: row.daily_cap,
             origins: origins_from_column(row.origins),
             confirm_sender: row.confirm_sender == 1,
+            consent_text: row.consent_text,
         }
     }
 }
@@ -199,6 +201,27 @@ impl Access<'_> {
                 .set(api_keys::confirm_sender.eq(i32::from(confirm)))
                 .execute(conn)?;
             Ok(format!(": confirmations {}", if confirm { "on" } else { "off" }))
+        })
+    }
+
+    /// The consent sentence a key's form shows (`None`: none), recorded with each of its leads
+    /// that sends no `consent_text` of its own — given or not, as the form's checkbox says.
+    pub fn set_key_consent_text(&self, scope: Scope, key_id: KeyId, text: Option<&str>) -> Result<()> {
+        let text = text.map(str::trim).filter(|text| !text.is_empty());
+        if text.is_some_and(|text| text.chars().count() > lead_domain::MAX_CONSENT_TEXT_CHARS) {
+            return Err(StoreError::Invalid {
+                field: "consent_text",
+                problem: Problem::TooLong(lead_domain::MAX_CONSENT_TEXT_CHARS),
+            });
+        }
+        self.change_key(scope, key_id, "key.consent_text", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::consent_text.eq(text))
+                .execute(conn)?;
+            Ok(match text {
+                Some(text) => format!(": {text}"),
+                None => ": none".to_owned(),
+            })
         })
     }
 

@@ -52,7 +52,7 @@ mod rows {
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
         last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>, confirm_sender: i32,
-        route_next: i64,
+        route_next: i64, consent_text: Option<String>,
     });
     full_row!(
         Employee,
@@ -112,13 +112,15 @@ mod rows {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: Option<String>, total_cents: i64, status: String, payload: String, created_at: i64,
         decided_by: Option<i64>, decided_at: Option<i64>, held: Option<String>, owner_id: Option<i64>,
-        owner_by: Option<i64>,
+        owner_by: Option<i64>, consent_given: Option<i32>, consent_text: Option<String>, consent_at: Option<i64>,
+        consent_page: Option<String>, consent_client: Option<String>,
     });
     full_row!(Ticket, tickets {
         company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: String, status: String, payload: String, created_at: i64,
         status_changed_by: Option<i64>, status_changed_at: Option<i64>, held: Option<String>,
-        owner_id: Option<i64>, owner_by: Option<i64>,
+        owner_id: Option<i64>, owner_by: Option<i64>, consent_given: Option<i32>, consent_text: Option<String>,
+        consent_at: Option<i64>, consent_page: Option<String>, consent_client: Option<String>,
     });
     full_row!(OwnerChange, owner_changes {
         company_id: i64, order_id: Option<i64>, ticket_id: Option<i64>, employee_id: Option<i64>, actor: String,

@@ -54,6 +54,8 @@ pub(crate) struct Job {
     pub(crate) notice: String,
     /// Its files: each with its type (`None`: refused) and the scanner's verdict.
     pub(crate) files: Vec<QueuedFile>,
+    /// What its body says about consent.
+    pub(crate) consent: lead_domain::SentConsent,
     reply: oneshot::Sender<Result<Recorded>>,
 }
 
@@ -197,6 +199,7 @@ impl Ingest {
     pub(crate) fn submit(&self, tenant: Tenant, body: LeadBody, options: SubmitOptions) -> Result<PendingLead> {
         let suppress = !self.duplicate_window.is_zero() && !options.spam && options.idempotency_key.is_none();
         let fingerprint = suppress.then(|| fingerprint_of_canonical(body.canonical()));
+        let consent = body.consent().clone();
         let (lead, payload, uploads) = body.into_parts();
         // Worked out here, on the caller's thread: the one writer thread has enough to do.
         let files: Vec<QueuedFile> = uploads
@@ -227,6 +230,7 @@ impl Ingest {
             email_normalized,
             notice,
             files,
+            consent,
             reply,
         }) {
             Ok(()) => Ok(PendingLead(answer)),

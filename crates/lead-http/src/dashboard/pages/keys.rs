@@ -93,6 +93,16 @@ pub(crate) fn admin_keys(
                         }
                         button type="submit" { "Speichern" }
                     }
+                    form method="post" action=(action(key.id, "consent-text")) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        label for={ "consent-" (key.id) } {
+                            "Einwilligungstext des Formulars (mit jeder Anfrage gespeichert, die keinen eigenen sendet; leer: keiner)"
+                        }
+                        textarea id={ "consent-" (key.id) } name="consent_text" rows="2" maxlength="2000" {
+                            (key.consent_text.as_deref().unwrap_or_default())
+                        }
+                        button type="submit" { "Einwilligungstext speichern" }
+                    }
                     (route_form(key.id, routing, csrf))
                     (post_form(&action(key.id, "revoke"), csrf, "Widerrufen", "reject"))
                 }

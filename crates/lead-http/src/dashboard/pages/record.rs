@@ -249,6 +249,24 @@ fn attachments(files: &[lead_store::Attachment]) -> Markup {
     }
 }
 
+/// A lead's consent on record: given or not, when, to which sentence, on which page, from
+/// which network.
+fn consent(consent: Option<&lead_store::Consent>, zone: &TimeZone) -> Markup {
+    let Some(consent) = consent else {
+        return html! {};
+    };
+    html! {
+        h2 { "Einwilligung" }
+        p class="consent" {
+            strong { @if consent.given { "Erteilt" } @else { "Nicht erteilt" } }
+            " am " (when(consent.at, zone))
+            @if let Some(text) = &consent.text { br; "„" (text) "“" }
+            @if let Some(page) = &consent.page { br; "Seite: " (page) }
+            @if let Some(client) = &consent.client { br; "Netz des Besuchers: " (client) }
+        }
+    }
+}
+
 /// One lead of kind `K`: everything the website sent, who owns it, what the team can do with
 /// it, its history and a note.
 pub(crate) fn lead<K: OnDashboard>(
@@ -289,6 +307,7 @@ pub(crate) fn lead<K: OnDashboard>(
         (owner_section(lead.owner(), owning, &base, csrf))
         (self::extra(lead.payload()))
         (attachments(lead.attachments()))
+        (consent(lead.consent(), zone))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))
         (timeline(&base, events, notes, zone))

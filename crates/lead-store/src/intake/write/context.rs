@@ -47,7 +47,22 @@ pub(crate) struct Context<'a> {
     routes: HashMap<KeyId, Route>,
     /// Which new senders each company files automatically.
     auto_customers: HashMap<CompanyId, AutoCustomers>,
+    /// The keys' consent sentences.
+    consent_texts: HashMap<KeyId, String>,
 }
+
+/// A key's row as a batch reads it: its company, cap, whether it and its company are active,
+/// its last use, whether it confirms, the company's automatic files, its consent sentence.
+type KeyRow = (
+    CompanyId,
+    Option<i64>,
+    i32,
+    i32,
+    Option<i64>,
+    i32,
+    String,
+    Option<String>,
+);
 
 impl<'a> Context<'a> {
     /// Looks up what `jobs` share — inside the write transaction, so a key revoked a moment
@@ -70,6 +85,7 @@ impl<'a> Context<'a> {
         let mut stale_use = Vec::new();
         let mut routes = HashMap::new();
         let mut auto_customers = HashMap::new();
+        let mut consent_texts = HashMap::new();
         let distinct: BTreeSet<KeyId> = jobs.iter().map(|job| job.tenant.key_id).collect();
         for key_id in distinct {
             let found = api_keys::table
@@ -83,13 +99,17 @@ impl<'a> Context<'a> {
                     api_keys::last_used_at,
                     api_keys::confirm_sender,
                     companies::auto_customers,
+                    api_keys::consent_text,
                 ))
-                .load::<(CompanyId, Option<i64>, i32, i32, Option<i64>, i32, String)>(conn)?;
-            if let Some((company_id, cap, key_active, company_active, last_used, confirm, auto)) =
+                .load::<KeyRow>(conn)?;
+            if let Some((company_id, cap, key_active, company_active, last_used, confirm, auto, consent_text)) =
                 found.into_iter().next()
             {
                 if KeyState::of(key_active == 1, company_active == 1) == KeyState::Active {
                     valid_keys.insert(key_id, company_id);
+                    if let Some(text) = consent_text {
+                        consent_texts.insert(key_id, text);
+                    }
                     let auto = auto
                         .parse()
                         .map_err(|_| crate::StoreError::corrupt(format!("auto_customers {auto:?}")))?;
@@ -161,7 +181,13 @@ impl<'a> Context<'a> {
             confirmations,
             routes,
             auto_customers,
+            consent_texts,
         })
+    }
+
+    /// The consent sentence `key_id`'s form shows, if it has one.
+    pub(crate) fn consent_text(&self, key_id: KeyId) -> Option<&str> {
+        self.consent_texts.get(&key_id).map(String::as_str)
     }
 
     /// The owner of the lead that is `key_id`'s `nth` of the batch (from 0) that counts as a

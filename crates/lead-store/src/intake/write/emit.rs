@@ -43,6 +43,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     let mut ticket_positions = Vec::new();
     let mut new_tickets = Vec::new();
     for (position, job, held, customer_id) in stored() {
+        let consent = Consented::of(job, context, now);
         match &job.lead {
             Lead::Order(order) => {
                 order_positions.push(position);
@@ -60,6 +61,11 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
                     created_at: now,
                     held: held.map(Hold::as_str),
                     owner_id: plan.owners[position],
+                    consent_given: consent.given,
+                    consent_text: consent.text,
+                    consent_at: consent.at,
+                    consent_page: consent.page,
+                    consent_client: consent.client,
                 });
             }
             Lead::Ticket(ticket) => {
@@ -77,6 +83,11 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
                     created_at: now,
                     held: held.map(Hold::as_str),
                     owner_id: plan.owners[position],
+                    consent_given: consent.given,
+                    consent_text: consent.text,
+                    consent_at: consent.at,
+                    consent_page: consent.page,
+                    consent_client: consent.client,
                 });
             }
         }
@@ -213,4 +224,31 @@ fn concurrent_duplicate(insert: impl FnOnce() -> Result<usize, diesel::result::E
         }
         other => other.into(),
     })
+}
+
+/// A lead's consent columns: recorded when its body says anything about consent or its key has
+/// a consent sentence (given or not, as the checkbox says; the form's sentence before the key's).
+#[derive(Default)]
+struct Consented {
+    given: Option<i32>,
+    text: Option<String>,
+    at: Option<i64>,
+    page: Option<String>,
+    client: Option<String>,
+}
+
+impl Consented {
+    fn of(job: &Job, context: &Context<'_>, now: i64) -> Consented {
+        let key_text = context.consent_text(job.tenant.key_id);
+        if !job.consent.is_sent() && key_text.is_none() {
+            return Consented::default();
+        }
+        Consented {
+            given: Some(i32::from(job.consent.given.unwrap_or(false))),
+            text: job.consent.text.clone().or_else(|| key_text.map(str::to_owned)),
+            at: Some(now),
+            page: job.options.consent_page.clone(),
+            client: job.options.consent_client.clone(),
+        }
+    }
 }

@@ -464,6 +464,9 @@ fn anonymise_orders(conn: &mut DbConnection, ids: &[i64]) -> Result<()> {
             web_orders::title.eq(ANONYMISED_TITLE),
             web_orders::message.eq(None::<String>),
             web_orders::payload.eq("{}"),
+            // Whether consent was given stays (what the record was kept under); where from goes.
+            web_orders::consent_page.eq(None::<String>),
+            web_orders::consent_client.eq(None::<String>),
         ))
         .execute(conn)?;
     Ok(())

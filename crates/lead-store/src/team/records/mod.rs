@@ -124,6 +124,8 @@ pub trait LeadKind: table::Table + Clone + Send + Sync + 'static {
     fn owner_by(&self) -> Option<&EmployeeRef>;
     /// The files it came with.
     fn attachments(&self) -> &[crate::Attachment];
+    /// Its consent on record, if it has one.
+    fn consent(&self) -> Option<&crate::Consent>;
     /// The text of the notification it gives every employee when it arrives.
     fn notification_text(&self) -> String;
 }
@@ -202,6 +204,10 @@ macro_rules! same_fields {
 
         fn attachments(&self) -> &[crate::Attachment] {
             &self.attachments
+        }
+
+        fn consent(&self) -> Option<&crate::Consent> {
+            self.consent.as_ref()
         }
     };
 }

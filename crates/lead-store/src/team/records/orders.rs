@@ -48,6 +48,8 @@ pub struct OrderRecord {
     pub owner_by: Option<EmployeeRef>,
     /// The files it came with, in the order they came.
     pub attachments: Vec<crate::team::attachments::Attachment>,
+    /// Its consent on record, if it has one.
+    pub consent: Option<crate::models::Consent>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -70,6 +72,11 @@ pub(crate) struct OrderRow {
     held: Option<String>,
     owner_id: Option<EmployeeId>,
     owner_by: Option<EmployeeId>,
+    consent_given: Option<i32>,
+    consent_text: Option<String>,
+    consent_at: Option<i64>,
+    consent_page: Option<String>,
+    consent_client: Option<String>,
 }
 
 impl TryFrom<(OrderRow, super::Names)> for OrderRecord {
@@ -97,6 +104,13 @@ impl TryFrom<(OrderRow, super::Names)> for OrderRecord {
             owner: EmployeeRef::from_parts(row.owner_id, names.owner),
             owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
             attachments: Vec::new(),
+            consent: crate::models::Consent::of_columns(
+                row.consent_given,
+                row.consent_text,
+                row.consent_at,
+                row.consent_page,
+                row.consent_client,
+            ),
         })
     }
 }

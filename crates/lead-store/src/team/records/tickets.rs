@@ -46,6 +46,8 @@ pub struct TicketRecord {
     pub owner_by: Option<EmployeeRef>,
     /// The files it came with, in the order they came.
     pub attachments: Vec<crate::team::attachments::Attachment>,
+    /// Its consent on record, if it has one.
+    pub consent: Option<crate::models::Consent>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -67,6 +69,11 @@ pub(crate) struct TicketRow {
     held: Option<String>,
     owner_id: Option<EmployeeId>,
     owner_by: Option<EmployeeId>,
+    consent_given: Option<i32>,
+    consent_text: Option<String>,
+    consent_at: Option<i64>,
+    consent_page: Option<String>,
+    consent_client: Option<String>,
 }
 
 impl TryFrom<(TicketRow, super::Names)> for TicketRecord {
@@ -89,6 +96,13 @@ impl TryFrom<(TicketRow, super::Names)> for TicketRecord {
             owner: EmployeeRef::from_parts(row.owner_id, names.owner),
             owner_by: EmployeeRef::from_parts(row.owner_by, names.assigner),
             attachments: Vec::new(),
+            consent: crate::models::Consent::of_columns(
+                row.consent_given,
+                row.consent_text,
+                row.consent_at,
+                row.consent_page,
+                row.consent_client,
+            ),
         })
     }
 }

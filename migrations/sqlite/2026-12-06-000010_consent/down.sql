@@ -1,0 +1,11 @@
+ALTER TABLE api_keys DROP COLUMN consent_text;
+ALTER TABLE tickets DROP COLUMN consent_client;
+ALTER TABLE tickets DROP COLUMN consent_page;
+ALTER TABLE tickets DROP COLUMN consent_at;
+ALTER TABLE tickets DROP COLUMN consent_text;
+ALTER TABLE tickets DROP COLUMN consent_given;
+ALTER TABLE web_orders DROP COLUMN consent_client;
+ALTER TABLE web_orders DROP COLUMN consent_page;
+ALTER TABLE web_orders DROP COLUMN consent_at;
+ALTER TABLE web_orders DROP COLUMN consent_text;
+ALTER TABLE web_orders DROP COLUMN consent_given;
