@@ -75,6 +75,8 @@ fn a_keys_consent_text_is_recorded_with_each_lead_that_sends_none() {
     let key = app.acme.key_id.to_string();
     let set = cli(&app.db.url, &["key", "consent-text", &key, "Ich stimme der Datenschutzerklärung zu."]);
     assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
+    let listed = common::operator::json_lines(&cli(&app.db.url, &["key", "list", "--json"]));
+    assert_eq!(listed[0]["consent_text"], "Ich stimme der Datenschutzerklärung zu.");
 
     // The checkbox ticked: given, to the key's sentence; not ticked (a form sends nothing): not given.
     let ticked = app.post_lead(&app.acme.key, r#"{"type":"ticket","email":"a@b.de","message":"1","consent":true}"#);

@@ -50,6 +50,8 @@ pub struct KeyRow {
     daily_cap: Option<i64>,
     origins: Vec<String>,
     confirm_sender: bool,
+    /// `--json` only (a sentence does not fit the table).
+    consent_text: Option<String>,
 }
 
 impl From<KeyInfo> for KeyRow {
@@ -65,6 +67,7 @@ impl From<KeyInfo> for KeyRow {
             daily_cap: k.daily_cap,
             origins: k.origins,
             confirm_sender: k.confirm_sender,
+            consent_text: k.consent_text,
         }
     }
 }
