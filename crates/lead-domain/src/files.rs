@@ -19,8 +19,7 @@ const NAME: &str = "attachments";
 /// Refused (`400 invalid_field`, field `attachments`): a list of files whose `data` is not
 /// base64, or whose entries name a `filename` or `data` but are not files.
 pub fn take_files(text: String, mut files: Vec<Upload>) -> Result<(String, Vec<Upload>), LeadError> {
-    // `\u`: a member's name may be spelled with escapes (`"attachment\u0073"`).
-    if files.is_empty() && !text.contains("\"attachments\"") && !text.contains("\\u") {
+    if files.is_empty() && !may_name_files(&text) {
         return Ok((text, files));
     }
     // No nesting check over the whole body here (a byte at a time over megabytes of base64 was
@@ -60,6 +59,13 @@ pub fn take_files(text: String, mut files: Vec<Upload>) -> Result<(String, Vec<U
     }
     out.push_str(&format!(r#""{NAME}":[{}]}}"#, summary.join(",")));
     Ok((out, files))
+}
+
+/// Whether the JSON `text` may have an `attachments` member — a quick look, no reading: the
+/// name as such, or any escape (`"attachment\u0073"` is the same name). A body for which this
+/// is false carries no files.
+pub fn may_name_files(text: &str) -> bool {
+    text.contains("\"attachments\"") || text.contains("\\u")
 }
 
 /// One file of a JSON body's `attachments`.
@@ -160,6 +166,8 @@ mod tests {
     #[test]
     fn a_name_spelled_with_escapes_is_the_same_name() {
         let text = r#"{"type":"ticket","attachment\u0073":[{"filename":"a.txt","data":"SGFsbG8="}]}"#.to_owned();
+        assert!(may_name_files(&text));
+        assert!(!may_name_files(r#"{"type":"ticket","message":"the attachments"}"#));
         let (kept, files) = take_files(text, Vec::new()).unwrap();
         assert_eq!(files.len(), 1);
         assert!(!kept.contains("SGFsbG8"), "{kept}");

@@ -51,7 +51,7 @@ pub use consent::{SentConsent, MAX_CONSENT_TEXT_CHARS};
 pub use contact::Contact;
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
-pub use files::take_files;
+pub use files::{may_name_files, take_files};
 pub use lead::{
     assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
     LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,

@@ -222,7 +222,7 @@ async fn record(
     // body that names none is refused unread.
     let limits = &config.attachments.limits;
     limits.check(&files).map_err(ApiError::FilesTooLarge)?;
-    if payload.len() > config.body_limit && !payload.contains("\"attachments\"") && !payload.contains("\\u") {
+    if payload.len() > config.body_limit && !lead_domain::may_name_files(&payload) {
         return Err(ApiError::PayloadTooLarge(config.body_limit));
     }
     let (kept, uploads) = lead_domain::take_files(payload, files)?;
