@@ -14,6 +14,7 @@
 
 mod key;
 mod password;
+pub mod proof;
 mod redact;
 mod secret;
 mod signed;

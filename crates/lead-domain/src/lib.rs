@@ -56,7 +56,7 @@ pub use lead::{
     assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
     LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,
 };
-pub use members::MAX_NESTING;
+pub use members::{take_member, MAX_NESTING};
 pub use money::{Money, MoneyError};
 pub use outbound::{check_target_url, is_public, TargetError};
 pub use record::{OrderStatus, TicketStatus, TimeZone, Timestamp};

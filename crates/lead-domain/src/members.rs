@@ -40,6 +40,36 @@ pub(crate) fn nesting_depth(body: &[u8]) -> usize {
     deepest
 }
 
+/// Takes the top-level member `name` out of a JSON object body: the body without it, and its
+/// value — the text of a string, the raw JSON of anything else. A body that is not an object,
+/// has no such member or has it twice (which the lead's reading refuses) is given back as it
+/// was. A name spelled with escapes (`"\u0061ltcha"`) is the same name.
+pub fn take_member(text: String, name: &str) -> (String, Option<String>) {
+    if !text.contains(&format!("\"{name}\"")) && !text.contains("\\u") {
+        return (text, None);
+    }
+    let Ok(TopLevel::Object(members)) = serde_json::from_str::<TopLevel<'_>>(&text) else {
+        return (text, None);
+    };
+    let mut named = members.iter().filter(|(member, _)| member == name);
+    let (Some((_, raw)), None) = (named.next(), named.next()) else {
+        return (text, None);
+    };
+    let value = serde_json::from_str::<String>(raw.get()).unwrap_or_else(|_| raw.get().to_owned());
+    let mut out = String::with_capacity(text.len());
+    out.push('{');
+    for (member, raw) in members.iter().filter(|(member, _)| member != name) {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::Value::from(member.as_str()).to_string());
+        out.push(':');
+        out.push_str(raw.get());
+    }
+    out.push('}');
+    (out, Some(value))
+}
+
 /// The top level of a body: an object's members, each value kept as raw JSON text.
 pub(crate) enum TopLevel<'a> {
     Object(Vec<(String, &'a RawValue)>),
@@ -155,6 +185,46 @@ impl<'a> Fields<'a> {
                 Money::from_text(&text).map_err(|reason| invalid(reason, &text))
             }
             Some(raw) => Err(invalid(MoneyError::NotAnAmount, raw)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_member;
+
+    #[test]
+    fn a_member_is_taken_out_and_the_rest_kept_as_sent() {
+        let body = r#"{"type":"ticket", "altcha":"eyJh", "nested":{"altcha":1},"message":"Hallo"}"#;
+        let (kept, value) = take_member(body.to_owned(), "altcha");
+        assert_eq!(value.as_deref(), Some("eyJh"));
+        assert_eq!(kept, r#"{"type":"ticket","nested":{"altcha":1},"message":"Hallo"}"#);
+        // The only member, or one that is not a string.
+        assert_eq!(
+            take_member(r#"{"altcha":"x"}"#.to_owned(), "altcha"),
+            ("{}".to_owned(), Some("x".to_owned()))
+        );
+        let (kept, value) = take_member(r#"{"a":1,"altcha":[1, 2]}"#.to_owned(), "altcha");
+        assert_eq!((kept.as_str(), value.as_deref()), (r#"{"a":1}"#, Some("[1, 2]")));
+        // Spelled with an escape, it is the same member.
+        let (kept, value) = take_member(r#"{"\u0061ltcha":"y","b":2}"#.to_owned(), "altcha");
+        assert_eq!((kept.as_str(), value.as_deref()), (r#"{"b":2}"#, Some("y")));
+    }
+
+    #[test]
+    fn a_body_without_it_or_with_it_twice_stays_as_it_was() {
+        for body in [
+            r#"{"type":"order","email":"a@b.de"}"#,
+            r#"{"note":"the word \"altcha\" in a text"}"#,
+            r#"{"altcha":"a","altcha":"b"}"#,
+            r#"["altcha"]"#,
+            r#"{"altcha": "#,
+        ] {
+            assert_eq!(
+                take_member(body.to_owned(), "altcha"),
+                (body.to_owned(), None),
+                "{body}"
+            );
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct Caller {
     pub tenant: Tenant,
     /// The websites the key is limited to (empty: any).
     pub origins: Vec<String>,
+    /// Whether its leads must bring a proof of work.
+    pub challenge: bool,
 }
 
 impl Caller {
@@ -45,9 +47,13 @@ impl Caller {
                 }
             }
         };
-        let found = found.map(|lookup| ((lookup.tenant, lookup.origins), lookup.state));
-        let (tenant, origins) = authorize(&presented, found)?;
-        Ok(Caller { tenant, origins })
+        let found = found.map(|lookup| ((lookup.tenant, lookup.origins, lookup.challenge), lookup.state));
+        let (tenant, origins, challenge) = authorize(&presented, found)?;
+        Ok(Caller {
+            tenant,
+            origins,
+            challenge,
+        })
     }
 
     /// What a valid key must pass next: 429 past the key's rate, 403 `origin_not_allowed`
@@ -57,6 +63,11 @@ impl Caller {
         if let Some(limits) = req.app_data::<web::Data<RateLimits>>() {
             limits.check_key(self.tenant.key_id)?;
         }
+        self.check_origin(req)
+    }
+
+    /// 403 `origin_not_allowed` for a browser on a website the key is not meant for.
+    pub(crate) fn check_origin(&self, req: &HttpRequest) -> Result<(), ApiError> {
         let origin = req.headers().get(header::ORIGIN).and_then(|value| value.to_str().ok());
         match origin {
             Some(origin) if !self.origins.is_empty() && !crate::origin::is_on(origin, &self.origins) => {

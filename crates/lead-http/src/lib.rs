@@ -12,6 +12,7 @@
 mod attachments;
 mod auth;
 mod browser;
+mod challenge;
 mod dashboard;
 mod error;
 mod form;
@@ -89,6 +90,9 @@ pub struct HttpConfig {
     pub attachments: AttachmentSettings,
     /// A lead's consent records the visitor's network (/24, /48), not their address.
     pub truncate_ips: bool,
+    /// The key that signs proof-of-work challenges, the same on every instance (a challenge
+    /// one instance made is solved and sent to another).
+    pub challenge_key: String,
 }
 
 impl Default for HttpConfig {
@@ -109,6 +113,7 @@ impl Default for HttpConfig {
             metrics: None,
             attachments: AttachmentSettings::default(),
             truncate_ips: true,
+            challenge_key: lead_auth::generate_signing_key().expect("the operating system gives random bytes"),
         }
     }
 }
@@ -218,6 +223,7 @@ fn api_routes(cfg: &mut web::ServiceConfig, routes: &mut Routes) {
     metrics::register(cfg, routes);
     team::register(cfg, routes);
     attachments::register(cfg, routes);
+    challenge::register(cfg, routes);
     openapi::register(cfg, routes);
 }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{attachments, health, lead, lifecycle, live, metrics, team};
+use crate::{attachments, challenge, health, lead, lifecycle, live, metrics, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -65,6 +65,7 @@ use crate::{attachments, health, lead, lifecycle, live, metrics, team};
         team::remove_device,
         team::send_test,
         attachments::get_attachment,
+        challenge::challenge,
     ),
     modifiers(&SecuritySchemes),
     tags(

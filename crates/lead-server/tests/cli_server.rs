@@ -281,6 +281,7 @@ fn copy_to_moves_a_sqlite_database_into_postgresql_and_keys_keep_working() {
             "vapid_keys",
             "attachments",
             "server_secrets",
+            "spent_challenges",
         ] {
             assert!(report.contains(table), "{report}");
         }

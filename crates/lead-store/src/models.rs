@@ -38,7 +38,8 @@ pub struct SubmitOptions {
     /// held as [`Hold::Conflict`]. Without one, the same body within the store's duplicate
     /// window gets the first lead's answer (see [`StoreConfig::duplicate_window`](crate::StoreConfig)).
     pub idempotency_key: Option<String>,
-    /// Caught by the spam honeypot: stored whole but held back as spam, notifying nobody,
+    /// Caught by the spam honeypot, or without the proof of work its key requires: stored
+    /// whole but held back as spam, notifying nobody,
     /// counted against no daily cap, and recording neither its `Idempotency-Key` nor its
     /// fingerprint (so a bot cannot use up the key or the body of a real lead).
     pub spam: bool,
@@ -52,6 +53,10 @@ pub struct SubmitOptions {
     pub consent_page: Option<String>,
     /// See [`SubmitOptions::consent_page`].
     pub consent_client: Option<String>,
+    /// The proof of work the lead brought, checked (its key requires one): a solution counts
+    /// once. A lead for the team whose proof a stored lead used already is held as spam
+    /// instead (a retry of that very lead gets its answer, as always).
+    pub proof: Option<lead_auth::proof::Solved>,
 }
 
 /// A lead's consent on record (DSGVO Art. 7(1)).
@@ -113,6 +118,8 @@ pub struct KeyInfo {
     pub consent_text: Option<String>,
     /// Whether each sender gets a confirmation e-mail.
     pub confirm_sender: bool,
+    /// Whether its leads must bring a proof of work (the ALTCHA widget's `altcha` field).
+    pub challenge: bool,
 }
 
 /// The result of looking a presented key up by its hash.
@@ -124,6 +131,8 @@ pub struct KeyLookup {
     pub state: KeyState,
     /// The origins it may be used from, like `https://www.example.de` (empty: any).
     pub origins: Vec<String>,
+    /// Whether its leads must bring a proof of work; one without is held as spam.
+    pub challenge: bool,
 }
 
 /// The key and company a lead is recorded for, once authenticated.

@@ -47,6 +47,7 @@ diesel::table! {
         confirm_sender -> Integer,
         route_next -> BigInt,
         consent_text -> Nullable<Text>,
+        challenge -> Integer,
     }
 }
 
@@ -399,5 +400,13 @@ diesel::table! {
         failed -> Integer,
         locked_until -> Nullable<BigInt>,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// The proofs of work leads have used (see `intake/write/plan.rs`).
+    spent_challenges (id) {
+        id -> Text,
+        expires_at -> BigInt,
     }
 }

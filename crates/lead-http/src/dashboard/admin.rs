@@ -217,6 +217,8 @@ lead_domain::words! {
         Cap = "cap",
         /// Turns the confirmation e-mail to each sender on (`confirm=on`) or off.
         Confirm = "confirm",
+        /// Requires a proof of work of its leads (`challenge=on`) or not.
+        Challenge = "challenge",
         /// Sets who its new leads go to (`employee`, repeated: one always, several in turn).
         Route = "route",
         /// Sets the consent sentence its form shows (`consent_text`; empty: none).
@@ -291,6 +293,10 @@ pub(crate) async fn key_action(
         KeyAction::Confirm => {
             let on = posted.field("confirm") == Some("on");
             blocking(&store, move |_| store_as_me.access().set_key_confirm(scope, id, on)).await?;
+        }
+        KeyAction::Challenge => {
+            let on = posted.field("challenge") == Some("on");
+            blocking(&store, move |_| store_as_me.access().set_key_challenge(scope, id, on)).await?;
         }
         KeyAction::ConsentText => {
             let text = posted.field("consent_text").map(str::to_owned);

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::auth::{self, Caller};
 use crate::browser;
+use crate::challenge;
 use crate::error::ErrorBody;
 use crate::form::{self, BodyKind, Form};
 use crate::{ApiError, HttpConfig};
@@ -175,7 +176,7 @@ async fn create_lead(
         Some(url) => match allowed_redirect(url, &caller.origins) {
             Ok(target) => Some(target),
             Err(reason) => {
-                trace.note = Some(reason);
+                trace.add_note(reason);
                 None
             }
         },
@@ -226,6 +227,8 @@ async fn record(
         return Err(ApiError::PayloadTooLarge(config.body_limit));
     }
     let (kept, uploads) = lead_domain::take_files(payload, files)?;
+    // The proof-of-work widget's field is no part of the lead (and would make every body unique).
+    let (kept, sent_proof) = lead_domain::take_member(kept, challenge::PROOF_FIELD);
     // What is kept of the body (its files' bytes stored apart) keeps the body limit.
     if kept.len() > config.body_limit {
         return Err(ApiError::PayloadTooLarge(config.body_limit));
@@ -234,16 +237,30 @@ async fn record(
     let body = LeadBody::taken(kept, uploads)?;
     let lead_type = body.lead().lead_type().as_str();
     trace.outcome.lead_type = Some(lead_type);
+    // A field people never see: only bots fill it.
+    let honeypot = config.honeypot.as_deref().is_some_and(|field| body.fills(field));
+    // A key that requires a proof of work: a lead without a valid one is held as spam, and
+    // the submission log says why.
+    let proof = match caller.challenge {
+        true => match challenge::check(config, sent_proof.as_deref()) {
+            Ok(solved) => Some(solved),
+            Err(error) => {
+                trace.add_note(format!("held as spam: {error}"));
+                None
+            }
+        },
+        false => None,
+    };
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
     let options = SubmitOptions {
         idempotency_key: idempotency_key(req)?,
-        // A field people never see: only bots fill it.
-        spam: config.honeypot.as_deref().is_some_and(|field| body.fills(field)),
+        spam: honeypot || (caller.challenge && proof.is_none()),
         // Before it is stored: malware holds the lead back from the team.
         scans: config.attachments.scan(body.uploads()).await,
         consent_page: consent::page(req),
         consent_client: consent::client(req, config.truncate_ips),
+        proof: proof.clone(),
     };
     let recorded = store
         .intake()
@@ -252,6 +269,9 @@ async fn record(
         .await?;
     trace.outcome.held = recorded.held;
     trace.outcome.replayed = recorded.replayed;
+    if recorded.held == Some(Hold::Spam) && proof.is_some() && !honeypot {
+        trace.add_note("held as spam: the proof of work was used before (a solution counts once)".into());
+    }
     if recorded.held == Some(Hold::Conflict) {
         // Stored for review, but the key belongs to another body: the sender must know.
         return Err(ApiError::IdempotencyConflict);

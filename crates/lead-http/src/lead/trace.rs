@@ -34,8 +34,9 @@ pub(super) struct Trace {
     pub(super) urlencoded: bool,
     /// The error code, also of a failure answered with a redirect.
     pub(super) code: Option<&'static str>,
-    /// Why the answer is not what the request asked for (a redirect that was not followed).
-    pub(super) note: Option<String>,
+    /// Why the answer is not what the request asked for (a redirect that was not followed), or
+    /// the lead is held (no valid proof of work).
+    note: Option<String>,
     /// The page a browser came from, when it is one of the key's websites: an HTML answer
     /// links back to it.
     pub(super) back: Option<String>,
@@ -50,6 +51,14 @@ impl Trace {
         let start = body.len().min(LOGGED_BODY_BYTES + KEY_ROOM);
         self.body = Some(web::Bytes::copy_from_slice(&body[..start]));
         self.size = Some(body.len());
+    }
+
+    /// Adds why the answer or the lead is not what the request asked for.
+    pub(super) fn add_note(&mut self, note: String) {
+        self.note = Some(match self.note.take() {
+            Some(before) => format!("{before}; {note}"),
+            None => note,
+        });
     }
 
     pub(super) fn present(&mut self, credentials: &Credentials) {

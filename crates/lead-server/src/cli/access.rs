@@ -90,6 +90,16 @@ pub enum KeyCommand {
         /// `on` or `off`.
         state: Switch,
     },
+    /// Require a proof of work of this key's leads (the ALTCHA widget, served by this server
+    /// at /altcha/altcha.js; its challenge at /api/v1/challenge?key=…): a lead without a
+    /// valid, unused solution is stored held as spam (not notified; `order release` or
+    /// `ticket release` lets it through). Off by default.
+    Challenge {
+        /// The key's id, or its display prefix.
+        key: String,
+        /// `on` or `off`.
+        state: Switch,
+    },
     /// The consent sentence this key's form shows („Ich bin einverstanden, dass …“): recorded
     /// with each of its leads that sends no `consent_text` of its own — given or not, as the
     /// form's `consent` checkbox says.

@@ -129,6 +129,18 @@ pub(super) fn key(command: KeyCommand, store: &Store, config: &Config) -> anyhow
                 None => eprintln!("Key {} ({}): no consent text.", info.id, info.prefix),
             }
         }
+        KeyCommand::Challenge { key, state } => {
+            let info = store.access().find_key(&key)?;
+            store.access().set_key_challenge(Scope::Everyone, info.id, state.on())?;
+            match state.on() {
+                true => eprintln!(
+                    "Key {} ({}): its leads must bring a proof of work (the form needs the widget: docs/api.md); \
+                     one without is held as spam.",
+                    info.id, info.prefix
+                ),
+                false => eprintln!("Key {} ({}): no proof of work required.", info.id, info.prefix),
+            }
+        }
         KeyCommand::Confirm { key, state } => {
             let info = store.access().find_key(&key)?;
             store.access().set_key_confirm(Scope::Everyone, info.id, state.on())?;

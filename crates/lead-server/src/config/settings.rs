@@ -193,6 +193,8 @@ impl Config {
             keep_erased_orders: self.retention.anonymise_erased_orders,
             attachments: self.attachments.settings(),
             truncate_ips: self.privacy.truncate_ips,
+            // Set when the server starts: the installation's, from the store.
+            challenge_key: String::new(),
             webhooks: lead_http::WebhookSettings {
                 allow_private: self.outbox.allow_private_targets,
                 secret: || lead_deliver::generate_secret().map_err(|error| error.to_string()),

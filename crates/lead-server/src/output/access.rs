@@ -50,6 +50,8 @@ pub struct KeyRow {
     daily_cap: Option<i64>,
     origins: Vec<String>,
     confirm_sender: bool,
+    /// Whether its leads must bring a proof of work.
+    challenge: bool,
     /// `--json` only (a sentence does not fit the table).
     consent_text: Option<String>,
 }
@@ -67,6 +69,7 @@ impl From<KeyInfo> for KeyRow {
             daily_cap: k.daily_cap,
             origins: k.origins,
             confirm_sender: k.confirm_sender,
+            challenge: k.challenge,
             consent_text: k.consent_text,
         }
     }
@@ -84,6 +87,7 @@ impl Row for KeyRow {
         "DAILY CAP",
         "ORIGINS",
         "CONFIRMS",
+        "CHALLENGE",
     ];
     fn cells(&self) -> Vec<String> {
         vec![
@@ -101,6 +105,7 @@ impl Row for KeyRow {
                 self.origins.join(" ")
             },
             if self.confirm_sender { "on" } else { "off" }.into(),
+            if self.challenge { "on" } else { "off" }.into(),
         ]
     }
 }

@@ -37,6 +37,9 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let made = lead_auth::generate_signing_key()?;
     let link_key = store.access().server_secret_or_make("download_links", || made)?;
     http.attachments.link_key = link_key.clone();
+    // ...and the one that signs proof-of-work challenges (solved on whichever instance).
+    let made = lead_auth::generate_signing_key()?;
+    http.challenge_key = store.access().server_secret_or_make("proof_challenges", || made)?;
     let streams = http.streams.clone();
     let lifecycle = http.lifecycle.clone();
     let metrics = metrics::endpoint(config, &store, &streams)?;

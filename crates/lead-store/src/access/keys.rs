@@ -32,6 +32,7 @@ struct KeyRow {
     origins: Option<String>,
     confirm_sender: i32,
     consent_text: Option<String>,
+    challenge: i32,
 }
 
 impl From<KeyRow> for KeyInfo {
@@ -48,6 +49,7 @@ impl From<KeyRow> for KeyInfo {
             origins: origins_from_column(row.origins),
             confirm_sender: row.confirm_sender == 1,
             consent_text: row.consent_text,
+            challenge: row.challenge == 1,
         }
     }
 }
@@ -65,16 +67,18 @@ impl Access<'_> {
                     api_keys::active,
                     companies::active,
                     api_keys::origins,
+                    api_keys::challenge,
                 ))
-                .first::<(KeyId, CompanyId, i32, i32, Option<String>)>(conn)
+                .first::<(KeyId, CompanyId, i32, i32, Option<String>, i32)>(conn)
                 .optional()?;
-            Ok(
-                found.map(|(key_id, company_id, key_active, company_active, origins)| KeyLookup {
+            Ok(found.map(
+                |(key_id, company_id, key_active, company_active, origins, challenge)| KeyLookup {
                     tenant: Tenant { company_id, key_id },
                     state: KeyState::of(key_active == 1, company_active == 1),
                     origins: origins_from_column(origins),
-                }),
-            )
+                    challenge: challenge == 1,
+                },
+            ))
         })
     }
 
@@ -201,6 +205,17 @@ impl Access<'_> {
                 .set(api_keys::confirm_sender.eq(i32::from(confirm)))
                 .execute(conn)?;
             Ok(format!(": confirmations {}", if confirm { "on" } else { "off" }))
+        })
+    }
+
+    /// Whether a key's leads must bring a proof of work (the ALTCHA widget's `altcha` field):
+    /// a lead without a valid, unused solution is then stored held as spam.
+    pub fn set_key_challenge(&self, scope: Scope, key_id: KeyId, on: bool) -> Result<()> {
+        self.change_key(scope, key_id, "key.challenge", |conn| {
+            diesel::update(api_keys::table.find(key_id))
+                .set(api_keys::challenge.eq(i32::from(on)))
+                .execute(conn)?;
+            Ok(format!(": proof of work {}", if on { "required" } else { "off" }))
         })
     }
 

@@ -52,7 +52,7 @@ mod rows {
     full_row!(ApiKey, api_keys {
         company_id: i64, prefix: String, key_hash: String, label: String, active: i32, created_at: i64,
         last_used_at: Option<i64>, daily_cap: Option<i64>, origins: Option<String>, confirm_sender: i32,
-        route_next: i64, consent_text: Option<String>,
+        route_next: i64, consent_text: Option<String>, challenge: i32,
     });
     full_row!(
         Employee,
@@ -222,7 +222,7 @@ macro_rules! copy_table {
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers (with their addresses
     /// and history), orders, tickets with their attachments,
-    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts, the installation's signing keys,
+    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts, the installation's signing keys, the spent proofs of work,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here (also while a server writes: what it writes
     /// after the snapshot is not copied). Verifies each table's row count.
@@ -267,9 +267,10 @@ impl Store {
                     copy_daily_counts(source, target)?,
                     copy_key_routes(source, target)?,
                     copy_server_secrets(source, target)?,
+                    copy_spent_challenges(source, target)?,
                 ];
-                // The tables with an id sequence (the last five have none).
-                let sequenced: Vec<&str> = tables[..tables.len() - 5].iter().map(|(table, _)| *table).collect();
+                // The tables with an id sequence (the last six have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 6].iter().map(|(table, _)| *table).collect();
                 crate::db::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables, snapshot_at })
             })
@@ -302,6 +303,22 @@ fn copy_server_secrets(source: &mut DbConnection, target: &mut DbConnection) -> 
         crate::db::dialect::each_backend!(&mut *target, c => insert.execute(c))?;
     }
     Ok(("server_secrets", rows.len() as i64))
+}
+
+/// The proofs of work leads have used, so that a solution used before the move is not
+/// accepted again after it (the challenge's signature is the row's key; no id of its own).
+fn copy_spent_challenges(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::spent_challenges as spent;
+    let rows: Vec<(String, i64)> = spent::table
+        .select((spent::id, spent::expires_at))
+        .order(spent::id)
+        .load(source)?;
+    for (id, expires_at) in &rows {
+        diesel::insert_into(spent::table)
+            .values((spent::id.eq(id), spent::expires_at.eq(expires_at)))
+            .execute(target)?;
+    }
+    Ok(("spent_challenges", rows.len() as i64))
 }
 
 /// Who each key's new leads go to (a pair of ids a row, no id of its own).

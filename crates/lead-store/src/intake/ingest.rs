@@ -37,7 +37,8 @@ const LOG_ENTRIES_PER_BATCH: usize = 2 * MAX_BATCH;
 const JOB_OVERHEAD: usize = 512;
 
 /// How often a writer deletes the fingerprints that have left the duplicate window from the
-/// table (PostgreSQL; in memory they go with every batch).
+/// table (PostgreSQL; in memory they go with every batch), and the spent proofs of work whose
+/// challenges have expired.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// A lead waiting for its batch.
@@ -294,15 +295,23 @@ fn run(
         {
             log::error!("the writer failed on a batch of leads; they were answered with an error");
         }
-        if matches!(opened, Some(Fingerprints::Table)) && last_prune.elapsed() >= PRUNE_EVERY {
+        if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = Instant::now();
-            let cutoff = Timestamp::now().millis().saturating_sub(window_ms);
-            let pruned = writer
-                .get()
-                .map_err(StoreError::from)
-                .and_then(|mut conn| write_transaction(&mut conn, |conn| prune_table(conn, cutoff)));
+            let now = Timestamp::now().millis();
+            let cutoff = now.saturating_sub(window_ms);
+            let in_table = matches!(opened, Some(Fingerprints::Table));
+            let pruned = writer.get().map_err(StoreError::from).and_then(|mut conn| {
+                write_transaction(&mut conn, |conn| {
+                    if in_table {
+                        prune_table(conn, cutoff)?;
+                    }
+                    crate::intake::proofs::prune(conn, now)
+                })
+            });
             if let Err(error) = pruned {
-                log::warn!("old lead fingerprints were not pruned (next try in a minute): {error}");
+                log::warn!(
+                    "old lead fingerprints and spent proofs of work were not pruned (next try in a minute): {error}"
+                );
             }
         }
     }

@@ -35,6 +35,11 @@ fn route_form(key: lead_store::KeyId, routing: &Routing, csrf: &str) -> Markup {
     }
 }
 
+/// What a form needs for a key that requires a proof of work: the widget, served by this
+/// server, and its challenge for the key.
+const WIDGET_SNIPPET: &str = "<script src=\"https://IHR-SERVER/altcha/altcha.js\" defer></script>\n\
+    <altcha-widget challenge=\"https://IHR-SERVER/api/v1/challenge?key=IHR-SCHLÜSSEL\" language=\"de\"></altcha-widget>";
+
 /// The company's API keys; `issued` a key just issued, shown this once with a form and a
 /// `fetch` that use it.
 pub(crate) fn admin_keys(
@@ -92,6 +97,23 @@ pub(crate) fn admin_keys(
                             label for={ "confirm-" (key.id) } { "Absendern eine Bestätigungs-E-Mail schicken" }
                         }
                         button type="submit" { "Speichern" }
+                    }
+                    form method="post" action=(action(key.id, "challenge")) {
+                        input type="hidden" name="csrf" value=(csrf);
+                        div class="check" {
+                            input type="checkbox" id={ "challenge-" (key.id) } name="challenge" value="on" checked[key.challenge];
+                            label for={ "challenge-" (key.id) } {
+                                "Rechenaufgabe gegen Spam verlangen (ALTCHA, ohne Dritte und ohne Cookie; Anfragen ohne gültige Lösung landen im Spam)"
+                            }
+                        }
+                        button type="submit" { "Speichern" }
+                    }
+                    @if key.challenge {
+                        p {
+                            "Dafür gehört in das Formular der Website, vor den Absende-Knopf (IHR-SCHLÜSSEL: der ganze Schlüssel, der mit "
+                            code { (key.prefix) } " beginnt):"
+                        }
+                        pre class="snippet" { (WIDGET_SNIPPET) }
                     }
                     form method="post" action=(action(key.id, "consent-text")) {
                         input type="hidden" name="csrf" value=(csrf);

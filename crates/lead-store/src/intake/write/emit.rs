@@ -14,11 +14,14 @@ use crate::db::DbConnection;
 use crate::ids::{KeyId, LeadId, OrderId, TicketId};
 use crate::intake::duplicates::{Fingerprint, FirstLead, NewFingerprint};
 use crate::intake::ingest::Job;
+use crate::intake::proofs::NewSpent;
 use crate::models::Recorded;
 use crate::models::{counts_as_lead, Hold};
 use crate::outbox::{confirmation, Event};
 use crate::rows::{NewIdempotencyKey, NewOrder, NewTicket};
-use crate::schema::{idempotency_keys, lead_fingerprints, notifications, outbox, tickets, web_orders};
+use crate::schema::{
+    idempotency_keys, lead_fingerprints, notifications, outbox, spent_challenges, tickets, web_orders,
+};
 use crate::team::notifications::notes_to_team;
 use crate::{Result, StoreError};
 
@@ -163,6 +166,17 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
         keys.sort_unstable_by(|a, b| (a.api_key_id, &a.idem_key).cmp(&(b.api_key_id, &b.idem_key)));
         concurrent_duplicate(|| Ok(insert_rows!(conn, idempotency_keys, keys)))?;
     }
+    // The proofs of work they spent: another writer that stored a lead with the same a moment
+    // ago makes this fail the same way, and the lead is tried again (and then held as spam).
+    let mut spent: Vec<NewSpent> = plan
+        .proofs
+        .iter()
+        .filter_map(|&position| jobs[position].options.proof.as_ref().map(NewSpent::of))
+        .collect();
+    if !spent.is_empty() {
+        spent.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        concurrent_duplicate(|| Ok(insert_rows!(conn, spent_challenges, spent)))?;
+    }
     let left: Vec<((KeyId, Fingerprint), FirstLead)> = plan
         .fingerprints
         .iter()
@@ -215,7 +229,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     })
 }
 
-/// A unique violation on an `Idempotency-Key` or a fingerprint: another writer (PostgreSQL)
+/// A unique violation on an `Idempotency-Key`, a fingerprint or a spent proof of work: another writer (PostgreSQL)
 /// stored the same lead a moment ago. The lead is tried again, and the lookup answers with it.
 fn concurrent_duplicate(insert: impl FnOnce() -> Result<usize, diesel::result::Error>) -> Result<usize> {
     insert().map_err(|error| match error {

@@ -6,7 +6,7 @@
 //! leads would store is in the plan, so a later lead of the pass can be the duplicate of an
 //! earlier one before either has an id.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
@@ -17,6 +17,7 @@ use crate::ids::{CustomerId, EmployeeId, KeyId, LeadId};
 use super::owners::Files;
 use crate::intake::duplicates::{fingerprint as fingerprint_of, Fingerprint, FirstLead};
 use crate::intake::ingest::Job;
+use crate::intake::proofs;
 use crate::models::Recorded;
 use crate::models::{counts_as_lead, Hold, Scan};
 use crate::schema::{idempotency_keys, tickets, web_orders};
@@ -78,6 +79,8 @@ pub(crate) struct Plan {
     pub(crate) confirm: Vec<bool>,
     /// How many of them each key has.
     pub(crate) confirmed: HashMap<KeyId, i64>,
+    /// The leads of the pass that spend their proof of work, by position.
+    pub(crate) proofs: Vec<usize>,
 }
 
 impl Plan {
@@ -98,10 +101,13 @@ impl Plan {
             counted: HashMap::new(),
             confirm: Vec::with_capacity(jobs.len()),
             confirmed: HashMap::new(),
+            proofs: Vec::new(),
         };
         // The pass's own leads that keep an Idempotency-Key or a fingerprint, by position.
         let mut keyed: HashMap<(KeyId, &str), usize> = HashMap::new();
         let mut printed: HashMap<(KeyId, Fingerprint), usize> = HashMap::new();
+        // The proofs of work the pass's own leads spend.
+        let mut spending: HashSet<&str> = HashSet::new();
         for (position, job) in jobs.iter().enumerate() {
             let key_id = job.tenant.key_id;
             let decision = if !context.may_act(job) {
@@ -129,6 +135,21 @@ impl Plan {
             } else {
                 Decision::Store(None)
             };
+            // A proof of work counts once: a lead for the team with one used before (by a lead
+            // stored earlier, or earlier in this pass) is held as spam. A retry of that lead was
+            // answered above; spam and a conflict keep their reason.
+            let proof = job.options.proof.as_ref().map(|proof| proof.id.as_str());
+            let decision = match (decision, proof) {
+                (Decision::Store(None), Some(id)) if spending.contains(id) || proofs::spent(conn, id)? => {
+                    Decision::Store(Some(Hold::Spam))
+                }
+                (decision, _) => decision,
+            };
+            if let (Decision::Store(held), Some(id)) = (&decision, proof) {
+                if *held != Some(Hold::Spam) && spending.insert(id) {
+                    plan.proofs.push(position);
+                }
+            }
             // A lead for the team with malware in a file is held as such (a retry of a lead stored
             // before is that lead's answer, whatever its files are now found to be; spam and a
             // conflict keep their reason — their infected files are never served either way —
