@@ -11,6 +11,9 @@ pub enum KeyError {
     /// The operating system's random source failed.
     #[error("the system's random number generator failed: {0}")]
     Random(String),
+    /// Something was to be signed without a signing key (an empty one: anyone could sign).
+    #[error("no signing key is set")]
+    NoSigningKey,
     /// An imported key is shorter than [`ApiKey::IMPORT_MIN_CHARS`].
     #[error("an imported key must have at least {} characters", ApiKey::IMPORT_MIN_CHARS)]
     TooShort,

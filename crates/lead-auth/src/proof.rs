@@ -23,8 +23,8 @@ use crate::KeyError;
 pub const ALGORITHM: &str = "PBKDF2/SHA-256";
 
 /// PBKDF2 iterations per try. With the prefix of three hex digits a solution takes about 4,096
-/// tries: some 4 million iterations — about a second for the widget in a browser, a third of a
-/// second for a bot's native code on one core (docs/performance.md) — while this server checks
+/// tries: some 4 million iterations — about a second for the widget in a browser, well under a
+/// second for native code on one core (docs/performance.md) — while this server checks
 /// a solution with one derivation of 1,000 iterations (a tenth of a millisecond). Fewer
 /// iterations and more tries, not the other way round: the work is the same, the check cheap.
 pub const COST: u32 = 1_000;
@@ -38,6 +38,10 @@ pub const VALID_SECS: u64 = 20 * 60;
 
 /// The longest `altcha` field read: a widget's payload is about 600 characters.
 pub const MAX_PAYLOAD_CHARS: usize = 4096;
+
+/// The most counters [`solve`] tries: 256 times what a challenge of this server needs on
+/// average.
+pub const MAX_TRIES: u32 = 1 << 20;
 
 /// The derived key's length in bytes.
 const KEY_LENGTH: usize = 32;
@@ -105,6 +109,9 @@ pub enum ProofError {
 
 /// A new challenge signed with `key`, valid for [`VALID_SECS`] from `now` (Unix seconds).
 pub fn challenge(key: &str, now: u64) -> Result<Challenge, KeyError> {
+    if key.is_empty() {
+        return Err(KeyError::NoSigningKey);
+    }
     let parameters = Parameters {
         algorithm: ALGORITHM.to_owned(),
         cost: COST,
@@ -119,7 +126,8 @@ pub fn challenge(key: &str, now: u64) -> Result<Challenge, KeyError> {
 }
 
 /// Checks the widget's `payload` (the form's `altcha` field) against `key` at `now` (Unix
-/// seconds): made by this server, unchanged, not expired, solved.
+/// seconds): made by this server, unchanged, not expired, solved. With an empty `key` nothing
+/// is (anyone could have signed it).
 pub fn verify(key: &str, payload: Option<&str>, now: u64) -> Result<Solved, ProofError> {
     let payload = payload.map(str::trim).filter(|payload| !payload.is_empty());
     let payload = payload.ok_or(ProofError::Missing)?;
@@ -130,6 +138,9 @@ pub fn verify(key: &str, payload: Option<&str>, now: u64) -> Result<Solved, Proo
         .decode(payload)
         .map_err(|_| ProofError::Malformed)?;
     let sent: Payload = serde_json::from_slice(&json).map_err(|_| ProofError::Malformed)?;
+    if key.is_empty() {
+        return Err(ProofError::Forged);
+    }
     let expected = sign(key, &sent.challenge.parameters);
     if !bool::from(expected.as_bytes().ct_eq(sent.challenge.signature.as_bytes())) {
         return Err(ProofError::Forged);
@@ -161,11 +172,12 @@ pub fn verify(key: &str, payload: Option<&str>, now: u64) -> Result<Solved, Proo
 
 /// What the widget does, for a client without a browser (and for tests): tries counters from
 /// 0 until one solves `challenge`, and gives the `altcha` field to send — base64 of the
-/// challenge and the solution. `None` if no counter does (a challenge of another kind).
+/// challenge and the solution. `None` if none of the first [`MAX_TRIES`] does (a challenge of
+/// another kind).
 pub fn solve(challenge: &Challenge) -> Option<String> {
     let parameters = &challenge.parameters;
     let (nonce, salt) = (unhex(&parameters.nonce)?, unhex(&parameters.salt)?);
-    let (counter, derived_key) = (0..=u32::MAX).find_map(|counter| {
+    let (counter, derived_key) = (0..MAX_TRIES).find_map(|counter| {
         let mut password = nonce.clone();
         password.extend_from_slice(&counter.to_be_bytes());
         let key = hex(&pbkdf2_sha256(&password, &salt, parameters.cost));
@@ -261,7 +273,7 @@ mod tests {
         )
     }
 
-    fn payload(challenge: &Challenge, counter: u32, derived_key: &str) -> String {
+    fn payload_of(challenge: &Challenge, counter: u32, derived_key: &str) -> String {
         let json = serde_json::json!({
             "challenge": challenge,
             "solution": { "counter": counter, "derivedKey": derived_key, "time": 12.5 },
@@ -288,15 +300,15 @@ mod tests {
         let challenge = challenge(KEY, 1_000).unwrap();
         assert_eq!(challenge.parameters.expires_at, 1_000 + VALID_SECS);
         let (counter, key) = solve_parts(&challenge);
-        let solved = verify(KEY, Some(&payload(&challenge, counter, &key)), 1_001).unwrap();
+        let solved = verify(KEY, Some(&payload_of(&challenge, counter, &key)), 1_001).unwrap();
         assert_eq!(verify(KEY, solve(&challenge).as_deref(), 1_001), Ok(solved.clone()));
         assert_eq!(solved.id, challenge.signature);
         assert_eq!(solved.expires_at, 1_000 + VALID_SECS as i64);
         // At the last second still, not after.
         let last = 1_000 + VALID_SECS;
-        assert!(verify(KEY, Some(&payload(&challenge, counter, &key)), last).is_ok());
+        assert!(verify(KEY, Some(&payload_of(&challenge, counter, &key)), last).is_ok());
         assert_eq!(
-            verify(KEY, Some(&payload(&challenge, counter, &key)), last + 1),
+            verify(KEY, Some(&payload_of(&challenge, counter, &key)), last + 1),
             Err(ProofError::Expired)
         );
     }
@@ -331,24 +343,65 @@ mod tests {
             Err(ProofError::Malformed)
         );
         // Another server's key, or a changed parameter (a cheaper cost), is no challenge of ours.
-        let good = payload(&challenge, counter, &key);
+        let good = payload_of(&challenge, counter, &key);
         assert_eq!(verify("lsk_other", Some(&good), 1_000), Err(ProofError::Forged));
         let mut cheaper = challenge.clone();
         cheaper.parameters.cost = 1;
         assert_eq!(
-            verify(KEY, Some(&payload(&cheaper, counter, &key)), 1_000),
+            verify(KEY, Some(&payload_of(&cheaper, counter, &key)), 1_000),
             Err(ProofError::Forged)
         );
         // A wrong counter, or the right counter with another key.
         assert_eq!(
-            verify(KEY, Some(&payload(&challenge, counter + 1, &key)), 1_000),
+            verify(KEY, Some(&payload_of(&challenge, counter + 1, &key)), 1_000),
             Err(ProofError::Wrong)
         );
         let zeros = "00".repeat(32);
         assert_eq!(
-            verify(KEY, Some(&payload(&challenge, counter, &zeros)), 1_000),
+            verify(KEY, Some(&payload_of(&challenge, counter, &zeros)), 1_000),
             Err(ProofError::Wrong)
         );
+    }
+
+    #[test]
+    fn a_solution_made_by_altchas_own_library_is_accepted() {
+        // Made, solved and serialised by altcha-lib-rs 0.2 (crates.io `altcha`), ALTCHA's Rust
+        // library: PBKDF2/SHA-256, cost 1000, prefix "000", HMAC key "altcha-lib-rs interop".
+        const PAYLOAD: &str = "eyJjaGFsbGVuZ2UiOnsicGFyYW1ldGVycyI6eyJhbGdvcml0aG0iOiJQQktERjIvU0hBLTI1NiIsImNvc3QiOjEwMDAsImV4cGlyZXNBdCI6NDEwMjQ0NDgwMCwia2V5TGVuZ3RoIjozMiwia2V5UHJlZml4IjoiMDAwIiwibm9uY2UiOiI4NmQzOTYzN2NlZGMwNmE2YjRlZjgwNDc2ZDg4NDZlMyIsInNhbHQiOiJkNDU1N2I5YzY3ODJhYzExNDljZjYzZDExOTZlYzY0ZSJ9LCJzaWduYXR1cmUiOiI1YWVjNjU1NWUwNWMxNmRlYzFmODM5Nzc1YzZkOGY1ZjE0MWJiYmQ5NjkwMWE3Yzc4YTQwOWEwOGY4MWYxMzkxIn0sInNvbHV0aW9uIjp7ImNvdW50ZXIiOjE3NTQsImRlcml2ZWRLZXkiOiIwMDBjYTgyMGQwMDM3YjczYWI5ZTMwYWQ3M2U1YjY2NmU5MjQyYTZlYjQ3YzljZjNlN2I2Y2VlMzE2NTNjYTM0IiwidGltZSI6MTkyLjF9fQ==";
+        let solved = verify("altcha-lib-rs interop", Some(PAYLOAD), 1_800_000_000).unwrap();
+        assert_eq!(
+            solved.id,
+            "5aec6555e05c16dec1f839775c6d8f5f141bbbd96901a7c78a409a08f81f1391"
+        );
+        assert_eq!(solved.expires_at, 4_102_444_800);
+        assert_eq!(
+            verify("another key", Some(PAYLOAD), 1_800_000_000),
+            Err(ProofError::Forged)
+        );
+    }
+
+    #[test]
+    fn without_a_key_nothing_is_signed_or_accepted_and_only_this_servers_kind_counts() {
+        assert!(matches!(challenge("", 0), Err(KeyError::NoSigningKey)));
+        // Signed with an empty key, as a careless server would: refused all the same.
+        let mut unsigned = challenge(KEY, 1_000).unwrap();
+        unsigned.signature = sign("", &unsigned.parameters);
+        let payload = solve(&unsigned).unwrap();
+        assert_eq!(verify("", Some(&payload), 1_000), Err(ProofError::Forged));
+        // Another algorithm or key length, though signed with the right key: not ours.
+        for change in [
+            |p: &mut Parameters| p.algorithm = "SHA-256".into(),
+            |p: &mut Parameters| p.key_length = 16,
+        ] {
+            let mut other = challenge(KEY, 1_000).unwrap();
+            change(&mut other.parameters);
+            other.signature = sign(KEY, &other.parameters);
+            let (counter, key) = solve_parts(&other);
+            assert_eq!(
+                verify(KEY, Some(&payload_of(&other, counter, &key)), 1_000),
+                Err(ProofError::Malformed)
+            );
+        }
     }
 
     #[test]
@@ -366,7 +419,7 @@ mod tests {
             .find(|(_, key)| !key.starts_with(KEY_PREFIX))
             .unwrap();
         assert_eq!(
-            verify(KEY, Some(&payload(&challenge, counter, &key)), 1_000),
+            verify(KEY, Some(&payload_of(&challenge, counter, &key)), 1_000),
             Err(ProofError::Wrong)
         );
     }

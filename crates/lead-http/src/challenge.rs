@@ -29,8 +29,9 @@ const LICENSE: &str = include_str!("altcha/LICENSE.txt");
 
 /// A challenge for the ALTCHA widget on a key's form.
 ///
-/// The key goes in `?key=` (as the widget's `challenge` attribute names it) or `X-API-KEY`.
-/// Any valid key gets one — also one that does not require a proof yet — from one of its
+/// The key goes in `?key=`, as the widget's `challenge` attribute names it (`X-API-KEY` works
+/// for callers outside a browser; a browser would first send a preflight, which this address
+/// does not answer). Any valid key gets one — also one that does not require a proof yet — from one of its
 /// websites (403 `origin_not_allowed` from another). Not counted against the key's rate (the
 /// lead is); the per-client limit applies.
 #[utoipa::path(get, path = "/api/v1/challenge", tag = "leads",
@@ -79,12 +80,23 @@ pub(crate) fn check(config: &HttpConfig, sent: Option<&str>) -> Result<Solved, P
     proof::verify(&config.challenge_key, sent, now_secs())
 }
 
-/// The widget's script, or its licence: the same for everyone, loadable from any website.
-async fn file(req: HttpRequest) -> HttpResponse {
-    let (content_type, body) = match req.path() {
-        WIDGET_PATH => ("text/javascript; charset=utf-8", WIDGET),
-        _ => ("text/plain; charset=utf-8", LICENSE.as_bytes()),
-    };
+/// The ALTCHA widget (3.2.2, MIT), for a key's form: a classic script that defines
+/// `<altcha-widget>`.
+#[utoipa::path(get, path = "/altcha/altcha.js", tag = "leads",
+    responses((status = 200, description = "The widget's script, the same for everyone, from any website", content_type = "text/javascript")))]
+pub(crate) async fn widget() -> HttpResponse {
+    file("text/javascript; charset=utf-8", WIDGET)
+}
+
+/// The widget's licence.
+#[utoipa::path(get, path = "/altcha/LICENSE.txt", tag = "leads",
+    responses((status = 200, description = "The MIT licence of the ALTCHA widget", content_type = "text/plain")))]
+pub(crate) async fn licence() -> HttpResponse {
+    file("text/plain; charset=utf-8", LICENSE.as_bytes())
+}
+
+/// A static file, loadable from any website.
+fn file(content_type: &'static str, body: &'static [u8]) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -108,11 +120,8 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
             .wrap(actix_web::middleware::DefaultHeaders::new().add((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")))
             .route(web::get().to(challenge)),
     );
-    cfg.service(
-        routes
-            .allow_only([WIDGET_PATH, LICENSE_PATH], "GET")
-            .route(web::get().to(file)),
-    );
+    cfg.service(routes.allow_only([WIDGET_PATH], "GET").route(web::get().to(widget)));
+    cfg.service(routes.allow_only([LICENSE_PATH], "GET").route(web::get().to(licence)));
 }
 
 #[cfg(test)]

@@ -66,6 +66,8 @@ use crate::{attachments, challenge, health, lead, lifecycle, live, metrics, team
         team::send_test,
         attachments::get_attachment,
         challenge::challenge,
+        challenge::widget,
+        challenge::licence,
     ),
     modifiers(&SecuritySchemes),
     tags(

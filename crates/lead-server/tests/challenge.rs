@@ -171,11 +171,14 @@ fn a_key_that_requires_a_proof_holds_leads_without_a_valid_one_as_spam() {
     assert_eq!(json_list(&app, &["key", "list", "--json"])[0]["challenge"], true);
 
     // Solved: a ticket for the team, without the widget's field; its retry (same
-    // Idempotency-Key, same body, same proof) is answered with it, not held.
+    // Idempotency-Key, same body) is answered with it, not held — also one whose proof no
+    // longer counts (a retry may come after its challenge expired).
     let proof = solved(&app);
     let first_body = ticket("Bitte um Rückruf", Some(&proof));
     let first = post(&app, &first_body, &[("Idempotency-Key", "k-1")]);
     assert_eq!(post(&app, &first_body, &[("Idempotency-Key", "k-1")]), first, "a retry");
+    let late_retry = ticket("Bitte um Rückruf", Some("abgelaufen"));
+    assert_eq!(post(&app, &late_retry, &[("Idempotency-Key", "k-1")]), first, "a late retry");
     assert_eq!(tickets(&app, &[]), vec![(first, Value::Null)]);
     let stored = &json_list(&app, &["tickets", "list", "--company", "Acme", "--json"])[0];
     assert!(stored["payload"].get("altcha").is_none(), "never part of the lead: {stored}");
@@ -203,7 +206,7 @@ fn a_key_that_requires_a_proof_holds_leads_without_a_valid_one_as_spam() {
         .collect();
     assert_eq!(spam, vec![wrong, forged, broken, without, again]);
     assert_eq!(tickets(&app, &[]).len(), 1, "the team sees the first only");
-    let notes = notes(&app, 7);
+    let notes = notes(&app, 8);
     let reasons: Vec<&str> = notes[..5].iter().map(|note| note.as_deref().unwrap_or("")).collect();
     assert_eq!(
         reasons,
@@ -215,7 +218,7 @@ fn a_key_that_requires_a_proof_holds_leads_without_a_valid_one_as_spam() {
             "held as spam: the proof of work was used before (a solution counts once)",
         ]
     );
-    assert_eq!(notes[5..], [None, None], "the solved lead and its retry");
+    assert_eq!(notes[5..], [None, None, None], "the solved lead and its retries");
 
     // A plain form's field works the same; what was held is released to the team.
     let form = format!(
@@ -244,8 +247,51 @@ fn a_key_that_requires_a_proof_holds_leads_without_a_valid_one_as_spam() {
 }
 
 backend_test! {
+fn a_used_proof_is_no_way_around_a_conflict_or_a_duplicate() {
+    let app = TestApp::spawn_with_config(TestApp::FRESH_KEYS);
+    run(&app, &["key", "challenge", &app.acme.key_id.to_string(), "on"]);
+    // An Idempotency-Key used again for another body, with the first lead's proof: the
+    // conflict it is (422, stored held for review), not an error.
+    let proof = solved(&app);
+    let first = post(&app, &ticket("Erste", Some(&proof)), &[("Idempotency-Key", "k-9")]);
+    let other = ticket("Andere", Some(&proof));
+    let answer = app.server.request(
+        "POST",
+        "/api/v1/lead.php",
+        &[("Content-Type", "application/json"), ("X-API-KEY", app.acme.key.as_str()), ("Idempotency-Key", "k-9")],
+        other.as_bytes(),
+    );
+    answer.assert_error(422, "idempotency_conflict", None);
+    let held = tickets(&app, &["--held"]);
+    assert_eq!((held.len(), &held[0].1), (1, &Value::from("conflict")), "{held:?}");
+
+    // A plain form sent again as it was (its proof and all), without an Idempotency-Key: the
+    // duplicate it is, answered with the first lead — not spam.
+    let form = format!(
+        "type=ticket&email=max%40beispiel.de&message=Nochmal&altcha={}",
+        form_urlencoded::byte_serialize(solved(&app).as_bytes()).collect::<String>()
+    );
+    let send = || {
+        let answer = app.server.request(
+            "POST",
+            &format!("/api/v1/lead.php?key={}", app.acme.key),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        answer.json()["id"].as_i64().unwrap()
+    };
+    let once = send();
+    assert_eq!(send(), once, "a duplicate");
+    let team: Vec<i64> = tickets(&app, &[]).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(team, vec![once, first]);
+    assert_eq!(tickets(&app, &["--held"]).len(), 1, "still only the conflict");
+}
+}
+
+backend_test! {
 fn one_proof_sent_with_many_leads_at_once_lets_one_through() {
-    let app = TestApp::spawn();
+    let app = TestApp::spawn_with_config(TestApp::FRESH_KEYS);
     run(&app, &["key", "challenge", &app.acme.key_id.to_string(), "on"]);
     let proof = solved(&app);
     // At the same moment: in one batch, or in batches of parallel writers (PostgreSQL).

@@ -38,8 +38,7 @@ pub struct SubmitOptions {
     /// held as [`Hold::Conflict`]. Without one, the same body within the store's duplicate
     /// window gets the first lead's answer (see [`StoreConfig::duplicate_window`](crate::StoreConfig)).
     pub idempotency_key: Option<String>,
-    /// Caught by the spam honeypot, or without the proof of work its key requires: stored
-    /// whole but held back as spam, notifying nobody,
+    /// Caught by the spam honeypot: stored whole but held back as spam, notifying nobody,
     /// counted against no daily cap, and recording neither its `Idempotency-Key` nor its
     /// fingerprint (so a bot cannot use up the key or the body of a real lead).
     pub spam: bool,
@@ -57,6 +56,10 @@ pub struct SubmitOptions {
     /// once. A lead for the team whose proof a stored lead used already is held as spam
     /// instead (a retry of that very lead gets its answer, as always).
     pub proof: Option<lead_auth::proof::Solved>,
+    /// Its key requires a proof of work and it brought no valid one: held as spam like a lead
+    /// whose proof was used before — unless it is a retry or duplicate of a stored lead, which
+    /// gets that lead's answer (a retry may come after its challenge expired).
+    pub unproven: bool,
 }
 
 /// A lead's consent on record (DSGVO Art. 7(1)).

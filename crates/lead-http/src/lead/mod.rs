@@ -239,28 +239,22 @@ async fn record(
     trace.outcome.lead_type = Some(lead_type);
     // A field people never see: only bots fill it.
     let honeypot = config.honeypot.as_deref().is_some_and(|field| body.fills(field));
-    // A key that requires a proof of work: a lead without a valid one is held as spam, and
-    // the submission log says why.
-    let proof = match caller.challenge {
-        true => match challenge::check(config, sent_proof.as_deref()) {
-            Ok(solved) => Some(solved),
-            Err(error) => {
-                trace.add_note(format!("held as spam: {error}"));
-                None
-            }
-        },
-        false => None,
-    };
+    // A key that requires a proof of work: a lead without a valid one is held as spam (unless
+    // it is a retry of a stored lead), and the submission log says why.
+    let proof = caller
+        .challenge
+        .then(|| challenge::check(config, sent_proof.as_deref()));
     // Queued for the writer's next batch (no blocking thread needed); the answer waits for
     // the commit. A full queue is refused at once.
     let options = SubmitOptions {
         idempotency_key: idempotency_key(req)?,
-        spam: honeypot || (caller.challenge && proof.is_none()),
+        spam: honeypot,
         // Before it is stored: malware holds the lead back from the team.
         scans: config.attachments.scan(body.uploads()).await,
         consent_page: consent::page(req),
         consent_client: consent::client(req, config.truncate_ips),
-        proof: proof.clone(),
+        proof: proof.clone().and_then(Result::ok),
+        unproven: matches!(proof, Some(Err(_))),
     };
     let recorded = store
         .intake()
@@ -269,8 +263,14 @@ async fn record(
         .await?;
     trace.outcome.held = recorded.held;
     trace.outcome.replayed = recorded.replayed;
-    if recorded.held == Some(Hold::Spam) && proof.is_some() && !honeypot {
-        trace.add_note("held as spam: the proof of work was used before (a solution counts once)".into());
+    if recorded.held == Some(Hold::Spam) && !honeypot {
+        match proof {
+            Some(Err(error)) => trace.add_note(format!("held as spam: {error}")),
+            Some(Ok(_)) => {
+                trace.add_note("held as spam: the proof of work was used before (a solution counts once)".into())
+            }
+            None => {}
+        }
     }
     if recorded.held == Some(Hold::Conflict) {
         // Stored for review, but the key belongs to another body: the sender must know.

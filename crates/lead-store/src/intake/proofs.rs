@@ -1,7 +1,9 @@
 //! Proofs of work that leads have used: a solution counts once. A lead's proof is recorded in
 //! the lead's own transaction (`write/emit.rs`), so it is spent exactly when the lead is
 //! stored; another lead with it is held as spam (`write/plan.rs`). Kept until the challenge
-//! expires — after that no lead can use it anyway — and then deleted by the writer.
+//! has expired — after that no lead can use it anyway — and then deleted by the writers.
+
+use std::collections::HashSet;
 
 use diesel::prelude::*;
 
@@ -29,17 +31,28 @@ impl NewSpent {
     }
 }
 
-/// Whether a lead stored before used the proof with challenge `id`.
-pub(crate) fn spent(conn: &mut DbConnection, id: &str) -> Result<bool> {
+/// Which of `proofs` stored leads used before.
+pub(crate) fn spent<'a>(
+    conn: &mut DbConnection,
+    proofs: impl Iterator<Item = &'a lead_auth::proof::Solved>,
+) -> Result<HashSet<String>> {
+    let ids: Vec<&str> = proofs.map(|proof| proof.id.as_str()).collect();
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
     let found = spent_challenges::table
-        .find(id)
+        .filter(spent_challenges::id.eq_any(&ids))
         .select(spent_challenges::id)
-        .first::<String>(conn)
-        .optional()?;
-    Ok(found.is_some())
+        .load::<String>(conn)?;
+    Ok(found.into_iter().collect())
 }
 
-/// Deletes the proofs whose challenges expired before `now` (milliseconds); how many.
+/// How long a spent proof is kept past its challenge's expiry: a lead checked in time may wait
+/// in the queue, and instances' clocks may differ a little.
+const KEPT_PAST_EXPIRY_MS: i64 = 10 * 60 * 1000;
+
+/// Deletes the proofs whose challenges expired well before `now` (milliseconds); how many.
 pub(crate) fn prune(conn: &mut DbConnection, now: i64) -> Result<usize> {
-    Ok(diesel::delete(spent_challenges::table.filter(spent_challenges::expires_at.lt(now))).execute(conn)?)
+    let cutoff = now.saturating_sub(KEPT_PAST_EXPIRY_MS);
+    Ok(diesel::delete(spent_challenges::table.filter(spent_challenges::expires_at.lt(cutoff))).execute(conn)?)
 }

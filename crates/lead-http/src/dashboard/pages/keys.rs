@@ -38,7 +38,7 @@ fn route_form(key: lead_store::KeyId, routing: &Routing, csrf: &str) -> Markup {
 /// What a form needs for a key that requires a proof of work: the widget, served by this
 /// server, and its challenge for the key.
 const WIDGET_SNIPPET: &str = "<script src=\"https://IHR-SERVER/altcha/altcha.js\" defer></script>\n\
-    <altcha-widget challenge=\"https://IHR-SERVER/api/v1/challenge?key=IHR-SCHLÜSSEL\" language=\"de\"></altcha-widget>";
+    <altcha-widget challenge=\"https://IHR-SERVER/api/v1/challenge?key=IHR-SCHLÜSSEL\" language=\"de\" auto=\"onsubmit\"></altcha-widget>";
 
 /// The company's API keys; `issued` a key just issued, shown this once with a form and a
 /// `fetch` that use it.

@@ -106,7 +106,9 @@ impl Plan {
         // The pass's own leads that keep an Idempotency-Key or a fingerprint, by position.
         let mut keyed: HashMap<(KeyId, &str), usize> = HashMap::new();
         let mut printed: HashMap<(KeyId, Fingerprint), usize> = HashMap::new();
-        // The proofs of work the pass's own leads spend.
+        // The proofs of work the pass's leads bring that stored leads used, looked up at once;
+        // and those the pass's own leads spend.
+        let spent = proofs::spent(conn, jobs.iter().filter_map(|job| job.options.proof.as_ref()))?;
         let mut spending: HashSet<&str> = HashSet::new();
         for (position, job) in jobs.iter().enumerate() {
             let key_id = job.tenant.key_id;
@@ -135,21 +137,33 @@ impl Plan {
             } else {
                 Decision::Store(None)
             };
-            // A proof of work counts once: a lead for the team with one used before (by a lead
-            // stored earlier, or earlier in this pass) is held as spam. A retry of that lead was
-            // answered above; spam and a conflict keep their reason.
+            // A lead for the team without the proof of work its key requires, or with one used
+            // before (by a lead stored earlier, or earlier in this pass), is held as spam: a
+            // proof counts once. A retry of a stored lead was answered above; spam and a
+            // conflict keep their reason.
             let proof = job.options.proof.as_ref().map(|proof| proof.id.as_str());
-            let decision = match (decision, proof) {
-                (Decision::Store(None), Some(id)) if spending.contains(id) || proofs::spent(conn, id)? => {
-                    Decision::Store(Some(Hold::Spam))
+            let unproven = job.options.unproven || proof.is_some_and(|id| spent.contains(id) || spending.contains(id));
+            let decision = match decision {
+                Decision::Store(None) if unproven => {
+                    // Unless it repeats a stored lead's body: the batch pass of a writer that
+                    // keeps fingerprints in a table did not look (a resent form is a duplicate,
+                    // not spam).
+                    let earlier = match job.fingerprint {
+                        Some(fingerprint) => earlier_duplicate(conn, context, written, job, fingerprint, Pass::Alone)?,
+                        None => None,
+                    };
+                    earlier.map_or(Decision::Store(Some(Hold::Spam)), Decision::Replay)
                 }
-                (decision, _) => decision,
+                Decision::Store(None) => {
+                    // The lead spends its proof (a conflict or spam spends none).
+                    if let Some(id) = proof {
+                        spending.insert(id);
+                        plan.proofs.push(position);
+                    }
+                    Decision::Store(None)
+                }
+                other => other,
             };
-            if let (Decision::Store(held), Some(id)) = (&decision, proof) {
-                if *held != Some(Hold::Spam) && spending.insert(id) {
-                    plan.proofs.push(position);
-                }
-            }
             // A lead for the team with malware in a file is held as such (a retry of a lead stored
             // before is that lead's answer, whatever its files are now found to be; spam and a
             // conflict keep their reason — their infected files are never served either way —
