@@ -59,6 +59,28 @@ fn post(app: &TestApp, body: &str, headers: &[(&str, &str)]) -> i64 {
     answer.json()["id"].as_i64().unwrap()
 }
 
+/// A plain form's ticket with `message` and a solved proof in its `altcha` field, urlencoded.
+fn form_with_proof(app: &TestApp, message: &str) -> String {
+    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    format!(
+        "type=ticket&email=max%40beispiel.de&message={}&altcha={}",
+        encode(message),
+        encode(&solved(app))
+    )
+}
+
+/// Posts a plain form's `body` with the key in the query; the new ticket's id.
+fn post_form(app: &TestApp, body: &str) -> i64 {
+    let answer = app.server.request(
+        "POST",
+        &format!("/api/v1/lead.php?key={}", app.acme.key),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.json()["id"].as_i64().unwrap()
+}
+
 /// The tickets `args` add to `tickets list --company Acme --json`: (id, held) each.
 fn tickets(app: &TestApp, args: &[&str]) -> Vec<(i64, Value)> {
     let mut all = vec!["tickets", "list", "--company", "Acme", "--json"];
@@ -221,18 +243,7 @@ fn a_key_that_requires_a_proof_holds_leads_without_a_valid_one_as_spam() {
     assert_eq!(notes[5..], [None, None, None], "the solved lead and its retries");
 
     // A plain form's field works the same; what was held is released to the team.
-    let form = format!(
-        "type=ticket&email=max%40beispiel.de&message=Formular&altcha={}",
-        form_urlencoded::byte_serialize(solved(&app).as_bytes()).collect::<String>()
-    );
-    let answer = app.server.request(
-        "POST",
-        &format!("/api/v1/lead.php?key={}", app.acme.key),
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        form.as_bytes(),
-    );
-    assert_eq!(answer.status, 200, "{}", answer.text());
-    let from_form = answer.json()["id"].as_i64().unwrap();
+    let from_form = post_form(&app, &form_with_proof(&app, "Formular"));
     run(&app, &["tickets", "release", &without.to_string()]);
     let team: Vec<i64> = tickets(&app, &[]).into_iter().map(|(id, _)| id).collect();
     assert_eq!(team, vec![from_form, without, first]);
@@ -267,22 +278,9 @@ fn a_used_proof_is_no_way_around_a_conflict_or_a_duplicate() {
 
     // A plain form sent again as it was (its proof and all), without an Idempotency-Key: the
     // duplicate it is, answered with the first lead — not spam.
-    let form = format!(
-        "type=ticket&email=max%40beispiel.de&message=Nochmal&altcha={}",
-        form_urlencoded::byte_serialize(solved(&app).as_bytes()).collect::<String>()
-    );
-    let send = || {
-        let answer = app.server.request(
-            "POST",
-            &format!("/api/v1/lead.php?key={}", app.acme.key),
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            form.as_bytes(),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.text());
-        answer.json()["id"].as_i64().unwrap()
-    };
-    let once = send();
-    assert_eq!(send(), once, "a duplicate");
+    let form = form_with_proof(&app, "Nochmal");
+    let once = post_form(&app, &form);
+    assert_eq!(post_form(&app, &form), once, "a duplicate");
     let team: Vec<i64> = tickets(&app, &[]).into_iter().map(|(id, _)| id).collect();
     assert_eq!(team, vec![once, first]);
     assert_eq!(tickets(&app, &["--held"]).len(), 1, "still only the conflict");
@@ -316,16 +314,10 @@ fn one_proof_sent_with_many_leads_at_once_lets_one_through() {
 #[test]
 fn an_admin_requires_the_proof_on_the_key_page_and_sees_the_widget_snippet() {
     let app = TestApp::spawn();
-    let (cookie, csrf) = first_employee_session(&app);
-    let form = |body: &str| {
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let path = format!("/app/admin/keys/{}/challenge", app.acme.key_id);
-        app.server
-            .request("POST", &path, &headers, format!("csrf={csrf}&{body}").as_bytes())
-    };
+    let session = first_employee_session(&app);
+    let cookie = &session.0;
+    let path = format!("/app/admin/keys/{}/challenge", app.acme.key_id);
+    let form = |body: &str| common::pages::post_form(&app, &session, &path, body);
     let required = || {
         app.store
             .access()

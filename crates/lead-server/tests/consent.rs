@@ -106,16 +106,10 @@ fn a_keys_consent_text_is_recorded_with_each_lead_that_sends_none() {
 #[test]
 fn an_admin_sets_the_keys_consent_text_and_a_member_cannot() {
     let app = TestApp::spawn();
-    let (cookie, csrf) = first_employee_session(&app);
-    let form = |body: &str| {
-        let headers = [
-            ("Cookie", cookie.as_str()),
-            ("Content-Type", "application/x-www-form-urlencoded"),
-        ];
-        let path = format!("/app/admin/keys/{}/consent-text", app.acme.key_id);
-        app.server
-            .request("POST", &path, &headers, format!("csrf={csrf}&{body}").as_bytes())
-    };
+    let session = first_employee_session(&app);
+    let cookie = &session.0;
+    let path = format!("/app/admin/keys/{}/consent-text", app.acme.key_id);
+    let form = |body: &str| common::pages::post_form(&app, &session, &path, body);
     let text = || {
         app.store
             .access()

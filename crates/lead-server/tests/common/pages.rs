@@ -55,3 +55,14 @@ pub fn first_employee_session(app: &TestApp) -> (String, String) {
     let email = app.store.access().find_employee(employee).unwrap().email;
     log_in(app, &email, password).1.expect("logged in")
 }
+
+/// Posts a dashboard form to `path` in the session `(cookie, csrf)`: `body` (urlencoded) with
+/// the session's CSRF token.
+pub fn post_form(app: &TestApp, (cookie, csrf): &(String, String), path: &str, body: &str) -> Response {
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ];
+    app.server
+        .request("POST", path, &headers, format!("csrf={csrf}&{body}").as_bytes())
+}
