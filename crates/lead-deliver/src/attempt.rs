@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use lead_domain::Timestamp;
-use lead_store::{Attempt, Channel, DueDelivery, Endpoint, Outcome, WebhookTarget};
+use lead_store::{Attempt, Channel, DueDelivery, Endpoint, Event, Outcome, WebhookTarget};
 
-use crate::mail::Mailer;
 use crate::push;
 use crate::webhook;
 use crate::worker::Senders;
@@ -20,7 +19,11 @@ pub(crate) async fn attempt(delivery: DueDelivery, senders: &Senders, config: &D
         (Channel::Webhook, Some(target), _) => webhook_attempt(&delivery, target, senders, config, at).await,
         (Channel::Webhook, None, _) => not_sent(&delivery, at, "the endpoint is disabled or removed".into()),
         (Channel::Push, ..) => push_attempt(&delivery, senders, config, at).await,
-        (Channel::Email, _, Some(mailer)) => mail_attempt(&delivery, mailer, config, at).await,
+        (Channel::Email, ..) if delivery.event == Event::Reply => reply_attempt(&delivery, senders, config, at).await,
+        (Channel::Email, _, Some(mailer)) => {
+            let send = mailer.send(&delivery, &config.public_url, &config.time_zone);
+            mail_attempt(&delivery, send, config, at).await
+        }
         (channel, _, _) => not_sent(
             &delivery,
             at,
@@ -48,10 +51,14 @@ fn report(delivery: &DueDelivery, attempt: &Attempt, config: &DeliverConfig) {
     let to = match (delivery.channel, &delivery.webhook, &delivery.push) {
         (Channel::Webhook, Some(target), _) => origin(&target.url),
         (Channel::Push, _, Some(device)) => origin(&device.endpoint),
-        (Channel::Email, ..) => config
-            .smtp
-            .as_ref()
-            .map_or_else(|| "no SMTP server".into(), |smtp| origin(&smtp.url)),
+        (Channel::Email, ..) => match (
+            delivery.reply.as_ref().and_then(|reply| reply.smtp_url.as_ref()),
+            &config.smtp,
+        ) {
+            (Some(company), _) => origin(company),
+            (None, Some(smtp)) => origin(&smtp.url),
+            (None, None) => "no SMTP server".into(),
+        },
         _ => "nowhere".into(),
     };
     let why = match (&attempt.error, attempt.status) {
@@ -126,15 +133,74 @@ fn fixed_body(delivery: &DueDelivery, make: impl FnOnce() -> Option<String>) -> 
     }
 }
 
-/// An e-mail, made anew from the record at every attempt. The whole conversation gets a
-/// deadline (lettre's own timeout covers only each connect). A 4xx is retried, a 5xx fails.
-async fn mail_attempt(delivery: &DueDelivery, mailer: &Mailer, config: &DeliverConfig, at: Timestamp) -> Attempt {
-    let answer = match tokio::time::timeout(
-        config.timeout,
-        mailer.send(delivery, &config.public_url, &config.time_zone),
-    )
-    .await
-    {
+/// A reply of the team, by the company's SMTP server (checked like a webhook's target) or the
+/// server's.
+async fn reply_attempt(delivery: &DueDelivery, senders: &Senders, config: &DeliverConfig, at: Timestamp) -> Attempt {
+    let Some(reply) = &delivery.reply else {
+        return not_sent(delivery, at, "the reply or its lead is gone".into());
+    };
+    let mailer = match &reply.smtp_url {
+        Some(url) => {
+            if let Err(refused) = company_server(url, config).await {
+                return mail_attempt(delivery, std::future::ready(refused), config, at).await;
+            }
+            match senders.company_mailers.get(url, config.timeout) {
+                Ok(mailer) => mailer,
+                Err(error) => return not_sent(delivery, at, format!("the company's SMTP server: {error}")),
+            }
+        }
+        None => match &senders.mailer {
+            Some(mailer) => mailer.clone(),
+            None => {
+                return not_sent(
+                    delivery,
+                    at,
+                    "neither the company's mailbox nor this server has an SMTP server".into(),
+                )
+            }
+        },
+    };
+    let send = mailer.send_reply(reply, &config.time_zone);
+    mail_attempt(delivery, send, config, at).await
+}
+
+/// Whether the company's SMTP server may be reached: a public address (unless private targets
+/// are allowed). Refused: the answer to record (retried: a name that does not resolve now may
+/// later).
+async fn company_server(url: &str, config: &DeliverConfig) -> Result<(), crate::mail::MailAnswer> {
+    let refused = |error: String, permanent: bool| crate::mail::MailAnswer {
+        code: None,
+        error: Some(error),
+        permanent,
+        duration: Duration::ZERO,
+    };
+    let parsed = url::Url::parse(url).map_err(|error| refused(format!("the company's SMTP URL: {error}"), true))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let port = parsed
+        .port()
+        .unwrap_or(if parsed.scheme() == "smtps" { 465 } else { 587 });
+    crate::guard::check_mail_host(host, port, config.allow_private)
+        .await
+        .map_err(|error| {
+            // Said as for webhooks: not where the name leads.
+            let permanent = !matches!(error, crate::GuardError::Unresolved(..));
+            refused(
+                format!("the company's SMTP server: {}", crate::guard::UNREACHABLE),
+                permanent,
+            )
+        })
+}
+
+/// An e-mail, made anew from the record at every attempt, sent by `send`. The whole
+/// conversation gets a deadline (lettre's own timeout covers only each connect). A 4xx is
+/// retried, a 5xx fails.
+async fn mail_attempt(
+    delivery: &DueDelivery,
+    send: impl std::future::Future<Output = crate::mail::MailAnswer>,
+    config: &DeliverConfig,
+    at: Timestamp,
+) -> Attempt {
+    let answer = match tokio::time::timeout(config.timeout, send).await {
         Ok(answer) => answer,
         Err(_) => crate::mail::MailAnswer {
             code: None,

@@ -39,6 +39,21 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<url::Url, Gu
     Ok(parsed)
 }
 
+/// Checks a company's own mail server (`host` of its SMTP or IMAP URL) as a target: public
+/// addresses only (resolving its name now), unless `allow_private` — a company's admin must not
+/// reach into the server's network through it.
+pub async fn check_mail_host(host: &str, port: u16, allow_private: bool) -> Result<(), GuardError> {
+    if allow_private {
+        return Ok(());
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) if is_public(ip) => Ok(()),
+        Ok(ip) => Err(GuardError::NotPublic(ip)),
+        Err(_) => public_addresses(host, port).await.map(drop),
+    }
+}
+
 /// The addresses `name` resolves to, if every one is public.
 async fn public_addresses(name: &str, port: u16) -> Result<Vec<SocketAddr>, GuardError> {
     let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
@@ -74,10 +89,12 @@ impl Resolve for PublicOnly {
 /// not where the name leads — a company's admin must not learn what names resolve to inside
 /// the network.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error(
-    "the target is not publicly reachable (its name does not resolve, or resolves to an address that is not public)"
-)]
+#[error("{}", UNREACHABLE)]
 struct Unreachable;
+
+/// What [`Unreachable`] says.
+pub(crate) const UNREACHABLE: &str =
+    "the target is not publicly reachable (its name does not resolve, or resolves to an address that is not public)";
 
 #[cfg(test)]
 mod tests {

@@ -17,13 +17,14 @@ mod deliverer;
 mod guard;
 mod mail;
 mod push;
+mod reply;
 mod schedule;
 mod sign;
 mod webhook;
 mod worker;
 
 pub use deliverer::{DeliverConfig, Deliverer, StartError};
-pub use guard::{check_target, GuardError};
+pub use guard::{check_mail_host, check_target, GuardError};
 pub use mail::{MailError, Mailer, SmtpConfig};
 pub use push::{Message, Vapid, VapidError, TIME_TO_LIVE};
 pub use schedule::{Schedule, ScheduleError};

@@ -35,18 +35,7 @@ impl SmtpConfig {
     /// sent in the clear to another machine: `smtp://` with credentials needs `?tls=required`
     /// unless the server is this machine.
     pub fn check(&self) -> Result<(), MailError> {
-        let url = url::Url::parse(self.url.trim()).map_err(|error| MailError::Url(error.to_string()))?;
-        let credentials = !url.username().is_empty() || url.password().is_some();
-        let tls = url.scheme() == "smtps"
-            || url
-                .query_pairs()
-                .any(|(name, value)| name == "tls" && value == "required");
-        let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-        if credentials && !tls && !local {
-            return Err(MailError::Url(
-                "a user and password would go to the server unencrypted: use smtps:// or add ?tls=required".into(),
-            ));
-        }
+        lead_domain::check_smtp_url(&self.url).map_err(|error| MailError::Url(error.to_string()))?;
         self.parts().map(drop)
     }
 
@@ -107,8 +96,22 @@ impl Mailer {
         public_url: &str,
         zone: &lead_domain::TimeZone,
     ) -> MailAnswer {
+        self.send_made(message(&self.from, delivery, public_url, zone)).await
+    }
+
+    /// Sends the reply `delivery` stands for, from the company's address.
+    pub(crate) async fn send_reply(
+        &self,
+        reply: &lead_store::OutgoingReply,
+        zone: &lead_domain::TimeZone,
+    ) -> MailAnswer {
+        self.send_made(crate::reply::reply_message(reply, zone)).await
+    }
+
+    /// Sends an e-mail, or fails for good when it could not be made.
+    async fn send_made(&self, made: Result<Message, String>) -> MailAnswer {
         let started = Instant::now();
-        let message = match message(&self.from, delivery, public_url, zone) {
+        let message = match made {
             Ok(message) => message,
             Err(error) => {
                 return MailAnswer {
@@ -373,7 +376,7 @@ fn lines_as_html(title: &str, lines: &[Line]) -> String {
 }
 
 /// Text as HTML: `<`, `>`, `&` and quotes escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -59,11 +59,14 @@ const BUSY_TARGET_WAIT: Duration = Duration::from_secs(1);
 /// How long the worker waits after the database failed.
 const DATABASE_BACKOFF: Duration = Duration::from_secs(1);
 
-/// What sends: the webhook client, and the mailer if e-mail is configured.
+/// What sends: the webhook client, the mailer if e-mail is configured, and the mailers of
+/// companies that send their replies by their own SMTP server.
 #[derive(Debug, Clone)]
 pub(crate) struct Senders {
     pub(crate) client: WebhookClient,
     pub(crate) mailer: Option<Mailer>,
+    /// The companies' own SMTP servers (replies).
+    pub(crate) company_mailers: crate::reply::CompanyMailers,
 }
 
 /// What one delivery occupies: an endpoint, the SMTP server, a device (one dead device's

@@ -31,10 +31,12 @@ mod body;
 mod canonical;
 mod consent;
 mod contact;
+mod conversation;
 mod email;
 mod error;
 mod files;
 mod lead;
+mod mailbox;
 mod members;
 mod money;
 mod outbound;
@@ -49,6 +51,7 @@ pub use body::LeadBody;
 pub use canonical::canonical_json;
 pub use consent::{SentConsent, MAX_CONSENT_TEXT_CHARS};
 pub use contact::Contact;
+pub use conversation::{find_tag, quote, reply_subject, tag};
 pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use files::{may_name_files, take_files};
@@ -56,6 +59,7 @@ pub use lead::{
     assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
     LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,
 };
+pub use mailbox::{check_smtp_url, ImapSecurity, ImapUrl, MailboxError, Sender};
 pub use members::{take_member, MAX_NESTING};
 pub use money::{Money, MoneyError};
 pub use outbound::{check_target_url, is_public, TargetError};

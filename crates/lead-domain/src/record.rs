@@ -23,6 +23,9 @@ crate::words! {
     TicketStatus("status") {
         /// Awaiting an answer.
         Open = "open",
+        /// Answered: waiting for the customer (a reply of the team sets it; the customer's
+        /// answer opens the ticket again).
+        Pending = "pending",
         /// Dealt with.
         Closed = "closed",
     }
@@ -133,7 +136,7 @@ mod tests {
         for status in [OrderStatus::New, OrderStatus::Accepted, OrderStatus::Rejected] {
             assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
         }
-        for status in [TicketStatus::Open, TicketStatus::Closed] {
+        for status in [TicketStatus::Open, TicketStatus::Pending, TicketStatus::Closed] {
             assert_eq!(status.as_str().parse::<TicketStatus>(), Ok(status));
         }
         assert!("open".parse::<OrderStatus>().is_err());

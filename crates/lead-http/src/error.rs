@@ -131,6 +131,9 @@ impl ApiError {
             StoreError::NotesFull(limit) => ApiError::Conflict(format!(
                 "Dieser Datensatz hat bereits {limit} Notizen, so viele wie möglich; es wurde keine weitere gespeichert."
             )),
+            StoreError::RepliesFull(limit) => ApiError::Conflict(format!(
+                "Auf diese Anfrage wurde bereits {limit}-mal geantwortet, so oft wie möglich; die Antwort wurde nicht gesendet."
+            )),
             StoreError::Invalid { field, problem } => ApiError::InvalidField {
                 field,
                 // In German, whatever the store said for the operator.

@@ -1,8 +1,8 @@
 //! The JSON shapes of the team API.
 
 pub use lead_present::views::{
-    CustomerChangeView, CustomerFileView, CustomerView, DeliveryView, DeviceView, NoteView, NotificationView,
-    OrderView, SubmissionView, TicketView,
+    CustomerChangeView, CustomerFileView, CustomerView, DeliveryView, DeviceView, MessageView, NoteView,
+    NotificationView, OrderView, SubmissionView, TicketView,
 };
 use serde::Serialize;
 

@@ -81,6 +81,7 @@ pub fn clash(why: Clash) -> String {
     match why {
         Clash::Decided(_) => "Über diese Bestellung wurde bereits entschieden.".into(),
         Clash::Already(TicketStatus::Open) => "Das Ticket ist bereits offen.".into(),
+        Clash::Already(TicketStatus::Pending) => "Das Ticket wartet bereits auf den Kunden.".into(),
         Clash::Already(TicketStatus::Closed) => "Das Ticket ist bereits geschlossen.".into(),
         Clash::Filed(LeadType::Ticket) => "Das Ticket liegt bereits in einer Kundenakte.".into(),
         Clash::Filed(LeadType::Order) => "Die Bestellung liegt bereits in einer Kundenakte.".into(),
@@ -91,6 +92,8 @@ pub fn clash(why: Clash) -> String {
         Clash::SessionEnded => "Diese Sitzung wurde inzwischen beendet; das Passwort wurde nicht geändert.".into(),
         Clash::NotRetryable => "Nur eine fehlgeschlagene Zustellung wird erneut versucht.".into(),
         Clash::PushOff => "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.".into(),
+        Clash::NoMailbox => "Für Ihre Firma ist kein E-Mail-Postfach eingerichtet; ein Administrator richtet es unter „E-Mail-Postfach“ ein.".into(),
+        Clash::NoSmtp => "Für das E-Mail-Postfach Ihrer Firma ist kein Postausgang (SMTP) eingerichtet.".into(),
         Clash::DevicesFull => format!(
             "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines.",
             lead_store::MAX_DEVICES
@@ -117,6 +120,15 @@ impl Said {
             true => self.title.clone(),
             false => format!("{} {}", self.title, self.body),
         }
+    }
+}
+
+/// Where a delivery (a webhook request, an e-mail) stands.
+pub fn delivery(status: lead_store::DeliveryStatus) -> &'static str {
+    match status {
+        lead_store::DeliveryStatus::Pending => "ausstehend",
+        lead_store::DeliveryStatus::Delivered => "zugestellt",
+        lead_store::DeliveryStatus::Failed => "fehlgeschlagen",
     }
 }
 
@@ -267,6 +279,9 @@ mod tests {
             Clash::PushOff,
             Clash::DevicesFull,
             Clash::Target,
+            Clash::Already(TicketStatus::Pending),
+            Clash::NoMailbox,
+            Clash::NoSmtp,
         ] {
             let said = clash(why);
             assert!(said.ends_with('.') && !said.ends_with(".."), "{said}");

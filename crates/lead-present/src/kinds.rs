@@ -88,6 +88,7 @@ impl Presented for TicketRecord {
     fn label(status: TicketStatus) -> &'static str {
         match status {
             TicketStatus::Open => "Offen",
+            TicketStatus::Pending => "Wartet auf Kunde",
             TicketStatus::Closed => "Geschlossen",
         }
     }

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// A record holds as many notes as it may (`StoreConfig::notes_per_record`).
     #[error("the record has {0} notes already, as many as it may")]
     NotesFull(u32),
+    /// A lead's conversation holds as many replies as it may (`StoreConfig::notes_per_record`).
+    #[error("the lead has {0} replies already, as many as it may")]
+    RepliesFull(u32),
     /// A query failed, or a stored value is not what the schema allows. The cause is the
     /// database's own error, kept opaque: callers never see Diesel's types.
     #[error("database error: {0}")]
@@ -120,6 +123,10 @@ pub enum Clash {
     DevicesFull,
     /// The file or database a backup or copy goes to is not as it must be.
     Target,
+    /// The company has no mailbox to answer from.
+    NoMailbox,
+    /// Neither the company's mailbox nor the server has an SMTP server to send by.
+    NoSmtp,
 }
 
 impl StoreError {

@@ -102,6 +102,8 @@ ids! {
     NoteId;
     /// A file a lead came with.
     AttachmentId;
+    /// A message of a lead's e-mail conversation.
+    MessageId;
 }
 
 /// The record a lead became: a web order or a ticket.

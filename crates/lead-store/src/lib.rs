@@ -85,11 +85,13 @@ pub use db::copy::CopyReport;
 pub use db::{
     create_database_if_missing, inspect, redact_password, sqlite_path, Backend, Durability, Inspection, StoreConfig,
 };
-pub use deliveries::{Attempt, Delivery, DeliveryFilter, DueDelivery, Exchange, LeadRecord, MailTo, Outcome};
+pub use deliveries::{
+    Attempt, Delivery, DeliveryFilter, DueDelivery, Exchange, LeadRecord, MailTo, Outcome, OutgoingReply, Quoted,
+};
 pub use error::{Clash, Entity, Problem, Result, StoreError};
 pub use ids::{
-    AttachmentId, AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, NoteId, NotificationId,
-    OrderId, PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
+    AttachmentId, AuditId, CompanyId, CustomerId, DeliveryId, EmployeeId, KeyId, LeadId, MessageId, NoteId,
+    NotificationId, OrderId, PushSubscriptionId, SubmissionId, TicketId, TokenId, WebhookId,
 };
 pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
@@ -98,6 +100,7 @@ pub use models::{
     AutoCustomers, Claimed, Company, Consent, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member,
     Notification, Recorded, Role, Scan, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
+pub use outbox::mailbox::{Mailbox, MailboxSettings, ReplyRoute};
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
     shown_url, Channel, DeliveryStatus, Endpoint, Event, NewWebhook, PushTarget, Webhook, WebhookFormat, WebhookTarget,
@@ -110,6 +113,7 @@ pub use team::customers::{
     CustomerChange, CustomerChangeEntry, CustomerFile, FromLead, ImportLine, ImportReport, ImportSkip,
     MAX_FURTHER_EMAILS,
 };
+pub use team::messages::{Direction, Message, MAX_REPLY_CHARS};
 pub use team::notes::{Note, NoteOn, NotesPage, MAX_NOTE_CHARS};
 pub use team::notifications::{StreamBatch, StreamCursor};
 pub use team::records::{LeadKind, LeadQuery, OrderRecord, Owned, OwnerChange, Search, TicketRecord};

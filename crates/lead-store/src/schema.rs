@@ -319,6 +319,7 @@ diesel::table! {
         sha256 -> Text,
         scan -> Text,
         created_at -> BigInt,
+        message_id -> Nullable<BigInt>,
         data -> Binary,
     }
 }
@@ -355,6 +356,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     notes,
     attachments,
+    mailboxes,
+    messages,
 );
 
 diesel::table! {
@@ -410,3 +413,47 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    /// A company's mailbox: where replies leave from and answers are read.
+    mailboxes (company_id) {
+        company_id -> BigInt,
+        imap_url -> Text,
+        from_address -> Text,
+        smtp_url -> Nullable<Text>,
+        move_to -> Nullable<Text>,
+        uid_validity -> Nullable<BigInt>,
+        last_uid -> BigInt,
+        checked_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// A lead's e-mail conversation, each message out and in.
+    messages (id) {
+        id -> BigInt,
+        company_id -> BigInt,
+        order_id -> Nullable<BigInt>,
+        ticket_id -> Nullable<BigInt>,
+        direction -> Text,
+        message_id -> Text,
+        in_reply_to -> Nullable<Text>,
+        refs -> Text,
+        sender -> Text,
+        recipient -> Text,
+        subject -> Text,
+        text -> Text,
+        employee_id -> Nullable<BigInt>,
+        delivery_id -> Nullable<BigInt>,
+        delivery -> Nullable<Text>,
+        automatic -> Integer,
+        created_at -> BigInt,
+        raw -> Nullable<Binary>,
+    }
+}
+
+diesel::joinable!(messages -> employees (employee_id));

@@ -61,20 +61,29 @@ where
     let company = session.member.company_id;
     let before = notes_before(&req);
     let me = session.member.employee_id;
-    let (lead, extra, notes, released, owning) = blocking(&store, move |s| {
+    let (lead, extra, notes, conversation, released, owning) = blocking(&store, move |s| {
         let lead = s.team().lead::<K>(company, id)?;
         let extra = K::extra(s, company, &lead)?;
         let notes = notes_page(s, company, Into::<NoteOn>::into(id), before)?;
+        let conversation = pages::Conversation {
+            messages: s.team().conversation(company, Into::<lead_store::LeadId>::into(id))?,
+            from: s.outbox().mailbox(company)?.map(|mailbox| mailbox.from),
+        };
         let released = s.access().released(company, Into::<lead_store::LeadId>::into(id))?;
         let owning = pages::Owning {
             me,
             colleagues: colleagues(s, company)?,
             history: s.team().owner_history::<K>(company, id)?,
         };
-        Ok::<_, ApiError>((lead, extra, notes, released, owning))
+        Ok::<_, ApiError>((lead, extra, notes, conversation, released, owning))
     })
     .await?;
-    let body = pages::lead(&lead, &extra, &notes, released, &owning, &session.csrf, &session.zone);
+    let history = pages::History {
+        notes: &notes,
+        conversation: &conversation,
+        released,
+    };
+    let body = pages::lead(&lead, &extra, history, &owning, &session.csrf, &session.zone);
     page(&store, &session, lead.title(), K::TAB, body).await
 }
 
@@ -84,6 +93,27 @@ where
     K::Id: Record + Into<NoteOn>,
 {
     add_note::<K::Id>(path, posted, store, Into::into, K::LIST).await
+}
+
+/// „Antwort senden“ on a lead's page: the reply stored and on its way, then the page again.
+pub(crate) async fn reply<K: OnDashboard>(
+    path: web::Path<String>,
+    posted: Posted,
+    store: web::Data<Store>,
+) -> PageResult
+where
+    K::Id: Record,
+{
+    let id: K::Id = record_id(&path)?;
+    let member = posted.session.member;
+    let text = posted.field("text").unwrap_or_default().to_owned();
+    let message = blocking(&store, move |s| s.team().reply(member, id.into(), &text)).await?;
+    Ok(super::see_other(&format!(
+        "{}/{}#message-{}",
+        K::LIST,
+        path.as_str(),
+        message.id
+    )))
 }
 
 /// „Kundenakte anlegen“ on a lead's page: the lead filed under a new customer file prefilled

@@ -107,6 +107,7 @@ where
         .service(web::resource(format!("{list}/export.csv")).route(web::get().to(export::export::<K>)))
         .service(web::resource(format!("{list}/{{id}}")).route(web::get().to(leads::record::<K>)))
         .service(web::resource(format!("{list}/{{id}}/notes")).route(web::post().to(leads::note::<K>)))
+        .service(web::resource(format!("{list}/{{id}}/reply")).route(web::post().to(leads::reply::<K>)))
         .service(web::resource(format!("{list}/{{id}}/customer")).route(web::post().to(leads::customer::<K>)))
         .service(web::resource(format!("{list}/{{id}}/owner")).route(web::post().to(leads::owner::<K>)));
 }

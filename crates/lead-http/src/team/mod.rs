@@ -4,6 +4,7 @@
 
 mod customers;
 mod leads;
+mod messages;
 mod notes;
 mod notifications;
 mod orders;
@@ -12,6 +13,7 @@ mod tickets;
 
 pub(crate) use customers::*;
 pub(crate) use leads::OwnerBody;
+pub(crate) use messages::*;
 pub(crate) use notes::*;
 pub(crate) use notifications::*;
 pub(crate) use orders::*;
@@ -296,6 +298,18 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig, routes: &mut crate::Routes)
                 .allow_only(["/api/v1/tickets/{id}/notes"], "GET, POST")
                 .route(web::get().to(ticket_notes))
                 .route(web::post().to(add_ticket_note)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/orders/{id}/messages"], "GET, POST")
+                .route(web::get().to(order_messages))
+                .route(web::post().to(reply_to_order)),
+        )
+        .service(
+            routes
+                .allow_only(["/api/v1/tickets/{id}/messages"], "GET, POST")
+                .route(web::get().to(ticket_messages))
+                .route(web::post().to(reply_to_ticket)),
         )
         .service(
             routes

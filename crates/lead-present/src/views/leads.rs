@@ -140,7 +140,7 @@ impl OrderView {
 pub struct TicketView {
     #[schema(value_type = i64)]
     id: TicketId,
-    /// `open` or `closed`.
+    /// `open`, `pending` (answered, waiting for the customer) or `closed`.
     #[schema(value_type = String)]
     status: &'static str,
     email: String,

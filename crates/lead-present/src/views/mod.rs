@@ -1,6 +1,7 @@
 //! The published JSON views: what the team API answers, a webhook sends as `data`, the
 //! operator's `--json` rows are built on and a person's export holds — one shape each, so
-//! every reader reads the same. By topic: leads (`leads.rs`), the team's other records
+//! every reader reads the same. By topic: leads (`leads.rs`), their conversations
+//! (`conversation.rs`), the team's other records
 //! (`team.rs`), what the operator watches (`operations.rs`).
 
 use lead_domain::Timestamp;
@@ -55,10 +56,12 @@ impl From<EmployeeRef> for EmployeeView {
     }
 }
 
+mod conversation;
 mod leads;
 mod operations;
 mod team;
 
+pub use conversation::MessageView;
 pub use leads::{AttachmentView, ConsentView, OrderView, TicketView};
 pub use operations::{DeliveryView, SubmissionView};
 pub use team::{

@@ -34,6 +34,31 @@ pub enum CompanyCommand {
         #[arg(value_parser = ["off", "orders", "all"])]
         mode: String,
     },
+    /// Set the company's mailbox: the team answers leads from it, and the customers' answers
+    /// (and new enquiries) are read from it. Without options: show it (never its passwords).
+    Mailbox {
+        /// Id or exact name.
+        company: String,
+        /// Where it is read: imaps://user:password@host[:port]/FOLDER (or
+        /// imap://…?tls=required; plain imap:// only with [outbox] allow_private_targets);
+        /// `-` reads it from standard input (keeps the password out of shell history).
+        #[arg(long, requires = "from", conflicts_with = "off")]
+        imap: Option<String>,
+        /// The address replies leave from: "Bäckerei Schmidt <service@baeckerei-schmidt.de>".
+        #[arg(long, requires = "imap")]
+        from: Option<String>,
+        /// The SMTP server replies leave by, in [smtp] url's format (default: the server's
+        /// [smtp]).
+        #[arg(long, requires = "imap")]
+        smtp: Option<String>,
+        /// A folder imported messages are moved to (default: they are marked read where they
+        /// are).
+        #[arg(long, requires = "imap")]
+        move_to: Option<String>,
+        /// Remove the mailbox: nothing more is read, no reply can be sent.
+        #[arg(long)]
+        off: bool,
+    },
 }
 
 /// `key …`

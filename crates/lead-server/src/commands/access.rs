@@ -11,7 +11,7 @@ use crate::cli::{CompanyCommand, EmployeeCommand, KeyCommand};
 use crate::config::Config;
 use crate::output::{CompanyRow, EmployeeRow, KeyRow, TokenRow};
 
-pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<()> {
+pub(super) fn company(command: CompanyCommand, store: &Store, config: &Config) -> anyhow::Result<()> {
     match command {
         CompanyCommand::Add { name } => {
             let id = store.access().add_company(&name)?;
@@ -26,6 +26,30 @@ pub(super) fn company(command: CompanyCommand, store: &Store) -> anyhow::Result<
             let mode: lead_store::AutoCustomers = mode.parse().map_err(|_| anyhow::anyhow!("off, orders or all"))?;
             store.access().set_auto_customers(company.id, mode)?;
             eprintln!("Company {:?}: new senders get a customer file: {mode}.", company.name);
+        }
+        CompanyCommand::Mailbox {
+            company,
+            imap,
+            from,
+            smtp,
+            move_to,
+            off,
+        } => {
+            let company = store.access().find_company(&company)?;
+            let change = match (imap, off) {
+                (Some(imap), _) => {
+                    let imap = if imap == "-" { read_stdin_line()? } else { imap };
+                    super::mailbox::Change::Set {
+                        imap,
+                        from: from.unwrap_or_default(),
+                        smtp,
+                        move_to,
+                    }
+                }
+                (None, true) => super::mailbox::Change::Off,
+                (None, false) => super::mailbox::Change::Show,
+            };
+            super::mailbox::mailbox(store, config, &company, change)?;
         }
     }
     Ok(())
@@ -200,15 +224,15 @@ fn warn_if_inactive(company: &Company) {
     }
 }
 
-fn read_stdin_line() -> anyhow::Result<String> {
+pub(super) fn read_stdin_line() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .context("cannot read the key from standard input")?;
+        .context("cannot read standard input")?;
     let key = line.trim_end_matches(['\r', '\n']).to_owned();
     if key.is_empty() {
-        bail!("no key on standard input");
+        bail!("nothing on standard input");
     }
     Ok(key)
 }

@@ -5,6 +5,7 @@ mod access;
 mod customers;
 mod data;
 mod leads;
+mod mailbox;
 mod outbox;
 
 use lead_store::Store;
@@ -21,7 +22,7 @@ pub fn run(command: Command, store: &Store, config: &Config) -> anyhow::Result<(
         Command::Outbox(command) => outbox::outbox(command, store),
         Command::Push(command) => outbox::push(command, store, config),
         Command::Person(command) => data::person(command, store, config),
-        Command::Company(command) => access::company(command, store),
+        Command::Company(command) => access::company(command, store, config),
         Command::Key(command) => access::key(command, store, config),
         Command::Employee(command) => access::employee(command, store),
         Command::Customer(command) => customers::customer(command, store, config),

@@ -5,8 +5,8 @@ use diesel::prelude::*;
 use crate::db::{write_transaction, DbConnection};
 use crate::schema::{
     api_keys, attachments, audit_log, companies, customer_changes, customer_emails, customers, employee_tokens,
-    employees, notes, notifications, outbox, outbox_attempts, owner_changes, push_subscriptions, tickets, vapid_keys,
-    web_orders, webhooks,
+    employees, messages, notes, notifications, outbox, outbox_attempts, owner_changes, push_subscriptions, tickets,
+    vapid_keys, web_orders, webhooks,
 };
 use crate::{Result, Store, StoreError};
 
@@ -180,8 +180,32 @@ mod rows {
     });
     full_row!(Attachment, attachments {
         company_id: i64, order_id: Option<i64>, ticket_id: Option<i64>, filename: String,
-        content_type: String, size: i64, sha256: String, scan: String, created_at: i64, data: Vec<u8>,
+        content_type: String, size: i64, sha256: String, scan: String, created_at: i64,
+        message_id: Option<i64>, data: Vec<u8>,
     });
+    full_row!(Message, messages {
+        company_id: i64, order_id: Option<i64>, ticket_id: Option<i64>, direction: String, message_id: String,
+        in_reply_to: Option<String>, refs: String, sender: String, recipient: String, subject: String, text: String,
+        employee_id: Option<i64>, delivery_id: Option<i64>, delivery: Option<String>, automatic: i32, created_at: i64, raw: Option<Vec<u8>>,
+    });
+
+    /// A company's mailbox (keyed by its company: no id of its own).
+    #[derive(Queryable, Selectable, Insertable)]
+    #[diesel(table_name = mailboxes)]
+    pub(super) struct Mailbox {
+        company_id: i64,
+        imap_url: String,
+        from_address: String,
+        smtp_url: Option<String>,
+        move_to: Option<String>,
+        uid_validity: Option<i64>,
+        last_uid: i64,
+        checked_at: Option<i64>,
+        last_error: Option<String>,
+        last_error_at: Option<i64>,
+        created_at: i64,
+        updated_at: i64,
+    }
 }
 
 /// How many attachments a chunk of the copy holds: each may be megabytes.
@@ -221,8 +245,8 @@ macro_rules! copy_table {
 
 impl Store {
     /// Copies everything — companies, keys, employees, tokens, customers (with their addresses
-    /// and history), orders, tickets with their attachments,
-    /// notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts, the installation's signing keys, the spent proofs of work,
+    /// and history), orders, tickets with their attachments and e-mail conversations, the
+    /// companies' mailboxes, notifications, the audit log, webhook endpoints, the outbox and its attempts, push subscriptions and the VAPID keys, the remembered Idempotency-Keys and the daily caps' counts, the installation's signing keys, the spent proofs of work,
     /// ids included — into `target`, which must be empty, in one transaction
     /// there, from one consistent snapshot here (also while a server writes: what it writes
     /// after the snapshot is not copied). Verifies each table's row count.
@@ -256,6 +280,7 @@ impl Store {
                     copy_table!(source, target, owner_changes, rows::OwnerChange),
                     copy_table!(source, target, notifications, rows::Notification),
                     copy_table!(source, target, notes, rows::Note),
+                    copy_table!(source, target, messages, rows::Message, ATTACHMENT_CHUNK),
                     copy_table!(source, target, attachments, rows::Attachment, ATTACHMENT_CHUNK),
                     copy_table!(source, target, audit_log, rows::Audit),
                     copy_table!(source, target, webhooks, rows::Webhook),
@@ -268,9 +293,10 @@ impl Store {
                     copy_key_routes(source, target)?,
                     copy_server_secrets(source, target)?,
                     copy_spent_challenges(source, target)?,
+                    copy_mailboxes(source, target)?,
                 ];
-                // The tables with an id sequence (the last six have none).
-                let sequenced: Vec<&str> = tables[..tables.len() - 6].iter().map(|(table, _)| *table).collect();
+                // The tables with an id sequence (the last seven have none).
+                let sequenced: Vec<&str> = tables[..tables.len() - 7].iter().map(|(table, _)| *table).collect();
                 crate::db::dialect::continue_sequences(target, &sequenced)?;
                 Ok(CopyReport { tables, snapshot_at })
             })
@@ -322,6 +348,20 @@ fn copy_spent_challenges(source: &mut DbConnection, target: &mut DbConnection) -
 }
 
 /// Who each key's new leads go to (a pair of ids a row, no id of its own).
+/// The companies' mailboxes, with where their import stands (so that the target imports
+/// nothing twice).
+fn copy_mailboxes(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
+    use crate::schema::mailboxes;
+    let rows: Vec<rows::Mailbox> = mailboxes::table
+        .select(rows::Mailbox::as_select())
+        .order(mailboxes::company_id)
+        .load(source)?;
+    for row in &rows {
+        diesel::insert_into(mailboxes::table).values(row).execute(target)?;
+    }
+    Ok(("mailboxes", rows.len() as i64))
+}
+
 fn copy_key_routes(source: &mut DbConnection, target: &mut DbConnection) -> Result<(&'static str, i64)> {
     use crate::schema::key_routes;
     let rows: Vec<(i64, i64)> = key_routes::table

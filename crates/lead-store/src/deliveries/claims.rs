@@ -13,7 +13,7 @@ use crate::db::{dialect, DbConnection};
 use crate::deliveries::Deliveries;
 use crate::ids::{CompanyId, DeliveryId, PushSubscriptionId, WebhookId};
 use crate::outbox::{fail_pending, shown_url, Channel, DeliveryStatus, Endpoint};
-use crate::schema::{outbox, outbox_attempts, push_subscriptions, webhooks};
+use crate::schema::{messages, outbox, outbox_attempts, push_subscriptions, webhooks};
 use crate::Result;
 
 /// How an attempt ended.
@@ -183,6 +183,7 @@ impl Deliveries<'_> {
         let mut delivered: std::collections::BTreeMap<Option<i32>, Vec<DeliveryId>> = Default::default();
         let mut succeeded: std::collections::BTreeSet<WebhookId> = Default::default();
         let mut reached: std::collections::BTreeSet<PushSubscriptionId> = Default::default();
+        let mut failed: Vec<DeliveryId> = Vec::new();
         for attempt in attempts {
             let (status, next) = match attempt.outcome {
                 Outcome::Delivered => {
@@ -195,7 +196,10 @@ impl Deliveries<'_> {
                     continue;
                 }
                 Outcome::RetryAt(at) => (DeliveryStatus::Pending, at.millis()),
-                Outcome::Failed | Outcome::Gone => (DeliveryStatus::Failed, now),
+                Outcome::Failed | Outcome::Gone => {
+                    failed.push(attempt.id);
+                    (DeliveryStatus::Failed, now)
+                }
             };
             // Only a delivery still pending is recorded: one failed meanwhile (its endpoint
             // disabled or removed) stays failed.
@@ -226,6 +230,9 @@ impl Deliveries<'_> {
                 Some(Endpoint::Push(_)) | None => {}
             }
         }
+        let sent: Vec<DeliveryId> = delivered.values().flatten().copied().collect();
+        settle_messages(conn, &sent, DeliveryStatus::Delivered)?;
+        settle_messages(conn, &failed, DeliveryStatus::Failed)?;
         for (status, ids) in delivered {
             diesel::update(
                 outbox::table
@@ -281,6 +288,16 @@ impl Deliveries<'_> {
         }
         Ok(())
     }
+}
+
+/// The replies these deliveries sent keep how they ended (see [`crate::Message::delivery`]).
+fn settle_messages(conn: &mut DbConnection, ids: &[DeliveryId], how: DeliveryStatus) -> Result<()> {
+    if !ids.is_empty() {
+        diesel::update(messages::table.filter(messages::delivery_id.eq_any(ids)))
+            .set(messages::delivery.eq(how.as_str()))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A duration in whole milliseconds.

@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use lead_domain::Timestamp;
 
 use crate::db::DbConnection;
-use crate::ids::{CompanyId, DeliveryId, EmployeeId, LeadId, OrderId, PushSubscriptionId, TicketId, WebhookId};
+use crate::ids::{
+    CompanyId, DeliveryId, EmployeeId, LeadId, MessageId, OrderId, PushSubscriptionId, TicketId, WebhookId,
+};
 use crate::outbox::{parse_word, targets, Channel, Event, PushTarget, WebhookTarget};
-use crate::schema::{companies, employees, outbox};
+use crate::schema::{companies, employees, mailboxes, messages, outbox};
 use crate::team::records::{LeadKind, OrderRecord, TicketRecord};
 use crate::Result;
 
@@ -79,6 +81,45 @@ pub struct DueDelivery {
     pub lead: Option<LeadRecord>,
     /// The company's name (e-mails).
     pub company_name: Option<String>,
+    /// The reply it sends (event `message.reply`).
+    pub reply: Option<OutgoingReply>,
+}
+
+/// A reply of the team to send: the message as stored, what it answers, and how it leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingReply {
+    /// The company's address (`"Name" <address>`).
+    pub from: String,
+    /// The lead's sender.
+    pub to: String,
+    /// `Re: <title> [#T42]`.
+    pub subject: String,
+    /// Its Message-ID, without the angle brackets.
+    pub message_id: String,
+    /// The Message-ID it answers.
+    pub in_reply_to: Option<String>,
+    /// The conversation it continues, oldest first.
+    pub references: Vec<String>,
+    /// What the employee wrote.
+    pub text: String,
+    /// When they wrote it.
+    pub written_at: Timestamp,
+    /// What it answers: the customer's last message before it (or the lead's own), quoted
+    /// below the reply.
+    pub quoted: Option<Quoted>,
+    /// The company's SMTP server, with its credentials (`None`: the server's `[smtp]`).
+    pub smtp_url: Option<String>,
+}
+
+/// A message quoted in a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted {
+    /// Who wrote it.
+    pub from: String,
+    /// When it arrived.
+    pub at: Timestamp,
+    /// What it says.
+    pub text: String,
 }
 
 /// Everything needed to send `ids`, in bulk: one query per table.
@@ -166,6 +207,13 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
             .collect()
     };
 
+    let replies = replies(
+        conn,
+        rows.iter()
+            .filter(|row| is_mail(row) && row.3 == Event::Reply.as_str())
+            .filter_map(|row| Some((row.1, row.7?))),
+    )?;
+
     let mut due = Vec::with_capacity(rows.len());
     for row in &rows {
         let (id, company_id, channel, event, attempts, body, created_at, target, employee, order, ticket, message_id) =
@@ -187,6 +235,17 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
             (true, None, Some(ticket)) => tickets_found.get(ticket).cloned().map(LeadRecord::Ticket),
             (true, None, None) => None,
         };
+        let reply = match (channel, target) {
+            (Channel::Email, Some(message)) => replies.get(&MessageId::new(*message)).cloned(),
+            _ => None,
+        };
+        let reply = reply.map(|mut reply| {
+            // Nothing came in before it: what it answers is the lead's own message.
+            if reply.quoted.is_none() {
+                reply.quoted = lead.as_ref().and_then(original_message);
+            }
+            reply
+        });
         let mail_to = match (channel, employee, &lead) {
             (Channel::Email, Some(employee), _) => staff.get(employee).map(|(name, email)| MailTo::Employee {
                 id: *employee,
@@ -214,9 +273,108 @@ pub(super) fn load_due(conn: &mut DbConnection, ids: &[DeliveryId], now: i64) ->
             company_name: (channel == Channel::Email)
                 .then(|| names.get(company_id).cloned())
                 .flatten(),
+            reply,
         });
     }
     Ok(due)
+}
+
+/// The replies (messages) these deliveries send, by message: each with the customer's last
+/// message before it, and its company's SMTP server as set now.
+fn replies(
+    conn: &mut DbConnection,
+    wanted: impl Iterator<Item = (CompanyId, i64)>,
+) -> Result<HashMap<MessageId, OutgoingReply>> {
+    let mut found = HashMap::new();
+    for (company_id, message) in wanted {
+        let row: Option<StoredReply> = messages::table
+            .find(MessageId::new(message))
+            .filter(messages::company_id.eq(company_id))
+            .select((
+                messages::order_id,
+                messages::ticket_id,
+                messages::sender,
+                messages::recipient,
+                messages::subject,
+                messages::message_id,
+                messages::in_reply_to,
+                messages::refs,
+                messages::text,
+                messages::created_at,
+            ))
+            .first(conn)
+            .optional()?;
+        let Some((order, ticket, from, to, subject, message_id, in_reply_to, refs, text, written_at)) = row else {
+            continue;
+        };
+        let earlier = messages::table
+            .filter(messages::id.lt(MessageId::new(message)))
+            .filter(messages::direction.eq("in"))
+            .select((messages::sender, messages::created_at, messages::text))
+            .order(messages::id.desc())
+            .into_boxed();
+        let earlier = match (order, ticket) {
+            (Some(order), _) => earlier.filter(messages::order_id.eq(order)),
+            (None, Some(ticket)) => earlier.filter(messages::ticket_id.eq(ticket)),
+            (None, None) => continue,
+        };
+        let quoted = earlier
+            .first::<(String, i64, String)>(conn)
+            .optional()?
+            .map(|(from, at, text)| Quoted {
+                from,
+                at: at.into(),
+                text,
+            });
+        let smtp_url: Option<String> = mailboxes::table
+            .find(company_id)
+            .select(mailboxes::smtp_url)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten();
+        found.insert(
+            MessageId::new(message),
+            OutgoingReply {
+                from,
+                to,
+                subject,
+                message_id,
+                in_reply_to,
+                references: refs.split_whitespace().map(str::to_owned).collect(),
+                text,
+                written_at: written_at.into(),
+                quoted,
+                smtp_url,
+            },
+        );
+    }
+    Ok(found)
+}
+
+type StoredReply = (
+    Option<OrderId>,
+    Option<TicketId>,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+);
+
+/// The lead's own message (what the website sent), as a reply quotes it.
+fn original_message(lead: &LeadRecord) -> Option<Quoted> {
+    let (email, at, text) = match lead {
+        LeadRecord::Order(order) => (&order.email, order.created_at, order.message.clone()?),
+        LeadRecord::Ticket(ticket) => (&ticket.email, ticket.created_at, ticket.message.clone()),
+    };
+    Some(Quoted {
+        from: email.clone(),
+        at,
+        text,
+    })
 }
 
 /// The leads of kind `K` with these ids, held or not, by id.

@@ -31,7 +31,7 @@ mod due;
 mod lists;
 
 pub use claims::{Attempt, Exchange, Outcome};
-pub use due::{DueDelivery, LeadRecord, MailTo};
+pub use due::{DueDelivery, LeadRecord, MailTo, OutgoingReply, Quoted};
 pub use lists::{Delivery, DeliveryFilter};
 
 handle! {

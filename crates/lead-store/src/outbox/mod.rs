@@ -50,6 +50,8 @@ lead_domain::words! {
         Confirmation = "confirmation",
         /// A test message to an employee's devices („Test senden“).
         PushTest = "push.test",
+        /// A reply of the team to a lead's sender (the message is the delivery's target).
+        Reply = "message.reply",
     }
 }
 
@@ -133,6 +135,7 @@ pub(crate) fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result
         .map_err(|_| StoreError::corrupt(format!("{what} {text:?}")))
 }
 
+pub(crate) mod mailbox;
 mod owed;
 pub(crate) mod push;
 mod webhooks;
@@ -144,7 +147,7 @@ pub use webhooks::{shown_url, NewWebhook, Webhook, WebhookTarget, PREVIOUS_SECRE
 
 handle! {
     /// What is owed to the outside and where it goes: the companies' webhook endpoints, the
-/// employees' devices and the server's push keys.
+/// employees' devices, the server's push keys and the companies' mailboxes.
     Outbox by outbox
 }
 

@@ -1,4 +1,5 @@
-//! Deleting rows with everything that hangs on them — a lead's notifications, notes, files, owner history,
+//! Deleting rows with everything that hangs on them — a lead's notifications, notes, files, e-mail
+//! conversation, owner history,
 //! deliveries and their attempts, `Idempotency-Key`s, fingerprints — in statements of ids the
 //! store read itself: what the purge (`retention.rs`) and an erasure (`person/`) share.
 
@@ -50,7 +51,7 @@ pub(crate) fn delete_leads(
 
 /// Deletes what hangs on the leads `ids` (of `lead_type`, named by `column` in
 /// notifications, notes and the outbox), the leads themselves left: their notifications,
-/// notes, deliveries with their attempts, `Idempotency-Key`s and (PostgreSQL) duplicate
+/// notes, files, e-mail messages, deliveries with their attempts, `Idempotency-Key`s and (PostgreSQL) duplicate
 /// fingerprints.
 pub(crate) fn delete_what_hangs_on(conn: &mut DbConnection, lead_type: &str, column: &str, ids: &[i64]) -> Result<()> {
     if ids.is_empty() {
@@ -62,6 +63,8 @@ pub(crate) fn delete_what_hangs_on(conn: &mut DbConnection, lead_type: &str, col
         format!("DELETE FROM notifications WHERE {column} IN ({ids})"),
         format!("DELETE FROM notes WHERE {column} IN ({ids})"),
         format!("DELETE FROM attachments WHERE {column} IN ({ids})"),
+        // after the files, which may hang on a message
+        format!("DELETE FROM messages WHERE {column} IN ({ids})"),
         format!("DELETE FROM owner_changes WHERE {column} IN ({ids})"),
         format!("DELETE FROM idempotency_keys WHERE lead_type = '{lead_type}' AND record_id IN ({ids})"),
     ];

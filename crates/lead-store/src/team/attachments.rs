@@ -100,7 +100,30 @@ fn meta(row: MetaRow) -> Result<(LeadId, Attachment)> {
     ))
 }
 
-/// The attachments of the leads `ids`, by lead, each lead's in the order they came.
+/// The attachments of the messages `ids` (e-mails that came in), by message, in the order
+/// they came.
+pub(crate) fn of_messages(
+    conn: &mut DbConnection,
+    ids: &[crate::ids::MessageId],
+) -> Result<HashMap<crate::ids::MessageId, Vec<Attachment>>> {
+    let mut found: HashMap<crate::ids::MessageId, Vec<Attachment>> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(Option<crate::ids::MessageId>, MetaRow)> = attachments::table
+            .filter(attachments::message_id.eq_any(chunk))
+            .select((attachments::message_id, meta_columns!()))
+            .order(attachments::id)
+            .load(conn)?;
+        for (message, row) in rows {
+            if let Some(message) = message {
+                found.entry(message).or_default().push(meta(row)?.1);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The attachments of the leads `ids` (the files they came with, not their e-mails'), by
+/// lead, each lead's in the order they came.
 pub(crate) fn of_leads(conn: &mut DbConnection, ids: &[LeadId]) -> Result<HashMap<LeadId, Vec<Attachment>>> {
     let orders: Vec<i64> = ids
         .iter()
@@ -120,6 +143,7 @@ pub(crate) fn of_leads(conn: &mut DbConnection, ids: &[LeadId]) -> Result<HashMa
         rows.extend(
             attachments::table
                 .filter(attachments::order_id.eq_any(chunk))
+                .filter(attachments::message_id.is_null())
                 .select(meta_columns!())
                 .order(attachments::id)
                 .load::<MetaRow>(conn)?,
@@ -129,6 +153,7 @@ pub(crate) fn of_leads(conn: &mut DbConnection, ids: &[LeadId]) -> Result<HashMa
         rows.extend(
             attachments::table
                 .filter(attachments::ticket_id.eq_any(chunk))
+                .filter(attachments::message_id.is_null())
                 .select(meta_columns!())
                 .order(attachments::id)
                 .load::<MetaRow>(conn)?,

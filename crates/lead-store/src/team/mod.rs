@@ -3,6 +3,7 @@
 
 pub(crate) mod attachments;
 pub(crate) mod customers;
+pub(crate) mod messages;
 pub(crate) mod notes;
 pub(crate) mod notifications;
 pub(crate) mod records;

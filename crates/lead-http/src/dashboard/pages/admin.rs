@@ -113,11 +113,7 @@ pub(crate) fn admin_webhooks(
     zone: &lead_domain::TimeZone,
 ) -> Markup {
     use lead_store::DeliveryStatus;
-    let status_label = |status: DeliveryStatus| match status {
-        DeliveryStatus::Pending => "ausstehend",
-        DeliveryStatus::Delivered => "zugestellt",
-        DeliveryStatus::Failed => "fehlgeschlagen",
-    };
+    let status_label = lead_present::german::delivery;
     html! {
         p { a href="/app/admin" { "← Verwaltung" } }
         h1 { "Webhooks & Zustellungen" }

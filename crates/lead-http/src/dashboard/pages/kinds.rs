@@ -185,9 +185,10 @@ impl OnDashboard for TicketRecord {
     fn actions(&self, customers: &Vec<Customer>, base: &str, csrf: &str) -> Markup {
         html! {
             div class="actions" {
-                @if self.status == TicketStatus::Open {
+                @if self.status != TicketStatus::Closed {
                     (post_form(&format!("{base}/close"), csrf, "Schließen", "reject"))
-                } @else {
+                }
+                @if self.status != TicketStatus::Open {
                     (post_form(&format!("{base}/reopen"), csrf, "Wieder öffnen", "accept"))
                 }
             }

@@ -6,6 +6,7 @@ use lead_store::Notification;
 use maud::{html, Markup, DOCTYPE};
 
 mod admin;
+mod conversation;
 mod customers;
 pub(crate) mod import;
 mod keys;
@@ -17,12 +18,13 @@ mod record;
 pub(crate) use admin::{
     admin_audit, admin_employees, admin_index, admin_submissions, admin_webhooks, privacy, Privacy,
 };
+pub(crate) use conversation::Conversation;
 pub(crate) use customers::{customer_file, customers, FileMore, FilePaging};
 pub(crate) use keys::{admin_keys, Routing};
 pub(crate) use kinds::OnDashboard;
 pub(crate) use lists::{leads, ListView};
 pub(crate) use me::{notifications, password_form, settings, Settings};
-pub(crate) use record::{lead, NotesShown, Owning};
+pub(crate) use record::{lead, History, NotesShown, Owning};
 
 /// Who is looking, for the page header.
 pub(crate) struct Viewer<'a> {

@@ -143,10 +143,21 @@ impl NotesShown {
     }
 }
 
-/// The history of a record: what happened, oldest first — `events` and the team's notes (a
-/// page of them, with links to the others).
-fn timeline(base: &str, events: Vec<(Timestamp, String)>, notes: &NotesShown, zone: &TimeZone) -> Markup {
+/// The history of a record: what happened, oldest first — `events`, its e-mails and the
+/// team's notes (a page of them, with links to the others).
+fn timeline(
+    base: &str,
+    events: Vec<(Timestamp, String)>,
+    mails: &[lead_store::Message],
+    notes: &NotesShown,
+    zone: &TimeZone,
+) -> Markup {
     let mut entries: Vec<(Timestamp, Markup)> = events.into_iter().map(|(at, text)| (at, html! { (text) })).collect();
+    entries.extend(
+        mails
+            .iter()
+            .map(|mail| (mail.created_at, super::conversation::entry(mail, zone))),
+    );
     for note in &notes.notes {
         entries.push((
             note.created_at,
@@ -267,17 +278,29 @@ fn consent(consent: Option<&lead_store::Consent>, zone: &TimeZone) -> Markup {
     }
 }
 
+/// What a lead's history shows besides its owners: the team's notes, its e-mails, and when it
+/// was released to the team (if it was held).
+pub(crate) struct History<'a> {
+    pub notes: &'a NotesShown,
+    pub conversation: &'a super::Conversation,
+    pub released: Option<(Timestamp, String)>,
+}
+
 /// One lead of kind `K`: everything the website sent, who owns it, what the team can do with
-/// it, its history and a note.
+/// it, its history with its e-mails, a reply and a note.
 pub(crate) fn lead<K: OnDashboard>(
     lead: &K,
     extra: &K::Extra,
-    notes: &NotesShown,
-    released: Option<(Timestamp, String)>,
+    history: History,
     owning: &Owning,
     csrf: &str,
     zone: &TimeZone,
 ) -> Markup {
+    let History {
+        notes,
+        conversation,
+        released,
+    } = history;
     let base = lead_present::link::<K>(lead.id());
     let mut events = vec![(lead.created_at(), "Eingegangen".to_owned())];
     let named = |who: &Option<lead_store::EmployeeRef>| who.as_ref().map_or("niemand".to_owned(), |e| e.name.clone());
@@ -310,7 +333,8 @@ pub(crate) fn lead<K: OnDashboard>(
         (consent(lead.consent(), zone))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))
-        (timeline(&base, events, notes, zone))
+        (timeline(&base, events, &conversation.messages, notes, zone))
+        (super::conversation::reply_form(&base, csrf, lead.email(), conversation))
         (note_form(&base, csrf))
     }
 }

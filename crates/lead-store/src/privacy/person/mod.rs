@@ -11,22 +11,23 @@
 //! can redact them (`mentions.rs`).
 
 mod mentions;
+mod rows;
 
 pub use mentions::{Mention, REDACTED};
 
 use diesel::prelude::*;
-use lead_domain::Timestamp;
 use serde::Serialize;
 
 use self::mentions::{naming, others};
+use self::rows::{CustomerChangeExport, DeliveryRow, LoginRow, MessageExport, NoteExport, NoteRow, SubmissionRow};
 use crate::access::audit;
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId};
 use crate::privacy::deletion::{delete_leads, delete_what_hangs_on};
 use crate::privacy::Privacy;
 use crate::schema::{
-    companies, customer_changes, customer_emails, customers, employees, login_throttle, notes, notifications, outbox,
-    submissions, web_orders,
+    companies, customer_changes, customer_emails, customers, employees, login_throttle, messages, notes, notifications,
+    outbox, submissions, web_orders,
 };
 use crate::team::records::table::Table;
 use crate::team::records::{OrderRecord, TicketRecord};
@@ -53,106 +54,6 @@ pub struct Erased {
     pub login_failures: usize,
 }
 
-/// A notification in an export.
-#[derive(Debug, Queryable, Serialize)]
-struct NoteRow {
-    id: i64,
-    employee_id: i64,
-    kind: String,
-    text: String,
-    order_id: Option<i64>,
-    ticket_id: Option<i64>,
-    #[serde(serialize_with = "time")]
-    created_at: i64,
-    #[serde(serialize_with = "maybe_time")]
-    read_at: Option<i64>,
-}
-
-/// An internal note of the team in an export.
-#[derive(Debug, Queryable, Serialize)]
-struct NoteExport {
-    id: i64,
-    order_id: Option<i64>,
-    ticket_id: Option<i64>,
-    customer_id: Option<i64>,
-    /// `null`: the server's own note (a file it did not take).
-    author: Option<String>,
-    text: String,
-    #[serde(serialize_with = "time")]
-    created_at: i64,
-}
-
-/// A change of one of the person's customer files in an export: who, when, each field from
-/// what to what (`[[field, before, after], …]`, as the file's history keeps it).
-#[derive(Debug, Queryable, Serialize)]
-struct CustomerChangeExport {
-    id: i64,
-    customer_id: i64,
-    by: String,
-    #[serde(serialize_with = "time")]
-    at: i64,
-    #[serde(serialize_with = "raw_json")]
-    changes: String,
-}
-
-/// A stored JSON text written as the JSON it is (text if it is not).
-fn raw_json<S: serde::Serializer>(text: &str, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => value.serialize(serializer),
-        Err(_) => serializer.serialize_str(text),
-    }
-}
-
-/// A delivery in an export.
-#[derive(Debug, Queryable, Serialize)]
-struct DeliveryRow {
-    id: i64,
-    channel: String,
-    event: String,
-    status: String,
-    attempts: i32,
-    body: Option<String>,
-    last_error: Option<String>,
-    #[serde(serialize_with = "time")]
-    created_at: i64,
-}
-
-/// A submission log entry in an export.
-#[derive(Debug, Queryable, Serialize)]
-struct SubmissionRow {
-    id: i64,
-    #[serde(serialize_with = "time")]
-    at: i64,
-    key_prefix: Option<String>,
-    origin: Option<String>,
-    client_ip: Option<String>,
-    status: i32,
-    code: Option<String>,
-    body: Option<String>,
-}
-
-/// A count of wrong passwords typed with the address, in an export.
-#[derive(Debug, Queryable, Serialize)]
-struct LoginRow {
-    client: String,
-    failed: i32,
-    #[serde(serialize_with = "maybe_time")]
-    locked_until: Option<i64>,
-    #[serde(serialize_with = "time")]
-    updated_at: i64,
-}
-
-fn time<S: serde::Serializer>(millis: &i64, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-    serializer.collect_str(&Timestamp::from_millis(*millis))
-}
-
-fn maybe_time<S: serde::Serializer>(millis: &Option<i64>, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-    match millis {
-        Some(millis) => time(millis, serializer),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// The title an anonymised order keeps.
 pub const ANONYMISED_TITLE: &str = "Bestellung (anonymisiert)";
 
@@ -173,17 +74,18 @@ pub struct PersonData {
     pub orders: Vec<OrderRecord>,
     /// Every such ticket.
     pub tickets: Vec<TicketRecord>,
-    /// The rest, as written out: the team's notes, notifications, deliveries, submission log
+    /// The rest, as written out: the team's notes, the leads' e-mails, notifications, deliveries, submission log
     /// entries and wrong-password counts, and the records of others that mention the address.
     pub rows: PersonRows,
 }
 
 /// What else an export holds about a person, as written out (`customer_history`, `notes`,
-/// `notifications`, `deliveries`, `submissions`, `login_failures`, `mentioned_in`).
+/// `messages`, `notifications`, `deliveries`, `submissions`, `login_failures`, `mentioned_in`).
 #[derive(Debug, Serialize)]
 pub struct PersonRows {
     customer_history: Vec<CustomerChangeExport>,
     notes: Vec<NoteExport>,
+    messages: Vec<MessageExport>,
     notifications: Vec<NoteRow>,
     deliveries: Vec<DeliveryRow>,
     submissions: Vec<SubmissionRow>,
@@ -291,6 +193,28 @@ impl Privacy<'_> {
                     ))
                     .order(notes::id)
                     .load(conn)?;
+                let mails: Vec<MessageExport> = messages::table
+                    .left_join(employees::table)
+                    .filter(messages::company_id.eq(company_id))
+                    .filter(
+                        messages::order_id
+                            .eq_any(&order_ids)
+                            .or(messages::ticket_id.eq_any(&ticket_ids)),
+                    )
+                    .select((
+                        messages::id,
+                        messages::order_id,
+                        messages::ticket_id,
+                        messages::direction,
+                        messages::sender,
+                        messages::recipient,
+                        messages::subject,
+                        messages::text,
+                        employees::name.nullable(),
+                        messages::created_at,
+                    ))
+                    .order(messages::id)
+                    .load(conn)?;
                 let history: Vec<CustomerChangeExport> = customer_changes::table
                     .left_join(employees::table)
                     .filter(customer_changes::customer_id.eq_any(&customer_ids))
@@ -329,6 +253,7 @@ impl Privacy<'_> {
                     rows: PersonRows {
                         customer_history: history,
                         notes: written,
+                        messages: mails,
                         notifications: notes,
                         deliveries,
                         submissions: logged,

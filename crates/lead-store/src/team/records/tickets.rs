@@ -28,7 +28,7 @@ pub struct TicketRecord {
     pub title: String,
     /// The request.
     pub message: String,
-    /// Open or closed.
+    /// Open, waiting for the customer, or closed.
     pub status: TicketStatus,
     /// The original request body.
     pub payload: String,
@@ -135,19 +135,16 @@ impl LeadKind for TicketRecord {
 }
 
 impl Team<'_> {
-    /// Closes an open ticket or reopens a closed one, recording who and when. A ticket
-    /// already in that status is a [`StoreError::Conflict`].
+    /// Closes a ticket or (re)opens it — from any other status, one waiting for the customer
+    /// too — recording who and when. A ticket already in that status is a
+    /// [`StoreError::Conflict`].
     pub fn set_ticket_status(&self, member: Member, ticket_id: TicketId, status: TicketStatus) -> Result<TicketRecord> {
-        let from = match status {
-            TicketStatus::Open => TicketStatus::Closed,
-            TicketStatus::Closed => TicketStatus::Open,
-        };
         self.store.write(|conn| {
             let updated = diesel::update(
                 tickets::table
                     .filter(tickets::id.eq(ticket_id))
                     .filter(tickets::company_id.eq(member.company_id))
-                    .filter(tickets::status.eq(from.as_str())),
+                    .filter(tickets::status.ne(status.as_str())),
             )
             .set((
                 tickets::status.eq(status.as_str()),
@@ -163,12 +160,16 @@ impl Team<'_> {
                 ));
             }
             let event = match status {
-                TicketStatus::Open => Event::TicketReopened,
-                TicketStatus::Closed => Event::TicketClosed,
+                TicketStatus::Open => Some(Event::TicketReopened),
+                TicketStatus::Closed => Some(Event::TicketClosed),
+                // A reply's doing, which its own delivery reports.
+                TicketStatus::Pending => None,
             };
-            self.store
-                .outbox()
-                .enqueue(conn, member.company_id, LeadId::Ticket(ticket_id), event)?;
+            if let Some(event) = event {
+                self.store
+                    .outbox()
+                    .enqueue(conn, member.company_id, LeadId::Ticket(ticket_id), event)?;
+            }
             Ok(ticket)
         })
     }

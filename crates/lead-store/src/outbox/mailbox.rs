@@ -1,0 +1,280 @@
+//! A company's mailbox: the address its replies leave from and the SMTP server they leave by,
+//! and the IMAP folder its customers' answers are read from. The URLs hold passwords: stored
+//! (the workers need them), never shown again.
+
+use diesel::prelude::*;
+use lead_domain::{ImapUrl, Sender, Timestamp};
+
+use crate::access::audit;
+use crate::db::DbConnection;
+use crate::ids::CompanyId;
+use crate::outbox::{shown_url, Outbox};
+use crate::schema::mailboxes;
+use crate::{Problem, Result, StoreError};
+
+/// What a company's admins (or the operator) set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxSettings {
+    /// Where it is read.
+    pub imap: ImapUrl,
+    /// The address replies leave from.
+    pub from: Sender,
+    /// lettre's URL of the SMTP server replies leave by (`None`: the server's `[smtp]`).
+    pub smtp_url: Option<String>,
+    /// A folder imported messages are moved to (`None`: they are marked read where they are).
+    pub move_to: Option<String>,
+}
+
+/// A company's mailbox as shown: no password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// The company.
+    pub company_id: CompanyId,
+    /// Where it is read, without the password.
+    pub imap: String,
+    /// The address replies leave from.
+    pub from: String,
+    /// The SMTP server replies leave by, without credentials (`None`: the server's).
+    pub smtp: Option<String>,
+    /// Where imported messages are moved (`None`: marked read where they are).
+    pub move_to: Option<String>,
+    /// When it was last read without an error.
+    pub checked_at: Option<Timestamp>,
+    /// The last error, until a check succeeds again.
+    pub last_error: Option<String>,
+    /// When that error happened.
+    pub last_error_at: Option<Timestamp>,
+    /// When it was last set.
+    pub updated_at: Timestamp,
+}
+
+/// How a reply of a company leaves: from its address, by its SMTP server or the server's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyRoute {
+    /// The company's address.
+    pub from: Sender,
+    /// Its SMTP server (`None`: the server's `[smtp]`).
+    pub smtp_url: Option<String>,
+}
+
+type MailboxRow = (
+    CompanyId,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    i64,
+);
+
+fn mailbox(row: MailboxRow) -> Mailbox {
+    let (company_id, imap_url, from, smtp_url, move_to, checked_at, last_error, last_error_at, updated_at) = row;
+    Mailbox {
+        company_id,
+        imap: ImapUrl::parse(&imap_url).map_or_else(|_| shown_url(&imap_url), |url| url.shown()),
+        from,
+        smtp: smtp_url.as_deref().map(shown_url),
+        move_to,
+        checked_at: checked_at.map(Timestamp::from),
+        last_error,
+        last_error_at: last_error_at.map(Timestamp::from),
+        updated_at: updated_at.into(),
+    }
+}
+
+impl Outbox<'_> {
+    /// Sets the company's mailbox (a new one, or new settings for it). Reading starts over at
+    /// the folder's first unread message when the server, login or folder changed; messages
+    /// already filed are never filed twice (their Message-ID is known).
+    pub fn set_mailbox(&self, company_id: CompanyId, settings: &MailboxSettings) -> Result<Mailbox> {
+        if let Some(smtp) = &settings.smtp_url {
+            lead_domain::check_smtp_url(smtp).map_err(|error| StoreError::Invalid {
+                field: "smtp",
+                problem: Problem::Other(error.to_string()),
+            })?;
+        }
+        let move_to = settings
+            .move_to
+            .as_deref()
+            .map(str::trim)
+            .filter(|folder| !folder.is_empty());
+        if move_to.is_some_and(|folder| folder.contains(['\r', '\n', '"', '\\'])) {
+            return Err(StoreError::Invalid {
+                field: "move_to",
+                problem: Problem::Other("a folder name with a quote, backslash or line break".into()),
+            });
+        }
+        let imap_url = imap_url_text(&settings.imap);
+        let now = Timestamp::now().millis();
+        self.store.write(|conn| {
+            crate::access::companies::ensure_company(conn, company_id)?;
+            let before: Option<String> = mailboxes::table
+                .find(company_id)
+                .select(mailboxes::imap_url)
+                .first(conn)
+                .optional()?;
+            let values = (
+                mailboxes::imap_url.eq(&imap_url),
+                mailboxes::from_address.eq(settings.from.to_string()),
+                mailboxes::smtp_url.eq(settings.smtp_url.as_deref().map(str::trim)),
+                mailboxes::move_to.eq(move_to),
+                mailboxes::updated_at.eq(now),
+            );
+            match before {
+                None => {
+                    diesel::insert_into(mailboxes::table)
+                        .values((
+                            values,
+                            mailboxes::company_id.eq(company_id),
+                            mailboxes::created_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                }
+                Some(before) => {
+                    diesel::update(mailboxes::table.find(company_id))
+                        .set(values)
+                        .execute(conn)?;
+                    let same_folder = ImapUrl::parse(&before).is_ok_and(|before| {
+                        (&before.host, before.port, &before.user, &before.folder)
+                            == (
+                                &settings.imap.host,
+                                settings.imap.port,
+                                &settings.imap.user,
+                                &settings.imap.folder,
+                            )
+                    });
+                    if !same_folder {
+                        diesel::update(mailboxes::table.find(company_id))
+                            .set((
+                                mailboxes::uid_validity.eq(None::<i64>),
+                                mailboxes::last_uid.eq(0),
+                                mailboxes::checked_at.eq(None::<i64>),
+                                mailboxes::last_error.eq(None::<String>),
+                                mailboxes::last_error_at.eq(None::<i64>),
+                            ))
+                            .execute(conn)?;
+                    }
+                }
+            }
+            audit::record(
+                conn,
+                &self.store.actor,
+                audit::About::Company(company_id),
+                "mailbox.set",
+                &format!(
+                    "mailbox of company {company_id}: {} from {}",
+                    settings.imap.shown(),
+                    settings.from
+                ),
+            )?;
+            load(conn, company_id)?.ok_or_else(|| StoreError::missing(crate::error::Entity::Record, company_id))
+        })
+    }
+
+    /// Removes the company's mailbox: nothing more is read, and no reply can be sent. Its
+    /// conversations stay.
+    pub fn remove_mailbox(&self, company_id: CompanyId) -> Result<()> {
+        self.store.write(|conn| {
+            let removed = diesel::delete(mailboxes::table.find(company_id)).execute(conn)?;
+            if removed == 0 {
+                return Err(StoreError::NotFound(
+                    crate::error::Entity::Company,
+                    format!("company {company_id} has no mailbox"),
+                ));
+            }
+            audit::record(
+                conn,
+                &self.store.actor,
+                audit::About::Company(company_id),
+                "mailbox.remove",
+                &format!("mailbox of company {company_id}"),
+            )
+        })
+    }
+
+    /// The company's mailbox, if it has one.
+    pub fn mailbox(&self, company_id: CompanyId) -> Result<Option<Mailbox>> {
+        self.store.read(|conn| load(conn, company_id))
+    }
+}
+
+/// The mailbox of `company_id`, as shown.
+fn load(conn: &mut DbConnection, company_id: CompanyId) -> Result<Option<Mailbox>> {
+    Ok(mailboxes::table
+        .find(company_id)
+        .select((
+            mailboxes::company_id,
+            mailboxes::imap_url,
+            mailboxes::from_address,
+            mailboxes::smtp_url,
+            mailboxes::move_to,
+            mailboxes::checked_at,
+            mailboxes::last_error,
+            mailboxes::last_error_at,
+            mailboxes::updated_at,
+        ))
+        .first::<MailboxRow>(conn)
+        .optional()?
+        .map(mailbox))
+}
+
+/// How replies of `company_id` leave, if it has a mailbox.
+pub(crate) fn reply_route(conn: &mut DbConnection, company_id: CompanyId) -> Result<Option<ReplyRoute>> {
+    let row: Option<(String, Option<String>)> = mailboxes::table
+        .find(company_id)
+        .select((mailboxes::from_address, mailboxes::smtp_url))
+        .first(conn)
+        .optional()?;
+    row.map(|(from, smtp_url)| {
+        Ok(ReplyRoute {
+            from: Sender::parse(&from).map_err(|_| StoreError::corrupt(format!("mailbox sender {from:?}")))?,
+            smtp_url,
+        })
+    })
+    .transpose()
+}
+
+/// The IMAP URL as stored: the settings written back, so that what is stored always parses.
+fn imap_url_text(url: &ImapUrl) -> String {
+    let encode = |text: &str| {
+        form_urlencoded::byte_serialize(text.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    let (scheme, tls) = match url.security {
+        lead_domain::ImapSecurity::Tls => ("imaps", ""),
+        lead_domain::ImapSecurity::StartTls => ("imap", "?tls=required"),
+        lead_domain::ImapSecurity::Plain => ("imap", ""),
+    };
+    let host = if url.host.contains(':') {
+        format!("[{}]", url.host)
+    } else {
+        url.host.clone()
+    };
+    format!(
+        "{scheme}://{}:{}@{host}:{}/{}{tls}",
+        encode(&url.user),
+        encode(&url.password),
+        url.port,
+        encode(&url.folder),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_imap_url_reads_back_as_set() {
+        for text in [
+            "imaps://service%40example.de:p%2F%20ss%25@mail.example.de/Kunden%20Anfragen",
+            "imap://u:p@127.0.0.1:1143/INBOX?tls=required",
+            "imap://u:p@[::1]:1143/",
+        ] {
+            let url = ImapUrl::parse(text).unwrap();
+            assert_eq!(ImapUrl::parse(&imap_url_text(&url)).unwrap(), url, "{text}");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+-- E-mail conversations on leads (issue 28): a ticket may wait for the customer ('pending',
+-- set by a reply), a company may have a mailbox, and a lead a conversation.
+ALTER TABLE tickets DROP CONSTRAINT tickets_status_check;
+ALTER TABLE tickets ADD CONSTRAINT tickets_status_check CHECK (status IN ('open', 'pending', 'closed'));
+
+-- A company's mailbox (at most one): where replies leave from and where the customers' answers
+-- and new enquiries are read. The URLs hold passwords: never shown again once set.
+CREATE TABLE mailboxes (
+    company_id    BIGINT PRIMARY KEY NOT NULL REFERENCES companies (id),
+    -- imaps://user:password@host[:port]/FOLDER (or imap://…?tls=required)
+    imap_url      TEXT   NOT NULL,
+    -- the company's address: "Bäckerei Schmidt <service@baeckerei-schmidt.de>"
+    from_address  TEXT   NOT NULL,
+    -- where replies go out; NULL: the server's [smtp]
+    smtp_url      TEXT,
+    -- a folder imported messages are moved to; NULL: they are marked read where they are
+    move_to       TEXT,
+    -- how far the import got: the folder's UIDVALIDITY and the highest UID imported
+    uid_validity  BIGINT,
+    last_uid      BIGINT NOT NULL DEFAULT 0,
+    -- the last check that worked, and the last error (cleared by the next success)
+    checked_at    BIGINT,
+    last_error    TEXT,
+    last_error_at BIGINT,
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+
+-- A lead's e-mail conversation: each message out (a reply of the team) and in (the
+-- customer's answer, or the e-mail a ticket was made of).
+CREATE TABLE messages (
+    id            BIGSERIAL PRIMARY KEY,
+    company_id    BIGINT NOT NULL REFERENCES companies (id),
+    order_id      BIGINT REFERENCES web_orders (id),
+    ticket_id     BIGINT REFERENCES tickets (id),
+    direction     TEXT   NOT NULL CHECK (direction IN ('in', 'out')),
+    -- the Message-ID (RFC 5322, without the angle brackets): made here for a reply, read from
+    -- an e-mail that came in (one per company: a message is filed once)
+    message_id    TEXT   NOT NULL,
+    in_reply_to   TEXT,
+    -- the References, oldest first, separated by spaces
+    refs          TEXT   NOT NULL DEFAULT '',
+    sender        TEXT   NOT NULL,
+    recipient     TEXT   NOT NULL,
+    subject       TEXT   NOT NULL,
+    text          TEXT   NOT NULL,
+    -- who wrote it (out)
+    employee_id   BIGINT REFERENCES employees (id),
+    -- the outbox row that sends it (out); the outbox has no foreign keys
+    delivery_id   BIGINT,
+    -- how that delivery ended ('delivered', 'failed': also after the outbox row is purged, and
+    -- 'failed' when it bounced); NULL while it is pending
+    delivery      TEXT,
+    -- an auto-reply or bulk mail (in): filed, never notifies
+    automatic     INTEGER NOT NULL DEFAULT 0,
+    created_at    BIGINT NOT NULL,
+    -- the e-mail as it came (in); last, so that reading the columns before it never reads it
+    raw           BYTEA
+);
+CREATE INDEX messages_order ON messages (order_id) WHERE order_id IS NOT NULL;
+CREATE INDEX messages_ticket ON messages (ticket_id) WHERE ticket_id IS NOT NULL;
+CREATE UNIQUE INDEX messages_message_id ON messages (company_id, message_id);
+CREATE INDEX messages_delivery ON messages (delivery_id) WHERE delivery_id IS NOT NULL;
+
+-- The files of an e-mail that came in hang on its message (and on its lead, like a form's).
+ALTER TABLE attachments ADD COLUMN message_id BIGINT REFERENCES messages (id);
+CREATE INDEX attachments_message ON attachments (message_id) WHERE message_id IS NOT NULL;
