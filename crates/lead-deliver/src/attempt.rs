@@ -133,22 +133,17 @@ fn fixed_body(delivery: &DueDelivery, make: impl FnOnce() -> Option<String>) -> 
     }
 }
 
-/// A reply of the team, by the company's SMTP server (checked like a webhook's target) or the
-/// server's.
+/// A reply of the team, by the company's SMTP server (at an address checked like a webhook's
+/// target) or the server's.
 async fn reply_attempt(delivery: &DueDelivery, senders: &Senders, config: &DeliverConfig, at: Timestamp) -> Attempt {
     let Some(reply) = &delivery.reply else {
         return not_sent(delivery, at, "the reply or its lead is gone".into());
     };
     let mailer = match &reply.smtp_url {
-        Some(url) => {
-            if let Err(refused) = company_server(url, config).await {
-                return mail_attempt(delivery, std::future::ready(refused), config, at).await;
-            }
-            match senders.company_mailers.get(url, config.timeout) {
-                Ok(mailer) => mailer,
-                Err(error) => return not_sent(delivery, at, format!("the company's SMTP server: {error}")),
-            }
-        }
+        Some(url) => match crate::reply::company_mailer(url, config).await {
+            Ok(mailer) => mailer,
+            Err(refused) => return mail_attempt(delivery, std::future::ready(refused), config, at).await,
+        },
         None => match &senders.mailer {
             Some(mailer) => mailer.clone(),
             None => {
@@ -162,33 +157,6 @@ async fn reply_attempt(delivery: &DueDelivery, senders: &Senders, config: &Deliv
     };
     let send = mailer.send_reply(reply, &config.time_zone);
     mail_attempt(delivery, send, config, at).await
-}
-
-/// Whether the company's SMTP server may be reached: a public address (unless private targets
-/// are allowed). Refused: the answer to record (retried: a name that does not resolve now may
-/// later).
-async fn company_server(url: &str, config: &DeliverConfig) -> Result<(), crate::mail::MailAnswer> {
-    let refused = |error: String, permanent: bool| crate::mail::MailAnswer {
-        code: None,
-        error: Some(error),
-        permanent,
-        duration: Duration::ZERO,
-    };
-    let parsed = url::Url::parse(url).map_err(|error| refused(format!("the company's SMTP URL: {error}"), true))?;
-    let host = parsed.host_str().unwrap_or_default();
-    let port = parsed
-        .port()
-        .unwrap_or(if parsed.scheme() == "smtps" { 465 } else { 587 });
-    crate::guard::check_mail_host(host, port, config.allow_private)
-        .await
-        .map_err(|error| {
-            // Said as for webhooks: not where the name leads.
-            let permanent = !matches!(error, crate::GuardError::Unresolved(..));
-            refused(
-                format!("the company's SMTP server: {}", crate::guard::UNREACHABLE),
-                permanent,
-            )
-        })
 }
 
 /// An e-mail, made anew from the record at every attempt, sent by `send`. The whole

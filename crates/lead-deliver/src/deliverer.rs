@@ -106,11 +106,7 @@ impl Deliverer {
                 .map(|smtp| Mailer::new(smtp, config.timeout))
                 .transpose()?
         };
-        let senders = Senders {
-            client,
-            mailer,
-            company_mailers: Default::default(),
-        };
+        let senders = Senders { client, mailer };
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let thread = std::thread::Builder::new()
             .name("lead-deliver".into())

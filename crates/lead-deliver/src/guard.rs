@@ -39,19 +39,29 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<url::Url, Gu
     Ok(parsed)
 }
 
-/// Checks a company's own mail server (`host` of its SMTP or IMAP URL) as a target: public
-/// addresses only (resolving its name now), unless `allow_private` — a company's admin must not
-/// reach into the server's network through it.
-pub async fn check_mail_host(host: &str, port: u16, allow_private: bool) -> Result<(), GuardError> {
-    if allow_private {
-        return Ok(());
-    }
+/// The address to connect to a company's own mail server at (`host` and `port` of its SMTP or
+/// IMAP URL), resolved now: public addresses only, unless `allow_private` — a company's admin
+/// must not reach into the server's network through it. The caller connects to this address
+/// (not to the name again, which could resolve elsewhere by then).
+pub async fn mail_server_address(host: &str, port: u16, allow_private: bool) -> Result<SocketAddr, GuardError> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) if is_public(ip) => Ok(()),
-        Ok(ip) => Err(GuardError::NotPublic(ip)),
-        Err(_) => public_addresses(host, port).await.map(drop),
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return match allow_private || is_public(ip) {
+            true => Ok(SocketAddr::new(ip, port)),
+            false => Err(GuardError::NotPublic(ip)),
+        };
     }
+    let found = match allow_private {
+        true => tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|error| GuardError::Unresolved(host.to_owned(), error.to_string()))?
+            .collect(),
+        false => public_addresses(host, port).await?,
+    };
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| GuardError::Unresolved(host.to_owned(), "no address".into()))
 }
 
 /// The addresses `name` resolves to, if every one is public.

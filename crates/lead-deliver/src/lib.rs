@@ -1,5 +1,6 @@
 //! Outbound delivery: the workers that take due rows from lead-store's outbox and send them —
-//! signed webhooks (Standard Webhooks), Slack-style posts and e-mail (SMTP) — with retries on
+//! signed webhooks (Standard Webhooks), Slack-style posts and e-mail (SMTP; the team's replies
+//! by a company's own SMTP server, at an address checked like a webhook's) — with retries on
 //! a schedule,
 //! `Retry-After` honoured, bounded concurrency per target and in all, timeouts, and an SSRF
 //! guard on every attempt.
@@ -24,7 +25,7 @@ mod webhook;
 mod worker;
 
 pub use deliverer::{DeliverConfig, Deliverer, StartError};
-pub use guard::{check_mail_host, check_target, GuardError};
+pub use guard::{check_target, mail_server_address, GuardError};
 pub use mail::{MailError, Mailer, SmtpConfig};
 pub use push::{Message, Vapid, VapidError, TIME_TO_LIVE};
 pub use schedule::{Schedule, ScheduleError};

@@ -35,7 +35,7 @@ impl SmtpConfig {
     /// sent in the clear to another machine: `smtp://` with credentials needs `?tls=required`
     /// unless the server is this machine.
     pub fn check(&self) -> Result<(), MailError> {
-        lead_domain::check_smtp_url(&self.url).map_err(|error| MailError::Url(error.to_string()))?;
+        lead_domain::SmtpUrl::parse(&self.url).map_err(|error| MailError::Url(error.to_string()))?;
         self.parts().map(drop)
     }
 
@@ -87,6 +87,17 @@ impl Mailer {
         let (from, transport) = config.parts()?;
         let transport = transport.timeout(Some(timeout)).build();
         Ok(Mailer { transport, from })
+    }
+
+    /// A mailer on `transport` for replies, which carry their own sender.
+    pub(crate) fn with_transport(transport: AsyncSmtpTransport<Tokio1Executor>) -> Mailer {
+        Mailer {
+            transport,
+            from: Mailbox::new(
+                None,
+                lettre::Address::new("noreply", "localhost").expect("a valid address"),
+            ),
+        }
     }
 
     /// Sends the e-mail `delivery` stands for.

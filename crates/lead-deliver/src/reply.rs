@@ -3,15 +3,17 @@
 //! program threads it, and their answer finds its way back), text and HTML, and the
 //! customer's last message quoted below.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lead_domain::{MailSecurity, SmtpUrl};
 use lead_store::OutgoingReply;
 use lettre::message::{Mailbox, MultiPart};
-use lettre::Message;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 
-use crate::mail::{escape, MailError, Mailer, SmtpConfig};
+use crate::mail::{escape, MailAnswer, Mailer};
+use crate::DeliverConfig;
 
 /// The e-mail of `reply`; times in the team's `zone`.
 pub(crate) fn reply_message(reply: &OutgoingReply, zone: &lead_domain::TimeZone) -> Result<Message, String> {
@@ -70,35 +72,41 @@ fn bodies(reply: &OutgoingReply, zone: &lead_domain::TimeZone) -> (String, Strin
     (text, html)
 }
 
-/// The mailers of the companies' own SMTP servers, by URL, made when first needed (on the
-/// worker's runtime, where their connection pools live).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CompanyMailers {
-    by_url: Arc<Mutex<HashMap<String, Mailer>>>,
-}
-
-impl CompanyMailers {
-    /// The mailer for `url`; replies carry their own sender, so the one given here is only
-    /// lettre's placeholder.
-    pub(crate) fn get(&self, url: &str, timeout: Duration) -> Result<Mailer, MailError> {
-        let mut by_url = self.by_url.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(mailer) = by_url.get(url) {
-            return Ok(mailer.clone());
-        }
-        let mailer = Mailer::new(
-            &SmtpConfig {
-                url: url.to_owned(),
-                from: "noreply@localhost".into(),
-            },
-            timeout,
-        )?;
-        // A company that changed its password leaves its old mailer behind: at most a few.
-        if by_url.len() >= 64 {
-            by_url.clear();
-        }
-        by_url.insert(url.to_owned(), mailer.clone());
-        Ok(mailer)
+/// A mailer for a company's own SMTP server at `url`: connected to the address its name
+/// resolves to now — public only, unless private targets are allowed — with the name kept for
+/// TLS. Refused: the answer to record (a name that does not resolve now is tried again later).
+pub(crate) async fn company_mailer(url: &str, config: &DeliverConfig) -> Result<Mailer, MailAnswer> {
+    let refused = |error: String, permanent: bool| MailAnswer {
+        code: None,
+        error: Some(error),
+        permanent,
+        duration: Duration::ZERO,
+    };
+    let url = SmtpUrl::parse(url).map_err(|error| refused(format!("the company's SMTP URL: {error}"), true))?;
+    let address = crate::guard::mail_server_address(&url.host, url.port, config.allow_private)
+        .await
+        .map_err(|error| {
+            // Said as for webhooks: never where the name leads.
+            let permanent = !matches!(error, crate::GuardError::Unresolved(..));
+            refused(
+                format!("the company's SMTP server: {}", crate::guard::UNREACHABLE),
+                permanent,
+            )
+        })?;
+    let tls = |url: &SmtpUrl| TlsParameters::new(url.host.clone());
+    let security = match url.security {
+        MailSecurity::Tls => Tls::Wrapper(tls(&url).map_err(|error| refused(error.to_string(), true))?),
+        MailSecurity::StartTls => Tls::Required(tls(&url).map_err(|error| refused(error.to_string(), true))?),
+        MailSecurity::Plain => Tls::None,
+    };
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+        .port(address.port())
+        .tls(security)
+        .timeout(Some(config.timeout));
+    if let Some((user, password)) = url.credentials {
+        transport = transport.credentials(Credentials::new(user, password));
     }
+    Ok(Mailer::with_transport(transport.build()))
 }
 
 #[cfg(test)]

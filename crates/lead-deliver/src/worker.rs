@@ -59,14 +59,11 @@ const BUSY_TARGET_WAIT: Duration = Duration::from_secs(1);
 /// How long the worker waits after the database failed.
 const DATABASE_BACKOFF: Duration = Duration::from_secs(1);
 
-/// What sends: the webhook client, the mailer if e-mail is configured, and the mailers of
-/// companies that send their replies by their own SMTP server.
+/// What sends: the webhook client, and the mailer if e-mail is configured.
 #[derive(Debug, Clone)]
 pub(crate) struct Senders {
     pub(crate) client: WebhookClient,
     pub(crate) mailer: Option<Mailer>,
-    /// The companies' own SMTP servers (replies).
-    pub(crate) company_mailers: crate::reply::CompanyMailers,
 }
 
 /// What one delivery occupies: an endpoint, the SMTP server, a device (one dead device's
@@ -74,7 +71,10 @@ pub(crate) struct Senders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Target {
     Webhook(WebhookId),
+    /// The server's `[smtp]`.
     Smtp,
+    /// A company's own SMTP server (its replies).
+    CompanySmtp(lead_store::CompanyId),
     Device(PushSubscriptionId),
 }
 
@@ -84,7 +84,11 @@ impl Target {
     fn of(delivery: &DueDelivery) -> Option<Target> {
         match (delivery.channel, &delivery.webhook, &delivery.push) {
             (Channel::Webhook, Some(hook), _) => Some(Target::Webhook(hook.id)),
-            (Channel::Email, ..) => Some(Target::Smtp),
+            // A company's own SMTP server is its own target: a slow one holds up no other.
+            (Channel::Email, ..) => match delivery.reply.as_ref().filter(|reply| reply.smtp_url.is_some()) {
+                Some(_) => Some(Target::CompanySmtp(delivery.company_id)),
+                None => Some(Target::Smtp),
+            },
             (Channel::Push, _, Some(device)) => Some(Target::Device(device.id)),
             _ => None,
         }
@@ -95,7 +99,7 @@ impl Target {
         match self {
             Target::Webhook(id) => Some(Endpoint::Webhook(id)),
             Target::Device(id) => Some(Endpoint::Push(id)),
-            Target::Smtp => None,
+            Target::Smtp | Target::CompanySmtp(_) => None,
         }
     }
 }

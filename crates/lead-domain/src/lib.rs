@@ -59,7 +59,7 @@ pub use lead::{
     assigned_notification, extra_fields, order_notification, refused_attachment_note, ticket_notification, Lead,
     LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,
 };
-pub use mailbox::{check_smtp_url, ImapSecurity, ImapUrl, MailboxError, Sender};
+pub use mailbox::{ImapUrl, MailSecurity, MailboxError, Sender, SmtpUrl};
 pub use members::{take_member, MAX_NESTING};
 pub use money::{Money, MoneyError};
 pub use outbound::{check_target_url, is_public, TargetError};

@@ -8,7 +8,7 @@ use crate::Email;
 
 /// How the connection to the IMAP server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImapSecurity {
+pub enum MailSecurity {
     /// TLS from the first byte (`imaps://`, port 993).
     Tls,
     /// STARTTLS before the login (`imap://…?tls=required`, port 143).
@@ -21,7 +21,7 @@ pub enum ImapSecurity {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ImapUrl {
     /// How the connection is protected.
-    pub security: ImapSecurity,
+    pub security: MailSecurity,
     /// The server's name or address.
     pub host: String,
     /// Its port.
@@ -86,9 +86,9 @@ impl ImapUrl {
             }
         }
         let (security, default_port) = match (url.scheme(), tls_required) {
-            ("imaps", _) => (ImapSecurity::Tls, 993),
-            ("imap", true) => (ImapSecurity::StartTls, 143),
-            ("imap", false) => (ImapSecurity::Plain, 143),
+            ("imaps", _) => (MailSecurity::Tls, 993),
+            ("imap", true) => (MailSecurity::StartTls, 143),
+            ("imap", false) => (MailSecurity::Plain, 143),
             (scheme, _) => return Err(bad(&format!("has the scheme {scheme:?}, not imaps or imap"))),
         };
         let host = url
@@ -120,10 +120,10 @@ impl ImapUrl {
     /// The URL without the password, for lists and logs: `imaps://service@mail.example.de:993/INBOX`.
     pub fn shown(&self) -> String {
         let scheme = match self.security {
-            ImapSecurity::Tls => "imaps",
-            ImapSecurity::StartTls | ImapSecurity::Plain => "imap",
+            MailSecurity::Tls => "imaps",
+            MailSecurity::StartTls | MailSecurity::Plain => "imap",
         };
-        let tls = if self.security == ImapSecurity::StartTls {
+        let tls = if self.security == MailSecurity::StartTls {
             "?tls=required"
         } else {
             ""
@@ -193,29 +193,70 @@ impl fmt::Display for Sender {
     }
 }
 
-/// Checks an SMTP URL in lettre's format: `smtps://` (TLS), `smtp://…?tls=required`
-/// (STARTTLS) or a plain `smtp://` — which must not carry a password to another machine.
-pub fn check_smtp_url(text: &str) -> Result<(), MailboxError> {
-    let bad = |why: String| MailboxError::Smtp(why);
-    let url = url::Url::parse(text.trim()).map_err(|error| bad(format!("cannot be read ({error})")))?;
-    if !matches!(url.scheme(), "smtp" | "smtps") {
-        return Err(bad(format!("has the scheme {:?}, not smtps or smtp", url.scheme())));
+/// Where a company's replies leave: an SMTP URL in lettre's format — `smtps://` (TLS, port
+/// 465), `smtp://…?tls=required` (STARTTLS, port 587) or a plain `smtp://` (port 25), which
+/// must not carry a password to another machine.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpUrl {
+    /// How the connection is protected.
+    pub security: MailSecurity,
+    /// The server's name or address.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The login and password, if it asks for them.
+    pub credentials: Option<(String, String)>,
+}
+
+impl fmt::Debug for SmtpUrl {
+    /// Without the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpUrl")
+            .field("security", &self.security)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(bad("names no server".into()));
-    }
-    let credentials = !url.username().is_empty() || url.password().is_some();
-    let tls = url.scheme() == "smtps"
-        || url
+}
+
+impl SmtpUrl {
+    /// Parses an SMTP URL (percent-encoded login and password, as lettre reads them).
+    pub fn parse(text: &str) -> Result<SmtpUrl, MailboxError> {
+        let bad = |why: String| MailboxError::Smtp(why);
+        let url = url::Url::parse(text.trim()).map_err(|error| bad(format!("cannot be read ({error})")))?;
+        let tls_required = url
             .query_pairs()
             .any(|(name, value)| name == "tls" && value == "required");
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if credentials && !tls && !local {
-        return Err(bad(
-            "would send the user and password unencrypted: use smtps:// or add ?tls=required".into(),
-        ));
+        let (security, default_port) = match (url.scheme(), tls_required) {
+            ("smtps", _) => (MailSecurity::Tls, 465),
+            ("smtp", true) => (MailSecurity::StartTls, 587),
+            ("smtp", false) => (MailSecurity::Plain, 25),
+            (scheme, _) => return Err(bad(format!("has the scheme {scheme:?}, not smtps or smtp"))),
+        };
+        let host = url
+            .host_str()
+            .filter(|host| !host.is_empty())
+            .ok_or_else(|| bad("names no server".into()))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let decode =
+            |part: &str| percent_decode(part).ok_or_else(|| bad("has a login or password that is not UTF-8".into()));
+        let credentials = match (url.username(), url.password()) {
+            ("", None) => None,
+            (user, password) => Some((decode(user)?, decode(password.unwrap_or(""))?)),
+        };
+        let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if credentials.is_some() && security == MailSecurity::Plain && !local {
+            return Err(bad(
+                "would send the user and password unencrypted: use smtps:// or add ?tls=required".into(),
+            ));
+        }
+        Ok(SmtpUrl {
+            security,
+            host,
+            port: url.port().unwrap_or(default_port),
+            credentials,
+        })
     }
-    Ok(())
 }
 
 /// `%40` → `@`; `None` when the bytes are not UTF-8.
@@ -246,7 +287,7 @@ mod tests {
     #[test]
     fn imap_urls() {
         let url = ImapUrl::parse("imaps://service%40example.de:p%2Fss@mail.example.de/Kunden").unwrap();
-        assert_eq!(url.security, ImapSecurity::Tls);
+        assert_eq!(url.security, MailSecurity::Tls);
         assert_eq!((url.host.as_str(), url.port), ("mail.example.de", 993));
         assert_eq!(
             (url.user.as_str(), url.password.as_str()),
@@ -259,11 +300,11 @@ mod tests {
         let url = ImapUrl::parse("imap://u:p@127.0.0.1:1143?tls=required").unwrap();
         assert_eq!(
             (url.security, url.port, url.folder.as_str()),
-            (ImapSecurity::StartTls, 1143, "INBOX")
+            (MailSecurity::StartTls, 1143, "INBOX")
         );
         assert_eq!(
             ImapUrl::parse("imap://u:p@[::1]:1143/").unwrap().security,
-            ImapSecurity::Plain
+            MailSecurity::Plain
         );
         assert_eq!(
             ImapUrl::parse("imap://u:p@[::1]:1143/").unwrap().shown(),
@@ -311,12 +352,20 @@ mod tests {
 
     #[test]
     fn smtp_urls() {
-        assert!(check_smtp_url("smtps://u:p@mail.example.de:465").is_ok());
-        assert!(check_smtp_url("smtp://u:p@mail.example.de:587?tls=required").is_ok());
-        assert!(check_smtp_url("smtp://u:p@127.0.0.1:2525").is_ok());
-        assert!(check_smtp_url("smtp://mail.example.de:25").is_ok());
+        let url = SmtpUrl::parse("smtps://service%40example.de:p%2Fss@mail.example.de").unwrap();
+        assert_eq!((url.security, url.port), (MailSecurity::Tls, 465));
+        assert_eq!(url.credentials, Some(("service@example.de".into(), "p/ss".into())));
+        assert!(!format!("{url:?}").contains("p/ss"));
+        let url = SmtpUrl::parse("smtp://u:p@mail.example.de:2587?tls=required").unwrap();
+        assert_eq!((url.security, url.port), (MailSecurity::StartTls, 2587));
+        assert_eq!(
+            SmtpUrl::parse("smtp://u:p@127.0.0.1:2525").unwrap().security,
+            MailSecurity::Plain
+        );
+        let relay = SmtpUrl::parse("smtp://mail.example.de").unwrap();
+        assert_eq!((relay.port, relay.credentials), (25, None));
         for bad in ["", "http://x", "smtp://u:p@mail.example.de:587", "smtp:///x"] {
-            assert!(check_smtp_url(bad).is_err(), "{bad}");
+            assert!(SmtpUrl::parse(bad).is_err(), "{bad}");
         }
     }
 }

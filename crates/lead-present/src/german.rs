@@ -94,6 +94,7 @@ pub fn clash(why: Clash) -> String {
         Clash::PushOff => "Push-Benachrichtigungen sind auf diesem Server nicht eingerichtet.".into(),
         Clash::NoMailbox => "Für Ihre Firma ist kein E-Mail-Postfach eingerichtet; ein Administrator richtet es unter „E-Mail-Postfach“ ein.".into(),
         Clash::NoSmtp => "Für das E-Mail-Postfach Ihrer Firma ist kein Postausgang (SMTP) eingerichtet.".into(),
+        Clash::NoAddress => "Diese Anfrage hat keine Absenderadresse mehr (anonymisiert); eine Antwort ist nicht möglich.".into(),
         Clash::DevicesFull => format!(
             "Es sind bereits {} Geräte für Sie eingetragen; entfernen Sie zuerst eines.",
             lead_store::MAX_DEVICES
@@ -156,6 +157,10 @@ pub fn event(event: Event, lead: &LeadRecord) -> Said {
         (Event::TicketReopened, LeadRecord::Ticket(ticket)) => {
             line(format!("Ticket „{}“ wurde wieder geöffnet.", ticket.title))
         }
+        (Event::TicketPending, LeadRecord::Ticket(ticket)) => line(format!(
+            "Ticket „{}“ wurde beantwortet und wartet auf den Kunden.",
+            ticket.title
+        )),
         (Event::OrderOwnerChanged | Event::TicketOwnerChanged, lead) => line(owned(lead)),
         (_, LeadRecord::Order(order)) => notification(lead_domain::order_notification(order.total)),
         (_, LeadRecord::Ticket(ticket)) => notification(lead_domain::ticket_notification(&ticket.title, &ticket.email)),
@@ -282,6 +287,7 @@ mod tests {
             Clash::Already(TicketStatus::Pending),
             Clash::NoMailbox,
             Clash::NoSmtp,
+            Clash::NoAddress,
         ] {
             let said = clash(why);
             assert!(said.ends_with('.') && !said.ends_with(".."), "{said}");

@@ -7,14 +7,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::team::{intruder, ok, post};
-use common::{cli, token_for, wait_until, Mail, SmtpSink, TestApp};
+use common::team::{intruder, ok, post, set_mailbox};
+use common::{cli, cli_with_env, token_for, wait_until, Mail, Receiver, SmtpSink, TestApp};
 use serde_json::Value;
 
 /// A server that sends e-mail to `sink`; the employees want none, so the sink sees replies only.
 fn app_with_smtp(sink: &SmtpSink) -> TestApp {
     let app = TestApp::spawn_with(&format!(
-        "[smtp]\nurl = \"{}\"\nfrom = \"CRM <crm@server.example>\"\n[outbox]\nretry_schedule_secs = [0, 1]\n",
+        "[smtp]\nurl = \"{}\"\nfrom = \"CRM <crm@server.example>\"\n[outbox]\nretry_schedule_secs = [0, 1]\nallow_private_targets = true\n",
         sink.url
     ));
     for employee in &app.acme.employees {
@@ -24,22 +24,6 @@ fn app_with_smtp(sink: &SmtpSink) -> TestApp {
             .success());
     }
     app
-}
-
-/// Gives Acme a mailbox (replies leave from `service@acme.example`).
-fn set_mailbox(app: &TestApp, extra: &[&str]) {
-    let mut args = vec![
-        "company",
-        "mailbox",
-        "Acme",
-        "--imap",
-        "imaps://service%40acme.example:geheim@mail.acme.example/INBOX",
-        "--from",
-        "Acme Service <service@acme.example>",
-    ];
-    args.extend_from_slice(extra);
-    let set = cli(&app.db.url, &args);
-    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
 }
 
 fn wait_for_mails(sink: &SmtpSink, count: usize) -> Vec<Mail> {
@@ -72,6 +56,13 @@ backend_test! {
 fn a_reply_leaves_threaded_from_the_companys_address_and_the_ticket_waits_for_the_customer() {
     let sink = SmtpSink::start(vec![]);
     let app = app_with_smtp(&sink);
+    let hooks = Receiver::start(vec![]);
+    let added = cli_with_env(
+        &app.db.url,
+        &["webhook", "add", "--company", "Acme", "--url", &hooks.url, "--events", "ticket.pending,ticket.closed"],
+        &[("LEAD_OUTBOX_ALLOW_PRIVATE", "1")],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let token = token_for(&app.store, app.acme.employees[0]);
     let ticket = post(
         &app,
@@ -91,7 +82,7 @@ fn a_reply_leaves_threaded_from_the_companys_address_and_the_ticket_waits_for_th
     for (body, code) in [(r#"{"text":"   "}"#, "missing_field"), (r#"{}"#, "missing_field"), (r#"{"text":7}"#, "invalid_field")] {
         app.team("POST", &path, &token, body).assert_error(400, code, Some("text"));
     }
-    let too_long = format!(r#"{{"text":"{}"}}"#, "x".repeat(50_001));
+    let too_long = format!(r#"{{"text":"{}"}}"#, "x".repeat(10_001));
     app.team("POST", &path, &token, &too_long).assert_error(400, "invalid_field", Some("text"));
     app.team("POST", "/api/v1/tickets/999999/messages", &token, r#"{"text":"Hallo"}"#).assert_error(404, "not_found", None);
     let (_, stranger) = intruder(&app);
@@ -114,6 +105,11 @@ fn a_reply_leaves_threaded_from_the_companys_address_and_the_ticket_waits_for_th
     assert_eq!(ok(app.team("GET", &format!("/api/v1/tickets/{ticket}"), &token, ""))["status"], "pending");
     let waiting = ok(app.team("GET", "/api/v1/tickets?status=pending", &token, ""));
     assert_eq!(waiting["items"].as_array().unwrap().len(), 1, "{waiting}");
+    let told = wait_until("ticket.pending at the webhook", Duration::from_secs(15), || {
+        hooks.received().first().map(|hook| hook.json())
+    });
+    assert_eq!(told["type"], "ticket.pending");
+    assert_eq!(told["data"]["status"], "pending");
 
     let mails = wait_for_mails(&sink, 1);
     let mail = &mails[0];
@@ -156,6 +152,14 @@ fn a_reply_leaves_threaded_from_the_companys_address_and_the_ticket_waits_for_th
     let reopened = ok(app.team("POST", &format!("/api/v1/tickets/{ticket}/reopen"), &token, ""));
     assert_eq!(reopened["status"], "open");
     wait_for_mails(&sink, 3);
+    // Pending once per answer awaited: the second reply (already pending) told no one.
+    let events = wait_until("three events at the webhook", Duration::from_secs(15), || {
+        let received = hooks.received();
+        (received.len() >= 3).then_some(received)
+    });
+    let mut types: Vec<String> = events.iter().map(|hook| hook.json()["type"].as_str().unwrap().to_owned()).collect();
+    types.sort();
+    assert_eq!(types, ["ticket.closed", "ticket.pending", "ticket.pending"]);
 }
 }
 

@@ -45,22 +45,25 @@ fn the_operator_sets_shows_and_removes_a_mailbox_and_bad_settings_change_nothing
     // The URL from standard input keeps the password out of the shell's history.
     let set = cli_with_stdin(
         &app.db.url,
-        &["company", "mailbox", "Acme", "--imap", "-", "--from", "Acme Service <service@acme.example>", "--move-to", "Erledigt"],
-        &format!("{IMAP}\n"),
+        &["company", "mailbox", "Acme", "--imap", "-", "--smtp", "-", "--from", "Acme Service <service@acme.example>", "--move-to", "Erledigt"],
+        &format!("{IMAP}\nsmtps://service%40acme.example:smtp-s3cret@smtp.acme.example\n"),
     );
     assert!(set.status.success(), "{}", stderr(&set));
     assert!(!stderr(&set).contains("s3cret"), "{}", stderr(&set));
-    assert!(stderr(&set).contains("no [smtp]"), "warned that nothing can be sent: {}", stderr(&set));
     let shown = stdout(&show());
     assert!(shown.contains("imaps://service@acme.example@mail.acme.example:993/INBOX"), "{shown}");
     assert!(shown.contains("\"Acme Service\" <service@acme.example>"), "{shown}");
     assert!(shown.contains("moved to Erledigt") && shown.contains("Checked:    never"), "{shown}");
-    assert!(!shown.contains("s3cret"), "the password is never shown again: {shown}");
+    assert!(shown.contains("SMTP:       smtps://smtp.acme.example"), "{shown}");
+    assert!(!shown.contains("s3cret"), "the passwords are never shown again: {shown}");
     let audit = cli(&app.db.url, &["audit", "list", "--json"]);
     assert!(stdout(&audit).contains("mailbox.set") && !stdout(&audit).contains("s3cret"), "{}", stdout(&audit));
 
     assert!(cli(&app.db.url, &["company", "mailbox", "Acme", "--off"]).status.success());
     assert!(stdout(&show()).contains("has no mailbox"));
+    let without_smtp = cli(&app.db.url, &["company", "mailbox", "Acme", "--imap", IMAP, "--from", "service@acme.example"]);
+    assert!(stderr(&without_smtp).contains("no [smtp]"), "warned that nothing can be sent: {}", stderr(&without_smtp));
+    assert!(cli(&app.db.url, &["company", "mailbox", "Acme", "--off"]).status.success());
     let again = cli(&app.db.url, &["company", "mailbox", "Acme", "--off"]);
     assert!(!again.status.success(), "none to remove");
 }
@@ -162,12 +165,22 @@ fn a_persons_export_holds_the_conversation_and_the_erasure_takes_it_along() {
     for path in [format!("/api/v1/tickets/{ticket}/messages"), format!("/api/v1/orders/{order}/messages")] {
         assert_eq!(app.team("POST", &path, &token, r#"{"text":"Antwort für Sie"}"#).status, 201);
     }
+    // A colleague's conversation that names the address is someone else's record: listed, redactable.
+    let other = post(&app, &app.acme, r#"{"type":"ticket","email":"kollege@example.com","message":"Wer ist das?"}"#);
+    let other_path = format!("/api/v1/tickets/{other}/messages");
+    let said = r#"{"text":"Das ist kunde@example.com, bitte zurückrufen."}"#;
+    assert_eq!(app.team("POST", &other_path, &token, said).status, 201);
     let export = cli(&app.db.url, &["person", "export", "--company", "Acme", "--email", "kunde@example.com"]);
     let document: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
     let messages = document["messages"].as_array().expect("the conversations in the export");
-    assert_eq!(messages.len(), 2, "{document}");
+    assert_eq!(messages.len(), 2, "only the conversations of the person's leads: {document}");
     assert_eq!(messages[0]["text"], "Antwort für Sie");
     assert_eq!(messages[0]["to"], "kunde@example.com");
+    let mentioned = document["mentioned_in"].as_array().unwrap();
+    assert!(
+        mentioned.iter().any(|m| m["record"] == "ticket" && m["id"] == other && m["field"] == "email"),
+        "{document}"
+    );
 
     // Orders kept as business records lose their conversation too.
     let keep = app.db.dir.path().join("keep-orders.toml");
@@ -175,8 +188,68 @@ fn a_persons_export_holds_the_conversation_and_the_erasure_takes_it_along() {
     let keep = keep.to_str().unwrap();
     let erased = cli(&app.db.url, &["--config", keep, "person", "erase", "--company", "Acme", "--email", "kunde@example.com", "--yes"]);
     assert!(erased.status.success(), "{}", stderr(&erased));
-    assert_eq!(app.db.number("SELECT COUNT(*) AS n FROM messages"), 0);
+    assert_eq!(app.db.number("SELECT COUNT(*) AS n FROM messages"), 1, "the colleague's only");
     assert_eq!(app.db.number("SELECT COUNT(*) AS n FROM web_orders"), 1, "the order kept, anonymised");
+    let redacted = cli(&app.db.url, &["person", "redact", "--company", "Acme", "--email", "kunde@example.com", "--yes"]);
+    assert!(redacted.status.success(), "{}", stderr(&redacted));
+    let items = ok(app.team("GET", &other_path, &token, ""))["items"].as_array().unwrap().clone();
+    assert_eq!(items[1]["text"], "Das ist [entfernt], bitte zurückrufen.");
+    // Nobody to answer any more.
+    let refused = app.team("POST", &format!("/api/v1/orders/{order}/messages"), &token, r#"{"text":"Noch da?"}"#);
+    refused.assert_error(409, "conflict", None);
+    assert!(refused.json()["message"].as_str().unwrap().contains("anonymisiert"), "{}", refused.text());
+}
+}
+
+backend_test! {
+fn a_companys_admin_sets_changes_and_removes_the_mailbox_in_the_dashboard() {
+    let app = TestApp::spawn();
+    let session = first_employee_session(&app);
+    let page = || app.server.request("GET", "/app/admin/postfach", &[("Cookie", session.0.as_str())], b"");
+    assert_eq!(page().status, 403, "a member does not see it");
+    assert_eq!(post_form(&app, &session, "/app/admin/postfach", &format!("imap={IMAP}&from=a%40b.de")).status, 403);
+    let admin = app.acme.employees[0].to_string();
+    assert!(cli(&app.db.url, &["employee", "role", &admin, "admin"]).status.success());
+    assert!(page().text().contains("Noch kein Postfach eingerichtet"));
+
+    let imap = "imaps%3A%2F%2Fservice%2540acme.example%3As3cret%40mail.acme.example%2FINBOX";
+    for (body, said) in [
+        ("imap=https%3A%2F%2Fx&from=a%40b.de".to_owned(), "IMAP-Adresse ist ungültig"),
+        ("imap=imap%3A%2F%2Fu%3Ap%40mail.acme.example&from=a%40b.de".to_owned(), "Klartext"),
+        (format!("imap={imap}&from=Acme"), "Absenderadresse ist ungültig"),
+        (format!("imap={imap}&from=a%40b.de&smtp=smtp%3A%2F%2Fu%3Ap%40mail.acme.example"), "SMTP-Adresse ist ungültig"),
+        ("imap=&from=a%40b.de".to_owned(), "Das Feld „imap“ darf nicht leer sein."),
+    ] {
+        let refused = post_form(&app, &session, "/app/admin/postfach", &body);
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text());
+        assert!(refused.text().contains(said), "{said:?} in {}", refused.text());
+    }
+    assert!(page().text().contains("Noch kein Postfach eingerichtet"), "nothing set by a refused form");
+
+    let smtp = "smtps%3A%2F%2Fservice%2540acme.example%3Aalso-s3cret%40smtp.acme.example";
+    let set = post_form(&app, &session, "/app/admin/postfach", &format!("imap={imap}&from=Acme+%3Cservice%40acme.example%3E&smtp={smtp}"));
+    assert_eq!(set.status, 303, "{}", set.text());
+    let shown = page().text();
+    assert!(shown.contains("imaps://service@acme.example@mail.acme.example:993/INBOX"), "{shown}");
+    assert!(shown.contains("smtps://smtp.acme.example"), "{shown}");
+    assert!(!shown.contains("s3cret"), "never a password: {shown}");
+    // Only the sender changed: the URLs, passwords and all, stay.
+    let changed = post_form(&app, &session, "/app/admin/postfach", "imap=&from=Acme+Service+%3Cservice%40acme.example%3E&smtp=");
+    assert_eq!(changed.status, 303, "{}", changed.text());
+    let shown = page().text();
+    assert!(shown.contains("&quot;Acme Service&quot; &lt;service@acme.example&gt;"), "{shown}");
+    assert!(shown.contains("smtps://smtp.acme.example"), "{shown}");
+    let shown_cli = stdout(&cli(&app.db.url, &["company", "mailbox", "Acme"]));
+    assert!(shown_cli.contains("mail.acme.example") && shown_cli.contains("smtp.acme.example"), "{shown_cli}");
+    let audit = stdout(&cli(&app.db.url, &["audit", "list", "--json"]));
+    assert!(audit.contains("mailbox.set") && audit.contains("in the dashboard"), "{audit}");
+    // The server's own again.
+    let server = post_form(&app, &session, "/app/admin/postfach", "imap=&from=service%40acme.example&smtp=&smtp_server=1");
+    assert_eq!(server.status, 303);
+    assert!(page().text().contains("der des Servers"));
+
+    assert_eq!(post_form(&app, &session, "/app/admin/postfach/off", "").status, 303);
+    assert!(page().text().contains("Noch kein Postfach eingerichtet"));
 }
 }
 

@@ -127,6 +127,8 @@ pub enum Clash {
     NoMailbox,
     /// Neither the company's mailbox nor the server has an SMTP server to send by.
     NoSmtp,
+    /// The lead has no sender's address to answer (it was anonymised).
+    NoAddress,
 }
 
 impl StoreError {

@@ -153,7 +153,7 @@ diesel::table! {
     tickets (id) {
         id -> BigInt,
         company_id -> BigInt,
-        api_key_id -> BigInt,
+        api_key_id -> Nullable<BigInt>,
         customer_id -> Nullable<BigInt>,
         email -> Text,
         email_normalized -> Text,
@@ -427,6 +427,8 @@ diesel::table! {
         checked_at -> Nullable<BigInt>,
         last_error -> Nullable<Text>,
         last_error_at -> Nullable<BigInt>,
+        reader -> Nullable<Text>,
+        reader_until -> Nullable<BigInt>,
         created_at -> BigInt,
         updated_at -> BigInt,
     }

@@ -1,7 +1,10 @@
 -- E-mail conversations on leads (issue 28): a ticket may wait for the customer ('pending',
--- set by a reply), a company may have a mailbox, and a lead a conversation.
+-- set by a reply) and may come from an e-mail (no key), a company may have a mailbox, and a
+-- lead a conversation.
 ALTER TABLE tickets DROP CONSTRAINT tickets_status_check;
 ALTER TABLE tickets ADD CONSTRAINT tickets_status_check CHECK (status IN ('open', 'pending', 'closed'));
+-- NULL: made from an e-mail to the company's mailbox (no key)
+ALTER TABLE tickets ALTER COLUMN api_key_id DROP NOT NULL;
 
 -- A company's mailbox (at most one): where replies leave from and where the customers' answers
 -- and new enquiries are read. The URLs hold passwords: never shown again once set.
@@ -22,6 +25,9 @@ CREATE TABLE mailboxes (
     checked_at    BIGINT,
     last_error    TEXT,
     last_error_at BIGINT,
+    -- the server instance reading it, until its lease runs out (one reader per mailbox)
+    reader        TEXT,
+    reader_until  BIGINT,
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );

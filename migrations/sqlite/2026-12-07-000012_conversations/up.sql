@@ -1,5 +1,6 @@
 -- E-mail conversations on leads (issue 28): a ticket may wait for the customer ('pending',
--- set by a reply), a company may have a mailbox, and a lead a conversation.
+-- set by a reply) and may come from an e-mail (no key), a company may have a mailbox, and a
+-- lead a conversation.
 --
 -- SQLite changes a CHECK only by rebuilding the table, and a table others refer to only with
 -- foreign keys off, which a transaction cannot switch: this migration runs outside diesel's
@@ -9,7 +10,8 @@ BEGIN;
 CREATE TABLE tickets_rebuilt (
     id                INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id        BIGINT  NOT NULL REFERENCES companies (id),
-    api_key_id        BIGINT  NOT NULL REFERENCES api_keys (id),
+    -- the key it came with; NULL: made from an e-mail to the company's mailbox
+    api_key_id        BIGINT  REFERENCES api_keys (id),
     customer_id       BIGINT  REFERENCES customers (id),
     email             TEXT    NOT NULL,
     email_normalized  TEXT    NOT NULL,
@@ -64,6 +66,9 @@ CREATE TABLE mailboxes (
     checked_at    BIGINT,
     last_error    TEXT,
     last_error_at BIGINT,
+    -- the server instance reading it, until its lease runs out (one reader per mailbox)
+    reader        TEXT,
+    reader_until  BIGINT,
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );

@@ -17,6 +17,7 @@ mod export;
 mod inbox;
 mod leads;
 mod login;
+mod mailbox;
 mod pages;
 mod password;
 mod privacy;
@@ -220,6 +221,12 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/app/admin/keys/issue").route(web::post().to(admin::issue_key)))
         .service(web::resource("/app/admin/protokoll").route(web::get().to(admin::submissions)))
         .service(web::resource("/app/admin/audit").route(web::get().to(admin::audit)))
+        .service(
+            web::resource("/app/admin/postfach")
+                .route(web::get().to(mailbox::mailbox))
+                .route(web::post().to(mailbox::set_mailbox)),
+        )
+        .service(web::resource("/app/admin/postfach/off").route(web::post().to(mailbox::remove_mailbox)))
         .service(web::resource("/app/admin/webhooks").route(web::get().to(admin::webhooks)))
         .service(web::resource("/app/admin/webhooks/add").route(web::post().to(admin::add_webhook)))
         .service(web::resource("/app/admin/webhooks/{id}/test").route(web::post().to(admin::test_webhook)))

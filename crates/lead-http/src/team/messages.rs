@@ -16,7 +16,7 @@ use crate::{json, ApiError, HttpConfig, TeamMember};
 /// The body of `POST …/messages`.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub(crate) struct NewMessageBody {
-    /// The reply (at most 50 000 characters); the customer's last message is quoted below it.
+    /// The reply (at most 10 000 characters); the customer's last message is quoted below it.
     #[serde(default)]
     #[schema(value_type = String, required = true)]
     text: Given<String>,

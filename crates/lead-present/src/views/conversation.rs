@@ -28,7 +28,7 @@ pub struct MessageView {
     at: String,
     /// The employee who wrote it (`out`).
     author: Option<EmployeeView>,
-    /// `pending`, `delivered` or `failed` (`out`; `failed` also when it bounced).
+    /// `pending`, `delivered` or `failed` (`out`).
     #[schema(value_type = Option<String>)]
     delivery: Option<&'static str>,
     /// Its `Message-ID`, without angle brackets (e-mails).

@@ -55,7 +55,8 @@ pub struct DeliveryView {
     /// e-mail address, or the employee's address and the device's push service.
     target: String,
     /// `order.created`, `ticket.created`, `order.accepted`, `order.rejected`,
-    /// `ticket.closed`, `ticket.reopened`, `confirmation` or `push.test`.
+    /// `ticket.closed`, `ticket.reopened`, `ticket.pending`, `order.owner_changed`,
+    /// `ticket.owner_changed`, `message.reply`, `confirmation` or `push.test`.
     #[schema(value_type = String)]
     event: &'static str,
     attempts: u32,

@@ -48,7 +48,7 @@ pub enum CompanyCommand {
         #[arg(long, requires = "imap")]
         from: Option<String>,
         /// The SMTP server replies leave by, in [smtp] url's format (default: the server's
-        /// [smtp]).
+        /// [smtp]); `-` reads it from standard input (after the IMAP URL, if that is `-` too).
         #[arg(long, requires = "imap")]
         smtp: Option<String>,
         /// A folder imported messages are moved to (default: they are marked read where they

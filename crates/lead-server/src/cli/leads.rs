@@ -62,7 +62,7 @@ pub enum TicketsCommand {
         /// Id or exact name of the company.
         #[arg(long)]
         company: String,
-        /// Only this status: open, closed.
+        /// Only this status: open, pending, closed.
         #[arg(long)]
         status: Option<TicketStatus>,
         #[command(flatten)]

@@ -26,7 +26,8 @@ pub enum WebhookCommand {
         #[arg(long)]
         url: String,
         /// Comma-separated events (default: all): order.created, ticket.created,
-        /// order.accepted, order.rejected, ticket.closed, ticket.reopened.
+        /// order.accepted, order.rejected, ticket.closed, ticket.reopened, ticket.pending,
+        /// order.owner_changed, ticket.owner_changed.
         #[arg(long, value_delimiter = ',')]
         events: Vec<Event>,
         /// standard (signed JSON events) or slack (`{"text": …}` for Slack, Mattermost,

@@ -38,7 +38,12 @@ pub(super) fn company(command: CompanyCommand, store: &Store, config: &Config) -
             let company = store.access().find_company(&company)?;
             let change = match (imap, off) {
                 (Some(imap), _) => {
+                    // `-`: from standard input, a line each (the IMAP URL first).
                     let imap = if imap == "-" { read_stdin_line()? } else { imap };
+                    let smtp = match smtp.as_deref() {
+                        Some("-") => Some(read_stdin_line()?),
+                        _ => smtp,
+                    };
                     super::mailbox::Change::Set {
                         imap,
                         from: from.unwrap_or_default(),

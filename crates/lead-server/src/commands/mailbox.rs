@@ -1,8 +1,8 @@
 //! `company mailbox`: set, show or remove a company's mailbox.
 
 use anyhow::bail;
-use lead_domain::{ImapSecurity, ImapUrl, Sender};
-use lead_store::{Company, MailboxSettings, Store};
+use lead_domain::{ImapUrl, MailSecurity, Sender};
+use lead_store::{Company, MailboxSettings, SmtpChoice, Store};
 
 use crate::config::Config;
 
@@ -30,23 +30,27 @@ pub(super) fn mailbox(store: &Store, config: &Config, company: &Company, change:
             move_to,
         } => {
             let imap = ImapUrl::parse(&imap)?;
-            if imap.security == ImapSecurity::Plain && !config.outbox.allow_private_targets {
+            if imap.security == MailSecurity::Plain && !config.outbox.allow_private_targets {
                 bail!(
                     "plain imap:// would send the password unencrypted: use imaps:// or add ?tls=required \
                      (plain only with [outbox] allow_private_targets, for tests)"
                 );
             }
-            let settings = MailboxSettings {
-                imap,
-                from: Sender::parse(&from)?,
-                smtp_url: smtp.map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()),
-                move_to,
+            let smtp = match smtp.map(|url| url.trim().to_owned()).filter(|url| !url.is_empty()) {
+                Some(url) => SmtpChoice::Own(url),
+                None => SmtpChoice::Server,
             };
-            if settings.smtp_url.is_none() && config.smtp.url.trim().is_empty() {
+            if smtp == SmtpChoice::Server && config.smtp.url.trim().is_empty() {
                 eprintln!(
                     "Note: this server has no [smtp] and the mailbox no --smtp: replies cannot be sent until one is set."
                 );
             }
+            let settings = MailboxSettings {
+                imap: Some(imap),
+                from: Sender::parse(&from)?,
+                smtp,
+                move_to,
+            };
             let mailbox = store.outbox().set_mailbox(company.id, &settings)?;
             eprintln!(
                 "Company {:?}: mailbox {} set; replies leave from {}.",

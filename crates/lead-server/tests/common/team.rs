@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use lead_testkit::{add_company, token_for, Company, Response, TestApp};
+use lead_testkit::{add_company, cli, token_for, Company, Response, TestApp};
 
 pub const ORDER: &str =
     r#"{"type":"order","email":"kunde@beispiel.de","subject":"Bestellung","total":49.90,"sku":"A-1"}"#;
@@ -46,4 +46,20 @@ pub fn intruder(app: &TestApp) -> (Company, String) {
     let other = add_company(&app.store, "Other", 1);
     let token = token_for(&app.store, other.employees[0]);
     (other, token)
+}
+
+/// Gives Acme a mailbox (replies leave from `service@acme.example`).
+pub fn set_mailbox(app: &TestApp, extra: &[&str]) {
+    let mut args = vec![
+        "company",
+        "mailbox",
+        "Acme",
+        "--imap",
+        "imaps://service%40acme.example:geheim@mail.acme.example/INBOX",
+        "--from",
+        "Acme Service <service@acme.example>",
+    ];
+    args.extend_from_slice(extra);
+    let set = cli(&app.db.url, &args);
+    assert!(set.status.success(), "{}", String::from_utf8_lossy(&set.stderr));
 }

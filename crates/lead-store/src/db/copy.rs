@@ -116,7 +116,7 @@ mod rows {
         consent_page: Option<String>, consent_client: Option<String>,
     });
     full_row!(Ticket, tickets {
-        company_id: i64, api_key_id: i64, customer_id: Option<i64>, email: String, email_normalized: String,
+        company_id: i64, api_key_id: Option<i64>, customer_id: Option<i64>, email: String, email_normalized: String,
         title: String, message: String, status: String, payload: String, created_at: i64,
         status_changed_by: Option<i64>, status_changed_at: Option<i64>, held: Option<String>,
         owner_id: Option<i64>, owner_by: Option<i64>, consent_given: Option<i32>, consent_text: Option<String>,
@@ -203,6 +203,8 @@ mod rows {
         checked_at: Option<i64>,
         last_error: Option<String>,
         last_error_at: Option<i64>,
+        reader: Option<String>,
+        reader_until: Option<i64>,
         created_at: i64,
         updated_at: i64,
     }

@@ -86,7 +86,7 @@ pub struct DueDelivery {
 }
 
 /// A reply of the team to send: the message as stored, what it answers, and how it leaves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OutgoingReply {
     /// The company's address (`"Name" <address>`).
     pub from: String,
@@ -109,6 +109,19 @@ pub struct OutgoingReply {
     pub quoted: Option<Quoted>,
     /// The company's SMTP server, with its credentials (`None`: the server's `[smtp]`).
     pub smtp_url: Option<String>,
+}
+
+impl std::fmt::Debug for OutgoingReply {
+    /// Without the SMTP server's password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutgoingReply")
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("message_id", &self.message_id)
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::redact_password))
+            .finish_non_exhaustive()
+    }
 }
 
 /// A message quoted in a reply.

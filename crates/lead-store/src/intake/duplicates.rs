@@ -26,6 +26,10 @@ use crate::models::{counts_as_lead, Hold};
 use crate::schema::{idempotency_keys, lead_fingerprints, tickets, web_orders};
 use crate::Result;
 
+/// A stored lead as the duplicate memory reads it: id, key (`None`: a ticket made from an
+/// e-mail), payload, arrival, why held.
+type StoredRow = (i64, Option<KeyId>, String, i64, Option<String>);
+
 /// The fingerprint of a lead's body: the first 64 bits of the SHA-256 of its canonical
 /// spelling (whitespace, the order of the members and escapes do not count), per key. A
 /// body that is not JSON is taken as it is.
@@ -258,14 +262,14 @@ impl RecentLeads {
             // Ids grow with time (one writer): walk back from the newest until the cutoff.
             let mut below = i64::MAX;
             'table: loop {
-                let rows: Vec<(i64, KeyId, String, i64, Option<String>)> = match lead_type {
+                let rows: Vec<StoredRow> = match lead_type {
                     LeadType::Order => web_orders::table
                         .filter(web_orders::id.lt(below))
                         .order(web_orders::id.desc())
                         .limit(CHUNK)
                         .select((
                             web_orders::id,
-                            web_orders::api_key_id,
+                            web_orders::api_key_id.nullable(),
                             web_orders::payload,
                             web_orders::created_at,
                             web_orders::held,
@@ -303,7 +307,8 @@ impl RecentLeads {
                         None => true,
                         Some(name) => name.parse::<Hold>().ok().is_some_and(|hold| counts_as_lead(Some(hold))),
                     };
-                    if counts && !keyed.contains(&id) {
+                    // A ticket made from an e-mail came with no key: no form sends it again.
+                    if let (true, false, Some(key_id)) = (counts, keyed.contains(&id), key_id) {
                         let first = FirstLead {
                             id: LeadId::of(lead_type, id),
                             at,

@@ -72,8 +72,12 @@ impl Intake<'_> {
                 }
                 _ => return Err(StoreError::corrupt(format!("attachment {id} belongs to no lead"))),
             };
-            // Ids the store read itself: safe in SQL.
-            crate::outbox::delete_deliveries(conn, &format!("{column} = {lead} AND status = 'pending'"))?;
+            // Ids the store read itself: safe in SQL. What tells of the lead goes; a reply the
+            // team already wrote to its sender still leaves.
+            crate::outbox::delete_deliveries(
+                conn,
+                &format!("{column} = {lead} AND status = 'pending' AND event <> 'message.reply'"),
+            )?;
             let notifications = diesel::sql_query(format!("DELETE FROM notifications WHERE {column} = {lead}"));
             crate::db::dialect::each_backend!(conn, c => notifications.execute(c))?;
             crate::access::audit::record(

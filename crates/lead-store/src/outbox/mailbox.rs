@@ -13,16 +13,28 @@ use crate::schema::mailboxes;
 use crate::{Problem, Result, StoreError};
 
 /// What a company's admins (or the operator) set.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct MailboxSettings {
-    /// Where it is read.
-    pub imap: ImapUrl,
+    /// Where it is read (`None`: as set before — its password is never shown again, so a form
+    /// that changes something else leaves it out).
+    pub imap: Option<ImapUrl>,
     /// The address replies leave from.
     pub from: Sender,
-    /// lettre's URL of the SMTP server replies leave by (`None`: the server's `[smtp]`).
-    pub smtp_url: Option<String>,
+    /// The SMTP server replies leave by.
+    pub smtp: SmtpChoice,
     /// A folder imported messages are moved to (`None`: they are marked read where they are).
     pub move_to: Option<String>,
+}
+
+/// Which SMTP server a company's replies leave by.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SmtpChoice {
+    /// The server's `[smtp]`.
+    Server,
+    /// The company's own, at this URL (lettre's format).
+    Own(String),
+    /// As set before (the server's, for a new mailbox).
+    Keep,
 }
 
 /// A company's mailbox as shown: no password.
@@ -49,12 +61,41 @@ pub struct Mailbox {
 }
 
 /// How a reply of a company leaves: from its address, by its SMTP server or the server's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReplyRoute {
     /// The company's address.
     pub from: Sender,
     /// Its SMTP server (`None`: the server's `[smtp]`).
     pub smtp_url: Option<String>,
+}
+
+impl std::fmt::Debug for MailboxSettings {
+    /// Without the passwords.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailboxSettings")
+            .field("imap", &self.imap)
+            .field("from", &self.from)
+            .field(
+                "smtp",
+                &match &self.smtp {
+                    SmtpChoice::Server => "the server's".to_owned(),
+                    SmtpChoice::Own(url) => crate::redact_password(url),
+                    SmtpChoice::Keep => "as before".to_owned(),
+                },
+            )
+            .field("move_to", &self.move_to)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ReplyRoute {
+    /// Without the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyRoute")
+            .field("from", &self.from)
+            .field("smtp_url", &self.smtp_url.as_deref().map(crate::redact_password))
+            .finish()
+    }
 }
 
 type MailboxRow = (
@@ -89,8 +130,8 @@ impl Outbox<'_> {
     /// the folder's first unread message when the server, login or folder changed; messages
     /// already filed are never filed twice (their Message-ID is known).
     pub fn set_mailbox(&self, company_id: CompanyId, settings: &MailboxSettings) -> Result<Mailbox> {
-        if let Some(smtp) = &settings.smtp_url {
-            lead_domain::check_smtp_url(smtp).map_err(|error| StoreError::Invalid {
+        if let SmtpChoice::Own(smtp) = &settings.smtp {
+            lead_domain::SmtpUrl::parse(smtp).map_err(|error| StoreError::Invalid {
                 field: "smtp",
                 problem: Problem::Other(error.to_string()),
             })?;
@@ -106,22 +147,38 @@ impl Outbox<'_> {
                 problem: Problem::Other("a folder name with a quote, backslash or line break".into()),
             });
         }
-        let imap_url = imap_url_text(&settings.imap);
         let now = Timestamp::now().millis();
         self.store.write(|conn| {
             crate::access::companies::ensure_company(conn, company_id)?;
-            let before: Option<String> = mailboxes::table
+            let before: Option<(String, Option<String>)> = mailboxes::table
                 .find(company_id)
-                .select(mailboxes::imap_url)
+                .select((mailboxes::imap_url, mailboxes::smtp_url))
                 .first(conn)
                 .optional()?;
+            let imap = match (&settings.imap, &before) {
+                (Some(imap), _) => imap.clone(),
+                (None, Some((stored, _))) => ImapUrl::parse(stored)
+                    .map_err(|_| StoreError::corrupt(format!("the mailbox of company {company_id}")))?,
+                (None, None) => {
+                    return Err(StoreError::Invalid {
+                        field: "imap",
+                        problem: Problem::Blank,
+                    })
+                }
+            };
+            let smtp_url = match (&settings.smtp, &before) {
+                (SmtpChoice::Own(url), _) => Some(url.trim().to_owned()),
+                (SmtpChoice::Keep, Some((_, stored))) => stored.clone(),
+                (SmtpChoice::Server | SmtpChoice::Keep, _) => None,
+            };
             let values = (
-                mailboxes::imap_url.eq(&imap_url),
+                mailboxes::imap_url.eq(imap_url_text(&imap)),
                 mailboxes::from_address.eq(settings.from.to_string()),
-                mailboxes::smtp_url.eq(settings.smtp_url.as_deref().map(str::trim)),
+                mailboxes::smtp_url.eq(&smtp_url),
                 mailboxes::move_to.eq(move_to),
                 mailboxes::updated_at.eq(now),
             );
+            let before = before.map(|(imap, _)| imap);
             match before {
                 None => {
                     diesel::insert_into(mailboxes::table)
@@ -138,12 +195,7 @@ impl Outbox<'_> {
                         .execute(conn)?;
                     let same_folder = ImapUrl::parse(&before).is_ok_and(|before| {
                         (&before.host, before.port, &before.user, &before.folder)
-                            == (
-                                &settings.imap.host,
-                                settings.imap.port,
-                                &settings.imap.user,
-                                &settings.imap.folder,
-                            )
+                            == (&imap.host, imap.port, &imap.user, &imap.folder)
                     });
                     if !same_folder {
                         diesel::update(mailboxes::table.find(company_id))
@@ -165,7 +217,7 @@ impl Outbox<'_> {
                 "mailbox.set",
                 &format!(
                     "mailbox of company {company_id}: {} from {}",
-                    settings.imap.shown(),
+                    imap.shown(),
                     settings.from
                 ),
             )?;
@@ -244,9 +296,9 @@ fn imap_url_text(url: &ImapUrl) -> String {
             .replace('+', "%20")
     };
     let (scheme, tls) = match url.security {
-        lead_domain::ImapSecurity::Tls => ("imaps", ""),
-        lead_domain::ImapSecurity::StartTls => ("imap", "?tls=required"),
-        lead_domain::ImapSecurity::Plain => ("imap", ""),
+        lead_domain::MailSecurity::Tls => ("imaps", ""),
+        lead_domain::MailSecurity::StartTls => ("imap", "?tls=required"),
+        lead_domain::MailSecurity::Plain => ("imap", ""),
     };
     let host = if url.host.contains(':') {
         format!("[{}]", url.host)

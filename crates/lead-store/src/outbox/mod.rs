@@ -42,6 +42,8 @@ lead_domain::words! {
         TicketClosed = "ticket.closed",
         /// An employee reopened a ticket.
         TicketReopened = "ticket.reopened",
+        /// An employee answered a ticket's sender: it waits for the customer.
+        TicketPending = "ticket.pending",
         /// An order got another owner (or none).
         OrderOwnerChanged = "order.owner_changed",
         /// A ticket got another owner (or none).
@@ -64,6 +66,7 @@ impl Event {
         Event::OrderRejected,
         Event::TicketClosed,
         Event::TicketReopened,
+        Event::TicketPending,
         Event::OrderOwnerChanged,
         Event::TicketOwnerChanged,
     ];

@@ -27,8 +27,8 @@ lead_domain::words! {
     }
 }
 
-/// The longest reply, in characters.
-pub const MAX_REPLY_CHARS: usize = 50_000;
+/// The longest reply, in characters (as a note: what fits in a request body of 64 KiB).
+pub const MAX_REPLY_CHARS: usize = 10_000;
 
 /// How many Message-IDs a reply's `References` names at most: the first of the conversation
 /// and the latest (RFC 5322 lets a long thread's be shortened so).
@@ -194,6 +194,12 @@ impl Team<'_> {
         let server_smtp = self.store.shared.owed.email;
         self.store.write(|conn| {
             let replied = replied(conn, company_id, lead)?;
+            if lead_domain::Email::parse(&replied.email).is_err() {
+                return Err(StoreError::Conflict(
+                    crate::error::Clash::NoAddress,
+                    "the lead has no sender's address (it was anonymised)".into(),
+                ));
+            }
             let route = crate::outbox::mailbox::reply_route(conn, company_id)?.ok_or_else(|| {
                 StoreError::Conflict(crate::error::Clash::NoMailbox, "the company has no mailbox".into())
             })?;
@@ -263,6 +269,9 @@ impl Team<'_> {
                             tickets::status_changed_at.eq(now),
                         ))
                         .execute(conn)?;
+                    self.store
+                        .outbox()
+                        .enqueue(conn, company_id, lead, Event::TicketPending)?;
                 }
             }
             let mut found = load_messages(conn, Which::One(id))?;

@@ -34,6 +34,7 @@ pub(crate) fn admin_index(auto: lead_store::AutoCustomers, csrf: &str) -> Markup
             li { a href="/app/admin/kunden-import" { "Kunden importieren" } " – Ihre Kundenliste aus Excel oder dem Shop einlesen" }
             li { a href="/app/admin/protokoll" { "Formular-Protokoll" } " – jede Anfrage Ihrer Formulare, und warum eine fehlschlug" }
             li { a href="/app/admin/webhooks" { "Webhooks & Zustellungen" } " – Ihre Systeme benachrichtigen, und ob es ankam" }
+            li { a href="/app/admin/postfach" { "E-Mail-Postfach" } " – Anfragen per E-Mail beantworten: Absender, Postfach und Postausgang" }
             li { a href="/app/admin/audit" { "Audit-Log" } " – wer wann was an Zugängen, Schlüsseln und Daten geändert hat" }
             li { a href="/app/admin/datenschutz" { "Datenschutz" } " – Auskunft über die Daten einer Person und ihre Löschung (DSGVO Art. 15 und 17)" }
         }

@@ -73,7 +73,7 @@ pub(super) fn reply_form(base: &str, csrf: &str, to: &str, conversation: &Conver
                 form method="post" action={ (base) "/reply" } class="reply" id="reply" {
                     input type="hidden" name="csrf" value=(csrf);
                     label for="reply-text" { "Antwort per E-Mail an " (to) }
-                    textarea id="reply-text" name="text" rows="6" maxlength="50000" required {}
+                    textarea id="reply-text" name="text" rows="6" maxlength="10000" required {}
                     p class="hint" { "Von " (from) "; die letzte Nachricht des Kunden wird darunter zitiert." }
                     button type="submit" class="accept" { "Antwort senden" }
                 }

@@ -12,6 +12,7 @@ pub(crate) mod import;
 mod keys;
 mod kinds;
 mod lists;
+mod mailbox;
 mod me;
 mod record;
 
@@ -23,6 +24,7 @@ pub(crate) use customers::{customer_file, customers, FileMore, FilePaging};
 pub(crate) use keys::{admin_keys, Routing};
 pub(crate) use kinds::OnDashboard;
 pub(crate) use lists::{leads, ListView};
+pub(crate) use mailbox::admin_mailbox;
 pub(crate) use me::{notifications, password_form, settings, Settings};
 pub(crate) use record::{lead, History, NotesShown, Owning};
 

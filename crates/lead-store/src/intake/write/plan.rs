@@ -302,7 +302,7 @@ fn earlier_duplicate(
     // database file restored from a backup under a running server) never answers for a
     // lead that is not there.
     match stored_lead(conn, first)? {
-        Some(stored) if stored.api_key_id == key_id && fingerprint_of(&stored.payload) == fingerprint => {
+        Some(stored) if stored.api_key_id == Some(key_id) && fingerprint_of(&stored.payload) == fingerprint => {
             Ok(Some(replayed(first, stored.customer_id)))
         }
         _ => {
@@ -316,15 +316,20 @@ fn earlier_duplicate(
 struct StoredLead {
     payload: String,
     customer_id: Option<CustomerId>,
-    api_key_id: KeyId,
+    /// `None`: a ticket made from an e-mail.
+    api_key_id: Option<KeyId>,
 }
 
 /// The payload, customer and key of a stored order or ticket.
 fn stored_lead(conn: &mut DbConnection, id: LeadId) -> Result<Option<StoredLead>> {
-    let found: Vec<(String, Option<CustomerId>, KeyId)> = match id {
+    let found: Vec<(String, Option<CustomerId>, Option<KeyId>)> = match id {
         LeadId::Order(id) => web_orders::table
             .find(id)
-            .select((web_orders::payload, web_orders::customer_id, web_orders::api_key_id))
+            .select((
+                web_orders::payload,
+                web_orders::customer_id,
+                web_orders::api_key_id.nullable(),
+            ))
             .load(conn)?,
         LeadId::Ticket(id) => tickets::table
             .find(id)

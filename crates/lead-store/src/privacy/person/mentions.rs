@@ -13,11 +13,11 @@ use super::{address, find, lead_ids, Found};
 use crate::access::audit;
 use crate::db::dialect::{contains, lower};
 use crate::db::DbConnection;
-use crate::ids::CompanyId;
+use crate::ids::{CompanyId, MessageId};
 use crate::outbox::delete_deliveries;
 use crate::privacy::deletion::list;
 use crate::privacy::Privacy;
-use crate::schema::{customers, notes, notifications, outbox, submissions, tickets, web_orders};
+use crate::schema::{customers, messages, notes, notifications, outbox, submissions, tickets, web_orders};
 use crate::{Result, StoreError};
 
 /// What a redaction puts where the address was.
@@ -212,9 +212,10 @@ pub struct Mention {
     pub record: &'static str,
     /// That record's id.
     pub id: i64,
-    /// Where: `title`, `message`, `payload` (what the website sent), `name`, or `note`.
+    /// Where: `title`, `message`, `payload` (what the website sent), `name`, `note`, or
+    /// `email` (an e-mail of its conversation).
     pub field: &'static str,
-    /// For a `note`: the note's id.
+    /// For a `note`: the note's id; for an `email`: the message's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note_id: Option<i64>,
 }
@@ -319,6 +320,19 @@ fn candidates(conn: &mut DbConnection, company_id: CompanyId, email: &str, found
         };
         all.push((on.0, on.1, "note", Some(note), text));
     }
+    let mails: Vec<(i64, Option<i64>, Option<i64>, String)> = messages::table
+        .filter(messages::company_id.eq(company_id))
+        .filter(lower(messages::text.nullable()).like(&like).escape('\\'))
+        .select((messages::id, messages::order_id, messages::ticket_id, messages::text))
+        .load(conn)?;
+    for (message, order, ticket, text) in mails {
+        let on = match (order, ticket) {
+            (Some(id), _) if !own_orders.contains(&id) => ("order", id),
+            (_, Some(id)) if !own_tickets.contains(&id) => ("ticket", id),
+            _ => continue,
+        };
+        all.push((on.0, on.1, "email", Some(message), text));
+    }
     Ok(all)
 }
 
@@ -354,6 +368,12 @@ impl Privacy<'_> {
                 match (*record, *field, note) {
                     (_, "note", Some(note)) => {
                         diesel::update(notes::table.find(note)).set(notes::text.eq(&text)).execute(conn)?;
+                    }
+                    // The e-mail as it came names the address too: it goes.
+                    (_, "email", Some(message)) => {
+                        diesel::update(messages::table.find(MessageId::new(*message)))
+                            .set((messages::text.eq(&text), messages::raw.eq(None::<Vec<u8>>)))
+                            .execute(conn)?;
                     }
                     ("order", "title", _) => {
                         diesel::update(web_orders::table.find(id)).set(web_orders::title.eq(&text)).execute(conn)?;

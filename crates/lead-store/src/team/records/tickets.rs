@@ -162,8 +162,7 @@ impl Team<'_> {
             let event = match status {
                 TicketStatus::Open => Some(Event::TicketReopened),
                 TicketStatus::Closed => Some(Event::TicketClosed),
-                // A reply's doing, which its own delivery reports.
-                TicketStatus::Pending => None,
+                TicketStatus::Pending => Some(Event::TicketPending),
             };
             if let Some(event) = event {
                 self.store
