@@ -16,6 +16,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "lead-present",
             "lead-http",
             "lead-deliver",
+            "lead-mailbox",
             "lead-server",
             "lead-testkit",
         ],
@@ -27,6 +28,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "lead-present",
             "lead-http",
             "lead-deliver",
+            "lead-mailbox",
             "lead-server",
             "lead-testkit",
         ],
@@ -37,16 +39,40 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "lead-present",
             "lead-http",
             "lead-deliver",
+            "lead-mailbox",
             "lead-server",
             "lead-testkit",
         ],
     ),
     (
         "lead-present",
-        &["lead-http", "lead-deliver", "lead-server", "lead-testkit"],
+        &[
+            "lead-http",
+            "lead-deliver",
+            "lead-mailbox",
+            "lead-server",
+            "lead-testkit",
+        ],
     ),
-    ("lead-http", &["lead-deliver", "lead-server", "lead-testkit"]),
-    ("lead-deliver", &["lead-http", "lead-server", "lead-testkit"]),
+    (
+        "lead-http",
+        &["lead-deliver", "lead-mailbox", "lead-server", "lead-testkit"],
+    ),
+    (
+        "lead-deliver",
+        &["lead-http", "lead-mailbox", "lead-server", "lead-testkit"],
+    ),
+    // The mailboxes are read beside the deliveries, and shown by nothing but the store's words.
+    (
+        "lead-mailbox",
+        &[
+            "lead-http",
+            "lead-deliver",
+            "lead-present",
+            "lead-server",
+            "lead-testkit",
+        ],
+    ),
 ];
 
 /// Each workspace crate's dependencies that are not only for its tests.

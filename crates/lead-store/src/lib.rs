@@ -100,7 +100,7 @@ pub use models::{
     AutoCustomers, Claimed, Company, Consent, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member,
     Notification, Recorded, Role, Scan, SubmitOptions, Tenant, TokenInfo, TokenLookup, Totals,
 };
-pub use outbox::mailbox::{Mailbox, MailboxSettings, ReplyRoute, SmtpChoice};
+pub use outbox::mailbox::{Mailbox, MailboxSettings, MailboxToRead, ReplyRoute, SmtpChoice};
 pub use outbox::push::{NewPushSubscription, PushSubscription, VapidKeys, MAX_DEVICES};
 pub use outbox::{
     shown_url, Channel, DeliveryStatus, Endpoint, Event, NewWebhook, PushTarget, Webhook, WebhookFormat, WebhookTarget,

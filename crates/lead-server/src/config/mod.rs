@@ -41,6 +41,8 @@ pub struct Config {
     pub privacy: PrivacySettings,
     /// `[outbox]`
     pub outbox: OutboxConfig,
+    /// `[mail]`
+    pub mail: MailConfig,
     /// `[smtp]`
     pub smtp: SmtpSettings,
     /// `[push]`
@@ -206,6 +208,14 @@ pub struct LimitsConfig {
 pub struct PrivacySettings {
     /// A lead's consent records the visitor's network, not their address.
     pub truncate_ips: bool,
+}
+
+/// `[mail]`: the companies' mailboxes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    /// Seconds between two readings of a mailbox.
+    pub poll_secs: u64,
 }
 
 /// `[notes]`: the team's internal notes.

@@ -133,6 +133,18 @@ impl Config {
 
     /// How the delivery workers deliver (push: set when the server starts, from the keys in
     /// the database).
+    /// How the companies' mailboxes are read.
+    pub fn mail_reader(&self) -> anyhow::Result<lead_mailbox::ReaderConfig> {
+        if self.mail.poll_secs == 0 {
+            anyhow::bail!("[mail] poll_secs must be at least 1");
+        }
+        Ok(lead_mailbox::ReaderConfig {
+            poll: std::time::Duration::from_secs(self.mail.poll_secs),
+            timeout: std::time::Duration::from_secs(self.outbox.timeout_secs),
+            allow_private: self.outbox.allow_private_targets,
+        })
+    }
+
     pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {
         Ok(lead_deliver::DeliverConfig {
             schedule: self.outbox_schedule()?,

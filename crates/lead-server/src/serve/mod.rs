@@ -118,6 +118,8 @@ pub fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             )),
             false => None,
         };
+        // The companies' mailboxes, read by one instance each (stopped with the server).
+        let _mailboxes = lead_mailbox::Reader::start(store.clone(), config.mail_reader()?)?;
         // What the retention settings no longer keep goes, hourly; the first purge a minute
         // after the start, so that restarts more often than hourly do not keep it from running.
         let _purge = match config.retention.purge_every_secs {

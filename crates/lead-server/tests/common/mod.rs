@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod clamd;
+pub mod dovecot;
 pub mod examples;
 pub mod leads;
 pub mod nginx;

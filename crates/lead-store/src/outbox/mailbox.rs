@@ -288,6 +288,107 @@ pub(crate) fn reply_route(conn: &mut DbConnection, company_id: CompanyId) -> Res
     .transpose()
 }
 
+/// A mailbox a reader took: whose, and where to read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxToRead {
+    /// The company.
+    pub company_id: CompanyId,
+    /// Where it is read (with the password).
+    pub imap: ImapUrl,
+}
+
+impl Outbox<'_> {
+    /// The mailboxes `reader` (an instance's name) reads for the next `lease`: those no other
+    /// reader holds (its lease ran out, or it never had one) and those it holds already — each
+    /// given to one reader at a time, across every instance (one statement: no two take the
+    /// same).
+    pub fn claim_mailboxes(&self, reader: &str, lease: std::time::Duration) -> Result<Vec<MailboxToRead>> {
+        let now = Timestamp::now().millis();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2));
+        // Most installations have none, or none free: found out without the write lock.
+        let free: i64 = self.store.read(|conn| {
+            Ok(mailboxes::table
+                .filter(
+                    mailboxes::reader_until
+                        .is_null()
+                        .or(mailboxes::reader_until.lt(now))
+                        .or(mailboxes::reader.eq(reader)),
+                )
+                .count()
+                .get_result(conn)?)
+        })?;
+        if free == 0 {
+            return Ok(Vec::new());
+        }
+        let claimed: Vec<(CompanyId, String)> = self.store.write(|conn| {
+            Ok(diesel::update(
+                mailboxes::table.filter(
+                    mailboxes::reader_until
+                        .is_null()
+                        .or(mailboxes::reader_until.lt(now))
+                        .or(mailboxes::reader.eq(reader)),
+                ),
+            )
+            .set((mailboxes::reader.eq(reader), mailboxes::reader_until.eq(until)))
+            .returning((mailboxes::company_id, mailboxes::imap_url))
+            .get_results(conn)?)
+        })?;
+        Ok(claimed
+            .into_iter()
+            .filter_map(|(company_id, url)| {
+                ImapUrl::parse(&url)
+                    .map(|imap| MailboxToRead { company_id, imap })
+                    .inspect_err(|_| {
+                        log::warn!("the mailbox of company {company_id} has an IMAP URL that does not parse")
+                    })
+                    .ok()
+            })
+            .collect())
+    }
+
+    /// Records how reading the company's mailbox went: the time of a check that worked (which
+    /// clears the last error), or the error (in German, for the admins' page) — unless the
+    /// mailbox was removed or changed to another server meanwhile (`imap` is what was read).
+    pub fn record_mailbox_check(
+        &self,
+        company_id: CompanyId,
+        imap: &ImapUrl,
+        outcome: std::result::Result<(), String>,
+    ) -> Result<()> {
+        let now = Timestamp::now().millis();
+        self.store.write(|conn| {
+            let stored: Option<String> = mailboxes::table
+                .find(company_id)
+                .select(mailboxes::imap_url)
+                .first(conn)
+                .optional()?;
+            if stored
+                .as_deref()
+                .map(ImapUrl::parse)
+                .and_then(std::result::Result::ok)
+                .as_ref()
+                != Some(imap)
+            {
+                return Ok(());
+            }
+            let row = mailboxes::table.find(company_id);
+            match outcome {
+                Ok(()) => diesel::update(row)
+                    .set((
+                        mailboxes::checked_at.eq(now),
+                        mailboxes::last_error.eq(None::<String>),
+                        mailboxes::last_error_at.eq(None::<i64>),
+                    ))
+                    .execute(conn)?,
+                Err(error) => diesel::update(row)
+                    .set((mailboxes::last_error.eq(error), mailboxes::last_error_at.eq(now)))
+                    .execute(conn)?,
+            };
+            Ok(())
+        })
+    }
+}
+
 /// The IMAP URL as stored: the settings written back, so that what is stored always parses.
 fn imap_url_text(url: &ImapUrl) -> String {
     let encode = |text: &str| {

@@ -1,0 +1,129 @@
+//! A real IMAP server (Debian's `dovecot-imapd`) for tests, on a port of its own, with its
+//! state, mail and users in a temporary folder — never the system's instance (see PITFALLS.md:
+//! a passwd-file of users, Maildir owned by `nobody`, no chroot).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// A running Dovecot, stopped when dropped.
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    program: &'static str,
+    /// Where it listens (plain IMAP on 127.0.0.1).
+    pub port: u16,
+}
+
+/// Dovecot, where Debian puts it, if it is installed — or `None` (the test skipped, saying
+/// so; in CI, a failure).
+fn program() -> Option<&'static str> {
+    let program = match Path::new("/usr/sbin/dovecot").exists() {
+        true => "/usr/sbin/dovecot",
+        false => "dovecot",
+    };
+    super::browser::installed(program).then_some(program)
+}
+
+impl Dovecot {
+    /// Dovecot with one user per `(login, password)`; `None` (the test skipped, saying so)
+    /// where it is not installed — except in CI, where that fails.
+    pub fn start(users: &[(&str, &str)]) -> Option<Dovecot> {
+        let program = program()?;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path();
+        for sub in ["base", "state", "mail"] {
+            std::fs::create_dir_all(path.join(sub)).unwrap();
+        }
+        // The mail belongs to `nobody`, as the static userdb says.
+        assert!(Command::new("chown")
+            .args(["nobody:nogroup", path.join("mail").to_str().unwrap()])
+            .status()
+            .unwrap()
+            .success());
+        let passwd: String = users
+            .iter()
+            .map(|(login, password)| format!("{login}:{{PLAIN}}{password}::::::\n"))
+            .collect();
+        std::fs::write(path.join("passwd"), passwd).unwrap();
+        let dovecot = Dovecot {
+            port: super::clamd::free_port(),
+            dir,
+            program,
+        };
+        dovecot.write_config();
+        dovecot.run();
+        Some(dovecot)
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("dovecot.conf")
+    }
+
+    fn write_config(&self) {
+        let dir = self.dir.path().display();
+        let port = self.port;
+        std::fs::write(
+            self.config(),
+            format!(
+                "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {dir}/base\nstate_dir = {dir}/state\n\
+                 log_path = {dir}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
+                 auth_mechanisms = plain login\nfirst_valid_uid = 1\nmail_location = maildir:{dir}/mail/%u\n\
+                 passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {dir}/passwd\n}}\n\
+                 userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={dir}/mail/%u\n}}\n\
+                 service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
+                 inet_listener imaps {{\n    port = 0\n  }}\n  chroot =\n}}\n\
+                 service anvil {{\n  chroot =\n}}\n\
+                 service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    /// Starts it (it daemonizes) and waits until it listens.
+    fn run(&self) {
+        let status = Command::new(self.program)
+            .arg("-c")
+            .arg(self.config())
+            .status()
+            .unwrap();
+        assert!(status.success(), "dovecot did not start: {}", self.log());
+        let port = self.port;
+        lead_testkit::eventually("dovecot to listen", Duration::from_secs(15), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+    }
+
+    /// Its log.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+
+    /// The mailbox URL of `login` (plain `imap://`: tests allow private targets).
+    pub fn url(&self, login: &str, password: &str, folder: &str) -> String {
+        let login = login.replace('@', "%40");
+        format!("imap://{login}:{password}@127.0.0.1:{}/{folder}", self.port)
+    }
+
+    /// Stops it and waits until it no longer listens.
+    pub fn stop(&self) {
+        let pid = self.dir.path().join("base/master.pid");
+        if let Ok(pid) = std::fs::read_to_string(&pid) {
+            let _ = Command::new("kill").arg(pid.trim()).status();
+        }
+        let port = self.port;
+        lead_testkit::eventually("dovecot to stop", Duration::from_secs(15), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        });
+    }
+
+    /// Starts it again, on the same port with the same mail.
+    pub fn restart(&self) {
+        self.run();
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
