@@ -1,12 +1,14 @@
-//! Reaching a company's mailbox: the server's name resolved to a public address (unless
+//! Reaching a company's mailbox: the server's name resolved to public addresses (unless
 //! private targets are allowed) and connected to there, TLS from the first byte or after
 //! STARTTLS (rustls, the web's roots), the login, the folder selected. What went wrong is said
-//! in German, for the admins' page.
+//! in fixed German sentences for the admins' page — never what the system or the server said,
+//! which goes to the log (a company's admin must not read other servers' banners through it).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_imap::error::Error as ImapError;
 use async_imap::{Client, Session};
 use lead_domain::{ImapUrl, MailSecurity};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -27,20 +29,24 @@ pub enum CheckError {
         "Der Mailserver „{0}“ ist nicht erreichbar (der Name ist unbekannt oder führt zu keiner öffentlichen Adresse)."
     )]
     Unreachable(String),
-    /// No TCP connection.
-    #[error("Keine Verbindung zum Mailserver {0}: {1}")]
-    Connect(String, String),
+    /// Plain `imap://` without private targets allowed: the password would cross the network
+    /// in the clear.
+    #[error("Ohne Verschlüsselung ginge das Passwort im Klartext über das Netz: verwenden Sie imaps://.")]
+    Plain,
+    /// No TCP connection, or it broke off.
+    #[error("Keine Verbindung zum Mailserver {0}.")]
+    Connect(String),
     /// TLS failed (a certificate that is not the server's, no TLS offered).
-    #[error("Die verschlüsselte Verbindung zum Mailserver {0} kam nicht zustande: {1}")]
-    Tls(String, String),
+    #[error("Die verschlüsselte Verbindung zum Mailserver {0} kam nicht zustande (Zertifikat ungültig oder keine Verschlüsselung angeboten).")]
+    Tls(String),
     /// The server refused the login.
-    #[error("Der Mailserver hat die Anmeldung abgelehnt: Benutzername oder Passwort stimmen nicht.")]
+    #[error("Der Mailserver hat die Anmeldung abgelehnt: Benutzername oder Passwort stimmen nicht, oder der Anbieter verlangt ein App-Passwort.")]
     Login,
     /// No such folder.
     #[error("Den Ordner „{0}“ gibt es in diesem Postfach nicht.")]
     Folder(String),
-    /// The server broke off or said something unexpected.
-    #[error("Der Mailserver antwortete unerwartet: {0}")]
+    /// The server said something an IMAP server does not.
+    #[error("Der Mailserver {0} antwortete nicht wie ein IMAP-Server.")]
     Protocol(String),
     /// No answer in time.
     #[error("Der Mailserver antwortete nicht innerhalb von {0} Sekunden.")]
@@ -50,68 +56,90 @@ pub enum CheckError {
 /// Opens `url`'s folder: connected, protected as the URL says, logged in, selected. The
 /// folder's `UIDVALIDITY` with it.
 pub(crate) async fn open(url: &ImapUrl, allow_private: bool) -> Result<(Opened, Option<u32>), CheckError> {
-    let address = address(&url.host, url.port, allow_private).await?;
-    let where_ = format!("{}:{}", url.host, url.port);
-    let tcp = TcpStream::connect(address)
-        .await
-        .map_err(|error| CheckError::Connect(where_.clone(), error.to_string()))?;
-    let protocol = |error: async_imap::error::Error| broken(error, &where_);
+    if url.security == MailSecurity::Plain && !allow_private {
+        return Err(CheckError::Plain);
+    }
+    let at = format!("{}:{}", url.host, url.port);
+    let tcp = connect(&addresses(&url.host, url.port, allow_private).await?, &at).await?;
     let client: Client<Box<dyn Io>> = match url.security {
         MailSecurity::Tls => {
-            let tls = tls(&url.host, tcp)
-                .await
-                .map_err(|error| CheckError::Tls(where_.clone(), error))?;
-            greeted(Client::new(Box::new(tls) as Box<dyn Io>), &where_).await?
+            let tls = tls(&url.host, tcp).await.map_err(|why| tls_failed(&at, &why))?;
+            greeted(Client::new(Box::new(tls) as Box<dyn Io>), &at).await?
         }
         MailSecurity::StartTls => {
-            let mut plain = greeted(Client::new(tcp), &where_).await?;
+            let mut plain = greeted(Client::new(tcp), &at).await?;
             plain
                 .run_command_and_check_ok("STARTTLS", None)
                 .await
-                .map_err(|error| CheckError::Tls(where_.clone(), error.to_string()))?;
+                .map_err(|error| tls_failed(&at, &error.to_string()))?;
             let tls = tls(&url.host, plain.into_inner())
                 .await
-                .map_err(|error| CheckError::Tls(where_.clone(), error))?;
+                .map_err(|why| tls_failed(&at, &why))?;
             // No greeting after STARTTLS.
             Client::new(Box::new(tls) as Box<dyn Io>)
         }
-        MailSecurity::Plain => greeted(Client::new(Box::new(tcp) as Box<dyn Io>), &where_).await?,
+        MailSecurity::Plain => greeted(Client::new(Box::new(tcp) as Box<dyn Io>), &at).await?,
     };
     let mut session = client
         .login(&url.user, &url.password)
         .await
         .map_err(|(error, _)| match error {
-            async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => CheckError::Login,
-            other => protocol(other),
+            ImapError::No(said) | ImapError::Bad(said) => {
+                log::info!("mail server {at}: the login refused: {said}");
+                CheckError::Login
+            }
+            other => broken(other, &at),
         })?;
     let folder = session.select(&url.folder).await.map_err(|error| match error {
-        async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => CheckError::Folder(url.folder.clone()),
-        other => protocol(other),
+        ImapError::No(_) | ImapError::Bad(_) => CheckError::Folder(url.folder.clone()),
+        other => broken(other, &at),
     })?;
     Ok((session, folder.uid_validity))
 }
 
 /// Reads the server's greeting.
-async fn greeted<T: Io>(mut client: Client<T>, where_: &str) -> Result<Client<T>, CheckError> {
+async fn greeted<T: Io>(mut client: Client<T>, at: &str) -> Result<Client<T>, CheckError> {
     match client.read_response().await {
         Ok(Some(_)) => Ok(client),
-        Ok(None) => Err(CheckError::Connect(
-            where_.to_owned(),
-            "closed before it greeted".into(),
-        )),
-        Err(error) => Err(CheckError::Connect(where_.to_owned(), error.to_string())),
+        Ok(None) => Err(lost(at, "closed before it greeted")),
+        Err(error) => Err(lost(at, &error.to_string())),
     }
 }
 
 /// An IMAP error as said: a connection that broke, or something the server should not say.
-fn broken(error: async_imap::error::Error, where_: &str) -> CheckError {
+fn broken(error: ImapError, at: &str) -> CheckError {
     match error {
-        async_imap::error::Error::Io(error) => CheckError::Connect(where_.to_owned(), error.to_string()),
-        async_imap::error::Error::ConnectionLost => {
-            CheckError::Connect(where_.to_owned(), "the connection broke off".into())
+        ImapError::Io(error) => lost(at, &error.to_string()),
+        ImapError::ConnectionLost => lost(at, "the connection broke off"),
+        other => {
+            log::info!("mail server {at}: {other}");
+            CheckError::Protocol(at.to_owned())
         }
-        other => CheckError::Protocol(other.to_string()),
     }
+}
+
+/// No connection to `at`; why goes to the log.
+fn lost(at: &str, why: &str) -> CheckError {
+    log::info!("mail server {at}: {why}");
+    CheckError::Connect(at.to_owned())
+}
+
+/// TLS with `at` failed; why goes to the log.
+fn tls_failed(at: &str, why: &str) -> CheckError {
+    log::info!("mail server {at}: TLS: {why}");
+    CheckError::Tls(at.to_owned())
+}
+
+/// A connection to the first of `addresses` that takes one (IPv6 unreachable, IPv4 works).
+async fn connect(addresses: &[SocketAddr], at: &str) -> Result<TcpStream, CheckError> {
+    let mut why = String::from("no address");
+    for address in addresses {
+        match TcpStream::connect(address).await {
+            Ok(tcp) => return Ok(tcp),
+            Err(error) => why = error.to_string(),
+        }
+    }
+    Err(lost(at, &why))
 }
 
 /// TLS over `tcp` to `host`, its certificate checked against the web's roots.
@@ -132,9 +160,9 @@ async fn tls<T: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|error| error.to_string())
 }
 
-/// The address to connect to `host` at, resolved now: public only unless `allow_private` — a
-/// company's admin must not reach into the server's network through its mailbox.
-async fn address(host: &str, port: u16, allow_private: bool) -> Result<SocketAddr, CheckError> {
+/// The addresses to connect to `host` at, resolved now: public only unless `allow_private` —
+/// a company's admin must not reach into the server's network through its mailbox.
+async fn addresses(host: &str, port: u16, allow_private: bool) -> Result<Vec<SocketAddr>, CheckError> {
     let unreachable = || CheckError::Unreachable(host.to_owned());
     let found: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
@@ -147,10 +175,10 @@ async fn address(host: &str, port: u16, allow_private: bool) -> Result<SocketAdd
     if found.is_empty() || (!allow_private && found.iter().any(|found| !lead_domain::is_public(found.ip()))) {
         return Err(unreachable());
     }
-    Ok(found[0])
+    Ok(found)
 }
 
-/// How long a check may take at most.
+/// The error of a check that took longer than `timeout`.
 pub(crate) fn deadline(timeout: Duration) -> CheckError {
     CheckError::Timeout(timeout.as_secs())
 }

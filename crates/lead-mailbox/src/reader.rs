@@ -1,6 +1,6 @@
 //! The reader of one server process: every `poll` it takes the mailboxes it may read (a lease
 //! per mailbox, so that among several instances each is read by one) and checks them, at most
-//! `timeout` each, all at once.
+//! `timeout` each, all at once; on stop it cuts off what is under way and gives its leases back.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -32,9 +32,11 @@ impl Reader {
     pub fn start(store: Store, config: ReaderConfig) -> std::io::Result<Reader> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let thread = std::thread::Builder::new()
-            .name("lead-mailbox".into())
-            .spawn(move || runtime.block_on(run(store, config, stopped)))?;
+        let thread = std::thread::Builder::new().name("lead-mailbox".into()).spawn(move || {
+            runtime.block_on(run(store, config, stopped));
+            // A name lookup still under way is not waited for long.
+            runtime.shutdown_timeout(Duration::from_millis(500));
+        })?;
         Ok(Reader {
             thread: Some(thread),
             stop,
@@ -43,7 +45,9 @@ impl Reader {
 }
 
 impl Drop for Reader {
-    /// Stops: what is being checked is cut off (nothing is written half).
+    /// Stops: the checks under way are cut off (each outcome is one transaction: nothing is
+    /// written half), and the leases are given back, so that another instance reads the
+    /// mailboxes at once.
     fn drop(&mut self) {
         self.stop.send_replace(true);
         if let Some(thread) = self.thread.take() {
@@ -64,26 +68,34 @@ fn instance() -> String {
 async fn run(store: Store, config: ReaderConfig, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let me = instance();
     // Held past the next round and its checks: another instance takes over only when this one
-    // has stopped for that long.
+    // has stopped (without giving them back) for that long.
     let lease = config.poll * 2 + config.timeout * 2;
     loop {
         let claimed = {
             let (store, me) = (store.clone(), me.clone());
             tokio::task::spawn_blocking(move || store.outbox().claim_mailboxes(&me, lease)).await
         };
-        match claimed {
-            Ok(Ok(mailboxes)) => check_all(&store, &config, mailboxes).await,
-            Ok(Err(error)) => log::warn!("cannot take the mailboxes to read: {error}"),
-            Err(error) => log::warn!("cannot take the mailboxes to read: {error}"),
-        }
+        let round = async {
+            match claimed {
+                Ok(Ok(mailboxes)) => check_all(&store, &config, mailboxes).await,
+                Ok(Err(error)) => log::warn!("cannot take the mailboxes to read: {error}"),
+                Err(error) => log::warn!("cannot take the mailboxes to read: {error}"),
+            }
+            tokio::time::sleep(config.poll).await;
+        };
         tokio::select! {
-            _ = tokio::time::sleep(config.poll) => {}
-            _ = stopped.changed() => return,
+            () = round => {}
+            _ = stopped.changed() => break,
         }
+    }
+    let released = tokio::task::spawn_blocking(move || store.outbox().release_mailboxes(&me)).await;
+    if let Ok(Err(error)) = released {
+        log::warn!("cannot give the mailboxes back: {error}");
     }
 }
 
-/// Checks every mailbox in `mailboxes` at once, and records each outcome.
+/// Checks every mailbox in `mailboxes` at once, and records each outcome. A mailbox that fails
+/// as it failed before is logged once, not at every check.
 async fn check_all(store: &Store, config: &ReaderConfig, mailboxes: Vec<MailboxToRead>) {
     let mut checks = JoinSet::new();
     for mailbox in mailboxes {
@@ -93,14 +105,16 @@ async fn check_all(store: &Store, config: &ReaderConfig, mailboxes: Vec<MailboxT
                 Ok(outcome) => outcome,
                 Err(_) => Err(deadline(config.timeout)),
             };
-            if let Err(error) = &outcome {
-                log::warn!(
-                    "mailbox of company {} ({}): {error}",
-                    mailbox.company_id,
-                    mailbox.imap.shown()
-                );
-            }
             let said = outcome.map_err(|error| error.to_string());
+            if let Err(error) = &said {
+                if mailbox.last_error.as_ref() != Some(error) {
+                    log::warn!(
+                        "mailbox of company {} ({}): {error}",
+                        mailbox.company_id,
+                        mailbox.imap.shown()
+                    );
+                }
+            }
             let recorded = tokio::task::spawn_blocking(move || {
                 store
                     .outbox()

@@ -78,6 +78,11 @@ fn a_mail_server_on_this_machine_is_refused_without_private_targets() {
     set(&app, &imaps);
     let refused = shown_when(&app, "the address refused", |shown| shown.contains("Last error"));
     assert!(refused.contains("ist nicht erreichbar"), "{refused}");
+    // Plain IMAP, set while the switch was on (a copy of another installation, say): the
+    // password is not sent in the clear once it is off.
+    set(&app, &dovecot.url(LOGIN, PASSWORD, "INBOX"));
+    let plain = shown_when(&app, "plain IMAP refused", |shown| shown.contains("Klartext"));
+    assert!(plain.contains("verwenden Sie imaps://"), "{plain}");
     assert!(!dovecot.log().contains("Login:"), "nothing reached the server: {}", dovecot.log());
 }
 }

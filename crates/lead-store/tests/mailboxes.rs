@@ -38,6 +38,11 @@ fn each_mailbox_is_read_by_one_reader_until_its_lease_runs_out() {
     let taken_over = store.outbox().claim_mailboxes("b", Duration::from_secs(60)).unwrap();
     assert_eq!(taken_over.len(), 2, "a's lease ran out: b reads them");
     assert_eq!(taken_over.iter().find(|m| m.company_id == acme.company_id).unwrap().imap.password, "p");
+    // A reader that stops gives them back: another reads them at once.
+    store.outbox().release_mailboxes("b").unwrap();
+    assert_eq!(store.outbox().claim_mailboxes("c", Duration::from_secs(60)).unwrap().len(), 2);
+    store.outbox().release_mailboxes("c").unwrap();
+    let taken_over = store.outbox().claim_mailboxes("b", Duration::from_secs(60)).unwrap();
 
     // A check of a mailbox changed meanwhile records nothing for the new one.
     let old = taken_over.iter().find(|m| m.company_id == acme.company_id).unwrap().imap.clone();

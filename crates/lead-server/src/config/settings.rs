@@ -131,8 +131,6 @@ impl Config {
         Ok(Some(subject.to_owned()))
     }
 
-    /// How the delivery workers deliver (push: set when the server starts, from the keys in
-    /// the database).
     /// How the companies' mailboxes are read.
     pub fn mail_reader(&self) -> anyhow::Result<lead_mailbox::ReaderConfig> {
         if self.mail.poll_secs == 0 {
@@ -145,6 +143,8 @@ impl Config {
         })
     }
 
+    /// How the delivery workers deliver (push: set when the server starts, from the keys in
+    /// the database).
     pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {
         Ok(lead_deliver::DeliverConfig {
             schedule: self.outbox_schedule()?,

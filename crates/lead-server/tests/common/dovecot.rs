@@ -1,6 +1,6 @@
 //! A real IMAP server (Debian's `dovecot-imapd`) for tests, on a port of its own, with its
-//! state, mail and users in a temporary folder — never the system's instance (see PITFALLS.md:
-//! a passwd-file of users, Maildir owned by `nobody`, no chroot).
+//! state, mail and users in a temporary folder — never the system's instance: a passwd-file of
+//! users, Maildir owned by `nobody` (so it needs root, as CI is), no chroot.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,6 +29,11 @@ impl Dovecot {
     /// where it is not installed — except in CI, where that fails.
     pub fn start(users: &[(&str, &str)]) -> Option<Dovecot> {
         let program = program()?;
+        let uid = Command::new("id").arg("-u").output().unwrap();
+        if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+            eprintln!("skipped: Dovecot's mail must belong to nobody, which only root can arrange");
+            return None;
+        }
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path();
         for sub in ["base", "state", "mail"] {
@@ -104,11 +109,19 @@ impl Dovecot {
         format!("imap://{login}:{password}@127.0.0.1:{}/{folder}", self.port)
     }
 
-    /// Stops it and waits until it no longer listens.
+    /// Stops it and waits until it has exited and no longer listens.
     pub fn stop(&self) {
         let pid = self.dir.path().join("base/master.pid");
         if let Ok(pid) = std::fs::read_to_string(&pid) {
-            let _ = Command::new("kill").arg(pid.trim()).status();
+            let pid = pid.trim().to_owned();
+            let _ = Command::new("kill").arg(&pid).status();
+            lead_testkit::eventually("dovecot to exit", Duration::from_secs(15), || {
+                !Command::new("kill")
+                    .args(["-0", &pid])
+                    .stderr(std::process::Stdio::null())
+                    .status()
+                    .is_ok_and(|status| status.success())
+            });
         }
         let port = self.port;
         lead_testkit::eventually("dovecot to stop", Duration::from_secs(15), || {

@@ -295,6 +295,8 @@ pub struct MailboxToRead {
     pub company_id: CompanyId,
     /// Where it is read (with the password).
     pub imap: ImapUrl,
+    /// The error its last check ended with, if it did.
+    pub last_error: Option<String>,
 }
 
 impl Outbox<'_> {
@@ -320,7 +322,7 @@ impl Outbox<'_> {
         if free == 0 {
             return Ok(Vec::new());
         }
-        let claimed: Vec<(CompanyId, String)> = self.store.write(|conn| {
+        let claimed: Vec<(CompanyId, String, Option<String>)> = self.store.write(|conn| {
             Ok(diesel::update(
                 mailboxes::table.filter(
                     mailboxes::reader_until
@@ -330,14 +332,18 @@ impl Outbox<'_> {
                 ),
             )
             .set((mailboxes::reader.eq(reader), mailboxes::reader_until.eq(until)))
-            .returning((mailboxes::company_id, mailboxes::imap_url))
+            .returning((mailboxes::company_id, mailboxes::imap_url, mailboxes::last_error))
             .get_results(conn)?)
         })?;
         Ok(claimed
             .into_iter()
-            .filter_map(|(company_id, url)| {
+            .filter_map(|(company_id, url, last_error)| {
                 ImapUrl::parse(&url)
-                    .map(|imap| MailboxToRead { company_id, imap })
+                    .map(|imap| MailboxToRead {
+                        company_id,
+                        imap,
+                        last_error,
+                    })
                     .inspect_err(|_| {
                         log::warn!("the mailbox of company {company_id} has an IMAP URL that does not parse")
                     })
@@ -346,9 +352,23 @@ impl Outbox<'_> {
             .collect())
     }
 
+    /// Gives back the mailboxes `reader` holds (it stops): another instance reads them at once.
+    pub fn release_mailboxes(&self, reader: &str) -> Result<()> {
+        self.store.write(|conn| {
+            diesel::update(mailboxes::table.filter(mailboxes::reader.eq(reader)))
+                .set((
+                    mailboxes::reader.eq(None::<String>),
+                    mailboxes::reader_until.eq(None::<i64>),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
     /// Records how reading the company's mailbox went: the time of a check that worked (which
-    /// clears the last error), or the error (in German, for the admins' page) — unless the
-    /// mailbox was removed or changed to another server meanwhile (`imap` is what was read).
+    /// clears the last error), or the error (in German, for the admins' page; the time it first
+    /// failed so is kept) — unless the mailbox was removed or changed to another server
+    /// meanwhile (`imap` is what was read).
     pub fn record_mailbox_check(
         &self,
         company_id: CompanyId,
@@ -380,9 +400,12 @@ impl Outbox<'_> {
                         mailboxes::last_error_at.eq(None::<i64>),
                     ))
                     .execute(conn)?,
-                Err(error) => diesel::update(row)
-                    .set((mailboxes::last_error.eq(error), mailboxes::last_error_at.eq(now)))
-                    .execute(conn)?,
+                // The same error again: since when it fails stays.
+                Err(error) => {
+                    diesel::update(row.filter(mailboxes::last_error.ne(&error).or(mailboxes::last_error.is_null())))
+                        .set((mailboxes::last_error.eq(&error), mailboxes::last_error_at.eq(now)))
+                        .execute(conn)?
+                }
             };
             Ok(())
         })
