@@ -188,3 +188,40 @@ fn ok_created(response: common::Response) -> Value {
     assert_eq!(response.status, 201, "{}", response.text());
     response.json()
 }
+
+backend_test! {
+fn replies_at_once_thread_one_after_the_other_and_report_the_ticket_pending_once() {
+    let sink = SmtpSink::start(vec![]);
+    let app = app_with_smtp(&sink);
+    set_mailbox(&app, &[]);
+    let hooks = Receiver::start(vec![]);
+    let added = cli_with_env(
+        &app.db.url,
+        &["webhook", "add", "--company", "Acme", "--url", &hooks.url, "--events", "ticket.pending"],
+        &[("LEAD_OUTBOX_ALLOW_PRIVATE", "1")],
+    );
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let ticket = post(&app, &app.acme, r#"{"type":"ticket","email":"kunde@example.com","message":"Hallo?"}"#);
+    let path = format!("/api/v1/tickets/{ticket}/messages");
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let (app, path, token) = (&app, &path, &token);
+        let posts: Vec<_> = (0..6)
+            .map(|n| scope.spawn(move || app.team("POST", path, token, &format!(r#"{{"text":"Antwort {n}"}}"#))))
+            .collect();
+        posts.into_iter().map(|post| post.join().unwrap()).collect()
+    });
+    assert!(answers.iter().all(|answer| answer.status == 201), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    // Each answers the one before it: one thread, no two replies to the same parent.
+    let items = ok(app.team("GET", &path, &token, ""))["items"].as_array().unwrap().clone();
+    for pair in items[1..].windows(2) {
+        let (parent, child) = (pair[0]["message_id"].as_str().unwrap(), pair[1]["message_id"].as_str().unwrap());
+        let answers_it = app.db.number(&format!(
+            "SELECT COUNT(*) AS n FROM messages WHERE message_id = '{child}' AND in_reply_to = '{parent}'"
+        ));
+        assert_eq!(answers_it, 1, "{child} answers {parent}: {items:?}");
+    }
+    let owed = common::last_line(&cli(&app.db.url, &["outbox", "list", "--json"]));
+    assert_eq!(owed.matches("\"ticket.pending\"").count(), 1, "{owed}");
+}
+}

@@ -4,6 +4,7 @@
 
 mod attachments;
 mod layers;
+mod mail;
 mod settings;
 
 use std::ffi::OsString;
@@ -42,7 +43,7 @@ pub struct Config {
     /// `[outbox]`
     pub outbox: OutboxConfig,
     /// `[mail]`
-    pub mail: MailConfig,
+    pub mail: mail::MailConfig,
     /// `[smtp]`
     pub smtp: SmtpSettings,
     /// `[push]`
@@ -208,14 +209,6 @@ pub struct LimitsConfig {
 pub struct PrivacySettings {
     /// A lead's consent records the visitor's network, not their address.
     pub truncate_ips: bool,
-}
-
-/// `[mail]`: the companies' mailboxes.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MailConfig {
-    /// Seconds between two readings of a mailbox.
-    pub poll_secs: u64,
 }
 
 /// `[notes]`: the team's internal notes.

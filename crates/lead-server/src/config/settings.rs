@@ -131,18 +131,6 @@ impl Config {
         Ok(Some(subject.to_owned()))
     }
 
-    /// How the companies' mailboxes are read.
-    pub fn mail_reader(&self) -> anyhow::Result<lead_mailbox::ReaderConfig> {
-        if self.mail.poll_secs == 0 {
-            anyhow::bail!("[mail] poll_secs must be at least 1");
-        }
-        Ok(lead_mailbox::ReaderConfig {
-            poll: std::time::Duration::from_secs(self.mail.poll_secs),
-            timeout: std::time::Duration::from_secs(self.outbox.timeout_secs),
-            allow_private: self.outbox.allow_private_targets,
-        })
-    }
-
     /// How the delivery workers deliver (push: set when the server starts, from the keys in
     /// the database).
     pub fn deliver(&self) -> anyhow::Result<lead_deliver::DeliverConfig> {

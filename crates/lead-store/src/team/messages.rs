@@ -193,6 +193,9 @@ impl Team<'_> {
         let most = self.store.notes_per_record;
         let server_smtp = self.store.shared.owed.email;
         self.store.write(|conn| {
+            // First: two replies at once (PostgreSQL) see each other — the count, the thread,
+            // and the status, so that only one of them reports the ticket pending.
+            crate::team::notes::lock_record(conn, lead.into())?;
             let replied = replied(conn, company_id, lead)?;
             if lead_domain::Email::parse(&replied.email).is_err() {
                 return Err(StoreError::Conflict(
@@ -209,7 +212,6 @@ impl Team<'_> {
                     "neither the company's mailbox nor the server has an SMTP server".into(),
                 ));
             }
-            crate::team::notes::lock_record(conn, lead.into())?;
             let earlier = thread(conn, lead)?;
             let replies = earlier
                 .iter()
