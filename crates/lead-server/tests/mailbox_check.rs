@@ -86,3 +86,20 @@ fn a_mail_server_on_this_machine_is_refused_without_private_targets() {
     assert!(!dovecot.log().contains("Login:"), "nothing reached the server: {}", dovecot.log());
 }
 }
+
+backend_test! {
+fn a_certificate_no_client_may_trust_is_refused_before_the_password_is_sent() {
+    let Some(dovecot) = Dovecot::start_with_tls(&[(LOGIN, PASSWORD)]) else { return };
+    let app = TestApp::spawn_with(FAST);
+    let tls_port = dovecot.tls_port.unwrap();
+    for (imap, what) in [
+        (format!("imaps://service%40acme.example:{PASSWORD}@127.0.0.1:{tls_port}/INBOX"), "TLS"),
+        (format!("imap://service%40acme.example:{PASSWORD}@127.0.0.1:{}/INBOX?tls=required", dovecot.port), "STARTTLS"),
+    ] {
+        set(&app, &imap);
+        let refused = shown_when(&app, what, |shown| shown.contains("Last error") && shown.contains(&imap[..5]));
+        assert!(refused.contains("Die verschlüsselte Verbindung zum Mailserver 127.0.0.1:"), "{what}: {refused}");
+    }
+    assert!(!dovecot.log().contains("Login: user=<"), "no password sent: {}", dovecot.log());
+}
+}

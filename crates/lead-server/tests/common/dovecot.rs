@@ -10,8 +10,11 @@ use std::time::Duration;
 pub struct Dovecot {
     dir: tempfile::TempDir,
     program: &'static str,
-    /// Where it listens (plain IMAP on 127.0.0.1).
+    /// Where it listens (IMAP on 127.0.0.1; STARTTLS offered with TLS).
     pub port: u16,
+    /// Where it listens with TLS from the first byte, if it has a certificate (self-signed:
+    /// one no client may trust).
+    pub tls_port: Option<u16>,
 }
 
 /// Dovecot, where Debian puts it, if it is installed — or `None` (the test skipped, saying
@@ -28,6 +31,16 @@ impl Dovecot {
     /// Dovecot with one user per `(login, password)`; `None` (the test skipped, saying so)
     /// where it is not installed — except in CI, where that fails.
     pub fn start(users: &[(&str, &str)]) -> Option<Dovecot> {
+        Self::start_with(users, false)
+    }
+
+    /// Like [`Dovecot::start`], with TLS on a port of its own and STARTTLS, by a self-signed
+    /// certificate made now with openssl.
+    pub fn start_with_tls(users: &[(&str, &str)]) -> Option<Dovecot> {
+        Self::start_with(users, true)
+    }
+
+    fn start_with(users: &[(&str, &str)], tls: bool) -> Option<Dovecot> {
         let program = program()?;
         let uid = Command::new("id").arg("-u").output().unwrap();
         if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
@@ -50,8 +63,30 @@ impl Dovecot {
             .map(|(login, password)| format!("{login}:{{PLAIN}}{password}::::::\n"))
             .collect();
         std::fs::write(path.join("passwd"), passwd).unwrap();
+        if tls {
+            let made = Command::new("openssl")
+                .args([
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(path.join("key.pem"))
+                .arg("-out")
+                .arg(path.join("cert.pem"))
+                .output()
+                .unwrap();
+            assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        }
         let dovecot = Dovecot {
             port: super::clamd::free_port(),
+            tls_port: tls.then(super::clamd::free_port),
             dir,
             program,
         };
@@ -67,16 +102,23 @@ impl Dovecot {
     fn write_config(&self) {
         let dir = self.dir.path().display();
         let port = self.port;
+        let (ssl, imaps) = match self.tls_port {
+            Some(tls) => (
+                format!("ssl = yes\nssl_cert = <{dir}/cert.pem\nssl_key = <{dir}/key.pem\n"),
+                format!("address = 127.0.0.1\n    port = {tls}"),
+            ),
+            None => ("ssl = no\n".to_owned(), "port = 0".to_owned()),
+        };
         std::fs::write(
             self.config(),
             format!(
                 "protocols = imap\nlisten = 127.0.0.1\nbase_dir = {dir}/base\nstate_dir = {dir}/state\n\
-                 log_path = {dir}/dovecot.log\nssl = no\ndisable_plaintext_auth = no\n\
+                 log_path = {dir}/dovecot.log\n{ssl}disable_plaintext_auth = no\n\
                  auth_mechanisms = plain login\nfirst_valid_uid = 1\nmail_location = maildir:{dir}/mail/%u\n\
                  passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {dir}/passwd\n}}\n\
                  userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={dir}/mail/%u\n}}\n\
                  service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
-                 inet_listener imaps {{\n    port = 0\n  }}\n  chroot =\n}}\n\
+                 inet_listener imaps {{\n    {imaps}\n  }}\n  chroot =\n}}\n\
                  service anvil {{\n  chroot =\n}}\n\
                  service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
             ),
