@@ -225,6 +225,13 @@ fn message(
             lines.insert(0, Line::Text(said.body));
             (builder.to(to), format!("Ihnen zugewiesen: „{title}“"), lines)
         }
+        (Some(MailTo::Employee { name, email: to, .. }), Event::Answered) => {
+            let to = Mailbox::new(Some(name.clone()), to.parse().map_err(|e| format!("{to:?}: {e}"))?);
+            let said = lead_present::german::event(Event::Answered, lead);
+            let mut lines = notice(lead, public_url, zone);
+            lines.insert(0, Line::Text(format!("{}.", said.title)));
+            (builder.to(to), format!("Neue Antwort zu „{title}“"), lines)
+        }
         (Some(MailTo::Sender(_)), Event::Confirmation) => {
             let to = sender.ok_or_else(|| format!("the sender's address {email:?} cannot be written to"))?;
             let company = delivery.company_name.as_deref().unwrap_or("uns");

@@ -279,6 +279,19 @@ pub fn ticket_notification(title: &str, email: &str) -> NotificationText {
     }
 }
 
+/// The notification of a customer's answer: `Neue Antwort von kunde@example.de zu „Tisch“`.
+pub fn answer_notification(from: &str, title: &str) -> String {
+    format!("Neue Antwort von {from} zu „{title}“")
+}
+
+/// What an e-mail larger than the server takes keeps, in front of its text: how large it was.
+pub fn cut_mail_note(size: u64) -> String {
+    format!(
+        "[Diese E-Mail war {:.1} MB groß, mehr als der Server annimmt: hier steht nur ihr Anfang, ihre Anhänge fehlen. Das Original liegt weiter im Postfach.]",
+        size as f64 / 1_000_000.0
+    )
+}
+
 /// The notification of an employee given a lead by a colleague: `Eva Roth hat Ihnen die
 /// Bestellung „Tisch“ zugewiesen.` (`das Ticket „…“` for a ticket).
 pub fn assigned_notification(by: &str, lead_type: LeadType, title: &str) -> String {

@@ -53,9 +53,15 @@ pub enum CheckError {
     Timeout(u64),
 }
 
-/// Opens `url`'s folder: connected, protected as the URL says, logged in, selected. The
-/// folder's `UIDVALIDITY` with it.
-pub(crate) async fn open(url: &ImapUrl, allow_private: bool) -> Result<(Opened, Option<u32>), CheckError> {
+/// The folder as selected: its `UIDVALIDITY`, and the UID the next e-mail will get.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Folder {
+    pub(crate) uid_validity: Option<u32>,
+    pub(crate) uid_next: Option<u32>,
+}
+
+/// Opens `url`'s folder: connected, protected as the URL says, logged in, selected.
+pub(crate) async fn open(url: &ImapUrl, allow_private: bool) -> Result<(Opened, Folder), CheckError> {
     if url.security == MailSecurity::Plain && !allow_private {
         return Err(CheckError::Plain);
     }
@@ -94,7 +100,13 @@ pub(crate) async fn open(url: &ImapUrl, allow_private: bool) -> Result<(Opened, 
         ImapError::No(_) | ImapError::Bad(_) => CheckError::Folder(url.folder.clone()),
         other => broken(other, &at),
     })?;
-    Ok((session, folder.uid_validity))
+    Ok((
+        session,
+        Folder {
+            uid_validity: folder.uid_validity,
+            uid_next: folder.uid_next,
+        },
+    ))
 }
 
 /// Reads the server's greeting.
@@ -107,7 +119,7 @@ async fn greeted<T: Io>(mut client: Client<T>, at: &str) -> Result<Client<T>, Ch
 }
 
 /// An IMAP error as said: a connection that broke, or something the server should not say.
-fn broken(error: ImapError, at: &str) -> CheckError {
+pub(crate) fn broken(error: ImapError, at: &str) -> CheckError {
     match error {
         ImapError::Io(error) => lost(at, &error.to_string()),
         ImapError::ConnectionLost => lost(at, "the connection broke off"),

@@ -1,23 +1,34 @@
 //! The reader of one server process: every `poll` it takes the mailboxes it may read (a lease
-//! per mailbox, so that among several instances each is read by one) and checks them, at most
-//! `timeout` each, all at once; on stop it cuts off what is under way and gives its leases back.
+//! per mailbox, so that among several instances each is read by one) and keeps one task per
+//! mailbox, which stays connected: it files what is new, then waits — with IDLE, where the
+//! server offers it, until the server says something arrived (or `poll` passed), otherwise
+//! `poll`. On stop it cuts off what is under way (each e-mail is one transaction: nothing is
+//! filed half) and gives its leases back.
 
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use lead_store::{MailboxToRead, Store};
-use tokio::task::JoinSet;
+use lead_domain::ImapUrl;
+use lead_store::{CompanyId, MailboxToRead, Store};
+use tokio::task::{AbortHandle, JoinSet};
 
-use crate::connect::{deadline, open, CheckError};
+use crate::connect::{open, CheckError};
+use crate::import::{round, within, RoundError, Watched};
 
 /// How the reader reads.
 #[derive(Debug, Clone)]
 pub struct ReaderConfig {
-    /// How often each mailbox is read.
+    /// How often each mailbox is read where it cannot say itself that something arrived (no
+    /// IDLE); and how long one IDLE lasts.
     pub poll: Duration,
-    /// How long one check may take.
+    /// How long one command to a mail server may take.
     pub timeout: Duration,
     /// Whether mail servers on loopback and private networks (and plain `imap://`) are allowed.
     pub allow_private: bool,
+    /// E-mails larger than this are filed cut (their beginning, without attachments).
+    pub max_message_bytes: u64,
+    /// Whether a virus scanner is configured: attachments wait for its verdict.
+    pub scanner: bool,
 }
 
 /// The mailbox reader of one server process (it runs on a thread of its own).
@@ -34,7 +45,7 @@ impl Reader {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let thread = std::thread::Builder::new().name("lead-mailbox".into()).spawn(move || {
             runtime.block_on(run(store, config, stopped));
-            // A name lookup still under way is not waited for long.
+            // A name lookup or a filing still under way is not waited for long.
             runtime.shutdown_timeout(Duration::from_millis(500));
         })?;
         Ok(Reader {
@@ -45,9 +56,8 @@ impl Reader {
 }
 
 impl Drop for Reader {
-    /// Stops: the checks under way are cut off (each outcome is one transaction: nothing is
-    /// written half), and the leases are given back, so that another instance reads the
-    /// mailboxes at once.
+    /// Stops: what is under way is cut off, and the leases are given back, so that another
+    /// instance reads the mailboxes at once.
     fn drop(&mut self) {
         self.stop.send_replace(true);
         if let Some(thread) = self.thread.take() {
@@ -65,73 +75,141 @@ fn instance() -> String {
     format!("pid {} since {started}", std::process::id())
 }
 
+/// What a mailbox's task was started for: a change of either starts it anew.
+type Settings = (ImapUrl, Option<String>);
+
 async fn run(store: Store, config: ReaderConfig, mut stopped: tokio::sync::watch::Receiver<bool>) {
     let me = instance();
-    // Held past the next round and its checks: another instance takes over only when this one
-    // has stopped (without giving them back) for that long.
+    // Held past the next round: another instance takes over only when this one has stopped
+    // (without giving them back) for that long.
     let lease = config.poll * 2 + config.timeout * 2;
+    let mut tasks = JoinSet::new();
+    let mut watching: HashMap<CompanyId, (Settings, AbortHandle)> = HashMap::new();
     loop {
         let claimed = {
             let (store, me) = (store.clone(), me.clone());
             tokio::task::spawn_blocking(move || store.outbox().claim_mailboxes(&me, lease)).await
         };
-        let round = async {
-            match claimed {
-                Ok(Ok(mailboxes)) => check_all(&store, &config, mailboxes).await,
-                Ok(Err(error)) => log::warn!("cannot take the mailboxes to read: {error}"),
-                Err(error) => log::warn!("cannot take the mailboxes to read: {error}"),
+        match claimed {
+            Ok(Ok(mailboxes)) => {
+                while tasks.try_join_next().is_some() {}
+                let mut keep = HashMap::new();
+                for mailbox in mailboxes {
+                    let settings = (mailbox.imap.clone(), mailbox.move_to.clone());
+                    let company_id = mailbox.company_id;
+                    match watching.remove(&company_id) {
+                        Some((same, task)) if same == settings && !task.is_finished() => {
+                            keep.insert(company_id, (same, task));
+                        }
+                        before => {
+                            if let Some((_, task)) = before {
+                                task.abort();
+                            }
+                            let task = tasks.spawn(watch(store.clone(), config.clone(), mailbox));
+                            keep.insert(company_id, (settings, task));
+                        }
+                    }
+                }
+                // Removed, or taken by another instance meanwhile.
+                for (_, (_, task)) in watching.drain() {
+                    task.abort();
+                }
+                watching = keep;
             }
-            tokio::time::sleep(config.poll).await;
-        };
+            Ok(Err(error)) => log::warn!("cannot take the mailboxes to read: {error}"),
+            Err(error) => log::warn!("cannot take the mailboxes to read: {error}"),
+        }
         tokio::select! {
-            () = round => {}
+            () = tokio::time::sleep(config.poll) => {}
             _ = stopped.changed() => break,
         }
     }
+    tasks.shutdown().await;
     let released = tokio::task::spawn_blocking(move || store.outbox().release_mailboxes(&me)).await;
     if let Ok(Err(error)) = released {
         log::warn!("cannot give the mailboxes back: {error}");
     }
 }
 
-/// Checks every mailbox in `mailboxes` at once, and records each outcome. A mailbox that fails
-/// as it failed before is logged once, not at every check.
-async fn check_all(store: &Store, config: &ReaderConfig, mailboxes: Vec<MailboxToRead>) {
-    let mut checks = JoinSet::new();
-    for mailbox in mailboxes {
-        let (store, config) = (store.clone(), config.clone());
-        checks.spawn(async move {
-            let outcome = match tokio::time::timeout(config.timeout, check(&mailbox, config.allow_private)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(deadline(config.timeout)),
-            };
-            let said = outcome.map_err(|error| error.to_string());
-            if let Err(error) = &said {
-                if mailbox.last_error.as_ref() != Some(error) {
-                    log::warn!(
-                        "mailbox of company {} ({}): {error}",
-                        mailbox.company_id,
-                        mailbox.imap.shown()
-                    );
-                }
+/// Reads one mailbox until the task is aborted: connected, it files what is new and waits for
+/// more; when the connection fails, the error is recorded and it connects again after `poll`.
+async fn watch(store: Store, config: ReaderConfig, mailbox: MailboxToRead) {
+    let mut watched = Watched {
+        mailbox,
+        can_move: false,
+    };
+    loop {
+        let error = match connected(&store, &config, &mut watched).await {
+            Err(RoundError::Check(error)) => error,
+            Err(RoundError::Store(error)) => {
+                log::warn!(
+                    "mailbox of company {}: cannot file its e-mails (tried again in {} s): {error}",
+                    watched.mailbox.company_id,
+                    config.poll.as_secs()
+                );
+                tokio::time::sleep(config.poll).await;
+                continue;
             }
-            let recorded = tokio::task::spawn_blocking(move || {
-                store
-                    .outbox()
-                    .record_mailbox_check(mailbox.company_id, &mailbox.imap, said)
-            })
-            .await;
-            if let Ok(Err(error)) = recorded {
-                log::warn!("cannot record a mailbox check: {error}");
-            }
-        });
+        };
+        let said = error.to_string();
+        if watched.mailbox.last_error.as_ref() != Some(&said) {
+            log::warn!(
+                "mailbox of company {} ({}): {said}",
+                watched.mailbox.company_id,
+                watched.mailbox.imap.shown()
+            );
+        }
+        watched.mailbox.last_error = Some(said.clone());
+        record(&store, &watched.mailbox, Err(said)).await;
+        tokio::time::sleep(config.poll).await;
     }
-    while checks.join_next().await.is_some() {}
 }
 
-/// One check: the folder opened, then the session closed politely.
-async fn check(mailbox: &MailboxToRead, allow_private: bool) -> Result<(), CheckError> {
-    let (mut session, _uid_validity) = open(&mailbox.imap, allow_private).await?;
-    let _ = session.logout().await;
-    Ok(())
+/// One connection: opened, then rounds of filing and waiting, until something fails.
+async fn connected(
+    store: &Store,
+    config: &ReaderConfig,
+    watched: &mut Watched,
+) -> Result<std::convert::Infallible, RoundError> {
+    let imap = watched.mailbox.imap.clone();
+    let at = imap.shown();
+    let (mut session, folder) = match tokio::time::timeout(config.timeout, open(&imap, config.allow_private)).await {
+        Ok(opened) => opened?,
+        Err(_) => return Err(CheckError::Timeout(config.timeout.as_secs()).into()),
+    };
+    let offered = within(config.timeout, &at, session.capabilities()).await?;
+    let idle = offered.has_str("IDLE");
+    watched.can_move = offered.has_str("MOVE");
+    loop {
+        round(&mut session, folder, watched, store, config).await?;
+        watched.mailbox.last_error = None;
+        record(store, &watched.mailbox, Ok(())).await;
+        if !idle {
+            tokio::time::sleep(config.poll).await;
+            within(config.timeout, &at, session.noop()).await?;
+            continue;
+        }
+        let mut waiting = session.idle();
+        within(config.timeout, &at, waiting.init()).await?;
+        {
+            let (arrived, _interrupt) = waiting.wait_with_timeout(config.poll);
+            // A new e-mail, or the time to look anyway: either way, a round.
+            match tokio::time::timeout(config.poll + config.timeout, arrived).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => return Err(crate::connect::broken(error, &at).into()),
+                Err(_) => return Err(CheckError::Timeout(config.timeout.as_secs()).into()),
+            }
+        }
+        session = within(config.timeout, &at, waiting.done()).await?;
+    }
+}
+
+/// Records how reading a mailbox went (see [`lead_store::Outbox::record_mailbox_check`]).
+async fn record(store: &Store, mailbox: &MailboxToRead, outcome: Result<(), String>) {
+    let (store, company_id, imap) = (store.clone(), mailbox.company_id, mailbox.imap.clone());
+    let recorded =
+        tokio::task::spawn_blocking(move || store.outbox().record_mailbox_check(company_id, &imap, outcome)).await;
+    if let Ok(Err(error)) = recorded {
+        log::warn!("cannot record a mailbox check: {error}");
+    }
 }

@@ -162,6 +162,12 @@ pub fn event(event: Event, lead: &LeadRecord) -> Said {
             ticket.title
         )),
         (Event::OrderOwnerChanged | Event::TicketOwnerChanged, lead) => line(owned(lead)),
+        (Event::Answered, LeadRecord::Order(order)) => {
+            line(lead_domain::answer_notification(&order.email, &order.title))
+        }
+        (Event::Answered, LeadRecord::Ticket(ticket)) => {
+            line(lead_domain::answer_notification(&ticket.email, &ticket.title))
+        }
         (_, LeadRecord::Order(order)) => notification(lead_domain::order_notification(order.total)),
         (_, LeadRecord::Ticket(ticket)) => notification(lead_domain::ticket_notification(&ticket.title, &ticket.email)),
     }

@@ -95,6 +95,7 @@ pub use ids::{
 };
 pub use intake::backlog::{Backlog, Pending, OVERDUE_MS};
 pub use intake::ingest::{PendingLead, QueueLoad, MAX_BATCH};
+pub use intake::mail::{Filed, Filing, IncomingMail, MailPosition};
 pub use intake::submissions::{NewSubmission, Submission, SubmissionFilter};
 pub use models::{
     AutoCustomers, Claimed, Company, Consent, Customer, Employee, EmployeeRef, Hold, KeyInfo, KeyLookup, Member,

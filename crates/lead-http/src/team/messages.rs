@@ -40,7 +40,14 @@ where
         Ok::<_, lead_store::StoreError>((lead, messages))
     })
     .await?;
-    let items = std::iter::once(MessageView::original(&lead))
+    // A ticket made from an e-mail begins with that e-mail; any other lead with what the
+    // website sent.
+    let from_email = messages
+        .first()
+        .is_some_and(|first| first.direction == lead_store::Direction::In && first.created_at == lead.created_at());
+    let items = (!from_email)
+        .then(|| MessageView::original(&lead))
+        .into_iter()
         .chain(messages.into_iter().map(MessageView::from))
         .collect();
     Ok(ok(&Conversation { items }))

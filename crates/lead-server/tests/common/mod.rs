@@ -7,6 +7,7 @@ pub mod browser;
 pub mod clamd;
 pub mod dovecot;
 pub mod examples;
+pub mod imap;
 pub mod leads;
 pub mod nginx;
 pub mod operator;

@@ -5,6 +5,7 @@ pub(crate) mod backlog;
 pub(crate) mod duplicates;
 pub(crate) mod ingest;
 pub(crate) mod leads;
+pub(crate) mod mail;
 pub(crate) mod proofs;
 mod scans;
 pub(crate) mod submissions;

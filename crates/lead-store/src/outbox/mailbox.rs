@@ -297,6 +297,11 @@ pub struct MailboxToRead {
     pub imap: ImapUrl,
     /// The error its last check ended with, if it did.
     pub last_error: Option<String>,
+    /// Where reading it stands: the folder's `UIDVALIDITY` and the last UID filed (`None`:
+    /// never read, or read from another folder — its unread e-mails are read next).
+    pub read_to: Option<(u32, u32)>,
+    /// The folder filed e-mails are moved to (`None`: they are marked read).
+    pub move_to: Option<String>,
 }
 
 impl Outbox<'_> {
@@ -322,7 +327,8 @@ impl Outbox<'_> {
         if free == 0 {
             return Ok(Vec::new());
         }
-        let claimed: Vec<(CompanyId, String, Option<String>)> = self.store.write(|conn| {
+        type Claimed = (CompanyId, String, Option<String>, Option<i64>, i64, Option<String>);
+        let claimed: Vec<Claimed> = self.store.write(|conn| {
             Ok(diesel::update(
                 mailboxes::table.filter(
                     mailboxes::reader_until
@@ -332,17 +338,28 @@ impl Outbox<'_> {
                 ),
             )
             .set((mailboxes::reader.eq(reader), mailboxes::reader_until.eq(until)))
-            .returning((mailboxes::company_id, mailboxes::imap_url, mailboxes::last_error))
+            .returning((
+                mailboxes::company_id,
+                mailboxes::imap_url,
+                mailboxes::last_error,
+                mailboxes::uid_validity,
+                mailboxes::last_uid,
+                mailboxes::move_to,
+            ))
             .get_results(conn)?)
         })?;
         Ok(claimed
             .into_iter()
-            .filter_map(|(company_id, url, last_error)| {
+            .filter_map(|(company_id, url, last_error, uid_validity, last_uid, move_to)| {
+                let read_to = uid_validity
+                    .and_then(|validity| Some((u32::try_from(validity).ok()?, u32::try_from(last_uid).ok()?)));
                 ImapUrl::parse(&url)
                     .map(|imap| MailboxToRead {
                         company_id,
                         imap,
                         last_error,
+                        read_to,
+                        move_to,
                     })
                     .inspect_err(|_| {
                         log::warn!("the mailbox of company {company_id} has an IMAP URL that does not parse")
@@ -413,7 +430,7 @@ impl Outbox<'_> {
 }
 
 /// The IMAP URL as stored: the settings written back, so that what is stored always parses.
-fn imap_url_text(url: &ImapUrl) -> String {
+pub(crate) fn imap_url_text(url: &ImapUrl) -> String {
     let encode = |text: &str| {
         form_urlencoded::byte_serialize(text.as_bytes())
             .collect::<String>()

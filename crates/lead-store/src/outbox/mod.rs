@@ -54,6 +54,9 @@ lead_domain::words! {
         PushTest = "push.test",
         /// A reply of the team to a lead's sender (the message is the delivery's target).
         Reply = "message.reply",
+        /// A customer's e-mail joined a lead's conversation: its owner (or, with none, every
+        /// active employee) is told.
+        Answered = "message.received",
     }
 }
 
@@ -139,7 +142,7 @@ pub(crate) fn parse_word<T: std::str::FromStr>(text: &str, what: &str) -> Result
 }
 
 pub(crate) mod mailbox;
-mod owed;
+pub(crate) mod owed;
 pub(crate) mod push;
 mod webhooks;
 

@@ -175,14 +175,16 @@ pub(crate) struct NewFile<'a> {
     pub(crate) scan: Scan,
 }
 
-/// Writes the files of the new lead `lead` of `company_id` (inside its transaction): each
-/// accepted one as an attachment, each refused one as the server's note on the lead.
+/// Writes the files of the new lead `lead` of `company_id`, or of its e-mail `message` (inside
+/// its transaction): each accepted one as an attachment, each refused one as the server's note
+/// on the lead.
 pub(crate) fn insert(
     conn: &mut DbConnection,
     company_id: CompanyId,
     lead: LeadId,
     files: &[NewFile<'_>],
     now: i64,
+    message: Option<crate::ids::MessageId>,
 ) -> Result<()> {
     let (order_id, ticket_id) = match lead {
         LeadId::Order(id) => (Some(id.get()), None),
@@ -196,6 +198,7 @@ pub(crate) fn insert(
                         attachments::company_id.eq(company_id),
                         attachments::order_id.eq(order_id),
                         attachments::ticket_id.eq(ticket_id),
+                        attachments::message_id.eq(message),
                         // Named as what it is (its extension from its type).
                         attachments::filename.eq(lead_domain::stored_name(&file.upload.filename, content_type)),
                         attachments::content_type.eq(content_type),

@@ -112,7 +112,7 @@ pub(crate) fn rows(conn: &mut DbConnection, context: &Context<'_>, jobs: &[Job],
     // Every stored lead's files (a held lead's too: it is kept whole), in its transaction.
     for (position, job, _, _) in stored().filter(|(_, job, _, _)| !job.files.is_empty()) {
         let files: Vec<_> = job.files.iter().map(|file| file.new_file()).collect();
-        crate::team::attachments::insert(conn, job.tenant.company_id, id_of(position), &files, now)?;
+        crate::team::attachments::insert(conn, job.tenant.company_id, id_of(position), &files, now, None)?;
     }
 
     // A held lead notifies nobody.

@@ -14,7 +14,7 @@
 
 mod context;
 mod emit;
-mod owners;
+pub(crate) mod owners;
 mod plan;
 
 use std::collections::{BTreeSet, HashMap};

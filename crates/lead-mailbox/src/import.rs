@@ -1,0 +1,299 @@
+//! One round of reading a mailbox: what is new in the folder fetched, in UID order and in
+//! chunks, each e-mail filed in a transaction of its own that also moves the mailbox's
+//! position on, and only then marked read (or moved) on the server.
+//!
+//! The first time (or when the folder's `UIDVALIDITY` changed) the folder's unread e-mails
+//! are read, and the position is set to the newest UID the folder had when it was opened;
+//! from then on the e-mails after the position. An e-mail filed before (its Message-ID is
+//! known) is only marked read again.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+use async_imap::error::Error as ImapError;
+use futures_util::TryStreamExt as _;
+use lead_store::{Filed, Filing, MailPosition, MailboxToRead, Store};
+
+use crate::connect::{broken, deadline, CheckError, Folder, Opened};
+use crate::reader::ReaderConfig;
+
+/// The most e-mails fetched at once.
+const CHUNK: usize = 50;
+/// The most bytes fetched at once (an e-mail larger than that comes alone).
+const CHUNK_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a round stopped.
+#[derive(Debug)]
+pub(crate) enum RoundError {
+    /// The mailbox: said on the admins' page.
+    Check(CheckError),
+    /// The database: logged, and tried again next round.
+    Store(String),
+}
+
+impl From<CheckError> for RoundError {
+    fn from(error: CheckError) -> RoundError {
+        RoundError::Check(error)
+    }
+}
+
+/// A mailbox being read, and how far.
+pub(crate) struct Watched {
+    pub(crate) mailbox: MailboxToRead,
+    /// What the server offers.
+    pub(crate) can_move: bool,
+}
+
+/// `command` within `timeout`, its error said as a [`CheckError`] (what the server said goes to
+/// the log).
+pub(crate) async fn within<T>(
+    timeout: Duration,
+    at: &str,
+    command: impl Future<Output = Result<T, ImapError>>,
+) -> Result<T, CheckError> {
+    match tokio::time::timeout(timeout, command).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(error)) => Err(broken(error, at)),
+        Err(_) => Err(deadline(timeout)),
+    }
+}
+
+/// Files what is new in the folder; how many e-mails were read.
+pub(crate) async fn round(
+    session: &mut Opened,
+    folder: Folder,
+    watched: &mut Watched,
+    store: &Store,
+    config: &ReaderConfig,
+) -> Result<usize, RoundError> {
+    let at = watched.mailbox.imap.shown();
+    let validity = folder.uid_validity.unwrap_or(0);
+    let read_to = watched
+        .mailbox
+        .read_to
+        .filter(|&(stored, _)| stored == validity)
+        .map(|(_, last)| last);
+    let mut uids: Vec<u32> = match read_to {
+        None => within(config.timeout, &at, session.uid_search("UNSEEN")).await?,
+        Some(last) => within(
+            config.timeout,
+            &at,
+            session.uid_search(format!("UID {}:*", last.saturating_add(1))),
+        )
+        .await?
+        .into_iter()
+        .filter(|&uid| uid > last)
+        .collect(),
+    }
+    .into_iter()
+    .collect();
+    uids.sort_unstable();
+    let mut read = 0;
+    if !uids.is_empty() {
+        let sizes = sizes(session, &uids, config, &at).await?;
+        for chunk in chunks(&uids, &sizes) {
+            let fetched = fetch(session, &chunk, &sizes, config, &at).await?;
+            let mut done = Vec::new();
+            for uid in chunk {
+                let Some(raw) = fetched.get(&uid) else {
+                    continue; // expunged meanwhile
+                };
+                let size = sizes.get(&uid).copied().unwrap_or(0);
+                let cut_from = (size > config.max_message_bytes).then_some(size);
+                let position = read_to.map(|_| MailPosition {
+                    uid_validity: validity,
+                    uid,
+                });
+                file(store, config, &watched.mailbox, position, raw.clone(), cut_from).await?;
+                if let Some(position) = position {
+                    watched.mailbox.read_to = Some((validity, position.uid));
+                }
+                done.push(uid);
+                read += 1;
+            }
+            mark(session, &done, watched, config, &at).await?;
+        }
+    }
+    if read_to.is_none() {
+        // Read from its unread e-mails: from now on, what comes after what it held when opened.
+        let newest = folder
+            .uid_next
+            .map(|next| next.saturating_sub(1))
+            .into_iter()
+            .chain(uids.last().copied())
+            .max()
+            .unwrap_or(0);
+        let (store, company_id, imap) = (store.clone(), watched.mailbox.company_id, watched.mailbox.imap.clone());
+        tokio::task::spawn_blocking(move || store.intake().mailbox_read_to(company_id, &imap, validity, newest))
+            .await
+            .map_err(|error| RoundError::Store(error.to_string()))?
+            .map_err(|error| RoundError::Store(error.to_string()))?;
+        watched.mailbox.read_to = Some((validity, newest));
+    }
+    while session.unsolicited_responses.try_recv().is_ok() {}
+    Ok(read)
+}
+
+/// The sizes of the e-mails `uids`.
+async fn sizes(
+    session: &mut Opened,
+    uids: &[u32],
+    config: &ReaderConfig,
+    at: &str,
+) -> Result<HashMap<u32, u64>, CheckError> {
+    let mut sizes = HashMap::new();
+    for chunk in uids.chunks(500) {
+        let set = uid_set(chunk);
+        let fetched = within(config.timeout, at, async {
+            session
+                .uid_fetch(&set, "(UID RFC822.SIZE)")
+                .await?
+                .try_collect::<Vec<_>>()
+                .await
+        })
+        .await?;
+        sizes.extend(
+            fetched
+                .iter()
+                .filter_map(|fetch| Some((fetch.uid?, u64::from(fetch.size.unwrap_or(0))))),
+        );
+    }
+    Ok(sizes)
+}
+
+/// `uids` in chunks of at most [`CHUNK`] e-mails and [`CHUNK_BYTES`] bytes.
+fn chunks(uids: &[u32], sizes: &HashMap<u32, u64>) -> Vec<Vec<u32>> {
+    let mut chunks: Vec<Vec<u32>> = Vec::new();
+    let mut bytes = 0;
+    for &uid in uids {
+        let size = sizes.get(&uid).copied().unwrap_or(0);
+        match chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK && bytes + size <= CHUNK_BYTES => {
+                chunk.push(uid);
+                bytes += size;
+            }
+            _ => {
+                chunks.push(vec![uid]);
+                bytes = size;
+            }
+        }
+    }
+    chunks
+}
+
+/// The bytes of the e-mails `uids`: whole, or the first `max_message_bytes` of a larger one.
+/// Fetched without marking them read.
+async fn fetch(
+    session: &mut Opened,
+    uids: &[u32],
+    sizes: &HashMap<u32, u64>,
+    config: &ReaderConfig,
+    at: &str,
+) -> Result<HashMap<u32, Vec<u8>>, CheckError> {
+    let (large, whole): (Vec<u32>, Vec<u32>) = uids
+        .iter()
+        .partition(|uid| sizes.get(uid).copied().unwrap_or(0) > config.max_message_bytes);
+    let mut requests: Vec<(String, String)> = Vec::new();
+    if !whole.is_empty() {
+        requests.push((uid_set(&whole), "(UID BODY.PEEK[])".to_owned()));
+    }
+    for uid in large {
+        requests.push((
+            uid.to_string(),
+            format!("(UID BODY.PEEK[]<0.{}>)", config.max_message_bytes),
+        ));
+    }
+    let mut found = HashMap::new();
+    for (set, query) in requests {
+        let fetched = within(config.timeout, at, async {
+            session.uid_fetch(&set, &query).await?.try_collect::<Vec<_>>().await
+        })
+        .await?;
+        found.extend(
+            fetched
+                .iter()
+                .filter_map(|fetch| Some((fetch.uid?, fetch.body()?.to_vec()))),
+        );
+    }
+    Ok(found)
+}
+
+/// Files one e-mail (taken apart on the blocking pool, with the transaction).
+async fn file(
+    store: &Store,
+    config: &ReaderConfig,
+    mailbox: &MailboxToRead,
+    position: Option<MailPosition>,
+    raw: Vec<u8>,
+    cut_from: Option<u64>,
+) -> Result<Filed, RoundError> {
+    let (store, company_id, imap) = (store.clone(), mailbox.company_id, mailbox.imap.clone());
+    let filing = Filing {
+        scanner: config.scanner,
+    };
+    tokio::task::spawn_blocking(move || {
+        let mail = crate::parse::incoming(raw, cut_from);
+        store.intake().file_mail(company_id, &imap, position, &mail, filing)
+    })
+    .await
+    .map_err(|error| RoundError::Store(error.to_string()))?
+    .map_err(|error| RoundError::Store(error.to_string()))
+}
+
+/// Marks the e-mails `uids` read on the server and, where the mailbox says so, moves them to
+/// its folder for them (where the server cannot move, they are copied there).
+async fn mark(
+    session: &mut Opened,
+    uids: &[u32],
+    watched: &Watched,
+    config: &ReaderConfig,
+    at: &str,
+) -> Result<(), CheckError> {
+    if uids.is_empty() {
+        return Ok(());
+    }
+    let set = uid_set(uids);
+    within(config.timeout, at, async {
+        session
+            .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await?;
+    let Some(folder) = &watched.mailbox.move_to else {
+        return Ok(());
+    };
+    // The server refusing: the folder is not there.
+    let no_folder = |error: CheckError| match error {
+        CheckError::Protocol(_) => CheckError::Folder(folder.clone()),
+        other => other,
+    };
+    match watched.can_move {
+        true => within(config.timeout, at, session.uid_mv(&set, folder)).await,
+        false => within(config.timeout, at, session.uid_copy(&set, folder)).await,
+    }
+    .map_err(no_folder)
+}
+
+/// `uids` as an IMAP set.
+fn uid_set(uids: &[u32]) -> String {
+    uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_hold_at_most_fifty_mails_and_sixteen_mebibytes() {
+        let uids: Vec<u32> = (1..=120).collect();
+        let mut sizes: HashMap<u32, u64> = uids.iter().map(|&uid| (uid, 1000)).collect();
+        let lengths: Vec<usize> = chunks(&uids, &sizes).iter().map(Vec::len).collect();
+        assert_eq!(lengths, [50, 50, 20]);
+        sizes.insert(3, 20 * 1024 * 1024);
+        let split = chunks(&uids[..5], &sizes);
+        assert_eq!(split, [vec![1, 2], vec![3], vec![4, 5]]);
+    }
+}
