@@ -117,6 +117,11 @@ impl ImapUrl {
         })
     }
 
+    /// The server's address, as connected to and said in errors: `mail.example.de:993`.
+    pub fn address(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
     /// The URL without the password, for lists and logs: `imaps://service@mail.example.de:993/INBOX`.
     pub fn shown(&self) -> String {
         let scheme = match self.security {

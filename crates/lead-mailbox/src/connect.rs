@@ -65,7 +65,7 @@ pub(crate) async fn open(url: &ImapUrl, allow_private: bool) -> Result<(Opened, 
     if url.security == MailSecurity::Plain && !allow_private {
         return Err(CheckError::Plain);
     }
-    let at = format!("{}:{}", url.host, url.port);
+    let at = url.address();
     let tcp = connect(&addresses(&url.host, url.port, allow_private).await?, &at).await?;
     let client: Client<Box<dyn Io>> = match url.security {
         MailSecurity::Tls => {

@@ -43,6 +43,9 @@ pub(crate) struct Watched {
     pub(crate) mailbox: MailboxToRead,
     /// What the server offers.
     pub(crate) can_move: bool,
+    /// Whether this connection has caught up with the last one: e-mails it filed but had not
+    /// yet marked (it was killed in between) are marked on the first round.
+    pub(crate) caught_up: bool,
 }
 
 /// `command` within `timeout`, its error said as a [`CheckError`] (what the server said goes to
@@ -67,7 +70,7 @@ pub(crate) async fn round(
     store: &Store,
     config: &ReaderConfig,
 ) -> Result<usize, RoundError> {
-    let at = watched.mailbox.imap.shown();
+    let at = watched.mailbox.imap.address();
     let validity = folder.uid_validity.unwrap_or(0);
     let read_to = watched
         .mailbox
@@ -89,6 +92,21 @@ pub(crate) async fn round(
     .into_iter()
     .collect();
     uids.sort_unstable();
+    if let (Some(last), false) = (read_to, watched.caught_up) {
+        // The last chunk the connection before may have filed without marking it.
+        let first = last.saturating_sub(CHUNK as u32 - 1).max(1);
+        let unmarked: Vec<u32> = within(
+            config.timeout,
+            &at,
+            session.uid_search(format!("UID {first}:{last} UNSEEN")),
+        )
+        .await?
+        .into_iter()
+        .filter(|&uid| uid <= last)
+        .collect();
+        mark(session, &unmarked, watched, config, &at).await?;
+    }
+    watched.caught_up = true;
     let mut read = 0;
     if !uids.is_empty() {
         let sizes = sizes(session, &uids, config, &at).await?;

@@ -137,6 +137,7 @@ async fn watch(store: Store, config: ReaderConfig, mailbox: MailboxToRead) {
     let mut watched = Watched {
         mailbox,
         can_move: false,
+        caught_up: false,
     };
     loop {
         let error = match connected(&store, &config, &mut watched).await {
@@ -172,7 +173,7 @@ async fn connected(
     watched: &mut Watched,
 ) -> Result<std::convert::Infallible, RoundError> {
     let imap = watched.mailbox.imap.clone();
-    let at = imap.shown();
+    let at = imap.address();
     let (mut session, folder) = match tokio::time::timeout(config.timeout, open(&imap, config.allow_private)).await {
         Ok(opened) => opened?,
         Err(_) => return Err(CheckError::Timeout(config.timeout.as_secs()).into()),
@@ -180,6 +181,7 @@ async fn connected(
     let offered = within(config.timeout, &at, session.capabilities()).await?;
     let idle = offered.has_str("IDLE");
     watched.can_move = offered.has_str("MOVE");
+    watched.caught_up = false;
     loop {
         round(&mut session, folder, watched, store, config).await?;
         watched.mailbox.last_error = None;

@@ -161,6 +161,13 @@ impl Server {
         None
     }
 
+    /// Kills the process (SIGKILL: like a crash, nothing is flushed on the way out) and waits
+    /// for it, keeping the handle (for a test that starts another in its place).
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Stops the process (SIGKILL: like a crash, nothing is flushed on the way out).
     pub fn kill(self) {
         self.finish();

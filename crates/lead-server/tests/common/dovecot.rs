@@ -156,7 +156,13 @@ impl Dovecot {
         let pid = self.dir.path().join("base/master.pid");
         if let Ok(pid) = std::fs::read_to_string(&pid) {
             let pid = pid.trim().to_owned();
+            // Its processes too, the IMAP sessions under way among them: a server that is
+            // down drops its connections.
+            let children = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
             let _ = Command::new("kill").arg(&pid).status();
+            for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-KILL", child]).status();
+            }
             lead_testkit::eventually("dovecot to exit", Duration::from_secs(15), || {
                 !Command::new("kill")
                     .args(["-0", &pid])

@@ -40,7 +40,7 @@ lead_domain::words! {
         OrderRejected = "order.rejected",
         /// An employee closed a ticket.
         TicketClosed = "ticket.closed",
-        /// An employee reopened a ticket.
+        /// An employee reopened a ticket, or the customer's e-mail answer opened it again.
         TicketReopened = "ticket.reopened",
         /// An employee answered a ticket's sender: it waits for the customer.
         TicketPending = "ticket.pending",
