@@ -62,6 +62,16 @@ pub(crate) async fn within<T>(
     }
 }
 
+/// Whether the server said, since this was last asked, that e-mails arrived (unsolicited
+/// EXISTS); the rest of what it said unasked is let go.
+pub(crate) fn arrived(session: &mut Opened) -> bool {
+    let mut arrived = false;
+    while let Ok(said) = session.unsolicited_responses.try_recv() {
+        arrived |= matches!(said, async_imap::types::UnsolicitedResponse::Exists(_));
+    }
+    arrived
+}
+
 /// Files what is new in the folder; how many e-mails were read.
 pub(crate) async fn round(
     session: &mut Opened,
@@ -111,19 +121,25 @@ pub(crate) async fn round(
     if !uids.is_empty() {
         let sizes = sizes(session, &uids, config, &at).await?;
         for chunk in chunks(&uids, &sizes) {
-            let fetched = fetch(session, &chunk, &sizes, config, &at).await?;
+            let mut fetched = fetch(session, &chunk, &sizes, config, &at).await?;
             let mut done = Vec::new();
             for uid in chunk {
-                let Some(raw) = fetched.get(&uid) else {
+                if !fetched.contains_key(&uid) {
                     continue; // expunged meanwhile
-                };
+                }
                 let size = sizes.get(&uid).copied().unwrap_or(0);
                 let cut_from = (size > config.max_message_bytes).then_some(size);
                 let position = read_to.map(|_| MailPosition {
                     uid_validity: validity,
                     uid,
                 });
-                file(store, config, &watched.mailbox, position, raw.clone(), cut_from).await?;
+                let raw = fetched.remove(&uid).unwrap_or_default();
+                if file(store, config, &watched.mailbox, position, raw, cut_from).await? == Filed::Passed {
+                    // The mailbox was changed or removed meanwhile: this reader stops here,
+                    // marking only what it filed (the reader starts anew for new settings).
+                    mark(session, &done, watched, config, &at).await?;
+                    return Ok(read);
+                }
                 if let Some(position) = position {
                     watched.mailbox.read_to = Some((validity, position.uid));
                 }
@@ -134,14 +150,17 @@ pub(crate) async fn round(
         }
     }
     if read_to.is_none() {
-        // Read from its unread e-mails: from now on, what comes after what it held when opened.
-        let newest = folder
-            .uid_next
-            .map(|next| next.saturating_sub(1))
-            .into_iter()
-            .chain(uids.last().copied())
-            .max()
-            .unwrap_or(0);
+        // Read from its unread e-mails: from now on, what comes after what it held when opened
+        // (a server that does not say UIDNEXT: its highest UID).
+        let held = match folder.uid_next {
+            Some(next) => next.saturating_sub(1),
+            None => within(config.timeout, &at, session.uid_search("ALL"))
+                .await?
+                .into_iter()
+                .max()
+                .unwrap_or(0),
+        };
+        let newest = held.max(uids.last().copied().unwrap_or(0));
         let (store, company_id, imap) = (store.clone(), watched.mailbox.company_id, watched.mailbox.imap.clone());
         tokio::task::spawn_blocking(move || store.intake().mailbox_read_to(company_id, &imap, validity, newest))
             .await
@@ -149,7 +168,6 @@ pub(crate) async fn round(
             .map_err(|error| RoundError::Store(error.to_string()))?;
         watched.mailbox.read_to = Some((validity, newest));
     }
-    while session.unsolicited_responses.try_recv().is_ok() {}
     Ok(read)
 }
 

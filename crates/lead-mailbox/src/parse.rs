@@ -10,14 +10,21 @@ use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 /// The most Message-IDs of a `References` kept (the first and the latest).
 const MAX_REFERENCES: usize = 50;
+/// The most Message-IDs of an `In-Reply-To`, or of a bounce's report, looked at.
+const MAX_NAMED: usize = 20;
+/// The longest Message-ID kept (a longer one is replaced by one made from the bytes).
+const MAX_ID_CHARS: usize = 250;
+/// The longest header text kept (subject, addresses, names), in characters.
+const MAX_HEADER_CHARS: usize = 1000;
 
 /// `raw` taken apart. `cut_from`: the e-mail was larger than the server takes, and `raw` is
 /// its first part (its attachments are left out then: the last of them would be cut).
 pub fn incoming(raw: Vec<u8>, cut_from: Option<u64>) -> IncomingMail {
-    let parsed = MessageParser::default().parse(&raw);
-    let Some(message) = parsed else {
-        // Not even headers: kept as it came, as a text.
-        return IncomingMail {
+    // A parser that fails on some e-mail must not stop the mailbox: it is filed as its text.
+    let parsed = std::panic::catch_unwind(|| taken_apart(&raw, cut_from)).ok().flatten();
+    match parsed {
+        Some(mail) => IncomingMail { raw, ..mail },
+        None => IncomingMail {
             message_id: made_id(&raw),
             in_reply_to: Vec::new(),
             references: Vec::new(),
@@ -25,22 +32,37 @@ pub fn incoming(raw: Vec<u8>, cut_from: Option<u64>) -> IncomingMail {
             from_name: None,
             to: String::new(),
             subject: String::new(),
-            text: String::from_utf8_lossy(&raw).into_owned(),
+            text: clean(&String::from_utf8_lossy(&raw), usize::MAX),
             automatic: false,
             bounce_of: None,
             files: Vec::new(),
             cut_from,
             raw,
-        };
-    };
+        },
+    }
+}
+
+/// Text a sender controls as it may be stored: without NUL characters, at most `max`
+/// characters.
+fn clean(text: &str, max: usize) -> String {
+    text.chars().filter(|&c| c != '\0').take(max).collect()
+}
+
+/// `raw` taken apart, its bytes left out (`None`: not even headers).
+fn taken_apart(raw: &[u8], cut_from: Option<u64>) -> Option<IncomingMail> {
+    let parsed = MessageParser::default().parse(raw);
+    let message = parsed?;
     let from = message.from().and_then(|from| from.first());
     let text = (0..message.text_body_count())
         .filter_map(|n| message.body_text(n))
-        .map(|text| text.replace("\r\n", "\n").trim().to_owned())
+        .map(|text| clean(&text.replace("\r\n", "\n"), usize::MAX).trim().to_owned())
         .filter(|text| !text.is_empty())
         .collect::<Vec<_>>()
         .join("\n\n");
-    let bounce_of = bounce(&message);
+    let bounce_of = bounce(&message).map(|mut ids| {
+        ids.truncate(MAX_NAMED);
+        ids
+    });
     let files = match cut_from {
         Some(_) => Vec::new(),
         None => message
@@ -52,36 +74,35 @@ pub fn incoming(raw: Vec<u8>, cut_from: Option<u64>) -> IncomingMail {
             })
             .collect(),
     };
-    let mail = IncomingMail {
+    let header = |text: &str| clean(text.trim(), MAX_HEADER_CHARS);
+    Some(IncomingMail {
         message_id: message
             .message_id()
             .map(str::trim)
-            .filter(|id| !id.is_empty())
-            .map_or_else(|| made_id(&raw), str::to_owned),
-        in_reply_to: ids(message.in_reply_to()),
+            .filter(|id| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.contains('\0'))
+            .map_or_else(|| made_id(raw), str::to_owned),
+        in_reply_to: ids(message.in_reply_to()).into_iter().take(MAX_NAMED).collect(),
         references: shortened(ids(message.references())),
-        from: from.and_then(|from| from.address()).unwrap_or("").trim().to_owned(),
+        from: header(from.and_then(|from| from.address()).unwrap_or("")),
         from_name: from
             .and_then(|from| from.name())
-            .map(str::trim)
-            .filter(|name| !name.is_empty())
-            .map(str::to_owned),
-        to: message
-            .to()
-            .and_then(|to| to.first())
-            .and_then(|to| to.address())
-            .unwrap_or("")
-            .to_owned(),
-        subject: message.subject().unwrap_or("").trim().to_owned(),
+            .map(header)
+            .filter(|name| !name.is_empty()),
+        to: header(
+            message
+                .to()
+                .and_then(|to| to.first())
+                .and_then(|to| to.address())
+                .unwrap_or(""),
+        ),
+        subject: header(message.subject().unwrap_or("")),
         text,
         automatic: automatic(&message),
         bounce_of,
         files,
         cut_from,
         raw: Vec::new(),
-    };
-    drop(message);
-    IncomingMail { raw, ..mail }
+    })
 }
 
 /// A Message-ID for an e-mail without one, from its bytes: the same e-mail read twice gets
@@ -104,7 +125,7 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         .into_iter()
         .flat_map(str::split_whitespace)
         .map(|id| id.trim_matches(|c| c == '<' || c == '>'))
-        .filter(|id| !id.is_empty() && id.len() <= 250)
+        .filter(|id| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.contains('\0'))
         .map(str::to_owned)
         .collect()
 }
@@ -301,6 +322,24 @@ mod tests {
         assert_eq!(got.files[0].filename, "liste.txt");
         assert_eq!(got.files[0].data.trim_ascii(), b"Eier");
         assert!(incoming(raw.into_bytes(), Some(30_000_000)).files.is_empty());
+    }
+
+    #[test]
+    fn what_a_sender_controls_is_cleaned_and_capped() {
+        let long_id = "x".repeat(3000);
+        let named: Vec<String> = (0..100).map(|n| format!("<{n}@x>")).collect();
+        let got = mail(&format!(
+            "From: =?utf-8?q?A=00B?= <a@example.de>\nSubject: =?utf-8?q?Hal=00lo?=\nMessage-ID: <{long_id}@x>\nIn-Reply-To: {}\n\ny\n",
+            named.join(" ")
+        ));
+        assert_eq!(got.subject, "Hallo");
+        assert_eq!(got.from_name.as_deref(), Some("AB"));
+        assert!(
+            got.message_id.ends_with("@ohne-message-id.invalid"),
+            "{}",
+            got.message_id
+        );
+        assert_eq!(got.in_reply_to.len(), MAX_NAMED);
     }
 
     #[test]

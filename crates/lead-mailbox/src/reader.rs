@@ -12,8 +12,8 @@ use lead_domain::ImapUrl;
 use lead_store::{CompanyId, MailboxToRead, Store};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::connect::{open, CheckError};
-use crate::import::{round, within, RoundError, Watched};
+use crate::connect::open;
+use crate::import::{arrived, round, within, RoundError, Watched};
 
 /// How the reader reads.
 #[derive(Debug, Clone)]
@@ -176,16 +176,20 @@ async fn connected(
     let at = imap.address();
     let (mut session, folder) = match tokio::time::timeout(config.timeout, open(&imap, config.allow_private)).await {
         Ok(opened) => opened?,
-        Err(_) => return Err(CheckError::Timeout(config.timeout.as_secs()).into()),
+        Err(_) => return Err(crate::connect::deadline(config.timeout).into()),
     };
     let offered = within(config.timeout, &at, session.capabilities()).await?;
     let idle = offered.has_str("IDLE");
     watched.can_move = offered.has_str("MOVE");
     watched.caught_up = false;
     loop {
+        arrived(&mut session);
         round(&mut session, folder, watched, store, config).await?;
         watched.mailbox.last_error = None;
         record(store, &watched.mailbox, Ok(())).await;
+        if arrived(&mut session) {
+            continue; // more came during the round
+        }
         if !idle {
             tokio::time::sleep(config.poll).await;
             within(config.timeout, &at, session.noop()).await?;
@@ -194,12 +198,14 @@ async fn connected(
         let mut waiting = session.idle();
         within(config.timeout, &at, waiting.init()).await?;
         {
-            let (arrived, _interrupt) = waiting.wait_with_timeout(config.poll);
+            // The server's keep-alives restart the wait's own timer: `poll` is kept here.
+            let (news, _interrupt) = waiting.wait_with_timeout(config.poll);
             // A new e-mail, or the time to look anyway: either way, a round.
-            match tokio::time::timeout(config.poll + config.timeout, arrived).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => return Err(crate::connect::broken(error, &at).into()),
-                Err(_) => return Err(CheckError::Timeout(config.timeout.as_secs()).into()),
+            tokio::select! {
+                said = news => {
+                    said.map_err(|error| crate::connect::broken(error, &at))?;
+                }
+                () = tokio::time::sleep(config.poll) => {}
             }
         }
         session = within(config.timeout, &at, waiting.done()).await?;

@@ -180,7 +180,12 @@ fn a_subject_tag_alone_threads_and_an_unknown_sender_makes_a_ticket_filed_to_its
     assert_eq!(customer.status, 201, "{}", customer.text());
     let customer = customer.json()["id"].as_i64().unwrap();
 
-    // The tag of the ticket in the subject, no headers of ours: it joins.
+    // The tag alone from someone else: not theirs to join — a ticket of its own.
+    let before = app.totals().tickets;
+    imap.append("INBOX", &mail("fremder@example.org", &format!("Ich auch [#T{ticket}]"), &[], "Hallo?"));
+    wait_until("the stranger's ticket", Duration::from_secs(20), || (app.totals().tickets == before + 1).then_some(()));
+    assert_eq!(conversation(&app, &token, ticket).len(), 1);
+    // The tag of the ticket in the subject from its sender, no headers of ours: it joins.
     imap.append("INBOX", &mail("kunde@example.com", &format!("Nachtrag [#T{ticket}]"), &[], "Und mit Sahne, bitte."));
     let items = conversation_of(&app, &token, ticket, 2);
     assert_eq!(items[1]["text"], "Und mit Sahne, bitte.");
@@ -213,7 +218,7 @@ fn a_subject_tag_alone_threads_and_an_unknown_sender_makes_a_ticket_filed_to_its
         assert!(texts_of(&app, *employee).contains(&"Neues Ticket! „Angebot für 40 Gäste [#T987654]“ von Erika@Kunde.example ist eingegangen.".to_owned()));
     }
     // Filed e-mails are moved to the folder, never deleted.
-    wait_until("both moved", Duration::from_secs(20), || (imap.count("Erledigt") == (2, 0)).then_some(()));
+    wait_until("all moved", Duration::from_secs(20), || (imap.count("Erledigt") == (3, 0)).then_some(()));
     assert_eq!(imap.count("INBOX"), (0, 0));
     // The team answers it like any ticket.
     let reply = app.team("POST", &format!("/api/v1/tickets/{id}/messages"), &token, r#"{"text":"40 × 25 €."}"#);

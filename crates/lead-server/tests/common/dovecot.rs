@@ -40,6 +40,20 @@ impl Dovecot {
         Self::start_with(users, true)
     }
 
+    /// Like [`Dovecot::start`], without IDLE among what it offers: a client must poll.
+    pub fn start_without_idle(users: &[(&str, &str)]) -> Option<Dovecot> {
+        let dovecot = Self::start_with(users, false)?;
+        dovecot.stop();
+        let config = std::fs::read_to_string(dovecot.config()).unwrap();
+        std::fs::write(
+            dovecot.config(),
+            format!("{config}imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE\n"),
+        )
+        .unwrap();
+        dovecot.run();
+        Some(dovecot)
+    }
+
     fn start_with(users: &[(&str, &str)], tls: bool) -> Option<Dovecot> {
         let program = program()?;
         let uid = Command::new("id").arg("-u").output().unwrap();

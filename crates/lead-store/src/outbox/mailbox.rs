@@ -166,6 +166,14 @@ impl Outbox<'_> {
                     })
                 }
             };
+            if move_to.is_some_and(|folder| folder == imap.folder) {
+                return Err(StoreError::Invalid {
+                    field: "move_to",
+                    problem: Problem::Other(
+                        "the folder that is read: its e-mails would be read again and again".into(),
+                    ),
+                });
+            }
             let smtp_url = match (&settings.smtp, &before) {
                 (SmtpChoice::Own(url), _) => Some(url.trim().to_owned()),
                 (SmtpChoice::Keep, Some((_, stored))) => stored.clone(),

@@ -147,10 +147,12 @@ impl Intake<'_> {
             let scan = if filing.scanner { Scan::Pending } else { Scan::Off };
             if let Some(reports_on) = &mail.bounce_of {
                 if let Some((lead, reply)) = replied(conn, company_id, reports_on)? {
+                    crate::team::notes::lock_record(conn, lead.into())?;
                     insert(conn, company_id, lead, mail, now, scan)?;
                     diesel::update(messages::table.find(reply))
                         .set(messages::delivery.eq(DeliveryStatus::Failed.as_str()))
                         .execute(conn)?;
+                    dialect::announce_commits(conn, std::iter::once(company_id))?;
                     return Ok(Filed::Bounced(lead));
                 }
             }
@@ -215,8 +217,10 @@ fn lead_of(order: Option<OrderId>, ticket: Option<TicketId>) -> Option<LeadId> {
     }
 }
 
-/// The lead of the company whose conversation `mail` continues: one of our Message-IDs in its
-/// `In-Reply-To` or `References`, or else the tag in its subject — a lead the team sees.
+/// The lead of the company whose conversation `mail` continues: a Message-ID of its
+/// conversation in the e-mail's `In-Reply-To` or `References`, or else the tag in its subject —
+/// a lead the team sees. A tag alone (a number anyone can guess) counts only from the lead's
+/// own sender.
 fn conversation(conn: &mut DbConnection, company_id: CompanyId, mail: &IncomingMail) -> Result<Option<LeadId>> {
     let ids: Vec<&String> = mail.in_reply_to.iter().chain(&mail.references).collect();
     if !ids.is_empty() {
@@ -237,12 +241,17 @@ fn conversation(conn: &mut DbConnection, company_id: CompanyId, mail: &IncomingM
         return Ok(None);
     };
     let lead = LeadId::from_columns(lead_type.as_str(), number)?;
-    Ok(facts(conn, company_id, lead)?.map(|_| lead))
+    let sender = lead_domain::Email::parse(&mail.from).map(|email| email.normalized());
+    Ok(facts(conn, company_id, lead)?
+        .filter(|facts| sender.as_ref().is_ok_and(|sender| *sender == facts.sender))
+        .map(|_| lead))
 }
 
 /// What filing an answer needs of a lead of the company the team sees.
 struct Facts {
     title: String,
+    /// The lead's sender, normalized.
+    sender: String,
     status: Option<TicketStatus>,
     owner: Option<EmployeeId>,
 }
@@ -253,11 +262,12 @@ fn facts(conn: &mut DbConnection, company_id: CompanyId, lead: LeadId) -> Result
             .find(id)
             .filter(web_orders::company_id.eq(company_id))
             .filter(web_orders::held.is_null())
-            .select((web_orders::title, web_orders::owner_id))
-            .first::<(String, Option<EmployeeId>)>(conn)
+            .select((web_orders::title, web_orders::email_normalized, web_orders::owner_id))
+            .first::<(String, String, Option<EmployeeId>)>(conn)
             .optional()?
-            .map(|(title, owner)| Facts {
+            .map(|(title, sender, owner)| Facts {
                 title,
+                sender,
                 status: None,
                 owner,
             }),
@@ -265,12 +275,18 @@ fn facts(conn: &mut DbConnection, company_id: CompanyId, lead: LeadId) -> Result
             .find(id)
             .filter(tickets::company_id.eq(company_id))
             .filter(tickets::held.is_null())
-            .select((tickets::title, tickets::status, tickets::owner_id))
-            .first::<(String, String, Option<EmployeeId>)>(conn)
+            .select((
+                tickets::title,
+                tickets::email_normalized,
+                tickets::status,
+                tickets::owner_id,
+            ))
+            .first::<(String, String, String, Option<EmployeeId>)>(conn)
             .optional()?
-            .map(|(title, status, owner)| {
+            .map(|(title, sender, status, owner)| {
                 Ok::<_, crate::StoreError>(Facts {
                     title,
+                    sender,
                     status: Some(crate::outbox::parse_word(&status, "ticket status")?),
                     owner,
                 })
