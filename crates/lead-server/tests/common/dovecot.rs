@@ -15,6 +15,8 @@ pub struct Dovecot {
     /// Where it listens with TLS from the first byte, if it has a certificate (self-signed:
     /// one no client may trust).
     pub tls_port: Option<u16>,
+    /// Settings added to its configuration.
+    extra: String,
 }
 
 /// Dovecot, where Debian puts it, if it is installed — or `None` (the test skipped, saying
@@ -42,19 +44,18 @@ impl Dovecot {
 
     /// Like [`Dovecot::start`], without IDLE among what it offers: a client must poll.
     pub fn start_without_idle(users: &[(&str, &str)]) -> Option<Dovecot> {
-        let dovecot = Self::start_with(users, false)?;
-        dovecot.stop();
-        let config = std::fs::read_to_string(dovecot.config()).unwrap();
-        std::fs::write(
-            dovecot.config(),
-            format!("{config}imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE\n"),
+        Self::start_with_extra(
+            users,
+            false,
+            "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE\n",
         )
-        .unwrap();
-        dovecot.run();
-        Some(dovecot)
     }
 
     fn start_with(users: &[(&str, &str)], tls: bool) -> Option<Dovecot> {
+        Self::start_with_extra(users, tls, "")
+    }
+
+    fn start_with_extra(users: &[(&str, &str)], tls: bool, extra: &str) -> Option<Dovecot> {
         let program = program()?;
         let uid = Command::new("id").arg("-u").output().unwrap();
         if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
@@ -103,6 +104,7 @@ impl Dovecot {
             tls_port: tls.then(super::clamd::free_port),
             dir,
             program,
+            extra: extra.to_owned(),
         };
         dovecot.write_config();
         dovecot.run();
@@ -134,7 +136,8 @@ impl Dovecot {
                  service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
                  inet_listener imaps {{\n    {imaps}\n  }}\n  chroot =\n}}\n\
                  service anvil {{\n  chroot =\n}}\n\
-                 service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n"
+                 service stats {{\n  unix_listener stats-writer {{\n    mode = 0666\n  }}\n}}\n{}",
+                self.extra
             ),
         )
         .unwrap();
