@@ -132,6 +132,14 @@ impl LeadId {
         }
     }
 
+    /// The lead as the two columns a row that belongs to one has: `order_id`, `ticket_id`.
+    pub(crate) fn columns(self) -> (Option<OrderId>, Option<TicketId>) {
+        match self {
+            LeadId::Order(id) => (Some(id), None),
+            LeadId::Ticket(id) => (None, Some(id)),
+        }
+    }
+
     /// The lead a stored `lead_type` column (`order` or `ticket`) and a record number name.
     pub(crate) fn from_columns(lead_type: &str, number: i64) -> crate::Result<LeadId> {
         match lead_type.parse() {

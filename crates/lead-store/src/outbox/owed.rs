@@ -151,11 +151,7 @@ impl NewDelivery {
         employee_id: Option<EmployeeId>,
         now: i64,
     ) -> NewDelivery {
-        let (order_id, ticket_id) = match lead {
-            Some(LeadId::Order(id)) => (Some(id), None),
-            Some(LeadId::Ticket(id)) => (None, Some(id)),
-            None => (None, None),
-        };
+        let (order_id, ticket_id) = lead.map_or((None, None), LeadId::columns);
         NewDelivery {
             company_id,
             channel: channel.as_str(),

@@ -227,7 +227,7 @@ impl Team<'_> {
             };
             let now = Timestamp::now().millis();
             let message_id = format!("{}@{}", uuid::Uuid::now_v7().simple(), route.from.domain());
-            let (order_id, ticket_id) = columns(lead);
+            let (order_id, ticket_id) = lead.columns();
             let id: MessageId = diesel::insert_into(messages::table)
                 .values((
                     messages::company_id.eq(company_id),
@@ -376,13 +376,6 @@ fn load_messages(conn: &mut DbConnection, which: Which) -> Result<Vec<Message>> 
         message.attachments = files.remove(&message.id).unwrap_or_default();
     }
     Ok(found)
-}
-
-fn columns(lead: LeadId) -> (Option<OrderId>, Option<TicketId>) {
-    match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
-    }
 }
 
 impl From<LeadId> for crate::team::notes::NoteOn {

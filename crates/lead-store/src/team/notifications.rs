@@ -355,10 +355,7 @@ pub(crate) fn notes_to_team<'a>(
     text: &'a str,
     now: i64,
 ) -> impl Iterator<Item = NewNotification> + 'a {
-    let (order_id, ticket_id) = match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
-    };
+    let (order_id, ticket_id) = lead.columns();
     recipients.iter().map(move |&employee_id| NewNotification {
         company_id,
         employee_id,

@@ -7,7 +7,7 @@ use lead_domain::Timestamp;
 
 use super::{load, LeadKind};
 use crate::db::DbConnection;
-use crate::ids::{CompanyId, EmployeeId, LeadId, OrderId, TicketId};
+use crate::ids::{CompanyId, EmployeeId, LeadId};
 use crate::models::{EmployeeRef, Member};
 use crate::outbox::Event;
 use crate::rows::NewNotification;
@@ -63,7 +63,7 @@ impl Team<'_> {
                     .set((tickets::owner_id.eq(owner), tickets::owner_by.eq(set.0)))
                     .execute(conn)?,
             };
-            let (order_id, ticket_id) = ids_of(lead_id);
+            let (order_id, ticket_id) = lead_id.columns();
             diesel::insert_into(owner_changes::table)
                 .values((
                     owner_changes::company_id.eq(member.company_id),
@@ -151,14 +151,6 @@ impl Team<'_> {
                 })
                 .collect())
         })
-    }
-}
-
-/// An order's or a ticket's id as the two columns that name a lead.
-fn ids_of(lead: LeadId) -> (Option<OrderId>, Option<TicketId>) {
-    match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
     }
 }
 
