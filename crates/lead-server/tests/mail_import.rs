@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::dovecot::Dovecot;
 use common::imap::{mail, Imap};
+use common::pages::first_employee_session;
 use common::team::{ok, post};
 use common::{cli, cli_with_env, token_for, wait_until, SmtpSink, TestApp};
 use lead_store::EmployeeId;
@@ -214,6 +215,12 @@ fn a_subject_tag_alone_threads_and_an_unknown_sender_makes_a_ticket_filed_to_its
     assert_eq!(items.len(), 1, "the e-mail itself, no website's message: {items:?}");
     assert_eq!(items[0]["source"], "email");
     assert_eq!(items[0]["direction"], "in");
+    // Its page shows the e-mail once: as the ticket's message, not again in its history.
+    let (cookie, _) = first_employee_session(&app);
+    let page = app.server.request("GET", &format!("/app/tickets/{id}"), &[("Cookie", cookie.as_str())], b"").text();
+    assert!(page.contains("<pre class=\"message\" id=\"message\">Guten Tag,\nwas kostet ein Buffet?</pre>"), "{page}");
+    assert!(!page.contains("mail mail-in"), "{page}");
+    assert!(page.contains("Eingegangen per E-Mail"), "{page}");
     for employee in &app.acme.employees {
         assert!(texts_of(&app, *employee).contains(&"Neues Ticket! „Angebot für 40 Gäste [#T987654]“ von Erika@Kunde.example ist eingegangen.".to_owned()));
     }

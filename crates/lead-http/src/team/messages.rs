@@ -42,10 +42,8 @@ where
     .await?;
     // A ticket made from an e-mail begins with that e-mail; any other lead with what the
     // website sent.
-    let from_email = messages
-        .first()
-        .is_some_and(|first| first.direction == lead_store::Direction::In && first.created_at == lead.created_at());
-    let items = (!from_email)
+    let items = lead_present::views::origin(&lead, &messages)
+        .is_none()
         .then(|| MessageView::original(&lead))
         .into_iter()
         .chain(messages.into_iter().map(MessageView::from))

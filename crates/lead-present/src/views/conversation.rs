@@ -79,3 +79,12 @@ impl From<Message> for MessageView {
         }
     }
 }
+
+/// The e-mail `lead` was made from (a ticket from the company's mailbox), if it was: the first
+/// of its `messages`, in, at the lead's own time. Its conversation begins with that e-mail,
+/// not with what a website sent — and it is shown once, not as both.
+pub fn origin<'a, K: LeadKind>(lead: &K, messages: &'a [Message]) -> Option<&'a Message> {
+    messages
+        .first()
+        .filter(|first| first.direction == lead_store::Direction::In && first.created_at == lead.created_at())
+}

@@ -61,7 +61,7 @@ mod leads;
 mod operations;
 mod team;
 
-pub use conversation::MessageView;
+pub use conversation::{origin, MessageView};
 pub use leads::{AttachmentView, ConsentView, OrderView, TicketView};
 pub use operations::{DeliveryView, SubmissionView};
 pub use team::{

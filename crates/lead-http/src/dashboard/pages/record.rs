@@ -302,7 +302,21 @@ pub(crate) fn lead<K: OnDashboard>(
         released,
     } = history;
     let base = lead_present::link::<K>(lead.id());
-    let mut events = vec![(lead.created_at(), "Eingegangen".to_owned())];
+    // A ticket made from an e-mail: its text is the lead's message, its files the lead's —
+    // shown there, not again as the first e-mail of its history.
+    let origin = lead_present::views::origin(lead, &conversation.messages);
+    let mails = &conversation.messages[usize::from(origin.is_some())..];
+    let files: Vec<lead_store::Attachment> = lead
+        .attachments()
+        .iter()
+        .chain(origin.into_iter().flat_map(|mail| &mail.attachments))
+        .cloned()
+        .collect();
+    let arrived = match origin {
+        Some(_) => "Eingegangen per E-Mail",
+        None => "Eingegangen",
+    };
+    let mut events = vec![(lead.created_at(), arrived.to_owned())];
     let named = |who: &Option<lead_store::EmployeeRef>| who.as_ref().map_or("niemand".to_owned(), |e| e.name.clone());
     for change in &owning.history {
         let by = change
@@ -329,11 +343,11 @@ pub(crate) fn lead<K: OnDashboard>(
         (lead.head(zone))
         (owner_section(lead.owner(), owning, &base, csrf))
         (self::extra(lead.payload()))
-        (attachments(lead.attachments()))
+        (attachments(&files))
         (consent(lead.consent(), zone))
         (original(lead.payload()))
         (lead.actions(extra, &base, csrf))
-        (timeline(&base, events, &conversation.messages, notes, zone))
+        (timeline(&base, events, mails, notes, zone))
         (super::conversation::reply_form(&base, csrf, lead.email(), conversation))
         (note_form(&base, csrf))
     }
