@@ -17,6 +17,7 @@ mod attempt;
 mod deliverer;
 mod guard;
 mod mail;
+mod notice;
 mod push;
 mod reply;
 mod schedule;

@@ -12,7 +12,8 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 
-use crate::mail::{escape, MailAnswer, Mailer};
+use crate::mail::{MailAnswer, Mailer};
+use crate::notice::escape;
 use crate::DeliverConfig;
 
 /// The e-mail of `reply`; times in the team's `zone`.

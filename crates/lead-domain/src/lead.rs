@@ -271,6 +271,13 @@ pub fn refused_attachment_note(filename: &str) -> String {
     format!("Anhang „{filename}“ nicht angenommen: Dateityp")
 }
 
+/// The server's own note on a lead whose e-mail brought a file past `[attachments]`'s limits
+/// (too large, or one too many): `Anhang „scan.tif“ nicht angenommen: über der Grenze für
+/// Anhänge`. The e-mail as it came, the file in it, is kept with the lead.
+pub fn over_limit_attachment_note(filename: &str) -> String {
+    format!("Anhang „{filename}“ nicht angenommen: über der Grenze für Anhänge")
+}
+
 /// The published notification of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`
 pub fn ticket_notification(title: &str, email: &str) -> NotificationText {
     NotificationText {

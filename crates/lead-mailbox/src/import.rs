@@ -22,6 +22,11 @@ use crate::reader::ReaderConfig;
 const CHUNK: usize = 50;
 /// The most bytes fetched at once (an e-mail larger than that comes alone).
 const CHUNK_BYTES: u64 = 16 * 1024 * 1024;
+/// The slowest transfer a fetch is given time for, in bytes per second (1 Mbit/s).
+const SLOWEST_RATE: u64 = 128 * 1024;
+/// How often filing one e-mail is tried before a note is filed in its place (it holds back
+/// the e-mails after it).
+const MAX_TRIES: u32 = 3;
 
 /// Why a round stopped.
 #[derive(Debug)]
@@ -41,11 +46,15 @@ impl From<CheckError> for RoundError {
 /// A mailbox being read, and how far.
 pub(crate) struct Watched {
     pub(crate) mailbox: MailboxToRead,
-    /// What the server offers.
+    /// What the server offers: MOVE, and UIDPLUS (`UID EXPUNGE`, which moving by copying
+    /// needs).
     pub(crate) can_move: bool,
+    pub(crate) can_expunge: bool,
     /// Whether this connection has caught up with the last one: e-mails it filed but had not
     /// yet marked (it was killed in between) are marked on the first round.
     pub(crate) caught_up: bool,
+    /// The e-mail that could not be filed, and how often that was tried.
+    pub(crate) failing: Option<(u32, u32)>,
 }
 
 /// `command` within `timeout`, its error said as a [`CheckError`] (what the server said goes to
@@ -103,18 +112,16 @@ pub(crate) async fn round(
     .collect();
     uids.sort_unstable();
     if let (Some(last), false) = (read_to, watched.caught_up) {
-        // The last chunk the connection before may have filed without marking it.
-        let first = last.saturating_sub(CHUNK as u32 - 1).max(1);
-        let unmarked: Vec<u32> = within(
-            config.timeout,
-            &at,
-            session.uid_search(format!("UID {first}:{last} UNSEEN")),
-        )
-        .await?
-        .into_iter()
-        .filter(|&uid| uid <= last)
-        .collect();
-        mark(session, &unmarked, watched, config, &at).await?;
+        // The last chunk the connection before may have filed without marking it: the newest
+        // unread e-mails up to the position (UIDs may have gaps: not a range of UIDs).
+        let mut unmarked: Vec<u32> = within(config.timeout, &at, session.uid_search(format!("UID 1:{last} UNSEEN")))
+            .await?
+            .into_iter()
+            .filter(|&uid| uid <= last)
+            .collect();
+        unmarked.sort_unstable();
+        let unmarked = &unmarked[unmarked.len().saturating_sub(CHUNK)..];
+        mark(session, unmarked, watched, config, &at).await?;
     }
     watched.caught_up = true;
     let mut read = 0;
@@ -134,7 +141,23 @@ pub(crate) async fn round(
                     uid,
                 });
                 let raw = fetched.remove(&uid).unwrap_or_default();
-                if file(store, config, &watched.mailbox, position, raw, cut_from).await? == Filed::Passed {
+                let tries = match watched.failing {
+                    Some((failing, tries)) if failing == uid => tries + 1,
+                    _ => 1,
+                };
+                let filed = file(store, config, &watched.mailbox, position, raw, cut_from, tries).await;
+                let (filed, noted) = match filed {
+                    Ok(filed) => filed,
+                    Err(error) => {
+                        watched.failing = Some((uid, tries));
+                        mark(session, &done, watched, config, &at).await?;
+                        return Err(error);
+                    }
+                };
+                if noted {
+                    flag(session, &uid.to_string(), "\\Flagged", config, &at).await?;
+                }
+                if filed == Filed::Passed {
                     // The mailbox was changed or removed meanwhile: this reader stops here,
                     // marking only what it filed (the reader starts anew for new settings).
                     mark(session, &done, watched, config, &at).await?;
@@ -230,19 +253,21 @@ async fn fetch(
     let (large, whole): (Vec<u32>, Vec<u32>) = uids
         .iter()
         .partition(|uid| sizes.get(uid).copied().unwrap_or(0) > config.max_message_bytes);
-    let mut requests: Vec<(String, String)> = Vec::new();
+    let mut requests: Vec<(String, String, u64)> = Vec::new();
     if !whole.is_empty() {
-        requests.push((uid_set(&whole), "(UID BODY.PEEK[])".to_owned()));
+        let bytes = whole.iter().map(|uid| sizes.get(uid).copied().unwrap_or(0)).sum();
+        requests.push((uid_set(&whole), "(UID BODY.PEEK[])".to_owned(), bytes));
     }
     for uid in large {
         requests.push((
             uid.to_string(),
             format!("(UID BODY.PEEK[]<0.{}>)", config.max_message_bytes),
+            config.max_message_bytes,
         ));
     }
     let mut found = HashMap::new();
-    for (set, query) in requests {
-        let fetched = within(config.timeout, at, async {
+    for (set, query, bytes) in requests {
+        let fetched = within(transfer_time(config.timeout, bytes), at, async {
             session.uid_fetch(&set, &query).await?.try_collect::<Vec<_>>().await
         })
         .await?;
@@ -255,7 +280,9 @@ async fn fetch(
     Ok(found)
 }
 
-/// Files one e-mail (taken apart on the blocking pool, with the transaction).
+/// Files one e-mail (taken apart on the blocking pool, with the transaction), the `tries`th
+/// time; and whether a note was filed in its place (the last try failed too: see
+/// [`crate::parse::unfiled`]).
 async fn file(
     store: &Store,
     config: &ReaderConfig,
@@ -263,22 +290,47 @@ async fn file(
     position: Option<MailPosition>,
     raw: Vec<u8>,
     cut_from: Option<u64>,
-) -> Result<Filed, RoundError> {
+    tries: u32,
+) -> Result<(Filed, bool), RoundError> {
     let (store, company_id, imap) = (store.clone(), mailbox.company_id, mailbox.imap.clone());
+    let folder = mailbox.move_to.clone().unwrap_or_else(|| imap.folder.clone());
     let filing = Filing {
         scanner: config.scanner,
+        limits: config.attachments,
     };
     tokio::task::spawn_blocking(move || {
+        // A panic while filing is a failure like any other (parsing catches its own).
         let mail = crate::parse::incoming(raw, cut_from);
-        store.intake().file_mail(company_id, &imap, position, &mail, filing)
+        let filed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store.intake().file_mail(company_id, &imap, position, &mail, filing)
+        }))
+        .map_err(|_| "filing it panicked".to_owned())
+        .and_then(|filed| filed.map_err(|error| error.to_string()));
+        match filed {
+            Ok(filed) => Ok((filed, false)),
+            Err(error) if tries >= MAX_TRIES => {
+                log::error!(
+                    "mailbox of company {company_id}: the e-mail {:?} cannot be filed ({error}, tried {tries} times): \
+                     a note is filed in its place, and the e-mail is starred in the mailbox",
+                    mail.message_id
+                );
+                let note = crate::parse::unfiled(&mail, &folder);
+                store
+                    .intake()
+                    .file_mail(company_id, &imap, position, &note, filing)
+                    .map(|filed| (filed, true))
+                    .map_err(|error| error.to_string())
+            }
+            Err(error) => Err(error),
+        }
     })
     .await
     .map_err(|error| RoundError::Store(error.to_string()))?
-    .map_err(|error| RoundError::Store(error.to_string()))
+    .map_err(RoundError::Store)
 }
 
 /// Marks the e-mails `uids` read on the server and, where the mailbox says so, moves them to
-/// its folder for them (where the server cannot move, they are copied there).
+/// its folder for them.
 async fn mark(
     session: &mut Opened,
     uids: &[u32],
@@ -290,14 +342,7 @@ async fn mark(
         return Ok(());
     }
     let set = uid_set(uids);
-    within(config.timeout, at, async {
-        session
-            .uid_store(&set, "+FLAGS.SILENT (\\Seen)")
-            .await?
-            .try_collect::<Vec<_>>()
-            .await
-    })
-    .await?;
+    flag(session, &set, "\\Seen", config, at).await?;
     let Some(folder) = &watched.mailbox.move_to else {
         return Ok(());
     };
@@ -306,11 +351,44 @@ async fn mark(
         CheckError::Protocol(_) => CheckError::Folder(folder.clone()),
         other => other,
     };
-    match watched.can_move {
-        true => within(config.timeout, at, session.uid_mv(&set, folder)).await,
-        false => within(config.timeout, at, session.uid_copy(&set, folder)).await,
+    if watched.can_move {
+        return within(config.timeout, at, session.uid_mv(&set, folder))
+            .await
+            .map_err(no_folder);
     }
-    .map_err(no_folder)
+    // Moved as MOVE itself does it (RFC 6851): copied, then the originals — these and no
+    // others — flagged deleted and expunged. A server without UIDPLUS keeps the originals, read.
+    within(config.timeout, at, session.uid_copy(&set, folder))
+        .await
+        .map_err(no_folder)?;
+    if !watched.can_expunge {
+        return Ok(());
+    }
+    flag(session, &set, "\\Deleted", config, at).await?;
+    within(config.timeout, at, async {
+        session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await
+    })
+    .await
+    .map(drop)
+}
+
+/// How long fetching `bytes` may take: a command's `timeout`, plus the time the bytes take at
+/// [`SLOWEST_RATE`] (a 25 MiB e-mail on a slow line must not time out again and again).
+fn transfer_time(timeout: Duration, bytes: u64) -> Duration {
+    timeout + Duration::from_secs(bytes / SLOWEST_RATE)
+}
+
+/// Adds `flag` to the e-mails `set`.
+async fn flag(session: &mut Opened, set: &str, flag: &str, config: &ReaderConfig, at: &str) -> Result<(), CheckError> {
+    within(config.timeout, at, async {
+        session
+            .uid_store(set, format!("+FLAGS.SILENT ({flag})"))
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    })
+    .await
+    .map(drop)
 }
 
 /// `uids` as an IMAP set.
@@ -331,5 +409,12 @@ mod tests {
         sizes.insert(3, 20 * 1024 * 1024);
         let split = chunks(&uids[..5], &sizes);
         assert_eq!(split, [vec![1, 2], vec![3], vec![4, 5]]);
+    }
+
+    #[test]
+    fn a_large_fetch_is_given_the_time_its_bytes_take_on_a_slow_line() {
+        let timeout = Duration::from_secs(30);
+        assert_eq!(transfer_time(timeout, 1000), timeout);
+        assert_eq!(transfer_time(timeout, 25 * 1024 * 1024), Duration::from_secs(30 + 200));
     }
 }

@@ -42,6 +42,34 @@ pub fn incoming(raw: Vec<u8>, cut_from: Option<u64>) -> IncomingMail {
     }
 }
 
+/// What is filed in place of `mail` when filing it failed again and again (the database
+/// refused something in it): its Message-ID (read again, it is known), sender and subject,
+/// and a note that its original is in the mailbox, marked with a star, in `folder`.
+pub fn unfiled(mail: &IncomingMail, folder: &str) -> IncomingMail {
+    let subject = match mail.subject.trim() {
+        "" => "Nicht abgelegte E-Mail".to_owned(),
+        subject => format!("Nicht abgelegt: {subject}"),
+    };
+    IncomingMail {
+        message_id: mail.message_id.clone(),
+        in_reply_to: Vec::new(),
+        references: Vec::new(),
+        from: mail.from.clone(),
+        from_name: None,
+        to: String::new(),
+        subject,
+        text: format!(
+            "Diese E-Mail konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im \
+             Postfach, im Ordner „{folder}“."
+        ),
+        automatic: mail.automatic,
+        bounce_of: None,
+        files: Vec::new(),
+        raw: Vec::new(),
+        cut_from: None,
+    }
+}
+
 /// Text a sender controls as it may be stored: without NUL characters, at most `max`
 /// characters.
 fn clean(text: &str, max: usize) -> String {

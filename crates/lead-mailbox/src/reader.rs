@@ -29,6 +29,8 @@ pub struct ReaderConfig {
     pub max_message_bytes: u64,
     /// Whether a virus scanner is configured: attachments wait for its verdict.
     pub scanner: bool,
+    /// `[attachments]`: the files an e-mail's lead keeps.
+    pub attachments: lead_domain::AttachmentLimits,
 }
 
 /// The mailbox reader of one server process (it runs on a thread of its own).
@@ -137,7 +139,9 @@ async fn watch(store: Store, config: ReaderConfig, mailbox: MailboxToRead) {
     let mut watched = Watched {
         mailbox,
         can_move: false,
+        can_expunge: false,
         caught_up: false,
+        failing: None,
     };
     loop {
         let error = match connected(&store, &config, &mut watched).await {
@@ -181,6 +185,7 @@ async fn connected(
     let offered = within(config.timeout, &at, session.capabilities()).await?;
     let idle = offered.has_str("IDLE");
     watched.can_move = offered.has_str("MOVE");
+    watched.can_expunge = offered.has_str("UIDPLUS");
     watched.caught_up = false;
     loop {
         arrived(&mut session);

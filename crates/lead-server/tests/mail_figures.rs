@@ -116,7 +116,8 @@ fn mail_figures() {
         ("c@beta.example", PASSWORD),
     ];
     let Some(dovecot) = Dovecot::start(&users) else { return };
-    let Some(polling) = Dovecot::start_without_idle(&users) else {
+    let Some(polling) = Dovecot::start_offering(&users, "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE")
+    else {
         return;
     };
     let config = "[mail]\npoll_secs = 2\n[outbox]\ntimeout_secs = 10\nallow_private_targets = true\n";

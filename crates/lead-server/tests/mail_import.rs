@@ -287,5 +287,52 @@ fn an_auto_reply_tells_nobody_and_cannot_keep_a_ticket_opening_and_a_bounce_fail
     assert_eq!(status(&app, &token, ticket), "closed", "a bounce opens nothing");
     assert_eq!(told(&app), told_before, "and tells nobody");
     all_read(&mut imap);
+
+    // An employee's address forwards into the mailbox: our notice of a ticket made from an
+    // e-mail comes in, says it is automatic, and is filed telling nobody — no notice begets
+    // a notice.
+    let me = app.acme.employees[0].to_string();
+    assert!(cli(&app.db.url, &["employee", "notify", &me, "--email", "on"]).status.success());
+    let sent = sink.mails().len();
+    imap.append("INBOX", &mail("neu@example.org", "Ganz neue Frage", &[], "Haben Sie offen?"));
+    let notice = wait_until("the notice of the new ticket", Duration::from_secs(20), || {
+        sink.mails().into_iter().skip(sent).find(|mail| mail.header("Subject").as_deref() == Some("Neues Ticket: „Ganz neue Frage“"))
+    });
+    assert_eq!(notice.header("Auto-Submitted").as_deref(), Some("auto-generated"));
+    let before = app.totals().tickets;
+    imap.append("INBOX", notice.data.as_bytes());
+    wait_until("the notice filed", Duration::from_secs(20), || (app.totals().tickets == before + 1).then_some(()));
+    let looped = app.db.number("SELECT MAX(id) AS n FROM tickets");
+    assert_eq!(app.db.number(&format!("SELECT COUNT(*) AS n FROM outbox WHERE ticket_id = {looped}")), 0, "nothing sent about it");
+    assert_eq!(told(&app), told_before + app.acme.employees.len(), "only the first e-mail told the team");
+    all_read(&mut imap);
 }
+}
+
+#[test]
+fn a_server_that_cannot_move_has_its_mails_copied_and_the_originals_expunged() {
+    let Some(dovecot) = Dovecot::start_offering(
+        &[(LOGIN, PASSWORD)],
+        "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE UNSELECT UIDPLUS",
+    ) else {
+        return;
+    };
+    let sink = SmtpSink::start(vec![]);
+    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
+    imap.command("CREATE Erledigt");
+    // Someone's own e-mail, flagged deleted in their mail program but not expunged: kept.
+    imap.append("INBOX", &mail("alt@example.com", "Alt", &[], "Schon gelesen"));
+    imap.command("SELECT INBOX");
+    imap.command("STORE 1 +FLAGS (\\Seen \\Deleted)");
+    imap.command("UNSELECT");
+    let app = app_reading(&dovecot, &sink, Some("Erledigt"));
+    let before = app.totals().tickets;
+    for n in 0..3 {
+        imap.append("INBOX", &mail("kunde@example.com", &format!("Frage {n}"), &[], "Hallo"));
+    }
+    // Only the e-mails filed leave the folder.
+    wait_until("all moved", Duration::from_secs(20), || {
+        (imap.count("Erledigt") == (3, 0) && imap.count("INBOX") == (1, 0)).then_some(())
+    });
+    assert_eq!(app.totals().tickets, before + 3);
 }

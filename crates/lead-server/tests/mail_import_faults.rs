@@ -121,7 +121,8 @@ fn two_postgresql_instances_file_each_mail_once() {
 backend_test! {
 fn a_20_mb_mail_keeps_its_attachments_and_one_over_the_limit_is_filed_cut() {
     let Some(dovecot) = Dovecot::start(&[(LOGIN, PASSWORD)]) else { return };
-    let app = TestApp::spawn_with_config(&FAST.replace("poll_secs = 1\n", "poll_secs = 1\nmax_message_bytes = 22000000\n"));
+    let config = FAST.replace("poll_secs = 1\n", "poll_secs = 1\nmax_message_bytes = 22000000\n");
+    let app = TestApp::spawn_with_config(&format!("{config}[attachments]\nmax_files = 2\n"));
     set_mailbox(&app.db.url, &dovecot);
     read_once(&app);
     let token = token_for(&app.store, app.acme.employees[0]);
@@ -158,9 +159,12 @@ fn a_20_mb_mail_keeps_its_attachments_and_one_over_the_limit_is_filed_cut() {
     let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
     imap.append("INBOX", &large);
     imap.append("INBOX", &too_large);
-    let listed = wait_until("both filed", Duration::from_secs(60), || {
+    // More files than `[attachments] max_files`: the first ones kept, the rest named in a note.
+    let three: Vec<(&str, Vec<u8>)> = ["a.pdf", "b.pdf", "c.pdf"].iter().map(|name| (*name, pdf(5, 1000))).collect();
+    imap.append("INBOX", &with_files("drei", &three));
+    let listed = wait_until("all filed", Duration::from_secs(60), || {
         let listed = ok(app.team("GET", "/api/v1/tickets", &token, ""));
-        (listed["items"].as_array().unwrap().len() == 2).then_some(listed)
+        (listed["items"].as_array().unwrap().len() == 3).then_some(listed)
     });
     let items = listed["items"].as_array().unwrap();
     let whole = items.iter().find(|t| t["title"] == "plaene").unwrap();
@@ -179,7 +183,13 @@ fn a_20_mb_mail_keeps_its_attachments_and_one_over_the_limit_is_filed_cut() {
     assert!(message["text"].as_str().unwrap().starts_with("[Diese E-Mail war 2"), "{message}");
     assert!(message["text"].as_str().unwrap().contains("Die Pläne anbei."), "its beginning is kept");
     assert_eq!(message["attachments"].as_array().unwrap().len(), 0);
-    wait_until("both marked read", Duration::from_secs(20), || (imap.count("INBOX") == (2, 0)).then_some(()));
+    let three = items.iter().find(|t| t["title"] == "drei").unwrap();
+    let conversation = ok(app.team("GET", &format!("/api/v1/tickets/{}/messages", three["id"]), &token, ""));
+    let names: Vec<&str> = conversation["items"][0]["attachments"].as_array().unwrap().iter().map(|f| f["filename"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a.pdf", "b.pdf"]);
+    let notes = ok(app.team("GET", &format!("/api/v1/tickets/{}/notes", three["id"]), &token, ""));
+    assert_eq!(notes["items"][0]["text"], "Anhang „c.pdf“ nicht angenommen: über der Grenze für Anhänge", "{notes}");
+    wait_until("all marked read", Duration::from_secs(20), || (imap.count("INBOX") == (3, 0)).then_some(()));
 }
 }
 
@@ -203,5 +213,43 @@ fn a_mail_server_that_is_down_is_said_and_nothing_is_lost_when_it_returns() {
     filed_once(&app, 3);
     let shown = String::from_utf8_lossy(&cli(&app.db.url, &["company", "mailbox", "Acme"]).stdout).into_owned();
     assert!(!shown.contains("Last error"), "{shown}");
+}
+}
+
+backend_test! {
+fn a_mail_the_database_keeps_refusing_is_noted_and_holds_back_nothing() {
+    let Some(dovecot) = Dovecot::start(&[(LOGIN, PASSWORD)]) else { return };
+    let app = TestApp::spawn_with_config(FAST);
+    // Whatever the cause, the database refuses this one e-mail every time.
+    app.db.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON tickets WHEN NEW.message LIKE '%Gift%' \
+         BEGIN SELECT RAISE(ABORT, 'poisoned'); END;",
+        "CREATE FUNCTION poison() RETURNS trigger AS $$ BEGIN \
+         IF NEW.message LIKE '%Gift%' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
+         CREATE TRIGGER poison BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION poison();",
+    );
+    set_mailbox(&app.db.url, &dovecot);
+    read_once(&app);
+    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
+    imap.append("INBOX", &mail("kunde@example.com", "Rezept", &[], "Mit Gift?"));
+    imap.append("INBOX", &mail("andere@example.com", "Danach", &[], "Hallo"));
+    // Tried three times, then a note in its place; the one after it is filed too.
+    wait_until("both filed", Duration::from_secs(60), || (tickets(&app) == 2).then_some(()));
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let listed = ok(app.team("GET", "/api/v1/tickets", &token, ""));
+    let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Danach"), "{titles:?}");
+    let note = listed["items"].as_array().unwrap().iter().find(|t| t["title"] == "Nicht abgelegt: Rezept").expect("the note");
+    assert_eq!(note["email"], "kunde@example.com");
+    assert_eq!(
+        note["message"],
+        "Diese E-Mail konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im Postfach, im Ordner „INBOX“."
+    );
+    // The original stays in the mailbox, starred; both are marked read.
+    wait_until("both read", Duration::from_secs(20), || (imap.count("INBOX") == (2, 0)).then_some(()));
+    imap.command("SELECT INBOX");
+    let starred = imap.command("UID SEARCH FLAGGED");
+    imap.command("UNSELECT");
+    assert!(starred.iter().any(|line| line.trim_end() == "* SEARCH 1"), "{starred:?}");
 }
 }

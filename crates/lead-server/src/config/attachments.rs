@@ -54,14 +54,19 @@ impl AttachmentsConfig {
         }
     }
 
-    /// What the HTTP layer is given (the link key is set when the server starts).
-    pub fn settings(&self) -> lead_http::AttachmentSettings {
-        let mut settings = lead_http::AttachmentSettings::default();
-        settings.limits = lead_domain::AttachmentLimits {
+    /// How many files, and how large, a lead keeps.
+    pub fn limits(&self) -> lead_domain::AttachmentLimits {
+        lead_domain::AttachmentLimits {
             max_file_bytes: self.max_file_bytes,
             max_files: self.max_files,
             max_total_bytes: self.max_total_bytes,
-        };
+        }
+    }
+
+    /// What the HTTP layer is given (the link key is set when the server starts).
+    pub fn settings(&self) -> lead_http::AttachmentSettings {
+        let mut settings = lead_http::AttachmentSettings::default();
+        settings.limits = self.limits();
         // Checked when the configuration was read.
         settings.clamd = self.clamd().ok().flatten();
         settings.scan_timeout = Duration::from_secs(self.scan_timeout_secs);

@@ -31,6 +31,7 @@ impl Config {
             allow_private: self.outbox.allow_private_targets,
             max_message_bytes: self.mail.max_message_bytes,
             scanner: self.attachments.clamd()?.is_some(),
+            attachments: self.attachments.limits(),
         })
     }
 }

@@ -42,13 +42,10 @@ impl Dovecot {
         Self::start_with(users, true)
     }
 
-    /// Like [`Dovecot::start`], without IDLE among what it offers: a client must poll.
-    pub fn start_without_idle(users: &[(&str, &str)]) -> Option<Dovecot> {
-        Self::start_with_extra(
-            users,
-            false,
-            "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UNSELECT UIDPLUS MOVE\n",
-        )
+    /// Like [`Dovecot::start`], offering only `capabilities` (without IDLE, a client must poll;
+    /// without MOVE, copy).
+    pub fn start_offering(users: &[(&str, &str)], capabilities: &str) -> Option<Dovecot> {
+        Self::start_with_extra(users, false, &format!("imap_capability = {capabilities}\n"))
     }
 
     fn start_with(users: &[(&str, &str)], tls: bool) -> Option<Dovecot> {

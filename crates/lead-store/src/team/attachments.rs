@@ -186,10 +186,7 @@ pub(crate) fn insert(
     now: i64,
     message: Option<crate::ids::MessageId>,
 ) -> Result<()> {
-    let (order_id, ticket_id) = match lead {
-        LeadId::Order(id) => (Some(id.get()), None),
-        LeadId::Ticket(id) => (None, Some(id.get())),
-    };
+    let (order_id, ticket_id) = lead.columns();
     for file in files {
         match file.content_type {
             Some(content_type) => {
@@ -211,19 +208,34 @@ pub(crate) fn insert(
                     .execute(conn)?;
             }
             None => {
-                diesel::insert_into(notes::table)
-                    .values((
-                        notes::company_id.eq(company_id),
-                        notes::employee_id.eq(None::<i64>),
-                        notes::order_id.eq(order_id),
-                        notes::ticket_id.eq(ticket_id),
-                        notes::text.eq(lead_domain::refused_attachment_note(&file.upload.filename)),
-                        notes::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                let note = lead_domain::refused_attachment_note(&file.upload.filename);
+                server_note(conn, company_id, lead, &note, now)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Writes the server's own note `text` on `lead` (inside the caller's transaction): a file it
+/// did not take.
+pub(crate) fn server_note(
+    conn: &mut DbConnection,
+    company_id: CompanyId,
+    lead: LeadId,
+    text: &str,
+    now: i64,
+) -> Result<()> {
+    let (order_id, ticket_id) = lead.columns();
+    diesel::insert_into(notes::table)
+        .values((
+            notes::company_id.eq(company_id),
+            notes::employee_id.eq(None::<i64>),
+            notes::order_id.eq(order_id),
+            notes::ticket_id.eq(ticket_id),
+            notes::text.eq(text),
+            notes::created_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

@@ -21,7 +21,9 @@ use crate::outbox::mailbox::imap_url_text;
 use crate::outbox::{owed, DeliveryStatus, Event};
 use crate::rows::NewNotification;
 use crate::schema::{employees, mailboxes, messages, notifications, tickets, web_orders};
+use crate::team::attachments::{server_note, NewFile};
 use crate::team::messages::Direction;
+use crate::team::notifications::notes_to_team;
 use crate::Result;
 
 /// An e-mail read from a company's mailbox, taken apart (lead-mailbox parses it).
@@ -99,6 +101,19 @@ pub enum Filed {
 pub struct Filing {
     /// A virus scanner is configured: attachments wait for its verdict.
     pub scanner: bool,
+    /// `[attachments]`: the files an e-mail's lead keeps (the rest are named in a note; the
+    /// e-mail as it came holds them).
+    pub limits: lead_domain::AttachmentLimits,
+}
+
+impl Filing {
+    /// The verdict a kept file starts with.
+    fn scan(self) -> Scan {
+        match self.scanner {
+            true => Scan::Pending,
+            false => Scan::Off,
+        }
+    }
 }
 
 impl Intake<'_> {
@@ -144,11 +159,10 @@ impl Intake<'_> {
                 return Ok(Filed::Known);
             }
             let now = Timestamp::now().millis();
-            let scan = if filing.scanner { Scan::Pending } else { Scan::Off };
             if let Some(reports_on) = &mail.bounce_of {
                 if let Some((lead, reply)) = replied(conn, company_id, reports_on)? {
                     crate::team::notes::lock_record(conn, lead.into())?;
-                    insert(conn, company_id, lead, mail, now, scan)?;
+                    insert(conn, company_id, lead, mail, now, filing)?;
                     diesel::update(messages::table.find(reply))
                         .set(messages::delivery.eq(DeliveryStatus::Failed.as_str()))
                         .execute(conn)?;
@@ -158,10 +172,10 @@ impl Intake<'_> {
             }
             match conversation(conn, company_id, mail)? {
                 Some(lead) => {
-                    join(conn, company_id, lead, mail, now, scan, owed)?;
+                    join(conn, company_id, lead, mail, now, filing, owed)?;
                     Ok(Filed::Joined(lead))
                 }
-                None => new_ticket::file(conn, company_id, mail, now, scan, owed).map(Filed::Ticket),
+                None => new_ticket::file(conn, company_id, mail, now, filing, owed).map(Filed::Ticket),
             }
         })
     }
@@ -303,12 +317,9 @@ fn insert(
     lead: LeadId,
     mail: &IncomingMail,
     now: i64,
-    scan: Scan,
+    filing: Filing,
 ) -> Result<MessageId> {
-    let (order_id, ticket_id) = match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
-    };
+    let (order_id, ticket_id) = lead.columns();
     let sender = match &mail.from_name {
         Some(name) => lead_domain::Sender::parse(&format!("\"{}\" <{}>", name.replace(['"', '\\'], ""), mail.from))
             .map_or_else(|_| mail.from.clone(), |sender| sender.to_string()),
@@ -333,15 +344,21 @@ fn insert(
         ))
         .returning(messages::id)
         .get_result(conn)?;
-    let files: Vec<crate::team::attachments::NewFile<'_>> = mail
-        .files
-        .iter()
-        .map(|upload| crate::team::attachments::NewFile {
-            upload,
-            content_type: upload.accepted_type(),
-            scan,
-        })
-        .collect();
+    let kept = filing.limits.kept(&mail.files);
+    let mut files = Vec::new();
+    for (upload, kept) in mail.files.iter().zip(kept) {
+        match kept {
+            true => files.push(NewFile {
+                upload,
+                content_type: upload.accepted_type(),
+                scan: filing.scan(),
+            }),
+            false => {
+                let note = lead_domain::over_limit_attachment_note(&upload.filename);
+                server_note(conn, company_id, lead, &note, now)?;
+            }
+        }
+    }
     crate::team::attachments::insert(conn, company_id, lead, &files, now, Some(id))?;
     Ok(id)
 }
@@ -365,14 +382,14 @@ fn join(
     lead: LeadId,
     mail: &IncomingMail,
     now: i64,
-    scan: Scan,
+    filing: Filing,
     owed: crate::outbox::DeliveryPolicy,
 ) -> Result<()> {
     crate::team::notes::lock_record(conn, lead.into())?;
     let facts = facts(conn, company_id, lead)?
         .ok_or_else(|| crate::StoreError::missing(crate::Entity::lead(lead.lead_type()), lead.get()))?;
     let last_automatic = last_in_was_automatic(conn, lead)?;
-    insert(conn, company_id, lead, mail, now, scan)?;
+    insert(conn, company_id, lead, mail, now, filing)?;
     if let (LeadId::Ticket(ticket), Some(TicketStatus::Closed | TicketStatus::Pending)) = (lead, facts.status) {
         if !(mail.automatic && last_automatic) {
             diesel::update(tickets::table.find(ticket))
@@ -402,22 +419,7 @@ fn join(
         None => crate::team::notifications::recipients(conn, company_id)?,
     };
     let text = lead_domain::answer_notification(&mail.from, &facts.title);
-    let (order_id, ticket_id) = match lead {
-        LeadId::Order(id) => (Some(id), None),
-        LeadId::Ticket(id) => (None, Some(id)),
-    };
-    let notes: Vec<NewNotification> = told
-        .iter()
-        .map(|&employee_id| NewNotification {
-            company_id,
-            employee_id,
-            kind: lead.lead_type().as_str(),
-            text: text.clone(),
-            order_id,
-            ticket_id,
-            created_at: now,
-        })
-        .collect();
+    let notes: Vec<NewNotification> = notes_to_team(company_id, &told, lead, &text, now).collect();
     if !notes.is_empty() {
         insert_rows!(conn, notifications, notes);
     }

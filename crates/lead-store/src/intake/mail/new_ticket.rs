@@ -7,12 +7,12 @@
 use diesel::prelude::*;
 use lead_domain::{LeadType, TicketStatus, Title};
 
-use super::{insert, IncomingMail};
+use super::{insert, Filing, IncomingMail};
 use crate::db::dialect::{self, insert_rows};
 use crate::db::DbConnection;
 use crate::ids::{CompanyId, CustomerId, LeadId, TicketId};
 use crate::intake::write::owners::{files as files_senders, make_files, SenderFile};
-use crate::models::{AutoCustomers, Scan};
+use crate::models::AutoCustomers;
 use crate::outbox::{DeliveryPolicy, Event, Subscribers};
 use crate::schema::{companies, customer_emails, notifications, outbox, tickets};
 use crate::team::notifications::{notes_to_team, recipients};
@@ -24,7 +24,7 @@ pub(super) fn file(
     company_id: CompanyId,
     mail: &IncomingMail,
     now: i64,
-    scan: Scan,
+    filing: Filing,
     owed: DeliveryPolicy,
 ) -> Result<TicketId> {
     let title = title_of(&mail.subject);
@@ -91,7 +91,7 @@ pub(super) fn file(
         .returning(tickets::id)
         .get_result(conn)?;
     let lead = LeadId::Ticket(id);
-    insert(conn, company_id, lead, mail, now, scan)?;
+    insert(conn, company_id, lead, mail, now, filing)?;
     if mail.automatic {
         return Ok(id);
     }
