@@ -100,22 +100,20 @@ impl AttachmentLimits {
         Ok(())
     }
 
-    /// Which of `uploads` are kept where the lead cannot be refused whole (an e-mail): in
-    /// order, each one that fits beside those kept before it.
+    /// Which of the files of `sizes` are kept where their lead cannot be refused whole (an
+    /// e-mail): in order, each one that fits beside those kept before it.
     ///
     /// ```
-    /// use lead_domain::{AttachmentLimits, Upload};
+    /// use lead_domain::AttachmentLimits;
     ///
     /// let limits = AttachmentLimits { max_file_bytes: 4, max_files: 2, max_total_bytes: 6 };
-    /// let files: Vec<Upload> = [5, 3, 2, 2, 1].iter().map(|&n| Upload::new("a.txt", vec![b'a'; n])).collect();
-    /// assert_eq!(limits.kept(&files), [false, true, true, false, false]);
+    /// assert_eq!(limits.kept([5, 3, 2, 2, 1]), [false, true, true, false, false]);
     /// ```
-    pub fn kept(&self, uploads: &[Upload]) -> Vec<bool> {
+    pub fn kept(&self, sizes: impl IntoIterator<Item = usize>) -> Vec<bool> {
         let (mut files, mut bytes) = (0, 0);
-        uploads
-            .iter()
-            .map(|upload| {
-                let size = upload.data.len();
+        sizes
+            .into_iter()
+            .map(|size| {
                 let fits =
                     files < self.max_files && size <= self.max_file_bytes && bytes + size <= self.max_total_bytes;
                 if fits {

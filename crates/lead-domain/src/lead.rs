@@ -271,11 +271,36 @@ pub fn refused_attachment_note(filename: &str) -> String {
     format!("Anhang „{filename}“ nicht angenommen: Dateityp")
 }
 
-/// The server's own note on a lead whose e-mail brought a file past `[attachments]`'s limits
-/// (too large, or one too many): `Anhang „scan.tif“ nicht angenommen: über der Grenze für
-/// Anhänge`. The e-mail as it came, the file in it, is kept with the lead.
-pub fn over_limit_attachment_note(filename: &str) -> String {
-    format!("Anhang „{filename}“ nicht angenommen: über der Grenze für Anhänge")
+/// The server's own note on a lead whose e-mail brought files it did not take, and `why`
+/// (`Dateityp`, `über der Grenze für Anhänge`): the first ten named, the rest counted. The
+/// e-mail as it came, with the files, is kept with the lead.
+///
+/// ```
+/// use lead_domain::files_not_taken_note;
+///
+/// assert_eq!(files_not_taken_note(&["setup.exe"], "Dateityp"), "Anhang „setup.exe“ nicht angenommen: Dateityp");
+/// assert_eq!(
+///     files_not_taken_note(&["a.exe", "b.exe"], "Dateityp"),
+///     "Anhänge „a.exe“, „b.exe“ nicht angenommen: Dateityp"
+/// );
+/// let many = vec!["x.bin"; 12];
+/// assert!(files_not_taken_note(&many, "Dateityp").ends_with("„x.bin“ und 2 weitere nicht angenommen: Dateityp"));
+/// ```
+pub fn files_not_taken_note(names: &[&str], why: &str) -> String {
+    const NAMED: usize = 10;
+    if let [name] = names {
+        return format!("Anhang „{name}“ nicht angenommen: {why}");
+    }
+    let mut listed = names
+        .iter()
+        .take(NAMED)
+        .map(|name| format!("„{name}“"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > NAMED {
+        listed.push_str(&format!(" und {} weitere", names.len() - NAMED));
+    }
+    format!("Anhänge {listed} nicht angenommen: {why}")
 }
 
 /// The published notification of a ticket: `Neues Ticket! „<title>“ von <email> ist eingegangen.`

@@ -56,9 +56,8 @@ pub use email::{Email, EmailError};
 pub use error::{Field, Invalid, JsonProblem, LeadError};
 pub use files::{may_name_files, take_files};
 pub use lead::{
-    answer_notification, assigned_notification, cut_mail_note, extra_fields, order_notification,
-    over_limit_attachment_note, refused_attachment_note, ticket_notification, Lead, LeadType, NotificationText, Ticket,
-    WebOrder, WebhookDisabled,
+    answer_notification, assigned_notification, cut_mail_note, extra_fields, files_not_taken_note, order_notification,
+    refused_attachment_note, ticket_notification, Lead, LeadType, NotificationText, Ticket, WebOrder, WebhookDisabled,
 };
 pub use mailbox::{ImapUrl, MailSecurity, MailboxError, Sender, SmtpUrl};
 pub use members::{take_member, MAX_NESTING};

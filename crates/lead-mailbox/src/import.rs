@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use async_imap::error::Error as ImapError;
 use futures_util::TryStreamExt as _;
-use lead_store::{Filed, Filing, MailPosition, MailboxToRead, Store};
+use lead_store::{Filed, MailPosition, MailboxToRead, Store};
 
 use crate::connect::{broken, deadline, CheckError, Folder, Opened};
+use crate::file::{file, filed_already, Refusals};
 use crate::reader::ReaderConfig;
 
 /// The most e-mails fetched at once.
@@ -23,10 +24,7 @@ const CHUNK: usize = 50;
 /// The most bytes fetched at once (an e-mail larger than that comes alone).
 const CHUNK_BYTES: u64 = 16 * 1024 * 1024;
 /// The slowest transfer a fetch is given time for, in bytes per second (1 Mbit/s).
-const SLOWEST_RATE: u64 = 128 * 1024;
-/// How often filing one e-mail is tried before a note is filed in its place (it holds back
-/// the e-mails after it).
-const MAX_TRIES: u32 = 3;
+const SLOWEST_RATE: u64 = 125_000;
 
 /// Why a round stopped.
 #[derive(Debug)]
@@ -49,12 +47,12 @@ pub(crate) struct Watched {
     /// What the server offers: MOVE, and UIDPLUS (`UID EXPUNGE`, which moving by copying
     /// needs).
     pub(crate) can_move: bool,
-    pub(crate) can_expunge: bool,
+    pub(crate) has_uidplus: bool,
     /// Whether this connection has caught up with the last one: e-mails it filed but had not
     /// yet marked (it was killed in between) are marked on the first round.
     pub(crate) caught_up: bool,
-    /// The e-mail that could not be filed, and how often that was tried.
-    pub(crate) failing: Option<(u32, u32)>,
+    /// The e-mail the database refused, and how often.
+    pub(crate) refused: Option<Refusals>,
 }
 
 /// `command` within `timeout`, its error said as a [`CheckError`] (what the server said goes to
@@ -111,17 +109,19 @@ pub(crate) async fn round(
     .into_iter()
     .collect();
     uids.sort_unstable();
-    if let (Some(last), false) = (read_to, watched.caught_up) {
-        // The last chunk the connection before may have filed without marking it: the newest
-        // unread e-mails up to the position (UIDs may have gaps: not a range of UIDs).
-        let mut unmarked: Vec<u32> = within(config.timeout, &at, session.uid_search(format!("UID 1:{last} UNSEEN")))
+    if let (Some(last @ 1..), false) = (read_to, watched.caught_up) {
+        // The last chunk the connection before may have filed without marking it: among the
+        // newest unread e-mails up to the position (UIDs may have gaps), those filed.
+        let mut unread: Vec<u32> = within(config.timeout, &at, session.uid_search(format!("UID 1:{last} UNSEEN")))
             .await?
             .into_iter()
             .filter(|&uid| uid <= last)
             .collect();
-        unmarked.sort_unstable();
-        let unmarked = &unmarked[unmarked.len().saturating_sub(CHUNK)..];
-        mark(session, unmarked, watched, config, &at).await?;
+        unread.sort_unstable();
+        let newest = &unread[unread.len().saturating_sub(CHUNK)..];
+        let company_id = watched.mailbox.company_id;
+        let filed = filed_already(session, store, config, company_id, newest, &at).await?;
+        mark(session, &filed, watched, config, &at).await?;
     }
     watched.caught_up = true;
     let mut read = 0;
@@ -141,22 +141,25 @@ pub(crate) async fn round(
                     uid,
                 });
                 let raw = fetched.remove(&uid).unwrap_or_default();
-                let tries = match watched.failing {
-                    Some((failing, tries)) if failing == uid => tries + 1,
-                    _ => 1,
-                };
-                let filed = file(store, config, &watched.mailbox, position, raw, cut_from, tries).await;
-                let (filed, noted) = match filed {
+                let filed = match file(
+                    session,
+                    store,
+                    config,
+                    watched,
+                    (validity, uid),
+                    position,
+                    raw,
+                    cut_from,
+                )
+                .await
+                {
                     Ok(filed) => filed,
                     Err(error) => {
-                        watched.failing = Some((uid, tries));
+                        // What was filed before it is marked; it is tried again next round.
                         mark(session, &done, watched, config, &at).await?;
                         return Err(error);
                     }
                 };
-                if noted {
-                    flag(session, &uid.to_string(), "\\Flagged", config, &at).await?;
-                }
                 if filed == Filed::Passed {
                     // The mailbox was changed or removed meanwhile: this reader stops here,
                     // marking only what it filed (the reader starts anew for new settings).
@@ -195,7 +198,7 @@ pub(crate) async fn round(
 }
 
 /// The sizes of the e-mails `uids`.
-async fn sizes(
+pub(crate) async fn sizes(
     session: &mut Opened,
     uids: &[u32],
     config: &ReaderConfig,
@@ -243,7 +246,7 @@ fn chunks(uids: &[u32], sizes: &HashMap<u32, u64>) -> Vec<Vec<u32>> {
 
 /// The bytes of the e-mails `uids`: whole, or the first `max_message_bytes` of a larger one.
 /// Fetched without marking them read.
-async fn fetch(
+pub(crate) async fn fetch(
     session: &mut Opened,
     uids: &[u32],
     sizes: &HashMap<u32, u64>,
@@ -280,55 +283,6 @@ async fn fetch(
     Ok(found)
 }
 
-/// Files one e-mail (taken apart on the blocking pool, with the transaction), the `tries`th
-/// time; and whether a note was filed in its place (the last try failed too: see
-/// [`crate::parse::unfiled`]).
-async fn file(
-    store: &Store,
-    config: &ReaderConfig,
-    mailbox: &MailboxToRead,
-    position: Option<MailPosition>,
-    raw: Vec<u8>,
-    cut_from: Option<u64>,
-    tries: u32,
-) -> Result<(Filed, bool), RoundError> {
-    let (store, company_id, imap) = (store.clone(), mailbox.company_id, mailbox.imap.clone());
-    let folder = mailbox.move_to.clone().unwrap_or_else(|| imap.folder.clone());
-    let filing = Filing {
-        scanner: config.scanner,
-        limits: config.attachments,
-    };
-    tokio::task::spawn_blocking(move || {
-        // A panic while filing is a failure like any other (parsing catches its own).
-        let mail = crate::parse::incoming(raw, cut_from);
-        let filed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store.intake().file_mail(company_id, &imap, position, &mail, filing)
-        }))
-        .map_err(|_| "filing it panicked".to_owned())
-        .and_then(|filed| filed.map_err(|error| error.to_string()));
-        match filed {
-            Ok(filed) => Ok((filed, false)),
-            Err(error) if tries >= MAX_TRIES => {
-                log::error!(
-                    "mailbox of company {company_id}: the e-mail {:?} cannot be filed ({error}, tried {tries} times): \
-                     a note is filed in its place, and the e-mail is starred in the mailbox",
-                    mail.message_id
-                );
-                let note = crate::parse::unfiled(&mail, &folder);
-                store
-                    .intake()
-                    .file_mail(company_id, &imap, position, &note, filing)
-                    .map(|filed| (filed, true))
-                    .map_err(|error| error.to_string())
-            }
-            Err(error) => Err(error),
-        }
-    })
-    .await
-    .map_err(|error| RoundError::Store(error.to_string()))?
-    .map_err(RoundError::Store)
-}
-
 /// Marks the e-mails `uids` read on the server and, where the mailbox says so, moves them to
 /// its folder for them.
 async fn mark(
@@ -361,7 +315,7 @@ async fn mark(
     within(config.timeout, at, session.uid_copy(&set, folder))
         .await
         .map_err(no_folder)?;
-    if !watched.can_expunge {
+    if !watched.has_uidplus {
         return Ok(());
     }
     flag(session, &set, "\\Deleted", config, at).await?;
@@ -379,7 +333,13 @@ fn transfer_time(timeout: Duration, bytes: u64) -> Duration {
 }
 
 /// Adds `flag` to the e-mails `set`.
-async fn flag(session: &mut Opened, set: &str, flag: &str, config: &ReaderConfig, at: &str) -> Result<(), CheckError> {
+pub(crate) async fn flag(
+    session: &mut Opened,
+    set: &str,
+    flag: &str,
+    config: &ReaderConfig,
+    at: &str,
+) -> Result<(), CheckError> {
     within(config.timeout, at, async {
         session
             .uid_store(set, format!("+FLAGS.SILENT ({flag})"))
@@ -392,7 +352,7 @@ async fn flag(session: &mut Opened, set: &str, flag: &str, config: &ReaderConfig
 }
 
 /// `uids` as an IMAP set.
-fn uid_set(uids: &[u32]) -> String {
+pub(crate) fn uid_set(uids: &[u32]) -> String {
     uids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
 }
 
@@ -415,6 +375,6 @@ mod tests {
     fn a_large_fetch_is_given_the_time_its_bytes_take_on_a_slow_line() {
         let timeout = Duration::from_secs(30);
         assert_eq!(transfer_time(timeout, 1000), timeout);
-        assert_eq!(transfer_time(timeout, 25 * 1024 * 1024), Duration::from_secs(30 + 200));
+        assert_eq!(transfer_time(timeout, 25 * 1024 * 1024), Duration::from_secs(30 + 209));
     }
 }

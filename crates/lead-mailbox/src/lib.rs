@@ -10,6 +10,7 @@
 //! lead-http.
 
 mod connect;
+mod file;
 mod import;
 mod parse;
 mod reader;

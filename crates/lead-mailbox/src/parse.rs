@@ -43,24 +43,26 @@ pub fn incoming(raw: Vec<u8>, cut_from: Option<u64>) -> IncomingMail {
 }
 
 /// What is filed in place of `mail` when filing it failed again and again (the database
-/// refused something in it): its Message-ID (read again, it is known), sender and subject,
-/// and a note that its original is in the mailbox, marked with a star, in `folder`.
+/// refused something in it): a new ticket — nothing of it that could join a conversation —
+/// from its sender (where that is an address), under its Message-ID (read again, it is
+/// known), saying that its original is starred in the mailbox's `folder`.
 pub fn unfiled(mail: &IncomingMail, folder: &str) -> IncomingMail {
-    let subject = match mail.subject.trim() {
-        "" => "Nicht abgelegte E-Mail".to_owned(),
-        subject => format!("Nicht abgelegt: {subject}"),
+    let from = match lead_domain::Email::parse(&mail.from) {
+        Ok(_) => mail.from.clone(),
+        Err(_) => String::new(),
     };
+    let subject: String = mail.subject.chars().filter(|c| !c.is_control()).take(200).collect();
     IncomingMail {
         message_id: mail.message_id.clone(),
         in_reply_to: Vec::new(),
         references: Vec::new(),
-        from: mail.from.clone(),
+        from,
         from_name: None,
         to: String::new(),
-        subject,
+        subject: "Nicht abgelegte E-Mail".to_owned(),
         text: format!(
-            "Diese E-Mail konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im \
-             Postfach, im Ordner „{folder}“."
+            "Die E-Mail „{subject}“ konnte nicht abgelegt werden. Das Original liegt mit Stern \
+             markiert im Postfach, im Ordner „{folder}“."
         ),
         automatic: mail.automatic,
         bounce_of: None,
@@ -68,6 +70,21 @@ pub fn unfiled(mail: &IncomingMail, folder: &str) -> IncomingMail {
         raw: Vec::new(),
         cut_from: None,
     }
+}
+
+/// The Message-ID an e-mail whose header is `header` is filed under — `None` where it has
+/// none (it is filed under one made from its bytes).
+pub fn message_id(header: &[u8]) -> Option<String> {
+    MessageParser::default().parse_headers(header).as_ref().and_then(id_of)
+}
+
+/// The Message-ID of `message`, if it has a usable one.
+fn id_of(message: &Message<'_>) -> Option<String> {
+    message
+        .message_id()
+        .map(str::trim)
+        .filter(|id| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.contains('\0'))
+        .map(str::to_owned)
 }
 
 /// Text a sender controls as it may be stored: without NUL characters, at most `max`
@@ -104,11 +121,7 @@ fn taken_apart(raw: &[u8], cut_from: Option<u64>) -> Option<IncomingMail> {
     };
     let header = |text: &str| clean(text.trim(), MAX_HEADER_CHARS);
     Some(IncomingMail {
-        message_id: message
-            .message_id()
-            .map(str::trim)
-            .filter(|id| !id.is_empty() && id.chars().count() <= MAX_ID_CHARS && !id.contains('\0'))
-            .map_or_else(|| made_id(raw), str::to_owned),
+        message_id: id_of(&message).unwrap_or_else(|| made_id(raw)),
         in_reply_to: ids(message.in_reply_to()).into_iter().take(MAX_NAMED).collect(),
         references: shortened(ids(message.references())),
         from: header(from.and_then(|from| from.address()).unwrap_or("")),
@@ -251,6 +264,32 @@ mod tests {
 
     fn mail(text: &str) -> IncomingMail {
         incoming(text.replace('\n', "\r\n").into_bytes(), None)
+    }
+
+    #[test]
+    fn the_header_alone_gives_the_message_id_the_mail_is_filed_under() {
+        let header = b"From: a@example.de\r\nMessage-ID:  <abc@mail.example.de> \r\nSubject: x\r\n\r\n";
+        assert_eq!(message_id(header).as_deref(), Some("abc@mail.example.de"));
+        assert_eq!(
+            message_id(b"From: a@example.de\r\nSubject: x\r\n\r\n"),
+            None,
+            "made from all its bytes"
+        );
+    }
+
+    #[test]
+    fn the_note_in_place_of_an_unfiled_mail_joins_nothing() {
+        let original = mail("From: kunde@example.de\nSubject: Re: Torte [#T42]\nIn-Reply-To: <ours@acme.de>\n\nGift\n");
+        let note = unfiled(&original, "INBOX");
+        assert_eq!(note.message_id, original.message_id);
+        assert_eq!(note.from, "kunde@example.de");
+        assert_eq!(note.subject, "Nicht abgelegte E-Mail");
+        assert!(note.in_reply_to.is_empty() && note.references.is_empty());
+        assert_eq!(
+            note.text,
+            "Die E-Mail „Re: Torte [#T42]“ konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im \
+             Postfach, im Ordner „INBOX“."
+        );
     }
 
     #[test]

@@ -139,9 +139,9 @@ async fn watch(store: Store, config: ReaderConfig, mailbox: MailboxToRead) {
     let mut watched = Watched {
         mailbox,
         can_move: false,
-        can_expunge: false,
+        has_uidplus: false,
         caught_up: false,
-        failing: None,
+        refused: None,
     };
     loop {
         let error = match connected(&store, &config, &mut watched).await {
@@ -185,7 +185,7 @@ async fn connected(
     let offered = within(config.timeout, &at, session.capabilities()).await?;
     let idle = offered.has_str("IDLE");
     watched.can_move = offered.has_str("MOVE");
-    watched.can_expunge = offered.has_str("UIDPLUS");
+    watched.has_uidplus = offered.has_str("UIDPLUS");
     watched.caught_up = false;
     loop {
         arrived(&mut session);

@@ -124,6 +124,8 @@ fn the_customers_answer_threads_back_opens_the_ticket_again_and_tells_its_owner(
     assert_eq!(reply.status, 201, "{}", reply.text());
     let ours = reply.json()["message_id"].as_str().unwrap().to_owned();
     assert_eq!(status(&app, &token, ticket), "pending");
+    let sent = wait_until("the reply sent", Duration::from_secs(20), || sink.mails().pop());
+    assert_eq!(sent.header("Auto-Submitted"), None, "a person's reply: auto-responders answer it");
     let told_before = texts_of(&app, colleague).len();
 
     let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);

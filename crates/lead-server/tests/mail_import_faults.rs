@@ -239,11 +239,11 @@ fn a_mail_the_database_keeps_refusing_is_noted_and_holds_back_nothing() {
     let listed = ok(app.team("GET", "/api/v1/tickets", &token, ""));
     let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
     assert!(titles.contains(&"Danach"), "{titles:?}");
-    let note = listed["items"].as_array().unwrap().iter().find(|t| t["title"] == "Nicht abgelegt: Rezept").expect("the note");
+    let note = listed["items"].as_array().unwrap().iter().find(|t| t["title"] == "Nicht abgelegte E-Mail").expect("the note");
     assert_eq!(note["email"], "kunde@example.com");
     assert_eq!(
         note["message"],
-        "Diese E-Mail konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im Postfach, im Ordner „INBOX“."
+        "Die E-Mail „Rezept“ konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im Postfach, im Ordner „INBOX“."
     );
     // The original stays in the mailbox, starred; both are marked read.
     wait_until("both read", Duration::from_secs(20), || (imap.count("INBOX") == (2, 0)).then_some(()));
@@ -252,4 +252,39 @@ fn a_mail_the_database_keeps_refusing_is_noted_and_holds_back_nothing() {
     imap.command("UNSELECT");
     assert!(starred.iter().any(|line| line.trim_end() == "* SEARCH 1"), "{starred:?}");
 }
+}
+
+#[test]
+fn a_database_locked_for_a_while_delays_a_mail_but_files_it_itself() {
+    let Some(dovecot) = Dovecot::start(&[(LOGIN, PASSWORD)]) else {
+        return;
+    };
+    let db = TestDb::new_on(Backend::Sqlite);
+    let app = TestApp::spawn_on(db, &format!("{FAST}[database]\nbusy_timeout_ms = 50\n"));
+    set_mailbox(&app.db.url, &dovecot);
+    read_once(&app);
+    // Another writer holds SQLite's lock for longer than three tries take: the database is
+    // unavailable, it does not refuse the e-mail — no note in its place.
+    let held = app.db.hold_writes();
+    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
+    imap.append("INBOX", &mail("kunde@example.com", "Warten", &[], "Hallo"));
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(imap.count("INBOX"), (1, 1), "not filed while the database is locked");
+    held.release();
+    wait_until("the mail filed", Duration::from_secs(30), || {
+        (tickets(&app) == 1).then_some(())
+    });
+    let token = token_for(&app.store, app.acme.employees[0]);
+    let listed = ok(app.team("GET", "/api/v1/tickets", &token, ""));
+    assert_eq!(listed["items"][0]["title"], "Warten", "{listed}");
+    wait_until("marked read", Duration::from_secs(20), || {
+        (imap.count("INBOX") == (1, 0)).then_some(())
+    });
+    imap.command("SELECT INBOX");
+    let starred = imap.command("UID SEARCH FLAGGED");
+    imap.command("UNSELECT");
+    assert!(
+        starred.iter().any(|line| line.trim_end() == "* SEARCH"),
+        "not starred: {starred:?}"
+    );
 }

@@ -201,6 +201,29 @@ pub(crate) fn conflict_on_unique(
 }
 
 impl StoreError {
+    /// Whether the database was unavailable for a moment — no connection, SQLite's lock held
+    /// past `busy_timeout`, a connection lost, a serialization failure — so that the same
+    /// operation may well succeed when tried again; not when it refused what it was given.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) | StoreError::Busy => true,
+            StoreError::Database(cause) => match cause.downcast_ref::<DieselError>() {
+                Some(DieselError::DatabaseError(
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                    _,
+                ))
+                | Some(DieselError::BrokenTransactionManager) => true,
+                Some(DieselError::DatabaseError(_, info)) => {
+                    // SQLite says SQLITE_BUSY and SQLITE_LOCKED only in words.
+                    let said = info.message();
+                    said.contains("database is locked") || said.contains("database table is locked")
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Whether the database refused a row for a unique key (another writer stored the same
     /// a moment ago).
     pub(crate) fn is_unique_violation(&self) -> bool {

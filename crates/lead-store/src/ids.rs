@@ -133,7 +133,7 @@ impl LeadId {
     }
 
     /// The lead as the two columns a row that belongs to one has: `order_id`, `ticket_id`.
-    pub(crate) fn columns(self) -> (Option<OrderId>, Option<TicketId>) {
+    pub fn columns(self) -> (Option<OrderId>, Option<TicketId>) {
         match self {
             LeadId::Order(id) => (Some(id), None),
             LeadId::Ticket(id) => (None, Some(id)),

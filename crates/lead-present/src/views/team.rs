@@ -168,11 +168,7 @@ pub struct NotificationView {
 
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
-        let (order_id, ticket_id) = match n.lead {
-            Some(LeadId::Order(id)) => (Some(id), None),
-            Some(LeadId::Ticket(id)) => (None, Some(id)),
-            None => (None, None),
-        };
+        let (order_id, ticket_id) = n.lead.map_or((None, None), LeadId::columns);
         NotificationView {
             id: n.id,
             kind: n.kind(),

@@ -175,7 +175,11 @@ impl Dovecot {
             let children = Command::new("pgrep").args(["-P", &pid]).output().unwrap();
             let _ = Command::new("kill").arg(&pid).status();
             for child in String::from_utf8_lossy(&children.stdout).split_whitespace() {
-                let _ = Command::new("kill").args(["-KILL", child]).status();
+                // Some have gone with their master already.
+                let _ = Command::new("kill")
+                    .args(["-KILL", child])
+                    .stderr(std::process::Stdio::null())
+                    .status();
             }
             lead_testkit::eventually("dovecot to exit", Duration::from_secs(15), || {
                 !Command::new("kill")

@@ -101,14 +101,14 @@ pub enum Filed {
 pub struct Filing {
     /// A virus scanner is configured: attachments wait for its verdict.
     pub scanner: bool,
-    /// `[attachments]`: the files an e-mail's lead keeps (the rest are named in a note; the
-    /// e-mail as it came holds them).
+    /// `[attachments]`: the files each e-mail keeps (the rest are named in a note; the e-mail
+    /// as it came holds them).
     pub limits: lead_domain::AttachmentLimits,
 }
 
 impl Filing {
     /// The verdict a kept file starts with.
-    fn scan(self) -> Scan {
+    fn first_verdict(self) -> Scan {
         match self.scanner {
             true => Scan::Pending,
             false => Scan::Off,
@@ -177,6 +177,17 @@ impl Intake<'_> {
                 }
                 None => new_ticket::file(conn, company_id, mail, now, filing, owed).map(Filed::Ticket),
             }
+        })
+    }
+
+    /// Which of the Message-IDs `ids` the company has filed (at most a few dozen are asked).
+    pub fn filed_mails(&self, company_id: CompanyId, ids: &[String]) -> Result<Vec<String>> {
+        self.store.read(|conn| {
+            Ok(messages::table
+                .filter(messages::company_id.eq(company_id))
+                .filter(messages::message_id.eq_any(ids))
+                .select(messages::message_id)
+                .load(conn)?)
         })
     }
 
@@ -344,19 +355,36 @@ fn insert(
         ))
         .returning(messages::id)
         .get_result(conn)?;
-    let kept = filing.limits.kept(&mail.files);
+    // Of the files a lead may carry, those within the limits; the others named in one note
+    // for each reason (an e-mail may have hundreds of parts).
+    let (typed, untyped): (Vec<_>, Vec<_>) = mail
+        .files
+        .iter()
+        .map(|upload| (upload, upload.accepted_type()))
+        .partition(|(_, content_type)| content_type.is_some());
+    let kept = filing.limits.kept(typed.iter().map(|(upload, _)| upload.data.len()));
     let mut files = Vec::new();
-    for (upload, kept) in mail.files.iter().zip(kept) {
+    let mut over = Vec::new();
+    for ((upload, content_type), kept) in typed.into_iter().zip(kept) {
         match kept {
             true => files.push(NewFile {
                 upload,
-                content_type: upload.accepted_type(),
-                scan: filing.scan(),
+                content_type,
+                scan: filing.first_verdict(),
             }),
-            false => {
-                let note = lead_domain::over_limit_attachment_note(&upload.filename);
-                server_note(conn, company_id, lead, &note, now)?;
-            }
+            false => over.push(upload.filename.as_str()),
+        }
+    }
+    let untyped: Vec<&str> = untyped.iter().map(|(upload, _)| upload.filename.as_str()).collect();
+    for (names, why) in [(untyped, "Dateityp"), (over, "über der Grenze für Anhänge")] {
+        if !names.is_empty() {
+            server_note(
+                conn,
+                company_id,
+                lead,
+                &lead_domain::files_not_taken_note(&names, why),
+                now,
+            )?;
         }
     }
     crate::team::attachments::insert(conn, company_id, lead, &files, now, Some(id))?;
