@@ -10,7 +10,7 @@ use futures_util::TryStreamExt as _;
 use lead_store::{CompanyId, Filed, Filing, IncomingMail, MailPosition, MailboxToRead, Store};
 
 use crate::connect::Opened;
-use crate::import::{fetch, flag, sizes, uid_set, within, RoundError, Watched};
+use crate::import::{fetch, set_flags, sizes, uid_set, within, RoundError, Watched};
 use crate::reader::ReaderConfig;
 
 /// How often the database may refuse one e-mail before a note is filed in its place.
@@ -73,7 +73,7 @@ pub(crate) async fn file(
     }
     // Starred before the note that says so is filed.
     let at = mailbox.imap.address();
-    flag(session, &uid.to_string(), "\\Flagged", config, &at).await?;
+    set_flags(session, &uid.to_string(), "+FLAGS.SILENT (\\Flagged)", config, &at).await?;
     let folder = mailbox.move_to.clone().unwrap_or_else(|| mailbox.imap.folder.clone());
     let note = crate::parse::unfiled(&mail, &folder);
     match filed(store, config, mailbox, position, Filable::Note(Box::new(note))).await {
@@ -87,7 +87,11 @@ pub(crate) async fn file(
             watched.refused = None;
             Ok(filed)
         }
-        Err(NotFiled::Unavailable(error) | NotFiled::Refused(error, _)) => Err(RoundError::Store(error)),
+        Err(NotFiled::Unavailable(error) | NotFiled::Refused(error, _)) => {
+            // No note says so: not starred either (tried again next round).
+            set_flags(session, &uid.to_string(), "-FLAGS.SILENT (\\Flagged)", config, &at).await?;
+            Err(RoundError::Store(error))
+        }
     }
 }
 
@@ -145,7 +149,7 @@ pub(crate) async fn filed_already(
     }
     let headers: Vec<Fetch> = within(config.timeout, at, async {
         session
-            .uid_fetch(uid_set(uids), "(UID BODY.PEEK[HEADER])")
+            .uid_fetch(uid_set(uids), "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
             .await?
             .try_collect()
             .await
@@ -160,16 +164,27 @@ pub(crate) async fn filed_already(
             None => without.push(uid),
         }
     }
+    let mut filed = filed_among(store, company_id, ids).await?;
     // Rare: one at a time, each at most `max_message_bytes`.
     let sizes = sizes(session, &without, config, at).await?;
+    let mut made = Vec::new();
     for uid in without {
         if let Some(raw) = fetch(session, &[uid], &sizes, config, at).await?.remove(&uid) {
             let cut_from = sizes.get(&uid).copied().filter(|&size| size > config.max_message_bytes);
             let id = tokio::task::spawn_blocking(move || crate::parse::incoming(raw, cut_from).message_id)
                 .await
                 .map_err(|error| RoundError::Store(error.to_string()))?;
-            ids.push((uid, id));
+            made.push((uid, id));
         }
+    }
+    filed.extend(filed_among(store, company_id, made).await?);
+    Ok(filed)
+}
+
+/// The UIDs of `ids` (UID, Message-ID) whose e-mail the company has filed.
+async fn filed_among(store: &Store, company_id: CompanyId, ids: Vec<(u32, String)>) -> Result<Vec<u32>, RoundError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
     let store = store.clone();
     let asked: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();

@@ -48,9 +48,13 @@ pub(crate) struct Watched {
     /// needs).
     pub(crate) can_move: bool,
     pub(crate) has_uidplus: bool,
-    /// Whether this connection has caught up with the last one: e-mails it filed but had not
-    /// yet marked (it was killed in between) are marked on the first round.
+    /// Whether this reader has caught up with the one before it (this process started, or
+    /// the mailbox was changed): e-mails that one filed but had not yet marked (it was killed
+    /// in between) are marked on the first round.
     pub(crate) caught_up: bool,
+    /// E-mails this reader filed but has not marked yet (a connection broke): the folder's
+    /// `UIDVALIDITY` and their UIDs. Marked on the next round.
+    pub(crate) unmarked: (u32, Vec<u32>),
     /// The e-mail the database refused, and how often.
     pub(crate) refused: Option<Refusals>,
 }
@@ -110,7 +114,7 @@ pub(crate) async fn round(
     .collect();
     uids.sort_unstable();
     if let (Some(last @ 1..), false) = (read_to, watched.caught_up) {
-        // The last chunk the connection before may have filed without marking it: among the
+        // The last chunk the reader before may have filed without marking it: among the
         // newest unread e-mails up to the position (UIDs may have gaps), those filed.
         let mut unread: Vec<u32> = within(config.timeout, &at, session.uid_search(format!("UID 1:{last} UNSEEN")))
             .await?
@@ -124,12 +128,15 @@ pub(crate) async fn round(
         mark(session, &filed, watched, config, &at).await?;
     }
     watched.caught_up = true;
+    if watched.unmarked.0 != validity {
+        watched.unmarked = (validity, Vec::new());
+    }
+    mark_filed(session, watched, config, &at).await?;
     let mut read = 0;
     if !uids.is_empty() {
         let sizes = sizes(session, &uids, config, &at).await?;
         for chunk in chunks(&uids, &sizes) {
             let mut fetched = fetch(session, &chunk, &sizes, config, &at).await?;
-            let mut done = Vec::new();
             for uid in chunk {
                 if !fetched.contains_key(&uid) {
                     continue; // expunged meanwhile
@@ -156,23 +163,23 @@ pub(crate) async fn round(
                     Ok(filed) => filed,
                     Err(error) => {
                         // What was filed before it is marked; it is tried again next round.
-                        mark(session, &done, watched, config, &at).await?;
+                        mark_filed(session, watched, config, &at).await?;
                         return Err(error);
                     }
                 };
                 if filed == Filed::Passed {
                     // The mailbox was changed or removed meanwhile: this reader stops here,
                     // marking only what it filed (the reader starts anew for new settings).
-                    mark(session, &done, watched, config, &at).await?;
+                    mark_filed(session, watched, config, &at).await?;
                     return Ok(read);
                 }
                 if let Some(position) = position {
                     watched.mailbox.read_to = Some((validity, position.uid));
                 }
-                done.push(uid);
+                watched.unmarked.1.push(uid);
                 read += 1;
             }
-            mark(session, &done, watched, config, &at).await?;
+            mark_filed(session, watched, config, &at).await?;
         }
     }
     if read_to.is_none() {
@@ -283,6 +290,19 @@ pub(crate) async fn fetch(
     Ok(found)
 }
 
+/// Marks what this reader filed and has not marked yet (see [`Watched::unmarked`]).
+async fn mark_filed(
+    session: &mut Opened,
+    watched: &mut Watched,
+    config: &ReaderConfig,
+    at: &str,
+) -> Result<(), CheckError> {
+    let uids = watched.unmarked.1.clone();
+    mark(session, &uids, watched, config, at).await?;
+    watched.unmarked.1.clear();
+    Ok(())
+}
+
 /// Marks the e-mails `uids` read on the server and, where the mailbox says so, moves them to
 /// its folder for them.
 async fn mark(
@@ -296,7 +316,7 @@ async fn mark(
         return Ok(());
     }
     let set = uid_set(uids);
-    flag(session, &set, "\\Seen", config, at).await?;
+    set_flags(session, &set, "+FLAGS.SILENT (\\Seen)", config, at).await?;
     let Some(folder) = &watched.mailbox.move_to else {
         return Ok(());
     };
@@ -318,7 +338,7 @@ async fn mark(
     if !watched.has_uidplus {
         return Ok(());
     }
-    flag(session, &set, "\\Deleted", config, at).await?;
+    set_flags(session, &set, "+FLAGS.SILENT (\\Deleted)", config, at).await?;
     within(config.timeout, at, async {
         session.uid_expunge(&set).await?.try_collect::<Vec<_>>().await
     })
@@ -332,20 +352,16 @@ fn transfer_time(timeout: Duration, bytes: u64) -> Duration {
     timeout + Duration::from_secs(bytes / SLOWEST_RATE)
 }
 
-/// Adds `flag` to the e-mails `set`.
-pub(crate) async fn flag(
+/// Changes the flags of the e-mails `set` as `change` says (`+FLAGS.SILENT (\\Seen)`).
+pub(crate) async fn set_flags(
     session: &mut Opened,
     set: &str,
-    flag: &str,
+    change: &str,
     config: &ReaderConfig,
     at: &str,
 ) -> Result<(), CheckError> {
     within(config.timeout, at, async {
-        session
-            .uid_store(set, format!("+FLAGS.SILENT ({flag})"))
-            .await?
-            .try_collect::<Vec<_>>()
-            .await
+        session.uid_store(set, change).await?.try_collect::<Vec<_>>().await
     })
     .await
     .map(drop)

@@ -141,6 +141,7 @@ async fn watch(store: Store, config: ReaderConfig, mailbox: MailboxToRead) {
         can_move: false,
         has_uidplus: false,
         caught_up: false,
+        unmarked: (0, Vec::new()),
         refused: None,
     };
     loop {
@@ -186,7 +187,6 @@ async fn connected(
     let idle = offered.has_str("IDLE");
     watched.can_move = offered.has_str("MOVE");
     watched.has_uidplus = offered.has_str("UIDPLUS");
-    watched.caught_up = false;
     loop {
         arrived(&mut session);
         round(&mut session, folder, watched, store, config).await?;

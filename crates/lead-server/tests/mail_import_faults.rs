@@ -288,3 +288,46 @@ fn a_database_locked_for_a_while_delays_a_mail_but_files_it_itself() {
         "not starred: {starred:?}"
     );
 }
+
+#[test]
+fn a_restart_marks_read_again_only_what_was_filed() {
+    let Some(dovecot) = Dovecot::start(&[(LOGIN, PASSWORD)]) else {
+        return;
+    };
+    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
+    // Read before the mailbox was set: never filed.
+    imap.append("INBOX", &mail("alt@example.com", "Alt", &[], "Schon gelesen"));
+    imap.command("SELECT INBOX");
+    imap.command("STORE 1 +FLAGS (\\Seen)");
+    imap.command("UNSELECT");
+    let mut app = TestApp::spawn_with_config(FAST);
+    set_mailbox(&app.db.url, &dovecot);
+    read_once(&app);
+    // Without a Message-ID: filed under one made from its bytes.
+    imap.append(
+        "INBOX",
+        b"From: kunde@example.com\r\nTo: service@acme.example\r\nSubject: Ohne ID\r\n\r\nHallo\r\n",
+    );
+    wait_until("filed and read", Duration::from_secs(20), || {
+        (tickets(&app) == 1 && imap.count("INBOX") == (2, 0)).then_some(())
+    });
+    // Stopped, and both unread again — as a kill between filing and marking leaves the one
+    // filed, and as a person may leave the other.
+    app.server.terminate(Duration::from_secs(15)).expect("the server stops");
+    imap.command("SELECT INBOX");
+    imap.command("STORE 1:2 -FLAGS (\\Seen)");
+    imap.command("UNSELECT");
+    restart(&mut app);
+    imap.append("INBOX", &mail("neu@example.com", "Neu", &[], "Hallo"));
+    wait_until("the new one filed", Duration::from_secs(20), || {
+        (tickets(&app) == 2).then_some(())
+    });
+    // The one filed is marked again; the person's stays unread.
+    wait_until("the filed ones read", Duration::from_secs(20), || {
+        (imap.count("INBOX") == (3, 1)).then_some(())
+    });
+    imap.command("SELECT INBOX");
+    let unread = imap.command("UID SEARCH UNSEEN");
+    imap.command("UNSELECT");
+    assert!(unread.iter().any(|line| line.trim_end() == "* SEARCH 1"), "{unread:?}");
+}

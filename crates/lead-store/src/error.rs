@@ -200,23 +200,48 @@ pub(crate) fn conflict_on_unique(
     }
 }
 
+/// What databases say when they cannot do something for now.
+const UNAVAILABLE: &[&str] = &[
+    // SQLite: SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY,
+    // SQLITE_CANTOPEN.
+    "database is locked",
+    "database table is locked",
+    "database or disk is full",
+    "disk I/O error",
+    "attempt to write a readonly database",
+    "unable to open database",
+    // PostgreSQL.
+    "deadlock detected",
+    "canceling statement due to",
+    "terminating connection",
+    "server closed the connection",
+    "No space left on device",
+    "could not extend file",
+    "too many connections",
+    "the database system is",
+];
+
 impl StoreError {
-    /// Whether the database was unavailable for a moment — no connection, SQLite's lock held
-    /// past `busy_timeout`, a connection lost, a serialization failure — so that the same
-    /// operation may well succeed when tried again; not when it refused what it was given.
+    /// Whether the database could not do it for now — no connection or a lost one, a lock or
+    /// a timeout, a serialization failure or deadlock, a full disk or a read-only one (after a
+    /// failover) — so that the same operation may well succeed later; not when it refused
+    /// what it was given (a constraint, a value it cannot take).
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Unavailable(_) | StoreError::Busy => true,
             StoreError::Database(cause) => match cause.downcast_ref::<DieselError>() {
                 Some(DieselError::DatabaseError(
-                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::SerializationFailure,
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand
+                    | DatabaseErrorKind::SerializationFailure
+                    | DatabaseErrorKind::ReadOnlyTransaction,
                     _,
                 ))
                 | Some(DieselError::BrokenTransactionManager) => true,
+                // The rest only in words: SQLite's, and PostgreSQL's (in English, as the
+                // server's `lc_messages` usually is; the system's part too).
                 Some(DieselError::DatabaseError(_, info)) => {
-                    // SQLite says SQLITE_BUSY and SQLITE_LOCKED only in words.
-                    let said = info.message();
-                    said.contains("database is locked") || said.contains("database table is locked")
+                    UNAVAILABLE.iter().any(|said| info.message().contains(said))
                 }
                 _ => false,
             },
@@ -240,5 +265,49 @@ impl StoreError {
 impl From<lead_domain::UnknownWord> for StoreError {
     fn from(unknown: lead_domain::UnknownWord) -> StoreError {
         StoreError::corrupt(unknown.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(kind: DatabaseErrorKind, message: &str) -> StoreError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned())).into()
+    }
+
+    #[test]
+    fn a_database_that_cannot_for_now_is_told_from_one_that_refuses() {
+        for transient in [
+            said(DatabaseErrorKind::Unknown, "database is locked"),
+            said(DatabaseErrorKind::Unknown, "database or disk is full"),
+            said(
+                DatabaseErrorKind::Unknown,
+                "could not extend file \"base/1/2\": No space left on device",
+            ),
+            said(DatabaseErrorKind::Unknown, "deadlock detected"),
+            said(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
+            said(
+                DatabaseErrorKind::ReadOnlyTransaction,
+                "cannot execute INSERT in a read-only transaction",
+            ),
+            StoreError::Unavailable("timed out waiting for connection".into()),
+        ] {
+            assert!(transient.is_transient(), "{transient}");
+        }
+        for refused in [
+            said(DatabaseErrorKind::UniqueViolation, "duplicate key value"),
+            said(DatabaseErrorKind::CheckViolation, "violates check constraint"),
+            said(
+                DatabaseErrorKind::Unknown,
+                "invalid byte sequence for encoding \"UTF8\": 0x00",
+            ),
+            said(DatabaseErrorKind::Unknown, "poisoned"),
+        ] {
+            assert!(!refused.is_transient(), "{refused}");
+        }
     }
 }
