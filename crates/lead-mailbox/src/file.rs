@@ -54,7 +54,11 @@ pub(crate) async fn file(
     let mailbox = &watched.mailbox;
     let (error, mail) = match filed(store, config, mailbox, position, Filable::Raw(raw, cut_from)).await {
         Ok(filed) => {
-            watched.refused = None;
+            // (Not when another e-mail is filed: read from the unread ones, those before it
+            // are filed again and again, as known.)
+            if watched.refused.is_some_and(|before| before.at == (validity, uid)) {
+                watched.refused = None;
+            }
             return Ok(filed);
         }
         Err(NotFiled::Unavailable(error)) => return Err(RoundError::Store(error)),

@@ -11,6 +11,7 @@ use common::dovecot::Dovecot;
 use common::imap::{mail, Imap};
 use common::team::ok;
 use common::{cli, cli_with_env, token_for, wait_until, Backend, Server, TestApp, TestDb};
+use serde_json::Value;
 
 const LOGIN: &str = "service@acme.example";
 const PASSWORD: &str = "geheim-2026";
@@ -228,29 +229,37 @@ fn a_mail_the_database_keeps_refusing_is_noted_and_holds_back_nothing() {
          IF NEW.message LIKE '%Gift%' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql; \
          CREATE TRIGGER poison BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION poison();",
     );
+    // Read from its unread e-mails the first time (the one before it filed again each time),
+    // then from its position.
+    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
+    imap.append("INBOX", &mail("davor@example.com", "Davor", &[], "Hallo"));
+    imap.append("INBOX", &mail("kunde@example.com", "Rezept", &[], "Mit Gift?"));
     set_mailbox(&app.db.url, &dovecot);
     read_once(&app);
-    let mut imap = Imap::login(dovecot.port, LOGIN, PASSWORD);
-    imap.append("INBOX", &mail("kunde@example.com", "Rezept", &[], "Mit Gift?"));
+    imap.append("INBOX", &mail("kunde@example.com", "Nochmal", &[], "Wieder Gift"));
     imap.append("INBOX", &mail("andere@example.com", "Danach", &[], "Hallo"));
-    // Tried three times, then a note in its place; the one after it is filed too.
-    wait_until("both filed", Duration::from_secs(60), || (tickets(&app) == 2).then_some(()));
+    // Each refused three times, then a note in its place; the ones after them are filed too.
+    wait_until("all filed", Duration::from_secs(60), || (tickets(&app) == 4).then_some(()));
     let token = token_for(&app.store, app.acme.employees[0]);
     let listed = ok(app.team("GET", "/api/v1/tickets", &token, ""));
-    let titles: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|t| t["title"].as_str().unwrap()).collect();
-    assert!(titles.contains(&"Danach"), "{titles:?}");
-    let note = listed["items"].as_array().unwrap().iter().find(|t| t["title"] == "Nicht abgelegte E-Mail").expect("the note");
-    assert_eq!(note["email"], "kunde@example.com");
-    assert_eq!(
-        note["message"],
-        "Die E-Mail „Rezept“ konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im Postfach, im Ordner „INBOX“."
-    );
-    // The original stays in the mailbox, starred; both are marked read.
-    wait_until("both read", Duration::from_secs(20), || (imap.count("INBOX") == (2, 0)).then_some(()));
+    let items = listed["items"].as_array().unwrap();
+    let titles: Vec<&str> = items.iter().map(|t| t["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Davor") && titles.contains(&"Danach"), "{titles:?}");
+    let notes: Vec<&Value> = items.iter().filter(|t| t["title"] == "Nicht abgelegte E-Mail").collect();
+    assert_eq!(notes.len(), 2, "{titles:?}");
+    for (note, subject) in notes.iter().zip(["Nochmal", "Rezept"]) {
+        assert_eq!(note["email"], "kunde@example.com");
+        assert_eq!(
+            note["message"],
+            format!("Die E-Mail „{subject}“ konnte nicht abgelegt werden. Das Original liegt mit Stern markiert im Postfach, im Ordner „INBOX“.")
+        );
+    }
+    // The originals stay in the mailbox, starred; all are marked read.
+    wait_until("all read", Duration::from_secs(20), || (imap.count("INBOX") == (4, 0)).then_some(()));
     imap.command("SELECT INBOX");
     let starred = imap.command("UID SEARCH FLAGGED");
     imap.command("UNSELECT");
-    assert!(starred.iter().any(|line| line.trim_end() == "* SEARCH 1"), "{starred:?}");
+    assert!(starred.iter().any(|line| line.trim_end() == "* SEARCH 2 3"), "{starred:?}");
 }
 }
 
