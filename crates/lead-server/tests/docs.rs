@@ -23,24 +23,7 @@ fn the_shipped_nginx_site_parses_with_its_tls_settings() {
     let Some(nginx) = nginx::binary() else { return };
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("fullchain.pem"), dir.path().join("privkey.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=leads.example.de",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output();
-    let Some(made) = made.ok().filter(|made| made.status.success()) else {
+    let Some(()) = common::self_signed("leads.example.de", &cert, &key) else {
         assert!(
             std::env::var_os("LEAD_TEST_REQUIRE_TOOLS").is_none(),
             "openssl is not installed, but LEAD_TEST_REQUIRE_TOOLS is set"
@@ -48,7 +31,6 @@ fn the_shipped_nginx_site_parses_with_its_tls_settings() {
         eprintln!("skipped: openssl is not installed to make the test certificate");
         return;
     };
-    drop(made);
     let site = read("deploy/nginx.conf")
         .replace(
             "/etc/letsencrypt/live/leads.example.de/fullchain.pem",

@@ -31,12 +31,7 @@ fn app_reading(dovecot: &Dovecot, sink: &SmtpSink, move_to: Option<&str>) -> Tes
         "{FAST}[smtp]\nurl = \"{}\"\nfrom = \"CRM <crm@server.example>\"\n",
         sink.url
     ));
-    for employee in &app.acme.employees {
-        let quiet = employee.to_string();
-        assert!(cli(&app.db.url, &["employee", "notify", &quiet, "--email", "off"])
-            .status
-            .success());
-    }
+    common::mail_off(&app, &app.acme.employees);
     let url = dovecot.url(LOGIN, PASSWORD, "INBOX");
     let mut args = vec![
         "company",

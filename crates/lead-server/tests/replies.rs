@@ -17,12 +17,7 @@ fn app_with_smtp(sink: &SmtpSink) -> TestApp {
         "[smtp]\nurl = \"{}\"\nfrom = \"CRM <crm@server.example>\"\n[outbox]\nretry_schedule_secs = [0, 1]\nallow_private_targets = true\n",
         sink.url
     ));
-    for employee in &app.acme.employees {
-        let quiet = employee.to_string();
-        assert!(cli(&app.db.url, &["employee", "notify", &quiet, "--email", "off"])
-            .status
-            .success());
-    }
+    common::mail_off(&app, &app.acme.employees);
     app
 }
 

@@ -76,25 +76,8 @@ impl Dovecot {
             .collect();
         std::fs::write(path.join("passwd"), passwd).unwrap();
         if tls {
-            let made = Command::new("openssl")
-                .args([
-                    "req",
-                    "-x509",
-                    "-newkey",
-                    "rsa:2048",
-                    "-nodes",
-                    "-days",
-                    "2",
-                    "-subj",
-                    "/CN=127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(path.join("key.pem"))
-                .arg("-out")
-                .arg(path.join("cert.pem"))
-                .output()
-                .unwrap();
-            assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+            let made = super::self_signed("127.0.0.1", &path.join("cert.pem"), &path.join("key.pem"));
+            assert!(made.is_some(), "openssl made no certificate");
         }
         let dovecot = Dovecot {
             port: super::clamd::free_port(),
